@@ -1,0 +1,68 @@
+//! The activity (audit) log: who changed what, when. Append-only.
+
+use cs_core::Timestamp;
+use rusqlite::{params, Connection};
+
+use crate::{fmt_ts, parse_ts, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub seq: i64,
+    pub at: Timestamp,
+    /// Who: `staff:<name>`, `system:<component>` or `provider:<name>`.
+    pub actor: String,
+    /// What, as a dotted verb: `organization.created`, `server.rebooted`.
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<String>,
+    pub organization_id: Option<String>,
+    /// One human sentence, e.g. "Created server web-1 (Starter) for Acme".
+    pub summary: String,
+}
+
+/// What to record; the sequence number is assigned by the database.
+#[derive(Debug, Clone)]
+pub struct NewActivity<'a> {
+    pub at: Timestamp,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject_kind: &'a str,
+    pub subject_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub summary: String,
+}
+
+pub fn append(conn: &Connection, a: &NewActivity<'_>) -> Result<Activity> {
+    conn.execute(
+        "INSERT INTO activity (at, actor, action, subject_kind, subject_id, organization_id, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![fmt_ts(&a.at), a.actor, a.action, a.subject_kind, a.subject_id, a.organization_id, a.summary],
+    )?;
+    Ok(Activity {
+        seq: conn.last_insert_rowid(),
+        at: a.at,
+        actor: a.actor.to_string(),
+        action: a.action.to_string(),
+        subject_kind: a.subject_kind.to_string(),
+        subject_id: a.subject_id.clone(),
+        organization_id: a.organization_id.clone(),
+        summary: a.summary.clone(),
+    })
+}
+
+/// The newest `limit` entries, optionally about one subject or organization.
+pub fn recent(conn: &Connection, limit: i64, subject_or_org: Option<&str>) -> Result<Vec<Activity>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, action, subject_kind, subject_id, organization_id, summary FROM activity
+         WHERE ?2 IS NULL OR subject_id = ?2 OR organization_id = ?2 ORDER BY seq DESC LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map(params![limit, subject_or_org], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(seq, at, actor, action, subject_kind, subject_id, organization_id, summary)| {
+            Ok(Activity { seq, at: parse_ts(&at)?, actor, action, subject_kind, subject_id, organization_id, summary })
+        })
+        .collect()
+}

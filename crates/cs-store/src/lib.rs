@@ -1,0 +1,179 @@
+//! The desktop app's SQLite store.
+//!
+//! [`Store::open`] opens (or creates) the database file, takes the process lock
+//! beside it (a second ContainerStacks process on the same database is refused
+//! with a clear error, never allowed to interleave), sets WAL and foreign keys,
+//! and applies the embedded migrations of `migrations/` ([`migrate`]). Queries
+//! live in one module per table group and take a `&Connection`, so the façade
+//! composes them inside one transaction with [`Store::write`]: a change, its
+//! activity-log row and its outbox record commit together or not at all.
+//!
+//! It deliberately knows no business rules beyond what the schema enforces;
+//! validation and authorization belong to the façade.
+
+pub mod activity;
+pub mod migrate;
+pub mod orgs;
+pub mod outbox;
+pub mod plans;
+pub mod servers;
+pub mod settings;
+mod time;
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use rusqlite;
+pub use time::{fmt_ts, parse_ts};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database {path} is in use by another ContainerStacks process{pid}: close the other window or stop the daemon, then try again")]
+    Locked { path: PathBuf, pid: String },
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("migration {name} was changed after it was applied to this database (checksum differs): migrations are append-only; restore the original file and add a new migration instead")]
+    MigrationEdited { name: String },
+    #[error("this database was written by a newer ContainerStacks (it has migration {version} \"{name}\", this program knows up to {known}): install that version or newer; the database was left untouched")]
+    DatabaseTooNew { version: u32, name: String, known: u32 },
+    #[error("applying migration {name} failed: {source}")]
+    MigrationFailed { name: String, source: rusqlite::Error },
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// True when the error is a UNIQUE constraint violation, which the façade turns
+/// into a "duplicate" message for the field concerned.
+pub fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The open database, with its process lock.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it and its folder when missing.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        }
+        let lock = take_process_lock(path)?;
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::apply(&mut conn)?;
+        tracing::info!(path = %path.display(), "store opened");
+        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), _lock: lock })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction; commits when it returns Ok.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// Runs read-only queries against a consistent snapshot.
+    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(StoreError::from)?;
+        let value = f(&tx)?;
+        tx.finish().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the connection leaves no half transaction
+        // behind (it is rolled back on drop), so the guard is safe to reuse.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One process per database: an exclusive advisory lock on `<db>.lock`, which
+/// the OS releases when the process ends, however it ends. The holder writes
+/// its pid there so the refusal can name it.
+fn take_process_lock(db: &Path) -> Result<File> {
+    let lock_path = PathBuf::from(format!("{}.lock", db.display()));
+    let open_err = |source| StoreError::Open { path: lock_path.clone(), source };
+    let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(open_err)?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0).map_err(open_err)?;
+            file.rewind().map_err(open_err)?;
+            write!(file, "{}", std::process::id()).map_err(open_err)?;
+            Ok(file)
+        }
+        Err(TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            let pid = pid.trim();
+            let pid = if pid.is_empty() { String::new() } else { format!(" (pid {pid})") };
+            Err(StoreError::Locked { path: db.to_path_buf(), pid })
+        }
+        Err(TryLockError::Error(source)) => Err(open_err(source)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_open_of_the_same_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cs.db");
+        let first = Store::open(&path).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(err.to_string().contains("in use by another ContainerStacks process (pid "), "{err}");
+        drop(first);
+        Store::open(&path).expect("reopens once the first holder is gone");
+    }
+
+    #[test]
+    fn wal_and_foreign_keys_are_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("cs.db")).unwrap();
+        store
+            .read(|c| {
+                let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+                assert_eq!(mode, "wal");
+                assert_eq!(fk, 1);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+}

@@ -1,0 +1,138 @@
+//! The migration runner.
+//!
+//! Every `.sql` file of `migrations/` is embedded at build time (see
+//! `build.rs`). At open, pending migrations are applied in one IMMEDIATE
+//! transaction and recorded in `schema_migrations` with a SHA-256 of their
+//! text. Two situations are refused before anything is written:
+//! - an applied migration whose text changed (migrations are append-only);
+//! - a database that has a migration this binary does not know (it was
+//!   written by a newer version; touching it could damage it).
+
+use rusqlite::{params, Connection, TransactionBehavior};
+use sha2::{Digest, Sha256};
+
+use crate::{Result, StoreError};
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+/// A migration as the runner sees it.
+#[derive(Debug, Clone)]
+pub struct Migration<'a> {
+    pub version: u32,
+    pub name: &'a str,
+    pub sql: &'a str,
+}
+
+pub fn embedded() -> Vec<Migration<'static>> {
+    MIGRATIONS.iter().map(|(version, name, sql)| Migration { version: *version, name, sql }).collect()
+}
+
+pub fn checksum(sql: &str) -> String {
+    hex::encode(Sha256::digest(sql.as_bytes()))
+}
+
+/// Applies the embedded migrations.
+pub fn apply(conn: &mut Connection) -> Result<()> {
+    apply_list(conn, &embedded())
+}
+
+/// Applies `migrations` (sorted by version); exposed for tests of the runner.
+pub fn apply_list(conn: &mut Connection, migrations: &[Migration<'_>]) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            checksum   TEXT NOT NULL,
+            applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        ) STRICT;",
+    )?;
+    let applied: Vec<(u32, String, String)> = {
+        let mut stmt = tx.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let known = migrations.last().map(|m| m.version).unwrap_or(0);
+    for (version, name, sum) in &applied {
+        match migrations.iter().find(|m| m.version == *version) {
+            None => return Err(StoreError::DatabaseTooNew { version: *version, name: name.clone(), known }),
+            Some(m) if checksum(m.sql) != *sum => return Err(StoreError::MigrationEdited { name: m.name.to_string() }),
+            Some(_) => {}
+        }
+    }
+    for m in migrations.iter().filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version)) {
+        tx.execute_batch(m.sql).map_err(|source| StoreError::MigrationFailed { name: m.name.to_string(), source })?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, checksum(m.sql)],
+        )?;
+        tracing::info!(migration = m.name, "migration applied");
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut s = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn embedded_migrations_apply_and_reapply_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        apply(&mut conn).unwrap();
+        apply(&mut conn).unwrap();
+        let t = tables(&conn);
+        for name in ["organizations", "plans", "servers", "activity", "outbox", "schema_migrations"] {
+            assert!(t.contains(&name.to_string()), "{name} missing from {t:?}");
+        }
+    }
+
+    #[test]
+    fn an_edited_migration_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        let v1 = [Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" }];
+        apply_list(&mut conn, &v1).unwrap();
+        let edited = [Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x TEXT);" }];
+        let err = apply_list(&mut conn, &edited).unwrap_err();
+        assert!(matches!(err, StoreError::MigrationEdited { .. }));
+        assert!(err.to_string().contains("0001_a was changed after it was applied"));
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        let newer = [
+            Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" },
+            Migration { version: 2, name: "0002_b", sql: "CREATE TABLE b (x INTEGER);" },
+        ];
+        apply_list(&mut conn, &newer).unwrap();
+        let before = tables(&conn);
+        let older = [newer[0].clone(), Migration { version: 3, name: "0003_c", sql: "CREATE TABLE c (x INTEGER);" }];
+        // The older binary knows 1 and 3 but not 2: refused, and 3 not applied.
+        let err = apply_list(&mut conn, &older).unwrap_err();
+        assert!(matches!(err, StoreError::DatabaseTooNew { version: 2, .. }), "{err}");
+        assert_eq!(tables(&conn), before);
+    }
+
+    #[test]
+    fn a_failing_migration_applies_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        let list = [
+            Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" },
+            Migration { version: 2, name: "0002_bad", sql: "CREATE TABLE oops (;" },
+        ];
+        let err = apply_list(&mut conn, &list).unwrap_err();
+        assert!(matches!(err, StoreError::MigrationFailed { .. }));
+        assert!(!tables(&conn).contains(&"a".to_string()));
+    }
+}
