@@ -1,0 +1,31 @@
+//! Linode API v4 client for ContainerStacks: typed, paginated, rate-limit aware.
+//!
+//! [`LinodeClient`] covers what a reseller sells: the catalogue (regions, plans with
+//! region-specific prices, images, StackScripts), the instance lifecycle (create with a root
+//! password or SSH keys, StackScript data and cloud-init user data; boot, shut down, reboot,
+//! resize, rebuild, rescue, password reset, delete), backups and snapshots, IPs and reverse
+//! DNS, firewalls, stats, transfer and account events. Every collection is fetched page by
+//! page at up to 500 items; `X-Filter` narrows lists. Failures come back as [`LinodeError`],
+//! one variant per class a caller acts on. The client paces itself with a token bucket per
+//! documented rate-limit class, honours `429 Retry-After`, retries 5xx, `Linode busy.` and
+//! timeouts with backoff, and never creates an instance twice: after an ambiguous failure it
+//! looks the instance up by its unique label before trying again. The token ([`ApiToken`])
+//! is redacted in `Debug` and never appears in errors or logs.
+//!
+//! It does not know about ContainerStacks' provider trait, money rounding or persistence:
+//! an adapter crate maps these types onto the domain. It does not poll in the background.
+
+mod api;
+mod client;
+mod error;
+pub mod model;
+mod ratelimit;
+pub mod time;
+mod token;
+
+pub use api::filter_eq;
+pub use client::{ClientConfig, LinodeClient, RetryPolicy, DEFAULT_BASE_URL, MAX_PAGE_SIZE};
+pub use error::{ApiErrorDetail, LinodeError};
+pub use model::*;
+pub use ratelimit::{LimitClass, Limit, RateLimits};
+pub use token::ApiToken;
