@@ -12,11 +12,17 @@
 //! months in milliseconds.
 
 pub mod clock;
+pub mod dunning;
 pub mod ids;
+pub mod ledger;
+pub mod metering;
 pub mod money;
+pub mod numbering;
 pub mod org;
 pub mod plan;
+pub mod pricing;
 pub mod server;
+pub mod tax;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, Timestamp};
