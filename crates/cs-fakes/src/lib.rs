@@ -6,3 +6,4 @@
 //! services and hold no real credentials.
 
 pub mod linode;
+pub mod paypal;

@@ -1,0 +1,7 @@
+//! Integration tests of the PayPal client against the stateful fake over real HTTP.
+
+mod orders;
+mod refunds;
+mod support;
+mod token;
+mod webhooks;
