@@ -1,0 +1,59 @@
+//! Invoice documents: PDF, UBL e-invoices and accountant exports.
+//!
+//! The billing engine finalizes a [`Document`] (an invoice, a receipt or a credit note, with
+//! its lines, tax breakdown and totals in integer minor units) and hands it here. This crate
+//! turns it into a branded, paginated, deterministic PDF ([`render_pdf`], aiming at PDF/A-3b)
+//! with an embedded subset of DejaVu Sans so every script a customer name may use renders,
+//! into a Peppol BIS Billing 3.0 UBL 2.1 XML file ([`to_ubl_xml`]), and, for an accountant,
+//! into one ZIP for a period ([`export_period`]) holding every PDF and XML, a balanced
+//! journal CSV built from [`LedgerEntry`] rows, a tax summary per rate and country and a
+//! payments-received summary.
+//!
+//! It deliberately does not compute anything about money: no pricing, no rounding of lines,
+//! no tax decisions, no numbering. It checks that the numbers it is given add up
+//! ([`Document::validate`]) and refuses to print documents that do not. It does no I/O
+//! except writing the ZIP to the writer it is given, and never reads the clock: the only
+//! dates in its output are the documents' own.
+
+mod export;
+mod font;
+pub mod format;
+mod ledger;
+mod model;
+mod pdf;
+mod ubl;
+
+pub use export::{export_period, ExportPeriod, ExportProgress, ExportSummary, PaymentReceived};
+pub use ledger::{check_balanced, document_ledger_entries, journal_csv, Accounts, LedgerEntry};
+pub use model::{
+    line_amount_minor, Address, BankAccount, Buyer, CorrectedInvoice, Currency, Document,
+    DocumentKind, ElectronicAddress, Line, PaymentStatus, Period, Seller, TaxBreakdown,
+    TaxCategory, Totals,
+};
+pub use pdf::{render_pdf, render_pdf_many};
+pub use ubl::to_ubl_xml;
+
+/// Everything that can go wrong turning documents into files.
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    #[error("document {number} does not add up: {what}; fix the billing run that produced it")]
+    Inconsistent { number: String, what: String },
+    #[error("\"{0}\" is not an ISO 4217 currency code: use three capital letters such as EUR")]
+    InvalidCurrency(String),
+    #[error("the embedded font failed: {0}")]
+    Font(String),
+    #[error("the seller logo is not a readable PNG: {0}; upload an 8-bit PNG in Settings → Branding")]
+    Logo(String),
+    #[error("writing the PDF failed: {0}")]
+    Pdf(String),
+    #[error("{0} has no UBL form: only invoices and credit notes are e-invoices")]
+    NoUblForm(String),
+    #[error("the journal does not balance: {0}")]
+    Unbalanced(String),
+    #[error("the export was cancelled")]
+    Cancelled,
+    #[error("writing the export failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing the ZIP failed: {0}")]
+    Zip(String),
+}

@@ -1,0 +1,778 @@
+//! The PDF: layout, pagination and serialization of a [`Document`].
+//!
+//! Layout happens first, into plain draw lists per page, so the page count is known before
+//! anything is written and every footer can say "Page 2 / 3". The draw lists then become
+//! printpdf ops; the fonts are subset to exactly the characters drawn ([`crate::font`]).
+//! printpdf builds the object graph, and [`pdfa`] finishes it: document info and XMP
+//! metadata from the document itself, an sRGB output intent, compressed streams, and a file
+//! ID that is a hash of the content — so the same document always gives the same bytes.
+
+#![allow(clippy::float_arithmetic)] // page coordinates are floats; money never is
+
+mod pdfa;
+
+use std::collections::BTreeSet;
+
+use printpdf::{
+    Color, CurTransMat, FontId, Line as PdfLine, LinePoint, Op, PaintMode, PdfDocument,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage, RawImageData, RawImageFormat,
+    Rect, Rgb, TextItem, TextMatrix, XObject, XObjectId, XObjectTransform,
+};
+
+use crate::font::Face;
+use crate::format;
+use crate::model::{Document, DocumentKind, PaymentStatus};
+use crate::InvoiceError;
+
+/// Renders one document to PDF bytes. Same document in, same bytes out.
+pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, InvoiceError> {
+    doc.validate()?;
+    let regular = Face::regular()?;
+    let bold = Face::bold()?;
+    let pages = Layout::new(doc, regular, bold).run();
+    serialize(doc, &pages, regular, bold)
+}
+
+/// Renders many documents on `threads` worker threads (at least one), keeping the order of
+/// `docs` in the result. Meant for month-end runs and exports, off any UI thread.
+pub fn render_pdf_many(docs: &[Document], threads: usize) -> Vec<Result<Vec<u8>, InvoiceError>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    let threads = threads.max(1).min(docs.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Vec<u8>, InvoiceError>>>> =
+        Mutex::new((0..docs.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(doc) = docs.get(i) else { break };
+                let r = render_pdf(doc);
+                if let Ok(mut all) = results.lock() {
+                    all[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(InvoiceError::Pdf("a render worker panicked".into()))))
+        .collect()
+}
+
+// A4 in points.
+const PAGE_W: f32 = 595.276;
+const PAGE_H: f32 = 841.89;
+const MARGIN_L: f32 = 48.0;
+const MARGIN_R: f32 = 48.0;
+const CONTENT_R: f32 = PAGE_W - MARGIN_R;
+const CONTENT_W: f32 = CONTENT_R - MARGIN_L;
+/// Lowest y the body may reach; the footer lives below.
+const BODY_BOTTOM: f32 = 64.0;
+
+const INK: [f32; 3] = [0.11, 0.12, 0.14];
+const MUTED: [f32; 3] = [0.38, 0.40, 0.44];
+const RULE: [f32; 3] = [0.82, 0.84, 0.87];
+const ZEBRA: [f32; 3] = [0.965, 0.969, 0.976];
+const WHITE: [f32; 3] = [1.0, 1.0, 1.0];
+
+/// Line table columns: (left x, width). Numbers are right-aligned in their column.
+const COL_DESC: (f32, f32) = (MARGIN_L, 214.0);
+const COL_PERIOD: (f32, f32) = (MARGIN_L + 214.0, 100.0);
+const COL_HOURS: (f32, f32) = (MARGIN_L + 314.0, 52.0);
+const COL_RATE: (f32, f32) = (MARGIN_L + 366.0, 58.0);
+const COL_AMOUNT: (f32, f32) = (MARGIN_L + 424.0, CONTENT_W - 424.0);
+const CELL_PAD: f32 = 6.0;
+
+struct TextRun {
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    rgb: [f32; 3],
+    text: String,
+}
+
+enum Shape {
+    Fill { x: f32, y: f32, w: f32, h: f32, rgb: [f32; 3] },
+    Rule { x1: f32, x2: f32, y: f32, width: f32, rgb: [f32; 3] },
+    Logo { x: f32, y: f32, w: f32, h: f32 },
+}
+
+#[derive(Default)]
+struct PageDraw {
+    shapes: Vec<Shape>,
+    texts: Vec<TextRun>,
+}
+
+struct Layout<'a> {
+    doc: &'a Document,
+    regular: &'a Face,
+    bold: &'a Face,
+    accent: [f32; 3],
+    logo_size: Option<(u32, u32)>,
+    pages: Vec<PageDraw>,
+    /// Top-down cursor on the current page.
+    y: f32,
+    hours_decimals: u32,
+    rate_decimals: u32,
+}
+
+impl<'a> Layout<'a> {
+    fn new(doc: &'a Document, regular: &'a Face, bold: &'a Face) -> Self {
+        let [r, g, b] = doc.seller.accent_rgb;
+        Layout {
+            doc,
+            regular,
+            bold,
+            accent: [f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0],
+            logo_size: doc.seller.logo_png.as_deref().and_then(png_size),
+            pages: Vec::new(),
+            y: PAGE_H,
+            hours_decimals: format::hours_decimals(doc.lines.iter().map(|l| l.hours_milli), 2),
+            rate_decimals: format::rate_decimals(doc.lines.iter().map(|l| l.unit_rate_micro), doc.currency),
+        }
+    }
+
+    fn face(&self, bold: bool) -> &'a Face {
+        if bold {
+            self.bold
+        } else {
+            self.regular
+        }
+    }
+
+    fn page(&mut self) -> &mut PageDraw {
+        if self.pages.is_empty() {
+            self.pages.push(PageDraw::default());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.page().texts.push(TextRun { x, y, size, bold, rgb, text: text.to_string() });
+    }
+
+    fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: &str) {
+        let w = self.face(bold).width(text, size);
+        self.text(right - w, y, size, bold, rgb, text);
+    }
+
+    fn fill(&mut self, x: f32, y: f32, w: f32, h: f32, rgb: [f32; 3]) {
+        self.page().shapes.push(Shape::Fill { x, y, w, h, rgb });
+    }
+
+    fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, rgb: [f32; 3]) {
+        self.page().shapes.push(Shape::Rule { x1, x2, y, width, rgb });
+    }
+
+    /// Greedy word wrap by measured width; words longer than the width are cut.
+    fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
+        let face = self.face(bold);
+        let mut lines = Vec::new();
+        for paragraph in text.split('\n') {
+            let mut line = String::new();
+            for word in paragraph.split_whitespace() {
+                let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+                if face.width(&candidate, size) <= width {
+                    line = candidate;
+                    continue;
+                }
+                if !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                }
+                // The word alone may still be too wide: cut it.
+                let mut piece = String::new();
+                for c in word.chars() {
+                    piece.push(c);
+                    if face.width(&piece, size) > width && piece.chars().count() > 1 {
+                        piece.pop();
+                        lines.push(std::mem::take(&mut piece));
+                        piece.push(c);
+                    }
+                }
+                line = piece;
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    fn tint(&self, amount: f32) -> [f32; 3] {
+        let [r, g, b] = self.accent;
+        [1.0 - (1.0 - r) * amount, 1.0 - (1.0 - g) * amount, 1.0 - (1.0 - b) * amount]
+    }
+
+    fn run(mut self) -> Vec<PageDraw> {
+        self.first_page_header();
+        self.line_table();
+        self.summary();
+        self.closing_text();
+        self.footers();
+        self.pages
+    }
+
+    fn start_page(&mut self) {
+        self.pages.push(PageDraw::default());
+        let accent = self.accent;
+        self.fill(0.0, PAGE_H - 6.0, PAGE_W, 6.0, accent);
+        self.y = PAGE_H - 6.0;
+    }
+
+    /// Header of pages 2…n: who, what, and that it continues.
+    fn continuation_header(&mut self) {
+        self.start_page();
+        let doc = self.doc;
+        let top = PAGE_H - 36.0;
+        self.text(MARGIN_L, top, 10.0, true, INK, &doc.seller.name);
+        let what = format!("{} {} (continued)", doc.kind.title(), doc.number);
+        self.text_right(CONTENT_R, top, 9.0, false, MUTED, &what);
+        self.rule(MARGIN_L, CONTENT_R, top - 10.0, 0.6, RULE);
+        self.y = top - 24.0;
+    }
+
+    /// Makes room for `h` points, starting a continuation page when the body is full.
+    /// Returns true when a new page was started.
+    fn ensure(&mut self, h: f32) -> bool {
+        if self.y - h < BODY_BOTTOM {
+            self.continuation_header();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn first_page_header(&mut self) {
+        self.start_page();
+        let doc = self.doc;
+        let s = &doc.seller;
+        let accent = self.accent;
+
+        // Left: logo, seller name and details.
+        let mut left_y = PAGE_H - 40.0;
+        if let Some((pw, ph)) = self.logo_size {
+            let (max_w, max_h) = (128.0_f32, 48.0_f32);
+            let scale = (max_w / pw as f32).min(max_h / ph as f32);
+            let (w, h) = (pw as f32 * scale, ph as f32 * scale);
+            self.page().shapes.push(Shape::Logo { x: MARGIN_L, y: left_y - h, w, h });
+            left_y -= h + 16.0;
+        } else {
+            left_y -= 10.0;
+        }
+        self.text(MARGIN_L, left_y, 13.0, true, INK, &s.name);
+        left_y -= 14.0;
+        let mut details: Vec<String> = s.address.lines.clone();
+        details.push(city_line(&s.address.postal_code, &s.address.city, s.address.region.as_deref()));
+        details.push(country_name(&s.address.country).to_string());
+        if let Some(tax) = &s.tax_id {
+            details.push(format!("VAT ID {tax}"));
+        }
+        if let Some(reg) = &s.registration_id {
+            details.push(format!("Reg. no. {reg}"));
+        }
+        if let Some(mail) = &s.email {
+            details.push(mail.clone());
+        }
+        for d in details {
+            self.text(MARGIN_L, left_y, 8.5, false, MUTED, &d);
+            left_y -= 11.0;
+        }
+
+        // Right: title and document facts.
+        let label_x = 340.0;
+        let mut right_y = PAGE_H - 52.0;
+        let title = doc.kind.title().to_uppercase();
+        self.text_right(CONTENT_R, right_y, 22.0, true, accent, &title);
+        right_y -= 26.0;
+        let mut facts: Vec<(&str, String)> = vec![("Number", doc.number.clone())];
+        facts.push(("Issue date", format::date(doc.issue_date)));
+        if let Some(due) = doc.due_date {
+            facts.push(("Due date", format::date(due)));
+        }
+        if let Some(p) = doc.period {
+            facts.push(("Period", format!("{} – {}", format::date(p.start), format::date(p.end))));
+        }
+        facts.push(("Status", status_text(doc)));
+        if let Some(c) = &doc.corrects {
+            facts.push(("Corrects invoice", c.number.clone()));
+            facts.push(("of", format::date(c.issue_date)));
+        }
+        for (label, value) in facts {
+            self.text(label_x, right_y, 8.5, false, MUTED, label);
+            self.text_right(CONTENT_R, right_y, 9.0, true, INK, &value);
+            right_y -= 13.0;
+        }
+
+        // Bill-to block and the amount box, under whichever column ended lower.
+        let block_top = left_y.min(right_y) - 16.0;
+        self.rule(MARGIN_L, CONTENT_R, block_top + 8.0, 0.6, RULE);
+        let b = &doc.buyer;
+        let mut y = block_top - 10.0;
+        let to_label = match doc.kind {
+            DocumentKind::Receipt => "RECEIVED FROM",
+            DocumentKind::Invoice | DocumentKind::CreditNote => "BILL TO",
+        };
+        self.text(MARGIN_L, y, 7.5, true, accent, to_label);
+        y -= 15.0;
+        for line in self.wrap(&b.organization, 11.0, true, 270.0) {
+            self.text(MARGIN_L, y, 11.0, true, INK, &line);
+            y -= 13.5;
+        }
+        let mut lines: Vec<String> = Vec::new();
+        if let Some(c) = &b.contact {
+            lines.push(format!("Attn. {c}"));
+        }
+        lines.extend(b.address.lines.iter().cloned());
+        lines.push(city_line(&b.address.postal_code, &b.address.city, b.address.region.as_deref()));
+        lines.push(country_name(&b.address.country).to_string());
+        if let Some(tax) = &b.tax_id {
+            lines.push(format!("VAT ID {tax}"));
+        }
+        lines.push(format!("Customer reference {}", b.reference));
+        for l in lines {
+            self.text(MARGIN_L, y, 9.0, false, INK, &l);
+            y -= 11.5;
+        }
+
+        // Amount box on the right.
+        let box_x = 340.0;
+        let box_w = CONTENT_R - box_x;
+        let box_h = 58.0;
+        let box_top = block_top - 2.0;
+        let tint = self.tint(0.10);
+        self.fill(box_x, box_top - box_h, box_w, box_h, tint);
+        self.fill(box_x, box_top - box_h, 3.0, box_h, accent);
+        let (label, minor) = match doc.kind {
+            DocumentKind::Invoice => ("Amount due", doc.totals.due_minor),
+            DocumentKind::Receipt => ("Amount received", doc.totals.gross_minor),
+            DocumentKind::CreditNote => ("Total credited", doc.totals.gross_minor),
+        };
+        self.text(box_x + 12.0, box_top - 16.0, 8.5, false, MUTED, label);
+        let amount = format!("{} {}", doc.currency, format::amount(minor, doc.currency));
+        self.text(box_x + 12.0, box_top - 36.0, 17.0, true, INK, &amount);
+        let sub = match (&doc.payment_status, doc.kind, doc.due_date) {
+            (PaymentStatus::Paid { .. }, _, _) => status_text(doc),
+            (_, DocumentKind::Invoice, Some(due)) => format!("Please pay by {}", format::date(due)),
+            _ => status_text(doc),
+        };
+        self.text(box_x + 12.0, box_top - 50.0, 8.0, false, MUTED, &sub);
+
+        self.y = y.min(box_top - box_h) - 22.0;
+    }
+
+    fn table_header(&mut self) {
+        let h = 20.0;
+        let top = self.y;
+        let accent = self.accent;
+        self.fill(MARGIN_L, top - h, CONTENT_W, h, accent);
+        let ty = top - 13.5;
+        let cur = self.doc.currency;
+        self.text(COL_DESC.0 + CELL_PAD, ty, 8.0, true, WHITE, "Description");
+        self.text(COL_PERIOD.0 + 2.0, ty, 8.0, true, WHITE, "Period");
+        self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, ty, 8.0, true, WHITE, "Hours");
+        self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, ty, 8.0, true, WHITE, "Rate / h");
+        let amount = format!("Amount ({cur})");
+        self.text_right(COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD, ty, 8.0, true, WHITE, &amount);
+        self.y = top - h;
+    }
+
+    fn line_table(&mut self) {
+        let doc = self.doc;
+        self.ensure(20.0 + 30.0);
+        self.table_header();
+        let line_h = 11.5;
+        for (i, line) in doc.lines.iter().enumerate() {
+            let desc = self.wrap(&line.description, 9.0, false, COL_DESC.1 - 2.0 * CELL_PAD);
+            let mut notes: Vec<String> = Vec::new();
+            if line.capped {
+                notes.push("Capped at the monthly price".to_string());
+            }
+            if doc.tax_breakdown.len() > 1 {
+                notes.push(format!("{} {} %", line.tax_category.label(), format::percent(line.tax_rate_bp)));
+            }
+            let period = line
+                .period
+                .map(|p| format!("{} – {}", format::date(p.start), format::date(p.end)))
+                .unwrap_or_default();
+            let text_h = desc.len() as f32 * line_h + notes.len() as f32 * 9.5;
+            let row_h = text_h + 8.0;
+            if self.ensure(row_h) {
+                self.table_header();
+            }
+            let top = self.y;
+            if i % 2 == 1 {
+                self.fill(MARGIN_L, top - row_h, CONTENT_W, row_h, ZEBRA);
+            }
+            let first = top - 13.0;
+            let mut y = first;
+            for d in &desc {
+                self.text(COL_DESC.0 + CELL_PAD, y, 9.0, false, INK, d);
+                y -= line_h;
+            }
+            y += line_h - 9.5;
+            for n in &notes {
+                self.text(COL_DESC.0 + CELL_PAD, y, 7.5, false, MUTED, n);
+                y -= 9.5;
+            }
+            self.text(COL_PERIOD.0 + 2.0, first, 7.0, false, INK, &period);
+            let hours = format::hours(line.hours_milli, self.hours_decimals);
+            self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, first, 9.0, false, INK, &hours);
+            let rate = format::rate_fixed(line.unit_rate_micro, self.rate_decimals);
+            self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, first, 9.0, false, INK, &rate);
+            let amount = format::amount(line.amount_minor, doc.currency);
+            self.text_right(COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD, first, 9.0, false, INK, &amount);
+            self.rule(MARGIN_L, CONTENT_R, top - row_h, 0.4, RULE);
+            self.y = top - row_h;
+        }
+        self.y -= 18.0;
+    }
+
+    /// Tax summary (left) and totals (right), kept together on one page.
+    fn summary(&mut self) {
+        let doc = self.doc;
+        let cur = doc.currency;
+        let tax_rows = doc.tax_breakdown.len() as f32;
+        let total_rows = if doc.totals.paid_minor != 0 { 5.0 } else { 3.0 };
+        let needed = (16.0 + 14.0 + tax_rows * 13.0).max(total_rows * 15.0 + 12.0);
+        self.ensure(needed);
+        let top = self.y;
+
+        // Tax summary.
+        let (x0, x1, x2, x3) = (MARGIN_L, MARGIN_L + 120.0, MARGIN_L + 190.0, MARGIN_L + 250.0);
+        let accent = self.accent;
+        self.text(x0, top - 8.0, 7.5, true, accent, "TAX SUMMARY");
+        let hy = top - 22.0;
+        self.text(x0, hy, 7.5, true, MUTED, "Rate");
+        self.text_right(x2, hy, 7.5, true, MUTED, "Taxable");
+        self.text_right(x3, hy, 7.5, true, MUTED, "Tax");
+        self.rule(x0, x3, hy - 4.0, 0.4, RULE);
+        let mut y = hy - 15.0;
+        for b in &doc.tax_breakdown {
+            let label = format!("{} {} %", b.category.label(), format::percent(b.rate_bp));
+            self.text(x0, y, 8.5, false, INK, &label);
+            let _ = x1;
+            self.text_right(x2, y, 8.5, false, INK, &format::amount(b.taxable_minor, cur));
+            self.text_right(x3, y, 8.5, false, INK, &format::amount(b.tax_minor, cur));
+            y -= 13.0;
+        }
+        let left_bottom = y;
+
+        // Totals.
+        let lx = 340.0;
+        let mut ty = top - 8.0;
+        let rows: Vec<(String, i64, bool)> = {
+            let mut r = vec![
+                ("Net total".to_string(), doc.totals.net_minor, false),
+                ("Tax".to_string(), doc.totals.tax_minor, false),
+                (format!("Total ({cur})"), doc.totals.gross_minor, true),
+            ];
+            if doc.totals.paid_minor != 0 {
+                let paid = match doc.kind {
+                    DocumentKind::CreditNote => "Refunded / credited",
+                    _ => "Paid",
+                };
+                r.push((paid.to_string(), -doc.totals.paid_minor, false));
+                let due = match doc.kind {
+                    DocumentKind::CreditNote => "Remaining credit",
+                    _ => "Amount due",
+                };
+                r.push((due.to_string(), doc.totals.due_minor, true));
+            }
+            r
+        };
+        for (label, minor, strong) in rows {
+            if strong {
+                let tint = self.tint(0.10);
+                self.fill(lx - 6.0, ty - 5.0, CONTENT_R - lx + 6.0, 16.0, tint);
+            }
+            let size = if strong { 10.0 } else { 9.0 };
+            self.text(lx, ty, size, strong, INK, &label);
+            self.text_right(CONTENT_R - 4.0, ty, size, strong, INK, &format::amount(minor, cur));
+            ty -= 17.0;
+        }
+        self.y = left_bottom.min(ty) - 14.0;
+    }
+
+    /// Reverse-charge wording, notes and payment instructions, wrapped and paginated.
+    fn closing_text(&mut self) {
+        let doc = self.doc;
+        let mut blocks: Vec<(&str, String)> = Vec::new();
+        if doc.reverse_charge {
+            if let Some(w) = &doc.reverse_charge_wording {
+                blocks.push(("REVERSE CHARGE", w.clone()));
+            }
+        }
+        if let Some(c) = &doc.corrects {
+            blocks.push((
+                "CORRECTION",
+                format!(
+                    "This credit note corrects invoice {} issued on {}.",
+                    c.number,
+                    format::date(c.issue_date)
+                ),
+            ));
+        }
+        let mut payment = Vec::new();
+        if let Some(p) = &doc.payment_instructions {
+            payment.push(p.clone());
+        }
+        if let Some(acct) = &doc.seller.bank_account {
+            let mut s = format!("Bank transfer to {}, IBAN {}", acct.holder, acct.iban);
+            if let Some(bic) = &acct.bic {
+                s.push_str(&format!(", BIC {bic}"));
+            }
+            s.push_str(&format!(", reference {}.", doc.number));
+            payment.push(s);
+        }
+        if !payment.is_empty() && doc.kind == DocumentKind::Invoice {
+            blocks.push(("PAYMENT", payment.join("\n")));
+        }
+        if !doc.notes.is_empty() {
+            blocks.push(("NOTES", doc.notes.join("\n")));
+        }
+        let accent = self.accent;
+        for (label, text) in blocks {
+            let lines = self.wrap(&text, 8.5, false, CONTENT_W);
+            self.ensure(14.0 + 11.0 * lines.len().min(3) as f32);
+            self.text(MARGIN_L, self.y - 8.0, 7.5, true, accent, label);
+            self.y -= 20.0;
+            for l in lines {
+                self.ensure(11.0);
+                self.text(MARGIN_L, self.y, 8.5, false, INK, &l);
+                self.y -= 11.0;
+            }
+            self.y -= 8.0;
+        }
+    }
+
+    fn footers(&mut self) {
+        let total = self.pages.len();
+        let doc = self.doc;
+        let mut who = vec![doc.seller.name.clone()];
+        if let Some(t) = &doc.seller.tax_id {
+            who.push(format!("VAT ID {t}"));
+        }
+        if let Some(m) = &doc.seller.email {
+            who.push(m.clone());
+        }
+        let who = who.join("  ·  ");
+        for i in 0..total {
+            let page = &mut self.pages[i];
+            page.shapes.push(Shape::Rule { x1: MARGIN_L, x2: CONTENT_R, y: 44.0, width: 0.5, rgb: RULE });
+            page.texts.push(TextRun { x: MARGIN_L, y: 32.0, size: 7.0, bold: false, rgb: MUTED, text: who.clone() });
+            let number = format!("{} {}", doc.kind.title(), doc.number);
+            let label = format!("Page {} / {}", i + 1, total);
+            let w = self.regular.width(&label, 7.5);
+            let page = &mut self.pages[i];
+            page.texts.push(TextRun { x: MARGIN_L, y: 22.0, size: 7.0, bold: false, rgb: MUTED, text: number });
+            page.texts.push(TextRun { x: CONTENT_R - w, y: 32.0, size: 7.5, bold: false, rgb: MUTED, text: label });
+        }
+    }
+}
+
+fn status_text(doc: &Document) -> String {
+    match (&doc.payment_status, doc.kind) {
+        (PaymentStatus::Unpaid, DocumentKind::CreditNote) => "Not yet refunded".to_string(),
+        (PaymentStatus::Unpaid, _) => "Unpaid".to_string(),
+        (PaymentStatus::PartiallyPaid, _) => "Partially paid".to_string(),
+        (PaymentStatus::Paid { on, method }, DocumentKind::CreditNote) => {
+            format!("Refunded {} ({method})", format::date(*on))
+        }
+        (PaymentStatus::Paid { on, method }, _) => format!("Paid {} ({method})", format::date(*on)),
+    }
+}
+
+fn city_line(postal: &str, city: &str, region: Option<&str>) -> String {
+    let mut s = format!("{postal} {city}").trim().to_string();
+    if let Some(r) = region {
+        s.push_str(", ");
+        s.push_str(r);
+    }
+    s
+}
+
+/// English country names for the countries a reseller most often bills; the ISO code
+/// otherwise, which is unambiguous anyway.
+fn country_name(code: &str) -> &str {
+    match code {
+        "AT" => "Austria",
+        "BE" => "Belgium",
+        "BG" => "Bulgaria",
+        "CH" => "Switzerland",
+        "CY" => "Cyprus",
+        "CZ" => "Czechia",
+        "DE" => "Germany",
+        "DK" => "Denmark",
+        "EE" => "Estonia",
+        "ES" => "Spain",
+        "FI" => "Finland",
+        "FR" => "France",
+        "GB" => "United Kingdom",
+        "GR" => "Greece",
+        "HR" => "Croatia",
+        "HU" => "Hungary",
+        "IE" => "Ireland",
+        "IT" => "Italy",
+        "LT" => "Lithuania",
+        "LU" => "Luxembourg",
+        "LV" => "Latvia",
+        "MT" => "Malta",
+        "NL" => "Netherlands",
+        "NO" => "Norway",
+        "PL" => "Poland",
+        "PT" => "Portugal",
+        "RO" => "Romania",
+        "RS" => "Serbia",
+        "SE" => "Sweden",
+        "SI" => "Slovenia",
+        "SK" => "Slovakia",
+        "UA" => "Ukraine",
+        "US" => "United States",
+        "CA" => "Canada",
+        other => other,
+    }
+}
+
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let reader = decoder.read_info().ok()?;
+    let info = reader.info();
+    Some((info.width, info.height))
+}
+
+/// Decodes the logo to 8-bit pixels printpdf can embed.
+fn decode_logo(bytes: &[u8]) -> Result<RawImage, InvoiceError> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| InvoiceError::Logo(e.to_string()))?;
+    let size = reader.output_buffer_size().ok_or_else(|| InvoiceError::Logo("image too large".into()))?;
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(|e| InvoiceError::Logo(e.to_string()))?;
+    buf.truncate(frame.buffer_size());
+    let format = match frame.color_type {
+        png::ColorType::Grayscale => RawImageFormat::R8,
+        png::ColorType::GrayscaleAlpha => RawImageFormat::RG8,
+        png::ColorType::Rgb => RawImageFormat::RGB8,
+        png::ColorType::Rgba => RawImageFormat::RGBA8,
+        png::ColorType::Indexed => return Err(InvoiceError::Logo("palette not expanded".into())),
+    };
+    Ok(RawImage {
+        pixels: RawImageData::U8(buf),
+        width: frame.width as usize,
+        height: frame.height as usize,
+        data_format: format,
+        tag: Vec::new(),
+    })
+}
+
+fn color(rgb: [f32; 3]) -> Color {
+    Color::Rgb(Rgb { r: rgb[0], g: rgb[1], b: rgb[2], icc_profile: None })
+}
+
+fn serialize(doc: &Document, pages: &[PageDraw], regular: &Face, bold: &Face) -> Result<Vec<u8>, InvoiceError> {
+    let mut pdf = PdfDocument::new(&doc.title());
+    pdf.metadata.info.conformance = printpdf::PdfConformance::Custom(printpdf::CustomPdfConformance {
+        requires_xmp_metadata: false,
+        requires_icc_profile: false,
+        ..Default::default()
+    });
+
+    // Fixed resource names keep the output independent of printpdf's random ids.
+    let regular_id = FontId("F1".to_string());
+    let bold_id = FontId("F2".to_string());
+    let mut chars = [BTreeSet::new(), BTreeSet::new()];
+    for p in pages {
+        for t in &p.texts {
+            chars[usize::from(t.bold)].extend(t.text.chars());
+        }
+    }
+    for (id, face, set) in [(&regular_id, regular, &chars[0]), (&bold_id, bold, &chars[1])] {
+        if !set.is_empty() {
+            let subset = face.subset(set.iter().copied())?;
+            pdf.resources.fonts.map.insert(id.clone(), printpdf::PdfFont::new(subset));
+        }
+    }
+    let logo_id = XObjectId("Im1".to_string());
+    if let Some(bytes) = &doc.seller.logo_png {
+        let image = decode_logo(bytes)?;
+        pdf.resources.xobjects.map.insert(logo_id.clone(), XObject::Image(image));
+    }
+
+    for p in pages {
+        let mut ops = Vec::with_capacity(p.shapes.len() * 3 + p.texts.len() * 3 + 4);
+        for s in &p.shapes {
+            match *s {
+                Shape::Fill { x, y, w, h, rgb } => {
+                    ops.push(Op::SetFillColor { col: color(rgb) });
+                    ops.push(Op::DrawRectangle {
+                        rectangle: Rect {
+                            x: Pt(x),
+                            y: Pt(y),
+                            width: Pt(w),
+                            height: Pt(h),
+                            mode: Some(PaintMode::Fill),
+                            winding_order: None,
+                        },
+                    });
+                }
+                Shape::Rule { x1, x2, y, width, rgb } => {
+                    ops.push(Op::SetOutlineColor { col: color(rgb) });
+                    ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+                    ops.push(Op::DrawLine {
+                        line: PdfLine {
+                            points: vec![
+                                LinePoint { p: Point { x: Pt(x1), y: Pt(y) }, bezier: false },
+                                LinePoint { p: Point { x: Pt(x2), y: Pt(y) }, bezier: false },
+                            ],
+                            is_closed: false,
+                        },
+                    });
+                }
+                Shape::Logo { x, y, w, h } => {
+                    ops.push(Op::SaveGraphicsState);
+                    ops.push(Op::SetTransformationMatrix { matrix: CurTransMat::Raw([w, 0.0, 0.0, h, x, y]) });
+                    ops.push(Op::UseXobject {
+                        id: logo_id.clone(),
+                        transform: XObjectTransform { no_auto_scale: true, ..Default::default() },
+                    });
+                    ops.push(Op::RestoreGraphicsState);
+                }
+            }
+        }
+        ops.push(Op::StartTextSection);
+        let mut font_state: Option<(bool, u32)> = None;
+        let mut fill_state: Option<[u32; 3]> = None;
+        for t in &p.texts {
+            let key = (t.bold, t.size.to_bits());
+            if font_state != Some(key) {
+                let id = if t.bold { bold_id.clone() } else { regular_id.clone() };
+                ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(t.size) });
+                font_state = Some(key);
+            }
+            let fill = t.rgb.map(f32::to_bits);
+            if fill_state != Some(fill) {
+                ops.push(Op::SetFillColor { col: color(t.rgb) });
+                fill_state = Some(fill);
+            }
+            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(t.x), Pt(t.y)) });
+            ops.push(Op::ShowText { items: vec![TextItem::Text(t.text.clone())] });
+        }
+        ops.push(Op::EndTextSection);
+        pdf.pages.push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), ops));
+    }
+
+    let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+    let mut warnings = Vec::new();
+    let lopdf_doc = pdf.to_lopdf_document(&opts, &mut warnings);
+    if let Some(w) = warnings.iter().find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error) {
+        return Err(InvoiceError::Pdf(w.msg.clone()));
+    }
+    pdfa::finish(lopdf_doc, doc)
+}

@@ -1,0 +1,6 @@
+//! Integration tests of cs-invoice: one binary, one module per concern.
+
+mod fixtures;
+mod tools;
+
+mod pdf;
