@@ -3,4 +3,6 @@
 mod fixtures;
 mod tools;
 
+mod export;
 mod pdf;
+mod ubl;

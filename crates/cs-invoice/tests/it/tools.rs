@@ -38,3 +38,10 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&p, bytes).expect("write test file");
     p
 }
+
+/// `pdftotext -raw`: text in content-stream order, so wrapped cells stay together.
+pub fn pdftotext_raw(pdf: &Path) -> String {
+    let (ok, text, err) = run("pdftotext", "poppler-utils", &["-raw", pdf.to_str().unwrap(), "-"]);
+    assert!(ok, "pdftotext failed: {err}");
+    text
+}
