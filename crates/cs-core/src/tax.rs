@@ -72,7 +72,7 @@ pub struct TaxParties<'a> {
 
 /// Picks the treatment; `lookup(country, region)` returns a configured rate
 /// (`region` `None` asks for the country-wide rate).
-pub fn determine(parties: &TaxParties<'_>, lookup: impl Fn(&str, Option<&str>) -> Option<TaxRate>) -> TaxTreatment {
+pub fn determine(parties: &TaxParties<'_>, mut lookup: impl FnMut(&str, Option<&str>) -> Option<TaxRate>) -> TaxTreatment {
     let customer = parties.customer_country.to_ascii_uppercase();
     let seller = parties.seller_country.to_ascii_uppercase();
     let has_tax_id = parties.customer_tax_id.is_some_and(|t| !t.trim().is_empty());

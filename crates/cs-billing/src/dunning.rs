@@ -1,0 +1,256 @@
+//! Dunning in the store: evaluates [`cs_core::dunning::step`] for customers,
+//! keeps their state in `billing_customers`, queues notices for the customer
+//! in the `outbox` (kind `billing.notice`) and records [`Decision`]s for the
+//! app: suspend, unsuspend or terminate a list of servers.
+//!
+//! The engine does not talk to providers. The app reads pending decisions
+//! ([`pending_decisions`], also returned by `run_due` and by payments), acts
+//! at the provider (power off, power on is left to the customer, delete), and
+//! reports back with [`complete_decision`], which marks the servers
+//! `suspended`, `offline` or deleted (closing their meters) and logs it.
+
+use cs_core::dunning::{step, CustomerDunning, DunningAction, DunningState};
+use cs_core::money::micros_to_minor_rounded;
+use cs_core::{OrganizationId, ServerId, Timestamp};
+use cs_store::activity::{append, NewActivity};
+use cs_store::{fmt_ts, parse_ts};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{BillingError, Result};
+use crate::ledger::{balance_micros, AccountRef};
+use crate::settings::BillingSettings;
+
+/// Something the app must do at the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub id: i64,
+    pub organization_id: OrganizationId,
+    pub action: DunningAction,
+    pub server_ids: Vec<ServerId>,
+    pub decided_at: Timestamp,
+}
+
+/// How carrying out a decision went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    Failed { note: String },
+}
+
+fn load(conn: &Connection, org: OrganizationId) -> Result<(CustomerDunning, Option<i64>)> {
+    let raw: Option<(String, Option<String>, bool, u32, Option<i64>)> = conn
+        .prepare_cached(
+            "SELECT state, state_since, low_warned, termination_warnings_sent, low_balance_threshold_minor FROM billing_customers WHERE organization_id = ?1",
+        )?
+        .query_row([org.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let Some((state, since, low_warned, sent, threshold)) = raw else { return Ok((CustomerDunning::default(), None)) };
+    let since = since.as_deref().map(parse_ts).transpose()?;
+    let state = match (state.as_str(), since) {
+        ("grace", Some(since)) => DunningState::Grace { since },
+        ("suspended", Some(since)) => DunningState::Suspended { since },
+        ("terminated", Some(at)) => DunningState::Terminated { at },
+        _ => DunningState::Good,
+    };
+    Ok((CustomerDunning { state, low_warned, termination_warnings_sent: sent }, threshold))
+}
+
+fn save(conn: &Connection, org: OrganizationId, d: &CustomerDunning) -> Result<()> {
+    let since = match d.state {
+        DunningState::Good => None,
+        DunningState::Grace { since } | DunningState::Suspended { since } => Some(since),
+        DunningState::Terminated { at } => Some(at),
+    };
+    conn.prepare_cached(
+        "INSERT INTO billing_customers (organization_id, state, state_since, low_warned, termination_warnings_sent) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (organization_id) DO UPDATE SET state = excluded.state, state_since = excluded.state_since,
+            low_warned = excluded.low_warned, termination_warnings_sent = excluded.termination_warnings_sent",
+    )?
+    .execute(params![org.to_string(), d.state.as_str(), since.as_ref().map(fmt_ts), d.low_warned, d.termination_warnings_sent])?;
+    Ok(())
+}
+
+/// Sets a customer's own low-balance threshold (`None`: the default setting)
+/// and tax region (a US state, a Canadian province; `None`: country-wide).
+pub fn set_customer_profile(conn: &Connection, org: OrganizationId, low_balance_threshold_minor: Option<i64>, region: Option<&str>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO billing_customers (organization_id, low_balance_threshold_minor, region) VALUES (?1, ?2, ?3)
+         ON CONFLICT (organization_id) DO UPDATE SET low_balance_threshold_minor = excluded.low_balance_threshold_minor, region = excluded.region",
+        params![org.to_string(), low_balance_threshold_minor, region],
+    )?;
+    Ok(())
+}
+
+/// The customer's dunning record.
+pub fn customer_state(conn: &Connection, org: OrganizationId) -> Result<CustomerDunning> {
+    Ok(load(conn, org)?.0)
+}
+
+fn server_ids(conn: &Connection, sql: &str, org: OrganizationId) -> Result<Vec<ServerId>> {
+    let ids: Vec<String> = conn.prepare_cached(sql)?.query_map([org.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    ids.iter().map(|s| s.parse().map_err(|_| BillingError::Invariant(format!("server id {s:?}")))).collect()
+}
+
+/// Evaluates one customer at `now`; records and returns a decision if the
+/// policy calls for one.
+pub fn evaluate(conn: &Connection, org: OrganizationId, now: Timestamp) -> Result<Option<Decision>> {
+    evaluate_with(conn, org, now, &BillingSettings::load(conn)?)
+}
+
+fn evaluate_with(conn: &Connection, org: OrganizationId, now: Timestamp, settings: &BillingSettings) -> Result<Option<Decision>> {
+    let (current, threshold) = load(conn, org)?;
+    let micros = balance_micros(conn, AccountRef::wallet(org), settings.currency)?;
+    let balance_minor = micros_to_minor_rounded(micros, settings.currency);
+    let s = step(current, balance_minor, &settings.policy(threshold), now);
+    if s.next != current {
+        save(conn, org, &s.next)?;
+    }
+    for n in &s.notices {
+        cs_store::outbox::push(conn, now, Some(org.to_string()), "billing.notice", &org.to_string(), n)?;
+        append(
+            conn,
+            &NewActivity {
+                at: now,
+                actor: "system:billing",
+                action: &format!("dunning.{}", n.kind()),
+                subject_kind: "organization",
+                subject_id: Some(org.to_string()),
+                organization_id: Some(org.to_string()),
+                summary: format!("Dunning: {} (balance {})", n.kind().replace('_', " "), cs_core::Money::new(balance_minor, settings.currency)),
+            },
+        )?;
+    }
+    let Some(action) = s.action else { return Ok(None) };
+    let ids = match action {
+        DunningAction::Suspend => server_ids(
+            conn,
+            "SELECT id FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL AND status NOT IN ('suspended', 'deleting', 'deleted', 'failed') ORDER BY id",
+            org,
+        )?,
+        DunningAction::Unsuspend => server_ids(conn, "SELECT id FROM servers WHERE organization_id = ?1 AND status = 'suspended' ORDER BY id", org)?,
+        DunningAction::Terminate => {
+            server_ids(conn, "SELECT id FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL AND status NOT IN ('deleted', 'failed') ORDER BY id", org)?
+        }
+    };
+    let json = serde_json::to_string(&ids).map_err(|e| BillingError::Invariant(e.to_string()))?;
+    conn.prepare_cached("INSERT INTO dunning_decisions (organization_id, action, server_ids, decided_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![org.to_string(), action.as_str(), json, fmt_ts(&now)])?;
+    Ok(Some(Decision { id: conn.last_insert_rowid(), organization_id: org, action, server_ids: ids, decided_at: now }))
+}
+
+/// Evaluates every customer with a wallet or a dunning record.
+pub fn evaluate_all(db: &impl Db, now: Timestamp) -> Result<Vec<Decision>> {
+    db.write(|conn| {
+        let orgs: Vec<String> = conn
+            .prepare(
+                "SELECT organization_id FROM ledger_accounts WHERE kind = 'wallet' UNION SELECT organization_id FROM billing_customers WHERE state != 'good'",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let settings = BillingSettings::load(conn)?;
+        let mut out = Vec::new();
+        for org in orgs {
+            let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
+            out.extend(evaluate_with(conn, org, now, &settings)?);
+        }
+        Ok(out)
+    })
+}
+
+fn decode(row: (i64, String, String, String, String)) -> Result<Decision> {
+    let (id, org, action, ids, at) = row;
+    Ok(Decision {
+        id,
+        organization_id: org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?,
+        action: DunningAction::parse(&action).ok_or_else(|| BillingError::Invariant(format!("action {action:?}")))?,
+        server_ids: serde_json::from_str(&ids).map_err(|e| BillingError::Invariant(e.to_string()))?,
+        decided_at: parse_ts(&at)?,
+    })
+}
+
+/// Decisions the app has not reported back on, oldest first.
+pub fn pending_decisions(conn: &Connection) -> Result<Vec<Decision>> {
+    let rows = conn
+        .prepare("SELECT id, organization_id, action, server_ids, decided_at FROM dunning_decisions WHERE status = 'pending' ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode).collect()
+}
+
+/// The app reports how carrying out a decision went. On `Done` the servers
+/// are marked suspended (Suspend), offline (Unsuspend: the customer boots them)
+/// or deleted with billing stopped (Terminate), and the customer is notified.
+pub fn complete_decision(conn: &Connection, id: i64, outcome: Outcome, now: Timestamp, actor: &str) -> Result<()> {
+    let row = conn
+        .query_row(
+            "SELECT id, organization_id, action, server_ids, decided_at FROM dunning_decisions WHERE id = ?1 AND status = 'pending'",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?
+        .ok_or_else(|| BillingError::NotFound { what: "pending dunning decision", id: id.to_string() })?;
+    let d = decode(row)?;
+    let org = d.organization_id.to_string();
+    match &outcome {
+        Outcome::Failed { note } => {
+            conn.execute("UPDATE dunning_decisions SET status = 'failed', completed_at = ?2, note = ?3 WHERE id = ?1", params![id, fmt_ts(&now), note])?;
+            append(
+                conn,
+                &NewActivity {
+                    at: now,
+                    actor,
+                    action: &format!("dunning.{}_failed", d.action.as_str()),
+                    subject_kind: "organization",
+                    subject_id: Some(org.clone()),
+                    organization_id: Some(org),
+                    summary: format!("Could not {} {} server(s): {note}", d.action.as_str(), d.server_ids.len()),
+                },
+            )?;
+            return Ok(());
+        }
+        Outcome::Done => {}
+    }
+    for s in &d.server_ids {
+        let sid = s.to_string();
+        match d.action {
+            DunningAction::Suspend => {
+                conn.execute("UPDATE servers SET status = 'suspended', updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", params![sid, fmt_ts(&now)])?;
+            }
+            DunningAction::Unsuspend => {
+                conn.execute("UPDATE servers SET status = 'offline', updated_at = ?2 WHERE id = ?1 AND status = 'suspended'", params![sid, fmt_ts(&now)])?;
+            }
+            DunningAction::Terminate => {
+                conn.execute(
+                    "UPDATE servers SET status = 'deleted', deleted_at = coalesce(deleted_at, ?2), updated_at = ?2 WHERE id = ?1",
+                    params![sid, fmt_ts(&now)],
+                )?;
+                crate::meters::close_server(conn, *s, now)?;
+            }
+        }
+        cs_store::outbox::push(conn, now, Some(org.clone()), "server.billing_status", &sid, &serde_json::json!({ "action": d.action.as_str() }))?;
+    }
+    conn.execute("UPDATE dunning_decisions SET status = 'done', completed_at = ?2 WHERE id = ?1", params![id, fmt_ts(&now)])?;
+    append(
+        conn,
+        &NewActivity {
+            at: now,
+            actor,
+            action: &format!("dunning.{}", match d.action {
+                DunningAction::Suspend => "servers_suspended",
+                DunningAction::Unsuspend => "servers_unsuspended",
+                DunningAction::Terminate => "servers_terminated",
+            }),
+            subject_kind: "organization",
+            subject_id: Some(org.clone()),
+            organization_id: Some(org),
+            summary: format!("{} {} server(s) for an unpaid balance", match d.action {
+                DunningAction::Suspend => "Suspended",
+                DunningAction::Unsuspend => "Released",
+                DunningAction::Terminate => "Terminated",
+            }, d.server_ids.len()),
+        },
+    )?;
+    Ok(())
+}

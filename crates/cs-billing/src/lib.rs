@@ -1,0 +1,103 @@
+//! Billing engine: prepaid wallets, a double-entry ledger, hourly metering
+//! with a monthly cap, dunning, and documents (invoices, receipts, credit
+//! notes), on the app's SQLite store. It owns its SQL (`migrations/0002_billing.sql`)
+//! and takes time as a parameter (`now: Timestamp`); the pure rules (hour
+//! arithmetic, the cap, rounding, tax, numbering, the dunning state machine)
+//! live in `cs_core::{metering, ledger, pricing, tax, numbering, dunning}`.
+//! It deliberately does not talk to providers, send mail or render PDFs: it
+//! returns decisions and writes `outbox` records, and the app acts on them.
+//!
+//! # Design
+//!
+//! **Meters and bounded usage storage.** Each billable thing — a server, its
+//! backups, each extra IPv4 — has a meter (`billing_meters`) with its prices
+//! over time (`meter_prices`, one row per resize or applied price change).
+//! Usage is stored as *intervals* (`usage_intervals`): contiguous hours of one
+//! meter at one price within one UTC month, with the hour count, the hours cut
+//! by the cap, the amount in micro-units and the month-to-date total. A server
+//! that is never resized has one interval per month, whatever its age: a year
+//! of 10 000 servers is ~120 000 intervals, not 87.6 million hour rows.
+//!
+//! **Exactly-once hours.** The per-(meter, hour) idempotency key is the
+//! meter's *watermark*: the `last_hour` of its open interval, which the run
+//! advances in the same transaction as the amount it adds, with a guarded
+//! `UPDATE … WHERE last_hour = <watermark read>` (a new interval is inserted
+//! under `UNIQUE (meter_id, month, price_from_hour)`). `CHECK (hours =
+//! last_hour − first_hour + 1)` keeps an interval gap-free, and the ledger
+//! postings of those hours commit in the same transaction. A crash anywhere
+//! rolls back the whole chunk; a re-run continues from the watermarks; a second
+//! process waits for SQLite's write lock (IMMEDIATE transactions) and then sees
+//! them moved. The app additionally holds a process lock on the database.
+//!
+//! **Ledger.** Amounts are micro-units of the currency's major unit. Every
+//! transaction balances (checked in Rust before writing and in SQL before
+//! commit); balances are cached by triggers and [`verify::verify`] re-adds
+//! them. Money movements carry idempotency keys under `UNIQUE`: payments
+//! `payment:<method>:<reference>`, adjustments and credit notes a caller key,
+//! invoices `invoice:<org>:<currency>:<YYYY-MM>`, usage
+//! `usage:<org>:<currency>:<YYYY-MM-DD>`. Reusing a key with other content is
+//! [`BillingError::IdempotencyConflict`]. Usage is the one transaction that
+//! grows: the hourly run adds the same amount to its wallet and revenue
+//! entries (a trigger refuses updates to any other kind).
+//!
+//! **Rounding.** Hourly usage is charged to the wallet in micro-units as it
+//! accrues. Each invoice line (one interval) is rounded once to the minor unit,
+//! half away from zero (`cs_core::money::micros_to_minor_rounded`); tax is
+//! computed per rate on the rounded lines and rounded once. The invoice posts
+//! the rounding difference and the tax against the wallet, so for every
+//! organization and month *what the wallet paid == the month's invoices*,
+//! exactly (invariant 6 of [`verify`]).
+//!
+//! **Cap rule.** An hour costs `min(rate, cap − month_to_date)` where the cap
+//! is the monthly price in force for that hour; after a resize the month's
+//! running total continues against the new cap. Hours that exist are billed
+//! whatever the power state: offline and suspended servers cost, as at Linode.
+//!
+//! # API for the app façade
+//!
+//! Transactions: functions taking `&Connection` run inside the caller's
+//! transaction (`store.write(|tx| cs_billing::wallet::record_payment(tx, …))`)
+//! so the change, its activity row and outbox record commit together.
+//! Functions taking `&impl Db` (a [`cs_store::Store`]) manage their own
+//! transactions, chunked.
+//!
+//! - Scheduler, every hour and at start-up: [`run_due`]`(&store, now, &mut |p| …)`
+//!   → [`RunReport`] (hours billed, invoices issued, dunning decisions).
+//! - Servers: [`meters::open_server`]`(tx, server_id, created_at)` when created
+//!   (optional: `run_due` syncs from `servers`), [`meters::record_resize`]`(tx,
+//!   server_id, new_plan, at, actor)`, [`meters::enable_addon`] /
+//!   [`meters::disable_addon`], [`meters::close_server`]`(tx, server_id, deleted_at)`.
+//! - Prices: [`prices::set_provider_price`], [`prices::add_price_rule`],
+//!   [`prices::pending_price_changes`], [`prices::apply_price_changes`]`(tx, now, actor)`.
+//! - Money: [`wallet::record_payment`]`(tx, &NewPayment, now, actor)`,
+//!   [`wallet::record_adjustment`]`(tx, &NewAdjustment, now, actor)`,
+//!   [`wallet::refund`]; both return dunning decisions (an `Unsuspend` when a
+//!   payment clears the debt).
+//! - Dunning: [`dunning::pending_decisions`]`(conn)`; after acting at the
+//!   provider, [`dunning::complete_decision`]`(tx, id, Outcome::Done | Failed, now, actor)`;
+//!   [`dunning::set_customer_profile`] for a customer's threshold and tax region.
+//! - Documents: [`documents::issue_monthly_invoices`]`(&store, month, now)` (also
+//!   automatic in `run_due`), [`documents::void_invoice`],
+//!   [`documents::issue_credit_note`], [`documents::list_documents`],
+//!   [`documents::get_document`], [`documents::set_tax_rate`].
+//! - Screens: [`wallet::list_wallets`], [`wallet::wallet`],
+//!   [`wallet::wallet_entries`], [`documents::list_documents`].
+//! - Settings: [`BillingSettings::load`] / [`BillingSettings::save`] (`billing.*` keys).
+//! - Health: [`verify::verify`]`(conn)`.
+
+pub mod db;
+pub mod documents;
+pub mod dunning;
+pub mod error;
+pub mod ledger;
+pub mod meters;
+pub mod prices;
+pub mod run;
+pub mod settings;
+pub mod verify;
+pub mod wallet;
+
+pub use db::{Db, SecondConnection};
+pub use error::{BillingError, Result};
+pub use run::{bill_through, run_due, BillReport, Progress, RunReport};
+pub use settings::BillingSettings;

@@ -1,0 +1,233 @@
+//! Meters: one per billable thing (a server, its backups, each extra IPv4).
+//!
+//! A meter starts in the hour its thing was created and ends with the hour it
+//! was deleted in (if that hour had started). Its prices are rows of
+//! `meter_prices` from an hour on; a resize adds one from the next hour.
+//! [`sync_meters`] makes the meters follow the `servers` table, so a server the
+//! app created or deleted (or one the reconciler found deleted at the
+//! provider) is billed even if the app never called [`open_server`] or
+//! [`close_server`]; resizes and add-ons must be reported explicitly.
+
+use cs_core::metering::{first_billable_hour, last_billable_hour, next_hour_after};
+use cs_core::{OrganizationId, PlanId, ServerId, Timestamp};
+use cs_store::activity::{append, NewActivity};
+use cs_store::{fmt_ts, parse_ts};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{BillingError, Result};
+use crate::prices::{price_at, set_meter_price, Item};
+
+/// Opens a meter (idempotent: an already live meter for the same server,
+/// item and slot is returned as is).
+#[allow(clippy::too_many_arguments)]
+fn open_meter(
+    conn: &Connection,
+    server: ServerId,
+    org: OrganizationId,
+    item: Item,
+    slot: i64,
+    label: &str,
+    plan: PlanId,
+    region: &str,
+    at: Timestamp,
+) -> Result<i64> {
+    if let Some(id) = conn
+        .prepare_cached("SELECT id FROM billing_meters WHERE server_id = ?1 AND item = ?2 AND slot = ?3 AND end_hour IS NULL")?
+        .query_row(params![server.to_string(), item.as_str(), slot], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let price = price_at(conn, plan, region, item, at)?;
+    let start = first_billable_hour(at);
+    conn.prepare_cached(
+        "INSERT INTO billing_meters (server_id, organization_id, item, slot, label, currency, start_hour, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![server.to_string(), org.to_string(), item.as_str(), slot, label, price.currency.code(), start, fmt_ts(&at)])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO meter_prices (meter_id, from_hour, hourly_micros, monthly_micros, plan_id, price_rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, start, price.unit.hourly_micros, price.unit.monthly_micros, plan.to_string(), price.rule_id])?;
+    Ok(id)
+}
+
+struct ServerRow {
+    org: OrganizationId,
+    label: String,
+    region: String,
+    plan: PlanId,
+    deleted_at: Option<Timestamp>,
+}
+
+fn server_row(conn: &Connection, server: ServerId) -> Result<ServerRow> {
+    let raw: Option<(String, String, String, String, Option<String>)> = conn
+        .prepare_cached("SELECT organization_id, label, region, plan_id, deleted_at FROM servers WHERE id = ?1")?
+        .query_row([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .optional()?;
+    let (org, label, region, plan, deleted) = raw.ok_or_else(|| BillingError::NotFound { what: "server", id: server.to_string() })?;
+    Ok(ServerRow {
+        org: org.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad organization id")))?,
+        label,
+        region,
+        plan: plan.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id")))?,
+        deleted_at: deleted.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
+/// Starts billing a server (from the hour of `created_at`), at the price of
+/// its plan at that time. Call it in the transaction that inserts the server;
+/// [`sync_meters`] does it otherwise.
+pub fn open_server(conn: &Connection, server: ServerId, created_at: Timestamp) -> Result<i64> {
+    let s = server_row(conn, server)?;
+    let id = open_meter(conn, server, s.org, Item::Server, 0, &s.label, s.plan, &s.region, created_at)?;
+    if let Some(d) = s.deleted_at {
+        close_server(conn, server, d)?;
+    }
+    Ok(id)
+}
+
+/// The plan a server is billed on now (its latest price row).
+pub fn current_plan(conn: &Connection, server: ServerId) -> Result<Option<PlanId>> {
+    let plan: Option<String> = conn
+        .query_row(
+            "SELECT p.plan_id FROM billing_meters m JOIN meter_prices p ON p.meter_id = m.id
+             WHERE m.server_id = ?1 AND m.item = 'server' ORDER BY m.id DESC, p.from_hour DESC LIMIT 1",
+            [server.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    plan.map(|p| p.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id in its meter")))).transpose()
+}
+
+/// Bills a resized server (and its add-ons) at `new_plan`'s prices from the
+/// hour after `at`; the hour in progress keeps the old rate.
+pub fn record_resize(conn: &Connection, server: ServerId, new_plan: PlanId, at: Timestamp, actor: &str) -> Result<()> {
+    let s = server_row(conn, server)?;
+    let from = next_hour_after(at);
+    let meters: Vec<(i64, String)> = conn
+        .prepare("SELECT id, item FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL")?
+        .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if meters.is_empty() {
+        return Err(BillingError::Invalid(format!("server {} is not being billed (deleted, or never opened): nothing to resize", s.label)));
+    }
+    let plan_name: String = conn.query_row("SELECT name FROM plans WHERE id = ?1", [new_plan.to_string()], |r| r.get(0)).optional()?
+        .ok_or_else(|| BillingError::NotFound { what: "plan", id: new_plan.to_string() })?;
+    for (meter, item) in meters {
+        let item = Item::parse(&item).ok_or_else(|| BillingError::Invariant(format!("meter {meter} has item {item:?}")))?;
+        let price = price_at(conn, new_plan, &s.region, item, at)?;
+        set_meter_price(conn, meter, from, price.unit, &new_plan.to_string(), price.rule_id)?;
+    }
+    append(
+        conn,
+        &NewActivity {
+            at,
+            actor,
+            action: "billing.resized",
+            subject_kind: "server",
+            subject_id: Some(server.to_string()),
+            organization_id: Some(s.org.to_string()),
+            summary: format!("{} billed on plan {plan_name} from {}", s.label, fmt_ts(&cs_core::metering::hour_start(from))),
+        },
+    )?;
+    Ok(())
+}
+
+/// Starts billing an add-on of a server (`slot` tells several extra IPv4
+/// addresses apart; use 0 for backups).
+pub fn enable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, at: Timestamp, actor: &str) -> Result<i64> {
+    if item == Item::Server {
+        return Err(BillingError::Invalid("the server itself is not an add-on: use open_server".into()));
+    }
+    let s = server_row(conn, server)?;
+    let plan = current_plan(conn, server)?.unwrap_or(s.plan);
+    let label = match item {
+        Item::Ipv4 => format!("{} extra IPv4 #{}", s.label, slot + 1),
+        _ => format!("{} {}", s.label, item.display().to_lowercase()),
+    };
+    let id = open_meter(conn, server, s.org, item, slot, &label, plan, &s.region, at)?;
+    append(
+        conn,
+        &NewActivity {
+            at,
+            actor,
+            action: "billing.addon_enabled",
+            subject_kind: "server",
+            subject_id: Some(server.to_string()),
+            organization_id: Some(s.org.to_string()),
+            summary: format!("Billing {label} from {}", fmt_ts(&at)),
+        },
+    )?;
+    Ok(id)
+}
+
+/// Stops billing an add-on after the hour of `at` (if that hour started).
+pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, at: Timestamp, actor: &str) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?4,
+            coalesce((SELECT last_hour FROM usage_intervals WHERE id = open_interval), start_hour - 1))
+         WHERE server_id = ?1 AND item = ?2 AND slot = ?3 AND end_hour IS NULL",
+        params![server.to_string(), item.as_str(), slot, last_billable_hour(at)],
+    )?;
+    if n == 0 {
+        return Err(BillingError::NotFound { what: "add-on", id: format!("{} of server {server}", item.as_str()) });
+    }
+    let s = server_row(conn, server)?;
+    append(
+        conn,
+        &NewActivity {
+            at,
+            actor,
+            action: "billing.addon_disabled",
+            subject_kind: "server",
+            subject_id: Some(server.to_string()),
+            organization_id: Some(s.org.to_string()),
+            summary: format!("Stopped billing {} of {} at {}", item.display().to_lowercase(), s.label, fmt_ts(&at)),
+        },
+    )?;
+    Ok(())
+}
+
+/// Stops billing a deleted server and its add-ons after the hour of
+/// `deleted_at` (charged if it had started). Idempotent. A deletion noticed
+/// late (after hours past it were billed) ends at the last billed hour: billed
+/// hours are never taken back here; correct them with a credit note.
+pub fn close_server(conn: &Connection, server: ServerId, deleted_at: Timestamp) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?2,
+            coalesce((SELECT last_hour FROM usage_intervals WHERE id = open_interval), start_hour - 1))
+         WHERE server_id = ?1 AND end_hour IS NULL",
+        params![server.to_string(), last_billable_hour(deleted_at)],
+    )?)
+}
+
+/// Makes the meters follow the `servers` table: opens a meter for every
+/// server without one (failed servers excepted: they never existed at the
+/// provider) and closes the meters of deleted servers. Returns (opened, closed).
+pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
+    let missing: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT s.id, s.created_at FROM servers s
+             WHERE s.status != 'failed' AND NOT EXISTS (SELECT 1 FROM billing_meters m WHERE m.server_id = s.id AND m.item = 'server')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, created) in &missing {
+        let id: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
+        open_server(conn, id, parse_ts(created)?)?;
+    }
+    let gone: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT DISTINCT s.id, s.deleted_at FROM servers s JOIN billing_meters m ON m.server_id = s.id AND m.end_hour IS NULL
+             WHERE s.deleted_at IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, deleted) in &gone {
+        let id: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
+        close_server(conn, id, parse_ts(deleted)?)?;
+    }
+    Ok((missing.len(), gone.len()))
+}

@@ -1,0 +1,208 @@
+//! The billing run: bills every meter through an hour, exactly once.
+//!
+//! Meters are processed in chunks of [`CHUNK`] (by id), one IMMEDIATE
+//! transaction per chunk. Inside it, for each meter, the watermark (the
+//! `last_hour` of its open usage interval) is read, the hours after it up to
+//! the target are priced by [`cs_core::metering::bill_hours`], the open
+//! interval is extended with a guarded `UPDATE … WHERE last_hour = <watermark>`
+//! (or a new interval inserted under its UNIQUE key), and the amounts are
+//! added to the organization's usage ledger transaction of each day — all in
+//! the same transaction. A crash anywhere rolls the chunk back whole; a re-run
+//! reads the committed watermarks and continues, so an hour is never billed
+//! twice and never skipped. A second process waits for the write lock and
+//! then finds the watermarks already moved.
+
+use std::collections::BTreeMap;
+
+use cs_core::metering::{bill_hours, hour_start, last_complete_hour, Hour, MeterPrice, Watermark};
+use cs_core::{Currency, OrganizationId, Timestamp};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::documents::{self, DocumentSummary};
+use crate::dunning::{self, Decision};
+use crate::error::{BillingError, Result};
+use crate::ledger::UsagePoster;
+use crate::meters::sync_meters;
+use crate::settings::BillingSettings;
+
+/// Meters per transaction.
+pub const CHUNK: usize = 5_000;
+
+/// Reported after each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub meters_done: u64,
+    pub meters_total: u64,
+    pub hours_billed: u64,
+    /// Billing runs through the end of this hour.
+    pub through: Timestamp,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BillReport {
+    pub meters: u64,
+    pub hours_billed: u64,
+    pub amount_micros: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// The last hour billed (hour index) and its start.
+    pub through_hour: Hour,
+    pub meters_opened: usize,
+    pub meters_closed: usize,
+    pub billed: BillReport,
+    pub invoices: Vec<DocumentSummary>,
+    pub decisions: Vec<Decision>,
+}
+
+/// What the scheduler calls every hour (and at start-up, to catch up): syncs
+/// meters with the servers table, bills every hour that is over at `now`
+/// and not billed yet, issues last month's invoices when due
+/// (`billing.auto_invoice`), and evaluates dunning. Safe to call at any time,
+/// as often as wanted, from several processes.
+pub fn run_due(db: &impl Db, now: Timestamp, progress: &mut dyn FnMut(Progress)) -> Result<RunReport> {
+    let (meters_opened, meters_closed) = db.write(sync_meters)?;
+    let through = last_complete_hour(now);
+    let billed = bill_through(db, through, progress)?;
+    let settings = db.read(BillingSettings::load)?;
+    let invoices = if settings.auto_invoice { documents::issue_due_invoices(db, now)? } else { Vec::new() };
+    let decisions = dunning::evaluate_all(db, now)?;
+    Ok(RunReport { through_hour: through, meters_opened, meters_closed, billed, invoices, decisions })
+}
+
+/// Bills every open meter through hour `through` (inclusive).
+pub fn bill_through(db: &impl Db, through: Hour, progress: &mut dyn FnMut(Progress)) -> Result<BillReport> {
+    let total: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM billing_meters WHERE closed = 0", [], |r| r.get(0))?))?;
+    let mut report = BillReport::default();
+    let mut cursor = 0i64;
+    loop {
+        let chunk = db.write(|c| bill_chunk(c, cursor, through, CHUNK))?;
+        let Some(last) = chunk.last_meter else { break };
+        cursor = last;
+        report.meters += chunk.meters;
+        report.hours_billed += chunk.hours;
+        report.amount_micros += chunk.micros;
+        progress(Progress {
+            meters_done: report.meters,
+            meters_total: (total.max(0) as u64).max(report.meters),
+            hours_billed: report.hours_billed,
+            through: hour_start(through + 1),
+        });
+    }
+    Ok(report)
+}
+
+struct Chunk {
+    last_meter: Option<i64>,
+    meters: u64,
+    hours: u64,
+    micros: i64,
+}
+
+struct MeterRow {
+    id: i64,
+    org: String,
+    currency: String,
+    start_hour: Hour,
+    end_hour: Option<Hour>,
+    open: Option<(i64, i64, Hour, Hour, i64)>, // id, month, price_from_hour, last_hour, mtd
+}
+
+fn bill_chunk(conn: &Connection, after: i64, through: Hour, limit: usize) -> Result<Chunk> {
+    let meters: Vec<MeterRow> = conn
+        .prepare_cached(
+            "SELECT m.id, m.organization_id, m.currency, m.start_hour, m.end_hour, i.id, i.month, i.price_from_hour, i.last_hour, i.month_to_date_micros
+             FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = m.open_interval
+             WHERE m.closed = 0 AND m.id > ?1 ORDER BY m.id LIMIT ?2",
+        )?
+        .query_map(params![after, limit as i64], |r| {
+            let open = match r.get::<_, Option<i64>>(5)? {
+                Some(id) => Some((id, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
+                None => None,
+            };
+            Ok(MeterRow { id: r.get(0)?, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let (Some(first), Some(last)) = (meters.first().map(|m| m.id), meters.last().map(|m| m.id)) else {
+        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
+    };
+    let mut prices: BTreeMap<i64, Vec<MeterPrice>> = BTreeMap::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT meter_id, from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id BETWEEN ?1 AND ?2 ORDER BY meter_id, from_hour",
+        )?;
+        let mut rows = stmt.query(params![first, last])?;
+        while let Some(r) = rows.next()? {
+            prices.entry(r.get(0)?).or_default().push(MeterPrice { from_hour: r.get(1)?, hourly_micros: r.get(2)?, monthly_micros: r.get(3)? });
+        }
+    }
+    let mut extend = conn.prepare_cached(
+        "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
+            amount_micros = amount_micros + ?5, month_to_date_micros = ?6
+         WHERE id = ?1 AND last_hour = ?7",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+            amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut set_open = conn.prepare_cached("UPDATE billing_meters SET open_interval = ?2 WHERE id = ?1")?;
+    let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
+    let mut usage: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
+    for m in &meters {
+        let watermark = m.open.map(|o| o.3).unwrap_or(m.start_hour - 1);
+        let target = m.end_hour.map_or(through, |e| e.min(through));
+        if target > watermark {
+            let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.4).unwrap_or(0) };
+            let p = prices.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
+            let (deltas, days) = bill_hours(from, p, target)?;
+            let mut new_open = None;
+            for (k, d) in deltas.iter().enumerate() {
+                let extends = k == 0 && m.open.is_some_and(|(_, month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
+                if extends {
+                    let (id, ..) = m.open.unwrap_or_default();
+                    let n = extend.execute(params![id, d.last_hour, d.hours, d.capped_hours, d.amount_micros, d.month_to_date_micros, watermark])?;
+                    if n != 1 {
+                        return Err(BillingError::Invariant(format!("meter {} moved under the run (interval {id} not at hour {watermark})", m.id)));
+                    }
+                } else {
+                    insert.execute(params![
+                        m.id,
+                        d.month,
+                        d.price_from_hour,
+                        d.hourly_micros,
+                        d.monthly_micros,
+                        d.first_hour,
+                        d.last_hour,
+                        d.hours,
+                        d.capped_hours,
+                        d.amount_micros,
+                        d.month_to_date_micros
+                    ])?;
+                    new_open = Some(conn.last_insert_rowid());
+                }
+                chunk.hours += d.hours as u64;
+                chunk.micros += d.amount_micros;
+            }
+            if let Some(id) = new_open {
+                set_open.execute(params![m.id, id])?;
+            }
+            for (day, micros) in days {
+                *usage.entry((m.org.clone(), m.currency.clone(), day)).or_default() += micros;
+            }
+        }
+        if m.end_hour.is_some_and(|e| target >= e) {
+            close.execute([m.id])?;
+        }
+    }
+    let mut poster = UsagePoster::default();
+    for ((org, currency, day), micros) in usage {
+        let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
+        let currency = Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+        poster.accrue_usage(conn, org, currency, day, micros)?;
+    }
+    Ok(chunk)
+}

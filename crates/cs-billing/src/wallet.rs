@@ -1,0 +1,394 @@
+//! Prepaid wallets: payments, adjustments, refunds, balances and statements.
+//!
+//! One wallet per organization and currency (a ledger account of kind
+//! `wallet`). Staff record manual payments (bank transfer, cash) with their
+//! reference, which is the idempotency key: recording the same payment twice
+//! returns the first, recording a different payment under a used reference is
+//! refused. Every payment gets a receipt; every payment and adjustment is
+//! written to the activity log; a payment that lifts the balance above the
+//! suspension limit returns the `Unsuspend` decision at once.
+
+use cs_core::ledger::{AccountKind, Entry};
+use cs_core::money::{micros_to_minor_rounded, MICROS_PER_UNIT};
+use cs_core::{Currency, Money, OrganizationId, Timestamp};
+use cs_store::activity::{append, NewActivity};
+use cs_store::parse_ts;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::documents::{self, DocumentKind, DocumentSummary, LineDraft};
+use crate::dunning::{self, Decision};
+use crate::error::{BillingError, Result};
+use crate::ledger::{balance_micros, post, AccountRef, NewTxn, Posted, TxnKind};
+use crate::settings::BillingSettings;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    BankTransfer,
+    Cash,
+    Paypal,
+    Other,
+}
+
+impl PaymentMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PaymentMethod::BankTransfer => "bank_transfer",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Paypal => "paypal",
+            PaymentMethod::Other => "other",
+        }
+    }
+    pub fn display(&self) -> &'static str {
+        match self {
+            PaymentMethod::BankTransfer => "bank transfer",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Paypal => "PayPal",
+            PaymentMethod::Other => "other means",
+        }
+    }
+}
+
+/// A payment received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub organization_id: OrganizationId,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    /// The bank reference, cash receipt number or PayPal capture id: unique
+    /// per method, and the idempotency key of the payment.
+    pub reference: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentRecorded {
+    pub txn_id: i64,
+    /// The same payment had been recorded before; nothing new was written.
+    pub already_recorded: bool,
+    pub receipt: DocumentSummary,
+    pub balance: Money,
+    pub decisions: Vec<Decision>,
+}
+
+fn per_minor(c: Currency) -> i64 {
+    MICROS_PER_UNIT / 10i64.pow(c.exponent())
+}
+
+/// Records a payment into the organization's wallet, with its receipt.
+pub fn record_payment(conn: &Connection, p: &NewPayment, now: Timestamp, actor: &str) -> Result<PaymentRecorded> {
+    let reference = p.reference.trim();
+    if reference.is_empty() {
+        return Err(BillingError::Invalid("a payment needs its reference (bank reference, receipt number, capture id) so it cannot be recorded twice".into()));
+    }
+    if p.amount.minor <= 0 {
+        return Err(BillingError::Invalid("a payment must be more than zero: record money going back as a refund".into()));
+    }
+    let cust = documents::customer(conn, p.organization_id)?;
+    let key = format!("payment:{}:{reference}", p.method.as_str());
+    let micros = p.amount.minor.checked_mul(per_minor(p.amount.currency)).ok_or(BillingError::Invalid("the amount is too large".into()))?;
+    let receipt_id = uuid::Uuid::new_v4().to_string();
+    let posted = post(
+        conn,
+        &NewTxn {
+            idem_key: key.clone(),
+            kind: TxnKind::Payment,
+            organization: Some(p.organization_id),
+            currency: p.amount.currency,
+            at: now,
+            month: None,
+            memo: format!("Payment by {}, ref {reference}", p.method.display()),
+            actor: actor.to_string(),
+            document_id: Some(receipt_id.clone()),
+            entries: vec![
+                Entry { account: AccountRef::wallet(p.organization_id), amount_micros: micros },
+                Entry { account: AccountRef::house(AccountKind::PaymentClearing), amount_micros: -micros },
+            ],
+        },
+    )?;
+    let receipt_key = format!("receipt:{key}");
+    let balance = wallet_balance(conn, p.organization_id, p.amount.currency)?;
+    if let Posted::AlreadyPosted(txn_id) = posted {
+        let id: String = conn.query_row("SELECT id FROM documents WHERE idem_key = ?1", [&receipt_key], |r| r.get(0))?;
+        return Ok(PaymentRecorded { txn_id, already_recorded: true, receipt: documents::get_summary(conn, &id)?, balance, decisions: Vec::new() });
+    }
+    let settings = BillingSettings::load(conn)?;
+    let treatment = cs_core::tax::TaxTreatment::NotTaxed;
+    let lines = [LineDraft {
+        description: format!("Prepayment to the wallet by {}, ref {reference} (tax is charged on the usage invoices)", p.method.display()),
+        server_id: None,
+        item: None,
+        quantity_hours: None,
+        unit_rate_micros: None,
+        amount_micros: micros,
+        capped: false,
+    }];
+    let receipt = documents::write_and_issue(
+        conn,
+        &settings,
+        &receipt_id,
+        DocumentKind::Receipt,
+        &receipt_key,
+        p.organization_id,
+        p.amount.currency,
+        None,
+        &cust,
+        &treatment,
+        &lines,
+        None,
+        None,
+        Some(reference),
+        p.note.as_deref(),
+        Some(posted.txn_id()),
+        now,
+    )?;
+    append(
+        conn,
+        &NewActivity {
+            at: now,
+            actor,
+            action: "payment.recorded",
+            subject_kind: "organization",
+            subject_id: Some(p.organization_id.to_string()),
+            organization_id: Some(p.organization_id.to_string()),
+            summary: format!("Recorded {} by {} from {} (ref {reference}); balance {}", p.amount, p.method.display(), cust.name, balance),
+        },
+    )?;
+    let decisions = dunning::evaluate(conn, p.organization_id, now)?.into_iter().collect();
+    Ok(PaymentRecorded { txn_id: posted.txn_id(), already_recorded: false, receipt, balance, decisions })
+}
+
+/// A manual correction of a wallet by staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAdjustment {
+    pub organization_id: OrganizationId,
+    /// Positive credits the wallet, negative debits it.
+    pub amount: Money,
+    pub reason: String,
+    /// Idempotency key chosen by the caller (a UUID made when the form opened).
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdjustmentRecorded {
+    pub txn_id: i64,
+    pub already_recorded: bool,
+    pub balance: Money,
+    pub decisions: Vec<Decision>,
+}
+
+pub fn record_adjustment(conn: &Connection, a: &NewAdjustment, now: Timestamp, actor: &str) -> Result<AdjustmentRecorded> {
+    if a.reason.trim().is_empty() {
+        return Err(BillingError::Invalid("an adjustment needs a reason: it is shown in the audit log and to the accountant".into()));
+    }
+    if a.amount.minor == 0 {
+        return Err(BillingError::Invalid("an adjustment of zero changes nothing: enter the amount to credit (or, negative, to debit)".into()));
+    }
+    let cust = documents::customer(conn, a.organization_id)?;
+    let micros = a.amount.minor.checked_mul(per_minor(a.amount.currency)).ok_or(BillingError::Invalid("the amount is too large".into()))?;
+    let posted = post(
+        conn,
+        &NewTxn {
+            idem_key: format!("adjustment:{}", a.key),
+            kind: TxnKind::Adjustment,
+            organization: Some(a.organization_id),
+            currency: a.amount.currency,
+            at: now,
+            month: None,
+            memo: format!("Adjustment: {}", a.reason.trim()),
+            actor: actor.to_string(),
+            document_id: None,
+            entries: vec![
+                Entry { account: AccountRef::wallet(a.organization_id), amount_micros: micros },
+                Entry { account: AccountRef::house(AccountKind::Adjustments), amount_micros: -micros },
+            ],
+        },
+    )?;
+    let balance = wallet_balance(conn, a.organization_id, a.amount.currency)?;
+    if let Posted::AlreadyPosted(txn_id) = posted {
+        return Ok(AdjustmentRecorded { txn_id, already_recorded: true, balance, decisions: Vec::new() });
+    }
+    append(
+        conn,
+        &NewActivity {
+            at: now,
+            actor,
+            action: "wallet.adjusted",
+            subject_kind: "organization",
+            subject_id: Some(a.organization_id.to_string()),
+            organization_id: Some(a.organization_id.to_string()),
+            summary: format!("Adjusted the wallet of {} by {}: {}; balance {}", cust.name, a.amount, a.reason.trim(), balance),
+        },
+    )?;
+    let decisions = dunning::evaluate(conn, a.organization_id, now)?.into_iter().collect();
+    Ok(AdjustmentRecorded { txn_id: posted.txn_id(), already_recorded: false, balance, decisions })
+}
+
+/// Money paid back out of a wallet (e.g. a PayPal refund), with a credit note
+/// against the payment's receipt. `reference` is the refund's own id.
+pub fn refund(conn: &Connection, org: OrganizationId, amount: Money, method: PaymentMethod, reference: &str, reason: &str, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
+    if amount.minor <= 0 || reference.trim().is_empty() || reason.trim().is_empty() {
+        return Err(BillingError::Invalid("a refund needs a positive amount, the refund's reference and a reason".into()));
+    }
+    let key = format!("refund:{}:{}", method.as_str(), reference.trim());
+    if let Some(id) = conn.query_row("SELECT id FROM documents WHERE idem_key = ?1", [&key], |r| r.get::<_, String>(0)).optional()? {
+        return documents::get_summary(conn, &id);
+    }
+    let micros = amount.minor * per_minor(amount.currency);
+    let id = uuid::Uuid::new_v4().to_string();
+    let posted = post(
+        conn,
+        &NewTxn {
+            idem_key: key.clone(),
+            kind: TxnKind::Refund,
+            organization: Some(org),
+            currency: amount.currency,
+            at: now,
+            month: None,
+            memo: format!("Refund by {}, ref {}: {}", method.display(), reference.trim(), reason.trim()),
+            actor: actor.to_string(),
+            document_id: Some(id.clone()),
+            entries: vec![
+                Entry { account: AccountRef::wallet(org), amount_micros: -micros },
+                Entry { account: AccountRef::house(AccountKind::PaymentClearing), amount_micros: micros },
+            ],
+        },
+    )?;
+    let settings = BillingSettings::load(conn)?;
+    let cust = documents::customer(conn, org)?;
+    let lines = [LineDraft {
+        description: format!("Refund of prepaid balance by {}, ref {}", method.display(), reference.trim()),
+        server_id: None,
+        item: None,
+        quantity_hours: None,
+        unit_rate_micros: None,
+        amount_micros: -micros,
+        capped: false,
+    }];
+    let s = documents::write_and_issue(
+        conn,
+        &settings,
+        &id,
+        DocumentKind::CreditNote,
+        &key,
+        org,
+        amount.currency,
+        None,
+        &cust,
+        &cs_core::tax::TaxTreatment::NotTaxed,
+        &lines,
+        None,
+        None,
+        Some(reference.trim()),
+        Some(reason.trim()),
+        Some(posted.txn_id()),
+        now,
+    )?;
+    append(
+        conn,
+        &NewActivity {
+            at: now,
+            actor,
+            action: "wallet.refunded",
+            subject_kind: "organization",
+            subject_id: Some(org.to_string()),
+            organization_id: Some(org.to_string()),
+            summary: format!("Refunded {amount} to {} by {} (ref {}): {}", cust.name, method.display(), reference.trim(), reason.trim()),
+        },
+    )?;
+    Ok(s)
+}
+
+/// The balance, rounded to the minor unit (half away from zero) for display
+/// and dunning; the ledger keeps micro-units.
+pub fn wallet_balance(conn: &Connection, org: OrganizationId, currency: Currency) -> Result<Money> {
+    let micros = balance_micros(conn, AccountRef::wallet(org), currency)?;
+    Ok(Money::new(micros_to_minor_rounded(micros, currency), currency))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WalletView {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub currency: Currency,
+    pub balance_micros: i64,
+    pub balance_minor: i64,
+    pub low_balance_threshold_minor: i64,
+    /// Dunning state: good, grace, suspended, terminated.
+    pub state: String,
+    pub state_since: Option<Timestamp>,
+}
+
+/// Every organization's wallet in the reseller's currency (organizations
+/// without any movement show a zero balance).
+pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
+    let s = BillingSettings::load(conn)?;
+    let mut stmt = conn.prepare(
+        "SELECT o.id, o.name, coalesce(a.balance_micros, 0), c.low_balance_threshold_minor, coalesce(c.state, 'good'), c.state_since
+         FROM organizations o
+         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
+         LEFT JOIN billing_customers c ON c.organization_id = o.id
+         ORDER BY o.name_key",
+    )?;
+    let rows = stmt
+        .query_map([s.currency.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, name, micros, threshold, state, since)| {
+            Ok(WalletView {
+                organization_id: id,
+                organization_name: name,
+                currency: s.currency,
+                balance_micros: micros,
+                balance_minor: micros_to_minor_rounded(micros, s.currency),
+                low_balance_threshold_minor: threshold.unwrap_or(s.low_balance_threshold_minor),
+                state,
+                state_since: since.as_deref().map(parse_ts).transpose()?,
+            })
+        })
+        .collect()
+}
+
+pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {
+    list_wallets(conn)?
+        .into_iter()
+        .find(|w| w.organization_id == org.to_string())
+        .ok_or_else(|| BillingError::NotFound { what: "organization", id: org.to_string() })
+}
+
+/// One line of a wallet statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WalletEntry {
+    pub txn_id: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    pub memo: String,
+    pub amount_micros: i64,
+    pub document_id: Option<String>,
+}
+
+/// The wallet's movements, newest first; pass the last `txn_id` seen as
+/// `before_txn` for the next page.
+pub fn wallet_entries(conn: &Connection, org: OrganizationId, currency: Currency, limit: i64, before_txn: Option<i64>) -> Result<Vec<WalletEntry>> {
+    let account: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
+            params![org.to_string(), currency.code()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(account) = account else { return Ok(Vec::new()) };
+    let mut stmt = conn.prepare(
+        "SELECT t.id, t.at, t.kind, t.memo, e.amount_micros, t.document_id FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id
+         WHERE e.account_id = ?1 AND (?2 IS NULL OR e.txn_id < ?2) ORDER BY e.txn_id DESC LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![account, before_txn, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, Option<String>>(5)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(txn_id, at, kind, memo, amount_micros, document_id)| Ok(WalletEntry { txn_id, at: parse_ts(&at)?, kind, memo, amount_micros, document_id }))
+        .collect()
+}
