@@ -382,10 +382,7 @@ impl LinodeClient {
     pub async fn instance_stats(&self, id: u64) -> Result<InstanceStats, LinodeError> {
         let env: StatsEnvelope =
             self.json(Call::get(format!("/linode/instances/{id}/stats"), format!("stats of Linode {id}")).class(LimitClass::Stats)).await?;
-        Ok(match env {
-            StatsEnvelope::Wrapped { data } => data,
-            StatsEnvelope::Bare(s) => s,
-        })
+        Ok(env.into_stats())
     }
 
     /// This month's network transfer of an instance, in bytes.

@@ -220,11 +220,10 @@ impl LinodeClient {
         if let Some(filter) = &call.filter {
             req = req.header("X-Filter", filter.as_str());
         }
+        // Actions without parameters (shutdown, backups/enable …) are sent without a body:
+        // the spec declares no request body for them, and Linode needs none.
         if let Some(body) = &call.body {
             req = req.json(body);
-        } else if call.method == Method::POST {
-            // Linode accepts an empty body for actions; send `{}` so proxies see valid JSON.
-            req = req.json(&serde_json::json!({}));
         }
         let resp = match req.send().await {
             Ok(r) => r,

@@ -90,6 +90,12 @@ impl LinodeError {
         )
     }
 
+    /// Classifies an error answer from its status and body alone (no headers), e.g. for
+    /// recorded answers.
+    pub fn from_api(status: u16, body: &[u8]) -> Self {
+        Self::from_response(status, body, None, None, "object")
+    }
+
     /// Builds the error for an HTTP error status and its (possibly empty) body.
     pub(crate) fn from_response(
         status: u16,
@@ -120,11 +126,22 @@ impl LinodeError {
             400 if details.iter().any(|d| d.reason.trim() == "Linode busy.") => LinodeError::Busy,
             400..=499 => LinodeError::Validation {
                 field: first.and_then(|d| d.field),
-                reason: if reason.is_empty() { format!("HTTP {status}") } else { reason },
+                reason: if reason.is_empty() { format!("HTTP {status}{}", snippet(body)) } else { reason },
             },
             _ => LinodeError::Server { status, reason },
         }
     }
+}
+
+/// The start of a body that is not Linode's error format (e.g. from a proxy), for messages.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return String::new();
+    }
+    let cut: String = text.chars().take(300).collect();
+    format!(" ({cut})")
 }
 
 #[cfg(test)]

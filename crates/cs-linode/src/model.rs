@@ -364,6 +364,10 @@ pub enum InstanceStatus {
     Other(String),
 }
 
+fn unknown_status() -> InstanceStatus {
+    InstanceStatus::Other("unknown".to_owned())
+}
+
 impl InstanceStatus {
     pub fn as_str(&self) -> &str {
         match self {
@@ -443,7 +447,10 @@ pub struct InstanceBackups {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Instance {
     pub id: u64,
+    #[serde(default)]
     pub label: String,
+    /// Missing in some answers (e.g. an update echo); then `Other("unknown")`.
+    #[serde(default = "unknown_status")]
     pub status: InstanceStatus,
     #[serde(default)]
     pub region: String,
@@ -693,10 +700,14 @@ pub struct FirewallRule {
     pub description: Option<String>,
 }
 
+/// A firewall's rule set. Linode requires both policies when rules are written; some
+/// answers (a Linode's firewall list) omit them, hence `Option`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallRules {
-    pub inbound_policy: FirewallAction,
-    pub outbound_policy: FirewallAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_policy: Option<FirewallAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_policy: Option<FirewallAction>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub inbound: Vec<FirewallRule>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -850,12 +861,31 @@ pub struct InstanceStats {
     pub netv6: NetStats,
 }
 
-/// Linode answers `/stats` either bare or wrapped in `{"data": …}`; both are accepted.
-#[derive(Deserialize)]
+/// Linode answers `/stats` either bare (as the spec documents) or wrapped in
+/// `{"title", "data": …}` (as recorded answers show); both are accepted.
+#[derive(Debug, Deserialize)]
 #[serde(untagged)]
-pub(crate) enum StatsEnvelope {
-    Wrapped { data: InstanceStats },
+pub enum StatsEnvelope {
+    Wrapped {
+        #[serde(default)]
+        title: Option<String>,
+        data: InstanceStats,
+    },
     Bare(InstanceStats),
+}
+
+impl StatsEnvelope {
+    pub fn into_stats(self) -> InstanceStats {
+        match self {
+            StatsEnvelope::Wrapped { title, mut data } => {
+                if data.title.is_none() {
+                    data.title = title;
+                }
+                data
+            }
+            StatsEnvelope::Bare(s) => s,
+        }
+    }
 }
 
 /// `GET /linode/instances/{id}/transfer` (this month, in bytes).

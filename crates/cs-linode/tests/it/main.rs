@@ -1,0 +1,9 @@
+//! Integration tests of the Linode client against the stateful fake, over real HTTP.
+
+mod errors;
+mod fidelity;
+mod ops;
+mod recorded;
+mod scale;
+mod storm;
+mod support;
