@@ -30,7 +30,7 @@ pub use model::{
     DocumentKind, ElectronicAddress, Line, PaymentStatus, Period, Seller, TaxBreakdown,
     TaxCategory, Totals,
 };
-pub use pdf::{render_pdf, render_pdf_many};
+pub use pdf::{prepare_fonts, render_pdf, render_pdf_many, render_pdf_phased};
 pub use ubl::to_ubl_xml;
 
 /// Everything that can go wrong turning documents into files.

@@ -26,11 +26,28 @@ use crate::InvoiceError;
 
 /// Renders one document to PDF bytes. Same document in, same bytes out.
 pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, InvoiceError> {
+    render_pdf_phased(doc, &mut |_| {})
+}
+
+/// Where the time of one render goes: layout, font subsetting, building the object graph
+/// (printpdf), and compression + writing. For the benchmark; `mark` is called after each
+/// phase with its name.
+#[doc(hidden)]
+pub fn render_pdf_phased(doc: &Document, mark: &mut dyn FnMut(&'static str)) -> Result<Vec<u8>, InvoiceError> {
     doc.validate()?;
     let regular = Face::regular()?;
     let bold = Face::bold()?;
     let pages = Layout::new(doc, regular, bold).run();
-    serialize(doc, &pages, regular, bold)
+    mark("layout");
+    serialize(doc, &pages, regular, bold, mark)
+}
+
+/// Parses the embedded fonts now rather than on the first render (about 10 ms once per
+/// process). Call it at start-up, off the UI thread.
+pub fn prepare_fonts() -> Result<(), InvoiceError> {
+    Face::regular()?;
+    Face::bold()?;
+    Ok(())
 }
 
 /// Renders many documents on `threads` worker threads (at least one), keeping the order of
@@ -301,8 +318,7 @@ impl<'a> Layout<'a> {
         }
         facts.push(("Status", status_text(doc)));
         if let Some(c) = &doc.corrects {
-            facts.push(("Corrects invoice", c.number.clone()));
-            facts.push(("of", format::date(c.issue_date)));
+            facts.push(("Corrects", format!("{} ({})", c.number, format::date(c.issue_date))));
         }
         for (label, value) in facts {
             self.text(label_x, right_y, 8.5, false, MUTED, label);
@@ -317,7 +333,8 @@ impl<'a> Layout<'a> {
         let mut y = block_top - 10.0;
         let to_label = match doc.kind {
             DocumentKind::Receipt => "RECEIVED FROM",
-            DocumentKind::Invoice | DocumentKind::CreditNote => "BILL TO",
+            DocumentKind::Invoice => "BILL TO",
+            DocumentKind::CreditNote => "CREDIT TO",
         };
         self.text(MARGIN_L, y, 7.5, true, accent, to_label);
         y -= 15.0;
@@ -395,7 +412,7 @@ impl<'a> Layout<'a> {
                 notes.push("Capped at the monthly price".to_string());
             }
             if doc.tax_breakdown.len() > 1 {
-                notes.push(format!("{} {} %", line.tax_category.label(), format::percent(line.tax_rate_bp)));
+                notes.push(tax_label(line.tax_category, line.tax_rate_bp));
             }
             let period = line
                 .period
@@ -422,10 +439,13 @@ impl<'a> Layout<'a> {
                 y -= 9.5;
             }
             self.text(COL_PERIOD.0 + 2.0, first, 7.0, false, INK, &period);
-            let hours = format::hours(line.hours_milli, self.hours_decimals);
-            self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, first, 9.0, false, INK, &hours);
-            let rate = format::rate_fixed(line.unit_rate_micro, self.rate_decimals);
-            self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, first, 9.0, false, INK, &rate);
+            // A line without hours (a top-up, a one-off credit) is a plain amount.
+            if line.hours_milli != 0 {
+                let hours = format::hours(line.hours_milli, self.hours_decimals);
+                self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, first, 9.0, false, INK, &hours);
+                let rate = format::rate_fixed(line.unit_rate_micro, self.rate_decimals);
+                self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, first, 9.0, false, INK, &rate);
+            }
             let amount = format::amount(line.amount_minor, doc.currency);
             self.text_right(COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD, first, 9.0, false, INK, &amount);
             self.rule(MARGIN_L, CONTENT_R, top - row_h, 0.4, RULE);
@@ -439,7 +459,7 @@ impl<'a> Layout<'a> {
         let doc = self.doc;
         let cur = doc.currency;
         let tax_rows = doc.tax_breakdown.len() as f32;
-        let total_rows = if doc.totals.paid_minor != 0 { 5.0 } else { 3.0 };
+        let total_rows = 5.0;
         let needed = (16.0 + 14.0 + tax_rows * 13.0).max(total_rows * 15.0 + 12.0);
         self.ensure(needed);
         let top = self.y;
@@ -455,7 +475,7 @@ impl<'a> Layout<'a> {
         self.rule(x0, x3, hy - 4.0, 0.4, RULE);
         let mut y = hy - 15.0;
         for b in &doc.tax_breakdown {
-            let label = format!("{} {} %", b.category.label(), format::percent(b.rate_bp));
+            let label = tax_label(b.category, b.rate_bp);
             self.text(x0, y, 8.5, false, INK, &label);
             let _ = x1;
             self.text_right(x2, y, 8.5, false, INK, &format::amount(b.taxable_minor, cur));
@@ -473,7 +493,7 @@ impl<'a> Layout<'a> {
                 ("Tax".to_string(), doc.totals.tax_minor, false),
                 (format!("Total ({cur})"), doc.totals.gross_minor, true),
             ];
-            if doc.totals.paid_minor != 0 {
+            if doc.totals.paid_minor != 0 && doc.kind != DocumentKind::Receipt {
                 let paid = match doc.kind {
                     DocumentKind::CreditNote => "Refunded / credited",
                     _ => "Paid",
@@ -577,6 +597,16 @@ impl<'a> Layout<'a> {
     }
 }
 
+/// "VAT 19 %" for taxed categories; the category alone where no rate applies.
+fn tax_label(category: crate::TaxCategory, rate_bp: u32) -> String {
+    match category {
+        crate::TaxCategory::Standard | crate::TaxCategory::ZeroRated => {
+            format!("{} {} %", category.label(), format::percent(rate_bp))
+        }
+        _ => category.label().to_string(),
+    }
+}
+
 fn status_text(doc: &Document) -> String {
     match (&doc.payment_status, doc.kind) {
         (PaymentStatus::Unpaid, DocumentKind::CreditNote) => "Not yet refunded".to_string(),
@@ -676,7 +706,13 @@ fn color(rgb: [f32; 3]) -> Color {
     Color::Rgb(Rgb { r: rgb[0], g: rgb[1], b: rgb[2], icc_profile: None })
 }
 
-fn serialize(doc: &Document, pages: &[PageDraw], regular: &Face, bold: &Face) -> Result<Vec<u8>, InvoiceError> {
+fn serialize(
+    doc: &Document,
+    pages: &[PageDraw],
+    regular: &Face,
+    bold: &Face,
+    mark: &mut dyn FnMut(&'static str),
+) -> Result<Vec<u8>, InvoiceError> {
     let mut pdf = PdfDocument::new(&doc.title());
     pdf.metadata.info.conformance = printpdf::PdfConformance::Custom(printpdf::CustomPdfConformance {
         requires_xmp_metadata: false,
@@ -699,6 +735,7 @@ fn serialize(doc: &Document, pages: &[PageDraw], regular: &Face, bold: &Face) ->
             pdf.resources.fonts.map.insert(id.clone(), printpdf::PdfFont::new(subset));
         }
     }
+    mark("font subsetting");
     let logo_id = XObjectId("Im1".to_string());
     if let Some(bytes) = &doc.seller.logo_png {
         let image = decode_logo(bytes)?;
@@ -774,5 +811,8 @@ fn serialize(doc: &Document, pages: &[PageDraw], regular: &Face, bold: &Face) ->
     if let Some(w) = warnings.iter().find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error) {
         return Err(InvoiceError::Pdf(w.msg.clone()));
     }
-    pdfa::finish(lopdf_doc, doc)
+    mark("object graph (printpdf)");
+    let bytes = pdfa::finish(lopdf_doc, doc)?;
+    mark("metadata, compression, writing");
+    Ok(bytes)
 }

@@ -221,5 +221,8 @@ pub fn receipt() -> Document {
         tax_category: TaxCategory::OutsideScope,
         tax_rate_bp: 0,
     };
-    document(DocumentKind::Receipt, "RCP-2025-000311", buyer("Zoë Ødegård Consulting", None, "NO"), vec![line], false, true)
+    let mut doc = document(DocumentKind::Receipt, "RCP-2025-000311", buyer("Zoë Ødegård Consulting", None, "NO"), vec![line], false, true);
+    doc.period = None;
+    doc.notes = vec!["The amount was credited to your prepaid wallet.".into()];
+    doc
 }
