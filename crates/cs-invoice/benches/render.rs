@@ -25,7 +25,7 @@ fn one_page_invoice(i: usize) -> Document {
         fixtures::buyer(names[i % 4], Some("Accounts payable"), countries[i % 4]),
         fixtures::usage_lines(3 + i % 5, TaxCategory::Standard, 1900),
         false,
-        i % 2 == 0,
+        i.is_multiple_of(2),
     )
 }
 

@@ -86,7 +86,7 @@ pub fn percent(bp: u32) -> String {
     let frac = bp % 100;
     if frac == 0 {
         whole.to_string()
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}", frac / 10)
     } else {
         format!("{whole}.{frac:02}")
@@ -111,7 +111,7 @@ fn grouped_decimal(value: i64, decimals: u32, group: bool) -> String {
     }
     if group {
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);

@@ -58,8 +58,8 @@ pub fn render_pdf_many(docs: &[Document], threads: usize) -> Vec<Result<Vec<u8>,
 
     let threads = threads.max(1).min(docs.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Vec<u8>, InvoiceError>>>> =
-        Mutex::new((0..docs.len()).map(|_| None).collect());
+    type Slot = Option<Result<Vec<u8>, InvoiceError>>;
+    let results: Mutex<Vec<Slot>> = Mutex::new((0..docs.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {

@@ -76,7 +76,7 @@ pub fn trim_name_table(font: &[u8]) -> Option<Vec<u8>> {
         }
         tables.push((tag, data));
     }
-    tables.sort_by(|a, b| a.0.cmp(&b.0));
+    tables.sort_by_key(|a| a.0);
     let mut search = 1_usize;
     let mut selector = 0_u16;
     while search * 2 <= num {

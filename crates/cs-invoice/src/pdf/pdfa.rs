@@ -259,7 +259,7 @@ fn srgb_icc_profile() -> Vec<u8> {
     let mut table = Vec::new();
     table.extend((tags.len() as u32).to_be_bytes());
     for (sig, body) in &tags {
-        while (128 + table_len + data.len()) % 4 != 0 {
+        while !(128 + table_len + data.len()).is_multiple_of(4) {
             data.push(0);
         }
         let offset = 128 + table_len + data.len();

@@ -17,8 +17,8 @@ pub fn logo_png() -> Vec<u8> {
     let mut px = Vec::with_capacity((w * h * 4) as usize);
     for y in 0..h {
         for x in 0..w {
-            let inside = x < 32 || (x >= 40 && y >= 8 && y < 24);
-            let hole = x >= 8 && x < 24 && y >= 8 && y < 24;
+            let inside = x < 32 || (x >= 40 && (8..24).contains(&y));
+            let hole = (8..24).contains(&x) && (8..24).contains(&y);
             if inside && !hole {
                 px.extend_from_slice(&[0x1d, 0x5f, 0xa8, 0xff]);
             } else {
