@@ -39,7 +39,14 @@ fn open_meter(
         return Ok(id);
     }
     let price = price_at(conn, plan, region, item, at)?;
-    let start = first_billable_hour(at);
+    // Billing never reopens an invoiced month (its invoices are issued and
+    // immutable): a thing recorded late is billed from the first month
+    // without an invoice run.
+    let invoiced_through: Option<i64> = conn.prepare_cached("SELECT max(month) FROM invoice_runs")?.query_row([], |r| r.get(0))?;
+    let start = match invoiced_through {
+        Some(m) => first_billable_hour(at).max(cs_core::metering::month_first_hour(m + 1)),
+        None => first_billable_hour(at),
+    };
     conn.prepare_cached(
         "INSERT INTO billing_meters (server_id, organization_id, item, slot, label, currency, start_hour, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -1,1 +1,8 @@
+//! The integration tests of the billing engine: real SQLite files, time
+//! walked with explicit timestamps.
 
+mod documents;
+mod properties;
+mod scenarios;
+mod support;
+mod wallets;

@@ -1,0 +1,122 @@
+//! Wallets: payments, idempotency, adjustments, audit, termination.
+
+use cs_billing::dunning::{complete_decision, pending_decisions, Outcome};
+use cs_billing::wallet::{record_adjustment, NewAdjustment};
+use cs_billing::BillingError;
+use cs_core::dunning::DunningAction;
+use cs_core::{Currency, Money};
+
+use crate::support::{ts, Env};
+
+#[test]
+fn a_payment_is_recorded_once_and_a_reused_reference_is_refused() {
+    let env = Env::new();
+    let org = env.org("Payer", "US", None);
+    let first = env.pay(org, "25.00", "BT-77", ts(2026, 1, 1, 9, 0));
+    assert!(!first.already_recorded);
+    let again = env.pay(org, "25.00", "BT-77", ts(2026, 1, 1, 9, 5));
+    assert!(again.already_recorded);
+    assert_eq!(again.receipt, first.receipt);
+    assert_eq!(env.balance_micros(org), 25_000_000);
+    let other = env.store.write(|tx| {
+        cs_billing::wallet::record_payment(
+            tx,
+            &cs_billing::wallet::NewPayment {
+                organization_id: org,
+                amount: Money::parse("30.00", Currency::USD).unwrap(),
+                method: cs_billing::wallet::PaymentMethod::BankTransfer,
+                reference: "BT-77".into(),
+                note: None,
+            },
+            ts(2026, 1, 1, 9, 10),
+            "staff:alice",
+        )
+    });
+    assert!(matches!(other, Err(BillingError::IdempotencyConflict { .. })), "{other:?}");
+    assert_eq!(env.balance_micros(org), 25_000_000);
+    let log: Vec<String> = env
+        .store
+        .read(|c| cs_store::activity::recent(c, 10, Some(&org.to_string())))
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{} {}", a.actor, a.action))
+        .collect();
+    assert!(log.contains(&"staff:alice payment.recorded".to_string()), "{log:?}");
+    assert_eq!(log.iter().filter(|l| l.ends_with("payment.recorded")).count(), 1);
+    env.verify();
+}
+
+#[test]
+fn adjustments_need_a_reason_and_are_audited() {
+    let env = Env::new();
+    let org = env.org("Adjusted", "US", None);
+    let adj = |amount: &str, reason: &str, key: &str| {
+        env.store.write(|tx| {
+            record_adjustment(
+                tx,
+                &NewAdjustment { organization_id: org, amount: Money::parse(amount, Currency::USD).unwrap(), reason: reason.into(), key: key.into() },
+                ts(2026, 1, 2, 0, 0),
+                "staff:bob",
+            )
+        })
+    };
+    assert!(matches!(adj("5.00", " ", "a"), Err(BillingError::Invalid(_))));
+    adj("5.00", "welcome credit", "a").unwrap();
+    adj("-1.25", "manual fee", "b").unwrap();
+    assert!(adj("5.00", "welcome credit", "a").unwrap().already_recorded);
+    assert!(matches!(adj("6.00", "welcome credit", "a"), Err(BillingError::IdempotencyConflict { .. })));
+    assert_eq!(env.balance_micros(org), 3_750_000);
+    let summaries: Vec<String> = env.store.read(|c| cs_store::activity::recent(c, 10, Some(&org.to_string()))).unwrap().into_iter().map(|a| a.summary).collect();
+    assert!(summaries.iter().any(|s| s.contains("by -1.25 USD: manual fee")), "{summaries:?}");
+    let w = env.store.read(|c| cs_billing::wallet::wallet(c, org)).unwrap();
+    assert_eq!((w.balance_minor, w.state.as_str()), (375, "good"));
+    let entries = env.store.read(|c| cs_billing::wallet::wallet_entries(c, org, Currency::USD, 10, None)).unwrap();
+    assert_eq!(entries.iter().map(|e| e.amount_micros).collect::<Vec<_>>(), vec![-1_250_000, 5_000_000]);
+}
+
+#[test]
+fn unpaid_servers_are_terminated_after_warnings() {
+    let env = Env::new();
+    env.settings(|s| {
+        s.grace_hours = 0;
+        s.terminate_after_days = 3;
+        s.termination_warning_days = vec![2, 1];
+        s.low_balance_threshold_minor = 0;
+    });
+    let org = env.org("Deadbeat", "US", None);
+    let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
+    let server = env.server(org, plan, "d", ts(2026, 1, 1, 0, 0));
+    let first = env.run(ts(2026, 1, 1, 1, 0));
+    assert_eq!(first.decisions.len(), 1);
+    assert_eq!(first.decisions[0].action, DunningAction::Suspend);
+    env.store.write(|tx| complete_decision(tx, first.decisions[0].id, Outcome::Done, ts(2026, 1, 1, 1, 1), "system:provider")).unwrap();
+    let mut t = ts(2026, 1, 1, 2, 0);
+    let mut terminate = None;
+    while t <= ts(2026, 1, 5, 0, 0) {
+        for d in env.run(t).decisions {
+            assert_eq!(d.action, DunningAction::Terminate);
+            assert_eq!(d.decided_at, ts(2026, 1, 4, 1, 0));
+            assert_eq!(env.store.read(|c| pending_decisions(c)).unwrap().len(), 1);
+            // The app deletes the server at the provider, then reports back.
+            env.store.write(|tx| complete_decision(tx, d.id, Outcome::Done, ts(2026, 1, 4, 1, 30), "system:provider")).unwrap();
+            terminate = Some(d);
+        }
+        t += chrono::Duration::hours(1);
+    }
+    terminate.expect("terminated after 3 days");
+    assert!(env.store.read(|c| pending_decisions(c)).unwrap().is_empty());
+    assert_eq!(env.server_status(server), "deleted");
+    let kinds: Vec<String> = env
+        .store
+        .read(|c| {
+            let mut s = c.prepare("SELECT json_extract(payload, '$.notice') FROM outbox WHERE kind = 'billing.notice' ORDER BY seq")?;
+            let v = s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok::<_, cs_store::StoreError>(v)
+        })
+        .unwrap();
+    assert_eq!(kinds, vec!["grace_started", "suspended", "termination_warning", "termination_warning", "terminated"]);
+    // Billing stopped with the hour of termination (01:00 on 4 January).
+    env.run(ts(2026, 1, 10, 0, 0));
+    assert_eq!(env.verify().hours_billed, 3 * 24 + 2);
+    assert_eq!(env.balance_micros(org), -74 * 7_500);
+}
