@@ -1,0 +1,90 @@
+// The one place the UI talks to the backend. Every command's Result is
+// unwrapped here: data is returned, errors are thrown as `ApiError`, so
+// screens branch on `error.code` and show `error.fieldErrors` beside inputs,
+// and never parse message strings.
+import { commands, events, type Result } from "./bindings-shim";
+import type * as T from "./types";
+
+export type ErrorCode = "validation" | "not_found" | "conflict" | "provider" | "unavailable" | "internal";
+const KNOWN_CODES: readonly string[] = ["validation", "not_found", "conflict", "provider", "unavailable", "internal"];
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  /** Per-field messages keyed by the DTO's camelCase field name. */
+  readonly fields: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, fields: Record<string, string> = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.fields = fields;
+  }
+
+  /** Turns whatever a command rejected with into an ApiError. */
+  static from(raw: unknown): ApiError {
+    if (raw instanceof ApiError) return raw;
+    if (isErrorDto(raw)) {
+      const code = (KNOWN_CODES.includes(raw.code) ? raw.code : "internal") as ErrorCode;
+      const fields: Record<string, string> = {};
+      for (const f of raw.fields ?? []) {
+        const key = camelCase(f.field);
+        // Keep the first message per field: it is the one to fix first.
+        if (!(key in fields)) fields[key] = f.message;
+      }
+      return new ApiError(code, raw.message, fields);
+    }
+    if (raw instanceof Error) return new ApiError("internal", raw.message);
+    if (typeof raw === "string") return new ApiError("internal", raw);
+    return new ApiError("internal", "The app's backend gave an unexpected answer");
+  }
+}
+
+function isErrorDto(x: unknown): x is T.ErrorDto {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as T.ErrorDto).code === "string" &&
+    typeof (x as T.ErrorDto).message === "string"
+  );
+}
+
+/** The backend names some fields in snake_case (`contact_email`); forms use the DTO's camelCase. */
+export function camelCase(field: string): string {
+  return field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+export async function unwrap<D>(p: Promise<Result<D, T.ErrorDto>>): Promise<D> {
+  let r: Result<D, T.ErrorDto>;
+  try {
+    r = await p;
+  } catch (e) {
+    throw ApiError.from(e);
+  }
+  if (r.status === "ok") return r.data;
+  throw ApiError.from(r.error);
+}
+
+export const api = {
+  appInfo: () => unwrap(commands.appInfo()),
+  dashboard: () => unwrap(commands.dashboard()),
+  listOrganizations: () => unwrap(commands.listOrganizations()),
+  getOrganization: (id: string) => unwrap(commands.getOrganization(id)),
+  createOrganization: (input: T.OrganizationInput) => unwrap(commands.createOrganization(input)),
+  updateOrganization: (id: string, input: T.OrganizationInput) => unwrap(commands.updateOrganization(id, input)),
+  listPlans: () => unwrap(commands.listPlans()),
+  createPlan: (input: T.PlanInput) => unwrap(commands.createPlan(input)),
+  updatePlan: (id: string, input: T.PlanInput) => unwrap(commands.updatePlan(id, input)),
+  catalog: (provider: string) => unwrap(commands.catalog(provider)),
+  listServers: () => unwrap(commands.listServers()),
+  getServer: (id: string) => unwrap(commands.getServer(id)),
+  createServer: (input: T.ServerInput) => unwrap(commands.createServer(input)),
+  serverAction: (id: string, action: T.ServerAction) => unwrap(commands.serverAction(id, action)),
+  deleteServer: (id: string) => unwrap(commands.deleteServer(id)),
+  serverStats: (id: string) => unwrap(commands.serverStats(id)),
+  listActivity: (limit: number, subject: string | null) => unwrap(commands.listActivity(limit, subject)),
+  getSettings: () => unwrap(commands.getSettings()),
+  updateSettings: (input: T.SettingsInput) => unwrap(commands.updateSettings(input)),
+};
+
+export { events };
+export type * from "./types";

@@ -1,0 +1,145 @@
+// TanStack Query keys and hooks over the API client. Live events (live.ts)
+// write into the same keys, so screens update without refetching.
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api, type ActivityDto, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type SettingsInput } from "./client";
+
+export const keys = {
+  appInfo: ["appInfo"] as const,
+  dashboard: ["dashboard"] as const,
+  organizations: ["organizations"] as const,
+  organization: (id: string) => ["organization", id] as const,
+  plans: ["plans"] as const,
+  catalog: (provider: string) => ["catalog", provider] as const,
+  servers: ["servers"] as const,
+  server: (id: string) => ["server", id] as const,
+  serverStats: (id: string) => ["serverStats", id] as const,
+  activityAll: ["activity"] as const,
+  activity: (limit: number, subject: string | null) => ["activity", limit, subject] as const,
+  settings: ["settings"] as const,
+};
+
+export const ACTIVITY_PAGE = 500;
+
+export const useAppInfo = () => useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
+export const useDashboard = () => useQuery({ queryKey: keys.dashboard, queryFn: api.dashboard });
+export const useOrganizations = () => useQuery({ queryKey: keys.organizations, queryFn: api.listOrganizations });
+export const useOrganization = (id: string) => useQuery({ queryKey: keys.organization(id), queryFn: () => api.getOrganization(id) });
+export const usePlans = () => useQuery({ queryKey: keys.plans, queryFn: api.listPlans });
+export const useCatalog = (provider: string | null) =>
+  useQuery({ queryKey: keys.catalog(provider ?? ""), queryFn: () => api.catalog(provider!), enabled: Boolean(provider), staleTime: 5 * 60_000 });
+export const useServers = () => useQuery({ queryKey: keys.servers, queryFn: api.listServers });
+export const useServer = (id: string) => useQuery({ queryKey: keys.server(id), queryFn: () => api.getServer(id) });
+export const useServerStats = (id: string, enabled: boolean) =>
+  useQuery({ queryKey: keys.serverStats(id), queryFn: () => api.serverStats(id), enabled, refetchInterval: 30_000 });
+export const useActivity = (limit: number = ACTIVITY_PAGE, subject: string | null = null) =>
+  useQuery({ queryKey: keys.activity(limit, subject), queryFn: () => api.listActivity(limit, subject) });
+export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: api.getSettings });
+
+export function useCreateOrganization() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: OrganizationInput) => api.createOrganization(input),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: keys.organizations });
+      qc.invalidateQueries({ queryKey: keys.dashboard });
+    },
+  });
+}
+
+export function useUpdateOrganization() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, input }: { id: string; input: OrganizationInput }) => api.updateOrganization(id, input),
+    onSuccess: (org) => {
+      qc.invalidateQueries({ queryKey: keys.organizations });
+      qc.invalidateQueries({ queryKey: keys.organization(org.id) });
+      qc.invalidateQueries({ queryKey: keys.servers });
+    },
+  });
+}
+
+export function useSavePlan() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, input }: { id: string | null; input: PlanInput }) => (id ? api.updatePlan(id, input) : api.createPlan(input)),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: keys.plans });
+      qc.invalidateQueries({ queryKey: keys.dashboard });
+      qc.invalidateQueries({ queryKey: keys.settings });
+    },
+  });
+}
+
+export function useCreateServer() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: ServerInput) => api.createServer(input),
+    onSuccess: (server) => {
+      upsertServer(qc, server);
+      qc.invalidateQueries({ queryKey: keys.dashboard });
+      qc.invalidateQueries({ queryKey: keys.organizations });
+    },
+  });
+}
+
+export function useServerAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: string; action: ServerAction | "delete" }) =>
+      action === "delete" ? api.deleteServer(id) : api.serverAction(id, action),
+    onSuccess: (server) => upsertServer(qc, server),
+  });
+}
+
+export function useUpdateSettings() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: SettingsInput) => api.updateSettings(input),
+    onSuccess: (s) => {
+      qc.setQueryData(keys.settings, s);
+      qc.invalidateQueries({ queryKey: keys.appInfo });
+      qc.invalidateQueries({ queryKey: keys.dashboard });
+    },
+  });
+}
+
+/** Puts a server's new state everywhere it is shown: the list, its detail page, its customer's page. */
+export function upsertServer(qc: QueryClient, server: ServerDto) {
+  qc.setQueryData<ServerDto[]>(keys.servers, (list) => {
+    if (!list) return list;
+    const i = list.findIndex((s) => s.id === server.id);
+    if (i === -1) return [server, ...list];
+    const next = list.slice();
+    next[i] = server;
+    return next;
+  });
+  qc.setQueryData(keys.server(server.id), (d: { server: ServerDto; activity: ActivityDto[] } | undefined) => (d ? { ...d, server } : d));
+  qc.setQueryData(keys.organization(server.organizationId), (d: { servers: ServerDto[] } | undefined) => {
+    if (!d) return d;
+    const i = d.servers.findIndex((s) => s.id === server.id);
+    const servers = i === -1 ? [server, ...d.servers] : d.servers.map((s) => (s.id === server.id ? server : s));
+    return { ...d, servers };
+  });
+}
+
+/** Prepends a new activity entry to every cached list it belongs to. */
+export function prependActivity(qc: QueryClient, entry: ActivityDto) {
+  const add = (list: ActivityDto[] | undefined, limit?: number) => {
+    if (!list || list.some((a) => a.seq === entry.seq)) return list;
+    const next = [entry, ...list];
+    return limit ? next.slice(0, limit) : next;
+  };
+  for (const [key] of qc.getQueriesData<ActivityDto[]>({ queryKey: keys.activityAll })) {
+    const [, limit, subject] = key as [string, number, string | null];
+    if (subject === null || subject === entry.subjectId) qc.setQueryData<ActivityDto[]>(key, (l) => add(l, limit));
+  }
+  if (entry.subjectId) {
+    qc.setQueryData(keys.server(entry.subjectId), (d: { activity: ActivityDto[] } | undefined) => (d ? { ...d, activity: add(d.activity)! } : d));
+  }
+  if (entry.organizationId) {
+    qc.setQueryData(keys.organization(entry.organizationId), (d: { activity: ActivityDto[] } | undefined) => (d ? { ...d, activity: add(d.activity)! } : d));
+  }
+  qc.setQueryData(keys.dashboard, (d: { recentActivity: ActivityDto[] } | undefined) =>
+    d ? { ...d, recentActivity: add(d.recentActivity, d.recentActivity.length || 10)! } : d,
+  );
+}

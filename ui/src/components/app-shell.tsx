@@ -1,0 +1,104 @@
+import * as React from "react";
+import { NavLink, Outlet } from "react-router";
+import { Activity, Boxes, LayoutDashboard, Moon, Server, Settings, Sun, Tags, Users } from "lucide-react";
+import { cn } from "@/lib/utils";
+import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
+import { useAppInfo, useSettings } from "@/api/queries";
+import { useLiveUpdates } from "@/api/live";
+
+const NAV = [
+  { to: "/dashboard", label: "Dashboard", icon: LayoutDashboard },
+  { to: "/customers", label: "Customers", icon: Users },
+  { to: "/plans", label: "Plans", icon: Tags },
+  { to: "/servers", label: "Servers", icon: Server },
+  { to: "/activity", label: "Activity", icon: Activity },
+  { to: "/settings", label: "Settings", icon: Settings },
+] as const;
+
+function useTheme(): [Theme, () => void] {
+  const [theme, setTheme] = React.useState<Theme>(currentTheme);
+  React.useEffect(() => {
+    // Follow the system while the user has not chosen.
+    const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
+    if (!mq) return;
+    const onChange = () => {
+      if (!storedTheme()) {
+        const t: Theme = mq.matches ? "dark" : "light";
+        applyTheme(t);
+        setTheme(t);
+      }
+    };
+    mq.addEventListener("change", onChange);
+    return () => mq.removeEventListener("change", onChange);
+  }, []);
+  const toggle = () => {
+    const next: Theme = theme === "dark" ? "light" : "dark";
+    saveTheme(next);
+    setTheme(next);
+  };
+  return [theme, toggle];
+}
+
+export function AppShell() {
+  useLiveUpdates();
+  const [theme, toggleTheme] = useTheme();
+  const settings = useSettings();
+  const info = useAppInfo();
+
+  return (
+    <div className="flex h-screen min-h-0 overflow-hidden">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-card focus:px-3 focus:py-2">
+        Skip to content
+      </a>
+      <aside className="flex w-56 shrink-0 flex-col border-r bg-sidebar">
+        <div className="flex h-14 items-center gap-2.5 px-4">
+          <div className="flex size-8 items-center justify-center rounded-lg bg-primary text-primary-foreground shadow-sm">
+            <Boxes className="size-4.5" aria-hidden="true" />
+          </div>
+          <div className="min-w-0 leading-tight">
+            <div className="truncate text-sm font-semibold tracking-tight">ContainerStacks</div>
+            <div className="truncate text-[11px] text-muted-foreground">{settings.data?.resellerName || "Reseller console"}</div>
+          </div>
+        </div>
+        <nav aria-label="Main" className="flex-1 px-2 py-3">
+          <ul className="grid gap-0.5">
+            {NAV.map(({ to, label, icon: Icon }) => (
+              <li key={to}>
+                <NavLink
+                  to={to}
+                  className={({ isActive }) =>
+                    cn(
+                      "flex items-center gap-2.5 rounded-md px-2.5 py-2 text-sm font-medium text-muted-foreground transition-colors hover:bg-accent hover:text-foreground",
+                      isActive && "bg-card text-foreground shadow-xs ring-1 ring-border",
+                    )
+                  }
+                >
+                  <Icon className="size-4" aria-hidden="true" />
+                  {label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="flex items-center justify-between gap-2 border-t px-3 py-3">
+          <span className="text-[11px] text-muted-foreground tabular-nums">{info.data ? `v${info.data.version}` : ""}</span>
+          <button
+            type="button"
+            onClick={toggleTheme}
+            className="inline-flex size-8 items-center justify-center rounded-md text-muted-foreground hover:bg-accent hover:text-foreground"
+            aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
+            title={theme === "dark" ? "Light theme" : "Dark theme"}
+            data-testid="theme-toggle"
+          >
+            {theme === "dark" ? <Sun className="size-4" /> : <Moon className="size-4" />}
+          </button>
+        </div>
+      </aside>
+      <main id="main" className="min-w-0 flex-1 overflow-y-auto">
+        <div className="mx-auto max-w-6xl px-8 py-7">
+          <Outlet />
+        </div>
+      </main>
+    </div>
+  );
+}

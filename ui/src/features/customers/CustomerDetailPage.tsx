@@ -1,0 +1,86 @@
+import * as React from "react";
+import { Link, useParams } from "react-router";
+import { ArrowLeft, Pencil, Plus } from "lucide-react";
+import { useOrganization } from "@/api/queries";
+import { PageHeader } from "@/components/page-header";
+import { QueryError } from "@/components/query-state";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { ActivityList } from "@/features/activity/ActivityList";
+import { ServerTable } from "@/features/servers/ServersPage";
+import { countryFlag, countryName, formatDateTime } from "@/lib/format";
+import { isLive } from "@/lib/status";
+import { CustomerDialog } from "./CustomerForm";
+
+export function CustomerDetailPage() {
+  const { id = "" } = useParams();
+  const q = useOrganization(id);
+  const [editing, setEditing] = React.useState(false);
+  const back = (
+    <Link to="/customers" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+      <ArrowLeft className="size-3.5" /> Customers
+    </Link>
+  );
+  if (q.isError) return <><PageHeader title="Customer" back={back} /><QueryError error={q.error} retry={() => q.refetch()} /></>;
+  if (!q.data) {
+    return (
+      <>
+        <PageHeader title={<Skeleton className="h-8 w-64" />} back={back} />
+        <div className="grid gap-5 lg:grid-cols-3"><Skeleton className="h-48" /><Skeleton className="h-48 lg:col-span-2" /></div>
+      </>
+    );
+  }
+  const { organization: o, servers, activity } = q.data;
+  const liveServers = servers.filter(isLive);
+  return (
+    <>
+      <PageHeader
+        title={o.name}
+        description={`Customer since ${formatDateTime(o.createdAt)}`}
+        back={back}
+        actions={
+          <>
+            <Button variant="outline" onClick={() => setEditing(true)}><Pencil /> Edit</Button>
+            <Button asChild><Link to={`/servers/new?organizationId=${encodeURIComponent(o.id)}`}><Plus /> New server</Link></Button>
+          </>
+        }
+      />
+      <div className="grid gap-5 lg:grid-cols-3">
+        <Card>
+          <CardHeader><CardTitle>Details</CardTitle></CardHeader>
+          <CardContent>
+            <dl className="grid gap-3 text-sm">
+              <Row label="Contact">{o.contactName}</Row>
+              <Row label="Email"><a href={`mailto:${o.contactEmail}`} className="break-all text-primary hover:underline">{o.contactEmail}</a></Row>
+              <Row label="Country"><span aria-hidden="true" className="mr-1.5">{countryFlag(o.country)}</span>{countryName(o.country)}</Row>
+              <Row label="Tax id">{o.taxId ?? <span className="text-muted-foreground">—</span>}</Row>
+              <Row label="Live servers"><span className="tabular-nums">{o.liveServers}</span></Row>
+              <Row label="Updated">{formatDateTime(o.updatedAt)}</Row>
+            </dl>
+          </CardContent>
+        </Card>
+        <div className="grid gap-5 lg:col-span-2">
+          <section aria-labelledby="org-servers">
+            <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({liveServers.length})</span></h2>
+            <ServerTable servers={servers} hideCustomer emptyText="This customer has no servers yet" />
+          </section>
+          <Card>
+            <CardHeader><CardTitle>Activity</CardTitle></CardHeader>
+            <CardContent className="pb-2"><ActivityList items={activity} empty="No activity for this customer yet" /></CardContent>
+          </Card>
+        </div>
+      </div>
+      <CustomerDialog open={editing} onOpenChange={setEditing} customer={o} />
+    </>
+  );
+}
+
+function Row({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="grid grid-cols-[7rem_1fr] gap-2">
+      <dt className="text-muted-foreground">{label}</dt>
+      <dd className="min-w-0">{children}</dd>
+    </div>
+  );
+}

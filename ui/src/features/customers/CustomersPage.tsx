@@ -1,0 +1,90 @@
+import * as React from "react";
+import { Link, useNavigate } from "react-router";
+import type { ColumnDef } from "@tanstack/react-table";
+import { Plus, Users } from "lucide-react";
+import type { OrganizationDto } from "@/api/client";
+import { useOrganizations } from "@/api/queries";
+import { PageHeader } from "@/components/page-header";
+import { QueryError } from "@/components/query-state";
+import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { TableSkeleton } from "@/components/ui/skeleton";
+import { countryFlag, countryName, formatDate } from "@/lib/format";
+import { CustomerDialog } from "./CustomerForm";
+
+export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
+  {
+    accessorKey: "name",
+    header: "Name",
+    cell: ({ row }) => (
+      <Link to={`/customers/${row.original.id}`} className="font-medium hover:underline">
+        {row.original.name}
+      </Link>
+    ),
+  },
+  {
+    id: "country",
+    accessorFn: (o) => countryName(o.country),
+    header: "Country",
+    meta: { searchText: (o) => `${o.country} ${countryName(o.country)}` },
+    cell: ({ row }) => (
+      <span className="whitespace-nowrap">
+        <span aria-hidden="true" className="mr-1.5">{countryFlag(row.original.country)}</span>
+        {countryName(row.original.country)}
+      </span>
+    ),
+  },
+  { accessorKey: "contactName", header: "Contact" },
+  {
+    accessorKey: "contactEmail",
+    header: "Email",
+    cell: ({ getValue }) => <span className="text-muted-foreground">{getValue()}</span>,
+  },
+  { accessorKey: "liveServers", header: "Live servers", meta: { align: "right" } },
+  {
+    accessorKey: "createdAt",
+    header: "Created",
+    meta: { align: "right", searchText: (o) => formatDate(o.createdAt) },
+    cell: ({ getValue }) => <span className="whitespace-nowrap text-muted-foreground">{formatDate(getValue())}</span>,
+  },
+];
+
+export function CustomersPage() {
+  const q = useOrganizations();
+  const [open, setOpen] = React.useState(false);
+  const navigate = useNavigate();
+  const opener = (
+    <Button onClick={() => setOpen(true)}>
+      <Plus /> New customer
+    </Button>
+  );
+  return (
+    <>
+      <PageHeader title="Customers" description="The organizations you sell servers to" actions={opener} />
+      {q.isPending ? (
+        <TableSkeleton columns={6} />
+      ) : q.isError ? (
+        <QueryError error={q.error} retry={() => q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <EmptyState
+          icon={<Users />}
+          title="No customers yet"
+          description="Add the first organization you sell to. You can then create servers for it."
+          action={<Button onClick={() => setOpen(true)}><Plus /> New customer</Button>}
+        />
+      ) : (
+        <DataTable
+          testId="customers-table"
+          data={q.data}
+          columns={customerColumns}
+          getRowId={(o) => o.id}
+          searchPlaceholder="Search customers…"
+          initialSorting={[{ id: "name", desc: false }]}
+          onRowClick={(o) => navigate(`/customers/${o.id}`)}
+        />
+      )}
+      <CustomerDialog open={open} onOpenChange={setOpen} />
+    </>
+  );
+}

@@ -1,0 +1,127 @@
+import * as React from "react";
+import { Link, useNavigate } from "react-router";
+import type { ColumnDef } from "@tanstack/react-table";
+import { Plus, Server } from "lucide-react";
+import type { ServerDto } from "@/api/client";
+import { useServers } from "@/api/queries";
+import { PageHeader } from "@/components/page-header";
+import { QueryError } from "@/components/query-state";
+import { StatusBadge } from "@/components/status-badge";
+import { Button } from "@/components/ui/button";
+import { DataTable } from "@/components/ui/data-table";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Checkbox } from "@/components/ui/input";
+import { TableSkeleton } from "@/components/ui/skeleton";
+import { formatDate } from "@/lib/format";
+import { formatMoneyDto } from "@/lib/money";
+import { STATUS_ORDER, isLive, statusInfo } from "@/lib/status";
+import { decimalSort } from "@/lib/table";
+
+function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
+  const cols: (ColumnDef<ServerDto, any> | false)[] = [
+    {
+      accessorKey: "label",
+      header: "Label",
+      cell: ({ row }) => (
+        <Link to={`/servers/${row.original.id}`} className="font-medium hover:underline">
+          {row.original.label}
+        </Link>
+      ),
+    },
+    {
+      accessorKey: "status",
+      header: "Status",
+      sortingFn: (a, b) => STATUS_ORDER.indexOf(a.original.status) - STATUS_ORDER.indexOf(b.original.status),
+      meta: { searchText: (s) => `${s.status} ${statusInfo(s.status).label}` },
+      cell: ({ row }) => <StatusBadge status={row.original.status} />,
+    },
+    !hideCustomer && {
+      accessorKey: "organizationName",
+      header: "Customer",
+      cell: ({ row }) => (
+        <Link to={`/customers/${row.original.organizationId}`} className="hover:underline">
+          {row.original.organizationName}
+        </Link>
+      ),
+    },
+    { accessorKey: "planName", header: "Plan" },
+    { accessorKey: "region", header: "Region", cell: ({ getValue }) => <span className="font-mono text-xs">{getValue()}</span> },
+    {
+      id: "ipv4",
+      accessorFn: (s) => s.ipv4 ?? "",
+      header: "IPv4",
+      cell: ({ getValue }) => (getValue() ? <span className="font-mono text-xs">{getValue()}</span> : <span className="text-muted-foreground">—</span>),
+    },
+    {
+      id: "monthly",
+      accessorFn: (s) => s.monthly.amount,
+      sortingFn: decimalSort,
+      header: "Price / mo",
+      meta: { align: "right", searchText: (s) => formatMoneyDto(s.monthly) },
+      cell: ({ row }) => formatMoneyDto(row.original.monthly),
+    },
+    {
+      accessorKey: "createdAt",
+      header: "Created",
+      meta: { align: "right", searchText: (s) => formatDate(s.createdAt) },
+      cell: ({ getValue }) => <span className="whitespace-nowrap text-muted-foreground">{formatDate(getValue())}</span>,
+    },
+  ];
+  return cols.filter((c): c is ColumnDef<ServerDto, any> => Boolean(c));
+}
+
+/** The servers table, on the Servers screen and on a customer's page. */
+export function ServerTable({ servers, hideCustomer = false, emptyText }: { servers: ServerDto[]; hideCustomer?: boolean; emptyText?: string }) {
+  const [showDeleted, setShowDeleted] = React.useState(false);
+  const navigate = useNavigate();
+  const cols = React.useMemo(() => columns(hideCustomer), [hideCustomer]);
+  const deletedCount = servers.filter((s) => !isLive(s)).length;
+  const visible = React.useMemo(() => (showDeleted ? servers : servers.filter(isLive)), [servers, showDeleted]);
+  return (
+    <DataTable
+      testId="servers-table"
+      data={visible}
+      columns={cols}
+      getRowId={(s) => s.id}
+      searchPlaceholder="Search servers…"
+      initialSorting={[{ id: "createdAt", desc: true }]}
+      onRowClick={(s) => navigate(`/servers/${s.id}`)}
+      rowClassName={(s) => (isLive(s) ? undefined : "text-muted-foreground")}
+      noMatches={servers.length === 0 || visible.length === 0 ? (emptyText ?? "No servers") : undefined}
+      toolbar={
+        <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-muted-foreground select-none">
+          <Checkbox name="showDeleted" checked={showDeleted} onChange={(e) => setShowDeleted(e.target.checked)} data-testid="show-deleted" />
+          Show deleted{deletedCount ? ` (${deletedCount})` : ""}
+        </label>
+      }
+    />
+  );
+}
+
+export function ServersPage() {
+  const q = useServers();
+  const opener = (
+    <Button asChild>
+      <Link to="/servers/new"><Plus /> New server</Link>
+    </Button>
+  );
+  return (
+    <>
+      <PageHeader title="Servers" description="Every server you run for your customers, live" actions={opener} />
+      {q.isPending ? (
+        <TableSkeleton columns={8} />
+      ) : q.isError ? (
+        <QueryError error={q.error} retry={() => q.refetch()} />
+      ) : q.data.length === 0 ? (
+        <EmptyState
+          icon={<Server />}
+          title="No servers yet"
+          description="Create a server for one of your customers from one of your plans."
+          action={opener}
+        />
+      ) : (
+        <ServerTable servers={q.data} />
+      )}
+    </>
+  );
+}

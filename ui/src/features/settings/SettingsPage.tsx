@@ -1,0 +1,148 @@
+import * as React from "react";
+import { Cloud, FlaskConical, Lock } from "lucide-react";
+import type { SettingsInput } from "@/api/client";
+import { useAppInfo, useSettings, useUpdateSettings } from "@/api/queries";
+import { PageHeader } from "@/components/page-header";
+import { QueryError } from "@/components/query-state";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Field } from "@/components/ui/field";
+import { Input, Select } from "@/components/ui/input";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+import { focusFirstError, useApiForm } from "@/lib/use-api-form";
+
+const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
+const FIELDS = ["resellerName", "currency"] as const;
+
+export function SettingsPage() {
+  const settings = useSettings();
+  return (
+    <>
+      <PageHeader title="Settings" description="Your business, your providers, and this installation" />
+      <div className="grid max-w-3xl gap-5">
+        {settings.isError ? <QueryError error={settings.error} retry={() => settings.refetch()} /> : settings.data ? <BusinessCard key={settings.data.resellerName + settings.data.currency} /> : <Skeleton className="h-56" />}
+        <ProvidersCard />
+        <AboutCard />
+      </div>
+    </>
+  );
+}
+
+function BusinessCard() {
+  const settings = useSettings();
+  const s = settings.data!;
+  const [v, setV] = React.useState<SettingsInput>({ resellerName: s.resellerName, currency: s.currency });
+  const form = useApiForm(FIELDS);
+  const save = useUpdateSettings();
+  const toast = useToast();
+  const formRef = React.useRef<HTMLFormElement>(null);
+  const dirty = v.resellerName !== s.resellerName || v.currency !== s.currency;
+  const currencies = CURRENCIES.includes(s.currency) ? CURRENCIES : [s.currency, ...CURRENCIES];
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const input = { ...v, resellerName: v.resellerName.trim() };
+    if (!input.resellerName) {
+      form.setErrors({ resellerName: "Your business name is required" });
+      focusFirstError(formRef.current);
+      return;
+    }
+    save.mutate(input, {
+      onSuccess: () => toast.success("Settings saved"),
+      onError: (err) => {
+        form.fail(err, "Could not save the settings");
+        focusFirstError(formRef.current);
+      },
+    });
+  };
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Business</CardTitle>
+        <CardDescription>Shown to your customers on invoices and in the portal.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4" aria-label="Business settings">
+          <div className="grid gap-4 sm:grid-cols-[1fr_12rem]">
+            <Field name="resellerName" label="Business name" error={form.errors.resellerName}>
+              {(p) => <Input {...p} value={v.resellerName} onChange={(e) => { setV({ ...v, resellerName: e.target.value }); form.clear("resellerName"); }} placeholder="Acme Cloud" />}
+            </Field>
+            <Field
+              name="currency"
+              label="Currency"
+              error={form.errors.currency}
+              hint={s.currencyLocked ? (
+                <span className="inline-flex items-start gap-1"><Lock className="mt-px size-3 shrink-0" /> Locked: plans exist, and their prices and your customers' wallets are kept in {s.currency}</span>
+              ) : "Choose it before creating plans: it locks then"}
+            >
+              {(p) => (
+                <Select {...p} value={v.currency} disabled={s.currencyLocked} onChange={(e) => { setV({ ...v, currency: e.target.value }); form.clear("currency"); }}>
+                  {currencies.map((c) => <option key={c} value={c}>{c}</option>)}
+                </Select>
+              )}
+            </Field>
+          </div>
+          <div className="flex justify-end">
+            <Button type="submit" disabled={!dirty || save.isPending}>Save settings</Button>
+          </div>
+        </form>
+      </CardContent>
+    </Card>
+  );
+}
+
+function ProvidersCard() {
+  const info = useAppInfo();
+  const providers = info.data?.providers ?? [];
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Providers</CardTitle>
+        <CardDescription>Where your customers' servers run.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        {!info.data ? <Skeleton className="h-28" /> : (
+          <ul className="divide-y rounded-lg border" data-testid="providers">
+            {providers.map((p) => (
+              <li key={p.kind} className="flex items-center gap-4 px-4 py-3.5" data-provider={p.kind}>
+                <div className="flex size-9 shrink-0 items-center justify-center rounded-md bg-muted text-muted-foreground">
+                  {p.kind === "sandbox" ? <FlaskConical className="size-4" /> : <Cloud className="size-4" />}
+                </div>
+                <div className="min-w-0 flex-1">
+                  <p className="text-sm font-medium">{p.name}</p>
+                  <p className="text-sm text-muted-foreground">
+                    {p.kind === "sandbox" && p.connected ? "Built in, no account needed: simulated servers to try every feature" : p.kind === "linode" && !p.connected ? "Coming with the Linode provider: connect with a personal access token" : p.detail}
+                  </p>
+                </div>
+                {p.connected ? <Badge tone="green" dot>Connected</Badge> : <Badge tone="grey">Not connected</Badge>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function AboutCard() {
+  const info = useAppInfo();
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>About</CardTitle>
+      </CardHeader>
+      <CardContent>
+        {info.isError ? <QueryError error={info.error} /> : !info.data ? <Skeleton className="h-20" /> : (
+          <dl className="grid gap-3 text-sm">
+            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Version</dt><dd className="tabular-nums" data-testid="app-version">{info.data.version}</dd></div>
+            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Database</dt><dd className="font-mono text-xs break-all select-all">{info.data.databasePath}</dd></div>
+            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Log folder</dt><dd className="font-mono text-xs break-all select-all">{info.data.logDir}</dd></div>
+          </dl>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
