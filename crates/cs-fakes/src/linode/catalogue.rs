@@ -42,9 +42,11 @@ pub(crate) const PLANS: &[Plan] = &[
     Plan { id: "g6-dedicated-2", label: "Dedicated 4GB", class: "dedicated", vcpus: 2, memory_mb: 4096, disk_mb: 81920, transfer_gb: 4000, network_out_mbps: 4000, hourly: "0.054", monthly: "36", backup_hourly: "0.008", backup_monthly: "5" },
 ];
 
-/// Regions where prices differ from the base price, and their multiplier written out.
-pub(crate) const PRICED_REGIONS: &[(&str, &[(&str, &str, &str)])] = &[
-    // (plan, hourly, monthly)
+/// `(plan, hourly, monthly)` prices of one region.
+type RegionPriceList = &'static [(&'static str, &'static str, &'static str)];
+
+/// Regions where prices differ from the base price, written out per plan.
+pub(crate) const PRICED_REGIONS: &[(&str, RegionPriceList)] = &[
     ("id-cgk", &[("g6-nanode-1", "0.009", "6"), ("g6-standard-1", "0.021", "14.4"), ("g6-standard-2", "0.043", "28.8"), ("g6-standard-4", "0.086", "57.6"), ("g6-dedicated-2", "0.065", "43.2")]),
     ("br-gru", &[("g6-nanode-1", "0.0105", "7"), ("g6-standard-1", "0.025", "16.8"), ("g6-standard-2", "0.05", "33.6"), ("g6-standard-4", "0.1", "67.2"), ("g6-dedicated-2", "0.076", "50.4")]),
 ];

@@ -82,7 +82,10 @@ async fn not_found_and_validation() {
 
 #[tokio::test]
 async fn busy_is_reported_and_retried() {
-    let h = support::start().await;
+    // Provisioning must outlast the create + boot round trips even on a busy machine.
+    let mut cfg = support::fast_config();
+    cfg.step = Duration::from_millis(500);
+    let h = support::start_with(cfg).await;
     let i = h.client.create_instance(&nanode("busy-1")).await.unwrap();
     // Real busy: the instance is still provisioning.
     let once = support::client_with(&h, |c| c.retry.max_attempts = 1);
