@@ -99,5 +99,5 @@ pub mod wallet;
 
 pub use db::{Db, SecondConnection};
 pub use error::{BillingError, Result};
-pub use run::{bill_through, run_due, BillReport, Progress, RunReport};
+pub use run::{bill_through, run_due, run_due_chunked, BillReport, Progress, RunReport};
 pub use settings::BillingSettings;

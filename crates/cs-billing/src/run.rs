@@ -64,9 +64,15 @@ pub struct RunReport {
 /// (`billing.auto_invoice`), and evaluates dunning. Safe to call at any time,
 /// as often as wanted, from several processes.
 pub fn run_due(db: &impl Db, now: Timestamp, progress: &mut dyn FnMut(Progress)) -> Result<RunReport> {
+    run_due_chunked(db, now, CHUNK, progress)
+}
+
+/// [`run_due`] with `chunk` meters per transaction (the crash test uses small
+/// chunks so that kills land between them).
+pub fn run_due_chunked(db: &impl Db, now: Timestamp, chunk: usize, progress: &mut dyn FnMut(Progress)) -> Result<RunReport> {
     let (meters_opened, meters_closed) = db.write(sync_meters)?;
     let through = last_complete_hour(now);
-    let billed = bill_through(db, through, progress)?;
+    let billed = bill_through_chunked(db, through, chunk, progress)?;
     let settings = db.read(BillingSettings::load)?;
     let invoices = if settings.auto_invoice { documents::issue_due_invoices(db, now)? } else { Vec::new() };
     let decisions = dunning::evaluate_all(db, now)?;
@@ -75,11 +81,16 @@ pub fn run_due(db: &impl Db, now: Timestamp, progress: &mut dyn FnMut(Progress))
 
 /// Bills every open meter through hour `through` (inclusive).
 pub fn bill_through(db: &impl Db, through: Hour, progress: &mut dyn FnMut(Progress)) -> Result<BillReport> {
+    bill_through_chunked(db, through, CHUNK, progress)
+}
+
+fn bill_through_chunked(db: &impl Db, through: Hour, chunk_size: usize, progress: &mut dyn FnMut(Progress)) -> Result<BillReport> {
+    let chunk_size = chunk_size.max(1);
     let total: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM billing_meters WHERE closed = 0", [], |r| r.get(0))?))?;
     let mut report = BillReport::default();
     let mut cursor = 0i64;
     loop {
-        let chunk = db.write(|c| bill_chunk(c, cursor, through, CHUNK))?;
+        let chunk = db.write(|c| bill_chunk(c, cursor, through, chunk_size))?;
         let Some(last) = chunk.last_meter else { break };
         cursor = last;
         report.meters += chunk.meters;

@@ -196,3 +196,14 @@ pub fn document_digests(conn: &Connection) -> Result<BTreeMap<String, String>> {
     }
     Ok(out)
 }
+
+/// How many meters are not billed through `through` (or their last hour, if
+/// earlier): 0 after a complete run means no hour was skipped.
+pub fn unbilled_meters(conn: &Connection, through: cs_core::metering::Hour) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = m.open_interval
+         WHERE m.start_hour <= ?1 AND coalesce(i.last_hour, m.start_hour - 1) < min(?1, coalesce(m.end_hour, ?1))",
+        [through],
+        |r| r.get(0),
+    )?)
+}

@@ -1,0 +1,335 @@
+//! `cargo xtask crash-test N` and `cargo xtask bench billing` for the billing
+//! engine (crate cs-billing).
+//!
+//! The crash test builds `billing-crash-child`, runs it on one database file,
+//! kills it with SIGKILL at random moments N times, and after every kill
+//! reopens the database and checks every invariant of `cs_billing::verify`
+//! plus that no issued document changed. At the end it finishes the billing
+//! itself and checks that no hour was skipped.
+//!
+//! The benchmark prints, in one run: (a) the raw insert rate of usage rows,
+//! (b) one hourly run over 100 000 servers and its ratio to (a), (c) a re-run
+//! of an hour already billed, (d) a 30-day catch-up for 10 000 servers, and
+//! (e) the database size after a simulated year of 10 000 servers. Run it in
+//! release mode; the figures are recorded in crates/cs-billing/BENCH.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration as StdDuration, Instant};
+
+use anyhow::{bail, Context};
+use chrono::{Duration, TimeZone, Utc};
+use cs_billing::verify::{document_digests, unbilled_meters, verify};
+use cs_core::metering::last_complete_hour;
+use cs_core::Timestamp;
+use cs_store::rusqlite::{self, params};
+use cs_store::{fmt_ts, parse_ts, Store};
+use rand::Rng;
+
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .output()
+        .context("running cargo locate-project")?;
+    let manifest = String::from_utf8(out.stdout)?;
+    Ok(PathBuf::from(manifest.trim()).parent().context("workspace manifest has no folder")?.to_path_buf())
+}
+
+/// Builds the crash child with the profile this program was built with and
+/// returns its path.
+fn build_child() -> anyhow::Result<PathBuf> {
+    let root = workspace_root()?;
+    let release = !cfg!(debug_assertions);
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(&root).args(["build", "--quiet", "-p", "cs-billing", "--bin", "billing-crash-child"]);
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().context("running cargo build for billing-crash-child")?;
+    if !status.success() {
+        bail!("building billing-crash-child failed: fix the build error above and run again");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join(if release { "release" } else { "debug" }).join("billing-crash-child");
+    if !bin.exists() {
+        bail!("built billing-crash-child but cannot find it at {}: set CARGO_TARGET_DIR to the target folder cargo uses", bin.display());
+    }
+    Ok(bin)
+}
+
+fn sim_now(conn: &rusqlite::Connection) -> anyhow::Result<Option<Timestamp>> {
+    let v: Option<String> = cs_store::settings::get(conn, "crashsim.now")?;
+    Ok(v.map(|s| parse_ts(&s)).transpose()?)
+}
+
+/// Kills the billing child `count` times at random points and checks the
+/// invariants after each kill.
+pub fn crash_test(count: u32) -> anyhow::Result<()> {
+    let child_bin = build_child()?;
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("crash.db");
+    let mut rng = rand::rng();
+    let mut digests: BTreeMap<String, String> = BTreeMap::new();
+    let started = Instant::now();
+    println!("crash test: {count} kills of {} on {}", child_bin.display(), db.display());
+    for i in 1..=count {
+        let mut child = Command::new(&child_bin)
+            .arg(&db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", child_bin.display()))?;
+        let wait = StdDuration::from_millis(rng.random_range(150..2_500));
+        std::thread::sleep(wait);
+        if let Some(status) = child.try_wait()? {
+            let out = child.wait_with_output()?;
+            bail!("the child exited by itself ({status}) before kill {i}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        child.kill()?; // SIGKILL on Unix
+        child.wait()?;
+        let store = Store::open(&db).context("reopening the database after a kill")?;
+        let (report, now, after) = store.read(|c| -> anyhow::Result<_> {
+            let report = verify(c).map_err(|e| anyhow::anyhow!("after kill {i}: {e}"))?;
+            Ok((report, sim_now(c)?, document_digests(c)?))
+        })?;
+        for (id, d) in &digests {
+            if after.get(id) != Some(d) {
+                bail!("after kill {i}: issued document {id} changed or disappeared");
+            }
+        }
+        digests = after;
+        println!(
+            "kill {i:>3} after {:>5} ms: simulated {}, {} meters, {} hours billed, {} transactions, {} documents — invariants hold",
+            wait.as_millis(),
+            now.map(|t| fmt_ts(&t)).unwrap_or_else(|| "(not set up yet)".into()),
+            report.meters,
+            report.hours_billed,
+            report.transactions,
+            report.documents
+        );
+    }
+    // Finish what the last child was doing, as the app does at start-up, and
+    // check that every hour up to the simulated now is billed exactly once.
+    let store = Store::open(&db)?;
+    if let Some(now) = store.read(|c| sim_now(c))? {
+        cs_billing::run_due(&store, now, &mut |_| {})?;
+        let (report, unbilled) = store.read(|c| -> anyhow::Result<_> { Ok((verify(c)?, unbilled_meters(c, last_complete_hour(now))?)) })?;
+        if unbilled != 0 {
+            bail!("{unbilled} meters were not billed through the last complete hour after the final run");
+        }
+        println!(
+            "final run: every meter billed through {}; {} hours billed in total; invariants hold ({:.1} s)",
+            fmt_ts(&now),
+            report.hours_billed,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn arg(args: &[String], name: &str, default: u64) -> anyhow::Result<u64> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args.get(i + 1).context(format!("{name} needs a number"))?.parse().with_context(|| format!("{name} needs a number")),
+        None => Ok(default),
+    }
+}
+
+fn ts(y: i32, mo: u32, d: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(y, mo, d, 0, 0, 0).single().unwrap_or_default()
+}
+
+const PLAN: &str = "00000000-0000-0000-0000-00000000b0b0";
+
+fn org_id(i: u64) -> String {
+    uuid::Uuid::from_u128(0x0a00_0000_0000_0000_0000 + u128::from(i)).to_string()
+}
+
+fn server_id(i: u64) -> String {
+    uuid::Uuid::from_u128(0x0c00_0000_0000_0000_0000 + u128::from(i)).to_string()
+}
+
+/// A database with `orgs` organizations and `servers` servers created at
+/// `at`, and their meters (opened by the engine's own sync).
+fn populate(path: &Path, servers: u64, orgs: u64, at: Timestamp) -> anyhow::Result<Store> {
+    let store = Store::open(path)?;
+    store.write(|tx| -> anyhow::Result<()> {
+        let mut s = cs_billing::BillingSettings::load(tx)?;
+        // Benchmarks measure billing, not dunning: nobody runs out of money.
+        s.low_balance_threshold_minor = -1_000_000_000;
+        s.suspend_at_minor = -1_000_000_000;
+        s.save(tx)?;
+        tx.execute(
+            "INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, created_at, updated_at)
+             VALUES (?1, 'Nano', 'nano', 'linode', 'g6-nanode-1', 'USD', 500, 7500, ?2, ?2)",
+            params![PLAN, fmt_ts(&at)],
+        )?;
+        let mut o = tx.prepare("INSERT INTO organizations (id, name, name_key, country, created_at, updated_at) VALUES (?1, ?2, ?2, 'US', ?3, ?3)")?;
+        for i in 0..orgs {
+            o.execute(params![org_id(i), format!("org {i}"), fmt_ts(&at)])?;
+        }
+        insert_servers(tx, 0..servers, orgs, at)?;
+        Ok(())
+    })?;
+    store.write(|tx| cs_billing::meters::sync_meters(tx))?;
+    Ok(store)
+}
+
+fn insert_servers(tx: &rusqlite::Connection, range: std::ops::Range<u64>, orgs: u64, at: Timestamp) -> anyhow::Result<()> {
+    let mut s = tx.prepare(
+        "INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_type, region, image, status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'linode', 'g6-nanode-1', 'eu-central', 'debian', 'running', ?5, ?5)",
+    )?;
+    for i in range {
+        s.execute(params![server_id(i), org_id(i % orgs), PLAN, format!("srv-{i}"), fmt_ts(&at)])?;
+    }
+    Ok(())
+}
+
+fn rate(n: u64, d: StdDuration) -> f64 {
+    n as f64 / d.as_secs_f64().max(1e-9)
+}
+
+fn db_size(store: &Store) -> anyhow::Result<u64> {
+    store.write(|tx| -> anyhow::Result<u64> {
+        let pages: i64 = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let size: i64 = tx.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        Ok((pages * size) as u64)
+    })
+}
+
+/// The billing benchmark; `args` may set `--servers N` (hourly run, default
+/// 100 000), `--catchup-servers N` and `--year-servers N` (default 10 000).
+pub fn bench(args: &[String]) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        println!("warning: this is a debug build; run `cargo run --release -p xtask -- bench billing` for real figures");
+    }
+    let servers = arg(args, "--servers", 100_000)?;
+    let catchup = arg(args, "--catchup-servers", 10_000)?;
+    let year = arg(args, "--year-servers", 10_000)?;
+    let dir = tempfile::tempdir()?;
+    let start = ts(2026, 3, 10);
+    println!("billing benchmark: {servers} servers in {} organizations (hourly run); {catchup} (catch-up); {year} (a year)", servers / 10);
+
+    // (a) Raw inserts of the rows an hourly run writes: one usage interval per
+    // meter, prepared statement, one transaction, same schema.
+    let store_a = populate(&dir.path().join("a.db"), servers, servers / 10, start)?;
+    let t = Instant::now();
+    store_a.write(|tx| -> anyhow::Result<()> {
+        let mut s = tx.prepare(
+            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
+        )?;
+        let h = cs_core::metering::hour_of(start);
+        let m = cs_core::metering::month_of(start);
+        for meter in 1..=servers as i64 {
+            s.execute(params![meter, m, h])?;
+        }
+        Ok(())
+    })?;
+    let raw = t.elapsed();
+    let raw_rate = rate(servers, raw);
+    println!("(a) raw insert: {servers} usage rows in {:.3} s = {:.0} rows/s", raw.as_secs_f64(), raw_rate);
+    drop(store_a);
+
+    // (b) One hourly run over every server: the first hour of a month inserts
+    // intervals, a later hour extends them (the common case).
+    let store = populate(&dir.path().join("b.db"), servers, servers / 10, start)?;
+    let t = Instant::now();
+    let first = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
+    let first_time = t.elapsed();
+    let t = Instant::now();
+    let next = cs_billing::run_due(&store, start + Duration::minutes(125), &mut |_| {})?;
+    let next_time = t.elapsed();
+    for (name, r, d) in [("first hour (inserts)", &first, first_time), ("next hour (updates)", &next, next_time)] {
+        println!(
+            "(b) hourly run, {name}: {} server-hours in {:.3} s = {:.0}/s, ratio to (a) {:.2}",
+            r.billed.hours_billed,
+            d.as_secs_f64(),
+            rate(r.billed.hours_billed, d),
+            rate(r.billed.hours_billed, d) / raw_rate
+        );
+    }
+    // (c) The same hour again: nothing to bill.
+    let t = Instant::now();
+    let again = cs_billing::run_due(&store, start + Duration::minutes(130), &mut |_| {})?;
+    println!("(c) re-run of a billed hour: {} server-hours billed in {:.3} s", again.billed.hours_billed, t.elapsed().as_secs_f64());
+    store.read(|c| verify(c))?;
+    drop(store);
+
+    // (d) Catch-up: the app was closed for 30 days.
+    let store = populate(&dir.path().join("d.db"), catchup, (catchup / 10).max(1), start)?;
+    let t = Instant::now();
+    let mut chunks = 0;
+    let r = cs_billing::run_due(&store, start + Duration::days(30) + Duration::minutes(5), &mut |_| chunks += 1)?;
+    let d = t.elapsed();
+    println!(
+        "(d) catch-up of 30 days for {catchup} servers: {} server-hours in {:.3} s = {:.0}/s ({chunks} progress reports, {} invoices)",
+        r.billed.hours_billed,
+        d.as_secs_f64(),
+        rate(r.billed.hours_billed, d),
+        r.invoices.len()
+    );
+    store.read(|c| verify(c))?;
+    drop(store);
+
+    // (e) A year: daily runs, 0.1 % of servers replaced every day, a monthly
+    // payment per organization, monthly invoices.
+    let orgs = (year / 10).max(1);
+    let y0 = ts(2026, 1, 1);
+    let store = populate(&dir.path().join("e.db"), year, orgs, y0)?;
+    let t = Instant::now();
+    let mut next_server = year;
+    let mut rng = rand::rng();
+    let churn = (year / 1000).max(1);
+    for day in 1..=365 {
+        let now = y0 + Duration::days(day);
+        store.write(|tx| -> anyhow::Result<()> {
+            for _ in 0..churn {
+                let victim = server_id(rng.random_range(0..next_server));
+                tx.execute("UPDATE servers SET status = 'deleted', deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", params![victim, fmt_ts(&(now - Duration::hours(3)))])?;
+            }
+            insert_servers(tx, next_server..next_server + churn, orgs, now - Duration::hours(2))?;
+            if now.format("%d").to_string() == "01" {
+                for o in 0..orgs {
+                    let p = cs_billing::wallet::NewPayment {
+                        organization_id: org_id(o).parse()?,
+                        amount: cs_core::Money::new(2_000, cs_core::Currency::USD),
+                        method: cs_billing::wallet::PaymentMethod::BankTransfer,
+                        reference: format!("{o}-{day}"),
+                        note: None,
+                    };
+                    cs_billing::wallet::record_payment(tx, &p, now, "bench")?;
+                }
+            }
+            Ok(())
+        })?;
+        next_server += churn;
+        cs_billing::run_due(&store, now + Duration::minutes(5), &mut |_| {})?;
+    }
+    let d = t.elapsed();
+    let report = store.read(|c| verify(c))?;
+    let counts = store.read(|c| -> anyhow::Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for table in ["billing_meters", "meter_prices", "usage_intervals", "ledger_txns", "ledger_entries", "documents", "document_lines", "activity", "outbox"] {
+            out.push((table.to_string(), c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?));
+        }
+        Ok(out)
+    })?;
+    store.write(|tx| -> anyhow::Result<()> {
+        tx.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    })?;
+    let size = db_size(&store)?;
+    println!(
+        "(e) a simulated year of {year} servers ({} replaced): {} server-hours billed in {:.1} s; database {:.1} MB",
+        next_server - year,
+        report.hours_billed,
+        d.as_secs_f64(),
+        size as f64 / 1_048_576.0
+    );
+    for (t, n) in counts {
+        println!("    {t:<16} {n:>10} rows");
+    }
+    Ok(())
+}
