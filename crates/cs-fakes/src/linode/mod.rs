@@ -390,3 +390,44 @@ pub(crate) fn random_token(shared: &Shared) -> String {
     let mut rng = lock(&shared.rng);
     (0..64).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn raw(addr: &str, request: String) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[tokio::test]
+    async fn control_api_tokens_and_dropped_connections() {
+        let fake = FakeLinode::start(FakeConfig::fast()).await.unwrap();
+        let addr = fake.base_url().trim_start_matches("http://").to_owned();
+        let body = r#"{"scopes":["linodes:read_only"]}"#;
+        let resp = raw(&addr, format!("POST /__control/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())).await;
+        let json_start = resp.find('{').unwrap();
+        let token: serde_json::Value = serde_json::from_str(&resp[json_start..]).unwrap();
+        let token = token["token"].as_str().unwrap().to_owned();
+
+        let resp = raw(&addr, format!("GET /v4/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")).await;
+        assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+        assert!(resp.to_ascii_lowercase().contains("x-oauth-scopes: linodes:read_only"), "{resp}");
+        assert!(resp.to_ascii_lowercase().contains("x-ratelimit-limit: 1600"), "{resp}");
+
+        let resp = raw(&addr, format!("POST /v4/linode/instances HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}")).await;
+        assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
+        assert!(resp.contains("linodes:read_write"), "{resp}");
+
+        fake.add_fault(FaultRule::new(FaultKind::DropBeforeApply, "GET", "/profile").times(1));
+        let resp = raw(&addr, format!("GET /v4/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")).await;
+        assert_eq!(resp, "", "the connection is closed without an answer");
+        let log = fake.requests();
+        assert_eq!(log.last().map(|r| r.status), Some(None));
+        fake.shutdown().await;
+    }
+}

@@ -842,3 +842,74 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
     }
     Ok(Value::Object(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(step_ms: u64) -> State {
+        State::new(FakeConfig { step: Duration::from_millis(step_ms), ..FakeConfig::default() })
+    }
+
+    fn create(s: &mut State, label: &str) -> u64 {
+        let body = json!({ "region": "us-east", "type": "g6-nanode-1", "label": label, "image": "linode/debian12", "root_pass": "Unit-Pass-123" });
+        s.create_instance(&body, "u").expect("valid create")
+    }
+
+    #[test]
+    fn create_walks_provisioning_booting_running_and_finishes_its_event() {
+        let mut s = state(1000);
+        let id = create(&mut s, "unit-1");
+        let t0 = Instant::now();
+        assert_eq!(s.instance(id).unwrap().status, "provisioning");
+        s.tick(t0 + Duration::from_millis(1001));
+        assert_eq!(s.instance(id).unwrap().status, "booting");
+        assert_eq!(s.events[0].status, "started");
+        s.tick(t0 + Duration::from_millis(2001));
+        assert_eq!(s.instance(id).unwrap().status, "running");
+        assert_eq!((s.events[0].action, s.events[0].status, s.events[0].percent), ("linode_create", "finished", 100));
+    }
+
+    #[test]
+    fn actions_while_busy_answer_linode_busy() {
+        let mut s = state(1000);
+        let id = create(&mut s, "unit-2");
+        let err = s.power(id, "shutdown", "u").unwrap_err();
+        assert_eq!(err.body(), json!({ "errors": [{ "reason": "Linode busy." }] }));
+    }
+
+    #[test]
+    fn labels_are_validated_and_unique() {
+        let mut s = state(10);
+        create(&mut s, "unit-3");
+        let dup = json!({ "region": "us-east", "type": "g6-nanode-1", "label": "unit-3" });
+        assert_eq!(s.create_instance(&dup, "u").unwrap_err().errors[0].1.as_deref(), Some("label"));
+        assert!(validate_label("ab").is_err());
+        assert!(validate_label("web--1").is_err());
+        assert!(validate_label("1web").is_err());
+        assert!(validate_label("web_1.example").is_ok());
+    }
+
+    #[test]
+    fn rdns_needs_a_forward_record() {
+        let mut s = state(10);
+        let id = create(&mut s, "unit-4");
+        let addr = s.instance(id).unwrap().ips[0].address.to_string();
+        let err = s.set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u").unwrap_err();
+        assert_eq!(err.errors[0], ("Domain is not valid.".to_owned(), Some("rdns".to_owned())));
+        s.forward_dns.insert("host.example.com".into(), vec![addr.clone()]);
+        s.set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u").unwrap();
+        assert_eq!(s.instance(id).unwrap().ips[0].rdns.as_deref(), Some("host.example.com"));
+    }
+
+    #[test]
+    fn public_addresses_come_from_documentation_ranges() {
+        let mut s = state(10);
+        let first = s.allocate_ip(true);
+        assert_eq!(first, Ipv4Addr::new(203, 0, 113, 2));
+        for _ in 0..800 {
+            s.allocate_ip(true);
+        }
+        assert_eq!(s.allocate_ip(true).octets()[0..2], [100, 64]);
+    }
+}
