@@ -7,3 +7,4 @@
 
 pub mod linode;
 pub mod paypal;
+pub mod smtp;

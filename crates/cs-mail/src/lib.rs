@@ -1,0 +1,54 @@
+//! Email for ContainerStacks: branded, editable templates ([`Templates`], rendered with a
+//! sandboxed minijinja: values are data, HTML is auto-escaped), messages with plain-text
+//! and HTML alternatives and PDF attachments ([`Email`]), delivery over SMTP with lettre
+//! ([`Mailer`], configured by [`SmtpConfig`]: STARTTLS, implicit TLS, or no encryption for a
+//! loopback relay only; the password is redacted in `Debug` and never in errors), and a
+//! durable outbox ([`OutboxStore`], [`OutboxWorker`]).
+//!
+//! # The outbox guarantee
+//!
+//! Mail is queued as an [`OutboxEntry`] in the same database transaction as the event that
+//! causes it, fully rendered, with its Message-ID and Date fixed. A worker claims due rows
+//! with a lease (`queued → sending`), sends, and records the relay's answer in the same
+//! write that marks the row `sent` (or `queued` again with exponential backoff, or
+//! `failed` on a permanent refusal or after `max_attempts`). So:
+//!
+//! - **Never lost**: a row leaves `queued`/`sending` only when the relay has accepted it
+//!   (answer stored) or refused it for good (answer stored).
+//! - **Not sent twice by us**: a row is sent only by the worker holding its lease, and a
+//!   `sent` row is never claimed again.
+//! - **The one window**: SMTP has no idempotency key, so if the process dies after the
+//!   relay's `250` and before `mark_sent` commits (milliseconds), we cannot know whether
+//!   the relay has the message. When the lease expires the row is sent again and flagged
+//!   `possibly_duplicated`. We choose at-least-once over at-most-once because a lost
+//!   invoice or password reset is worse than a duplicate, and the duplicate carries the
+//!   same Message-ID, so it is recognisable (many mailbox providers collapse it).
+//!
+//! This crate does not own the database: the desktop's store implements [`OutboxStore`]
+//! (five atomic operations, documented on the trait); [`MemoryOutboxStore`] is the
+//! reference implementation. Amounts arrive in template variables already formatted.
+
+mod error;
+mod mailer;
+mod outbox;
+mod templates;
+
+pub use error::MailError;
+pub use mailer::{Attachment, Email, Mailer, Password, RelayAcceptance, Security, SmtpConfig};
+pub use outbox::{
+    MemoryOutboxStore, OutboxEntry, OutboxPolicy, OutboxState, OutboxStore, OutboxWorker,
+    RoundReport, StoreError,
+};
+pub use templates::{
+    Branding, BrandingError, Part, Rendered, TemplateError, TemplateKind, TemplateSource,
+    Templates, Var, Vars,
+};
+
+/// Builds an [`Email`] from a rendered template.
+pub fn compose(from: &str, to: Vec<String>, reply_to: Option<String>, rendered: Rendered) -> Email {
+    let mut email = Email::new(from, to, rendered.subject);
+    email.reply_to = reply_to;
+    email.text = rendered.text;
+    email.html = rendered.html;
+    email
+}

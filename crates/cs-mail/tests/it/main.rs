@@ -1,0 +1,5 @@
+//! cs-mail against a real SMTP server on loopback (the `cs-fakes` SMTP sink).
+
+mod delivery;
+mod outbox;
+mod support;
