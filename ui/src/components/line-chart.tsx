@@ -1,7 +1,8 @@
 import * as React from "react";
 import { cn } from "@/lib/utils";
 
-export type Series = { label: string; points: { t: number; v: number }[]; className: string; fillClassName?: string };
+/** Colours are full Tailwind class names (stroke for the line, fill for the area and the legend swatch) so the build sees them. */
+export type Series = { label: string; points: { t: number; v: number }[]; className: string; fillClassName?: string; swatchClassName: string };
 
 const W = 600;
 const H = 160;
@@ -90,7 +91,7 @@ export function LineChart({
           const p = hover !== null ? s.points[Math.min(hover, s.points.length - 1)] : s.points[s.points.length - 1];
           return (
             <span key={s.label} className="inline-flex items-center gap-1.5">
-              <svg className="size-2.5" aria-hidden="true"><rect width="10" height="10" rx="2" className={s.className.replace(/stroke-/g, "fill-")} /></svg>
+              <span className={cn("inline-block size-2.5 rounded-sm", s.swatchClassName)} aria-hidden="true" />
               {s.label} <span className="font-medium text-foreground tabular-nums">{formatValue(p.v)}</span>
             </span>
           );

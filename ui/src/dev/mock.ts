@@ -348,7 +348,9 @@ export function installMockBackend() {
     async (cmd, args) => {
       // A little latency, so loading states are exercised.
       await new Promise((r) => setTimeout(r, new URLSearchParams(location.search).has("slow") ? 1500 : 120));
-      return handle(cmd, (args ?? {}) as Record<string, any>);
+      // Real IPC serializes: never hand out the mock's own (mutable) objects.
+      const out = handle(cmd, structuredClone((args ?? {}) as Record<string, any>));
+      return out === undefined ? null : structuredClone(out);
     },
     { shouldMockEvents: true },
   );

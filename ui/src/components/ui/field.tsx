@@ -18,7 +18,7 @@ export function Field({ name, label, error, hint, className, children }: FieldPr
   const id = `f-${name}-${React.useId().replace(/:/g, "")}`;
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={cn("grid gap-1.5", className)}>
+    <div className={cn("grid content-start gap-1.5", className)}>
       <Label htmlFor={id}>{label}</Label>
       {children({ id, name, "aria-invalid": Boolean(error), "aria-describedby": describedBy })}
       {hint && !error && (

@@ -9,9 +9,10 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ActivityList } from "@/features/activity/ActivityList";
 import { ServerTable } from "@/features/servers/ServersPage";
-import { countryFlag, countryName, formatDateTime } from "@/lib/format";
+import { countryName, formatDateTime } from "@/lib/format";
 import { isLive } from "@/lib/status";
 import { CustomerDialog } from "./CustomerForm";
+import { CountryCode } from "./CustomersPage";
 
 export function CustomerDetailPage() {
   const { id = "" } = useParams();
@@ -53,7 +54,7 @@ export function CustomerDetailPage() {
             <dl className="grid gap-3 text-sm">
               <Row label="Contact">{o.contactName}</Row>
               <Row label="Email"><a href={`mailto:${o.contactEmail}`} className="break-all text-primary hover:underline">{o.contactEmail}</a></Row>
-              <Row label="Country"><span aria-hidden="true" className="mr-1.5">{countryFlag(o.country)}</span>{countryName(o.country)}</Row>
+              <Row label="Country">{countryName(o.country)} <CountryCode code={o.country} /></Row>
               <Row label="Tax id">{o.taxId ?? <span className="text-muted-foreground">—</span>}</Row>
               <Row label="Live servers"><span className="tabular-nums">{o.liveServers}</span></Row>
               <Row label="Updated">{formatDateTime(o.updatedAt)}</Row>

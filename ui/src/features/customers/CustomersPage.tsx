@@ -10,8 +10,12 @@ import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { countryFlag, countryName, formatDate } from "@/lib/format";
+import { countryName, formatDate } from "@/lib/format";
 import { CustomerDialog } from "./CustomerForm";
+
+export function CountryCode({ code }: { code: string }) {
+  return <span className="inline-block w-7 rounded bg-muted px-1 py-px text-center font-mono text-[10px] font-medium text-muted-foreground">{code.toUpperCase()}</span>;
+}
 
 export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
   {
@@ -29,8 +33,8 @@ export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
     header: "Country",
     meta: { searchText: (o) => `${o.country} ${countryName(o.country)}` },
     cell: ({ row }) => (
-      <span className="whitespace-nowrap">
-        <span aria-hidden="true" className="mr-1.5">{countryFlag(row.original.country)}</span>
+      <span className="inline-flex items-center gap-2">
+        <CountryCode code={row.original.country} />
         {countryName(row.original.country)}
       </span>
     ),

@@ -8,7 +8,7 @@ import { Checkbox, Input, Select } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { currencyDigits, formatMoney, formatMoneyDto, isPriceInput, margin } from "@/lib/money";
-import { countryFlag, formatMemory } from "@/lib/format";
+import { formatMemory } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 
@@ -222,7 +222,6 @@ function RegionChecklist({ catalog, type, selected, onToggle, invalid }: { catal
             )}
           >
             <Checkbox name="regions" value={r.id} checked={selected.includes(r.id)} disabled={!r.available && !selected.includes(r.id)} onChange={(e) => onToggle(r.id, e.target.checked)} />
-            <span aria-hidden="true">{countryFlag(r.country)}</span>
             <span className="min-w-0 flex-1">
               <span className="block truncate font-medium">{r.label}</span>
               <span className="block text-xs text-muted-foreground">{r.id}{r.available ? "" : " · not accepting new servers"}</span>

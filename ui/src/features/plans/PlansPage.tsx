@@ -50,15 +50,10 @@ export function PlansPage() {
               {row.original.name}
               {!row.original.active && <Badge tone="grey">Inactive</Badge>}
             </div>
-            <div className="text-xs text-muted-foreground">{row.original.providerTypeLabel ?? row.original.providerType}</div>
+            <div className="text-xs text-muted-foreground"><span className="capitalize">{row.original.provider}</span> · {row.original.providerTypeLabel ?? row.original.providerType}</div>
           </div>
         ),
-        meta: { searchText: (p) => `${p.name} ${p.providerTypeLabel ?? ""} ${p.providerType}` },
-      },
-      {
-        accessorKey: "provider",
-        header: "Provider",
-        cell: ({ getValue }) => <span className="capitalize">{getValue()}</span>,
+        meta: { searchText: (p) => `${p.name} ${p.provider} ${p.providerTypeLabel ?? ""} ${p.providerType}` },
       },
       {
         id: "regions",
@@ -70,7 +65,7 @@ export function PlansPage() {
         id: "price",
         accessorFn: (p) => p.monthly.amount,
         sortingFn: decimalSort,
-        header: "Our price / mo",
+        header: "Our price",
         meta: { align: "right", searchText: (p) => formatMoneyDto(p.monthly) },
         cell: ({ row }) => (
           <div>
@@ -83,7 +78,7 @@ export function PlansPage() {
         id: "providerPrice",
         accessorFn: (p) => p.providerPrices[0]?.monthly.amount ?? "",
         sortingFn: decimalSort,
-        header: "Provider price / mo",
+        header: "Provider price",
         meta: { align: "right" },
         cell: ({ row }) => (
           <StackedCell>
@@ -109,14 +104,14 @@ export function PlansPage() {
           </StackedCell>
         ),
       },
-      { accessorKey: "liveServers", header: "Live servers", meta: { align: "right" } },
+      { accessorKey: "liveServers", header: "Servers", meta: { align: "right" } },
       {
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,
         enableSorting: false,
         meta: { align: "right" },
         cell: ({ row }) => (
-          <Button variant="ghost" size="sm" onClick={() => setEditing(row.original)} aria-label={`Edit ${row.original.name}`}>
+          <Button variant="outline" size="sm" onClick={() => setEditing(row.original)} aria-label={`Edit ${row.original.name}`}>
             <Pencil /> Edit
           </Button>
         ),

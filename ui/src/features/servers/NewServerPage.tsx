@@ -9,7 +9,6 @@ import { Card, CardContent } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
-import { countryFlag } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
@@ -154,7 +153,7 @@ export function NewServerPage() {
                       <option value="" disabled>Choose a region…</option>
                       {regions.map((r) => (
                         <option key={r.id} value={r.id} disabled={!r.available}>
-                          {r.country ? `${countryFlag(r.country)} ` : ""}{r.label}{r.label !== r.id ? ` (${r.id})` : ""}{r.available ? "" : " — unavailable"}
+                          {r.label}{r.label !== r.id ? ` (${r.id})` : ""}{r.available ? "" : " — unavailable"}
                         </option>
                       ))}
                     </Select>
@@ -214,7 +213,11 @@ export function NewServerPage() {
             <div className="mt-1 border-t pt-3">
               <div className="flex items-baseline justify-between">
                 <span className="text-muted-foreground">Price</span>
-                <span className="text-lg font-semibold tabular-nums">{plan ? formatMoneyDto(plan.monthly) : "—"}<span className="text-xs font-normal text-muted-foreground">/mo</span></span>
+                {plan ? (
+                  <span className="text-lg font-semibold tabular-nums">{formatMoneyDto(plan.monthly)}<span className="text-xs font-normal text-muted-foreground">/mo</span></span>
+                ) : (
+                  <span className="text-muted-foreground/60">—</span>
+                )}
               </div>
               {plan && <p className="mt-1 text-right text-xs text-muted-foreground tabular-nums">{formatMoneyDto(plan.hourly)} per hour, capped at the monthly price</p>}
             </div>

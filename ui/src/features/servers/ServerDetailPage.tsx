@@ -161,7 +161,7 @@ function Stats({ server }: { server: ServerDto }) {
         </CardHeader>
         <CardContent>
           {stats.isError ? <p className="text-sm text-muted-foreground">{ApiError.from(stats.error).message}</p> : !d ? <Skeleton className="h-44" /> : (
-            <LineChart ariaLabel="CPU usage in percent" formatValue={(v) => `${Math.round(v)} %`} series={[{ label: "CPU", points: d.cpuPercent, className: "stroke-primary", fillClassName: "fill-primary/10" }]} />
+            <LineChart ariaLabel="CPU usage in percent" formatValue={(v) => `${Math.round(v)} %`} series={[{ label: "CPU", points: d.cpuPercent, className: "stroke-primary", fillClassName: "fill-primary/10", swatchClassName: "bg-primary" }]} />
           )}
         </CardContent>
       </Card>
@@ -176,8 +176,8 @@ function Stats({ server }: { server: ServerDto }) {
               ariaLabel="Network traffic in and out"
               formatValue={formatBits}
               series={[
-                { label: "In", points: d.networkInBitsPerS, className: "stroke-emerald-500", fillClassName: "fill-emerald-500/10" },
-                { label: "Out", points: d.networkOutBitsPerS, className: "stroke-sky-500" },
+                { label: "In", points: d.networkInBitsPerS, className: "stroke-emerald-500", fillClassName: "fill-emerald-500/10", swatchClassName: "bg-emerald-500" },
+                { label: "Out", points: d.networkOutBitsPerS, className: "stroke-sky-500", swatchClassName: "bg-sky-500" },
               ]}
             />
           )}

@@ -74,9 +74,7 @@ function BusinessCard() {
               name="currency"
               label="Currency"
               error={form.errors.currency}
-              hint={s.currencyLocked ? (
-                <span className="inline-flex items-start gap-1"><Lock className="mt-px size-3 shrink-0" /> Locked: plans exist, and their prices and your customers' wallets are kept in {s.currency}</span>
-              ) : "Choose it before creating plans: it locks then"}
+              hint={s.currencyLocked ? <span className="inline-flex items-center gap-1" data-testid="currency-locked"><Lock className="size-3 shrink-0" /> Locked</span> : "Locks when the first plan is created"}
             >
               {(p) => (
                 <Select {...p} value={v.currency} disabled={s.currencyLocked} onChange={(e) => { setV({ ...v, currency: e.target.value }); form.clear("currency"); }}>
@@ -85,6 +83,11 @@ function BusinessCard() {
               )}
             </Field>
           </div>
+          {s.currencyLocked && (
+            <p className="rounded-md bg-muted/60 px-3 py-2 text-xs text-muted-foreground">
+              The currency is locked because plans exist: their prices and your customers' wallets are kept in {s.currency}, and changing it would change what everyone owes.
+            </p>
+          )}
           <div className="flex justify-end">
             <Button type="submit" disabled={!dirty || save.isPending}>Save settings</Button>
           </div>

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { renderHook, waitFor } from "@testing-library/react";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import * as React from "react";
+import { events, type ServerDto } from "./client";
+import { useLiveUpdates } from "./live";
+import { keys } from "./queries";
+
+const server = (status: string): ServerDto => ({
+  id: "srv_1", label: "web-01", organizationId: "org_1", organizationName: "Acme", planId: "plan_1", planName: "Starter",
+  provider: "sandbox", providerId: null, providerType: "sb-nano", region: "eu-west", image: "sandbox/debian12", status,
+  ipv4: null, ipv6: null, monthly: { minor: "800", currency: "USD", amount: "8.00" }, hourly: { micros: "12000", currency: "USD", amount: "0.012" },
+  createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", deletedAt: null,
+});
+
+describe("live updates", () => {
+  it("writes serverChanged events into the cached list and detail", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const qc = new QueryClient();
+    qc.setQueryData(keys.servers, [server("provisioning")]);
+    qc.setQueryData(keys.server("srv_1"), { server: server("provisioning"), activity: [] });
+    const wrapper = ({ children }: { children: React.ReactNode }) => <QueryClientProvider client={qc}>{children}</QueryClientProvider>;
+    renderHook(() => useLiveUpdates(), { wrapper });
+    // Give the listeners a moment to register, then emit as the backend would.
+    await new Promise((r) => setTimeout(r, 10));
+    await events.serverChanged.emit({ server: { ...server("running"), ipv4: "203.0.113.5" } });
+    await waitFor(() => expect(qc.getQueryData<ServerDto[]>(keys.servers)?.[0].status).toBe("running"));
+    expect(qc.getQueryData<{ server: ServerDto }>(keys.server("srv_1"))?.server.ipv4).toBe("203.0.113.5");
+
+    await events.activityRecorded.emit({ activity: { seq: "7", at: "2026-01-01T00:00:00Z", actor: "owner", action: "server.booted", subjectKind: "server", subjectId: "srv_1", organizationId: "org_1", summary: "Booted web-01" } });
+    await waitFor(() => expect(qc.getQueryData<{ activity: unknown[] }>(keys.server("srv_1"))?.activity).toHaveLength(1));
+  });
+});
