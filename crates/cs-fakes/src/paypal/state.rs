@@ -576,7 +576,9 @@ pub(super) mod handlers {
             }
             "DECIMALS_NOT_SUPPORTED" => "Currency does not support decimals.",
             "INVALID_CURRENCY_CODE" => "Currency code is invalid or is not currently supported.",
-            "CANNOT_BE_ZERO_OR_NEGATIVE" => "Must be greater than zero.",
+            "CANNOT_BE_ZERO_OR_NEGATIVE" => {
+                "Must be greater than zero. If the currency supports decimals, only two decimal place precision is supported."
+            }
             _ => "The value of a field is invalid.",
         };
         (status, error_body(status, issue, Some(field), description))
@@ -719,7 +721,7 @@ pub(super) mod handlers {
                 match order {
                     OrderState::Created => {
                         return (422, error_body(422, "ORDER_NOT_APPROVED", None,
-                        "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request."));
+                        "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid `payment_source` in the request."));
                     }
                     OrderState::Completed => {
                         return (422, error_body(422, "ORDER_ALREADY_CAPTURED", None,
