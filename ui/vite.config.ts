@@ -13,6 +13,13 @@ export default defineConfig({
     alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
   },
   server: { port: 1420, strictPort: true },
+  // `vite preview` serves the build under the CSP the desktop app uses, so
+  // screenshots and manual checks catch anything that needs inline code.
+  preview: {
+    headers: {
+      "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'",
+    },
+  },
   build: {
     outDir: "dist",
     target: "es2021",

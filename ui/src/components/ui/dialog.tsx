@@ -1,34 +1,116 @@
 import * as React from "react";
-import * as DialogPrimitive from "@radix-ui/react-dialog";
-import * as AlertPrimitive from "@radix-ui/react-alert-dialog";
 import { X } from "lucide-react";
 import { cn } from "@/lib/utils";
 
-export const Dialog = DialogPrimitive.Root;
-export const DialogTrigger = DialogPrimitive.Trigger;
-export const DialogClose = DialogPrimitive.Close;
+// Dialogs on the native <dialog> element: showModal() gives the top layer, an
+// inert background, focus containment and Escape for free, and needs no
+// injected <style> (a scroll-lock library would, and the app's CSP forbids
+// inline styles).
 
-const overlay = "fixed inset-0 z-40 bg-black/45 backdrop-blur-[1px]";
-const panel =
-  "animate-dialog-in fixed top-1/2 left-1/2 z-50 grid max-h-[calc(100vh-2rem)] w-[calc(100vw-2rem)] -translate-x-1/2 -translate-y-1/2 gap-4 overflow-y-auto rounded-xl border bg-card p-6 text-card-foreground shadow-xl";
+type Ctx = { open: boolean; close: () => void; titleId: string; descriptionId: string };
+const DialogContext = React.createContext<Ctx | null>(null);
 
-export function DialogContent({
+function useDialog(): Ctx {
+  const ctx = React.useContext(DialogContext);
+  if (!ctx) throw new Error("Dialog parts must be inside <Dialog>");
+  return ctx;
+}
+
+export function Dialog({ open, onOpenChange, children }: { open: boolean; onOpenChange: (open: boolean) => void; children: React.ReactNode }) {
+  const id = React.useId();
+  const ctx = React.useMemo<Ctx>(
+    () => ({ open, close: () => onOpenChange(false), titleId: `${id}-title`, descriptionId: `${id}-desc` }),
+    [open, onOpenChange, id],
+  );
+  return <DialogContext.Provider value={ctx}>{children}</DialogContext.Provider>;
+}
+
+/** Alert dialogs: same element, role="alertdialog", and a click on the backdrop does not dismiss. */
+export const AlertDialog = Dialog;
+
+function ModalPanel({
   className,
   children,
-  wide,
-  ...props
-}: React.ComponentPropsWithoutRef<typeof DialogPrimitive.Content> & { wide?: boolean }) {
+  role = "dialog",
+  dismissOnBackdrop = true,
+}: {
+  className?: string;
+  children: React.ReactNode;
+  role?: "dialog" | "alertdialog";
+  dismissOnBackdrop?: boolean;
+}) {
+  const { open, close, titleId, descriptionId } = useDialog();
+  const ref = React.useRef<HTMLDialogElement>(null);
+
+  React.useLayoutEffect(() => {
+    const d = ref.current;
+    if (!open || !d) return;
+    const opener = document.activeElement as HTMLElement | null;
+    if (typeof d.showModal === "function") {
+      if (!d.open) d.showModal();
+    } else {
+      d.setAttribute("open", ""); // environments without <dialog> support (jsdom)
+    }
+    d.querySelector<HTMLElement>("[data-autofocus]")?.focus();
+    return () => {
+      if (typeof d.close === "function" && d.open) d.close();
+      // Give focus back to what opened the dialog.
+      if (opener && document.contains(opener)) opener.focus();
+    };
+  }, [open]);
+
+  if (!open) return null;
   return (
-    <DialogPrimitive.Portal>
-      <DialogPrimitive.Overlay className={overlay} />
-      <DialogPrimitive.Content className={cn(panel, wide ? "max-w-2xl" : "max-w-lg", className)} {...props}>
-        {children}
-        <DialogPrimitive.Close className="absolute top-4 right-4 rounded-sm p-1 text-muted-foreground hover:bg-accent hover:text-foreground">
-          <X className="size-4" />
-          <span className="sr-only">Close</span>
-        </DialogPrimitive.Close>
-      </DialogPrimitive.Content>
-    </DialogPrimitive.Portal>
+    <dialog
+      ref={ref}
+      role={role === "alertdialog" ? "alertdialog" : undefined}
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={descriptionId}
+      onCancel={(e) => {
+        e.preventDefault(); // Escape: let React state close it, so the two never disagree
+        close();
+      }}
+      onMouseDown={(e) => {
+        // A press on the backdrop lands on the <dialog> element itself.
+        if (dismissOnBackdrop && e.target === e.currentTarget) {
+          const r = e.currentTarget.getBoundingClientRect();
+          const inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
+          if (!inside) close();
+        }
+      }}
+      className={cn(
+        "animate-dialog-in m-auto max-h-[calc(100vh-2rem)] w-[calc(100vw-2rem)] overflow-y-auto rounded-xl border bg-card p-0 text-card-foreground shadow-xl backdrop:bg-black/45",
+        className,
+      )}
+    >
+      <div className="relative grid gap-4 p-6">{children}</div>
+    </dialog>
+  );
+}
+
+export function DialogContent({ className, children, wide }: { className?: string; children: React.ReactNode; wide?: boolean }) {
+  const { close } = useDialog();
+  return (
+    <ModalPanel className={cn(wide ? "max-w-2xl" : "max-w-lg", className)}>
+      {children}
+      <button
+        type="button"
+        onClick={close}
+        className="absolute top-4 right-4 rounded-sm p-1 text-muted-foreground hover:bg-accent hover:text-foreground"
+      >
+        <X className="size-4" aria-hidden="true" />
+        <span className="sr-only">Close</span>
+      </button>
+    </ModalPanel>
+  );
+}
+
+export function AlertDialogContent({ className, children }: { className?: string; children: React.ReactNode }) {
+  return (
+    <ModalPanel role="alertdialog" dismissOnBackdrop={false} className={cn("max-w-md", className)}>
+      {children}
+    </ModalPanel>
   );
 }
 
@@ -40,34 +122,15 @@ export function DialogFooter({ className, ...props }: React.HTMLAttributes<HTMLD
   return <div className={cn("flex flex-col-reverse gap-2 pt-2 sm:flex-row sm:justify-end", className)} {...props} />;
 }
 
-export function DialogTitle({ className, ...props }: React.ComponentPropsWithoutRef<typeof DialogPrimitive.Title>) {
-  return <DialogPrimitive.Title className={cn("text-lg font-semibold tracking-tight", className)} {...props} />;
+export function DialogTitle({ className, ...props }: React.HTMLAttributes<HTMLHeadingElement>) {
+  const { titleId } = useDialog();
+  return <h2 id={titleId} className={cn("text-lg font-semibold tracking-tight", className)} {...props} />;
 }
 
-export function DialogDescription({ className, ...props }: React.ComponentPropsWithoutRef<typeof DialogPrimitive.Description>) {
-  return <DialogPrimitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />;
+export function DialogDescription({ className, ...props }: React.HTMLAttributes<HTMLDivElement>) {
+  const { descriptionId } = useDialog();
+  return <div id={descriptionId} className={cn("text-sm text-muted-foreground", className)} {...props} />;
 }
 
-export const AlertDialog = AlertPrimitive.Root;
-export const AlertDialogTrigger = AlertPrimitive.Trigger;
-export const AlertDialogCancel = AlertPrimitive.Cancel;
-export const AlertDialogAction = AlertPrimitive.Action;
-
-export function AlertDialogContent({ className, children, ...props }: React.ComponentPropsWithoutRef<typeof AlertPrimitive.Content>) {
-  return (
-    <AlertPrimitive.Portal>
-      <AlertPrimitive.Overlay className={overlay} />
-      <AlertPrimitive.Content className={cn(panel, "max-w-md", className)} {...props}>
-        {children}
-      </AlertPrimitive.Content>
-    </AlertPrimitive.Portal>
-  );
-}
-
-export function AlertDialogTitle({ className, ...props }: React.ComponentPropsWithoutRef<typeof AlertPrimitive.Title>) {
-  return <AlertPrimitive.Title className={cn("text-lg font-semibold tracking-tight", className)} {...props} />;
-}
-
-export function AlertDialogDescription({ className, ...props }: React.ComponentPropsWithoutRef<typeof AlertPrimitive.Description>) {
-  return <AlertPrimitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />;
-}
+export const AlertDialogTitle = DialogTitle;
+export const AlertDialogDescription = DialogDescription;

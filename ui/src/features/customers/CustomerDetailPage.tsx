@@ -47,13 +47,13 @@ export function CustomerDetailPage() {
           </>
         }
       />
-      <div className="grid gap-5 lg:grid-cols-3">
+      <div className="grid gap-5">
         <Card>
           <CardHeader><CardTitle>Details</CardTitle></CardHeader>
           <CardContent>
-            <dl className="grid gap-3 text-sm">
+            <dl className="grid gap-x-8 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
               <Row label="Contact">{o.contactName}</Row>
-              <Row label="Email"><a href={`mailto:${o.contactEmail}`} className="break-all text-primary hover:underline">{o.contactEmail}</a></Row>
+              <Row label="Email"><a href={`mailto:${o.contactEmail}`} className="break-words text-primary hover:underline">{o.contactEmail}</a></Row>
               <Row label="Country">{countryName(o.country)} <CountryCode code={o.country} /></Row>
               <Row label="Tax id">{o.taxId ?? <span className="text-muted-foreground">—</span>}</Row>
               <Row label="Live servers"><span className="tabular-nums">{o.liveServers}</span></Row>
@@ -61,7 +61,7 @@ export function CustomerDetailPage() {
             </dl>
           </CardContent>
         </Card>
-        <div className="grid gap-5 lg:col-span-2">
+        <div className="grid gap-5">
           <section aria-labelledby="org-servers">
             <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({liveServers.length})</span></h2>
             <ServerTable servers={servers} hideCustomer emptyText="This customer has no servers yet" />
@@ -79,7 +79,7 @@ export function CustomerDetailPage() {
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
-    <div className="grid grid-cols-[7rem_1fr] gap-2">
+    <div className="grid grid-cols-[6.5rem_1fr] gap-2">
       <dt className="text-muted-foreground">{label}</dt>
       <dd className="min-w-0">{children}</dd>
     </div>

@@ -101,7 +101,7 @@ export function CustomerForm({ customer, onDone, onCancel }: { customer?: Organi
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4" aria-label={customer ? "Edit customer" : "New customer"}>
       <Field name="name" label="Organization name" error={form.errors.name}>
-        {(p) => <Input {...p} value={v.name} onChange={set("name")} autoComplete="organization" placeholder="Acme Hosting Ltd" autoFocus />}
+        {(p) => <Input {...p} value={v.name} onChange={set("name")} autoComplete="organization" placeholder="Acme Hosting Ltd" data-autofocus />}
       </Field>
       <div className="grid gap-4 sm:grid-cols-2">
         <Field name="contactName" label="Contact name" error={form.errors.contactName}>

@@ -241,11 +241,11 @@ function StrengthMeter({ pw }: { pw: string }) {
   const s = passwordStrength(pw);
   const colors = ["bg-muted", "bg-red-500", "bg-amber-500", "bg-emerald-500"];
   return (
-    <div className="flex items-center gap-3" data-testid="password-strength" aria-live="polite">
-      <div className="flex flex-1 gap-1" aria-hidden="true">
+    <div className="grid gap-1.5" data-testid="password-strength" aria-live="polite">
+      <div className="flex gap-1" aria-hidden="true">
         {[1, 2, 3].map((i) => <span key={i} className={cn("h-1.5 flex-1 rounded-full", s.score >= i ? colors[s.score] : "bg-muted")} />)}
       </div>
-      <span className="w-52 shrink-0 text-xs text-muted-foreground">{s.label ? <><span className="font-medium text-foreground">{s.label}</span> · {s.hint}</> : s.hint}</span>
+      <span className="text-xs text-muted-foreground">{s.label ? <><span className="font-medium text-foreground">{s.label}</span> · {s.hint}</> : s.hint}</span>
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { LineChart } from "@/components/line-chart";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { AlertDialog, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogTitle } from "@/components/ui/dialog";
+import { AlertDialog, AlertDialogContent, AlertDialogDescription, AlertDialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { ActivityList } from "@/features/activity/ActivityList";
@@ -125,7 +125,7 @@ function PowerActions({ server }: { server: ServerDto }) {
       <AlertDialog open={confirming} onOpenChange={setConfirming}>
         <AlertDialogContent>
           <AlertDialogTitle>Delete {server.label}?</AlertDialogTitle>
-          <AlertDialogDescription asChild>
+          <AlertDialogDescription>
             <div className="grid gap-2">
               <p>
                 The server of <span className="font-medium text-foreground">{server.organizationName}</span> is destroyed at the provider with its disks. This cannot be undone.
@@ -134,7 +134,7 @@ function PowerActions({ server }: { server: ServerDto }) {
             </div>
           </AlertDialogDescription>
           <div className="flex flex-col-reverse gap-2 pt-2 sm:flex-row sm:justify-end">
-            <AlertDialogCancel asChild><Button variant="outline">Keep server</Button></AlertDialogCancel>
+            <Button variant="outline" data-autofocus onClick={() => setConfirming(false)}>Keep server</Button>
             <Button variant="destructive" disabled={busy} onClick={() => run("delete")}>Delete server</Button>
           </div>
         </AlertDialogContent>

@@ -21,11 +21,15 @@ function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
   const cols: (ColumnDef<ServerDto, any> | false)[] = [
     {
       accessorKey: "label",
-      header: "Label",
+      header: "Server",
+      meta: { searchText: (s) => `${s.label} ${s.ipv4 ?? ""} ${s.ipv6 ?? ""} ${s.image}` },
       cell: ({ row }) => (
-        <Link to={`/servers/${row.original.id}`} className="font-medium hover:underline">
-          {row.original.label}
-        </Link>
+        <div className="leading-tight">
+          <Link to={`/servers/${row.original.id}`} className="font-medium hover:underline">
+            {row.original.label}
+          </Link>
+          <div className="mt-0.5 font-mono text-[11px] text-muted-foreground">{row.original.ipv4 ?? "no address yet"}</div>
+        </div>
       ),
     },
     {
@@ -46,12 +50,6 @@ function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
     },
     { accessorKey: "planName", header: "Plan" },
     { accessorKey: "region", header: "Region", cell: ({ getValue }) => <span className="font-mono text-xs">{getValue()}</span> },
-    {
-      id: "ipv4",
-      accessorFn: (s) => s.ipv4 ?? "",
-      header: "IPv4",
-      cell: ({ getValue }) => (getValue() ? <span className="font-mono text-xs">{getValue()}</span> : <span className="text-muted-foreground">—</span>),
-    },
     {
       id: "monthly",
       accessorFn: (s) => s.monthly.amount,
