@@ -275,6 +275,8 @@ pub(super) mod handlers {
     }
 
     /// Bearer check: PayPal's 401 body on failure.
+    // The error is the response itself, returned straight from the handler.
+    #[allow(clippy::result_large_err)]
     fn authorize(s: &Shared, headers: &HeaderMap) -> Result<(), Response> {
         let token = headers
             .get("authorization")
