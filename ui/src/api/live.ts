@@ -3,9 +3,14 @@ import * as React from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { events } from "./client";
 import { keys, prependActivity, upsertServer } from "./queries";
+import type { ServerDto } from "./types";
 
-export function useLiveUpdates() {
+type Options = { /** Called when a server turns `failed` (it was something else before, as far as the cache knows). */ onServerFailed?: (s: ServerDto) => void };
+
+export function useLiveUpdates(opts: Options = {}) {
   const qc = useQueryClient();
+  const onFailed = React.useRef(opts.onServerFailed);
+  onFailed.current = opts.onServerFailed;
   React.useEffect(() => {
     let disposed = false;
     const unlisten: Array<() => void> = [];
@@ -16,7 +21,10 @@ export function useLiveUpdates() {
 
     keep(
       events.serverChanged.listen((e) => {
-        upsertServer(qc, e.payload.server);
+        const s = e.payload.server;
+        const before = qc.getQueryData<ServerDto[]>(keys.servers)?.find((x) => x.id === s.id) ?? qc.getQueryData<{ server: ServerDto }>(keys.server(s.id))?.server;
+        upsertServer(qc, s);
+        if (s.status === "failed" && before && before.status !== "failed") onFailed.current?.(s);
         // Counts derived from statuses: cheaper to ask again than to recompute here.
         qc.invalidateQueries({ queryKey: keys.dashboard });
         qc.invalidateQueries({ queryKey: keys.organizations });

@@ -1,10 +1,12 @@
 import * as React from "react";
-import { NavLink, Outlet } from "react-router";
+import { NavLink, Outlet, useLocation } from "react-router";
 import { Activity, Boxes, LayoutDashboard, Moon, Server, Settings, Sun, Tags, Users } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
 import { useAppInfo, useSettings } from "@/api/queries";
 import { useLiveUpdates } from "@/api/live";
+import { useToast } from "@/components/ui/toast";
+import { RouteErrorBoundary } from "@/components/error-boundary";
 
 const NAV = [
   { to: "/dashboard", label: "Dashboard", icon: LayoutDashboard },
@@ -40,7 +42,11 @@ function useTheme(): [Theme, () => void] {
 }
 
 export function AppShell() {
-  useLiveUpdates();
+  const toast = useToast();
+  const location = useLocation();
+  useLiveUpdates({
+    onServerFailed: (s) => toast.error(`${s.label} failed`, `The provider could not build or run the server of ${s.organizationName}. See the server's activity for details`),
+  });
   const [theme, toggleTheme] = useTheme();
   const settings = useSettings();
   const info = useAppInfo();
@@ -95,8 +101,10 @@ export function AppShell() {
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1 overflow-y-auto">
-        <div className="mx-auto max-w-6xl px-8 py-7">
-          <Outlet />
+        <div className="mx-auto max-w-6xl px-6 py-6 lg:px-8 lg:py-7">
+          <RouteErrorBoundary key={location.pathname}>
+            <Outlet />
+          </RouteErrorBoundary>
         </div>
       </main>
     </div>

@@ -5,9 +5,9 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Button } from "@/components/ui/button";
 
 /** A failed query, shown in place of the content it was loading. */
-export function QueryError({ error, retry }: { error: unknown; retry?: () => void }) {
+export function QueryError({ error, retry, what = "item" }: { error: unknown; retry?: () => void; what?: string }) {
   const e = ApiError.from(error);
-  if (e.code === "not_found") return <NotFound what="item" />;
+  if (e.code === "not_found") return <NotFound what={what} />;
   return (
     <EmptyState
       icon={<CircleAlert />}

@@ -297,7 +297,8 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       servers.unshift(s);
       refreshCounts();
       log(record("server.created", "server", s.id, o!.id, `Created server ${s.label} for ${o!.name}`));
-      schedule(s, [
+      // A label containing "fail" imitates the provider failing the build.
+      schedule(s, input.label.includes("fail") ? [[3000, { status: "failed" }]] : [
         [2500, { providerId: `sb-${40000 + n}`, ipv4: `203.0.113.${n}`, ipv6: `2001:db8:${n.toString(16)}::1/64`, status: "booting" }],
         [3500, { status: "running" }],
       ]);

@@ -23,7 +23,7 @@ export function CustomerDetailPage() {
       <ArrowLeft className="size-3.5" /> Customers
     </Link>
   );
-  if (q.isError) return <><PageHeader title="Customer" back={back} /><QueryError error={q.error} retry={() => q.refetch()} /></>;
+  if (q.isError) return <><PageHeader title="Customer" back={back} /><QueryError what="customer" error={q.error} retry={() => q.refetch()} /></>;
   if (!q.data) {
     return (
       <>

@@ -1,5 +1,7 @@
 import { Link } from "react-router";
-import { Server, Tags, Users, Wallet } from "lucide-react";
+import { Check, Server, Tags, Users, Wallet } from "lucide-react";
+import type { ReactNode } from "react";
+import type { Dashboard } from "@/api/client";
 import { useDashboard } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -19,7 +21,7 @@ const BAR: Record<string, string> = {
   muted: "bg-muted-foreground/30",
 };
 
-function Stat({ label, value, icon: Icon, to, testId }: { label: string; value: React.ReactNode; icon: typeof Users; to: string; testId: string }) {
+function Stat({ label, value, icon: Icon, to, testId }: { label: string; value: ReactNode; icon: typeof Users; to: string; testId: string }) {
   return (
     <Link to={to} className="group rounded-lg focus-visible:outline-2">
       <Card className="h-full transition-colors group-hover:border-primary/40">
@@ -46,6 +48,7 @@ export function DashboardPage() {
         <QueryError error={q.error} retry={() => q.refetch()} />
       ) : (
         <div className="grid gap-5">
+          {q.data && (q.data.organizations === 0 || q.data.plans === 0 || q.data.serversByStatus.length === 0) && <GettingStarted d={q.data} />}
           <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
             {q.data ? (
               <>
@@ -112,5 +115,38 @@ function StatusBars({ counts }: { counts: { status: string; count: number }[] })
         </li>
       ))}
     </ul>
+  );
+}
+
+/** For a new installation: the three steps to a first server, ticked off as they are done. */
+function GettingStarted({ d }: { d: Dashboard }) {
+  const steps = [
+    { done: d.organizations > 0, title: "Add a customer", text: "The organization you bill.", to: "/customers" },
+    { done: d.plans > 0, title: "Create a plan", text: "A provider type, its regions and your price. The Sandbox provider needs no account.", to: "/plans" },
+    { done: d.serversByStatus.some((s) => s.count > 0), title: "Create a server", text: "For the customer, from the plan.", to: "/servers/new" },
+  ];
+  return (
+    <Card data-testid="getting-started">
+      <CardHeader>
+        <CardTitle>Getting started</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <ol className="grid gap-3 sm:grid-cols-3">
+          {steps.map((s, i) => (
+            <li key={s.title}>
+              <Link to={s.to} className={cn("flex h-full gap-3 rounded-lg border p-3 transition-colors hover:border-primary/40 hover:bg-accent/40", s.done && "opacity-70")}>
+                <span className={cn("flex size-6 shrink-0 items-center justify-center rounded-full border text-xs font-semibold", s.done ? "border-emerald-500 bg-emerald-500 text-white" : "text-muted-foreground")}>
+                  {s.done ? <Check className="size-3.5" aria-label="Done" /> : i + 1}
+                </span>
+                <span className="min-w-0">
+                  <span className={cn("block text-sm font-medium", s.done && "line-through decoration-muted-foreground/50")}>{s.title}</span>
+                  <span className="block text-xs text-muted-foreground">{s.text}</span>
+                </span>
+              </Link>
+            </li>
+          ))}
+        </ol>
+      </CardContent>
+    </Card>
   );
 }

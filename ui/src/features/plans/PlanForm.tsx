@@ -7,7 +7,7 @@ import { Field, FieldError } from "@/components/ui/field";
 import { Checkbox, Input, Select } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
-import { currencyDigits, formatMoney, formatMoneyDto, isPriceInput, margin } from "@/lib/money";
+import { compareDecimal, currencyDigits, formatMoney, formatMoneyDto, isPriceInput, margin, parseDecimal } from "@/lib/money";
 import { formatMemory } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
@@ -31,6 +31,9 @@ export function validatePlan(v: PlanInput, currency: string): Record<string, str
   if (!v.hourlyPrice.trim()) e.hourlyPrice = "Hourly price is required";
   else if (!isPriceInput(v.hourlyPrice, 6)) e.hourlyPrice = "Enter an amount like 0.018 (up to 6 decimals)";
   else if (/^[0.]+$/.test(v.hourlyPrice.trim())) e.hourlyPrice = "Hourly price must be more than zero";
+  if (!e.monthlyPrice && !e.hourlyPrice && compareDecimal(parseDecimal(v.hourlyPrice)!, parseDecimal(v.monthlyPrice)!) > 0) {
+    e.hourlyPrice = "Hourly price is higher than the monthly price: check both figures";
+  }
   return e;
 }
 
@@ -70,6 +73,8 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   const toast = useToast();
   const formRef = React.useRef<HTMLFormElement>(null);
   const type = catalog.data?.types.find((t) => t.id === v.providerType);
+  // The backend refuses to change what a plan sells while servers run on it.
+  const typeLocked = Boolean(plan && plan.liveServers > 0);
 
   const update = (patch: Partial<PlanInput>) => {
     setV((x) => ({ ...x, ...patch }));
@@ -120,7 +125,7 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
       <div className="grid gap-4 sm:grid-cols-2">
         <Field name="provider" label="Provider" error={form.errors.provider}>
           {(p) => (
-            <Select {...p} value={v.provider} onChange={(e) => update({ provider: e.target.value, providerType: "", regions: [] })}>
+            <Select {...p} value={v.provider} disabled={typeLocked} onChange={(e) => update({ provider: e.target.value, providerType: "", regions: [] })}>
               {providers.map((pr) => (
                 <option key={pr.kind} value={pr.kind} disabled={!pr.connected}>
                   {pr.name}{pr.connected ? "" : " — not connected"}
@@ -129,9 +134,10 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
             </Select>
           )}
         </Field>
-        <Field name="providerType" label="Instance type" error={form.errors.providerType}>
+        <Field name="providerType" label="Instance type" error={form.errors.providerType}
+          hint={typeLocked ? `${plan!.liveServers} live server${plan!.liveServers === 1 ? " uses" : "s use"} this plan: to sell another type, create a new plan` : undefined}>
           {(p) => (
-            <Select {...p} value={v.providerType} onChange={(e) => chooseType(e.target.value)} disabled={!catalog.data}>
+            <Select {...p} value={v.providerType} onChange={(e) => chooseType(e.target.value)} disabled={!catalog.data || typeLocked}>
               <option value="" disabled>{catalog.isPending ? "Loading types…" : "Choose a type…"}</option>
               {catalog.data?.types.map((t) => (
                 <option key={t.id} value={t.id}>

@@ -32,7 +32,7 @@ export function ServerDetailPage() {
       <ArrowLeft className="size-3.5" /> Servers
     </Link>
   );
-  if (q.isError) return <><PageHeader title="Server" back={back} /><QueryError error={q.error} retry={() => q.refetch()} /></>;
+  if (q.isError) return <><PageHeader title="Server" back={back} /><QueryError what="server" error={q.error} retry={() => q.refetch()} /></>;
   if (!q.data) {
     return (
       <>
