@@ -63,7 +63,9 @@ CREATE TABLE billing_meters (
 CREATE UNIQUE INDEX billing_meters_live ON billing_meters(server_id, item, slot) WHERE end_hour IS NULL;
 CREATE INDEX billing_meters_by_server ON billing_meters(server_id);
 CREATE INDEX billing_meters_by_org ON billing_meters(organization_id, currency);
-CREATE INDEX billing_meters_open ON billing_meters(id) WHERE closed = 0;
+-- The billing run walks open meters organization by organization, so each
+-- organization's usage of a day is posted once per run, not once per server.
+CREATE INDEX billing_meters_open ON billing_meters(organization_id, id) WHERE closed = 0;
 
 -- The price a meter is billed at from `from_hour` on. A running server keeps
 -- its price until a resize or an applied price change adds a row.
@@ -283,3 +285,16 @@ CREATE TABLE dunning_decisions (
     note            TEXT
 ) STRICT;
 CREATE INDEX dunning_decisions_pending ON dunning_decisions(id) WHERE status = 'pending';
+
+-- Servers whose billing may need attention (new, deleted, status changed),
+-- queued by triggers so the run never has to scan every server, whatever code
+-- path changed them. The billing run opens or closes their meters and empties
+-- the queue in the same transaction.
+CREATE TABLE billing_sync_queue (
+    server_id TEXT PRIMARY KEY
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER servers_billing_insert AFTER INSERT ON servers
+BEGIN INSERT OR IGNORE INTO billing_sync_queue (server_id) VALUES (NEW.id); END;
+CREATE TRIGGER servers_billing_update AFTER UPDATE OF status, deleted_at ON servers
+BEGIN INSERT OR IGNORE INTO billing_sync_queue (server_id) VALUES (NEW.id); END;
+INSERT OR IGNORE INTO billing_sync_queue (server_id) SELECT id FROM servers;

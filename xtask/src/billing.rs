@@ -190,12 +190,12 @@ fn rate(n: u64, d: StdDuration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-9)
 }
 
-fn db_size(store: &Store) -> anyhow::Result<u64> {
-    store.write(|tx| -> anyhow::Result<u64> {
-        let pages: i64 = tx.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-        let size: i64 = tx.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-        Ok((pages * size) as u64)
-    })
+/// The database file's size once its write-ahead log is folded in.
+fn db_size(path: &Path) -> anyhow::Result<u64> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    drop(conn);
+    Ok(std::fs::metadata(path)?.len())
 }
 
 /// The billing benchmark; `args` may set `--servers N` (hourly run, default
@@ -211,30 +211,74 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let start = ts(2026, 3, 10);
     println!("billing benchmark: {servers} servers in {} organizations (hourly run); {catchup} (catch-up); {year} (a year)", servers / 10);
 
-    // (a) Raw inserts of the rows an hourly run writes: one usage interval per
-    // meter, prepared statement, one transaction, same schema.
-    let store_a = populate(&dir.path().join("a.db"), servers, servers / 10, start)?;
+    // (a) Raw inserts of the rows an hourly run writes — one usage interval
+    // per server, and per organization one usage ledger transaction with its
+    // wallet and revenue entries — with prepared statements in one
+    // transaction, into the same schema (its indexes and triggers included).
+    let orgs_b = (servers / 10).max(1);
+    let store_a = populate(&dir.path().join("a.db"), servers, orgs_b, start)?;
+    store_a.write(|tx| -> anyhow::Result<()> {
+        let mut s = tx.prepare("INSERT INTO ledger_accounts (kind, organization_id, currency) VALUES (?1, ?2, 'USD')")?;
+        s.execute(params!["revenue", ""])?;
+        for o in 0..orgs_b {
+            s.execute(params!["wallet", org_id(o)])?;
+        }
+        Ok(())
+    })?;
+    let h = cs_core::metering::hour_of(start);
+    let m = cs_core::metering::month_of(start);
     let t = Instant::now();
     store_a.write(|tx| -> anyhow::Result<()> {
         let mut s = tx.prepare(
             "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
                 amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
         )?;
-        let h = cs_core::metering::hour_of(start);
-        let m = cs_core::metering::month_of(start);
         for meter in 1..=servers as i64 {
             s.execute(params![meter, m, h])?;
         }
         Ok(())
     })?;
+    let raw_intervals = t.elapsed();
+    let t = Instant::now();
+    store_a.write(|tx| -> anyhow::Result<()> {
+        let mut s = tx.prepare(
+            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
+        )?;
+        let mut txn = tx.prepare(
+            "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
+             VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
+        )?;
+        let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+        for meter in 1..=servers as i64 {
+            s.execute(params![meter, m + 1, h + 800])?;
+        }
+        for o in 0..orgs_b {
+            txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), m])?;
+            let id = tx.last_insert_rowid();
+            entry.execute(params![id, o as i64 + 2, -75_000])?;
+            entry.execute(params![id, 1, 75_000])?;
+        }
+        Ok(())
+    })?;
     let raw = t.elapsed();
     let raw_rate = rate(servers, raw);
-    println!("(a) raw insert: {servers} usage rows in {:.3} s = {:.0} rows/s", raw.as_secs_f64(), raw_rate);
+    println!(
+        "(a) raw insert, usage intervals only: {servers} rows in {:.3} s = {:.0} rows/s",
+        raw_intervals.as_secs_f64(),
+        rate(servers, raw_intervals)
+    );
+    println!(
+        "(a) raw insert, the same rows as an hourly run ({servers} intervals + {orgs_b} ledger transactions + {} entries): {:.3} s = {:.0} server-hours/s",
+        2 * orgs_b,
+        raw.as_secs_f64(),
+        raw_rate
+    );
     drop(store_a);
 
     // (b) One hourly run over every server: the first hour of a month inserts
     // intervals, a later hour extends them (the common case).
-    let store = populate(&dir.path().join("b.db"), servers, servers / 10, start)?;
+    let store = populate(&dir.path().join("b.db"), servers, orgs_b, start)?;
     let t = Instant::now();
     let first = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
     let first_time = t.elapsed();
@@ -316,11 +360,9 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         }
         Ok(out)
     })?;
-    store.write(|tx| -> anyhow::Result<()> {
-        tx.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(())
-    })?;
-    let size = db_size(&store)?;
+    let path = store.path().to_path_buf();
+    drop(store);
+    let size = db_size(&path)?;
     println!(
         "(e) a simulated year of {year} servers ({} replaced): {} server-hours billed in {:.1} s; database {:.1} MB",
         next_server - year,

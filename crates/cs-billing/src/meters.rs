@@ -210,31 +210,31 @@ pub fn close_server(conn: &Connection, server: ServerId, deleted_at: Timestamp) 
     )?)
 }
 
-/// Makes the meters follow the `servers` table: opens a meter for every
-/// server without one (failed servers excepted: they never existed at the
-/// provider) and closes the meters of deleted servers. Returns (opened, closed).
+/// Makes the meters follow the `servers` table: for every server queued by
+/// the `servers` triggers (inserted, deleted, status changed), opens a meter
+/// if it has none (failed servers excepted: they never existed at the
+/// provider) and closes the meters of a deleted one. Returns (opened, closed).
 pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
-    let missing: Vec<(String, String)> = conn
+    let queued: Vec<(String, String, String, Option<String>, bool)> = conn
         .prepare(
-            "SELECT s.id, s.created_at FROM servers s
-             WHERE s.status != 'failed' AND NOT EXISTS (SELECT 1 FROM billing_meters m WHERE m.server_id = s.id AND m.item = 'server')",
+            "SELECT s.id, s.status, s.created_at, s.deleted_at,
+                    EXISTS (SELECT 1 FROM billing_meters m WHERE m.server_id = s.id AND m.item = 'server')
+             FROM billing_sync_queue q JOIN servers s ON s.id = q.server_id",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, created) in &missing {
-        let id: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
-        open_server(conn, id, parse_ts(created)?)?;
+    let (mut opened, mut closed) = (0, 0);
+    for (id, status, created, deleted, has_meter) in &queued {
+        let sid: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
+        if !has_meter && status != "failed" {
+            open_server(conn, sid, parse_ts(created)?)?;
+            opened += 1;
+        } else if let Some(d) = deleted {
+            if close_server(conn, sid, parse_ts(d)?)? > 0 {
+                closed += 1;
+            }
+        }
     }
-    let gone: Vec<(String, String)> = conn
-        .prepare(
-            "SELECT DISTINCT s.id, s.deleted_at FROM servers s JOIN billing_meters m ON m.server_id = s.id AND m.end_hour IS NULL
-             WHERE s.deleted_at IS NOT NULL",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, deleted) in &gone {
-        let id: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
-        close_server(conn, id, parse_ts(deleted)?)?;
-    }
-    Ok((missing.len(), gone.len()))
+    conn.execute("DELETE FROM billing_sync_queue", [])?;
+    Ok((opened, closed))
 }

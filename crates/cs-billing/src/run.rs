@@ -88,9 +88,9 @@ fn bill_through_chunked(db: &impl Db, through: Hour, chunk_size: usize, progress
     let chunk_size = chunk_size.max(1);
     let total: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM billing_meters WHERE closed = 0", [], |r| r.get(0))?))?;
     let mut report = BillReport::default();
-    let mut cursor = 0i64;
+    let mut cursor = (String::new(), 0i64);
     loop {
-        let chunk = db.write(|c| bill_chunk(c, cursor, through, chunk_size))?;
+        let chunk = db.write(|c| bill_chunk(c, &cursor, through, chunk_size))?;
         let Some(last) = chunk.last_meter else { break };
         cursor = last;
         report.meters += chunk.meters;
@@ -107,7 +107,8 @@ fn bill_through_chunked(db: &impl Db, through: Hour, chunk_size: usize, progress
 }
 
 struct Chunk {
-    last_meter: Option<i64>,
+    /// (organization, meter id) of the last meter, the cursor of the next chunk.
+    last_meter: Option<(String, i64)>,
     meters: u64,
     hours: u64,
     micros: i64,
@@ -122,34 +123,40 @@ struct MeterRow {
     open: Option<(i64, i64, Hour, Hour, i64)>, // id, month, price_from_hour, last_hour, mtd
 }
 
-fn bill_chunk(conn: &Connection, after: i64, through: Hour, limit: usize) -> Result<Chunk> {
-    let meters: Vec<MeterRow> = conn
-        .prepare_cached(
-            "SELECT m.id, m.organization_id, m.currency, m.start_hour, m.end_hour, i.id, i.month, i.price_from_hour, i.last_hour, i.month_to_date_micros
-             FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = m.open_interval
-             WHERE m.closed = 0 AND m.id > ?1 ORDER BY m.id LIMIT ?2",
-        )?
-        .query_map(params![after, limit as i64], |r| {
-            let open = match r.get::<_, Option<i64>>(5)? {
-                Some(id) => Some((id, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
-                None => None,
-            };
-            Ok(MeterRow { id: r.get(0)?, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let (Some(first), Some(last)) = (meters.first().map(|m| m.id), meters.last().map(|m| m.id)) else {
-        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
-    };
-    let mut prices: BTreeMap<i64, Vec<MeterPrice>> = BTreeMap::new();
+fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
+    // The open meters after the cursor, in (organization, id) order, each with
+    // its open interval and all its prices (one row per price).
+    let mut meters: Vec<MeterRow> = Vec::with_capacity(limit);
+    let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(limit);
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT meter_id, from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id BETWEEN ?1 AND ?2 ORDER BY meter_id, from_hour",
+            "WITH c AS (SELECT id FROM billing_meters WHERE closed = 0 AND (organization_id, id) > (?1, ?2)
+                        ORDER BY organization_id, id LIMIT ?3)
+             SELECT m.id, m.organization_id, m.currency, m.start_hour, m.end_hour, i.id, i.month, i.price_from_hour, i.last_hour,
+                    i.month_to_date_micros, p.from_hour, p.hourly_micros, p.monthly_micros
+             FROM c JOIN billing_meters m ON m.id = c.id LEFT JOIN usage_intervals i ON i.id = m.open_interval
+             LEFT JOIN meter_prices p ON p.meter_id = m.id
+             ORDER BY m.organization_id, m.id, p.from_hour",
         )?;
-        let mut rows = stmt.query(params![first, last])?;
+        let mut rows = stmt.query(params![after.0, after.1, limit as i64])?;
         while let Some(r) = rows.next()? {
-            prices.entry(r.get(0)?).or_default().push(MeterPrice { from_hour: r.get(1)?, hourly_micros: r.get(2)?, monthly_micros: r.get(3)? });
+            let id: i64 = r.get(0)?;
+            if meters.last().map(|m| m.id) != Some(id) {
+                let open = match r.get::<_, Option<i64>>(5)? {
+                    Some(iid) => Some((iid, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
+                    None => None,
+                };
+                meters.push(MeterRow { id, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open });
+                prices.push(Vec::new());
+            }
+            if let (Some(p), Some(from_hour)) = (prices.last_mut(), r.get::<_, Option<i64>>(10)?) {
+                p.push(MeterPrice { from_hour, hourly_micros: r.get(11)?, monthly_micros: r.get(12)? });
+            }
         }
     }
+    let Some(last) = meters.last().map(|m| (m.org.clone(), m.id)) else {
+        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
+    };
     let mut extend = conn.prepare_cached(
         "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
             amount_micros = amount_micros + ?5, month_to_date_micros = ?6
@@ -161,14 +168,15 @@ fn bill_chunk(conn: &Connection, after: i64, through: Hour, limit: usize) -> Res
     )?;
     let mut set_open = conn.prepare_cached("UPDATE billing_meters SET open_interval = ?2 WHERE id = ?1")?;
     let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
+    // Usage per (organization, currency, day); meters come grouped by
+    // organization, so this stays small.
     let mut usage: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
-    for m in &meters {
+    for (m, p) in meters.iter().zip(&prices) {
         let watermark = m.open.map(|o| o.3).unwrap_or(m.start_hour - 1);
         let target = m.end_hour.map_or(through, |e| e.min(through));
         if target > watermark {
             let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.4).unwrap_or(0) };
-            let p = prices.get(&m.id).map(Vec::as_slice).unwrap_or(&[]);
             let (deltas, days) = bill_hours(from, p, target)?;
             let mut new_open = None;
             for (k, d) in deltas.iter().enumerate() {
