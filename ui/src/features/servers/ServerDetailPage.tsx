@@ -144,11 +144,16 @@ function PowerActions({ server }: { server: ServerDto }) {
 }
 
 function Stats({ server }: { server: ServerDto }) {
-  const live = server.status !== "deleted" && server.status !== "deleting";
-  const stats = useServerStats(server.id, live);
-  if (!live) {
+  // Metrics exist only for an instance the provider has built and still has.
+  const measurable = Boolean(server.providerId) && !["provisioning", "failed", "deleting", "deleted"].includes(server.status);
+  const stats = useServerStats(server.id, measurable);
+  if (!measurable) {
+    const why =
+      server.status === "failed" ? "The provider could not build this server, so there is nothing to measure."
+      : server.status === "deleted" || server.status === "deleting" ? "No usage graphs for a deleted server."
+      : "CPU and network graphs appear once the provider has built the server.";
     return (
-      <Card><CardHeader><CardTitle>Usage</CardTitle><CardDescription>No usage graphs for a deleted server.</CardDescription></CardHeader></Card>
+      <Card><CardHeader><CardTitle>Usage</CardTitle><CardDescription>{why}</CardDescription></CardHeader></Card>
     );
   }
   const d = stats.data;

@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from "vitest";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { renderWithProviders } from "@/test/render";
+import { appInfo, catalog } from "@/test/fixtures";
+import { PlanForm } from "./PlanForm";
+
+describe("PlanForm", () => {
+  it("fills prices from the provider's catalogue and sends regions as ids", async () => {
+    let sent: unknown;
+    mockIPC((cmd, args) => {
+      if (cmd === "app_info") return appInfo;
+      if (cmd === "get_settings") return { currency: "USD", currencyLocked: false, resellerName: "Me" };
+      if (cmd === "catalog") return catalog;
+      if (cmd === "create_plan") {
+        sent = (args as { input: unknown }).input;
+        return { id: "plan_1", name: "Small", provider: "sandbox", providerType: "sb-small", providerTypeLabel: null, regions: [], monthly: catalog.types[0].monthly, hourly: catalog.types[0].hourly, providerPrices: [], active: true, liveServers: 0, createdAt: "2026-01-01T00:00:00Z" };
+      }
+    });
+    const user = userEvent.setup();
+    const onDone = vi.fn();
+    const { container } = renderWithProviders(<PlanForm onDone={onDone} onCancel={() => {}} />);
+
+    const linode = await screen.findByRole("option", { name: /Linode — not connected/ });
+    expect(linode).toBeDisabled();
+    await waitFor(() => expect(screen.getByLabelText("Instance type")).toBeEnabled());
+    await user.selectOptions(screen.getByLabelText("Instance type"), "sb-small");
+    expect(screen.getByLabelText("Monthly price (USD)")).toHaveValue("12.00");
+    expect(screen.getByLabelText("Hourly price (USD)")).toHaveValue("0.018");
+    expect(screen.getByTestId("type-specs")).toHaveTextContent("2 GB");
+
+    const unavailable = container.querySelector<HTMLInputElement>('input[name="regions"][value="sa-east"]')!;
+    expect(unavailable).toBeDisabled();
+    await user.click(container.querySelector<HTMLInputElement>('input[name="regions"][value="ap-south"]')!);
+    // Singapore is 20 % dearer at the provider: the margin preview uses that price.
+    expect(screen.getByTestId("margin-preview")).toHaveTextContent("$14.40");
+
+    await user.clear(screen.getByLabelText("Monthly price (USD)"));
+    await user.type(screen.getByLabelText("Monthly price (USD)"), "19.5");
+    await user.click(screen.getByRole("button", { name: "Create plan" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalled());
+    expect(sent).toEqual({ name: "Sandbox Small 2 GB", provider: "sandbox", providerType: "sb-small", regions: ["ap-south"], monthlyPrice: "19.5", hourlyPrice: "0.018" });
+  });
+
+  it("rejects malformed prices before calling the backend", async () => {
+    mockIPC((cmd) => (cmd === "catalog" ? catalog : cmd === "app_info" ? appInfo : undefined));
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<PlanForm onDone={() => {}} onCancel={() => {}} />);
+    await waitFor(() => expect(screen.getByLabelText("Instance type")).toBeEnabled());
+    await user.type(screen.getByLabelText("Monthly price (USD)"), "12,50");
+    await user.type(screen.getByLabelText("Hourly price (USD)"), "0.1234567");
+    await user.click(screen.getByRole("button", { name: "Create plan" }));
+    expect(container.querySelector('[data-field-error="monthlyPrice"]')).toHaveTextContent("12.00");
+    expect(container.querySelector('[data-field-error="hourlyPrice"]')).toHaveTextContent("6 decimals");
+    expect(container.querySelector('[data-field-error="regions"]')).not.toBeNull();
+    expect(container.querySelector('[data-field-error="providerType"]')).not.toBeNull();
+  });
+});

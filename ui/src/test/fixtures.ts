@@ -1,0 +1,38 @@
+import type { CatalogDto, ServerDto } from "@/api/types";
+
+const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
+const rate = (amount: string, micros: string) => ({ amount, micros, currency: "USD" });
+
+export const catalog: CatalogDto = {
+  provider: "sandbox",
+  regions: [
+    { id: "eu-west", label: "London, GB", country: "gb", available: true },
+    { id: "ap-south", label: "Singapore, SG", country: "sg", available: true },
+    { id: "sa-east", label: "São Paulo, BR", country: "br", available: false },
+  ],
+  types: [
+    {
+      id: "sb-small", label: "Sandbox Small 2 GB", vcpus: 1, memoryMb: 2048, diskGb: 50, transferGb: 2000,
+      monthly: usd("12.00", "1200"), hourly: rate("0.018", "18000"),
+      regionPrices: [{ region: "ap-south", monthly: usd("14.40", "1440"), hourly: rate("0.0216", "21600") }],
+    },
+  ],
+  images: [{ id: "sandbox/debian12", label: "Debian 12", vendor: "Debian", cloudInit: true }],
+};
+
+export const appInfo = {
+  version: "0.1.0", databasePath: "/tmp/cs.db", logDir: "/tmp/logs", currency: "USD",
+  providers: [
+    { kind: "sandbox", name: "Sandbox", connected: true, detail: "Built in" },
+    { kind: "linode", name: "Linode", connected: false, detail: "Not connected" },
+  ],
+};
+
+export function server(status: string, patch: Partial<ServerDto> = {}): ServerDto {
+  return {
+    id: "srv_1", label: "web-01", organizationId: "org_1", organizationName: "Acme", planId: "plan_1", planName: "Starter",
+    provider: "sandbox", providerId: "sb-1", providerType: "sb-small", region: "eu-west", image: "sandbox/debian12", status,
+    ipv4: "203.0.113.5", ipv6: null, monthly: usd("19.00", "1900"), hourly: rate("0.028", "28000"),
+    createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", deletedAt: null, ...patch,
+  };
+}
