@@ -1,0 +1,254 @@
+//! The application façade: every use case the shells call.
+//!
+//! [`App`] owns the store, the providers, the clock and the event sink, and
+//! exposes one method per use case (create an organization, define a plan,
+//! create a server, reboot it …). The desktop shell (`src-tauri`) and the
+//! headless daemon are thin clients of it: all validation happens here (the UI
+//! validates too, for comfort, never instead), every change is written with its
+//! activity-log row and its outbox record in one transaction, and every result
+//! leaves as a DTO from [`dto`]. [`reconcile`] keeps local server state true to
+//! the provider's in a background task.
+//!
+//! It does not know about Tauri, windows or HTTP servers: events leave through
+//! the [`EventSink`] trait, which each shell implements.
+
+pub mod dto;
+mod error;
+mod map;
+mod orgs;
+mod plans;
+pub mod reconcile;
+mod servers;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cs_core::{Clock, Currency, ProviderKind, Timestamp};
+use cs_provider::sandbox::{Sandbox, Timing};
+use cs_provider::Provider;
+use cs_secrets::SecretStore;
+use cs_store::{activity, settings, Store};
+
+pub use error::{AppError, AppResult};
+
+/// How the shells learn about changes they did not ask for (a server that
+/// finished booting, an activity entry written by the reconciler).
+pub trait EventSink: Send + Sync {
+    fn server_changed(&self, server: &dto::ServerDto);
+    fn activity_recorded(&self, activity: &dto::ActivityDto);
+}
+
+/// An [`EventSink`] that drops everything (the daemon has no UI to tell).
+#[derive(Debug, Default)]
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn server_changed(&self, _: &dto::ServerDto) {}
+    fn activity_recorded(&self, _: &dto::ActivityDto) {}
+}
+
+/// The real clock, used by the shells.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// Everything the façade needs from the shell that starts it.
+pub struct AppConfig {
+    /// The SQLite file; created with its folder when missing.
+    pub database_path: PathBuf,
+    pub log_dir: PathBuf,
+    pub clock: Arc<dyn Clock>,
+    pub events: Arc<dyn EventSink>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub sandbox_timing: Timing,
+    /// Who the actions of this session are recorded as, e.g. `staff:owner`.
+    pub actor: String,
+}
+
+/// The application. Shared between the shell's threads behind an `Arc`.
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    #[allow(dead_code)] // used by the provider-account and payment settings
+    secrets: Arc<dyn SecretStore>,
+    sandbox: Sandbox,
+    actor: String,
+    log_dir: PathBuf,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("store", &self.store).finish()
+    }
+}
+
+const CURRENCY_KEY: &str = "reseller.currency";
+const RESELLER_NAME_KEY: &str = "reseller.name";
+
+impl App {
+    /// Opens the store (applying migrations) and re-adopts the Sandbox servers
+    /// of an earlier run.
+    pub fn open(config: AppConfig) -> AppResult<App> {
+        let store = Store::open(&config.database_path)?;
+        let sandbox = Sandbox::new(config.clock.clone(), config.sandbox_timing);
+        let app = App {
+            store,
+            clock: config.clock,
+            events: config.events,
+            secrets: config.secrets,
+            sandbox,
+            actor: config.actor,
+            log_dir: config.log_dir,
+        };
+        app.adopt_sandbox_servers()?;
+        Ok(app)
+    }
+
+    pub fn database_path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// The Sandbox provider, for tests that inject faults.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    fn provider(&self, kind: ProviderKind) -> AppResult<Arc<dyn Provider>> {
+        match kind {
+            ProviderKind::Sandbox => Ok(Arc::new(self.sandbox.clone())),
+            ProviderKind::Linode => Err(AppError::Unavailable(
+                "Linode is not connected: add a Linode account in Settings → Providers, or use the Sandbox provider".into(),
+            )),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn currency(&self) -> AppResult<Currency> {
+        let code = self.store.read(|c| Ok::<_, AppError>(settings::get(c, CURRENCY_KEY)?))?;
+        match code {
+            Some(code) => Currency::parse(&code).map_err(|e| AppError::Internal(format!("stored currency: {e}"))),
+            None => Ok(Currency::USD),
+        }
+    }
+
+    pub fn info(&self) -> AppResult<dto::AppInfo> {
+        Ok(dto::AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            database_path: self.store.path().display().to_string(),
+            log_dir: self.log_dir.display().to_string(),
+            currency: self.currency()?.code().to_string(),
+            providers: vec![
+                dto::ProviderInfo { kind: "sandbox".into(), name: "Sandbox".into(), connected: true, detail: "Built in: simulated servers, no account needed".into() },
+                dto::ProviderInfo { kind: "linode".into(), name: "Linode".into(), connected: false, detail: "Not connected".into() },
+            ],
+        })
+    }
+
+    pub fn dashboard(&self) -> AppResult<dto::Dashboard> {
+        let currency = self.currency()?;
+        self.store.read(|c| {
+            let by_status = cs_store::servers::count_by_status(c)?;
+            let live: i64 = by_status.iter().map(|(_, n)| n).sum();
+            let revenue: i64 = c.query_row(
+                "SELECT coalesce(sum(p.monthly_minor), 0) FROM servers s JOIN plans p ON p.id = s.plan_id WHERE s.deleted_at IS NULL AND s.status != 'failed'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(dto::Dashboard {
+                organizations: map::count(cs_store::orgs::count(c)?),
+                plans: map::count(cs_store::plans::count(c)?),
+                live_servers: map::count(live),
+                servers_by_status: by_status.into_iter().map(|(s, n)| dto::StatusCount { status: s.as_str().into(), count: map::count(n) }).collect(),
+                monthly_revenue: map::money(cs_core::Money::new(revenue, currency)),
+                recent_activity: activity::recent(c, 10, None)?.into_iter().map(map::activity).collect(),
+            })
+        })
+    }
+
+    pub fn list_activity(&self, limit: u32, subject: Option<String>) -> AppResult<Vec<dto::ActivityDto>> {
+        let limit = i64::from(limit.clamp(1, 1000));
+        self.store.read(|c| Ok(activity::recent(c, limit, subject.as_deref())?.into_iter().map(map::activity).collect()))
+    }
+
+    pub fn settings(&self) -> AppResult<dto::SettingsDto> {
+        let currency = self.currency()?;
+        self.store.read(|c| {
+            Ok(dto::SettingsDto {
+                currency: currency.code().to_string(),
+                currency_locked: cs_store::plans::count(c)? > 0,
+                reseller_name: settings::get(c, RESELLER_NAME_KEY)?.unwrap_or_else(|| "My Cloud".to_string()),
+            })
+        })
+    }
+
+    pub fn update_settings(&self, input: dto::SettingsInput) -> AppResult<dto::SettingsDto> {
+        let mut errors = cs_core::ValidationErrors::new();
+        let name = cs_core::validate::required_text(&mut errors, "resellerName", "Reseller name", &input.reseller_name, 120);
+        let currency = match Currency::parse(&input.currency) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.add("currency", e.to_string());
+                None
+            }
+        };
+        let currency = errors.into_result(currency)?.unwrap_or(Currency::USD);
+        let current = self.currency()?;
+        let now = self.now();
+        self.write(|tx| {
+            if currency != current && cs_store::plans::count(tx)? > 0 {
+                return Err(AppError::validation("currency", "The currency cannot change once plans exist: prices and wallets are kept in it"));
+            }
+            settings::set(tx, CURRENCY_KEY, currency.code())?;
+            settings::set(tx, RESELLER_NAME_KEY, &name)?;
+            self.record(tx, now, "settings.updated", "settings", None, None, format!("Updated settings: reseller {name}, currency {currency}"))
+        })?;
+        self.settings()
+    }
+
+    /// Runs `f` in one write transaction, then publishes the activity rows
+    /// it recorded, once they are committed (rolled-back rows are never seen).
+    fn write<T>(&self, f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>) -> AppResult<T> {
+        RECORDED.with(|r| r.borrow_mut().clear());
+        let result = self.store.write(f);
+        let recorded = RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+        let value = result?;
+        for a in recorded {
+            self.events.activity_recorded(&map::activity(a));
+        }
+        Ok(value)
+    }
+
+    /// Appends an activity-log row in the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn record(&self, tx: &cs_store::rusqlite::Connection, at: Timestamp, action: &str, kind: &str, subject: Option<String>, org: Option<String>, summary: String) -> AppResult<()> {
+        self.record_as(tx, &self.actor, at, action, kind, subject, org, summary)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_as(&self, tx: &cs_store::rusqlite::Connection, actor: &str, at: Timestamp, action: &str, kind: &str, subject: Option<String>, org: Option<String>, summary: String) -> AppResult<()> {
+        let row = activity::append(tx, &activity::NewActivity { at, actor, action, subject_kind: kind, subject_id: subject, organization_id: org, summary })?;
+        RECORDED.with(|r| r.borrow_mut().push(row));
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Activity rows written by the transaction running on this thread; the
+    /// write closure runs synchronously on the caller's thread.
+    static RECORDED: std::cell::RefCell<Vec<activity::Activity>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A fresh UUID for a new entity. Ids come from outside the core (which reads
+/// no random source); v4 keeps them unguessable in portal URLs.
+fn new_uuid() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
+}

@@ -1,0 +1,195 @@
+//! Plans and the provider catalogue they are built on.
+
+use cs_core::plan::ValidPlan;
+use cs_core::{Currency, Money, NewPlan, Plan, PlanId, ProviderKind, Rate, ValidationErrors};
+use cs_provider::{InstanceType, Price};
+use cs_store::plans;
+
+use crate::dto::*;
+use crate::orgs::camel_fields;
+use crate::{map, new_uuid, App, AppError, AppResult};
+
+pub(crate) fn parse_plan_id(id: &str) -> AppResult<PlanId> {
+    id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no plan with id {id:?}: refresh the list")))
+}
+
+fn price_dto(region: &str, p: Price, currency: Currency) -> RegionPriceDto {
+    RegionPriceDto { region: region.to_string(), monthly: map::money(Money::new(p.monthly_minor, currency)), hourly: map::rate(Rate::new(p.hourly_micros, currency)) }
+}
+
+impl App {
+    /// The provider's catalogue: regions, instance types with per-region
+    /// prices, images.
+    pub async fn catalog(&self, provider: &str) -> AppResult<CatalogDto> {
+        let kind = ProviderKind::parse(provider).ok_or_else(|| AppError::validation("provider", format!("{provider:?} is not a provider: choose Sandbox or Linode")))?;
+        let p = self.provider(kind)?;
+        let regions = p.regions().await?;
+        let types = p.instance_types().await?;
+        let images = p.images().await?;
+        Ok(CatalogDto {
+            provider: kind.as_str().to_string(),
+            regions: regions.into_iter().map(|r| RegionDto { id: r.id, label: r.label, country: r.country, available: r.available }).collect(),
+            types: types.iter().filter_map(|t| type_dto(t).ok()).collect(),
+            images: images.into_iter().filter(|i| !i.deprecated).map(|i| ImageDto { id: i.id, label: i.label, vendor: i.vendor, cloud_init: i.cloud_init }).collect(),
+        })
+    }
+
+    pub async fn list_plans(&self) -> AppResult<Vec<PlanDto>> {
+        let plans = self.store.read(|c| Ok::<_, AppError>(plans::list(c)?))?;
+        let live: Vec<(String, i64)> = self.store.read(|c| {
+            let mut stmt = c.prepare("SELECT plan_id, count(*) FROM servers WHERE deleted_at IS NULL GROUP BY plan_id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            Ok::<_, AppError>(rows)
+        })?;
+        // The sandbox catalogue is always at hand; a provider that is not
+        // connected simply shows no provider price.
+        let sandbox_types = self.provider(ProviderKind::Sandbox)?.instance_types().await.unwrap_or_default();
+        Ok(plans
+            .iter()
+            .map(|p| {
+                let t = if p.provider == ProviderKind::Sandbox { sandbox_types.iter().find(|t| t.id == p.provider_type) } else { None };
+                let n = live.iter().find(|(id, _)| *id == p.id.to_string()).map(|(_, n)| *n).unwrap_or(0);
+                plan_dto(p, t, n)
+            })
+            .collect())
+    }
+
+    pub async fn create_plan(&self, input: PlanInput) -> AppResult<PlanDto> {
+        let (valid, t) = self.validate_plan(&input).await?;
+        let now = self.now();
+        let plan = Plan {
+            id: PlanId(new_uuid()),
+            name: valid.name,
+            provider: valid.provider,
+            provider_type: valid.provider_type,
+            regions: valid.regions,
+            monthly: valid.monthly,
+            hourly: valid.hourly,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        self.write(|tx| {
+            if plans::name_taken(tx, &plan.name, None)? {
+                return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", plan.name)));
+            }
+            plans::insert(tx, &plan)?;
+            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &serde_json::json!({
+                "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
+            }))?;
+            self.record(tx, now, "plan.created", "plan", Some(plan.id.to_string()), None, format!("Created plan {} ({} {}) at {} a month, {} an hour", plan.name, plan.provider.display_name(), plan.provider_type, plan.monthly, plan.hourly))
+        })?;
+        Ok(plan_dto(&plan, t.as_ref(), 0))
+    }
+
+    pub async fn update_plan(&self, id: &str, input: PlanInput) -> AppResult<PlanDto> {
+        let id = parse_plan_id(id)?;
+        let (valid, t) = self.validate_plan(&input).await?;
+        let now = self.now();
+        self.write(|tx| {
+            let current = plans::get(tx, id)?.ok_or_else(|| parse_plan_id("").unwrap_err())?;
+            if plans::name_taken(tx, &valid.name, Some(id))? {
+                return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", valid.name)));
+            }
+            let live: i64 = tx.query_row("SELECT count(*) FROM servers WHERE plan_id = ?1 AND deleted_at IS NULL", [id.to_string()], |r| r.get(0))?;
+            if live > 0 && (valid.provider != current.provider || valid.provider_type != current.provider_type) {
+                return Err(AppError::validation("providerType", format!("{live} live server(s) use this plan: its provider and type cannot change; create a new plan instead")));
+            }
+            let plan = Plan { name: valid.name.clone(), provider: valid.provider, provider_type: valid.provider_type.clone(), regions: valid.regions.clone(), monthly: valid.monthly, hourly: valid.hourly, updated_at: now, ..current };
+            plans::update(tx, &plan)?;
+            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &serde_json::json!({
+                "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
+            }))?;
+            self.record(tx, now, "plan.updated", "plan", Some(plan.id.to_string()), None, format!("Updated plan {}: {} a month, {} an hour", plan.name, plan.monthly, plan.hourly))?;
+            Ok(plan_dto(&plan, t.as_ref(), live))
+        })
+    }
+
+    /// Catalogue-free checks in the core, then the type and regions against
+    /// the provider's catalogue.
+    async fn validate_plan(&self, input: &PlanInput) -> AppResult<(ValidPlan, Option<InstanceType>)> {
+        let currency = self.currency()?;
+        let new = NewPlan {
+            name: input.name.clone(),
+            provider: input.provider.clone(),
+            provider_type: input.provider_type.clone(),
+            regions: input.regions.clone(),
+            monthly_price: input.monthly_price.clone(),
+            hourly_price: input.hourly_price.clone(),
+        };
+        let valid = new.validate(currency).map_err(camel_fields);
+        // Check the catalogue even when other fields failed, so every problem
+        // is reported at once.
+        let kind = ProviderKind::parse(input.provider.trim());
+        let mut e = match &valid {
+            Ok(_) => ValidationErrors::new(),
+            Err(e) => e.clone(),
+        };
+        let mut found_type = None;
+        if let Some(kind) = kind {
+            let p = self.provider(kind).map_err(|err| AppError::validation("provider", err.to_string()))?;
+            let types = p.instance_types().await?;
+            let regions = p.regions().await?;
+            let type_id = input.provider_type.trim();
+            if !type_id.is_empty() {
+                match types.iter().find(|t| t.id == type_id) {
+                    Some(t) => found_type = Some(t.clone()),
+                    None => e.add("providerType", format!("{} does not sell a type called {type_id:?}: choose one from the list", kind.display_name())),
+                }
+            }
+            for r in input.regions.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+                match regions.iter().find(|x| x.id == r) {
+                    None => e.add("regions", format!("{} has no region called {r:?}", kind.display_name())),
+                    Some(x) if !x.available => e.add("regions", format!("{} ({}) is not accepting new servers at the moment", x.label, x.id)),
+                    Some(_) => {}
+                }
+            }
+            if let (Some(t), Ok(v)) = (&found_type, &valid) {
+                if t.currency != currency.code() {
+                    e.add("monthlyPrice", format!("{} prices this type in {}, but your prices are in {currency}", kind.display_name(), t.currency));
+                }
+                let _ = v;
+            }
+        }
+        match valid {
+            Ok(v) if e.is_empty() => Ok((v, found_type)),
+            _ => Err(AppError::Validation(e)),
+        }
+    }
+}
+
+fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
+    let currency = Currency::parse(&t.currency)?;
+    Ok(InstanceTypeDto {
+        id: t.id.clone(),
+        label: t.label.clone(),
+        vcpus: t.vcpus,
+        memory_mb: t.memory_mb,
+        disk_gb: t.disk_mb / 1024,
+        transfer_gb: t.transfer_gb,
+        monthly: map::money(Money::new(t.price.monthly_minor, currency)),
+        hourly: map::rate(Rate::new(t.price.hourly_micros, currency)),
+        region_prices: t.region_prices.iter().map(|rp| price_dto(&rp.region, rp.price, currency)).collect(),
+    })
+}
+
+fn plan_dto(p: &Plan, t: Option<&InstanceType>, live: i64) -> PlanDto {
+    let provider_prices = match t.and_then(|t| Currency::parse(&t.currency).ok().map(|c| (t, c))) {
+        Some((t, c)) => p.regions.iter().map(|r| price_dto(r, t.price_in(r), c)).collect(),
+        None => vec![],
+    };
+    PlanDto {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        provider: p.provider.as_str().to_string(),
+        provider_type: p.provider_type.clone(),
+        provider_type_label: t.map(|t| t.label.clone()),
+        regions: p.regions.clone(),
+        monthly: map::money(p.monthly),
+        hourly: map::rate(p.hourly),
+        provider_prices,
+        active: p.active,
+        live_servers: map::count(live),
+        created_at: cs_store::fmt_ts(&p.created_at),
+    }
+}

@@ -1,0 +1,331 @@
+//! Servers: create from a plan, power actions, delete, stats.
+//!
+//! A create is recorded locally first (status `provisioning`, no provider id)
+//! and committed before the provider is called, so a crash in between leaves a
+//! row the reconciler can match by its unique label instead of an instance we
+//! do not know about.
+
+use cs_core::server::{validate_label, validate_root_password, validate_ssh_key};
+use cs_core::{PowerAction, Server, ServerId, ServerStatus, ValidationErrors};
+use cs_provider::{CreateInstance, InstanceStatus, ProviderError, Secret};
+use cs_store::{orgs, outbox, plans, servers};
+use serde_json::json;
+
+use crate::dto::*;
+use crate::orgs::parse_org_id;
+use crate::plans::parse_plan_id;
+use crate::{map, new_uuid, App, AppError, AppResult};
+
+pub(crate) fn parse_server_id(id: &str) -> AppResult<ServerId> {
+    id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no server with id {id:?}: refresh the list")))
+}
+
+fn gone(id: ServerId) -> AppError {
+    AppError::NotFound(format!("Server {id} no longer exists: refresh the list"))
+}
+
+/// The local status that mirrors a provider status.
+pub(crate) fn local_status(s: InstanceStatus) -> ServerStatus {
+    match s {
+        InstanceStatus::Provisioning | InstanceStatus::Rebuilding | InstanceStatus::Restoring => ServerStatus::Provisioning,
+        InstanceStatus::Booting | InstanceStatus::Migrating | InstanceStatus::Resizing => ServerStatus::Booting,
+        InstanceStatus::Running => ServerStatus::Running,
+        InstanceStatus::Rebooting => ServerStatus::Rebooting,
+        InstanceStatus::ShuttingDown => ServerStatus::ShuttingDown,
+        InstanceStatus::Offline | InstanceStatus::Stopped => ServerStatus::Offline,
+        InstanceStatus::Deleting => ServerStatus::Deleting,
+        InstanceStatus::Failed => ServerStatus::Failed,
+    }
+}
+
+/// The customer-facing state of a server that the portal receives.
+pub(crate) fn outbox_payload(s: &Server) -> serde_json::Value {
+    json!({
+        "id": s.id, "organization_id": s.organization_id, "plan_id": s.plan_id, "label": s.label,
+        "region": s.region, "image": s.image, "status": s.status, "ipv4": s.ipv4, "ipv6": s.ipv6,
+        "created_at": s.created_at, "deleted_at": s.deleted_at,
+    })
+}
+
+impl App {
+    pub fn list_servers(&self) -> AppResult<Vec<ServerDto>> {
+        self.store.read(|c| {
+            let orgs = orgs::list(c)?;
+            let plans = plans::list(c)?;
+            let list = servers::list(c)?;
+            Ok(list
+                .iter()
+                .filter_map(|s| {
+                    let org = orgs.iter().find(|o| o.organization.id == s.organization_id)?;
+                    let plan = plans.iter().find(|p| p.id == s.plan_id)?;
+                    Some(map::server(s, &org.organization.name, plan))
+                })
+                .collect())
+        })
+    }
+
+    /// One server as the UI shows it.
+    pub(crate) fn server_dto(&self, c: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<ServerDto> {
+        let org = orgs::get(c, s.organization_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no organization", s.id)))?;
+        let plan = plans::get(c, s.plan_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
+        Ok(map::server(s, &org.organization.name, &plan))
+    }
+
+    pub fn get_server(&self, id: &str) -> AppResult<ServerDetail> {
+        let id = parse_server_id(id)?;
+        self.store.read(|c| {
+            let s = servers::get(c, id)?.ok_or_else(|| gone(id))?;
+            Ok(ServerDetail {
+                server: self.server_dto(c, &s)?,
+                activity: cs_store::activity::recent(c, 50, Some(&id.to_string()))?.into_iter().map(map::activity).collect(),
+            })
+        })
+    }
+
+    pub async fn create_server(&self, input: ServerInput) -> AppResult<ServerDto> {
+        // 1. Validate everything before writing anything.
+        let mut e = ValidationErrors::new();
+        let label = validate_label(&mut e, &input.label);
+        let password = input.root_password.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+        let ssh_key = input.ssh_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
+        match (&password, &ssh_key) {
+            (None, None) => e.add("rootPassword", "Set a root password or paste an SSH key, or both"),
+            _ => {
+                if let Some(p) = &password {
+                    validate_root_password(&mut e, p);
+                }
+                if let Some(k) = &ssh_key {
+                    validate_ssh_key(&mut e, k);
+                }
+            }
+        }
+        let e = crate::orgs::camel_fields(e);
+        let mut e = e;
+        let org_id = parse_org_id(&input.organization_id).ok();
+        let plan_id = parse_plan_id(&input.plan_id).ok();
+        let (org, plan) = self.store.read(|c| {
+            let org = match org_id { Some(id) => orgs::get(c, id)?, None => None };
+            let plan = match plan_id { Some(id) => plans::get(c, id)?, None => None };
+            Ok::<_, AppError>((org, plan))
+        })?;
+        if org.is_none() {
+            e.add("organizationId", "Choose the customer this server is for");
+        }
+        let region = input.region.trim().to_string();
+        let image = input.image.trim().to_string();
+        match &plan {
+            None => e.add("planId", "Choose a plan"),
+            Some(p) if !p.active => e.add("planId", format!("Plan {} is retired: choose another plan", p.name)),
+            Some(p) => {
+                if region.is_empty() {
+                    e.add("region", "Choose a region");
+                } else if !p.regions.contains(&region) {
+                    e.add("region", format!("Plan {} is not offered in {region:?}: choose one of {}", p.name, p.regions.join(", ")));
+                }
+                let provider = self.provider(p.provider)?;
+                let images = provider.images().await?;
+                if image.is_empty() {
+                    e.add("image", "Choose an image");
+                } else if !images.iter().any(|i| i.id == image && !i.deprecated) {
+                    e.add("image", format!("{} has no image called {image:?}: choose one from the list", p.provider.display_name()));
+                }
+            }
+        }
+        let taken = self.store.read(|c| Ok::<_, AppError>(servers::label_taken(c, &label)?))?;
+        if taken {
+            e.add("label", format!("A server labelled {label:?} already exists: labels are unique"));
+        }
+        if !e.is_empty() {
+            return Err(AppError::Validation(e));
+        }
+        let (org, plan) = (org.expect("checked above"), plan.expect("checked above"));
+
+        // 2. Record the server before asking the provider for it.
+        let now = self.now();
+        let mut server = Server {
+            id: ServerId(new_uuid()),
+            organization_id: org.organization.id,
+            plan_id: plan.id,
+            label: label.clone(),
+            provider: plan.provider,
+            provider_id: None,
+            provider_type: plan.provider_type.clone(),
+            region: region.clone(),
+            image: image.clone(),
+            status: ServerStatus::Provisioning,
+            ipv4: None,
+            ipv6: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+        };
+        self.write(|tx| {
+            if servers::label_taken(tx, &label)? {
+                return Err(AppError::validation("label", format!("A server labelled {label:?} already exists: labels are unique")));
+            }
+            servers::insert(tx, &server)?;
+            outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
+            self.record(tx, now, "server.created", "server", Some(server.id.to_string()), Some(org.organization.id.to_string()), format!("Created server {label} ({}, {region}) for {}", plan.name, org.organization.name))
+        })?;
+
+        // 3. Ask the provider. A create is never retried blindly: after an
+        // ambiguous failure, look for the instance by its unique label.
+        let provider = self.provider(plan.provider)?;
+        let request = CreateInstance {
+            label: label.clone(),
+            region,
+            instance_type: plan.provider_type.clone(),
+            image,
+            root_password: password.map(Secret::new),
+            authorized_keys: ssh_key.into_iter().collect(),
+            stackscript_id: None,
+            stackscript_data: vec![],
+            user_data: None,
+            firewall_id: None,
+            tags: vec![format!("cs-{}", server.id)],
+            backups_enabled: false,
+        };
+        let created = match provider.create_instance(&request).await {
+            Ok(i) => Ok(i),
+            Err(err) if err.is_transient() => match provider.find_instance_by_label(&label).await {
+                Ok(Some(i)) => Ok(i),
+                _ => Err(err),
+            },
+            Err(err) => Err(err),
+        };
+        let now = self.now();
+        match created {
+            Ok(instance) => {
+                server.provider_id = Some(instance.id.clone());
+                server.status = local_status(instance.status);
+                server.ipv4 = instance.ipv4.first().cloned();
+                server.ipv6 = instance.ipv6.clone();
+                server.updated_at = now;
+                let dto = self.write(|tx| {
+                    servers::update(tx, &server)?;
+                    outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
+                    self.server_dto(tx, &server)
+                })?;
+                self.events.server_changed(&dto);
+                Ok(dto)
+            }
+            Err(err) => {
+                // The provider refused or could not be reached: the server
+                // exists nowhere, so it is closed as failed with the reason,
+                // and its label is free again.
+                server.status = ServerStatus::Failed;
+                server.updated_at = now;
+                server.deleted_at = Some(now);
+                let dto = self.write(|tx| {
+                    servers::update(tx, &server)?;
+                    outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
+                    self.record_as(tx, &format!("provider:{}", plan.provider.as_str()), now, "server.create_failed", "server", Some(server.id.to_string()), Some(server.organization_id.to_string()), format!("{} could not create server {label}: {err}", plan.provider.display_name()))?;
+                    self.server_dto(tx, &server)
+                })?;
+                self.events.server_changed(&dto);
+                Err(match err {
+                    ProviderError::Validation { field, message } => AppError::validation(provider_field(&field), format!("{}: {message}", plan.provider.display_name())),
+                    other => AppError::Provider(other),
+                })
+            }
+        }
+    }
+
+    pub async fn server_action(&self, id: &str, action: ServerAction) -> AppResult<ServerDto> {
+        let action = match action {
+            ServerAction::Boot => PowerAction::Boot,
+            ServerAction::Reboot => PowerAction::Reboot,
+            ServerAction::Shutdown => PowerAction::Shutdown,
+        };
+        self.power(id, action).await
+    }
+
+    pub async fn delete_server(&self, id: &str) -> AppResult<ServerDto> {
+        self.power(id, PowerAction::Delete).await
+    }
+
+    async fn power(&self, id: &str, action: PowerAction) -> AppResult<ServerDto> {
+        let id = parse_server_id(id)?;
+        let server = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))?.ok_or_else(|| gone(id))?;
+        let next = server.status.begin(action)?;
+        let provider = self.provider(server.provider)?;
+        if let Some(pid) = &server.provider_id {
+            let result = match action {
+                PowerAction::Boot => provider.boot(pid).await,
+                PowerAction::Reboot => provider.reboot(pid).await,
+                PowerAction::Shutdown | PowerAction::Suspend => provider.shutdown(pid).await,
+                PowerAction::Delete => provider.delete(pid).await,
+            };
+            match result {
+                Ok(()) => {}
+                // Already gone at the provider: deleting is done.
+                Err(ProviderError::NotFound(_)) if action == PowerAction::Delete => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let now = self.now();
+        let verb = match action {
+            PowerAction::Boot => "booted",
+            PowerAction::Reboot => "rebooted",
+            PowerAction::Shutdown => "shut_down",
+            PowerAction::Suspend => "suspended",
+            PowerAction::Delete => "deleted",
+        };
+        let mut updated = Server { status: next, updated_at: now, ..server.clone() };
+        // Without a provider instance there is nothing to wait for.
+        if action == PowerAction::Delete && server.provider_id.is_none() {
+            updated.status = ServerStatus::Deleted;
+            updated.deleted_at = Some(now);
+        }
+        let human = match action {
+            PowerAction::Boot => "Booting",
+            PowerAction::Reboot => "Rebooting",
+            PowerAction::Shutdown => "Shutting down",
+            PowerAction::Suspend => "Suspending",
+            PowerAction::Delete => "Deleting",
+        };
+        let dto = self.write(|tx| {
+            servers::update(tx, &updated)?;
+            outbox::push(tx, now, Some(updated.organization_id.to_string()), "server", &updated.id.to_string(), &outbox_payload(&updated))?;
+            self.record(tx, now, &format!("server.{verb}"), "server", Some(updated.id.to_string()), Some(updated.organization_id.to_string()), format!("{human} server {}", updated.label))?;
+            self.server_dto(tx, &updated)
+        })?;
+        self.events.server_changed(&dto);
+        Ok(dto)
+    }
+
+    pub async fn server_stats(&self, id: &str) -> AppResult<ServerStatsDto> {
+        let id = parse_server_id(id)?;
+        let server = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))?.ok_or_else(|| gone(id))?;
+        let pid = server.provider_id.clone().ok_or_else(|| AppError::Conflict(format!("Server {} has no instance at the provider yet: stats appear once it is created", server.label)))?;
+        if server.deleted_at.is_some() {
+            return Err(AppError::Conflict(format!("Server {} was deleted: it has no stats any more", server.label)));
+        }
+        let provider = self.provider(server.provider)?;
+        let stats = provider.stats(&pid).await?;
+        let transfer = provider.transfer(&pid).await?;
+        let points = |v: &[cs_provider::Sample]| v.iter().map(|s| MetricPoint { t: u32::try_from(s.at.timestamp()).unwrap_or(0), v: s.value }).collect();
+        // Bytes → GB with two decimals, in integers.
+        let centi_gb = transfer.used_bytes / 10_000_000;
+        Ok(ServerStatsDto {
+            cpu_percent: points(&stats.cpu_percent),
+            network_in_bits_per_s: points(&stats.network_in_bits_per_s),
+            network_out_bits_per_s: points(&stats.network_out_bits_per_s),
+            transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100),
+            transfer_quota_gb: transfer.quota_gb,
+        })
+    }
+}
+
+/// The UI's name for a field the provider complained about.
+fn provider_field(field: &str) -> &'static str {
+    match field {
+        "region" => "region",
+        "image" => "image",
+        "label" => "label",
+        "root_pass" => "rootPassword",
+        "authorized_keys" => "sshKey",
+        "type" => "planId",
+        _ => "label",
+    }
+}
