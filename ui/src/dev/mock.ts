@@ -57,7 +57,8 @@ const now = Date.now();
 const ago = (min: number) => new Date(now - min * 60_000).toISOString();
 let seq = 100;
 let idn = 1000;
-const newId = (p: string) => `${p}_${(idn++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+// Deterministic ids, so a deep link (#/servers/<id>) survives a reload of the mock.
+const newId = (p: string) => `${p}_${(idn++).toString(36)}`;
 
 const settings: T.SettingsDto = { currency: CUR, currencyLocked: true, resellerName: "Northwind Cloud" };
 const empty = new URLSearchParams(location.search).get("mock") === "empty";

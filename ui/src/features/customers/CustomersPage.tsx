@@ -22,7 +22,7 @@ export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
     accessorKey: "name",
     header: "Name",
     cell: ({ row }) => (
-      <Link to={`/customers/${row.original.id}`} className="font-medium hover:underline">
+      <Link to={`/customers/${row.original.id}`} title={row.original.name} className="block max-w-[18rem] truncate font-medium hover:underline">
         {row.original.name}
       </Link>
     ),
@@ -39,11 +39,11 @@ export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
       </span>
     ),
   },
-  { accessorKey: "contactName", header: "Contact" },
+  { accessorKey: "contactName", header: "Contact", cell: ({ getValue }) => <span className="block max-w-[12rem] truncate" title={getValue()}>{getValue()}</span> },
   {
     accessorKey: "contactEmail",
     header: "Email",
-    cell: ({ getValue }) => <span className="text-muted-foreground">{getValue()}</span>,
+    cell: ({ getValue }) => <span className="block max-w-[16rem] truncate text-muted-foreground" title={getValue()}>{getValue()}</span>,
   },
   { accessorKey: "liveServers", header: "Live servers", meta: { align: "right" } },
   {

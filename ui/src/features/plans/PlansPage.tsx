@@ -46,8 +46,8 @@ export function PlansPage() {
         header: "Plan",
         cell: ({ row }) => (
           <div className="min-w-0">
-            <div className="flex items-center gap-2 font-medium">
-              {row.original.name}
+            <div className="flex max-w-[16rem] items-center gap-2 font-medium">
+              <span className="truncate" title={row.original.name}>{row.original.name}</span>
               {!row.original.active && <Badge tone="grey">Inactive</Badge>}
             </div>
             <div className="text-xs text-muted-foreground"><span className="capitalize">{row.original.provider}</span> · {row.original.providerTypeLabel ?? row.original.providerType}</div>

@@ -1,8 +1,8 @@
 import * as React from "react";
 import { Link, useParams } from "react-router";
 import { ArrowLeft, Check, Copy, Play, Power, RotateCw, Trash2 } from "lucide-react";
-import { ApiError, type ServerAction, type ServerDto } from "@/api/client";
-import { useServer, useServerAction, useServerStats } from "@/api/queries";
+import { ApiError, type ActivityDto, type ServerAction, type ServerDto } from "@/api/client";
+import { useCatalog, useServer, useServerAction, useServerStats } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { StatusBadge } from "@/components/status-badge";
@@ -42,6 +42,14 @@ export function ServerDetailPage() {
     );
   }
   const { server: s, activity } = q.data;
+  return <ServerView server={s} activity={activity} back={back} />;
+}
+
+function ServerView({ server: s, activity, back }: { server: ServerDto; activity: ActivityDto[]; back: React.ReactNode }) {
+  // Labels for the region and image ids, when the provider's catalogue is at hand.
+  const catalog = useCatalog(s.provider);
+  const region = catalog.data?.regions.find((r) => r.id === s.region);
+  const image = catalog.data?.images.find((i) => i.id === s.image);
   return (
     <>
       <PageHeader
@@ -59,8 +67,8 @@ export function ServerDetailPage() {
                 <Row label="Status">{statusInfo(s.status).label}</Row>
                 <Row label="Plan">{s.planName}</Row>
                 <Row label="Price"><span className="tabular-nums">{formatMoneyDto(s.monthly)}/mo</span><span className="block text-xs text-muted-foreground tabular-nums">{formatMoneyDto(s.hourly)} per hour</span></Row>
-                <Row label="Region"><span className="font-mono text-xs">{s.region}</span></Row>
-                <Row label="Image"><span className="font-mono text-xs break-all">{s.image}</span></Row>
+                <Row label="Region">{region ? <>{region.label} <span className="font-mono text-xs text-muted-foreground">{s.region}</span></> : <span className="font-mono text-xs">{s.region}</span>}</Row>
+                <Row label="Image">{image ? image.label : <span className="font-mono text-xs break-all">{s.image}</span>}</Row>
                 <Row label="Provider"><span className="capitalize">{s.provider}</span> <span className="font-mono text-xs text-muted-foreground">{s.providerType}</span></Row>
                 <Row label="Provider id">{s.providerId ? <span className="font-mono text-xs">{s.providerId}</span> : <span className="text-muted-foreground">not yet assigned</span>}</Row>
                 <Row label="Created">{formatDateTime(s.createdAt)}</Row>

@@ -43,12 +43,12 @@ function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
       accessorKey: "organizationName",
       header: "Customer",
       cell: ({ row }) => (
-        <Link to={`/customers/${row.original.organizationId}`} className="hover:underline">
+        <Link to={`/customers/${row.original.organizationId}`} title={row.original.organizationName} className="block max-w-[14rem] truncate hover:underline">
           {row.original.organizationName}
         </Link>
       ),
     },
-    { accessorKey: "planName", header: "Plan" },
+    { accessorKey: "planName", header: "Plan", cell: ({ getValue }) => <span className="block max-w-[10rem] truncate" title={getValue()}>{getValue()}</span> },
     { accessorKey: "region", header: "Region", cell: ({ getValue }) => <span className="font-mono text-xs">{getValue()}</span> },
     {
       id: "monthly",
