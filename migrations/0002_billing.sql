@@ -42,9 +42,9 @@ BEGIN SELECT RAISE(ABORT, 'price rules are versioned: add a new rule with an eff
 
 -- One meter per billable thing: a server, its backups, each extra IPv4.
 -- `end_hour` is the last hour to bill once the thing is gone; `closed` is set
--- when it has been billed through `end_hour`. `open_interval` is the usage
--- interval holding the meter's watermark (its last_hour is the last hour
--- billed); NULL before the first hour is billed.
+-- when it has been billed through `end_hour`. The meter's watermark (the last
+-- hour billed) is the last_hour of its latest usage interval, found through
+-- the UNIQUE (meter_id, month, price_from_hour) index.
 CREATE TABLE billing_meters (
     id              INTEGER PRIMARY KEY,
     server_id       TEXT NOT NULL,
@@ -56,7 +56,6 @@ CREATE TABLE billing_meters (
     start_hour      INTEGER NOT NULL,
     end_hour        INTEGER,
     closed          INTEGER NOT NULL DEFAULT 0 CHECK (closed IN (0, 1)),
-    open_interval   INTEGER,
     created_at      TEXT NOT NULL,
     CHECK (end_hour IS NULL OR end_hour >= start_hour - 1)
 ) STRICT;

@@ -19,7 +19,7 @@
 //! of 10 000 servers is ~120 000 intervals, not 87.6 million hour rows.
 //!
 //! **Exactly-once hours.** The per-(meter, hour) idempotency key is the
-//! meter's *watermark*: the `last_hour` of its open interval, which the run
+//! meter's *watermark*: the `last_hour` of its latest interval, which the run
 //! advances in the same transaction as the amount it adds, with a guarded
 //! `UPDATE … WHERE last_hour = <watermark read>` (a new interval is inserted
 //! under `UNIQUE (meter_id, month, price_from_hour)`). `CHECK (hours =

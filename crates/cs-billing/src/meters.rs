@@ -174,7 +174,7 @@ pub fn enable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, 
 pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, at: Timestamp, actor: &str) -> Result<()> {
     let n = conn.execute(
         "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?4,
-            coalesce((SELECT last_hour FROM usage_intervals WHERE id = open_interval), start_hour - 1))
+            coalesce((SELECT last_hour FROM usage_intervals i WHERE i.meter_id = billing_meters.id ORDER BY i.month DESC, i.price_from_hour DESC LIMIT 1), start_hour - 1))
          WHERE server_id = ?1 AND item = ?2 AND slot = ?3 AND end_hour IS NULL",
         params![server.to_string(), item.as_str(), slot, last_billable_hour(at)],
     )?;
@@ -204,7 +204,7 @@ pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64,
 pub fn close_server(conn: &Connection, server: ServerId, deleted_at: Timestamp) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?2,
-            coalesce((SELECT last_hour FROM usage_intervals WHERE id = open_interval), start_hour - 1))
+            coalesce((SELECT last_hour FROM usage_intervals i WHERE i.meter_id = billing_meters.id ORDER BY i.month DESC, i.price_from_hour DESC LIMIT 1), start_hour - 1))
          WHERE server_id = ?1 AND end_hour IS NULL",
         params![server.to_string(), last_billable_hour(deleted_at)],
     )?)

@@ -277,7 +277,7 @@ pub fn apply_price_changes(conn: &Connection, now: Timestamp, actor: &str) -> Re
 /// the same hour, which cannot have been billed yet).
 pub(crate) fn set_meter_price(conn: &Connection, meter_id: i64, from_hour: Hour, unit: UnitPrice, plan: &str, rule: Option<i64>) -> Result<()> {
     let billed_through: Option<i64> = conn.query_row(
-        "SELECT i.last_hour FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = m.open_interval WHERE m.id = ?1",
+        "SELECT max(last_hour) FROM usage_intervals WHERE meter_id = ?1",
         [meter_id],
         |r| r.get(0),
     )?;

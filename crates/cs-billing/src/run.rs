@@ -1,9 +1,9 @@
 //! The billing run: bills every meter through an hour, exactly once.
 //!
-//! Meters are processed in chunks of [`CHUNK`] (by id), one IMMEDIATE
-//! transaction per chunk. Inside it, for each meter, the watermark (the
-//! `last_hour` of its open usage interval) is read, the hours after it up to
-//! the target are priced by [`cs_core::metering::bill_hours`], the open
+//! Meters are processed in chunks of [`CHUNK`] (by organization, then id),
+//! one IMMEDIATE transaction per chunk. Inside it, for each meter, the
+//! watermark (the `last_hour` of its latest usage interval) is read, the hours after it up to
+//! the target are priced by [`cs_core::metering::bill_hours`], the latest
 //! interval is extended with a guarded `UPDATE … WHERE last_hour = <watermark>`
 //! (or a new interval inserted under its UNIQUE key), and the amounts are
 //! added to the organization's usage ledger transaction of each day — all in
@@ -125,7 +125,7 @@ struct MeterRow {
 
 fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
     // The open meters after the cursor, in (organization, id) order, each with
-    // its open interval and all its prices (one row per price).
+    // its latest interval and all its prices (one row per price).
     let mut meters: Vec<MeterRow> = Vec::with_capacity(limit);
     let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(limit);
     {
@@ -134,7 +134,7 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                         ORDER BY organization_id, id LIMIT ?3)
              SELECT m.id, m.organization_id, m.currency, m.start_hour, m.end_hour, i.id, i.month, i.price_from_hour, i.last_hour,
                     i.month_to_date_micros, p.from_hour, p.hourly_micros, p.monthly_micros
-             FROM c JOIN billing_meters m ON m.id = c.id LEFT JOIN usage_intervals i ON i.id = m.open_interval
+             FROM c JOIN billing_meters m ON m.id = c.id LEFT JOIN usage_intervals i ON i.id = (SELECT id FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1)
              LEFT JOIN meter_prices p ON p.meter_id = m.id
              ORDER BY m.organization_id, m.id, p.from_hour",
         )?;
@@ -166,7 +166,6 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
             amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    let mut set_open = conn.prepare_cached("UPDATE billing_meters SET open_interval = ?2 WHERE id = ?1")?;
     let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
     // Usage per (organization, currency, day); meters come grouped by
     // organization, so this stays small.
@@ -178,7 +177,6 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         if target > watermark {
             let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.4).unwrap_or(0) };
             let (deltas, days) = bill_hours(from, p, target)?;
-            let mut new_open = None;
             for (k, d) in deltas.iter().enumerate() {
                 let extends = k == 0 && m.open.is_some_and(|(_, month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
                 if extends {
@@ -201,13 +199,9 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                         d.amount_micros,
                         d.month_to_date_micros
                     ])?;
-                    new_open = Some(conn.last_insert_rowid());
                 }
                 chunk.hours += d.hours as u64;
                 chunk.micros += d.amount_micros;
-            }
-            if let Some(id) = new_open {
-                set_open.execute(params![m.id, id])?;
             }
             for (day, micros) in days {
                 *usage.entry((m.org.clone(), m.currency.clone(), day)).or_default() += micros;

@@ -61,16 +61,15 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
     // 3.
     {
         let mut stmt = conn.prepare(
-            "SELECT m.id, m.start_hour, m.end_hour, m.closed, m.open_interval, i.id, i.first_hour, i.last_hour, i.hours, i.month, i.month_to_date_micros, i.amount_micros
+            "SELECT m.id, m.start_hour, m.end_hour, m.closed, i.id, i.first_hour, i.last_hour, i.hours, i.month, i.month_to_date_micros, i.amount_micros
              FROM billing_meters m LEFT JOIN usage_intervals i ON i.meter_id = m.id ORDER BY m.id, i.first_hour",
         )?;
         let mut rows = stmt.query([])?;
-        let mut cur: Option<(i64, i64, Option<i64>, bool, Option<i64>)> = None;
+        let mut cur: Option<(i64, i64, Option<i64>, bool)> = None;
         let mut expect_next = 0i64;
-        let mut last_interval: Option<i64> = None;
         let mut month_total: BTreeMap<i64, i64> = BTreeMap::new();
-        let finish = |m: &(i64, i64, Option<i64>, bool, Option<i64>), next: i64, last_interval: Option<i64>| -> Result<()> {
-            let (id, start, end, closed, open) = *m;
+        let finish = |m: &(i64, i64, Option<i64>, bool), next: i64| -> Result<()> {
+            let (id, start, end, closed) = *m;
             if let Some(e) = end {
                 if next - 1 > e.max(start - 1) {
                     return Err(fail(format!("meter {id} billed through hour {} past its last hour {e}", next - 1)));
@@ -79,25 +78,21 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
                     return Err(fail(format!("meter {id} is closed but billed through hour {}, not its last hour {e}", next - 1)));
                 }
             }
-            if open != last_interval {
-                return Err(fail(format!("meter {id} points to interval {open:?} but its latest is {last_interval:?}")));
-            }
             Ok(())
         };
         while let Some(x) = rows.next()? {
-            let meter: (i64, i64, Option<i64>, bool, Option<i64>) = (x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?, x.get(4)?);
+            let meter: (i64, i64, Option<i64>, bool) = (x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?);
             if cur.map(|c| c.0) != Some(meter.0) {
                 if let Some(c) = &cur {
-                    finish(c, expect_next, last_interval)?;
+                    finish(c, expect_next)?;
                 }
                 cur = Some(meter);
                 expect_next = meter.1;
-                last_interval = None;
                 month_total.clear();
                 r.meters += 1;
             }
-            let Some(iid) = x.get::<_, Option<i64>>(5)? else { continue };
-            let (first, last, hours, month, mtd, amount): (i64, i64, i64, i64, i64, i64) = (x.get(6)?, x.get(7)?, x.get(8)?, x.get(9)?, x.get(10)?, x.get(11)?);
+            let Some(iid) = x.get::<_, Option<i64>>(4)? else { continue };
+            let (first, last, hours, month, mtd, amount): (i64, i64, i64, i64, i64, i64) = (x.get(5)?, x.get(6)?, x.get(7)?, x.get(8)?, x.get(9)?, x.get(10)?);
             if first != expect_next {
                 return Err(fail(format!("meter {}: interval {iid} starts at hour {first}, expected {expect_next} (an hour missed or billed twice)", meter.0)));
             }
@@ -111,10 +106,9 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
             }
             r.hours_billed += hours;
             expect_next = last + 1;
-            last_interval = Some(iid);
         }
         if let Some(c) = &cur {
-            finish(c, expect_next, last_interval)?;
+            finish(c, expect_next)?;
         }
     }
     // 4.
@@ -201,7 +195,7 @@ pub fn document_digests(conn: &Connection) -> Result<BTreeMap<String, String>> {
 /// earlier): 0 after a complete run means no hour was skipped.
 pub fn unbilled_meters(conn: &Connection, through: cs_core::metering::Hour) -> Result<i64> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = m.open_interval
+        "SELECT count(*) FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = (SELECT id FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1)
          WHERE m.start_hour <= ?1 AND coalesce(i.last_hour, m.start_hour - 1) < min(?1, coalesce(m.end_hour, ?1))",
         [through],
         |r| r.get(0),

@@ -256,3 +256,23 @@ fn two_processes_never_double_charge() {
     assert_eq!(inv.summary.subtotal_minor, 40 * 500);
     assert_eq!(env.balance_micros(org), -(40 * 5_000_000 + 40 * 9 * 24 * 7_500));
 }
+
+/// Servers the app inserted or deleted without telling billing are picked up
+/// from the servers table; a server that failed to provision is not billed.
+#[test]
+fn meters_follow_the_servers_table() {
+    let env = Env::new();
+    let org = env.org("Quiet", "US", None);
+    let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
+    let s = env.server_with(org, plan, "quiet-1", ts(2026, 1, 1, 10, 30), cs_core::ServerStatus::Running, false);
+    env.server_with(org, plan, "broken", ts(2026, 1, 1, 10, 30), cs_core::ServerStatus::Failed, false);
+    let r = env.run(ts(2026, 1, 1, 12, 0));
+    assert_eq!((r.meters_opened, r.billed.hours_billed), (1, 2));
+    env.store
+        .write(|tx| cs_store::servers::mark_deleted(tx, s, ts(2026, 1, 2, 0, 15)).map_err(cs_store::StoreError::from))
+        .unwrap();
+    let r = env.run(ts(2026, 1, 3, 0, 0));
+    assert_eq!((r.meters_closed, r.billed.hours_billed), (1, 13));
+    assert_eq!(env.verify().hours_billed, 15);
+    assert_eq!(env.run(ts(2026, 1, 4, 0, 0)).billed.hours_billed, 0);
+}

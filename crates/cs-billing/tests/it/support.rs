@@ -71,6 +71,10 @@ impl Env {
     /// Inserts a running server and opens its meter in the same transaction,
     /// as the app does.
     pub fn server(&self, org: OrganizationId, plan: PlanId, label: &str, at: Timestamp) -> ServerId {
+        self.server_with(org, plan, label, at, ServerStatus::Running, true)
+    }
+
+    pub fn server_with(&self, org: OrganizationId, plan: PlanId, label: &str, at: Timestamp, status: ServerStatus, open: bool) -> ServerId {
         let id = ServerId(Uuid::new_v4());
         let s = Server {
             id,
@@ -82,7 +86,7 @@ impl Env {
             provider_type: "g6".into(),
             region: "eu-central".into(),
             image: "linode/debian12".into(),
-            status: ServerStatus::Running,
+            status,
             ipv4: None,
             ipv6: None,
             created_at: at,
@@ -92,7 +96,10 @@ impl Env {
         self.store
             .write(|tx| {
                 cs_store::servers::insert(tx, &s)?;
-                cs_billing::meters::open_server(tx, id, at)
+                if open {
+                    cs_billing::meters::open_server(tx, id, at)?;
+                }
+                Ok::<_, cs_billing::BillingError>(())
             })
             .unwrap();
         id
