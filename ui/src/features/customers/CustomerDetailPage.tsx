@@ -1,5 +1,5 @@
 import * as React from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { ArrowLeft, Pencil, Plus } from "lucide-react";
 import { useOrganization } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
@@ -18,6 +18,7 @@ export function CustomerDetailPage() {
   const { id = "" } = useParams();
   const q = useOrganization(id);
   const [editing, setEditing] = React.useState(false);
+  const navigate = useNavigate();
   const back = (
     <Link to="/customers" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
       <ArrowLeft className="size-3.5" /> Customers
@@ -43,7 +44,7 @@ export function CustomerDetailPage() {
         actions={
           <>
             <Button variant="outline" onClick={() => setEditing(true)}><Pencil /> Edit</Button>
-            <Button asChild><Link to={`/servers/new?organizationId=${encodeURIComponent(o.id)}`}><Plus /> New server</Link></Button>
+            <Button onClick={() => navigate(`/servers/new?organizationId=${encodeURIComponent(o.id)}`)}><Plus /> New server</Button>
           </>
         }
       />

@@ -98,9 +98,11 @@ export function ServerTable({ servers, hideCustomer = false, emptyText }: { serv
 
 export function ServersPage() {
   const q = useServers();
+  const navigate = useNavigate();
+  // A button (not a link) so the opener reads the same as "New customer" and "New plan".
   const opener = (
-    <Button asChild>
-      <Link to="/servers/new"><Plus /> New server</Link>
+    <Button onClick={() => navigate("/servers/new")}>
+      <Plus /> New server
     </Button>
   );
   return (
