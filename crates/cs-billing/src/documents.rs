@@ -330,9 +330,9 @@ pub fn issue_monthly_invoices(db: &impl Db, month: Month, now: Timestamp) -> Res
     }
     let pending: i64 = db.read(|c| {
         Ok(c.query_row(
-            "SELECT count(*) FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = (SELECT id FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1)
+            "SELECT count(*) FROM billing_meters m
              WHERE m.start_hour <= ?2 AND (m.end_hour IS NULL OR m.end_hour >= ?1)
-               AND coalesce(i.last_hour, m.start_hour - 1) < min(?2, coalesce(m.end_hour, ?2))",
+               AND coalesce((SELECT last_hour FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1), m.start_hour - 1) < min(?2, coalesce(m.end_hour, ?2))",
             params![first, last],
             |r| r.get(0),
         )?)

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use cs_core::metering::{bill_hours, hour_start, last_complete_hour, Hour, MeterPrice, Watermark};
 use cs_core::{Currency, OrganizationId, Timestamp};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::db::Db;
@@ -120,38 +120,37 @@ struct MeterRow {
     currency: String,
     start_hour: Hour,
     end_hour: Option<Hour>,
-    open: Option<(i64, i64, Hour, Hour, i64)>, // id, month, price_from_hour, last_hour, mtd
+    open: Option<(i64, i64, Hour, Hour, i64)>, // meter id, month, price_from_hour, last_hour, mtd
 }
 
 fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
-    // The open meters after the cursor, in (organization, id) order, each with
-    // its latest interval and all its prices (one row per price).
-    let mut meters: Vec<MeterRow> = Vec::with_capacity(limit);
-    let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(limit);
+    // The open meters after the cursor, in (organization, id) order (the
+    // partial index's order), then each one's latest interval and prices by
+    // primary key.
+    let meters: Vec<MeterRow> = conn
+        .prepare_cached(
+            "SELECT id, organization_id, currency, start_hour, end_hour FROM billing_meters
+             WHERE closed = 0 AND (organization_id, id) > (?1, ?2) ORDER BY organization_id, id LIMIT ?3",
+        )?
+        .query_map(params![after.0, after.1, limit as i64], |r| {
+            Ok(MeterRow { id: r.get(0)?, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut meters = meters;
+    let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(meters.len());
     {
-        let mut stmt = conn.prepare_cached(
-            "WITH c AS (SELECT id FROM billing_meters WHERE closed = 0 AND (organization_id, id) > (?1, ?2)
-                        ORDER BY organization_id, id LIMIT ?3)
-             SELECT m.id, m.organization_id, m.currency, m.start_hour, m.end_hour, i.id, i.month, i.price_from_hour, i.last_hour,
-                    i.month_to_date_micros, p.from_hour, p.hourly_micros, p.monthly_micros
-             FROM c JOIN billing_meters m ON m.id = c.id LEFT JOIN usage_intervals i ON i.id = (SELECT id FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1)
-             LEFT JOIN meter_prices p ON p.meter_id = m.id
-             ORDER BY m.organization_id, m.id, p.from_hour",
+        let mut latest = conn.prepare_cached(
+            "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
+             ORDER BY month DESC, price_from_hour DESC LIMIT 1",
         )?;
-        let mut rows = stmt.query(params![after.0, after.1, limit as i64])?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            if meters.last().map(|m| m.id) != Some(id) {
-                let open = match r.get::<_, Option<i64>>(5)? {
-                    Some(iid) => Some((iid, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)),
-                    None => None,
-                };
-                meters.push(MeterRow { id, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open });
-                prices.push(Vec::new());
-            }
-            if let (Some(p), Some(from_hour)) = (prices.last_mut(), r.get::<_, Option<i64>>(10)?) {
-                p.push(MeterPrice { from_hour, hourly_micros: r.get(11)?, monthly_micros: r.get(12)? });
-            }
+        let mut price_rows = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour")?;
+        for m in &mut meters {
+            m.open = latest.query_row([m.id], |r| Ok((m.id, r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
+            prices.push(
+                price_rows
+                    .query_map([m.id], |r| Ok(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))?
+                    .collect::<rusqlite::Result<_>>()?,
+            );
         }
     }
     let Some(last) = meters.last().map(|m| (m.org.clone(), m.id)) else {
@@ -160,7 +159,7 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     let mut extend = conn.prepare_cached(
         "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
             amount_micros = amount_micros + ?5, month_to_date_micros = ?6
-         WHERE id = ?1 AND last_hour = ?7",
+         WHERE meter_id = ?1 AND month = ?8 AND price_from_hour = ?9 AND last_hour = ?7",
     )?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
@@ -180,10 +179,19 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             for (k, d) in deltas.iter().enumerate() {
                 let extends = k == 0 && m.open.is_some_and(|(_, month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
                 if extends {
-                    let (id, ..) = m.open.unwrap_or_default();
-                    let n = extend.execute(params![id, d.last_hour, d.hours, d.capped_hours, d.amount_micros, d.month_to_date_micros, watermark])?;
+                    let n = extend.execute(params![
+                        m.id,
+                        d.last_hour,
+                        d.hours,
+                        d.capped_hours,
+                        d.amount_micros,
+                        d.month_to_date_micros,
+                        watermark,
+                        d.month,
+                        d.price_from_hour
+                    ])?;
                     if n != 1 {
-                        return Err(BillingError::Invariant(format!("meter {} moved under the run (interval {id} not at hour {watermark})", m.id)));
+                        return Err(BillingError::Invariant(format!("meter {} moved under the run (its interval is not at hour {watermark})", m.id)));
                     }
                 } else {
                     insert.execute(params![

@@ -61,7 +61,7 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
     // 3.
     {
         let mut stmt = conn.prepare(
-            "SELECT m.id, m.start_hour, m.end_hour, m.closed, i.id, i.first_hour, i.last_hour, i.hours, i.month, i.month_to_date_micros, i.amount_micros
+            "SELECT m.id, m.start_hour, m.end_hour, m.closed, i.month, i.first_hour, i.last_hour, i.hours, i.month, i.month_to_date_micros, i.amount_micros
              FROM billing_meters m LEFT JOIN usage_intervals i ON i.meter_id = m.id ORDER BY m.id, i.first_hour",
         )?;
         let mut rows = stmt.query([])?;
@@ -91,7 +91,8 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
                 month_total.clear();
                 r.meters += 1;
             }
-            let Some(iid) = x.get::<_, Option<i64>>(4)? else { continue };
+            let Some(interval_month) = x.get::<_, Option<i64>>(4)? else { continue };
+            let iid = format!("{} of month {interval_month}", meter.0);
             let (first, last, hours, month, mtd, amount): (i64, i64, i64, i64, i64, i64) = (x.get(5)?, x.get(6)?, x.get(7)?, x.get(8)?, x.get(9)?, x.get(10)?);
             if first != expect_next {
                 return Err(fail(format!("meter {}: interval {iid} starts at hour {first}, expected {expect_next} (an hour missed or billed twice)", meter.0)));
@@ -195,8 +196,8 @@ pub fn document_digests(conn: &Connection) -> Result<BTreeMap<String, String>> {
 /// earlier): 0 after a complete run means no hour was skipped.
 pub fn unbilled_meters(conn: &Connection, through: cs_core::metering::Hour) -> Result<i64> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM billing_meters m LEFT JOIN usage_intervals i ON i.id = (SELECT id FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1)
-         WHERE m.start_hour <= ?1 AND coalesce(i.last_hour, m.start_hour - 1) < min(?1, coalesce(m.end_hour, ?1))",
+        "SELECT count(*) FROM billing_meters m
+         WHERE m.start_hour <= ?1 AND coalesce((SELECT last_hour FROM usage_intervals WHERE meter_id = m.id ORDER BY month DESC, price_from_hour DESC LIMIT 1), m.start_hour - 1) < min(?1, coalesce(m.end_hour, ?1))",
         [through],
         |r| r.get(0),
     )?)

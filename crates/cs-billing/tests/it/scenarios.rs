@@ -138,7 +138,7 @@ fn the_monthly_cap_applies_in_a_long_month() {
     assert_eq!((l.quantity_hours, l.amount_micros, l.amount_minor, l.capped), (Some(216), 2_268_000, 227, false));
     let capped: i64 = env
         .store
-        .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT capped_hours FROM usage_intervals ORDER BY id LIMIT 1", [], |r| r.get(0))?))
+        .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT capped_hours FROM usage_intervals ORDER BY month LIMIT 1", [], |r| r.get(0))?))
         .unwrap();
     // 666 full hours, one cut to 7 000 µ, then 77 free hours.
     assert_eq!(capped, 78);
