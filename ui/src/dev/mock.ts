@@ -123,7 +123,7 @@ if (!empty) {
 }
 
 const activity: T.ActivityDto[] = [];
-function record(action: string, subjectKind: string, subjectId: string | null, organizationId: string | null, summary: string, at = new Date().toISOString(), actor = "owner") {
+function record(action: string, subjectKind: string, subjectId: string | null, organizationId: string | null, summary: string, at = new Date().toISOString(), actor = "staff:demo") {
   const a: T.ActivityDto = { seq: String(seq++), at, actor, action, subjectKind, subjectId, organizationId, summary };
   activity.unshift(a);
   return a;
@@ -134,6 +134,7 @@ for (const s of servers.slice().sort((a, b) => a.createdAt.localeCompare(b.creat
   record("server.created", "server", s.id, s.organizationId, `Created server ${s.label} for ${s.organizationName}`, s.createdAt);
   if (s.status === "deleted") record("server.deleted", "server", s.id, s.organizationId, `Deleted server ${s.label}`, s.deletedAt!);
   if (s.status === "suspended") record("server.suspended", "server", s.id, s.organizationId, `Suspended ${s.label}: wallet balance below the limit`, s.updatedAt, "billing");
+  if (s.status === "failed") record("server.failed", "server", s.id, s.organizationId, `Sandbox could not create server ${s.label}: out of capacity in ${s.region}`, s.updatedAt, "provider:sandbox");
 }
 activity.sort((a, b) => b.at.localeCompare(a.at));
 activity.forEach((a, i) => (a.seq = String(activity.length - i)));

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { ActivityDto } from "@/api/client";
 import { formatDateTime, formatRelative } from "@/lib/format";
+import { parseActor } from "@/lib/actor";
 
 export function subjectHref(a: ActivityDto): string | null {
   if (!a.subjectId) return null;
@@ -29,7 +30,7 @@ export function ActivityList({ items, empty = "Nothing has happened yet" }: { it
             <div className="min-w-0 flex-1">
               <p className="break-words">{href ? <Link to={href} className="hover:underline">{a.summary}</Link> : a.summary}</p>
               <p className="mt-0.5 text-xs text-muted-foreground">
-                {a.actor} · <time dateTime={a.at} title={formatDateTime(a.at)}>{formatRelative(a.at)}</time>
+                {parseActor(a.actor).name} · <time dateTime={a.at} title={formatDateTime(a.at)}>{formatRelative(a.at)}</time>
               </p>
             </div>
           </li>

@@ -11,6 +11,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { subjectHref } from "./ActivityList";
+import { actorText, parseActor } from "@/lib/actor";
 
 export const activityColumns: ColumnDef<ActivityDto, any>[] = [
   {
@@ -25,7 +26,20 @@ export const activityColumns: ColumnDef<ActivityDto, any>[] = [
       </time>
     ),
   },
-  { accessorKey: "actor", header: "Who", meta: { className: "w-36" } },
+  {
+    accessorKey: "actor",
+    header: "Who",
+    meta: { className: "w-36", searchText: (a) => actorText(a.actor) },
+    cell: ({ row }) => {
+      const a = parseActor(row.original.actor);
+      return (
+        <span className="inline-flex items-baseline gap-1.5">
+          {a.name}
+          {a.kind && <span className="text-xs text-muted-foreground">{a.kind}</span>}
+        </span>
+      );
+    },
+  },
   {
     accessorKey: "action",
     header: "Action",
