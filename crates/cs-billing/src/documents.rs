@@ -368,7 +368,10 @@ pub fn issue_due_invoices(db: &impl Db, now: Timestamp) -> Result<Vec<DocumentSu
     let current = month_of(now);
     let months: Vec<Month> = db.read(|c| {
         Ok(c.prepare(
-            "SELECT DISTINCT month FROM usage_intervals WHERE month < ?1 AND month NOT IN (SELECT month FROM invoice_runs) ORDER BY month",
+            // Months up to the last invoice run are closed for good (meters
+            // never start in them again), so only later ones are looked at.
+            "SELECT DISTINCT month FROM usage_intervals
+             WHERE month < ?1 AND month > coalesce((SELECT max(month) FROM invoice_runs), -1) ORDER BY month",
         )?
         .query_map([current], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)

@@ -28,7 +28,9 @@
 //! meter's *watermark*: the `last_hour` of its latest interval, which the run
 //! advances in the same transaction as the amount it adds, with a guarded
 //! `UPDATE … WHERE last_hour = <watermark read>` (a new interval is inserted
-//! under `UNIQUE (meter_id, month, price_from_hour)`). `CHECK (hours =
+//! under its primary key `(meter_id, month, price_from_hour)`). The watermark
+//! is bounded state — one row per meter, month and price — yet identifies
+//! every (meter, hour) pair ever billed. `CHECK (hours =
 //! last_hour − first_hour + 1)` keeps an interval gap-free, and the ledger
 //! postings of those hours commit in the same transaction. A crash anywhere
 //! rolls back the whole chunk; a re-run continues from the watermarks; a second
@@ -58,6 +60,18 @@
 //! is the monthly price in force for that hour; after a resize the month's
 //! running total continues against the new cap. Hours that exist are billed
 //! whatever the power state: offline and suspended servers cost, as at Linode.
+//! Billing never reopens an invoiced month: a server recorded after its month
+//! was invoiced is billed from the first month not invoiced yet, and a
+//! deletion noticed after later hours were billed ends at the last billed
+//! hour (correct either with a credit note).
+//!
+//! **Dunning.** After each run, every customer's balance (rounded to the minor
+//! unit) goes through `cs_core::dunning::step`: a low-balance notice at the
+//! customer's threshold, a grace period when the balance reaches the
+//! suspension limit, a `Suspend` decision when grace ends, termination
+//! warnings, a `Terminate` decision after `terminate_after_days`, and an
+//! `Unsuspend` decision as soon as a payment or adjustment lifts the balance.
+//! Notices go to the `outbox` (kind `billing.notice`) for mail and the portal.
 //!
 //! # API for the app façade
 //!

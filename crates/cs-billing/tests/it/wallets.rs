@@ -120,3 +120,29 @@ fn unpaid_servers_are_terminated_after_warnings() {
     assert_eq!(env.verify().hours_billed, 3 * 24 + 2);
     assert_eq!(env.balance_micros(org), -74 * 7_500);
 }
+
+#[test]
+fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
+    let env = Env::new();
+    let org = env.org("Refunded", "US", None);
+    env.pay(org, "40.00", "PP-CAPTURE-1", ts(2026, 1, 1, 9, 0));
+    let refund = |reference: &str| {
+        env.store.write(|tx| {
+            cs_billing::wallet::refund(
+                tx,
+                org,
+                Money::parse("15.00", Currency::USD).unwrap(),
+                cs_billing::wallet::PaymentMethod::Paypal,
+                reference,
+                "customer left",
+                ts(2026, 1, 5, 9, 0),
+                "staff:alice",
+            )
+        })
+    };
+    let cn = refund("PP-REFUND-1").unwrap();
+    assert_eq!((cn.number.as_deref(), cn.total_minor), (Some("CN-2026-000001"), -1_500));
+    assert_eq!(refund("PP-REFUND-1").unwrap(), cn, "a retried refund is recorded once");
+    assert_eq!(env.balance_micros(org), 25_000_000);
+    env.verify();
+}
