@@ -112,7 +112,7 @@ pub fn crash_test(count: u32) -> anyhow::Result<()> {
     // Finish what the last child was doing, as the app does at start-up, and
     // check that every hour up to the simulated now is billed exactly once.
     let store = Store::open(&db)?;
-    if let Some(now) = store.read(|c| sim_now(c))? {
+    if let Some(now) = store.read(sim_now)? {
         cs_billing::run_due(&store, now, &mut |_| {})?;
         let (report, unbilled) = store.read(|c| -> anyhow::Result<_> { Ok((verify(c)?, unbilled_meters(c, last_complete_hour(now))?)) })?;
         if unbilled != 0 {
@@ -186,6 +186,8 @@ fn insert_servers(tx: &rusqlite::Connection, range: std::ops::Range<u64>, orgs: 
     Ok(())
 }
 
+// Timings and sizes, never money: floats are fine here.
+#[allow(clippy::float_arithmetic)]
 fn rate(n: u64, d: StdDuration) -> f64 {
     n as f64 / d.as_secs_f64().max(1e-9)
 }
@@ -198,6 +200,7 @@ fn db_size(path: &Path) -> anyhow::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
+#[allow(clippy::float_arithmetic)] // timings and sizes, never money
 /// The billing benchmark; `args` may set `--servers N` (hourly run, default
 /// 100 000), `--catchup-servers N` and `--year-servers N` (default 10 000).
 pub fn bench(args: &[String]) -> anyhow::Result<()> {
@@ -298,7 +301,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let t = Instant::now();
     let again = cs_billing::run_due(&store, start + Duration::minutes(130), &mut |_| {})?;
     println!("(c) re-run of a billed hour: {} server-hours billed in {:.3} s", again.billed.hours_billed, t.elapsed().as_secs_f64());
-    store.read(|c| verify(c))?;
+    store.read(verify)?;
     drop(store);
 
     // (d) Catch-up: the app was closed for 30 days.
@@ -314,7 +317,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         rate(r.billed.hours_billed, d),
         r.invoices.len()
     );
-    store.read(|c| verify(c))?;
+    store.read(verify)?;
     drop(store);
 
     // (e) A year: daily runs, 0.1 % of servers replaced every day, a monthly
@@ -352,7 +355,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         cs_billing::run_due(&store, now + Duration::minutes(5), &mut |_| {})?;
     }
     let d = t.elapsed();
-    let report = store.read(|c| verify(c))?;
+    let report = store.read(verify)?;
     let counts = store.read(|c| -> anyhow::Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
         for table in ["billing_meters", "meter_prices", "usage_intervals", "ledger_txns", "ledger_entries", "documents", "document_lines", "activity", "outbox"] {

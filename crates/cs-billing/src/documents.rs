@@ -625,7 +625,7 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
 
 const SUMMARY: &str = "SELECT id, kind, number, organization_id, currency, month, subtotal_minor, tax_minor, total_minor, issued_at, credits_document_id FROM documents";
 
-fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Option<String>, String, String, Option<i64>, i64, i64, i64, Option<String>, Option<String>)> {
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRaw> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?))
 }
 

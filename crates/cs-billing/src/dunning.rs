@@ -40,7 +40,8 @@ pub enum Outcome {
 }
 
 fn load(conn: &Connection, org: OrganizationId) -> Result<(CustomerDunning, Option<i64>)> {
-    let raw: Option<(String, Option<String>, bool, u32, Option<i64>)> = conn
+    type Raw = (String, Option<String>, bool, u32, Option<i64>);
+    let raw: Option<Raw> = conn
         .prepare_cached(
             "SELECT state, state_since, low_warned, termination_warnings_sent, low_balance_threshold_minor FROM billing_customers WHERE organization_id = ?1",
         )?

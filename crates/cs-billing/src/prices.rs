@@ -152,7 +152,8 @@ pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: T
         .optional()?
         .ok_or_else(|| BillingError::NotFound { what: "plan", id: plan.to_string() })?;
     let currency = Currency::parse(&currency).map_err(|e| BillingError::Invalid(e.to_string()))?;
-    let rule: Option<(i64, String, Option<i64>, Option<i64>, Option<i64>)> = conn
+    type RuleRow = (i64, String, Option<i64>, Option<i64>, Option<i64>);
+    let rule: Option<RuleRow> = conn
         .prepare_cached(
             "SELECT id, mode, markup_bp, hourly_micros, monthly_micros FROM price_rules
              WHERE plan_id = ?1 AND item = ?2 AND region IN (?3, '') AND effective_from <= ?4

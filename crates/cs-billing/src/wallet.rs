@@ -225,9 +225,21 @@ pub fn record_adjustment(conn: &Connection, a: &NewAdjustment, now: Timestamp, a
     Ok(AdjustmentRecorded { txn_id: posted.txn_id(), already_recorded: false, balance, decisions })
 }
 
-/// Money paid back out of a wallet (e.g. a PayPal refund), with a credit note
-/// against the payment's receipt. `reference` is the refund's own id.
-pub fn refund(conn: &Connection, org: OrganizationId, amount: Money, method: PaymentMethod, reference: &str, reason: &str, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
+/// Money paid back out of a wallet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefund {
+    pub organization_id: OrganizationId,
+    pub amount: Money,
+    pub method: PaymentMethod,
+    /// The refund's own id (PayPal refund id, bank reference): its idempotency key.
+    pub reference: String,
+    pub reason: String,
+}
+
+/// Records money paid back out of a wallet (e.g. a PayPal refund) with a
+/// credit note; a retried refund with the same reference is recorded once.
+pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
+    let (org, amount, method, reference, reason) = (r.organization_id, r.amount, r.method, r.reference.as_str(), r.reason.as_str());
     if amount.minor <= 0 || reference.trim().is_empty() || reason.trim().is_empty() {
         return Err(BillingError::Invalid("a refund needs a positive amount, the refund's reference and a reason".into()));
     }

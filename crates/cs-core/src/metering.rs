@@ -144,10 +144,13 @@ pub enum MeteringError {
     NoPrice(Hour),
 }
 
+/// Usage of one UTC day: (days since the epoch, micro-units).
+pub type DayAmount = (i64, i64);
+
 /// Bills hours `from.last_hour + 1 ..= through` of a meter whose prices are
 /// `prices` (sorted by `from_hour`). Returns the intervals to add, in order,
 /// and the amounts per day `(day, micros)`, in order.
-pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Result<(Vec<IntervalDelta>, Vec<(i64, i64)>), MeteringError> {
+pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Result<(Vec<IntervalDelta>, Vec<DayAmount>), MeteringError> {
     debug_assert!(prices.windows(2).all(|w| w[0].from_hour < w[1].from_hour), "prices sorted");
     let mut out: Vec<IntervalDelta> = Vec::new();
     let mut days: Vec<(i64, i64)> = Vec::new();

@@ -182,7 +182,7 @@ fn run(path: &str) -> Result<(), BillingError> {
             apply_step(conn, step, now)
         })?;
         cs_billing::run_due_chunked(&store, now, 37, &mut |_| {})?;
-        let pending = store.read(|c| pending_decisions(c))?;
+        let pending = store.read(pending_decisions)?;
         for d in pending {
             store.write(|c| complete_decision(c, d.id, Outcome::Done, now, "system:crash"))?;
         }

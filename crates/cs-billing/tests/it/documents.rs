@@ -111,14 +111,14 @@ fn a_late_server_does_not_reopen_an_invoiced_month() {
 fn an_invoice_is_voided_by_a_credit_note() {
     let env = Env::new();
     let (org, inv) = one_invoice(&env, "US", None);
-    let before = env.store.read(|c| cs_billing::verify::document_digests(c)).unwrap();
+    let before = env.store.read(cs_billing::verify::document_digests).unwrap();
     let balance = env.balance_micros(org);
     let cn = env.store.write(|tx| void_invoice(tx, &inv.summary.id, "server never worked", ts(2026, 2, 2, 9, 0), "staff:bob")).unwrap();
     assert_eq!(cn.number.as_deref(), Some("CN-2026-000001"));
     assert_eq!(cn.total_minor, -inv.summary.total_minor);
     assert_eq!(cn.credits_document_id.as_deref(), Some(inv.summary.id.as_str()));
     assert_eq!(env.balance_micros(org), balance + 396 * 10_000);
-    let after = env.store.read(|c| cs_billing::verify::document_digests(c)).unwrap();
+    let after = env.store.read(cs_billing::verify::document_digests).unwrap();
     assert!(before.iter().all(|(id, d)| after.get(id) == Some(d)), "issued documents unchanged");
     let again = env.store.write(|tx| void_invoice(tx, &inv.summary.id, "twice", ts(2026, 2, 2, 9, 0), "staff:bob"));
     assert!(matches!(again, Err(BillingError::Invalid(_))));

@@ -49,7 +49,7 @@ proptest! {
         let mut now = ts(2026, 1, 28, 7, 13);
         let mut live: Vec<ServerId> = Vec::new();
         let mut n = 0;
-        let mut digests = env.store.read(|c| cs_billing::verify::document_digests(c)).unwrap();
+        let mut digests = env.store.read(cs_billing::verify::document_digests).unwrap();
         for e in events {
             n += 1;
             match e {
@@ -85,9 +85,9 @@ proptest! {
                 }
                 _ => {}
             }
-            let report = env.store.read(|c| cs_billing::verify::verify(c));
+            let report = env.store.read(cs_billing::verify::verify);
             prop_assert!(report.is_ok(), "{:?}", report);
-            let after = env.store.read(|c| cs_billing::verify::document_digests(c)).unwrap();
+            let after = env.store.read(cs_billing::verify::document_digests).unwrap();
             for (id, d) in &digests {
                 prop_assert_eq!(after.get(id), Some(d), "issued document {} changed", id);
             }
@@ -96,7 +96,7 @@ proptest! {
         // Close the books: everything billed through the end of next month and invoiced.
         let end = cs_core::metering::month_start(cs_core::metering::month_of(now) + 2) + Duration::minutes(5);
         env.run(end);
-        let r = env.store.read(|c| cs_billing::verify::verify(c)).unwrap();
+        let r = env.store.read(cs_billing::verify::verify).unwrap();
         // Every live server billed through the last complete hour: count hours independently.
         let expected: i64 = env.store.read(|c| {
             let mut s = c.prepare("SELECT start_hour, end_hour FROM billing_meters")?;

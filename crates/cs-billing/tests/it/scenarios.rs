@@ -101,7 +101,8 @@ fn a_server_lifetime_across_two_months() {
 
     let feb = &invoices[1];
     assert_eq!(feb.summary.number.as_deref(), Some("INV-2026-000002"));
-    let lines: Vec<(Option<i64>, Option<i64>, i64, i64, bool)> =
+    type Line = (Option<i64>, Option<i64>, i64, i64, bool);
+    let lines: Vec<Line> =
         feb.lines.iter().map(|l| (l.quantity_hours, l.unit_rate_micros, l.amount_micros, l.amount_minor, l.capped)).collect();
     assert_eq!(lines, vec![(Some(58), Some(7_500), 435_000, 44, false), (Some(415), Some(15_000), 6_225_000, 623, false)]);
     assert_eq!((feb.summary.subtotal_minor, feb.summary.tax_minor, feb.summary.total_minor), (667, 127, 794));

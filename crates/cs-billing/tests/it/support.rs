@@ -119,7 +119,7 @@ impl Env {
     }
 
     pub fn verify(&self) -> cs_billing::verify::InvariantReport {
-        self.store.read(|c| cs_billing::verify::verify(c)).unwrap()
+        self.store.read(cs_billing::verify::verify).unwrap()
     }
 
     pub fn balance_micros(&self, org: OrganizationId) -> i64 {

@@ -96,7 +96,7 @@ fn unpaid_servers_are_terminated_after_warnings() {
         for d in env.run(t).decisions {
             assert_eq!(d.action, DunningAction::Terminate);
             assert_eq!(d.decided_at, ts(2026, 1, 4, 1, 0));
-            assert_eq!(env.store.read(|c| pending_decisions(c)).unwrap().len(), 1);
+            assert_eq!(env.store.read(pending_decisions).unwrap().len(), 1);
             // The app deletes the server at the provider, then reports back.
             env.store.write(|tx| complete_decision(tx, d.id, Outcome::Done, ts(2026, 1, 4, 1, 30), "system:provider")).unwrap();
             terminate = Some(d);
@@ -104,7 +104,7 @@ fn unpaid_servers_are_terminated_after_warnings() {
         t += chrono::Duration::hours(1);
     }
     terminate.expect("terminated after 3 days");
-    assert!(env.store.read(|c| pending_decisions(c)).unwrap().is_empty());
+    assert!(env.store.read(pending_decisions).unwrap().is_empty());
     assert_eq!(env.server_status(server), "deleted");
     let kinds: Vec<String> = env
         .store
@@ -130,11 +130,13 @@ fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
         env.store.write(|tx| {
             cs_billing::wallet::refund(
                 tx,
-                org,
-                Money::parse("15.00", Currency::USD).unwrap(),
-                cs_billing::wallet::PaymentMethod::Paypal,
-                reference,
-                "customer left",
+                &cs_billing::wallet::NewRefund {
+                    organization_id: org,
+                    amount: Money::parse("15.00", Currency::USD).unwrap(),
+                    method: cs_billing::wallet::PaymentMethod::Paypal,
+                    reference: reference.into(),
+                    reason: "customer left".into(),
+                },
                 ts(2026, 1, 5, 9, 0),
                 "staff:alice",
             )
