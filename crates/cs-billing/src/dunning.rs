@@ -144,13 +144,16 @@ fn evaluate_with(conn: &Connection, org: OrganizationId, now: Timestamp, setting
 /// Evaluates every customer with a wallet or a dunning record.
 pub fn evaluate_all(db: &impl Db, now: Timestamp) -> Result<Vec<Decision>> {
     db.write(|conn| {
+        // Dunning watches the wallets in the reseller's currency; an
+        // organization billed only in another currency is not dunned.
+        let settings = BillingSettings::load(conn)?;
         let orgs: Vec<String> = conn
             .prepare(
-                "SELECT organization_id FROM ledger_accounts WHERE kind = 'wallet' UNION SELECT organization_id FROM billing_customers WHERE state != 'good'",
+                "SELECT organization_id FROM ledger_accounts WHERE kind = 'wallet' AND currency = ?1
+                 UNION SELECT organization_id FROM billing_customers WHERE state != 'good'",
             )?
-            .query_map([], |r| r.get(0))?
+            .query_map([settings.currency.code()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        let settings = BillingSettings::load(conn)?;
         let mut out = Vec::new();
         for org in orgs {
             let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
