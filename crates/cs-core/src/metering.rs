@@ -235,6 +235,54 @@ mod tests {
         assert_eq!(days.iter().map(|d| d.1).sum::<i64>(), 5_025_000);
     }
 
+    proptest::proptest! {
+        /// Billing hour by hour, or in arbitrary steps, or all at once gives
+        /// the same intervals, amounts and daily split: catch-up equals live.
+        #[test]
+        fn billing_in_steps_equals_billing_at_once(
+            steps in proptest::collection::vec(1i64..400, 1..12),
+            rates in proptest::collection::vec((1i64..40_000, 1i64..30_000_000, 0i64..2_000), 1..4),
+        ) {
+            let start = hour_of(ts(2026, 1, 20, 5, 0));
+            let mut prices = Vec::new();
+            let mut from = start;
+            for (h, m, gap) in rates {
+                prices.push(MeterPrice { from_hour: from, hourly_micros: h, monthly_micros: m });
+                from += gap + 1;
+            }
+            let through = start + steps.iter().sum::<i64>() - 1;
+            let (all, all_days) = bill_hours(Watermark { last_hour: start - 1, month_to_date_micros: 0 }, &prices, through).unwrap();
+            let mut mark = Watermark { last_hour: start - 1, month_to_date_micros: 0 };
+            let mut merged: Vec<IntervalDelta> = Vec::new();
+            let mut days: Vec<DayAmount> = Vec::new();
+            for s in steps {
+                let (iv, d) = bill_hours(mark, &prices, mark.last_hour + s).unwrap();
+                for x in iv {
+                    match merged.last_mut() {
+                        Some(l) if l.month == x.month && l.price_from_hour == x.price_from_hour => {
+                            l.last_hour = x.last_hour;
+                            l.hours += x.hours;
+                            l.capped_hours += x.capped_hours;
+                            l.amount_micros += x.amount_micros;
+                            l.month_to_date_micros = x.month_to_date_micros;
+                        }
+                        _ => merged.push(x),
+                    }
+                    let l = merged.last().unwrap();
+                    mark = Watermark { last_hour: l.last_hour, month_to_date_micros: l.month_to_date_micros };
+                }
+                for (day, m) in d {
+                    match days.last_mut() {
+                        Some((dd, mm)) if *dd == day => *mm += m,
+                        _ => days.push((day, m)),
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(merged, all);
+            proptest::prop_assert_eq!(days, all_days);
+        }
+    }
+
     #[test]
     fn a_new_price_starts_a_new_interval() {
         let h0 = hour_of(ts(2026, 2, 3, 0, 0));
