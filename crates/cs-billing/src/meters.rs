@@ -202,11 +202,15 @@ pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64,
 /// late (after hours past it were billed) ends at the last billed hour: billed
 /// hours are never taken back here; correct them with a credit note.
 pub fn close_server(conn: &Connection, server: ServerId, deleted_at: Timestamp) -> Result<usize> {
+    close_server_at_hour(conn, server, last_billable_hour(deleted_at))
+}
+
+fn close_server_at_hour(conn: &Connection, server: ServerId, last_hour: cs_core::metering::Hour) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?2,
             coalesce((SELECT last_hour FROM usage_intervals i WHERE i.meter_id = billing_meters.id ORDER BY i.month DESC, i.price_from_hour DESC LIMIT 1), start_hour - 1))
          WHERE server_id = ?1 AND end_hour IS NULL",
-        params![server.to_string(), last_billable_hour(deleted_at)],
+        params![server.to_string(), last_hour],
     )?)
 }
 
@@ -229,6 +233,12 @@ pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
         if !has_meter && status != "failed" {
             open_server(conn, sid, parse_ts(created)?)?;
             opened += 1;
+        } else if status == "failed" {
+            // A server the provider never built costs nothing: its meters end
+            // before they start (hours already billed stay; see close_server).
+            if close_server_at_hour(conn, sid, i64::MIN)? > 0 {
+                closed += 1;
+            }
         } else if let Some(d) = deleted {
             if close_server(conn, sid, parse_ts(d)?)? > 0 {
                 closed += 1;

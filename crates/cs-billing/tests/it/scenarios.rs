@@ -276,4 +276,20 @@ fn meters_follow_the_servers_table() {
     assert_eq!((r.meters_closed, r.billed.hours_billed), (1, 13));
     assert_eq!(env.verify().hours_billed, 15);
     assert_eq!(env.run(ts(2026, 1, 4, 0, 0)).billed.hours_billed, 0);
+    // Recorded before creation, then the provider fails to build it: as the
+    // app does, status failed and deleted_at set. Nothing is charged.
+    let f = env.server_with(org, plan, "never-built", ts(2026, 1, 4, 0, 10), cs_core::ServerStatus::Provisioning, false);
+    assert_eq!(env.run(ts(2026, 1, 4, 0, 30)).meters_opened, 1, "provisioning servers are metered");
+    env.store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE servers SET status = 'failed', deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
+                rusqlite::params![f.to_string(), "2026-01-04T00:12:00.000Z"],
+            )
+            .map_err(cs_store::StoreError::from)
+        })
+        .unwrap();
+    let r = env.run(ts(2026, 1, 4, 3, 0));
+    assert_eq!((r.meters_opened, r.meters_closed, r.billed.hours_billed), (0, 1, 0));
+    assert_eq!(env.verify().hours_billed, 15);
 }
