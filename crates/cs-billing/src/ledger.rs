@@ -6,7 +6,7 @@
 //! then nothing is written and the first transaction is returned. Different
 //! content under a used key is [`BillingError::IdempotencyConflict`].
 //!
-//! Hourly usage is the one exception to append-only: [`accrue_usage`] adds to
+//! Hourly usage is the one exception to append-only: [`UsagePoster::accrue_usage`] adds to
 //! the *open* usage transaction of an organization and UTC day (key
 //! `usage:<org>:<currency>:<date>`), moving the same amount from the wallet to
 //! revenue, so the transaction sums to zero after every update. Account

@@ -85,15 +85,20 @@
 //!   → [`RunReport`] (hours billed, invoices issued, dunning decisions); the
 //!   callback gets a [`Progress`] after every committed chunk (catch-up).
 //! - Servers: [`meters::open_server`]`(tx, server_id, created_at)` when created
-//!   (optional: `run_due` syncs from `servers`), [`meters::record_resize`]`(tx,
-//!   server_id, new_plan, at, actor)`, [`meters::enable_addon`] /
-//!   [`meters::disable_addon`], [`meters::close_server`]`(tx, server_id, deleted_at)`.
+//!   and [`meters::close_server`]`(tx, server_id, deleted_at)` when deleted —
+//!   both optional, as `run_due` follows `servers` through triggers (a failed
+//!   server is never charged); [`meters::record_resize`]`(tx, server_id,
+//!   new_plan, at, actor)` is required on a resize (refused, with nothing
+//!   written, if the new plan cannot price an add-on the server has);
+//!   [`meters::enable_addon`] / [`meters::disable_addon`]`(tx, server_id,
+//!   Item::Backups | Item::Ipv4, slot, at, actor)`.
 //! - Prices: [`prices::set_provider_price`], [`prices::add_price_rule`],
 //!   [`prices::pending_price_changes`], [`prices::apply_price_changes`]`(tx, now, actor)`.
 //! - Money: [`wallet::record_payment`]`(tx, &NewPayment, now, actor)`,
 //!   [`wallet::record_adjustment`]`(tx, &NewAdjustment, now, actor)`,
-//!   [`wallet::refund`]; both return dunning decisions (an `Unsuspend` when a
-//!   payment clears the debt).
+//!   [`wallet::refund`]`(tx, &NewRefund, now, actor)`; payments and
+//!   adjustments return dunning decisions (an `Unsuspend` when a payment
+//!   clears the debt). A reused reference with other content is refused.
 //! - Dunning: [`dunning::pending_decisions`]`(conn)`; after acting at the
 //!   provider, [`dunning::complete_decision`]`(tx, id, Outcome::Done | Failed, now, actor)`;
 //!   [`dunning::set_customer_profile`] for a customer's threshold and tax region.

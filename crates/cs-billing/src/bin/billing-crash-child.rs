@@ -6,7 +6,7 @@
 //! chunks. `cargo xtask crash-test` kills it with SIGKILL at random moments
 //! and checks every invariant after each kill.
 //!
-//! Usage: billing-crash-child <db-file>
+//! Usage: `billing-crash-child <db-file>`
 
 use std::process::ExitCode;
 
