@@ -6,7 +6,7 @@ use cs_billing::prices::{add_price_rule, apply_price_changes, pending_price_chan
 use cs_core::dunning::DunningAction;
 use cs_core::metering::month_index;
 use cs_core::pricing::{PriceRule, UnitPrice};
-use cs_core::{Currency, Timestamp};
+use cs_core::{Clock, Currency, FixedClock, Timestamp};
 
 use crate::support::{ts, Env};
 
@@ -31,16 +31,18 @@ fn a_server_lifetime_across_two_months() {
     let first = env.pay(org, "1.00", "BT-0001", created);
     assert_eq!(first.receipt.number.as_deref(), Some("RCT-2026-000001"));
 
-    let mut now = ts(2026, 1, 31, 11, 5);
+    // The scheduler's clock: a run five minutes past every hour.
+    let clock = FixedClock::new(ts(2026, 1, 31, 11, 5));
     let end = ts(2026, 3, 1, 1, 5);
     let mut decisions = Vec::new();
     let mut low_balance_at: Option<Timestamp> = None;
-    while now <= end {
+    while clock.now() <= end {
+        let now = clock.now();
         if now == ts(2026, 2, 3, 9, 5) {
             // The resize happens at 09:15; this hour's run comes first.
             env.run(now);
             env.store.write(|tx| cs_billing::meters::record_resize(tx, server, large, ts(2026, 2, 3, 9, 15), "staff:alice")).unwrap();
-            now += Duration::hours(1);
+            clock.advance(Duration::hours(1));
             continue;
         }
         if now == ts(2026, 2, 6, 15, 5) {
@@ -54,7 +56,7 @@ fn a_server_lifetime_across_two_months() {
                 decisions.push((d.action, d.decided_at));
             }
             assert_eq!(env.server_status(server), "offline");
-            now += Duration::hours(1);
+            clock.advance(Duration::hours(1));
             continue;
         }
         if now == ts(2026, 2, 20, 17, 5) {
@@ -77,7 +79,7 @@ fn a_server_lifetime_across_two_months() {
         if now == ts(2026, 2, 5, 16, 5) {
             assert_eq!(env.server_status(server), "suspended");
         }
-        now += Duration::hours(1);
+        clock.advance(Duration::hours(1));
     }
 
     // 0.50 is reached after 49 hours of February at 0.0075 (870 000 − 367 500 µ).
@@ -155,15 +157,17 @@ fn catch_up_after_nine_days_closed() {
     let org = env.org("Sleepy Inc", "US", None);
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
     let servers: Vec<_> = (0..3).map(|i| env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0))).collect();
-    let mut now = ts(2026, 1, 5, 9, 5);
-    while now <= ts(2026, 1, 10, 12, 5) {
-        env.run(now);
-        now += Duration::hours(1);
+    let clock = FixedClock::new(ts(2026, 1, 5, 9, 5));
+    while clock.now() <= ts(2026, 1, 10, 12, 5) {
+        env.run(clock.now());
+        clock.advance(Duration::hours(1));
     }
+    // Closed for nine days.
+    clock.set(ts(2026, 1, 19, 12, 20));
     let before = env.verify().hours_billed;
     assert_eq!(before, 3 * 124);
     let mut progress = Vec::new();
-    let report = cs_billing::run_due(&env.store, ts(2026, 1, 19, 12, 20), &mut |p| progress.push(p)).unwrap();
+    let report = cs_billing::run_due(&env.store, clock.now(), &mut |p| progress.push(p)).unwrap();
     assert_eq!(report.billed.hours_billed, 3 * 9 * 24);
     assert_eq!(progress.len(), 1);
     assert_eq!((progress[0].meters_done, progress[0].meters_total), (3, 3));
