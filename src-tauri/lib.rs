@@ -1,1 +1,149 @@
-//! placeholder
+//! The desktop shell of ContainerStacks: Tauri setup, the commands, backend
+//! events, and the headless daemon that runs the same façade with no window.
+//!
+//! Everything here is an adapter: [`commands`] turn webview calls into
+//! `cs_app::App` calls, [`events::TauriEvents`] turns façade events into
+//! webview events. This is the only crate that depends on Tauri.
+
+pub mod commands;
+pub mod daemon;
+pub mod events;
+pub mod logging;
+pub mod paths;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cs_app::{App, AppConfig, EventSink, SystemClock};
+use cs_provider::sandbox::Timing;
+use cs_secrets::Keyring;
+use tauri::Manager;
+
+/// The managed state every command reaches through `tauri::State`.
+pub type Shared = Arc<App>;
+
+/// How often transitional servers are polled.
+const RECONCILE_EVERY: Duration = Duration::from_secs(1);
+
+/// The commands and events, for the invoke handler and the bindings.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            commands::app_info,
+            commands::dashboard,
+            commands::list_organizations,
+            commands::get_organization,
+            commands::create_organization,
+            commands::update_organization,
+            commands::list_plans,
+            commands::create_plan,
+            commands::update_plan,
+            commands::catalog,
+            commands::list_servers,
+            commands::get_server,
+            commands::create_server,
+            commands::server_action,
+            commands::delete_server,
+            commands::server_stats,
+            commands::list_activity,
+            commands::get_settings,
+            commands::update_settings,
+        ])
+        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
+}
+
+/// The TypeScript bindings, as committed in `ui/src/bindings.ts`.
+pub fn render_bindings() -> anyhow::Result<String> {
+    let dir = tempfile_dir()?;
+    let path = dir.join("bindings.ts");
+    specta_builder()
+        .export(specta_typescript::Typescript::default().header("// Generated from Rust by tauri-specta (cargo xtask bindings). Do not edit.\n/* eslint-disable */\n// @ts-nocheck"), &path)
+        .map_err(|e| anyhow::anyhow!("exporting the TypeScript bindings failed: {e}"))?;
+    let text = std::fs::read_to_string(&path)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(text)
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("cs-bindings-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Sandbox delays: `CS_SANDBOX_STEP_MS` makes every step take that long
+/// (tests and demos); otherwise realistic delays of a few seconds.
+pub fn sandbox_timing() -> Timing {
+    match std::env::var("CS_SANDBOX_STEP_MS").ok().and_then(|v| v.parse::<i64>().ok()) {
+        Some(ms) => Timing::uniform(chrono::Duration::milliseconds(ms)),
+        None => Timing::default(),
+    }
+}
+
+/// Opens the façade on the default (or `CS_DATA_DIR`) data folder.
+pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
+    let user = std::env::var("USER").unwrap_or_else(|_| "owner".into());
+    App::open(AppConfig {
+        database_path: paths::database_path(),
+        log_dir: paths::log_dir(),
+        clock: Arc::new(SystemClock),
+        events,
+        secrets: Arc::new(Keyring::new("containerstacks")),
+        sandbox_timing: sandbox_timing(),
+        actor: format!("staff:{user}"),
+    })
+}
+
+/// Runs the desktop app until its window closes.
+pub fn run_desktop() -> anyhow::Result<()> {
+    let _guard = logging::init(&paths::log_dir())?;
+    tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |tauri_app| {
+            builder.mount_events(tauri_app);
+            let events = Arc::new(events::TauriEvents(tauri_app.handle().clone()));
+            let app = match open_app(events) {
+                Ok(app) => Arc::new(app),
+                Err(e) => {
+                    // The window cannot work without its database: say why
+                    // and stop, rather than open an empty shell.
+                    tracing::error!(error = %e, "cannot open the database");
+                    eprintln!("ContainerStacks cannot start: {e}");
+                    std::process::exit(2);
+                }
+            };
+            tauri_app.manage(app.clone());
+            tauri::async_runtime::spawn(cs_app::reconcile::run(app, RECONCILE_EVERY));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed bindings are what the Rust side would generate now.
+    #[test]
+    fn typescript_bindings_are_fresh() {
+        let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/bindings.ts");
+        let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
+        let fresh = super::render_bindings().unwrap();
+        assert!(committed == fresh, "ui/src/bindings.ts is stale: run `cargo xtask bindings` and commit the result");
+    }
+
+    /// Every command is registered with the invoke handler, declared in
+    /// build.rs (for its permission) and granted to the main window.
+    #[test]
+    fn commands_permissions_and_capability_agree() {
+        let declared: Vec<&str> = env!("CS_COMMANDS").split(',').collect();
+        let bindings = super::render_bindings().unwrap();
+        let capability = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/capabilities/main.json")).unwrap();
+        for cmd in &declared {
+            assert!(bindings.contains(&format!("TAURI_INVOKE(\"{cmd}\"")), "{cmd} is not in the invoke handler");
+            assert!(capability.contains(&format!("\"allow-{}\"", cmd.replace('_', "-"))), "{cmd} is not granted to the main window");
+        }
+        assert_eq!(bindings.matches("TAURI_INVOKE(").count(), declared.len(), "a command is registered but not declared in build.rs");
+        assert!(!capability.contains("core:default") && !capability.contains("http:"), "the main window gets only our commands and events");
+    }
+}

@@ -1,1 +1,162 @@
-fn main() {}
+//! `cargo xtask …`: the project's automation, in Rust rather than scattered
+//! shell scripts.
+//!
+//! - `setup`        install what building and testing need (Debian packages when root,
+//!                  npm packages, tauri-driver)
+//! - `run`          setup, build the UI, and open the desktop app (Sandbox provider,
+//!                  SQLite in the app's data folder)
+//! - `test`         setup, then every test: all crates, the OS keyring, the UI's unit
+//!                  tests, the billing crash test and the desktop end-to-end test
+//! - `e2e`          only the desktop end-to-end test (builds the app first)
+//! - `bindings`     regenerate ui/src/bindings.ts from the Rust commands
+//! - `deb`          build the .deb package with the Tauri CLI
+//! - `crash-test N` SIGKILL the billing process N times and check every invariant
+//! - `bench billing` print the billing benchmark figures
+
+mod billing;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+/// Debian packages the build and the tests need.
+const APT_PACKAGES: &[&str] = &[
+    "build-essential", "pkg-config", "libssl-dev", "libdbus-1-dev", "libgtk-3-dev", "libwebkit2gtk-4.1-dev",
+    "libjavascriptcoregtk-4.1-dev", "libsoup-3.0-dev", "libayatana-appindicator3-dev", "librsvg2-dev",
+    "xvfb", "xauth", "dbus-x11", "webkit2gtk-driver", "gnome-keyring", "poppler-utils", "qpdf", "unzip",
+];
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup(&root),
+        Some("run") => {
+            setup(&root)?;
+            build_ui(&root)?;
+            run(Command::new(cargo()).args(["run", "--package", "containerstacks"]))
+        }
+        Some("test") => {
+            setup(&root)?;
+            test_all(&root)
+        }
+        Some("e2e") => {
+            build_ui(&root)?;
+            e2e(&root)
+        }
+        Some("bindings") => bindings(&root),
+        Some("deb") => {
+            setup(&root)?;
+            run(Command::new("npx").current_dir(root.join("ui")).args(["--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb", "--config", "../tauri.conf.json"]))
+        }
+        Some("crash-test") => {
+            let n = args.get(1).map(|n| n.parse()).transpose().context("crash-test takes a count, e.g. `cargo xtask crash-test 200`")?.unwrap_or(50);
+            billing::crash_test(n)
+        }
+        Some("bench") if args.get(1).map(String::as_str) == Some("billing") => billing::bench(&args[2..]),
+        _ => {
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | bindings | deb | crash-test N | bench billing>");
+            bail!("unknown or missing task")
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Installs what is missing; cheap when everything is there.
+fn setup(root: &Path) -> Result<()> {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !Command::new("dpkg-query").args(["-W", "-f=${Status}", p]).output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed")))
+        .collect();
+    if !missing.is_empty() {
+        if is_root() {
+            run(Command::new("apt-get").args(["update", "-qq"]))?;
+            run(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        } else {
+            bail!("missing Debian packages; install them with:\n  sudo apt-get install -y {}", missing.join(" "));
+        }
+    }
+    for dir in ["ui", "tests"] {
+        if !root.join(dir).join("node_modules").exists() {
+            run(Command::new("npm").current_dir(root.join(dir)).args(["ci", "--no-audit", "--no-fund"]))?;
+        }
+    }
+    if !have("tauri-driver") {
+        run(Command::new(cargo()).args(["install", "tauri-driver", "--locked"]))?;
+    }
+    Ok(())
+}
+
+fn build_ui(root: &Path) -> Result<()> {
+    run(Command::new("npm").current_dir(root.join("ui")).args(["run", "build"]))
+}
+
+fn bindings(root: &Path) -> Result<()> {
+    run(Command::new(cargo()).args(["run", "--package", "containerstacks", "--example", "bindings"]).current_dir(root))
+}
+
+fn test_all(root: &Path) -> Result<()> {
+    build_ui(root)?;
+    // Every crate's unit and integration tests (the keyring test is ignored here and run below).
+    run(Command::new(cargo()).args(["test", "--workspace", "--no-fail-fast"]))?;
+    keyring_test(root)?;
+    run(Command::new("npm").current_dir(root.join("ui")).args(["test"]))?;
+    let crashes = std::env::var("CS_CRASH_TEST_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
+    billing::crash_test(crashes)?;
+    e2e(root)
+}
+
+/// The keyring test against a real gnome-keyring inside a private D-Bus
+/// session, with its own keyring folder so a developer's keyring is never
+/// touched.
+fn keyring_test(root: &Path) -> Result<()> {
+    let home = tempfile::tempdir()?;
+    let script = "set -e\n\
+        eval \"$(printf 'containerstacks-test' | gnome-keyring-daemon --unlock --components=secrets)\"\n\
+        export GNOME_KEYRING_CONTROL\n\
+        \"$CARGO\" test --package cs-secrets --test keyring -- --include-ignored\n";
+    run(Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env("XDG_DATA_HOME", home.path())
+        .env("CARGO", cargo())
+        .current_dir(root))
+}
+
+/// The desktop app under Xvfb, driven over WebDriver (tauri-driver +
+/// WebKitWebDriver) by tests/e2e.
+fn e2e(root: &Path) -> Result<()> {
+    run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let app = target.join("debug").join("containerstacks");
+    run(Command::new("xvfb-run")
+        .args(["--auto-servernum", "--server-args=-screen 0 1440x900x24", "node", "--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("CS_APP_BINARY", &app)
+        .current_dir(root))
+}

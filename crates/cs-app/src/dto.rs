@@ -311,17 +311,3 @@ pub struct FieldErrorDto {
     pub field: String,
     pub message: String,
 }
-
-/// Pushed to the UI when a server changes (status, addresses, deletion).
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ServerChanged {
-    pub server: ServerDto,
-}
-
-/// Pushed to the UI when an activity entry is recorded.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityRecorded {
-    pub activity: ActivityDto,
-}

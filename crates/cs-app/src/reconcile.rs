@@ -4,7 +4,7 @@
 //! transitional status and records where it went; every few rounds it also
 //! compares all live servers with the provider's instance list, so a server
 //! deleted or changed in the provider's own console is noticed.
-//! [`spawn`] runs it forever on the tokio runtime; both shells use it.
+//! [`run`] runs it forever on the tokio runtime; both shells use it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,20 +147,19 @@ impl App {
     }
 }
 
-/// Runs reconciliation every `interval` (a full pass every 30 rounds) until
-/// the runtime shuts down. Errors are logged and retried next round.
-pub fn spawn(app: Arc<App>, interval: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut round: u64 = 0;
-        loop {
-            ticker.tick().await;
-            let full = round % 30 == 0;
-            round += 1;
-            if let Err(e) = app.reconcile_once(full).await {
-                tracing::warn!(error = %e, "reconciliation failed; retrying next round");
-            }
+/// Runs reconciliation every `interval` (a full pass every 30 rounds)
+/// forever; the shell spawns it on its runtime. Errors are logged and the
+/// pass is retried next round.
+pub async fn run(app: Arc<App>, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut round: u64 = 0;
+    loop {
+        ticker.tick().await;
+        let full = round % 30 == 0;
+        round += 1;
+        if let Err(e) = app.reconcile_once(full).await {
+            tracing::warn!(error = %e, "reconciliation failed; retrying next round");
         }
-    })
+    }
 }

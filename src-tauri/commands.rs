@@ -1,0 +1,132 @@
+//! The Tauri commands: each parses its arguments, calls the façade and maps
+//! the error to `{code, message, fields}`. No business logic lives here.
+
+use cs_app::dto::*;
+use cs_app::AppError;
+use tauri::State;
+
+use crate::Shared;
+
+type CmdResult<T> = Result<T, ErrorDto>;
+
+/// Maps a façade error for the UI, logging the ones that are our fault.
+fn fail(e: AppError) -> ErrorDto {
+    if e.code() == "internal" {
+        tracing::error!(error = %e, "command failed");
+    }
+    e.to_dto()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(app: State<'_, Shared>) -> CmdResult<AppInfo> {
+    app.info().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard(app: State<'_, Shared>) -> CmdResult<Dashboard> {
+    app.dashboard().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_organizations(app: State<'_, Shared>) -> CmdResult<Vec<OrganizationDto>> {
+    app.list_organizations().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_organization(app: State<'_, Shared>, id: String) -> CmdResult<OrganizationDetail> {
+    app.get_organization(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_organization(app: State<'_, Shared>, input: OrganizationInput) -> CmdResult<OrganizationDto> {
+    app.create_organization(input).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_organization(app: State<'_, Shared>, id: String, input: OrganizationInput) -> CmdResult<OrganizationDto> {
+    app.update_organization(&id, input).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_plans(app: State<'_, Shared>) -> CmdResult<Vec<PlanDto>> {
+    app.list_plans().await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_plan(app: State<'_, Shared>, input: PlanInput) -> CmdResult<PlanDto> {
+    app.create_plan(input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_plan(app: State<'_, Shared>, id: String, input: PlanInput) -> CmdResult<PlanDto> {
+    app.update_plan(&id, input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn catalog(app: State<'_, Shared>, provider: String) -> CmdResult<CatalogDto> {
+    app.catalog(&provider).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_servers(app: State<'_, Shared>) -> CmdResult<Vec<ServerDto>> {
+    app.list_servers().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_server(app: State<'_, Shared>, id: String) -> CmdResult<ServerDetail> {
+    app.get_server(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_server(app: State<'_, Shared>, input: ServerInput) -> CmdResult<ServerDto> {
+    app.create_server(input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn server_action(app: State<'_, Shared>, id: String, action: ServerAction) -> CmdResult<ServerDto> {
+    app.server_action(&id, action).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_server(app: State<'_, Shared>, id: String) -> CmdResult<ServerDto> {
+    app.delete_server(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn server_stats(app: State<'_, Shared>, id: String) -> CmdResult<ServerStatsDto> {
+    app.server_stats(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_activity(app: State<'_, Shared>, limit: u32, subject: Option<String>) -> CmdResult<Vec<ActivityDto>> {
+    app.list_activity(limit, subject).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(app: State<'_, Shared>) -> CmdResult<SettingsDto> {
+    app.settings().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_settings(app: State<'_, Shared>, input: SettingsInput) -> CmdResult<SettingsDto> {
+    app.update_settings(input).map_err(fail)
+}

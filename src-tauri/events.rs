@@ -1,0 +1,37 @@
+//! Backend events pushed to the UI, typed for the generated bindings.
+
+use cs_app::dto::{ActivityDto, ServerDto};
+use cs_app::EventSink;
+use serde::Serialize;
+use specta::Type;
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+/// A server changed (status, addresses, deletion).
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct ServerChanged {
+    pub server: ServerDto,
+}
+
+/// An activity-log entry was recorded.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct ActivityRecorded {
+    pub activity: ActivityDto,
+}
+
+/// Forwards the façade's events to the webview.
+pub struct TauriEvents(pub AppHandle);
+
+impl EventSink for TauriEvents {
+    fn server_changed(&self, server: &ServerDto) {
+        if let Err(e) = (ServerChanged { server: server.clone() }).emit(&self.0) {
+            tracing::warn!(error = %e, "could not push a server event to the UI");
+        }
+    }
+
+    fn activity_recorded(&self, activity: &ActivityDto) {
+        if let Err(e) = (ActivityRecorded { activity: activity.clone() }).emit(&self.0) {
+            tracing::warn!(error = %e, "could not push an activity event to the UI");
+        }
+    }
+}
