@@ -2,8 +2,8 @@
 // unwrapped here: data is returned, errors are thrown as `ApiError`, so
 // screens branch on `error.code` and show `error.fieldErrors` beside inputs,
 // and never parse message strings.
-import { commands, events, type Result } from "./bindings-shim";
-import type * as T from "./types";
+import { commands, events, type Result } from "../bindings";
+import type * as T from "../bindings";
 
 export type ErrorCode = "validation" | "not_found" | "conflict" | "provider" | "unavailable" | "internal";
 const KNOWN_CODES: readonly string[] = ["validation", "not_found", "conflict", "provider", "unavailable", "internal"];
@@ -87,4 +87,34 @@ export const api = {
 };
 
 export { events };
-export type * from "./types";
+export type {
+  ActivityDto,
+  ActivityRecorded,
+  AppInfo,
+  CatalogDto,
+  Dashboard,
+  ErrorDto,
+  FieldErrorDto,
+  ImageDto,
+  InstanceTypeDto,
+  MetricPoint,
+  MoneyDto,
+  OrganizationDetail,
+  OrganizationDto,
+  OrganizationInput,
+  PlanDto,
+  PlanInput,
+  ProviderInfo,
+  RateDto,
+  RegionDto,
+  RegionPriceDto,
+  ServerAction,
+  ServerChanged,
+  ServerDetail,
+  ServerDto,
+  ServerInput,
+  ServerStatsDto,
+  SettingsDto,
+  SettingsInput,
+  StatusCount,
+} from "../bindings";

@@ -3,7 +3,7 @@ import * as React from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { events } from "./client";
 import { keys, prependActivity, upsertServer } from "./queries";
-import type { ServerDto } from "./types";
+import type { ServerDto } from "./client";
 
 type Options = { /** Called when a server turns `failed` (it was something else before, as far as the cache knows). */ onServerFailed?: (s: ServerDto) => void };
 

@@ -5,7 +5,7 @@
 // contain it. Data and timings imitate the Sandbox provider.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type * as T from "@/api/types";
+import type * as T from "@/bindings";
 
 const CUR = "USD";
 

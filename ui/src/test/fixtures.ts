@@ -1,4 +1,4 @@
-import type { CatalogDto, ServerDto } from "@/api/types";
+import type { CatalogDto, ServerDto } from "@/bindings";
 
 const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
 const rate = (amount: string, micros: string) => ({ amount, micros, currency: "USD" });
