@@ -122,10 +122,10 @@
 //! documents, wallets and dunning, and runs a proptest of random histories
 //! against [`verify`]. `cargo xtask crash-test 20` SIGKILLs
 //! `src/bin/billing-crash-child.rs` at random points and checks the
-//! invariants after every kill; `cargo xtask bench billing` (release) prints
-//! the figures recorded in `BENCH.md`. Until the xtask wiring lands, the same
-//! code runs as `cargo run --release -p cs-billing --example billing-xtask --
-//! crash-test 20` (or `-- bench`).
+//! invariants after every kill; `cargo run --release -p xtask -- bench
+//! billing` prints the figures recorded in `BENCH.md`. The same code also runs
+//! as `cargo run --release -p cs-billing --example billing-xtask -- crash-test
+//! 20` (or `-- bench`), which needs no other workspace crate.
 
 pub mod db;
 pub mod documents;
