@@ -1,0 +1,193 @@
+// A small W3C WebDriver client for the desktop end-to-end tests: just the
+// endpoints we use, over Node's fetch, so the tests need no npm package.
+// tauri-driver forwards these calls to WebKitWebDriver, which drives the real
+// ContainerStacks window.
+
+import { spawn } from "node:child_process";
+import { writeFile, mkdir } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+async function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => { s.end(); resolve(true); });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app. */
+export async function startDriver(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const child = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  child.on("error", (e) => { throw new Error(`tauri-driver could not start (cargo install tauri-driver --locked): ${e.message}`); });
+  await waitForPort(port, 20_000);
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
+}
+
+async function call(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value || {};
+    const err = new Error(`${method} ${url}: ${v.error || res.status}: ${v.message || JSON.stringify(json)}`);
+    err.webdriver = v.error;
+    throw err;
+  }
+  return json.value;
+}
+
+export class Session {
+  constructor(base, id, shotDir) {
+    this.base = `${base}/session/${id}`;
+    this.shotDir = shotDir;
+  }
+
+  static async start(driverUrl, application, shotDir) {
+    const value = await call("POST", `${driverUrl}/session`, {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    });
+    return new Session(driverUrl, value.sessionId, shotDir);
+  }
+
+  async quit() {
+    await call("DELETE", this.base).catch(() => {});
+  }
+
+  async exec(script, ...args) {
+    return call("POST", `${this.base}/execute/sync`, { script, args });
+  }
+
+  async findAll(css) {
+    const els = await call("POST", `${this.base}/elements`, { using: "css selector", value: css });
+    return els.map((e) => e[ELEMENT]);
+  }
+
+  /** Waits until `css` matches a displayed element and returns the first. */
+  async find(css, { timeout = 10_000, text } = {}) {
+    return this.waitFor(async () => {
+      for (const el of await this.findAll(css)) {
+        if (!(await this.displayed(el))) continue;
+        if (text === undefined || (await this.text(el)).includes(text)) return el;
+      }
+      return null;
+    }, { timeout, what: `${css}${text ? ` containing ${JSON.stringify(text)}` : ""}` });
+  }
+
+  async displayed(el) {
+    // Visible = laid out with a size and not hidden by CSS; computed in the
+    // page, which is what WebDriver's own "displayed" atom approximates.
+    try {
+      return await this.exec(
+        "const e = arguments[0]; const r = e.getBoundingClientRect(); const st = getComputedStyle(e); return r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none';",
+        { [ELEMENT]: el },
+      );
+    } catch (e) {
+      if (/stale/.test(e.message)) return false;
+      throw e;
+    }
+  }
+
+  /** The element's rendered text (WebKitWebDriver's text endpoint returns
+   * nothing for some React-rendered nodes, so ask the page). */
+  async text(el) {
+    return this.exec("return arguments[0].innerText", { [ELEMENT]: el });
+  }
+
+  async attr(el, name) {
+    return call("GET", `${this.base}/element/${el}/attribute/${name}`);
+  }
+
+  async click(css, opts) {
+    const el = typeof css === "string" ? await this.find(css, opts) : css;
+    await call("POST", `${this.base}/element/${el}/click`, {});
+    return el;
+  }
+
+  /** Clicks the displayed button whose text is exactly `label`. */
+  async clickButton(label, { timeout = 10_000 } = {}) {
+    const el = await this.waitFor(async () => {
+      for (const b of await this.findAll("button")) {
+        if ((await this.displayed(b)) && (await this.text(b)).trim() === label) {
+          const disabled = await this.exec("return arguments[0].disabled", { [ELEMENT]: b });
+          if (!disabled) return b;
+        }
+      }
+      return null;
+    }, { timeout, what: `an enabled button "${label}"` });
+    await call("POST", `${this.base}/element/${el}/click`, {});
+  }
+
+  async type(css, value) {
+    const el = await this.find(css);
+    await call("POST", `${this.base}/element/${el}/clear`, {});
+    if (value !== "") await call("POST", `${this.base}/element/${el}/value`, { text: value });
+  }
+
+  /** Chooses an option of a native <select> by its value, as a user would. */
+  async select(name, value) {
+    const sel = `select[name="${name}"]`;
+    // Options have no layout box of their own, so they are clicked directly
+    // (WebDriver's element click on an <option> selects it, as a user would).
+    const option = await this.waitFor(async () => (await this.findAll(`${sel} option[value="${value}"]`))[0] || null, { what: `option ${value} in ${sel}` });
+    await call("POST", `${this.base}/element/${option}/click`, {});
+    const chosen = await this.exec(`return document.querySelector(arguments[0]).value`, sel);
+    if (chosen !== value) throw new Error(`${sel} shows ${chosen}, expected ${value}`);
+  }
+
+  async waitFor(fn, { timeout = 10_000, interval = 150, what = "condition" } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    while (Date.now() < deadline) {
+      try {
+        const v = await fn();
+        if (v) return v;
+      } catch (e) {
+        last = e;
+      }
+      await sleep(interval);
+    }
+    await this.screenshot(`timeout-${Date.now()}`).catch(() => {});
+    throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+  }
+
+  async go(hash) {
+    await this.click(`a[href="${hash}"]`);
+  }
+
+  async screenshot(name) {
+    const b64 = await call("GET", `${this.base}/screenshot`);
+    await mkdir(this.shotDir, { recursive: true });
+    const file = path.join(this.shotDir, `${name}.png`);
+    await writeFile(file, Buffer.from(b64, "base64"));
+    return file;
+  }
+}
