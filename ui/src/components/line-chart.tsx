@@ -40,7 +40,9 @@ export function LineChart({
   const x = (t: number) => PAD.left + ((t - tMin) / Math.max(1, tMax - tMin)) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - Math.min(v, max) / max) * (H - PAD.top - PAD.bottom);
   const ticks = [0, 0.5, 1].map((f) => f * max);
-  const time = (t: number) => new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" }).format(new Date(t * 1000));
+  // Over a day or so, the same clock time appears at both ends: name the day too.
+  const timeFormat = new Intl.DateTimeFormat(undefined, tMax - tMin > 12 * 3600 ? { weekday: "short", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
+  const time = (t: number) => timeFormat.format(new Date(t * 1000));
   const base = series[0].points;
 
   const onMove = (e: React.MouseEvent<SVGSVGElement>) => {

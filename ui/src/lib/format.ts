@@ -38,7 +38,8 @@ export function formatBits(bitsPerS: number): string {
     v /= 1000;
     i++;
   }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+  const digits = v === 0 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${+v.toFixed(digits)} ${units[i]}`;
 }
 
 let regionNames: Intl.DisplayNames | null | undefined;

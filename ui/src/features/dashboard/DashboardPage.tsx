@@ -85,7 +85,7 @@ export function DashboardPage() {
               </CardHeader>
               <CardContent className="pb-2">
                 {q.data ? (
-                  <ActivityList items={q.data.recentActivity} />
+                  <ActivityList items={q.data.recentActivity.slice(0, 8)} />
                 ) : (
                   <div className="grid gap-3 pb-4">{Array.from({ length: 5 }, (_, i) => <Skeleton key={i} className="h-9" />)}</div>
                 )}

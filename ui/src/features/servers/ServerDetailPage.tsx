@@ -174,7 +174,7 @@ function Stats({ server }: { server: ServerDto }) {
         </CardHeader>
         <CardContent>
           {stats.isError ? <p className="text-sm text-muted-foreground">{ApiError.from(stats.error).message}</p> : !d ? <Skeleton className="h-44" /> : (
-            <LineChart ariaLabel="CPU usage in percent" formatValue={(v) => `${Math.round(v)} %`} series={[{ label: "CPU", points: d.cpuPercent, className: "stroke-primary", fillClassName: "fill-primary/10", swatchClassName: "bg-primary" }]} />
+            <LineChart ariaLabel="CPU usage in percent" fixedMax={100} formatValue={(v) => `${Math.round(v)} %`} series={[{ label: "CPU", points: d.cpuPercent, className: "stroke-primary", fillClassName: "fill-primary/10", swatchClassName: "bg-primary" }]} />
           )}
         </CardContent>
       </Card>
