@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { compareDecimal, decimalToString, formatMoney, isPriceInput, margin, parseDecimal, subtractDecimal } from "./money";
+import { compareDecimal, decimalToString, formatMoney, isPriceInput, margin, parseDecimal, subtractDecimal, sumMoney } from "./money";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -63,5 +63,18 @@ describe("isPriceInput", () => {
     expect(isPriceInput("12,00", 2)).toBe(false);
     expect(isPriceInput("-1", 2)).toBe(false);
     expect(isPriceInput("", 2)).toBe(false);
+  });
+});
+
+
+describe("sumMoney", () => {
+  it("adds minor units exactly", () => {
+    const m = (minor: string) => ({ minor, currency: "USD" });
+    expect(sumMoney([m("1900"), m("800"), m("1")])).toEqual({ amount: "27.01", currency: "USD" });
+    // Beyond 2^53 minor units, still exact.
+    expect(sumMoney([m("9007199254740993"), m("7")])?.amount).toBe("90071992547410.00");
+    expect(sumMoney([])).toBeNull();
+    expect(sumMoney([m("1"), { minor: "1", currency: "EUR" }])).toBeNull();
+    expect(sumMoney([{ minor: "1500", currency: "JPY" }])).toEqual({ amount: "1500", currency: "JPY" });
   });
 });

@@ -132,3 +132,16 @@ const MONEY_INPUT_RE = /^\d{1,9}(\.\d{1,DIGITS})?$/;
 export function isPriceInput(s: string, fraction: number): boolean {
   return new RegExp(MONEY_INPUT_RE.source.replace("DIGITS", String(fraction))).test(s.trim());
 }
+
+/**
+ * Adds money amounts of one currency by their integer minor units. Null for an
+ * empty list or mixed currencies (they cannot be added).
+ */
+export function sumMoney(items: { minor: string; currency: string }[]): { amount: string; currency: string } | null {
+  if (items.length === 0) return null;
+  const currency = items[0].currency;
+  if (items.some((m) => m.currency !== currency)) return null;
+  const units = items.reduce((acc, m) => acc + BigInt(m.minor), 0n);
+  const digits = currencyDigits(currency);
+  return { amount: decimalToString({ units, scale: digits }, digits), currency };
+}

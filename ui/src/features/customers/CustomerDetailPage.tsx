@@ -11,6 +11,7 @@ import { ActivityList } from "@/features/activity/ActivityList";
 import { ServerTable } from "@/features/servers/ServersPage";
 import { countryName, formatDateTime } from "@/lib/format";
 import { isLive } from "@/lib/status";
+import { formatMoneyDto, sumMoney } from "@/lib/money";
 import { CustomerDialog } from "./CustomerForm";
 import { CountryCode } from "./CustomersPage";
 
@@ -35,6 +36,8 @@ export function CustomerDetailPage() {
   }
   const { organization: o, servers, activity } = q.data;
   const liveServers = servers.filter(isLive);
+  // What this customer's servers cost a month at their plans' prices (failed builds are not billed).
+  const monthly = sumMoney(liveServers.filter((s) => s.status !== "failed").map((s) => s.monthly));
   return (
     <>
       <PageHeader
@@ -58,6 +61,7 @@ export function CustomerDetailPage() {
               <Row label="Country">{countryName(o.country)} <CountryCode code={o.country} /></Row>
               <Row label="Tax id">{o.taxId ?? <span className="text-muted-foreground">—</span>}</Row>
               <Row label="Live servers"><span className="tabular-nums">{o.liveServers}</span></Row>
+              <Row label="Monthly"><span className="tabular-nums" data-testid="customer-monthly">{monthly ? formatMoneyDto(monthly) : "—"}</span></Row>
               <Row label="Updated">{formatDateTime(o.updatedAt)}</Row>
             </dl>
           </CardContent>
