@@ -67,6 +67,8 @@ function ModalPanel({
       aria-modal="true"
       aria-labelledby={titleId}
       aria-describedby={descriptionId}
+      // Closed by other means (dialog.close(), a method="dialog" form): tell React.
+      onClose={() => close()}
       onCancel={(e) => {
         e.preventDefault(); // Escape: let React state close it, so the two never disagree
         close();

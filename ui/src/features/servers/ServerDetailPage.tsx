@@ -111,7 +111,9 @@ function PowerActions({ server }: { server: ServerDto }) {
       {
         onSuccess: (s) => {
           setConfirming(false);
-          toast.info(`${ACTION_TEXT[a].done} ${s.label}`);
+          // Power actions show in the status badge at once; only deletion, which
+          // cannot be undone, is confirmed in words too.
+          if (a === "delete") toast.info(`${ACTION_TEXT[a].done} ${s.label}`);
         },
         onError: (err) => {
           setConfirming(false);
