@@ -12,6 +12,7 @@
 //! validation and authorization belong to the façade.
 
 pub mod activity;
+pub mod mail_outbox;
 pub mod migrate;
 pub mod orgs;
 pub mod outbox;
