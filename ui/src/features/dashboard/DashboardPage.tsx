@@ -69,7 +69,7 @@ export function DashboardPage() {
               <CardContent>
                 {!q.data ? (
                   <div className="grid gap-3">{Array.from({ length: 4 }, (_, i) => <Skeleton key={i} className="h-6" />)}</div>
-                ) : q.data.serversByStatus.filter((s) => s.count > 0).length === 0 ? (
+                ) : q.data.serversByStatus.filter((s) => s.count > 0 && s.status !== "deleted").length === 0 ? (
                   <p className="py-6 text-center text-sm text-muted-foreground">
                     No servers yet. <Link to="/servers/new" className="font-medium text-primary hover:underline">Create the first one</Link>
                   </p>
@@ -99,8 +99,9 @@ export function DashboardPage() {
 }
 
 function StatusBars({ counts }: { counts: { status: string; count: number }[] }) {
+  // Deleted servers are history, not part of the fleet.
   const rows = counts
-    .filter((c) => c.count > 0)
+    .filter((c) => c.count > 0 && c.status !== "deleted")
     .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status));
   const max = Math.max(...rows.map((r) => r.count));
   return (

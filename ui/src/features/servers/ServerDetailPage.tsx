@@ -58,6 +58,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
         description={<>For <Link to={`/customers/${s.organizationId}`} className="font-medium text-foreground hover:underline">{s.organizationName}</Link> · {s.planName} · {s.region}</>}
         actions={<PowerActions server={s} />}
       />
+      <StatusNote server={s} />
       <div className="grid gap-5 lg:grid-cols-3">
         <div className="grid content-start gap-5">
           <Card>
@@ -229,6 +230,31 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
     <div className="grid grid-cols-[6.5rem_1fr] gap-2">
       <dt className="text-muted-foreground">{label}</dt>
       <dd className="min-w-0">{children}</dd>
+    </div>
+  );
+}
+
+/** What a status that needs the reseller's attention means, and what to do about it. */
+function StatusNote({ server }: { server: ServerDto }) {
+  const note =
+    server.status === "suspended"
+      ? { tone: "red", text: "Suspended for an unpaid balance: the server is powered off. Record a payment for the customer to release it." }
+      : server.status === "failed"
+        ? { tone: "red", text: "The provider could not build this server. The activity below says why; delete it and create it again, or try another region." }
+        : server.status === "deleted"
+          ? { tone: "grey", text: "This server was deleted. It stays here for the activity log and billing history." }
+          : null;
+  if (!note) return null;
+  return (
+    <div
+      role="note"
+      className={
+        note.tone === "red"
+          ? "mb-5 rounded-lg border border-red-600/25 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-400/25 dark:bg-red-500/10 dark:text-red-200"
+          : "mb-5 rounded-lg border bg-muted/50 px-4 py-3 text-sm text-muted-foreground"
+      }
+    >
+      {note.text}
     </div>
   );
 }
