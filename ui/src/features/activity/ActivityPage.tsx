@@ -1,4 +1,6 @@
+import * as React from "react";
 import { Link } from "react-router";
+import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import type { ColumnDef } from "@tanstack/react-table";
 import { Activity } from "lucide-react";
 import type { ActivityDto } from "@/api/client";
@@ -57,8 +59,24 @@ export const activityColumns: ColumnDef<ActivityDto, any>[] = [
   },
 ];
 
+const KINDS = [
+  { value: "all", label: "All" },
+  { value: "server", label: "Servers" },
+  { value: "organization", label: "Customers" },
+  { value: "plan", label: "Plans" },
+  { value: "other", label: "Other" },
+] as const;
+
+function matchesKind(a: ActivityDto, kind: string): boolean {
+  if (kind === "all") return true;
+  if (kind === "other") return !["server", "organization", "plan"].includes(a.subjectKind);
+  return a.subjectKind === kind;
+}
+
 export function ActivityPage() {
   const q = useActivity(ACTIVITY_PAGE, null);
+  const [kind, setKind] = React.useState<string>("all");
+  const rows = React.useMemo(() => (q.data ?? []).filter((a) => matchesKind(a, kind)), [q.data, kind]);
   return (
     <>
       <PageHeader title="Activity" description="Every change made in the app, by whom and when — updated live" />
@@ -69,7 +87,24 @@ export function ActivityPage() {
       ) : q.data.length === 0 ? (
         <EmptyState icon={<Activity />} title="No activity yet" description="Changes to customers, plans, servers and settings are recorded here." />
       ) : (
-        <DataTable testId="activity-table" data={q.data} columns={activityColumns} getRowId={(a) => a.seq} searchPlaceholder="Search activity…" initialSorting={[{ id: "at", desc: true }]} />
+        <DataTable
+          testId="activity-table"
+          data={rows}
+          columns={activityColumns}
+          getRowId={(a) => a.seq}
+          searchPlaceholder="Search activity…"
+          initialSorting={[{ id: "at", desc: true }]}
+          noMatches={rows.length === 0 ? "Nothing of this kind yet" : undefined}
+          toolbar={
+            <Tabs value={kind} onValueChange={setKind}>
+              <TabsList aria-label="What changed">
+                {KINDS.map((k) => (
+                  <TabsTrigger key={k.value} value={k.value}>{k.label}</TabsTrigger>
+                ))}
+              </TabsList>
+            </Tabs>
+          }
+        />
       )}
     </>
   );
