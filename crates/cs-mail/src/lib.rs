@@ -24,13 +24,16 @@
 //!   invoice or password reset is worse than a duplicate, and the duplicate carries the
 //!   same Message-ID, so it is recognisable (many mailbox providers collapse it).
 //!
-//! This crate does not own the database: the desktop's store implements [`OutboxStore`]
-//! (five atomic operations, documented on the trait); [`MemoryOutboxStore`] is the
-//! reference implementation. Amounts arrive in template variables already formatted.
+//! This crate does not own the database: [`OutboxStore`] is five atomic operations,
+//! documented on the trait; [`SqliteOutbox`] implements them on the desktop's store
+//! (`cs-store`, table `mail_outbox`) and [`enqueue_in`] queues a mail inside the
+//! caller's transaction; [`MemoryOutboxStore`] is the reference implementation.
+//! Amounts arrive in template variables already formatted.
 
 mod error;
 mod mailer;
 mod outbox;
+mod sqlite;
 mod templates;
 
 pub use error::MailError;
@@ -39,6 +42,7 @@ pub use outbox::{
     MemoryOutboxStore, OutboxEntry, OutboxPolicy, OutboxState, OutboxStore, OutboxWorker,
     RoundReport, StoreError,
 };
+pub use sqlite::{enqueue_in, OutboxFilter, OutboxSummary, SqliteOutbox};
 pub use templates::{
     Branding, BrandingError, Part, Rendered, TemplateError, TemplateKind, TemplateSource,
     Templates, Var, Vars,

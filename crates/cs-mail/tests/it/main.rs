@@ -2,4 +2,5 @@
 
 mod delivery;
 mod outbox;
+mod sqlite;
 mod support;
