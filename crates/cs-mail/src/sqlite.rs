@@ -16,7 +16,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cs_store::mail_outbox::{self, Change, MailAttachment, MailFilter, MailRow, MailStatus, MailSummary};
+use cs_store::mail_outbox::{
+    self, Change, MailAttachment, MailFilter, MailRow, MailStatus, MailSummary,
+};
 use cs_store::rusqlite::Connection;
 use cs_store::{Store, StoreError as DbError};
 use serde::Serialize;
@@ -29,7 +31,11 @@ use crate::templates::TemplateKind;
 /// transaction rolls back, nothing is queued. `kind` is the template the mail
 /// was rendered from, shown on the Outbox screen. An id or Message-ID already
 /// queued is refused.
-pub fn enqueue_in(conn: &Connection, kind: Option<TemplateKind>, entry: &OutboxEntry) -> Result<(), DbError> {
+pub fn enqueue_in(
+    conn: &Connection,
+    kind: Option<TemplateKind>,
+    entry: &OutboxEntry,
+) -> Result<(), DbError> {
     mail_outbox::enqueue_in(conn, &to_row(kind, entry))
 }
 
@@ -87,7 +93,12 @@ impl SqliteOutbox {
     /// retried, or sent), an error when there is no such mail.
     pub async fn retry_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let id = id.to_owned();
-        let (change, id) = self.blocking(move |s| s.write(|tx| mail_outbox::retry_failed(tx, &id, now)).map(|c| (c, id))).await?;
+        let (change, id) = self
+            .blocking(move |s| {
+                s.write(|tx| mail_outbox::retry_failed(tx, &id, now))
+                    .map(|c| (c, id))
+            })
+            .await?;
         match change {
             Change::Done => Ok(true),
             Change::Skipped { .. } => Ok(false),
@@ -96,25 +107,36 @@ impl SqliteOutbox {
     }
 
     /// The newest `limit` mails matching `filter`, newest first.
-    pub async fn list(&self, filter: OutboxFilter, limit: usize) -> Result<Vec<OutboxSummary>, StoreError> {
+    pub async fn list(
+        &self,
+        filter: OutboxFilter,
+        limit: usize,
+    ) -> Result<Vec<OutboxSummary>, StoreError> {
         let filter = match filter {
             OutboxFilter::All => MailFilter::All,
             OutboxFilter::Pending => MailFilter::Pending,
             OutboxFilter::Sent => MailFilter::Sent,
             OutboxFilter::Failed => MailFilter::Failed,
         };
-        let rows = self.blocking(move |s| s.read(|c| mail_outbox::list(c, filter, limit))).await?;
+        let rows = self
+            .blocking(move |s| s.read(|c| mail_outbox::list(c, filter, limit)))
+            .await?;
         Ok(rows.into_iter().map(summary).collect())
     }
 
     /// One mail in full, attachments included.
     pub async fn get(&self, id: &str) -> Result<Option<OutboxEntry>, StoreError> {
         let id = id.to_owned();
-        let row = self.blocking(move |s| s.read(|c| mail_outbox::get(c, &id))).await?;
+        let row = self
+            .blocking(move |s| s.read(|c| mail_outbox::get(c, &id)))
+            .await?;
         Ok(row.map(from_row))
     }
 
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&Store) -> Result<T, DbError> + Send + 'static) -> Result<T, StoreError> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || f(&store))
             .await
@@ -122,7 +144,11 @@ impl SqliteOutbox {
             .map_err(|e| StoreError(e.to_string()))
     }
 
-    async fn mark(&self, id: &str, f: impl FnOnce(&Connection, &str) -> Result<Change, DbError> + Send + 'static) -> Result<(), StoreError> {
+    async fn mark(
+        &self,
+        id: &str,
+        f: impl FnOnce(&Connection, &str) -> Result<Change, DbError> + Send + 'static,
+    ) -> Result<(), StoreError> {
         let owned = id.to_owned();
         match self.blocking(move |s| s.write(|tx| f(tx, &owned))).await? {
             // A row that is no longer `sending` was settled by someone else: leave it.
@@ -135,27 +161,52 @@ impl SqliteOutbox {
 #[async_trait::async_trait]
 impl OutboxStore for SqliteOutbox {
     async fn enqueue(&self, entry: OutboxEntry) -> Result<(), StoreError> {
-        self.blocking(move |s| s.write(|tx| enqueue_in(tx, None, &entry))).await
+        self.blocking(move |s| s.write(|tx| enqueue_in(tx, None, &entry)))
+            .await
     }
 
-    async fn claim_due(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        let rows = self.blocking(move |s| s.write(|tx| mail_outbox::claim_due(tx, now, lease_until, limit))).await?;
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows = self
+            .blocking(move |s| s.write(|tx| mail_outbox::claim_due(tx, now, lease_until, limit)))
+            .await?;
         Ok(rows.into_iter().map(from_row).collect())
     }
 
-    async fn mark_sent(&self, id: &str, relay_response: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_sent(
+        &self,
+        id: &str,
+        relay_response: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let relay_response = relay_response.to_owned();
-        self.mark(id, move |tx, id| mail_outbox::mark_sent(tx, id, &relay_response, at)).await
+        self.mark(id, move |tx, id| {
+            mail_outbox::mark_sent(tx, id, &relay_response, at)
+        })
+        .await
     }
 
-    async fn mark_retry(&self, id: &str, error: &str, next_attempt_at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_retry(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let error = error.to_owned();
-        self.mark(id, move |tx, id| mail_outbox::mark_retry(tx, id, &error, next_attempt_at)).await
+        self.mark(id, move |tx, id| {
+            mail_outbox::mark_retry(tx, id, &error, next_attempt_at)
+        })
+        .await
     }
 
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
         let error = error.to_owned();
-        self.mark(id, move |tx, id| mail_outbox::mark_failed(tx, id, &error)).await
+        self.mark(id, move |tx, id| mail_outbox::mark_failed(tx, id, &error))
+            .await
     }
 }
 
@@ -199,7 +250,11 @@ fn to_row(kind: Option<TemplateKind>, entry: &OutboxEntry) -> MailRow {
         attachments: e
             .attachments
             .iter()
-            .map(|a| MailAttachment { filename: a.filename.clone(), content_type: a.content_type.clone(), bytes: a.bytes.clone() })
+            .map(|a| MailAttachment {
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                bytes: a.bytes.clone(),
+            })
             .collect(),
         message_id: e.message_id.clone(),
         date_unix: e.date_unix,
@@ -228,7 +283,11 @@ fn from_row(r: MailRow) -> OutboxEntry {
             attachments: r
                 .attachments
                 .into_iter()
-                .map(|a| Attachment { filename: a.filename, content_type: a.content_type, bytes: a.bytes })
+                .map(|a| Attachment {
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    bytes: a.bytes,
+                })
                 .collect(),
             message_id: r.message_id,
             date_unix: r.date_unix,

@@ -47,7 +47,9 @@ fn received(sink: &cs_fakes::smtp::SmtpSink) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for m in sink.messages() {
         let parsed = MessageParser::default().parse(&m.data).unwrap();
-        *counts.entry(parsed.message_id().unwrap().to_owned()).or_default() += 1;
+        *counts
+            .entry(parsed.message_id().unwrap().to_owned())
+            .or_default() += 1;
     }
     counts
 }
@@ -103,13 +105,22 @@ async fn mail_queued_while_the_relay_is_down_arrives_exactly_once_when_it_is_bac
     assert!(pending.iter().all(|e| e.state == OutboxState::Queued
         && e.attempts == 2
         && e.kind == Some(TemplateKind::Welcome)
-        && e.last_error.as_deref().is_some_and(|m| m.contains("could not talk to the SMTP relay"))));
+        && e.last_error
+            .as_deref()
+            .is_some_and(|m| m.contains("could not talk to the SMTP relay"))));
 
     sink.restart().await.unwrap();
-    assert_eq!(worker.run_once(secs(t0, 2)).await.unwrap().sent, 0, "backoff");
+    assert_eq!(
+        worker.run_once(secs(t0, 2)).await.unwrap().sent,
+        0,
+        "backoff"
+    );
     assert_eq!(worker.run_once(secs(t0, 3)).await.unwrap().sent, 5);
     for later in [10, 100, 10_000] {
-        assert_eq!(worker.run_once(secs(t0, later)).await.unwrap(), Default::default());
+        assert_eq!(
+            worker.run_once(secs(t0, later)).await.unwrap(),
+            Default::default()
+        );
     }
 
     let sent = outbox.list(OutboxFilter::Sent, 100).await.unwrap();
@@ -118,11 +129,17 @@ async fn mail_queued_while_the_relay_is_down_arrives_exactly_once_when_it_is_bac
         assert!(!row.possibly_duplicated);
         assert!(row.sent_at.is_some());
         let answer = row.relay_response.as_deref().unwrap();
-        assert!(answer.starts_with("250 ") && answer.contains("queued as SINK"), "{answer}");
+        assert!(
+            answer.starts_with("250 ") && answer.contains("queued as SINK"),
+            "{answer}"
+        );
     }
     let counts = received(&sink);
     assert_eq!(counts.len(), 5);
-    assert!(counts.values().all(|n| *n == 1), "exactly once each: {counts:?}");
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "exactly once each: {counts:?}"
+    );
     assert!(sent.iter().all(|r| counts.contains_key(&r.message_id)));
 }
 
@@ -148,7 +165,12 @@ impl OutboxStore for DiesBeforeRecording {
     async fn mark_sent(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), StoreError> {
         Err(StoreError("the process died".into()))
     }
-    async fn mark_retry(&self, id: &str, error: &str, next: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_retry(
+        &self,
+        id: &str,
+        error: &str,
+        next: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.inner.mark_retry(id, error, next).await
     }
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
@@ -174,27 +196,52 @@ async fn a_crash_after_acceptance_resends_once_after_reopening_with_the_same_mes
 
     let outbox = Arc::new(open(&path));
     let row = outbox.get(&id).await.unwrap().unwrap();
-    assert_eq!((row.state, row.attempts), (OutboxState::Sending, 1), "the claim survived the crash");
+    assert_eq!(
+        (row.state, row.attempts),
+        (OutboxState::Sending, 1),
+        "the claim survived the crash"
+    );
     let worker = OutboxWorker::new(Arc::clone(&outbox), mailer(&sink), policy());
-    assert_eq!(worker.run_once(secs(t0, 30)).await.unwrap(), Default::default(), "the lease holds");
+    assert_eq!(
+        worker.run_once(secs(t0, 30)).await.unwrap(),
+        Default::default(),
+        "the lease holds"
+    );
     assert_eq!(worker.run_once(secs(t0, 61)).await.unwrap().sent, 1);
     for later in [62, 200, 10_000] {
-        assert_eq!(worker.run_once(secs(t0, later)).await.unwrap(), Default::default(), "at most once more");
+        assert_eq!(
+            worker.run_once(secs(t0, later)).await.unwrap(),
+            Default::default(),
+            "at most once more"
+        );
     }
 
     let row = outbox.get(&id).await.unwrap().unwrap();
     assert_eq!((row.state, row.attempts), (OutboxState::Sent, 2));
     assert!(row.possibly_duplicated);
-    assert_eq!(row.email, entry.email, "the stored message is the one queued");
+    assert_eq!(
+        row.email, entry.email,
+        "the stored message is the one queued"
+    );
     let summary = &outbox.list(OutboxFilter::Sent, 10).await.unwrap()[0];
     assert!(summary.possibly_duplicated && summary.attachment_count == 1);
 
     let messages = sink.messages();
     assert_eq!(messages.len(), 2);
-    let parsed: Vec<_> = messages.iter().map(|m| MessageParser::default().parse(&m.data).unwrap()).collect();
+    let parsed: Vec<_> = messages
+        .iter()
+        .map(|m| MessageParser::default().parse(&m.data).unwrap())
+        .collect();
     for p in &parsed {
-        assert_eq!(p.message_id(), Some(entry.email.message_id.as_str()), "recognisable as a duplicate");
-        assert_eq!(p.date().map(|d| d.to_timestamp()), Some(entry.email.date_unix));
+        assert_eq!(
+            p.message_id(),
+            Some(entry.email.message_id.as_str()),
+            "recognisable as a duplicate"
+        );
+        assert_eq!(
+            p.date().map(|d| d.to_timestamp()),
+            Some(entry.email.date_unix)
+        );
         assert_eq!(p.subject(), Some("Invoice INV-2025-0042 from Acme Cloud"));
         let pdf = p.attachment(0).expect("the invoice is attached to both");
         assert_eq!(pdf.attachment_name(), Some("INV-2025-0042.pdf"));
@@ -213,13 +260,22 @@ async fn mail_queued_in_a_transaction_that_rolls_back_is_never_sent() {
     let entry = OutboxEntry::new(invoice("ada@example.com"), t0);
     let result: Result<(), cs_store::StoreError> = outbox.store().write(|tx| {
         enqueue_in(tx, Some(TemplateKind::InvoiceIssued), &entry)?;
-        Err(cs_store::StoreError::Corrupt("finalizing the invoice failed".into()))
+        Err(cs_store::StoreError::Corrupt(
+            "finalizing the invoice failed".into(),
+        ))
     });
     assert!(result.is_err());
 
     let worker = OutboxWorker::new(Arc::clone(&outbox), mailer(&sink), policy());
-    assert_eq!(worker.run_once(secs(t0, 1)).await.unwrap(), Default::default());
-    assert!(outbox.list(OutboxFilter::All, 100).await.unwrap().is_empty());
+    assert_eq!(
+        worker.run_once(secs(t0, 1)).await.unwrap(),
+        Default::default()
+    );
+    assert!(outbox
+        .list(OutboxFilter::All, 100)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(outbox.get(&entry.id).await.unwrap(), None);
     assert!(sink.messages().is_empty());
 
@@ -241,9 +297,18 @@ async fn two_workers_on_one_database_never_send_a_row_twice() {
         expected.push(entry.email.message_id.clone());
         queue_with_event(outbox.store(), TemplateKind::Welcome, &entry);
     }
-    let small_batches = OutboxPolicy { batch: 3, ..policy() };
+    let small_batches = OutboxPolicy {
+        batch: 3,
+        ..policy()
+    };
     let workers: Vec<_> = (0..2)
-        .map(|_| Arc::new(OutboxWorker::new(Arc::new(outbox.clone()), mailer(&sink), small_batches.clone())))
+        .map(|_| {
+            Arc::new(OutboxWorker::new(
+                Arc::new(outbox.clone()),
+                mailer(&sink),
+                small_batches.clone(),
+            ))
+        })
         .collect();
     let tasks: Vec<_> = workers
         .iter()
@@ -268,10 +333,15 @@ async fn two_workers_on_one_database_never_send_a_row_twice() {
 
     let counts = received(&sink);
     assert_eq!(counts.len(), 24);
-    assert!(counts.values().all(|n| *n == 1), "a message was sent twice: {counts:?}");
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "a message was sent twice: {counts:?}"
+    );
     assert!(expected.iter().all(|m| counts.contains_key(m)));
     let rows = outbox.list(OutboxFilter::All, 100).await.unwrap();
-    assert!(rows.iter().all(|r| r.state == OutboxState::Sent && r.attempts == 1 && !r.possibly_duplicated));
+    assert!(rows
+        .iter()
+        .all(|r| r.state == OutboxState::Sent && r.attempts == 1 && !r.possibly_duplicated));
 }
 
 #[tokio::test]
@@ -279,7 +349,10 @@ async fn a_failed_mail_shows_why_and_is_sent_after_retry() {
     let (_dir, path) = database();
     let mut sink = sink().await;
     let outbox = Arc::new(open(&path));
-    let once = OutboxPolicy { max_attempts: 1, ..policy() };
+    let once = OutboxPolicy {
+        max_attempts: 1,
+        ..policy()
+    };
     let worker = OutboxWorker::new(Arc::clone(&outbox), mailer(&sink), once);
     sink.stop().await;
     let t0 = Utc::now();
@@ -289,14 +362,32 @@ async fn a_failed_mail_shows_why_and_is_sent_after_retry() {
 
     let failed = outbox.list(OutboxFilter::Failed, 10).await.unwrap();
     assert_eq!(failed.len(), 1);
-    assert!(failed[0].last_error.as_deref().unwrap().contains("could not talk to the SMTP relay"));
-    assert!(outbox.list(OutboxFilter::Pending, 10).await.unwrap().is_empty());
-    assert_eq!(worker.run_once(secs(t0, 3_600)).await.unwrap(), Default::default(), "failed stays failed");
+    assert!(failed[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("could not talk to the SMTP relay"));
+    assert!(outbox
+        .list(OutboxFilter::Pending, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        worker.run_once(secs(t0, 3_600)).await.unwrap(),
+        Default::default(),
+        "failed stays failed"
+    );
 
     sink.restart().await.unwrap();
     assert!(outbox.retry_failed(&entry.id, secs(t0, 10)).await.unwrap());
-    assert!(!outbox.retry_failed(&entry.id, secs(t0, 10)).await.unwrap(), "a second click changes nothing");
-    assert!(outbox.retry_failed("no-such-mail", secs(t0, 10)).await.is_err());
+    assert!(
+        !outbox.retry_failed(&entry.id, secs(t0, 10)).await.unwrap(),
+        "a second click changes nothing"
+    );
+    assert!(outbox
+        .retry_failed("no-such-mail", secs(t0, 10))
+        .await
+        .is_err());
     assert_eq!(worker.run_once(secs(t0, 10)).await.unwrap().sent, 1);
     let row = outbox.get(&entry.id).await.unwrap().unwrap();
     assert_eq!((row.state, row.attempts), (OutboxState::Sent, 1));
@@ -308,13 +399,32 @@ async fn a_wrong_password_keeps_mail_queued_until_fixed() {
     let (_dir, path) = database();
     let sink = sink().await;
     let outbox = Arc::new(open(&path));
-    let bad = cs_mail::Mailer::new(&crate::support::config_for(&sink, cs_mail::Security::StartTls, "wrong")).unwrap();
+    let bad = cs_mail::Mailer::new(&crate::support::config_for(
+        &sink,
+        cs_mail::Security::StartTls,
+        "wrong",
+    ))
+    .unwrap();
     let t0 = Utc::now();
-    outbox.enqueue(OutboxEntry::new(welcome("ada@example.com"), t0)).await.unwrap();
-    assert_eq!(OutboxWorker::new(Arc::clone(&outbox), bad, policy()).run_once(t0).await.unwrap().retried, 1);
+    outbox
+        .enqueue(OutboxEntry::new(welcome("ada@example.com"), t0))
+        .await
+        .unwrap();
+    assert_eq!(
+        OutboxWorker::new(Arc::clone(&outbox), bad, policy())
+            .run_once(t0)
+            .await
+            .unwrap()
+            .retried,
+        1
+    );
     let row = &outbox.list(OutboxFilter::Pending, 10).await.unwrap()[0];
     assert_eq!((row.state, row.kind), (OutboxState::Queued, None));
-    assert!(row.last_error.as_deref().unwrap().contains("535"), "{:?}", row.last_error);
+    assert!(
+        row.last_error.as_deref().unwrap().contains("535"),
+        "{:?}",
+        row.last_error
+    );
 
     let fixed = OutboxWorker::new(Arc::clone(&outbox), mailer(&sink), policy());
     assert_eq!(fixed.run_once(secs(t0, 1)).await.unwrap().sent, 1);
@@ -323,6 +433,8 @@ async fn a_wrong_password_keeps_mail_queued_until_fixed() {
     let bytes = std::fs::read(&path).unwrap();
     let wal = std::fs::read(path.with_extension("db-wal")).unwrap_or_default();
     for haystack in [&bytes, &wal] {
-        assert!(!haystack.windows(b"relay-password".len()).any(|w| w == b"relay-password"));
+        assert!(!haystack
+            .windows(b"relay-password".len())
+            .any(|w| w == b"relay-password"));
     }
 }
