@@ -12,13 +12,16 @@
 //! looks the instance up by its unique label before trying again. The token ([`ApiToken`])
 //! is redacted in `Debug` and never appears in errors or logs.
 //!
-//! It does not know about ContainerStacks' provider trait, money rounding or persistence:
-//! an adapter crate maps these types onto the domain. It does not poll in the background.
+//! [`LinodeProvider`] (module `provider`) implements `cs_provider::Provider` on top of the
+//! client: it maps ids, prices (exactly, to minor units and micro-units), statuses and errors
+//! onto the provider trait, and [`LinodeProvider::connect`] checks a token's scopes. The client
+//! itself knows nothing of money rounding or persistence, and nothing polls in the background.
 
 mod api;
 mod client;
 mod error;
 pub mod model;
+mod provider;
 mod ratelimit;
 pub mod time;
 mod token;
@@ -27,5 +30,8 @@ pub use api::filter_eq;
 pub use client::{ClientConfig, LinodeClient, RetryPolicy, DEFAULT_BASE_URL, MAX_PAGE_SIZE};
 pub use error::{ApiErrorDetail, LinodeError};
 pub use model::*;
+pub use provider::{
+    create_request, map_error, map_status, price_from_linode, AccountSummary, LinodeProvider, DEFAULT_STACKSCRIPT_FILTER, LINODE_CURRENCY,
+};
 pub use ratelimit::{LimitClass, Limit, RateLimits};
 pub use token::ApiToken;

@@ -3,6 +3,7 @@
 mod errors;
 mod fidelity;
 mod ops;
+mod provider;
 mod recorded;
 mod scale;
 mod storm;
