@@ -23,6 +23,18 @@ const COMMANDS: &[&str] = &[
     "list_activity",
     "get_settings",
     "update_settings",
+    "billing_overview",
+    "run_billing_now",
+    "list_wallets",
+    "get_wallet",
+    "record_payment",
+    "record_adjustment",
+    "list_documents",
+    "get_document",
+    "void_invoice",
+    "save_document_pdf",
+    "get_billing_settings",
+    "update_billing_settings",
 ];
 
 fn main() {

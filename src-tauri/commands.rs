@@ -130,3 +130,77 @@ pub async fn get_settings(app: State<'_, Shared>) -> CmdResult<SettingsDto> {
 pub async fn update_settings(app: State<'_, Shared>, input: SettingsInput) -> CmdResult<SettingsDto> {
     app.update_settings(input).map_err(fail)
 }
+
+// ---- Billing -------------------------------------------------------------
+
+#[tauri::command]
+#[specta::specta]
+pub async fn billing_overview(app: State<'_, Shared>) -> CmdResult<BillingOverview> {
+    app.billing_overview().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn run_billing_now(app: State<'_, Shared>) -> CmdResult<BillingRunDto> {
+    app.run_billing().await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_wallets(app: State<'_, Shared>) -> CmdResult<Vec<WalletDto>> {
+    app.list_wallets().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_wallet(app: State<'_, Shared>, organization_id: String) -> CmdResult<WalletDetail> {
+    app.get_wallet(&organization_id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn record_payment(app: State<'_, Shared>, input: PaymentInput) -> CmdResult<WalletDetail> {
+    app.record_payment(input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn record_adjustment(app: State<'_, Shared>, input: AdjustmentInput) -> CmdResult<WalletDetail> {
+    app.record_adjustment(input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_documents(app: State<'_, Shared>, filter: DocumentFilterInput) -> CmdResult<Vec<DocumentSummaryDto>> {
+    app.list_documents(filter).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_document(app: State<'_, Shared>, id: String) -> CmdResult<DocumentDetail> {
+    app.get_document(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn void_invoice(app: State<'_, Shared>, id: String, reason: String) -> CmdResult<DocumentSummaryDto> {
+    app.void_invoice(&id, &reason).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_document_pdf(app: State<'_, Shared>, id: String) -> CmdResult<SavedFile> {
+    app.save_document_pdf(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_billing_settings(app: State<'_, Shared>) -> CmdResult<BillingSettingsDto> {
+    app.billing_settings().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_billing_settings(app: State<'_, Shared>, input: BillingSettingsDto) -> CmdResult<BillingSettingsDto> {
+    app.update_billing_settings(input).map_err(fail)
+}

@@ -1,5 +1,5 @@
 //! Headless mode: `containerstacks daemon` runs the same façade with no
-//! window, so reconciliation (and, later, billing and portal sync) keep
+//! window, so reconciliation and hourly billing (and, later, portal sync) keep
 //! running 24/7 on a server. It takes the same database lock as the window:
 //! starting it while the app is open on the same data folder is refused with
 //! a clear message, never allowed to interleave.
@@ -17,9 +17,11 @@ pub fn run() -> anyhow::Result<()> {
     runtime.block_on(async {
         let app = Arc::new(open_app(Arc::new(NoEvents)).map_err(|e| anyhow::anyhow!("{e}"))?);
         tracing::info!(database = %app.database_path().display(), "daemon started; stop it with Ctrl-C or SIGTERM");
-        let work = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
+        let reconcile = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
+        let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
         shutdown_signal().await;
-        work.abort();
+        reconcile.abort();
+        billing.abort();
         tracing::info!("daemon stopped");
         Ok(())
     })

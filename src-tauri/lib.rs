@@ -25,6 +25,10 @@ pub type Shared = Arc<App>;
 /// How often transitional servers are polled.
 const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 
+/// How often the billing scheduler looks for hours that are over; each run
+/// bills only what is due, so this only bounds the delay after an hour ends.
+const BILL_EVERY: Duration = Duration::from_secs(60);
+
 /// The commands and events, for the invoke handler and the bindings.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
@@ -48,6 +52,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::list_activity,
             commands::get_settings,
             commands::update_settings,
+            commands::billing_overview,
+            commands::run_billing_now,
+            commands::list_wallets,
+            commands::get_wallet,
+            commands::record_payment,
+            commands::record_adjustment,
+            commands::list_documents,
+            commands::get_document,
+            commands::void_invoice,
+            commands::save_document_pdf,
+            commands::get_billing_settings,
+            commands::update_billing_settings,
         ])
         .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
 }
@@ -114,7 +130,8 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 }
             };
             tauri_app.manage(app.clone());
-            tauri::async_runtime::spawn(cs_app::reconcile::run(app, RECONCILE_EVERY));
+            tauri::async_runtime::spawn(cs_app::reconcile::run(app.clone(), RECONCILE_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
             Ok(())
         })
         .run(tauri::generate_context!())

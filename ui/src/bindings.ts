@@ -158,6 +158,102 @@ async updateSettings(input: SettingsInput) : Promise<Result<SettingsDto, ErrorDt
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async billingOverview() : Promise<Result<BillingOverview, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("billing_overview") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async runBillingNow() : Promise<Result<BillingRunDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("run_billing_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listWallets() : Promise<Result<WalletDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_wallets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getWallet(organizationId: string) : Promise<Result<WalletDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_wallet", { organizationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async recordPayment(input: PaymentInput) : Promise<Result<WalletDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("record_payment", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async recordAdjustment(input: AdjustmentInput) : Promise<Result<WalletDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("record_adjustment", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listDocuments(filter: DocumentFilterInput) : Promise<Result<DocumentSummaryDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_documents", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getDocument(id: string) : Promise<Result<DocumentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_document", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async voidInvoice(id: string, reason: string) : Promise<Result<DocumentSummaryDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("void_invoice", { id, reason }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveDocumentPdf(id: string) : Promise<Result<SavedFile, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_document_pdf", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getBillingSettings() : Promise<Result<BillingSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_billing_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateBillingSettings(input: BillingSettingsDto) : Promise<Result<BillingSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_billing_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -183,13 +279,65 @@ export type ActivityDto = { seq: string; at: string; actor: string; action: stri
  * An activity-log entry was recorded.
  */
 export type ActivityRecorded = { activity: ActivityDto }
+export type AdjustmentInput = { organizationId: string; 
+/**
+ * Decimal in major units; negative debits the wallet.
+ */
+amount: string; reason: string; 
+/**
+ * Made by the form when it opens, so a double click records once.
+ */
+key: string }
 export type AppInfo = { version: string; databasePath: string; logDir: string; currency: string; providers: ProviderInfo[] }
+export type BillingOverview = { revenueThisMonth: MoneyDto; walletsTotal: MoneyDto; customersLow: number; customersInGrace: number; customersSuspended: number; 
+/**
+ * Customers in grace, with when their servers will be suspended.
+ */
+upcomingSuspensions: UpcomingSuspension[]; lastRun: BillingRunDto | null; failedRuns: BillingRunDto[] }
+export type BillingRunDto = { at: string; 
+/**
+ * The last hour billed (its start).
+ */
+through: string; hoursBilled: string; invoicesIssued: number; decisions: number; error: string | null }
+export type BillingSettingsDto = { sellerCountry: string; 
+/**
+ * Decimal in major units.
+ */
+lowBalanceThreshold: string; suspendAt: string; graceHours: number; terminateAfterDays: number; terminationWarningDays: number[]; invoiceNumberFormat: string; receiptNumberFormat: string; creditNoteNumberFormat: string; autoInvoice: boolean; taxRates: TaxRateDto[] }
 export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[] }
 export type Dashboard = { organizations: number; plans: number; liveServers: number; serversByStatus: StatusCount[]; 
 /**
  * What the live servers bring in per month at their plans' prices.
  */
 monthlyRevenue: MoneyDto; recentActivity: ActivityDto[] }
+export type DocumentDetail = { summary: DocumentSummaryDto; customerName: string; customerCountry: string; customerTaxId: string | null; taxNote: string | null; reference: string | null; reason: string | null; lines: DocumentLineDto[]; taxTotals: TaxTotalDto[] }
+export type DocumentFilterInput = { organizationId: string | null; 
+/**
+ * `invoice`, `receipt` or `credit_note`.
+ */
+kind: string | null; 
+/**
+ * `YYYY-MM`.
+ */
+period: string | null }
+export type DocumentLineDto = { description: string; hours: string | null; rate: RateDto | null; amount: MoneyDto; capped: boolean; taxName: string }
+export type DocumentSummaryDto = { id: string; 
+/**
+ * `invoice`, `receipt` or `credit_note`.
+ */
+kind: string; number: string | null; organizationId: string; organizationName: string; 
+/**
+ * The month billed, `YYYY-MM`, for invoices.
+ */
+period: string | null; subtotal: MoneyDto; tax: MoneyDto; total: MoneyDto; issuedAt: string | null; 
+/**
+ * For credit notes: the document corrected.
+ */
+creditsDocumentId: string | null; 
+/**
+ * For invoices: the credit note that voided it.
+ */
+voidedBy: string | null }
 /**
  * The error every command returns: a code the UI branches on, a message for
  * people, and per-field messages for forms.
@@ -219,6 +367,19 @@ amount: string }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
 export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
 export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
+export type PaymentInput = { organizationId: string; 
+/**
+ * Decimal in major units, e.g. "50.00".
+ */
+amount: string; 
+/**
+ * `bank_transfer`, `cash` or `other`.
+ */
+method: string; 
+/**
+ * Bank reference or receipt number: recording the same reference twice records once.
+ */
+reference: string; note: string | null }
 export type PlanDto = { id: string; name: string; provider: string; providerType: string; providerTypeLabel: string | null; regions: string[]; monthly: MoneyDto; hourly: RateDto; 
 /**
  * The provider's own price for the type in each of the plan's regions,
@@ -246,6 +407,7 @@ micros: string; currency: string;
 amount: string }
 export type RegionDto = { id: string; label: string; country: string; available: boolean }
 export type RegionPriceDto = { region: string; monthly: MoneyDto; hourly: RateDto }
+export type SavedFile = { path: string }
 export type ServerAction = "boot" | "reboot" | "shutdown"
 /**
  * A server changed (status, addresses, deletion).
@@ -266,6 +428,28 @@ export type SettingsDto = { currency: string;
 currencyLocked: boolean; resellerName: string }
 export type SettingsInput = { currency: string; resellerName: string }
 export type StatusCount = { status: string; count: number }
+export type TaxRateDto = { country: string; region: string; name: string; 
+/**
+ * Percent as a decimal string, e.g. "25".
+ */
+ratePercent: string }
+export type TaxTotalDto = { name: string; 
+/**
+ * Percent as a decimal string, e.g. "21" or "7.7".
+ */
+ratePercent: string; net: MoneyDto; tax: MoneyDto }
+export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
+export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
+export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
+/**
+ * `good`, `grace`, `suspended` or `terminated`.
+ */
+state: string; stateSince: string | null }
+export type WalletEntryDto = { txnId: string; at: string; kind: string; memo: string; 
+/**
+ * Positive credits the wallet, negative debits it.
+ */
+amount: MoneyDto; documentId: string | null }
 
 /** tauri-specta globals **/
 

@@ -12,10 +12,12 @@
 //! It does not know about Tauri, windows or HTTP servers: events leave through
 //! the [`EventSink`] trait, which each shell implements.
 
+mod billing;
 pub mod dto;
 mod error;
 mod map;
 mod orgs;
+mod pdf;
 mod plans;
 pub mod reconcile;
 mod servers;
@@ -29,6 +31,7 @@ use cs_provider::Provider;
 use cs_secrets::SecretStore;
 use cs_store::{activity, settings, Store};
 
+pub use billing::run as run_billing_scheduler;
 pub use error::{AppError, AppResult};
 
 /// How the shells learn about changes they did not ask for (a server that
@@ -88,7 +91,6 @@ impl std::fmt::Debug for App {
     }
 }
 
-const CURRENCY_KEY: &str = "reseller.currency";
 const RESELLER_NAME_KEY: &str = "reseller.name";
 
 impl App {
@@ -132,12 +134,10 @@ impl App {
         self.clock.now()
     }
 
+    /// The reseller's currency, kept with the billing settings: wallets,
+    /// prices and documents are in it.
     pub(crate) fn currency(&self) -> AppResult<Currency> {
-        let code = self.store.read(|c| Ok::<_, AppError>(settings::get(c, CURRENCY_KEY)?))?;
-        match code {
-            Some(code) => Currency::parse(&code).map_err(|e| AppError::Internal(format!("stored currency: {e}"))),
-            None => Ok(Currency::USD),
-        }
+        self.store.read(|c| Ok(cs_billing::BillingSettings::load(c)?.currency))
     }
 
     pub fn info(&self) -> AppResult<dto::AppInfo> {
@@ -207,7 +207,9 @@ impl App {
             if currency != current && cs_store::plans::count(tx)? > 0 {
                 return Err(AppError::validation("currency", "The currency cannot change once plans exist: prices and wallets are kept in it"));
             }
-            settings::set(tx, CURRENCY_KEY, currency.code())?;
+            let mut billing = cs_billing::BillingSettings::load(tx)?;
+            billing.currency = currency;
+            billing.save(tx)?;
             settings::set(tx, RESELLER_NAME_KEY, &name)?;
             self.record(tx, now, "settings.updated", "settings", None, None, format!("Updated settings: reseller {name}, currency {currency}"))
         })?;

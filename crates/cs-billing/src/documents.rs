@@ -712,3 +712,10 @@ pub fn get_document(conn: &Connection, id: &str) -> Result<Document> {
         .collect::<rusqlite::Result<_>>()?;
     Ok(Document { summary, customer_name, customer_country, customer_tax_id, tax_note, reference, reason, usage_micros, lines, tax_totals })
 }
+
+/// Every tax rate, by country and region.
+pub fn list_tax_rates(conn: &Connection) -> Result<Vec<(String, String, String, i64)>> {
+    let mut stmt = conn.prepare("SELECT country, region, name, rate_ppm FROM tax_rates ORDER BY country, region")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
