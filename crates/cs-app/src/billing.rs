@@ -148,12 +148,16 @@ impl App {
             let now = self.now();
             self.write(|tx| Ok(dunning::complete_decision(tx, d.id, outcome, now, "system:billing")?))?;
             for sid in &d.server_ids {
-                let dto = self.store.read(|c| match servers::get(c, *sid)? {
-                    Some(s) => Ok::<_, AppError>(Some(self.server_dto(c, &s)?)),
-                    None => Ok(None),
-                })?;
-                if let Some(dto) = dto {
-                    self.events.server_changed(&dto);
+                // Record where the provider took the server (booting after a
+                // release, say) and tell the UI.
+                if !self.observe_server(*sid).await? {
+                    let dto = self.store.read(|c| match servers::get(c, *sid)? {
+                        Some(s) => Ok::<_, AppError>(Some(self.server_dto(c, &s)?)),
+                        None => Ok(None),
+                    })?;
+                    if let Some(dto) = dto {
+                        self.events.server_changed(&dto);
+                    }
                 }
             }
             done += 1;
@@ -293,7 +297,7 @@ impl App {
     fn document_dtos(&self, c: &cs_store::rusqlite::Connection, docs: Vec<documents::DocumentSummary>) -> AppResult<Vec<DocumentSummaryDto>> {
         let orgs = cs_store::orgs::list(c)?;
         let credit_notes: Vec<(String, String)> = {
-            let mut stmt = c.prepare("SELECT credits_document_id, id FROM billing_documents WHERE credits_document_id IS NOT NULL")?;
+            let mut stmt = c.prepare("SELECT credits_document_id, id FROM documents WHERE credits_document_id IS NOT NULL")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             rows
         };
@@ -312,7 +316,7 @@ impl App {
             let d = documents::get_document(c, id)?;
             let name = d.customer_name.clone();
             let currency = d.summary.currency;
-            let voided_by: Option<String> = c.query_row("SELECT id FROM billing_documents WHERE credits_document_id = ?1 LIMIT 1", [id], |r| r.get(0)).ok();
+            let voided_by: Option<String> = c.query_row("SELECT id FROM documents WHERE credits_document_id = ?1 LIMIT 1", [id], |r| r.get(0)).ok();
             Ok(DocumentDetail {
                 summary: summary_dto(d.summary.clone(), name, voided_by),
                 customer_name: d.customer_name,

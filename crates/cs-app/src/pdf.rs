@@ -59,9 +59,9 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller_na
         b.tax_minor = d.tax_totals.iter().filter(|t| t.rate_ppm / 100 == i64::from(b.rate_bp)).map(|t| t.tax_minor).sum();
     }
     let (kind, status_method) = match s.kind {
-        DocumentKind::Invoice => (inv::DocumentKind::Invoice, "prepaid wallet"),
-        DocumentKind::Receipt => (inv::DocumentKind::Receipt, "payment received"),
-        DocumentKind::CreditNote => (inv::DocumentKind::CreditNote, "credited to the wallet"),
+        DocumentKind::Invoice => (inv::DocumentKind::Invoice, "wallet"),
+        DocumentKind::Receipt => (inv::DocumentKind::Receipt, "received"),
+        DocumentKind::CreditNote => (inv::DocumentKind::CreditNote, "credited"),
     };
     let mut notes = vec![];
     if let Some(r) = &d.reason {

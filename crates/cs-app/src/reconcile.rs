@@ -58,6 +58,21 @@ impl App {
         Ok(changed)
     }
 
+    /// Asks the provider about one server now and records what it says;
+    /// true when something changed (and the UI was told).
+    pub(crate) async fn observe_server(&self, id: cs_core::ServerId) -> AppResult<bool> {
+        let Some(s) = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))? else { return Ok(false) };
+        let (Some(pid), None) = (s.provider_id.clone(), s.deleted_at) else { return Ok(false) };
+        let provider = self.provider(s.provider)?;
+        let observed = match provider.get_instance(&pid).await {
+            Ok(i) => Some(i),
+            Err(ProviderError::NotFound(_)) => None,
+            Err(e) if e.is_transient() => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        self.apply_observation(&s, observed)
+    }
+
     /// Records what the provider says about `s`; true when something changed.
     fn apply_observation(&self, s: &Server, observed: Option<cs_provider::Instance>) -> AppResult<bool> {
         let now = self.now();
@@ -83,7 +98,7 @@ impl App {
                 next.provider_type = i.instance_type.clone();
                 // Our own suspension is an offline server we keep calling suspended.
                 next.status = match (s.status, i.status) {
-                    (ServerStatus::Suspended, InstanceStatus::Offline) => ServerStatus::Suspended,
+                    (ServerStatus::Suspended, InstanceStatus::Offline | InstanceStatus::ShuttingDown | InstanceStatus::Stopped) => ServerStatus::Suspended,
                     _ => local_status(i.status),
                 };
                 summary = match next.status {
