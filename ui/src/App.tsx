@@ -12,6 +12,7 @@ import { NewServerPage } from "@/features/servers/NewServerPage";
 import { ServerDetailPage } from "@/features/servers/ServerDetailPage";
 import { ActivityPage } from "@/features/activity/ActivityPage";
 import { SettingsPage } from "@/features/settings/SettingsPage";
+import { BillingPage } from "@/features/billing/BillingPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -41,6 +42,7 @@ export function AppRoutes() {
         <Route path="servers" element={<ServersPage />} />
         <Route path="servers/new" element={<NewServerPage />} />
         <Route path="servers/:id" element={<ServerDetailPage />} />
+        <Route path="billing" element={<BillingPage />} />
         <Route path="activity" element={<ActivityPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound what="page" />} />

@@ -1,7 +1,7 @@
 // TanStack Query keys and hooks over the API client. Live events (live.ts)
 // write into the same keys, so screens update without refetching.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, type ActivityDto, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type SettingsInput } from "./client";
+import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentFilterInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type SettingsInput } from "./client";
 
 export const keys = {
   appInfo: ["appInfo"] as const,
@@ -16,6 +16,13 @@ export const keys = {
   activityAll: ["activity"] as const,
   activity: (limit: number, subject: string | null) => ["activity", limit, subject] as const,
   settings: ["settings"] as const,
+  billingOverview: ["billingOverview"] as const,
+  wallets: ["wallets"] as const,
+  wallet: (organizationId: string) => ["wallet", organizationId] as const,
+  documentsAll: ["documents"] as const,
+  documents: (f: DocumentFilterInput) => ["documents", f.organizationId, f.kind, f.period] as const,
+  document: (id: string) => ["document", id] as const,
+  billingSettings: ["billingSettings"] as const,
 };
 
 export const ACTIVITY_PAGE = 500;
@@ -34,6 +41,69 @@ export const useServerStats = (id: string, enabled: boolean) =>
 export const useActivity = (limit: number = ACTIVITY_PAGE, subject: string | null = null) =>
   useQuery({ queryKey: keys.activity(limit, subject), queryFn: () => api.listActivity(limit, subject) });
 export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: api.getSettings });
+
+export const useBillingOverview = () => useQuery({ queryKey: keys.billingOverview, queryFn: api.billingOverview });
+export const useWallets = () => useQuery({ queryKey: keys.wallets, queryFn: api.listWallets });
+export const useWallet = (organizationId: string) => useQuery({ queryKey: keys.wallet(organizationId), queryFn: () => api.getWallet(organizationId) });
+export const useDocuments = (f: DocumentFilterInput) => useQuery({ queryKey: keys.documents(f), queryFn: () => api.listDocuments(f) });
+export const useDocument = (id: string) => useQuery({ queryKey: keys.document(id), queryFn: () => api.getDocument(id) });
+export const useBillingSettings = () => useQuery({ queryKey: keys.billingSettings, queryFn: api.getBillingSettings });
+
+/** Billing changed something: every billing view refetches. */
+function invalidateBilling(qc: QueryClient) {
+  qc.invalidateQueries({ queryKey: keys.billingOverview });
+  qc.invalidateQueries({ queryKey: keys.wallets });
+  qc.invalidateQueries({ queryKey: keys.documentsAll });
+  qc.invalidateQueries({ queryKey: ["wallet"] });
+}
+
+export function useRunBillingNow() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: () => api.runBillingNow(), onSuccess: () => invalidateBilling(qc) });
+}
+
+function onWalletChanged(qc: QueryClient, d: WalletDetail) {
+  qc.setQueryData(keys.wallet(d.wallet.organizationId), d);
+  qc.invalidateQueries({ queryKey: keys.billingOverview });
+  qc.invalidateQueries({ queryKey: keys.wallets });
+  qc.invalidateQueries({ queryKey: keys.documentsAll });
+}
+
+export function useRecordPayment() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (input: PaymentInput) => api.recordPayment(input), onSuccess: (d) => onWalletChanged(qc, d) });
+}
+
+export function useRecordAdjustment() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (input: AdjustmentInput) => api.recordAdjustment(input), onSuccess: (d) => onWalletChanged(qc, d) });
+}
+
+export function useVoidInvoice() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, reason }: { id: string; reason: string }) => api.voidInvoice(id, reason),
+    onSuccess: (_, { id }) => {
+      qc.invalidateQueries({ queryKey: keys.document(id) });
+      invalidateBilling(qc);
+    },
+  });
+}
+
+export function useSaveDocumentPdf() {
+  return useMutation({ mutationFn: (id: string) => api.saveDocumentPdf(id) });
+}
+
+export function useUpdateBillingSettings() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: BillingSettingsDto) => api.updateBillingSettings(input),
+    onSuccess: (s) => {
+      qc.setQueryData(keys.billingSettings, s);
+      invalidateBilling(qc);
+    },
+  });
+}
 
 export function useCreateOrganization() {
   const qc = useQueryClient();

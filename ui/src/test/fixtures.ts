@@ -36,3 +36,25 @@ export function server(status: string, patch: Partial<ServerDto> = {}): ServerDt
     createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", deletedAt: null, ...patch,
   };
 }
+
+export const eur = (amount: string, minor: string) => ({ amount, minor, currency: "EUR" });
+
+export function wallet(patch: Partial<import("@/bindings").WalletDto> = {}): import("@/bindings").WalletDto {
+  return {
+    organizationId: "org_1", organizationName: "Acme", balance: eur("42.50", "4250"), lowBalanceThreshold: eur("10.00", "1000"),
+    state: "good", stateSince: null, ...patch,
+  };
+}
+
+export const billingOverview: import("@/bindings").BillingOverview = {
+  revenueThisMonth: eur("1234.56", "123456"),
+  walletsTotal: eur("987.00", "98700"),
+  customersLow: 3,
+  customersInGrace: 1,
+  customersSuspended: 2,
+  upcomingSuspensions: [
+    { wallet: wallet({ organizationId: "org_2", organizationName: "Globex", balance: eur("-12.30", "-1230"), state: "grace" }), suspendAt: "2026-03-02T10:00:00Z" },
+  ],
+  lastRun: { at: "2026-03-01T10:00:00Z", through: "2026-03-01T09:00:00Z", hoursBilled: "24", invoicesIssued: 5, decisions: 2, error: null },
+  failedRuns: [{ at: "2026-02-28T10:00:00Z", through: "2026-02-28T09:00:00Z", hoursBilled: "0", invoicesIssued: 0, decisions: 0, error: "Provider unreachable" }],
+};
