@@ -12,6 +12,7 @@ import { ServerTable } from "@/features/servers/ServersPage";
 import { countryName, formatDateTime } from "@/lib/format";
 import { isLive } from "@/lib/status";
 import { formatMoneyDto, sumMoney } from "@/lib/money";
+import { WalletCard } from "@/features/billing/WalletCard";
 import { CustomerDialog } from "./CustomerForm";
 import { CountryCode } from "./CustomersPage";
 
@@ -66,6 +67,7 @@ export function CustomerDetailPage() {
             </dl>
           </CardContent>
         </Card>
+        <WalletCard organizationId={o.id} />
         <div className="grid gap-5">
           <section aria-labelledby="org-servers">
             <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({liveServers.length})</span></h2>
