@@ -13,6 +13,8 @@ import { ServerDetailPage } from "@/features/servers/ServerDetailPage";
 import { ActivityPage } from "@/features/activity/ActivityPage";
 import { SettingsPage } from "@/features/settings/SettingsPage";
 import { BillingPage } from "@/features/billing/BillingPage";
+import { DocumentsPage } from "@/features/billing/DocumentsPage";
+import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -43,6 +45,8 @@ export function AppRoutes() {
         <Route path="servers/new" element={<NewServerPage />} />
         <Route path="servers/:id" element={<ServerDetailPage />} />
         <Route path="billing" element={<BillingPage />} />
+        <Route path="invoices" element={<DocumentsPage />} />
+        <Route path="invoices/:id" element={<DocumentDetailPage />} />
         <Route path="activity" element={<ActivityPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound what="page" />} />

@@ -58,3 +58,21 @@ export const billingOverview: import("@/bindings").BillingOverview = {
   lastRun: { at: "2026-03-01T10:00:00Z", through: "2026-03-01T09:00:00Z", hoursBilled: "24", invoicesIssued: 5, decisions: 2, error: null },
   failedRuns: [{ at: "2026-02-28T10:00:00Z", through: "2026-02-28T09:00:00Z", hoursBilled: "0", invoicesIssued: 0, decisions: 0, error: "Provider unreachable" }],
 };
+
+export function documentSummary(patch: Partial<import("@/bindings").DocumentSummaryDto> = {}): import("@/bindings").DocumentSummaryDto {
+  return {
+    id: "doc_1", kind: "invoice", number: "INV-2026-0001", organizationId: "org_1", organizationName: "Acme", period: "2026-02",
+    subtotal: eur("100.00", "10000"), tax: eur("21.00", "2100"), total: eur("121.00", "12100"), issuedAt: "2026-03-01T00:00:00Z",
+    creditsDocumentId: null, voidedBy: null, ...patch,
+  };
+}
+
+export const documentDetail: import("@/bindings").DocumentDetail = {
+  summary: documentSummary(),
+  customerName: "Acme", customerCountry: "NL", customerTaxId: "NL123456789B01", taxNote: null, reference: null, reason: null,
+  lines: [
+    { description: "web-01 (Starter)", hours: "672", rate: { amount: "0.0275", micros: "27500", currency: "EUR" }, amount: eur("18.48", "1848"), capped: false, taxName: "VAT" },
+    { description: "db-01 (Pro)", hours: "672", rate: { amount: "0.15", micros: "150000", currency: "EUR" }, amount: eur("81.52", "8152"), capped: true, taxName: "VAT" },
+  ],
+  taxTotals: [{ name: "VAT", ratePercent: "21", net: eur("100.00", "10000"), tax: eur("21.00", "2100") }],
+};

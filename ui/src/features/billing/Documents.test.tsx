@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { Route, Routes } from "react-router";
+import { renderWithProviders } from "@/test/render";
+import { documentDetail, documentSummary } from "@/test/fixtures";
+import { DocumentsPage } from "./DocumentsPage";
+import { DocumentDetailPage } from "./DocumentDetailPage";
+
+describe("DocumentsPage", () => {
+  it("lists the documents and sends the filters to the backend", async () => {
+    const filters: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_organizations") return [];
+      if (cmd === "list_documents") {
+        filters.push((args as { filter: unknown }).filter);
+        return [documentSummary(), documentSummary({ id: "doc_2", number: "INV-2026-0002", voidedBy: "doc_3" })];
+      }
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<DocumentsPage />);
+    await waitFor(() => expect(container.querySelector('[data-testid="documents-table"] [data-row-id="doc_1"]')).toHaveTextContent("INV-2026-0001"));
+    expect(container.querySelector('[data-row-id="doc_2"] [data-testid="document-voided"]')).not.toBeNull();
+    await user.selectOptions(container.querySelector('select[name="kind"]')!, "invoice");
+    await waitFor(() => expect(filters.at(-1)).toEqual({ organizationId: null, kind: "invoice", period: null }));
+  });
+});
+
+describe("DocumentDetailPage", () => {
+  it("previews the invoice, saves the PDF and voids by credit note", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "get_document") return documentDetail;
+      if (cmd === "save_document_pdf") return { path: "/home/me/Downloads/INV-2026-0001.pdf" };
+      if (cmd === "void_invoice") return documentSummary({ id: "doc_9", kind: "credit_note", number: "CN-2026-0001" });
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<Routes><Route path="/invoices/:id" element={<DocumentDetailPage />} /></Routes>, { route: "/invoices/doc_1" });
+    expect(await screen.findByTestId("document-total")).toHaveTextContent("121.00");
+    expect(screen.getByTestId("document-lines")).toHaveTextContent("672 h ×");
+    expect(screen.getAllByTestId("line-capped")).toHaveLength(1);
+    expect(screen.getByTestId("document-totals")).toHaveTextContent("VAT 21%");
+    await user.click(screen.getByRole("button", { name: "Download PDF" }));
+    expect(await screen.findByText("Saved to /home/me/Downloads/INV-2026-0001.pdf")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Void by credit note" }));
+    const dialog = await screen.findByRole("alertdialog");
+    const submit = dialog.querySelector('button[type="submit"]') as HTMLButtonElement;
+    await user.click(submit);
+    expect(dialog.querySelector('[data-field-error="reason"]')).not.toBeNull();
+    await user.type(dialog.querySelector('input[name="reason"]')!, "Wrong plan");
+    await user.click(submit);
+    await waitFor(() => expect(calls.some(([c, a]) => c === "void_invoice" && (a as { reason: string }).reason === "Wrong plan")).toBe(true));
+  });
+});
