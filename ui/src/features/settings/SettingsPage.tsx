@@ -12,6 +12,7 @@ import { Input, Select } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
+import { BillingSettingsSection } from "./BillingSettingsCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -23,6 +24,7 @@ export function SettingsPage() {
       <PageHeader title="Settings" description="Your business, your providers, and this installation" />
       <div className="grid max-w-3xl gap-5">
         {settings.isError ? <QueryError error={settings.error} retry={() => settings.refetch()} /> : settings.data ? <BusinessCard key={settings.data.resellerName + settings.data.currency} /> : <Skeleton className="h-56" />}
+        <BillingSettingsSection />
         <ProvidersCard />
         <AboutCard />
       </div>
