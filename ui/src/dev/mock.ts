@@ -6,6 +6,7 @@
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type * as T from "@/bindings";
+import { handleBilling } from "./mock-billing";
 
 const CUR = "USD";
 
@@ -341,8 +342,11 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       log(record("settings.updated", "settings", null, null, "Updated settings"));
       return { ...settings, currencyLocked: plans.length > 0 };
     }
-    default:
+    default: {
+      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago });
+      if (out !== undefined) return out;
       fail("internal", `The mock backend has no command ${cmd}`);
+    }
   }
 }
 
