@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "save_document_pdf",
     "get_billing_settings",
     "update_billing_settings",
+    "connect_linode",
+    "disconnect_linode",
 ];
 
 fn main() {

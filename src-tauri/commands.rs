@@ -204,3 +204,19 @@ pub async fn get_billing_settings(app: State<'_, Shared>) -> CmdResult<BillingSe
 pub async fn update_billing_settings(app: State<'_, Shared>, input: BillingSettingsDto) -> CmdResult<BillingSettingsDto> {
     app.update_billing_settings(input).map_err(fail)
 }
+
+// ---- Providers -----------------------------------------------------------
+
+/// Checks a Linode personal access token and keeps it in the OS keyring.
+/// `base_url` points at another API endpoint (the fake Linode in demos and tests).
+#[tauri::command]
+#[specta::specta]
+pub async fn connect_linode(app: State<'_, Shared>, token: String, base_url: Option<String>) -> CmdResult<ProviderInfo> {
+    app.connect_linode(&token, base_url).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn disconnect_linode(app: State<'_, Shared>) -> CmdResult<ProviderInfo> {
+    app.disconnect_linode().map_err(fail)
+}

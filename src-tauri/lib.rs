@@ -64,6 +64,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::save_document_pdf,
             commands::get_billing_settings,
             commands::update_billing_settings,
+            commands::connect_linode,
+            commands::disconnect_linode,
         ])
         .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
 }

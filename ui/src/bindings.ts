@@ -254,6 +254,26 @@ async updateBillingSettings(input: BillingSettingsDto) : Promise<Result<BillingS
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Checks a Linode personal access token and keeps it in the OS keyring.
+ * `base_url` points at another API endpoint (the fake Linode in demos and tests).
+ */
+async connectLinode(token: string, baseUrl: string | null) : Promise<Result<ProviderInfo, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connect_linode", { token, baseUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("disconnect_linode") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

@@ -15,6 +15,7 @@
 mod billing;
 pub mod dto;
 mod error;
+mod linode;
 mod map;
 mod orgs;
 mod pdf;
@@ -78,9 +79,10 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
-    #[allow(dead_code)] // used by the provider-account and payment settings
     secrets: Arc<dyn SecretStore>,
     sandbox: Sandbox,
+    /// The connected Linode account, if any (its token lives in the keyring).
+    linode: std::sync::RwLock<Option<Arc<cs_linode::LinodeProvider>>>,
     actor: String,
     log_dir: PathBuf,
 }
@@ -105,10 +107,12 @@ impl App {
             events: config.events,
             secrets: config.secrets,
             sandbox,
+            linode: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
         };
         app.adopt_sandbox_servers()?;
+        app.load_linode()?;
         Ok(app)
     }
 
@@ -124,9 +128,12 @@ impl App {
     fn provider(&self, kind: ProviderKind) -> AppResult<Arc<dyn Provider>> {
         match kind {
             ProviderKind::Sandbox => Ok(Arc::new(self.sandbox.clone())),
-            ProviderKind::Linode => Err(AppError::Unavailable(
-                "Linode is not connected: add a Linode account in Settings → Providers, or use the Sandbox provider".into(),
-            )),
+            ProviderKind::Linode => match self.linode.read().unwrap_or_else(|e| e.into_inner()).clone() {
+                Some(p) => Ok(p),
+                None => Err(AppError::Unavailable(
+                    "Linode is not connected: add a Linode account in Settings → Providers, or use the Sandbox provider".into(),
+                )),
+            },
         }
     }
 
@@ -148,7 +155,7 @@ impl App {
             currency: self.currency()?.code().to_string(),
             providers: vec![
                 dto::ProviderInfo { kind: "sandbox".into(), name: "Sandbox".into(), connected: true, detail: "Built in: simulated servers, no account needed".into() },
-                dto::ProviderInfo { kind: "linode".into(), name: "Linode".into(), connected: false, detail: "Not connected".into() },
+                self.linode_info()?,
             ],
         })
     }

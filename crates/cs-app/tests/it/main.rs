@@ -3,6 +3,7 @@
 
 mod billing;
 mod lifecycle;
+mod linode;
 mod validation;
 
 use std::sync::{Arc, Mutex};
