@@ -143,10 +143,28 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
     await rowWith("activity-table", line);
   }
   await s.screenshot("11-activity");
+  // --- Money: a bank transfer into the customer's wallet, with its receipt.
+  await s.go("#/customers");
+  await s.click('[data-testid="customers-table"] a', { text: "Ødegård Hosting AS" });
+  await s.find('[data-testid="wallet-card"]');
+  await s.clickButton("Record payment");
+  await s.type('dialog[open] input[name="amount"]', "25.00");
+  await s.select("method", "bank_transfer");
+  await s.type('dialog[open] input[name="reference"]', "BANK-2026-0001");
+  await s.click('dialog[open] button[type="submit"]');
+  await s.waitFor(async () => /2[45]\.\d\d/.test(await s.text(await s.find('[data-testid="wallet-balance"]'))), { what: "the wallet balance after the payment" });
+  await s.screenshot("12-customer-wallet");
+  await s.go("#/invoices");
+  await rowWith("documents-table", "RCT-");
+  await s.screenshot("13-documents");
+  await s.go("#/billing");
+  await s.find('[data-testid="stat-wallets-total"]');
+  await s.screenshot("14-billing");
+
   await s.go("#/dashboard");
-  await s.screenshot("12-dashboard");
+  await s.screenshot("15-dashboard");
   await s.go("#/settings");
-  await s.screenshot("13-settings");
+  await s.screenshot("16-settings");
 
   // --- Close the app and open it again: everything is still there.
   await s.quit();
@@ -158,5 +176,7 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
   await rowWith("plans-table", "Starter 2 GB");
   await s.go("#/activity");
   await rowWith("activity-table", "Created server web-1");
-  await s.screenshot("14-after-restart");
+  await s.go("#/invoices");
+  await rowWith("documents-table", "RCT-");
+  await s.screenshot("17-after-restart");
 });
