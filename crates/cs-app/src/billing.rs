@@ -515,8 +515,8 @@ fn run_from_json(v: serde_json::Value) -> Option<BillingRunDto> {
     Some(BillingRunDto {
         at: v.get("at")?.as_str()?.to_string(),
         through: v.get("through")?.as_str()?.to_string(),
-        hours_billed: v.get("hours_billed")?.as_str()?.to_string(),
-        invoices_issued: v.get("invoices_issued")?.as_u64()? as u32,
+        hours_billed: v.get("hoursBilled")?.as_str()?.to_string(),
+        invoices_issued: v.get("invoicesIssued")?.as_u64()? as u32,
         decisions: v.get("decisions")?.as_u64()? as u32,
         error: v.get("error").and_then(|e| e.as_str()).map(str::to_string),
     })

@@ -30,6 +30,8 @@ async fn hours_are_charged_and_payments_make_receipts_with_pdfs() {
     let run = t.app.run_billing().await.unwrap();
     assert_eq!(run.error, None);
     assert_eq!(run.hours_billed, "3");
+    let overview = t.app.billing_overview().unwrap();
+    assert_eq!(overview.last_run.expect("the run is on record").hours_billed, "3");
     let again = t.app.run_billing().await.unwrap();
     assert_eq!(again.hours_billed, "0", "an hour is never billed twice");
     let w = t.app.get_wallet(&org.id).unwrap();
