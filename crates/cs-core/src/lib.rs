@@ -30,5 +30,5 @@ pub use ids::{OrganizationId, PlanId, ServerId, UserId};
 pub use money::{Currency, Money, MoneyError, Rate};
 pub use org::{NewOrganization, Organization, Role, User};
 pub use plan::{NewPlan, Plan, ProviderKind};
-pub use server::{NewServer, PowerAction, Server, ServerStatus, TransitionError};
+pub use server::{PowerAction, Server, ServerStatus, TransitionError};
 pub use validate::{ValidationError, ValidationErrors};
