@@ -49,7 +49,7 @@ fn main() -> Result<()> {
         Some("bindings") => bindings(&root),
         Some("deb") => {
             setup(&root)?;
-            run(Command::new("npx").current_dir(root.join("ui")).args(["--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb", "--config", "../tauri.conf.json"]))
+            run(Command::new("npx").current_dir(root).args(["--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb"]))
         }
         Some("crash-test") => {
             let n = args.get(1).map(|n| n.parse()).transpose().context("crash-test takes a count, e.g. `cargo xtask crash-test 200`")?.unwrap_or(50);
