@@ -222,9 +222,10 @@ impl<'a> Layout<'a> {
         lines
     }
 
-    fn tint(&self, amount: f32) -> [f32; 3] {
+    /// The accent colour mixed with white; `strength` 1.0 is the accent itself.
+    fn tint(&self, strength: f32) -> [f32; 3] {
         let [r, g, b] = self.accent;
-        [1.0 - (1.0 - r) * amount, 1.0 - (1.0 - g) * amount, 1.0 - (1.0 - b) * amount]
+        [1.0 - (1.0 - r) * strength, 1.0 - (1.0 - g) * strength, 1.0 - (1.0 - b) * strength]
     }
 
     fn run(mut self) -> Vec<PageDraw> {
