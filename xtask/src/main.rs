@@ -49,7 +49,12 @@ fn main() -> Result<()> {
         Some("bindings") => bindings(&root),
         Some("deb") => {
             setup(&root)?;
-            run(Command::new("npx").current_dir(root).args(["--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb"]))
+            // The UI is built here: the CLI guesses the frontend folder from
+            // the first package.json it meets, which is not ui/.
+            build_ui(&root)?;
+            run(Command::new("npx").current_dir(&root).args([
+                "--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb", "--config", r#"{"build":{"beforeBuildCommand":""}}"#,
+            ]))
         }
         Some("crash-test") => {
             let n = args.get(1).map(|n| n.parse()).transpose().context("crash-test takes a count, e.g. `cargo xtask crash-test 200`")?.unwrap_or(50);
