@@ -38,7 +38,11 @@ pub(crate) fn camel_fields(mut e: ValidationErrors) -> ValidationErrors {
 }
 
 pub(crate) fn parse_org_id(id: &str) -> AppResult<OrganizationId> {
-    id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no customer with id {id:?}: it may have been removed; refresh the list")))
+    id.trim().parse().map_err(|_| org_not_found(id))
+}
+
+fn org_not_found(id: impl std::fmt::Display) -> AppError {
+    AppError::NotFound(format!("There is no customer with id {id}: it may have been removed; refresh the list"))
 }
 
 /// The customer-facing view of an organization that the portal receives.
@@ -57,7 +61,7 @@ impl App {
 
     pub fn get_organization(&self, id: &str) -> AppResult<OrganizationDetail> {
         let id = parse_org_id(id)?;
-        let record = self.store.read(|c| Ok::<_, AppError>(orgs::get(c, id)?))?.ok_or_else(|| parse_org_id("").unwrap_err())?;
+        let record = self.store.read(|c| Ok::<_, AppError>(orgs::get(c, id)?))?.ok_or_else(|| org_not_found(id))?;
         let servers = self.list_servers()?.into_iter().filter(|s| s.organization_id == id.to_string()).collect();
         let activity = self.store.read(|c| Ok::<_, AppError>(activity::recent(c, 50, Some(&id.to_string()))?))?;
         Ok(OrganizationDetail {
@@ -94,7 +98,7 @@ impl App {
         let valid = domain_input(&input).validate().map_err(camel_fields)?;
         let now = self.now();
         self.write(|tx| {
-            let current = orgs::get(tx, id)?.ok_or_else(|| parse_org_id("").unwrap_err())?;
+            let current = orgs::get(tx, id)?.ok_or_else(|| org_not_found(id))?;
             check_unique(tx, &valid.name, &valid.contact_email, Some(id), Some(current.contact.id))?;
             let org = Organization { name: valid.name.clone(), country: valid.country.clone(), tax_id: valid.tax_id.clone(), updated_at: now, ..current.organization.clone() };
             let contact = User { name: valid.contact_name.clone(), email: valid.contact_email.clone(), ..current.contact.clone() };

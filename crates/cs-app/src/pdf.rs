@@ -1,6 +1,6 @@
 //! The billing engine's documents in the printable model of `cs-invoice`.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use cs_billing::documents::{Document, DocumentKind};
 use cs_invoice as inv;
 
@@ -108,6 +108,5 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller_na
             Some(inv::CorrectedInvoice { number: c.summary.number.clone()?, issue_date: c.summary.issued_at?.date_naive() })
         }),
     };
-    let _ = issued.year();
     Ok(doc)
 }

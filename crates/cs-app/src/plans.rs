@@ -10,7 +10,18 @@ use crate::orgs::camel_fields;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
 pub(crate) fn parse_plan_id(id: &str) -> AppResult<PlanId> {
-    id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no plan with id {id:?}: refresh the list")))
+    id.trim().parse().map_err(|_| plan_not_found(id))
+}
+
+fn plan_not_found(id: impl std::fmt::Display) -> AppError {
+    AppError::NotFound(format!("There is no plan with id {id}: refresh the list"))
+}
+
+/// The customer-facing view of a plan that the portal receives.
+fn outbox_payload(plan: &Plan) -> serde_json::Value {
+    serde_json::json!({
+        "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
+    })
 }
 
 fn price_dto(region: &str, p: Price, currency: Currency) -> RegionPriceDto {
@@ -74,9 +85,7 @@ impl App {
                 return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", plan.name)));
             }
             plans::insert(tx, &plan)?;
-            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &serde_json::json!({
-                "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
-            }))?;
+            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &outbox_payload(&plan))?;
             self.record(tx, now, "plan.created", "plan", Some(plan.id.to_string()), None, format!("Created plan {} ({} {}) at {} a month, {} an hour", plan.name, plan.provider.display_name(), plan.provider_type, plan.monthly, plan.hourly))
         })?;
         Ok(plan_dto(&plan, t.as_ref(), 0))
@@ -87,7 +96,7 @@ impl App {
         let (valid, t) = self.validate_plan(&input).await?;
         let now = self.now();
         self.write(|tx| {
-            let current = plans::get(tx, id)?.ok_or_else(|| parse_plan_id("").unwrap_err())?;
+            let current = plans::get(tx, id)?.ok_or_else(|| plan_not_found(id))?;
             if plans::name_taken(tx, &valid.name, Some(id))? {
                 return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", valid.name)));
             }
@@ -97,9 +106,7 @@ impl App {
             }
             let plan = Plan { name: valid.name.clone(), provider: valid.provider, provider_type: valid.provider_type.clone(), regions: valid.regions.clone(), monthly: valid.monthly, hourly: valid.hourly, updated_at: now, ..current };
             plans::update(tx, &plan)?;
-            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &serde_json::json!({
-                "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
-            }))?;
+            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &outbox_payload(&plan))?;
             self.record(tx, now, "plan.updated", "plan", Some(plan.id.to_string()), None, format!("Updated plan {}: {} a month, {} an hour", plan.name, plan.monthly, plan.hourly))?;
             Ok(plan_dto(&plan, t.as_ref(), live))
         })
@@ -144,11 +151,10 @@ impl App {
                     Some(_) => {}
                 }
             }
-            if let (Some(t), Ok(v)) = (&found_type, &valid) {
-                if t.currency != currency.code() {
+            if let Some(t) = &found_type {
+                if valid.is_ok() && t.currency != currency.code() {
                     e.add("monthlyPrice", format!("{} prices this type in {}, but your prices are in {currency}", kind.display_name(), t.currency));
                 }
-                let _ = v;
             }
         }
         match valid {

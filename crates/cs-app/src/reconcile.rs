@@ -42,7 +42,7 @@ impl App {
                         Err(ProviderError::NotFound(_)) => Ok(None),
                         Err(e) => Err(e),
                     },
-                    (None, _) if self.now() - s.created_at > ORPHAN_AFTER => provider.find_instance_by_label(&s.label).await.map(|found| found.or(None)),
+                    (None, _) if self.now() - s.created_at > ORPHAN_AFTER => provider.find_instance_by_label(&s.label).await,
                     (None, _) => continue,
                 };
                 let observed = match observed {

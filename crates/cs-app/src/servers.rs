@@ -99,8 +99,7 @@ impl App {
                 }
             }
         }
-        let e = crate::orgs::camel_fields(e);
-        let mut e = e;
+        let mut e = crate::orgs::camel_fields(e);
         let org_id = parse_org_id(&input.organization_id).ok();
         let plan_id = parse_plan_id(&input.plan_id).ok();
         let (org, plan) = self.store.read(|c| {
