@@ -97,7 +97,7 @@ impl App {
     /// out dunning decisions. Safe to call at any time from any process.
     pub async fn run_billing(&self) -> AppResult<BillingRunDto> {
         let now = self.now();
-        let result = cs_billing::run::run_due(&self.store, now, &mut |p| {
+        let result = cs_billing::run::run_due(&crate::mail::MailingDb(self), now, &mut |p| {
             if p.meters_total > 1000 {
                 tracing::info!(done = p.meters_done, total = p.meters_total, "catching up billing");
             }

@@ -16,6 +16,7 @@ mod billing;
 pub mod dto;
 mod error;
 mod linode;
+mod mail;
 mod map;
 mod orgs;
 mod pdf;
@@ -33,6 +34,7 @@ use cs_secrets::SecretStore;
 use cs_store::{activity, settings, Store};
 
 pub use billing::run as run_billing_scheduler;
+pub use mail::run_worker as run_mail_worker;
 pub use error::{AppError, AppResult};
 
 /// How the shells learn about changes they did not ask for (a server that
@@ -76,7 +78,8 @@ pub struct AppConfig {
 
 /// The application. Shared between the shell's threads behind an `Arc`.
 pub struct App {
-    store: Store,
+    /// Shared with the mail outbox worker (`cs_mail::SqliteOutbox`).
+    store: Arc<Store>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
     secrets: Arc<dyn SecretStore>,
@@ -85,6 +88,9 @@ pub struct App {
     linode: std::sync::RwLock<Option<Arc<cs_linode::LinodeProvider>>>,
     actor: String,
     log_dir: PathBuf,
+    /// The SMTP side: retry policy, an extra trusted certificate, the wake-up
+    /// of the outbox worker.
+    mail: mail::MailRuntime,
 }
 
 impl std::fmt::Debug for App {
@@ -99,7 +105,7 @@ impl App {
     /// Opens the store (applying migrations) and re-adopts the Sandbox servers
     /// of an earlier run.
     pub fn open(config: AppConfig) -> AppResult<App> {
-        let store = Store::open(&config.database_path)?;
+        let store = Arc::new(Store::open(&config.database_path)?);
         let sandbox = Sandbox::new(config.clock.clone(), config.sandbox_timing);
         let app = App {
             store,
@@ -110,6 +116,7 @@ impl App {
             linode: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
+            mail: mail::MailRuntime::default(),
         };
         app.adopt_sandbox_servers()?;
         app.load_linode()?;
@@ -227,7 +234,16 @@ impl App {
     /// it recorded, once they are committed (rolled-back rows are never seen).
     fn write<T>(&self, f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>) -> AppResult<T> {
         RECORDED.with(|r| r.borrow_mut().clear());
-        let result = self.store.write(f);
+        let result: AppResult<T> = self.store.write(|tx| {
+            // Customer-facing events written by `f` (documents issued,
+            // dunning notices) get their emails in this same transaction.
+            let mark = mail::event_mark(tx)?;
+            let value = f(tx)?;
+            self.mail_for_events(tx, mark)?;
+            Ok(value)
+        });
+        // Wakes the outbox worker if this transaction queued mail.
+        self.wake_mail_worker();
         let recorded = RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()));
         let value = result?;
         for a in recorded {

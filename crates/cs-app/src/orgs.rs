@@ -87,6 +87,7 @@ impl App {
             check_unique(tx, &org.name, &contact.email, None, None)?;
             orgs::insert(tx, &org, &contact)?;
             outbox::push(tx, now, Some(org.id.to_string()), "organization", &org.id.to_string(), &outbox_payload(&org, &contact))?;
+            self.queue_welcome(tx, now, &contact.name, &contact.email)?;
             self.record(tx, now, "organization.created", "organization", Some(org.id.to_string()), Some(org.id.to_string()), format!("Created customer {} with contact {} <{}>", org.name, contact.name, contact.email))
         })?;
         tracing::info!(organization = %org.id, "organization created");
