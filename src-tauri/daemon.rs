@@ -19,9 +19,11 @@ pub fn run() -> anyhow::Result<()> {
         tracing::info!(database = %app.database_path().display(), "daemon started; stop it with Ctrl-C or SIGTERM");
         let reconcile = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
         let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
+        let mail = tokio::spawn(cs_app::run_mail_worker(app.clone()));
         shutdown_signal().await;
         reconcile.abort();
         billing.abort();
+        mail.abort();
         tracing::info!("daemon stopped");
         Ok(())
     })

@@ -52,6 +52,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::list_activity,
             commands::get_settings,
             commands::update_settings,
+            commands::get_email_settings,
+            commands::update_email_settings,
+            commands::send_test_mail,
+            commands::list_outbox,
+            commands::get_outbox_message,
+            commands::retry_mail,
+            commands::list_mail_templates,
+            commands::save_mail_template,
+            commands::reset_mail_template,
+            commands::preview_mail_template,
             commands::billing_overview,
             commands::run_billing_now,
             commands::list_wallets,
@@ -100,7 +110,7 @@ pub fn sandbox_timing() -> Timing {
 /// Opens the façade on the default (or `CS_DATA_DIR`) data folder.
 pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     let user = std::env::var("USER").unwrap_or_else(|_| "owner".into());
-    App::open(AppConfig {
+    let app = App::open(AppConfig {
         database_path: paths::database_path(),
         log_dir: paths::log_dir(),
         clock: Arc::new(SystemClock),
@@ -108,7 +118,14 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
         secrets: Arc::new(Keyring::new("containerstacks")),
         sandbox_timing: sandbox_timing(),
         actor: format!("staff:{user}"),
-    })
+    })?;
+    // `CS_MAIL_RETRY_MS` shortens the outbox's first retry delay and its
+    // polling (tests and demos); otherwise 30 s doubling up to an hour.
+    if let Some(ms) = std::env::var("CS_MAIL_RETRY_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        let d = Duration::from_millis(ms.max(100));
+        app.set_mail_policy(cs_app::OutboxPolicy { base_delay: d, max_delay: d * 4, poll_interval: d, ..cs_app::OutboxPolicy::default() });
+    }
+    Ok(app)
 }
 
 /// Runs the desktop app until its window closes.
@@ -133,7 +150,8 @@ pub fn run_desktop() -> anyhow::Result<()> {
             };
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(cs_app::reconcile::run(app.clone(), RECONCILE_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app.clone(), BILL_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_mail_worker(app));
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -15,6 +15,8 @@ import { SettingsPage } from "@/features/settings/SettingsPage";
 import { BillingPage } from "@/features/billing/BillingPage";
 import { DocumentsPage } from "@/features/billing/DocumentsPage";
 import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
+import { OutboxPage } from "@/features/mail/OutboxPage";
+import { TemplatesPage } from "@/features/mail/TemplatesPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -48,6 +50,8 @@ export function AppRoutes() {
         <Route path="invoices" element={<DocumentsPage />} />
         <Route path="invoices/:id" element={<DocumentDetailPage />} />
         <Route path="activity" element={<ActivityPage />} />
+        <Route path="outbox" element={<OutboxPage />} />
+        <Route path="email-templates" element={<TemplatesPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound what="page" />} />
       </Route>

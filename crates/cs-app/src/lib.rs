@@ -34,6 +34,7 @@ use cs_secrets::SecretStore;
 use cs_store::{activity, settings, Store};
 
 pub use billing::run as run_billing_scheduler;
+pub use cs_mail::OutboxPolicy;
 pub use mail::run_worker as run_mail_worker;
 pub use error::{AppError, AppResult};
 

@@ -1,6 +1,6 @@
 import * as React from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Moon, Server, Settings, Sun, Tags, Users } from "lucide-react";
+import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Moon, Server, Settings, Sun, Tags, Users } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
 import { useAppInfo, useSettings } from "@/api/queries";
@@ -16,6 +16,7 @@ const NAV = [
   { to: "/billing", label: "Billing", icon: CreditCard },
   { to: "/invoices", label: "Documents", icon: FileText },
   { to: "/activity", label: "Activity", icon: Activity },
+  { to: "/outbox", label: "Outbox", icon: Mail },
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 

@@ -7,6 +7,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type * as T from "@/bindings";
 import { handleBilling } from "./mock-billing";
+import { handleMail } from "./mock-mail";
 
 const CUR = "USD";
 
@@ -345,6 +346,8 @@ function handle(cmd: string, args: Record<string, any>): unknown {
     default: {
       const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago });
       if (out !== undefined) return out;
+      const mail = handleMail(cmd, args as Record<string, unknown> | undefined, { orgs, fail, ago });
+      if (mail !== undefined) return mail;
       fail("internal", `The mock backend has no command ${cmd}`);
     }
   }

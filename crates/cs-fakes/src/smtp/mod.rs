@@ -78,6 +78,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start(config: SmtpSinkConfig) -> std::io::Result<Self> {
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Like [`SmtpSink::start`], on a chosen address (port 0: any free port).
+    pub async fn start_on(config: SmtpSinkConfig, addr: SocketAddr) -> std::io::Result<Self> {
         let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
             .map_err(|e| std::io::Error::other(format!("cannot make the sink certificate: {e}")))?;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -96,7 +101,7 @@ impl SmtpSink {
             auth_failures: Mutex::new(0),
             counter: Mutex::new(0),
         });
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let mut sink = Self {
             addr,
