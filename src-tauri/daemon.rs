@@ -19,7 +19,9 @@ pub fn run() -> anyhow::Result<()> {
         tracing::info!(database = %app.database_path().display(), "daemon started; stop it with Ctrl-C or SIGTERM");
         let reconcile = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
         let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
+        let paypal = tokio::spawn(cs_app::run_paypal_poller(app.clone(), Duration::from_secs(5)));
         shutdown_signal().await;
+        paypal.abort();
         reconcile.abort();
         billing.abort();
         tracing::info!("daemon stopped");

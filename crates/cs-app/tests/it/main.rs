@@ -4,6 +4,7 @@
 mod billing;
 mod lifecycle;
 mod linode;
+mod payments;
 mod validation;
 
 use std::sync::{Arc, Mutex};
