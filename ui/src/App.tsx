@@ -15,6 +15,8 @@ import { SettingsPage } from "@/features/settings/SettingsPage";
 import { BillingPage } from "@/features/billing/BillingPage";
 import { DocumentsPage } from "@/features/billing/DocumentsPage";
 import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
+import { PaymentsPage } from "@/features/payments/PaymentsPage";
+import { PaymentDetailPage } from "@/features/payments/PaymentDetailPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -47,6 +49,8 @@ export function AppRoutes() {
         <Route path="billing" element={<BillingPage />} />
         <Route path="invoices" element={<DocumentsPage />} />
         <Route path="invoices/:id" element={<DocumentDetailPage />} />
+        <Route path="payments" element={<PaymentsPage />} />
+        <Route path="payments/:id" element={<PaymentDetailPage />} />
         <Route path="activity" element={<ActivityPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound what="page" />} />
