@@ -47,6 +47,15 @@ const COMMANDS: &[&str] = &[
     "update_billing_settings",
     "connect_linode",
     "disconnect_linode",
+    "get_paypal_settings",
+    "save_paypal_settings",
+    "test_paypal_connection",
+    "create_payment_link",
+    "list_payments",
+    "get_payment",
+    "check_payment",
+    "send_payment_link",
+    "refund_payment",
 ];
 
 fn main() {

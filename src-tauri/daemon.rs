@@ -20,7 +20,9 @@ pub fn run() -> anyhow::Result<()> {
         let reconcile = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
         let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
         let mail = tokio::spawn(cs_app::run_mail_worker(app.clone()));
+        let paypal = tokio::spawn(cs_app::run_paypal_poller(app.clone(), Duration::from_secs(5)));
         shutdown_signal().await;
+        paypal.abort();
         reconcile.abort();
         billing.abort();
         mail.abort();

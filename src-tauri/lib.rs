@@ -28,6 +28,9 @@ const RECONCILE_EVERY: Duration = Duration::from_secs(1);
 /// How often the billing scheduler looks for hours that are over; each run
 /// bills only what is due, so this only bounds the delay after an hour ends.
 const BILL_EVERY: Duration = Duration::from_secs(60);
+/// How often payments waiting for PayPal are checked (young links every
+/// round, older ones less often: see `cs_app::App::poll_payments`).
+const PAYPAL_POLL_EVERY: Duration = Duration::from_secs(5);
 
 /// The commands and events, for the invoke handler and the bindings.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
@@ -76,6 +79,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::update_billing_settings,
             commands::connect_linode,
             commands::disconnect_linode,
+            commands::get_paypal_settings,
+            commands::save_paypal_settings,
+            commands::test_paypal_connection,
+            commands::create_payment_link,
+            commands::list_payments,
+            commands::get_payment,
+            commands::check_payment,
+            commands::send_payment_link,
+            commands::refund_payment,
         ])
         .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
 }
@@ -150,8 +162,9 @@ pub fn run_desktop() -> anyhow::Result<()> {
             };
             tauri_app.manage(app.clone());
             tauri::async_runtime::spawn(cs_app::reconcile::run(app.clone(), RECONCILE_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app.clone(), BILL_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_mail_worker(app));
+            tauri::async_runtime::spawn(cs_app::run_mail_worker(app.clone()));
+            tauri::async_runtime::spawn(cs_app::run_paypal_poller(app.clone(), PAYPAL_POLL_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
             Ok(())
         })
         .run(tauri::generate_context!())

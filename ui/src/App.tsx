@@ -17,6 +17,8 @@ import { DocumentsPage } from "@/features/billing/DocumentsPage";
 import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
 import { OutboxPage } from "@/features/mail/OutboxPage";
 import { TemplatesPage } from "@/features/mail/TemplatesPage";
+import { PaymentsPage } from "@/features/payments/PaymentsPage";
+import { PaymentDetailPage } from "@/features/payments/PaymentDetailPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -49,6 +51,8 @@ export function AppRoutes() {
         <Route path="billing" element={<BillingPage />} />
         <Route path="invoices" element={<DocumentsPage />} />
         <Route path="invoices/:id" element={<DocumentDetailPage />} />
+        <Route path="payments" element={<PaymentsPage />} />
+        <Route path="payments/:id" element={<PaymentDetailPage />} />
         <Route path="activity" element={<ActivityPage />} />
         <Route path="outbox" element={<OutboxPage />} />
         <Route path="email-templates" element={<TemplatesPage />} />

@@ -160,6 +160,7 @@ fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
     // The SMTP sink tests/e2e/mail.test.mjs starts.
     run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bin", "fake-smtp"]))?;
+    run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bin", "fake-paypal"]))?;
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
     run(Command::new("xvfb-run")

@@ -632,3 +632,6 @@ pub struct TaxRateDto {
     /// Percent as a decimal string, e.g. "25".
     pub rate_percent: String,
 }
+
+mod payments;
+pub use payments::*;

@@ -19,6 +19,7 @@ mod linode;
 mod mail;
 mod map;
 mod orgs;
+mod payments;
 mod pdf;
 mod plans;
 pub mod reconcile;
@@ -36,6 +37,7 @@ use cs_store::{activity, settings, Store};
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
 pub use mail::run_worker as run_mail_worker;
+pub use payments::{run as run_paypal_poller, WebhookOutcome};
 pub use error::{AppError, AppResult};
 
 /// How the shells learn about changes they did not ask for (a server that
@@ -87,6 +89,8 @@ pub struct App {
     sandbox: Sandbox,
     /// The connected Linode account, if any (its token lives in the keyring).
     linode: std::sync::RwLock<Option<Arc<cs_linode::LinodeProvider>>>,
+    /// The PayPal account, if set up (its secret lives in the keyring).
+    paypal: std::sync::RwLock<Option<Arc<payments::PayPalRuntime>>>,
     actor: String,
     log_dir: PathBuf,
     /// The SMTP side: retry policy, an extra trusted certificate, the wake-up
@@ -115,12 +119,14 @@ impl App {
             secrets: config.secrets,
             sandbox,
             linode: std::sync::RwLock::new(None),
+            paypal: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
             mail: mail::MailRuntime::default(),
         };
         app.adopt_sandbox_servers()?;
         app.load_linode()?;
+        app.load_paypal()?;
         Ok(app)
     }
 

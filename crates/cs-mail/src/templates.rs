@@ -26,10 +26,12 @@ pub enum TemplateKind {
     Suspended,
     Terminated,
     TicketReply,
+    /// A PayPal top-up link sent by staff.
+    PaymentLink,
 }
 
 impl TemplateKind {
-    pub const ALL: [TemplateKind; 10] = [
+    pub const ALL: [TemplateKind; 11] = [
         Self::Welcome,
         Self::PasswordReset,
         Self::InvoiceIssued,
@@ -40,6 +42,7 @@ impl TemplateKind {
         Self::Suspended,
         Self::Terminated,
         Self::TicketReply,
+        Self::PaymentLink,
     ];
 
     /// Stable key for storage (`welcome`, `invoice_issued` …).
@@ -55,6 +58,7 @@ impl TemplateKind {
             Self::Suspended => "suspended",
             Self::Terminated => "terminated",
             Self::TicketReply => "ticket_reply",
+            Self::PaymentLink => "payment_link",
         }
     }
 
@@ -86,6 +90,7 @@ impl TemplateKind {
                 "reply_body",
                 "ticket_url",
             ],
+            Self::PaymentLink => &["customer_name", "amount", "pay_url"],
         }
     }
 
@@ -145,6 +150,11 @@ impl TemplateKind {
                 "[#{{ ticket_number }}] {{ ticket_subject }}",
                 "Hello {{ customer_name }},\n\n{{ reply_author }} replied to your ticket:\n\n{{ reply_body }}\n\nAnswer at {{ ticket_url }}\n",
                 "<p>Hello {{ customer_name }},</p><p>{{ reply_author }} replied to your ticket:</p><blockquote style=\"white-space:pre-wrap\">{{ reply_body }}</blockquote><p><a href=\"{{ ticket_url }}\">Answer</a></p>",
+            ),
+            Self::PaymentLink => (
+                "Top up your {{ brand.name }} balance: {{ amount }}",
+                "Hello {{ customer_name }},\n\nto add {{ amount }} to your {{ brand.name }} balance, pay with PayPal here:\n{{ pay_url }}\n\nYour balance is credited as soon as the payment is complete.\n",
+                "<p>Hello {{ customer_name }},</p><p>to add <strong>{{ amount }}</strong> to your {{ brand.name }} balance, pay with PayPal:</p><p><a href=\"{{ pay_url }}\" style=\"display:inline-block;padding:10px 18px;border-radius:4px;background:{{ brand.primary_color }};color:#ffffff;text-decoration:none\">Pay {{ amount }} with PayPal</a></p><p>Your balance is credited as soon as the payment is complete.</p>",
             ),
         };
         TemplateSource {

@@ -246,6 +246,12 @@ impl PayPalClient {
         &self.inner.base_url
     }
 
+    /// Fetches an access token (or uses the cached one): "test connection". Wrong
+    /// credentials fail with [`PayPalError::AuthFailed`].
+    pub async fn check_credentials(&self) -> Result<(), PayPalError> {
+        self.access_token().await.map(|_| ())
+    }
+
     /// Creates an order (`POST /v2/checkout/orders`). Send the payer to
     /// [`Order::approve_url`], then [`capture_order`](Self::capture_order).
     pub async fn create_order(

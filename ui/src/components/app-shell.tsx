@@ -1,6 +1,6 @@
 import * as React from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Moon, Server, Settings, Sun, Tags, Users } from "lucide-react";
+import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Moon, Server, Settings, Sun, Tags, Users, Wallet } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
 import { useAppInfo, useSettings } from "@/api/queries";
@@ -15,6 +15,7 @@ const NAV = [
   { to: "/servers", label: "Servers", icon: Server },
   { to: "/billing", label: "Billing", icon: CreditCard },
   { to: "/invoices", label: "Documents", icon: FileText },
+  { to: "/payments", label: "Payments", icon: Wallet },
   { to: "/activity", label: "Activity", icon: Activity },
   { to: "/outbox", label: "Outbox", icon: Mail },
   { to: "/settings", label: "Settings", icon: Settings },

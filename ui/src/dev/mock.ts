@@ -8,6 +8,7 @@ import { emit } from "@tauri-apps/api/event";
 import type * as T from "@/bindings";
 import { handleBilling } from "./mock-billing";
 import { handleMail } from "./mock-mail";
+import { handlePayments } from "./mock-payments";
 
 const CUR = "USD";
 
@@ -344,7 +345,7 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       return { ...settings, currencyLocked: plans.length > 0 };
     }
     default: {
-      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago });
+      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago }) ?? handlePayments(cmd, args, { orgs, currency: settings.currency, fail, ago });
       if (out !== undefined) return out;
       const mail = handleMail(cmd, args as Record<string, unknown> | undefined, { orgs, fail, ago });
       if (mail !== undefined) return mail;

@@ -5,6 +5,7 @@ mod billing;
 mod lifecycle;
 mod linode;
 mod mail;
+mod payments;
 mod validation;
 
 use std::sync::{Arc, Mutex};

@@ -63,7 +63,12 @@ impl FakePayPal {
     }
 
     pub async fn start_with(config: FakePayPalConfig) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Starts the fake on a chosen address (port 0: any free port).
+    pub async fn start_on(config: FakePayPalConfig, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
         let signer = webhooks::Signer::generate(&base_url).map_err(std::io::Error::other)?;

@@ -13,6 +13,7 @@ import { countryName, formatDateTime } from "@/lib/format";
 import { isLive } from "@/lib/status";
 import { formatMoneyDto, sumMoney } from "@/lib/money";
 import { WalletCard } from "@/features/billing/WalletCard";
+import { PaymentsCard } from "@/features/payments/PaymentsCard";
 import { CustomerDialog } from "./CustomerForm";
 import { CountryCode } from "./CustomersPage";
 
@@ -68,6 +69,7 @@ export function CustomerDetailPage() {
           </CardContent>
         </Card>
         <WalletCard organizationId={o.id} />
+        <PaymentsCard organizationId={o.id} organizationName={o.name} contactEmail={o.contactEmail} />
         <div className="grid gap-5">
           <section aria-labelledby="org-servers">
             <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({liveServers.length})</span></h2>

@@ -14,6 +14,7 @@ import { useToast } from "@/components/ui/toast";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { BillingSettingsSection } from "./BillingSettingsCard";
 import { EmailSettingsSection } from "@/features/mail/EmailSettingsCard";
+import { PayPalSettingsSection } from "@/features/payments/PayPalSettingsCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -27,6 +28,7 @@ export function SettingsPage() {
         {settings.isError ? <QueryError error={settings.error} retry={() => settings.refetch()} /> : settings.data ? <BusinessCard key={settings.data.resellerName + settings.data.currency} /> : <Skeleton className="h-56" />}
         <BillingSettingsSection />
         <EmailSettingsSection />
+        <PayPalSettingsSection />
         <ProvidersCard />
         <AboutCard />
       </div>

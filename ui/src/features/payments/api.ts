@@ -1,0 +1,89 @@
+// PayPal payments: queries and mutations over the generated commands.
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { commands } from "@/bindings";
+import type { PaymentDetail, PaymentFilterInput, PaymentLinkInput, PayPalSettingsInput, RefundInput } from "@/bindings";
+import { unwrap } from "@/api/client";
+
+export const paymentKeys = {
+  all: ["payments"] as const,
+  list: (f: PaymentFilterInput) => ["payments", "list", f] as const,
+  detail: (id: string) => ["payments", "detail", id] as const,
+  settings: ["paypal-settings"] as const,
+};
+
+export const paymentsApi = {
+  settings: () => unwrap(commands.getPaypalSettings()),
+  saveSettings: (input: PayPalSettingsInput) => unwrap(commands.savePaypalSettings(input)),
+  testConnection: () => unwrap(commands.testPaypalConnection()),
+  createLink: (input: PaymentLinkInput) => unwrap(commands.createPaymentLink(input)),
+  list: (filter: PaymentFilterInput) => unwrap(commands.listPayments(filter)),
+  get: (id: string) => unwrap(commands.getPayment(id)),
+  check: (id: string) => unwrap(commands.checkPayment(id)),
+  send: (id: string) => unwrap(commands.sendPaymentLink(id)),
+  refund: (input: RefundInput) => unwrap(commands.refundPayment(input)),
+};
+
+/** A payment that still waits for PayPal: its views refresh on their own. */
+export function isOpen(status: string): boolean {
+  return status === "created" || status === "approved";
+}
+
+export const usePayPalSettings = () => useQuery({ queryKey: paymentKeys.settings, queryFn: paymentsApi.settings });
+
+export function useSavePayPalSettings() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: paymentsApi.saveSettings, onSuccess: (s) => qc.setQueryData(paymentKeys.settings, s) });
+}
+
+export const useTestPayPal = () => useMutation({ mutationFn: paymentsApi.testConnection });
+
+export function usePayments(filter: PaymentFilterInput) {
+  return useQuery({
+    queryKey: paymentKeys.list(filter),
+    queryFn: () => paymentsApi.list(filter),
+    refetchInterval: (q) => ((q.state.data ?? []).some((p) => isOpen(p.status)) ? 3000 : false),
+  });
+}
+
+export function usePayment(id: string) {
+  return useQuery({
+    queryKey: paymentKeys.detail(id),
+    queryFn: () => paymentsApi.get(id),
+    refetchInterval: (q) => {
+      const d = q.state.data;
+      return d && (isOpen(d.payment.status) || d.refunds.some((r) => r.status === "pending")) ? 3000 : false;
+    },
+  });
+}
+
+/** A payment moved: its lists, and the wallet and documents it may have changed. */
+function onPaymentChanged(qc: QueryClient, d: PaymentDetail) {
+  qc.setQueryData(paymentKeys.detail(d.payment.id), d);
+  qc.invalidateQueries({ queryKey: ["payments", "list"] });
+  qc.invalidateQueries({ queryKey: ["wallet"] });
+  qc.invalidateQueries({ queryKey: ["wallets"] });
+  qc.invalidateQueries({ queryKey: ["documents"] });
+  qc.invalidateQueries({ queryKey: ["billingOverview"] });
+  qc.invalidateQueries({ queryKey: ["organization"] });
+  qc.invalidateQueries({ queryKey: ["activity"] });
+}
+
+export function useCreatePaymentLink() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: paymentsApi.createLink, onSuccess: (d) => onPaymentChanged(qc, d) });
+}
+
+export function useCheckPayment() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: paymentsApi.check, onSuccess: (d) => onPaymentChanged(qc, d) });
+}
+
+export function useSendPaymentLink() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: paymentsApi.send, onSuccess: (d) => onPaymentChanged(qc, d) });
+}
+
+export function useRefundPayment() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: paymentsApi.refund, onSuccess: (d) => onPaymentChanged(qc, d) });
+}
