@@ -37,6 +37,16 @@ const COMMANDS: &[&str] = &[
     "update_billing_settings",
     "connect_linode",
     "disconnect_linode",
+    "get_branding",
+    "update_branding",
+    "upload_logo",
+    "preview_branding",
+    "document_pdf_data",
+    "save_document_ubl",
+    "plan_export",
+    "export_documents",
+    "cancel_export",
+    "pick_folder",
 ];
 
 fn main() {

@@ -15,6 +15,7 @@ import { SettingsPage } from "@/features/settings/SettingsPage";
 import { BillingPage } from "@/features/billing/BillingPage";
 import { DocumentsPage } from "@/features/billing/DocumentsPage";
 import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
+import { ExportPage } from "@/features/documents/ExportPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -46,6 +47,7 @@ export function AppRoutes() {
         <Route path="servers/:id" element={<ServerDetailPage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="invoices" element={<DocumentsPage />} />
+        <Route path="invoices/export" element={<ExportPage />} />
         <Route path="invoices/:id" element={<DocumentDetailPage />} />
         <Route path="activity" element={<ActivityPage />} />
         <Route path="settings" element={<SettingsPage />} />

@@ -13,6 +13,8 @@
 //! the [`EventSink`] trait, which each shell implements.
 
 mod billing;
+pub mod branding;
+mod documents;
 pub mod dto;
 mod error;
 mod linode;
@@ -85,6 +87,8 @@ pub struct App {
     linode: std::sync::RwLock<Option<Arc<cs_linode::LinodeProvider>>>,
     actor: String,
     log_dir: PathBuf,
+    /// The cancel flag of the running period export, if one runs.
+    export_cancel: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -110,6 +114,7 @@ impl App {
             linode: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
+            export_cancel: std::sync::Mutex::new(None),
         };
         app.adopt_sandbox_servers()?;
         app.load_linode()?;

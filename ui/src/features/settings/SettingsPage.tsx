@@ -13,6 +13,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { BillingSettingsSection } from "./BillingSettingsCard";
+import { BrandingSection } from "@/features/documents/BrandingCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -25,6 +26,7 @@ export function SettingsPage() {
       <div className="grid max-w-3xl gap-5">
         {settings.isError ? <QueryError error={settings.error} retry={() => settings.refetch()} /> : settings.data ? <BusinessCard key={settings.data.resellerName + settings.data.currency} /> : <Skeleton className="h-56" />}
         <BillingSettingsSection />
+        <BrandingSection />
         <ProvidersCard />
         <AboutCard />
       </div>
