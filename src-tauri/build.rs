@@ -56,6 +56,16 @@ const COMMANDS: &[&str] = &[
     "check_payment",
     "send_payment_link",
     "refund_payment",
+    "get_branding",
+    "update_branding",
+    "upload_logo",
+    "preview_branding",
+    "document_pdf_data",
+    "save_document_ubl",
+    "plan_export",
+    "export_documents",
+    "cancel_export",
+    "pick_folder",
 ];
 
 fn main() {

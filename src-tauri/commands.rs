@@ -307,18 +307,28 @@ pub async fn save_paypal_settings(app: State<'_, Shared>, input: PayPalSettingsI
 #[specta::specta]
 pub async fn test_paypal_connection(app: State<'_, Shared>) -> CmdResult<PayPalConnectionTest> {
     app.test_paypal_connection().await.map_err(fail)
+// ---- Documents for accountants: branding, previews, e-invoices, period export ----
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_branding(app: State<'_, Shared>) -> CmdResult<BrandingDto> {
+    app.branding().map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_payment_link(app: State<'_, Shared>, input: PaymentLinkInput) -> CmdResult<PaymentDetail> {
     app.create_payment_link(input).await.map_err(fail)
+pub async fn update_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<BrandingDto> {
+    app.update_branding(input).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn list_payments(app: State<'_, Shared>, filter: PaymentFilterInput) -> CmdResult<Vec<PaymentDto>> {
     app.list_payments(filter).map_err(fail)
+pub async fn upload_logo(app: State<'_, Shared>, input: LogoUploadInput) -> CmdResult<LogoDto> {
+    app.upload_logo(input).map_err(fail)
 }
 
 #[tauri::command]
@@ -332,16 +342,67 @@ pub async fn get_payment(app: State<'_, Shared>, id: String) -> CmdResult<Paymen
 #[specta::specta]
 pub async fn check_payment(app: State<'_, Shared>, id: String) -> CmdResult<PaymentDetail> {
     app.check_payment(&id).await.map_err(fail)
+pub async fn preview_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<PdfDto> {
+    app.preview_branding(input).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn send_payment_link(app: State<'_, Shared>, id: String) -> CmdResult<PaymentDetail> {
     app.send_payment_link(&id).map_err(fail)
+pub async fn document_pdf_data(app: State<'_, Shared>, id: String) -> CmdResult<PdfDto> {
+    app.document_pdf_dto(&id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn refund_payment(app: State<'_, Shared>, input: RefundInput) -> CmdResult<PaymentDetail> {
     app.refund_payment(input).await.map_err(fail)
+pub async fn save_document_ubl(app: State<'_, Shared>, id: String) -> CmdResult<SavedFile> {
+    app.save_document_ubl(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_export(app: State<'_, Shared>, from: String, to: String, folder: String) -> CmdResult<ExportPlanDto> {
+    app.plan_export(&from, &to, &folder).map_err(fail)
+}
+
+/// Runs the export on a blocking thread, pushing `ExportProgress` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_documents(handle: tauri::AppHandle, app: State<'_, Shared>, input: ExportInput) -> CmdResult<ExportResultDto> {
+    use tauri_specta::Event;
+    let app = app.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        app.export_documents(input, &|p| {
+            let _ = crate::events::ExportProgress { progress: p }.emit(&handle);
+        })
+    })
+    .await
+    .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the export stopped unexpectedly: {e}"), fields: vec![] })?
+    .map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_export(app: State<'_, Shared>) -> CmdResult<bool> {
+    Ok(app.cancel_export())
+}
+
+/// The native folder chooser; null when the user closes it.
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_folder(handle: tauri::AppHandle, title: String) -> CmdResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = tauri::async_runtime::spawn_blocking(move || handle.dialog().file().set_title(title).blocking_pick_folder())
+        .await
+        .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the folder chooser failed: {e}"), fields: vec![] })?;
+    match picked {
+        None => Ok(None),
+        Some(p) => p
+            .into_path()
+            .map(|p| Some(p.display().to_string()))
+            .map_err(|e| ErrorDto { code: "unavailable".into(), message: format!("That location is not a local folder ({e}): choose a folder on this computer"), fields: vec![] }),
+    }
 }

@@ -1,6 +1,6 @@
 //! Backend events pushed to the UI, typed for the generated bindings.
 
-use cs_app::dto::{ActivityDto, ServerDto};
+use cs_app::dto::{ActivityDto, ExportProgressDto, ServerDto};
 use cs_app::EventSink;
 use serde::Serialize;
 use specta::Type;
@@ -17,6 +17,12 @@ pub struct ServerChanged {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct ActivityRecorded {
     pub activity: ActivityDto,
+}
+
+/// Progress of the running period export: `done` of `total` documents.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct ExportProgress {
+    pub progress: ExportProgressDto,
 }
 
 /// Forwards the façade's events to the webview.

@@ -88,8 +88,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::check_payment,
             commands::send_payment_link,
             commands::refund_payment,
+            commands::get_branding,
+            commands::update_branding,
+            commands::upload_logo,
+            commands::preview_branding,
+            commands::document_pdf_data,
+            commands::save_document_ubl,
+            commands::plan_export,
+            commands::export_documents,
+            commands::cancel_export,
+            commands::pick_folder,
         ])
-        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
+        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded, events::ExportProgress])
 }
 
 /// The TypeScript bindings, as committed in `ui/src/bindings.ts`.
@@ -146,6 +156,9 @@ pub fn run_desktop() -> anyhow::Result<()> {
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
     tauri::Builder::default()
+        // The folder chooser of "Export period…", called from the pick_folder
+        // command (Rust side): the webview gets no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);

@@ -19,6 +19,7 @@ import { OutboxPage } from "@/features/mail/OutboxPage";
 import { TemplatesPage } from "@/features/mail/TemplatesPage";
 import { PaymentsPage } from "@/features/payments/PaymentsPage";
 import { PaymentDetailPage } from "@/features/payments/PaymentDetailPage";
+import { ExportPage } from "@/features/documents/ExportPage";
 import { NotFound } from "@/components/query-state";
 
 export function makeQueryClient() {
@@ -50,6 +51,7 @@ export function AppRoutes() {
         <Route path="servers/:id" element={<ServerDetailPage />} />
         <Route path="billing" element={<BillingPage />} />
         <Route path="invoices" element={<DocumentsPage />} />
+        <Route path="invoices/export" element={<ExportPage />} />
         <Route path="invoices/:id" element={<DocumentDetailPage />} />
         <Route path="payments" element={<PaymentsPage />} />
         <Route path="payments/:id" element={<PaymentDetailPage />} />

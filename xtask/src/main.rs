@@ -25,6 +25,8 @@ const APT_PACKAGES: &[&str] = &[
     "build-essential", "pkg-config", "libssl-dev", "libdbus-1-dev", "libgtk-3-dev", "libwebkit2gtk-4.1-dev",
     "libjavascriptcoregtk-4.1-dev", "libsoup-3.0-dev", "libayatana-appindicator3-dev", "librsvg2-dev",
     "xvfb", "xauth", "dbus-x11", "webkit2gtk-driver", "gnome-keyring", "poppler-utils", "qpdf", "unzip",
+    // The documents e2e test writes last month's invoice into the database.
+    "sqlite3",
 ];
 
 fn main() -> Result<()> {

@@ -358,20 +358,10 @@ impl App {
         self.store.read(|c| Ok(self.document_dtos(c, vec![credit])?.remove(0)))
     }
 
-    /// The document as a PDF.
+    /// The document as a PDF, with the seller it was issued with.
     pub fn document_pdf(&self, id: &str) -> AppResult<(String, Vec<u8>)> {
-        let (doc, corrected, seller) = self.store.read(|c| {
-            let doc = documents::get_document(c, id)?;
-            let corrected = match &doc.summary.credits_document_id {
-                Some(of) => Some(documents::get_document(c, of)?),
-                None => None,
-            };
-            let s = BillingSettings::load(c)?;
-            let name = settings::get(c, "reseller.name")?.unwrap_or_else(|| "My Cloud".into());
-            Ok::<_, AppError>((doc, corrected, (name, s.seller_country)))
-        })?;
-        let number = doc.summary.number.clone().ok_or_else(|| AppError::Conflict("This document is a draft: it gets a number and a PDF when it is issued".into()))?;
-        let printable = crate::pdf::to_invoice_document(&doc, corrected.as_ref(), &seller.0, &seller.1)?;
+        let printable = self.printable_document(id)?;
+        let number = printable.number.clone();
         let bytes = cs_invoice::render_pdf(&printable).map_err(|e| AppError::Internal(format!("rendering {number}: {e}")))?;
         Ok((number, bytes))
     }
@@ -379,12 +369,7 @@ impl App {
     /// Writes the document's PDF to the user's Downloads folder.
     pub fn save_document_pdf(&self, id: &str) -> AppResult<SavedFile> {
         let (number, bytes) = self.document_pdf(id)?;
-        let dir = dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| AppError::Unavailable("There is no Downloads or home folder to save the PDF in".into()))?;
-        std::fs::create_dir_all(&dir).map_err(|e| AppError::Unavailable(format!("Cannot create {}: {e}", dir.display())))?;
-        let safe: String = number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-        let path = dir.join(format!("{safe}.pdf"));
-        std::fs::write(&path, bytes).map_err(|e| AppError::Unavailable(format!("Cannot write {}: {e}: check the folder's permissions", path.display())))?;
-        Ok(SavedFile { path: path.display().to_string() })
+        crate::documents::save_in(&crate::documents::downloads_dir()?, &number, "pdf", &bytes)
     }
 
     pub fn billing_overview(&self) -> AppResult<BillingOverview> {

@@ -635,3 +635,109 @@ pub struct TaxRateDto {
 
 mod payments;
 pub use payments::*;
+// ---- Documents for accountants: branding, e-invoices, period export ----
+
+/// The reseller's branding as printed on documents (Settings → Branding).
+/// Optional text fields are empty strings when not set.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BrandingInput {
+    pub legal_name: String,
+    /// Street lines, postal code and city, one per line, as printed.
+    pub address_lines: String,
+    /// ISO 3166-1 alpha-2, e.g. "DE".
+    pub country: String,
+    pub tax_id: String,
+    pub email: String,
+    pub phone: String,
+    pub website: String,
+    /// `#rrggbb`.
+    pub accent: String,
+    pub payment_instructions: String,
+    pub footer_note: String,
+    /// The id of an uploaded logo ([`LogoDto::id`]), or null for none.
+    pub logo_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BrandingDto {
+    pub branding: BrandingInput,
+    pub logo: Option<LogoDto>,
+    /// False until the Branding card was saved once (the values are then the
+    /// defaults documents were printed with).
+    pub saved: bool,
+}
+
+/// An uploaded logo, stored as PNG.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoDto {
+    /// SHA-256 of the stored PNG.
+    pub id: String,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the stored PNG in bytes.
+    pub bytes: u32,
+    /// `data:image/png;base64,…`, for an `<img>`.
+    pub data_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoUploadInput {
+    pub file_name: String,
+    /// The file's bytes, base64.
+    pub data_base64: String,
+}
+
+/// A PDF for the preview pane.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PdfDto {
+    pub file_name: String,
+    pub pdf_base64: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportInput {
+    /// First day, `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: String,
+    /// An existing folder, absolute path.
+    pub folder: String,
+    /// The ZIP's name in that folder (`.zip` is added when missing). Never overwritten.
+    pub file_name: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProgressDto {
+    pub done: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportResultDto {
+    pub path: String,
+    pub size_bytes: String,
+    pub documents: u32,
+    pub e_invoices: u32,
+    pub journal_entries: u32,
+    pub payments: u32,
+    /// The journal balances to zero per transaction and currency (the export
+    /// refuses to finish otherwise).
+    pub journal_balanced: bool,
+    pub files: Vec<String>,
+}
+
+/// What an export of a period would hold, and a free file name for it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPlanDto {
+    pub documents: u32,
+    pub suggested_file_name: String,
+}

@@ -13,6 +13,8 @@
 //! the [`EventSink`] trait, which each shell implements.
 
 mod billing;
+pub mod branding;
+mod documents;
 pub mod dto;
 mod error;
 mod linode;
@@ -96,6 +98,8 @@ pub struct App {
     /// The SMTP side: retry policy, an extra trusted certificate, the wake-up
     /// of the outbox worker.
     mail: mail::MailRuntime,
+    /// The cancel flag of the running period export, if one runs.
+    export_cancel: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -123,6 +127,7 @@ impl App {
             actor: config.actor,
             log_dir: config.log_dir,
             mail: mail::MailRuntime::default(),
+            export_cancel: std::sync::Mutex::new(None),
         };
         app.adopt_sandbox_servers()?;
         app.load_linode()?;

@@ -26,8 +26,10 @@ fn address(country: &str) -> inv::Address {
 }
 
 /// Builds the printable document. `corrected` is the invoice a credit note
-/// corrects; `seller` is the reseller's name and country.
-pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller_name: &str, seller_country: &str) -> AppResult<inv::Document> {
+/// corrects; `seller` is the seller block the document was issued with
+/// (see [`crate::branding`]), `payment_instructions` its printed instructions
+/// (on invoices only: receipts and credit notes need no payment).
+pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller: inv::Seller, payment_instructions: Option<String>) -> AppResult<inv::Document> {
     let s = &d.summary;
     let number = s.number.clone().ok_or_else(|| AppError::Conflict("This document is a draft: it has no number yet".into()))?;
     let issued = s.issued_at.ok_or_else(|| AppError::Conflict(format!("{number} is not issued yet")))?.date_naive();
@@ -76,17 +78,7 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller_na
         issue_date: issued,
         due_date: (kind == inv::DocumentKind::Invoice).then_some(issued),
         period,
-        seller: inv::Seller {
-            name: seller_name.to_string(),
-            address: address(seller_country),
-            tax_id: None,
-            registration_id: None,
-            email: None,
-            electronic_address: inv::ElectronicAddress::email("billing@localhost"),
-            logo_png: None,
-            accent_rgb: [37, 99, 235],
-            bank_account: None,
-        },
+        seller,
         buyer: inv::Buyer {
             organization: d.customer_name.clone(),
             contact: None,
@@ -103,7 +95,7 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller_na
         reverse_charge_wording: if reverse { d.tax_note.clone() } else { None },
         payment_status: inv::PaymentStatus::Paid { on: issued, method: status_method.to_string() },
         notes,
-        payment_instructions: None,
+        payment_instructions: if kind == inv::DocumentKind::Invoice { payment_instructions } else { None },
         corrects: corrected.and_then(|c| {
             Some(inv::CorrectedInvoice { number: c.summary.number.clone()?, issue_date: c.summary.issued_at?.date_naive() })
         }),

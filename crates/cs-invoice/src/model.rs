@@ -135,6 +135,16 @@ pub struct Seller {
     /// Company registration (commercial register) number, if any.
     pub registration_id: Option<String>,
     pub email: Option<String>,
+    /// Telephone number as printed.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Web site as printed (`www.example.com`).
+    #[serde(default)]
+    pub website: Option<String>,
+    /// One short line printed in the footer of every page (registered office, bank
+    /// holidays, a thank-you).
+    #[serde(default)]
+    pub footer_note: Option<String>,
     pub electronic_address: ElectronicAddress,
     /// PNG bytes of the logo (8-bit RGB/RGBA/grey). Printed at most 45 × 18 mm.
     #[serde(default)]

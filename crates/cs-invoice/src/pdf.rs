@@ -289,14 +289,16 @@ impl<'a> Layout<'a> {
         let mut details: Vec<String> = s.address.lines.clone();
         details.push(city_line(&s.address.postal_code, &s.address.city, s.address.region.as_deref()));
         details.push(country_name(&s.address.country).to_string());
+        details.retain(|d| !d.is_empty());
         if let Some(tax) = &s.tax_id {
             details.push(format!("VAT ID {tax}"));
         }
         if let Some(reg) = &s.registration_id {
             details.push(format!("Reg. no. {reg}"));
         }
-        if let Some(mail) = &s.email {
-            details.push(mail.clone());
+        let contact: Vec<&str> = [&s.email, &s.phone, &s.website].into_iter().filter_map(|x| x.as_deref()).collect();
+        if !contact.is_empty() {
+            details.push(contact.join("  ·  "));
         }
         for d in details {
             self.text(MARGIN_L, left_y, 8.5, false, MUTED, &d);
@@ -588,7 +590,10 @@ impl<'a> Layout<'a> {
             let page = &mut self.pages[i];
             page.shapes.push(Shape::Rule { x1: MARGIN_L, x2: CONTENT_R, y: 44.0, width: 0.5, rgb: RULE });
             page.texts.push(TextRun { x: MARGIN_L, y: 32.0, size: 7.0, bold: false, rgb: MUTED, text: who.clone() });
-            let number = format!("{} {}", doc.kind.title(), doc.number);
+            let number = match &doc.seller.footer_note {
+                Some(note) => format!("{} {}  ·  {note}", doc.kind.title(), doc.number),
+                None => format!("{} {}", doc.kind.title(), doc.number),
+            };
             let label = format!("Page {} / {}", i + 1, total);
             let w = self.regular.width(&label, 7.5);
             let page = &mut self.pages[i];

@@ -9,6 +9,7 @@ import type * as T from "@/bindings";
 import { handleBilling } from "./mock-billing";
 import { handleMail } from "./mock-mail";
 import { handlePayments } from "./mock-payments";
+import { handleDocuments } from "./mock-documents";
 
 const CUR = "USD";
 
@@ -345,7 +346,10 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       return { ...settings, currencyLocked: plans.length > 0 };
     }
     default: {
-      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago }) ?? handlePayments(cmd, args, { orgs, currency: settings.currency, fail, ago });
+      const out =
+        handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago }) ??
+        handlePayments(cmd, args, { orgs, currency: settings.currency, fail, ago }) ??
+        handleDocuments(cmd, args, { fail });
       if (out !== undefined) return out;
       const mail = handleMail(cmd, args as Record<string, unknown> | undefined, { orgs, fail, ago });
       if (mail !== undefined) return mail;

@@ -2,6 +2,7 @@
 //! with an injected clock.
 
 mod billing;
+mod documents;
 mod lifecycle;
 mod linode;
 mod mail;

@@ -1,6 +1,6 @@
 import * as React from "react";
 import { Link, useParams } from "react-router";
-import { ArrowLeft, Download, Undo2 } from "lucide-react";
+import { ArrowLeft, Download, FileCode2, Undo2 } from "lucide-react";
 import { ApiError, type DocumentDetail } from "@/api/client";
 import { useDocument, useSaveDocumentPdf, useVoidInvoice } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
@@ -11,16 +11,20 @@ import { AlertDialog, AlertDialogContent, AlertDialogDescription, AlertDialogTit
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { useToast } from "@/components/ui/toast";
 import { countryName, formatDate } from "@/lib/format";
 import { formatMoney, formatMoneyDto } from "@/lib/money";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { documentKindLabel } from "./wallet-state";
+import { useDocumentPdf, useSaveDocumentUbl } from "@/features/documents/api";
+import { PdfView } from "@/features/documents/pdf-view";
 
 export function DocumentDetailPage() {
   const { id = "" } = useParams();
   const q = useDocument(id);
   const save = useSaveDocumentPdf();
+  const saveUbl = useSaveDocumentUbl();
   const toast = useToast();
   const [voiding, setVoiding] = React.useState(false);
   const back = (
@@ -38,6 +42,13 @@ export function DocumentDetailPage() {
       onSuccess: (f) => toast.success(`Saved to ${f.path}`),
       onError: (e) => toast.error("Could not save the PDF", ApiError.from(e).message),
     });
+  const downloadUbl = () =>
+    saveUbl.mutate(s.id, {
+      onSuccess: (f) => toast.success(`Saved to ${f.path}`),
+      onError: (e) => toast.error("Could not save the e-invoice", ApiError.from(e).message),
+    });
+  // Receipts confirm a payment: they have no e-invoice (UBL) form.
+  const hasUbl = s.kind !== "receipt" && Boolean(s.issuedAt);
   return (
     <>
       <PageHeader
@@ -47,17 +58,37 @@ export function DocumentDetailPage() {
         actions={
           <>
             {canVoid && <Button variant="outline" onClick={() => setVoiding(true)}><Undo2 /> Void by credit note</Button>}
+            {hasUbl && <Button variant="outline" onClick={downloadUbl} disabled={saveUbl.isPending} title="Peppol BIS Billing 3.0 UBL XML"><FileCode2 /> Download e-invoice (UBL)</Button>}
             <Button onClick={download} disabled={save.isPending}><Download /> Download PDF</Button>
           </>
         }
       />
-      <DocumentPreview d={d} />
+      <Tabs defaultValue={s.issuedAt ? "pdf" : "summary"}>
+        <TabsList>
+          <TabsTrigger value="pdf" disabled={!s.issuedAt}>PDF</TabsTrigger>
+          <TabsTrigger value="summary">Summary</TabsTrigger>
+        </TabsList>
+        <TabsContent value="pdf"><DocumentPdf id={s.id} title={`${documentKindLabel(s.kind)} ${s.number ?? ""}`} /></TabsContent>
+        <TabsContent value="summary"><DocumentPreview d={d} /></TabsContent>
+      </Tabs>
       <VoidDialog open={voiding} onOpenChange={setVoiding} documentId={s.id} number={s.number} />
     </>
   );
 }
 
-/** The document as the customer will read it: a clean, printable sheet. */
+/** The document's own PDF, exactly as downloaded. */
+function DocumentPdf({ id, title }: { id: string; title: string }) {
+  const q = useDocumentPdf(id, true);
+  if (q.isError) return <QueryError what="PDF" error={q.error} retry={() => q.refetch()} />;
+  if (!q.data) return <Skeleton className="mx-auto aspect-[210/297] w-full max-w-3xl" />;
+  return (
+    <div className="rounded-lg border bg-muted/40 p-4">
+      <PdfView pdfBase64={q.data.pdfBase64} title={title} testId="document-pdf" className="mx-auto max-w-3xl" />
+    </div>
+  );
+}
+
+/** The document's facts as a web page (lines, totals, links to related documents). */
 export function DocumentPreview({ d }: { d: DocumentDetail }) {
   const s = d.summary;
   const cur = s.total.currency;

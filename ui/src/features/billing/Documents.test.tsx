@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
@@ -6,6 +6,11 @@ import { Route, Routes } from "react-router";
 import { renderWithProviders } from "@/test/render";
 import { documentDetail, documentSummary } from "@/test/fixtures";
 import { DocumentsPage } from "./DocumentsPage";
+
+// pdf.js needs a real canvas: the PDF pane is checked in the e2e test.
+vi.mock("@/features/documents/pdf-view", () => ({
+  PdfView: ({ title, testId }: { title: string; testId?: string }) => <div data-testid={testId ?? "pdf-preview"}>{title}</div>,
+}));
 import { DocumentDetailPage } from "./DocumentDetailPage";
 
 describe("DocumentsPage", () => {
@@ -34,16 +39,24 @@ describe("DocumentDetailPage", () => {
       calls.push([cmd, args]);
       if (cmd === "get_document") return documentDetail;
       if (cmd === "save_document_pdf") return { path: "/home/me/Downloads/INV-2026-0001.pdf" };
+      if (cmd === "save_document_ubl") return { path: "/home/me/Downloads/INV-2026-0001.xml" };
+      if (cmd === "document_pdf_data") return { fileName: "INV-2026-0001.pdf", pdfBase64: "JVBERi0=" };
       if (cmd === "void_invoice") return documentSummary({ id: "doc_9", kind: "credit_note", number: "CN-2026-0001" });
     });
     const user = userEvent.setup();
     renderWithProviders(<Routes><Route path="/invoices/:id" element={<DocumentDetailPage />} /></Routes>, { route: "/invoices/doc_1" });
+    // The PDF pane comes first, with the document's own PDF.
+    expect(await screen.findByTestId("document-pdf")).toHaveTextContent("Invoice INV-2026-0001");
+    expect(calls.some(([c, a]) => c === "document_pdf_data" && (a as { id: string }).id === "doc_1")).toBe(true);
+    await user.click(screen.getByRole("tab", { name: "Summary" }));
     expect(await screen.findByTestId("document-total")).toHaveTextContent("121.00");
     expect(screen.getByTestId("document-lines")).toHaveTextContent("672 h ×");
     expect(screen.getAllByTestId("line-capped")).toHaveLength(1);
     expect(screen.getByTestId("document-totals")).toHaveTextContent("VAT 21%");
     await user.click(screen.getByRole("button", { name: "Download PDF" }));
     expect(await screen.findByText("Saved to /home/me/Downloads/INV-2026-0001.pdf")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Download e-invoice (UBL)" }));
+    expect(await screen.findByText("Saved to /home/me/Downloads/INV-2026-0001.xml")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Void by credit note" }));
     const dialog = await screen.findByRole("alertdialog");
     const submit = dialog.querySelector('button[type="submit"]') as HTMLButtonElement;

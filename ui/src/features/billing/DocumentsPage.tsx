@@ -1,12 +1,13 @@
 import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { ColumnDef } from "@tanstack/react-table";
-import { FileText } from "lucide-react";
+import { FileText, PackageOpen } from "lucide-react";
 import type { DocumentFilterInput, DocumentSummaryDto } from "@/api/client";
 import { useDocuments, useOrganizations } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
+import { buttonVariants } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Label, Select } from "@/components/ui/input";
@@ -104,7 +105,11 @@ export function DocumentsPage() {
   );
   return (
     <>
-      <PageHeader title="Documents" description="Invoices, receipts and credit notes" />
+      <PageHeader
+        title="Documents"
+        description="Invoices, receipts and credit notes"
+        actions={<Link to="/invoices/export" className={buttonVariants({ variant: "outline" })} data-testid="export-period"><PackageOpen /> Export period…</Link>}
+      />
       <div className="grid gap-4">
         {filters}
         {q.isPending ? (

@@ -15,6 +15,7 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { BillingSettingsSection } from "./BillingSettingsCard";
 import { EmailSettingsSection } from "@/features/mail/EmailSettingsCard";
 import { PayPalSettingsSection } from "@/features/payments/PayPalSettingsCard";
+import { BrandingSection } from "@/features/documents/BrandingCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -29,6 +30,7 @@ export function SettingsPage() {
         <BillingSettingsSection />
         <EmailSettingsSection />
         <PayPalSettingsSection />
+        <BrandingSection />
         <ProvidersCard />
         <AboutCard />
       </div>

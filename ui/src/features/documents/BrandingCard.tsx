@@ -1,0 +1,226 @@
+// Settings → Branding: the seller block, logo and accent colour printed on
+// documents, with the real PDF of a sample invoice as the preview.
+import * as React from "react";
+import { ImageUp, RefreshCw, Trash2 } from "lucide-react";
+import { ApiError } from "@/api/client";
+import { QueryError } from "@/components/query-state";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Field, FieldError } from "@/components/ui/field";
+import { Input, Label, Select, Textarea } from "@/components/ui/input";
+import { Skeleton } from "@/components/ui/skeleton";
+import { useToast } from "@/components/ui/toast";
+import { sortedCountries } from "@/lib/format";
+import { focusFirstError, useApiForm } from "@/lib/use-api-form";
+import { docsApi, useBranding, useUpdateBranding, useUploadLogo, type BrandingDto, type BrandingInput, type LogoDto } from "./api";
+import { BRANDING_FIELDS, brandingErrors, brandingInput, bytesToBase64, logoFileProblem, normalizeAccent } from "./branding-form";
+import { PdfView } from "./pdf-view";
+
+export function BrandingSection() {
+  const q = useBranding();
+  if (q.isError) return <QueryError what="branding" error={q.error} retry={() => q.refetch()} />;
+  if (!q.data) return <Skeleton className="h-96" />;
+  return <BrandingCard branding={q.data} />;
+}
+
+type TextKey = Exclude<keyof BrandingInput, "logoId">;
+
+export function BrandingCard({ branding }: { branding: BrandingDto }) {
+  const [v, setV] = React.useState<BrandingInput>(branding.branding);
+  const [logo, setLogo] = React.useState<LogoDto | null>(branding.logo);
+  const form = useApiForm(BRANDING_FIELDS);
+  const save = useUpdateBranding();
+  const upload = useUploadLogo();
+  const toast = useToast();
+  const ref = React.useRef<HTMLFormElement>(null);
+  const fileRef = React.useRef<HTMLInputElement>(null);
+  const countries = React.useMemo(sortedCountries, []);
+  const dirty = JSON.stringify(v) !== JSON.stringify(branding.branding);
+
+  const set = (k: TextKey) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => {
+    setV((old) => ({ ...old, [k]: e.target.value }));
+    form.clear(k);
+  };
+
+  const onFile = async (e: React.ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = "";
+    if (!file) return;
+    form.clear("logo");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const problem = logoFileProblem(bytes);
+    if (problem) {
+      form.setErrors({ ...form.errors, logo: problem });
+      return;
+    }
+    upload.mutate(
+      { fileName: file.name, dataBase64: bytesToBase64(bytes) },
+      {
+        onSuccess: (l) => {
+          setLogo(l);
+          setV((old) => ({ ...old, logoId: l.id }));
+        },
+        onError: (err) => {
+          const a = ApiError.from(err);
+          form.setErrors({ ...form.errors, logo: a.fields.logo ?? a.message });
+        },
+      },
+    );
+  };
+
+  const removeLogo = () => {
+    setLogo(null);
+    setV((old) => ({ ...old, logoId: null }));
+  };
+
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    if (save.isPending) return;
+    const errors = brandingErrors(v);
+    if (Object.keys(errors).length) {
+      form.setErrors(errors);
+      focusFirstError(ref.current);
+      return;
+    }
+    save.mutate(brandingInput(v), {
+      onSuccess: (b) => {
+        setV(b.branding);
+        setLogo(b.logo);
+        toast.success("Branding saved", "Documents issued from now on carry it; issued documents keep theirs.");
+      },
+      onError: (err) => {
+        form.fail(err, "Could not save the branding");
+        focusFirstError(ref.current);
+      },
+    });
+  };
+
+  const accent = normalizeAccent(v.accent);
+  return (
+    <Card data-testid="branding-settings">
+      <CardHeader>
+        <CardTitle>Branding</CardTitle>
+        <CardDescription>Your business as it appears on invoices, receipts and credit notes. Issued documents keep the details they were issued with.</CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-6">
+        <form ref={ref} onSubmit={submit} noValidate className="grid gap-4" aria-label="Branding">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field name="legalName" label="Legal name" error={form.errors.legalName} className="sm:col-span-2">
+              {(p) => <Input {...p} value={v.legalName} onChange={set("legalName")} autoComplete="organization" />}
+            </Field>
+            <Field name="addressLines" label="Address" hint="Street, postal code and city: one per line" error={form.errors.addressLines}>
+              {(p) => <Textarea {...p} className="font-sans text-sm" rows={3} value={v.addressLines} onChange={set("addressLines")} />}
+            </Field>
+            <div className="grid content-start gap-4">
+              <Field name="country" label="Country" error={form.errors.country}>
+                {(p) => (
+                  <Select {...p} value={v.country} onChange={set("country")}>
+                    {!countries.some((c) => c.code === v.country) && <option value={v.country}>{v.country || "Choose…"}</option>}
+                    {countries.map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
+                  </Select>
+                )}
+              </Field>
+              <Field name="taxId" label="Tax id" hint="VAT or tax registration number" error={form.errors.taxId}>
+                {(p) => <Input {...p} value={v.taxId} onChange={set("taxId")} placeholder="DE123456789" />}
+              </Field>
+            </div>
+            <Field name="email" label="E-mail" error={form.errors.email}>
+              {(p) => <Input {...p} type="email" value={v.email} onChange={set("email")} placeholder="billing@example.com" />}
+            </Field>
+            <Field name="phone" label="Phone" error={form.errors.phone}>
+              {(p) => <Input {...p} type="tel" value={v.phone} onChange={set("phone")} />}
+            </Field>
+            <Field name="website" label="Website" error={form.errors.website}>
+              {(p) => <Input {...p} value={v.website} onChange={set("website")} placeholder="www.example.com" />}
+            </Field>
+            <Field name="accent" label="Accent colour" hint="Title, rules and table header" error={form.errors.accent}>
+              {(p) => (
+                <div className="flex items-center gap-2">
+                  <input
+                    type="color"
+                    aria-label="Pick the accent colour"
+                    value={accent ?? "#2563eb"}
+                    onChange={(e) => { setV((o) => ({ ...o, accent: e.target.value })); form.clear("accent"); }}
+                    className="h-9 w-11 shrink-0 cursor-pointer rounded-md border bg-background p-1"
+                  />
+                  <Input {...p} value={v.accent} onChange={set("accent")} className="font-mono" maxLength={7} />
+                </div>
+              )}
+            </Field>
+            <Field name="paymentInstructions" label="Payment instructions" hint="Printed on invoices, e.g. your bank account" error={form.errors.paymentInstructions} className="sm:col-span-2">
+              {(p) => <Textarea {...p} className="font-sans text-sm" rows={2} value={v.paymentInstructions} onChange={set("paymentInstructions")} />}
+            </Field>
+            <Field name="footerNote" label="Footer note" hint="One line at the foot of every page" error={form.errors.footerNote} className="sm:col-span-2">
+              {(p) => <Input {...p} value={v.footerNote} onChange={set("footerNote")} maxLength={120} />}
+            </Field>
+            <div className="grid gap-1.5 sm:col-span-2">
+              <Label htmlFor="branding-logo">Logo</Label>
+              <div className="flex flex-wrap items-center gap-3">
+                <div className="flex h-16 w-40 items-center justify-center rounded-md border bg-white p-1" data-testid="logo-preview">
+                  {logo ? <img src={logo.dataUrl} alt="Your logo" className="max-h-full max-w-full object-contain" /> : <span className="text-xs text-neutral-500">No logo</span>}
+                </div>
+                <input ref={fileRef} id="branding-logo" name="logo" type="file" accept="image/png,image/jpeg" className="sr-only" onChange={onFile} aria-invalid={Boolean(form.errors.logo)} />
+                <Button type="button" variant="outline" onClick={() => fileRef.current?.click()} disabled={upload.isPending}>
+                  <ImageUp /> {upload.isPending ? "Checking…" : logo ? "Replace logo…" : "Upload logo…"}
+                </Button>
+                {logo && <Button type="button" variant="ghost" onClick={removeLogo}><Trash2 /> Remove</Button>}
+                {logo && <span className="text-xs text-muted-foreground">{logo.width} × {logo.height} px, {Math.ceil(logo.bytes / 1024)} KB</span>}
+              </div>
+              <p className="text-xs text-muted-foreground">PNG or JPEG, at most 1 MB and 2000 pixels a side.</p>
+              <FieldError name="logo" message={form.errors.logo} />
+            </div>
+          </div>
+          <div className="flex justify-end gap-2">
+            <Button type="button" variant="outline" disabled={!dirty || save.isPending} onClick={() => { setV(branding.branding); setLogo(branding.logo); form.setErrors({}); }}>Discard changes</Button>
+            <Button type="submit" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save branding"}</Button>
+          </div>
+        </form>
+        <BrandingPreview input={v} />
+      </CardContent>
+    </Card>
+  );
+}
+
+/** Debounces a value. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [d, setD] = React.useState(value);
+  React.useEffect(() => {
+    const t = window.setTimeout(() => setD(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return d;
+}
+
+/** A sample invoice rendered by the backend with the unsaved form. */
+function BrandingPreview({ input }: { input: BrandingInput }) {
+  const debounced = useDebounced(input, 500);
+  const valid = Object.keys(brandingErrors(debounced)).length === 0;
+  const [state, setState] = React.useState<{ pdf?: string; error?: string; busy: boolean }>({ busy: false });
+  const [nonce, setNonce] = React.useState(0);
+  const key = JSON.stringify(debounced);
+  React.useEffect(() => {
+    if (!valid) return;
+    let live = true;
+    setState((s) => ({ ...s, busy: true }));
+    docsApi
+      .previewBranding(brandingInput(JSON.parse(key) as BrandingInput))
+      .then((p) => live && setState({ pdf: p.pdfBase64, busy: false }))
+      .catch((e: unknown) => live && setState((s) => ({ ...s, error: ApiError.from(e).message, busy: false })));
+    return () => {
+      live = false;
+    };
+  }, [key, valid, nonce]);
+  return (
+    <section className="grid gap-2" aria-label="Invoice preview" data-testid="branding-preview" data-busy={state.busy || undefined}>
+      <div className="flex items-center justify-between">
+        <h3 className="text-sm font-medium">Preview: a sample invoice with these details</h3>
+        <Button type="button" variant="ghost" size="sm" onClick={() => setNonce((n) => n + 1)} disabled={!valid || state.busy}><RefreshCw className={state.busy ? "animate-spin" : undefined} /> Refresh</Button>
+      </div>
+      {!valid && <p className="text-xs text-muted-foreground">Fix the fields marked above to update the preview.</p>}
+      {state.error && <p role="alert" className="text-sm text-destructive">The preview failed: {state.error}</p>}
+      <div className="max-h-[560px] overflow-auto rounded-md border bg-muted/40 p-4">
+        {state.pdf ? <PdfView pdfBase64={state.pdf} title="Sample invoice" className="mx-auto max-w-xl" /> : <Skeleton className="mx-auto aspect-[210/297] w-full max-w-xl" />}
+      </div>
+    </section>
+  );
+}

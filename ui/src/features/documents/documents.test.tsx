@@ -1,0 +1,192 @@
+import { describe, expect, it, vi } from "vitest";
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { renderWithProviders } from "@/test/render";
+import type { BrandingDto, BrandingInput } from "@/bindings";
+import { brandingErrors, brandingInput, bytesToBase64, logoFileProblem, normalizeAccent } from "./branding-form";
+import { defaultPreset, exportErrors, formatBytes, monthPresets, progressLabel } from "./export-form";
+import { BrandingCard } from "./BrandingCard";
+import { ExportPage } from "./ExportPage";
+
+// pdf.js needs a real canvas: the rendered preview is checked in the e2e test.
+vi.mock("./pdf-view", () => ({
+  PdfView: ({ pdfBase64, title }: { pdfBase64: string; title: string }) => <div data-testid="pdf-preview" data-pdf={pdfBase64}>{title}</div>,
+}));
+
+const input = (over: Partial<BrandingInput> = {}): BrandingInput => ({
+  legalName: "Nordlys Cloud AS",
+  addressLines: "Akersgata 1\n0158 Oslo",
+  country: "NO",
+  taxId: "NO923456789MVA",
+  email: "billing@nordlys.example",
+  phone: "+47 22 33 44 55",
+  website: "www.nordlys.example",
+  accent: "#c01f5a",
+  paymentInstructions: "",
+  footerNote: "",
+  logoId: null,
+  ...over,
+});
+
+describe("branding form logic", () => {
+  it("normalizes accents and rejects what is not a colour", () => {
+    expect(normalizeAccent("#ABC")).toBe("#aabbcc");
+    expect(normalizeAccent(" #C01F5A ")).toBe("#c01f5a");
+    expect(normalizeAccent("c01f5a")).toBeNull();
+    expect(normalizeAccent("#c01f5g")).toBeNull();
+  });
+
+  it("names every field that needs fixing", () => {
+    expect(brandingErrors(input())).toEqual({});
+    const e = brandingErrors(input({ legalName: " ", country: "Norway", email: "x@", accent: "red", footerNote: "a\nb", addressLines: "1\n2\n3\n4\n5" }));
+    expect(Object.keys(e).sort()).toEqual(["accent", "addressLines", "country", "email", "footerNote", "legalName"]);
+    expect(e.accent).toContain("#rrggbb");
+  });
+
+  it("trims the input and drops blank address lines", () => {
+    expect(brandingInput(input({ legalName: "  A  ", addressLines: " x \n\n y ", country: "no", accent: "#ABC" }))).toMatchObject({ legalName: "A", addressLines: "x\ny", country: "NO", accent: "#aabbcc" });
+  });
+
+  it("checks a logo file by its bytes, not its name", () => {
+    expect(logoFileProblem(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBeNull();
+    expect(logoFileProblem(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBeNull();
+    expect(logoFileProblem(new TextEncoder().encode("GIF89a"))).toContain("not a PNG or JPEG");
+    expect(logoFileProblem(new Uint8Array(0))).toContain("empty");
+    expect(logoFileProblem(new Uint8Array(1024 * 1024 + 1))).toContain("at most 1024 KB");
+    expect(bytesToBase64(new Uint8Array([1, 2, 3, 250]))).toBe("AQID+g==");
+  });
+});
+
+describe("export form logic", () => {
+  it("offers the last 13 months with last month as the default", () => {
+    const now = new Date(Date.UTC(2026, 2, 15)); // 15 March 2026
+    const p = monthPresets(now, "en-GB");
+    expect(p).toHaveLength(13);
+    expect(p[0]).toMatchObject({ value: "2026-03", from: "2026-03-01", to: "2026-03-31" });
+    expect(p[1]).toMatchObject({ value: "2026-02", from: "2026-02-01", to: "2026-02-28" });
+    expect(p[12]).toMatchObject({ value: "2025-03" });
+    expect(defaultPreset(now).value).toBe("2026-02");
+  });
+
+  it("checks dates, order, folder and name", () => {
+    const ok = { from: "2026-01-01", to: "2026-01-31", folder: "/tmp/out", fileName: "" };
+    expect(exportErrors(ok)).toEqual({});
+    expect(exportErrors({ ...ok, from: "2026-02-30" }).from).toBeDefined();
+    expect(exportErrors({ ...ok, to: "2025-12-31" }).to).toContain("on or after");
+    expect(exportErrors({ ...ok, folder: "" }).folder).toContain("Choose the folder");
+    expect(exportErrors({ ...ok, folder: "out" }).folder).toContain("full path");
+    expect(exportErrors({ ...ok, fileName: "../x.zip" }).fileName).toBeDefined();
+  });
+
+  it("says how far the export is", () => {
+    expect(progressLabel(null).text).toBe("Preparing…");
+    expect(progressLabel({ done: 123, total: 450 })).toEqual({ text: "123 / 450 documents", percent: 27 });
+    expect(formatBytes(2_500_000)).toBe("2.4 MB");
+    expect(formatBytes(800)).toBe("800 bytes");
+  });
+});
+
+const saved: BrandingDto = { branding: input(), logo: null, saved: true };
+
+describe("BrandingCard", () => {
+  it("previews the unsaved form, uploads a logo and saves", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "preview_branding") return { fileName: "preview.pdf", pdfBase64: `PDF:${(args as { input: BrandingInput }).input.legalName}` };
+      if (cmd === "upload_logo") return { id: "a".repeat(64), width: 240, height: 80, bytes: 900, dataUrl: "data:image/png;base64,AAAA" };
+      if (cmd === "update_branding") return { branding: (args as { input: BrandingInput }).input, logo: null, saved: true };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<BrandingCard branding={saved} />);
+    await waitFor(() => expect(screen.getByTestId("pdf-preview")).toHaveAttribute("data-pdf", "PDF:Nordlys Cloud AS"));
+    const name = container.querySelector<HTMLInputElement>('input[name="legalName"]')!;
+    await user.clear(name);
+    await user.type(name, "Zoë Hosting");
+    await waitFor(() => expect(screen.getByTestId("pdf-preview")).toHaveAttribute("data-pdf", "PDF:Zoë Hosting"), { timeout: 3000 });
+
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const file = new File([png], "logo.png", { type: "image/png" });
+    fireEvent.change(container.querySelector('input[name="logo"]')!, { target: { files: [file] } });
+    await waitFor(() => expect(screen.getByAltText("Your logo")).toBeInTheDocument());
+    const up = calls.find(([c]) => c === "upload_logo")![1] as { input: { fileName: string; dataBase64: string } };
+    expect(up.input).toEqual({ fileName: "logo.png", dataBase64: bytesToBase64(png) });
+
+    await user.click(screen.getByRole("button", { name: "Save branding" }));
+    await waitFor(() => expect(calls.some(([c]) => c === "update_branding")).toBe(true));
+    const sent = calls.find(([c]) => c === "update_branding")![1] as { input: BrandingInput };
+    expect(sent.input).toMatchObject({ legalName: "Zoë Hosting", logoId: "a".repeat(64) });
+  });
+
+  it("refuses a file that is not an image before uploading, and shows the backend's field errors", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "preview_branding") return { fileName: "preview.pdf", pdfBase64: "x" };
+      if (cmd === "update_branding") throw { code: "validation", message: "bad", fields: [{ field: "taxId", message: "A tax id has at most 40 characters" }] };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<BrandingCard branding={saved} />);
+    fireEvent.change(container.querySelector('input[name="logo"]')!, { target: { files: [new File([new TextEncoder().encode("GIF89a")], "logo.png")] } });
+    await waitFor(() => expect(container.querySelector('[data-field-error="logo"]')).toHaveTextContent("not a PNG or JPEG"));
+    expect(calls).not.toContain("upload_logo");
+
+    const accent = container.querySelector<HTMLInputElement>('input[name="accent"]')!;
+    await user.clear(accent);
+    await user.type(accent, "blue");
+    await user.click(screen.getByRole("button", { name: "Save branding" }));
+    expect(container.querySelector('[data-field-error="accent"]')).toHaveTextContent("#rrggbb");
+    expect(calls).not.toContain("update_branding");
+
+    await user.clear(accent);
+    await user.type(accent, "#123456");
+    await user.click(screen.getByRole("button", { name: "Save branding" }));
+    await waitFor(() => expect(container.querySelector('[data-field-error="taxId"]')).toHaveTextContent("at most 40"));
+  });
+});
+
+describe("ExportPage", () => {
+  it("plans, exports with progress and shows the result", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "plan_export") return { documents: 3, suggestedFileName: "containerstacks-documents.zip" };
+      if (cmd === "plugin:event|listen") return 1;
+      if (cmd === "plugin:event|unlisten") return null;
+      if (cmd === "export_documents")
+        return { path: "/tmp/out/containerstacks-documents.zip", sizeBytes: "20480", documents: 3, eInvoices: 1, journalEntries: 9, payments: 2, journalBalanced: true, files: [] };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<ExportPage />);
+    await user.type(container.querySelector('input[name="folder"]')!, "/tmp/out");
+    await waitFor(() => expect(screen.getByTestId("export-count")).toHaveTextContent("3 documents in this period."));
+    await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("containerstacks-documents.zip"));
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    expect(await screen.findByTestId("export-result")).toHaveTextContent("/tmp/out/containerstacks-documents.zip");
+    expect(screen.getByTestId("export-size")).toHaveTextContent("20.0 KB");
+    expect(screen.getByTestId("export-journal")).toHaveTextContent("balances to zero");
+    const sent = calls.find(([c]) => c === "export_documents")![1] as { input: { folder: string; fileName: string } };
+    expect(sent.input).toMatchObject({ folder: "/tmp/out", fileName: "containerstacks-documents.zip" });
+  });
+
+  it("shows field errors and offers a free name when the file exists", async () => {
+    let plans = 0;
+    mockIPC((cmd) => {
+      if (cmd === "plan_export") return { documents: 3, suggestedFileName: plans++ < 1 ? "a.zip" : "a-2.zip" };
+      if (cmd === "plugin:event|listen") return 1;
+      if (cmd === "plugin:event|unlisten") return null;
+      if (cmd === "export_documents") throw { code: "validation", message: "exists", fields: [{ field: "fileName", message: "a.zip already exists in /tmp/out: it is not overwritten" }] };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<ExportPage />);
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    expect(container.querySelector('[data-field-error="folder"]')).toHaveTextContent("Choose the folder");
+    await user.type(container.querySelector('input[name="folder"]')!, "/tmp/out");
+    await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("a.zip"));
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    await waitFor(() => expect(container.querySelector('[data-field-error="fileName"]')).toHaveTextContent("already exists"));
+    await user.click(screen.getByRole("button", { name: "Use a free name" }));
+    await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("a-2.zip"));
+  });
+});
