@@ -13,6 +13,7 @@
 //! the [`EventSink`] trait, which each shell implements.
 
 mod billing;
+pub mod catalogue;
 pub mod dto;
 mod error;
 mod linode;
@@ -21,6 +22,7 @@ mod orgs;
 mod pdf;
 mod plans;
 pub mod reconcile;
+mod server_extras;
 mod servers;
 
 use std::path::{Path, PathBuf};
