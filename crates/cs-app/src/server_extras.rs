@@ -113,6 +113,13 @@ fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules
     e.into_result(cs_provider::FirewallRules { inbound_policy, outbound_policy, inbound, outbound }).map_err(AppError::Validation)
 }
 
+/// `servers::update` keeps a server's plan and image; a resize or rebuild
+/// changes them.
+pub(crate) fn set_plan_and_image(tx: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<()> {
+    tx.execute("UPDATE servers SET plan_id = ?2, image = ?3 WHERE id = ?1", cs_store::rusqlite::params![s.id.to_string(), s.plan_id.to_string(), s.image])?;
+    Ok(())
+}
+
 impl App {
     /// A live server with its provider instance: what every tab needs.
     async fn instance_of(&self, id: &str) -> AppResult<(Server, Arc<dyn Provider>, String)> {
@@ -356,6 +363,7 @@ impl App {
         let next = Server { plan_id: plan.id, provider_type: plan.provider_type.clone(), status: ServerStatus::Booting, updated_at: now, ..s.clone() };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
+            set_plan_and_image(tx, &next)?;
             match meters::record_resize(tx, s.id, plan.id, now, &self.actor) {
                 // Not billed yet (no billing run since it was created): the
                 // next run opens its meter on the new plan.
@@ -402,6 +410,7 @@ impl App {
         let next = Server { image: image.clone(), status: ServerStatus::Provisioning, updated_at: now, ..s.clone() };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
+            set_plan_and_image(tx, &next)?;
             outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
             self.record(tx, now, "server.rebuilt", "server", Some(next.id.to_string()), Some(next.organization_id.to_string()), format!("Rebuilding server {} from {image}", s.label))?;
             self.server_dto(tx, &next)

@@ -4,6 +4,7 @@
 mod billing;
 mod lifecycle;
 mod linode;
+mod linode_screens;
 mod validation;
 
 use std::sync::{Arc, Mutex};
