@@ -158,6 +158,7 @@ fn keyring_test(root: &Path) -> Result<()> {
 /// WebKitWebDriver) by tests/e2e.
 fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
+    run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bin", "fake-linode"]))?;
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
     run(Command::new("xvfb-run")
