@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "rebuild_server",
     "rescue_server",
     "reset_server_root_password",
+    "provider_firewalls",
 ];
 
 fn main() {

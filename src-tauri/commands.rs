@@ -336,3 +336,9 @@ pub async fn rescue_server(app: State<'_, Shared>, id: String) -> CmdResult<Serv
 pub async fn reset_server_root_password(app: State<'_, Shared>, id: String, password: String) -> CmdResult<()> {
     app.reset_server_root_password(&id, &password).await.map_err(fail)
 }
+
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_firewalls(app: State<'_, Shared>, provider: String) -> CmdResult<Vec<FirewallDto>> {
+    app.provider_firewalls(&provider).await.map_err(fail)
+}

@@ -85,6 +85,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::rebuild_server,
             commands::rescue_server,
             commands::reset_server_root_password,
+            commands::provider_firewalls,
         ])
         .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded])
 }

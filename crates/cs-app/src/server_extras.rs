@@ -291,6 +291,12 @@ impl App {
         self.server_firewalls(id).await
     }
 
+    /// The account's firewalls, for the new-server form.
+    pub async fn provider_firewalls(&self, provider: &str) -> AppResult<Vec<FirewallDto>> {
+        let kind = crate::catalogue::parse_provider(provider)?;
+        Ok(self.provider(kind)?.firewalls().await?.iter().map(firewall_dto).collect())
+    }
+
     /// Linode only: the provider trait has no detach (the Sandbox cannot).
     pub async fn detach_server_firewall(&self, id: &str, firewall_id: &str) -> AppResult<ServerFirewallsDto> {
         let (s, _, pid) = self.instance_of(id).await?;

@@ -7,6 +7,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type * as T from "@/bindings";
 import { handleBilling } from "./mock-billing";
+import { handleLinode } from "./mock-linode";
 
 const CUR = "USD";
 
@@ -188,6 +189,7 @@ function stats(id: string): T.ServerStatsDto {
     cpuPercent: pts((i) => 18 + 12 * Math.sin((i / 96) * Math.PI * 2 + seed) + 6 * noise(i, 1) + (i > 70 && i < 76 ? 35 : 0)),
     networkInBitsPerS: pts((i) => 2.4e6 + 1.6e6 * Math.sin((i / 96) * Math.PI * 2 + seed) + 4e5 * noise(i, 2)),
     networkOutBitsPerS: pts((i) => 9e5 + 6e5 * Math.sin((i / 96) * Math.PI * 2 + seed + 1) + 2e5 * noise(i, 3)),
+    diskIoBlocksPerS: pts((i) => 40 + 25 * Math.sin((i / 96) * Math.PI * 2 + seed + 2) + 10 * noise(i, 4)),
     transferUsedGb: (((seed % 900) + 37) / 10).toFixed(1),
     transferQuotaGb: 2000,
   };
@@ -274,7 +276,7 @@ function handle(cmd: string, args: Record<string, any>): unknown {
     }
     case "catalog":
       if (args.provider !== "sandbox") fail("provider", "Linode is not connected: add a token in Settings → Providers");
-      return { provider: "sandbox", regions: REGIONS, types: TYPES, images: IMAGES } satisfies T.CatalogDto;
+      return { provider: "sandbox", regions: REGIONS, types: TYPES, images: IMAGES, stackscripts: [], refreshedAt: null } satisfies T.CatalogDto;
     case "list_servers":
       return servers;
     case "get_server": {
@@ -345,6 +347,8 @@ function handle(cmd: string, args: Record<string, any>): unknown {
     default: {
       const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago });
       if (out !== undefined) return out;
+      const linode = handleLinode(cmd, args, { servers, fail, ago });
+      if (linode !== undefined) return linode;
       fail("internal", `The mock backend has no command ${cmd}`);
     }
   }
