@@ -143,7 +143,6 @@ pub struct StackScriptField {
 #[serde(rename_all = "camelCase")]
 pub struct CreateOptionsInput {
     pub stackscript_id: Option<String>,
-    #[serde(default)]
     pub stackscript_data: Vec<StackScriptField>,
     /// cloud-init user data (plain text); only for images that read it.
     pub user_data: Option<String>,

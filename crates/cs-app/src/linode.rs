@@ -60,6 +60,12 @@ impl App {
             self.record(tx, now, "provider.connected", "provider", Some("linode".into()), None, format!("Connected Linode account {}", summary.username))
         })?;
         *self.linode.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(provider));
+        // Import the catalogue now, so plans can be built at once. A failure
+        // is kept with the catalogue's state (shown in Settings → Providers)
+        // and retried by the reconciler; the account stays connected.
+        if let Err(e) = self.refresh_catalogue("linode").await {
+            tracing::warn!(error = %e, "importing the Linode catalogue after connecting failed");
+        }
         self.linode_info()
     }
 

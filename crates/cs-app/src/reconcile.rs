@@ -89,7 +89,8 @@ impl App {
         let Some(after) = cursor else {
             // Start at the newest event: the past is already in the instance
             // list, which the full pass compares. One page, newest first.
-            let newest = match (kind, self.linode.read().unwrap_or_else(|e| e.into_inner()).clone()) {
+            let linode = self.linode.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let newest = match (kind, linode) {
                 (ProviderKind::Linode, Some(l)) => l.client().list_events_page(1, None).await.map_err(cs_linode::map_error)?.data.iter().map(|e| e.id).max(),
                 _ => provider.events(None).await?.iter().map(|e| e.id).max(),
             };

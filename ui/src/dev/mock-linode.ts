@@ -122,8 +122,8 @@ export function handleLinode(cmd: string, args: Record<string, any>, c: Ctx): un
       if (s.status !== "offline") c.fail("conflict", `Shut server ${s.label} down first: the provider resets the root password only while it is off`);
       return null;
     }
-    case "create_server_with_options":
-      return undefined;
+    case "provider_firewalls":
+      return firewalls.map((f) => ({ id: f.id, label: f.label, rules: f.rules, instanceCount: f.servers.length }));
     default:
       return undefined;
   }

@@ -283,6 +283,7 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       const s = servers.find((x) => x.id === args.id) ?? fail("not_found", "No such server");
       return { server: s, activity: activity.filter((a) => a.subjectId === s.id) };
     }
+    case "create_server_with_options":
     case "create_server": {
       const input = args.input as T.ServerInput;
       const o = orgs.find((x) => x.id === input.organizationId);

@@ -1,6 +1,5 @@
 // Optional create settings for the new-server form: a StackScript and its
 // fields, cloud-init user data (only for images that read it) and a firewall.
-import * as React from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { CatalogDto, CreateOptionsInput } from "@/bindings";
 import { Button } from "@/components/ui/button";
