@@ -313,6 +313,12 @@ pub async fn test_paypal_connection(app: State<'_, Shared>) -> CmdResult<PayPalC
 #[specta::specta]
 pub async fn get_branding(app: State<'_, Shared>) -> CmdResult<BrandingDto> {
     app.branding().map_err(fail)
+// ---- Linode account, provider catalogue and the server tabs (backups, network, firewalls, lifecycle)
+
+#[tauri::command]
+#[specta::specta]
+pub async fn linode_account(app: State<'_, Shared>) -> CmdResult<LinodeAccountDto> {
+    app.linode_account().map_err(fail)
 }
 
 #[tauri::command]
@@ -321,6 +327,8 @@ pub async fn create_payment_link(app: State<'_, Shared>, input: PaymentLinkInput
     app.create_payment_link(input).await.map_err(fail)
 pub async fn update_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<BrandingDto> {
     app.update_branding(input).map_err(fail)
+pub async fn refresh_catalogue(app: State<'_, Shared>, provider: String) -> CmdResult<CatalogueStatusDto> {
+    app.refresh_catalogue(&provider).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -329,6 +337,8 @@ pub async fn list_payments(app: State<'_, Shared>, filter: PaymentFilterInput) -
     app.list_payments(filter).map_err(fail)
 pub async fn upload_logo(app: State<'_, Shared>, input: LogoUploadInput) -> CmdResult<LogoDto> {
     app.upload_logo(input).map_err(fail)
+pub async fn create_server_with_options(app: State<'_, Shared>, input: ServerInput, options: CreateOptionsInput) -> CmdResult<ServerDto> {
+    app.create_server_with(input, options).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -344,6 +354,8 @@ pub async fn check_payment(app: State<'_, Shared>, id: String) -> CmdResult<Paym
     app.check_payment(&id).await.map_err(fail)
 pub async fn preview_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<PdfDto> {
     app.preview_branding(input).map_err(fail)
+pub async fn server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -352,6 +364,8 @@ pub async fn send_payment_link(app: State<'_, Shared>, id: String) -> CmdResult<
     app.send_payment_link(&id).map_err(fail)
 pub async fn document_pdf_data(app: State<'_, Shared>, id: String) -> CmdResult<PdfDto> {
     app.document_pdf_dto(&id).map_err(fail)
+pub async fn enable_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.enable_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -360,6 +374,8 @@ pub async fn refund_payment(app: State<'_, Shared>, input: RefundInput) -> CmdRe
     app.refund_payment(input).await.map_err(fail)
 pub async fn save_document_ubl(app: State<'_, Shared>, id: String) -> CmdResult<SavedFile> {
     app.save_document_ubl(&id).map_err(fail)
+pub async fn cancel_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.cancel_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -382,6 +398,8 @@ pub async fn export_documents(handle: tauri::AppHandle, app: State<'_, Shared>, 
     .await
     .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the export stopped unexpectedly: {e}"), fields: vec![] })?
     .map_err(fail)
+pub async fn take_server_snapshot(app: State<'_, Shared>, id: String, label: String) -> CmdResult<BackupDto> {
+    app.take_server_snapshot(&id, &label).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -405,4 +423,78 @@ pub async fn pick_folder(handle: tauri::AppHandle, title: String) -> CmdResult<O
             .map(|p| Some(p.display().to_string()))
             .map_err(|e| ErrorDto { code: "unavailable".into(), message: format!("That location is not a local folder ({e}): choose a folder on this computer"), fields: vec![] }),
     }
+pub async fn restore_server_backup(app: State<'_, Shared>, id: String, backup_id: String) -> CmdResult<ServerDto> {
+    app.restore_server_backup(&id, &backup_id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn server_network(app: State<'_, Shared>, id: String) -> CmdResult<ServerNetworkDto> {
+    app.server_network(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_server_ipv4(app: State<'_, Shared>, id: String) -> CmdResult<ServerNetworkDto> {
+    app.add_server_ipv4(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_server_rdns(app: State<'_, Shared>, id: String, address: String, rdns: Option<String>) -> CmdResult<IpAddressDto> {
+    app.set_server_rdns(&id, &address, rdns).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn server_firewalls(app: State<'_, Shared>, id: String) -> CmdResult<ServerFirewallsDto> {
+    app.server_firewalls(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn attach_server_firewall(app: State<'_, Shared>, id: String, firewall_id: String) -> CmdResult<ServerFirewallsDto> {
+    app.attach_server_firewall(&id, &firewall_id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn detach_server_firewall(app: State<'_, Shared>, id: String, firewall_id: String) -> CmdResult<ServerFirewallsDto> {
+    app.detach_server_firewall(&id, &firewall_id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_firewall_rules(app: State<'_, Shared>, id: String, firewall_id: String, rules: FirewallRulesDto) -> CmdResult<FirewallDto> {
+    app.set_firewall_rules(&id, &firewall_id, rules).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn resize_server(app: State<'_, Shared>, id: String, plan_id: String) -> CmdResult<ServerDto> {
+    app.resize_server(&id, &plan_id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rebuild_server(app: State<'_, Shared>, id: String, input: RebuildInput) -> CmdResult<ServerDto> {
+    app.rebuild_server(&id, input).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rescue_server(app: State<'_, Shared>, id: String) -> CmdResult<ServerDto> {
+    app.rescue_server(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_server_root_password(app: State<'_, Shared>, id: String, password: String) -> CmdResult<()> {
+    app.reset_server_root_password(&id, &password).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn provider_firewalls(app: State<'_, Shared>, provider: String) -> CmdResult<Vec<FirewallDto>> {
+    app.provider_firewalls(&provider).await.map_err(fail)
 }

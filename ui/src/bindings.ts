@@ -274,6 +274,166 @@ async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async linodeAccount() : Promise<Result<LinodeAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("linode_account") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refreshCatalogue(provider: string) : Promise<Result<CatalogueStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_catalogue", { provider }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createServerWithOptions(input: ServerInput, options: CreateOptionsInput) : Promise<Result<ServerDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_server_with_options", { input, options }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async serverBackups(id: string) : Promise<Result<ServerBackupsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_backups", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async enableServerBackups(id: string) : Promise<Result<ServerBackupsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("enable_server_backups", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelServerBackups(id: string) : Promise<Result<ServerBackupsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_server_backups", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async takeServerSnapshot(id: string, label: string) : Promise<Result<BackupDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("take_server_snapshot", { id, label }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async restoreServerBackup(id: string, backupId: string) : Promise<Result<ServerDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_server_backup", { id, backupId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async serverNetwork(id: string) : Promise<Result<ServerNetworkDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_network", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addServerIpv4(id: string) : Promise<Result<ServerNetworkDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_server_ipv4", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setServerRdns(id: string, address: string, rdns: string | null) : Promise<Result<IpAddressDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_rdns", { id, address, rdns }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async serverFirewalls(id: string) : Promise<Result<ServerFirewallsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_firewalls", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async attachServerFirewall(id: string, firewallId: string) : Promise<Result<ServerFirewallsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attach_server_firewall", { id, firewallId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async detachServerFirewall(id: string, firewallId: string) : Promise<Result<ServerFirewallsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("detach_server_firewall", { id, firewallId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setFirewallRules(id: string, firewallId: string, rules: FirewallRulesDto) : Promise<Result<FirewallDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_firewall_rules", { id, firewallId, rules }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resizeServer(id: string, planId: string) : Promise<Result<ServerDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("resize_server", { id, planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async rebuildServer(id: string, input: RebuildInput) : Promise<Result<ServerDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rebuild_server", { id, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async rescueServer(id: string) : Promise<Result<ServerDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rescue_server", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resetServerRootPassword(id: string, password: string) : Promise<Result<null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_server_root_password", { id, password }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async providerFirewalls(provider: string) : Promise<Result<FirewallDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("provider_firewalls", { provider }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -309,6 +469,15 @@ amount: string; reason: string;
  */
 key: string }
 export type AppInfo = { version: string; databasePath: string; logDir: string; currency: string; providers: ProviderInfo[] }
+export type BackupDto = { id: string; label: string | null; 
+/**
+ * `auto` or `snapshot`.
+ */
+kind: string; 
+/**
+ * `pending`, `running`, `successful`, `failed`.
+ */
+status: string; created: string }
 export type BillingOverview = { revenueThisMonth: MoneyDto; walletsTotal: MoneyDto; customersLow: number; customersInGrace: number; customersSuspended: number; 
 /**
  * Customers in grace, with when their servers will be suspended.
@@ -324,7 +493,31 @@ export type BillingSettingsDto = { sellerCountry: string;
  * Decimal in major units.
  */
 lowBalanceThreshold: string; suspendAt: string; graceHours: number; terminateAfterDays: number; terminationWarningDays: number[]; invoiceNumberFormat: string; receiptNumberFormat: string; creditNoteNumberFormat: string; autoInvoice: boolean; taxRates: TaxRateDto[] }
-export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[] }
+export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[]; stackscripts: StackScriptDto[]; 
+/**
+ * When the cached catalogue was imported; `None` for the Sandbox's live one.
+ */
+refreshedAt: string | null }
+/**
+ * When a provider's catalogue was last imported, and what it holds.
+ */
+export type CatalogueStatusDto = { provider: string; 
+/**
+ * The last successful refresh; `None` when it never was imported.
+ */
+refreshedAt: string | null; attemptedAt: string | null; 
+/**
+ * Why the last attempt failed (the previous catalogue stays in use).
+ */
+lastError: string | null; regions: number; types: number; images: number; stackscripts: number }
+/**
+ * Create options beyond the plan, region, image and credentials.
+ */
+export type CreateOptionsInput = { stackscriptId: string | null; stackscriptData: StackScriptField[]; 
+/**
+ * cloud-init user data (plain text); only for images that read it.
+ */
+userData: string | null; firewallId: string | null }
 export type Dashboard = { organizations: number; plans: number; liveServers: number; serversByStatus: StatusCount[]; 
 /**
  * What the live servers bring in per month at their plans' prices.
@@ -368,8 +561,52 @@ export type ErrorDto = {
  */
 code: string; message: string; fields: FieldErrorDto[] }
 export type FieldErrorDto = { field: string; message: string }
+export type FirewallDto = { id: string; label: string; rules: FirewallRulesDto; 
+/**
+ * How many servers it protects.
+ */
+instanceCount: number }
+export type FirewallRuleDto = { label: string; 
+/**
+ * `ACCEPT` or `DROP`.
+ */
+action: string; 
+/**
+ * `TCP`, `UDP` or `ICMP`.
+ */
+protocol: string; 
+/**
+ * "22", "80,443", "1024-65535"; empty for ICMP or every port.
+ */
+ports: string; 
+/**
+ * Addresses or networks (`0.0.0.0/0`, `::/0`, `203.0.113.0/24`).
+ */
+addresses: string[] }
+export type FirewallRulesDto = { inboundPolicy: string; outboundPolicy: string; inbound: FirewallRuleDto[]; outbound: FirewallRuleDto[] }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
 export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+export type IpAddressDto = { address: string; 
+/**
+ * `ipv4` or `ipv6`.
+ */
+kind: string; public: boolean; rdns: string | null; gateway: string | null; prefix: number }
+/**
+ * The connected Linode account as Settings → Providers shows it.
+ */
+export type LinodeAccountDto = { connected: boolean; username: string | null; email: string | null; 
+/**
+ * A restricted user sees only what its grants allow.
+ */
+restricted: boolean; 
+/**
+ * The token's scopes (`linodes:read_write` …); `["*"]` for every scope.
+ */
+scopes: string[]; 
+/**
+ * The API root when it is not Linode's (e.g. the fake Linode).
+ */
+baseUrl: string | null; connectedAt: string | null; catalogue: CatalogueStatusDto }
 export type MetricPoint = { 
 /**
  * Unix time in seconds.
@@ -425,28 +662,58 @@ micros: string; currency: string;
  * Plain decimal in major units with the precision it needs, e.g. "0.0075".
  */
 amount: string }
+export type RebuildInput = { image: string; 
+/**
+ * Handed to the provider and forgotten: never stored or logged.
+ */
+rootPassword: string | null; sshKey: string | null }
 export type RegionDto = { id: string; label: string; country: string; available: boolean }
 export type RegionPriceDto = { region: string; monthly: MoneyDto; hourly: RateDto }
 export type SavedFile = { path: string }
 export type ServerAction = "boot" | "reboot" | "shutdown"
+export type ServerBackupsDto = { enabled: boolean; backups: BackupDto[] }
 /**
  * A server changed (status, addresses, deletion).
  */
 export type ServerChanged = { server: ServerDto }
 export type ServerDetail = { server: ServerDto; activity: ActivityDto[] }
 export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
+export type ServerFirewallsDto = { attached: FirewallDto[]; 
+/**
+ * Firewalls of the account not attached to this server.
+ */
+available: FirewallDto[]; 
+/**
+ * Whether a firewall can be detached here (Linode only).
+ */
+canDetach: boolean }
 export type ServerInput = { organizationId: string; planId: string; label: string; region: string; image: string; 
 /**
  * Handed to the provider and forgotten: never stored or logged.
  */
 rootPassword: string | null; sshKey: string | null }
-export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: MetricPoint[]; networkOutBitsPerS: MetricPoint[]; transferUsedGb: string; transferQuotaGb: number }
+export type ServerNetworkDto = { addresses: IpAddressDto[]; 
+/**
+ * This month's transfer, GB with two decimals.
+ */
+transferUsedGb: string; transferQuotaGb: number }
+export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: MetricPoint[]; networkOutBitsPerS: MetricPoint[]; 
+/**
+ * Disk I/O in blocks per second.
+ */
+diskIoBlocksPerS: MetricPoint[]; transferUsedGb: string; transferQuotaGb: number }
 export type SettingsDto = { currency: string; 
 /**
  * Whether the currency can still be changed (no plan exists yet).
  */
 currencyLocked: boolean; resellerName: string }
 export type SettingsInput = { currency: string; resellerName: string }
+export type StackScriptDto = { id: string; label: string; description: string; 
+/**
+ * Images it can deploy.
+ */
+images: string[] }
+export type StackScriptField = { name: string; value: string }
 export type StatusCount = { status: string; count: number }
 export type TaxRateDto = { country: string; region: string; name: string; 
 /**

@@ -160,9 +160,8 @@ fn keyring_test(root: &Path) -> Result<()> {
 /// WebKitWebDriver) by tests/e2e.
 fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
-    // The SMTP sink tests/e2e/mail.test.mjs starts.
-    run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bin", "fake-smtp"]))?;
-    run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bin", "fake-paypal"]))?;
+    // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode.
+    run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bins"]))?;
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
     run(Command::new("xvfb-run")

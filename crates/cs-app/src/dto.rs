@@ -10,6 +10,10 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+#[path = "dto_providers.rs"]
+mod providers;
+pub use providers::*;
+
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct MoneyDto {
@@ -179,6 +183,9 @@ pub struct CatalogDto {
     pub regions: Vec<RegionDto>,
     pub types: Vec<InstanceTypeDto>,
     pub images: Vec<ImageDto>,
+    pub stackscripts: Vec<StackScriptDto>,
+    /// When the cached catalogue was imported; `None` for the Sandbox's live one.
+    pub refreshed_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
@@ -254,6 +261,8 @@ pub struct ServerStatsDto {
     pub cpu_percent: Vec<MetricPoint>,
     pub network_in_bits_per_s: Vec<MetricPoint>,
     pub network_out_bits_per_s: Vec<MetricPoint>,
+    /// Disk I/O in blocks per second.
+    pub disk_io_blocks_per_s: Vec<MetricPoint>,
     pub transfer_used_gb: String,
     pub transfer_quota_gb: u32,
 }

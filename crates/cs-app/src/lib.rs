@@ -15,6 +15,7 @@
 mod billing;
 pub mod branding;
 mod documents;
+pub mod catalogue;
 pub mod dto;
 mod error;
 mod linode;
@@ -25,6 +26,7 @@ mod payments;
 mod pdf;
 mod plans;
 pub mod reconcile;
+mod server_extras;
 mod servers;
 
 use std::path::{Path, PathBuf};

@@ -32,16 +32,15 @@ impl App {
     /// The provider's catalogue: regions, instance types with per-region
     /// prices, images.
     pub async fn catalog(&self, provider: &str) -> AppResult<CatalogDto> {
-        let kind = ProviderKind::parse(provider).ok_or_else(|| AppError::validation("provider", format!("{provider:?} is not a provider: choose Sandbox or Linode")))?;
-        let p = self.provider(kind)?;
-        let regions = p.regions().await?;
-        let types = p.instance_types().await?;
-        let images = p.images().await?;
+        let kind = crate::catalogue::parse_provider(provider)?;
+        let c = self.catalogue(kind).await?;
         Ok(CatalogDto {
             provider: kind.as_str().to_string(),
-            regions: regions.into_iter().map(|r| RegionDto { id: r.id, label: r.label, country: r.country, available: r.available }).collect(),
-            types: types.iter().filter_map(|t| type_dto(t).ok()).collect(),
-            images: images.into_iter().filter(|i| !i.deprecated).map(|i| ImageDto { id: i.id, label: i.label, vendor: i.vendor, cloud_init: i.cloud_init }).collect(),
+            regions: c.regions.into_iter().map(|r| RegionDto { id: r.id, label: r.label, country: r.country, available: r.available }).collect(),
+            types: c.types.iter().filter_map(|t| type_dto(t).ok()).collect(),
+            images: c.images.into_iter().filter(|i| !i.deprecated).map(|i| ImageDto { id: i.id, label: i.label, vendor: i.vendor, cloud_init: i.cloud_init }).collect(),
+            stackscripts: c.stackscripts.into_iter().map(|s| StackScriptDto { id: s.id, label: s.label, description: s.description, images: s.images }).collect(),
+            refreshed_at: c.refreshed_at.map(|t| cs_store::fmt_ts(&t)),
         })
     }
 
@@ -55,10 +54,15 @@ impl App {
         // The sandbox catalogue is always at hand; a provider that is not
         // connected simply shows no provider price.
         let sandbox_types = self.provider(ProviderKind::Sandbox)?.instance_types().await.unwrap_or_default();
+        // Linode's types from the cached catalogue: no provider call here.
+        let linode_types = self.cached_catalogue(ProviderKind::Linode)?.map(|c| c.types).unwrap_or_default();
         Ok(plans
             .iter()
             .map(|p| {
-                let t = if p.provider == ProviderKind::Sandbox { sandbox_types.iter().find(|t| t.id == p.provider_type) } else { None };
+                let t = match p.provider {
+                    ProviderKind::Sandbox => sandbox_types.iter().find(|t| t.id == p.provider_type),
+                    ProviderKind::Linode => linode_types.iter().find(|t| t.id == p.provider_type),
+                };
                 let n = live.iter().find(|(id, _)| *id == p.id.to_string()).map(|(_, n)| *n).unwrap_or(0);
                 plan_dto(p, t, n)
             })
@@ -134,9 +138,8 @@ impl App {
         };
         let mut found_type = None;
         if let Some(kind) = kind {
-            let p = self.provider(kind).map_err(|err| AppError::validation("provider", err.to_string()))?;
-            let types = p.instance_types().await?;
-            let regions = p.regions().await?;
+            self.provider(kind).map_err(|err| AppError::validation("provider", err.to_string()))?;
+            let crate::catalogue::Catalogue { types, regions, .. } = self.catalogue(kind).await?;
             let type_id = input.provider_type.trim();
             if !type_id.is_empty() {
                 match types.iter().find(|t| t.id == type_id) {

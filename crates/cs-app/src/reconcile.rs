@@ -4,6 +4,12 @@
 //! transitional status and records where it went; every few rounds it also
 //! compares all live servers with the provider's instance list, so a server
 //! deleted or changed in the provider's own console is noticed.
+//! [`App::poll_events`] reads the provider's account event feed after the last
+//! event handled (the cursor is kept in `provider_event_cursor`), so a server
+//! deleted, resized or rebuilt in the provider's own console is looked at
+//! within seconds; billing follows (a deletion closes the meters, a resize
+//! moves the server to the plan selling the new type from the next hour,
+//! backups turned on or off start or stop their add-on meter).
 //! [`run`] runs it forever on the tokio runtime; both shells use it.
 
 use std::sync::Arc;
@@ -11,7 +17,8 @@ use std::time::Duration;
 
 use cs_core::{ProviderKind, Server, ServerStatus};
 use cs_provider::{InstanceStatus, ProviderError};
-use cs_store::{outbox, servers};
+use cs_store::rusqlite::{params, OptionalExtension};
+use cs_store::{fmt_ts, outbox, servers};
 
 use crate::servers::{local_status, outbox_payload};
 use crate::{App, AppError, AppResult};
@@ -58,6 +65,92 @@ impl App {
         Ok(changed)
     }
 
+    /// Reads `kind`'s account event feed after the last event handled, and
+    /// looks at every server an event names (deleted, resized, rebuilt … in
+    /// the provider's own console). The first call only notes where the feed
+    /// is. Returns how many servers changed.
+    pub async fn poll_events(&self, kind: ProviderKind) -> AppResult<usize> {
+        let Ok(provider) = self.provider(kind) else { return Ok(0) };
+        let p = kind.as_str();
+        let cursor: Option<i64> = self.store.read(|c| {
+            Ok::<_, AppError>(c.query_row("SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1", [p], |r| r.get(0)).optional()?)
+        })?;
+        let save = |id: u64| {
+            let now = self.now();
+            self.store.write(|tx| {
+                tx.execute(
+                    "INSERT INTO provider_event_cursor (provider, last_event_id, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (provider) DO UPDATE SET last_event_id = max(last_event_id, excluded.last_event_id), updated_at = excluded.updated_at",
+                    params![p, i64::try_from(id).unwrap_or(i64::MAX), fmt_ts(&now)],
+                )?;
+                Ok::<_, AppError>(())
+            })
+        };
+        let Some(after) = cursor else {
+            // Start at the newest event: the past is already in the instance
+            // list, which the full pass compares. One page, newest first.
+            let linode = self.linode.read().unwrap_or_else(|e| e.into_inner()).clone();
+            let newest = match (kind, linode) {
+                (ProviderKind::Linode, Some(l)) => l.client().list_events_page(1, None).await.map_err(cs_linode::map_error)?.data.iter().map(|e| e.id).max(),
+                _ => provider.events(None).await?.iter().map(|e| e.id).max(),
+            };
+            save(newest.unwrap_or(0))?;
+            return Ok(0);
+        };
+        let events = match provider.events(Some(u64::try_from(after).unwrap_or(0))).await {
+            Ok(e) => e,
+            Err(e) if e.is_transient() => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(last) = events.iter().map(|e| e.id).max() else { return Ok(0) };
+        let live = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut changed = 0;
+        for e in &events {
+            let Some(entity) = &e.entity_id else { continue };
+            let Some(s) = live.iter().find(|s| s.provider == kind && s.deleted_at.is_none() && s.provider_id.as_deref() == Some(entity.as_str())) else { continue };
+            match e.action.as_str() {
+                "backups_enable" => self.follow_backups(s, true)?,
+                "backups_cancel" => self.follow_backups(s, false)?,
+                _ => {}
+            }
+            if seen.insert(s.id) && self.observe_server(s.id).await? {
+                changed += 1;
+            }
+        }
+        save(last)?;
+        Ok(changed)
+    }
+
+    /// Backups turned on or off at the provider: billing follows (once; the
+    /// app's own enable/cancel has already done it).
+    fn follow_backups(&self, s: &Server, enabled: bool) -> AppResult<()> {
+        let now = self.now();
+        let actor = format!("provider:{}", s.provider.as_str());
+        self.write(|tx| {
+            let live: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM billing_meters WHERE server_id = ?1 AND item = 'backups' AND end_hour IS NULL)",
+                [s.id.to_string()],
+                |r| r.get(0),
+            )?;
+            if enabled && !live {
+                let billed = match cs_billing::prices::price_at(tx, s.plan_id, &s.region, cs_billing::prices::Item::Backups, now) {
+                    Ok(_) => {
+                        cs_billing::meters::enable_addon(tx, s.id, cs_billing::prices::Item::Backups, 0, now, &actor)?;
+                        "they are billed from now on".to_string()
+                    }
+                    Err(cs_billing::BillingError::Invalid(m)) => format!("they are NOT billed: {m}"),
+                    Err(e) => return Err(e.into()),
+                };
+                self.record_as(tx, &actor, now, "server.backups_enabled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Backups of server {} were enabled at the provider: {billed}", s.label))?;
+            } else if !enabled && live {
+                cs_billing::meters::disable_addon(tx, s.id, cs_billing::prices::Item::Backups, 0, now, &actor)?;
+                self.record_as(tx, &actor, now, "server.backups_cancelled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Backups of server {} were cancelled at the provider: billing for them stops", s.label))?;
+            }
+            Ok(())
+        })
+    }
+
     /// Asks the provider about one server now and records what it says;
     /// true when something changed (and the UI was told).
     pub(crate) async fn observe_server(&self, id: cs_core::ServerId) -> AppResult<bool> {
@@ -102,6 +195,7 @@ impl App {
                     _ => local_status(i.status),
                 };
                 summary = match next.status {
+                    ServerStatus::Deleting if s.status != ServerStatus::Deleting => format!("Server {} is being deleted at the provider (not from this app): billing stops once it is gone", s.label),
                     ServerStatus::Running if s.status != ServerStatus::Running => format!("Server {} is running", s.label),
                     ServerStatus::Offline if s.status != ServerStatus::Offline => format!("Server {} is off", s.label),
                     ServerStatus::Failed if s.status != ServerStatus::Failed => format!("The provider failed to build server {}", s.label),
@@ -115,6 +209,26 @@ impl App {
         }
         next.updated_at = now;
         let actor = format!("provider:{}", s.provider.as_str());
+        // Resized at the provider (not from this app, which moves the plan
+        // with the type): bill the plan that sells the new type in this
+        // region from the next hour, or say that none does.
+        let resized_to = (next.deleted_at.is_none() && next.provider_type != s.provider_type).then(|| next.provider_type.clone());
+        let mut resize_note = String::new();
+        let mut new_plan = None;
+        if let Some(t) = &resized_to {
+            let candidates = self.store.read(|c| Ok::<_, AppError>(cs_store::plans::list(c)?))?;
+            let mut fitting: Vec<&cs_core::Plan> = candidates.iter().filter(|p| p.provider == s.provider && &p.provider_type == t && p.regions.contains(&s.region)).collect();
+            fitting.sort_by_key(|p| !p.active);
+            match fitting.first() {
+                Some(p) => {
+                    next.plan_id = p.id;
+                    new_plan = Some(p.id);
+                    resize_note = format!(": billed on plan {} from the next hour", p.name);
+                }
+                None => resize_note = format!(": no plan sells {t} in {}, so it is still billed on its old plan; create a plan for {t} or resize it back", s.region),
+            }
+        }
+        let summary = if resized_to.is_some() && !summary.is_empty() && summary.contains("was resized") { format!("{summary}{resize_note}") } else { summary };
         let dto = self.write(|tx| {
             // Re-read inside the transaction: a user action may have won.
             let current = servers::get(tx, s.id)?;
@@ -122,6 +236,18 @@ impl App {
                 return Ok(None);
             }
             servers::update(tx, &next)?;
+            if let Some(plan) = new_plan {
+                crate::server_extras::set_plan_and_image(tx, &next)?;
+                match cs_billing::meters::record_resize(tx, next.id, plan, now, &actor) {
+                    // Not billed yet: the next billing run opens the meter on the new plan.
+                    Ok(()) | Err(cs_billing::BillingError::Invalid(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if let Some(deleted) = next.deleted_at {
+                // The meters stop now (the billing run's sync would too).
+                cs_billing::meters::close_server(tx, next.id, deleted)?;
+            }
             outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
             if !summary.is_empty() {
                 let action = format!("server.{}", next.status.as_str());
@@ -175,6 +301,20 @@ pub async fn run(app: Arc<App>, interval: Duration) {
         round += 1;
         if let Err(e) = app.reconcile_once(full).await {
             tracing::warn!(error = %e, "reconciliation failed; retrying next round");
+        }
+        // The account event feed every third round (a paginated GET: Linode
+        // allows 200 a minute), the catalogue once a day.
+        if round % 3 == 1 {
+            for kind in [ProviderKind::Linode] {
+                if let Err(e) = app.poll_events(kind).await {
+                    tracing::warn!(error = %e, provider = kind.as_str(), "reading the provider's events failed; retrying next round");
+                }
+            }
+        }
+        if round % 60 == 1 {
+            if let Err(e) = app.refresh_stale_catalogues().await {
+                tracing::warn!(error = %e, "refreshing a provider catalogue failed; retrying later");
+            }
         }
     }
 }

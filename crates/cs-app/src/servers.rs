@@ -83,6 +83,12 @@ impl App {
     }
 
     pub async fn create_server(&self, input: ServerInput) -> AppResult<ServerDto> {
+        self.create_server_with(input, CreateOptionsInput::default()).await
+    }
+
+    /// [`App::create_server`] with a StackScript and its data, cloud-init
+    /// user data (only for images that read it) and a firewall.
+    pub async fn create_server_with(&self, input: ServerInput, options: CreateOptionsInput) -> AppResult<ServerDto> {
         // 1. Validate everything before writing anything.
         let mut e = ValidationErrors::new();
         let label = validate_label(&mut e, &input.label);
@@ -112,6 +118,26 @@ impl App {
         }
         let region = input.region.trim().to_string();
         let image = input.image.trim().to_string();
+        let stackscript_id = options.stackscript_id.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
+        let user_data = options.user_data.as_deref().filter(|x| !x.trim().is_empty()).map(str::to_string);
+        let firewall_id = options.firewall_id.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
+        if let Some(u) = &user_data {
+            // Linode takes at most 64 KiB once base64-encoded.
+            if u.len() > 48 * 1024 {
+                e.add("userData", format!("User data is {} KiB: keep it under 48 KiB", u.len() / 1024));
+            }
+        }
+        let mut stackscript_data = Vec::new();
+        for f in &options.stackscript_data {
+            let name = f.name.trim();
+            if name.is_empty() {
+                e.add("stackscriptData", "Every StackScript field needs a name");
+            } else if stackscript_id.is_none() {
+                e.add("stackscriptData", "StackScript fields need a StackScript: choose one or remove the fields");
+            } else {
+                stackscript_data.push((name.to_string(), f.value.clone()));
+            }
+        }
         match &plan {
             None => e.add("planId", "Choose a plan"),
             Some(p) if !p.active => e.add("planId", format!("Plan {} is retired: choose another plan", p.name)),
@@ -121,12 +147,32 @@ impl App {
                 } else if !p.regions.contains(&region) {
                     e.add("region", format!("Plan {} is not offered in {region:?}: choose one of {}", p.name, p.regions.join(", ")));
                 }
-                let provider = self.provider(p.provider)?;
-                let images = provider.images().await?;
+                let catalogue = self.catalogue(p.provider).await?;
+                let found = catalogue.images.iter().find(|i| i.id == image && !i.deprecated);
                 if image.is_empty() {
                     e.add("image", "Choose an image");
-                } else if !images.iter().any(|i| i.id == image && !i.deprecated) {
+                } else if found.is_none() {
                     e.add("image", format!("{} has no image called {image:?}: choose one from the list", p.provider.display_name()));
+                }
+                if let Some(sid) = &stackscript_id {
+                    match catalogue.stackscripts.iter().find(|x| &x.id == sid) {
+                        None => e.add("stackscriptId", format!("{} has no StackScript {sid:?} enabled: refresh the catalogue or choose another", p.provider.display_name())),
+                        Some(x) if !image.is_empty() && !x.images.is_empty() && !x.images.iter().any(|i| i == &image || i == "any/all") => {
+                            e.add("stackscriptId", format!("StackScript {} does not deploy {image}: choose one of {}", x.label, x.images.join(", ")))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if user_data.is_some() {
+                    if let Some(i) = found.filter(|i| !i.cloud_init) {
+                        e.add("userData", format!("{} does not read cloud-init user data: choose an image marked cloud-init, or leave the user data empty", i.label));
+                    }
+                }
+                if let Some(fid) = &firewall_id {
+                    let firewalls = self.provider(p.provider)?.firewalls().await?;
+                    if !firewalls.iter().any(|f| &f.id == fid) {
+                        e.add("firewallId", format!("There is no firewall {fid:?} on this {} account: refresh and choose another", p.provider.display_name()));
+                    }
                 }
             }
         }
@@ -177,10 +223,10 @@ impl App {
             image,
             root_password: password.map(Secret::new),
             authorized_keys: ssh_key.into_iter().collect(),
-            stackscript_id: None,
-            stackscript_data: vec![],
-            user_data: None,
-            firewall_id: None,
+            stackscript_id,
+            stackscript_data,
+            user_data,
+            firewall_id,
             tags: vec![format!("cs-{}", server.id)],
             backups_enabled: false,
         };
@@ -310,6 +356,7 @@ impl App {
             cpu_percent: points(&stats.cpu_percent),
             network_in_bits_per_s: points(&stats.network_in_bits_per_s),
             network_out_bits_per_s: points(&stats.network_out_bits_per_s),
+            disk_io_blocks_per_s: points(&stats.disk_io_blocks_per_s),
             transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100),
             transfer_quota_gb: transfer.quota_gb,
         })
@@ -325,6 +372,10 @@ fn provider_field(field: &str) -> &'static str {
         "root_pass" => "rootPassword",
         "authorized_keys" => "sshKey",
         "type" => "planId",
+        "stackscript_id" => "stackscriptId",
+        "stackscript_data" => "stackscriptData",
+        "metadata.user_data" | "user_data" => "userData",
+        "firewall_id" => "firewallId",
         _ => "label",
     }
 }

@@ -10,6 +10,7 @@ import { handleBilling } from "./mock-billing";
 import { handleMail } from "./mock-mail";
 import { handlePayments } from "./mock-payments";
 import { handleDocuments } from "./mock-documents";
+import { handleLinode } from "./mock-linode";
 
 const CUR = "USD";
 
@@ -191,6 +192,7 @@ function stats(id: string): T.ServerStatsDto {
     cpuPercent: pts((i) => 18 + 12 * Math.sin((i / 96) * Math.PI * 2 + seed) + 6 * noise(i, 1) + (i > 70 && i < 76 ? 35 : 0)),
     networkInBitsPerS: pts((i) => 2.4e6 + 1.6e6 * Math.sin((i / 96) * Math.PI * 2 + seed) + 4e5 * noise(i, 2)),
     networkOutBitsPerS: pts((i) => 9e5 + 6e5 * Math.sin((i / 96) * Math.PI * 2 + seed + 1) + 2e5 * noise(i, 3)),
+    diskIoBlocksPerS: pts((i) => 40 + 25 * Math.sin((i / 96) * Math.PI * 2 + seed + 2) + 10 * noise(i, 4)),
     transferUsedGb: (((seed % 900) + 37) / 10).toFixed(1),
     transferQuotaGb: 2000,
   };
@@ -277,13 +279,14 @@ function handle(cmd: string, args: Record<string, any>): unknown {
     }
     case "catalog":
       if (args.provider !== "sandbox") fail("provider", "Linode is not connected: add a token in Settings → Providers");
-      return { provider: "sandbox", regions: REGIONS, types: TYPES, images: IMAGES } satisfies T.CatalogDto;
+      return { provider: "sandbox", regions: REGIONS, types: TYPES, images: IMAGES, stackscripts: [], refreshedAt: null } satisfies T.CatalogDto;
     case "list_servers":
       return servers;
     case "get_server": {
       const s = servers.find((x) => x.id === args.id) ?? fail("not_found", "No such server");
       return { server: s, activity: activity.filter((a) => a.subjectId === s.id) };
     }
+    case "create_server_with_options":
     case "create_server": {
       const input = args.input as T.ServerInput;
       const o = orgs.find((x) => x.id === input.organizationId);
@@ -353,6 +356,8 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       if (out !== undefined) return out;
       const mail = handleMail(cmd, args as Record<string, unknown> | undefined, { orgs, fail, ago });
       if (mail !== undefined) return mail;
+      const linode = handleLinode(cmd, args, { servers, fail, ago });
+      if (linode !== undefined) return linode;
       fail("internal", `The mock backend has no command ${cmd}`);
     }
   }

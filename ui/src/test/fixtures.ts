@@ -18,6 +18,8 @@ export const catalog: CatalogDto = {
     },
   ],
   images: [{ id: "sandbox/debian12", label: "Debian 12", vendor: "Debian", cloudInit: true }],
+  stackscripts: [],
+  refreshedAt: null,
 };
 
 export const appInfo = {

@@ -7,6 +7,7 @@ mod lifecycle;
 mod linode;
 mod mail;
 mod payments;
+mod linode_screens;
 mod validation;
 
 use std::sync::{Arc, Mutex};

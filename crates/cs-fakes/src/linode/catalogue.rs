@@ -195,12 +195,13 @@ pub(crate) fn stackscript_json(s: &StackScriptDef, created: &str) -> Value {
     json!({
         "id": s.id,
         "label": s.label,
-        "username": "containerstacks",
+        // The reseller's own scripts: what the app offers (`{"mine":true}`).
+        "username": "reseller",
         "user_gravatar_id": "a445b305abda30ebc766bc7fda037c37",
         "description": s.description,
         "images": s.images,
         "is_public": true,
-        "mine": false,
+        "mine": true,
         "rev_note": "initial",
         "script": s.script,
         "user_defined_fields": fields,

@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { ArrowLeft, KeyRound, Sparkles } from "lucide-react";
 import type { ServerInput } from "@/api/client";
-import { useCatalog, useCreateServer, useOrganizations, usePlans } from "@/api/queries";
+import { useCatalog, useOrganizations, usePlans } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -13,8 +13,10 @@ import { formatMoneyDto } from "@/lib/money";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 import { generatePassword, labelError, looksLikeSshKey, passwordStrength } from "./password";
+import { checkOptions, CreateOptions, NO_OPTIONS, OPTION_FIELDS } from "./CreateOptions";
+import { useCreateServerWithOptions } from "@/features/providers/api";
 
-const FIELDS = ["organizationId", "planId", "region", "image", "label", "rootPassword", "sshKey"] as const;
+const FIELDS = ["organizationId", "planId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
 
 export function validateServer(v: ServerInput): Record<string, string> {
   const e: Record<string, string> = {};
@@ -56,7 +58,8 @@ export function NewServerPage() {
   const plan = plans.data?.find((p) => p.id === v.planId);
   const catalog = useCatalog(plan?.provider ?? null);
   const form = useApiForm(FIELDS);
-  const create = useCreateServer();
+  const create = useCreateServerWithOptions();
+  const [options, setOptions] = React.useState(NO_OPTIONS);
   const toast = useToast();
   const navigate = useNavigate();
   const formRef = React.useRef<HTMLFormElement>(null);
@@ -90,13 +93,13 @@ export function NewServerPage() {
       rootPassword: v.rootPassword ? v.rootPassword : null,
       sshKey: v.sshKey?.trim() ? v.sshKey.trim() : null,
     };
-    const local = validateServer(input);
+    const local = { ...validateServer(input), ...checkOptions(options, catalog.data, input.image) };
     if (Object.keys(local).length) {
       form.setErrors(local);
       focusFirstError(formRef.current);
       return;
     }
-    create.mutate(input, {
+    create.mutate({ input, options }, {
       onSuccess: (s) => {
         toast.success("Server is being created", `${s.label} for ${s.organizationName}`);
         navigate(`/servers/${s.id}`);
@@ -194,6 +197,9 @@ export function NewServerPage() {
                   </Field>
                   <p className="flex items-center gap-1.5 text-xs text-muted-foreground"><KeyRound className="size-3.5" /> The password is handed to the provider and never stored by ContainerStacks.</p>
                 </div>
+              </Section>
+              <Section n={7} title="Options (optional)" done={false}>
+                <CreateOptions provider={plan?.provider ?? ""} catalog={catalog.data} image={v.image} value={options} onChange={(o) => { setOptions(o); OPTION_FIELDS.forEach(form.clear); }} errors={form.errors} />
               </Section>
               <div className="flex justify-end gap-2 border-t pt-5">
                 <Button variant="outline" asChild><Link to="/servers">Cancel</Link></Button>

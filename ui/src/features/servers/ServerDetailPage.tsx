@@ -16,6 +16,7 @@ import { ActivityList } from "@/features/activity/ActivityList";
 import { formatBits, formatDateTime } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { allowedActions, statusInfo } from "@/lib/status";
+import { ProviderTabs } from "./ProviderTabs";
 
 const ACTION_TEXT: Record<ServerAction | "delete", { done: string; fail: string }> = {
   boot: { done: "Booting", fail: "Could not boot" },
@@ -89,6 +90,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
         </div>
         <div className="grid content-start gap-5 lg:col-span-2">
           <Stats server={s} />
+          <ProviderTabs server={s} />
           <Card>
             <CardHeader><CardTitle>Activity</CardTitle></CardHeader>
             <CardContent className="pb-2"><ActivityList items={activity} empty="No activity for this server yet" /></CardContent>

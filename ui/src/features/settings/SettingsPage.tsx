@@ -1,10 +1,9 @@
 import * as React from "react";
-import { Cloud, FlaskConical, Lock } from "lucide-react";
+import { Lock } from "lucide-react";
 import type { SettingsInput } from "@/api/client";
 import { useAppInfo, useSettings, useUpdateSettings } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
@@ -16,6 +15,7 @@ import { BillingSettingsSection } from "./BillingSettingsCard";
 import { EmailSettingsSection } from "@/features/mail/EmailSettingsCard";
 import { PayPalSettingsSection } from "@/features/payments/PayPalSettingsCard";
 import { BrandingSection } from "@/features/documents/BrandingCard";
+import { ProvidersCard } from "@/features/providers/ProvidersCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -100,39 +100,6 @@ function BusinessCard() {
             <Button type="submit" disabled={!dirty || save.isPending}>Save settings</Button>
           </div>
         </form>
-      </CardContent>
-    </Card>
-  );
-}
-
-function ProvidersCard() {
-  const info = useAppInfo();
-  const providers = info.data?.providers ?? [];
-  return (
-    <Card>
-      <CardHeader>
-        <CardTitle>Providers</CardTitle>
-        <CardDescription>Where your customers' servers run.</CardDescription>
-      </CardHeader>
-      <CardContent>
-        {!info.data ? <Skeleton className="h-28" /> : (
-          <ul className="divide-y rounded-lg border" data-testid="providers">
-            {providers.map((p) => (
-              <li key={p.kind} className="flex items-center gap-4 px-4 py-3.5" data-provider={p.kind}>
-                <div className="flex size-9 shrink-0 items-center justify-center rounded-md bg-muted text-muted-foreground">
-                  {p.kind === "sandbox" ? <FlaskConical className="size-4" /> : <Cloud className="size-4" />}
-                </div>
-                <div className="min-w-0 flex-1">
-                  <p className="text-sm font-medium">{p.name}</p>
-                  <p className="text-sm text-muted-foreground">
-                    {p.kind === "sandbox" && p.connected ? "Built in, no account needed: simulated servers to try every feature" : p.kind === "linode" && !p.connected ? "Coming with the Linode provider: connect with a personal access token" : p.detail}
-                  </p>
-                </div>
-                {p.connected ? <Badge tone="green" dot>Connected</Badge> : <Badge tone="grey">Not connected</Badge>}
-              </li>
-            ))}
-          </ul>
-        )}
       </CardContent>
     </Card>
   );

@@ -1,0 +1,244 @@
+// The real ContainerStacks desktop app on a Linode account — the stateful fake
+// Linode (crates/cs-fakes, bin `fake-linode`), started here on loopback — under
+// Xvfb over WebDriver. A reseller connects the account in Settings →
+// Providers (a wrong token first), refreshes the catalogue, builds a plan on
+// it, creates a server and watches it boot, reboots it, takes a snapshot,
+// sets reverse DNS (Linode's forward-DNS refusal first), looks at the graphs,
+// deletes it; then a server deleted in "Linode's own console" (the fake's
+// API) is noticed by the app.
+//
+// The token goes to the OS keyring: the app runs inside a private D-Bus
+// session with an unlocked gnome-keyring and its own keyring folder, so a
+// developer's keyring is never touched. Run through `cargo xtask e2e`, which
+// builds the app and fake-linode; CS_APP_BINARY names the app, and
+// fake-linode is taken beside it (or from CS_FAKE_LINODE).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Session, freePort } from "./webdriver.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const app = process.env.CS_APP_BINARY;
+const fakeBin = process.env.CS_FAKE_LINODE ?? (app ? path.join(path.dirname(app), "fake-linode") : "");
+const shots = path.join(here, "screenshots");
+let dataDir;
+let keyringHome;
+let driver;
+let fake;
+let api; // the fake's API root, ending in /v4
+let token;
+let s;
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const c = net.connect(port, "127.0.0.1", () => { c.end(); resolve(); });
+      c.on("error", () => (Date.now() > deadline ? reject(new Error(`nothing listens on port ${port}`)) : setTimeout(attempt, 100)));
+    };
+    attempt();
+  });
+}
+
+/** fake-linode on a free port; resolves with its API URL and demo token. */
+function startFake() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(fakeBin, ["--step-ms", "1500"], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`fake-linode printed no URL and token: ${out}`)), 20_000);
+    child.on("error", (e) => reject(new Error(`fake-linode could not start (cargo build -p cs-fakes --bin fake-linode): ${e.message}`)));
+    child.stdout.on("data", (d) => {
+      out += d;
+      const url = out.match(/fake Linode API: (\S+)/);
+      const tok = out.match(/demo token: (\S+)/);
+      if (url && tok) {
+        clearTimeout(timer);
+        resolve({ child, url: url[1], token: tok[1] });
+      }
+    });
+  });
+}
+
+/** tauri-driver inside a private D-Bus session with an unlocked gnome-keyring. */
+async function startDriverWithKeyring(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const script = `set -e
+eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /usr/bin/WebKitWebDriver`;
+  const child = spawn("dbus-run-session", ["--", "sh", "-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"], detached: true });
+  child.on("error", (e) => { throw new Error(`dbus-run-session could not start (apt-get install dbus gnome-keyring): ${e.message}`); });
+  await waitForPort(port, 20_000);
+  return { url: `http://127.0.0.1:${port}`, stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ } } };
+}
+
+/** Linode's own API as the reseller's console would use it. */
+async function linode(method, p, body) {
+  const res = await fetch(`${api}${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.ok(res.ok, `${method} ${p}: ${res.status} ${await res.clone().text()}`);
+  return res.json();
+}
+
+before(async () => {
+  assert.ok(app && existsSync(app), `CS_APP_BINARY must name the built app (got ${app}); run \`cargo xtask e2e\``);
+  assert.ok(existsSync(fakeBin), `fake-linode not found at ${fakeBin}: build it with \`cargo build -p cs-fakes --bin fake-linode\` (cargo xtask e2e does)`);
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-linode-"));
+  keyringHome = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-keyring-"));
+  fake = await startFake();
+  api = fake.url;
+  token = fake.token;
+  driver = await startDriverWithKeyring({ CS_DATA_DIR: dataDir, XDG_DATA_HOME: keyringHome });
+});
+
+after(async () => {
+  await s?.quit();
+  driver?.stop();
+  fake?.child.kill("SIGTERM");
+  for (const d of [dataDir, keyringHome]) if (d) await rm(d, { recursive: true, force: true });
+});
+
+async function statusIs(status, timeout = 30_000) {
+  await s.find(`[data-testid="server-status"][data-status="${status}"]`, { timeout });
+}
+
+async function optionValue(name, text) {
+  return s.exec(`return [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes(${JSON.stringify(text)})).value`);
+}
+
+async function newServer(label) {
+  await s.go("#/servers");
+  await s.clickButton("New server");
+  await s.select("organizationId", await optionValue("organizationId", "Kestrel"));
+  await s.select("planId", await optionValue("planId", "Linode Nano"));
+  await s.select("region", "eu-central");
+  await s.select("image", "linode/debian12");
+  await s.type('input[name="label"]', label);
+  await s.type('input[name="rootPassword"]', "Correct-Horse-9!");
+  await s.clickButton("Create server");
+}
+
+test("a reseller runs a server on Linode from connecting the account to deleting it, and the app notices a deletion in Linode's console", async () => {
+  s = await Session.start(driver.url, app, shots);
+  await s.find('a[href="#/dashboard"]', { timeout: 30_000 });
+
+  // --- Settings → Providers: a wrong token is refused with a message, then the real one.
+  await s.go("#/settings");
+  await s.find('[data-provider="linode"]');
+  await s.click('[data-testid="linode-advanced"]');
+  await s.type('input[name="baseUrl"]', api);
+  await s.type('input[name="token"]', "not-a-real-token");
+  await s.clickButton("Connect Linode");
+  const tokenError = await s.find('[data-field-error="token"]', { timeout: 20_000 });
+  assert.match(await s.text(tokenError), /token/i);
+  await s.screenshot("linode-01-wrong-token");
+  await s.type('input[name="token"]', token);
+  await s.clickButton("Connect Linode");
+  await s.find('[data-testid="linode-account"]', { timeout: 20_000 });
+  assert.match(await s.text(await s.find('[data-testid="linode-scopes"]')), /all scopes/);
+  await s.clickButton("Refresh catalogue");
+  await s.find('[data-testid="catalogue-refreshed"]', { text: "6 regions, 5 types" , timeout: 20_000 });
+  await s.screenshot("linode-02-connected");
+
+  // --- A customer and a plan on Linode's catalogue (a region-specific price shows).
+  await s.go("#/customers");
+  await s.clickButton("New customer");
+  await s.type('input[name="name"]', "Kestrel Robotics Inc.");
+  await s.type('input[name="contactName"]', "Dana Brooks");
+  await s.type('input[name="contactEmail"]', "ops@kestrel.example");
+  await s.select("country", "US");
+  await s.clickButton("Create customer");
+  await s.find('[data-testid="customers-table"] tr[data-row-id]', { text: "Kestrel" });
+
+  await s.go("#/plans");
+  await s.clickButton("New plan");
+  await s.select("provider", "linode");
+  await s.waitFor(async () => (await s.exec(`return document.querySelectorAll('select[name="providerType"] option').length`)) > 1, { what: "Linode's types", timeout: 20_000 });
+  await s.select("providerType", "g6-nanode-1");
+  await s.type('input[name="name"]', "Linode Nano");
+  await s.click('input[name="regions"][value="eu-central"]');
+  await s.click('input[name="regions"][value="br-gru"]');
+  await s.type('input[name="monthlyPrice"]', "9.00");
+  await s.type('input[name="hourlyPrice"]', "0.0135");
+  await s.screenshot("linode-03-plan-form");
+  await s.clickButton("Create plan");
+  const planRow = await s.find('[data-testid="plans-table"] tr[data-row-id]', { text: "Linode Nano" });
+  assert.match(await s.text(planRow), /9\.00/);
+
+  // --- A server: provisioning → booting → running, then a reboot.
+  await newServer("kestrel-web-1");
+  await statusIs("provisioning", 15_000).catch(() => statusIs("booting", 5_000));
+  await s.screenshot("linode-04-provisioning");
+  await statusIs("booting", 10_000).catch(() => {}); // 1.5 s at the fake: seen unless a poll straddles it
+  await statusIs("running");
+  await s.clickButton("Reboot");
+  await statusIs("rebooting", 10_000);
+  await statusIs("running");
+  const serverUrl = await s.exec("return location.hash");
+
+  // --- Backups: enabling needs a backups price (none yet); enabled in Linode's
+  // console instead, then a snapshot from the app.
+  await s.click('[data-testid="tab-backups"]');
+  await s.clickButton("Enable backups");
+  await s.find('[role="alert"]', { text: "billed", timeout: 10_000 });
+  const instances = await linode("GET", "/linode/instances");
+  const inst = instances.data.find((i) => i.label === "kestrel-web-1");
+  assert.ok(inst, "the server exists at Linode");
+  await linode("POST", `/linode/instances/${inst.id}/backups/enable`, {});
+  await s.go("#/servers");
+  await s.go(serverUrl);
+  await s.click('[data-testid="tab-backups"]');
+  await s.type('input[name="label"]', "before-upgrade");
+  await s.clickButton("Take snapshot");
+  await s.find('[data-testid="backups-table"] tr[data-row-id]', { text: "before-upgrade", timeout: 15_000 });
+  await s.screenshot("linode-05-snapshot");
+
+  // --- Reverse DNS: Linode wants the forward record first, and the app says so.
+  await s.click('[data-testid="tab-network"]');
+  const ipv4 = inst.ipv4[0];
+  await s.click(`[data-address="${ipv4}"] [data-testid="edit-rdns"]`);
+  await s.type('input[name="rdns"]', "mail.kestrel.example");
+  await s.clickButton("Save reverse DNS");
+  const rdnsError = await s.find('[data-field-error="rdns"]', { timeout: 10_000 });
+  assert.equal(await s.text(rdnsError), `Set the A record for mail.kestrel.example to ${ipv4} first, then try again`);
+  await s.screenshot("linode-06-rdns-forward-dns");
+  const control = api.replace(/\/v4$/, "");
+  const dns = await fetch(`${control}/__control/dns`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mail.kestrel.example", address: ipv4 }) });
+  assert.ok(dns.ok);
+  await s.clickButton("Save reverse DNS");
+  await s.find(`[data-address="${ipv4}"] [data-testid="rdns-value"]`, { text: "mail.kestrel.example", timeout: 10_000 });
+  await s.screenshot("linode-07-rdns-set");
+
+  // --- Graphs: CPU and network on the page, disk I/O in its tab.
+  await s.click('[data-testid="tab-disk"]');
+  await s.find('[data-testid="disk-graph"] svg', { timeout: 15_000 });
+  await s.find('[aria-label="CPU usage in percent"]');
+  await s.screenshot("linode-08-graphs");
+
+  // --- Delete it from the app.
+  await s.clickButton("Delete");
+  await s.find("dialog[open]", { text: "kestrel-web-1" });
+  await s.clickButton("Delete server");
+  await statusIs("deleted", 30_000);
+  assert.equal((await linode("GET", "/linode/instances")).data.filter((i) => i.label === "kestrel-web-1").length, 0);
+
+  // --- A second server, deleted in Linode's own console: the app notices.
+  await newServer("kestrel-web-2");
+  await statusIs("running", 40_000);
+  const second = (await linode("GET", "/linode/instances")).data.find((i) => i.label === "kestrel-web-2");
+  await linode("DELETE", `/linode/instances/${second.id}`);
+  await statusIs("deleted", 40_000);
+  await s.find("li, tr, div", { text: "not from this app", timeout: 10_000 }).catch(async () => {
+    await s.go("#/activity");
+    await s.find('[data-testid="activity-table"]', { text: "kestrel-web-2" });
+  });
+  await s.screenshot("linode-09-deleted-in-console");
+});
