@@ -35,6 +35,12 @@ const COMMANDS: &[&str] = &[
     "save_document_pdf",
     "get_billing_settings",
     "update_billing_settings",
+    "plan_pricing",
+    "add_price_version",
+    "pending_price_changes",
+    "apply_price_changes",
+    "server_addons",
+    "set_server_addon",
     "connect_linode",
     "disconnect_linode",
 ];

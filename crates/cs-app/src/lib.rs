@@ -20,6 +20,7 @@ mod map;
 mod orgs;
 mod pdf;
 mod plans;
+mod pricing;
 pub mod reconcile;
 mod servers;
 
@@ -40,6 +41,9 @@ pub use error::{AppError, AppResult};
 pub trait EventSink: Send + Sync {
     fn server_changed(&self, server: &dto::ServerDto);
     fn activity_recorded(&self, activity: &dto::ActivityDto);
+    /// A long billing catch-up made progress (the default ignores it; the
+    /// façade logs it as well).
+    fn billing_progress(&self, _progress: &dto::BillingProgressDto) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).

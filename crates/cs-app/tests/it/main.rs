@@ -2,6 +2,7 @@
 //! with an injected clock.
 
 mod billing;
+mod pricing;
 mod lifecycle;
 mod linode;
 mod validation;
@@ -20,6 +21,7 @@ use cs_secrets::MemorySecrets;
 pub struct Recorder {
     pub servers: Mutex<Vec<ServerDto>>,
     pub activity: Mutex<Vec<ActivityDto>>,
+    pub progress: Mutex<Vec<BillingProgressDto>>,
 }
 
 impl EventSink for Recorder {
@@ -28,6 +30,9 @@ impl EventSink for Recorder {
     }
     fn activity_recorded(&self, activity: &ActivityDto) {
         self.activity.lock().unwrap().push(activity.clone());
+    }
+    fn billing_progress(&self, progress: &BillingProgressDto) {
+        self.progress.lock().unwrap().push(progress.clone());
     }
 }
 
