@@ -16,6 +16,7 @@ import { BillingPage } from "@/features/billing/BillingPage";
 import { DocumentsPage } from "@/features/billing/DocumentsPage";
 import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
 import { NotFound } from "@/components/query-state";
+import { PlanPricingPage } from "@/features/plans/pricing/PlanPricingPage";
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -41,6 +42,7 @@ export function AppRoutes() {
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:id" element={<CustomerDetailPage />} />
         <Route path="plans" element={<PlansPage />} />
+        <Route path="plans/:id/pricing" element={<PlanPricingPage />} />
         <Route path="servers" element={<ServersPage />} />
         <Route path="servers/new" element={<NewServerPage />} />
         <Route path="servers/:id" element={<ServerDetailPage />} />

@@ -7,6 +7,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type * as T from "@/bindings";
 import { handleBilling } from "./mock-billing";
+import { handlePricing } from "./mock-pricing";
 
 const CUR = "USD";
 
@@ -343,7 +344,7 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       return { ...settings, currencyLocked: plans.length > 0 };
     }
     default: {
-      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago });
+      const out = handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago }) ?? handlePricing(cmd, args, { plans, servers, currency: settings.currency, fail });
       if (out !== undefined) return out;
       fail("internal", `The mock backend has no command ${cmd}`);
     }
