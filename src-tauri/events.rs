@@ -1,6 +1,6 @@
 //! Backend events pushed to the UI, typed for the generated bindings.
 
-use cs_app::dto::{ActivityDto, ExportProgressDto, ServerDto};
+use cs_app::dto::{ActivityDto, BillingProgressDto, ExportProgressDto, ServerDto};
 use cs_app::EventSink;
 use serde::Serialize;
 use specta::Type;
@@ -25,6 +25,12 @@ pub struct ExportProgress {
     pub progress: ExportProgressDto,
 }
 
+/// A long billing catch-up made progress.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct BillingProgress {
+    pub progress: BillingProgressDto,
+}
+
 /// Forwards the façade's events to the webview.
 pub struct TauriEvents(pub AppHandle);
 
@@ -38,6 +44,12 @@ impl EventSink for TauriEvents {
     fn activity_recorded(&self, activity: &ActivityDto) {
         if let Err(e) = (ActivityRecorded { activity: activity.clone() }).emit(&self.0) {
             tracing::warn!(error = %e, "could not push an activity event to the UI");
+        }
+    }
+
+    fn billing_progress(&self, progress: &BillingProgressDto) {
+        if let Err(e) = (BillingProgress { progress: progress.clone() }).emit(&self.0) {
+            tracing::warn!(error = %e, "could not push billing progress to the UI");
         }
     }
 }

@@ -77,6 +77,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::save_document_pdf,
             commands::get_billing_settings,
             commands::update_billing_settings,
+            commands::plan_pricing,
+            commands::add_price_version,
+            commands::pending_price_changes,
+            commands::apply_price_changes,
+            commands::server_addons,
+            commands::set_server_addon,
             commands::connect_linode,
             commands::disconnect_linode,
             commands::get_paypal_settings,
@@ -119,7 +125,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::reset_server_root_password,
             commands::provider_firewalls,
         ])
-        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded, events::ExportProgress])
+        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded, events::ExportProgress, events::BillingProgress])
 }
 
 /// The TypeScript bindings, as committed in `ui/src/bindings.ts`.

@@ -21,6 +21,7 @@ import { PaymentsPage } from "@/features/payments/PaymentsPage";
 import { PaymentDetailPage } from "@/features/payments/PaymentDetailPage";
 import { ExportPage } from "@/features/documents/ExportPage";
 import { NotFound } from "@/components/query-state";
+import { PlanPricingPage } from "@/features/plans/pricing/PlanPricingPage";
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -46,6 +47,7 @@ export function AppRoutes() {
         <Route path="customers" element={<CustomersPage />} />
         <Route path="customers/:id" element={<CustomerDetailPage />} />
         <Route path="plans" element={<PlansPage />} />
+        <Route path="plans/:id/pricing" element={<PlanPricingPage />} />
         <Route path="servers" element={<ServersPage />} />
         <Route path="servers/new" element={<NewServerPage />} />
         <Route path="servers/:id" element={<ServerDetailPage />} />

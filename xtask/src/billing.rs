@@ -279,16 +279,31 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     );
     drop(store_a);
 
-    // (b) One hourly run over every server: the first hour of a month inserts
-    // intervals, a later hour extends them (the common case).
-    let store = populate(&dir.path().join("b.db"), servers, orgs_b, start)?;
+    // (b) One hourly run over every server. Three cases: the very first hour
+    // of new servers (it also opens every organization's wallet account); the
+    // first hour of a month on servers with history (a new usage interval per
+    // meter and a new usage ledger transaction per organization and day); and
+    // a later hour, which extends this month's intervals (the common case).
+    let store = populate(&dir.path().join("b0.db"), servers, orgs_b, start)?;
     let t = Instant::now();
-    let first = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
+    let fresh = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
+    let fresh_time = t.elapsed();
+    drop(store);
+    let month_start = ts(2026, 4, 1);
+    let store = populate(&dir.path().join("b.db"), servers, orgs_b, month_start - Duration::hours(2))?;
+    // March's last two hours: wallets exist and every meter has history.
+    cs_billing::run_due(&store, month_start + Duration::minutes(5), &mut |_| {})?;
+    let t = Instant::now();
+    let first = cs_billing::run_due(&store, month_start + Duration::minutes(65), &mut |_| {})?;
     let first_time = t.elapsed();
     let t = Instant::now();
-    let next = cs_billing::run_due(&store, start + Duration::minutes(125), &mut |_| {})?;
+    let next = cs_billing::run_due(&store, month_start + Duration::minutes(125), &mut |_| {})?;
     let next_time = t.elapsed();
-    for (name, r, d) in [("first hour (inserts)", &first, first_time), ("next hour (updates)", &next, next_time)] {
+    for (name, r, d) in [
+        ("first hour of new servers (opens the wallets)", &fresh, fresh_time),
+        ("first hour of a month (inserts)", &first, first_time),
+        ("next hour (updates)", &next, next_time),
+    ] {
         println!(
             "(b) hourly run, {name}: {} server-hours in {:.3} s = {:.0}/s, ratio to (a) {:.2}",
             r.billed.hours_billed,
@@ -299,7 +314,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     }
     // (c) The same hour again: nothing to bill.
     let t = Instant::now();
-    let again = cs_billing::run_due(&store, start + Duration::minutes(130), &mut |_| {})?;
+    let again = cs_billing::run_due(&store, month_start + Duration::minutes(130), &mut |_| {})?;
     println!("(c) re-run of a billed hour: {} server-hours billed in {:.3} s", again.billed.hours_billed, t.elapsed().as_secs_f64());
     store.read(verify)?;
     drop(store);

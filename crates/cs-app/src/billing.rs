@@ -24,6 +24,10 @@ use crate::{map, App, AppError, AppResult};
 
 const LAST_RUN_KEY: &str = "app.billing.last_run";
 const FAILED_RUNS_KEY: &str = "app.billing.failed_runs";
+/// Missed hours from which a run counts as a catch-up and reports progress.
+const CATCH_UP_MIN_HOURS: i64 = 24;
+/// About how many progress reports a catch-up makes.
+const CATCH_UP_STEPS: i64 = 20;
 
 impl From<BillingError> for AppError {
     fn from(e: BillingError) -> Self {
@@ -97,16 +101,17 @@ impl App {
     /// out dunning decisions. Safe to call at any time from any process.
     pub async fn run_billing(&self) -> AppResult<BillingRunDto> {
         let now = self.now();
+        let catching_up = self.catch_up(now);
         let result = cs_billing::run::run_due(&crate::mail::MailingDb(self), now, &mut |p| {
             if p.meters_total > 1000 {
-                tracing::info!(done = p.meters_done, total = p.meters_total, "catching up billing");
+                tracing::info!(done = p.meters_done, total = p.meters_total, "billing meters");
             }
         });
         let run = match result {
             Ok(report) => BillingRunDto {
                 at: fmt_ts(&now),
                 through: fmt_ts(&cs_core::metering::hour_start(report.through_hour)),
-                hours_billed: report.billed.hours_billed.to_string(),
+                hours_billed: (report.billed.hours_billed + catching_up.map_or(0, |c| c.2)).to_string(),
                 invoices_issued: report.invoices.len() as u32,
                 decisions: report.decisions.len() as u32,
                 error: None,
@@ -128,8 +133,64 @@ impl App {
         if let Some(e) = &run.error {
             tracing::error!(error = %e, "billing run failed; it will be retried");
         }
+        if let Some((last, total, _)) = catching_up {
+            // Done either way: a failure shows with the failed runs.
+            let done = if run.error.is_none() { total } else { 0 };
+            self.report_catch_up(last, done, total, true);
+        }
         self.carry_out_decisions().await?;
         Ok(run)
+    }
+
+    /// When hours were missed since the last run (the app was closed), bills
+    /// them in steps of a day or more before the regular run, reporting
+    /// "hours done / hours missed" after each step to the event sink and the
+    /// log. Each step is an ordinary exactly-once billing run through an
+    /// earlier hour, so stopping half-way loses and repeats nothing. Failures
+    /// are left to the regular run, which reports them.
+    fn catch_up(&self, now: cs_core::Timestamp) -> Option<(i64, i64, u64)> {
+        use cs_core::metering::{hour_of, last_complete_hour};
+        let last = self
+            .store
+            .read(|c| Ok::<_, AppError>(settings::get(c, LAST_RUN_KEY)?))
+            .ok()
+            .flatten()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+            .and_then(|v| v.get("through")?.as_str().map(str::to_string))
+            .and_then(|t| cs_store::parse_ts(&t).ok())
+            .map(hour_of)?;
+        let target = last_complete_hour(now);
+        let total = target - last;
+        if total < CATCH_UP_MIN_HOURS {
+            return None;
+        }
+        let step = (total / CATCH_UP_STEPS).max(24);
+        self.report_catch_up(last, 0, total, false);
+        let mut h = last;
+        let mut hours = 0;
+        while h + step < target {
+            h += step;
+            match cs_billing::bill_through(&self.store, h, &mut |_| {}) {
+                Ok(r) => hours += r.hours_billed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "catch-up step failed; the regular run will retry");
+                    break;
+                }
+            }
+            self.report_catch_up(last, h - last, total, false);
+        }
+        Some((last, total, hours))
+    }
+
+    fn report_catch_up(&self, last: i64, done: i64, total: i64, finished: bool) {
+        let p = BillingProgressDto {
+            hours_done: u32::try_from(done).unwrap_or(u32::MAX),
+            hours_total: u32::try_from(total).unwrap_or(u32::MAX),
+            through: fmt_ts(&cs_core::metering::hour_start(last + done + 1)),
+            done: finished,
+        };
+        tracing::info!(hours_done = p.hours_done, hours_total = p.hours_total, "catching up billing: {} / {} hours", p.hours_done, p.hours_total);
+        self.events.billing_progress(&p);
     }
 
     /// Powers servers off, on or away at the provider for every pending

@@ -25,6 +25,7 @@ mod orgs;
 mod payments;
 mod pdf;
 mod plans;
+mod pricing;
 pub mod reconcile;
 mod server_extras;
 mod servers;
@@ -49,6 +50,9 @@ pub use error::{AppError, AppResult};
 pub trait EventSink: Send + Sync {
     fn server_changed(&self, server: &dto::ServerDto);
     fn activity_recorded(&self, activity: &dto::ActivityDto);
+    /// A long billing catch-up made progress (the default ignores it; the
+    /// façade logs it as well).
+    fn billing_progress(&self, _progress: &dto::BillingProgressDto) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).

@@ -173,17 +173,9 @@ pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: T
     } else {
         PriceRule::Fixed { hourly_micros: hourly.unwrap_or(0), monthly_micros: monthly.unwrap_or(0) }
     };
-    let provider_price: Option<(String, i64, i64)> = conn
-        .prepare_cached(
-            "SELECT currency, hourly_micros, monthly_micros FROM provider_prices
-             WHERE provider = ?1 AND provider_type IN (?2, '') AND item = ?3 AND region IN (?4, '')
-             ORDER BY provider_type = '' ASC, region = '' ASC LIMIT 1",
-        )?
-        .query_row(params![provider, provider_type, item.as_str(), region], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let provider_unit = match provider_price {
-        Some((c, h, m)) if c == currency.code() => Some(UnitPrice { hourly_micros: h, monthly_micros: m }),
-        Some((c, _, _)) => {
+    let provider_unit = match provider_price(conn, &provider, &provider_type, item, region)? {
+        Some((c, p)) if c == currency.code() => Some(p),
+        Some((c, _)) => {
             return Err(BillingError::Invalid(format!(
                 "the provider's price for {provider_type} is in {c} but plan {name} is in {currency}: set a fixed price for this plan"
             )))
@@ -194,11 +186,72 @@ pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: T
     Ok(ResolvedPrice { plan_id: plan, unit, currency, rule_id: Some(rule_id) })
 }
 
+/// The provider's list price of `item` for `provider_type` in `region` (its
+/// own price, else the one of every region), with its currency code.
+pub fn provider_price(conn: &Connection, provider: &str, provider_type: &str, item: Item, region: &str) -> Result<Option<(String, UnitPrice)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT currency, hourly_micros, monthly_micros FROM provider_prices
+             WHERE provider = ?1 AND provider_type IN (?2, '') AND item = ?3 AND region IN (?4, '')
+             ORDER BY provider_type = '' ASC, region = '' ASC LIMIT 1",
+        )?
+        .query_row(params![provider, provider_type, item.as_str(), region], |r| {
+            Ok((r.get(0)?, UnitPrice { hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))
+        })
+        .optional()?)
+}
+
+/// One version of a plan's price, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRuleRow {
+    pub id: i64,
+    pub item: Item,
+    /// `None`: every region without a rule of its own.
+    pub region: Option<String>,
+    pub rule: PriceRule,
+    pub effective_from: Timestamp,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+/// Every price version of a plan, newest first.
+pub fn list_price_rules(conn: &Connection, plan: PlanId) -> Result<Vec<PriceRuleRow>> {
+    type Raw = (i64, String, String, String, Option<i64>, Option<i64>, Option<i64>, String, String, String);
+    let rows: Vec<Raw> = conn
+        .prepare_cached(
+            "SELECT id, item, region, mode, markup_bp, hourly_micros, monthly_micros, effective_from, created_at, created_by
+             FROM price_rules WHERE plan_id = ?1 ORDER BY effective_from DESC, id DESC",
+        )?
+        .query_map([plan.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, item, region, mode, bp, h, m, from, created, by)| {
+            Ok(PriceRuleRow {
+                id,
+                item: Item::parse(&item).ok_or_else(|| BillingError::Invariant(format!("price rule {id} has item {item:?}")))?,
+                region: (!region.is_empty()).then_some(region),
+                rule: if mode == "markup" {
+                    PriceRule::Markup { markup_bp: bp.unwrap_or(0) }
+                } else {
+                    PriceRule::Fixed { hourly_micros: h.unwrap_or(0), monthly_micros: m.unwrap_or(0) }
+                },
+                effective_from: cs_store::parse_ts(&from)?,
+                created_at: cs_store::parse_ts(&created)?,
+                created_by: by,
+            })
+        })
+        .collect()
+}
+
 /// A running meter whose billed price differs from the current price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PriceChange {
     pub meter_id: i64,
     pub server_id: ServerId,
+    /// The plan the meter is billed on.
+    pub plan_id: PlanId,
     pub label: String,
     pub item: Item,
     pub billed: UnitPrice,
@@ -229,6 +282,7 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
             out.push(PriceChange {
                 meter_id,
                 server_id: server.parse().map_err(|_| BillingError::Invariant(format!("meter {meter_id} has a bad server id")))?,
+                plan_id: plan,
                 label,
                 item,
                 billed,
@@ -242,7 +296,13 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
 
 /// Moves every running meter to the current price from the next hour on.
 pub fn apply_price_changes(conn: &Connection, now: Timestamp, actor: &str) -> Result<Vec<PriceChange>> {
-    let changes = pending_price_changes(conn, now)?;
+    apply_price_changes_for(conn, now, actor, None)
+}
+
+/// [`apply_price_changes`] for the meters billed on one plan (`None`: all).
+pub fn apply_price_changes_for(conn: &Connection, now: Timestamp, actor: &str, plan: Option<PlanId>) -> Result<Vec<PriceChange>> {
+    let mut changes = pending_price_changes(conn, now)?;
+    changes.retain(|c| plan.is_none_or(|p| p == c.plan_id));
     for c in &changes {
         let (plan, rule): (String, Option<i64>) = conn.query_row(
             "SELECT plan_id, price_rule_id FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1",

@@ -1,5 +1,6 @@
 import * as React from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
+import { CatchUpBanner } from "@/features/plans/pricing/catch-up";
 import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Moon, Server, Settings, Sun, Tags, Users, Wallet } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
@@ -106,6 +107,7 @@ export function AppShell() {
       </aside>
       <main id="main" className="min-w-0 flex-1 overflow-y-auto">
         <div className="mx-auto max-w-6xl px-6 py-6 lg:px-8 lg:py-7">
+          <CatchUpBanner />
           <RouteErrorBoundary key={location.pathname}>
             <Outlet />
           </RouteErrorBoundary>

@@ -11,6 +11,7 @@ import { handleMail } from "./mock-mail";
 import { handlePayments } from "./mock-payments";
 import { handleDocuments } from "./mock-documents";
 import { handleLinode } from "./mock-linode";
+import { handlePricing } from "./mock-pricing";
 
 const CUR = "USD";
 
@@ -352,7 +353,8 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       const out =
         handleBilling(cmd, args, { orgs, currency: settings.currency, fail, ago }) ??
         handlePayments(cmd, args, { orgs, currency: settings.currency, fail, ago }) ??
-        handleDocuments(cmd, args, { fail });
+        handleDocuments(cmd, args, { fail }) ??
+        handlePricing(cmd, args, { plans, servers, currency: settings.currency, fail });
       if (out !== undefined) return out;
       const mail = handleMail(cmd, args as Record<string, unknown> | undefined, { orgs, fail, ago });
       if (mail !== undefined) return mail;

@@ -3,6 +3,7 @@
 
 mod billing;
 mod documents;
+mod pricing;
 mod lifecycle;
 mod linode;
 mod mail;
@@ -24,6 +25,7 @@ use cs_secrets::MemorySecrets;
 pub struct Recorder {
     pub servers: Mutex<Vec<ServerDto>>,
     pub activity: Mutex<Vec<ActivityDto>>,
+    pub progress: Mutex<Vec<BillingProgressDto>>,
 }
 
 impl EventSink for Recorder {
@@ -32,6 +34,9 @@ impl EventSink for Recorder {
     }
     fn activity_recorded(&self, activity: &ActivityDto) {
         self.activity.lock().unwrap().push(activity.clone());
+    }
+    fn billing_progress(&self, progress: &BillingProgressDto) {
+        self.progress.lock().unwrap().push(progress.clone());
     }
 }
 

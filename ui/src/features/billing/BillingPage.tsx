@@ -6,6 +6,7 @@ import type { BillingRunDto, UpcomingSuspension } from "@/api/client";
 import { useBillingOverview, useRunBillingNow } from "@/api/queries";
 import { ApiError } from "@/api/client";
 import { PageHeader } from "@/components/page-header";
+import { CatchUpProgress } from "@/features/plans/pricing/catch-up";
 import { QueryError } from "@/components/query-state";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -115,6 +116,7 @@ export function BillingPage() {
         <QueryError error={q.error} retry={() => q.refetch()} />
       ) : (
         <div className="grid gap-5">
+          <CatchUpProgress />
           <div className="grid grid-cols-2 gap-4 lg:grid-cols-5">
             {q.data ? (
               <>

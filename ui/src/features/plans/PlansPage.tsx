@@ -1,6 +1,7 @@
 import * as React from "react";
 import type { ColumnDef } from "@tanstack/react-table";
-import { Pencil, Plus, Tags } from "lucide-react";
+import { BadgeDollarSign, Pencil, Plus, Tags } from "lucide-react";
+import { Link } from "react-router";
 import type { PlanDto } from "@/api/client";
 import { usePlans } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
@@ -111,9 +112,14 @@ export function PlansPage() {
         enableSorting: false,
         meta: { align: "right" },
         cell: ({ row }) => (
-          <Button variant="outline" size="sm" onClick={() => setEditing(row.original)} aria-label={`Edit ${row.original.name}`}>
-            <Pencil /> Edit
-          </Button>
+          <div className="flex justify-end gap-2">
+            <Button asChild variant="outline" size="sm">
+              <Link to={`/plans/${row.original.id}/pricing`} aria-label={`Prices of ${row.original.name}`} data-testid="plan-prices"><BadgeDollarSign /> Prices</Link>
+            </Button>
+            <Button variant="outline" size="sm" onClick={() => setEditing(row.original)} aria-label={`Edit ${row.original.name}`}>
+              <Pencil /> Edit
+            </Button>
+          </div>
         ),
       },
     ],

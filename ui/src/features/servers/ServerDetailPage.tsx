@@ -9,6 +9,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { LineChart } from "@/components/line-chart";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { ServerAddonsCard } from "@/features/plans/pricing/ServerAddonsCard";
 import { AlertDialog, AlertDialogContent, AlertDialogDescription, AlertDialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
@@ -87,6 +88,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
               </dl>
             </CardContent>
           </Card>
+          <ServerAddonsCard serverId={s.id} gone={Boolean(s.deletedAt) || s.status === "deleting" || s.status === "deleted"} />
         </div>
         <div className="grid content-start gap-5 lg:col-span-2">
           <Stats server={s} />

@@ -1,0 +1,588 @@
+//! Reseller prices and add-ons in the façade: a plan's price table (the
+//! provider's price, the rule and the customer's price per region), price
+//! versions, the changes waiting for running servers and applying them, and
+//! switching a server's add-ons on and off.
+//!
+//! The engine (`cs_billing::prices`, `cs_billing::meters`) keeps the versions
+//! and meters; this module reads the provider's catalogue into the engine's
+//! `provider_prices` (a markup needs it), validates input, and acts at the
+//! provider for add-ons it can switch (backups).
+
+use chrono::{DateTime, Duration, Utc};
+use cs_billing::meters;
+use cs_billing::prices::{self, Item, NewPriceRule};
+use cs_core::metering::{hour_start, next_hour_after};
+use cs_core::money::MICROS_PER_UNIT;
+use cs_core::pricing::{PriceRule, UnitPrice};
+use cs_core::{Currency, Money, Plan, PlanId, Rate, ServerId, ValidationErrors};
+use cs_store::rusqlite::{params, Connection, OptionalExtension};
+use cs_store::{fmt_ts, plans, servers};
+
+use crate::dto::*;
+use crate::plans::parse_plan_id;
+use crate::servers::parse_server_id;
+use crate::{map, App, AppError, AppResult};
+
+/// Markups are between -99.99 % and +1000 % (basis points).
+pub const MIN_MARKUP_BP: i64 = -9_999;
+pub const MAX_MARKUP_BP: i64 = 100_000;
+/// A price version may start at most this far ahead.
+const MAX_SCHEDULE_DAYS: i64 = 730;
+/// An effective time this little in the past counts as "now" (the form was
+/// filled a moment ago).
+const NOW_SLACK_SECONDS: i64 = 300;
+
+const ITEMS: [Item; 3] = [Item::Server, Item::Backups, Item::Ipv4];
+const ADDONS: [Item; 2] = [Item::Backups, Item::Ipv4];
+
+fn per_minor(c: Currency) -> i64 {
+    MICROS_PER_UNIT / 10i64.pow(c.exponent())
+}
+
+fn unit_dto(u: UnitPrice, c: Currency) -> UnitPriceDto {
+    UnitPriceDto { hourly: map::rate(Rate::new(u.hourly_micros, c)), monthly: map::money(Money::new(u.monthly_micros / per_minor(c), c)) }
+}
+
+/// Basis points as a percent string: 2500 → "25", -1050 → "-10.5".
+pub(crate) fn bp_percent(bp: i64) -> String {
+    let sign = if bp < 0 { "-" } else { "" };
+    let (whole, frac) = (bp.abs() / 100, bp.abs() % 100);
+    if frac == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{}", format!("{frac:02}").trim_end_matches('0'))
+    }
+}
+
+fn rule_dto(r: PriceRule, c: Currency) -> PriceRuleDto {
+    match r {
+        PriceRule::Markup { markup_bp } => PriceRuleDto { mode: "markup".into(), markup_percent: Some(bp_percent(markup_bp)), price: None },
+        PriceRule::Fixed { hourly_micros, monthly_micros } => {
+            PriceRuleDto { mode: "fixed".into(), markup_percent: None, price: Some(unit_dto(UnitPrice { hourly_micros, monthly_micros }, c)) }
+        }
+    }
+}
+
+fn parse_item(field: &str, s: &str) -> AppResult<Item> {
+    Item::parse(s.trim()).ok_or_else(|| AppError::validation(field, format!("{s:?} is not something sold: choose server, backups or ipv4")))
+}
+
+/// A markup percent ("25", "-10.5") in basis points, within the bounds.
+pub(crate) fn parse_markup(s: &str) -> Result<i64, String> {
+    let r = Rate::parse(s.trim(), Currency::USD).map_err(|_| format!("{s:?} is not a percentage: write e.g. 25 or 12.5"))?;
+    // Rate keeps six decimals; basis points are hundredths of a percent.
+    if r.micros % 10_000 != 0 {
+        return Err("A markup has at most two decimals, e.g. 12.75".into());
+    }
+    let bp = r.micros / 10_000;
+    if !(MIN_MARKUP_BP..=MAX_MARKUP_BP).contains(&bp) {
+        return Err(format!("A markup is between {} % and {} %", bp_percent(MIN_MARKUP_BP), bp_percent(MAX_MARKUP_BP)));
+    }
+    Ok(bp)
+}
+
+fn addon_note(item: Item) -> &'static str {
+    match item {
+        Item::Backups => "Switching backups on or off also enables or cancels them at the provider. Billed from the next full hour, capped monthly.",
+        Item::Ipv4 => "Billing only: this records and bills an extra IPv4 address; add or remove the address at the provider yourself. Billed from the next full hour, capped monthly.",
+        Item::Server => "",
+    }
+}
+
+impl App {
+    /// Records the provider's current list prices of a plan's type (server in
+    /// every region, backups) so that markups have something to apply to.
+    async fn sync_provider_prices(&self, plan: &Plan) -> AppResult<()> {
+        let provider = self.provider(plan.provider)?;
+        let types = provider.instance_types().await?;
+        let Some(t) = types.iter().find(|t| t.id == plan.provider_type) else {
+            return Err(AppError::Conflict(format!(
+                "{} no longer sells {}: its prices cannot be read; use fixed prices or move the plan to another type",
+                plan.provider.display_name(),
+                plan.provider_type
+            )));
+        };
+        let currency = Currency::parse(&t.currency)?;
+        let unit = |p: cs_provider::Price| UnitPrice { hourly_micros: p.hourly_micros, monthly_micros: p.monthly_minor * per_minor(currency) };
+        let now = self.now();
+        let provider_name = plan.provider.as_str();
+        self.store.write(|tx| {
+            prices::set_provider_price(tx, provider_name, &t.id, Item::Server, None, currency, unit(t.price), now)?;
+            for rp in &t.region_prices {
+                prices::set_provider_price(tx, provider_name, &t.id, Item::Server, Some(&rp.region), currency, unit(rp.price), now)?;
+            }
+            prices::set_provider_price(tx, provider_name, &t.id, Item::Backups, None, currency, unit(t.backups_price), now)?;
+            Ok::<_, AppError>(())
+        })
+    }
+
+    fn load_plan(&self, id: &str) -> AppResult<Plan> {
+        let id = parse_plan_id(id)?;
+        self.store
+            .read(|c| Ok::<_, AppError>(plans::get(c, id)?))?
+            .ok_or_else(|| AppError::NotFound(format!("There is no plan with id {id}: refresh the list")))
+    }
+
+    /// The plan's price table: per item and region, the provider's price, the
+    /// rule in force and the customer's price; the version history; and the
+    /// running servers whose billed price differs from the current one.
+    pub async fn plan_pricing(&self, plan_id: &str) -> AppResult<PlanPricingDto> {
+        let plan = self.load_plan(plan_id)?;
+        let provider_note = match self.sync_provider_prices(&plan).await {
+            Ok(()) => None,
+            Err(e) => Some(format!("Provider prices could not be refreshed ({}); showing the last ones read, if any.", e.to_dto().message)),
+        };
+        self.pricing_table(&plan, provider_note)
+    }
+
+    fn pricing_table(&self, plan: &Plan, provider_note: Option<String>) -> AppResult<PlanPricingDto> {
+        let currency = plan.monthly.currency;
+        let now = self.now();
+        self.store.read(|c| {
+            let rules = prices::list_price_rules(c, plan.id)?;
+            let mut items = vec![];
+            for item in ITEMS {
+                let mut regions = vec![];
+                let mut provider_priced = false;
+                for region in &plan.regions {
+                    let provider_price = match prices::provider_price(c, plan.provider.as_str(), &plan.provider_type, item, region)? {
+                        Some((code, p)) => {
+                            provider_priced = true;
+                            Currency::parse(&code).ok().map(|pc| unit_dto(p, pc))
+                        }
+                        None => None,
+                    };
+                    let (rule_scope, rule, customer_price, problem) = match prices::price_at(c, plan.id, region, item, now) {
+                        Ok(p) => {
+                            let r = p.rule_id.and_then(|id| rules.iter().find(|r| r.id == id));
+                            let scope = match r {
+                                Some(r) if r.region.is_some() => "region",
+                                Some(_) => "default",
+                                None => "plan",
+                            };
+                            (scope.to_string(), r.map(|r| rule_dto(r.rule, currency)), Some(unit_dto(p.unit, currency)), None)
+                        }
+                        Err(e) => ("none".to_string(), None, None, Some(AppError::from(e).to_dto().message)),
+                    };
+                    regions.push(RegionPricingDto { region: region.clone(), provider_price, rule_scope, rule, customer_price, problem });
+                }
+                items.push(ItemPricingDto { item: item.as_str().into(), label: item.display().into(), provider_priced, regions });
+            }
+            let versions = rules
+                .iter()
+                .map(|r| {
+                    let status = if r.effective_from > now {
+                        "scheduled"
+                    } else {
+                        // In force in its scope: the latest of the same item
+                        // and region that has started.
+                        let current = rules.iter().filter(|o| o.item == r.item && o.region == r.region && o.effective_from <= now).max_by_key(|o| (o.effective_from, o.id));
+                        if current.map(|o| o.id) == Some(r.id) { "active" } else { "superseded" }
+                    };
+                    PriceVersionDto {
+                        id: r.id.to_string(),
+                        item: r.item.as_str().into(),
+                        region: r.region.clone(),
+                        rule: rule_dto(r.rule, currency),
+                        effective_from: fmt_ts(&r.effective_from),
+                        created_at: fmt_ts(&r.created_at),
+                        created_by: r.created_by.clone(),
+                        status: status.into(),
+                    }
+                })
+                .collect();
+            let pending = pending_dto(c, prices::pending_price_changes(c, now)?.into_iter().filter(|p| p.plan_id == plan.id).collect(), currency)?;
+            Ok(PlanPricingDto {
+                plan_id: plan.id.to_string(),
+                plan_name: plan.name.clone(),
+                provider: plan.provider.as_str().into(),
+                provider_type: plan.provider_type.clone(),
+                currency: currency.code().into(),
+                provider_note,
+                items,
+                versions,
+                pending,
+            })
+        })
+    }
+
+    /// Adds a price version of a plan's item, for every region or one,
+    /// effective now or later. New servers get it from its effective time;
+    /// running servers keep their price until the change is applied.
+    pub async fn add_price_version(&self, plan_id: &str, input: PriceVersionInput) -> AppResult<PlanPricingDto> {
+        let plan = self.load_plan(plan_id)?;
+        let currency = plan.monthly.currency;
+        let now = self.now();
+        let mut e = ValidationErrors::new();
+        let item = match parse_item("item", &input.item) {
+            Ok(i) => Some(i),
+            Err(AppError::Validation(v)) => {
+                e.0.extend(v.0);
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let region = input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        if let Some(r) = &region {
+            if !plan.regions.contains(r) {
+                e.add("region", format!("Plan {} is not sold in {r:?}: choose one of its regions, or all regions", plan.name));
+            }
+        }
+        let rule = match input.mode.trim() {
+            "markup" => match parse_markup(input.markup_percent.as_deref().unwrap_or("")) {
+                Ok(bp) => Some(PriceRule::Markup { markup_bp: bp }),
+                Err(m) => {
+                    e.add("markupPercent", m);
+                    None
+                }
+            },
+            "fixed" => {
+                let hourly = match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency) {
+                    Ok(r) if r.micros > 0 => Some(r.micros),
+                    Ok(_) => {
+                        e.add("hourlyPrice", "A fixed hourly price must be more than zero");
+                        None
+                    }
+                    Err(err) => {
+                        e.add("hourlyPrice", format!("Hourly price: {err}"));
+                        None
+                    }
+                };
+                let monthly = match Money::parse(input.monthly_price.as_deref().unwrap_or("").trim(), currency) {
+                    Ok(m) if m.minor > 0 => Some(m.minor * per_minor(currency)),
+                    Ok(_) => {
+                        e.add("monthlyPrice", "A fixed monthly price must be more than zero");
+                        None
+                    }
+                    Err(err) => {
+                        e.add("monthlyPrice", format!("Monthly price: {err}"));
+                        None
+                    }
+                };
+                match (hourly, monthly) {
+                    (Some(h), Some(m)) => Some(PriceRule::Fixed { hourly_micros: h, monthly_micros: m }),
+                    _ => None,
+                }
+            }
+            other => {
+                e.add("mode", format!("{other:?} is not a pricing mode: choose markup or fixed"));
+                None
+            }
+        };
+        let effective_from = match input.effective_from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Some(now),
+            Some(s) => match DateTime::parse_from_rfc3339(s) {
+                Ok(t) => {
+                    let t = t.with_timezone(&Utc);
+                    if t < now - Duration::seconds(NOW_SLACK_SECONDS) {
+                        e.add("effectiveFrom", "The effective time is in the past: choose now or a later time (prices never change retroactively)");
+                        None
+                    } else if t > now + Duration::days(MAX_SCHEDULE_DAYS) {
+                        e.add("effectiveFrom", "A price can be scheduled at most two years ahead");
+                        None
+                    } else {
+                        Some(t.max(now))
+                    }
+                }
+                Err(_) => {
+                    e.add("effectiveFrom", format!("{s:?} is not a date and time"));
+                    None
+                }
+            },
+        };
+        if !e.is_empty() {
+            return Err(AppError::Validation(e));
+        }
+        let (Some(item), Some(rule), Some(effective_from)) = (item, rule, effective_from) else {
+            return Err(AppError::Internal("validated price input is incomplete".into()));
+        };
+        let mut provider_note = None;
+        if let PriceRule::Markup { .. } = rule {
+            if item == Item::Ipv4 {
+                return Err(AppError::validation(
+                    "mode",
+                    "The provider's catalogue has no price for an extra IPv4 address, so a markup has nothing to apply to: set a fixed price",
+                ));
+            }
+            // A markup is only as good as the provider price under it: read
+            // the catalogue now, and refuse if a region would have none.
+            if let Err(err) = self.sync_provider_prices(&plan).await {
+                provider_note = Some(err.to_dto().message);
+            }
+            let regions: Vec<&String> = match &region {
+                Some(r) => vec![r],
+                None => plan.regions.iter().collect(),
+            };
+            let missing = self.store.read(|c| {
+                let mut missing = vec![];
+                for r in regions {
+                    match prices::provider_price(c, plan.provider.as_str(), &plan.provider_type, item, r)? {
+                        Some((code, _)) if code == currency.code() => {}
+                        Some((code, _)) => missing.push(format!("{r} (priced in {code}, your prices are in {currency})")),
+                        None => missing.push(r.clone()),
+                    }
+                }
+                Ok::<_, AppError>(missing)
+            })?;
+            if !missing.is_empty() {
+                let why = provider_note.clone().map(|n| format!(" ({n})")).unwrap_or_default();
+                return Err(AppError::validation(
+                    "mode",
+                    format!("No usable provider price for {} in {}{why}: set a fixed price, or connect the provider and try again", item.display().to_lowercase(), missing.join(", ")),
+                ));
+            }
+        }
+        let actor = self.actor.clone();
+        let new = NewPriceRule { plan_id: plan.id, item, region: region.clone(), rule, effective_from };
+        self.write(|tx| {
+            prices::add_price_rule(tx, &new, now, &actor)?;
+            // The new price must be computable wherever it applies, or the
+            // billing run would fail on the next server: check inside the
+            // transaction, so a bad rule is never kept.
+            for r in plan.regions.iter().filter(|r| region.as_ref().is_none_or(|x| x == *r)) {
+                prices::price_at(tx, plan.id, r, item, effective_from)?;
+            }
+            let what = match rule {
+                PriceRule::Markup { markup_bp } => format!("markup {} %", bp_percent(markup_bp)),
+                PriceRule::Fixed { hourly_micros, monthly_micros } => {
+                    format!("{} an hour, {} a month", Rate::new(hourly_micros, currency), Money::new(monthly_micros / per_minor(currency), currency))
+                }
+            };
+            self.record(
+                tx,
+                now,
+                "plan.price_version_added",
+                "plan",
+                Some(plan.id.to_string()),
+                None,
+                format!(
+                    "New {} price for plan {} in {}: {what}, effective {}",
+                    item.display().to_lowercase(),
+                    plan.name,
+                    region.as_deref().unwrap_or("all regions"),
+                    fmt_ts(&effective_from)
+                ),
+            )
+        })?;
+        self.pricing_table(&plan, provider_note)
+    }
+
+    /// Running servers (and add-ons) whose billed price differs from the
+    /// current price of their plan; `plan_id` narrows to one plan.
+    pub fn pending_price_changes(&self, plan_id: Option<String>) -> AppResult<PendingPriceChangesDto> {
+        let plan = plan_id.as_deref().filter(|p| !p.is_empty()).map(parse_plan_id).transpose()?;
+        let currency = self.currency()?;
+        let now = self.now();
+        self.store.read(|c| {
+            let changes = prices::pending_price_changes(c, now)?.into_iter().filter(|p| plan.is_none_or(|x| x == p.plan_id)).collect();
+            pending_dto(c, changes, currency)
+        })
+    }
+
+    /// Moves running servers (of one plan, or all) to the current prices from
+    /// the next hour on; hours already billed keep their price.
+    pub fn apply_price_changes(&self, plan_id: Option<String>) -> AppResult<AppliedPriceChangesDto> {
+        let plan: Option<PlanId> = plan_id.as_deref().filter(|p| !p.is_empty()).map(parse_plan_id).transpose()?;
+        let now = self.now();
+        let actor = self.actor.clone();
+        let from = hour_start(next_hour_after(now));
+        self.write(|tx| {
+            let applied = prices::apply_price_changes_for(tx, now, &actor, plan)?;
+            if applied.is_empty() {
+                return Err(AppError::Conflict("No running server has a pending price change: nothing was applied".into()));
+            }
+            let mut servers: Vec<ServerId> = applied.iter().map(|c| c.server_id).collect();
+            servers.sort();
+            servers.dedup();
+            let scope = match plan {
+                Some(p) => plans::get(tx, p)?.map(|p| format!(" of plan {}", p.name)).unwrap_or_default(),
+                None => String::new(),
+            };
+            self.record(
+                tx,
+                now,
+                "plan.prices_applied",
+                "plan",
+                plan.map(|p| p.to_string()),
+                None,
+                format!("Applied new prices to {} running server(s){scope} from {}", servers.len(), fmt_ts(&from)),
+            )?;
+            Ok(AppliedPriceChangesDto { servers: map::count(servers.len() as i64), changes: map::count(applied.len() as i64), from: fmt_ts(&from) })
+        })
+    }
+
+    /// A server's add-ons: on or off, and what they cost.
+    pub fn server_addons(&self, server_id: &str) -> AppResult<Vec<ServerAddonDto>> {
+        let id = parse_server_id(server_id)?;
+        let currency = self.currency()?;
+        let now = self.now();
+        self.store.read(|c| {
+            let s = servers::get(c, id)?.ok_or_else(|| AppError::NotFound(format!("Server {id} no longer exists: refresh the list")))?;
+            let plan = meters::current_plan(c, id)?.unwrap_or(s.plan_id);
+            ADDONS
+                .iter()
+                .map(|&item| {
+                    let live: Option<(i64, i64)> = c
+                        .query_row(
+                            "SELECT id, start_hour FROM billing_meters WHERE server_id = ?1 AND item = ?2 AND slot = 0 AND end_hour IS NULL",
+                            params![id.to_string(), item.as_str()],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?;
+                    let (enabled, billed_from, price, problem) = match live {
+                        Some((meter, start)) => {
+                            let p: (i64, i64) = c.query_row(
+                                "SELECT hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1",
+                                [meter],
+                                |r| Ok((r.get(0)?, r.get(1)?)),
+                            )?;
+                            (true, Some(fmt_ts(&hour_start(start))), Some(unit_dto(UnitPrice { hourly_micros: p.0, monthly_micros: p.1 }, currency)), None)
+                        }
+                        None => match prices::price_at(c, plan, &s.region, item, now) {
+                            Ok(p) => (false, None, Some(unit_dto(p.unit, currency)), None),
+                            Err(e) => (false, None, None, Some(AppError::from(e).to_dto().message)),
+                        },
+                    };
+                    Ok(ServerAddonDto {
+                        item: item.as_str().into(),
+                        label: item.display().into(),
+                        enabled,
+                        billed_from,
+                        price,
+                        problem,
+                        at_provider: item == Item::Backups,
+                        note: addon_note(item).into(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Switches an add-on of a server on or off. Backups are also enabled or
+    /// cancelled at the provider (first: nothing is billed that the provider
+    /// did not do); an extra IPv4 is billing only. Billing starts with the
+    /// next full hour and stops after the current one.
+    pub async fn set_server_addon(&self, server_id: &str, item: &str, enabled: bool) -> AppResult<Vec<ServerAddonDto>> {
+        let id = parse_server_id(server_id)?;
+        let item = parse_item("item", item)?;
+        if item == Item::Server {
+            return Err(AppError::validation("item", "The server itself is not an add-on: choose backups or ipv4"));
+        }
+        let now = self.now();
+        let s = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
+            .ok_or_else(|| AppError::NotFound(format!("Server {id} no longer exists: refresh the list")))?;
+        if s.deleted_at.is_some() || matches!(s.status, cs_core::ServerStatus::Deleted | cs_core::ServerStatus::Deleting | cs_core::ServerStatus::Failed) {
+            return Err(AppError::Conflict(format!("Server {} is {}: its add-ons cannot change", s.label, s.status.as_str())));
+        }
+        let current = self.server_addons(server_id)?;
+        let addon = current.iter().find(|a| a.item == item.as_str()).ok_or_else(|| AppError::Internal("add-on missing from its list".into()))?;
+        if addon.enabled == enabled {
+            return Err(AppError::Conflict(format!("{} is already {} for {}: nothing changed", item.display(), if enabled { "on" } else { "off" }, s.label)));
+        }
+        if enabled {
+            if let Some(p) = &addon.problem {
+                return Err(AppError::Conflict(p.clone()));
+            }
+        }
+        let actor = self.actor.clone();
+        let provider = if item == Item::Backups {
+            let pid = s.provider_id.clone().ok_or_else(|| {
+                AppError::Conflict(format!("Server {} is not created at the provider yet: wait until it is running, then switch backups", s.label))
+            })?;
+            Some((self.provider(s.provider)?, pid))
+        } else {
+            None
+        };
+        if let Some((p, pid)) = &provider {
+            if enabled { p.enable_backups(pid).await? } else { p.cancel_backups(pid).await? }
+        }
+        let write = self.write(|tx| {
+            if enabled {
+                // Billed from the next full hour.
+                let from = hour_start(next_hour_after(now));
+                meters::enable_addon(tx, id, item, 0, from, &actor)?;
+            } else {
+                meters::disable_addon(tx, id, item, 0, now, &actor)?;
+            }
+            self.record(
+                tx,
+                now,
+                if enabled { "server.addon_enabled" } else { "server.addon_disabled" },
+                "server",
+                Some(id.to_string()),
+                Some(s.organization_id.to_string()),
+                format!(
+                    "{} {} for {}{}",
+                    if enabled { "Switched on" } else { "Switched off" },
+                    item.display().to_lowercase(),
+                    s.label,
+                    if provider.is_some() { " (at the provider too)" } else { " (billing only)" }
+                ),
+            )
+        });
+        if let Err(err) = write {
+            // Put the provider back as it was, so what it does and what we
+            // bill agree.
+            if let Some((p, pid)) = &provider {
+                let undo = if enabled { p.cancel_backups(pid).await } else { p.enable_backups(pid).await };
+                if let Err(u) = undo {
+                    tracing::error!(error = %u, server = %id, "could not undo the backups change at the provider after billing refused it");
+                }
+            }
+            return Err(err);
+        }
+        self.server_addons(server_id)
+    }
+}
+
+fn pending_dto(c: &Connection, changes: Vec<prices::PriceChange>, currency: Currency) -> AppResult<PendingPriceChangesDto> {
+    let mut out = vec![];
+    let mut servers: Vec<ServerId> = vec![];
+    for ch in changes {
+        let (label, org, plan): (String, String, String) = c
+            .query_row(
+                "SELECT s.label, o.name, p.name FROM servers s JOIN organizations o ON o.id = s.organization_id JOIN plans p ON p.id = ?2 WHERE s.id = ?1",
+                params![ch.server_id.to_string(), ch.plan_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?
+            .unwrap_or_else(|| (ch.label.clone(), String::new(), String::new()));
+        servers.push(ch.server_id);
+        out.push(PendingPriceChangeDto {
+            server_id: ch.server_id.to_string(),
+            server_label: label,
+            organization_name: org,
+            plan_id: ch.plan_id.to_string(),
+            plan_name: plan,
+            item: ch.item.as_str().into(),
+            billed: unit_dto(ch.billed, currency),
+            current: unit_dto(ch.current, currency),
+            from: fmt_ts(&hour_start(ch.from_hour)),
+        });
+    }
+    servers.sort();
+    servers.dedup();
+    Ok(PendingPriceChangesDto { servers: map::count(servers.len() as i64), changes: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markups_parse_within_bounds_with_two_decimals() {
+        assert_eq!(parse_markup("25"), Ok(2_500));
+        assert_eq!(parse_markup(" 12.75 "), Ok(1_275));
+        assert_eq!(parse_markup("-10.5"), Ok(-1_050));
+        assert_eq!(parse_markup("1000"), Ok(100_000));
+        assert!(parse_markup("1000.01").unwrap_err().contains("between"));
+        assert!(parse_markup("-100").unwrap_err().contains("between"));
+        assert!(parse_markup("1.005").unwrap_err().contains("two decimals"));
+        assert!(parse_markup("abc").unwrap_err().contains("not a percentage"));
+        assert_eq!(bp_percent(-1_050), "-10.5");
+        assert_eq!(bp_percent(2_500), "25");
+        assert_eq!(bp_percent(1_275), "12.75");
+    }
+}
