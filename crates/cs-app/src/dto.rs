@@ -726,6 +726,31 @@ pub struct ExportInput {
 pub struct ExportProgressDto {
     pub done: u32,
     pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportResultDto {
+    pub path: String,
+    pub size_bytes: String,
+    pub documents: u32,
+    pub e_invoices: u32,
+    pub journal_entries: u32,
+    pub payments: u32,
+    /// The journal balances to zero per transaction and currency (the export
+    /// refuses to finish otherwise).
+    pub journal_balanced: bool,
+    pub files: Vec<String>,
+}
+
+/// What an export of a period would hold, and a free file name for it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPlanDto {
+    pub documents: u32,
+    pub suggested_file_name: String,
+}
+
 // ---- Prices and add-ons ----------------------------------------------------
 
 /// An hourly rate and its monthly cap.
@@ -844,25 +869,6 @@ pub struct PendingPriceChangeDto {
 
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct ExportResultDto {
-    pub path: String,
-    pub size_bytes: String,
-    pub documents: u32,
-    pub e_invoices: u32,
-    pub journal_entries: u32,
-    pub payments: u32,
-    /// The journal balances to zero per transaction and currency (the export
-    /// refuses to finish otherwise).
-    pub journal_balanced: bool,
-    pub files: Vec<String>,
-}
-
-/// What an export of a period would hold, and a free file name for it.
-#[derive(Debug, Clone, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ExportPlanDto {
-    pub documents: u32,
-    pub suggested_file_name: String,
 pub struct PendingPriceChangesDto {
     /// Distinct servers with at least one pending change.
     pub servers: u32,
