@@ -93,7 +93,7 @@ export function LinodeConnectForm() {
       {
         onSuccess: () => {
           setToken("");
-          toast.success("Linode connected", "The token is kept in your system keyring; the catalogue is being imported.");
+          toast.success("Linode connected", "The token is kept in your system keyring, and the catalogue was imported.");
         },
         onError: (err) => {
           const e = ApiError.from(err);
