@@ -188,7 +188,7 @@ function LinodeAccount({ account }: { account: LinodeAccountDto }) {
               disabled={disconnect.isPending}
               onClick={() => disconnect.mutate(undefined, { onSuccess: () => { setConfirming(false); toast.info("Linode disconnected"); }, onError: (e) => toast.error("Could not disconnect", ApiError.from(e).message) })}
             >
-              Disconnect
+              Disconnect Linode
             </Button>
           </div>
         </AlertDialogContent>
