@@ -100,11 +100,33 @@ before(async () => {
 });
 
 after(async () => {
+  await s?.screenshot("linode-99-last").catch(() => {});
   await s?.quit();
   driver?.stop();
   fake?.child.kill("SIGTERM");
   for (const d of [dataDir, keyringHome]) if (d) await rm(d, { recursive: true, force: true });
 });
+
+/** Clicks an enabled button by its text from the page itself: a toast over it cannot intercept. */
+async function press(text, timeout = 15_000) {
+  await s.waitFor(
+    () => s.exec(`const b = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === arguments[0] && !b.disabled).pop(); if (!b) return false; b.scrollIntoView({ block: 'center' }); b.click(); return true;`, text),
+    { what: `an enabled button "${text}"`, timeout },
+  );
+}
+
+async function jsClick(css, timeout = 15_000) {
+  await s.find(css, { timeout });
+  await s.exec(`const e = document.querySelector(arguments[0]); e.scrollIntoView({ block: 'center' }); e.click();`, css);
+}
+
+/** Radix tabs switch on mousedown, not click. */
+async function openTab(name) {
+  const css = `[data-testid="tab-${name}"]`;
+  await s.find(css, { timeout: 15_000 });
+  await s.exec(`const e = document.querySelector(arguments[0]); e.scrollIntoView({ block: 'center' }); e.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0 })); e.click();`, css);
+  await s.find(`${css}[data-state="active"]`);
+}
 
 async function statusIs(status, timeout = 30_000) {
   await s.find(`[data-testid="server-status"][data-status="${status}"]`, { timeout });
@@ -116,14 +138,14 @@ async function optionValue(name, text) {
 
 async function newServer(label) {
   await s.go("#/servers");
-  await s.clickButton("New server");
+  await press("New server");
   await s.select("organizationId", await optionValue("organizationId", "Kestrel"));
   await s.select("planId", await optionValue("planId", "Linode Nano"));
   await s.select("region", "eu-central");
   await s.select("image", "linode/debian12");
   await s.type('input[name="label"]', label);
   await s.type('input[name="rootPassword"]', "Correct-Horse-9!");
-  await s.clickButton("Create server");
+  await press("Create server");
 }
 
 test("a reseller runs a server on Linode from connecting the account to deleting it, and the app notices a deletion in Linode's console", async () => {
@@ -133,43 +155,43 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   // --- Settings → Providers: a wrong token is refused with a message, then the real one.
   await s.go("#/settings");
   await s.find('[data-provider="linode"]');
-  await s.click('[data-testid="linode-advanced"]');
+  await jsClick('[data-testid="linode-advanced"]');
   await s.type('input[name="baseUrl"]', api);
   await s.type('input[name="token"]', "not-a-real-token");
-  await s.clickButton("Connect Linode");
+  await press("Connect Linode");
   const tokenError = await s.find('[data-field-error="token"]', { timeout: 20_000 });
   assert.match(await s.text(tokenError), /token/i);
   await s.screenshot("linode-01-wrong-token");
   await s.type('input[name="token"]', token);
-  await s.clickButton("Connect Linode");
+  await press("Connect Linode");
   await s.find('[data-testid="linode-account"]', { timeout: 20_000 });
   assert.match(await s.text(await s.find('[data-testid="linode-scopes"]')), /all scopes/);
-  await s.clickButton("Refresh catalogue");
+  await press("Refresh catalogue");
   await s.find('[data-testid="catalogue-refreshed"]', { text: "6 regions, 5 types" , timeout: 20_000 });
   await s.screenshot("linode-02-connected");
 
   // --- A customer and a plan on Linode's catalogue (a region-specific price shows).
   await s.go("#/customers");
-  await s.clickButton("New customer");
+  await press("New customer");
   await s.type('input[name="name"]', "Kestrel Robotics Inc.");
   await s.type('input[name="contactName"]', "Dana Brooks");
   await s.type('input[name="contactEmail"]', "ops@kestrel.example");
   await s.select("country", "US");
-  await s.clickButton("Create customer");
+  await press("Create customer");
   await s.find('[data-testid="customers-table"] tr[data-row-id]', { text: "Kestrel" });
 
   await s.go("#/plans");
-  await s.clickButton("New plan");
+  await press("New plan");
   await s.select("provider", "linode");
   await s.waitFor(async () => (await s.exec(`return document.querySelectorAll('select[name="providerType"] option').length`)) > 1, { what: "Linode's types", timeout: 20_000 });
   await s.select("providerType", "g6-nanode-1");
   await s.type('input[name="name"]', "Linode Nano");
-  await s.click('input[name="regions"][value="eu-central"]');
-  await s.click('input[name="regions"][value="br-gru"]');
+  await jsClick('input[name="regions"][value="eu-central"]');
+  await jsClick('input[name="regions"][value="br-gru"]');
   await s.type('input[name="monthlyPrice"]', "9.00");
   await s.type('input[name="hourlyPrice"]', "0.0135");
   await s.screenshot("linode-03-plan-form");
-  await s.clickButton("Create plan");
+  await press("Create plan");
   const planRow = await s.find('[data-testid="plans-table"] tr[data-row-id]', { text: "Linode Nano" });
   assert.match(await s.text(planRow), /9\.00/);
 
@@ -179,15 +201,15 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   await s.screenshot("linode-04-provisioning");
   await statusIs("booting", 10_000).catch(() => {}); // 1.5 s at the fake: seen unless a poll straddles it
   await statusIs("running");
-  await s.clickButton("Reboot");
+  await press("Reboot");
   await statusIs("rebooting", 10_000);
   await statusIs("running");
   const serverUrl = await s.exec("return location.hash");
 
   // --- Backups: enabling needs a backups price (none yet); enabled in Linode's
   // console instead, then a snapshot from the app.
-  await s.click('[data-testid="tab-backups"]');
-  await s.clickButton("Enable backups");
+  await openTab("backups");
+  await press("Enable backups");
   await s.find('[role="alert"]', { text: "billed", timeout: 10_000 });
   const instances = await linode("GET", "/linode/instances");
   const inst = instances.data.find((i) => i.label === "kestrel-web-1");
@@ -195,38 +217,38 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   await linode("POST", `/linode/instances/${inst.id}/backups/enable`, {});
   await s.go("#/servers");
   await s.go(serverUrl);
-  await s.click('[data-testid="tab-backups"]');
+  await openTab("backups");
   await s.type('input[name="label"]', "before-upgrade");
-  await s.clickButton("Take snapshot");
+  await press("Take snapshot");
   await s.find('[data-testid="backups-table"] tr[data-row-id]', { text: "before-upgrade", timeout: 15_000 });
   await s.screenshot("linode-05-snapshot");
 
   // --- Reverse DNS: Linode wants the forward record first, and the app says so.
-  await s.click('[data-testid="tab-network"]');
+  await openTab("network");
   const ipv4 = inst.ipv4[0];
-  await s.click(`[data-address="${ipv4}"] [data-testid="edit-rdns"]`);
+  await jsClick(`[data-address="${ipv4}"] [data-testid="edit-rdns"]`);
   await s.type('input[name="rdns"]', "mail.kestrel.example");
-  await s.clickButton("Save reverse DNS");
+  await press("Save reverse DNS");
   const rdnsError = await s.find('[data-field-error="rdns"]', { timeout: 10_000 });
   assert.equal(await s.text(rdnsError), `Set the A record for mail.kestrel.example to ${ipv4} first, then try again`);
   await s.screenshot("linode-06-rdns-forward-dns");
   const control = api.replace(/\/v4$/, "");
   const dns = await fetch(`${control}/__control/dns`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "mail.kestrel.example", address: ipv4 }) });
   assert.ok(dns.ok);
-  await s.clickButton("Save reverse DNS");
+  await press("Save reverse DNS");
   await s.find(`[data-address="${ipv4}"] [data-testid="rdns-value"]`, { text: "mail.kestrel.example", timeout: 10_000 });
   await s.screenshot("linode-07-rdns-set");
 
   // --- Graphs: CPU and network on the page, disk I/O in its tab.
-  await s.click('[data-testid="tab-disk"]');
+  await openTab("disk");
   await s.find('[data-testid="disk-graph"] svg', { timeout: 15_000 });
   await s.find('[aria-label="CPU usage in percent"]');
   await s.screenshot("linode-08-graphs");
 
   // --- Delete it from the app.
-  await s.clickButton("Delete");
+  await press("Delete");
   await s.find("dialog[open]", { text: "kestrel-web-1" });
-  await s.clickButton("Delete server");
+  await press("Delete server");
   await statusIs("deleted", 30_000);
   assert.equal((await linode("GET", "/linode/instances")).data.filter((i) => i.label === "kestrel-web-1").length, 0);
 

@@ -126,8 +126,11 @@ async fn catalogue_has_exact_prices_and_region_prices() {
     let web = scripts.iter().find(|s| s.label == "web-server").unwrap();
     assert_eq!(web.id, "10001");
     assert!(web.images.contains(&"linode/debian12".to_owned()));
-    // The default filter lists only the reseller's own scripts (none on the fake).
-    assert!(LinodeProvider::new(h.client.clone()).stackscripts().await.unwrap().is_empty());
+    // The default filter lists only the reseller's own scripts: the fake's two
+    // are the reseller's (`mine: true`), the ones the app offers.
+    assert_eq!(LinodeProvider::new(h.client.clone()).stackscripts().await.unwrap().len(), 2);
+    let none = h.client.list_stackscripts(Some(r#"{"mine":false}"#.to_owned())).await.unwrap();
+    assert!(none.is_empty(), "the filter is applied");
     h.fake.shutdown().await;
 }
 

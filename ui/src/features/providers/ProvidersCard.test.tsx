@@ -76,7 +76,7 @@ describe("ProvidersCard", () => {
 
     await user.click(screen.getByTestId("disconnect-linode"));
     expect(calls).not.toContain("disconnect_linode");
-    await user.click(screen.getByRole("button", { name: "Disconnect" }));
+    await user.click(screen.getByRole("button", { name: "Disconnect Linode" }));
     await waitFor(() => expect(calls).toContain("disconnect_linode"));
     expect(await screen.findByRole("button", { name: "Connect Linode" })).toBeInTheDocument();
   });

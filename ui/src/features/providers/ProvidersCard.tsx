@@ -93,7 +93,7 @@ export function LinodeConnectForm() {
       {
         onSuccess: () => {
           setToken("");
-          toast.success("Linode connected", "The token is kept in your system keyring; the catalogue is being imported.");
+          toast.success("Linode connected", "The token is kept in your system keyring, and the catalogue was imported.");
         },
         onError: (err) => {
           const e = ApiError.from(err);
@@ -188,7 +188,7 @@ function LinodeAccount({ account }: { account: LinodeAccountDto }) {
               disabled={disconnect.isPending}
               onClick={() => disconnect.mutate(undefined, { onSuccess: () => { setConfirming(false); toast.info("Linode disconnected"); }, onError: (e) => toast.error("Could not disconnect", ApiError.from(e).message) })}
             >
-              Disconnect
+              Disconnect Linode
             </Button>
           </div>
         </AlertDialogContent>

@@ -63,9 +63,18 @@ export function useRefreshCatalogue() {
   return useMutation({ mutationFn: providerApi.refreshCatalogue, onSettled: () => invalidateProviders(qc) });
 }
 
-export const useServerBackups = (id: string, enabled = true) => useQuery({ queryKey: providerKeys.backups(id), queryFn: () => providerApi.serverBackups(id), enabled });
-export const useServerNetwork = (id: string, enabled = true) => useQuery({ queryKey: providerKeys.network(id), queryFn: () => providerApi.serverNetwork(id), enabled });
-export const useServerFirewalls = (id: string, enabled = true) => useQuery({ queryKey: providerKeys.firewalls(id), queryFn: () => providerApi.serverFirewalls(id), enabled });
+// Provider-side state can change outside the app (Linode's console): the tabs
+// ask again each time they are shown, and while a backup is in progress.
+export const useServerBackups = (id: string, enabled = true) =>
+  useQuery({
+    queryKey: providerKeys.backups(id),
+    queryFn: () => providerApi.serverBackups(id),
+    enabled,
+    staleTime: 0,
+    refetchInterval: (q) => (q.state.data?.backups.some((b) => b.status === "pending" || b.status === "running") ? 5_000 : false),
+  });
+export const useServerNetwork = (id: string, enabled = true) => useQuery({ queryKey: providerKeys.network(id), queryFn: () => providerApi.serverNetwork(id), enabled, staleTime: 0 });
+export const useServerFirewalls = (id: string, enabled = true) => useQuery({ queryKey: providerKeys.firewalls(id), queryFn: () => providerApi.serverFirewalls(id), enabled, staleTime: 0 });
 
 /** A mutation on one server's tab that refreshes that tab (and the server, when it returns one). */
 export function useServerMutation<V, R>(key: readonly unknown[], fn: (v: V) => Promise<R>) {
