@@ -274,6 +274,92 @@ async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async getBranding() : Promise<Result<BrandingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_branding") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateBranding(input: BrandingInput) : Promise<Result<BrandingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_branding", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async uploadLogo(input: LogoUploadInput) : Promise<Result<LogoDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("upload_logo", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async previewBranding(input: BrandingInput) : Promise<Result<PdfDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_branding", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async documentPdfData(id: string) : Promise<Result<PdfDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("document_pdf_data", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveDocumentUbl(id: string) : Promise<Result<SavedFile, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_document_ubl", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async planExport(from: string, to: string, folder: string) : Promise<Result<ExportPlanDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_export", { from, to, folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs the export on a blocking thread, pushing `ExportProgress` events.
+ */
+async exportDocuments(input: ExportInput) : Promise<Result<ExportResultDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_documents", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelExport() : Promise<Result<boolean, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_export") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The native folder chooser; null when the user closes it.
+ */
+async pickFolder(title: string) : Promise<Result<string | null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_folder", { title }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -282,9 +368,11 @@ async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
 
 export const events = __makeEvents__<{
 activityRecorded: ActivityRecorded,
+exportProgress: ExportProgress,
 serverChanged: ServerChanged
 }>({
 activityRecorded: "activity-recorded",
+exportProgress: "export-progress",
 serverChanged: "server-changed"
 })
 
@@ -324,6 +412,33 @@ export type BillingSettingsDto = { sellerCountry: string;
  * Decimal in major units.
  */
 lowBalanceThreshold: string; suspendAt: string; graceHours: number; terminateAfterDays: number; terminationWarningDays: number[]; invoiceNumberFormat: string; receiptNumberFormat: string; creditNoteNumberFormat: string; autoInvoice: boolean; taxRates: TaxRateDto[] }
+export type BrandingDto = { branding: BrandingInput; logo: LogoDto | null; 
+/**
+ * False until the Branding card was saved once (the values are then the
+ * defaults documents were printed with).
+ */
+saved: boolean }
+/**
+ * The reseller's branding as printed on documents (Settings → Branding).
+ * Optional text fields are empty strings when not set.
+ */
+export type BrandingInput = { legalName: string; 
+/**
+ * Street lines, postal code and city, one per line, as printed.
+ */
+addressLines: string; 
+/**
+ * ISO 3166-1 alpha-2, e.g. "DE".
+ */
+country: string; taxId: string; email: string; phone: string; website: string; 
+/**
+ * `#rrggbb`.
+ */
+accent: string; paymentInstructions: string; footerNote: string; 
+/**
+ * The id of an uploaded logo ([`LogoDto::id`]), or null for none.
+ */
+logoId: string | null }
 export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[] }
 export type Dashboard = { organizations: number; plans: number; liveServers: number; serversByStatus: StatusCount[]; 
 /**
@@ -367,9 +482,62 @@ export type ErrorDto = {
  * One of `validation`, `not_found`, `conflict`, `provider`, `unavailable`, `internal`.
  */
 code: string; message: string; fields: FieldErrorDto[] }
+export type ExportInput = { 
+/**
+ * First day, `YYYY-MM-DD`, inclusive.
+ */
+from: string; 
+/**
+ * Last day, `YYYY-MM-DD`, inclusive.
+ */
+to: string; 
+/**
+ * An existing folder, absolute path.
+ */
+folder: string; 
+/**
+ * The ZIP's name in that folder (`.zip` is added when missing). Never overwritten.
+ */
+fileName: string }
+/**
+ * What an export of a period would hold, and a free file name for it.
+ */
+export type ExportPlanDto = { documents: number; suggestedFileName: string }
+/**
+ * Progress of the running period export: `done` of `total` documents.
+ */
+export type ExportProgress = { progress: ExportProgressDto }
+export type ExportProgressDto = { done: number; total: number }
+export type ExportResultDto = { path: string; sizeBytes: string; documents: number; eInvoices: number; journalEntries: number; payments: number; 
+/**
+ * The journal balances to zero per transaction and currency (the export
+ * refuses to finish otherwise).
+ */
+journalBalanced: boolean; files: string[] }
 export type FieldErrorDto = { field: string; message: string }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
 export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+/**
+ * An uploaded logo, stored as PNG.
+ */
+export type LogoDto = { 
+/**
+ * SHA-256 of the stored PNG.
+ */
+id: string; width: number; height: number; 
+/**
+ * Size of the stored PNG in bytes.
+ */
+bytes: number; 
+/**
+ * `data:image/png;base64,…`, for an `<img>`.
+ */
+dataUrl: string }
+export type LogoUploadInput = { fileName: string; 
+/**
+ * The file's bytes, base64.
+ */
+dataBase64: string }
 export type MetricPoint = { 
 /**
  * Unix time in seconds.
@@ -400,6 +568,10 @@ method: string;
  * Bank reference or receipt number: recording the same reference twice records once.
  */
 reference: string; note: string | null }
+/**
+ * A PDF for the preview pane.
+ */
+export type PdfDto = { fileName: string; pdfBase64: string }
 export type PlanDto = { id: string; name: string; provider: string; providerType: string; providerTypeLabel: string | null; regions: string[]; monthly: MoneyDto; hourly: RateDto; 
 /**
  * The provider's own price for the type in each of the plan's regions,
