@@ -114,7 +114,7 @@ async function pdfShown(testId) {
   // A blank canvas would mean pdf.js ran but drew nothing: count non-white pixels.
   const inked = await s.exec(
     `const c = arguments[0].querySelector('canvas'); const x = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-     let n = 0; for (let i = 0; i < x.length; i += 4) if (x[i] < 200 || x[i + 1] < 200 || x[i + 2] < 200) n++; return n;`,
+     let n = 0; for (let i = 0; i < x.length; i += 4) if (x[i + 3] > 0 && (x[i] < 200 || x[i + 1] < 200 || x[i + 2] < 200)) n++; return n;`,
     { [ELEMENT]: el },
   );
   assert.ok(inked > 1000, `the PDF page is drawn (${inked} inked pixels)`);

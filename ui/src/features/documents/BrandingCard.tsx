@@ -234,7 +234,7 @@ function BrandingPreview({ input }: { input: BrandingInput }) {
       </div>
       {!valid && <p className="text-xs text-muted-foreground">Fix the fields marked above to update the preview.</p>}
       {state.error && <p role="alert" className="text-sm text-destructive">The preview failed: {state.error}</p>}
-      <div className="max-h-[560px] overflow-auto rounded-md border bg-muted/40 p-4">
+      <div className="rounded-md border bg-muted/40 p-4">
         {state.pdf ? <PdfView pdfBase64={state.pdf} title="Sample invoice" className="mx-auto max-w-xl" /> : <Skeleton className="mx-auto aspect-[210/297] w-full max-w-xl" />}
       </div>
     </section>
