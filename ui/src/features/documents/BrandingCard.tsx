@@ -16,6 +16,16 @@ import { docsApi, useBranding, useUpdateBranding, useUploadLogo, type BrandingDt
 import { BRANDING_FIELDS, brandingErrors, brandingInput, bytesToBase64, logoFileProblem, normalizeAccent } from "./branding-form";
 import { PdfView } from "./pdf-view";
 
+/** A chosen file's bytes (FileReader: works in every webview). */
+function readBytes(file: Blob): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(new Uint8Array(r.result as ArrayBuffer));
+    r.onerror = () => reject(r.error ?? new Error("the file could not be read"));
+    r.readAsArrayBuffer(file);
+  });
+}
+
 export function BrandingSection() {
   const q = useBranding();
   if (q.isError) return <QueryError what="branding" error={q.error} retry={() => q.refetch()} />;
@@ -47,7 +57,13 @@ export function BrandingCard({ branding }: { branding: BrandingDto }) {
     e.target.value = "";
     if (!file) return;
     form.clear("logo");
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBytes(file);
+    } catch (err) {
+      form.setErrors({ ...form.errors, logo: `${file.name} could not be read (${err instanceof Error ? err.message : String(err)}): choose it again` });
+      return;
+    }
     const problem = logoFileProblem(bytes);
     if (problem) {
       form.setErrors({ ...form.errors, logo: problem });
@@ -218,7 +234,7 @@ function BrandingPreview({ input }: { input: BrandingInput }) {
       </div>
       {!valid && <p className="text-xs text-muted-foreground">Fix the fields marked above to update the preview.</p>}
       {state.error && <p role="alert" className="text-sm text-destructive">The preview failed: {state.error}</p>}
-      <div className="max-h-[560px] overflow-auto rounded-md border bg-muted/40 p-4">
+      <div className="rounded-md border bg-muted/40 p-4">
         {state.pdf ? <PdfView pdfBase64={state.pdf} title="Sample invoice" className="mx-auto max-w-xl" /> : <Skeleton className="mx-auto aspect-[210/297] w-full max-w-xl" />}
       </div>
     </section>

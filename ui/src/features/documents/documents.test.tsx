@@ -117,7 +117,7 @@ describe("BrandingCard", () => {
     await waitFor(() => expect(calls.some(([c]) => c === "update_branding")).toBe(true));
     const sent = calls.find(([c]) => c === "update_branding")![1] as { input: BrandingInput };
     expect(sent.input).toMatchObject({ legalName: "Zoë Hosting", logoId: "a".repeat(64) });
-  });
+  }, 20_000);
 
   it("refuses a file that is not an image before uploading, and shows the backend's field errors", async () => {
     const calls: string[] = [];
@@ -143,7 +143,7 @@ describe("BrandingCard", () => {
     await user.type(accent, "#123456");
     await user.click(screen.getByRole("button", { name: "Save branding" }));
     await waitFor(() => expect(container.querySelector('[data-field-error="taxId"]')).toHaveTextContent("at most 40"));
-  });
+  }, 20_000);
 });
 
 describe("ExportPage", () => {

@@ -33,6 +33,7 @@ type State = { kind: "loading" } | { kind: "ready"; pages: number } | { kind: "e
 
 /** Renders every page of a PDF (base64) at the container's width. */
 export function PdfView({ pdfBase64, title, className, testId = "pdf-preview" }: { pdfBase64: string; title: string; className?: string; testId?: string }) {
+  const outer = React.useRef<HTMLDivElement>(null);
   const host = React.useRef<HTMLDivElement>(null);
   const [state, setState] = React.useState<State>({ kind: "loading" });
 
@@ -47,7 +48,8 @@ export function PdfView({ pdfBase64, title, className, testId = "pdf-preview" }:
       const doc = await task.promise;
       const el = host.current;
       if (cancelled || !el) return;
-      const width = Math.max(320, el.clientWidth || 640);
+      // The pages hold the width of the pane (the page host itself is hidden while loading).
+      const width = Math.max(320, outer.current?.clientWidth || 640);
       const ratio = window.devicePixelRatio || 1;
       const canvases: HTMLCanvasElement[] = [];
       for (let n = 1; n <= doc.numPages; n++) {
@@ -79,7 +81,7 @@ export function PdfView({ pdfBase64, title, className, testId = "pdf-preview" }:
   }, [pdfBase64, title]);
 
   return (
-    <div className={cn("relative", className)} data-testid={testId} data-state={state.kind} data-pages={state.kind === "ready" ? state.pages : undefined}>
+    <div ref={outer} className={cn("relative", className)} data-testid={testId} data-state={state.kind} data-pages={state.kind === "ready" ? state.pages : undefined}>
       {state.kind === "loading" && <Skeleton className="aspect-[210/297] w-full" />}
       {state.kind === "error" && (
         <div role="alert" className="flex items-start gap-2 rounded-md border border-destructive/40 bg-destructive/5 p-4 text-sm">
