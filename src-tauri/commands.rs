@@ -345,38 +345,18 @@ pub async fn save_paypal_settings(app: State<'_, Shared>, input: PayPalSettingsI
 #[specta::specta]
 pub async fn test_paypal_connection(app: State<'_, Shared>) -> CmdResult<PayPalConnectionTest> {
     app.test_paypal_connection().await.map_err(fail)
-// ---- Documents for accountants: branding, previews, e-invoices, period export ----
-
-#[tauri::command]
-#[specta::specta]
-pub async fn get_branding(app: State<'_, Shared>) -> CmdResult<BrandingDto> {
-    app.branding().map_err(fail)
-// ---- Linode account, provider catalogue and the server tabs (backups, network, firewalls, lifecycle)
-
-#[tauri::command]
-#[specta::specta]
-pub async fn linode_account(app: State<'_, Shared>) -> CmdResult<LinodeAccountDto> {
-    app.linode_account().map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn create_payment_link(app: State<'_, Shared>, input: PaymentLinkInput) -> CmdResult<PaymentDetail> {
     app.create_payment_link(input).await.map_err(fail)
-pub async fn update_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<BrandingDto> {
-    app.update_branding(input).map_err(fail)
-pub async fn refresh_catalogue(app: State<'_, Shared>, provider: String) -> CmdResult<CatalogueStatusDto> {
-    app.refresh_catalogue(&provider).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn list_payments(app: State<'_, Shared>, filter: PaymentFilterInput) -> CmdResult<Vec<PaymentDto>> {
     app.list_payments(filter).map_err(fail)
-pub async fn upload_logo(app: State<'_, Shared>, input: LogoUploadInput) -> CmdResult<LogoDto> {
-    app.upload_logo(input).map_err(fail)
-pub async fn create_server_with_options(app: State<'_, Shared>, input: ServerInput, options: CreateOptionsInput) -> CmdResult<ServerDto> {
-    app.create_server_with(input, options).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -390,30 +370,56 @@ pub async fn get_payment(app: State<'_, Shared>, id: String) -> CmdResult<Paymen
 #[specta::specta]
 pub async fn check_payment(app: State<'_, Shared>, id: String) -> CmdResult<PaymentDetail> {
     app.check_payment(&id).await.map_err(fail)
-pub async fn preview_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<PdfDto> {
-    app.preview_branding(input).map_err(fail)
-pub async fn server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
-    app.server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn send_payment_link(app: State<'_, Shared>, id: String) -> CmdResult<PaymentDetail> {
     app.send_payment_link(&id).map_err(fail)
-pub async fn document_pdf_data(app: State<'_, Shared>, id: String) -> CmdResult<PdfDto> {
-    app.document_pdf_dto(&id).map_err(fail)
-pub async fn enable_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
-    app.enable_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn refund_payment(app: State<'_, Shared>, input: RefundInput) -> CmdResult<PaymentDetail> {
     app.refund_payment(input).await.map_err(fail)
+}
+
+// ---- Documents for accountants: branding, previews, e-invoices, period export ----
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_branding(app: State<'_, Shared>) -> CmdResult<BrandingDto> {
+    app.branding().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<BrandingDto> {
+    app.update_branding(input).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn upload_logo(app: State<'_, Shared>, input: LogoUploadInput) -> CmdResult<LogoDto> {
+    app.upload_logo(input).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn preview_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<PdfDto> {
+    app.preview_branding(input).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn document_pdf_data(app: State<'_, Shared>, id: String) -> CmdResult<PdfDto> {
+    app.document_pdf_dto(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn save_document_ubl(app: State<'_, Shared>, id: String) -> CmdResult<SavedFile> {
     app.save_document_ubl(&id).map_err(fail)
-pub async fn cancel_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
-    app.cancel_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -436,8 +442,6 @@ pub async fn export_documents(handle: tauri::AppHandle, app: State<'_, Shared>, 
     .await
     .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the export stopped unexpectedly: {e}"), fields: vec![] })?
     .map_err(fail)
-pub async fn take_server_snapshot(app: State<'_, Shared>, id: String, label: String) -> CmdResult<BackupDto> {
-    app.take_server_snapshot(&id, &label).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -461,6 +465,54 @@ pub async fn pick_folder(handle: tauri::AppHandle, title: String) -> CmdResult<O
             .map(|p| Some(p.display().to_string()))
             .map_err(|e| ErrorDto { code: "unavailable".into(), message: format!("That location is not a local folder ({e}): choose a folder on this computer"), fields: vec![] }),
     }
+}
+
+// ---- Linode account, provider catalogue and the server tabs (backups, network, firewalls, lifecycle)
+
+#[tauri::command]
+#[specta::specta]
+pub async fn linode_account(app: State<'_, Shared>) -> CmdResult<LinodeAccountDto> {
+    app.linode_account().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_catalogue(app: State<'_, Shared>, provider: String) -> CmdResult<CatalogueStatusDto> {
+    app.refresh_catalogue(&provider).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_server_with_options(app: State<'_, Shared>, input: ServerInput, options: CreateOptionsInput) -> CmdResult<ServerDto> {
+    app.create_server_with(input, options).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.server_backups(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn enable_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.enable_server_backups(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+    app.cancel_server_backups(&id).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn take_server_snapshot(app: State<'_, Shared>, id: String, label: String) -> CmdResult<BackupDto> {
+    app.take_server_snapshot(&id, &label).await.map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn restore_server_backup(app: State<'_, Shared>, id: String, backup_id: String) -> CmdResult<ServerDto> {
     app.restore_server_backup(&id, &backup_id).await.map_err(fail)
 }

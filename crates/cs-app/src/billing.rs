@@ -170,7 +170,7 @@ impl App {
         let mut hours = 0;
         while h + step < target {
             h += step;
-            match cs_billing::bill_through(&self.store, h, &mut |_| {}) {
+            match cs_billing::bill_through(&crate::mail::MailingDb(self), h, &mut |_| {}) {
                 Ok(r) => hours += r.hours_billed,
                 Err(e) => {
                     tracing::warn!(error = %e, "catch-up step failed; the regular run will retry");

@@ -111,7 +111,7 @@ impl App {
         self.store.read(|c| self.printable_in(c, id))
     }
 
-    fn printable_in(&self, c: &Connection, id: &str) -> AppResult<inv::Document> {
+    pub(crate) fn printable_in(&self, c: &Connection, id: &str) -> AppResult<inv::Document> {
         let doc = documents::get_document(c, id)?;
         if doc.summary.number.is_none() {
             return Err(AppError::Conflict("This document is a draft: it gets a number, a PDF and an e-invoice when it is issued".into()));

@@ -103,6 +103,11 @@ fn parse_security(s: &str) -> Option<Security> {
     }
 }
 
+/// Whether a sender address is set up in Settings → Email.
+pub(crate) fn sender_configured(c: &Connection) -> AppResult<bool> {
+    Ok(!load_settings(c)?.from_address.is_empty())
+}
+
 fn load_settings(c: &Connection) -> AppResult<MailSettings> {
     let get = |k: &str| -> AppResult<String> { Ok(settings::get(c, k)?.unwrap_or_default()) };
     Ok(MailSettings {
@@ -173,6 +178,7 @@ fn template_name(kind: TemplateKind) -> &'static str {
         TemplateKind::Suspended => "Suspended",
         TemplateKind::Terminated => "Terminated",
         TemplateKind::TicketReply => "Ticket reply",
+        TemplateKind::PaymentLink => "Payment link",
     }
 }
 
@@ -750,14 +756,10 @@ impl App {
         Ok(cs_billing::BillingSettings::load(c)?.currency)
     }
 
+    /// The PDF of a document issued in this transaction, with the seller
+    /// details it was issued with.
     fn document_pdf_in(&self, c: &Connection, doc: &documents::Document) -> AppResult<Vec<u8>> {
-        let corrected = match &doc.summary.credits_document_id {
-            Some(of) => Some(documents::get_document(c, of)?),
-            None => None,
-        };
-        let s = cs_billing::BillingSettings::load(c)?;
-        let name = settings::get(c, "reseller.name")?.unwrap_or_else(|| "My Cloud".into());
-        let printable = crate::pdf::to_invoice_document(doc, corrected.as_ref(), &name, &s.seller_country)?;
+        let printable = self.printable_in(c, &doc.summary.id)?;
         cs_invoice::render_pdf(&printable).map_err(|e| AppError::Internal(format!("rendering the PDF of {}: {e}", doc.summary.id)))
     }
 

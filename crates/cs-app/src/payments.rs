@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use cs_billing::wallet::{self, NewPayment, NewRefund, PaymentMethod};
 use cs_core::{Currency, Money, Timestamp};
-use cs_mail::{Branding, Email, OutboxEntry, TemplateKind, Templates, Var, Vars};
+use cs_mail::{TemplateKind, Var, Vars};
 use cs_paypal::{
     Amount, CaptureStatus, CertPolicy, CreateOrder, Environment, EventKind, Order, OrderStatus, PayPalClient, PayPalConfig, PayPalError, RefundRequest, RefundStatus, RequestId,
     WebhookHeaders, WebhookVerifier,
@@ -46,8 +46,6 @@ const ENVIRONMENT_KEY: &str = "paypal.environment";
 const BASE_URL_KEY: &str = "paypal.base_url";
 const WEBHOOK_ID_KEY: &str = "paypal.webhook_id";
 /// The sender of customer mail (`Name <address>`), set in Settings → Email.
-pub(crate) const MAIL_FROM_KEY: &str = "mail.from";
-const MAIL_REPLY_TO_KEY: &str = "mail.reply_to";
 
 /// The PayPal account in use, rebuilt whenever the settings change.
 pub(crate) struct PayPalRuntime {
@@ -493,35 +491,20 @@ impl App {
             vars.insert("customer_name".into(), Var::from(name.clone()));
             vars.insert("amount".into(), Var::from(amount.to_string()));
             vars.insert("pay_url".into(), Var::from(url));
-            self.queue_mail(tx, TemplateKind::PaymentLink, &name, &email, vars, now)?;
+            self.queue_mail(tx, now, TemplateKind::PaymentLink, &name, &email, vars, vec![])?;
             history(tx, id, now, "emailed", &format!("Link emailed to {email}"))?;
             self.record(tx, now, "payment.link_sent", "payment", Some(id.to_string()), Some(p.organization_id.clone()), format!("Emailed the payment link of {amount} to {email}"))
         })?;
         self.get_payment(id)
     }
 
-    /// The sender address for customer mail, or why there is none.
-    fn mail_sender(&self, c: &Connection) -> AppResult<(String, Option<String>)> {
-        let from = settings::get(c, MAIL_FROM_KEY)?.filter(|f| f.contains('@'));
-        match from {
-            Some(f) => Ok((f, settings::get(c, MAIL_REPLY_TO_KEY)?)),
-            None => Err(AppError::Unavailable("Email is not set up: add the sender address in Settings → Email, then send again (or copy the link)".into())),
+    /// Customer mail needs a sender (Settings → Email) before a link is sent.
+    fn mail_sender(&self, c: &Connection) -> AppResult<()> {
+        if crate::mail::sender_configured(c)? {
+            Ok(())
+        } else {
+            Err(AppError::Unavailable("Email is not set up: add the sender address in Settings → Email, then send again (or copy the link)".into()))
         }
-    }
-
-    /// Renders `kind` and queues it in the caller's transaction.
-    fn queue_mail(&self, tx: &Connection, kind: TemplateKind, name: &str, email: &str, vars: Vars, now: Timestamp) -> AppResult<()> {
-        let (from, reply_to) = self.mail_sender(tx)?;
-        let reseller = settings::get(tx, "reseller.name")?.unwrap_or_else(|| "My Cloud".into());
-        let address = from.rsplit_once('<').map(|(_, a)| a.trim_end_matches('>').trim().to_string()).unwrap_or_else(|| from.trim().to_string());
-        let brand = Branding { name: reseller, logo_url: None, primary_color: "#2563eb".into(), support_email: reply_to.clone().unwrap_or(address), website: None };
-        let rendered = Templates::default().render(kind, &brand, &vars).map_err(|e| AppError::Internal(e.to_string()))?;
-        let to = if name.is_empty() { email.to_string() } else { format!("{} <{email}>", name.replace(['<', '>', '"'], "")) };
-        let mut mail: Email = cs_mail::compose(&from, vec![to], reply_to, rendered);
-        mail.date_unix = now.timestamp();
-        let entry = OutboxEntry::new(mail, now);
-        cs_mail::enqueue_in(tx, Some(kind), &entry).map_err(|e| AppError::Internal(format!("queueing the {kind} mail: {e}")))?;
-        Ok(())
     }
 
     /// Queues an automatic mail when email is set up; never blocks the money.
@@ -529,7 +512,7 @@ impl App {
         let Some((name, email)) = contact(tx, org)? else { return Ok(()) };
         match self.mail_sender(tx) {
             Ok(_) => {
-                self.queue_mail(tx, kind, &name, &email, vars(&name), now)?;
+                self.queue_mail(tx, now, kind, &name, &email, vars(&name), vec![])?;
                 history(tx, payment_id, now, "emailed", &format!("“{}” mail queued to {email}", kind.key().replace('_', " ")))
             }
             Err(_) => history(tx, payment_id, now, "not_emailed", &format!("No “{}” mail sent: Email is not set up (Settings → Email)", kind.key().replace('_', " "))),

@@ -73,7 +73,7 @@ impl PayApp {
     /// Lets customer mail be queued (the sender is set in Settings → Email).
     fn set_mail_sender(&self) {
         let conn = crate::rusqlite_conn(&self.t.dir);
-        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('mail.from', 'My Cloud <billing@mycloud.example>')", []).unwrap();
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('mail.from_name', 'My Cloud'), ('mail.from_address', 'billing@mycloud.example')", []).unwrap();
     }
 
     async fn link(&self, org: &OrganizationDto, amount: &str) -> PaymentDetail {
