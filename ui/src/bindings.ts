@@ -159,6 +159,98 @@ async updateSettings(input: SettingsInput) : Promise<Result<SettingsDto, ErrorDt
     else return { status: "error", error: e  as any };
 }
 },
+async getEmailSettings() : Promise<Result<EmailSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_email_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves Settings → Email; the password goes to the OS keyring (`None` keeps it).
+ */
+async updateEmailSettings(input: EmailSettingsInput) : Promise<Result<EmailSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_email_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends a test mail now with the saved settings (not through the outbox).
+ */
+async sendTestMail(to: string) : Promise<Result<TestMailResult, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_test_mail", { to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `filter`: all, pending, sent or failed.
+ */
+async listOutbox(filter: string) : Promise<Result<OutboxListDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getOutboxMessage(id: string) : Promise<Result<OutboxMessageDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_outbox_message", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async retryMail(id: string) : Promise<Result<OutboxItemDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_mail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listMailTemplates() : Promise<Result<MailTemplateDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_mail_templates") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveMailTemplate(kind: string, input: MailTemplateInput) : Promise<Result<MailTemplateDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_mail_template", { kind, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resetMailTemplate(kind: string) : Promise<Result<MailTemplateDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_mail_template", { kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Renders an unsaved template with sample data (the editor's live preview).
+ */
+async previewMailTemplate(kind: string, input: MailTemplateInput) : Promise<Result<MailPreviewDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_mail_template", { kind, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async billingOverview() : Promise<Result<BillingOverview, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("billing_overview") };
@@ -255,6 +347,54 @@ async updateBillingSettings(input: BillingSettingsDto) : Promise<Result<BillingS
     else return { status: "error", error: e  as any };
 }
 },
+async planPricing(planId: string) : Promise<Result<PlanPricingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_pricing", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addPriceVersion(planId: string, input: PriceVersionInput) : Promise<Result<PlanPricingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_price_version", { planId, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pendingPriceChanges(planId: string | null) : Promise<Result<PendingPriceChangesDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pending_price_changes", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async applyPriceChanges(planId: string | null) : Promise<Result<AppliedPriceChangesDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_price_changes", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async serverAddons(serverId: string) : Promise<Result<ServerAddonDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_addons", { serverId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setServerAddon(serverId: string, item: string, enabled: boolean) : Promise<Result<ServerAddonDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_addon", { serverId, item, enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Checks a Linode personal access token and keeps it in the OS keyring.
  * `base_url` points at another API endpoint (the fake Linode in demos and tests).
@@ -270,6 +410,173 @@ async connectLinode(token: string, baseUrl: string | null) : Promise<Result<Prov
 async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("disconnect_linode") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getPaypalSettings() : Promise<Result<PayPalSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_paypal_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the PayPal REST app; the secret goes to the OS keyring (an empty one keeps it).
+ */
+async savePaypalSettings(input: PayPalSettingsInput) : Promise<Result<PayPalSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_paypal_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Gets an access token with the saved settings.
+ */
+async testPaypalConnection() : Promise<Result<PayPalConnectionTest, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_paypal_connection") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createPaymentLink(input: PaymentLinkInput) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_payment_link", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_payments", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getPayment(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_payment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Check now": asks PayPal and captures / credits / finishes refunds.
+ */
+async checkPayment(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_payment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async sendPaymentLink(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_payment_link", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refundPayment(input: RefundInput) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refund_payment", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getBranding() : Promise<Result<BrandingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_branding") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateBranding(input: BrandingInput) : Promise<Result<BrandingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_branding", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async uploadLogo(input: LogoUploadInput) : Promise<Result<LogoDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("upload_logo", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async previewBranding(input: BrandingInput) : Promise<Result<PdfDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_branding", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async documentPdfData(id: string) : Promise<Result<PdfDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("document_pdf_data", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveDocumentUbl(id: string) : Promise<Result<SavedFile, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_document_ubl", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async planExport(from: string, to: string, folder: string) : Promise<Result<ExportPlanDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_export", { from, to, folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs the export on a blocking thread, pushing `ExportProgress` events.
+ */
+async exportDocuments(input: ExportInput) : Promise<Result<ExportResultDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_documents", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async cancelExport() : Promise<Result<boolean, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_export") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The native folder chooser; null when the user closes it.
+ */
+async pickFolder(title: string) : Promise<Result<string | null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pick_folder", { title }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -442,9 +749,13 @@ async providerFirewalls(provider: string) : Promise<Result<FirewallDto[], ErrorD
 
 export const events = __makeEvents__<{
 activityRecorded: ActivityRecorded,
+billingProgress: BillingProgress,
+exportProgress: ExportProgress,
 serverChanged: ServerChanged
 }>({
 activityRecorded: "activity-recorded",
+billingProgress: "billing-progress",
+exportProgress: "export-progress",
 serverChanged: "server-changed"
 })
 
@@ -469,6 +780,11 @@ amount: string; reason: string;
  */
 key: string }
 export type AppInfo = { version: string; databasePath: string; logDir: string; currency: string; providers: ProviderInfo[] }
+export type AppliedPriceChangesDto = { servers: number; changes: number; 
+/**
+ * When the new prices start (the next hour).
+ */
+from: string }
 export type BackupDto = { id: string; label: string | null; 
 /**
  * `auto` or `snapshot`.
@@ -483,6 +799,18 @@ export type BillingOverview = { revenueThisMonth: MoneyDto; walletsTotal: MoneyD
  * Customers in grace, with when their servers will be suspended.
  */
 upcomingSuspensions: UpcomingSuspension[]; lastRun: BillingRunDto | null; failedRuns: BillingRunDto[] }
+/**
+ * A long billing catch-up made progress.
+ */
+export type BillingProgress = { progress: BillingProgressDto }
+/**
+ * Progress of a long billing catch-up, pushed while it runs.
+ */
+export type BillingProgressDto = { hoursDone: number; hoursTotal: number; 
+/**
+ * Billed through the start of this hour so far.
+ */
+through: string; done: boolean }
 export type BillingRunDto = { at: string; 
 /**
  * The last hour billed (its start).
@@ -493,6 +821,33 @@ export type BillingSettingsDto = { sellerCountry: string;
  * Decimal in major units.
  */
 lowBalanceThreshold: string; suspendAt: string; graceHours: number; terminateAfterDays: number; terminationWarningDays: number[]; invoiceNumberFormat: string; receiptNumberFormat: string; creditNoteNumberFormat: string; autoInvoice: boolean; taxRates: TaxRateDto[] }
+export type BrandingDto = { branding: BrandingInput; logo: LogoDto | null; 
+/**
+ * False until the Branding card was saved once (the values are then the
+ * defaults documents were printed with).
+ */
+saved: boolean }
+/**
+ * The reseller's branding as printed on documents (Settings → Branding).
+ * Optional text fields are empty strings when not set.
+ */
+export type BrandingInput = { legalName: string; 
+/**
+ * Street lines, postal code and city, one per line, as printed.
+ */
+addressLines: string; 
+/**
+ * ISO 3166-1 alpha-2, e.g. "DE".
+ */
+country: string; taxId: string; email: string; phone: string; website: string; 
+/**
+ * `#rrggbb`.
+ */
+accent: string; paymentInstructions: string; footerNote: string; 
+/**
+ * The id of an uploaded logo ([`LogoDto::id`]), or null for none.
+ */
+logoId: string | null }
 export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[]; stackscripts: StackScriptDto[]; 
 /**
  * When the cached catalogue was imported; `None` for the Sandbox's live one.
@@ -552,6 +907,33 @@ creditsDocumentId: string | null;
  */
 voidedBy: string | null }
 /**
+ * Settings → Email. The password is never sent back: `password_set` says
+ * whether the keyring holds one.
+ */
+export type EmailSettingsDto = { 
+/**
+ * Whether mail can be sent: host and sender address are set (and, with a
+ * user name, a password is in the keyring). Otherwise mail waits in the outbox.
+ */
+configured: boolean; host: string; port: number; 
+/**
+ * `starttls`, `tls` or `none` (none only for a relay on this computer).
+ */
+security: string; username: string; passwordSet: boolean; fromName: string; fromAddress: string; replyTo: string; 
+/**
+ * Branding of every email: `#rrggbb`, and optional https:// URLs.
+ */
+brandColor: string; logoUrl: string; website: string; 
+/**
+ * Where customers sign in and top up (links in the emails).
+ */
+portalUrl: string }
+export type EmailSettingsInput = { host: string; port: number; security: string; username: string; 
+/**
+ * `None` keeps the stored password; an empty string removes it.
+ */
+password: string | null; fromName: string; fromAddress: string; replyTo: string; brandColor: string; logoUrl: string; website: string; portalUrl: string }
+/**
  * The error every command returns: a code the UI branches on, a message for
  * people, and per-field messages for forms.
  */
@@ -560,6 +942,38 @@ export type ErrorDto = {
  * One of `validation`, `not_found`, `conflict`, `provider`, `unavailable`, `internal`.
  */
 code: string; message: string; fields: FieldErrorDto[] }
+export type ExportInput = { 
+/**
+ * First day, `YYYY-MM-DD`, inclusive.
+ */
+from: string; 
+/**
+ * Last day, `YYYY-MM-DD`, inclusive.
+ */
+to: string; 
+/**
+ * An existing folder, absolute path.
+ */
+folder: string; 
+/**
+ * The ZIP's name in that folder (`.zip` is added when missing). Never overwritten.
+ */
+fileName: string }
+/**
+ * What an export of a period would hold, and a free file name for it.
+ */
+export type ExportPlanDto = { documents: number; suggestedFileName: string }
+/**
+ * Progress of the running period export: `done` of `total` documents.
+ */
+export type ExportProgress = { progress: ExportProgressDto }
+export type ExportProgressDto = { done: number; total: number }
+export type ExportResultDto = { path: string; sizeBytes: string; documents: number; eInvoices: number; journalEntries: number; payments: number; 
+/**
+ * The journal balances to zero per transaction and currency (the export
+ * refuses to finish otherwise).
+ */
+journalBalanced: boolean; files: string[] }
 export type FieldErrorDto = { field: string; message: string }
 export type FirewallDto = { id: string; label: string; rules: FirewallRulesDto; 
 /**
@@ -591,6 +1005,15 @@ export type IpAddressDto = { address: string;
  * `ipv4` or `ipv6`.
  */
 kind: string; public: boolean; rdns: string | null; gateway: string | null; prefix: number }
+export type ItemPricingDto = { 
+/**
+ * "server", "backups" or "ipv4".
+ */
+item: string; label: string; 
+/**
+ * Whether the provider's catalogue prices this item (a markup needs it).
+ */
+providerPriced: boolean; regions: RegionPricingDto[] }
 /**
  * The connected Linode account as Settings → Providers shows it.
  */
@@ -607,6 +1030,49 @@ scopes: string[];
  * The API root when it is not Linode's (e.g. the fake Linode).
  */
 baseUrl: string | null; connectedAt: string | null; catalogue: CatalogueStatusDto }
+/**
+ * An uploaded logo, stored as PNG.
+ */
+export type LogoDto = { 
+/**
+ * SHA-256 of the stored PNG.
+ */
+id: string; width: number; height: number; 
+/**
+ * Size of the stored PNG in bytes.
+ */
+bytes: number; 
+/**
+ * `data:image/png;base64,…`, for an `<img>`.
+ */
+dataUrl: string }
+export type LogoUploadInput = { fileName: string; 
+/**
+ * The file's bytes, base64.
+ */
+dataBase64: string }
+/**
+ * A template rendered with sample data.
+ */
+export type MailPreviewDto = { subject: string; text: string; html: string }
+/**
+ * An email template as the editor shows it.
+ */
+export type MailTemplateDto = { 
+/**
+ * `welcome`, `invoice_issued` …
+ */
+kind: string; name: string; subject: string; text: string; html: string; 
+/**
+ * The variables it may use besides `brand` (name, logo_url, primary_color,
+ * support_email, website); names ending in `_list` are lists.
+ */
+variables: string[]; 
+/**
+ * Edited by the reseller (false: the built-in text).
+ */
+customized: boolean; attachesPdf: boolean }
+export type MailTemplateInput = { subject: string; text: string; html: string }
 export type MetricPoint = { 
 /**
  * Unix time in seconds.
@@ -624,6 +1090,89 @@ amount: string }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
 export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
 export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
+/**
+ * One mail on the Outbox screen.
+ */
+export type OutboxItemDto = { id: string; 
+/**
+ * The template it was made from (`welcome`, `invoice_issued` …); none for a test mail.
+ */
+template: string | null; to: string[]; subject: string; 
+/**
+ * `queued`, `sending`, `sent` or `failed`.
+ */
+state: string; attempts: number; nextAttemptAt: string; 
+/**
+ * The relay's acceptance once sent.
+ */
+relayResponse: string | null; 
+/**
+ * Why the last attempt failed.
+ */
+lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number }
+export type OutboxListDto = { 
+/**
+ * False: email is not set up and mail waits in the outbox.
+ */
+configured: boolean; items: OutboxItemDto[] }
+/**
+ * One mail in full, for the message viewer.
+ */
+export type OutboxMessageDto = { item: OutboxItemDto; from: string; replyTo: string | null; messageId: string; text: string; 
+/**
+ * The complete HTML document: show it only in a sandboxed frame.
+ */
+html: string; attachments: string[] }
+export type PayPalConnectionTest = { message: string; baseUrl: string }
+/**
+ * Settings → Payments. The secret never leaves the keyring: only whether one is stored.
+ */
+export type PayPalSettingsDto = { 
+/**
+ * A client id and a secret are stored.
+ */
+configured: boolean; clientId: string; hasSecret: boolean; 
+/**
+ * `sandbox` or `live`.
+ */
+environment: string; 
+/**
+ * Advanced: another API base URL (a test double, a recording proxy).
+ */
+baseUrl: string | null; 
+/**
+ * The webhook's id from the PayPal developer dashboard (for verifying deliveries).
+ */
+webhookId: string | null; 
+/**
+ * The API the app talks to, e.g. `https://api-m.sandbox.paypal.com`.
+ */
+effectiveBaseUrl: string }
+export type PayPalSettingsInput = { clientId: string; 
+/**
+ * Empty or absent keeps the stored secret.
+ */
+secret: string | null; environment: string; baseUrl: string | null; webhookId: string | null }
+export type PaymentDetail = { payment: PaymentDto; refunds: PaymentRefundDto[]; history: PaymentEventDto[]; 
+/**
+ * Where "Send by email" sends the link.
+ */
+contactEmail: string | null }
+export type PaymentDto = { id: string; organizationId: string; organizationName: string; 
+/**
+ * created, approved, completed, partially_refunded, refunded, failed.
+ */
+status: string; amount: MoneyDto; captured: MoneyDto | null; refunded: MoneyDto; 
+/**
+ * What can still be refunded (captured − refunded − refunds in flight).
+ */
+refundable: MoneyDto; orderId: string | null; captureId: string | null; 
+/**
+ * The link the customer pays at.
+ */
+approveUrl: string | null; receiptId: string | null; failure: string | null; environment: string; createdAt: string; updatedAt: string; completedAt: string | null }
+export type PaymentEventDto = { at: string; kind: string; detail: string }
+export type PaymentFilterInput = { status: string | null; organizationId: string | null }
 export type PaymentInput = { organizationId: string; 
 /**
  * Decimal in major units, e.g. "50.00".
@@ -637,6 +1186,34 @@ method: string;
  * Bank reference or receipt number: recording the same reference twice records once.
  */
 reference: string; note: string | null }
+export type PaymentLinkInput = { organizationId: string; 
+/**
+ * Decimal in the reseller's currency, e.g. "25.00".
+ */
+amount: string; 
+/**
+ * Also queue the link to the customer's contact by email.
+ */
+sendEmail: boolean }
+export type PaymentRefundDto = { id: string; amount: MoneyDto; reason: string; 
+/**
+ * pending, completed, failed.
+ */
+status: string; paypalRefundId: string | null; creditNoteId: string | null; failure: string | null; createdAt: string; completedAt: string | null }
+/**
+ * A PDF for the preview pane.
+ */
+export type PdfDto = { fileName: string; pdfBase64: string }
+export type PendingPriceChangeDto = { serverId: string; serverLabel: string; organizationName: string; planId: string; planName: string; item: string; billed: UnitPriceDto; current: UnitPriceDto; 
+/**
+ * When the new price would start (the next hour).
+ */
+from: string }
+export type PendingPriceChangesDto = { 
+/**
+ * Distinct servers with at least one pending change.
+ */
+servers: number; changes: PendingPriceChangeDto[] }
 export type PlanDto = { id: string; name: string; provider: string; providerType: string; providerTypeLabel: string | null; regions: string[]; monthly: MoneyDto; hourly: RateDto; 
 /**
  * The provider's own price for the type in each of the plan's regions,
@@ -652,6 +1229,69 @@ monthlyPrice: string;
  * Decimal in major units with up to six decimals, e.g. "0.018".
  */
 hourlyPrice: string }
+export type PlanPricingDto = { planId: string; planName: string; provider: string; providerType: string; currency: string; 
+/**
+ * Why provider prices may be missing or old (e.g. Linode not connected).
+ */
+providerNote: string | null; items: ItemPricingDto[]; versions: PriceVersionDto[]; 
+/**
+ * Running servers of this plan whose billed price differs from now's.
+ */
+pending: PendingPriceChangesDto }
+/**
+ * A reseller price rule: a markup over the provider's price, or fixed.
+ */
+export type PriceRuleDto = { 
+/**
+ * "markup" or "fixed".
+ */
+mode: string; 
+/**
+ * Percent as a decimal string (e.g. "25" or "-10.5"), for a markup.
+ */
+markupPercent: string | null; 
+/**
+ * For a fixed price.
+ */
+price: UnitPriceDto | null }
+/**
+ * One version of a plan's price.
+ */
+export type PriceVersionDto = { id: string; item: string; 
+/**
+ * None: every region without a rule of its own.
+ */
+region: string | null; rule: PriceRuleDto; effectiveFrom: string; createdAt: string; createdBy: string; 
+/**
+ * "scheduled" (not in effect yet), "active" (in force in its scope) or
+ * "superseded".
+ */
+status: string }
+export type PriceVersionInput = { 
+/**
+ * "server", "backups" or "ipv4".
+ */
+item: string; 
+/**
+ * None or empty: every region without a rule of its own.
+ */
+region: string | null; 
+/**
+ * "markup" or "fixed".
+ */
+mode: string; 
+/**
+ * Percent, e.g. "25" or "12.5" (for a markup).
+ */
+markupPercent: string | null; 
+/**
+ * Decimal major units (for a fixed price).
+ */
+hourlyPrice: string | null; monthlyPrice: string | null; 
+/**
+ * RFC 3339; none or empty: now.
+ */
+effectiveFrom: string | null }
 export type ProviderInfo = { kind: string; name: string; connected: boolean; detail: string }
 export type RateDto = { 
 /**
@@ -667,10 +1307,58 @@ export type RebuildInput = { image: string;
  * Handed to the provider and forgotten: never stored or logged.
  */
 rootPassword: string | null; sshKey: string | null }
+export type RefundInput = { paymentId: string; 
+/**
+ * Decimal; empty refunds everything that is left.
+ */
+amount: string | null; reason: string }
 export type RegionDto = { id: string; label: string; country: string; available: boolean }
 export type RegionPriceDto = { region: string; monthly: MoneyDto; hourly: RateDto }
+/**
+ * One region's row of a plan's price table for one item.
+ */
+export type RegionPricingDto = { region: string; 
+/**
+ * What the provider charges, when its catalogue says.
+ */
+providerPrice: UnitPriceDto | null; 
+/**
+ * The rule in force now: "region" (its own), "default" (the plan-wide
+ * rule) or "plan" (no rule: the plan's own fixed price).
+ */
+ruleScope: string; rule: PriceRuleDto | null; 
+/**
+ * What a new server (or add-on) is billed now; none when it cannot be
+ * priced (see `problem`).
+ */
+customerPrice: UnitPriceDto | null; problem: string | null }
 export type SavedFile = { path: string }
 export type ServerAction = "boot" | "reboot" | "shutdown"
+/**
+ * An add-on of a server and its billing.
+ */
+export type ServerAddonDto = { 
+/**
+ * "backups" or "ipv4".
+ */
+item: string; label: string; enabled: boolean; 
+/**
+ * When billing started (the hour), if enabled.
+ */
+billedFrom: string | null; 
+/**
+ * The billed price when enabled, else what enabling would cost now.
+ */
+price: UnitPriceDto | null; 
+/**
+ * Why it cannot be enabled (no price for it on the plan, say).
+ */
+problem: string | null; 
+/**
+ * Whether switching it also acts at the provider (backups) or only
+ * changes billing (extra IPv4).
+ */
+atProvider: boolean; note: string }
 export type ServerBackupsDto = { enabled: boolean; backups: BackupDto[] }
 /**
  * A server changed (status, addresses, deletion).
@@ -725,6 +1413,14 @@ export type TaxTotalDto = { name: string;
  * Percent as a decimal string, e.g. "21" or "7.7".
  */
 ratePercent: string; net: MoneyDto; tax: MoneyDto }
+/**
+ * What the relay answered to "Send test mail".
+ */
+export type TestMailResult = { to: string; relayAnswer: string }
+/**
+ * An hourly rate and its monthly cap.
+ */
+export type UnitPriceDto = { hourly: RateDto; monthly: MoneyDto }
 export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
 export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
