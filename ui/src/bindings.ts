@@ -255,6 +255,54 @@ async updateBillingSettings(input: BillingSettingsDto) : Promise<Result<BillingS
     else return { status: "error", error: e  as any };
 }
 },
+async planPricing(planId: string) : Promise<Result<PlanPricingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_pricing", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async addPriceVersion(planId: string, input: PriceVersionInput) : Promise<Result<PlanPricingDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_price_version", { planId, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async pendingPriceChanges(planId: string | null) : Promise<Result<PendingPriceChangesDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pending_price_changes", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async applyPriceChanges(planId: string | null) : Promise<Result<AppliedPriceChangesDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_price_changes", { planId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async serverAddons(serverId: string) : Promise<Result<ServerAddonDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_addons", { serverId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setServerAddon(serverId: string, item: string, enabled: boolean) : Promise<Result<ServerAddonDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_addon", { serverId, item, enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 /**
  * Checks a Linode personal access token and keeps it in the OS keyring.
  * `base_url` points at another API endpoint (the fake Linode in demos and tests).
@@ -282,9 +330,11 @@ async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
 
 export const events = __makeEvents__<{
 activityRecorded: ActivityRecorded,
+billingProgress: BillingProgress,
 serverChanged: ServerChanged
 }>({
 activityRecorded: "activity-recorded",
+billingProgress: "billing-progress",
 serverChanged: "server-changed"
 })
 
@@ -309,11 +359,28 @@ amount: string; reason: string;
  */
 key: string }
 export type AppInfo = { version: string; databasePath: string; logDir: string; currency: string; providers: ProviderInfo[] }
+export type AppliedPriceChangesDto = { servers: number; changes: number; 
+/**
+ * When the new prices start (the next hour).
+ */
+from: string }
 export type BillingOverview = { revenueThisMonth: MoneyDto; walletsTotal: MoneyDto; customersLow: number; customersInGrace: number; customersSuspended: number; 
 /**
  * Customers in grace, with when their servers will be suspended.
  */
 upcomingSuspensions: UpcomingSuspension[]; lastRun: BillingRunDto | null; failedRuns: BillingRunDto[] }
+/**
+ * A long billing catch-up made progress.
+ */
+export type BillingProgress = { progress: BillingProgressDto }
+/**
+ * Progress of a long billing catch-up, pushed while it runs.
+ */
+export type BillingProgressDto = { hoursDone: number; hoursTotal: number; 
+/**
+ * Billed through the start of this hour so far.
+ */
+through: string; done: boolean }
 export type BillingRunDto = { at: string; 
 /**
  * The last hour billed (its start).
@@ -370,6 +437,15 @@ code: string; message: string; fields: FieldErrorDto[] }
 export type FieldErrorDto = { field: string; message: string }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
 export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+export type ItemPricingDto = { 
+/**
+ * "server", "backups" or "ipv4".
+ */
+item: string; label: string; 
+/**
+ * Whether the provider's catalogue prices this item (a markup needs it).
+ */
+providerPriced: boolean; regions: RegionPricingDto[] }
 export type MetricPoint = { 
 /**
  * Unix time in seconds.
@@ -400,6 +476,16 @@ method: string;
  * Bank reference or receipt number: recording the same reference twice records once.
  */
 reference: string; note: string | null }
+export type PendingPriceChangeDto = { serverId: string; serverLabel: string; organizationName: string; planId: string; planName: string; item: string; billed: UnitPriceDto; current: UnitPriceDto; 
+/**
+ * When the new price would start (the next hour).
+ */
+from: string }
+export type PendingPriceChangesDto = { 
+/**
+ * Distinct servers with at least one pending change.
+ */
+servers: number; changes: PendingPriceChangeDto[] }
 export type PlanDto = { id: string; name: string; provider: string; providerType: string; providerTypeLabel: string | null; regions: string[]; monthly: MoneyDto; hourly: RateDto; 
 /**
  * The provider's own price for the type in each of the plan's regions,
@@ -415,6 +501,69 @@ monthlyPrice: string;
  * Decimal in major units with up to six decimals, e.g. "0.018".
  */
 hourlyPrice: string }
+export type PlanPricingDto = { planId: string; planName: string; provider: string; providerType: string; currency: string; 
+/**
+ * Why provider prices may be missing or old (e.g. Linode not connected).
+ */
+providerNote: string | null; items: ItemPricingDto[]; versions: PriceVersionDto[]; 
+/**
+ * Running servers of this plan whose billed price differs from now's.
+ */
+pending: PendingPriceChangesDto }
+/**
+ * A reseller price rule: a markup over the provider's price, or fixed.
+ */
+export type PriceRuleDto = { 
+/**
+ * "markup" or "fixed".
+ */
+mode: string; 
+/**
+ * Percent as a decimal string (e.g. "25" or "-10.5"), for a markup.
+ */
+markupPercent: string | null; 
+/**
+ * For a fixed price.
+ */
+price: UnitPriceDto | null }
+/**
+ * One version of a plan's price.
+ */
+export type PriceVersionDto = { id: string; item: string; 
+/**
+ * None: every region without a rule of its own.
+ */
+region: string | null; rule: PriceRuleDto; effectiveFrom: string; createdAt: string; createdBy: string; 
+/**
+ * "scheduled" (not in effect yet), "active" (in force in its scope) or
+ * "superseded".
+ */
+status: string }
+export type PriceVersionInput = { 
+/**
+ * "server", "backups" or "ipv4".
+ */
+item: string; 
+/**
+ * None or empty: every region without a rule of its own.
+ */
+region: string | null; 
+/**
+ * "markup" or "fixed".
+ */
+mode: string; 
+/**
+ * Percent, e.g. "25" or "12.5" (for a markup).
+ */
+markupPercent: string | null; 
+/**
+ * Decimal major units (for a fixed price).
+ */
+hourlyPrice: string | null; monthlyPrice: string | null; 
+/**
+ * RFC 3339; none or empty: now.
+ */
+effectiveFrom: string | null }
 export type ProviderInfo = { kind: string; name: string; connected: boolean; detail: string }
 export type RateDto = { 
 /**
@@ -427,8 +576,51 @@ micros: string; currency: string;
 amount: string }
 export type RegionDto = { id: string; label: string; country: string; available: boolean }
 export type RegionPriceDto = { region: string; monthly: MoneyDto; hourly: RateDto }
+/**
+ * One region's row of a plan's price table for one item.
+ */
+export type RegionPricingDto = { region: string; 
+/**
+ * What the provider charges, when its catalogue says.
+ */
+providerPrice: UnitPriceDto | null; 
+/**
+ * The rule in force now: "region" (its own), "default" (the plan-wide
+ * rule) or "plan" (no rule: the plan's own fixed price).
+ */
+ruleScope: string; rule: PriceRuleDto | null; 
+/**
+ * What a new server (or add-on) is billed now; none when it cannot be
+ * priced (see `problem`).
+ */
+customerPrice: UnitPriceDto | null; problem: string | null }
 export type SavedFile = { path: string }
 export type ServerAction = "boot" | "reboot" | "shutdown"
+/**
+ * An add-on of a server and its billing.
+ */
+export type ServerAddonDto = { 
+/**
+ * "backups" or "ipv4".
+ */
+item: string; label: string; enabled: boolean; 
+/**
+ * When billing started (the hour), if enabled.
+ */
+billedFrom: string | null; 
+/**
+ * The billed price when enabled, else what enabling would cost now.
+ */
+price: UnitPriceDto | null; 
+/**
+ * Why it cannot be enabled (no price for it on the plan, say).
+ */
+problem: string | null; 
+/**
+ * Whether switching it also acts at the provider (backups) or only
+ * changes billing (extra IPv4).
+ */
+atProvider: boolean; note: string }
 /**
  * A server changed (status, addresses, deletion).
  */
@@ -458,6 +650,10 @@ export type TaxTotalDto = { name: string;
  * Percent as a decimal string, e.g. "21" or "7.7".
  */
 ratePercent: string; net: MoneyDto; tax: MoneyDto }
+/**
+ * An hourly rate and its monthly cap.
+ */
+export type UnitPriceDto = { hourly: RateDto; monthly: MoneyDto }
 export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
 export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
