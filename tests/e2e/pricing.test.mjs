@@ -43,6 +43,12 @@ async function cell(item, region, testid) {
   return s.text(await s.find(`[data-testid="price-table-${item}"] tr[data-region="${region}"] [data-testid="${testid}"]`));
 }
 
+/** The add-ons card sits low on the server page: bring the button into view first. */
+async function toggleBackups() {
+  await s.exec(`document.querySelector('[data-testid="addon-toggle-backups"]').scrollIntoView({ block: "center" })`);
+  await s.click('[data-testid="addon-toggle-backups"]');
+}
+
 /** Opens the new-price dialog for `item`, fills a markup and saves it. */
 async function addMarkup(item, region, percent) {
   await s.click(`[data-testid="add-price-${item}"]`);
@@ -145,15 +151,14 @@ test("a reseller prices a plan per region, applies a new price to a running serv
   await addMarkup("backups", "", "100");
   await s.waitFor(async () => /4\.80/.test(await cell("backups", "eu-west", "customer-price")), { what: "the backups price" });
 
-  await s.go("#/servers");
-  await s.click('[data-testid="servers-table"] a', { text: "shop-1" });
-  assert.equal(await s.exec("return location.hash"), serverUrl);
+  await s.exec("location.hash = arguments[0]", serverUrl);
+  await s.find("h1", { text: "shop-1" });
   await s.find('[data-testid="server-addons"] li[data-item="backups"][data-enabled="false"]');
   assert.match(await s.text(await s.find('[data-testid="server-addons"] li[data-item="ipv4"]')), /Billing only/);
-  await s.click('[data-testid="addon-toggle-backups"]');
+  await toggleBackups();
   await s.find('[data-testid="server-addons"] li[data-item="backups"][data-enabled="true"]');
   assert.match(await s.text(await s.find('[data-testid="server-addons"] li[data-item="backups"]')), /4\.80/);
   await s.screenshot("pricing-05-addon-on");
-  await s.click('[data-testid="addon-toggle-backups"]');
+  await toggleBackups();
   await s.find('[data-testid="server-addons"] li[data-item="backups"][data-enabled="false"]');
 });

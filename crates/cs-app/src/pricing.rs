@@ -116,6 +116,13 @@ impl App {
         })
     }
 
+    /// Opens the meters of servers created since the last billing run (the
+    /// run does it too), so a server created a moment ago shows with its
+    /// billed price and its pending change right away.
+    fn sync_meters(&self) -> AppResult<()> {
+        self.store.write(|tx| Ok::<_, AppError>(meters::sync_meters(tx).map(|_| ())?))
+    }
+
     fn load_plan(&self, id: &str) -> AppResult<Plan> {
         let id = parse_plan_id(id)?;
         self.store
@@ -136,6 +143,7 @@ impl App {
     }
 
     fn pricing_table(&self, plan: &Plan, provider_note: Option<String>) -> AppResult<PlanPricingDto> {
+        self.sync_meters()?;
         let currency = plan.monthly.currency;
         let now = self.now();
         self.store.read(|c| {
@@ -371,6 +379,7 @@ impl App {
     /// current price of their plan; `plan_id` narrows to one plan.
     pub fn pending_price_changes(&self, plan_id: Option<String>) -> AppResult<PendingPriceChangesDto> {
         let plan = plan_id.as_deref().filter(|p| !p.is_empty()).map(parse_plan_id).transpose()?;
+        self.sync_meters()?;
         let currency = self.currency()?;
         let now = self.now();
         self.store.read(|c| {
@@ -387,6 +396,7 @@ impl App {
         let actor = self.actor.clone();
         let from = hour_start(next_hour_after(now));
         self.write(|tx| {
+            meters::sync_meters(tx)?;
             let applied = prices::apply_price_changes_for(tx, now, &actor, plan)?;
             if applied.is_empty() {
                 return Err(AppError::Conflict("No running server has a pending price change: nothing was applied".into()));

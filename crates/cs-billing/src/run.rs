@@ -27,8 +27,11 @@ use crate::ledger::UsagePoster;
 use crate::meters::sync_meters;
 use crate::settings::BillingSettings;
 
-/// Meters per transaction.
-pub const CHUNK: usize = 5_000;
+/// Meters per transaction. A chunk's meters are spread over the whole
+/// interval table (they are grouped by organization), so every chunk rewrites
+/// most of its pages into the write-ahead log: fewer, larger chunks write less
+/// (20 000 meters take well under a second, the longest the store is held).
+pub const CHUNK: usize = 20_000;
 
 /// Reported after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -137,6 +140,16 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut meters = meters;
+    // The cursor of the next chunk is the last meter in (organization, id)
+    // order; the meters themselves are then read and written in id order, so
+    // the chunk walks the intervals' and prices' B-trees (keyed by meter id)
+    // in one ascending pass instead of jumping around them organization by
+    // organization. Usage is summed per (organization, currency, day) below,
+    // whatever the order.
+    let Some(last) = meters.last().map(|m| (m.org.clone(), m.id)) else {
+        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
+    };
+    meters.sort_unstable_by_key(|m| m.id);
     let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(meters.len());
     {
         let mut latest = conn.prepare_cached(
@@ -153,9 +166,6 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             );
         }
     }
-    let Some(last) = meters.last().map(|m| (m.org.clone(), m.id)) else {
-        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
-    };
     let mut extend = conn.prepare_cached(
         "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
             amount_micros = amount_micros + ?5, month_to_date_micros = ?6

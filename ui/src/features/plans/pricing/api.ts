@@ -46,6 +46,8 @@ export const useServerAddons = (serverId: string) => useQuery({ queryKey: pricin
 function invalidatePrices(qc: QueryClient, planId: string) {
   qc.invalidateQueries({ queryKey: pricingKeys.planPricing(planId) });
   qc.invalidateQueries({ queryKey: pricingKeys.pendingAll });
+  // A server's add-ons show what enabling them costs now.
+  qc.invalidateQueries({ queryKey: ["serverAddons"] });
   qc.invalidateQueries({ queryKey: keys.activityAll });
 }
 
@@ -68,6 +70,7 @@ export function useApplyPriceChanges(planId: string | null) {
       if (planId) invalidatePrices(qc, planId);
       qc.invalidateQueries({ queryKey: ["planPricing"] });
       qc.invalidateQueries({ queryKey: pricingKeys.pendingAll });
+      qc.invalidateQueries({ queryKey: ["serverAddons"] });
       qc.invalidateQueries({ queryKey: keys.activityAll });
     },
   });

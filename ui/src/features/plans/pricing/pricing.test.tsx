@@ -132,10 +132,26 @@ describe("PlanPricingPage", () => {
     expect(pendingLabel(3)).toBe("3 servers have a pending change");
   });
 
-  it("shows an error with a retry when the plan cannot be loaded", async () => {
+  it("shows an error with a retry when the prices cannot be loaded, and a missing plan as such", async () => {
+    let calls = 0;
+    mockIPC((cmd) => {
+      if (cmd === "plan_pricing") {
+        calls += 1;
+        if (calls === 1) throw { code: "internal", message: "The database is locked", fields: [] };
+        return pricing();
+      }
+    });
+    const user = userEvent.setup();
+    renderPage();
+    expect(await screen.findByText("The database is locked")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Try again" }));
+    expect(await screen.findByTestId("price-table-server")).toBeInTheDocument();
+  });
+
+  it("says so when the plan does not exist", async () => {
     mockIPC((cmd) => { if (cmd === "plan_pricing") throw { code: "not_found", message: "There is no plan with id x: refresh the list", fields: [] }; });
     renderPage();
-    expect(await screen.findByText(/There is no plan/)).toBeInTheDocument();
+    expect(await screen.findByText("This plan does not exist")).toBeInTheDocument();
   });
 });
 
