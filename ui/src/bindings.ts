@@ -159,6 +159,98 @@ async updateSettings(input: SettingsInput) : Promise<Result<SettingsDto, ErrorDt
     else return { status: "error", error: e  as any };
 }
 },
+async getEmailSettings() : Promise<Result<EmailSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_email_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves Settings → Email; the password goes to the OS keyring (`None` keeps it).
+ */
+async updateEmailSettings(input: EmailSettingsInput) : Promise<Result<EmailSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_email_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Sends a test mail now with the saved settings (not through the outbox).
+ */
+async sendTestMail(to: string) : Promise<Result<TestMailResult, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_test_mail", { to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `filter`: all, pending, sent or failed.
+ */
+async listOutbox(filter: string) : Promise<Result<OutboxListDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getOutboxMessage(id: string) : Promise<Result<OutboxMessageDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_outbox_message", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async retryMail(id: string) : Promise<Result<OutboxItemDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("retry_mail", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listMailTemplates() : Promise<Result<MailTemplateDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_mail_templates") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveMailTemplate(kind: string, input: MailTemplateInput) : Promise<Result<MailTemplateDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_mail_template", { kind, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async resetMailTemplate(kind: string) : Promise<Result<MailTemplateDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_mail_template", { kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Renders an unsaved template with sample data (the editor's live preview).
+ */
+async previewMailTemplate(kind: string, input: MailTemplateInput) : Promise<Result<MailPreviewDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_mail_template", { kind, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async billingOverview() : Promise<Result<BillingOverview, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("billing_overview") };
@@ -359,6 +451,33 @@ creditsDocumentId: string | null;
  */
 voidedBy: string | null }
 /**
+ * Settings → Email. The password is never sent back: `password_set` says
+ * whether the keyring holds one.
+ */
+export type EmailSettingsDto = { 
+/**
+ * Whether mail can be sent: host and sender address are set (and, with a
+ * user name, a password is in the keyring). Otherwise mail waits in the outbox.
+ */
+configured: boolean; host: string; port: number; 
+/**
+ * `starttls`, `tls` or `none` (none only for a relay on this computer).
+ */
+security: string; username: string; passwordSet: boolean; fromName: string; fromAddress: string; replyTo: string; 
+/**
+ * Branding of every email: `#rrggbb`, and optional https:// URLs.
+ */
+brandColor: string; logoUrl: string; website: string; 
+/**
+ * Where customers sign in and top up (links in the emails).
+ */
+portalUrl: string }
+export type EmailSettingsInput = { host: string; port: number; security: string; username: string; 
+/**
+ * `None` keeps the stored password; an empty string removes it.
+ */
+password: string | null; fromName: string; fromAddress: string; replyTo: string; brandColor: string; logoUrl: string; website: string; portalUrl: string }
+/**
  * The error every command returns: a code the UI branches on, a message for
  * people, and per-field messages for forms.
  */
@@ -370,6 +489,28 @@ code: string; message: string; fields: FieldErrorDto[] }
 export type FieldErrorDto = { field: string; message: string }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
 export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+/**
+ * A template rendered with sample data.
+ */
+export type MailPreviewDto = { subject: string; text: string; html: string }
+/**
+ * An email template as the editor shows it.
+ */
+export type MailTemplateDto = { 
+/**
+ * `welcome`, `invoice_issued` …
+ */
+kind: string; name: string; subject: string; text: string; html: string; 
+/**
+ * The variables it may use besides `brand` (name, logo_url, primary_color,
+ * support_email, website); names ending in `_list` are lists.
+ */
+variables: string[]; 
+/**
+ * Edited by the reseller (false: the built-in text).
+ */
+customized: boolean; attachesPdf: boolean }
+export type MailTemplateInput = { subject: string; text: string; html: string }
 export type MetricPoint = { 
 /**
  * Unix time in seconds.
@@ -387,6 +528,39 @@ amount: string }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
 export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
 export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
+/**
+ * One mail on the Outbox screen.
+ */
+export type OutboxItemDto = { id: string; 
+/**
+ * The template it was made from (`welcome`, `invoice_issued` …); none for a test mail.
+ */
+template: string | null; to: string[]; subject: string; 
+/**
+ * `queued`, `sending`, `sent` or `failed`.
+ */
+state: string; attempts: number; nextAttemptAt: string; 
+/**
+ * The relay's acceptance once sent.
+ */
+relayResponse: string | null; 
+/**
+ * Why the last attempt failed.
+ */
+lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number }
+export type OutboxListDto = { 
+/**
+ * False: email is not set up and mail waits in the outbox.
+ */
+configured: boolean; items: OutboxItemDto[] }
+/**
+ * One mail in full, for the message viewer.
+ */
+export type OutboxMessageDto = { item: OutboxItemDto; from: string; replyTo: string | null; messageId: string; text: string; 
+/**
+ * The complete HTML document: show it only in a sandboxed frame.
+ */
+html: string; attachments: string[] }
 export type PaymentInput = { organizationId: string; 
 /**
  * Decimal in major units, e.g. "50.00".
@@ -458,6 +632,10 @@ export type TaxTotalDto = { name: string;
  * Percent as a decimal string, e.g. "21" or "7.7".
  */
 ratePercent: string; net: MoneyDto; tax: MoneyDto }
+/**
+ * What the relay answered to "Send test mail".
+ */
+export type TestMailResult = { to: string; relayAnswer: string }
 export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
 export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
