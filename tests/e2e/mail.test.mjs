@@ -160,7 +160,7 @@ test("email: settings with the keyring, a test mail, the welcome mail, templates
   // --- Templates: a bad edit shows its line and column; a good one updates the preview.
   await s.go("#/outbox");
   await rowWith("outbox-table", "zoe@odegard.example");
-  await s.clickButton("Email templates");
+  await s.click('a[href="#/email-templates"]');
   await s.find('[data-testid="template-editor"][data-kind="welcome"]');
   await s.find('[data-testid="preview-html"]');
   await s.type('textarea[name="html"]', "<p>Hello {{ customer_name }},</p>\n<p>{{ portal_url </p>");
