@@ -137,6 +137,7 @@ test("email: settings with the keyring, a test mail, the welcome mail, templates
   await s.type('input[name="testTo"]', "owner@acme.example");
   await pressButton("Send test mail");
   await s.find('[data-field-error="password"]', { text: "The relay refused the login: check the user name and password" });
+  await s.exec("document.querySelector('[data-field-error=password]').scrollIntoView({ block: 'center' })");
   await s.screenshot("mail-02-wrong-password");
 
   await s.type('input[name="password"]', PASSWORD);
@@ -183,6 +184,8 @@ test("email: settings with the keyring, a test mail, the welcome mail, templates
   await s.exec("[...document.querySelectorAll('[data-testid=outbox-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "zoe@odegard.example");
   const frame = await s.find('[data-testid="mail-html"]');
   assert.equal(await s.attr(frame, "sandbox"), "");
+  assert.match(await s.attr(frame, "srcdoc"), /Hello Zoë Ødegård,/);
+  await sleep(1000);
   await s.screenshot("mail-06-outbox-message");
   await s.exec("document.querySelector('dialog[open]')?.close()");
 
