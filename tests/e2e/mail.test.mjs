@@ -137,7 +137,7 @@ test("email: settings with the keyring, a test mail, the welcome mail, templates
   await s.type('input[name="testTo"]', "owner@acme.example");
   await pressButton("Send test mail");
   await s.find('[data-field-error="password"]', { text: "The relay refused the login: check the user name and password" });
-  await s.exec("document.querySelector('[data-field-error=password]').scrollIntoView({ block: 'center' })");
+  await s.find('[data-testid="test-mail-error"]', { text: "The relay refused the login" });
   await s.screenshot("mail-02-wrong-password");
 
   await s.type('input[name="password"]', PASSWORD);
