@@ -72,7 +72,7 @@ function init(c: Ctx) {
   return state;
 }
 
-function render(src: string, kind: string, brand: string) {
+function render(src: string, brand: string) {
   return src.replace(/\{\{\s*([a-z_.]+)\s*\}\}/g, (_, v: string) => (v === "brand.name" ? brand : v === "customer_name" ? "Zoë Ødegård" : `sample ${v}`));
 }
 
@@ -148,10 +148,10 @@ export function handleMail(cmd: string, args: Record<string, unknown> | undefine
       const t = a.input as T.MailTemplateInput;
       checkTemplate(a.kind, t, c.fail);
       const brand = "Acme Cloud";
-      const body = render(t.html, a.kind, brand);
+      const body = render(t.html, brand);
       return {
-        subject: render(t.subject, a.kind, brand),
-        text: render(t.text, a.kind, brand),
+        subject: render(t.subject, brand),
+        text: render(t.text, brand),
         html: `<!DOCTYPE html><html><body style="margin:0;background:#f4f5f7;font-family:Helvetica,Arial,sans-serif"><div style="max-width:600px;margin:24px auto;background:#fff;border-top:6px solid ${s.settings.brandColor};padding:24px 32px"><div style="font-weight:bold;color:${s.settings.brandColor};font-size:20px">${brand}</div>${body}</div></body></html>`,
       } satisfies T.MailPreviewDto;
     }

@@ -234,7 +234,7 @@ async fn with_the_relay_down_for_a_while_every_queued_mail_arrives_exactly_once(
     configured(&t, &sink).await;
     sink.stop().await;
     let orgs: Vec<_> = (1..=4).map(|i| t.customer(&format!("Customer {i}"), &format!("c{i}@example.com"))).collect();
-    t.app.record_payment(payment(&orgs[0], "10.00", "BANK-9")).await.unwrap();
+    t.app.record_payment(payment(&orgs[0], "100.00", "BANK-9")).await.unwrap();
 
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!((r.sent, r.retried), (0, 5));

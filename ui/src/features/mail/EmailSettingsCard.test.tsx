@@ -45,6 +45,7 @@ describe("EmailSettingsCard", () => {
     await user.type(container.querySelector('input[name="testTo"]')!, "me@example.com");
     await user.click(screen.getByRole("button", { name: /Send test mail/ }));
     await waitFor(() => expect(container.querySelector('[data-field-error="password"]')).toHaveTextContent("The relay refused the login"));
+    expect(screen.getByTestId("test-mail-error")).toHaveTextContent("The relay refused the login");
   });
 
   it("shows the relay's answer to a test mail", async () => {

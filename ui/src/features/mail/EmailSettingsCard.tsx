@@ -1,6 +1,7 @@
 import * as React from "react";
 import { Link } from "react-router";
 import { KeyRound, Mail, Send } from "lucide-react";
+import { ApiError } from "@/api/client";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -112,6 +113,7 @@ export function EmailSettingsCard({ settings }: { settings: EmailSettingsDto }) 
   const [v, setV] = React.useState<EmailForm>(() => toEmailForm(settings));
   const [testTo, setTestTo] = React.useState("");
   const [answer, setAnswer] = React.useState<string | null>(null);
+  const [testError, setTestError] = React.useState<string | null>(null);
   const form = useApiForm(FIELDS);
   const save = useUpdateEmailSettings();
   const test = useSendTestMail();
@@ -153,6 +155,7 @@ export function EmailSettingsCard({ settings }: { settings: EmailSettingsDto }) 
 
   const sendTest = () => {
     setAnswer(null);
+    setTestError(null);
     if (!EMAIL.test(testTo.trim())) {
       form.setErrors({ ...form.errors, testTo: "Enter the address to send the test mail to" });
       return;
@@ -162,7 +165,11 @@ export function EmailSettingsCard({ settings }: { settings: EmailSettingsDto }) 
         setAnswer(r.relayAnswer);
         toast.success("Test mail sent", `The relay answered: ${r.relayAnswer}`);
       },
-      onError: (err) => form.fail(err, "The test mail was not sent"),
+      onError: (err) => {
+        form.fail(err, "The test mail was not sent");
+        const e = ApiError.from(err);
+        setTestError(Object.values(e.fields)[0] ?? e.message);
+      },
     });
   };
 
@@ -258,6 +265,11 @@ export function EmailSettingsCard({ settings }: { settings: EmailSettingsDto }) 
               <Send className="size-4" /> {test.isPending ? "Sending…" : "Send test mail"}
             </Button>
           </div>
+          {testError && (
+            <p role="alert" data-testid="test-mail-error" className="rounded-md bg-destructive/10 px-3 py-2 text-sm text-destructive">
+              Not sent: {testError}
+            </p>
+          )}
           {answer && (
             <p data-testid="test-mail-result" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-500/10 dark:text-emerald-300">
               Sent. The relay answered: <span className="font-mono">{answer}</span>
