@@ -274,6 +274,87 @@ async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async getPaypalSettings() : Promise<Result<PayPalSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_paypal_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the PayPal REST app; the secret goes to the OS keyring (an empty one keeps it).
+ */
+async savePaypalSettings(input: PayPalSettingsInput) : Promise<Result<PayPalSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_paypal_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Gets an access token with the saved settings.
+ */
+async testPaypalConnection() : Promise<Result<PayPalConnectionTest, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_paypal_connection") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createPaymentLink(input: PaymentLinkInput) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_payment_link", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_payments", { filter }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getPayment(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_payment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Check now": asks PayPal and captures / credits / finishes refunds.
+ */
+async checkPayment(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_payment", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async sendPaymentLink(id: string) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_payment_link", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refundPayment(input: RefundInput) : Promise<Result<PaymentDetail, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refund_payment", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -387,6 +468,56 @@ amount: string }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
 export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
 export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
+export type PayPalConnectionTest = { message: string; baseUrl: string }
+/**
+ * Settings → Payments. The secret never leaves the keyring: only whether one is stored.
+ */
+export type PayPalSettingsDto = { 
+/**
+ * A client id and a secret are stored.
+ */
+configured: boolean; clientId: string; hasSecret: boolean; 
+/**
+ * `sandbox` or `live`.
+ */
+environment: string; 
+/**
+ * Advanced: another API base URL (a test double, a recording proxy).
+ */
+baseUrl: string | null; 
+/**
+ * The webhook's id from the PayPal developer dashboard (for verifying deliveries).
+ */
+webhookId: string | null; 
+/**
+ * The API the app talks to, e.g. `https://api-m.sandbox.paypal.com`.
+ */
+effectiveBaseUrl: string }
+export type PayPalSettingsInput = { clientId: string; 
+/**
+ * Empty or absent keeps the stored secret.
+ */
+secret: string | null; environment: string; baseUrl: string | null; webhookId: string | null }
+export type PaymentDetail = { payment: PaymentDto; refunds: PaymentRefundDto[]; history: PaymentEventDto[]; 
+/**
+ * Where "Send by email" sends the link.
+ */
+contactEmail: string | null }
+export type PaymentDto = { id: string; organizationId: string; organizationName: string; 
+/**
+ * created, approved, completed, partially_refunded, refunded, failed.
+ */
+status: string; amount: MoneyDto; captured: MoneyDto | null; refunded: MoneyDto; 
+/**
+ * What can still be refunded (captured − refunded − refunds in flight).
+ */
+refundable: MoneyDto; orderId: string | null; captureId: string | null; 
+/**
+ * The link the customer pays at.
+ */
+approveUrl: string | null; receiptId: string | null; failure: string | null; environment: string; createdAt: string; updatedAt: string; completedAt: string | null }
+export type PaymentEventDto = { at: string; kind: string; detail: string }
+export type PaymentFilterInput = { status: string | null; organizationId: string | null }
 export type PaymentInput = { organizationId: string; 
 /**
  * Decimal in major units, e.g. "50.00".
@@ -400,6 +531,20 @@ method: string;
  * Bank reference or receipt number: recording the same reference twice records once.
  */
 reference: string; note: string | null }
+export type PaymentLinkInput = { organizationId: string; 
+/**
+ * Decimal in the reseller's currency, e.g. "25.00".
+ */
+amount: string; 
+/**
+ * Also queue the link to the customer's contact by email.
+ */
+sendEmail: boolean }
+export type PaymentRefundDto = { id: string; amount: MoneyDto; reason: string; 
+/**
+ * pending, completed, failed.
+ */
+status: string; paypalRefundId: string | null; creditNoteId: string | null; failure: string | null; createdAt: string; completedAt: string | null }
 export type PlanDto = { id: string; name: string; provider: string; providerType: string; providerTypeLabel: string | null; regions: string[]; monthly: MoneyDto; hourly: RateDto; 
 /**
  * The provider's own price for the type in each of the plan's regions,
@@ -425,6 +570,11 @@ micros: string; currency: string;
  * Plain decimal in major units with the precision it needs, e.g. "0.0075".
  */
 amount: string }
+export type RefundInput = { paymentId: string; 
+/**
+ * Decimal; empty refunds everything that is left.
+ */
+amount: string | null; reason: string }
 export type RegionDto = { id: string; label: string; country: string; available: boolean }
 export type RegionPriceDto = { region: string; monthly: MoneyDto; hourly: RateDto }
 export type SavedFile = { path: string }
