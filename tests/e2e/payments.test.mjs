@@ -134,7 +134,7 @@ test("staff sets up PayPal, sends a payment link, the customer pays, the wallet 
   await s.type('input[name="contactEmail"]', "kim@kestrel.example");
   await s.select("country", "GB");
   await s.clickButton("Create customer");
-  await s.click('[data-testid="customers-table"] tr[data-row-id]', { text: "Kestrel Apps Ltd" });
+  await s.click('[data-testid="customers-table"] a', { text: "Kestrel Apps Ltd" });
   await s.find('[data-testid="payments-card"]');
 
   // --- A payment link: a bad amount first, then 50.00.
@@ -154,7 +154,7 @@ test("staff sets up PayPal, sends a payment link, the customer pays, the wallet 
   assert.equal(resp.status, 200, await resp.text());
 
   // The poller captures and credits; the payment page follows on its own.
-  await s.clickButton("Open payment");
+  await s.click('a[href^="#/payments/"]', { text: "Open payment" });
   await s.find('[data-testid="payment-status"][data-status="completed"]', { timeout: 30_000 });
   await s.find('[data-testid="payment-receipt"]');
   const captureId = await s.text(await s.find('[data-testid="payment-capture-id"]'));
@@ -165,7 +165,7 @@ test("staff sets up PayPal, sends a payment link, the customer pays, the wallet 
   await balanceIs("50.00");
   await sleep(6000); // another poller round: still credited once
   await s.go("#/payments");
-  await s.click('[data-testid="payments-table"] tr[data-row-id]', { text: "Kestrel Apps Ltd" });
+  await s.click('[data-testid="payments-table"] a[href^="#/payments/"]');
   await s.find('[data-testid="payment-status"][data-status="completed"]');
 
   // --- A refund of more than was paid is refused; 20.00 goes through.
@@ -186,7 +186,7 @@ test("staff sets up PayPal, sends a payment link, the customer pays, the wallet 
   await s.screenshot("pay-08-credit-note");
 
   await s.go("#/customers");
-  await s.click('[data-testid="customers-table"] tr[data-row-id]', { text: "Kestrel Apps Ltd" });
+  await s.click('[data-testid="customers-table"] a', { text: "Kestrel Apps Ltd" });
   await balanceIs("30.00");
   await s.screenshot("pay-09-customer-after-refund");
 

@@ -115,14 +115,16 @@ export function PayPalSettingsCard({ settings }: { settings: PayPalSettingsDto }
               )}
             </Field>
           </div>
-          <Field name="environment" label="Environment" error={form.errors.environment} hint={v.environment === "live" ? "Live: real money" : "Sandbox: test money, for trying it out"}>
-            {(p) => (
-              <Select {...p} value={v.environment} onChange={set("environment")} className="sm:w-64">
-                <option value="sandbox">Sandbox</option>
-                <option value="live">Live</option>
-              </Select>
-            )}
-          </Field>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field name="environment" label="Environment" error={form.errors.environment} hint={v.environment === "live" ? "Live: real money" : "Sandbox: test money, for trying it out"}>
+              {(p) => (
+                <Select {...p} value={v.environment} onChange={set("environment")}>
+                  <option value="sandbox">Sandbox</option>
+                  <option value="live">Live</option>
+                </Select>
+              )}
+            </Field>
+          </div>
           {advanced ? (
             <div className="grid gap-4 rounded-md border border-dashed p-3 sm:grid-cols-2">
               <Field name="baseUrl" label="API base URL (advanced)" error={form.errors.baseUrl} hint={`Empty: ${v.environment === "live" ? "https://api-m.paypal.com" : "https://api-m.sandbox.paypal.com"}`}>

@@ -1,7 +1,7 @@
 import * as React from "react";
 import { Link, useParams } from "react-router";
 import { ArrowLeft, Undo2 } from "lucide-react";
-import { usePayment } from "./api";
+import { usePayment, useSyncWalletOn } from "./api";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
@@ -30,6 +30,7 @@ export function PaymentDetailPage() {
   const { id = "" } = useParams();
   const q = usePayment(id);
   const [refunding, setRefunding] = React.useState(false);
+  useSyncWalletOn(q.data ? `${q.data.payment.status}:${q.data.payment.refunded.minor}` : undefined);
   const back = (
     <Link to="/payments" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
       <ArrowLeft className="size-3.5" /> Payments

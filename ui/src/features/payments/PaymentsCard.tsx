@@ -8,7 +8,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useAppInfo } from "@/api/queries";
-import { usePayments, usePayPalSettings } from "./api";
+import { usePayments, usePayPalSettings, useSyncWalletOn } from "./api";
 import { PaymentLinkBox, PaymentLinkForm } from "./PaymentLinkForm";
 import { PaymentsTable } from "./PaymentsTable";
 
@@ -17,6 +17,7 @@ export function PaymentsCard({ organizationId, organizationName, contactEmail }:
   const q = usePayments({ organizationId, status: null });
   const settings = usePayPalSettings();
   const info = useAppInfo();
+  useSyncWalletOn(q.data?.map((p) => `${p.id}:${p.status}:${p.refunded.minor}`).join(","));
   const [open, setOpen] = React.useState(false);
   const [created, setCreated] = React.useState<PaymentDetail | null>(null);
   const configured = settings.data?.configured ?? false;

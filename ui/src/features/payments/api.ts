@@ -1,4 +1,5 @@
 // PayPal payments: queries and mutations over the generated commands.
+import * as React from "react";
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { commands } from "@/bindings";
 import type { PaymentDetail, PaymentFilterInput, PaymentLinkInput, PayPalSettingsInput, RefundInput } from "@/bindings";
@@ -86,4 +87,21 @@ export function useSendPaymentLink() {
 export function useRefundPayment() {
   const qc = useQueryClient();
   return useMutation({ mutationFn: paymentsApi.refund, onSuccess: (d) => onPaymentChanged(qc, d) });
+}
+
+/** The poller or a webhook moved a payment in the background: when what a
+ * view shows of it changes, refetch the wallet and documents it affects. */
+export function useSyncWalletOn(signature: string | undefined) {
+  const qc = useQueryClient();
+  const last = React.useRef(signature);
+  React.useEffect(() => {
+    if (signature !== undefined && last.current !== undefined && signature !== last.current) {
+      qc.invalidateQueries({ queryKey: ["wallet"] });
+      qc.invalidateQueries({ queryKey: ["wallets"] });
+      qc.invalidateQueries({ queryKey: ["documents"] });
+      qc.invalidateQueries({ queryKey: ["billingOverview"] });
+      qc.invalidateQueries({ queryKey: ["payments", "list"] });
+    }
+    last.current = signature;
+  }, [qc, signature]);
 }

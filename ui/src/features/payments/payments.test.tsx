@@ -52,7 +52,7 @@ describe("PayPal settings", () => {
       }
     });
     const user = userEvent.setup();
-    const { container, rerender } = renderWithProviders(<PayPalSettingsCard settings={unset} />);
+    const { container, unmount } = renderWithProviders(<PayPalSettingsCard settings={unset} />);
     expect(screen.getByRole("button", { name: /Test connection/ })).toBeDisabled();
     await user.click(screen.getByRole("button", { name: /Save PayPal settings/ }));
     expect(container.querySelector('[data-field-error="clientId"]')).toHaveTextContent("client id");
@@ -66,7 +66,8 @@ describe("PayPal settings", () => {
     expect(sent[0]).toEqual({ clientId: "AcsFakeClientId0001", secret: "EcsFakeClientSecret0001", environment: "sandbox", baseUrl: "http://127.0.0.1:9", webhookId: null });
     await waitFor(() => expect(container.querySelector('input[name="secret"]')).toHaveValue(""));
 
-    rerender(<PayPalSettingsCard settings={{ ...unset, configured: true, hasSecret: true, clientId: "AcsFakeClientId0001" }} />);
+    unmount();
+    renderWithProviders(<PayPalSettingsCard settings={{ ...unset, configured: true, hasSecret: true, clientId: "AcsFakeClientId0001" }} />);
     await user.click(screen.getByRole("button", { name: /Test connection/ }));
     expect(await screen.findByTestId("paypal-test-result")).toHaveTextContent("refused this client id and secret");
     await user.click(screen.getByRole("button", { name: /Test connection/ }));
