@@ -485,6 +485,7 @@ impl App {
                 (None, "created") => return Err(AppError::Conflict("PayPal has not made the order yet: wait a moment (or press Check now), then send it".into())),
                 (_, status) => return Err(AppError::Conflict(format!("This payment is {}: there is nothing left to pay", status.replace('_', " ")))),
             };
+            self.mail_sender(tx)?;
             let (name, email) = contact(tx, &p.organization_id)?.ok_or_else(|| AppError::Conflict(format!("{} has no contact email: add one on the customer page, or copy the link", p.organization_name)))?;
             let amount = Money::new(p.amount_minor, p.currency);
             let mut vars = Vars::new();
@@ -731,22 +732,8 @@ impl App {
             )?;
             history(tx, id, now, "completed", &format!("Captured {money} (capture {capture_id}, seen by {source}); wallet credited, receipt {}", recorded.receipt.number.as_deref().unwrap_or("issued")))?;
             self.record_as(tx, &actor, now, "payment.completed", "payment", Some(id.to_string()), Some(p.organization_id.clone()), format!("PayPal payment of {money} from {} credited; balance {}", p.organization_name, recorded.balance))?;
-            let balance = recorded.balance;
-            self.queue_mail_if_possible(
-                tx,
-                id,
-                &p.organization_id,
-                TemplateKind::PaymentReceived,
-                |name| {
-                    let mut v = Vars::new();
-                    v.insert("customer_name".into(), Var::from(name.to_string()));
-                    v.insert("amount".into(), Var::from(money.to_string()));
-                    v.insert("payment_method".into(), Var::from("PayPal"));
-                    v.insert("new_balance".into(), Var::from(balance.to_string()));
-                    v
-                },
-                now,
-            )?;
+            // Issuing the receipt queued the "payment received" mail, with the
+            // receipt attached, in this transaction (see `mail.rs`).
             Ok(true)
         })?;
         if credited {

@@ -286,7 +286,7 @@ async fn a_permanently_refused_mail_fails_with_the_relays_answer_and_can_be_retr
 async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_inert() {
     let t = TestApp::new();
     let list = t.app.list_mail_templates().unwrap();
-    assert_eq!(list.len(), 10);
+    assert_eq!(list.len(), 11, "the ten templates of the issue and the payment link");
     let welcome = list.iter().find(|x| x.kind == "welcome").unwrap().clone();
     assert!(welcome.variables.contains(&"customer_name".to_string()) && !welcome.customized);
 
