@@ -863,7 +863,8 @@ impl App {
             let amount = Money::new(amount_minor, p.currency);
             let reason: String = tx.query_row("SELECT reason FROM payment_refunds WHERE id = ?1", [refund_id], |r| r.get(0))?;
             let org = parse_org_id(&p.organization_id)?;
-            let note = wallet::refund(tx, &NewRefund { organization_id: org, amount, method: PaymentMethod::Paypal, reference: paypal_refund_id.to_string(), reason: reason.clone() }, now, &actor)?;
+            let receipt_id = p.receipt_id.clone().ok_or_else(|| AppError::Conflict(format!("Payment {payment_id} has no receipt yet: it must be completed before it is refunded")))?;
+            let note = wallet::refund(tx, &NewRefund { organization_id: org, amount, method: PaymentMethod::Paypal, reference: paypal_refund_id.to_string(), reason: reason.clone(), receipt_id }, now, &actor)?;
             tx.execute(
                 "UPDATE payment_refunds SET status = 'completed', paypal_refund_id = ?2, amount_minor = ?3, credit_note_id = ?4, failure = NULL, completed_at = ?5 WHERE id = ?1",
                 params![refund_id, paypal_refund_id, amount_minor, note.id, fmt_ts(&now)],

@@ -234,6 +234,9 @@ pub struct NewRefund {
     /// The refund's own id (PayPal refund id, bank reference): its idempotency key.
     pub reference: String,
     pub reason: String,
+    /// The receipt of the payment being paid back: the credit note names it
+    /// as the document it corrects.
+    pub receipt_id: String,
 }
 
 /// Records money paid back out of a wallet (e.g. a PayPal refund) with a
@@ -291,7 +294,7 @@ pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> 
         &cs_core::tax::TaxTreatment::NotTaxed,
         &lines,
         None,
-        None,
+        Some(r.receipt_id.as_str()),
         Some(reference.trim()),
         Some(reason.trim()),
         Some(posted.txn_id()),

@@ -477,6 +477,9 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     let note_id = r.refunds[0].credit_note_id.clone().expect("a credit note");
     let note = p.app().get_document(&note_id).unwrap();
     assert_eq!(note.summary.kind, "credit_note");
+    assert_eq!(note.summary.credits_document_id, paid.payment.receipt_id, "the credit note corrects the payment's receipt");
+    let (_, pdf) = p.app().document_pdf(&note_id).expect("the credit note prints");
+    assert!(pdf.starts_with(b"%PDF"));
     assert_eq!(p.balance(&org), "20.00");
     assert_eq!(p.mail_count("refund"), 1);
 

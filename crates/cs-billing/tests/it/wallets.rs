@@ -125,7 +125,7 @@ fn unpaid_servers_are_terminated_after_warnings() {
 fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
     let env = Env::new();
     let org = env.org("Refunded", "US", None);
-    env.pay(org, "40.00", "PP-CAPTURE-1", ts(2026, 1, 1, 9, 0));
+    let paid = env.pay(org, "40.00", "PP-CAPTURE-1", ts(2026, 1, 1, 9, 0));
     let refund = |reference: &str| {
         env.store.write(|tx| {
             cs_billing::wallet::refund(
@@ -136,6 +136,7 @@ fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
                     method: cs_billing::wallet::PaymentMethod::Paypal,
                     reference: reference.into(),
                     reason: "customer left".into(),
+                    receipt_id: paid.receipt.id.clone(),
                 },
                 ts(2026, 1, 5, 9, 0),
                 "staff:alice",
