@@ -182,6 +182,7 @@ test("staff sets up PayPal, sends a payment link, the customer pays, the wallet 
   await s.screenshot("pay-07-partially-refunded");
 
   await s.click('[data-testid="refund-credit-note"]');
+  await s.clickButton("Summary");
   await s.find('[data-testid="document-preview"][data-kind="credit_note"]');
   await s.screenshot("pay-08-credit-note");
 

@@ -143,7 +143,24 @@ export class Session {
       }
       return null;
     }, { timeout, what: `an enabled button "${label}"` });
-    await call("POST", `${this.base}/element/${el}/click`, {});
+    // Centre it first: WebDriver scrolls a target only to the edge of the
+    // view, where a toast or a sticky bar may cover it.
+    await this.exec("arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' })", { [ELEMENT]: el });
+    try {
+      await call("POST", `${this.base}/element/${el}/click`, {});
+    } catch (e) {
+      if (!String(e.message).includes("intercepted")) throw e;
+      // Toasts stack up bottom right over whatever is there; a user closes
+      // them and clicks again, and so do we (once).
+      await this.exec("document.querySelectorAll('[role=status] button[aria-label=Dismiss], [role=alert] button[aria-label=Dismiss]').forEach((b) => b.click())");
+      await new Promise((r) => setTimeout(r, 300));
+      try {
+        await call("POST", `${this.base}/element/${el}/click`, {});
+      } catch (again) {
+        await this.screenshot(`click-failed-${label.replace(/\W+/g, "-")}-${Date.now()}`).catch(() => {});
+        throw again;
+      }
+    }
   }
 
   async type(css, value) {

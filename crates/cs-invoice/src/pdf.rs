@@ -536,7 +536,7 @@ impl<'a> Layout<'a> {
             blocks.push((
                 "CORRECTION",
                 format!(
-                    "This credit note corrects invoice {} issued on {}.",
+                    "This credit note corrects {} issued on {}.",
                     c.number,
                     format::date(c.issue_date)
                 ),
