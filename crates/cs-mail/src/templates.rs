@@ -329,8 +329,8 @@ pub struct Rendered {
 const LAYOUT: &str = r#"<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{{ subject }}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f7;font-family:Helvetica,Arial,sans-serif;color:#1f2328">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px">
-<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:6px;border-top:6px solid {{ brand.primary_color }}">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;background:#ffffff;border-radius:6px;border-top:6px solid {{ brand.primary_color }}">
 <tr><td style="padding:24px 32px 0 32px">{% if brand.logo_url %}<img src="{{ brand.logo_url }}" alt="{{ brand.name }}" height="40">{% else %}<span style="font-size:20px;font-weight:bold;color:{{ brand.primary_color }}">{{ brand.name }}</span>{% endif %}</td></tr>
 <tr><td style="padding:16px 32px 24px 32px;font-size:15px;line-height:1.5">{{ content }}</td></tr>
 <tr><td style="padding:16px 32px;font-size:12px;color:#6a737d;border-top:1px solid #e1e4e8">{{ brand.name }}{% if brand.website %} · <a href="{{ brand.website }}" style="color:{{ brand.primary_color }}">{{ brand.website }}</a>{% endif %} · <a href="mailto:{{ brand.support_email }}" style="color:{{ brand.primary_color }}">{{ brand.support_email }}</a></td></tr>
