@@ -18,12 +18,11 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Session, freePort } from "./webdriver.mjs";
+import { Session, startDriverWithKeyring } from "./webdriver.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = process.env.CS_APP_BINARY;
@@ -36,17 +35,6 @@ let fake;
 let api; // the fake's API root, ending in /v4
 let token;
 let s;
-
-function waitForPort(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const c = net.connect(port, "127.0.0.1", () => { c.end(); resolve(); });
-      c.on("error", () => (Date.now() > deadline ? reject(new Error(`nothing listens on port ${port}`)) : setTimeout(attempt, 100)));
-    };
-    attempt();
-  });
-}
 
 /** fake-linode on a free port; resolves with its API URL and demo token. */
 function startFake() {
@@ -67,19 +55,6 @@ function startFake() {
   });
 }
 
-/** tauri-driver inside a private D-Bus session with an unlocked gnome-keyring. */
-async function startDriverWithKeyring(env) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const script = `set -e
-eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
-export GNOME_KEYRING_CONTROL
-exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /usr/bin/WebKitWebDriver`;
-  const child = spawn("dbus-run-session", ["--", "sh", "-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  child.on("error", (e) => { throw new Error(`dbus-run-session could not start (apt-get install dbus gnome-keyring): ${e.message}`); });
-  await waitForPort(port, 20_000);
-  return { url: `http://127.0.0.1:${port}`, stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ } } };
-}
 
 /** Linode's own API as the reseller's console would use it. */
 async function linode(method, p, body) {

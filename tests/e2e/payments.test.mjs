@@ -12,16 +12,15 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 
-import { Session, freePort, sleep } from "./webdriver.mjs";
+import { Session, sleep, startDriverWithKeyring } from "./webdriver.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = process.env.CS_APP_BINARY;
@@ -47,31 +46,6 @@ async function startFakePayPal() {
   return { child, info: JSON.parse(line) };
 }
 
-/** tauri-driver inside a private D-Bus session with an unlocked gnome-keyring. */
-async function startDriverWithKeyring(env) {
-  for (const tool of ["dbus-run-session", "gnome-keyring-daemon", "tauri-driver"]) {
-    assert.equal(spawnSync("sh", ["-c", `command -v ${tool}`]).status, 0, `${tool} is needed for this test (apt-get install dbus gnome-keyring; cargo install tauri-driver)`);
-  }
-  const port = await freePort();
-  const nativePort = await freePort();
-  const script = `set -e
-eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
-export GNOME_KEYRING_CONTROL
-exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /usr/bin/WebKitWebDriver`;
-  const child = spawn("dbus-run-session", ["--", "sh", "-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const c = net.connect(port, "127.0.0.1", () => { c.end(); resolve(true); });
-      c.on("error", () => resolve(false));
-    });
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error("tauri-driver did not start inside the D-Bus session");
-    await sleep(100);
-  }
-  // The whole session (dbus-daemon, keyring, driver) is one process group.
-  return { url: `http://127.0.0.1:${port}`, stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch {} } };
-}
 
 before(async () => {
   assert.ok(app && existsSync(app), `CS_APP_BINARY must name the built app (got ${app}); run \`cargo xtask e2e\``);

@@ -49,6 +49,25 @@ export async function startDriver(env) {
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
 }
 
+/**
+ * tauri-driver — and so the app — inside a private D-Bus session with an
+ * unlocked gnome-keyring: the app's OS keyring for tests that store secrets.
+ * Pass `XDG_DATA_HOME` (a temporary folder) in `env` so a developer's own
+ * keyring is never touched. The session is one process group, stopped whole.
+ */
+export async function startDriverWithKeyring(env) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const script = `set -e
+eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL
+exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /usr/bin/WebKitWebDriver`;
+  const child = spawn("dbus-run-session", ["--", "sh", "-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"], detached: true });
+  child.on("error", (e) => { throw new Error(`dbus-run-session could not start (apt-get install dbus gnome-keyring; cargo install tauri-driver): ${e.message}`); });
+  await waitForPort(port, 20_000);
+  return { url: `http://127.0.0.1:${port}`, stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ } } };
+}
+
 async function call(method, url, body) {
   const res = await fetch(url, {
     method,
