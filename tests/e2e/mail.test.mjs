@@ -10,13 +10,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Session, freePort, sleep, startDriver } from "./webdriver.mjs";
+import { Session, freePort, sleep, startDriverWithKeyring } from "./webdriver.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = process.env.CS_APP_BINARY;
@@ -26,40 +26,9 @@ const PASSWORD = "relay-password";
 let tmp;
 let driver;
 let s;
-let dbus;
 let sink;
 let smtpPort;
 const children = [];
-
-function run(cmd, args, env, input) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    c.stdout.on("data", (d) => (out += d));
-    c.on("error", reject);
-    c.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
-    c.stdin.end(input ?? "");
-  });
-}
-
-/** A private session bus with an unlocked gnome-keyring on it: the app's SecretStore. */
-async function startKeyring(dataHome) {
-  const daemon = spawn("dbus-daemon", ["--session", "--nofork", "--print-address=1"], { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(daemon);
-  const address = await new Promise((resolve, reject) => {
-    let buf = "";
-    daemon.on("error", (e) => reject(new Error(`dbus-daemon could not start (apt install dbus): ${e.message}`)));
-    daemon.stdout.on("data", (d) => {
-      buf += d;
-      if (buf.includes("\n")) resolve(buf.split("\n")[0].trim());
-    });
-  });
-  const env = { DBUS_SESSION_BUS_ADDRESS: address, XDG_DATA_HOME: dataHome };
-  await run("gnome-keyring-daemon", ["--unlock", "--components=secrets"], env, "containerstacks-e2e").catch((e) => {
-    throw new Error(`gnome-keyring-daemon could not start (apt install gnome-keyring): ${e.message}`);
-  });
-  return { env, stop: () => daemon.kill("SIGTERM") };
-}
 
 async function startSink(dir) {
   const bin = path.join(path.dirname(app), "fake-smtp");
@@ -93,10 +62,10 @@ before(async () => {
   assert.ok(app && existsSync(app), `CS_APP_BINARY must name the built app (got ${app}); run \`cargo xtask e2e\``);
   tmp = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-mail-"));
   smtpPort = await freePort();
-  dbus = await startKeyring(path.join(tmp, "xdg"));
   sink = await startSink(path.join(tmp, "mail"));
+  await mkdir(path.join(tmp, "xdg"));
   // One-second retries so the relay-down scenario takes seconds, not minutes.
-  driver = await startDriver({ ...dbus.env, CS_DATA_DIR: path.join(tmp, "data"), CS_MAIL_RETRY_MS: "1000" });
+  driver = await startDriverWithKeyring({ XDG_DATA_HOME: path.join(tmp, "xdg"), CS_DATA_DIR: path.join(tmp, "data"), CS_MAIL_RETRY_MS: "1000" });
 });
 
 after(async () => {
