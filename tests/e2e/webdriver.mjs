@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { writeFile, mkdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -36,36 +37,52 @@ async function waitForPort(port, timeoutMs) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts tauri-driver (which starts WebKitWebDriver) with `env` for the app. */
-export async function startDriver(env) {
-  const port = await freePort();
-  const nativePort = await freePort();
-  const child = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  child.on("error", (e) => { throw new Error(`tauri-driver could not start (cargo install tauri-driver --locked): ${e.message}`); });
-  await waitForPort(port, 20_000);
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
-}
+const SESSION_BUS_CONFIG = fileURLToPath(new URL("./session-bus.conf", import.meta.url));
 
 /**
- * tauri-driver — and so the app — inside a private D-Bus session with an
- * unlocked gnome-keyring: the app's OS keyring for tests that store secrets.
- * Pass `XDG_DATA_HOME` (a temporary folder) in `env` so a developer's own
- * keyring is never touched. The session is one process group, stopped whole.
+ * Starts tauri-driver (which starts WebKitWebDriver, which starts the app)
+ * with `env` for the app, inside a private D-Bus session that activates no
+ * services (session-bus.conf): no desktop portal, accessibility bus or
+ * autolaunched session bus is started for the app, so nothing outlives the
+ * test. With `keyring`, an unlocked gnome-keyring runs on that bus: the
+ * app's OS keyring for tests that store secrets. Pass `XDG_DATA_HOME` (a
+ * temporary folder) in `env` then, so a developer's own keyring is never
+ * touched. Everything runs in one process group; `stop()` ends it whole.
  */
-export async function startDriverWithKeyring(env) {
+export async function startDriver(env, { keyring = false } = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const script = `set -e
-eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
-export GNOME_KEYRING_CONTROL
+${keyring ? `eval "$(printf 'containerstacks-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL` : ""}
 exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /usr/bin/WebKitWebDriver`;
-  const child = spawn("dbus-run-session", ["--", "sh", "-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit"], detached: true });
-  child.on("error", (e) => { throw new Error(`dbus-run-session could not start (apt-get install dbus gnome-keyring; cargo install tauri-driver): ${e.message}`); });
+  const child = spawn("dbus-run-session", [`--config-file=${SESSION_BUS_CONFIG}`, "--", "sh", "-c", script], {
+    env: { ...process.env, NO_AT_BRIDGE: "1", GTK_A11Y: "none", ...env },
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.on("error", (e) => {
+    throw new Error(`dbus-run-session could not start tauri-driver (apt-get install dbus gnome-keyring; cargo install tauri-driver --locked): ${e.message}`);
+  });
   await waitForPort(port, 20_000);
-  return { url: `http://127.0.0.1:${port}`, stop: () => { try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ } } };
+  const signal = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Ends the driver, the app and the D-Bus session; resolves when they are gone. */
+    stop: async () => {
+      signal("SIGTERM");
+      const timer = setTimeout(() => signal("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+      signal("SIGKILL"); // whatever of the group is still there
+    },
+  };
+}
+
+/** startDriver with an unlocked gnome-keyring on the test's D-Bus session. */
+export async function startDriverWithKeyring(env) {
+  return startDriver(env, { keyring: true });
 }
 
 async function call(method, url, body) {

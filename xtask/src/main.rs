@@ -15,8 +15,12 @@
 
 mod billing;
 
+use std::io::{IsTerminal, Read, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
@@ -79,12 +83,86 @@ fn cargo() -> String {
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
+    run_limited(cmd, None)
+}
+
+/// Runs `cmd` to completion, failing when it fails or outlives `limit`.
+///
+/// When our output is not a terminal (CI, a log file) the command runs in a
+/// process group of its own and its output is relayed through pipes that we
+/// hold: a daemon it leaves behind (a D-Bus session, a keyring, a portal
+/// started for a test) can then never keep the caller's pipe open and hang
+/// the CI run after every test has passed. Once the command has exited, what
+/// is left of its process group is killed. In a terminal the command simply
+/// inherits it (colours, Ctrl-C).
+fn run_limited(cmd: &mut Command, limit: Option<Duration>) -> Result<()> {
     eprintln!("$ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    let relay = !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal();
+    if relay {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    }
+    let mut child = cmd.spawn().with_context(|| format!("could not start {cmd:?}"))?;
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let mut relays = 0;
+    if let Some(out) = child.stdout.take() {
+        relays += 1;
+        spawn_relay(out, std::io::stdout(), done_tx.clone());
+    }
+    if let Some(err) = child.stderr.take() {
+        relays += 1;
+        spawn_relay(err, std::io::stderr(), done_tx.clone());
+    }
+    drop(done_tx);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if limit.is_some_and(|limit| started.elapsed() > limit) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if relay {
+        // Leftovers of the command's process group (a no-op when none are left).
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).stderr(Stdio::null()).status();
+        // Output still in the pipes is copied; a process that left the group
+        // and still holds a pipe is not waited for.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        for _ in 0..relays {
+            if done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_err() {
+                break;
+            }
+        }
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("{cmd:?} did not finish within {} s and was stopped", limit.unwrap_or_default().as_secs());
+    };
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
     Ok(())
+}
+
+/// Copies a child's output to ours, line by line as it comes, and says when
+/// the child's end is closed.
+fn spawn_relay(mut from: impl Read + Send + 'static, mut to: impl Write + Send + 'static, done: mpsc::Sender<()>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).and_then(|()| to.flush()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = done.send(());
+    });
 }
 
 fn have(program: &str) -> bool {
@@ -164,8 +242,21 @@ fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bins"]))?;
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
-    run(Command::new("xvfb-run")
-        .args(["--auto-servernum", "--server-args=-screen 0 1440x900x24", "node", "--test", "--test-concurrency=1", "tests/e2e/"])
-        .env("CS_APP_BINARY", &app)
-        .current_dir(root))
+    // One scenario takes under a minute here; a hung one fails after ten, and
+    // the whole run is stopped after thirty instead of eating CI's budget.
+    run_limited(
+        Command::new("xvfb-run")
+            .args([
+                "--auto-servernum",
+                "--server-args=-screen 0 1440x900x24",
+                "node",
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=600000",
+                "tests/e2e/",
+            ])
+            .env("CS_APP_BINARY", &app)
+            .current_dir(root),
+        Some(Duration::from_secs(30 * 60)),
+    )
 }
