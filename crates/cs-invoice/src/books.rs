@@ -16,7 +16,8 @@
 //! month therefore add up to its usage rounded once, whatever the period cut, and the
 //! invoice's rounding row (the rounded invoice lines minus the accrued usage, rounded the
 //! same way) brings the month to exactly the invoice total. Every transaction still
-//! balances in minor units. A posting of any other kind that is not whole minor units
+//! balances in minor units; a row whose amount rounds to nothing keeps both columns empty.
+//! A posting of any other kind that is not whole minor units
 //! (none is today) is rounded entry by entry and its largest entry takes the remainder.
 //!
 //! **Reconciliation** (exact, in micro-units, per document and per transaction):
@@ -294,10 +295,9 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
             BookTxnKind::Usage => t.month.as_ref().and_then(|m| invoice_of.get(&(t.organization_id.clone(), t.currency, m.clone()))).map(|d| d.number.clone()),
             _ => t.document_id.as_deref().and_then(|id| docs.get(id)).map(|d| d.number.clone()),
         };
+        // A row whose exact amount rounds to nothing is kept (both columns empty):
+        // every ledger transaction appears with its entries.
         for (account, amount) in minor {
-            if amount == 0 {
-                continue;
-            }
             journal.push(LedgerEntry {
                 transaction_id: t.id.to_string(),
                 date: t.date,

@@ -285,7 +285,8 @@ payments_received_detail.csv  every payment received\r\n\r\n\
 Amounts use a dot as decimal separator and the currency's minor unit.\r\n\
 Usage accrues in fractions of a cent: each day's usage row in journal.csv is the month's usage to date\r\n\
 rounded half away from zero, minus the same the day before, so a month's rows add up to its usage\r\n\
-rounded once; the invoice's rounding row then brings it to the invoice's rounded lines exactly.\r\n",
+rounded once; the invoice's rounding row then brings it to the invoice's rounded lines exactly.\r\n\
+A row whose amount rounds to nothing is listed with empty debit and credit.\r\n",
         format::date(p.start),
         format::date(p.end)
     )
