@@ -286,6 +286,8 @@ test("branding with a logo is previewed and printed, documents are previewed and
   assert.match(mismatchText, /The documents do not match the ledger/);
   assert.match(mismatchText, new RegExp(`Αθηνά Παπαδοπούλου: invoice INV-${year}-E2E001 bills 16\\.74 ${currency} but the ledger charged the wallet 0\\.00 ${currency}`));
   assert.match(mismatchText, new RegExp(`difference -16\\.74 ${currency}`));
+  // Toasts of the downloads above would cover the card in the screenshot.
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
   await s.exec("arguments[0].scrollIntoView()", { [ELEMENT]: mismatch });
   await sleep(300);
   await s.screenshot("docs-06-export-mismatch");
