@@ -237,3 +237,63 @@ fn documents_that_disagree_with_their_posting_or_usage_never_invoiced_are_named(
     let r = run(&txns, &docs, Period { start: day(1, 1), end: day(1, 31) }, &[]);
     assert_eq!(r.mismatches, vec![]);
 }
+
+/// Many random months as the engine books them: usage accrued day by day in
+/// micro-units, cut differently from the invoice lines, each line rounded once,
+/// tax on the rounded lines, the invoice posting the rounding and the tax. Every
+/// month reconciles, every journal balances, and the wallet rows of the usage and
+/// the invoice posting add up to the invoice total to the cent, wherever the
+/// period cuts the month.
+#[test]
+fn random_months_reconcile_and_add_up_to_their_invoice() {
+    let mut seed: u64 = 0x5eed_cafe;
+    let mut rnd = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let per = micros_per_minor(eur());
+    for case in 0..400 {
+        let lines: Vec<i64> = (0..1 + rnd(5)).map(|_| rnd(4_000_000) as i64).collect();
+        let usage_total: i64 = lines.iter().sum();
+        // The same usage accrued over random days (not aligned with the lines).
+        let days = 1 + rnd(28) as u32;
+        let mut left = usage_total;
+        let mut txns = Vec::new();
+        for d in 1..=days {
+            let part = if d == days { left } else { (rnd(left.max(1) as u64 + 1) as i64).min(left) };
+            left -= part;
+            if part > 0 {
+                txns.push(txn(i64::from(d), BookTxnKind::Usage, day(1, d), Some("2026-01"), "Usage", None, &[(CustomerWallet, -part), (Revenue, part)]));
+            }
+        }
+        let subtotal: i64 = lines.iter().map(|l| micros_to_minor(*l, eur())).sum();
+        let rate_bp = [0, 600, 2500][rnd(3) as usize];
+        let tax = (subtotal * rate_bp + 5_000) / 10_000;
+        let rounding = subtotal * per - usage_total;
+        let mut entries = vec![(CustomerWallet, -(rounding + tax * per))];
+        if rounding != 0 {
+            entries.push((Rounding, rounding));
+        }
+        if tax != 0 {
+            entries.push((TaxPayable, tax * per));
+        }
+        let posted = rounding != 0 || tax != 0;
+        if posted {
+            txns.push(txn(100, BookTxnKind::Invoice, day(2, 1), Some("2026-01"), "Invoice", Some("inv"), &entries));
+        }
+        let docs = vec![doc("inv", "INV-1", DocumentKind::Invoice, day(2, 1), Some("2026-01"), subtotal, tax, posted.then_some(100))];
+        let cut = 1 + rnd(28) as u32;
+        let whole = run(&txns, &docs, Period { start: day(1, 1), end: day(2, 28) }, &["2026-01"]);
+        assert_eq!(whole.mismatches, vec![], "case {case}");
+        check_balanced(&whole.journal).unwrap();
+        let wallet_rows = |r: &BooksReport| -> i64 { r.journal.iter().filter(|e| e.account.starts_with("2300")).map(|e| e.debit_minor - e.credit_minor).sum() };
+        assert_eq!(wallet_rows(&whole), subtotal + tax, "case {case}: usage rows + invoice rows = invoice total");
+        // Cut anywhere: the two parts add up to the same, and each reconciles.
+        let a = run(&txns, &docs, Period { start: day(1, 1), end: day(1, cut) }, &["2026-01"]);
+        let b = run(&txns, &docs, Period { start: day(1, cut + 1), end: day(2, 28) }, &["2026-01"]);
+        assert!(a.mismatches.is_empty() && b.mismatches.is_empty(), "case {case}");
+        check_balanced(&a.journal).unwrap();
+        check_balanced(&b.journal).unwrap();
+        assert_eq!(wallet_rows(&a) + wallet_rows(&b), subtotal + tax, "case {case}, cut after day {cut}");
+    }
+}
