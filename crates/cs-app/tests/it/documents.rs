@@ -546,3 +546,55 @@ async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documen
     );
     assert!(m.contains(&format!("ledger transaction {stray}")), "both are named: {m}");
 }
+
+#[tokio::test]
+async fn usage_of_two_servers_with_vat_reconciles_to_the_cent_across_the_month_boundary() {
+    let t = TestApp::new(); // 2026-01-31 10:30 UTC
+    let mut settings = t.app.billing_settings().unwrap();
+    settings.seller_country = "NO".into();
+    settings.tax_rates = vec![TaxRateDto { country: "NO".into(), region: "".into(), name: "MVA".into(), rate_percent: "25".into() }];
+    t.app.update_billing_settings(settings).unwrap();
+    let zoe = t.customer("Zoë Ødegård", "zoe@example.no");
+    let plan = t.plan("Starter").await; // 0.0225 an hour
+    t.app.create_server(t.server_input(&zoe, &plan, "web-1")).await.unwrap();
+    t.tick().await;
+    t.tick().await;
+    t.clock.advance(Duration::hours(5));
+    t.app.create_server(t.server_input(&zoe, &plan, "web-2")).await.unwrap();
+    t.tick().await;
+    t.tick().await;
+    t.app.run_billing().await.unwrap();
+    t.clock.advance(Duration::hours(10)); // 2026-02-01 ~01:30: January is invoiced
+    t.app.run_billing().await.unwrap();
+    let invoice = t.app.list_documents(DocumentFilterInput { organization_id: None, kind: Some("invoice".into()), period: None }).unwrap().remove(0);
+    let number = invoice.number.clone().unwrap();
+    let (total, tax): (i64, i64) = (invoice.total.minor.parse().unwrap(), invoice.tax.minor.parse().unwrap());
+    assert!(tax > 0, "25 % MVA is charged: {invoice:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = |from: &str, to: &str, name: &str| ExportInput { from: from.into(), to: to.into(), folder: dir.path().display().to_string(), file_name: name.into() };
+    let both = t.app.export_documents(input("2026-01-01", "2026-02-28", "both"), &|_| {}).unwrap();
+    let jan = t.app.export_documents(input("2026-01-01", "2026-01-31", "jan"), &|_| {}).unwrap();
+    let feb = t.app.export_documents(input("2026-02-01", "2026-02-28", "feb"), &|_| {}).unwrap();
+    for r in [&both, &jan, &feb] {
+        assert!(r.reconciliation_difference.starts_with("0.00 "), "{}", r.reconciliation_difference);
+    }
+    // What the wallet was charged for January, in the journal: January's usage rows
+    // (January's export) + the invoice's rows (February's) = the invoice total.
+    let wallet = |path: &str, kinds: &[&str]| -> i64 {
+        unzip_text(path, "journal.csv")
+            .lines()
+            .skip(1)
+            .map(cells)
+            .filter(|r| kinds.contains(&r[2].as_str()) && r[5] == "2300 Customer wallets" && r[4] == number)
+            .map(|r| cents(&r[7]) - cents(&r[8]))
+            .sum()
+    };
+    assert_eq!(wallet(&jan.path, &["usage"]) + wallet(&feb.path, &["invoice"]), total);
+    assert_eq!(wallet(&both.path, &["usage", "invoice"]), total);
+    let tax_rows: i64 = unzip_text(&feb.path, "journal.csv").lines().skip(1).map(cells).filter(|r| r[2] == "invoice" && r[5] == "2400 VAT payable").map(|r| cents(&r[8])).sum();
+    assert_eq!(tax_rows, tax, "the VAT posted is the invoice's");
+    let rec = unzip_text(&feb.path, "reconciliation.csv");
+    let row = rec.lines().map(cells).find(|r| r[3] == "invoices").unwrap();
+    assert_eq!((cents(&row[5]), cents(&row[7]), row[8].as_str()), (total, total, "0.00"), "{rec}");
+}
