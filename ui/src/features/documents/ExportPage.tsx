@@ -1,5 +1,6 @@
 // "Export period…": one ZIP for the accountant with every document's PDF and
-// e-invoice, the journal, the tax summary and the payments received.
+// e-invoice, the ledger's journal reconciled with the documents (or, when they
+// disagree, what does not match), the tax summary and the payments received.
 import * as React from "react";
 import { Link } from "react-router";
 import { ArrowLeft, CheckCircle2, FolderOpen, OctagonAlert, PackageOpen, Scale, Square } from "lucide-react";
@@ -145,14 +146,14 @@ export function ExportPage() {
     <>
       <PageHeader
         title="Export period"
-        description="One ZIP for your accountant: every document as PDF and e-invoice, the journal, the tax summary and the payments received"
+        description="One ZIP for your accountant: every document as PDF and e-invoice, the ledger's journal checked against them, the tax summary and the payments received"
         back={<Link to="/invoices" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground"><ArrowLeft className="size-3.5" /> Documents</Link>}
       />
       <div className="grid max-w-3xl gap-5">
         <Card>
           <CardHeader>
             <CardTitle>What to export</CardTitle>
-            <CardDescription>Documents are included by their issue date (UTC).</CardDescription>
+            <CardDescription>Documents are included by their issue date, ledger transactions by their date (UTC). Usage of a month is invoiced on the 1st of the next.</CardDescription>
           </CardHeader>
           <CardContent>
             <form ref={ref} onSubmit={start} noValidate className="grid gap-4" aria-label="Export period" data-testid="export-form">
