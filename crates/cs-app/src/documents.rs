@@ -553,8 +553,13 @@ mod tests {
 
     #[test]
     fn the_journal_rounds_as_the_engine_does() {
-        for code in ["USD", "EUR", "GBP", "JPY", "CHF", "NOK", "SEK"] {
-            let Ok(core) = cs_core::Currency::parse(code) else { continue };
+        // Every currency the engine accepts (cs_core's closed list).
+        let codes = [
+            "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "INR", "SGD", "HKD", "BRL", "MXN", "ZAR",
+            "JPY", "KRW", "ISK", "CLP",
+        ];
+        for code in codes {
+            let core = cs_core::Currency::parse(code).unwrap();
             let books = inv::Currency::new(code).unwrap();
             assert_eq!(10_i64.pow(books.minor_digits()), 10_i64.pow(core.exponent()), "{code}");
             for micros in [0, 1, 4_999, 5_000, 5_001, -5_000, -4_999, 1_085_000, 123_456_789, 999_999, -1_500_000] {
