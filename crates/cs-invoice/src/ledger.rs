@@ -5,9 +5,10 @@
 //! form one transaction and must balance (Σ debit = Σ credit) per currency; the export
 //! refuses an unbalanced journal. Amounts are non-negative minor units with exactly one of
 //! debit and credit set. `account` is the reseller's account code or name
-//! ("1200 Accounts receivable"); the export does not interpret it. When the engine has no
-//! ledger of its own for documents, [`document_ledger_entries`] derives the standard
-//! postings from a document.
+//! ("1200 Accounts receivable"); the export does not interpret it. The app builds these
+//! rows from the billing engine's ledger with [`crate::reconcile`]; for an engine with no
+//! ledger of its own, [`document_ledger_entries`] derives the standard postings from a
+//! document.
 
 use std::collections::BTreeMap;
 

@@ -11,8 +11,10 @@
 //! ledger and checks it, document by document, against what was issued.
 //!
 //! It deliberately does not compute anything about money: no pricing, no rounding of lines,
-//! no tax decisions, no numbering. It checks that the numbers it is given add up
-//! ([`Document::validate`]) and refuses to print documents that do not. It does no I/O
+//! no tax decisions, no numbering (the journal only presents the ledger's micro-units in
+//! minor units with the product's one rounding rule, see [`reconcile`]). It checks that the
+//! numbers it is given add up ([`Document::validate`], [`reconcile`]) and refuses to print
+//! documents that do not. It does no I/O
 //! except writing the ZIP to the writer it is given, and never reads the clock: the only
 //! dates in its output are the documents' own.
 
