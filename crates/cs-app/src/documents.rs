@@ -258,6 +258,16 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
             add_doc(c, id, &mut docs)?;
         }
     }
+    // The postings the documents name, wherever they are dated (a posting outside
+    // the period is reported by the reconciliation, not mistaken for a missing one).
+    let named: Vec<i64> = docs.iter().filter_map(|d| d.ledger_txn_id).filter(|id| !have.contains(id)).collect();
+    for id in named {
+        for t in read_txns(c, "id = ?1", &[&id])? {
+            if have.insert(t.id) {
+                txns.push(t);
+            }
+        }
+    }
     let organizations: std::collections::BTreeMap<String, String> =
         c.prepare_cached("SELECT id, name FROM organizations")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
     let invoiced_months: std::collections::BTreeSet<String> =

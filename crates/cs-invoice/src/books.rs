@@ -455,6 +455,10 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
         acc.transactions += 1;
         let ledger = ledger.unwrap_or(0);
         acc.ledger_micros += ledger;
+        if !inside(t.date) {
+            fail(ledger - expected, Some(t.id), format!("is written with ledger transaction {}, dated {}, outside the period", t.id, t.date));
+            continue;
+        }
         if !expected_kind.contains(&t.kind) || t.organization_id != d.organization_id || t.currency != d.currency {
             fail(ledger - expected, Some(t.id), format!(
                 "is written with ledger transaction {}, a {} of {} in {}, not its own",

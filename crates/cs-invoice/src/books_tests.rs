@@ -227,6 +227,13 @@ fn documents_that_disagree_with_their_posting_or_usage_never_invoiced_are_named(
         ]
     );
 
+    // A receipt whose payment is dated outside the period.
+    let (mut txns2, docs2) = books();
+    txns2[4].date = day(1, 31);
+    let r = run(&txns2, &docs2, february(), &["2026-01"]);
+    assert_eq!(r.mismatches.len(), 1, "{:?}", r.mismatches);
+    assert_eq!(r.mismatches[0].message, "Zoë Ødegård: receipt RCT-2026-000001 (20.00 EUR) is written with ledger transaction 5, dated 2026-01-31, outside the period");
+
     // January's invoice missing although January was invoiced.
     let (txns, docs) = books();
     let docs: Vec<BookDocument> = docs.into_iter().filter(|d| d.kind != DocumentKind::Invoice).collect();
