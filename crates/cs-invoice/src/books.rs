@@ -420,11 +420,12 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
             continue;
         }
         let txn = d.ledger_txn_id.and_then(|id| txns.get(&id).copied());
+        // (Invoices were handled above.) A refund's credit note is the money that
+        // left the wallet; a correcting one gives money back to it.
         let (what, ledger) = match (d.kind, txn.map(|t| t.kind)) {
             (DocumentKind::Receipt, _) => ("receipts", txn.map(wallet)),
-            (DocumentKind::CreditNote, Some(BookTxnKind::Refund)) => ("refunds", txn.map(wallet)),
-            (DocumentKind::CreditNote, _) => ("credit_notes", txn.map(|t| -wallet(t))),
-            (DocumentKind::Invoice, _) => unreachable!("handled above"),
+            (_, Some(BookTxnKind::Refund)) => ("refunds", txn.map(wallet)),
+            _ => ("credit_notes", txn.map(|t| -wallet(t))),
         };
         let acc = slot(&mut rows, &d.organization_id, d.currency, what);
         acc.documents += 1;
