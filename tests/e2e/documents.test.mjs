@@ -2,7 +2,10 @@
 // a logo upload and the live PDF preview (pdf.js under the app's CSP), a
 // receipt and an invoice with their PDFs shown in the app, "Download PDF" and
 // the UBL e-invoice saved to the Downloads folder, and "Export period…" to a
-// typed folder, with the ZIP checked with unzip.
+// typed folder: first refused because an invoice has no usage behind it in the
+// ledger (the page names the invoice and the difference), then, once the ledger
+// holds that usage, written, with the reconciliation shown and the ZIP checked
+// with unzip.
 //
 // CS_APP_BINARY names the built app; run through `cargo xtask e2e`.
 
@@ -272,29 +275,85 @@ test("branding with a logo is previewed and printed, documents are previewed and
     today,
   );
   await s.type('input[name="folder"]', exportDir);
-  await s.waitFor(async () => /2 documents in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the document count of the period" });
+  await s.waitFor(async () => /2 documents and 1 ledger transaction in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the document count of the period" });
   await s.screenshot("docs-05-export-form");
+
+  // The invoice written by hand has no usage in the ledger: the export is
+  // refused, names the invoice and the difference, and writes nothing.
+  await s.clickButton("Export");
+  const mismatch = await s.find('[data-testid="export-mismatch"]', { timeout: 60_000 });
+  const mismatchText = await s.text(mismatch);
+  assert.match(mismatchText, /The documents do not match the ledger/);
+  assert.match(mismatchText, new RegExp(`Αθηνά Παπαδοπούλου: invoice INV-${year}-E2E001 bills 16\\.74 ${currency} but the ledger charged the wallet 0\\.00 ${currency}`));
+  assert.match(mismatchText, new RegExp(`difference -16\\.74 ${currency}`));
+  // Toasts of the downloads above would cover the card in the screenshot.
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  await s.exec("arguments[0].scrollIntoView()", { [ELEMENT]: mismatch });
+  await sleep(300);
+  await s.screenshot("docs-06-export-mismatch");
+  assert.deepEqual(await readdir(exportDir), [], "nothing was written");
+
+  // The month's usage as the billing run books it (wallet → revenue, on the
+  // invoiced month), written while the app is closed.
+  await s.quit();
+  s = undefined;
+  const usageAt = new Date(Date.UTC(lastMonth.getUTCFullYear(), lastMonth.getUTCMonth(), 1)).toISOString();
+  sql(
+    dbFile,
+    `BEGIN;
+     INSERT OR IGNORE INTO ledger_accounts (kind, organization_id, currency) VALUES ('wallet', '${org}', '${currency}'), ('revenue', '', '${currency}');
+     INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
+       VALUES ('usage:${org}:${currency}:${usageAt.slice(0, 10)}', 'usage', '${org}', '${currency}', 'usage:${org}:${currency}:${usageAt.slice(0, 10)}', '${usageAt}', ${month}, 'Usage ${usageAt.slice(0, 10)}', 'system:billing');
+     INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES
+       (last_insert_rowid(), (SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = '${org}' AND currency = '${currency}'), -16740000);
+     INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES
+       ((SELECT id FROM ledger_txns WHERE kind = 'usage' AND organization_id = '${org}'), (SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND organization_id = '' AND currency = '${currency}'), 16740000);
+     COMMIT;`,
+  );
+  await open();
+  await s.go("#/invoices");
+  await s.click('[data-testid="export-period"]');
+  await s.find('[data-testid="export-form"]');
+  await s.select("preset", "custom");
+  await s.exec(
+    `const set = (n, v) => { const el = document.querySelector('input[name="' + n + '"]'); const proto = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value'); proto.set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
+     set('from', arguments[0]); set('to', arguments[1]);`,
+    first,
+    today,
+  );
+  await s.type('input[name="folder"]', exportDir);
+  await s.waitFor(async () => /2 documents and 2 ledger transactions in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the period with the usage booked" });
   await s.clickButton("Export");
   const result = await s.find('[data-testid="export-result"]', { timeout: 60_000 });
   const resultText = await s.text(result);
   assert.match(resultText, /balances to zero/);
   assert.match(resultText, /2 PDFs, 1 e-invoices/);
-  await s.screenshot("docs-06-export-done");
+  assert.match(resultText, new RegExp(`Journal matches the ledger: 2 transactions, 0\\.00 ${currency} difference`));
+  assert.match(resultText, /2 documents of 1 customer checked against it/);
+  await s.exec("arguments[0].scrollIntoView()", { [ELEMENT]: result });
+  await sleep(300);
+  await s.screenshot("docs-07-export-done");
   const zipPath = await s.text(await s.find('[data-testid="export-path"]'));
   assert.equal(path.dirname(zipPath), exportDir);
+  execFileSync("unzip", ["-t", zipPath], { encoding: "utf8" });
   const listing = execFileSync("unzip", ["-l", zipPath], { encoding: "utf8" });
   assert.match(listing, /pdf\/RCT-.*\.pdf/);
   assert.match(listing, new RegExp(`pdf/INV-${year}-E2E001\\.pdf`));
   assert.match(listing, new RegExp(`ubl/INV-${year}-E2E001\\.xml`));
   assert.match(listing, /journal\.csv/);
+  assert.match(listing, /reconciliation\.csv/);
   const journal = execFileSync("unzip", ["-p", zipPath, "journal.csv"], { encoding: "utf8" });
-  assert.match(journal, /E2E001/);
+  assert.match(journal, new RegExp(`usage,Αθηνά Παπαδοπούλου,INV-${year}-E2E001,2300 Customer wallets,Usage [0-9-]+,16\\.74,,${currency}`), journal);
+  assert.match(journal, /payment,Αθηνά Παπαδοπούλου,RCT-[^,]+,2300 Customer wallets,[^\n]*,,25\.00,/, journal);
+  const reconciliation = execFileSync("unzip", ["-p", zipPath, "reconciliation.csv"], { encoding: "utf8" });
+  assert.match(reconciliation, new RegExp(`Αθηνά Παπαδοπούλου,${org},${currency},invoices,1,16\\.74,1,16\\.74,0\\.00,`), reconciliation);
+  assert.match(reconciliation, new RegExp(`Αθηνά Παπαδοπούλου,${org},${currency},receipts,1,25\\.00,1,25\\.00,0\\.00,`), reconciliation);
 
   // The same name again: refused, nothing overwritten, a free name offered.
   await s.clickButton("Export");
   const exists = await s.find('[data-field-error="fileName"]');
   assert.match(await s.text(exists), /already exists/);
-  await s.screenshot("docs-07-export-exists");
+  await s.screenshot("docs-08-export-exists");
   await s.clickButton("Use a free name");
   await s.waitFor(async () => /-2\.zip$/.test(await s.exec('return document.querySelector(\'input[name="fileName"]\').value')), { what: "a free file name" });
   assert.deepEqual((await readdir(exportDir)).filter((f) => f.endsWith(".part")), [], "no partial file is left");

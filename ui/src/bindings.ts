@@ -962,7 +962,12 @@ fileName: string }
 /**
  * What an export of a period would hold, and a free file name for it.
  */
-export type ExportPlanDto = { documents: number; suggestedFileName: string }
+export type ExportPlanDto = { documents: number; 
+/**
+ * Ledger transactions dated in the period: a period with no documents but
+ * with ledger postings (usage invoiced later, adjustments) still exports.
+ */
+ledgerTransactions: number; suggestedFileName: string }
 /**
  * Progress of the running period export: `done` of `total` documents.
  */
@@ -973,7 +978,24 @@ export type ExportResultDto = { path: string; sizeBytes: string; documents: numb
  * The journal balances to zero per transaction and currency (the export
  * refuses to finish otherwise).
  */
-journalBalanced: boolean; files: string[] }
+journalBalanced: boolean; 
+/**
+ * Ledger transactions dated in the period: the journal's transactions.
+ */
+ledgerTransactions: number; 
+/**
+ * Documents of the period checked against the ledger.
+ */
+reconciledDocuments: number; 
+/**
+ * Organizations in `reconciliation.csv`.
+ */
+reconciledOrganizations: number; 
+/**
+ * Ledger minus documents, per currency ("0.00 EUR"); an export with a
+ * difference is refused, so a written one always shows zero.
+ */
+reconciliationDifference: string; files: string[] }
 export type FieldErrorDto = { field: string; message: string }
 export type FirewallDto = { id: string; label: string; rules: FirewallRulesDto; 
 /**

@@ -1,7 +1,8 @@
 //! Documents for accountants: the printable form of an issued document (with
 //! the seller it was issued with), its UBL e-invoice, files saved to the
 //! Downloads folder, and the period export (one ZIP with every PDF and UBL
-//! file, a balanced journal, a tax summary and the payments received).
+//! file, the journal of the billing ledger reconciled with the documents, a tax
+//! summary and the payments received).
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,15 @@ fn issued_in(c: &Connection, p: inv::Period) -> AppResult<Vec<String>> {
     Ok(ids)
 }
 
+/// Ledger transactions dated in the period.
+fn ledger_count(c: &Connection, p: inv::Period) -> AppResult<i64> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM ledger_txns WHERE substr(at, 1, 10) BETWEEN ?1 AND ?2",
+        [p.start.format("%Y-%m-%d").to_string(), p.end.format("%Y-%m-%d").to_string()],
+        |r| r.get(0),
+    )?)
+}
+
 fn default_file_name(p: inv::Period) -> String {
     format!("containerstacks-documents-{}-to-{}.zip", p.start.format("%Y-%m-%d"), p.end.format("%Y-%m-%d"))
 }
@@ -102,6 +112,185 @@ fn payment_method(idem_key: &str) -> &'static str {
         Some("cash") => "Cash",
         _ => "Other",
     }
+}
+
+/// `YYYY-MM` of the engine's month index.
+fn month_label(m: i64) -> String {
+    let (y, mo) = cs_core::metering::month_parts(m);
+    format!("{y}-{mo:02}")
+}
+
+fn book_currency(code: &str) -> AppResult<inv::Currency> {
+    inv::Currency::new(code).map_err(|e| AppError::Internal(format!("the ledger holds currency {code:?}: {e}")))
+}
+
+fn book_account(kind: &str) -> AppResult<inv::BookAccount> {
+    use cs_core::ledger::AccountKind as K;
+    Ok(match K::parse(kind).ok_or_else(|| AppError::Internal(format!("ledger account kind {kind:?}")))? {
+        K::Wallet => inv::BookAccount::CustomerWallet,
+        K::Revenue => inv::BookAccount::Revenue,
+        K::TaxPayable => inv::BookAccount::TaxPayable,
+        K::PaymentClearing => inv::BookAccount::PaymentClearing,
+        K::Adjustments => inv::BookAccount::Adjustments,
+        K::Rounding => inv::BookAccount::Rounding,
+    })
+}
+
+fn book_kind(kind: &str) -> AppResult<inv::BookTxnKind> {
+    Ok(match kind {
+        "usage" => inv::BookTxnKind::Usage,
+        "payment" => inv::BookTxnKind::Payment,
+        "adjustment" => inv::BookTxnKind::Adjustment,
+        "invoice" => inv::BookTxnKind::Invoice,
+        "credit_note" => inv::BookTxnKind::CreditNote,
+        "refund" => inv::BookTxnKind::Refund,
+        other => return Err(AppError::Internal(format!("ledger transaction kind {other:?}"))),
+    })
+}
+
+const TXN_COLUMNS: &str = "SELECT id, kind, coalesce(organization_id, ''), currency, substr(at, 1, 10), month, memo, document_id FROM ledger_txns";
+
+fn read_txns(c: &Connection, filter: &str, args: &[&dyn cs_store::rusqlite::ToSql]) -> AppResult<Vec<inv::BookTxn>> {
+    type Raw = (i64, String, String, String, String, Option<i64>, String, Option<String>);
+    let raw: Vec<Raw> = c
+        .prepare_cached(&format!("{TXN_COLUMNS} WHERE {filter} ORDER BY at, id"))?
+        .query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut entries = c.prepare_cached(
+        "SELECT a.kind, e.amount_micros FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.txn_id = ?1 ORDER BY a.kind",
+    )?;
+    let mut out = Vec::with_capacity(raw.len());
+    for (id, kind, org, currency, date, month, memo, document_id) in raw {
+        let rows: Vec<(String, i64)> = entries.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let entries = rows.into_iter().map(|(k, m)| Ok(inv::BookEntry { account: book_account(&k)?, micros: m })).collect::<AppResult<Vec<_>>>()?;
+        out.push(inv::BookTxn {
+            id,
+            kind: book_kind(&kind)?,
+            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| AppError::Internal(format!("ledger transaction {id} is dated {date:?}: {e}")))?,
+            organization_id: org,
+            currency: book_currency(&currency)?,
+            month: month.map(month_label),
+            memo,
+            document_id,
+            entries,
+        });
+    }
+    Ok(out)
+}
+
+fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDocument>> {
+    type Raw = (String, String, String, String, String, Option<i64>, i64, i64, i64, Option<i64>);
+    let raw: Option<Raw> = c
+        .prepare_cached(
+            "SELECT number, kind, organization_id, currency, substr(issued_at, 1, 10), month, subtotal_minor, tax_minor, total_minor, ledger_txn_id
+             FROM documents WHERE id = ?1 AND status = 'issued'",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))
+        .optional()?;
+    let Some((number, kind, org, currency, date, month, net, tax, total, txn)) = raw else { return Ok(None) };
+    Ok(Some(inv::BookDocument {
+        id: id.to_string(),
+        number,
+        kind: match kind.as_str() {
+            "invoice" => inv::DocumentKind::Invoice,
+            "receipt" => inv::DocumentKind::Receipt,
+            "credit_note" => inv::DocumentKind::CreditNote,
+            other => return Err(AppError::Internal(format!("document kind {other:?}"))),
+        },
+        organization_id: org,
+        currency: book_currency(&currency)?,
+        issue_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| AppError::Internal(format!("document {id} is dated {date:?}: {e}")))?,
+        month: month.map(month_label),
+        net_minor: net,
+        tax_minor: tax,
+        total_minor: total,
+        ledger_txn_id: txn,
+    }))
+}
+
+/// The ledger and documents the period's books need: every transaction dated in
+/// the period and the documents issued in it, plus, for each (organization,
+/// currency, month) they touch, all of that month's usage and invoice postings
+/// and its invoice, and every document a transaction of the period names.
+fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<inv::BooksReport> {
+    let (from, to) = (p.start.format("%Y-%m-%d").to_string(), p.end.format("%Y-%m-%d").to_string());
+    let mut txns = read_txns(c, "substr(at, 1, 10) BETWEEN ?1 AND ?2", &[&from, &to])?;
+    let mut docs = Vec::new();
+    let mut seen_docs = std::collections::BTreeSet::new();
+    let mut add_doc = |c: &Connection, id: &str, docs: &mut Vec<inv::BookDocument>| -> AppResult<()> {
+        if seen_docs.insert(id.to_string()) {
+            if let Some(d) = read_book_document(c, id)? {
+                docs.push(d);
+            }
+        }
+        Ok(())
+    };
+    for id in doc_ids {
+        add_doc(c, id, &mut docs)?;
+    }
+    let named: Vec<String> = txns.iter().filter_map(|t| t.document_id.clone()).collect();
+    for id in &named {
+        add_doc(c, id, &mut docs)?;
+    }
+    // The months billed by the period's invoices and usage.
+    let mut streams = std::collections::BTreeSet::new();
+    for t in txns.iter().filter(|t| matches!(t.kind, inv::BookTxnKind::Usage | inv::BookTxnKind::Invoice)) {
+        streams.insert((t.organization_id.clone(), t.currency.code().to_string(), t.month.clone()));
+    }
+    for d in docs.iter().filter(|d| d.kind == inv::DocumentKind::Invoice) {
+        streams.insert((d.organization_id.clone(), d.currency.code().to_string(), d.month.clone()));
+    }
+    let mut have: std::collections::BTreeSet<i64> = txns.iter().map(|t| t.id).collect();
+    for (org, currency, month) in streams {
+        let Some(month) = month else { continue };
+        let (y, m) = month.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?))).unwrap_or((0, 1));
+        let index = cs_core::metering::month_index(y, m);
+        for t in read_txns(c, "kind IN ('usage', 'invoice') AND organization_id = ?1 AND currency = ?2 AND month = ?3", &[&org, &currency, &index])? {
+            if have.insert(t.id) {
+                txns.push(t);
+            }
+        }
+        let invoices: Vec<String> = c
+            .prepare_cached("SELECT id FROM documents WHERE kind = 'invoice' AND status = 'issued' AND organization_id = ?1 AND currency = ?2 AND month = ?3")?
+            .query_map(cs_store::rusqlite::params![org, currency, index], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &invoices {
+            add_doc(c, id, &mut docs)?;
+        }
+    }
+    // The postings the documents name, wherever they are dated (a posting outside
+    // the period is reported by the reconciliation, not mistaken for a missing one).
+    let named: Vec<i64> = docs.iter().filter_map(|d| d.ledger_txn_id).filter(|id| !have.contains(id)).collect();
+    for id in named {
+        for t in read_txns(c, "id = ?1", &[&id])? {
+            if have.insert(t.id) {
+                txns.push(t);
+            }
+        }
+    }
+    let organizations: std::collections::BTreeMap<String, String> =
+        c.prepare_cached("SELECT id, name FROM organizations")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let invoiced_months: std::collections::BTreeSet<String> =
+        c.prepare_cached("SELECT month FROM invoice_runs")?.query_map([], |r| r.get::<_, i64>(0))?.map(|m| m.map(month_label)).collect::<Result<_, _>>()?;
+    Ok(inv::reconcile(
+        &inv::Books { period: p, transactions: &txns, documents: &docs, organizations: &organizations, invoiced_months: &invoiced_months },
+        &inv::Accounts::default(),
+    ))
+}
+
+/// The refusal when the books do not reconcile: the first few mismatches.
+fn not_reconciled(p: inv::Period, r: &inv::BooksReport) -> AppError {
+    let shown: Vec<&str> = r.mismatches.iter().take(3).map(|m| m.message.as_str()).collect();
+    let more = match r.mismatches.len().saturating_sub(3) {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    AppError::Conflict(format!(
+        "The documents of {} to {} do not match the ledger, so nothing was exported: {}{more}. Correct the books (a credit note for a wrong document, a documented adjustment for a wrong balance) and export again.",
+        p.start.format("%Y-%m-%d"),
+        p.end.format("%Y-%m-%d"),
+        shown.join("; ")
+    ))
 }
 
 impl App {
@@ -168,11 +357,15 @@ impl App {
             Some(p) if e.is_empty() => p,
             _ => return Err(AppError::Validation(e)),
         };
-        let count = self.store.read(|c| issued_in(c, period))?.len();
+        let (count, txns) = self.store.read(|c| Ok::<_, AppError>((issued_in(c, period)?.len(), ledger_count(c, period)?)))?;
         let name = default_file_name(period);
         let folder = folder.trim();
         let suggested = if folder.is_empty() { name } else { free_name(Path::new(folder), &name) };
-        Ok(ExportPlanDto { documents: u32::try_from(count).unwrap_or(u32::MAX), suggested_file_name: suggested })
+        Ok(ExportPlanDto {
+            documents: u32::try_from(count).unwrap_or(u32::MAX),
+            ledger_transactions: u32::try_from(txns).unwrap_or(u32::MAX),
+            suggested_file_name: suggested,
+        })
     }
 
     /// Asks a running export to stop; it removes its partial file. Returns
@@ -244,8 +437,9 @@ impl App {
         }
         let _clear = Clear(&self.export_cancel);
 
-        let (docs, payments) = self.store.read(|c| {
+        let (docs, payments, books) = self.store.read(|c| {
             let ids = issued_in(c, period)?;
+            let books = load_books(c, period, &ids)?;
             let mut docs = Vec::with_capacity(ids.len());
             let mut payments = Vec::new();
             for id in &ids {
@@ -274,17 +468,22 @@ impl App {
                 }
                 docs.push(d);
             }
-            Ok((docs, payments))
+            Ok((docs, payments, books))
         })?;
-        if docs.is_empty() {
+        if docs.is_empty() && books.transactions == 0 {
             return Err(AppError::validation(
                 "from",
                 format!("No documents were issued from {} to {}: choose another period", period.start.format("%Y-%m-%d"), period.end.format("%Y-%m-%d")),
             ));
         }
-        let accounts = inv::Accounts::default();
-        let ledger: Vec<inv::LedgerEntry> = docs.iter().flat_map(|d| inv::document_ledger_entries(d, &accounts)).collect();
-        inv::check_balanced(&ledger).map_err(|err| AppError::Internal(format!("the journal of the period does not balance: {err}")))?;
+        // The journal is the ledger's; it is written only if every document of the
+        // period agrees with the ledger.
+        if !books.is_reconciled() {
+            return Err(not_reconciled(period, &books));
+        }
+        let ledger = &books.journal;
+        inv::check_balanced(ledger).map_err(|err| AppError::Internal(format!("the journal of the period does not balance: {err}")))?;
+        let reconciliation_csv = Some(inv::reconciliation_csv(&books));
 
         let part_path = folder.join(format!("{name}.part"));
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&part_path).map_err(|err| {
@@ -296,7 +495,7 @@ impl App {
             progress(ExportProgressDto { done: u32::try_from(p.documents_done).unwrap_or(u32::MAX), total: u32::try_from(p.documents_total).unwrap_or(u32::MAX) })
         };
         let mut out = BufWriter::new(file);
-        let summary = inv::export_period(&mut out, &inv::ExportPeriod { period, threads }, &docs, &ledger, &payments, &report, &cancel).map_err(|err| match err {
+        let summary = inv::export_period(&mut out, &inv::ExportPeriod { period, threads, reconciliation_csv }, &docs, ledger, &payments, &report, &cancel).map_err(|err| match err {
             inv::InvoiceError::Cancelled => AppError::Conflict("The export was cancelled: the partial file was removed".into()),
             inv::InvoiceError::Io(io) => AppError::Unavailable(format!("Writing {} failed: {io}; check the free space and permissions", part_path.display())),
             other => AppError::Internal(format!("the export failed: {other}")),
@@ -336,14 +535,48 @@ impl App {
             journal_entries: n(summary.journal_entries),
             payments: n(summary.payments),
             journal_balanced: true,
+            ledger_transactions: n(books.transactions),
+            reconciled_documents: n(books.documents_checked),
+            reconciled_organizations: n(books.rows.iter().map(|r| r.organization_id.as_str()).collect::<std::collections::BTreeSet<_>>().len()),
+            reconciliation_difference: reconciliation_difference(&books),
             files: summary.files,
         })
     }
 }
 
+/// The total difference between ledger and documents, per currency ("0.00 EUR"):
+/// zero whenever an export is written, since a difference refuses it.
+fn reconciliation_difference(r: &inv::BooksReport) -> String {
+    let mut per: std::collections::BTreeMap<inv::Currency, i64> = std::collections::BTreeMap::new();
+    for row in &r.rows {
+        *per.entry(row.currency).or_default() += row.difference_micros.unwrap_or(0);
+    }
+    if per.is_empty() {
+        return "0".into();
+    }
+    per.into_iter().map(|(c, d)| format!("{} {}", inv::format::micros_plain(d, c), c.code())).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_journal_rounds_as_the_engine_does() {
+        // Every currency the engine accepts (cs_core's closed list).
+        let codes = [
+            "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "INR", "SGD", "HKD", "BRL", "MXN", "ZAR",
+            "JPY", "KRW", "ISK", "CLP",
+        ];
+        for code in codes {
+            let core = cs_core::Currency::parse(code).unwrap();
+            let books = inv::Currency::new(code).unwrap();
+            assert_eq!(10_i64.pow(books.minor_digits()), 10_i64.pow(core.exponent()), "{code}");
+            for micros in [0, 1, 4_999, 5_000, 5_001, -5_000, -4_999, 1_085_000, 123_456_789, 999_999, -1_500_000] {
+                assert_eq!(inv::micros_to_minor(micros, books), cs_core::money::micros_to_minor_rounded(micros, core), "{code} {micros}");
+            }
+        }
+    }
 
     #[test]
     fn free_names_never_reuse_an_existing_file() {

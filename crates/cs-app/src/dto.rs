@@ -740,6 +740,15 @@ pub struct ExportResultDto {
     /// The journal balances to zero per transaction and currency (the export
     /// refuses to finish otherwise).
     pub journal_balanced: bool,
+    /// Ledger transactions dated in the period: the journal's transactions.
+    pub ledger_transactions: u32,
+    /// Documents of the period checked against the ledger.
+    pub reconciled_documents: u32,
+    /// Organizations in `reconciliation.csv`.
+    pub reconciled_organizations: u32,
+    /// Ledger minus documents, per currency ("0.00 EUR"); an export with a
+    /// difference is refused, so a written one always shows zero.
+    pub reconciliation_difference: String,
     pub files: Vec<String>,
 }
 
@@ -748,6 +757,9 @@ pub struct ExportResultDto {
 #[serde(rename_all = "camelCase")]
 pub struct ExportPlanDto {
     pub documents: u32,
+    /// Ledger transactions dated in the period: a period with no documents but
+    /// with ledger postings (usage invoiced later, adjustments) still exports.
+    pub ledger_transactions: u32,
     pub suggested_file_name: String,
 }
 

@@ -4,6 +4,8 @@
 //! - `pdf/<number>.pdf` for every document issued in the period;
 //! - `ubl/<number>.xml` for every invoice and credit note (receipts have no e-invoice form);
 //! - `journal.csv`: the ledger entries of the period (must balance, see [`crate::LedgerEntry`]);
+//! - `reconciliation.csv` when given: the journal checked against the documents (see
+//!   [`crate::reconcile`]);
 //! - `tax_summary.csv`: taxable and tax per country, category and rate (credit notes negative);
 //! - `payments_received.csv`: totals per method and currency;
 //!   `payments_received_detail.csv`: every payment;
@@ -48,6 +50,8 @@ pub struct ExportPeriod {
     /// Worker threads for rendering (at least one). Use the number of cores, or fewer to
     /// leave room for the UI.
     pub threads: usize,
+    /// `reconciliation.csv` ([`crate::reconciliation_csv`]), written when given.
+    pub reconciliation_csv: Option<String>,
 }
 
 /// Reported after every document and at the end.
@@ -116,7 +120,7 @@ pub fn export_period<W: Write + Seek>(
         Ok(())
     };
 
-    add(&mut zip, "README.txt".into(), readme(p, docs.len()).as_bytes(), deflated)?;
+    add(&mut zip, "README.txt".into(), readme(p, docs.len(), what.reconciliation_csv.is_some()).as_bytes(), deflated)?;
 
     let total = docs.len();
     let threads = what.threads.max(1);
@@ -143,6 +147,9 @@ pub fn export_period<W: Write + Seek>(
     }
 
     add(&mut zip, "journal.csv".into(), journal.as_bytes(), deflated)?;
+    if let Some(csv) = &what.reconciliation_csv {
+        add(&mut zip, "reconciliation.csv".into(), csv.as_bytes(), deflated)?;
+    }
     add(&mut zip, "tax_summary.csv".into(), tax_summary_csv(&docs).as_bytes(), deflated)?;
     let (summary, detail) = payments_csv(&pays);
     add(&mut zip, "payments_received.csv".into(), summary.as_bytes(), deflated)?;
@@ -258,16 +265,28 @@ fn payments_csv(pays: &[&PaymentReceived]) -> (String, String) {
     (summary, detail)
 }
 
-fn readme(p: Period, documents: usize) -> String {
+fn readme(p: Period, documents: usize, reconciled: bool) -> String {
+    let reconciliation = if reconciled {
+        "reconciliation.csv            per customer: documents issued vs the ledger, per kind; the difference is 0\r\n\
+\x20                             (usage of a month is invoiced on the 1st of the next: an invoice is checked\r\n\
+\x20                             against all the usage of the month it bills, wherever the period cuts)\r\n"
+    } else {
+        ""
+    };
     format!(
         "Accountant export {} to {} ({documents} documents)\r\n\r\n\
 pdf/                          the documents as issued (PDF, aiming at PDF/A-3b)\r\n\
 ubl/                          invoices and credit notes as Peppol BIS Billing 3.0 UBL 2.1 XML\r\n\
 journal.csv                   double-entry journal; each transaction balances per currency\r\n\
+{reconciliation}\
 tax_summary.csv               taxable amount and tax per country, category and rate; credit notes negative\r\n\
 payments_received.csv         payments received per method and currency\r\n\
 payments_received_detail.csv  every payment received\r\n\r\n\
-Amounts use a dot as decimal separator and the currency's minor unit.\r\n",
+Amounts use a dot as decimal separator and the currency's minor unit.\r\n\
+Usage accrues in fractions of a cent: each day's usage row in journal.csv is the month's usage to date\r\n\
+rounded half away from zero, minus the same the day before, so a month's rows add up to its usage\r\n\
+rounded once; the invoice's rounding row then brings it to the invoice's rounded lines exactly.\r\n\
+A row whose amount rounds to nothing is listed with empty debit and credit.\r\n",
         format::date(p.start),
         format::date(p.end)
     )

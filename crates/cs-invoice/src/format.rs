@@ -17,6 +17,22 @@ pub fn amount_plain(minor: i64, currency: Currency) -> String {
     grouped_decimal(minor, currency.minor_digits(), false)
 }
 
+/// An amount in micro-units of the major unit, plain, with the currency's decimals and
+/// as many more as a fraction of a minor unit needs: EUR `16_740_000` → `"16.74"`,
+/// `16_742_500` → `"16.7425"`, `-5_000` → `"-0.005"`.
+pub fn micros_plain(micros: i64, currency: Currency) -> String {
+    let mut s = grouped_decimal(micros, 6, false);
+    let keep = currency.minor_digits() as usize;
+    let dot = s.find('.').unwrap_or(s.len());
+    while s.len() > dot + 1 + keep && s.ends_with('0') {
+        s.pop();
+    }
+    if keep == 0 && s.ends_with('.') {
+        s.pop();
+    }
+    s
+}
+
 /// Hours at the given number of decimals (0–3): `720_000` → `"720.00"` with 2.
 pub fn hours(hours_milli: i64, decimals: u32) -> String {
     let decimals = decimals.min(3);

@@ -5,9 +5,10 @@
 //! form one transaction and must balance (Σ debit = Σ credit) per currency; the export
 //! refuses an unbalanced journal. Amounts are non-negative minor units with exactly one of
 //! debit and credit set. `account` is the reseller's account code or name
-//! ("1200 Accounts receivable"); the export does not interpret it. When the engine has no
-//! ledger of its own for documents, [`document_ledger_entries`] derives the standard
-//! postings from a document.
+//! ("1200 Accounts receivable"); the export does not interpret it. The app builds these
+//! rows from the billing engine's ledger with [`crate::reconcile`]; for an engine with no
+//! ledger of its own, [`document_ledger_entries`] derives the standard postings from a
+//! document.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +25,10 @@ pub struct LedgerEntry {
     /// Groups the postings of one transaction (the billing engine's idempotency key works).
     pub transaction_id: String,
     pub date: NaiveDate,
+    /// What the transaction records: `usage`, `payment`, `invoice`, `credit_note`, …
+    pub kind: String,
+    /// The customer the transaction belongs to (empty for the reseller's own postings).
+    pub organization: String,
     /// Number of the document the posting belongs to, if any.
     pub document: Option<String>,
     pub account: String,
@@ -43,6 +48,11 @@ pub struct Accounts {
     pub customer_wallets: String,
     /// Where received payments land (PayPal balance, bank).
     pub payment_clearing: String,
+    /// Manual corrections of wallets by staff (goodwill credits, debits), with a reason.
+    pub adjustments: String,
+    /// The difference between usage accrued in micro-units and the invoice lines rounded
+    /// to the minor unit.
+    pub rounding: String,
 }
 
 impl Default for Accounts {
@@ -53,6 +63,8 @@ impl Default for Accounts {
             tax_payable: "2400 VAT payable".into(),
             customer_wallets: "2300 Customer wallets".into(),
             payment_clearing: "1050 Payment clearing".into(),
+            adjustments: "4900 Wallet adjustments".into(),
+            rounding: "4090 Rounding differences".into(),
         }
     }
 }
@@ -67,6 +79,13 @@ pub fn document_ledger_entries(doc: &Document, accounts: &Accounts) -> Vec<Ledge
     let entry = |account: &str, debit: i64, credit: i64, description: &str| LedgerEntry {
         transaction_id: doc.number.clone(),
         date: doc.issue_date,
+        kind: match doc.kind {
+            DocumentKind::Invoice => "invoice",
+            DocumentKind::Receipt => "receipt",
+            DocumentKind::CreditNote => "credit_note",
+        }
+        .to_string(),
+        organization: doc.buyer.organization.clone(),
         document: Some(doc.number.clone()),
         account: account.to_string(),
         description: description.to_string(),
@@ -130,11 +149,12 @@ pub fn check_balanced(entries: &[LedgerEntry]) -> Result<(), InvoiceError> {
     Ok(())
 }
 
-/// The journal as CSV: `date,transaction,document,account,description,debit,credit,currency`,
+/// The journal as CSV:
+/// `date,transaction,kind,organization,document,account,description,debit,credit,currency`,
 /// one row per entry, in the given order. Fails if the journal does not balance.
 pub fn journal_csv(entries: &[LedgerEntry]) -> Result<String, InvoiceError> {
     check_balanced(entries)?;
-    let mut out = String::from("date,transaction,document,account,description,debit,credit,currency\r\n");
+    let mut out = String::from("date,transaction,kind,organization,document,account,description,debit,credit,currency\r\n");
     for e in entries {
         let debit = if e.debit_minor != 0 { format::amount_plain(e.debit_minor, e.currency) } else { String::new() };
         let credit = if e.credit_minor != 0 { format::amount_plain(e.credit_minor, e.currency) } else { String::new() };
@@ -143,6 +163,8 @@ pub fn journal_csv(entries: &[LedgerEntry]) -> Result<String, InvoiceError> {
             &[
                 &format::date(e.date),
                 &e.transaction_id,
+                &e.kind,
+                &e.organization,
                 e.document.as_deref().unwrap_or(""),
                 &e.account,
                 &e.description,

@@ -7,14 +7,18 @@
 //! into a Peppol BIS Billing 3.0 UBL 2.1 XML file ([`to_ubl_xml`]), and, for an accountant,
 //! into one ZIP for a period ([`export_period`]) holding every PDF and XML, a balanced
 //! journal CSV built from [`LedgerEntry`] rows, a tax summary per rate and country and a
-//! payments-received summary.
+//! payments-received summary. [`reconcile`] builds that journal from the billing engine's
+//! ledger and checks it, document by document, against what was issued.
 //!
 //! It deliberately does not compute anything about money: no pricing, no rounding of lines,
-//! no tax decisions, no numbering. It checks that the numbers it is given add up
-//! ([`Document::validate`]) and refuses to print documents that do not. It does no I/O
+//! no tax decisions, no numbering (the journal only presents the ledger's micro-units in
+//! minor units with the product's one rounding rule, see [`reconcile`]). It checks that the
+//! numbers it is given add up ([`Document::validate`], [`reconcile`]) and refuses to print
+//! documents that do not. It does no I/O
 //! except writing the ZIP to the writer it is given, and never reads the clock: the only
 //! dates in its output are the documents' own.
 
+mod books;
 mod export;
 mod font;
 pub mod format;
@@ -23,6 +27,10 @@ mod model;
 mod pdf;
 mod ubl;
 
+pub use books::{
+    micros_per_minor, micros_to_minor, reconcile, reconciliation_csv, BookAccount, BookDocument, BookEntry, BookTxn, BookTxnKind,
+    Books, BooksReport, Mismatch, ReconciliationRow,
+};
 pub use export::{export_period, ExportPeriod, ExportProgress, ExportSummary, PaymentReceived};
 pub use ledger::{check_balanced, document_ledger_entries, journal_csv, Accounts, LedgerEntry};
 pub use model::{

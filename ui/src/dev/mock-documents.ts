@@ -104,7 +104,7 @@ export function handleDocuments(cmd: string, args: Record<string, any>, c: Ctx):
       let n = 2;
       let free = name;
       while (files.has(`${args.folder}/${free}`)) free = `containerstacks-documents-${n++}.zip`;
-      return { documents: 42, suggestedFileName: free } satisfies T.ExportPlanDto;
+      return { documents: 42, ledgerTransactions: 412, suggestedFileName: free } satisfies T.ExportPlanDto;
     }
     case "cancel_export":
       if (!exporting) return false;
@@ -127,7 +127,7 @@ export function handleDocuments(cmd: string, args: Record<string, any>, c: Ctx):
           exporting = null;
         }
         files.add(path);
-        return { path, sizeBytes: "1843200", documents: 42, eInvoices: 30, journalEntries: 150, payments: 12, journalBalanced: true, files: [] } satisfies T.ExportResultDto;
+        return { path, sizeBytes: "1843200", documents: 42, eInvoices: 30, journalEntries: 864, payments: 12, journalBalanced: true, ledgerTransactions: 412, reconciledDocuments: 42, reconciledOrganizations: 9, reconciliationDifference: "0.00 USD", files: [] } satisfies T.ExportResultDto;
       })();
     default:
       return undefined;

@@ -286,14 +286,13 @@ async fn period_export_reports_progress_balances_cancels_cleanly_and_never_overw
     let mut journal = String::new();
     zip.by_name("journal.csv").unwrap().read_to_string(&mut journal).unwrap();
     let (mut debit, mut credit) = (0i64, 0i64);
-    let cents = |s: &str| -> i64 { if s.is_empty() { 0 } else { s.replace('.', "").parse().unwrap() } };
     let mut rows = journal.lines();
     let header: Vec<&str> = rows.next().unwrap().split(',').collect();
     let (di, ci) = (header.iter().position(|h| *h == "debit").unwrap(), header.iter().position(|h| *h == "credit").unwrap());
     for line in rows {
-        let cells: Vec<&str> = line.split(',').collect();
-        debit += cents(cells[di]);
-        credit += cents(cells[ci]);
+        let cells = cells(line);
+        debit += cents(&cells[di]);
+        credit += cents(&cells[ci]);
     }
     assert_eq!(debit, credit, "the journal balances:\n{journal}");
     assert_eq!(debit, 6 * 1234);
@@ -321,4 +320,281 @@ async fn an_export_to_a_folder_that_cannot_be_written_says_so() {
     let (field, m) = fields(e).remove(0);
     assert_eq!(field, "folder");
     assert!(m.contains("Cannot write in /proc"), "{m}");
+}
+
+fn unzip_text(zip_path: &str, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let mut s = String::new();
+    zip.by_name(name).unwrap_or_else(|e| panic!("{name} is in the export: {e}")).read_to_string(&mut s).unwrap();
+    s
+}
+
+/// Minor units of a CSV amount ("12.34" → 1234, "" → 0).
+fn cents(s: impl AsRef<str>) -> i64 {
+    let s = s.as_ref();
+    if s.is_empty() {
+        0
+    } else {
+        s.replace('.', "").parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+}
+
+/// The fields of one RFC 4180 CSV row (quoted fields may hold commas and "").
+fn cells(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let (mut quoted, mut chars) = (false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(String::new()),
+            (c, _) => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documents_or_the_export_is_refused() {
+    let t = TestApp::new(); // 2026-01-31 10:30 UTC
+    let zoe = t.customer("Zoë Ødegård", "zoe@example.no");
+    let plan = t.plan("Starter").await; // 0.0225 an hour
+    t.app.create_server(t.server_input(&zoe, &plan, "web-1")).await.unwrap();
+    t.tick().await;
+    t.tick().await;
+    t.app.run_billing().await.unwrap();
+    // Into February: January is billed to its end and invoiced on the 1st.
+    t.clock.advance(Duration::hours(15));
+    t.app.run_billing().await.unwrap();
+    let invoices = t.app.list_documents(DocumentFilterInput { organization_id: None, kind: Some("invoice".into()), period: None }).unwrap();
+    assert_eq!(invoices.len(), 1, "January's invoice");
+    let invoice = invoices[0].clone();
+    let invoice_number = invoice.number.clone().unwrap();
+    // 14 hours of 31 January at 0.0225 = 0.315, one line rounded once (no tax for this customer).
+    assert_eq!((invoice.total.amount.as_str(), invoice.tax.amount.as_str()), ("0.32", "0.00"));
+
+    // February: a top-up, a manual adjustment, a refund (as the PayPal refund
+    // records it) and January's invoice voided by a credit note.
+    let w = t.app.record_payment(payment(&zoe, "20.00", "BANK-FEB-1")).await.unwrap();
+    let receipt = w.documents.iter().find(|d| d.kind == "receipt").unwrap().clone();
+    t.app.record_adjustment(AdjustmentInput { organization_id: zoe.id.clone(), amount: "2.50".into(), reason: "Goodwill for the outage".into(), key: "adj-1".into() }).await.unwrap();
+    {
+        let mut conn = crate::rusqlite_conn(&t.dir);
+        let tx = conn.transaction().unwrap();
+        let currency = cs_core::Currency::parse(&tx.query_row("SELECT currency FROM documents WHERE id = ?1", [&receipt.id], |r| r.get::<_, String>(0)).unwrap()).unwrap();
+        cs_billing::wallet::refund(
+            &tx,
+            &cs_billing::wallet::NewRefund {
+                organization_id: zoe.id.parse().unwrap(),
+                amount: cs_core::Money::new(500, currency),
+                method: cs_billing::wallet::PaymentMethod::BankTransfer,
+                reference: "REFUND-1".into(),
+                reason: "Overpaid".into(),
+                receipt_id: receipt.id.clone(),
+            },
+            cs_core::Clock::now(&*t.clock),
+            "staff:owner",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    t.app.void_invoice(&invoice.id, "Billed in error").unwrap();
+    t.clock.advance(Duration::hours(2));
+    t.app.run_billing().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let feb = |name: &str| ExportInput { from: "2026-02-01".into(), to: "2026-02-28".into(), folder: dir.path().display().to_string(), file_name: name.into() };
+    let r = t.app.export_documents(feb("february"), &|_| {}).unwrap();
+    // invoice, receipt, refund's credit note, void's credit note
+    assert_eq!(r.documents, 4);
+    assert_eq!(r.reconciled_documents, 4);
+    assert_eq!(r.reconciled_organizations, 1);
+    let cur = invoice.total.currency.clone();
+    assert_eq!(r.reconciliation_difference, format!("0.00 {cur}"));
+    assert!(r.files.contains(&"reconciliation.csv".to_string()), "{:?}", r.files);
+    let ok = Command::new("unzip").args(["-t", &r.path]).output().expect("unzip (Debian package unzip)");
+    assert!(ok.status.success(), "unzip -t: {}", String::from_utf8_lossy(&ok.stdout));
+
+    // The journal: every February ledger transaction, each balancing, with its
+    // document and an account name an accountant reads.
+    let journal = unzip_text(&r.path, "journal.csv");
+    let mut lines = journal.lines();
+    assert_eq!(lines.next(), Some("date,transaction,kind,organization,document,account,description,debit,credit,currency"));
+    let rows: Vec<Vec<String>> = lines.map(cells).collect();
+    let mut per_txn: std::collections::BTreeMap<&str, i64> = Default::default();
+    for row in &rows {
+        assert_eq!(row.len(), 10, "{row:?}");
+        assert!(row[0].starts_with("2026-02-"), "{row:?}");
+        *per_txn.entry(&row[1]).or_default() += cents(&row[7]) - cents(&row[8]);
+    }
+    assert!(per_txn.values().all(|d| *d == 0), "every transaction balances: {per_txn:?}");
+    assert_eq!(per_txn.len() as u32, r.ledger_transactions);
+    let kinds: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["adjustment", "credit_note", "invoice", "payment", "refund", "usage"]);
+    let find = |kind: &str, account: &str| rows.iter().find(|r| r[2] == kind && r[5] == account).unwrap_or_else(|| panic!("{kind} on {account}:\n{journal}"));
+    // Exact figures: the top-up, the adjustment (with its reason), the refund.
+    let top_up = find("payment", "2300 Customer wallets");
+    assert_eq!((top_up[4].as_str(), top_up[7].as_str(), top_up[8].as_str()), (receipt.number.as_deref().unwrap(), "", "20.00"));
+    assert_eq!(find("payment", "1050 Payment clearing")[7], "20.00");
+    let adj = find("adjustment", "4900 Wallet adjustments");
+    assert_eq!((adj[4].as_str(), adj[6].as_str(), adj[7].as_str()), ("", "Adjustment: Goodwill for the outage", "2.50"));
+    assert_eq!(find("adjustment", "2300 Customer wallets")[8], "2.50");
+    let refund = find("refund", "2300 Customer wallets");
+    assert_eq!(refund[7], "5.00");
+    assert!(refund[4].starts_with("CN-") || refund[4].contains("CN"), "the refund relates to its credit note: {refund:?}");
+    assert_eq!(find("refund", "1050 Payment clearing")[8], "5.00");
+    // January's invoice posting (its rounding and tax) relates to the invoice; the
+    // void gives the whole invoice back to the wallet.
+    let total_minor: i64 = invoice.total.minor.parse().unwrap();
+    let void = find("credit_note", "2300 Customer wallets");
+    assert_eq!(cents(&void[8]), total_minor, "the void credits the invoice's total back: {void:?}");
+    for row in rows.iter().filter(|r| r[2] == "invoice") {
+        assert_eq!(row[4], invoice_number);
+    }
+    // February's usage: not invoiced yet, so no document.
+    assert!(rows.iter().filter(|r| r[2] == "usage").all(|r| r[4].is_empty() && r[6].starts_with("Usage 2026-02-")));
+
+    // The reconciliation: per kind, documents vs ledger, difference 0.
+    let rec = unzip_text(&r.path, "reconciliation.csv");
+    let rec_rows: Vec<Vec<String>> = rec.lines().skip(1).map(cells).collect();
+    let line = |what: &str| rec_rows.iter().find(|r| r[3] == what).unwrap_or_else(|| panic!("{what}:\n{rec}")).clone();
+    assert_eq!(rec.lines().next(), Some("organization,organization_id,currency,what,documents,documents_total,ledger_transactions,ledger_total,difference,note"));
+    let inv_row = line("invoices");
+    assert_eq!((inv_row[0].as_str(), inv_row[4].as_str(), cents(&inv_row[5]), cents(&inv_row[7]), inv_row[8].as_str()), ("Zoë Ødegård", "1", total_minor, total_minor, "0.00"));
+    assert_eq!(&line("receipts")[4..9], ["1", "20.00", "1", "20.00", "0.00"]);
+    assert_eq!(&line("refunds")[4..9], ["1", "-5.00", "1", "-5.00", "0.00"]);
+    let cn = line("credit_notes");
+    assert_eq!((cents(&cn[5]), cents(&cn[7]), cn[8].as_str()), (-total_minor, -total_minor, "0.00"));
+    assert_eq!(&line("adjustments")[4..9], ["", "", "1", "2.50", ""]);
+    // February's first three hours: 0.0675 in the ledger, 0.07 in the journal so far.
+    assert_eq!(&line("usage")[6..8], ["1", "0.0675"]);
+    assert!(line("usage")[9].contains("2026-02 not invoiced yet"), "{rec}");
+    let feb_usage = find("usage", "2300 Customer wallets");
+    assert_eq!((feb_usage[7].as_str(), feb_usage[8].as_str()), ("0.07", ""));
+    // January's invoice posting: its rounding (0.32 - 0.315) is already in the
+    // month's usage rounded once, so its rows show no amount.
+    assert!(rows.iter().filter(|r| r[2] == "invoice").all(|r| r[7].is_empty() && r[8].is_empty()), "{journal}");
+
+    // January's export: its usage rows relate to the invoice issued on the 1st,
+    // and add up, with the invoice's rounding and tax rows of February, to its total.
+    // January holds no document of its own (its invoice is dated 1 February), but
+    // its ledger is exported all the same.
+    let plan_jan = t.app.plan_export("2026-01-01", "2026-01-31", "").unwrap();
+    assert_eq!(plan_jan.documents, 0);
+    assert!(plan_jan.ledger_transactions > 0);
+    let j = t.app.export_documents(ExportInput { from: "2026-01-01".into(), to: "2026-01-31".into(), ..feb("january") }, &|_| {}).unwrap();
+    assert_eq!((j.documents, j.reconciliation_difference.as_str()), (0, format!("0.00 {cur}").as_str()));
+    let journal_jan = unzip_text(&j.path, "journal.csv");
+    let usage: i64 = journal_jan
+        .lines()
+        .skip(1)
+        .map(cells)
+        .filter(|r| r[2] == "usage" && r[5] == "2300 Customer wallets")
+        .map(|r| {
+            assert_eq!(r[4], invoice_number, "January's usage relates to January's invoice");
+            cents(&r[7])
+        })
+        .sum();
+    let posting: i64 = rows.iter().filter(|r| r[2] == "invoice" && r[5] == "2300 Customer wallets").map(|r| cents(&r[7]) - cents(&r[8])).sum();
+    assert!(usage > 0);
+    assert_eq!(usage + posting, total_minor, "January's usage rows and the invoice's posting add up to the invoice");
+    assert!(unzip_text(&j.path, "reconciliation.csv").contains(&format!("2026-01 invoiced by {invoice_number}")));
+
+    // Tampering: a stray payment with no receipt, and stray usage in the invoiced
+    // January. The export refuses, names both, and writes nothing.
+    let conn = crate::rusqlite_conn(&t.dir);
+    let account = |kind: &str, org: &str| -> i64 {
+        conn.query_row("SELECT id FROM ledger_accounts WHERE kind = ?1 AND organization_id = ?2", [kind, org], |r| r.get(0)).unwrap()
+    };
+    let (wallet, clearing, revenue) = (account("wallet", &zoe.id), account("payment_clearing", ""), account("revenue", ""));
+    conn.execute(
+        "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, memo, actor) VALUES ('payment:cash:STRAY-1', 'payment', ?1, ?2, 'x', '2026-02-01T03:00:00Z', 'Payment by cash, ref STRAY-1', 'test')",
+        [&zoe.id, &cur],
+    )
+    .unwrap();
+    let stray = conn.last_insert_rowid();
+    conn.execute("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, 5000000), (?1, ?3, -5000000)", [stray, wallet, clearing]).unwrap();
+    let before: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let e = t.app.export_documents(feb("tampered"), &|_| {}).unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    let m = e.to_string();
+    assert!(m.contains("do not match the ledger, so nothing was exported"), "{m}");
+    assert!(
+        m.contains(&format!("Zoë Ødegård: ledger transaction {stray} of 2026-02-01 (\"Payment by cash, ref STRAY-1\", 5.00 {cur} on the wallet) has no receipt: every payment must come with a receipt (difference 5.00 {cur})")),
+        "{m}"
+    );
+    let after: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(before, after, "no file was written");
+
+    let january = 2026 * 12;
+    conn.execute(
+        "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor) VALUES ('usage:stray', 'usage', ?1, ?2, 'x', '2026-01-15T00:00:00Z', ?3, 'Usage 2026-01-15', 'test')",
+        cs_store::rusqlite::params![zoe.id, cur, january],
+    )
+    .unwrap();
+    let usage = conn.last_insert_rowid();
+    conn.execute("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, -1000000), (?1, ?3, 1000000)", [usage, wallet, revenue]).unwrap();
+    let m = t.app.export_documents(feb("tampered"), &|_| {}).unwrap_err().to_string();
+    let total = &invoice.total.amount;
+    let charged = format!("{}.{:02}", (total_minor + 100) / 100, (total_minor + 100) % 100);
+    assert!(
+        m.contains(&format!("Zoë Ødegård: invoice {invoice_number} bills {total} {cur} but the ledger charged the wallet {charged} {cur} for the usage of 2026-01 and the invoice's rounding and tax (difference 1.00 {cur})")),
+        "{m}"
+    );
+    assert!(m.contains(&format!("ledger transaction {stray}")), "both are named: {m}");
+}
+
+#[tokio::test]
+async fn usage_of_two_servers_with_vat_reconciles_to_the_cent_across_the_month_boundary() {
+    let t = TestApp::new(); // 2026-01-31 10:30 UTC
+    let mut settings = t.app.billing_settings().unwrap();
+    settings.seller_country = "NO".into();
+    settings.tax_rates = vec![TaxRateDto { country: "NO".into(), region: "".into(), name: "MVA".into(), rate_percent: "25".into() }];
+    t.app.update_billing_settings(settings).unwrap();
+    let zoe = t.customer("Zoë Ødegård", "zoe@example.no");
+    let plan = t.plan("Starter").await; // 0.0225 an hour
+    t.app.create_server(t.server_input(&zoe, &plan, "web-1")).await.unwrap();
+    t.tick().await;
+    t.tick().await;
+    t.clock.advance(Duration::hours(5));
+    t.app.create_server(t.server_input(&zoe, &plan, "web-2")).await.unwrap();
+    t.tick().await;
+    t.tick().await;
+    t.app.run_billing().await.unwrap();
+    t.clock.advance(Duration::hours(10)); // 2026-02-01 ~01:30: January is invoiced
+    t.app.run_billing().await.unwrap();
+    let invoice = t.app.list_documents(DocumentFilterInput { organization_id: None, kind: Some("invoice".into()), period: None }).unwrap().remove(0);
+    let number = invoice.number.clone().unwrap();
+    let (total, tax): (i64, i64) = (invoice.total.minor.parse().unwrap(), invoice.tax.minor.parse().unwrap());
+    assert!(tax > 0, "25 % MVA is charged: {invoice:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = |from: &str, to: &str, name: &str| ExportInput { from: from.into(), to: to.into(), folder: dir.path().display().to_string(), file_name: name.into() };
+    let both = t.app.export_documents(input("2026-01-01", "2026-02-28", "both"), &|_| {}).unwrap();
+    let jan = t.app.export_documents(input("2026-01-01", "2026-01-31", "jan"), &|_| {}).unwrap();
+    let feb = t.app.export_documents(input("2026-02-01", "2026-02-28", "feb"), &|_| {}).unwrap();
+    for r in [&both, &jan, &feb] {
+        assert!(r.reconciliation_difference.starts_with("0.00 "), "{}", r.reconciliation_difference);
+    }
+    // What the wallet was charged for January, in the journal: January's usage rows
+    // (January's export) + the invoice's rows (February's) = the invoice total.
+    let wallet = |path: &str, kinds: &[&str]| -> i64 {
+        unzip_text(path, "journal.csv")
+            .lines()
+            .skip(1)
+            .map(cells)
+            .filter(|r| kinds.contains(&r[2].as_str()) && r[5] == "2300 Customer wallets" && r[4] == number)
+            .map(|r| cents(&r[7]) - cents(&r[8]))
+            .sum()
+    };
+    assert_eq!(wallet(&jan.path, &["usage"]) + wallet(&feb.path, &["invoice"]), total);
+    assert_eq!(wallet(&both.path, &["usage", "invoice"]), total);
+    let tax_rows: i64 = unzip_text(&feb.path, "journal.csv").lines().skip(1).map(cells).filter(|r| r[2] == "invoice" && r[5] == "2400 VAT payable").map(|r| cents(&r[8])).sum();
+    assert_eq!(tax_rows, tax, "the VAT posted is the invoice's");
+    let rec = unzip_text(&feb.path, "reconciliation.csv");
+    let row = rec.lines().map(cells).find(|r| r[3] == "invoices").unwrap();
+    assert_eq!((cents(&row[5]), cents(&row[7]), row[8].as_str()), (total, total, "0.00"), "{rec}");
 }

@@ -8,7 +8,7 @@ use crate::{fixtures, tools};
 use cs_invoice::{document_ledger_entries, export_period, Accounts, Currency, ExportPeriod, InvoiceError, LedgerEntry, PaymentReceived, Period};
 
 fn period() -> ExportPeriod {
-    ExportPeriod { period: Period { start: fixtures::date(2025, 4, 1), end: fixtures::date(2025, 4, 30) }, threads: 2 }
+    ExportPeriod { period: Period { start: fixtures::date(2025, 4, 1), end: fixtures::date(2025, 4, 30) }, threads: 2, reconciliation_csv: None }
 }
 
 fn documents(n: usize) -> Vec<cs_invoice::Document> {
@@ -93,14 +93,14 @@ fn export_zip_opens_and_holds_every_document_and_summary() {
     // Journal: debits equal credits overall and per transaction.
     let journal = extract("journal.csv");
     let mut rows = journal.lines();
-    assert_eq!(rows.next(), Some("date,transaction,document,account,description,debit,credit,currency"));
+    assert_eq!(rows.next(), Some("date,transaction,kind,organization,document,account,description,debit,credit,currency"));
     let cents = |s: &str| if s.is_empty() { 0 } else { s.replace('.', "").parse::<i64>().unwrap() };
     let mut per_tx = std::collections::BTreeMap::<String, i64>::new();
     let mut n = 0;
     for row in rows {
         let f: Vec<&str> = row.split(',').collect();
-        assert_eq!(f.len(), 8, "{row}");
-        *per_tx.entry(f[1].to_string()).or_default() += cents(f[5]) - cents(f[6]);
+        assert_eq!(f.len(), 10, "{row}");
+        *per_tx.entry(f[1].to_string()).or_default() += cents(f[7]) - cents(f[8]);
         n += 1;
     }
     assert_eq!(n, entries.len());

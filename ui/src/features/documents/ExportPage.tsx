@@ -1,8 +1,9 @@
 // "Export period…": one ZIP for the accountant with every document's PDF and
-// e-invoice, the journal, the tax summary and the payments received.
+// e-invoice, the ledger's journal reconciled with the documents (or, when they
+// disagree, what does not match), the tax summary and the payments received.
 import * as React from "react";
 import { Link } from "react-router";
-import { ArrowLeft, CheckCircle2, FolderOpen, PackageOpen, Square } from "lucide-react";
+import { ArrowLeft, CheckCircle2, FolderOpen, OctagonAlert, PackageOpen, Scale, Square } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
@@ -12,11 +13,27 @@ import { Input, Select } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { docsApi, type ExportPlanDto, type ExportProgressDto, type ExportResultDto } from "./api";
-import { defaultPreset, exportErrors, formatBytes, monthPresets, progressLabel, type ExportForm } from "./export-form";
+import {
+  defaultPreset,
+  exportErrors,
+  formatBytes,
+  monthPresets,
+  parseMismatch,
+  planLabel,
+  progressLabel,
+  reconciliationDetail,
+  reconciliationLabel,
+  type ExportForm,
+  type Mismatch,
+} from "./export-form";
 
 const FIELDS = ["from", "to", "folder", "fileName"] as const;
 
-type Run = { kind: "idle" } | { kind: "running"; progress: ExportProgressDto | null; cancelling: boolean } | { kind: "done"; result: ExportResultDto };
+type Run =
+  | { kind: "idle" }
+  | { kind: "running"; progress: ExportProgressDto | null; cancelling: boolean }
+  | { kind: "done"; result: ExportResultDto }
+  | { kind: "mismatch"; mismatch: Mismatch };
 
 export function ExportPage() {
   const presets = React.useMemo(() => monthPresets(), []);
@@ -105,7 +122,11 @@ export function ExportPage() {
     } catch (err) {
       setRun({ kind: "idle" });
       const a = ApiError.from(err);
-      if (a.code === "conflict" && /cancelled/i.test(a.message)) toast.info("Export cancelled", a.message);
+      const mismatch = parseMismatch(a);
+      if (mismatch) {
+        setRun({ kind: "mismatch", mismatch });
+        toast.error("Nothing was exported", "The documents do not match the ledger: see below.");
+      } else if (a.code === "conflict" && /cancelled/i.test(a.message)) toast.info("Export cancelled", a.message);
       else {
         form.fail(err, "The export failed");
         focusFirstError(ref.current);
@@ -125,14 +146,14 @@ export function ExportPage() {
     <>
       <PageHeader
         title="Export period"
-        description="One ZIP for your accountant: every document as PDF and e-invoice, the journal, the tax summary and the payments received"
+        description="One ZIP for your accountant: every document as PDF and e-invoice, the ledger's journal checked against them, the tax summary and the payments received"
         back={<Link to="/invoices" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground"><ArrowLeft className="size-3.5" /> Documents</Link>}
       />
       <div className="grid max-w-3xl gap-5">
         <Card>
           <CardHeader>
             <CardTitle>What to export</CardTitle>
-            <CardDescription>Documents are included by their issue date (UTC).</CardDescription>
+            <CardDescription>Documents are included by their issue date, ledger transactions by their date (UTC). Usage of a month is invoiced on the 1st of the next.</CardDescription>
           </CardHeader>
           <CardContent>
             <form ref={ref} onSubmit={start} noValidate className="grid gap-4" aria-label="Export period" data-testid="export-form">
@@ -152,7 +173,7 @@ export function ExportPage() {
                   {(p) => <Input {...p} type="date" value={v.to} onChange={set("to")} />}
                 </Field>
                 <p className="text-sm text-muted-foreground sm:col-span-3" data-testid="export-count">
-                  {plan ? (plan.documents === 0 ? "No documents were issued in this period." : `${plan.documents} document${plan.documents === 1 ? "" : "s"} in this period.`) : "\u00a0"}
+                  {plan ? planLabel(plan) : "\u00a0"}
                 </p>
                 <Field name="folder" label="Folder" error={form.errors.folder} className="sm:col-span-3">
                   {(p) => (
@@ -175,7 +196,7 @@ export function ExportPage() {
                 {running ? (
                   <Button type="button" variant="outline" onClick={cancel} disabled={run.cancelling}><Square /> {run.cancelling ? "Cancelling…" : "Cancel"}</Button>
                 ) : (
-                  <Button type="submit" disabled={plan?.documents === 0}><PackageOpen /> Export</Button>
+                  <Button type="submit" disabled={plan !== null && plan.documents === 0 && plan.ledgerTransactions === 0}><PackageOpen /> Export</Button>
                 )}
               </div>
               {progress && (
@@ -190,6 +211,7 @@ export function ExportPage() {
           </CardContent>
         </Card>
         {run.kind === "done" && <ExportResult r={run.result} />}
+        {run.kind === "mismatch" && <MismatchCard m={run.mismatch} />}
       </div>
     </>
   );
@@ -210,10 +232,34 @@ function ExportResult({ r }: { r: ExportResultDto }) {
           <dt className="text-muted-foreground">Documents</dt>
           <dd data-testid="export-documents">{r.documents} PDFs, {r.eInvoices} e-invoices (UBL)</dd>
           <dt className="text-muted-foreground">Journal</dt>
-          <dd data-testid="export-journal">{r.journalEntries} entries, {r.journalBalanced ? "balances to zero" : "does not balance"}</dd>
+          <dd data-testid="export-journal">{r.journalEntries} entries from the ledger, {r.journalBalanced ? "balances to zero" : "does not balance"}</dd>
+          <dt className="text-muted-foreground">Reconciliation</dt>
+          <dd data-testid="export-reconciliation">
+            <span className="inline-flex items-center gap-1.5 font-medium text-emerald-700 dark:text-emerald-400"><Scale className="size-4" /> {reconciliationLabel(r)}</span>
+            <span className="block text-muted-foreground">{reconciliationDetail(r)}; see reconciliation.csv in the ZIP</span>
+          </dd>
           <dt className="text-muted-foreground">Payments</dt>
           <dd>{r.payments} received</dd>
         </dl>
+      </CardContent>
+    </Card>
+  );
+}
+
+function MismatchCard({ m }: { m: Mismatch }) {
+  return (
+    <Card data-testid="export-mismatch" role="alert" className="border-destructive/50">
+      <CardHeader>
+        <CardTitle className="flex items-center gap-2 text-destructive"><OctagonAlert className="size-5" /> The documents do not match the ledger</CardTitle>
+        <CardDescription>{m.summary}.</CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-3 text-sm">
+        {m.items.length > 0 && (
+          <ul className="grid list-disc gap-1.5 pl-5" data-testid="export-mismatch-items">
+            {m.items.map((x) => <li key={x} className="break-words">{x}</li>)}
+          </ul>
+        )}
+        {m.advice && <p className="text-muted-foreground">{m.advice}</p>}
       </CardContent>
     </Card>
   );

@@ -5,7 +5,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { renderWithProviders } from "@/test/render";
 import type { BrandingDto, BrandingInput } from "@/bindings";
 import { brandingErrors, brandingInput, bytesToBase64, logoFileProblem, normalizeAccent } from "./branding-form";
-import { defaultPreset, exportErrors, formatBytes, monthPresets, progressLabel } from "./export-form";
+import { defaultPreset, exportErrors, formatBytes, monthPresets, parseMismatch, planLabel, progressLabel, reconciliationDetail, reconciliationLabel } from "./export-form";
 import { BrandingCard } from "./BrandingCard";
 import { ExportPage } from "./ExportPage";
 
@@ -151,21 +151,36 @@ describe("ExportPage", () => {
     const calls: [string, unknown][] = [];
     mockIPC((cmd, args) => {
       calls.push([cmd, args]);
-      if (cmd === "plan_export") return { documents: 3, suggestedFileName: "containerstacks-documents.zip" };
+      if (cmd === "plan_export") return { documents: 3, ledgerTransactions: 412, suggestedFileName: "containerstacks-documents.zip" };
       if (cmd === "plugin:event|listen") return 1;
       if (cmd === "plugin:event|unlisten") return null;
       if (cmd === "export_documents")
-        return { path: "/tmp/out/containerstacks-documents.zip", sizeBytes: "20480", documents: 3, eInvoices: 1, journalEntries: 9, payments: 2, journalBalanced: true, files: [] };
+        return {
+          path: "/tmp/out/containerstacks-documents.zip",
+          sizeBytes: "20480",
+          documents: 3,
+          eInvoices: 1,
+          journalEntries: 830,
+          payments: 2,
+          journalBalanced: true,
+          ledgerTransactions: 412,
+          reconciledDocuments: 3,
+          reconciledOrganizations: 2,
+          reconciliationDifference: "0.00 EUR",
+          files: [],
+        };
     });
     const user = userEvent.setup();
     const { container } = renderWithProviders(<ExportPage />);
     await user.type(container.querySelector('input[name="folder"]')!, "/tmp/out");
-    await waitFor(() => expect(screen.getByTestId("export-count")).toHaveTextContent("3 documents in this period."));
+    await waitFor(() => expect(screen.getByTestId("export-count")).toHaveTextContent("3 documents and 412 ledger transactions in this period."));
     await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("containerstacks-documents.zip"));
     await user.click(screen.getByRole("button", { name: "Export" }));
     expect(await screen.findByTestId("export-result")).toHaveTextContent("/tmp/out/containerstacks-documents.zip");
     expect(screen.getByTestId("export-size")).toHaveTextContent("20.0 KB");
-    expect(screen.getByTestId("export-journal")).toHaveTextContent("balances to zero");
+    expect(screen.getByTestId("export-journal")).toHaveTextContent("830 entries from the ledger, balances to zero");
+    expect(screen.getByTestId("export-reconciliation")).toHaveTextContent("Journal matches the ledger: 412 transactions, 0.00 EUR difference");
+    expect(screen.getByTestId("export-reconciliation")).toHaveTextContent("3 documents of 2 customers checked against it");
     const sent = calls.find(([c]) => c === "export_documents")![1] as { input: { folder: string; fileName: string } };
     expect(sent.input).toMatchObject({ folder: "/tmp/out", fileName: "containerstacks-documents.zip" });
   });
@@ -173,7 +188,7 @@ describe("ExportPage", () => {
   it("shows field errors and offers a free name when the file exists", async () => {
     let plans = 0;
     mockIPC((cmd) => {
-      if (cmd === "plan_export") return { documents: 3, suggestedFileName: plans++ < 1 ? "a.zip" : "a-2.zip" };
+      if (cmd === "plan_export") return { documents: 3, ledgerTransactions: 9, suggestedFileName: plans++ < 1 ? "a.zip" : "a-2.zip" };
       if (cmd === "plugin:event|listen") return 1;
       if (cmd === "plugin:event|unlisten") return null;
       if (cmd === "export_documents") throw { code: "validation", message: "exists", fields: [{ field: "fileName", message: "a.zip already exists in /tmp/out: it is not overwritten" }] };
@@ -188,5 +203,54 @@ describe("ExportPage", () => {
     await waitFor(() => expect(container.querySelector('[data-field-error="fileName"]')).toHaveTextContent("already exists"));
     await user.click(screen.getByRole("button", { name: "Use a free name" }));
     await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("a-2.zip"));
+  });
+
+  it("shows what does not match the ledger and writes nothing", async () => {
+    const message =
+      "The documents of 2026-02-01 to 2026-02-28 do not match the ledger, so nothing was exported: Zoë Ødegård: invoice INV-2026-000001 bills 0.32 USD but the ledger charged the wallet 1.32 USD for the usage of 2026-01 and the invoice's rounding and tax (difference 1.00 USD); Zoë Ødegård: ledger transaction 9 of 2026-02-01 (\"Payment by cash, ref STRAY-1\", 5.00 USD on the wallet) has no receipt: every payment must come with a receipt (difference 5.00 USD). Correct the books (a credit note for a wrong document, a documented adjustment for a wrong balance) and export again.";
+    mockIPC((cmd) => {
+      if (cmd === "plan_export") return { documents: 3, ledgerTransactions: 9, suggestedFileName: "a.zip" };
+      if (cmd === "plugin:event|listen") return 1;
+      if (cmd === "plugin:event|unlisten") return null;
+      if (cmd === "export_documents") throw { code: "conflict", message, fields: [] };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<ExportPage />);
+    await user.type(container.querySelector('input[name="folder"]')!, "/tmp/out");
+    await waitFor(() => expect(container.querySelector<HTMLInputElement>('input[name="fileName"]')!.value).toBe("a.zip"));
+    await user.click(screen.getByRole("button", { name: "Export" }));
+    const card = await screen.findByTestId("export-mismatch");
+    expect(card).toHaveTextContent("The documents do not match the ledger");
+    const items = screen.getByTestId("export-mismatch-items").querySelectorAll("li");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent("invoice INV-2026-000001 bills 0.32 USD");
+    expect(items[1]).toHaveTextContent("ledger transaction 9 of 2026-02-01");
+    expect(card).toHaveTextContent("export again");
+    expect(screen.queryByTestId("export-result")).toBeNull();
+  });
+});
+
+describe("export reconciliation texts", () => {
+  it("says what the period holds", () => {
+    expect(planLabel({ documents: 0, ledgerTransactions: 0 })).toBe("No documents were issued and nothing was booked in this period.");
+    expect(planLabel({ documents: 0, ledgerTransactions: 1 })).toBe("No documents, 1 ledger transaction in this period.");
+    expect(planLabel({ documents: 1, ledgerTransactions: 2 })).toBe("1 document and 2 ledger transactions in this period.");
+  });
+
+  it("states the reconciliation outcome", () => {
+    expect(reconciliationLabel({ ledgerTransactions: 412, reconciliationDifference: "0.00 EUR" })).toBe("Journal matches the ledger: 412 transactions, 0.00 EUR difference");
+    expect(reconciliationLabel({ ledgerTransactions: 1, reconciliationDifference: "0 JPY" })).toBe("Journal matches the ledger: 1 transaction, 0 JPY difference");
+    expect(reconciliationDetail({ reconciledDocuments: 1, reconciledOrganizations: 1 })).toBe("1 document of 1 customer checked against it");
+  });
+
+  it("splits a mismatch refusal and ignores other errors", () => {
+    const m = parseMismatch({ code: "conflict", message: "The documents of 2026-02-01 to 2026-02-28 do not match the ledger, so nothing was exported: A (difference 1.00 EUR); B (difference 2.00 EUR) (and 3 more). Correct the books and export again." });
+    expect(m).toEqual({
+      summary: "The documents of 2026-02-01 to 2026-02-28 do not match the ledger, so nothing was exported",
+      items: ["A (difference 1.00 EUR)", "B (difference 2.00 EUR) (and 3 more)"],
+      advice: "Correct the books and export again.",
+    });
+    expect(parseMismatch({ code: "conflict", message: "The export was cancelled: the partial file was removed" })).toBeNull();
+    expect(parseMismatch({ code: "validation", message: "do not match the ledger" })).toBeNull();
   });
 });

@@ -59,3 +59,39 @@ export function progressLabel(p: { done: number; total: number } | null): { text
   const percent = p.total === 0 ? 100 : Math.floor((p.done / p.total) * 100);
   return { text: `${p.done} / ${p.total} documents`, percent };
 }
+
+/** What the chosen period holds, under the dates. */
+export function planLabel(p: { documents: number; ledgerTransactions: number }): string {
+  const docs = `${p.documents} document${p.documents === 1 ? "" : "s"}`;
+  const txns = `${p.ledgerTransactions} ledger transaction${p.ledgerTransactions === 1 ? "" : "s"}`;
+  if (p.documents === 0 && p.ledgerTransactions === 0) return "No documents were issued and nothing was booked in this period.";
+  if (p.documents === 0) return `No documents, ${txns} in this period.`;
+  return `${docs} and ${txns} in this period.`;
+}
+
+/** The reconciliation outcome of a written export (a mismatch refuses the export). */
+export function reconciliationLabel(r: { ledgerTransactions: number; reconciliationDifference: string }): string {
+  const n = r.ledgerTransactions;
+  return `Journal matches the ledger: ${n} transaction${n === 1 ? "" : "s"}, ${r.reconciliationDifference} difference`;
+}
+
+/** "4 documents of 2 customers checked against it" */
+export function reconciliationDetail(r: { reconciledDocuments: number; reconciledOrganizations: number }): string {
+  const d = r.reconciledDocuments;
+  const o = r.reconciledOrganizations;
+  return `${d} document${d === 1 ? "" : "s"} of ${o} customer${o === 1 ? "" : "s"} checked against it`;
+}
+
+export type Mismatch = { summary: string; items: string[]; advice: string };
+
+/**
+ * The export's refusal when documents and ledger disagree, split for display:
+ * "The documents of … do not match the ledger, so nothing was exported: A; B (and 2 more). Correct … again."
+ * Returns null for any other error.
+ */
+export function parseMismatch(e: { code: string; message: string }): Mismatch | null {
+  if (e.code !== "conflict" || !/do not match the ledger/.test(e.message)) return null;
+  const m = /^(.*?nothing was exported): (.*?)\. (Correct .*)$/s.exec(e.message);
+  if (!m) return { summary: e.message, items: [], advice: "" };
+  return { summary: m[1], items: m[2].split("; ").map((s) => s.trim()).filter(Boolean), advice: m[3] };
+}
