@@ -326,3 +326,34 @@ async fn scopes_are_reported_and_missing_ones_named() {
     support::assert_no_secret(&err, &limited);
     h.fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_token_in_use_is_found_in_the_token_list_with_its_expiry() {
+    let h = support::start().await;
+    let in_ten_days = chrono::Utc::now() + chrono::Duration::days(10);
+    let expiring = h.fake.create_token_for("reseller", &["*"], Some(in_ten_days));
+    let _other_user = h.fake.create_token_for("someone-else", &["*"], None);
+    let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &expiring)).unwrap();
+    let list = c.list_tokens().await.unwrap();
+    // The harness token and this one: the same user's only, never a whole secret.
+    assert_eq!(list.len(), 2, "{list:?}");
+    for t in &list {
+        let shown = t.token.as_deref().unwrap();
+        assert_eq!(shown.len(), 16, "only the first 16 characters are listed");
+        assert_ne!(shown, expiring);
+    }
+    let mine = c.current_token().await.unwrap().expect("the token in use is listed");
+    assert!(mine.is_prefix_of(&expiring));
+    let expiry = mine.expiry.expect("it expires");
+    assert!((expiry - in_ten_days).num_seconds().abs() <= 1, "{expiry} vs {in_ten_days}");
+    assert_eq!(mine.scopes.as_deref(), Some("*"));
+    // The harness token never expires.
+    let never = LinodeClient::new(support::test_config(&h.fake.api_url(), &h.token)).unwrap();
+    assert!(never.current_token().await.unwrap().unwrap().expiry.is_none());
+    // Listing tokens needs account:read_only.
+    let limited = h.fake.create_token(&["linodes:read_write"]);
+    let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &limited)).unwrap();
+    let err = c.list_tokens().await.unwrap_err();
+    assert!(matches!(err, LinodeError::ForbiddenScope { .. }), "{err:?}");
+    h.fake.shutdown().await;
+}
