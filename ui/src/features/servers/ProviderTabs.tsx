@@ -300,7 +300,7 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
         {(p) => <Select {...p} value={rules[`${dir}Policy`]} onChange={(e) => setRules({ ...rules, [`${dir}Policy`]: e.target.value })}><option value="ACCEPT">ACCEPT</option><option value="DROP">DROP</option></Select>}
       </Field>
       {rules[dir].map((r, i) => (
-        <div key={i} className="grid grid-cols-2 gap-2 rounded-md border p-2 sm:grid-cols-[1fr_6rem_6rem_1fr_1.4fr_auto]">
+        <div key={i} className="grid grid-cols-2 gap-2 rounded-md border p-2 sm:grid-cols-[1fr_7rem_6rem_1fr_1.4fr_auto]">
           <Field name={`${dir}.${i}.label`} label="Label" error={form.errors[`${dir}.${i}.label`]}>{(p) => <Input {...p} value={r.label} onChange={(e) => update(dir, i, { label: e.target.value })} placeholder="ssh" />}</Field>
           <Field name={`${dir}.${i}.action`} label="Action" error={form.errors[`${dir}.${i}.action`]}>{(p) => <Select {...p} value={r.action} onChange={(e) => update(dir, i, { action: e.target.value })}><option>ACCEPT</option><option>DROP</option></Select>}</Field>
           <Field name={`${dir}.${i}.protocol`} label="Protocol" error={form.errors[`${dir}.${i}.protocol`]}>{(p) => <Select {...p} value={r.protocol} onChange={(e) => update(dir, i, { protocol: e.target.value })}><option>TCP</option><option>UDP</option><option>ICMP</option></Select>}</Field>
