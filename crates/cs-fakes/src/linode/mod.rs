@@ -1,7 +1,8 @@
 //! A stateful fake of the Linode API v4, served over real HTTP under `/v4`.
 //!
 //! [`FakeLinode::start`] binds `127.0.0.1:0` and returns a handle with the base URL, a
-//! control surface (tokens with scopes, fault switches, forward DNS records, seeding, the
+//! control surface (tokens with scopes, a user and an expiry — listed, first 16 characters
+//! only, by `GET /profile/tokens` — fault switches, forward DNS records, seeding, the
 //! request log) and `shutdown`. Instances move through Linode's real status sequences
 //! (provisioning → booting → running, shutting_down → offline, rebooting, deleting) driven
 //! by the wall clock at a configurable speed, and every action leaves an account event.
