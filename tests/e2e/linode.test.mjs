@@ -177,6 +177,10 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   assert.equal((await s.findAll('[data-testid="linode-account"]')).length, 2);
   await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
   await s.screenshot("linode-02-two-accounts");
+  await jsClick('[data-testid="theme-toggle"]');
+  await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
+  await s.screenshot("linode-02-two-accounts-dark");
+  await jsClick('[data-testid="theme-toggle"]');
   await jsClick(`${bob} [data-testid="replace-token"]`);
   await s.type(`${bob} input[name="newToken"]`, fakeB.token);
   await press("Save new token");

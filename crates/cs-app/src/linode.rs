@@ -81,7 +81,7 @@ fn account_row(r: &cs_store::rusqlite::Row<'_>) -> cs_store::rusqlite::Result<Ac
 
 /// The live (not removed) Linode accounts, oldest first.
 pub(crate) fn live_accounts(c: &Connection) -> AppResult<Vec<AccountRow>> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = 'linode' AND removed_at IS NULL ORDER BY connected_at, id"))?;
+    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = 'linode' AND removed_at IS NULL ORDER BY connected_at, rowid"))?;
     let rows = stmt.query_map([], account_row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -185,6 +185,12 @@ impl App {
                  VALUES (?1, 'linode', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
                 params![id, label, base_url, summary.username, summary.email, summary.restricted as i64, scopes, expiry, known as i64, note, fmt_ts(&now)],
             )?;
+            // Linode servers left without an account (the single account of
+            // before 0009 was disconnected while they lived) belong to the
+            // first account connected again.
+            if existing.is_empty() {
+                tx.execute("UPDATE servers SET account_id = ?1 WHERE provider = 'linode' AND account_id IS NULL AND deleted_at IS NULL", [&id])?;
+            }
             self.record(tx, now, "provider.account_added", "provider", Some(id.clone()), None, format!("Connected Linode account {label} (user {})", summary.username))
         });
         if let Err(e) = written {
@@ -279,7 +285,6 @@ impl App {
                 if servers == 1 { "it" } else { "them" }
             )));
         }
-        self.secrets.delete(&token_key(&row.id))?;
         let now = self.now();
         let key = account_key(&row.id);
         self.write(|tx| {
@@ -293,6 +298,15 @@ impl App {
             self.record(tx, now, "provider.account_removed", "provider", Some(row.id.clone()), None, format!("Removed Linode account {} and its token", row.label))
         })?;
         self.linode.write().unwrap_or_else(|e| e.into_inner()).remove(&row.id);
+        // After the account is gone from the store, so a refused removal never
+        // loses a token that is still in use.
+        if let Err(e) = self.secrets.delete(&token_key(&row.id)) {
+            return Err(AppError::Unavailable(format!(
+                "Account “{}” was removed, but its token could not be deleted from the system keyring ({e}): delete the entry {} with your keyring tool",
+                row.label,
+                token_key(&row.id)
+            )));
+        }
         self.linode_accounts()
     }
 
