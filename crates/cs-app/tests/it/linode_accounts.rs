@@ -293,3 +293,32 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     assert!(app.linode_accounts().unwrap()[0].connected);
     f.shutdown().await;
 }
+
+#[tokio::test]
+async fn linode_servers_left_without_an_account_join_the_first_account_connected() {
+    let f = fake().await;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // Before 0009 the account was disconnected while a server lived on it.
+        let mut conn = cs_store::rusqlite::Connection::open(dir.path().join("cs.db")).unwrap();
+        let before: Vec<_> = cs_store::migrate::embedded().into_iter().filter(|m| m.version < 9).collect();
+        cs_store::migrate::apply_list(&mut conn, &before).unwrap();
+        conn.execute_batch(
+            "INSERT INTO organizations (id, name, name_key, country, created_at, updated_at) VALUES ('00000000-0000-4000-8000-000000000001', 'Old Co', 'old co', 'DE', '2026-02-01T10:00:00Z', '2026-02-01T10:00:00Z');
+             INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, created_at, updated_at) VALUES ('00000000-0000-4000-8000-000000000002', 'Nano', 'nano', 'linode', 'g6-nanode-1', 'USD', 700, 10500, '2026-02-01T10:00:00Z', '2026-02-01T10:00:00Z');
+             INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_id, provider_type, region, image, status, created_at, updated_at) VALUES ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002', 'old-web', 'linode', '4242', 'g6-nanode-1', 'eu-central', 'linode/debian12', 'running', '2026-02-01T10:00:00Z', '2026-02-01T10:00:00Z');",
+        )
+        .unwrap();
+    }
+    let secrets = Arc::new(MemorySecrets::default());
+    let app = open_at(dir.path(), Arc::new(FixedClock::new(chrono::Utc::now())), secrets);
+    assert!(app.linode_accounts().unwrap().is_empty());
+    let token = f.create_token(&["*"]);
+    let a = app.add_linode_account(add(&token, f.api_url(), None)).await.unwrap();
+    assert_eq!(a.servers, 1, "the orphaned server lives on the account connected again");
+    // A second account takes nothing.
+    let other = f.create_token_for("second", &["*"], None);
+    let b = app.add_linode_account(add(&other, f.api_url(), None)).await.unwrap();
+    assert_eq!(b.servers, 0);
+    f.shutdown().await;
+}
