@@ -172,13 +172,15 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   const bob = '[data-testid="linode-account"][data-account-label="bob"]';
   await s.find(bob, { timeout: 20_000 });
   const banner = await s.find('[data-testid="token-warning"]', { timeout: 10_000 });
-  assert.match(await s.text(banner), /“bob” expires in \d days .*Replace token/);
+  assert.match(await s.text(banner), /“bob” expires in 5 days .*Replace token/);
   assert.match(await s.text(await s.find(`${bob} [data-testid="token-expiry"]`)), /^Expires on \d{4}-\d{2}-\d{2}$/);
   assert.equal((await s.findAll('[data-testid="linode-account"]')).length, 2);
   await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
+  await new Promise((r) => setTimeout(r, 400));
   await s.screenshot("linode-02-two-accounts");
   await jsClick('[data-testid="theme-toggle"]');
   await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
+  await new Promise((r) => setTimeout(r, 400));
   await s.screenshot("linode-02-two-accounts-dark");
   await jsClick('[data-testid="theme-toggle"]');
   await jsClick(`${bob} [data-testid="replace-token"]`);

@@ -366,8 +366,10 @@ impl App {
         let (expired, warning) = match expiry {
             Some(e) if e <= now => (true, Some(format!("The token of “{}” expired on {}: Linode refuses it. Create a new token in Linode Cloud Manager (My Profile → API Tokens) and paste it with Replace token; the account and its servers stay.", a.label, e.format("%Y-%m-%d")))),
             Some(e) if e - now <= EXPIRY_WARNING => {
-                let days = (e - now).num_days();
-                let when = if days == 0 { "today".to_string() } else if days == 1 { "tomorrow".to_string() } else { format!("in {days} days") };
+                // Whole days left, rounded up: a token made "for 5 days" says 5.
+                let secs = (e - now).num_seconds();
+                let days = (secs + 86_399) / 86_400;
+                let when = if secs < 86_400 { "within a day".to_string() } else { format!("in {days} days") };
                 (false, Some(format!("The token of “{}” expires {when} ({}): create a new token in Linode Cloud Manager (My Profile → API Tokens) and paste it with Replace token before then.", a.label, e.format("%Y-%m-%d"))))
             }
             _ => (false, None),

@@ -121,7 +121,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     assert!(a.token_expiry_known && a.token_expiry.is_none() && a.token_warning.is_none());
     assert!(b.token_expiry_known && b.token_expiry.is_some());
     let warning = b.token_warning.clone().expect("B expires within 14 days");
-    assert!(warning.contains("expires in") && warning.contains("Replace token"), "{warning}");
+    assert!(warning.contains("expires in 5 days") && warning.contains("Replace token"), "{warning}");
     // Each account has its own catalogue.
     assert!(a.catalogue.refreshed_at.is_some() && b.catalogue.refreshed_at.is_some());
     let info = app.info().unwrap();
@@ -228,7 +228,7 @@ async fn an_expired_token_is_shown_with_what_to_do() {
     assert!(a.token_warning.is_none(), "30 days away: no warning yet");
     e.clock.advance(chrono::Duration::days(20));
     let a = e.app.linode_accounts().unwrap().remove(0);
-    assert!(a.token_warning.as_deref().is_some_and(|w| w.contains("expires in")), "{:?}", a.token_warning);
+    assert!(a.token_warning.as_deref().is_some_and(|w| w.contains("expires in 10 days")), "{:?}", a.token_warning);
     e.clock.advance(chrono::Duration::days(11));
     let a = e.app.linode_accounts().unwrap().remove(0);
     assert!(a.token_expired);
