@@ -121,8 +121,12 @@ async function statusIs(status, timeout = 30_000) {
   await s.find(`[data-testid="server-status"][data-status="${status}"]`, { timeout });
 }
 
+/** The value of the option of select `name` whose text contains `text`, once the list has it. */
 async function optionValue(name, text) {
-  return s.exec(`return [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes(${JSON.stringify(text)})).value`);
+  return s.waitFor(
+    () => s.exec(`const o = [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes(arguments[0])); return o ? o.value : null`, text),
+    { what: `an option "${text}" in ${name}`, timeout: 15_000 },
+  );
 }
 
 async function newServer(label, account = "EU resale") {
