@@ -298,6 +298,7 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   // --- A server on the second account lands at the second Linode only.
   await newServer("kestrel-us-1", "bob");
   await statusIs("running", 40_000);
+  assert.equal(await s.text(await s.find('[data-testid="server-account"]')), "bob");
   const onB = { url: fakeB.url, token: fakeB.token };
   assert.ok((await linode("GET", "/linode/instances", undefined, onB)).data.some((i) => i.label === "kestrel-us-1"));
   assert.ok(!(await linode("GET", "/linode/instances")).data.some((i) => i.label === "kestrel-us-1"));

@@ -1457,7 +1457,11 @@ export type ServerBackupsDto = { enabled: boolean; backups: BackupDto[] }
  */
 export type ServerChanged = { server: ServerDto }
 export type ServerDetail = { server: ServerDto; activity: ActivityDto[] }
-export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
+export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; 
+/**
+ * The label of the Linode account it lives on; `None` on the Sandbox.
+ */
+accountLabel: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
 export type ServerFirewallsDto = { attached: FirewallDto[]; 
 /**
  * Firewalls of the account not attached to this server.

@@ -8,6 +8,7 @@
 use cs_core::server::{validate_label, validate_root_password, validate_ssh_key};
 use cs_core::{PowerAction, ProviderKind, Server, ServerId, ServerStatus, ValidationErrors};
 use cs_provider::{CreateInstance, InstanceStatus, Provider, ProviderError, Secret};
+use cs_store::rusqlite::OptionalExtension;
 use cs_store::{orgs, outbox, plans, servers};
 use serde_json::json;
 
@@ -53,12 +54,16 @@ impl App {
             let orgs = orgs::list(c)?;
             let plans = plans::list(c)?;
             let list = servers::list(c)?;
+            let mut stmt = c.prepare_cached("SELECT s.id, a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id")?;
+            let accounts: std::collections::HashMap<String, String> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             Ok(list
                 .iter()
                 .filter_map(|s| {
                     let org = orgs.iter().find(|o| o.organization.id == s.organization_id)?;
                     let plan = plans.iter().find(|p| p.id == s.plan_id)?;
-                    Some(map::server(s, &org.organization.name, plan))
+                    let mut dto = map::server(s, &org.organization.name, plan);
+                    dto.account_label = accounts.get(&s.id.to_string()).cloned();
+                    Some(dto)
                 })
                 .collect())
         })
@@ -68,7 +73,11 @@ impl App {
     pub(crate) fn server_dto(&self, c: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<ServerDto> {
         let org = orgs::get(c, s.organization_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no organization", s.id)))?;
         let plan = plans::get(c, s.plan_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
-        Ok(map::server(s, &org.organization.name, &plan))
+        let mut dto = map::server(s, &org.organization.name, &plan);
+        dto.account_label = c
+            .query_row("SELECT a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id WHERE s.id = ?1", [s.id.to_string()], |r| r.get(0))
+            .optional()?;
+        Ok(dto)
     }
 
     pub fn get_server(&self, id: &str) -> AppResult<ServerDetail> {

@@ -150,6 +150,8 @@ async fn two_linode_accounts_keep_their_servers_apart() {
 
     let sa = app.create_server_with(server(&org, &plan, "on-a"), on(&a)).await.unwrap();
     let sb = app.create_server_with(server(&org, &plan, "on-b"), on(&b)).await.unwrap();
+    assert_eq!((sa.account_label.as_deref(), sb.account_label.as_deref()), (Some("EU resale"), Some("bob")));
+    assert_eq!(app.list_servers().unwrap().iter().find(|x| x.id == sb.id).unwrap().account_label.as_deref(), Some("bob"));
     assert_eq!(fake_a.instance_labels(), vec!["on-a".to_string()]);
     assert_eq!(fake_b.instance_labels(), vec!["on-b".to_string()]);
     // The two fakes number instances alike: only the account tells them apart.
