@@ -357,3 +357,38 @@ async fn the_token_in_use_is_found_in_the_token_list_with_its_expiry() {
     assert!(matches!(err, LinodeError::ForbiddenScope { .. }), "{err:?}");
     h.fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn creating_a_firewall_is_validated_like_linode() {
+    let h = support::start().await;
+    let rule = |ports: Option<&str>| FirewallRule {
+        action: FirewallAction::Accept,
+        protocol: FirewallProtocol::Tcp,
+        ports: ports.map(str::to_owned),
+        addresses: RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: None },
+        label: Some("web".into()),
+        description: None,
+    };
+    let rules = |r: FirewallRule| FirewallRules {
+        inbound_policy: Some(FirewallAction::Drop),
+        outbound_policy: Some(FirewallAction::Accept),
+        inbound: vec![r],
+        outbound: vec![],
+        version: None,
+        fingerprint: None,
+    };
+    let create = |label: &str, r: FirewallRules| CreateFirewall { label: label.into(), rules: r, devices: None, tags: vec![] };
+    let fw = h.client.create_firewall(&create("web-only", rules(rule(Some("80,443"))))).await.expect("created");
+    assert_eq!(fw.label, "web-only");
+    // The label is unique among the account's firewalls.
+    let err = h.client.create_firewall(&create("web-only", rules(rule(Some("22"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    // Too short a label, and a port list that is not one: each names its field.
+    let err = h.client.create_firewall(&create("w", rules(rule(Some("22"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    let err = h.client.create_firewall(&create("bad-ports", rules(rule(Some("22-"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f.contains("inbound") && f.contains("ports")), "{err:?}");
+    // Nothing was created by the refused requests.
+    assert_eq!(h.client.list_firewalls().await.unwrap().len(), 1);
+    h.fake.shutdown().await;
+}
