@@ -311,18 +311,33 @@ pub async fn set_server_addon(app: State<'_, Shared>, server_id: String, item: S
 
 // ---- Providers -----------------------------------------------------------
 
-/// Checks a Linode personal access token and keeps it in the OS keyring.
-/// `base_url` points at another API endpoint (the fake Linode in demos and tests).
+/// Checks a Linode personal access token, keeps it in the OS keyring and adds
+/// the account. `base_url` points at another API endpoint (the fake Linode in
+/// demos and tests).
 #[tauri::command]
 #[specta::specta]
-pub async fn connect_linode(app: State<'_, Shared>, token: String, base_url: Option<String>) -> CmdResult<ProviderInfo> {
-    app.connect_linode(&token, base_url).await.map_err(fail)
+pub async fn add_linode_account(app: State<'_, Shared>, input: AddLinodeAccountInput) -> CmdResult<LinodeAccountDto> {
+    app.add_linode_account(input).await.map_err(fail)
+}
+
+/// Removes a Linode account without servers, and its token from the keyring.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_linode_account(app: State<'_, Shared>, id: String) -> CmdResult<Vec<LinodeAccountDto>> {
+    app.remove_linode_account(&id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn disconnect_linode(app: State<'_, Shared>) -> CmdResult<ProviderInfo> {
-    app.disconnect_linode().map_err(fail)
+pub async fn test_linode_account(app: State<'_, Shared>, id: String) -> CmdResult<LinodeAccountDto> {
+    app.test_linode_account(&id).await.map_err(fail)
+}
+
+/// A new token for an existing account; the account and its servers stay.
+#[tauri::command]
+#[specta::specta]
+pub async fn replace_linode_token(app: State<'_, Shared>, id: String, token: String) -> CmdResult<LinodeAccountDto> {
+    app.replace_linode_token(&id, &token).await.map_err(fail)
 }
 
 // ---- Payments (PayPal) -----------------------------------------------------
@@ -471,8 +486,14 @@ pub async fn pick_folder(handle: tauri::AppHandle, title: String) -> CmdResult<O
 
 #[tauri::command]
 #[specta::specta]
-pub async fn linode_account(app: State<'_, Shared>) -> CmdResult<LinodeAccountDto> {
-    app.linode_account().map_err(fail)
+pub async fn linode_accounts(app: State<'_, Shared>) -> CmdResult<Vec<LinodeAccountDto>> {
+    app.linode_accounts().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_account_catalogue(app: State<'_, Shared>, account_id: String) -> CmdResult<CatalogueStatusDto> {
+    app.refresh_account_catalogue(&account_id).await.map_err(fail)
 }
 
 #[tauri::command]
@@ -557,6 +578,13 @@ pub async fn detach_server_firewall(app: State<'_, Shared>, id: String, firewall
 #[specta::specta]
 pub async fn set_firewall_rules(app: State<'_, Shared>, id: String, firewall_id: String, rules: FirewallRulesDto) -> CmdResult<FirewallDto> {
     app.set_firewall_rules(&id, &firewall_id, rules).await.map_err(fail)
+}
+
+/// A new firewall on the account server `id` lives on; attached to it when asked.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_server_firewall(app: State<'_, Shared>, id: String, input: NewFirewallInput) -> CmdResult<ServerFirewallsDto> {
+    app.create_server_firewall(&id, input).await.map_err(fail)
 }
 
 #[tauri::command]

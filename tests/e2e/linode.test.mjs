@@ -1,11 +1,15 @@
-// The real ContainerStacks desktop app on a Linode account — the stateful fake
-// Linode (crates/cs-fakes, bin `fake-linode`), started here on loopback — under
-// Xvfb over WebDriver. A reseller connects the account in Settings →
-// Providers (a wrong token first), refreshes the catalogue, builds a plan on
-// it, creates a server and watches it boot, reboots it, takes a snapshot,
-// sets reverse DNS (Linode's forward-DNS refusal first), looks at the graphs,
-// deletes it; then a server deleted in "Linode's own console" (the fake's
-// API) is noticed by the app.
+// The real ContainerStacks desktop app on two Linode accounts — two stateful
+// fake Linodes (crates/cs-fakes, bin `fake-linode`, different users and
+// tokens), started here on loopback — under Xvfb over WebDriver. A reseller
+// connects the first account in Settings → Providers (a wrong token first),
+// adds a second one whose token expires in 5 days (the warning banner shows)
+// and replaces its token, refreshes the catalogue, builds a plan on it,
+// creates a server on the first account and watches it boot, reboots it,
+// takes a snapshot, sets reverse DNS (Linode's forward-DNS refusal first),
+// creates a firewall from the Firewall tab (a field error first), looks at
+// the graphs, deletes it; creates a server on the second account (it lands at
+// the second fake only); then a server deleted in "Linode's own console" (the
+// fake's API) is noticed by the app.
 //
 // The token goes to the OS keyring: the app runs inside a private D-Bus
 // session with an unlocked gnome-keyring and its own keyring folder, so a
@@ -32,14 +36,15 @@ let dataDir;
 let keyringHome;
 let driver;
 let fake;
+let fakeB; // the second account's Linode, user "bob"
 let api; // the fake's API root, ending in /v4
 let token;
 let s;
 
 /** fake-linode on a free port; resolves with its API URL and demo token. */
-function startFake() {
+function startFake(username = "reseller") {
   return new Promise((resolve, reject) => {
-    const child = spawn(fakeBin, ["--step-ms", "1500"], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(fakeBin, ["--step-ms", "1500", "--username", username], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     const timer = setTimeout(() => reject(new Error(`fake-linode printed no URL and token: ${out}`)), 20_000);
     child.on("error", (e) => reject(new Error(`fake-linode could not start (cargo build -p cs-fakes --bin fake-linode): ${e.message}`)));
@@ -56,11 +61,18 @@ function startFake() {
 }
 
 
-/** Linode's own API as the reseller's console would use it. */
-async function linode(method, p, body) {
-  const res = await fetch(`${api}${p}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+/** Linode's own API as the reseller's console would use it (the first account, or `on`). */
+async function linode(method, p, body, on = { url: api, token }) {
+  const res = await fetch(`${on.url}${p}`, { method, headers: { authorization: `Bearer ${on.token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
   assert.ok(res.ok, `${method} ${p}: ${res.status} ${await res.clone().text()}`);
   return res.json();
+}
+
+/** A token of `username` made in that fake's "Cloud Manager", expiring in `days` (never when undefined). */
+async function makeToken(f, username, days) {
+  const res = await fetch(`${f.url.replace(/\/v4$/, "")}/__control/tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ scopes: ["*"], username, expires_in_days: days }) });
+  assert.ok(res.ok);
+  return (await res.json()).token;
 }
 
 before(async () => {
@@ -69,6 +81,7 @@ before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-linode-"));
   keyringHome = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-keyring-"));
   fake = await startFake();
+  fakeB = await startFake("bob");
   api = fake.url;
   token = fake.token;
   driver = await startDriverWithKeyring({ CS_DATA_DIR: dataDir, XDG_DATA_HOME: keyringHome });
@@ -79,6 +92,7 @@ after(async () => {
   await s?.quit();
   driver?.stop();
   fake?.child.kill("SIGTERM");
+  fakeB?.child.kill("SIGTERM");
   for (const d of [dataDir, keyringHome]) if (d) await rm(d, { recursive: true, force: true });
 });
 
@@ -107,15 +121,22 @@ async function statusIs(status, timeout = 30_000) {
   await s.find(`[data-testid="server-status"][data-status="${status}"]`, { timeout });
 }
 
+/** The value of the option of select `name` whose text contains `text`, once the list has it. */
 async function optionValue(name, text) {
-  return s.exec(`return [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes(${JSON.stringify(text)})).value`);
+  return s.waitFor(
+    () => s.exec(`const o = [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes(arguments[0])); return o ? o.value : null`, text),
+    { what: `an option "${text}" in ${name}`, timeout: 15_000 },
+  );
 }
 
-async function newServer(label) {
+async function newServer(label, account = "EU resale") {
   await s.go("#/servers");
   await press("New server");
   await s.select("organizationId", await optionValue("organizationId", "Kestrel"));
   await s.select("planId", await optionValue("planId", "Linode Nano"));
+  // Two accounts: the form asks which.
+  await s.find('select[name="accountId"]');
+  await s.select("accountId", await optionValue("accountId", account));
   await s.select("region", "eu-central");
   await s.select("image", "linode/debian12");
   await s.type('input[name="label"]', label);
@@ -137,10 +158,40 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   const tokenError = await s.find('[data-field-error="token"]', { timeout: 20_000 });
   assert.match(await s.text(tokenError), /token/i);
   await s.screenshot("linode-01-wrong-token");
+  await s.type('input[name="label"]', "EU resale");
   await s.type('input[name="token"]', token);
   await press("Connect Linode");
-  await s.find('[data-testid="linode-account"]', { timeout: 20_000 });
+  await s.find('[data-testid="linode-account"][data-account-label="EU resale"]', { timeout: 20_000 });
   assert.match(await s.text(await s.find('[data-testid="linode-scopes"]')), /all scopes/);
+  assert.equal(await s.text(await s.find('[data-testid="token-expiry"]')), "Never expires");
+
+  // --- A second account (user bob at the second fake), its token expiring in
+  // 5 days: the banner says what to do; Replace token keeps the account.
+  const expiring = await makeToken(fakeB, "bob", 5);
+  await jsClick('[data-testid="add-linode-account"]');
+  await jsClick('[data-testid="linode-advanced"]');
+  await s.type('input[name="baseUrl"]', fakeB.url);
+  await s.type('input[name="token"]', expiring);
+  await press("Connect Linode");
+  const bob = '[data-testid="linode-account"][data-account-label="bob"]';
+  await s.find(bob, { timeout: 20_000 });
+  const banner = await s.find('[data-testid="token-warning"]', { timeout: 10_000 });
+  assert.match(await s.text(banner), /“bob” expires in 5 days .*Replace token/);
+  assert.match(await s.text(await s.find(`${bob} [data-testid="token-expiry"]`)), /^Expires on \d{4}-\d{2}-\d{2}$/);
+  assert.equal((await s.findAll('[data-testid="linode-account"]')).length, 2);
+  await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
+  await new Promise((r) => setTimeout(r, 400));
+  await s.screenshot("linode-02-two-accounts");
+  await jsClick('[data-testid="theme-toggle"]');
+  await s.exec(`document.querySelector('[data-testid="token-warning"]').scrollIntoView({ block: 'start' })`);
+  await new Promise((r) => setTimeout(r, 400));
+  await s.screenshot("linode-02-two-accounts-dark");
+  await jsClick('[data-testid="theme-toggle"]');
+  await jsClick(`${bob} [data-testid="replace-token"]`);
+  await s.type(`${bob} input[name="newToken"]`, fakeB.token);
+  await press("Save new token");
+  await s.waitFor(async () => (await s.findAll('[data-testid="token-warning"]')).length === 0, { what: "the expiry warning to go", timeout: 15_000 });
+  assert.equal(await s.text(await s.find(`${bob} [data-testid="token-expiry"]`)), "Never expires");
   await press("Refresh catalogue");
   await s.find('[data-testid="catalogue-refreshed"]', { text: "6 regions, 5 types" , timeout: 20_000 });
   await s.screenshot("linode-02-connected");
@@ -214,6 +265,23 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   await s.find(`[data-address="${ipv4}"] [data-testid="rdns-value"]`, { text: "mail.kestrel.example", timeout: 10_000 });
   await s.screenshot("linode-07-rdns-set");
 
+  // --- A new firewall from the Firewall tab: a bad port list is refused next
+  // to the field; fixed, it is created at the first account and attached.
+  await openTab("firewall");
+  await jsClick('[data-testid="new-firewall"]');
+  await s.type('dialog[open] input[name="label"]', "kestrel-web");
+  await s.type('dialog[open] input[name="inbound.0.ports"]', "22-");
+  await press("Create firewall");
+  const portsError = await s.find('[data-field-error="inbound.0.ports"]', { timeout: 10_000 });
+  assert.match(await s.text(portsError), /not a port list/);
+  await s.screenshot("linode-08-firewall-form");
+  await s.type('dialog[open] input[name="inbound.0.ports"]', "22,80,443");
+  await press("Create firewall");
+  await s.find("[data-firewall]", { text: "kestrel-web", timeout: 15_000 });
+  const fws = (await linode("GET", "/networking/firewalls")).data;
+  assert.ok(fws.some((f) => f.label === "kestrel-web"), "the firewall exists at the first account");
+  await s.screenshot("linode-08-firewall-attached");
+
   // --- Graphs: CPU and network on the page, disk I/O in its tab.
   await openTab("disk");
   await s.find('[data-testid="disk-graph"] svg', { timeout: 15_000 });
@@ -226,6 +294,15 @@ test("a reseller runs a server on Linode from connecting the account to deleting
   await press("Delete server");
   await statusIs("deleted", 30_000);
   assert.equal((await linode("GET", "/linode/instances")).data.filter((i) => i.label === "kestrel-web-1").length, 0);
+
+  // --- A server on the second account lands at the second Linode only.
+  await newServer("kestrel-us-1", "bob");
+  await statusIs("running", 40_000);
+  assert.equal(await s.text(await s.find('[data-testid="server-account"]')), "bob");
+  const onB = { url: fakeB.url, token: fakeB.token };
+  assert.ok((await linode("GET", "/linode/instances", undefined, onB)).data.some((i) => i.label === "kestrel-us-1"));
+  assert.ok(!(await linode("GET", "/linode/instances")).data.some((i) => i.label === "kestrel-us-1"));
+  await s.screenshot("linode-10-server-on-second-account");
 
   // --- A second server, deleted in Linode's own console: the app notices.
   await newServer("kestrel-web-2");

@@ -396,20 +396,43 @@ async setServerAddon(serverId: string, item: string, enabled: boolean) : Promise
 }
 },
 /**
- * Checks a Linode personal access token and keeps it in the OS keyring.
- * `base_url` points at another API endpoint (the fake Linode in demos and tests).
+ * Checks a Linode personal access token, keeps it in the OS keyring and adds
+ * the account. `base_url` points at another API endpoint (the fake Linode in
+ * demos and tests).
  */
-async connectLinode(token: string, baseUrl: string | null) : Promise<Result<ProviderInfo, ErrorDto>> {
+async addLinodeAccount(input: AddLinodeAccountInput) : Promise<Result<LinodeAccountDto, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("connect_linode", { token, baseUrl }) };
+    return { status: "ok", data: await TAURI_INVOKE("add_linode_account", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
-async disconnectLinode() : Promise<Result<ProviderInfo, ErrorDto>> {
+/**
+ * Removes a Linode account without servers, and its token from the keyring.
+ */
+async removeLinodeAccount(id: string) : Promise<Result<LinodeAccountDto[], ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("disconnect_linode") };
+    return { status: "ok", data: await TAURI_INVOKE("remove_linode_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async testLinodeAccount(id: string) : Promise<Result<LinodeAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_linode_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A new token for an existing account; the account and its servers stay.
+ */
+async replaceLinodeToken(id: string, token: string) : Promise<Result<LinodeAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("replace_linode_token", { id, token }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -582,9 +605,9 @@ async pickFolder(title: string) : Promise<Result<string | null, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
-async linodeAccount() : Promise<Result<LinodeAccountDto, ErrorDto>> {
+async linodeAccounts() : Promise<Result<LinodeAccountDto[], ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("linode_account") };
+    return { status: "ok", data: await TAURI_INVOKE("linode_accounts") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -593,6 +616,14 @@ async linodeAccount() : Promise<Result<LinodeAccountDto, ErrorDto>> {
 async refreshCatalogue(provider: string) : Promise<Result<CatalogueStatusDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("refresh_catalogue", { provider }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async refreshAccountCatalogue(accountId: string) : Promise<Result<CatalogueStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_account_catalogue", { accountId }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -702,6 +733,17 @@ async setFirewallRules(id: string, firewallId: string, rules: FirewallRulesDto) 
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * A new firewall on the account server `id` lives on; attached to it when asked.
+ */
+async createServerFirewall(id: string, input: NewFirewallInput) : Promise<Result<ServerFirewallsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_server_firewall", { id, input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async resizeServer(id: string, planId: string) : Promise<Result<ServerDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("resize_server", { id, planId }) };
@@ -770,6 +812,22 @@ export type ActivityDto = { seq: string; at: string; actor: string; action: stri
  * An activity-log entry was recorded.
  */
 export type ActivityRecorded = { activity: ActivityDto }
+/**
+ * "Add Linode account".
+ */
+export type AddLinodeAccountInput = { 
+/**
+ * Kept in the keyring only; never stored or logged.
+ */
+token: string; 
+/**
+ * The reseller's name for the account; the Linode username when empty.
+ */
+label: string | null; 
+/**
+ * Another API root (the fake Linode); Linode's when empty.
+ */
+baseUrl: string | null }
 export type AdjustmentInput = { organizationId: string; 
 /**
  * Decimal in major units; negative debits the wallet.
@@ -872,7 +930,12 @@ export type CreateOptionsInput = { stackscriptId: string | null; stackscriptData
 /**
  * cloud-init user data (plain text); only for images that read it.
  */
-userData: string | null; firewallId: string | null }
+userData: string | null; firewallId: string | null; 
+/**
+ * The Linode account the server goes on; needed only when more than
+ * one is connected.
+ */
+accountId?: string | null }
 export type Dashboard = { organizations: number; plans: number; liveServers: number; serversByStatus: StatusCount[]; 
 /**
  * What the live servers bring in per month at their plans' prices.
@@ -1037,9 +1100,17 @@ item: string; label: string;
  */
 providerPriced: boolean; regions: RegionPricingDto[] }
 /**
- * The connected Linode account as Settings → Providers shows it.
+ * One connected Linode account as Settings → Providers shows it.
  */
-export type LinodeAccountDto = { connected: boolean; username: string | null; email: string | null; 
+export type LinodeAccountDto = { id: string; 
+/**
+ * The reseller's name for it (the Linode username by default).
+ */
+label: string; 
+/**
+ * False when its token is missing from the keyring (Replace token).
+ */
+connected: boolean; username: string | null; email: string | null; 
 /**
  * A restricted user sees only what its grants allow.
  */
@@ -1051,7 +1122,23 @@ scopes: string[];
 /**
  * The API root when it is not Linode's (e.g. the fake Linode).
  */
-baseUrl: string | null; connectedAt: string | null; catalogue: CatalogueStatusDto }
+baseUrl: string | null; connectedAt: string | null; 
+/**
+ * When the token expires; `None` with `tokenExpiryKnown` = never.
+ */
+tokenExpiry: string | null; tokenExpiryKnown: boolean; 
+/**
+ * Why the expiry is unknown.
+ */
+tokenExpiryNote: string | null; tokenCheckedAt: string | null; tokenExpired: boolean; 
+/**
+ * Set when the token has expired or expires within 14 days: what to do.
+ */
+tokenWarning: string | null; 
+/**
+ * Live servers on this account.
+ */
+servers: number; catalogue: CatalogueStatusDto }
 /**
  * An uploaded logo, stored as PNG.
  */
@@ -1109,6 +1196,11 @@ minor: string; currency: string;
  * Plain decimal in major units, e.g. "12.50".
  */
 amount: string }
+/**
+ * A new firewall from a server's Firewall tab: created on the server's
+ * account and, with `attach`, attached to the server at once.
+ */
+export type NewFirewallInput = { label: string; rules: FirewallRulesDto; attach: boolean }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
 export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
 export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
@@ -1387,7 +1479,11 @@ export type ServerBackupsDto = { enabled: boolean; backups: BackupDto[] }
  */
 export type ServerChanged = { server: ServerDto }
 export type ServerDetail = { server: ServerDto; activity: ActivityDto[] }
-export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
+export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; 
+/**
+ * The label of the Linode account it lives on; `None` on the Sandbox.
+ */
+accountLabel: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
 export type ServerFirewallsDto = { attached: FirewallDto[]; 
 /**
  * Firewalls of the account not attached to this server.

@@ -229,7 +229,7 @@ impl App {
     async fn dunning_action(&self, id: ServerId, action: DunningAction) -> AppResult<()> {
         let Some(server) = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))? else { return Ok(()) };
         let Some(pid) = server.provider_id.clone() else { return Ok(()) };
-        let provider = self.provider(server.provider)?;
+        let provider = self.provider_of(&server)?;
         let result = match action {
             DunningAction::Suspend => match provider.get_instance(&pid).await?.status {
                 cs_provider::InstanceStatus::Offline | cs_provider::InstanceStatus::Stopped => Ok(()),

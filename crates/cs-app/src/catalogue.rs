@@ -37,6 +37,20 @@ pub(crate) fn parse_provider(provider: &str) -> AppResult<ProviderKind> {
     ProviderKind::parse(provider.trim()).ok_or_else(|| AppError::validation("provider", format!("{provider:?} is not a provider: choose Sandbox or Linode")))
 }
 
+/// `sandbox`, `linode`, or `linode:<account id>` (one Linode account).
+pub(crate) fn split_provider(provider: &str) -> AppResult<(ProviderKind, Option<String>)> {
+    match provider.trim().split_once(':') {
+        Some((k, a)) if !a.trim().is_empty() => {
+            let kind = parse_provider(k)?;
+            if kind != ProviderKind::Linode {
+                return Err(AppError::validation("provider", format!("{provider:?}: only Linode has accounts")));
+            }
+            Ok((kind, Some(a.trim().to_string())))
+        }
+        _ => Ok((parse_provider(provider)?, None)),
+    }
+}
+
 fn items<T: DeserializeOwned>(c: &Connection, provider: &str, kind: &str) -> AppResult<Vec<T>> {
     let mut stmt = c.prepare_cached("SELECT data FROM provider_catalogue WHERE provider = ?1 AND kind = ?2 ORDER BY position")?;
     let rows: Vec<String> = stmt.query_map(params![provider, kind], |r| r.get(0))?.collect::<Result<_, _>>()?;
@@ -60,25 +74,50 @@ fn unit(p: Price, currency: Currency) -> UnitPrice {
     UnitPrice { hourly_micros: p.hourly_micros, monthly_micros: p.monthly_minor * per_minor }
 }
 
+/// Where a catalogue is kept: `sandbox`, or `linode:<account id>` (each
+/// Linode account has its own).
+fn catalogue_key(kind: ProviderKind, account: Option<&str>) -> String {
+    match (kind, account) {
+        (ProviderKind::Linode, Some(a)) => crate::linode::account_key(a),
+        _ => kind.as_str().to_string(),
+    }
+}
+
 impl App {
-    /// The catalogue of `kind`: the Sandbox's live one, a provider's cached
-    /// one (imported first if it never was).
+    /// The catalogue of `kind`: the Sandbox's live one, Linode's from the
+    /// oldest connected account (imported first if it never was). Plans are
+    /// built on it.
     pub(crate) async fn catalogue(&self, kind: ProviderKind) -> AppResult<Catalogue> {
         if kind == ProviderKind::Sandbox {
             let p = self.provider(kind)?;
             return Ok(Catalogue { regions: p.regions().await?, types: p.instance_types().await?, images: p.images().await?, stackscripts: p.stackscripts().await?, refreshed_at: None });
         }
-        // A catalogue is only offered while the account is connected.
-        self.provider(kind)?;
-        if let Some(c) = self.cached_catalogue(kind)? {
-            return Ok(c);
-        }
-        self.import_catalogue(kind).await
+        // A catalogue is only offered while an account is connected.
+        let account = self.default_linode_account()?;
+        self.account_catalogue(&account).await
     }
 
-    /// The cached catalogue, `None` when it was never imported.
+    /// The cached catalogue of one Linode account (imported first if it never was).
+    pub(crate) async fn account_catalogue(&self, account: &str) -> AppResult<Catalogue> {
+        if let Some(c) = self.cached_by_key(&catalogue_key(ProviderKind::Linode, Some(account)))? {
+            return Ok(c);
+        }
+        self.import_catalogue(ProviderKind::Linode, Some(account)).await
+    }
+
+    /// The cached catalogue (Linode: the oldest connected account's), `None`
+    /// when it was never imported.
     pub(crate) fn cached_catalogue(&self, kind: ProviderKind) -> AppResult<Option<Catalogue>> {
-        let p = kind.as_str();
+        match kind {
+            ProviderKind::Linode => match self.default_linode_account() {
+                Ok(a) => self.cached_by_key(&catalogue_key(kind, Some(&a))),
+                Err(_) => Ok(None),
+            },
+            ProviderKind::Sandbox => self.cached_by_key(kind.as_str()),
+        }
+    }
+
+    fn cached_by_key(&self, p: &str) -> AppResult<Option<Catalogue>> {
         self.store.read(|c| {
             let refreshed: Option<Option<String>> = c.query_row("SELECT refreshed_at FROM provider_catalogue_refresh WHERE provider = ?1", [p], |r| r.get(0)).optional()?;
             let Some(Some(at)) = refreshed else { return Ok(None) };
@@ -92,17 +131,54 @@ impl App {
         })
     }
 
-    /// Imports `provider`'s catalogue now ("Refresh catalogue").
+    /// Imports `provider`'s catalogue now; for Linode, every connected
+    /// account's. Returns the state of the one plans are built on.
     pub async fn refresh_catalogue(&self, provider: &str) -> AppResult<CatalogueStatusDto> {
         let kind = parse_provider(provider)?;
-        self.import_catalogue(kind).await?;
+        match kind {
+            ProviderKind::Sandbox => {
+                self.import_catalogue(kind, None).await?;
+            }
+            ProviderKind::Linode => {
+                let default = self.default_linode_account()?;
+                let mut first_error = None;
+                for (id, _) in self.linode_accounts_loaded() {
+                    if let Err(e) = self.import_catalogue(kind, Some(&id)).await {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                if let Some(e) = first_error {
+                    return Err(e);
+                }
+                return self.catalogue_status_of(&catalogue_key(kind, Some(&default)));
+            }
+        }
         self.catalogue_status(provider)
     }
 
-    /// When `provider`'s catalogue was refreshed and what it holds.
+    /// "Refresh catalogue" of one Linode account.
+    pub async fn refresh_account_catalogue(&self, account: &str) -> AppResult<CatalogueStatusDto> {
+        let account = account.trim();
+        self.linode_provider(account)?;
+        self.import_catalogue(ProviderKind::Linode, Some(account)).await?;
+        self.catalogue_status_of(&catalogue_key(ProviderKind::Linode, Some(account)))
+    }
+
+    /// When `provider`'s catalogue was refreshed and what it holds (Linode:
+    /// the oldest connected account's).
     pub fn catalogue_status(&self, provider: &str) -> AppResult<CatalogueStatusDto> {
         let kind = parse_provider(provider)?;
-        let p = kind.as_str();
+        let key = match kind {
+            ProviderKind::Linode => match self.default_linode_account() {
+                Ok(a) => catalogue_key(kind, Some(&a)),
+                Err(_) => kind.as_str().to_string(),
+            },
+            ProviderKind::Sandbox => kind.as_str().to_string(),
+        };
+        self.catalogue_status_of(&key)
+    }
+
+    pub(crate) fn catalogue_status_of(&self, p: &str) -> AppResult<CatalogueStatusDto> {
         self.store.read(|c| {
             let row: Option<(Option<String>, String, Option<String>)> =
                 c.query_row("SELECT refreshed_at, attempted_at, last_error FROM provider_catalogue_refresh WHERE provider = ?1", [p], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
@@ -115,7 +191,7 @@ impl App {
                 None => (None, None, None),
             };
             Ok(CatalogueStatusDto {
-                provider: p.to_string(),
+                provider: p.split(':').next().unwrap_or(p).to_string(),
                 refreshed_at,
                 attempted_at,
                 last_error,
@@ -130,8 +206,11 @@ impl App {
     /// Fetches the whole catalogue and replaces the cached one in one
     /// transaction, with the provider's list prices. A failed fetch keeps the
     /// previous catalogue and records the error.
-    async fn import_catalogue(&self, kind: ProviderKind) -> AppResult<Catalogue> {
-        let provider = self.provider(kind)?;
+    async fn import_catalogue(&self, kind: ProviderKind, account: Option<&str>) -> AppResult<Catalogue> {
+        let provider: std::sync::Arc<dyn cs_provider::Provider> = match (kind, account) {
+            (ProviderKind::Linode, Some(a)) => self.linode_provider(a)?,
+            _ => self.provider(kind)?,
+        };
         let fetched = async {
             let regions = provider.regions().await?;
             let types = provider.instance_types().await?;
@@ -141,6 +220,9 @@ impl App {
         }
         .await;
         let now = self.now();
+        let key = catalogue_key(kind, account);
+        let key = key.as_str();
+        // List prices are the provider's, whichever account read them.
         let p = kind.as_str();
         let (regions, types, images, stackscripts) = match fetched {
             Ok(f) => f,
@@ -150,15 +232,19 @@ impl App {
                     tx.execute(
                         "INSERT INTO provider_catalogue_refresh (provider, refreshed_at, attempted_at, last_error) VALUES (?1, NULL, ?2, ?3)
                          ON CONFLICT (provider) DO UPDATE SET attempted_at = excluded.attempted_at, last_error = excluded.last_error",
-                        params![p, fmt_ts(&now), msg],
+                        params![key, fmt_ts(&now), msg],
                     )?;
                     Ok::<_, AppError>(())
                 })?;
                 return Err(e.into());
             }
         };
+        let account_label = match account {
+            Some(a) => self.store.read(|c| crate::linode::account(c, a))?.map(|r| format!(" (account {})", r.label)).unwrap_or_default(),
+            None => String::new(),
+        };
         let summary = format!(
-            "Refreshed the {} catalogue: {} regions, {} types, {} images, {} StackScripts",
+            "Refreshed the {} catalogue{account_label}: {} regions, {} types, {} images, {} StackScripts",
             kind.display_name(),
             regions.len(),
             types.len(),
@@ -166,11 +252,11 @@ impl App {
             stackscripts.len()
         );
         self.write(|tx| {
-            tx.execute("DELETE FROM provider_catalogue WHERE provider = ?1", [p])?;
-            put(tx, p, "region", &regions, |r| &r.id)?;
-            put(tx, p, "type", &types, |t| &t.id)?;
-            put(tx, p, "image", &images, |i| &i.id)?;
-            put(tx, p, "stackscript", &stackscripts, |s| &s.id)?;
+            tx.execute("DELETE FROM provider_catalogue WHERE provider = ?1", [key])?;
+            put(tx, key, "region", &regions, |r| &r.id)?;
+            put(tx, key, "type", &types, |t| &t.id)?;
+            put(tx, key, "image", &images, |i| &i.id)?;
+            put(tx, key, "stackscript", &stackscripts, |s| &s.id)?;
             for t in &types {
                 let Ok(currency) = Currency::parse(&t.currency) else { continue };
                 let set = |region: Option<&str>, item: Item, price: Price| set_provider_price(tx, p, &t.id, item, region, currency, unit(price, currency), now);
@@ -185,24 +271,23 @@ impl App {
             tx.execute(
                 "INSERT INTO provider_catalogue_refresh (provider, refreshed_at, attempted_at, last_error) VALUES (?1, ?2, ?2, NULL)
                  ON CONFLICT (provider) DO UPDATE SET refreshed_at = excluded.refreshed_at, attempted_at = excluded.attempted_at, last_error = NULL",
-                params![p, fmt_ts(&now)],
+                params![key, fmt_ts(&now)],
             )?;
-            self.record(tx, now, "catalogue.refreshed", "provider", Some(p.to_string()), None, summary.clone())
+            self.record(tx, now, "catalogue.refreshed", "provider", Some(key.to_string()), None, summary.clone())
         })?;
         Ok(Catalogue { regions, types, images, stackscripts, refreshed_at: Some(now) })
     }
 
-    /// Refreshes every connected provider's catalogue that is older than
-    /// [`MAX_AGE`] (or was never imported). Returns how many were refreshed.
+    /// Refreshes every connected Linode account's catalogue that is older
+    /// than [`MAX_AGE`] (or was never imported). Returns how many were
+    /// refreshed; one account failing does not stop the others.
     pub async fn refresh_stale_catalogues(&self) -> AppResult<usize> {
         let mut n = 0;
-        for kind in [ProviderKind::Linode] {
-            if self.provider(kind).is_err() {
-                continue;
-            }
-            let attempted: Option<String> = self.store.read(|c| {
-                Ok::<_, AppError>(c.query_row("SELECT attempted_at FROM provider_catalogue_refresh WHERE provider = ?1", [kind.as_str()], |r| r.get(0)).optional()?)
-            })?;
+        let mut first_error = None;
+        for (id, _) in self.linode_accounts_loaded() {
+            let key = catalogue_key(ProviderKind::Linode, Some(&id));
+            let attempted: Option<String> =
+                self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT attempted_at FROM provider_catalogue_refresh WHERE provider = ?1", [&key], |r| r.get(0)).optional()?))?;
             let due = match attempted {
                 None => true,
                 // Counted from the last attempt, so a failing provider is not
@@ -210,10 +295,17 @@ impl App {
                 Some(a) => self.now() - parse_ts(&a)? >= MAX_AGE,
             };
             if due {
-                self.import_catalogue(kind).await?;
-                n += 1;
+                match self.import_catalogue(ProviderKind::Linode, Some(&id)).await {
+                    Ok(_) => n += 1,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
             }
         }
-        Ok(n)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
     }
 }

@@ -199,6 +199,8 @@ pub struct ServerDto {
     pub plan_name: String,
     pub provider: String,
     pub provider_id: Option<String>,
+    /// The label of the Linode account it lives on; `None` on the Sandbox.
+    pub account_label: Option<String>,
     pub provider_type: String,
     pub region: String,
     pub image: String,

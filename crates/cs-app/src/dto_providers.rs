@@ -21,10 +21,14 @@ pub struct CatalogueStatusDto {
     pub stackscripts: u32,
 }
 
-/// The connected Linode account as Settings → Providers shows it.
+/// One connected Linode account as Settings → Providers shows it.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LinodeAccountDto {
+    pub id: String,
+    /// The reseller's name for it (the Linode username by default).
+    pub label: String,
+    /// False when its token is missing from the keyring (Replace token).
     pub connected: bool,
     pub username: Option<String>,
     pub email: Option<String>,
@@ -35,7 +39,46 @@ pub struct LinodeAccountDto {
     /// The API root when it is not Linode's (e.g. the fake Linode).
     pub base_url: Option<String>,
     pub connected_at: Option<String>,
+    /// When the token expires; `None` with `tokenExpiryKnown` = never.
+    pub token_expiry: Option<String>,
+    pub token_expiry_known: bool,
+    /// Why the expiry is unknown.
+    pub token_expiry_note: Option<String>,
+    pub token_checked_at: Option<String>,
+    pub token_expired: bool,
+    /// Set when the token has expired or expires within 14 days: what to do.
+    pub token_warning: Option<String>,
+    /// Live servers on this account.
+    pub servers: u32,
     pub catalogue: CatalogueStatusDto,
+}
+
+/// "Add Linode account".
+#[derive(Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AddLinodeAccountInput {
+    /// Kept in the keyring only; never stored or logged.
+    pub token: String,
+    /// The reseller's name for the account; the Linode username when empty.
+    pub label: Option<String>,
+    /// Another API root (the fake Linode); Linode's when empty.
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for AddLinodeAccountInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddLinodeAccountInput").field("token", &"<redacted>").field("label", &self.label).field("base_url", &self.base_url).finish()
+    }
+}
+
+/// A new firewall from a server's Firewall tab: created on the server's
+/// account and, with `attach`, attached to the server at once.
+#[derive(Debug, Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewFirewallInput {
+    pub label: String,
+    pub rules: FirewallRulesDto,
+    pub attach: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -147,6 +190,10 @@ pub struct CreateOptionsInput {
     /// cloud-init user data (plain text); only for images that read it.
     pub user_data: Option<String>,
     pub firewall_id: Option<String>,
+    /// The Linode account the server goes on; needed only when more than
+    /// one is connected.
+    #[serde(default)]
+    pub account_id: Option<String>,
 }
 
 #[derive(Clone, Serialize, Deserialize, Type)]

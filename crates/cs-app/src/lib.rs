@@ -44,6 +44,7 @@ pub use cs_mail::OutboxPolicy;
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
 pub use error::{AppError, AppResult};
+pub use linode::{token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING, LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY};
 
 /// How the shells learn about changes they did not ask for (a server that
 /// finished booting, an activity entry written by the reconciler).
@@ -95,8 +96,9 @@ pub struct App {
     events: Arc<dyn EventSink>,
     secrets: Arc<dyn SecretStore>,
     sandbox: Sandbox,
-    /// The connected Linode account, if any (its token lives in the keyring).
-    linode: std::sync::RwLock<Option<Arc<cs_linode::LinodeProvider>>>,
+    /// The connected Linode accounts by account id (their tokens live in the
+    /// keyring under `linode/<id>/token`).
+    linode: std::sync::RwLock<std::collections::BTreeMap<String, Arc<cs_linode::LinodeProvider>>>,
     /// The PayPal account, if set up (its secret lives in the keyring).
     paypal: std::sync::RwLock<Option<Arc<payments::PayPalRuntime>>>,
     actor: String,
@@ -128,7 +130,7 @@ impl App {
             events: config.events,
             secrets: config.secrets,
             sandbox,
-            linode: std::sync::RwLock::new(None),
+            linode: std::sync::RwLock::new(std::collections::BTreeMap::new()),
             paypal: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
@@ -153,12 +155,9 @@ impl App {
     fn provider(&self, kind: ProviderKind) -> AppResult<Arc<dyn Provider>> {
         match kind {
             ProviderKind::Sandbox => Ok(Arc::new(self.sandbox.clone())),
-            ProviderKind::Linode => match self.linode.read().unwrap_or_else(|e| e.into_inner()).clone() {
-                Some(p) => Ok(p),
-                None => Err(AppError::Unavailable(
-                    "Linode is not connected: add a Linode account in Settings → Providers, or use the Sandbox provider".into(),
-                )),
-            },
+            // Where no server says which account: the oldest connected one.
+            // Anything about a server goes through `provider_of`.
+            ProviderKind::Linode => Ok(self.linode_provider(&self.default_linode_account()?)?),
         }
     }
 

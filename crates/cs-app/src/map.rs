@@ -55,6 +55,7 @@ pub fn server(s: &Server, org_name: &str, plan: &Plan) -> ServerDto {
         plan_name: plan.name.clone(),
         provider: s.provider.as_str().to_string(),
         provider_id: s.provider_id.clone(),
+        account_label: None,
         provider_type: s.provider_type.clone(),
         region: s.region.clone(),
         image: s.image.clone(),

@@ -32,8 +32,12 @@ impl App {
     /// The provider's catalogue: regions, instance types with per-region
     /// prices, images.
     pub async fn catalog(&self, provider: &str) -> AppResult<CatalogDto> {
-        let kind = crate::catalogue::parse_provider(provider)?;
-        let c = self.catalogue(kind).await?;
+        // `linode:<account id>` asks for one account's catalogue (the new-server form).
+        let (kind, account) = crate::catalogue::split_provider(provider)?;
+        let c = match &account {
+            Some(a) => self.account_catalogue(a).await?,
+            None => self.catalogue(kind).await?,
+        };
         Ok(CatalogDto {
             provider: kind.as_str().to_string(),
             regions: c.regions.into_iter().map(|r| RegionDto { id: r.id, label: r.label, country: r.country, available: r.available }).collect(),

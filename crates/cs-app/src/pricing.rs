@@ -501,7 +501,7 @@ impl App {
             let pid = s.provider_id.clone().ok_or_else(|| {
                 AppError::Conflict(format!("Server {} is not created at the provider yet: wait until it is running, then switch backups", s.label))
             })?;
-            Some((self.provider(s.provider)?, pid))
+            Some((self.provider_of(&s)?, pid))
         } else {
             None
         };

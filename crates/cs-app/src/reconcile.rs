@@ -16,11 +16,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cs_core::{ProviderKind, Server, ServerStatus};
-use cs_provider::{InstanceStatus, ProviderError};
+use cs_provider::{InstanceStatus, Provider, ProviderError};
 use cs_store::rusqlite::{params, OptionalExtension};
 use cs_store::{fmt_ts, outbox, servers};
 
 use crate::servers::{local_status, outbox_payload};
+
+/// Which account each server on a provider account lives on.
+fn server_accounts(c: &cs_store::rusqlite::Connection) -> AppResult<std::collections::HashMap<cs_core::ServerId, String>> {
+    let mut stmt = c.prepare_cached("SELECT id, account_id FROM servers WHERE account_id IS NOT NULL")?;
+    let rows: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows.into_iter().filter_map(|(id, a)| id.parse::<uuid::Uuid>().ok().map(|u| (cs_core::ServerId(u), a))).collect())
+}
 use crate::{App, AppError, AppResult};
 
 /// A server recorded locally but never matched with a provider instance (the
@@ -30,16 +37,26 @@ const ORPHAN_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 
 impl App {
     /// One reconciliation pass over transitional servers; with `full`, over
-    /// every live server. Returns how many servers changed.
+    /// every live server. Each Linode account is asked only about its own
+    /// servers. Returns how many servers changed.
     pub async fn reconcile_once(&self, full: bool) -> AppResult<usize> {
         let list = self.store.read(|c| Ok::<_, AppError>(if full { servers::list(c)? } else { servers::list_transitional(c)? }))?;
-        let mut changed = 0;
-        for kind in [ProviderKind::Sandbox, ProviderKind::Linode] {
-            let mine: Vec<&Server> = list.iter().filter(|s| s.provider == kind && s.deleted_at.is_none()).collect();
-            if mine.is_empty() {
-                continue;
+        let accounts = self.store.read(server_accounts)?;
+        // (provider, the servers it holds): the Sandbox, then each account.
+        let mut groups: Vec<(Arc<dyn cs_provider::Provider>, Vec<&Server>)> = Vec::new();
+        let sandbox: Vec<&Server> = list.iter().filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none()).collect();
+        if !sandbox.is_empty() {
+            groups.push((self.provider(ProviderKind::Sandbox)?, sandbox));
+        }
+        for (id, provider) in self.linode_accounts_loaded() {
+            let mine: Vec<&Server> =
+                list.iter().filter(|s| s.provider == ProviderKind::Linode && s.deleted_at.is_none() && accounts.get(&s.id).map(String::as_str) == Some(id.as_str())).collect();
+            if !mine.is_empty() {
+                groups.push((provider, mine));
             }
-            let Ok(provider) = self.provider(kind) else { continue };
+        }
+        let mut changed = 0;
+        for (provider, mine) in groups {
             let instances = if full { Some(provider.list_instances().await?) } else { None };
             for s in mine {
                 let observed = match (&s.provider_id, &instances) {
@@ -65,15 +82,39 @@ impl App {
         Ok(changed)
     }
 
-    /// Reads `kind`'s account event feed after the last event handled, and
-    /// looks at every server an event names (deleted, resized, rebuilt … in
-    /// the provider's own console). The first call only notes where the feed
-    /// is. Returns how many servers changed.
+    /// Reads `kind`'s account event feeds (for Linode, every connected
+    /// account's, each after its own cursor). Returns how many servers changed.
     pub async fn poll_events(&self, kind: ProviderKind) -> AppResult<usize> {
-        let Ok(provider) = self.provider(kind) else { return Ok(0) };
-        let p = kind.as_str();
+        match kind {
+            ProviderKind::Sandbox => Ok(0),
+            ProviderKind::Linode => {
+                let mut changed = 0;
+                let mut first_error = None;
+                for (id, _) in self.linode_accounts_loaded() {
+                    match self.poll_account_events(&id).await {
+                        Ok(n) => changed += n,
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+                match first_error {
+                    Some(e) => Err(e),
+                    None => Ok(changed),
+                }
+            }
+        }
+    }
+
+    /// Reads one Linode account's event feed after the last event handled,
+    /// and looks at every server of that account an event names (deleted,
+    /// resized, rebuilt … in Linode's own console). The first call only notes
+    /// where the feed is. Returns how many servers changed.
+    pub async fn poll_account_events(&self, account: &str) -> AppResult<usize> {
+        let linode = self.linode_provider(account)?;
+        let p = crate::linode::account_key(account);
         let cursor: Option<i64> = self.store.read(|c| {
-            Ok::<_, AppError>(c.query_row("SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1", [p], |r| r.get(0)).optional()?)
+            Ok::<_, AppError>(c.query_row("SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1", [&p], |r| r.get(0)).optional()?)
         })?;
         let save = |id: u64| {
             let now = self.now();
@@ -89,26 +130,27 @@ impl App {
         let Some(after) = cursor else {
             // Start at the newest event: the past is already in the instance
             // list, which the full pass compares. One page, newest first.
-            let linode = self.linode.read().unwrap_or_else(|e| e.into_inner()).clone();
-            let newest = match (kind, linode) {
-                (ProviderKind::Linode, Some(l)) => l.client().list_events_page(1, None).await.map_err(cs_linode::map_error)?.data.iter().map(|e| e.id).max(),
-                _ => provider.events(None).await?.iter().map(|e| e.id).max(),
-            };
+            let newest = linode.client().list_events_page(1, None).await.map_err(cs_linode::map_error)?.data.iter().map(|e| e.id).max();
             save(newest.unwrap_or(0))?;
             return Ok(0);
         };
-        let events = match provider.events(Some(u64::try_from(after).unwrap_or(0))).await {
+        let events = match linode.events(Some(u64::try_from(after).unwrap_or(0))).await {
             Ok(e) => e,
             Err(e) if e.is_transient() => return Ok(0),
             Err(e) => return Err(e.into()),
         };
         let Some(last) = events.iter().map(|e| e.id).max() else { return Ok(0) };
         let live = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
+        let accounts = self.store.read(server_accounts)?;
         let mut seen = std::collections::BTreeSet::new();
         let mut changed = 0;
         for e in &events {
             let Some(entity) = &e.entity_id else { continue };
-            let Some(s) = live.iter().find(|s| s.provider == kind && s.deleted_at.is_none() && s.provider_id.as_deref() == Some(entity.as_str())) else { continue };
+            let Some(s) = live.iter().find(|s| {
+                s.provider == ProviderKind::Linode && s.deleted_at.is_none() && s.provider_id.as_deref() == Some(entity.as_str()) && accounts.get(&s.id).map(String::as_str) == Some(account)
+            }) else {
+                continue;
+            };
             match e.action.as_str() {
                 "backups_enable" => self.follow_backups(s, true)?,
                 "backups_cancel" => self.follow_backups(s, false)?,
@@ -156,7 +198,7 @@ impl App {
     pub(crate) async fn observe_server(&self, id: cs_core::ServerId) -> AppResult<bool> {
         let Some(s) = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))? else { return Ok(false) };
         let (Some(pid), None) = (s.provider_id.clone(), s.deleted_at) else { return Ok(false) };
-        let provider = self.provider(s.provider)?;
+        let provider = self.provider_of(&s)?;
         let observed = match provider.get_instance(&pid).await {
             Ok(i) => Some(i),
             Err(ProviderError::NotFound(_)) => None,

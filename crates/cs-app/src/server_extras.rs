@@ -113,6 +113,19 @@ fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules
     e.into_result(cs_provider::FirewallRules { inbound_policy, outbound_policy, inbound, outbound }).map_err(AppError::Validation)
 }
 
+/// The form's name for a field Linode complained about (`rules.inbound[0].ports`
+/// → `inbound.0.ports`).
+fn firewall_field(field: &str) -> String {
+    let f = field.strip_prefix("rules.").unwrap_or(field);
+    let f = f.replace('[', ".").replace(']', "");
+    match f.as_str() {
+        "inbound_policy" => "inboundPolicy".into(),
+        "outbound_policy" => "outboundPolicy".into(),
+        "" => "label".into(),
+        _ => f,
+    }
+}
+
 /// `servers::update` keeps a server's plan and image; a resize or rebuild
 /// changes them.
 pub(crate) fn set_plan_and_image(tx: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<()> {
@@ -129,7 +142,7 @@ impl App {
             return Err(AppError::Conflict(format!("Server {} was deleted", s.label)));
         }
         let pid = s.provider_id.clone().ok_or_else(|| AppError::Conflict(format!("Server {} has no instance at the provider yet: try again once it is built", s.label)))?;
-        let provider = self.provider(s.provider)?;
+        let provider = self.provider_of(&s)?;
         Ok((s, provider, pid))
     }
 
@@ -291,10 +304,61 @@ impl App {
         self.server_firewalls(id).await
     }
 
-    /// The account's firewalls, for the new-server form.
+    /// The account's firewalls, for the new-server form (`linode:<account
+    /// id>` for one Linode account).
     pub async fn provider_firewalls(&self, provider: &str) -> AppResult<Vec<FirewallDto>> {
-        let kind = crate::catalogue::parse_provider(provider)?;
-        Ok(self.provider(kind)?.firewalls().await?.iter().map(firewall_dto).collect())
+        let (kind, account) = crate::catalogue::split_provider(provider)?;
+        let p: Arc<dyn Provider> = match &account {
+            Some(a) => self.linode_provider(a)?,
+            None => self.provider(kind)?,
+        };
+        Ok(p.firewalls().await?.iter().map(firewall_dto).collect())
+    }
+
+    /// Creates a firewall on the account `id` lives on (label, default
+    /// policies, rules) and, with `attach`, attaches it to the server at
+    /// once. Field errors name `label`, `inboundPolicy`, `inbound.0.ports` …
+    pub async fn create_server_firewall(&self, id: &str, input: NewFirewallInput) -> AppResult<ServerFirewallsDto> {
+        let mut e = ValidationErrors::new();
+        let label = input.label.trim().to_string();
+        if label.len() < 3 || label.len() > 32 {
+            e.add("label", "Use 3 to 32 characters");
+        } else if !label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            e.add("label", "Use letters, digits, - _ and . only");
+        } else if !label.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) || !label.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) {
+            e.add("label", "Start and end with a letter or a digit");
+        }
+        let rules = match valid_rules(&input.rules) {
+            Ok(r) => Some(r),
+            Err(AppError::Validation(v)) => {
+                for ve in v.0 {
+                    e.add(&ve.field, ve.message);
+                }
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let (s, p, pid) = self.instance_of(id).await?;
+        if e.is_empty() {
+            let existing = p.firewalls().await?;
+            if existing.iter().any(|f| f.label == label) {
+                e.add("label", format!("This account already has a firewall labelled {label:?}: labels are unique per account"));
+            }
+        }
+        if !e.is_empty() {
+            return Err(AppError::Validation(e));
+        }
+        let rules = rules.expect("checked above");
+        let fw = p.create_firewall(&cs_provider::NewFirewall { label: label.clone(), rules }).await.map_err(|err| match err {
+            ProviderError::Validation { field, message } => AppError::validation(&firewall_field(&field), message),
+            other => AppError::Provider(other),
+        })?;
+        self.log_server(&s, "firewall.created", format!("Created firewall {} ({} in, {} out) on the account of server {}", fw.label, fw.rules.inbound.len(), fw.rules.outbound.len(), s.label))?;
+        if input.attach {
+            p.attach_firewall(&fw.id, &pid).await?;
+            self.log_server(&s, "server.firewall_attached", format!("Attached firewall {} to server {}", fw.label, s.label))?;
+        }
+        self.server_firewalls(id).await
     }
 
     /// Linode only: the provider trait has no detach (the Sandbox cannot).
@@ -303,7 +367,7 @@ impl App {
         if s.provider != ProviderKind::Linode {
             return Err(AppError::Conflict("Detaching a firewall is not available on the Sandbox".into()));
         }
-        let linode = self.linode.read().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| AppError::Unavailable("Linode is not connected: add the account in Settings → Providers".into()))?;
+        let linode = self.linode_of(&s)?;
         let client = linode.client();
         let fw: u64 = firewall_id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no firewall {firewall_id:?}: refresh the list")))?;
         let instance: u64 = pid.parse().map_err(|_| AppError::Internal(format!("Linode id {pid:?} is not a number")))?;
@@ -444,5 +508,17 @@ impl App {
         }
         p.reset_root_password(&pid, &Secret::new(password.trim())).await?;
         self.log_server(&s, "server.password_reset", format!("Reset the root password of server {}", s.label))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn linode_firewall_fields_become_the_forms_fields() {
+        assert_eq!(super::firewall_field("label"), "label");
+        assert_eq!(super::firewall_field("rules.inbound[0].ports"), "inbound.0.ports");
+        assert_eq!(super::firewall_field("inbound[2].addresses"), "inbound.2.addresses");
+        assert_eq!(super::firewall_field("rules.inbound_policy"), "inboundPolicy");
+        assert_eq!(super::firewall_field(""), "label");
     }
 }

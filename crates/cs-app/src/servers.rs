@@ -6,8 +6,9 @@
 //! do not know about.
 
 use cs_core::server::{validate_label, validate_root_password, validate_ssh_key};
-use cs_core::{PowerAction, Server, ServerId, ServerStatus, ValidationErrors};
-use cs_provider::{CreateInstance, InstanceStatus, ProviderError, Secret};
+use cs_core::{PowerAction, ProviderKind, Server, ServerId, ServerStatus, ValidationErrors};
+use cs_provider::{CreateInstance, InstanceStatus, Provider, ProviderError, Secret};
+use cs_store::rusqlite::OptionalExtension;
 use cs_store::{orgs, outbox, plans, servers};
 use serde_json::json;
 
@@ -53,12 +54,16 @@ impl App {
             let orgs = orgs::list(c)?;
             let plans = plans::list(c)?;
             let list = servers::list(c)?;
+            let mut stmt = c.prepare_cached("SELECT s.id, a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id")?;
+            let accounts: std::collections::HashMap<String, String> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
             Ok(list
                 .iter()
                 .filter_map(|s| {
                     let org = orgs.iter().find(|o| o.organization.id == s.organization_id)?;
                     let plan = plans.iter().find(|p| p.id == s.plan_id)?;
-                    Some(map::server(s, &org.organization.name, plan))
+                    let mut dto = map::server(s, &org.organization.name, plan);
+                    dto.account_label = accounts.get(&s.id.to_string()).cloned();
+                    Some(dto)
                 })
                 .collect())
         })
@@ -68,7 +73,11 @@ impl App {
     pub(crate) fn server_dto(&self, c: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<ServerDto> {
         let org = orgs::get(c, s.organization_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no organization", s.id)))?;
         let plan = plans::get(c, s.plan_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
-        Ok(map::server(s, &org.organization.name, &plan))
+        let mut dto = map::server(s, &org.organization.name, &plan);
+        dto.account_label = c
+            .query_row("SELECT a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id WHERE s.id = ?1", [s.id.to_string()], |r| r.get(0))
+            .optional()?;
+        Ok(dto)
     }
 
     pub fn get_server(&self, id: &str) -> AppResult<ServerDetail> {
@@ -138,6 +147,8 @@ impl App {
                 stackscript_data.push((name.to_string(), f.value.clone()));
             }
         }
+        // A Linode server goes on the account chosen (or the only one).
+        let mut account: Option<String> = None;
         match &plan {
             None => e.add("planId", "Choose a plan"),
             Some(p) if !p.active => e.add("planId", format!("Plan {} is retired: choose another plan", p.name)),
@@ -147,7 +158,20 @@ impl App {
                 } else if !p.regions.contains(&region) {
                     e.add("region", format!("Plan {} is not offered in {region:?}: choose one of {}", p.name, p.regions.join(", ")));
                 }
-                let catalogue = self.catalogue(p.provider).await?;
+                let catalogue = match p.provider {
+                    ProviderKind::Linode => match self.choose_linode_account(options.account_id.as_deref()) {
+                        Ok(a) => {
+                            let c = self.account_catalogue(&a).await?;
+                            account = Some(a);
+                            c
+                        }
+                        Err((field, message)) => {
+                            e.add(&field, message);
+                            return Err(AppError::Validation(e));
+                        }
+                    },
+                    ProviderKind::Sandbox => self.catalogue(p.provider).await?,
+                };
                 let found = catalogue.images.iter().find(|i| i.id == image && !i.deprecated);
                 if image.is_empty() {
                     e.add("image", "Choose an image");
@@ -169,7 +193,10 @@ impl App {
                     }
                 }
                 if let Some(fid) = &firewall_id {
-                    let firewalls = self.provider(p.provider)?.firewalls().await?;
+                    let firewalls = match &account {
+                        Some(a) => self.linode_provider(a)?.firewalls().await?,
+                        None => self.provider(p.provider)?.firewalls().await?,
+                    };
                     if !firewalls.iter().any(|f| &f.id == fid) {
                         e.add("firewallId", format!("There is no firewall {fid:?} on this {} account: refresh and choose another", p.provider.display_name()));
                     }
@@ -209,13 +236,19 @@ impl App {
                 return Err(AppError::validation("label", format!("A server labelled {label:?} already exists: labels are unique")));
             }
             servers::insert(tx, &server)?;
+            if let Some(a) = &account {
+                tx.execute("UPDATE servers SET account_id = ?2 WHERE id = ?1", cs_store::rusqlite::params![server.id.to_string(), a])?;
+            }
             outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
             self.record(tx, now, "server.created", "server", Some(server.id.to_string()), Some(org.organization.id.to_string()), format!("Created server {label} ({}, {region}) for {}", plan.name, org.organization.name))
         })?;
 
         // 3. Ask the provider. A create is never retried blindly: after an
         // ambiguous failure, look for the instance by its unique label.
-        let provider = self.provider(plan.provider)?;
+        let provider: std::sync::Arc<dyn cs_provider::Provider> = match &account {
+            Some(a) => self.linode_provider(a)?,
+            None => self.provider(plan.provider)?,
+        };
         let request = CreateInstance {
             label: label.clone(),
             region,
@@ -293,7 +326,7 @@ impl App {
         let id = parse_server_id(id)?;
         let server = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))?.ok_or_else(|| gone(id))?;
         let next = server.status.begin(action)?;
-        let provider = self.provider(server.provider)?;
+        let provider = self.provider_of(&server)?;
         if let Some(pid) = &server.provider_id {
             let result = match action {
                 PowerAction::Boot => provider.boot(pid).await,
@@ -346,7 +379,7 @@ impl App {
         if server.deleted_at.is_some() {
             return Err(AppError::Conflict(format!("Server {} was deleted: it has no stats any more", server.label)));
         }
-        let provider = self.provider(server.provider)?;
+        let provider = self.provider_of(&server)?;
         let stats = provider.stats(&pid).await?;
         let transfer = provider.transfer(&pid).await?;
         let points = |v: &[cs_provider::Sample]| v.iter().map(|s| MetricPoint { t: u32::try_from(s.at.timestamp()).unwrap_or(0), v: s.value }).collect();

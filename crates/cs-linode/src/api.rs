@@ -53,6 +53,19 @@ impl LinodeClient {
         }
     }
 
+    /// `GET /profile/tokens`: the user's Personal Access Tokens (all pages), each with its
+    /// expiry and only the first 16 characters of the secret. Needs `account:read_only`.
+    pub async fn list_tokens(&self) -> Result<Vec<PersonalAccessToken>, LinodeError> {
+        self.list_all("/profile/tokens", None, "profile tokens").await
+    }
+
+    /// The listed entry of the token this client uses, recognised by its first characters;
+    /// `None` when the list does not hold it (e.g. an OAuth token, not a personal one).
+    pub async fn current_token(&self) -> Result<Option<PersonalAccessToken>, LinodeError> {
+        let secret = self.token_secret();
+        Ok(self.list_tokens().await?.into_iter().find(|t| t.is_prefix_of(secret)))
+    }
+
     // ------------------------------------------------------------ catalogue
 
     pub async fn list_regions(&self) -> Result<Vec<Region>, LinodeError> {

@@ -100,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) page_size: u32,
     pub(crate) limiter: Limiter,
+    /// Kept only to recognise the token in `GET /profile/tokens` (redacted `Debug`).
+    pub(crate) token: ApiToken,
 }
 
 impl std::fmt::Debug for LinodeClient {
@@ -192,8 +194,13 @@ impl LinodeClient {
                 retry: config.retry,
                 page_size: config.page_size.clamp(1, MAX_PAGE_SIZE),
                 limiter: Limiter::new(config.rate_limits),
+                token: config.token.clone(),
             }),
         })
+    }
+
+    pub(crate) fn token_secret(&self) -> &str {
+        self.inner.token.expose_secret()
     }
 
     pub fn base_url(&self) -> &str {

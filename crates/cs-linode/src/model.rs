@@ -128,6 +128,37 @@ pub struct Profile {
     pub scopes: TokenScopes,
 }
 
+/// One Personal Access Token of the user (`GET /profile/tokens`). Linode never returns the
+/// secret again: `token` holds only its first 16 characters, which is how the token in use
+/// is recognised ([`PersonalAccessToken::is_prefix_of`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PersonalAccessToken {
+    pub id: u64,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The scopes it was created with, space-separated (`*` for all).
+    #[serde(default)]
+    pub scopes: Option<String>,
+    /// The token's first 16 characters.
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default, deserialize_with = "time::opt")]
+    pub created: Option<DateTime<Utc>>,
+    /// `None`: it never expires.
+    #[serde(default, deserialize_with = "time::opt")]
+    pub expiry: Option<DateTime<Utc>>,
+}
+
+impl PersonalAccessToken {
+    /// True when this listed token is `secret` (its listed prefix starts `secret`).
+    pub fn is_prefix_of(&self, secret: &str) -> bool {
+        match self.token.as_deref() {
+            Some(prefix) if prefix.len() >= 8 => secret.starts_with(prefix),
+            _ => false,
+        }
+    }
+}
+
 /// Access level of a scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {

@@ -9,7 +9,7 @@ import { keys } from "./queries";
 
 const server = (status: string): ServerDto => ({
   id: "srv_1", label: "web-01", organizationId: "org_1", organizationName: "Acme", planId: "plan_1", planName: "Starter",
-  provider: "sandbox", providerId: null, providerType: "sb-nano", region: "eu-west", image: "sandbox/debian12", status,
+  provider: "sandbox", providerId: null, accountLabel: null, providerType: "sb-nano", region: "eu-west", image: "sandbox/debian12", status,
   ipv4: null, ipv6: null, monthly: { minor: "800", currency: "USD", amount: "8.00" }, hourly: { micros: "12000", currency: "USD", amount: "0.012" },
   createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", deletedAt: null,
 });

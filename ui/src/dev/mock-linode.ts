@@ -9,10 +9,32 @@ type Ctx = {
   ago: (min: number) => string;
 };
 
-const account: T.LinodeAccountDto = {
-  connected: false, username: null, email: null, restricted: false, scopes: [], baseUrl: null, connectedAt: null,
-  catalogue: { provider: "linode", refreshedAt: null, attemptedAt: null, lastError: null, regions: 0, types: 0, images: 0, stackscripts: 0 },
-};
+const accounts: T.LinodeAccountDto[] = [];
+let nextAccount = 1;
+
+function account(c: Ctx, id: string) {
+  return accounts.find((a) => a.id === id) ?? c.fail("not_found", `There is no Linode account "${id}": refresh Settings → Providers`);
+}
+
+/** Tokens starting "exp" expire in 5 days, "old" expired yesterday: the banners show. */
+function expiry(token: string): Pick<T.LinodeAccountDto, "tokenExpiry" | "tokenExpiryKnown" | "tokenExpiryNote" | "tokenExpired" | "tokenWarning" | "tokenCheckedAt"> {
+  const day = 86_400_000;
+  const at = token.startsWith("exp") ? new Date(Date.now() + 5 * day) : token.startsWith("old") ? new Date(Date.now() - day) : null;
+  const date = at?.toISOString().slice(0, 10);
+  return {
+    tokenExpiry: at?.toISOString() ?? null, tokenExpiryKnown: true, tokenExpiryNote: null, tokenCheckedAt: new Date().toISOString(),
+    tokenExpired: token.startsWith("old"),
+    tokenWarning: at ? (token.startsWith("old")
+      ? `The token expired on ${date}: Linode refuses it. Create a new token in Linode Cloud Manager (My Profile → API Tokens) and paste it with Replace token; the account and its servers stay.`
+      : `The token expires in 5 days (${date}): create a new token in Linode Cloud Manager (My Profile → API Tokens) and paste it with Replace token before then.`) : null,
+  };
+}
+
+function checkToken(c: Ctx, token: string) {
+  if (!token.trim()) c.fail("validation", "Paste a token", [["token", "Paste a Linode personal access token (Cloud Manager → My Profile → API Tokens)"]]);
+  if (token.startsWith("bad")) c.fail("validation", "Invalid token", [["token", "Linode rejected this token: it is invalid, expired or revoked. Create a new one and paste it again"]]);
+  if (token.startsWith("ro")) c.fail("validation", "Missing scopes", [["token", "This token cannot do everything ContainerStacks needs: add the scopes linodes:read_write, firewall:read_write in Linode Cloud Manager → API Tokens"]]);
+}
 const backups = new Map<string, T.ServerBackupsDto>();
 const rdns = new Map<string, string | null>();
 const forward = new Set<string>(["mail.example.com"]);
@@ -39,24 +61,60 @@ function fwView(s: T.ServerDto): T.ServerFirewallsDto {
 
 export function handleLinode(cmd: string, args: Record<string, any>, c: Ctx): unknown {
   switch (cmd) {
-    case "linode_account":
-      return account;
-    case "connect_linode": {
-      if (!String(args.token ?? "").trim()) c.fail("validation", "Paste a token", [["token", "Paste a Linode personal access token (Cloud Manager → My Profile → API Tokens)"]]);
-      if (String(args.token).startsWith("bad")) c.fail("validation", "Invalid token", [["token", "Linode rejected this token: it is invalid, expired or revoked. Create a new one and paste it again"]]);
-      if (String(args.token).startsWith("ro")) c.fail("validation", "Missing scopes", [["token", "This token cannot do everything ContainerStacks needs: add the scopes linodes:read_write, firewall:read_write in Linode Cloud Manager → API Tokens"]]);
-      Object.assign(account, {
-        connected: true, username: "northwind", email: "ops@northwind.example", scopes: ["*"], baseUrl: args.baseUrl ?? null, connectedAt: new Date().toISOString(),
-        catalogue: { provider: "linode", refreshedAt: new Date().toISOString(), attemptedAt: new Date().toISOString(), lastError: null, regions: 6, types: 5, images: 4, stackscripts: 2 },
-      });
-      return { kind: "linode", name: "Linode", connected: true, detail: "Connected as northwind" } satisfies T.ProviderInfo;
+    case "linode_accounts":
+      return accounts;
+    case "add_linode_account": {
+      const input = args.input as T.AddLinodeAccountInput;
+      checkToken(c, String(input.token ?? ""));
+      const n = nextAccount++;
+      const username = n === 1 ? "northwind" : `northwind-${n}`;
+      const label = input.label?.trim() || username;
+      if (accounts.some((a) => a.label === label)) c.fail("validation", "label taken", [["label", `An account is already labelled "${label}": choose another label`]]);
+      const now = new Date().toISOString();
+      const a: T.LinodeAccountDto = {
+        id: `acc-${n}`, label, connected: true, username, email: `ops${n}@northwind.example`, restricted: false, scopes: ["*"], baseUrl: input.baseUrl ?? null, connectedAt: now,
+        ...expiry(input.token), servers: 0,
+        catalogue: { provider: "linode", refreshedAt: now, attemptedAt: now, lastError: null, regions: 6, types: 5, images: 4, stackscripts: 2 },
+      };
+      accounts.push(a);
+      return a;
     }
-    case "disconnect_linode":
-      Object.assign(account, { connected: false, username: null, email: null, scopes: [], baseUrl: null, connectedAt: null });
-      return { kind: "linode", name: "Linode", connected: false, detail: "Not connected" } satisfies T.ProviderInfo;
+    case "remove_linode_account": {
+      const a = account(c, args.id);
+      const n = c.servers.filter((s) => s.provider === "linode" && s.status !== "deleted").length;
+      if (accounts.length === 1 && n > 0) c.fail("conflict", `Account “${a.label}” still has ${n} server${n === 1 ? "" : "s"} on it: delete ${n === 1 ? "it" : "them"} first (or keep the account); removing it would leave them unmanaged and unbilled`);
+      accounts.splice(accounts.indexOf(a), 1);
+      return accounts;
+    }
+    case "test_linode_account": {
+      const a = account(c, args.id);
+      if (a.tokenExpired) c.fail("validation", "refused", [["token", `Linode refused the token of account “${a.label}” (expired, revoked or missing scopes): paste a new one with Replace token; the account and its servers stay`]]);
+      a.tokenCheckedAt = new Date().toISOString();
+      return a;
+    }
+    case "replace_linode_token": {
+      const a = account(c, args.id);
+      checkToken(c, String(args.token ?? ""));
+      Object.assign(a, expiry(String(args.token)));
+      return a;
+    }
     case "refresh_catalogue":
-      account.catalogue = { ...account.catalogue, refreshedAt: new Date().toISOString(), attemptedAt: new Date().toISOString(), lastError: null };
-      return account.catalogue;
+    case "refresh_account_catalogue": {
+      const a = accounts.find((x) => x.id === args.accountId) ?? accounts[0] ?? c.fail("unavailable", "Linode is not connected: add a Linode account in Settings → Providers");
+      a.catalogue = { ...a.catalogue, refreshedAt: new Date().toISOString(), attemptedAt: new Date().toISOString(), lastError: null };
+      return a.catalogue;
+    }
+    case "create_server_firewall": {
+      const s = server(c, args.id);
+      const input = args.input as T.NewFirewallInput;
+      const label = String(input.label ?? "").trim();
+      if (label.length < 3 || label.length > 32) c.fail("validation", "label", [["label", "Use 3 to 32 characters"]]);
+      if (firewalls.some((f) => f.label === label)) c.fail("validation", "label taken", [["label", `This account already has a firewall labelled "${label}": labels are unique per account`]]);
+      const bad = input.rules.inbound.findIndex((r) => r.ports && !/^\d+(-\d+)?(,\s*\d+(-\d+)?)*$/.test(r.ports));
+      if (bad >= 0) c.fail("validation", "ports", [[`inbound.${bad}.ports`, `"${input.rules.inbound[bad].ports}" is not a port list: use e.g. 22, 80,443 or 1024-65535 (1–65535)`]]);
+      firewalls.push({ id: `fw-${firewalls.length + 1}`, label, instanceCount: 0, servers: input.attach ? [s.id] : [], rules: input.rules });
+      return fwView(s);
+    }
     case "server_backups":
       server(c, args.id);
       return backups.get(args.id) ?? { enabled: false, backups: [] };

@@ -105,7 +105,7 @@ function addServer(orgIdx: number, planIdx: number, label: string, region: strin
   const p = plans[planIdx];
   servers.push({
     id: newId("srv"), label, organizationId: o.id, organizationName: o.name, planId: p.id, planName: p.name,
-    provider: "sandbox", providerId: status === "provisioning" ? null : `sb-${40000 + n}`, providerType: p.providerType,
+    provider: "sandbox", providerId: status === "provisioning" ? null : `sb-${40000 + n}`, accountLabel: null, providerType: p.providerType,
     region, image: IMAGES[n % IMAGES.length].id, status,
     ipv4: status === "provisioning" ? null : `203.0.113.${10 + n}`,
     ipv6: status === "provisioning" ? null : `2001:db8:${(n * 7).toString(16)}::${n + 1}/64`,
@@ -301,7 +301,7 @@ function handle(cmd: string, args: Record<string, any>): unknown {
       const n = servers.length + 20;
       const s: T.ServerDto = {
         id: newId("srv"), label: input.label, organizationId: o!.id, organizationName: o!.name, planId: p!.id, planName: p!.name,
-        provider: p!.provider, providerId: null, providerType: p!.providerType, region: input.region, image: input.image,
+        provider: p!.provider, providerId: null, accountLabel: null, providerType: p!.providerType, region: input.region, image: input.image,
         status: "provisioning", ipv4: null, ipv6: null, monthly: p!.monthly, hourly: p!.hourly, createdAt: at, updatedAt: at, deletedAt: null,
       };
       servers.unshift(s);

@@ -33,7 +33,7 @@ export const appInfo = {
 export function server(status: string, patch: Partial<ServerDto> = {}): ServerDto {
   return {
     id: "srv_1", label: "web-01", organizationId: "org_1", organizationName: "Acme", planId: "plan_1", planName: "Starter",
-    provider: "sandbox", providerId: "sb-1", providerType: "sb-small", region: "eu-west", image: "sandbox/debian12", status,
+    provider: "sandbox", providerId: "sb-1", accountLabel: null, providerType: "sb-small", region: "eu-west", image: "sandbox/debian12", status,
     ipv4: "203.0.113.5", ipv6: null, monthly: usd("19.00", "1900"), hourly: rate("0.028", "28000"),
     createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", deletedAt: null, ...patch,
   };

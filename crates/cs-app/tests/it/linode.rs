@@ -15,17 +15,19 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
     let fake = FakeLinode::start(FakeConfig { step: Duration::from_millis(150), ..FakeConfig::default() }).await.unwrap();
     let t = TestApp::new();
 
-    let err = t.app.connect_linode("", None).await.unwrap_err().to_dto();
+    let err = t.app.add_linode_account(add("", None)).await.unwrap_err().to_dto();
     assert_eq!(err.fields[0].field, "token");
     let limited = fake.create_token(&["linodes:read_only"]);
-    let err = t.app.connect_linode(&limited, Some(fake.api_url())).await.unwrap_err().to_dto();
+    let err = t.app.add_linode_account(add(&limited, Some(fake.api_url()))).await.unwrap_err().to_dto();
     assert_eq!(err.fields[0].field, "token");
     assert!(err.message.contains("linodes:read_write"), "{}", err.message);
     assert!(!err.message.contains(&limited), "the token never appears in a message");
 
     let token = fake.create_token(&["*"]);
-    let info = t.app.connect_linode(&token, Some(fake.api_url())).await.unwrap();
-    assert!(info.connected);
+    let account = t.app.add_linode_account(add(&token, Some(fake.api_url()))).await.unwrap();
+    assert!(account.connected);
+    assert_eq!(account.label, "reseller", "the Linode username by default");
+    assert!(account.token_expiry_known && account.token_expiry.is_none(), "the fake's token never expires");
     let bytes = std::fs::read(t.dir.path().join("cs.db")).unwrap();
     assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "the token is not in SQLite");
 
@@ -81,7 +83,11 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
     }
     assert_eq!(status, "deleted");
 
-    let info = t.app.disconnect_linode().unwrap();
-    assert!(!info.connected);
+    assert!(t.app.remove_linode_account(&account.id).unwrap().is_empty());
+    assert!(!t.app.info().unwrap().providers.iter().find(|p| p.kind == "linode").unwrap().connected);
     assert_eq!(t.app.catalog("linode").await.unwrap_err().code(), "unavailable");
+}
+
+pub fn add(token: &str, base_url: Option<String>) -> AddLinodeAccountInput {
+    AddLinodeAccountInput { token: token.into(), label: None, base_url }
 }

@@ -25,7 +25,7 @@ async fn connected() -> Setup {
     let fake = FakeLinode::start(FakeConfig { step: Duration::from_millis(120), ..FakeConfig::default() }).await.unwrap();
     let t = TestApp::new();
     let token = fake.create_token(&["*"]);
-    t.app.connect_linode(&token, Some(fake.api_url())).await.unwrap();
+    t.app.add_linode_account(crate::linode::add(&token, Some(fake.api_url()))).await.unwrap();
     let org = t.customer("Åsa Nyström AB", "asa@example.se");
     let plan = t
         .app
@@ -130,7 +130,7 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
     s.fake.clear_faults();
     assert_eq!(s.t.app.refresh_catalogue("nowhere").await.unwrap_err().code(), "validation");
 
-    let account = s.t.app.linode_account().unwrap();
+    let account = s.t.app.linode_accounts().unwrap().remove(0);
     assert!(account.connected);
     assert_eq!(account.scopes, vec!["*".to_string()]);
     assert_eq!(account.base_url.as_deref(), Some(s.fake.api_url().as_str()));
@@ -317,7 +317,7 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     let s = connected().await;
     // Create options: StackScript checked against the image, user data
     // against cloud-init, the firewall against the account.
-    let mut opts = CreateOptionsInput { stackscript_id: Some("10002".into()), stackscript_data: vec![], user_data: None, firewall_id: Some("424242".into()) };
+    let mut opts = CreateOptionsInput { stackscript_id: Some("10002".into()), stackscript_data: vec![], user_data: None, firewall_id: Some("424242".into()), account_id: None };
     let mut i = input(&s, "opts-1");
     i.image = "linode/almalinux9".into();
     let err = s.t.app.create_server_with(i, opts.clone()).await.unwrap_err().to_dto();
@@ -376,4 +376,47 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     let sb = s.t.app.create_server(s.t.server_input(&s.org, &sb_plan, "sb-1")).await.unwrap();
     let err = s.t.app.detach_server_firewall(&sb.id, "1").await.unwrap_err();
     assert!(err.to_string().contains("not available on the Sandbox"), "{err}");
+}
+
+fn rule(action: &str, protocol: &str, ports: &str, addresses: &[&str]) -> FirewallRuleDto {
+    FirewallRuleDto { label: String::new(), action: action.into(), protocol: protocol.into(), ports: ports.into(), addresses: addresses.iter().map(|a| a.to_string()).collect() }
+}
+
+#[tokio::test]
+async fn a_firewall_is_created_from_the_firewall_tab_and_attached_at_once() {
+    let s = connected().await;
+    let server = running(&s, "fw-new-1").await;
+    let id = server.id.as_str();
+    let rules = |inbound: Vec<FirewallRuleDto>| FirewallRulesDto { inbound_policy: "DROP".into(), outbound_policy: "ACCEPT".into(), inbound, outbound: vec![] };
+
+    // Every field is checked before Linode is asked, each error on its field.
+    let bad = NewFirewallInput { label: "x".into(), rules: FirewallRulesDto { inbound_policy: "MAYBE".into(), ..rules(vec![rule("ACCEPT", "TCP", "22-", &["nowhere"])]) }, attach: true };
+    let err = s.t.app.create_server_firewall(id, bad).await.unwrap_err().to_dto();
+    let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, vec!["label", "inboundPolicy", "inbound.0.ports", "inbound.0.addresses"], "{err:?}");
+    assert_eq!(s.fake.requests().iter().filter(|r| r.method == "POST" && r.path == "/networking/firewalls").count(), 0);
+
+    // Created on the server's account, attached right away.
+    let good = NewFirewallInput { label: "web-only".into(), rules: rules(vec![rule("ACCEPT", "TCP", "80,443", &["0.0.0.0/0", "::/0"]), rule("ACCEPT", "ICMP", "", &["0.0.0.0/0"])]), attach: true };
+    let f = s.t.app.create_server_firewall(id, good.clone()).await.unwrap();
+    let fw = f.attached.iter().find(|x| x.label == "web-only").expect("attached at once");
+    assert_eq!((fw.rules.inbound_policy.as_str(), fw.rules.inbound.len(), fw.instance_count), ("DROP", 2, 1));
+    assert_eq!(fw.rules.inbound[0].ports, "80,443");
+
+    // The label is unique per account: said next to the label.
+    let err = s.t.app.create_server_firewall(id, good).await.unwrap_err().to_dto();
+    assert_eq!(err.fields[0].field, "label");
+    assert!(err.fields[0].message.contains("already has a firewall labelled"), "{err:?}");
+
+    // Without attach it is only offered; attaching it then works.
+    let later = NewFirewallInput { label: "ssh-admin".into(), rules: rules(vec![rule("ACCEPT", "TCP", "22", &["203.0.113.0/24"])]), attach: false };
+    let f = s.t.app.create_server_firewall(id, later).await.unwrap();
+    let ssh = f.available.iter().find(|x| x.label == "ssh-admin").expect("offered, not attached").id.clone();
+    assert!(!f.attached.iter().any(|x| x.label == "ssh-admin"));
+    let f = s.t.app.attach_server_firewall(id, &ssh).await.unwrap();
+    assert!(f.attached.iter().any(|x| x.id == ssh));
+
+    let acts: Vec<String> = s.t.app.list_activity(50, Some(id.to_string())).unwrap().into_iter().map(|a| a.action).collect();
+    assert!(acts.iter().filter(|a| *a == "firewall.created").count() == 2, "{acts:?}");
+    s.fake.shutdown().await;
 }

@@ -9,6 +9,7 @@ mod linode;
 mod mail;
 mod payments;
 mod linode_screens;
+mod linode_accounts;
 mod validation;
 
 use std::sync::{Arc, Mutex};

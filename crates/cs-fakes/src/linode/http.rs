@@ -78,6 +78,7 @@ fn id_of(raw: &str) -> ApiResult<u64> {
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = Router::new()
         .route("/profile", get(profile))
+        .route("/profile/tokens", get(profile_tokens))
         .route("/regions", get(regions))
         .route("/regions/{id}", get(region))
         .route("/linode/types", get(types))
@@ -128,7 +129,7 @@ fn classify(method: &Method, rel: &str) -> Class {
     }
     let collection = matches!(
         rel,
-        "/linode/instances" | "/regions" | "/linode/types" | "/images" | "/linode/stackscripts" | "/networking/firewalls" | "/account/events"
+        "/profile/tokens" | "/linode/instances" | "/regions" | "/linode/types" | "/images" | "/linode/stackscripts" | "/networking/firewalls" | "/account/events"
     ) || matches!(segs.as_slice(), ["networking", "firewalls", _, "devices"] | ["linode", "instances", _, "firewalls"]);
     if method == Method::GET && collection {
         Class::Paginated
@@ -150,6 +151,9 @@ fn scope_for(method: &Method, rel: &str) -> Option<(&'static str, bool)> {
         "firewall"
     } else if rel.starts_with("/account/events") {
         "events"
+    } else if rel.starts_with("/profile/tokens") {
+        // Linode documents `account:read_only` for listing tokens.
+        "account"
     } else if rel.starts_with("/account") {
         "account"
     } else {
@@ -300,6 +304,16 @@ async fn hang_up(kill: Option<ConnKill>) -> Response {
 
 async fn profile(Extension(c): Extension<Caller>) -> Reply {
     Reply(c.token.as_ref().map(render::profile).ok_or_else(|| ApiError::new(401, "Invalid Token")))
+}
+
+/// The caller's user's tokens; like Linode, only the first 16 characters of each secret.
+async fn profile_tokens(AxState(sh): Sh, Extension(c): Extension<Caller>, q: Q, headers: HeaderMap) -> Reply {
+    let Some(me) = c.token.as_ref() else { return Reply(Err(ApiError::new(401, "Invalid Token"))) };
+    let s = sh.state();
+    let mut mine: Vec<(&String, &TokenRec)> = s.tokens.iter().filter(|(_, t)| t.username == me.username).collect();
+    mine.sort_by_key(|(_, t)| t.id);
+    let items = mine.into_iter().map(|(secret, t)| render::token(&s, secret, t)).collect();
+    Reply(list(items, &q, &headers, &["label", "created"]))
 }
 
 async fn regions(q: Q, headers: HeaderMap) -> Reply {
@@ -649,9 +663,13 @@ async fn control_token(AxState(sh): Sh, body: Bytes) -> Response {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_else(|| vec!["*".into()]);
+    let username = body.get("username").and_then(Value::as_str).filter(|u| !u.is_empty()).unwrap_or("reseller").to_owned();
+    // `expires_in_days` (may be negative: already expired); absent means it never expires.
+    let expiry = body.get("expires_in_days").and_then(Value::as_i64).map(|d| chrono::Utc::now() + chrono::Duration::days(d));
     let token = super::random_token(&sh);
     let mut s = sh.state();
-    s.tokens.insert(token.clone(), TokenRec { scopes, username: "reseller".into() });
+    let rec = s.new_token(&username, scopes, expiry);
+    s.tokens.insert(token.clone(), rec);
     Json(json!({ "token": token })).into_response()
 }
 

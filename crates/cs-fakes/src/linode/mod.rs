@@ -1,7 +1,8 @@
 //! A stateful fake of the Linode API v4, served over real HTTP under `/v4`.
 //!
 //! [`FakeLinode::start`] binds `127.0.0.1:0` and returns a handle with the base URL, a
-//! control surface (tokens with scopes, fault switches, forward DNS records, seeding, the
+//! control surface (tokens with scopes, a user and an expiry — listed, first 16 characters
+//! only, by `GET /profile/tokens` — fault switches, forward DNS records, seeding, the
 //! request log) and `shutdown`. Instances move through Linode's real status sequences
 //! (provisioning → booting → running, shutting_down → offline, rebooting, deleting) driven
 //! by the wall clock at a configurable speed, and every action leaves an account event.
@@ -31,7 +32,7 @@ use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
-use state::{State, TokenRec};
+use state::State;
 
 /// A per-token limit: `capacity` requests per `window`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,11 +272,17 @@ impl FakeLinode {
 
     /// Creates a token with the given scopes (`*`, or e.g. `linodes:read_write`), returning it.
     pub fn create_token(&self, scopes: &[&str]) -> String {
+        self.create_token_for("reseller", scopes, None)
+    }
+
+    /// Creates a token of user `username` with the given scopes, expiring at `expiry`
+    /// (`None`: never), returning it. `GET /profile/tokens` lists it with its first 16
+    /// characters.
+    pub fn create_token_for(&self, username: &str, scopes: &[&str], expiry: Option<chrono::DateTime<chrono::Utc>>) -> String {
         let token = random_token(&self.shared);
-        lock(&self.shared.state).tokens.insert(
-            token.clone(),
-            TokenRec { scopes: scopes.iter().map(|s| (*s).to_owned()).collect(), username: "reseller".into() },
-        );
+        let mut s = lock(&self.shared.state);
+        let rec = s.new_token(username, scopes.iter().map(|s| (*s).to_owned()).collect(), expiry);
+        s.tokens.insert(token.clone(), rec);
         token
     }
 

@@ -251,3 +251,15 @@ pub(crate) fn account_transfer(s: &State) -> Value {
     let quota: u64 = regions.values().map(|(_, q)| q).sum();
     json!({ "used": used, "quota": quota, "billable": 0, "region_transfers": region_transfers })
 }
+
+/// One `GET /profile/tokens` entry: never the whole secret, only its first 16 characters.
+pub fn token(s: &State, secret: &str, t: &TokenRec) -> Value {
+    json!({
+        "id": t.id,
+        "label": t.label,
+        "scopes": t.scopes.join(" "),
+        "token": secret.chars().take(16).collect::<String>(),
+        "created": s.ts(&t.created),
+        "expiry": t.expiry.as_ref().map(|e| s.ts(e)),
+    })
+}

@@ -126,6 +126,12 @@ pub(crate) struct TokenRec {
     /// `*` or `area:level` entries.
     pub scopes: Vec<String>,
     pub username: String,
+    /// What `GET /profile/tokens` lists: an id, a label, when it was made and when it
+    /// expires (`None`: never).
+    pub id: u64,
+    pub label: String,
+    pub created: DateTime<Utc>,
+    pub expiry: Option<DateTime<Utc>>,
 }
 
 impl TokenRec {
@@ -177,6 +183,12 @@ impl State {
         } else {
             t.format("%Y-%m-%dT%H:%M:%S").to_string()
         }
+    }
+
+    /// A token record with the next token id (labels like Cloud Manager's: `token-N`).
+    pub fn new_token(&mut self, username: &str, scopes: Vec<String>, expiry: Option<DateTime<Utc>>) -> TokenRec {
+        let id = self.tokens.values().map(|t| t.id).max().unwrap_or(0) + 1;
+        TokenRec { scopes, username: username.to_owned(), id, label: format!("token-{id}"), created: Utc::now(), expiry }
     }
 
     pub fn id(&mut self) -> u64 {

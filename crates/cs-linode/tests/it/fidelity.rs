@@ -110,7 +110,9 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
     cfg.step = std::time::Duration::from_millis(60);
     let fake = FakeLinode::start(cfg).await.unwrap();
     let Some(prism) = start_prism(&fake.base_url()) else { return };
-    let token = fake.create_token(&["*"]);
+    // A token with an expiry: the spec types `expiry` as a string (see the test below for
+    // the `null` of a token that never expires).
+    let token = fake.create_token_for("reseller", &["*"], Some(chrono::Utc::now() + chrono::Duration::days(30)));
     let client = LinodeClient::new(support::test_config(&format!("http://127.0.0.1:{}/v4", prism.port), &token)).unwrap();
 
     let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
@@ -126,6 +128,10 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
         Ok(f) => f,
         Err(e) => panic!("the tour through Prism failed: {e}\n--- Prism log (tail) ---\n{}", prism.tail()),
     };
+
+    // The token list (GET /profile/tokens), where the token's expiry is read.
+    let mine = client.current_token().await.unwrap_or_else(|e| panic!("{e:?}\n{}", prism.tail())).expect("the token in use is listed");
+    assert!(mine.expiry.is_some());
 
     // Error answers must conform too: 401, 404, 400 with a field.
     let bad = LinodeClient::new(support::test_config(&format!("http://127.0.0.1:{}/v4", prism.port), "not-a-token")).unwrap();
@@ -171,6 +177,30 @@ async fn with_real_zone_less_timestamps_only_date_time_formats_differ() {
         }
     }
     assert!(saw_violation, "zone-less timestamps are expected to be flagged by the spec's date-time format");
+    drop(prism);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_never_expires_differs_from_the_spec_only_by_its_null_expiry() {
+    let mut cfg = support::fast_config();
+    cfg.zoned_timestamps = true;
+    let fake = FakeLinode::start(cfg).await.unwrap();
+    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    // Linode lists a token made without an expiry with `"expiry": null`; the spec types
+    // the field as a plain string, so that null is the one thing Prism may flag.
+    let token = fake.create_token(&["*"]);
+    let resp = reqwest::Client::new().get(format!("http://127.0.0.1:{}/v4/profile/tokens", prism.port)).bearer_auth(&token).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_ne!(status, 200, "the spec's string-typed expiry is expected to flag the null: {body}");
+    for v in body["validation"].as_array().unwrap_or_else(|| panic!("{status} {body}")) {
+        let msg = v["message"].as_str().unwrap_or_default();
+        assert!(msg.contains("expiry") && msg.contains("must be string"), "unexpected violation {v}");
+    }
+    // Directly, the client reads it as "never expires".
+    let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
+    assert!(direct.current_token().await.unwrap().unwrap().expiry.is_none());
     drop(prism);
     fake.shutdown().await;
 }

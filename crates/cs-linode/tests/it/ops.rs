@@ -326,3 +326,69 @@ async fn scopes_are_reported_and_missing_ones_named() {
     support::assert_no_secret(&err, &limited);
     h.fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_token_in_use_is_found_in_the_token_list_with_its_expiry() {
+    let h = support::start().await;
+    let in_ten_days = chrono::Utc::now() + chrono::Duration::days(10);
+    let expiring = h.fake.create_token_for("reseller", &["*"], Some(in_ten_days));
+    let _other_user = h.fake.create_token_for("someone-else", &["*"], None);
+    let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &expiring)).unwrap();
+    let list = c.list_tokens().await.unwrap();
+    // The harness token and this one: the same user's only, never a whole secret.
+    assert_eq!(list.len(), 2, "{list:?}");
+    for t in &list {
+        let shown = t.token.as_deref().unwrap();
+        assert_eq!(shown.len(), 16, "only the first 16 characters are listed");
+        assert_ne!(shown, expiring);
+    }
+    let mine = c.current_token().await.unwrap().expect("the token in use is listed");
+    assert!(mine.is_prefix_of(&expiring));
+    let expiry = mine.expiry.expect("it expires");
+    assert!((expiry - in_ten_days).num_seconds().abs() <= 1, "{expiry} vs {in_ten_days}");
+    assert_eq!(mine.scopes.as_deref(), Some("*"));
+    // The harness token never expires.
+    let never = LinodeClient::new(support::test_config(&h.fake.api_url(), &h.token)).unwrap();
+    assert!(never.current_token().await.unwrap().unwrap().expiry.is_none());
+    // Listing tokens needs account:read_only.
+    let limited = h.fake.create_token(&["linodes:read_write"]);
+    let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &limited)).unwrap();
+    let err = c.list_tokens().await.unwrap_err();
+    assert!(matches!(err, LinodeError::ForbiddenScope { .. }), "{err:?}");
+    h.fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn creating_a_firewall_is_validated_like_linode() {
+    let h = support::start().await;
+    let rule = |ports: Option<&str>| FirewallRule {
+        action: FirewallAction::Accept,
+        protocol: FirewallProtocol::Tcp,
+        ports: ports.map(str::to_owned),
+        addresses: RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: None },
+        label: Some("web".into()),
+        description: None,
+    };
+    let rules = |r: FirewallRule| FirewallRules {
+        inbound_policy: Some(FirewallAction::Drop),
+        outbound_policy: Some(FirewallAction::Accept),
+        inbound: vec![r],
+        outbound: vec![],
+        version: None,
+        fingerprint: None,
+    };
+    let create = |label: &str, r: FirewallRules| CreateFirewall { label: label.into(), rules: r, devices: None, tags: vec![] };
+    let fw = h.client.create_firewall(&create("web-only", rules(rule(Some("80,443"))))).await.expect("created");
+    assert_eq!(fw.label, "web-only");
+    // The label is unique among the account's firewalls.
+    let err = h.client.create_firewall(&create("web-only", rules(rule(Some("22"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    // Too short a label, and a port list that is not one: each names its field.
+    let err = h.client.create_firewall(&create("w", rules(rule(Some("22"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    let err = h.client.create_firewall(&create("bad-ports", rules(rule(Some("22-"))))).await.unwrap_err();
+    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f.contains("inbound") && f.contains("ports")), "{err:?}");
+    // Nothing was created by the refused requests.
+    assert_eq!(h.client.list_firewalls().await.unwrap().len(), 1);
+    h.fake.shutdown().await;
+}

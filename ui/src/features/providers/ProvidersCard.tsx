@@ -1,8 +1,9 @@
-// Settings → Providers: the built-in Sandbox and the Linode account (connect
-// with a personal access token, its scopes, the cached catalogue and its
-// refresh, disconnect).
+// Settings → Providers: the built-in Sandbox and the Linode accounts (add one
+// with a personal access token; per account its user, scopes, the token's
+// expiry with a warning before it runs out, the cached catalogue, Test,
+// Refresh catalogue, Replace token and Remove).
 import * as React from "react";
-import { Cloud, FlaskConical, RefreshCw, Unplug } from "lucide-react";
+import { AlertTriangle, Cloud, FlaskConical, KeyRound, Plus, RefreshCw, ShieldCheck, Trash2 } from "lucide-react";
 import { ApiError } from "@/api/client";
 import type { LinodeAccountDto } from "@/bindings";
 import { QueryError } from "@/components/query-state";
@@ -16,13 +17,14 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
-import { useConnectLinode, useDisconnectLinode, useLinodeAccount, useRefreshCatalogue } from "./api";
+import { useAddLinodeAccount, useLinodeAccounts, useRefreshAccountCatalogue, useRemoveLinodeAccount, useReplaceLinodeToken, useTestLinodeAccount } from "./api";
 
-const FIELDS = ["token", "baseUrl"] as const;
+const FIELDS = ["label", "token", "baseUrl"] as const;
 
-/** Client-side checks of the connect form; the backend checks again (and the token against Linode). */
-export function checkLinodeForm(token: string, baseUrl: string): Record<string, string> {
+/** Client-side checks of the add-account form; the backend checks again (and the token against Linode). */
+export function checkLinodeForm(token: string, baseUrl: string, label = ""): Record<string, string> {
   const errors: Record<string, string> = {};
+  if (label.trim().length > 64) errors.label = "Keep the account label to 64 characters";
   if (!token.trim()) errors.token = "Paste a Linode personal access token (Cloud Manager → My Profile → API Tokens)";
   else if (/\s/.test(token.trim())) errors.token = "A token has no spaces: paste it again";
   const url = baseUrl.trim();
@@ -32,8 +34,19 @@ export function checkLinodeForm(token: string, baseUrl: string): Record<string, 
   return errors;
 }
 
+/** "expires on 2026-12-01", "never expires", or why it is unknown. */
+export function expiryText(a: Pick<LinodeAccountDto, "tokenExpiry" | "tokenExpiryKnown" | "tokenExpiryNote" | "tokenExpired">): string {
+  if (!a.tokenExpiryKnown) return a.tokenExpiryNote ?? "Expiry unknown: press Test to read it";
+  if (!a.tokenExpiry) return "Never expires";
+  const day = a.tokenExpiry.slice(0, 10);
+  return a.tokenExpired ? `Expired on ${day}` : `Expires on ${day}`;
+}
+
 export function ProvidersCard() {
-  const account = useLinodeAccount();
+  const accounts = useLinodeAccounts();
+  const [adding, setAdding] = React.useState(false);
+  const list = accounts.data ?? [];
+  const warnings = list.filter((a) => a.tokenWarning);
   return (
     <Card data-testid="providers-card">
       <CardHeader>
@@ -41,6 +54,12 @@ export function ProvidersCard() {
         <CardDescription>Where your customers' servers run.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
+        {warnings.map((a) => (
+          <div key={a.id} role="alert" data-testid="token-warning" className={`flex gap-3 rounded-md border p-3 text-sm ${a.tokenExpired ? "border-destructive/40 bg-destructive/10 text-destructive" : "border-amber-500/40 bg-amber-500/10 text-amber-900 dark:text-amber-200"}`}>
+            <AlertTriangle className="mt-0.5 size-4 shrink-0" />
+            <p>{a.tokenWarning}</p>
+          </div>
+        ))}
         <ul className="divide-y rounded-lg border" data-testid="providers">
           <li className="flex items-center gap-4 px-4 py-3.5" data-provider="sandbox">
             <div className="flex size-9 shrink-0 items-center justify-center rounded-md bg-muted text-muted-foreground"><FlaskConical className="size-4" /></div>
@@ -55,14 +74,36 @@ export function ProvidersCard() {
               <div className="flex size-9 shrink-0 items-center justify-center rounded-md bg-muted text-muted-foreground"><Cloud className="size-4" /></div>
               <div className="min-w-0 flex-1">
                 <p className="text-sm font-medium">Linode</p>
-                <p className="text-sm text-muted-foreground">Akamai Cloud Computing, through its API v4</p>
+                <p className="text-sm text-muted-foreground">Akamai Cloud Computing, through its API v4. Connect one account or several.</p>
               </div>
-              {account.data ? (account.data.connected ? <Badge tone="green" dot data-testid="linode-connected">Connected</Badge> : <Badge tone="grey">Not connected</Badge>) : null}
+              {accounts.data ? (
+                list.length > 0 ? <Badge tone="green" dot data-testid="linode-connected">{list.length === 1 ? "1 account" : `${list.length} accounts`}</Badge> : <Badge tone="grey">Not connected</Badge>
+              ) : null}
             </div>
-            {account.isError ? <QueryError what="Linode account" error={account.error} retry={() => account.refetch()} />
-              : !account.data ? <Skeleton className="h-24" />
-              : account.data.connected ? <LinodeAccount account={account.data} />
-              : <LinodeConnectForm />}
+            {accounts.isError ? (
+              <QueryError what="Linode accounts" error={accounts.error} retry={() => accounts.refetch()} />
+            ) : !accounts.data ? (
+              <Skeleton className="h-24" />
+            ) : (
+              <>
+                {list.map((a) => <LinodeAccount key={a.id} account={a} />)}
+                {list.length === 0 ? (
+                  <div className="grid gap-3">
+                    <p className="text-sm text-muted-foreground">No Linode account yet. Paste a personal access token to sell servers on Linode.</p>
+                    <LinodeConnectForm first />
+                  </div>
+                ) : adding ? (
+                  <div className="grid gap-3 rounded-md border p-3" data-testid="add-linode-account-form">
+                    <p className="text-sm font-medium">Add a Linode account</p>
+                    <LinodeConnectForm onDone={() => setAdding(false)} />
+                  </div>
+                ) : (
+                  <div>
+                    <Button variant="outline" onClick={() => setAdding(true)} data-testid="add-linode-account"><Plus /> Add Linode account</Button>
+                  </div>
+                )}
+              </>
+            )}
           </li>
         </ul>
       </CardContent>
@@ -70,30 +111,33 @@ export function ProvidersCard() {
   );
 }
 
-export function LinodeConnectForm() {
+export function LinodeConnectForm({ first = false, onDone }: { first?: boolean; onDone?: () => void }) {
+  const [label, setLabel] = React.useState("");
   const [token, setToken] = React.useState("");
   const [baseUrl, setBaseUrl] = React.useState("");
   const [advanced, setAdvanced] = React.useState(false);
   const form = useApiForm(FIELDS);
-  const connect = useConnectLinode();
+  const add = useAddLinodeAccount();
   const toast = useToast();
   const ref = React.useRef<HTMLFormElement>(null);
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    const errors = checkLinodeForm(token, baseUrl);
+    const errors = checkLinodeForm(token, baseUrl, label);
     if (Object.keys(errors).length) {
       if (errors.baseUrl) setAdvanced(true);
       form.setErrors(errors);
       focusFirstError(ref.current);
       return;
     }
-    connect.mutate(
-      { token: token.trim(), baseUrl: baseUrl.trim() || null },
+    add.mutate(
+      { token: token.trim(), label: label.trim() || null, baseUrl: baseUrl.trim() || null },
       {
-        onSuccess: () => {
+        onSuccess: (a) => {
           setToken("");
-          toast.success("Linode connected", "The token is kept in your system keyring, and the catalogue was imported.");
+          setLabel("");
+          toast.success(`Linode account “${a.label}” connected`, "The token is kept in your system keyring, and the catalogue was imported.");
+          onDone?.();
         },
         onError: (err) => {
           const e = ApiError.from(err);
@@ -107,6 +151,9 @@ export function LinodeConnectForm() {
 
   return (
     <form ref={ref} onSubmit={submit} noValidate className="grid gap-3" aria-label="Connect Linode">
+      <Field name="label" label="Account label (optional)" error={form.errors.label} hint="Your name for this account, e.g. “EU customers”. Empty: the Linode username.">
+        {(p) => <Input {...p} value={label} onChange={(e) => { setLabel(e.target.value); form.clear("label"); }} placeholder="The Linode username" />}
+      </Field>
       <Field
         name="token"
         label="Personal access token"
@@ -124,76 +171,143 @@ export function LinodeConnectForm() {
           Advanced: API base URL
         </button>
       )}
-      <div>
-        <Button type="submit" disabled={connect.isPending}>{connect.isPending ? "Checking the token…" : "Connect Linode"}</Button>
+      <div className="flex gap-2">
+        <Button type="submit" disabled={add.isPending}>{add.isPending ? "Checking the token…" : "Connect Linode"}</Button>
+        {!first && onDone && <Button type="button" variant="outline" onClick={onDone}>Cancel</Button>}
       </div>
     </form>
   );
 }
 
 function LinodeAccount({ account }: { account: LinodeAccountDto }) {
-  const refresh = useRefreshCatalogue();
-  const disconnect = useDisconnectLinode();
+  const refresh = useRefreshAccountCatalogue();
+  const test = useTestLinodeAccount();
+  const remove = useRemoveLinodeAccount();
   const toast = useToast();
   const [confirming, setConfirming] = React.useState(false);
+  const [replacing, setReplacing] = React.useState(false);
   const c = account.catalogue;
   return (
-    <div className="grid gap-4 text-sm" data-testid="linode-account">
+    <div className="grid gap-4 rounded-md border p-3 text-sm" data-testid="linode-account" data-account-label={account.label}>
+      <div className="flex flex-wrap items-center gap-2">
+        <p className="font-medium" data-testid="linode-account-label">{account.label}</p>
+        {!account.connected && <Badge tone="red">Token missing</Badge>}
+        {account.tokenExpired && <Badge tone="red">Token expired</Badge>}
+        <span className="ml-auto text-muted-foreground" data-testid="linode-account-servers">{account.servers === 1 ? "1 server" : `${account.servers} servers`}</span>
+      </div>
       <dl className="grid gap-2">
-        <Row label="Account"><span data-testid="linode-username">{account.username ?? "—"}</span>{account.email && <span className="text-muted-foreground"> · {account.email}</span>}</Row>
+        <Row label="User"><span data-testid="linode-username">{account.username ?? "—"}</span>{account.email && <span className="text-muted-foreground"> · {account.email}</span>}</Row>
         <Row label="Token scopes">
           <span className="flex flex-wrap gap-1" data-testid="linode-scopes">
             {account.scopes.length === 0 ? <span className="text-muted-foreground">none reported</span> : account.scopes.map((s) => <Badge key={s} tone="grey">{s === "*" ? "all scopes (*)" : s}</Badge>)}
           </span>
           {account.restricted && <span className="mt-1 block text-xs text-amber-700 dark:text-amber-300">A restricted user: it sees only what its grants in Linode allow.</span>}
         </Row>
-        <Row label="Token expiry"><span className="text-muted-foreground">Shown in Cloud Manager → API Tokens (the API does not tell a token its own expiry). An expired token shows here as a connection error.</span></Row>
+        <Row label="Token expiry">
+          <span data-testid="token-expiry" className={account.tokenExpired ? "text-destructive" : account.tokenWarning ? "text-amber-700 dark:text-amber-300" : undefined}>{expiryText(account)}</span>
+          {account.tokenCheckedAt && <span className="block text-xs text-muted-foreground">Checked {formatRelative(account.tokenCheckedAt)}</span>}
+        </Row>
         {account.baseUrl && <Row label="API"><span className="font-mono text-xs break-all" data-testid="linode-base-url">{account.baseUrl}</span></Row>}
         {account.connectedAt && <Row label="Connected">{formatDateTime(account.connectedAt)}</Row>}
       </dl>
       <div className="grid gap-2 rounded-md border bg-muted/30 p-3" data-testid="linode-catalogue">
-        <div className="flex flex-wrap items-center justify-between gap-2">
-          <div>
-            <p className="font-medium">Catalogue</p>
-            <p className="text-muted-foreground" data-testid="catalogue-refreshed">
-              {c.refreshedAt ? <>Refreshed {formatRelative(c.refreshedAt)} · {c.regions} regions, {c.types} types, {c.images} images, {c.stackscripts} StackScripts</> : "Not imported yet"}
-            </p>
-          </div>
-          <Button
-            variant="outline"
-            size="sm"
-            disabled={refresh.isPending}
-            data-testid="refresh-catalogue"
-            onClick={() => refresh.mutate("linode", { onSuccess: () => toast.success("Catalogue refreshed"), onError: (e) => toast.error("Could not refresh the catalogue", ApiError.from(e).message) })}
-          >
-            <RefreshCw className={refresh.isPending ? "animate-spin" : undefined} /> {refresh.isPending ? "Refreshing…" : "Refresh catalogue"}
-          </Button>
-        </div>
-        <p className="text-xs text-muted-foreground">Plans and the new-server form use this copy; it refreshes by itself every 24 hours.</p>
+        <p className="font-medium">Catalogue</p>
+        <p className="text-muted-foreground" data-testid="catalogue-refreshed">
+          {c.refreshedAt ? <>Refreshed {formatRelative(c.refreshedAt)} · {c.regions} regions, {c.types} types, {c.images} images, {c.stackscripts} StackScripts</> : "Not imported yet"}
+        </p>
+        <p className="text-xs text-muted-foreground">Servers on this account use this copy; it refreshes by itself every 24 hours.</p>
         {c.lastError && <p className="text-xs text-destructive" role="alert">The last refresh failed: {c.lastError}. The previous catalogue stays in use.</p>}
       </div>
-      <div>
-        <Button variant="outline" onClick={() => setConfirming(true)} data-testid="disconnect-linode"><Unplug /> Disconnect</Button>
+      <div className="flex flex-wrap gap-2">
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={test.isPending}
+          data-testid="test-linode-account"
+          onClick={() => test.mutate(account.id, { onSuccess: (a) => toast.success(`“${a.label}” works`, expiryText(a)), onError: (e) => toast.error("The token did not pass", ApiError.from(e).fields.token ?? ApiError.from(e).message) })}
+        >
+          <ShieldCheck /> {test.isPending ? "Testing…" : "Test"}
+        </Button>
+        <Button
+          variant="outline"
+          size="sm"
+          disabled={refresh.isPending || !account.connected}
+          data-testid="refresh-catalogue"
+          onClick={() => refresh.mutate(account.id, { onSuccess: () => toast.success("Catalogue refreshed"), onError: (e) => toast.error("Could not refresh the catalogue", ApiError.from(e).message) })}
+        >
+          <RefreshCw className={refresh.isPending ? "animate-spin" : undefined} /> {refresh.isPending ? "Refreshing…" : "Refresh catalogue"}
+        </Button>
+        <Button variant="outline" size="sm" onClick={() => setReplacing((r) => !r)} data-testid="replace-token"><KeyRound /> Replace token</Button>
+        <Button variant="outline" size="sm" onClick={() => setConfirming(true)} data-testid="remove-linode-account"><Trash2 /> Remove</Button>
       </div>
+      {replacing && <ReplaceTokenForm account={account} onDone={() => setReplacing(false)} />}
       <AlertDialog open={confirming} onOpenChange={setConfirming}>
         <AlertDialogContent>
-          <AlertDialogTitle>Disconnect Linode?</AlertDialogTitle>
+          <AlertDialogTitle>Remove Linode account “{account.label}”?</AlertDialogTitle>
           <AlertDialogDescription>
-            The token is removed from your keyring. Servers on Linode keep running there and keep being billed, but this app can no longer manage them until you connect again.
+            {account.servers > 0
+              ? `${account.servers === 1 ? "1 server lives" : `${account.servers} servers live`} on this account: delete ${account.servers === 1 ? "it" : "them"} first. An account with servers cannot be removed.`
+              : "Its token is deleted from your keyring and its catalogue forgotten. Nothing changes at Linode."}
           </AlertDialogDescription>
           <div className="flex flex-col-reverse gap-2 pt-2 sm:flex-row sm:justify-end">
-            <Button variant="outline" data-autofocus onClick={() => setConfirming(false)}>Keep connected</Button>
+            <Button variant="outline" data-autofocus onClick={() => setConfirming(false)}>Keep it</Button>
             <Button
               variant="destructive"
-              disabled={disconnect.isPending}
-              onClick={() => disconnect.mutate(undefined, { onSuccess: () => { setConfirming(false); toast.info("Linode disconnected"); }, onError: (e) => toast.error("Could not disconnect", ApiError.from(e).message) })}
+              disabled={remove.isPending}
+              onClick={() =>
+                remove.mutate(account.id, {
+                  onSuccess: () => { setConfirming(false); toast.info(`Linode account “${account.label}” removed`); },
+                  onError: (e) => { setConfirming(false); toast.error("Could not remove the account", ApiError.from(e).message); },
+                })
+              }
             >
-              Disconnect Linode
+              Remove account
             </Button>
           </div>
         </AlertDialogContent>
       </AlertDialog>
     </div>
+  );
+}
+
+/** Puts a new token on the account: the account, its servers and its catalogue stay. */
+export function ReplaceTokenForm({ account, onDone }: { account: LinodeAccountDto; onDone: () => void }) {
+  const [token, setToken] = React.useState("");
+  const form = useApiForm(["newToken"]);
+  const replace = useReplaceLinodeToken();
+  const toast = useToast();
+  const ref = React.useRef<HTMLFormElement>(null);
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const t = token.trim();
+    const err = !t ? "Paste the new token" : /\s/.test(t) ? "A token has no spaces: paste it again" : null;
+    if (err) {
+      form.setErrors({ newToken: err });
+      focusFirstError(ref.current);
+      return;
+    }
+    replace.mutate(
+      { id: account.id, token: t },
+      {
+        onSuccess: (a) => { setToken(""); toast.success(`New token for “${a.label}”`, expiryText(a)); onDone(); },
+        onError: (raw) => {
+          const e = ApiError.from(raw);
+          if (e.fields.token) { form.setErrors({ newToken: e.fields.token }); focusFirstError(ref.current); }
+          else form.fail(raw, "Could not replace the token");
+        },
+      },
+    );
+  };
+  return (
+    <form ref={ref} onSubmit={submit} noValidate className="grid gap-3 rounded-md border p-3" aria-label={`Replace the token of ${account.label}`}>
+      <Field name="newToken" label="New personal access token" error={form.errors.newToken} hint={`A token of the same Linode user${account.username ? ` (${account.username})` : ""}: the servers of this account live there. The old token is replaced in your keyring.`}>
+        {(p) => <Input {...p} type="password" autoComplete="off" spellCheck={false} value={token} onChange={(e) => { setToken(e.target.value); form.clear("newToken"); }} placeholder="Paste the new token" />}
+      </Field>
+      <div className="flex gap-2">
+        <Button type="submit" size="sm" disabled={replace.isPending}>{replace.isPending ? "Checking the token…" : "Save new token"}</Button>
+        <Button type="button" size="sm" variant="outline" onClick={onDone}>Cancel</Button>
+      </div>
+    </form>
   );
 }
 

@@ -7,10 +7,14 @@ import { unwrap } from "@/api/client";
 import { keys as appKeys, upsertServer } from "@/api/queries";
 
 export const providerApi = {
-  linodeAccount: () => unwrap(commands.linodeAccount()),
-  connectLinode: (token: string, baseUrl: string | null) => unwrap(commands.connectLinode(token, baseUrl)),
-  disconnectLinode: () => unwrap(commands.disconnectLinode()),
+  linodeAccounts: () => unwrap(commands.linodeAccounts()),
+  addLinodeAccount: (input: T.AddLinodeAccountInput) => unwrap(commands.addLinodeAccount(input)),
+  removeLinodeAccount: (id: string) => unwrap(commands.removeLinodeAccount(id)),
+  testLinodeAccount: (id: string) => unwrap(commands.testLinodeAccount(id)),
+  replaceLinodeToken: (id: string, token: string) => unwrap(commands.replaceLinodeToken(id, token)),
   refreshCatalogue: (provider: string) => unwrap(commands.refreshCatalogue(provider)),
+  refreshAccountCatalogue: (accountId: string) => unwrap(commands.refreshAccountCatalogue(accountId)),
+  createServerFirewall: (id: string, input: T.NewFirewallInput) => unwrap(commands.createServerFirewall(id, input)),
   createServerWithOptions: (input: T.ServerInput, options: T.CreateOptionsInput) => unwrap(commands.createServerWithOptions(input, options)),
   serverBackups: (id: string) => unwrap(commands.serverBackups(id)),
   enableBackups: (id: string) => unwrap(commands.enableServerBackups(id)),
@@ -32,35 +36,45 @@ export const providerApi = {
 };
 
 export const providerKeys = {
-  linodeAccount: ["linodeAccount"] as const,
+  linodeAccounts: ["linodeAccounts"] as const,
   backups: (id: string) => ["serverBackups", id] as const,
   network: (id: string) => ["serverNetwork", id] as const,
   firewalls: (id: string) => ["serverFirewalls", id] as const,
 };
 
-export const useLinodeAccount = () => useQuery({ queryKey: providerKeys.linodeAccount, queryFn: providerApi.linodeAccount });
+export const useLinodeAccounts = () => useQuery({ queryKey: providerKeys.linodeAccounts, queryFn: providerApi.linodeAccounts });
 
 /** The account changed: everything that depends on which providers exist refetches. */
 function invalidateProviders(qc: QueryClient) {
-  qc.invalidateQueries({ queryKey: providerKeys.linodeAccount });
+  qc.invalidateQueries({ queryKey: providerKeys.linodeAccounts });
   qc.invalidateQueries({ queryKey: appKeys.appInfo });
   qc.invalidateQueries({ queryKey: ["catalog"] });
   qc.invalidateQueries({ queryKey: appKeys.plans });
 }
 
-export function useConnectLinode() {
+export function useAddLinodeAccount() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: (v: { token: string; baseUrl: string | null }) => providerApi.connectLinode(v.token, v.baseUrl), onSuccess: () => invalidateProviders(qc) });
+  return useMutation({ mutationFn: providerApi.addLinodeAccount, onSuccess: () => invalidateProviders(qc) });
 }
 
-export function useDisconnectLinode() {
+export function useRemoveLinodeAccount() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: providerApi.disconnectLinode, onSuccess: () => invalidateProviders(qc) });
+  return useMutation({ mutationFn: providerApi.removeLinodeAccount, onSuccess: () => invalidateProviders(qc) });
 }
 
-export function useRefreshCatalogue() {
+export function useTestLinodeAccount() {
   const qc = useQueryClient();
-  return useMutation({ mutationFn: providerApi.refreshCatalogue, onSettled: () => invalidateProviders(qc) });
+  return useMutation({ mutationFn: providerApi.testLinodeAccount, onSettled: () => invalidateProviders(qc) });
+}
+
+export function useReplaceLinodeToken() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (v: { id: string; token: string }) => providerApi.replaceLinodeToken(v.id, v.token), onSuccess: () => invalidateProviders(qc) });
+}
+
+export function useRefreshAccountCatalogue() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: providerApi.refreshAccountCatalogue, onSettled: () => invalidateProviders(qc) });
 }
 
 // Provider-side state can change outside the app (Linode's console): the tabs

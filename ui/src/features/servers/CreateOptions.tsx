@@ -8,7 +8,7 @@ import { Input, Select, Textarea } from "@/components/ui/input";
 import { providerApi } from "@/features/providers/api";
 
 export const OPTION_FIELDS = ["stackscriptId", "stackscriptData", "userData", "firewallId"] as const;
-export const NO_OPTIONS: CreateOptionsInput = { stackscriptId: null, stackscriptData: [], userData: null, firewallId: null };
+export const NO_OPTIONS: CreateOptionsInput = { stackscriptId: null, stackscriptData: [], userData: null, firewallId: null, accountId: null };
 
 /** Client-side checks; the backend checks again against the catalogue. */
 export function checkOptions(o: CreateOptionsInput, catalog: CatalogDto | undefined, image: string): Record<string, string> {

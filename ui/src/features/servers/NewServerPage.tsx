@@ -14,9 +14,18 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 import { generatePassword, labelError, looksLikeSshKey, passwordStrength } from "./password";
 import { checkOptions, CreateOptions, NO_OPTIONS, OPTION_FIELDS } from "./CreateOptions";
-import { useCreateServerWithOptions } from "@/features/providers/api";
+import { useCreateServerWithOptions, useLinodeAccounts } from "@/features/providers/api";
 
-const FIELDS = ["organizationId", "planId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
+const FIELDS = ["organizationId", "planId", "accountId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
+
+/**
+ * Which catalogue and firewalls the form reads: a Linode plan with an
+ * account chosen reads that account's (`linode:<id>`), otherwise the provider's.
+ */
+export function catalogueSource(provider: string | undefined, accountId: string | null | undefined): string | null {
+  if (!provider) return null;
+  return provider === "linode" && accountId ? `linode:${accountId}` : provider;
+}
 
 export function validateServer(v: ServerInput): Record<string, string> {
   const e: Record<string, string> = {};
@@ -56,10 +65,14 @@ export function NewServerPage() {
   const [v, setV] = React.useState<ServerInput>({ organizationId: params.get("organizationId") ?? "", planId: "", region: "", image: "", label: "", rootPassword: "", sshKey: "" });
   const [showPassword, setShowPassword] = React.useState(false);
   const plan = plans.data?.find((p) => p.id === v.planId);
-  const catalog = useCatalog(plan?.provider ?? null);
+  const [options, setOptions] = React.useState(NO_OPTIONS);
+  const linodeAccounts = useLinodeAccounts();
+  // The account picker shows only when a Linode plan meets several accounts.
+  const accounts = plan?.provider === "linode" ? (linodeAccounts.data ?? []) : [];
+  const source = catalogueSource(plan?.provider, accounts.length > 1 ? options.accountId : null);
+  const catalog = useCatalog(source);
   const form = useApiForm(FIELDS);
   const create = useCreateServerWithOptions();
-  const [options, setOptions] = React.useState(NO_OPTIONS);
   const toast = useToast();
   const navigate = useNavigate();
   const formRef = React.useRef<HTMLFormElement>(null);
@@ -93,13 +106,14 @@ export function NewServerPage() {
       rootPassword: v.rootPassword ? v.rootPassword : null,
       sshKey: v.sshKey?.trim() ? v.sshKey.trim() : null,
     };
-    const local = { ...validateServer(input), ...checkOptions(options, catalog.data, input.image) };
+    const local: Record<string, string> = { ...validateServer(input), ...checkOptions(options, catalog.data, input.image) };
+    if (accounts.length > 1 && !options.accountId) local.accountId = "Choose the Linode account this server goes on";
     if (Object.keys(local).length) {
       form.setErrors(local);
       focusFirstError(formRef.current);
       return;
     }
-    create.mutate({ input, options }, {
+    create.mutate({ input, options: { ...options, accountId: accounts.length > 1 ? options.accountId ?? null : null } }, {
       onSuccess: (s) => {
         toast.success("Server is being created", `${s.label} for ${s.organizationName}`);
         navigate(`/servers/${s.id}`);
@@ -148,6 +162,18 @@ export function NewServerPage() {
                     </Select>
                   )}
                 </Field>
+                {accounts.length > 1 && (
+                  <div className="mt-4">
+                    <Field name="accountId" label="Linode account" error={form.errors.accountId} hint="The server is created on this account and billed from it">
+                      {(p) => (
+                        <Select {...p} value={options.accountId ?? ""} onChange={(e) => { setOptions((o) => ({ ...o, accountId: e.target.value || null, firewallId: null, stackscriptId: null, stackscriptData: [] })); form.clear("accountId"); update({ image: "" }); }}>
+                          <option value="" disabled>Choose an account…</option>
+                          {accounts.map((a) => <option key={a.id} value={a.id} disabled={!a.connected}>{a.label}{a.username && a.username !== a.label ? ` (${a.username})` : ""}{a.connected ? "" : " — token missing"}</option>)}
+                        </Select>
+                      )}
+                    </Field>
+                  </div>
+                )}
               </Section>
               <Section n={3} title="Region" done={Boolean(v.region)}>
                 <Field name="region" label="Region" error={form.errors.region} hint={plan ? "Only the regions this plan is sold in" : "Choose a plan first"}>
@@ -199,7 +225,7 @@ export function NewServerPage() {
                 </div>
               </Section>
               <Section n={7} title="Options (optional)" done={false}>
-                <CreateOptions provider={plan?.provider ?? ""} catalog={catalog.data} image={v.image} value={options} onChange={(o) => { setOptions(o); OPTION_FIELDS.forEach(form.clear); }} errors={form.errors} />
+                <CreateOptions provider={source ?? ""} catalog={catalog.data} image={v.image} value={options} onChange={(o) => { setOptions(o); OPTION_FIELDS.forEach(form.clear); }} errors={form.errors} />
               </Section>
               <div className="flex justify-end gap-2 border-t pt-5">
                 <Button variant="outline" asChild><Link to="/servers">Cancel</Link></Button>
@@ -213,6 +239,7 @@ export function NewServerPage() {
             <h2 className="font-semibold">Summary</h2>
             <SummaryRow label="Customer">{org?.name}</SummaryRow>
             <SummaryRow label="Plan">{plan?.name}</SummaryRow>
+            {accounts.length > 1 && <SummaryRow label="Account">{accounts.find((a) => a.id === options.accountId)?.label}</SummaryRow>}
             <SummaryRow label="Region">{v.region || undefined}</SummaryRow>
             <SummaryRow label="Image">{catalog.data?.images.find((i) => i.id === v.image)?.label}</SummaryRow>
             <SummaryRow label="Label">{v.label.trim() || undefined}</SummaryRow>

@@ -197,6 +197,7 @@ function FirewallTab({ server }: { server: ServerDto }) {
   const detach = useServerMutation(key, (fw: string) => providerApi.detachFirewall(server.id, fw));
   const [choice, setChoice] = React.useState("");
   const [editing, setEditing] = React.useState<FirewallDto | null>(null);
+  const [creating, setCreating] = React.useState(false);
   const toast = useToast();
   const fail = useFail();
   if (q.isError) return <QueryError what="firewalls" error={q.error} retry={() => q.refetch()} />;
@@ -229,8 +230,12 @@ function FirewallTab({ server }: { server: ServerDto }) {
           <Button disabled={!choice || attach.isPending} onClick={() => attach.mutate(choice, { onSuccess: () => { setChoice(""); toast.success("Firewall attached"); }, onError: fail("Could not attach") })}>Attach</Button>
         </div>
       )}
-      {d.attached.length === 0 && d.available.length === 0 && <p className="text-sm text-muted-foreground">The account has no firewall yet: create one in the provider's console, then refresh.</p>}
+      {d.attached.length === 0 && d.available.length === 0 && <p className="text-sm text-muted-foreground">The account has no firewall yet: create one here.</p>}
+      <div>
+        <Button variant="outline" size="sm" onClick={() => setCreating(true)} data-testid="new-firewall"><Plus /> New firewall</Button>
+      </div>
       {editing && <RulesDialog server={server} firewall={editing} onClose={() => setEditing(null)} />}
+      {creating && <RulesDialog server={server} onClose={() => setCreating(false)} />}
     </div>
   );
 }
@@ -246,11 +251,29 @@ function RulesSummary({ rules }: { rules: FirewallRulesDto }) {
 
 const NEW_RULE: FirewallRuleDto = { label: "", action: "ACCEPT", protocol: "TCP", ports: "", addresses: ["0.0.0.0/0", "::/0"] };
 
-function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewall: FirewallDto; onClose: () => void }) {
-  const [rules, setRules] = React.useState<FirewallRulesDto>(firewall.rules);
+/** A new firewall starts closed inbound except SSH, open outbound. */
+export const NEW_FIREWALL_RULES: FirewallRulesDto = { inboundPolicy: "DROP", outboundPolicy: "ACCEPT", inbound: [{ ...NEW_RULE, label: "ssh", ports: "22" }], outbound: [] };
+
+/** Linode's firewall label rule, checked before asking (the backend checks again, and uniqueness). */
+export function firewallLabelError(label: string): string | null {
+  const l = label.trim();
+  if (l.length < 3 || l.length > 32) return "Use 3 to 32 characters";
+  if (!/^[A-Za-z0-9._-]+$/.test(l)) return "Use letters, digits, - _ and . only";
+  if (!/^[A-Za-z0-9].*[A-Za-z0-9]$/.test(l)) return "Start and end with a letter or a digit";
+  return null;
+}
+
+/** Edits the rules of `firewall`, or (without one) creates a firewall on the server's account. */
+function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewall?: FirewallDto; onClose: () => void }) {
+  const creating = !firewall;
+  const [rules, setRules] = React.useState<FirewallRulesDto>(firewall?.rules ?? NEW_FIREWALL_RULES);
+  const [label, setLabel] = React.useState("");
+  const [attach, setAttach] = React.useState(true);
   const [addresses, setAddresses] = React.useState<Record<string, string>>({});
-  const save = useServerMutation(providerKeys.firewalls(server.id), (r: FirewallRulesDto) => providerApi.setFirewallRules(server.id, firewall.id, r));
-  const fieldNames = React.useMemo(() => ["inboundPolicy", "outboundPolicy", ...(["inbound", "outbound"] as const).flatMap((d) => rules[d].flatMap((_, i) => ["label", "action", "protocol", "ports", "addresses"].map((f) => `${d}.${i}.${f}`)))], [rules]);
+  const key = providerKeys.firewalls(server.id);
+  const save = useServerMutation(key, (r: FirewallRulesDto) => providerApi.setFirewallRules(server.id, firewall?.id ?? "", r));
+  const create = useServerMutation(key, (r: FirewallRulesDto) => providerApi.createServerFirewall(server.id, { label: label.trim(), rules: r, attach }));
+  const fieldNames = React.useMemo(() => ["label", "inboundPolicy", "outboundPolicy", ...(["inbound", "outbound"] as const).flatMap((d) => rules[d].flatMap((_, i) => ["label", "action", "protocol", "ports", "addresses"].map((f) => `${d}.${i}.${f}`)))], [rules]);
   const form = useApiForm(fieldNames);
   const toast = useToast();
   const text = (dir: "inbound" | "outbound", i: number) => addresses[`${dir}.${i}`] ?? rules[dir][i].addresses.join(", ");
@@ -258,7 +281,17 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     const withAddresses = (dir: "inbound" | "outbound") => rules[dir].map((r, i) => ({ ...r, addresses: text(dir, i).split(",").map((a) => a.trim()).filter(Boolean) }));
-    save.mutate({ ...rules, inbound: withAddresses("inbound"), outbound: withAddresses("outbound") }, { onSuccess: () => { toast.success(`Rules of ${firewall.label} saved`); onClose(); }, onError: (err) => form.fail(err, "Could not save the rules") });
+    const full = { ...rules, inbound: withAddresses("inbound"), outbound: withAddresses("outbound") };
+    if (creating) {
+      const le = firewallLabelError(label);
+      if (le) {
+        form.setErrors({ label: le });
+        return;
+      }
+      create.mutate(full, { onSuccess: () => { toast.success(`Firewall ${label.trim()} created`, attach ? `Attached to ${server.label}` : "Attach it when you are ready"); onClose(); }, onError: (err) => form.fail(err, "Could not create the firewall") });
+    } else {
+      save.mutate(full, { onSuccess: () => { toast.success(`Rules of ${firewall.label} saved`); onClose(); }, onError: (err) => form.fail(err, "Could not save the rules") });
+    }
   };
   const section = (dir: "inbound" | "outbound", title: string) => (
     <fieldset className="grid gap-2">
@@ -267,7 +300,7 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
         {(p) => <Select {...p} value={rules[`${dir}Policy`]} onChange={(e) => setRules({ ...rules, [`${dir}Policy`]: e.target.value })}><option value="ACCEPT">ACCEPT</option><option value="DROP">DROP</option></Select>}
       </Field>
       {rules[dir].map((r, i) => (
-        <div key={i} className="grid grid-cols-2 gap-2 rounded-md border p-2 sm:grid-cols-[1fr_6rem_6rem_1fr_1.4fr_auto]">
+        <div key={i} className="grid grid-cols-2 gap-2 rounded-md border p-2 sm:grid-cols-[1fr_7rem_6rem_1fr_1.4fr_auto]">
           <Field name={`${dir}.${i}.label`} label="Label" error={form.errors[`${dir}.${i}.label`]}>{(p) => <Input {...p} value={r.label} onChange={(e) => update(dir, i, { label: e.target.value })} placeholder="ssh" />}</Field>
           <Field name={`${dir}.${i}.action`} label="Action" error={form.errors[`${dir}.${i}.action`]}>{(p) => <Select {...p} value={r.action} onChange={(e) => update(dir, i, { action: e.target.value })}><option>ACCEPT</option><option>DROP</option></Select>}</Field>
           <Field name={`${dir}.${i}.protocol`} label="Protocol" error={form.errors[`${dir}.${i}.protocol`]}>{(p) => <Select {...p} value={r.protocol} onChange={(e) => update(dir, i, { protocol: e.target.value })}><option>TCP</option><option>UDP</option><option>ICMP</option></Select>}</Field>
@@ -282,14 +315,27 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
   return (
     <Dialog open onOpenChange={(o) => !o && onClose()}>
       <DialogContent wide>
-        <DialogTitle>Rules of {firewall.label}</DialogTitle>
-        <p className="text-sm text-muted-foreground">Every server this firewall protects ({firewall.instanceCount}) gets these rules.</p>
-        <form onSubmit={submit} noValidate className="grid max-h-[65vh] gap-4 overflow-y-auto pt-2" aria-label="Firewall rules">
+        <DialogTitle>{firewall ? `Rules of ${firewall.label}` : "New firewall"}</DialogTitle>
+        <p className="text-sm text-muted-foreground">
+          {firewall ? `Every server this firewall protects (${firewall.instanceCount}) gets these rules.` : `Created on the ${server.provider === "linode" ? "Linode account" : "Sandbox"} of ${server.label}; other servers of that account can use it too.`}
+        </p>
+        <form onSubmit={submit} noValidate className="grid max-h-[65vh] gap-4 overflow-y-auto pt-2" aria-label={firewall ? "Firewall rules" : "New firewall"}>
+          {creating && (
+            <div className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end">
+              <Field name="label" label="Firewall label" error={form.errors.label} hint="3–32 letters, digits, - _ or ., unique on the account">
+                {(p) => <Input {...p} value={label} onChange={(e) => { setLabel(e.target.value); form.clear("label"); }} placeholder="web-servers" autoComplete="off" spellCheck={false} />}
+              </Field>
+              <label className="flex items-center gap-2 pb-2 text-sm">
+                <input type="checkbox" name="attach" checked={attach} onChange={(e) => setAttach(e.target.checked)} className="size-4 accent-primary" />
+                Attach to {server.label} now
+              </label>
+            </div>
+          )}
           {section("inbound", "Inbound")}
           {section("outbound", "Outbound")}
           <div className="flex justify-end gap-2">
             <Button type="button" variant="outline" onClick={onClose}>Cancel</Button>
-            <Button type="submit" disabled={save.isPending}>Save rules</Button>
+            <Button type="submit" disabled={save.isPending || create.isPending}>{creating ? "Create firewall" : "Save rules"}</Button>
           </div>
         </form>
       </DialogContent>

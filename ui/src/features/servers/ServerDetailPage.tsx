@@ -73,6 +73,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
                 <Row label="Region">{region ? <>{region.label} <span className="font-mono text-xs text-muted-foreground">{s.region}</span></> : <span className="font-mono text-xs">{s.region}</span>}</Row>
                 <Row label="Image">{image ? image.label : <span className="font-mono text-xs break-all">{s.image}</span>}</Row>
                 <Row label="Provider"><span className="capitalize">{s.provider}</span> <span className="font-mono text-xs text-muted-foreground">{s.providerType}</span></Row>
+                {s.accountLabel && <Row label="Account"><span data-testid="server-account">{s.accountLabel}</span></Row>}
                 <Row label="Provider id">{s.providerId ? <span className="font-mono text-xs">{s.providerId}</span> : <span className="text-muted-foreground">not yet assigned</span>}</Row>
                 <Row label="Created">{formatDateTime(s.createdAt)}</Row>
                 {s.deletedAt && <Row label="Deleted">{formatDateTime(s.deletedAt)}</Row>}
