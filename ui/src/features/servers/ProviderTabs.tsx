@@ -319,13 +319,13 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
         <p className="text-sm text-muted-foreground">
           {firewall ? `Every server this firewall protects (${firewall.instanceCount}) gets these rules.` : `Created on the ${server.provider === "linode" ? "Linode account" : "Sandbox"} of ${server.label}; other servers of that account can use it too.`}
         </p>
-        <form onSubmit={submit} noValidate className="grid max-h-[65vh] gap-4 overflow-y-auto pt-2" aria-label={firewall ? "Firewall rules" : "New firewall"}>
+        <form onSubmit={submit} noValidate className="grid max-h-[65vh] gap-4 overflow-y-auto pt-2 pr-2" aria-label={firewall ? "Firewall rules" : "New firewall"}>
           {creating && (
-            <div className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end">
+            <div className="grid gap-3">
               <Field name="label" label="Firewall label" error={form.errors.label} hint="3–32 letters, digits, - _ or ., unique on the account">
                 {(p) => <Input {...p} value={label} onChange={(e) => { setLabel(e.target.value); form.clear("label"); }} placeholder="web-servers" autoComplete="off" spellCheck={false} />}
               </Field>
-              <label className="flex items-center gap-2 pb-2 text-sm">
+              <label className="flex items-center gap-2 text-sm">
                 <input type="checkbox" name="attach" checked={attach} onChange={(e) => setAttach(e.target.checked)} className="size-4 accent-primary" />
                 Attach to {server.label} now
               </label>
