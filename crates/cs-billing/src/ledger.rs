@@ -225,12 +225,12 @@ impl UsagePoster {
         };
         let wallet = self.account(conn, AccountRef::wallet(org), currency)?;
         let revenue = self.account(conn, AccountRef::house(AccountKind::Revenue), currency)?;
-        // Both legs in one statement: the transaction sums to zero after it.
-        conn.prepare_cached(
-            "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3), (?1, ?4, ?5)
+        let mut up = conn.prepare_cached(
+            "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)
              ON CONFLICT (txn_id, account_id) DO UPDATE SET amount_micros = amount_micros + excluded.amount_micros",
-        )?
-        .execute(params![txn_id, wallet, -micros, revenue, micros])?;
+        )?;
+        up.execute(params![txn_id, wallet, -micros])?;
+        up.execute(params![txn_id, revenue, micros])?;
         debug_assert!(check_txn_sums_to_zero(conn, txn_id).is_ok());
         Ok(())
     }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use cs_core::metering::{bill_hours, hour_start, last_complete_hour, Hour, MeterPrice, Watermark};
 use cs_core::{Currency, OrganizationId, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::db::Db;
@@ -170,17 +170,24 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<
     // the intervals' and prices' B-trees (keyed by meter id), so each of
     // their pages is fetched once per chunk, not once per organization.
     meters.sort_unstable_by_key(|m| m.id);
-    let mut latest = conn.prepare_cached(
-        "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
-         ORDER BY month DESC, price_from_hour DESC LIMIT 1",
+    // One statement per meter: its latest interval (first row, kind 0) and
+    // its prices (kind 1), two primary-key searches in one execution.
+    let mut read = conn.prepare_cached(
+        "SELECT * FROM (SELECT 0, month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
+                        ORDER BY month DESC, price_from_hour DESC LIMIT 1)
+         UNION ALL
+         SELECT 1, from_hour, hourly_micros, monthly_micros, NULL FROM meter_prices WHERE meter_id = ?1",
     )?;
-    let mut price_rows = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour")?;
     for m in &mut meters {
-        m.open = latest.query_row([m.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
-        let mut rows = price_rows.query([m.id])?;
+        let mut rows = read.query([m.id])?;
         while let Some(r) = rows.next()? {
-            m.prices.push(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? });
+            if r.get::<_, i64>(0)? == 0 {
+                m.open = Some((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+            } else {
+                m.prices.push(MeterPrice { from_hour: r.get(1)?, hourly_micros: r.get(2)?, monthly_micros: r.get(3)? });
+            }
         }
+        m.prices.sort_unstable_by_key(|p| p.from_hour);
     }
     Ok(ChunkRead { meters, accounts, last })
 }
