@@ -287,14 +287,20 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let only = parts(args)?;
     let has = |p: &str| only.iter().any(|o| o == p);
     let raw = if has("a") { Some(raw_insert(dir.path(), servers, orgs_b, start)?) } else { None };
-    let ratio = |hours: u64, c: &Cost| -> String {
-        let Some(a) = &raw else { return String::new() };
-        let mut out = format!(", ratio to (a) {:.2}", rate(hours, c.wall) / rate(servers, a.wall));
+    // The floor of the first hour of brand-new servers: the same rows into
+    // empty usage tables (cheaper than the main figure, whose intervals join
+    // a month of history like those of the first hour of a month).
+    let raw_new = if has("a") && has("b-fresh") { Some(raw_insert_new(dir.path(), servers, orgs_b, start)?) } else { None };
+    let ratio_to = |floor: &Option<Cost>, name: &str, hours: u64, c: &Cost| -> String {
+        let Some(a) = floor else { return String::new() };
+        let mut out = format!(", ratio to {name} {:.2}", rate(hours, c.wall) / rate(servers, a.wall));
         if let (Some(cb), Some(ca)) = (c.cpu, a.cpu) {
             out += &format!(" (CPU time ratio {:.2})", rate(hours, cb) / rate(servers, ca));
         }
         out
     };
+    let ratio = |hours: u64, c: &Cost| ratio_to(&raw, "(a)", hours, c);
+    let ratio_new = |hours: u64, c: &Cost| format!("{}{}", ratio_to(&raw, "(a)", hours, c), ratio_to(&raw_new, "(a) into empty tables", hours, c));
 
     // (b) One hourly run over every server. Three cases: the very first hour
     // of new servers (a first interval per meter and usage transaction per
@@ -306,7 +312,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         let store = populate(&dir.path().join("b0.db"), servers, orgs_b, start)?;
         let p = Probe::start();
         let fresh = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
-        print_b("first hour of new servers", fresh.billed.hours_billed, &p.stop(), &ratio);
+        print_b("first hour of new servers", fresh.billed.hours_billed, &p.stop(), &ratio_new);
         drop(store);
     }
     if has("b-month") || has("b-next") || has("c") {
@@ -377,6 +383,50 @@ fn raw_insert(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow
         rate(servers, raw.wall)
     );
     drop(store_a);
+    Ok(raw)
+}
+
+/// (a) in the shape of the first hour of brand-new servers: the same rows as
+/// [`raw_insert`]'s full figure, in one transaction, into usage tables that
+/// hold nothing yet.
+#[allow(clippy::float_arithmetic)] // timings, never money
+fn raw_insert_new(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
+    let store = populate(&dir.join("a-new.db"), servers, orgs_b, start)?;
+    let (revenue_account, wallet_accounts) = store.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
+        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
+        let mut wallets = Vec::with_capacity(orgs_b as usize);
+        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
+        for o in 0..orgs_b {
+            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
+        }
+        Ok((revenue, wallets))
+    })?;
+    let h = cs_core::metering::hour_of(start);
+    let m = cs_core::metering::month_of(start);
+    let p = Probe::start();
+    store.write(|tx| -> anyhow::Result<()> {
+        let mut s = tx.prepare(
+            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
+        )?;
+        let mut txn = tx.prepare(
+            "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
+             VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
+        )?;
+        let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+        for meter in 1..=servers as i64 {
+            s.execute(params![meter, m, h])?;
+        }
+        for o in 0..orgs_b {
+            txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), m])?;
+            let id = tx.last_insert_rowid();
+            entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
+            entry.execute(params![id, revenue_account, 75_000])?;
+        }
+        Ok(())
+    })?;
+    let raw = p.stop();
+    println!("(a) raw insert, the same rows into empty usage tables (the first hour of new servers): {raw} = {:.0} server-hours/s", rate(servers, raw.wall));
     Ok(raw)
 }
 
