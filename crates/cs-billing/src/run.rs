@@ -271,7 +271,7 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     for ((account, day), micros) in usage {
         let (org, currency) = &accounts[account];
         let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
-        let currency = Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+        let currency = Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
         poster.accrue_usage(conn, org, currency, day, micros)?;
     }
     Ok(chunk)
