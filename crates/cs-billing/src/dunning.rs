@@ -146,9 +146,7 @@ fn evaluate_loaded(
             },
         )?;
     }
-    let Some(action) = s.action else {
-        return Ok(None);
-    };
+    let Some(action) = s.action else { return Ok(None) };
     let ids = match action {
         DunningAction::Suspend => server_ids(
             conn,
