@@ -135,6 +135,22 @@ fn arg(args: &[String], name: &str, default: u64) -> anyhow::Result<u64> {
     }
 }
 
+/// The parts of the benchmark to run: `--only a,b-fresh,b-month,b-next,c,d,e`
+/// (comma-separated; default all). `b-*` and `c` need `a` for their ratios
+/// and print none without it; `c` runs on the store of `b-month`/`b-next`.
+fn parts(args: &[String]) -> anyhow::Result<Vec<String>> {
+    const ALL: [&str; 7] = ["a", "b-fresh", "b-month", "b-next", "c", "d", "e"];
+    let Some(i) = args.iter().position(|a| a == "--only") else {
+        return Ok(ALL.iter().map(|s| s.to_string()).collect());
+    };
+    let list = args.get(i + 1).context("--only needs a list, e.g. --only a,b-month")?;
+    let parts: Vec<String> = list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    if let Some(bad) = parts.iter().find(|p| !ALL.contains(&p.as_str())) {
+        bail!("--only: unknown part {bad:?}; the parts are {}", ALL.join(","));
+    }
+    Ok(parts)
+}
+
 fn ts(y: i32, mo: u32, d: u32) -> Timestamp {
     Utc.with_ymd_and_hms(y, mo, d, 0, 0, 0).single().unwrap_or_default()
 }
@@ -186,6 +202,55 @@ fn insert_servers(tx: &rusqlite::Connection, range: std::ops::Range<u64>, orgs: 
     Ok(())
 }
 
+/// What a timed part cost: wall time, plus two figures that do not move with
+/// the machine's load (on Linux): the CPU time of this thread and the bytes
+/// this process handed to write(2) (SQLite's WAL and checkpoints).
+struct Cost {
+    wall: StdDuration,
+    cpu: Option<StdDuration>,
+    written: Option<u64>,
+}
+
+struct Probe {
+    at: Instant,
+    cpu: Option<StdDuration>,
+    written: Option<u64>,
+}
+
+fn thread_cpu() -> Option<StdDuration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(StdDuration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
+}
+
+fn bytes_written() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/io").ok()?;
+    s.lines().find_map(|l| l.strip_prefix("wchar:")).and_then(|v| v.trim().parse().ok())
+}
+
+impl Probe {
+    fn start() -> Probe {
+        let (cpu, written) = (thread_cpu(), bytes_written());
+        Probe { at: Instant::now(), cpu, written }
+    }
+    fn stop(self) -> Cost {
+        let wall = self.at.elapsed();
+        let cpu = thread_cpu().zip(self.cpu).map(|(b, a)| b.saturating_sub(a));
+        let written = bytes_written().zip(self.written).map(|(b, a)| b.saturating_sub(a));
+        Cost { wall, cpu, written }
+    }
+}
+
+impl std::fmt::Display for Cost {
+    #[allow(clippy::float_arithmetic)] // timings and sizes, never money
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} s", self.wall.as_secs_f64())?;
+        if let (Some(cpu), Some(w)) = (self.cpu, self.written) {
+            write!(f, " (CPU {:.3} s, {:.1} MB written)", cpu.as_secs_f64(), w as f64 / 1_048_576.0)?;
+        }
+        Ok(())
+    }
+}
+
 // Timings and sizes, never money: floats are fine here.
 #[allow(clippy::float_arithmetic)]
 fn rate(n: u64, d: StdDuration) -> f64 {
@@ -219,7 +284,86 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     // wallet and revenue entries — with prepared statements in one
     // transaction, into the same schema (its indexes and triggers included).
     let orgs_b = (servers / 10).max(1);
-    let store_a = populate(&dir.path().join("a.db"), servers, orgs_b, start)?;
+    let only = parts(args)?;
+    let has = |p: &str| only.iter().any(|o| o == p);
+    let raw = if has("a") { Some(raw_insert(dir.path(), servers, orgs_b, start)?) } else { None };
+    // The floor of the first hour of brand-new servers: the same rows into
+    // empty usage tables (cheaper than the main figure, whose intervals join
+    // a month of history like those of the first hour of a month).
+    let raw_new = if has("a") && has("b-fresh") { Some(raw_insert_new(dir.path(), servers, orgs_b, start)?) } else { None };
+    let ratio_to = |floor: &Option<Cost>, name: &str, hours: u64, c: &Cost| -> String {
+        let Some(a) = floor else { return String::new() };
+        let mut out = format!(", ratio to {name} {:.2}", rate(hours, c.wall) / rate(servers, a.wall));
+        if let (Some(cb), Some(ca)) = (c.cpu, a.cpu) {
+            out += &format!(" (CPU time ratio {:.2})", rate(hours, cb) / rate(servers, ca));
+        }
+        out
+    };
+    let ratio = |hours: u64, c: &Cost| ratio_to(&raw, "(a)", hours, c);
+    let ratio_new = |hours: u64, c: &Cost| format!("{}{}", ratio_to(&raw, "(a)", hours, c), ratio_to(&raw_new, "(a) into empty tables", hours, c));
+
+    // (b) One hourly run over every server. Three cases: the very first hour
+    // of new servers (a first interval per meter and usage transaction per
+    // organization, their wallets opened with their meters); the
+    // first hour of a month on servers with history (a new usage interval per
+    // meter and a new usage ledger transaction per organization and day); and
+    // a later hour, which extends this month's intervals (the common case).
+    if has("b-fresh") {
+        let store = populate(&dir.path().join("b0.db"), servers, orgs_b, start)?;
+        let p = Probe::start();
+        let fresh = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
+        print_b("first hour of new servers", fresh.billed.hours_billed, &p.stop(), &ratio_new);
+        drop(store);
+    }
+    if has("b-month") || has("b-next") || has("c") {
+        let month_start = ts(2026, 4, 1);
+        let store = populate(&dir.path().join("b.db"), servers, orgs_b, month_start - Duration::hours(2))?;
+        // March's last two hours: wallets exist and every meter has history.
+        cs_billing::run_due(&store, month_start + Duration::minutes(5), &mut |_| {})?;
+        let p = Probe::start();
+        let first = cs_billing::run_due(&store, month_start + Duration::minutes(65), &mut |_| {})?;
+        let c = p.stop();
+        if has("b-month") {
+            print_b("first hour of a month (inserts)", first.billed.hours_billed, &c, &ratio);
+        }
+        if has("b-next") || has("c") {
+            let p = Probe::start();
+            let next = cs_billing::run_due(&store, month_start + Duration::minutes(125), &mut |_| {})?;
+            let c = p.stop();
+            if has("b-next") {
+                print_b("next hour (updates)", next.billed.hours_billed, &c, &ratio);
+            }
+        }
+        if has("c") {
+            // (c) The same hour again: nothing to bill.
+            let p = Probe::start();
+            let again = cs_billing::run_due(&store, month_start + Duration::minutes(130), &mut |_| {})?;
+            println!("(c) re-run of a billed hour: {} server-hours billed in {}", again.billed.hours_billed, p.stop());
+        }
+        store.read(verify)?;
+        drop(store);
+    }
+    if !has("d") && !has("e") {
+        return Ok(());
+    }
+    if has("d") {
+        bench_catch_up(dir.path(), catchup, start)?;
+    }
+    if has("e") {
+        bench_year(dir.path(), year)?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::float_arithmetic)] // timings, never money
+fn print_b(name: &str, hours: u64, c: &Cost, ratio: &dyn Fn(u64, &Cost) -> String) {
+    println!("(b) hourly run, {name}: {hours} server-hours in {c} = {:.0}/s{}", rate(hours, c.wall), ratio(hours, c));
+}
+
+/// (a): returns the cost of writing the full output of one hourly run.
+#[allow(clippy::float_arithmetic)] // timings, never money
+fn raw_insert(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
+    let store_a = populate(&dir.join("a.db"), servers, orgs_b, start)?;
     // The ledger accounts exist already: the engine opens them with the
     // first meter of an organization (populate's sync).
     let (revenue_account, wallet_accounts) = store_a.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
@@ -231,9 +375,68 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         }
         Ok((revenue, wallets))
     })?;
+    let (raw_intervals, raw) = raw_rows(&store_a, servers, orgs_b, start, revenue_account, &wallet_accounts)?;
+    println!("(a) raw insert, usage intervals only: {servers} rows in {raw_intervals} = {:.0} rows/s", rate(servers, raw_intervals.wall));
+    println!(
+        "(a) raw insert, the same rows as an hourly run ({servers} intervals + {orgs_b} ledger transactions + {} entries): {raw} = {:.0} server-hours/s",
+        2 * orgs_b,
+        rate(servers, raw.wall)
+    );
+    drop(store_a);
+    Ok(raw)
+}
+
+/// (a) in the shape of the first hour of brand-new servers: the same rows as
+/// [`raw_insert`]'s full figure, in one transaction, into usage tables that
+/// hold nothing yet.
+#[allow(clippy::float_arithmetic)] // timings, never money
+fn raw_insert_new(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
+    let store = populate(&dir.join("a-new.db"), servers, orgs_b, start)?;
+    let (revenue_account, wallet_accounts) = store.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
+        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
+        let mut wallets = Vec::with_capacity(orgs_b as usize);
+        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
+        for o in 0..orgs_b {
+            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
+        }
+        Ok((revenue, wallets))
+    })?;
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
-    let t = Instant::now();
+    let p = Probe::start();
+    store.write(|tx| -> anyhow::Result<()> {
+        let mut s = tx.prepare(
+            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
+        )?;
+        let mut txn = tx.prepare(
+            "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
+             VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
+        )?;
+        let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+        for meter in 1..=servers as i64 {
+            s.execute(params![meter, m, h])?;
+        }
+        for o in 0..orgs_b {
+            txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), m])?;
+            let id = tx.last_insert_rowid();
+            entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
+            entry.execute(params![id, revenue_account, 75_000])?;
+        }
+        Ok(())
+    })?;
+    let raw = p.stop();
+    println!("(a) raw insert, the same rows into empty usage tables (the first hour of new servers): {raw} = {:.0} server-hours/s", rate(servers, raw.wall));
+    Ok(raw)
+}
+
+/// The timed writes of (a), a function of its own so that profilers can
+/// separate them (`valgrind --tool=callgrind --dump-before='*raw_rows*'`).
+#[inline(never)]
+fn raw_rows(store_a: &Store, servers: u64, orgs_b: u64, start: Timestamp, revenue_account: i64, wallet_accounts: &[i64]) -> anyhow::Result<(Cost, Cost)> {
+    let h = cs_core::metering::hour_of(start);
+    let m = cs_core::metering::month_of(start);
+    let p = Probe::start();
     store_a.write(|tx| -> anyhow::Result<()> {
         let mut s = tx.prepare(
             "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
@@ -244,8 +447,8 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-    let raw_intervals = t.elapsed();
-    let t = Instant::now();
+    let raw_intervals = p.stop();
+    let p = Probe::start();
     store_a.write(|tx| -> anyhow::Result<()> {
         let mut s = tx.prepare(
             "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
@@ -267,64 +470,14 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         }
         Ok(())
     })?;
-    let raw = t.elapsed();
-    let raw_rate = rate(servers, raw);
-    println!(
-        "(a) raw insert, usage intervals only: {servers} rows in {:.3} s = {:.0} rows/s",
-        raw_intervals.as_secs_f64(),
-        rate(servers, raw_intervals)
-    );
-    println!(
-        "(a) raw insert, the same rows as an hourly run ({servers} intervals + {orgs_b} ledger transactions + {} entries): {:.3} s = {:.0} server-hours/s",
-        2 * orgs_b,
-        raw.as_secs_f64(),
-        raw_rate
-    );
-    drop(store_a);
+    Ok((raw_intervals, p.stop()))
+}
 
-    // (b) One hourly run over every server. Three cases: the very first hour
-    // of new servers (a first interval per meter and usage transaction per
-    // organization, their wallets opened with their meters); the
-    // first hour of a month on servers with history (a new usage interval per
-    // meter and a new usage ledger transaction per organization and day); and
-    // a later hour, which extends this month's intervals (the common case).
-    let store = populate(&dir.path().join("b0.db"), servers, orgs_b, start)?;
-    let t = Instant::now();
-    let fresh = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
-    let fresh_time = t.elapsed();
-    drop(store);
-    let month_start = ts(2026, 4, 1);
-    let store = populate(&dir.path().join("b.db"), servers, orgs_b, month_start - Duration::hours(2))?;
-    // March's last two hours: wallets exist and every meter has history.
-    cs_billing::run_due(&store, month_start + Duration::minutes(5), &mut |_| {})?;
-    let t = Instant::now();
-    let first = cs_billing::run_due(&store, month_start + Duration::minutes(65), &mut |_| {})?;
-    let first_time = t.elapsed();
-    let t = Instant::now();
-    let next = cs_billing::run_due(&store, month_start + Duration::minutes(125), &mut |_| {})?;
-    let next_time = t.elapsed();
-    for (name, r, d) in [
-        ("first hour of new servers", &fresh, fresh_time),
-        ("first hour of a month (inserts)", &first, first_time),
-        ("next hour (updates)", &next, next_time),
-    ] {
-        println!(
-            "(b) hourly run, {name}: {} server-hours in {:.3} s = {:.0}/s, ratio to (a) {:.2}",
-            r.billed.hours_billed,
-            d.as_secs_f64(),
-            rate(r.billed.hours_billed, d),
-            rate(r.billed.hours_billed, d) / raw_rate
-        );
-    }
-    // (c) The same hour again: nothing to bill.
-    let t = Instant::now();
-    let again = cs_billing::run_due(&store, month_start + Duration::minutes(130), &mut |_| {})?;
-    println!("(c) re-run of a billed hour: {} server-hours billed in {:.3} s", again.billed.hours_billed, t.elapsed().as_secs_f64());
-    store.read(verify)?;
-    drop(store);
-
+/// (d): a 30-day catch-up.
+#[allow(clippy::float_arithmetic)] // timings, never money
+fn bench_catch_up(dir: &Path, catchup: u64, start: Timestamp) -> anyhow::Result<()> {
     // (d) Catch-up: the app was closed for 30 days.
-    let store = populate(&dir.path().join("d.db"), catchup, (catchup / 10).max(1), start)?;
+    let store = populate(&dir.join("d.db"), catchup, (catchup / 10).max(1), start)?;
     let t = Instant::now();
     let mut chunks = 0;
     let r = cs_billing::run_due(&store, start + Duration::days(30) + Duration::minutes(5), &mut |_| chunks += 1)?;
@@ -338,12 +491,17 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     );
     store.read(verify)?;
     drop(store);
+    Ok(())
+}
 
+/// (e): a simulated year, and the database size after it.
+#[allow(clippy::float_arithmetic)] // timings and sizes, never money
+fn bench_year(dir: &Path, year: u64) -> anyhow::Result<()> {
     // (e) A year: daily runs, 0.1 % of servers replaced every day, a monthly
     // payment per organization, monthly invoices.
     let orgs = (year / 10).max(1);
     let y0 = ts(2026, 1, 1);
-    let store = populate(&dir.path().join("e.db"), year, orgs, y0)?;
+    let store = populate(&dir.join("e.db"), year, orgs, y0)?;
     let t = Instant::now();
     let mut next_server = year;
     let mut rng = rand::rng();

@@ -11,6 +11,6 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("crash-test") => billing::crash_test(args.get(1).map(|n| n.parse()).transpose()?.unwrap_or(20)),
         Some("bench") => billing::bench(&args[1..]),
-        _ => anyhow::bail!("usage: billing-xtask crash-test [N] | bench [--servers N] [--catchup-servers N] [--year-servers N]"),
+        _ => anyhow::bail!("usage: billing-xtask crash-test [N] | bench [--servers N] [--catchup-servers N] [--year-servers N] [--only a,b-fresh,b-month,b-next,c,d,e]"),
     }
 }

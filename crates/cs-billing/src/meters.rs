@@ -226,11 +226,15 @@ fn close_server_at_hour(conn: &Connection, server: ServerId, last_hour: cs_core:
 /// if it has none (failed servers excepted: they never existed at the
 /// provider) and closes the meters of a deleted one. Returns (opened, closed).
 pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
+    // CROSS JOIN keeps the queue the outer loop (SQLite never reorders it):
+    // without statistics the planner otherwise scanned every server and
+    // probed the queue, which cost each hourly run a pass over the whole
+    // servers table (BENCH.md, 2026-11-26 evening).
     let queued: Vec<(String, String, String, Option<String>, bool)> = conn
         .prepare(
             "SELECT s.id, s.status, s.created_at, s.deleted_at,
                     EXISTS (SELECT 1 FROM billing_meters m WHERE m.server_id = s.id AND m.item = 'server')
-             FROM billing_sync_queue q JOIN servers s ON s.id = q.server_id",
+             FROM billing_sync_queue q CROSS JOIN servers s ON s.id = q.server_id",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
         .collect::<rusqlite::Result<_>>()?;

@@ -12,11 +12,11 @@
 //! twice and never skipped. A second process waits for the write lock and
 //! then finds the watermarks already moved.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use cs_core::metering::{bill_hours, hour_start, last_complete_hour, Hour, MeterPrice, Watermark};
 use cs_core::{Currency, OrganizationId, Timestamp};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::db::Db;
@@ -119,53 +119,88 @@ struct Chunk {
 
 struct MeterRow {
     id: i64,
-    org: String,
-    currency: String,
+    /// Index into the chunk's distinct (organization, currency) pairs.
+    account: usize,
     start_hour: Hour,
     end_hour: Option<Hour>,
-    open: Option<(i64, i64, Hour, Hour, i64)>, // meter id, month, price_from_hour, last_hour, mtd
+    /// The latest usage interval: (month, price_from_hour, last_hour, month_to_date_micros).
+    open: Option<(i64, Hour, Hour, i64)>,
+    prices: Vec<MeterPrice>,
+}
+
+/// A chunk as read: its meters sorted by id, the distinct (organization,
+/// currency) pairs they bill to, and the cursor of the next chunk.
+struct ChunkRead {
+    meters: Vec<MeterRow>,
+    accounts: Vec<(String, String)>,
+    /// The last meter in (organization, id) order; `None` when no meter is left.
+    last: Option<(String, i64)>,
+}
+
+/// Reads a chunk: the open meters after the cursor in (organization, id)
+/// order (the partial index's order), then, in id order, each one's latest
+/// usage interval (its watermark) and prices by primary key.
+fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<ChunkRead> {
+    let mut accounts: Vec<(String, String)> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    let mut meters: Vec<MeterRow> = Vec::with_capacity(limit.min(1 << 16));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, organization_id, currency, start_hour, end_hour FROM billing_meters
+         WHERE closed = 0 AND (organization_id, id) > (?1, ?2) ORDER BY organization_id, id LIMIT ?3",
+    )?;
+    let mut rows = stmt.query(params![after.0, after.1, limit as i64])?;
+    while let Some(r) = rows.next()? {
+        // Meters come grouped by organization: the last pair almost always
+        // matches, so strings are copied once per organization, not per meter.
+        let text = |i: usize| -> rusqlite::Result<&str> {
+            r.get_ref(i)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+        };
+        let (org, currency) = (text(1)?, text(2)?);
+        let account = match accounts.last() {
+            Some((o, c)) if o == org && c == currency => accounts.len() - 1,
+            _ => *index.entry((org.to_string(), currency.to_string())).or_insert_with(|| {
+                accounts.push((org.to_string(), currency.to_string()));
+                accounts.len() - 1
+            }),
+        };
+        meters.push(MeterRow { id: r.get(0)?, account, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None, prices: Vec::new() });
+    }
+    let last = meters.last().map(|m| (accounts[m.account].0.clone(), m.id));
+    // The watermarks and prices are read in id order: one ascending pass over
+    // the intervals' and prices' B-trees (keyed by meter id), so each of
+    // their pages is fetched once per chunk, not once per organization.
+    meters.sort_unstable_by_key(|m| m.id);
+    // One statement per meter: its latest interval (first row, kind 0) and
+    // its prices (kind 1), two primary-key searches in one execution.
+    let mut read = conn.prepare_cached(
+        "SELECT * FROM (SELECT 0, month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
+                        ORDER BY month DESC, price_from_hour DESC LIMIT 1)
+         UNION ALL
+         SELECT 1, from_hour, hourly_micros, monthly_micros, NULL FROM meter_prices WHERE meter_id = ?1",
+    )?;
+    for m in &mut meters {
+        let mut rows = read.query([m.id])?;
+        while let Some(r) = rows.next()? {
+            if r.get::<_, i64>(0)? == 0 {
+                m.open = Some((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+            } else {
+                m.prices.push(MeterPrice { from_hour: r.get(1)?, hourly_micros: r.get(2)?, monthly_micros: r.get(3)? });
+            }
+        }
+        m.prices.sort_unstable_by_key(|p| p.from_hour);
+    }
+    Ok(ChunkRead { meters, accounts, last })
 }
 
 fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
-    // The open meters after the cursor, in (organization, id) order (the
-    // partial index's order), then each one's latest interval and prices by
-    // primary key.
-    let meters: Vec<MeterRow> = conn
-        .prepare_cached(
-            "SELECT id, organization_id, currency, start_hour, end_hour FROM billing_meters
-             WHERE closed = 0 AND (organization_id, id) > (?1, ?2) ORDER BY organization_id, id LIMIT ?3",
-        )?
-        .query_map(params![after.0, after.1, limit as i64], |r| {
-            Ok(MeterRow { id: r.get(0)?, org: r.get(1)?, currency: r.get(2)?, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut meters = meters;
-    // The cursor of the next chunk is the last meter in (organization, id)
-    // order; the meters themselves are then read and written in id order, so
-    // the chunk walks the intervals' and prices' B-trees (keyed by meter id)
-    // in one ascending pass instead of jumping around them organization by
-    // organization. Usage is summed per (organization, currency, day) below,
-    // whatever the order.
-    let Some(last) = meters.last().map(|m| (m.org.clone(), m.id)) else {
+    // The meters are written in id order, like they were read, so the chunk
+    // walks the intervals' B-tree in one ascending pass instead of jumping
+    // around it organization by organization. Usage is summed per
+    // (organization, currency, day) below, whatever the order.
+    let ChunkRead { meters, accounts, last } = read_chunk(conn, after, limit)?;
+    let Some(last) = last else {
         return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
     };
-    meters.sort_unstable_by_key(|m| m.id);
-    let mut prices: Vec<Vec<MeterPrice>> = Vec::with_capacity(meters.len());
-    {
-        let mut latest = conn.prepare_cached(
-            "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
-             ORDER BY month DESC, price_from_hour DESC LIMIT 1",
-        )?;
-        let mut price_rows = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour")?;
-        for m in &mut meters {
-            m.open = latest.query_row([m.id], |r| Ok((m.id, r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional()?;
-            prices.push(
-                price_rows
-                    .query_map([m.id], |r| Ok(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))?
-                    .collect::<rusqlite::Result<_>>()?,
-            );
-        }
-    }
     let mut extend = conn.prepare_cached(
         "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
             amount_micros = amount_micros + ?5, month_to_date_micros = ?6
@@ -176,18 +211,18 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
-    // Usage per (organization, currency, day); meters come grouped by
-    // organization, so this stays small.
-    let mut usage: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+    // Usage per (organization and currency, day).
+    let mut usage: HashMap<(usize, i64), i64> = HashMap::new();
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
-    for (m, p) in meters.iter().zip(&prices) {
-        let watermark = m.open.map(|o| o.3).unwrap_or(m.start_hour - 1);
+    for m in &meters {
+        let p = &m.prices;
+        let watermark = m.open.map(|o| o.2).unwrap_or(m.start_hour - 1);
         let target = m.end_hour.map_or(through, |e| e.min(through));
         if target > watermark {
-            let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.4).unwrap_or(0) };
+            let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.3).unwrap_or(0) };
             let (deltas, days) = bill_hours(from, p, target)?;
             for (k, d) in deltas.iter().enumerate() {
-                let extends = k == 0 && m.open.is_some_and(|(_, month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
+                let extends = k == 0 && m.open.is_some_and(|(month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
                 if extends {
                     let n = extend.execute(params![
                         m.id,
@@ -222,17 +257,21 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                 chunk.micros += d.amount_micros;
             }
             for (day, micros) in days {
-                *usage.entry((m.org.clone(), m.currency.clone(), day)).or_default() += micros;
+                *usage.entry((m.account, day)).or_default() += micros;
             }
         }
         if m.end_hour.is_some_and(|e| target >= e) {
             close.execute([m.id])?;
         }
     }
+    // Posted in (organization, currency, day) order.
+    let mut usage: Vec<((usize, i64), i64)> = usage.into_iter().collect();
+    usage.sort_unstable_by(|((a, da), _), ((b, db), _)| accounts[*a].cmp(&accounts[*b]).then(da.cmp(db)));
     let mut poster = UsagePoster::default();
-    for ((org, currency, day), micros) in usage {
+    for ((account, day), micros) in usage {
+        let (org, currency) = &accounts[account];
         let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
-        let currency = Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+        let currency = Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
         poster.accrue_usage(conn, org, currency, day, micros)?;
     }
     Ok(chunk)
