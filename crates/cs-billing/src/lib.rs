@@ -11,7 +11,10 @@
 //!
 //! **Meters and bounded usage storage.** Each billable thing — a server, its
 //! backups, each extra IPv4 — has a meter (`billing_meters`) with its prices
-//! over time (`meter_prices`, one row per resize or applied price change).
+//! over time (`meter_prices`, one row per resize or applied price change);
+//! the latest price is copied on the meter row by triggers
+//! (`migrations/0011_meter_price_copy.sql`, checked by [`verify`]) so the
+//! hourly run reads it with the meter instead of searching the prices.
 //! Usage is stored as *intervals* (`usage_intervals`): contiguous hours of one
 //! meter at one price within one UTC month, with the hour count, the hours cut
 //! by the cap, the amount in micro-units and the month-to-date total. A server

@@ -125,7 +125,9 @@ struct MeterRow {
     end_hour: Option<Hour>,
     /// The latest usage interval: (month, price_from_hour, last_hour, month_to_date_micros).
     open: Option<(i64, Hour, Hour, i64)>,
-    prices: Vec<MeterPrice>,
+    /// The meter's latest price (greatest `from_hour`), copied on the meter
+    /// row (migration 0011); `None` if it has no price.
+    latest_price: Option<MeterPrice>,
 }
 
 /// A chunk as read: its meters sorted by id, the distinct (organization,
@@ -138,14 +140,15 @@ struct ChunkRead {
 }
 
 /// Reads a chunk: the open meters after the cursor in (organization, id)
-/// order (the partial index's order), then, in id order, each one's latest
-/// usage interval (its watermark) and prices by primary key.
+/// order (the partial index's order, which also holds each meter's latest
+/// price), then, in id order, each one's latest usage interval (its
+/// watermark) by primary key, under the chunk's write lock.
 fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<ChunkRead> {
     let mut accounts: Vec<(String, String)> = Vec::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut meters: Vec<MeterRow> = Vec::with_capacity(limit.min(1 << 16));
     let mut stmt = conn.prepare_cached(
-        "SELECT id, organization_id, currency, start_hour, end_hour FROM billing_meters
+        "SELECT id, organization_id, currency, start_hour, end_hour, price_from_hour, hourly_micros, monthly_micros FROM billing_meters
          WHERE closed = 0 AND (organization_id, id) > (?1, ?2) ORDER BY organization_id, id LIMIT ?3",
     )?;
     let mut rows = stmt.query(params![after.0, after.1, limit as i64])?;
@@ -163,33 +166,40 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<
                 accounts.len() - 1
             }),
         };
-        meters.push(MeterRow { id: r.get(0)?, account, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None, prices: Vec::new() });
+        let latest_price = match r.get::<_, Option<i64>>(5)? {
+            Some(from_hour) => Some(MeterPrice { from_hour, hourly_micros: r.get(6)?, monthly_micros: r.get(7)? }),
+            None => None,
+        };
+        meters.push(MeterRow { id: r.get(0)?, account, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None, latest_price });
     }
     let last = meters.last().map(|m| (accounts[m.account].0.clone(), m.id));
-    // The watermarks and prices are read in id order: one ascending pass over
-    // the intervals' and prices' B-trees (keyed by meter id), so each of
-    // their pages is fetched once per chunk, not once per organization.
+    // The watermarks are read in id order: one ascending pass over the
+    // intervals' B-tree (keyed by meter id), so each of its pages is fetched
+    // once per chunk, not once per organization.
     meters.sort_unstable_by_key(|m| m.id);
-    // One statement per meter: its latest interval (first row, kind 0) and
-    // its prices (kind 1), two primary-key searches in one execution.
     let mut read = conn.prepare_cached(
-        "SELECT * FROM (SELECT 0, month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
-                        ORDER BY month DESC, price_from_hour DESC LIMIT 1)
-         UNION ALL
-         SELECT 1, from_hour, hourly_micros, monthly_micros, NULL FROM meter_prices WHERE meter_id = ?1",
+        "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
+         ORDER BY month DESC, price_from_hour DESC LIMIT 1",
     )?;
     for m in &mut meters {
         let mut rows = read.query([m.id])?;
-        while let Some(r) = rows.next()? {
-            if r.get::<_, i64>(0)? == 0 {
-                m.open = Some((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
-            } else {
-                m.prices.push(MeterPrice { from_hour: r.get(1)?, hourly_micros: r.get(2)?, monthly_micros: r.get(3)? });
-            }
+        if let Some(r) = rows.next()? {
+            m.open = Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
         }
-        m.prices.sort_unstable_by_key(|p| p.from_hour);
     }
     Ok(ChunkRead { meters, accounts, last })
+}
+
+/// Every price of a meter, by `from_hour`: needed only when its latest price
+/// starts after the hour after its watermark (a resize or an applied price
+/// change whose first hour is not billed yet, or hours still due at an
+/// earlier price).
+fn all_prices(conn: &Connection, meter: i64) -> Result<Vec<MeterPrice>> {
+    let mut stmt = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour")?;
+    let prices = stmt
+        .query_map([meter], |r| Ok(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(prices)
 }
 
 fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
@@ -197,6 +207,11 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     // walks the intervals' B-tree in one ascending pass instead of jumping
     // around it organization by organization. Usage is summed per
     // (organization, currency, day) below, whatever the order.
+    //
+    // Debug builds (every test) first check that the price copies the chunk
+    // trusts are true (invariant 7 of `verify`).
+    #[cfg(debug_assertions)]
+    crate::verify::meter_prices_copied(conn)?;
     let ChunkRead { meters, accounts, last } = read_chunk(conn, after, limit)?;
     let Some(last) = last else {
         return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
@@ -214,11 +229,26 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     // Usage per (organization and currency, day).
     let mut usage: HashMap<(usize, i64), i64> = HashMap::new();
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
+    let mut earlier_prices: Vec<MeterPrice>;
     for m in &meters {
-        let p = &m.prices;
         let watermark = m.open.map(|o| o.2).unwrap_or(m.start_hour - 1);
         let target = m.end_hour.map_or(through, |e| e.min(through));
         if target > watermark {
+            // Every hour after the watermark is at the latest price unless it
+            // starts later than the next hour: then the hours before it are
+            // at earlier prices, read from meter_prices (rare: the first run
+            // after a resize or an applied price change was recorded ahead).
+            let single: [MeterPrice; 1];
+            let p: &[MeterPrice] = match m.latest_price {
+                Some(lp) if lp.from_hour <= watermark + 1 => {
+                    single = [lp];
+                    &single
+                }
+                _ => {
+                    earlier_prices = all_prices(conn, m.id)?;
+                    &earlier_prices
+                }
+            };
             let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.3).unwrap_or(0) };
             let (deltas, days) = bill_hours(from, p, target)?;
             for (k, d) in deltas.iter().enumerate() {

@@ -12,13 +12,16 @@
 //!    gapless per series and period.
 //! 6. For every invoiced month and organization, the wallet paid exactly the
 //!    month's invoices: usage accrued + invoice postings == invoice totals.
+//! 7. Every meter's copy of its current price (`billing_meters.price_from_hour`,
+//!    `hourly_micros`, `monthly_micros`, migration 0011) equals its latest
+//!    `meter_prices` row: the billing run prices hours with that copy.
 //!
 //! That issued documents never change is enforced by triggers and checked by
 //! comparing [`document_digests`] before and after.
 
 use std::collections::BTreeMap;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{BillingError, Result};
 
@@ -171,7 +174,32 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
     if let Some((org, month, total, paid)) = bad {
         return Err(fail(format!("organization {org}, month {month}: invoices total {total} minor units but the wallet paid {paid} micros for that month")));
     }
+    // 7.
+    meter_prices_copied(conn)?;
     Ok(r)
+}
+
+/// Invariant 7: every meter's copy of its latest price equals its latest
+/// `meter_prices` row (all NULL when it has none).
+pub fn meter_prices_copied(conn: &Connection) -> Result<()> {
+    type Price = (Option<i64>, Option<i64>, Option<i64>);
+    let bad: Option<(i64, Price, Price)> = conn
+        .query_row(
+            "SELECT m.id, m.price_from_hour, m.hourly_micros, m.monthly_micros, p.from_hour, p.hourly_micros, p.monthly_micros
+             FROM billing_meters m
+             LEFT JOIN meter_prices p ON p.meter_id = m.id AND p.from_hour = (SELECT max(from_hour) FROM meter_prices WHERE meter_id = m.id)
+             WHERE m.price_from_hour IS NOT p.from_hour OR m.hourly_micros IS NOT p.hourly_micros OR m.monthly_micros IS NOT p.monthly_micros
+             LIMIT 1",
+            [],
+            |x| Ok((x.get(0)?, (x.get(1)?, x.get(2)?, x.get(3)?), (x.get(4)?, x.get(5)?, x.get(6)?))),
+        )
+        .optional()?;
+    if let Some((m, copy, latest)) = bad {
+        return Err(fail(format!(
+            "meter {m} is priced (from hour, hourly, monthly micros) {copy:?} on its row but its latest price is {latest:?}"
+        )));
+    }
+    Ok(())
 }
 
 /// A digest of every issued document, its lines and tax totals, by id; equal

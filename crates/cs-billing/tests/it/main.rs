@@ -2,6 +2,7 @@
 //! walked with explicit timestamps.
 
 mod documents;
+mod price_copy;
 mod pricing;
 mod properties;
 mod scenarios;

@@ -297,3 +297,51 @@ fn meters_follow_the_servers_table() {
     assert_eq!((r.meters_opened, r.meters_closed, r.billed.hours_billed), (0, 1, 0));
     assert_eq!(env.verify().hours_billed, 15);
 }
+
+/// The run prices hours with the copy of each meter's latest price kept on
+/// its row (migration 0011). A resize recorded twice for the same next hour
+/// (the second replaces the first) must leave the copy at the second, and
+/// the hour billed before it keeps the old rate (the run reads every price
+/// when the latest starts after the hour it bills).
+#[test]
+fn a_resize_replaced_before_its_hour_bills_the_last_plan() {
+    use cs_core::metering::hour_of;
+    let env = Env::new();
+    let org = env.org("Copy GmbH", "US", None);
+    let small = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
+    let large = env.plan("Standard", "g6-standard-1", "0.015", "10.00");
+    let xl = env.plan("Standard 2", "g6-standard-2", "0.03", "20.00");
+    let server = env.server(org, small, "copy-1", ts(2026, 5, 1, 0, 0));
+    env.run(ts(2026, 5, 1, 2, 5));
+    env.store.write(|tx| cs_billing::meters::record_resize(tx, server, large, ts(2026, 5, 1, 2, 20), "staff:alice")).unwrap();
+    env.store.write(|tx| cs_billing::meters::record_resize(tx, server, xl, ts(2026, 5, 1, 2, 40), "staff:alice")).unwrap();
+    let copy = |env: &Env| -> (i64, i64, i64) {
+        env.store
+            .read(|c| {
+                Ok::<_, cs_store::StoreError>(c.query_row(
+                    "SELECT price_from_hour, hourly_micros, monthly_micros FROM billing_meters WHERE server_id = ?1",
+                    [server.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap()
+    };
+    assert_eq!(copy(&env), (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 20_000_000));
+    env.verify();
+    // Hours 2 (small) and 3..=5 (xl) in one run.
+    env.run(ts(2026, 5, 1, 6, 5));
+    let intervals: Vec<(i64, i64, i64, i64)> = env
+        .store
+        .read(|c| {
+            let mut s = c.prepare("SELECT price_from_hour, hourly_micros, hours, amount_micros FROM usage_intervals ORDER BY price_from_hour")?;
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok::<_, cs_store::StoreError>(rows)
+        })
+        .unwrap();
+    assert_eq!(
+        intervals,
+        vec![(hour_of(ts(2026, 5, 1, 0, 0)), 7_500, 3, 22_500), (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 3, 90_000)]
+    );
+    assert_eq!(env.balance_micros(org), -112_500);
+    env.verify();
+}
