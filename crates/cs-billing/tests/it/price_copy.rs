@@ -5,7 +5,10 @@
 use cs_billing::verify::meter_prices_copied;
 use rusqlite::Connection;
 
-fn copies(conn: &Connection) -> Vec<(i64, Option<i64>, Option<i64>, Option<i64>)> {
+/// (meter id, price_from_hour, hourly_micros, monthly_micros) of every meter.
+type Copy = (i64, Option<i64>, Option<i64>, Option<i64>);
+
+fn copies(conn: &Connection) -> Vec<Copy> {
     let mut s = conn.prepare("SELECT id, price_from_hour, hourly_micros, monthly_micros FROM billing_meters ORDER BY id").unwrap();
     s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().collect::<rusqlite::Result<Vec<_>>>().unwrap()
 }
