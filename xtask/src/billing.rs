@@ -360,21 +360,25 @@ fn print_b(name: &str, hours: u64, c: &Cost, ratio: &dyn Fn(u64, &Cost) -> Strin
     println!("(b) hourly run, {name}: {hours} server-hours in {c} = {:.0}/s{}", rate(hours, c.wall), ratio(hours, c));
 }
 
+/// The revenue account and every organization's wallet account, which the
+/// engine opened with their first meter (populate's sync): (a) writes to them.
+fn ledger_accounts(store: &Store, orgs: u64) -> anyhow::Result<(i64, Vec<i64>)> {
+    store.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
+        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
+        let mut wallets = Vec::with_capacity(orgs as usize);
+        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
+        for o in 0..orgs {
+            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
+        }
+        Ok((revenue, wallets))
+    })
+}
+
 /// (a): returns the cost of writing the full output of one hourly run.
 #[allow(clippy::float_arithmetic)] // timings, never money
 fn raw_insert(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
     let store_a = populate(&dir.join("a.db"), servers, orgs_b, start)?;
-    // The ledger accounts exist already: the engine opens them with the
-    // first meter of an organization (populate's sync).
-    let (revenue_account, wallet_accounts) = store_a.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
-        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
-        let mut wallets = Vec::with_capacity(orgs_b as usize);
-        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
-        for o in 0..orgs_b {
-            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
-        }
-        Ok((revenue, wallets))
-    })?;
+    let (revenue_account, wallet_accounts) = ledger_accounts(&store_a, orgs_b)?;
     let (raw_intervals, raw) = raw_rows(&store_a, servers, orgs_b, start, revenue_account, &wallet_accounts)?;
     println!("(a) raw insert, usage intervals only: {servers} rows in {raw_intervals} = {:.0} rows/s", rate(servers, raw_intervals.wall));
     println!(
@@ -392,15 +396,7 @@ fn raw_insert(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow
 #[allow(clippy::float_arithmetic)] // timings, never money
 fn raw_insert_new(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
     let store = populate(&dir.join("a-new.db"), servers, orgs_b, start)?;
-    let (revenue_account, wallet_accounts) = store.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
-        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
-        let mut wallets = Vec::with_capacity(orgs_b as usize);
-        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
-        for o in 0..orgs_b {
-            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
-        }
-        Ok((revenue, wallets))
-    })?;
+    let (revenue_account, wallet_accounts) = ledger_accounts(&store, orgs_b)?;
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
     let p = Probe::start();
