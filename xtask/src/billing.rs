@@ -400,30 +400,44 @@ fn raw_insert_new(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> an
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
     let p = Probe::start();
-    store.write(|tx| -> anyhow::Result<()> {
-        let mut s = tx.prepare(
-            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
-                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
-        )?;
-        let mut txn = tx.prepare(
-            "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
-             VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
-        )?;
-        let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
-        for meter in 1..=servers as i64 {
-            s.execute(params![meter, m, h])?;
-        }
-        for o in 0..orgs_b {
-            txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), m])?;
-            let id = tx.last_insert_rowid();
-            entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
-            entry.execute(params![id, revenue_account, 75_000])?;
-        }
-        Ok(())
-    })?;
+    store.write(|tx| run_rows(tx, servers, orgs_b, start, (m, h), revenue_account, &wallet_accounts))?;
     let raw = p.stop();
     println!("(a) raw insert, the same rows into empty usage tables (the first hour of new servers): {raw} = {:.0} server-hours/s", rate(servers, raw.wall));
     Ok(raw)
+}
+
+/// The rows one hourly run writes: an interval per server (in `interval`'s
+/// month, starting at its hour) and, per organization, a usage transaction
+/// with its wallet and revenue entries.
+fn run_rows(
+    tx: &rusqlite::Transaction<'_>,
+    servers: u64,
+    orgs: u64,
+    start: Timestamp,
+    interval: (i64, i64),
+    revenue_account: i64,
+    wallet_accounts: &[i64],
+) -> anyhow::Result<()> {
+    let (month, hour) = interval;
+    let mut s = tx.prepare(
+        "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
+            amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
+    )?;
+    let mut txn = tx.prepare(
+        "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
+         VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
+    )?;
+    let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+    for meter in 1..=servers as i64 {
+        s.execute(params![meter, month, hour])?;
+    }
+    for o in 0..orgs {
+        txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), cs_core::metering::month_of(start)])?;
+        let id = tx.last_insert_rowid();
+        entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
+        entry.execute(params![id, revenue_account, 75_000])?;
+    }
+    Ok(())
 }
 
 /// The timed writes of (a), a function of its own so that profilers can
@@ -445,27 +459,7 @@ fn raw_rows(store_a: &Store, servers: u64, orgs_b: u64, start: Timestamp, revenu
     })?;
     let raw_intervals = p.stop();
     let p = Probe::start();
-    store_a.write(|tx| -> anyhow::Result<()> {
-        let mut s = tx.prepare(
-            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
-                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
-        )?;
-        let mut txn = tx.prepare(
-            "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
-             VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
-        )?;
-        let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
-        for meter in 1..=servers as i64 {
-            s.execute(params![meter, m + 1, h + 800])?;
-        }
-        for o in 0..orgs_b {
-            txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), m])?;
-            let id = tx.last_insert_rowid();
-            entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
-            entry.execute(params![id, revenue_account, 75_000])?;
-        }
-        Ok(())
-    })?;
+    store_a.write(|tx| run_rows(tx, servers, orgs_b, start, (m + 1, h + 800), revenue_account, wallet_accounts))?;
     Ok((raw_intervals, p.stop()))
 }
 
