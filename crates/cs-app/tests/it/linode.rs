@@ -38,14 +38,7 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
     let org = t.customer("Ёлкин Пётр", "petr@example.ru");
     let plan = t
         .app
-        .create_plan(PlanInput {
-            name: "Nano".into(),
-            provider: "linode".into(),
-            provider_type: "g6-nanode-1".into(),
-            regions: vec!["eu-central".into()],
-            monthly_price: "7.00".into(),
-            hourly_price: "0.0105".into(),
-        })
+        .create_plan(nano_plan(&["eu-central"]))
         .await
         .unwrap();
     let s = t
@@ -90,4 +83,16 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
 
 pub fn add(token: &str, base_url: Option<String>) -> AddLinodeAccountInput {
     AddLinodeAccountInput { token: token.into(), label: None, base_url }
+}
+
+/// The plan the Linode tests sell: a Nanode at $7.00 a month ($0.0105 an hour).
+pub fn nano_plan(regions: &[&str]) -> PlanInput {
+    PlanInput {
+        name: "Nano".into(),
+        provider: "linode".into(),
+        provider_type: "g6-nanode-1".into(),
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        monthly_price: "7.00".into(),
+        hourly_price: "0.0105".into(),
+    }
 }

@@ -131,14 +131,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
         .create_organization(OrganizationInput { name: "Kestrel Oy".into(), contact_name: "Aino".into(), contact_email: "aino@example.fi".into(), country: "FI".into(), tax_id: None })
         .unwrap();
     let plan = app
-        .create_plan(PlanInput {
-            name: "Nano".into(),
-            provider: "linode".into(),
-            provider_type: "g6-nanode-1".into(),
-            regions: vec!["eu-central".into()],
-            monthly_price: "7.00".into(),
-            hourly_price: "0.0105".into(),
-        })
+        .create_plan(crate::linode::nano_plan(&["eu-central"]))
         .await
         .unwrap();
 

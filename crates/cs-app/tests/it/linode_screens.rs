@@ -29,14 +29,7 @@ async fn connected() -> Setup {
     let org = t.customer("Åsa Nyström AB", "asa@example.se");
     let plan = t
         .app
-        .create_plan(PlanInput {
-            name: "Nano".into(),
-            provider: "linode".into(),
-            provider_type: "g6-nanode-1".into(),
-            regions: vec!["eu-central".into(), "br-gru".into()],
-            monthly_price: "7.00".into(),
-            hourly_price: "0.0105".into(),
-        })
+        .create_plan(crate::linode::nano_plan(&["eu-central", "br-gru"]))
         .await
         .unwrap();
     Setup { t, fake, token, org, plan }
