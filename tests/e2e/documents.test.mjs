@@ -265,16 +265,9 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.go("#/invoices");
   await s.click('[data-testid="export-period"]');
   await s.find('[data-testid="export-form"]');
-  await s.select("preset", "custom");
   const first = `${lastMonth.getUTCFullYear()}-${String(lastMonth.getUTCMonth() + 1).padStart(2, "0")}-01`;
   const today = now.toISOString().slice(0, 10);
-  await s.exec(
-    `const set = (n, v) => { const el = document.querySelector('input[name="' + n + '"]'); const proto = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value'); proto.set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
-     set('from', arguments[0]); set('to', arguments[1]);`,
-    first,
-    today,
-  );
-  await s.type('input[name="folder"]', exportDir);
+  await fillExportForm(first, today, exportDir);
   await s.waitFor(async () => /2 documents and 1 ledger transaction in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the document count of the period" });
   await s.screenshot("docs-05-export-form");
 
@@ -314,14 +307,7 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.go("#/invoices");
   await s.click('[data-testid="export-period"]');
   await s.find('[data-testid="export-form"]');
-  await s.select("preset", "custom");
-  await s.exec(
-    `const set = (n, v) => { const el = document.querySelector('input[name="' + n + '"]'); const proto = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value'); proto.set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
-     set('from', arguments[0]); set('to', arguments[1]);`,
-    first,
-    today,
-  );
-  await s.type('input[name="folder"]', exportDir);
+  await fillExportForm(first, today, exportDir);
   await s.waitFor(async () => /2 documents and 2 ledger transactions in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the period with the usage booked" });
   await s.clickButton("Export");
   const result = await s.find('[data-testid="export-result"]', { timeout: 60_000 });
@@ -358,3 +344,15 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.waitFor(async () => /-2\.zip$/.test(await s.exec('return document.querySelector(\'input[name="fileName"]\').value')), { what: "a free file name" });
   assert.deepEqual((await readdir(exportDir)).filter((f) => f.endsWith(".part")), [], "no partial file is left");
 });
+
+/** Export period form: custom dates (set as React sees typed input) and the folder. */
+async function fillExportForm(from, to, folder) {
+  await s.select("preset", "custom");
+  await s.exec(
+    `const set = (n, v) => { const el = document.querySelector('input[name="' + n + '"]'); const proto = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value'); proto.set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
+     set('from', arguments[0]); set('to', arguments[1]);`,
+    from,
+    to,
+  );
+  await s.type('input[name="folder"]', folder);
+}
