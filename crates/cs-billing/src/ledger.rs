@@ -187,10 +187,12 @@ pub fn check_txn_sums_to_zero(conn: &Connection, txn_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Per-run cache of account and open usage-transaction ids.
+/// Posts a billing chunk's usage: caches account ids and day names.
 #[derive(Debug, Default)]
 pub struct UsagePoster {
     accounts: HashMap<(AccountKind, Option<OrganizationId>, Currency), i64>,
+    /// `YYYY-MM-DD` of each day posted to (days since the epoch).
+    dates: HashMap<i64, String>,
 }
 
 impl UsagePoster {
@@ -203,32 +205,71 @@ impl UsagePoster {
         Ok(id)
     }
 
+    /// Caches the wallet accounts of the organizations `first..=last` (ids
+    /// compared as text, the order a billing chunk reads them in) with one
+    /// range read of the accounts' unique index, instead of one search per
+    /// organization. Wallets not found are opened on first use as before.
+    pub fn preload_wallets(&mut self, conn: &Connection, first: &str, last: &str) -> Result<()> {
+        let mut stmt = conn.prepare_cached("SELECT organization_id, currency, id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id BETWEEN ?1 AND ?2")?;
+        let mut rows = stmt.query(params![first, last])?;
+        while let Some(r) = rows.next()? {
+            let (org, currency): (String, String) = (r.get(0)?, r.get(1)?);
+            // A row that does not parse is not cached: posting to it searches
+            // (and fails) as before.
+            if let (Ok(org), Ok(currency)) = (org.parse::<OrganizationId>(), Currency::parse(&currency)) {
+                self.accounts.insert((AccountKind::Wallet, Some(org), currency), r.get(2)?);
+            }
+        }
+        Ok(())
+    }
+
     /// Adds `micros` of usage on `day` (days since the epoch) to the
-    /// organization's open usage transaction of that day.
-    pub fn accrue_usage(&mut self, conn: &Connection, org: OrganizationId, currency: Currency, day: i64, micros: i64) -> Result<()> {
+    /// organization's open usage transaction of that day, opening it when
+    /// the day has none yet.
+    ///
+    /// `probably_open` only picks which statement is tried first (a search
+    /// for the day's transaction, or inserting it under its UNIQUE key); the
+    /// result is the same either way.
+    pub fn accrue_usage(&mut self, conn: &Connection, org: OrganizationId, currency: Currency, day: i64, micros: i64, probably_open: bool) -> Result<()> {
         if micros == 0 {
             return Ok(());
         }
-        let day_start = cs_core::metering::hour_start(day * 24);
-        let date = day_start.format("%Y-%m-%d").to_string();
+        let date = self.dates.entry(day).or_insert_with(|| cs_core::metering::hour_start(day * 24).format("%Y-%m-%d").to_string());
         let key = format!("usage:{org}:{}:{date}", currency.code());
-        let txn_id: i64 = match conn.prepare_cached("SELECT id FROM ledger_txns WHERE idem_key = ?1")?.query_row([&key], |r| r.get(0)).optional()? {
-            Some(id) => id,
-            None => {
-                conn.prepare_cached(
+        let find = |conn: &Connection| -> Result<Option<i64>> {
+            Ok(conn.prepare_cached("SELECT id FROM ledger_txns WHERE idem_key = ?1")?.query_row([&key], |r| r.get(0)).optional()?)
+        };
+        let open = |conn: &Connection| -> Result<Option<i64>> {
+            let day_start = cs_core::metering::hour_start(day * 24);
+            let inserted = conn
+                .prepare_cached(
                     "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
-                     VALUES (?1, 'usage', ?2, ?3, ?1, ?4, ?5, ?6, 'system:billing')",
+                     VALUES (?1, 'usage', ?2, ?3, ?1, ?4, ?5, ?6, 'system:billing') ON CONFLICT (idem_key) DO NOTHING",
                 )?
                 .execute(params![key, org.to_string(), currency.code(), fmt_ts(&day_start), cs_core::metering::month_of(day_start), format!("Usage {date}")])?;
-                conn.last_insert_rowid()
+            Ok((inserted == 1).then(|| conn.last_insert_rowid()))
+        };
+        // (transaction id, whether it was opened just now)
+        let (txn_id, opened) = if probably_open {
+            match find(conn)? {
+                Some(id) => (id, false),
+                None => (open(conn)?.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?, true),
+            }
+        } else {
+            match open(conn)? {
+                Some(id) => (id, true),
+                None => (find(conn)?.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?, false),
             }
         };
         let wallet = self.account(conn, AccountRef::wallet(org), currency)?;
         let revenue = self.account(conn, AccountRef::house(AccountKind::Revenue), currency)?;
-        let mut up = conn.prepare_cached(
+        // A transaction opened just now has no entries: plain inserts.
+        let mut up = conn.prepare_cached(if opened {
+            "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)"
+        } else {
             "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)
-             ON CONFLICT (txn_id, account_id) DO UPDATE SET amount_micros = amount_micros + excluded.amount_micros",
-        )?;
+             ON CONFLICT (txn_id, account_id) DO UPDATE SET amount_micros = amount_micros + excluded.amount_micros"
+        })?;
         up.execute(params![txn_id, wallet, -micros])?;
         up.execute(params![txn_id, revenue, micros])?;
         debug_assert!(check_txn_sums_to_zero(conn, txn_id).is_ok());

@@ -13,8 +13,9 @@
 //! then finds the watermarks already moved.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
-use cs_core::metering::{bill_hours, hour_start, last_complete_hour, Hour, MeterPrice, Watermark};
+use cs_core::metering::{bill_hours_into, day_of_hour, hour_start, last_complete_hour, month_first_hour, month_of_hour, Hour, MeterPrice, Watermark};
 use cs_core::{Currency, OrganizationId, Timestamp};
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -139,11 +140,20 @@ struct ChunkRead {
     last: Option<(String, i64)>,
 }
 
-/// Reads a chunk: the open meters after the cursor in (organization, id)
-/// order (the partial index's order, which also holds each meter's latest
-/// price), then, in id order, each one's latest usage interval (its
-/// watermark) by primary key, under the chunk's write lock.
-fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<ChunkRead> {
+/// Reads a chunk under its write lock: the open meters after the cursor in
+/// (organization, id) order (the partial index's order, which also holds
+/// each meter's latest price), then each one's latest usage interval (its
+/// watermark).
+///
+/// The watermarks come from one statement: the chunk's meter ids, in id
+/// order, joined with their intervals of the month of the hour before
+/// `through` and later (a primary-key range: in the hourly run, one row per
+/// meter). The greatest (month, price_from_hour) among them is the latest
+/// interval, since every older one is in an earlier month. A meter with none
+/// in that window either started inside it (it has no interval at all:
+/// intervals never start before the meter) or was last billed before it (a
+/// catch-up across a month's end): only the latter are searched one by one.
+fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: Hour) -> Result<ChunkRead> {
     let mut accounts: Vec<(String, String)> = Vec::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut meters: Vec<MeterRow> = Vec::with_capacity(limit.min(1 << 16));
@@ -172,16 +182,43 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<
         };
         meters.push(MeterRow { id: r.get(0)?, account, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None, latest_price });
     }
-    let last = meters.last().map(|m| (accounts[m.account].0.clone(), m.id));
+    let Some(last) = meters.last().map(|m| (accounts[m.account].0.clone(), m.id)) else {
+        return Ok(ChunkRead { meters, accounts, last: None });
+    };
     // The watermarks are read in id order: one ascending pass over the
     // intervals' B-tree (keyed by meter id), so each of its pages is fetched
     // once per chunk, not once per organization.
     meters.sort_unstable_by_key(|m| m.id);
+    // The month of the hour before `through`: where the watermark of every
+    // meter billed in the last hourly run lies.
+    let window = month_of_hour(through - 1);
+    let mut ids = String::with_capacity(meters.len() * 8 + 2);
+    for m in &meters {
+        ids.push(if ids.is_empty() { '[' } else { ',' });
+        write!(ids, "{}", m.id).map_err(|e| BillingError::Invariant(e.to_string()))?;
+    }
+    ids.push(']');
+    let mut joined = conn.prepare_cached(
+        "SELECT j.key, i.month, i.price_from_hour, i.last_hour, i.month_to_date_micros
+         FROM json_each(?1) j CROSS JOIN usage_intervals i ON i.meter_id = j.value AND i.month >= ?2",
+    )?;
+    let mut rows = joined.query(params![ids, window])?;
+    while let Some(r) = rows.next()? {
+        let m = usize::try_from(r.get::<_, i64>(0)?).ok().and_then(|k| meters.get_mut(k)).ok_or_else(|| BillingError::Invariant("json_each returned a key out of the chunk".into()))?;
+        let interval: (i64, Hour, Hour, i64) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        // The latest is the greatest (month, price_from_hour), in whatever
+        // order the rows come.
+        if m.open.is_none_or(|o| (o.0, o.1) < (interval.0, interval.1)) {
+            m.open = Some(interval);
+        }
+    }
+    drop(rows);
+    let window_first_hour = month_first_hour(window);
     let mut read = conn.prepare_cached(
         "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
          ORDER BY month DESC, price_from_hour DESC LIMIT 1",
     )?;
-    for m in &mut meters {
+    for m in meters.iter_mut().filter(|m| m.open.is_none() && m.start_hour < window_first_hour) {
         let mut rows = read.query([m.id])?;
         if let Some(r) = rows.next()? {
             m.open = Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
@@ -203,7 +240,7 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize) -> Result<
             }
         }
     }
-    Ok(ChunkRead { meters, accounts, last })
+    Ok(ChunkRead { meters, accounts, last: Some(last) })
 }
 
 /// Every price of a meter, by `from_hour`: needed only when its latest price
@@ -223,7 +260,7 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     // walks the intervals' B-tree in one ascending pass instead of jumping
     // around it organization by organization. Usage is summed per
     // (organization, currency, day) below, whatever the order.
-    let ChunkRead { meters, accounts, last } = read_chunk(conn, after, limit)?;
+    let ChunkRead { meters, accounts, last } = read_chunk(conn, after, limit, through)?;
     let Some(last) = last else {
         return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
     };
@@ -237,10 +274,14 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
-    // Usage per (organization and currency, day).
-    let mut usage: HashMap<(usize, i64), i64> = HashMap::new();
+    // Usage per (organization and currency, day), and whether the day's
+    // usage transaction is probably open already (a meter's watermark is in
+    // that day).
+    let mut usage: HashMap<(usize, i64), (i64, bool)> = HashMap::new();
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
     let mut earlier_prices: Vec<MeterPrice>;
+    // bill_hours' output, reused from meter to meter.
+    let (mut deltas, mut days) = (Vec::new(), Vec::new());
     for m in &meters {
         let watermark = m.open.map(|o| o.2).unwrap_or(m.start_hour - 1);
         let target = m.end_hour.map_or(through, |e| e.min(through));
@@ -261,7 +302,7 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                 }
             };
             let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.3).unwrap_or(0) };
-            let (deltas, days) = bill_hours(from, p, target)?;
+            bill_hours_into(from, p, target, &mut deltas, &mut days)?;
             for (k, d) in deltas.iter().enumerate() {
                 let extends = k == 0 && m.open.is_some_and(|(month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
                 if extends {
@@ -297,8 +338,11 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                 chunk.hours += d.hours as u64;
                 chunk.micros += d.amount_micros;
             }
-            for (day, micros) in days {
-                *usage.entry((m.account, day)).or_default() += micros;
+            let watermark_day = day_of_hour(watermark);
+            for &(day, micros) in &days {
+                let u = usage.entry((m.account, day)).or_default();
+                u.0 += micros;
+                u.1 |= day == watermark_day;
             }
         }
         if m.end_hour.is_some_and(|e| target >= e) {
@@ -306,14 +350,17 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         }
     }
     // Posted in (organization, currency, day) order.
-    let mut usage: Vec<((usize, i64), i64)> = usage.into_iter().collect();
+    let mut usage: Vec<((usize, i64), (i64, bool))> = usage.into_iter().collect();
     usage.sort_unstable_by(|((a, da), _), ((b, db), _)| accounts[*a].cmp(&accounts[*b]).then(da.cmp(db)));
     let mut poster = UsagePoster::default();
-    for ((account, day), micros) in usage {
+    if let (Some(first), Some(last)) = (accounts.iter().map(|a| &a.0).min(), accounts.iter().map(|a| &a.0).max()) {
+        poster.preload_wallets(conn, first, last)?;
+    }
+    for ((account, day), (micros, probably_open)) in usage {
         let (org, currency) = &accounts[account];
         let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
         let currency = Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
-        poster.accrue_usage(conn, org, currency, day, micros)?;
+        poster.accrue_usage(conn, org, currency, day, micros, probably_open)?;
     }
     Ok(chunk)
 }

@@ -151,9 +151,17 @@ pub type DayAmount = (i64, i64);
 /// `prices` (sorted by `from_hour`). Returns the intervals to add, in order,
 /// and the amounts per day `(day, micros)`, in order.
 pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Result<(Vec<IntervalDelta>, Vec<DayAmount>), MeteringError> {
+    let (mut out, mut days) = (Vec::new(), Vec::new());
+    bill_hours_into(from, prices, through, &mut out, &mut days)?;
+    Ok((out, days))
+}
+
+/// [`bill_hours`] into buffers the caller reuses (the billing run bills
+/// every meter with the same two): `out` and `days` are cleared first.
+pub fn bill_hours_into(from: Watermark, prices: &[MeterPrice], through: Hour, out: &mut Vec<IntervalDelta>, days: &mut Vec<DayAmount>) -> Result<(), MeteringError> {
     debug_assert!(prices.windows(2).all(|w| w[0].from_hour < w[1].from_hour), "prices sorted");
-    let mut out: Vec<IntervalDelta> = Vec::new();
-    let mut days: Vec<(i64, i64)> = Vec::new();
+    out.clear();
+    days.clear();
     let mut mark = from;
     let mut month = month_of_hour(from.last_hour);
     let mut h = from.last_hour + 1;
@@ -197,7 +205,7 @@ pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Resu
         }
         h += 1;
     }
-    Ok((out, days))
+    Ok(())
 }
 
 #[cfg(test)]

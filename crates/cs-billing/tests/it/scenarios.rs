@@ -180,6 +180,36 @@ fn catch_up_after_nine_days_closed() {
     assert_eq!(servers.len(), 3);
 }
 
+/// The app was closed for over a month: the servers' last intervals are
+/// older than the month before the run's (the run finds their watermarks one
+/// by one, not in its windowed read), and every missed hour is billed once,
+/// with each month's cap.
+#[test]
+fn catch_up_after_two_months_closed() {
+    let env = Env::new();
+    let org = env.org("Hibernating Ltd", "US", None);
+    let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
+    for i in 0..3 {
+        env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0));
+    }
+    let clock = FixedClock::new(ts(2026, 1, 5, 9, 5));
+    while clock.now() <= ts(2026, 1, 10, 12, 5) {
+        env.run(clock.now());
+        clock.advance(Duration::hours(1));
+    }
+    assert_eq!(env.verify().hours_billed, 3 * 124);
+    // Closed from 10 January to 20 March.
+    let report = env.run(ts(2026, 3, 20, 12, 20));
+    // January 5 08:00 to 31 23:00 is 640 hours, February 672, March 1 00:00
+    // to 20 11:00 468: 1 780 in all, 124 of them billed before.
+    assert_eq!(report.billed.hours_billed, 3 * (1_780 - 124));
+    assert_eq!(env.verify().hours_billed, 3 * 1_780);
+    // January 640 × 0.0075 = 4.80; February capped at 5.00; March 3.51.
+    assert_eq!(env.balance_micros(org), -3 * (4_800_000 + 5_000_000 + 3_510_000));
+    assert_eq!(env.run(ts(2026, 3, 20, 12, 40)).billed.hours_billed, 0);
+    env.verify();
+}
+
 /// A markup price changes mid-month: new servers get it at once, the running
 /// one keeps its price until the reseller applies the change.
 #[test]

@@ -149,3 +149,54 @@ fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
     assert_eq!(env.balance_micros(org), 25_000_000);
     env.verify();
 }
+
+/// The billing run guesses whether an organization's usage transaction of a
+/// day is open already, to pick which statement to try first. A wrong guess
+/// (an organization split across chunks, a capped hour that posted nothing)
+/// costs a statement, never a second transaction or a lost amount.
+#[test]
+fn usage_is_posted_to_one_transaction_per_day_whatever_the_guess() {
+    let env = Env::new();
+    let org = env.org("Guesser", "US", None);
+    let other = env.org("Bystander", "US", None);
+    let day = ts(2026, 3, 9, 0, 0).timestamp() / 86_400;
+    env.store
+        .write(|tx| {
+            let mut poster = cs_billing::ledger::UsagePoster::default();
+            // A wallet preloaded, one not (opened on first use).
+            poster.preload_wallets(tx, &org.to_string(), &org.to_string())?;
+            for (micros, guess) in [(7_500, false), (7_500, false), (2_500, true), (0, true)] {
+                poster.accrue_usage(tx, org, Currency::USD, day, micros, guess)?;
+            }
+            poster.accrue_usage(tx, other, Currency::USD, day, 1_000, true)?;
+            poster.accrue_usage(tx, org, Currency::USD, day + 1, 500, true)?;
+            Ok::<_, BillingError>(())
+        })
+        .unwrap();
+    let (txns, entries): (i64, i64) = env
+        .store
+        .read(|c| {
+            Ok::<_, cs_store::StoreError>(c.query_row(
+                "SELECT count(DISTINCT t.id), count(*) FROM ledger_txns t JOIN ledger_entries e ON e.txn_id = t.id WHERE t.kind = 'usage'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!((txns, entries), (3, 6), "one transaction per organization and day, each with a wallet and a revenue entry");
+    assert_eq!(env.balance_micros(org), -(7_500 + 7_500 + 2_500 + 500));
+    assert_eq!(env.balance_micros(other), -1_000);
+    // Balanced, every one (no intervals back these amounts, so `verify`,
+    // which compares the two, is not the check here).
+    let unbalanced: i64 = env
+        .store
+        .read(|c| {
+            Ok::<_, cs_store::StoreError>(c.query_row(
+                "SELECT count(*) FROM (SELECT txn_id FROM ledger_entries GROUP BY txn_id HAVING sum(amount_micros) != 0)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(unbalanced, 0);
+}
