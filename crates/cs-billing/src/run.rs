@@ -255,6 +255,15 @@ fn all_prices(conn: &Connection, meter: i64) -> Result<Vec<MeterPrice>> {
     Ok(prices)
 }
 
+/// Runs a statement whose parameters are all integers, bound in order: the
+/// hot path of the run (one per meter), without `params!`'s dynamic dispatch.
+fn execute_ints<const N: usize>(stmt: &mut rusqlite::CachedStatement<'_>, values: [i64; N]) -> rusqlite::Result<usize> {
+    for (k, v) in values.into_iter().enumerate() {
+        stmt.raw_bind_parameter(k + 1, v)?;
+    }
+    stmt.raw_execute()
+}
+
 fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
     // The meters are written in id order, like they were read, so the chunk
     // walks the intervals' B-tree in one ascending pass instead of jumping
@@ -277,7 +286,9 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     // Usage per (organization and currency, day), and whether the day's
     // usage transaction is probably open already (a meter's watermark is in
     // that day).
-    let mut usage: HashMap<(usize, i64), (i64, bool)> = HashMap::new();
+    // Indexed by the chunk's account index; a meter adds to one day, or to a
+    // few in a catch-up, so each list is searched linearly.
+    let mut usage: Vec<Vec<(i64, i64, bool)>> = vec![Vec::new(); accounts.len()];
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
     let mut earlier_prices: Vec<MeterPrice>;
     // bill_hours' output, reused from meter to meter.
@@ -306,43 +317,44 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             for (k, d) in deltas.iter().enumerate() {
                 let extends = k == 0 && m.open.is_some_and(|(month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
                 if extends {
-                    let n = extend.execute(params![
-                        m.id,
-                        d.last_hour,
-                        d.hours,
-                        d.capped_hours,
-                        d.amount_micros,
-                        d.month_to_date_micros,
-                        watermark,
-                        d.month,
-                        d.price_from_hour
-                    ])?;
+                    let n = execute_ints(
+                        &mut extend,
+                        [m.id, d.last_hour, d.hours, d.capped_hours, d.amount_micros, d.month_to_date_micros, watermark, d.month, d.price_from_hour],
+                    )?;
                     if n != 1 {
                         return Err(BillingError::Invariant(format!("meter {} moved under the run (its interval is not at hour {watermark})", m.id)));
                     }
                 } else {
-                    insert.execute(params![
-                        m.id,
-                        d.month,
-                        d.price_from_hour,
-                        d.hourly_micros,
-                        d.monthly_micros,
-                        d.first_hour,
-                        d.last_hour,
-                        d.hours,
-                        d.capped_hours,
-                        d.amount_micros,
-                        d.month_to_date_micros
-                    ])?;
+                    execute_ints(
+                        &mut insert,
+                        [
+                            m.id,
+                            d.month,
+                            d.price_from_hour,
+                            d.hourly_micros,
+                            d.monthly_micros,
+                            d.first_hour,
+                            d.last_hour,
+                            d.hours,
+                            d.capped_hours,
+                            d.amount_micros,
+                            d.month_to_date_micros,
+                        ],
+                    )?;
                 }
                 chunk.hours += d.hours as u64;
                 chunk.micros += d.amount_micros;
             }
             let watermark_day = day_of_hour(watermark);
             for &(day, micros) in &days {
-                let u = usage.entry((m.account, day)).or_default();
-                u.0 += micros;
-                u.1 |= day == watermark_day;
+                let days_of = &mut usage[m.account];
+                match days_of.iter_mut().rev().find(|u| u.0 == day) {
+                    Some(u) => {
+                        u.1 += micros;
+                        u.2 |= day == watermark_day;
+                    }
+                    None => days_of.push((day, micros, day == watermark_day)),
+                }
             }
         }
         if m.end_hour.is_some_and(|e| target >= e) {
@@ -350,17 +362,24 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         }
     }
     // Posted in (organization, currency, day) order.
-    let mut usage: Vec<((usize, i64), (i64, bool))> = usage.into_iter().collect();
-    usage.sort_unstable_by(|((a, da), _), ((b, db), _)| accounts[*a].cmp(&accounts[*b]).then(da.cmp(db)));
+    let mut order: Vec<usize> = (0..accounts.len()).collect();
+    order.sort_unstable_by(|a, b| accounts[*a].cmp(&accounts[*b]));
     let mut poster = UsagePoster::default();
-    if let (Some(first), Some(last)) = (accounts.iter().map(|a| &a.0).min(), accounts.iter().map(|a| &a.0).max()) {
-        poster.preload_wallets(conn, first, last)?;
+    if let (Some(first), Some(last)) = (order.first(), order.last()) {
+        poster.preload_wallets(conn, &accounts[*first].0, &accounts[*last].0)?;
     }
-    for ((account, day), (micros, probably_open)) in usage {
+    for account in order {
+        let days_of = &mut usage[account];
+        if days_of.is_empty() {
+            continue;
+        }
+        days_of.sort_unstable_by_key(|u| u.0);
         let (org, currency) = &accounts[account];
         let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
         let currency = Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
-        poster.accrue_usage(conn, org, currency, day, micros, probably_open)?;
+        for &(day, micros, probably_open) in days_of.iter() {
+            poster.accrue_usage(conn, org, currency, day, micros, probably_open)?;
+        }
     }
     Ok(chunk)
 }
