@@ -283,11 +283,10 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
             amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut close = conn.prepare_cached("UPDATE billing_meters SET closed = 1 WHERE id = ?1")?;
-    // Usage per (organization and currency, day), and whether the day's
-    // usage transaction is probably open already (a meter's watermark is in
-    // that day).
-    // Indexed by the chunk's account index; a meter adds to one day, or to a
-    // few in a catch-up, so each list is searched linearly.
+    // Usage per account (the chunk's (organization, currency) index) as
+    // (day, micros, whether the day's usage transaction is probably open
+    // already: a meter's watermark is in that day). A meter adds to one day,
+    // or to a few in a catch-up, so each list is searched linearly.
     let mut usage: Vec<Vec<(i64, i64, bool)>> = vec![Vec::new(); accounts.len()];
     let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
     let mut earlier_prices: Vec<MeterPrice>;
