@@ -6,7 +6,7 @@ use cs_billing::prices::{add_price_rule, apply_price_changes, pending_price_chan
 use cs_core::dunning::DunningAction;
 use cs_core::metering::month_index;
 use cs_core::pricing::{PriceRule, UnitPrice};
-use cs_core::{Clock, Currency, FixedClock, Timestamp};
+use cs_core::{Clock, Currency, FixedClock, OrganizationId, ServerId, Timestamp};
 
 use crate::support::{ts, Env};
 
@@ -149,12 +149,11 @@ fn the_monthly_cap_applies_in_a_long_month() {
     env.verify();
 }
 
-/// The app was closed for 9 days: the next run bills every missed hour once,
-/// reporting progress, and a second run finds nothing to do.
-#[test]
-fn catch_up_after_nine_days_closed() {
-    let env = Env::new();
-    let org = env.org("Sleepy Inc", "US", None);
+/// Three Nano servers of a new organization, created on 5 January at 08:00
+/// and billed by a run every hour until 10 January 12:05 (124 hours each),
+/// and the clock of those runs.
+fn three_servers_billed_to_10_january(env: &Env, name: &str) -> (OrganizationId, Vec<ServerId>, FixedClock) {
+    let org = env.org(name, "US", None);
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
     let servers: Vec<_> = (0..3).map(|i| env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0))).collect();
     let clock = FixedClock::new(ts(2026, 1, 5, 9, 5));
@@ -162,10 +161,18 @@ fn catch_up_after_nine_days_closed() {
         env.run(clock.now());
         clock.advance(Duration::hours(1));
     }
+    assert_eq!(env.verify().hours_billed, 3 * 124);
+    (org, servers, clock)
+}
+
+/// The app was closed for 9 days: the next run bills every missed hour once,
+/// reporting progress, and a second run finds nothing to do.
+#[test]
+fn catch_up_after_nine_days_closed() {
+    let env = Env::new();
+    let (org, servers, clock) = three_servers_billed_to_10_january(&env, "Sleepy Inc");
     // Closed for nine days.
     clock.set(ts(2026, 1, 19, 12, 20));
-    let before = env.verify().hours_billed;
-    assert_eq!(before, 3 * 124);
     let mut progress = Vec::new();
     let report = cs_billing::run_due(&env.store, clock.now(), &mut |p| progress.push(p)).unwrap();
     assert_eq!(report.billed.hours_billed, 3 * 9 * 24);
@@ -187,17 +194,7 @@ fn catch_up_after_nine_days_closed() {
 #[test]
 fn catch_up_after_two_months_closed() {
     let env = Env::new();
-    let org = env.org("Hibernating Ltd", "US", None);
-    let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
-    for i in 0..3 {
-        env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0));
-    }
-    let clock = FixedClock::new(ts(2026, 1, 5, 9, 5));
-    while clock.now() <= ts(2026, 1, 10, 12, 5) {
-        env.run(clock.now());
-        clock.advance(Duration::hours(1));
-    }
-    assert_eq!(env.verify().hours_billed, 3 * 124);
+    let (org, _, _) = three_servers_billed_to_10_january(&env, "Hibernating Ltd");
     // Closed from 10 January to 20 March.
     let report = env.run(ts(2026, 3, 20, 12, 20));
     // January 5 08:00 to 31 23:00 is 640 hours, February 672, March 1 00:00
