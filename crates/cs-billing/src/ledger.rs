@@ -250,17 +250,18 @@ impl UsagePoster {
             Ok((inserted == 1).then(|| conn.last_insert_rowid()))
         };
         // (transaction id, whether it was opened just now)
-        let (txn_id, opened) = if probably_open {
+        let found = if probably_open {
             match find(conn)? {
-                Some(id) => (id, false),
-                None => (open(conn)?.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?, true),
+                Some(id) => Some((id, false)),
+                None => open(conn)?.map(|id| (id, true)),
             }
         } else {
             match open(conn)? {
-                Some(id) => (id, true),
-                None => (find(conn)?.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?, false),
+                Some(id) => Some((id, true)),
+                None => find(conn)?.map(|id| (id, false)),
             }
         };
+        let (txn_id, opened) = found.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?;
         let wallet = self.account(conn, AccountRef::wallet(org), currency)?;
         let revenue = self.account(conn, AccountRef::house(AccountKind::Revenue), currency)?;
         // A transaction opened just now has no entries: plain inserts.
