@@ -43,13 +43,20 @@ pub async fn get_organization(app: State<'_, Shared>, id: String) -> CmdResult<O
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_organization(app: State<'_, Shared>, input: OrganizationInput) -> CmdResult<OrganizationDto> {
+pub async fn create_organization(
+    app: State<'_, Shared>,
+    input: OrganizationInput,
+) -> CmdResult<OrganizationDto> {
     app.create_organization(input).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_organization(app: State<'_, Shared>, id: String, input: OrganizationInput) -> CmdResult<OrganizationDto> {
+pub async fn update_organization(
+    app: State<'_, Shared>,
+    id: String,
+    input: OrganizationInput,
+) -> CmdResult<OrganizationDto> {
     app.update_organization(&id, input).map_err(fail)
 }
 
@@ -67,7 +74,11 @@ pub async fn create_plan(app: State<'_, Shared>, input: PlanInput) -> CmdResult<
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_plan(app: State<'_, Shared>, id: String, input: PlanInput) -> CmdResult<PlanDto> {
+pub async fn update_plan(
+    app: State<'_, Shared>,
+    id: String,
+    input: PlanInput,
+) -> CmdResult<PlanDto> {
     app.update_plan(&id, input).await.map_err(fail)
 }
 
@@ -97,7 +108,11 @@ pub async fn create_server(app: State<'_, Shared>, input: ServerInput) -> CmdRes
 
 #[tauri::command]
 #[specta::specta]
-pub async fn server_action(app: State<'_, Shared>, id: String, action: ServerAction) -> CmdResult<ServerDto> {
+pub async fn server_action(
+    app: State<'_, Shared>,
+    id: String,
+    action: ServerAction,
+) -> CmdResult<ServerDto> {
     app.server_action(&id, action).await.map_err(fail)
 }
 
@@ -115,7 +130,11 @@ pub async fn server_stats(app: State<'_, Shared>, id: String) -> CmdResult<Serve
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_activity(app: State<'_, Shared>, limit: u32, subject: Option<String>) -> CmdResult<Vec<ActivityDto>> {
+pub async fn list_activity(
+    app: State<'_, Shared>,
+    limit: u32,
+    subject: Option<String>,
+) -> CmdResult<Vec<ActivityDto>> {
     app.list_activity(limit, subject).map_err(fail)
 }
 
@@ -127,7 +146,10 @@ pub async fn get_settings(app: State<'_, Shared>) -> CmdResult<SettingsDto> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_settings(app: State<'_, Shared>, input: SettingsInput) -> CmdResult<SettingsDto> {
+pub async fn update_settings(
+    app: State<'_, Shared>,
+    input: SettingsInput,
+) -> CmdResult<SettingsDto> {
     app.update_settings(input).map_err(fail)
 }
 
@@ -142,7 +164,10 @@ pub async fn get_email_settings(app: State<'_, Shared>) -> CmdResult<EmailSettin
 /// Saves Settings → Email; the password goes to the OS keyring (`None` keeps it).
 #[tauri::command]
 #[specta::specta]
-pub async fn update_email_settings(app: State<'_, Shared>, input: EmailSettingsInput) -> CmdResult<EmailSettingsDto> {
+pub async fn update_email_settings(
+    app: State<'_, Shared>,
+    input: EmailSettingsInput,
+) -> CmdResult<EmailSettingsDto> {
     app.update_email_settings(input).map_err(fail)
 }
 
@@ -180,20 +205,31 @@ pub async fn list_mail_templates(app: State<'_, Shared>) -> CmdResult<Vec<MailTe
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_mail_template(app: State<'_, Shared>, kind: String, input: MailTemplateInput) -> CmdResult<MailTemplateDto> {
+pub async fn save_mail_template(
+    app: State<'_, Shared>,
+    kind: String,
+    input: MailTemplateInput,
+) -> CmdResult<MailTemplateDto> {
     app.save_mail_template(&kind, input).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reset_mail_template(app: State<'_, Shared>, kind: String) -> CmdResult<MailTemplateDto> {
+pub async fn reset_mail_template(
+    app: State<'_, Shared>,
+    kind: String,
+) -> CmdResult<MailTemplateDto> {
     app.reset_mail_template(&kind).map_err(fail)
 }
 
 /// Renders an unsaved template with sample data (the editor's live preview).
 #[tauri::command]
 #[specta::specta]
-pub async fn preview_mail_template(app: State<'_, Shared>, kind: String, input: MailTemplateInput) -> CmdResult<MailPreviewDto> {
+pub async fn preview_mail_template(
+    app: State<'_, Shared>,
+    kind: String,
+    input: MailTemplateInput,
+) -> CmdResult<MailPreviewDto> {
     app.preview_mail_template(&kind, input).map_err(fail)
 }
 
@@ -219,25 +255,37 @@ pub async fn list_wallets(app: State<'_, Shared>) -> CmdResult<Vec<WalletDto>> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn get_wallet(app: State<'_, Shared>, organization_id: String) -> CmdResult<WalletDetail> {
+pub async fn get_wallet(
+    app: State<'_, Shared>,
+    organization_id: String,
+) -> CmdResult<WalletDetail> {
     app.get_wallet(&organization_id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn record_payment(app: State<'_, Shared>, input: PaymentInput) -> CmdResult<WalletDetail> {
+pub async fn record_payment(
+    app: State<'_, Shared>,
+    input: PaymentInput,
+) -> CmdResult<WalletDetail> {
     app.record_payment(input).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn record_adjustment(app: State<'_, Shared>, input: AdjustmentInput) -> CmdResult<WalletDetail> {
+pub async fn record_adjustment(
+    app: State<'_, Shared>,
+    input: AdjustmentInput,
+) -> CmdResult<WalletDetail> {
     app.record_adjustment(input).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_documents(app: State<'_, Shared>, filter: DocumentFilterInput) -> CmdResult<Vec<DocumentSummaryDto>> {
+pub async fn list_documents(
+    app: State<'_, Shared>,
+    filter: DocumentFilterInput,
+) -> CmdResult<Vec<DocumentSummaryDto>> {
     app.list_documents(filter).map_err(fail)
 }
 
@@ -249,7 +297,11 @@ pub async fn get_document(app: State<'_, Shared>, id: String) -> CmdResult<Docum
 
 #[tauri::command]
 #[specta::specta]
-pub async fn void_invoice(app: State<'_, Shared>, id: String, reason: String) -> CmdResult<DocumentSummaryDto> {
+pub async fn void_invoice(
+    app: State<'_, Shared>,
+    id: String,
+    reason: String,
+) -> CmdResult<DocumentSummaryDto> {
     app.void_invoice(&id, &reason).map_err(fail)
 }
 
@@ -267,7 +319,10 @@ pub async fn get_billing_settings(app: State<'_, Shared>) -> CmdResult<BillingSe
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_billing_settings(app: State<'_, Shared>, input: BillingSettingsDto) -> CmdResult<BillingSettingsDto> {
+pub async fn update_billing_settings(
+    app: State<'_, Shared>,
+    input: BillingSettingsDto,
+) -> CmdResult<BillingSettingsDto> {
     app.update_billing_settings(input).map_err(fail)
 }
 
@@ -281,32 +336,52 @@ pub async fn plan_pricing(app: State<'_, Shared>, plan_id: String) -> CmdResult<
 
 #[tauri::command]
 #[specta::specta]
-pub async fn add_price_version(app: State<'_, Shared>, plan_id: String, input: PriceVersionInput) -> CmdResult<PlanPricingDto> {
+pub async fn add_price_version(
+    app: State<'_, Shared>,
+    plan_id: String,
+    input: PriceVersionInput,
+) -> CmdResult<PlanPricingDto> {
     app.add_price_version(&plan_id, input).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn pending_price_changes(app: State<'_, Shared>, plan_id: Option<String>) -> CmdResult<PendingPriceChangesDto> {
+pub async fn pending_price_changes(
+    app: State<'_, Shared>,
+    plan_id: Option<String>,
+) -> CmdResult<PendingPriceChangesDto> {
     app.pending_price_changes(plan_id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn apply_price_changes(app: State<'_, Shared>, plan_id: Option<String>) -> CmdResult<AppliedPriceChangesDto> {
+pub async fn apply_price_changes(
+    app: State<'_, Shared>,
+    plan_id: Option<String>,
+) -> CmdResult<AppliedPriceChangesDto> {
     app.apply_price_changes(plan_id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn server_addons(app: State<'_, Shared>, server_id: String) -> CmdResult<Vec<ServerAddonDto>> {
+pub async fn server_addons(
+    app: State<'_, Shared>,
+    server_id: String,
+) -> CmdResult<Vec<ServerAddonDto>> {
     app.server_addons(&server_id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_server_addon(app: State<'_, Shared>, server_id: String, item: String, enabled: bool) -> CmdResult<Vec<ServerAddonDto>> {
-    app.set_server_addon(&server_id, &item, enabled).await.map_err(fail)
+pub async fn set_server_addon(
+    app: State<'_, Shared>,
+    server_id: String,
+    item: String,
+    enabled: bool,
+) -> CmdResult<Vec<ServerAddonDto>> {
+    app.set_server_addon(&server_id, &item, enabled)
+        .await
+        .map_err(fail)
 }
 
 // ---- Providers -----------------------------------------------------------
@@ -316,27 +391,40 @@ pub async fn set_server_addon(app: State<'_, Shared>, server_id: String, item: S
 /// demos and tests).
 #[tauri::command]
 #[specta::specta]
-pub async fn add_linode_account(app: State<'_, Shared>, input: AddLinodeAccountInput) -> CmdResult<LinodeAccountDto> {
+pub async fn add_linode_account(
+    app: State<'_, Shared>,
+    input: AddLinodeAccountInput,
+) -> CmdResult<LinodeAccountDto> {
     app.add_linode_account(input).await.map_err(fail)
 }
 
 /// Removes a Linode account without servers, and its token from the keyring.
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_linode_account(app: State<'_, Shared>, id: String) -> CmdResult<Vec<LinodeAccountDto>> {
+pub async fn remove_linode_account(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<Vec<LinodeAccountDto>> {
     app.remove_linode_account(&id).map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn test_linode_account(app: State<'_, Shared>, id: String) -> CmdResult<LinodeAccountDto> {
+pub async fn test_linode_account(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<LinodeAccountDto> {
     app.test_linode_account(&id).await.map_err(fail)
 }
 
 /// A new token for an existing account; the account and its servers stay.
 #[tauri::command]
 #[specta::specta]
-pub async fn replace_linode_token(app: State<'_, Shared>, id: String, token: String) -> CmdResult<LinodeAccountDto> {
+pub async fn replace_linode_token(
+    app: State<'_, Shared>,
+    id: String,
+    token: String,
+) -> CmdResult<LinodeAccountDto> {
     app.replace_linode_token(&id, &token).await.map_err(fail)
 }
 
@@ -351,7 +439,10 @@ pub async fn get_paypal_settings(app: State<'_, Shared>) -> CmdResult<PayPalSett
 /// Saves the PayPal REST app; the secret goes to the OS keyring (an empty one keeps it).
 #[tauri::command]
 #[specta::specta]
-pub async fn save_paypal_settings(app: State<'_, Shared>, input: PayPalSettingsInput) -> CmdResult<PayPalSettingsDto> {
+pub async fn save_paypal_settings(
+    app: State<'_, Shared>,
+    input: PayPalSettingsInput,
+) -> CmdResult<PayPalSettingsDto> {
     app.save_paypal_settings(input).map_err(fail)
 }
 
@@ -364,13 +455,19 @@ pub async fn test_paypal_connection(app: State<'_, Shared>) -> CmdResult<PayPalC
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_payment_link(app: State<'_, Shared>, input: PaymentLinkInput) -> CmdResult<PaymentDetail> {
+pub async fn create_payment_link(
+    app: State<'_, Shared>,
+    input: PaymentLinkInput,
+) -> CmdResult<PaymentDetail> {
     app.create_payment_link(input).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_payments(app: State<'_, Shared>, filter: PaymentFilterInput) -> CmdResult<Vec<PaymentDto>> {
+pub async fn list_payments(
+    app: State<'_, Shared>,
+    filter: PaymentFilterInput,
+) -> CmdResult<Vec<PaymentDto>> {
     app.list_payments(filter).map_err(fail)
 }
 
@@ -395,7 +492,10 @@ pub async fn send_payment_link(app: State<'_, Shared>, id: String) -> CmdResult<
 
 #[tauri::command]
 #[specta::specta]
-pub async fn refund_payment(app: State<'_, Shared>, input: RefundInput) -> CmdResult<PaymentDetail> {
+pub async fn refund_payment(
+    app: State<'_, Shared>,
+    input: RefundInput,
+) -> CmdResult<PaymentDetail> {
     app.refund_payment(input).await.map_err(fail)
 }
 
@@ -409,7 +509,10 @@ pub async fn get_branding(app: State<'_, Shared>) -> CmdResult<BrandingDto> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn update_branding(app: State<'_, Shared>, input: BrandingInput) -> CmdResult<BrandingDto> {
+pub async fn update_branding(
+    app: State<'_, Shared>,
+    input: BrandingInput,
+) -> CmdResult<BrandingDto> {
     app.update_branding(input).map_err(fail)
 }
 
@@ -439,14 +542,23 @@ pub async fn save_document_ubl(app: State<'_, Shared>, id: String) -> CmdResult<
 
 #[tauri::command]
 #[specta::specta]
-pub async fn plan_export(app: State<'_, Shared>, from: String, to: String, folder: String) -> CmdResult<ExportPlanDto> {
+pub async fn plan_export(
+    app: State<'_, Shared>,
+    from: String,
+    to: String,
+    folder: String,
+) -> CmdResult<ExportPlanDto> {
     app.plan_export(&from, &to, &folder).map_err(fail)
 }
 
 /// Runs the export on a blocking thread, pushing `ExportProgress` events.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_documents(handle: tauri::AppHandle, app: State<'_, Shared>, input: ExportInput) -> CmdResult<ExportResultDto> {
+pub async fn export_documents(
+    handle: tauri::AppHandle,
+    app: State<'_, Shared>,
+    input: ExportInput,
+) -> CmdResult<ExportResultDto> {
     use tauri_specta::Event;
     let app = app.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -455,7 +567,11 @@ pub async fn export_documents(handle: tauri::AppHandle, app: State<'_, Shared>, 
         })
     })
     .await
-    .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the export stopped unexpectedly: {e}"), fields: vec![] })?
+    .map_err(|e| ErrorDto {
+        code: "internal".into(),
+        message: format!("the export stopped unexpectedly: {e}"),
+        fields: vec![],
+    })?
     .map_err(fail)
 }
 
@@ -470,15 +586,31 @@ pub async fn cancel_export(app: State<'_, Shared>) -> CmdResult<bool> {
 #[specta::specta]
 pub async fn pick_folder(handle: tauri::AppHandle, title: String) -> CmdResult<Option<String>> {
     use tauri_plugin_dialog::DialogExt;
-    let picked = tauri::async_runtime::spawn_blocking(move || handle.dialog().file().set_title(title).blocking_pick_folder())
-        .await
-        .map_err(|e| ErrorDto { code: "internal".into(), message: format!("the folder chooser failed: {e}"), fields: vec![] })?;
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .dialog()
+            .file()
+            .set_title(title)
+            .blocking_pick_folder()
+    })
+    .await
+    .map_err(|e| ErrorDto {
+        code: "internal".into(),
+        message: format!("the folder chooser failed: {e}"),
+        fields: vec![],
+    })?;
     match picked {
         None => Ok(None),
         Some(p) => p
             .into_path()
             .map(|p| Some(p.display().to_string()))
-            .map_err(|e| ErrorDto { code: "unavailable".into(), message: format!("That location is not a local folder ({e}): choose a folder on this computer"), fields: vec![] }),
+            .map_err(|e| ErrorDto {
+                code: "unavailable".into(),
+                message: format!(
+                    "That location is not a local folder ({e}): choose a folder on this computer"
+                ),
+                fields: vec![],
+            }),
     }
 }
 
@@ -492,19 +624,31 @@ pub async fn linode_accounts(app: State<'_, Shared>) -> CmdResult<Vec<LinodeAcco
 
 #[tauri::command]
 #[specta::specta]
-pub async fn refresh_account_catalogue(app: State<'_, Shared>, account_id: String) -> CmdResult<CatalogueStatusDto> {
-    app.refresh_account_catalogue(&account_id).await.map_err(fail)
+pub async fn refresh_account_catalogue(
+    app: State<'_, Shared>,
+    account_id: String,
+) -> CmdResult<CatalogueStatusDto> {
+    app.refresh_account_catalogue(&account_id)
+        .await
+        .map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn refresh_catalogue(app: State<'_, Shared>, provider: String) -> CmdResult<CatalogueStatusDto> {
+pub async fn refresh_catalogue(
+    app: State<'_, Shared>,
+    provider: String,
+) -> CmdResult<CatalogueStatusDto> {
     app.refresh_catalogue(&provider).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn create_server_with_options(app: State<'_, Shared>, input: ServerInput, options: CreateOptionsInput) -> CmdResult<ServerDto> {
+pub async fn create_server_with_options(
+    app: State<'_, Shared>,
+    input: ServerInput,
+    options: CreateOptionsInput,
+) -> CmdResult<ServerDto> {
     app.create_server_with(input, options).await.map_err(fail)
 }
 
@@ -516,26 +660,42 @@ pub async fn server_backups(app: State<'_, Shared>, id: String) -> CmdResult<Ser
 
 #[tauri::command]
 #[specta::specta]
-pub async fn enable_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+pub async fn enable_server_backups(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<ServerBackupsDto> {
     app.enable_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_server_backups(app: State<'_, Shared>, id: String) -> CmdResult<ServerBackupsDto> {
+pub async fn cancel_server_backups(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<ServerBackupsDto> {
     app.cancel_server_backups(&id).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn take_server_snapshot(app: State<'_, Shared>, id: String, label: String) -> CmdResult<BackupDto> {
+pub async fn take_server_snapshot(
+    app: State<'_, Shared>,
+    id: String,
+    label: String,
+) -> CmdResult<BackupDto> {
     app.take_server_snapshot(&id, &label).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn restore_server_backup(app: State<'_, Shared>, id: String, backup_id: String) -> CmdResult<ServerDto> {
-    app.restore_server_backup(&id, &backup_id).await.map_err(fail)
+pub async fn restore_server_backup(
+    app: State<'_, Shared>,
+    id: String,
+    backup_id: String,
+) -> CmdResult<ServerDto> {
+    app.restore_server_backup(&id, &backup_id)
+        .await
+        .map_err(fail)
 }
 
 #[tauri::command]
@@ -552,7 +712,12 @@ pub async fn add_server_ipv4(app: State<'_, Shared>, id: String) -> CmdResult<Se
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_server_rdns(app: State<'_, Shared>, id: String, address: String, rdns: Option<String>) -> CmdResult<IpAddressDto> {
+pub async fn set_server_rdns(
+    app: State<'_, Shared>,
+    id: String,
+    address: String,
+    rdns: Option<String>,
+) -> CmdResult<IpAddressDto> {
     app.set_server_rdns(&id, &address, rdns).await.map_err(fail)
 }
 
@@ -564,38 +729,69 @@ pub async fn server_firewalls(app: State<'_, Shared>, id: String) -> CmdResult<S
 
 #[tauri::command]
 #[specta::specta]
-pub async fn attach_server_firewall(app: State<'_, Shared>, id: String, firewall_id: String) -> CmdResult<ServerFirewallsDto> {
-    app.attach_server_firewall(&id, &firewall_id).await.map_err(fail)
+pub async fn attach_server_firewall(
+    app: State<'_, Shared>,
+    id: String,
+    firewall_id: String,
+) -> CmdResult<ServerFirewallsDto> {
+    app.attach_server_firewall(&id, &firewall_id)
+        .await
+        .map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn detach_server_firewall(app: State<'_, Shared>, id: String, firewall_id: String) -> CmdResult<ServerFirewallsDto> {
-    app.detach_server_firewall(&id, &firewall_id).await.map_err(fail)
+pub async fn detach_server_firewall(
+    app: State<'_, Shared>,
+    id: String,
+    firewall_id: String,
+) -> CmdResult<ServerFirewallsDto> {
+    app.detach_server_firewall(&id, &firewall_id)
+        .await
+        .map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_firewall_rules(app: State<'_, Shared>, id: String, firewall_id: String, rules: FirewallRulesDto) -> CmdResult<FirewallDto> {
-    app.set_firewall_rules(&id, &firewall_id, rules).await.map_err(fail)
+pub async fn set_firewall_rules(
+    app: State<'_, Shared>,
+    id: String,
+    firewall_id: String,
+    rules: FirewallRulesDto,
+) -> CmdResult<FirewallDto> {
+    app.set_firewall_rules(&id, &firewall_id, rules)
+        .await
+        .map_err(fail)
 }
 
 /// A new firewall on the account server `id` lives on; attached to it when asked.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_server_firewall(app: State<'_, Shared>, id: String, input: NewFirewallInput) -> CmdResult<ServerFirewallsDto> {
+pub async fn create_server_firewall(
+    app: State<'_, Shared>,
+    id: String,
+    input: NewFirewallInput,
+) -> CmdResult<ServerFirewallsDto> {
     app.create_server_firewall(&id, input).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn resize_server(app: State<'_, Shared>, id: String, plan_id: String) -> CmdResult<ServerDto> {
+pub async fn resize_server(
+    app: State<'_, Shared>,
+    id: String,
+    plan_id: String,
+) -> CmdResult<ServerDto> {
     app.resize_server(&id, &plan_id).await.map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn rebuild_server(app: State<'_, Shared>, id: String, input: RebuildInput) -> CmdResult<ServerDto> {
+pub async fn rebuild_server(
+    app: State<'_, Shared>,
+    id: String,
+    input: RebuildInput,
+) -> CmdResult<ServerDto> {
     app.rebuild_server(&id, input).await.map_err(fail)
 }
 
@@ -607,12 +803,21 @@ pub async fn rescue_server(app: State<'_, Shared>, id: String) -> CmdResult<Serv
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reset_server_root_password(app: State<'_, Shared>, id: String, password: String) -> CmdResult<()> {
-    app.reset_server_root_password(&id, &password).await.map_err(fail)
+pub async fn reset_server_root_password(
+    app: State<'_, Shared>,
+    id: String,
+    password: String,
+) -> CmdResult<()> {
+    app.reset_server_root_password(&id, &password)
+        .await
+        .map_err(fail)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn provider_firewalls(app: State<'_, Shared>, provider: String) -> CmdResult<Vec<FirewallDto>> {
+pub async fn provider_firewalls(
+    app: State<'_, Shared>,
+    provider: String,
+) -> CmdResult<Vec<FirewallDto>> {
     app.provider_firewalls(&provider).await.map_err(fail)
 }

@@ -13,7 +13,9 @@ use crate::{logging, open_app, paths};
 
 pub fn run() -> anyhow::Result<()> {
     let _guard = logging::init(&paths::log_dir())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let app = Arc::new(open_app(Arc::new(NoEvents)).map_err(|e| anyhow::anyhow!("{e}"))?);
         tracing::info!(database = %app.database_path().display(), "daemon started; stop it with Ctrl-C or SIGTERM");
@@ -35,10 +37,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -36,19 +36,31 @@ pub struct TauriEvents(pub AppHandle);
 
 impl EventSink for TauriEvents {
     fn server_changed(&self, server: &ServerDto) {
-        if let Err(e) = (ServerChanged { server: server.clone() }).emit(&self.0) {
+        if let Err(e) = (ServerChanged {
+            server: server.clone(),
+        })
+        .emit(&self.0)
+        {
             tracing::warn!(error = %e, "could not push a server event to the UI");
         }
     }
 
     fn activity_recorded(&self, activity: &ActivityDto) {
-        if let Err(e) = (ActivityRecorded { activity: activity.clone() }).emit(&self.0) {
+        if let Err(e) = (ActivityRecorded {
+            activity: activity.clone(),
+        })
+        .emit(&self.0)
+        {
             tracing::warn!(error = %e, "could not push an activity event to the UI");
         }
     }
 
     fn billing_progress(&self, progress: &BillingProgressDto) {
-        if let Err(e) = (BillingProgress { progress: progress.clone() }).emit(&self.0) {
+        if let Err(e) = (BillingProgress {
+            progress: progress.clone(),
+        })
+        .emit(&self.0)
+        {
             tracing::warn!(error = %e, "could not push billing progress to the UI");
         }
     }

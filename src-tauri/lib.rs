@@ -129,7 +129,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::reset_server_root_password,
             commands::provider_firewalls,
         ])
-        .events(tauri_specta::collect_events![events::ServerChanged, events::ActivityRecorded, events::ExportProgress, events::BillingProgress])
+        .events(tauri_specta::collect_events![
+            events::ServerChanged,
+            events::ActivityRecorded,
+            events::ExportProgress,
+            events::BillingProgress
+        ])
 }
 
 /// The TypeScript bindings, as committed in `ui/src/bindings.ts`.
@@ -145,7 +150,13 @@ pub fn render_bindings() -> anyhow::Result<String> {
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("cs-bindings-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos()));
+    let dir = std::env::temp_dir().join(format!(
+        "cs-bindings-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_nanos()
+    ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
@@ -153,7 +164,10 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
 /// Sandbox delays: `CS_SANDBOX_STEP_MS` makes every step take that long
 /// (tests and demos); otherwise realistic delays of a few seconds.
 pub fn sandbox_timing() -> Timing {
-    match std::env::var("CS_SANDBOX_STEP_MS").ok().and_then(|v| v.parse::<i64>().ok()) {
+    match std::env::var("CS_SANDBOX_STEP_MS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+    {
         Some(ms) => Timing::uniform(chrono::Duration::milliseconds(ms)),
         None => Timing::default(),
     }
@@ -173,9 +187,17 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     })?;
     // `CS_MAIL_RETRY_MS` shortens the outbox's first retry delay and its
     // polling (tests and demos); otherwise 30 s doubling up to an hour.
-    if let Some(ms) = std::env::var("CS_MAIL_RETRY_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(ms) = std::env::var("CS_MAIL_RETRY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         let d = Duration::from_millis(ms.max(100));
-        app.set_mail_policy(cs_app::OutboxPolicy { base_delay: d, max_delay: d * 4, poll_interval: d, ..cs_app::OutboxPolicy::default() });
+        app.set_mail_policy(cs_app::OutboxPolicy {
+            base_delay: d,
+            max_delay: d * 4,
+            poll_interval: d,
+            ..cs_app::OutboxPolicy::default()
+        });
     }
     Ok(app)
 }
@@ -222,7 +244,10 @@ mod tests {
         let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/bindings.ts");
         let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
         let fresh = super::render_bindings().unwrap();
-        assert!(committed == fresh, "ui/src/bindings.ts is stale: run `cargo xtask bindings` and commit the result");
+        assert!(
+            committed == fresh,
+            "ui/src/bindings.ts is stale: run `cargo xtask bindings` and commit the result"
+        );
     }
 
     /// Every command is registered with the invoke handler, declared in
@@ -231,12 +256,29 @@ mod tests {
     fn commands_permissions_and_capability_agree() {
         let declared: Vec<&str> = env!("CS_COMMANDS").split(',').collect();
         let bindings = super::render_bindings().unwrap();
-        let capability = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src-tauri/capabilities/main.json")).unwrap();
+        let capability = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src-tauri/capabilities/main.json"
+        ))
+        .unwrap();
         for cmd in &declared {
-            assert!(bindings.contains(&format!("TAURI_INVOKE(\"{cmd}\"")), "{cmd} is not in the invoke handler");
-            assert!(capability.contains(&format!("\"allow-{}\"", cmd.replace('_', "-"))), "{cmd} is not granted to the main window");
+            assert!(
+                bindings.contains(&format!("TAURI_INVOKE(\"{cmd}\"")),
+                "{cmd} is not in the invoke handler"
+            );
+            assert!(
+                capability.contains(&format!("\"allow-{}\"", cmd.replace('_', "-"))),
+                "{cmd} is not granted to the main window"
+            );
         }
-        assert_eq!(bindings.matches("TAURI_INVOKE(").count(), declared.len(), "a command is registered but not declared in build.rs");
-        assert!(!capability.contains("core:default") && !capability.contains("http:"), "the main window gets only our commands and events");
+        assert_eq!(
+            bindings.matches("TAURI_INVOKE(").count(),
+            declared.len(),
+            "a command is registered but not declared in build.rs"
+        );
+        assert!(
+            !capability.contains("core:default") && !capability.contains("http:"),
+            "the main window gets only our commands and events"
+        );
     }
 }

@@ -17,7 +17,9 @@ fn main() {
             println!("usage: containerstacks [daemon]\n\n  (no argument)  open the desktop app\n  daemon         run the backend without a window (reconciliation, billing, sync)\n\nenvironment: CS_DATA_DIR (data folder), CS_LOG (log filter, e.g. debug)");
             Ok(())
         }
-        Some(other) => Err(anyhow::anyhow!("unknown command {other:?}: run `containerstacks --help`")),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown command {other:?}: run `containerstacks --help`"
+        )),
     };
     if let Err(e) = result {
         eprintln!("containerstacks: {e:#}");

@@ -13,7 +13,9 @@ pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CS_DATA_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join(IDENTIFIER)
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(IDENTIFIER)
 }
 
 pub fn database_path() -> PathBuf {

@@ -17,11 +17,23 @@ fn main() {
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let stem = f.file_stem().unwrap().to_str().unwrap().to_string();
-        let version: u32 = stem.split('_').next().and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("migration {stem} must start with a number, e.g. 0002_billing.sql"));
+        let version: u32 = stem
+            .split('_')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| {
+                panic!("migration {stem} must start with a number, e.g. 0002_billing.sql")
+            });
         let abs = fs::canonicalize(f).unwrap();
-        out.push_str(&format!("    ({version}, {stem:?}, include_str!({:?})),\n", abs.display().to_string()));
+        out.push_str(&format!(
+            "    ({version}, {stem:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     out.push_str("];\n");
-    fs::write(PathBuf::from(env::var("OUT_DIR").unwrap()).join("migrations.rs"), out).unwrap();
+    fs::write(
+        PathBuf::from(env::var("OUT_DIR").unwrap()).join("migrations.rs"),
+        out,
+    )
+    .unwrap();
 }

@@ -33,7 +33,10 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
         .output()
         .context("running cargo locate-project")?;
     let manifest = String::from_utf8(out.stdout)?;
-    Ok(PathBuf::from(manifest.trim()).parent().context("workspace manifest has no folder")?.to_path_buf())
+    Ok(PathBuf::from(manifest.trim())
+        .parent()
+        .context("workspace manifest has no folder")?
+        .to_path_buf())
 }
 
 /// Builds the crash child with the profile this program was built with and
@@ -42,16 +45,29 @@ fn build_child() -> anyhow::Result<PathBuf> {
     let root = workspace_root()?;
     let release = !cfg!(debug_assertions);
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&root).args(["build", "--quiet", "-p", "cs-billing", "--bin", "billing-crash-child"]);
+    cmd.current_dir(&root).args([
+        "build",
+        "--quiet",
+        "-p",
+        "cs-billing",
+        "--bin",
+        "billing-crash-child",
+    ]);
     if release {
         cmd.arg("--release");
     }
-    let status = cmd.status().context("running cargo build for billing-crash-child")?;
+    let status = cmd
+        .status()
+        .context("running cargo build for billing-crash-child")?;
     if !status.success() {
         bail!("building billing-crash-child failed: fix the build error above and run again");
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    let bin = target.join(if release { "release" } else { "debug" }).join("billing-crash-child");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target
+        .join(if release { "release" } else { "debug" })
+        .join("billing-crash-child");
     if !bin.exists() {
         bail!("built billing-crash-child but cannot find it at {}: set CARGO_TARGET_DIR to the target folder cargo uses", bin.display());
     }
@@ -72,7 +88,11 @@ pub fn crash_test(count: u32) -> anyhow::Result<()> {
     let mut rng = rand::rng();
     let mut digests: BTreeMap<String, String> = BTreeMap::new();
     let started = Instant::now();
-    println!("crash test: {count} kills of {} on {}", child_bin.display(), db.display());
+    println!(
+        "crash test: {count} kills of {} on {}",
+        child_bin.display(),
+        db.display()
+    );
     for i in 1..=count {
         let mut child = Command::new(&child_bin)
             .arg(&db)
@@ -84,7 +104,10 @@ pub fn crash_test(count: u32) -> anyhow::Result<()> {
         std::thread::sleep(wait);
         if let Some(status) = child.try_wait()? {
             let out = child.wait_with_output()?;
-            bail!("the child exited by itself ({status}) before kill {i}: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "the child exited by itself ({status}) before kill {i}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         child.kill()?; // SIGKILL on Unix
         child.wait()?;
@@ -114,7 +137,9 @@ pub fn crash_test(count: u32) -> anyhow::Result<()> {
     let store = Store::open(&db)?;
     if let Some(now) = store.read(sim_now)? {
         cs_billing::run_due(&store, now, &mut |_| {})?;
-        let (report, unbilled) = store.read(|c| -> anyhow::Result<_> { Ok((verify(c)?, unbilled_meters(c, last_complete_hour(now))?)) })?;
+        let (report, unbilled) = store.read(|c| -> anyhow::Result<_> {
+            Ok((verify(c)?, unbilled_meters(c, last_complete_hour(now))?))
+        })?;
         if unbilled != 0 {
             bail!("{unbilled} meters were not billed through the last complete hour after the final run");
         }
@@ -130,7 +155,11 @@ pub fn crash_test(count: u32) -> anyhow::Result<()> {
 
 fn arg(args: &[String], name: &str, default: u64) -> anyhow::Result<u64> {
     match args.iter().position(|a| a == name) {
-        Some(i) => args.get(i + 1).context(format!("{name} needs a number"))?.parse().with_context(|| format!("{name} needs a number")),
+        Some(i) => args
+            .get(i + 1)
+            .context(format!("{name} needs a number"))?
+            .parse()
+            .with_context(|| format!("{name} needs a number")),
         None => Ok(default),
     }
 }
@@ -143,16 +172,27 @@ fn parts(args: &[String]) -> anyhow::Result<Vec<String>> {
     let Some(i) = args.iter().position(|a| a == "--only") else {
         return Ok(ALL.iter().map(|s| s.to_string()).collect());
     };
-    let list = args.get(i + 1).context("--only needs a list, e.g. --only a,b-month")?;
-    let parts: Vec<String> = list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let list = args
+        .get(i + 1)
+        .context("--only needs a list, e.g. --only a,b-month")?;
+    let parts: Vec<String> = list
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     if let Some(bad) = parts.iter().find(|p| !ALL.contains(&p.as_str())) {
-        bail!("--only: unknown part {bad:?}; the parts are {}", ALL.join(","));
+        bail!(
+            "--only: unknown part {bad:?}; the parts are {}",
+            ALL.join(",")
+        );
     }
     Ok(parts)
 }
 
 fn ts(y: i32, mo: u32, d: u32) -> Timestamp {
-    Utc.with_ymd_and_hms(y, mo, d, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(y, mo, d, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 const PLAN: &str = "00000000-0000-0000-0000-00000000b0b0";
@@ -191,13 +231,24 @@ fn populate(path: &Path, servers: u64, orgs: u64, at: Timestamp) -> anyhow::Resu
     Ok(store)
 }
 
-fn insert_servers(tx: &rusqlite::Connection, range: std::ops::Range<u64>, orgs: u64, at: Timestamp) -> anyhow::Result<()> {
+fn insert_servers(
+    tx: &rusqlite::Connection,
+    range: std::ops::Range<u64>,
+    orgs: u64,
+    at: Timestamp,
+) -> anyhow::Result<()> {
     let mut s = tx.prepare(
         "INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_type, region, image, status, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 'linode', 'g6-nanode-1', 'eu-central', 'debian', 'running', ?5, ?5)",
     )?;
     for i in range {
-        s.execute(params![server_id(i), org_id(i % orgs), PLAN, format!("srv-{i}"), fmt_ts(&at)])?;
+        s.execute(params![
+            server_id(i),
+            org_id(i % orgs),
+            PLAN,
+            format!("srv-{i}"),
+            fmt_ts(&at)
+        ])?;
     }
     Ok(())
 }
@@ -219,23 +270,33 @@ struct Probe {
 
 fn thread_cpu() -> Option<StdDuration> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(StdDuration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
+    Some(StdDuration::from_nanos(
+        s.split_whitespace().next()?.parse().ok()?,
+    ))
 }
 
 fn bytes_written() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/io").ok()?;
-    s.lines().find_map(|l| l.strip_prefix("wchar:")).and_then(|v| v.trim().parse().ok())
+    s.lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 impl Probe {
     fn start() -> Probe {
         let (cpu, written) = (thread_cpu(), bytes_written());
-        Probe { at: Instant::now(), cpu, written }
+        Probe {
+            at: Instant::now(),
+            cpu,
+            written,
+        }
     }
     fn stop(self) -> Cost {
         let wall = self.at.elapsed();
         let cpu = thread_cpu().zip(self.cpu).map(|(b, a)| b.saturating_sub(a));
-        let written = bytes_written().zip(self.written).map(|(b, a)| b.saturating_sub(a));
+        let written = bytes_written()
+            .zip(self.written)
+            .map(|(b, a)| b.saturating_sub(a));
         Cost { wall, cpu, written }
     }
 }
@@ -245,7 +306,12 @@ impl std::fmt::Display for Cost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:.3} s", self.wall.as_secs_f64())?;
         if let (Some(cpu), Some(w)) = (self.cpu, self.written) {
-            write!(f, " (CPU {:.3} s, {:.1} MB written)", cpu.as_secs_f64(), w as f64 / 1_048_576.0)?;
+            write!(
+                f,
+                " (CPU {:.3} s, {:.1} MB written)",
+                cpu.as_secs_f64(),
+                w as f64 / 1_048_576.0
+            )?;
         }
         Ok(())
     }
@@ -286,21 +352,41 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     let orgs_b = (servers / 10).max(1);
     let only = parts(args)?;
     let has = |p: &str| only.iter().any(|o| o == p);
-    let raw = if has("a") { Some(raw_insert(dir.path(), servers, orgs_b, start)?) } else { None };
+    let raw = if has("a") {
+        Some(raw_insert(dir.path(), servers, orgs_b, start)?)
+    } else {
+        None
+    };
     // The floor of the first hour of brand-new servers: the same rows into
     // empty usage tables (cheaper than the main figure, whose intervals join
     // a month of history like those of the first hour of a month).
-    let raw_new = if has("a") && has("b-fresh") { Some(raw_insert_new(dir.path(), servers, orgs_b, start)?) } else { None };
+    let raw_new = if has("a") && has("b-fresh") {
+        Some(raw_insert_new(dir.path(), servers, orgs_b, start)?)
+    } else {
+        None
+    };
     let ratio_to = |floor: &Option<Cost>, name: &str, hours: u64, c: &Cost| -> String {
         let Some(a) = floor else { return String::new() };
-        let mut out = format!(", ratio to {name} {:.2}", rate(hours, c.wall) / rate(servers, a.wall));
+        let mut out = format!(
+            ", ratio to {name} {:.2}",
+            rate(hours, c.wall) / rate(servers, a.wall)
+        );
         if let (Some(cb), Some(ca)) = (c.cpu, a.cpu) {
-            out += &format!(" (CPU time ratio {:.2})", rate(hours, cb) / rate(servers, ca));
+            out += &format!(
+                " (CPU time ratio {:.2})",
+                rate(hours, cb) / rate(servers, ca)
+            );
         }
         out
     };
     let ratio = |hours: u64, c: &Cost| ratio_to(&raw, "(a)", hours, c);
-    let ratio_new = |hours: u64, c: &Cost| format!("{}{}", ratio_to(&raw, "(a)", hours, c), ratio_to(&raw_new, "(a) into empty tables", hours, c));
+    let ratio_new = |hours: u64, c: &Cost| {
+        format!(
+            "{}{}",
+            ratio_to(&raw, "(a)", hours, c),
+            ratio_to(&raw_new, "(a) into empty tables", hours, c)
+        )
+    };
 
     // (b) One hourly run over every server. Three cases: the very first hour
     // of new servers (a first interval per meter and usage transaction per
@@ -312,23 +398,39 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         let store = populate(&dir.path().join("b0.db"), servers, orgs_b, start)?;
         let p = Probe::start();
         let fresh = cs_billing::run_due(&store, start + Duration::minutes(65), &mut |_| {})?;
-        print_b("first hour of new servers", fresh.billed.hours_billed, &p.stop(), &ratio_new);
+        print_b(
+            "first hour of new servers",
+            fresh.billed.hours_billed,
+            &p.stop(),
+            &ratio_new,
+        );
         drop(store);
     }
     if has("b-month") || has("b-next") || has("c") {
         let month_start = ts(2026, 4, 1);
-        let store = populate(&dir.path().join("b.db"), servers, orgs_b, month_start - Duration::hours(2))?;
+        let store = populate(
+            &dir.path().join("b.db"),
+            servers,
+            orgs_b,
+            month_start - Duration::hours(2),
+        )?;
         // March's last two hours: wallets exist and every meter has history.
         cs_billing::run_due(&store, month_start + Duration::minutes(5), &mut |_| {})?;
         let p = Probe::start();
         let first = cs_billing::run_due(&store, month_start + Duration::minutes(65), &mut |_| {})?;
         let c = p.stop();
         if has("b-month") {
-            print_b("first hour of a month (inserts)", first.billed.hours_billed, &c, &ratio);
+            print_b(
+                "first hour of a month (inserts)",
+                first.billed.hours_billed,
+                &c,
+                &ratio,
+            );
         }
         if has("b-next") || has("c") {
             let p = Probe::start();
-            let next = cs_billing::run_due(&store, month_start + Duration::minutes(125), &mut |_| {})?;
+            let next =
+                cs_billing::run_due(&store, month_start + Duration::minutes(125), &mut |_| {})?;
             let c = p.stop();
             if has("b-next") {
                 print_b("next hour (updates)", next.billed.hours_billed, &c, &ratio);
@@ -337,8 +439,13 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         if has("c") {
             // (c) The same hour again: nothing to bill.
             let p = Probe::start();
-            let again = cs_billing::run_due(&store, month_start + Duration::minutes(130), &mut |_| {})?;
-            println!("(c) re-run of a billed hour: {} server-hours billed in {}", again.billed.hours_billed, p.stop());
+            let again =
+                cs_billing::run_due(&store, month_start + Duration::minutes(130), &mut |_| {})?;
+            println!(
+                "(c) re-run of a billed hour: {} server-hours billed in {}",
+                again.billed.hours_billed,
+                p.stop()
+            );
         }
         store.read(verify)?;
         drop(store);
@@ -357,7 +464,11 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
 
 #[allow(clippy::float_arithmetic)] // timings, never money
 fn print_b(name: &str, hours: u64, c: &Cost, ratio: &dyn Fn(u64, &Cost) -> String) {
-    println!("(b) hourly run, {name}: {hours} server-hours in {c} = {:.0}/s{}", rate(hours, c.wall), ratio(hours, c));
+    println!(
+        "(b) hourly run, {name}: {hours} server-hours in {c} = {:.0}/s{}",
+        rate(hours, c.wall),
+        ratio(hours, c)
+    );
 }
 
 /// The revenue account and every organization's wallet account, which the
@@ -379,8 +490,18 @@ fn ledger_accounts(store: &Store, orgs: u64) -> anyhow::Result<(i64, Vec<i64>)> 
 fn raw_insert(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> anyhow::Result<Cost> {
     let store_a = populate(&dir.join("a.db"), servers, orgs_b, start)?;
     let (revenue_account, wallet_accounts) = ledger_accounts(&store_a, orgs_b)?;
-    let (raw_intervals, raw) = raw_rows(&store_a, servers, orgs_b, start, revenue_account, &wallet_accounts)?;
-    println!("(a) raw insert, usage intervals only: {servers} rows in {raw_intervals} = {:.0} rows/s", rate(servers, raw_intervals.wall));
+    let (raw_intervals, raw) = raw_rows(
+        &store_a,
+        servers,
+        orgs_b,
+        start,
+        revenue_account,
+        &wallet_accounts,
+    )?;
+    println!(
+        "(a) raw insert, usage intervals only: {servers} rows in {raw_intervals} = {:.0} rows/s",
+        rate(servers, raw_intervals.wall)
+    );
     println!(
         "(a) raw insert, the same rows as an hourly run ({servers} intervals + {orgs_b} ledger transactions + {} entries): {raw} = {:.0} server-hours/s",
         2 * orgs_b,
@@ -400,7 +521,17 @@ fn raw_insert_new(dir: &Path, servers: u64, orgs_b: u64, start: Timestamp) -> an
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
     let p = Probe::start();
-    store.write(|tx| run_rows(tx, servers, orgs_b, start, (m, h), revenue_account, &wallet_accounts))?;
+    store.write(|tx| {
+        run_rows(
+            tx,
+            servers,
+            orgs_b,
+            start,
+            (m, h),
+            revenue_account,
+            &wallet_accounts,
+        )
+    })?;
     let raw = p.stop();
     println!("(a) raw insert, the same rows into empty usage tables (the first hour of new servers): {raw} = {:.0} server-hours/s", rate(servers, raw.wall));
     Ok(raw)
@@ -427,12 +558,19 @@ fn run_rows(
         "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
          VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
     )?;
-    let mut entry = tx.prepare("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+    let mut entry = tx.prepare(
+        "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)",
+    )?;
     for meter in 1..=servers as i64 {
         s.execute(params![meter, month, hour])?;
     }
     for o in 0..orgs {
-        txn.execute(params![format!("usage:{}:USD:raw", org_id(o)), org_id(o), fmt_ts(&start), cs_core::metering::month_of(start)])?;
+        txn.execute(params![
+            format!("usage:{}:USD:raw", org_id(o)),
+            org_id(o),
+            fmt_ts(&start),
+            cs_core::metering::month_of(start)
+        ])?;
         let id = tx.last_insert_rowid();
         entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
         entry.execute(params![id, revenue_account, 75_000])?;
@@ -443,7 +581,14 @@ fn run_rows(
 /// The timed writes of (a), a function of its own so that profilers can
 /// separate them (`valgrind --tool=callgrind --dump-before='*raw_rows*'`).
 #[inline(never)]
-fn raw_rows(store_a: &Store, servers: u64, orgs_b: u64, start: Timestamp, revenue_account: i64, wallet_accounts: &[i64]) -> anyhow::Result<(Cost, Cost)> {
+fn raw_rows(
+    store_a: &Store,
+    servers: u64,
+    orgs_b: u64,
+    start: Timestamp,
+    revenue_account: i64,
+    wallet_accounts: &[i64],
+) -> anyhow::Result<(Cost, Cost)> {
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
     let p = Probe::start();
@@ -459,7 +604,17 @@ fn raw_rows(store_a: &Store, servers: u64, orgs_b: u64, start: Timestamp, revenu
     })?;
     let raw_intervals = p.stop();
     let p = Probe::start();
-    store_a.write(|tx| run_rows(tx, servers, orgs_b, start, (m + 1, h + 800), revenue_account, wallet_accounts))?;
+    store_a.write(|tx| {
+        run_rows(
+            tx,
+            servers,
+            orgs_b,
+            start,
+            (m + 1, h + 800),
+            revenue_account,
+            wallet_accounts,
+        )
+    })?;
     Ok((raw_intervals, p.stop()))
 }
 
@@ -470,7 +625,11 @@ fn bench_catch_up(dir: &Path, catchup: u64, start: Timestamp) -> anyhow::Result<
     let store = populate(&dir.join("d.db"), catchup, (catchup / 10).max(1), start)?;
     let t = Instant::now();
     let mut chunks = 0;
-    let r = cs_billing::run_due(&store, start + Duration::days(30) + Duration::minutes(5), &mut |_| chunks += 1)?;
+    let r = cs_billing::run_due(
+        &store,
+        start + Duration::days(30) + Duration::minutes(5),
+        &mut |_| chunks += 1,
+    )?;
     let d = t.elapsed();
     println!(
         "(d) catch-up of 30 days for {catchup} servers: {} server-hours in {:.3} s = {:.0}/s ({chunks} progress reports, {} invoices)",
@@ -525,8 +684,21 @@ fn bench_year(dir: &Path, year: u64) -> anyhow::Result<()> {
     let report = store.read(verify)?;
     let counts = store.read(|c| -> anyhow::Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for table in ["billing_meters", "meter_prices", "usage_intervals", "ledger_txns", "ledger_entries", "documents", "document_lines", "activity", "outbox"] {
-            out.push((table.to_string(), c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?));
+        for table in [
+            "billing_meters",
+            "meter_prices",
+            "usage_intervals",
+            "ledger_txns",
+            "ledger_entries",
+            "documents",
+            "document_lines",
+            "activity",
+            "outbox",
+        ] {
+            out.push((
+                table.to_string(),
+                c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?,
+            ));
         }
         Ok(out)
     })?;

@@ -26,9 +26,24 @@ use anyhow::{bail, Context, Result};
 
 /// Debian packages the build and the tests need.
 const APT_PACKAGES: &[&str] = &[
-    "build-essential", "pkg-config", "libssl-dev", "libdbus-1-dev", "libgtk-3-dev", "libwebkit2gtk-4.1-dev",
-    "libjavascriptcoregtk-4.1-dev", "libsoup-3.0-dev", "libayatana-appindicator3-dev", "librsvg2-dev",
-    "xvfb", "xauth", "dbus-x11", "webkit2gtk-driver", "gnome-keyring", "poppler-utils", "qpdf", "unzip",
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libdbus-1-dev",
+    "libgtk-3-dev",
+    "libwebkit2gtk-4.1-dev",
+    "libjavascriptcoregtk-4.1-dev",
+    "libsoup-3.0-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "xvfb",
+    "xauth",
+    "dbus-x11",
+    "webkit2gtk-driver",
+    "gnome-keyring",
+    "poppler-utils",
+    "qpdf",
+    "unzip",
     // The documents e2e test writes last month's invoice into the database.
     "sqlite3",
 ];
@@ -59,14 +74,27 @@ fn main() -> Result<()> {
             // the first package.json it meets, which is not ui/.
             build_ui(&root)?;
             run(Command::new("npx").current_dir(&root).args([
-                "--yes", "@tauri-apps/cli@2.12", "build", "--bundles", "deb", "--config", r#"{"build":{"beforeBuildCommand":""}}"#,
+                "--yes",
+                "@tauri-apps/cli@2.12",
+                "build",
+                "--bundles",
+                "deb",
+                "--config",
+                r#"{"build":{"beforeBuildCommand":""}}"#,
             ]))
         }
         Some("crash-test") => {
-            let n = args.get(1).map(|n| n.parse()).transpose().context("crash-test takes a count, e.g. `cargo xtask crash-test 200`")?.unwrap_or(50);
+            let n = args
+                .get(1)
+                .map(|n| n.parse())
+                .transpose()
+                .context("crash-test takes a count, e.g. `cargo xtask crash-test 200`")?
+                .unwrap_or(50);
             billing::crash_test(n)
         }
-        Some("bench") if args.get(1).map(String::as_str) == Some("billing") => billing::bench(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("billing") => {
+            billing::bench(&args[2..])
+        }
         _ => {
             eprintln!("usage: cargo xtask <setup | run | test | e2e | bindings | deb | crash-test N | bench billing>");
             bail!("unknown or missing task")
@@ -75,7 +103,10 @@ fn main() -> Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
 }
 
 fn cargo() -> String {
@@ -99,9 +130,14 @@ fn run_limited(cmd: &mut Command, limit: Option<Duration>) -> Result<()> {
     eprintln!("$ {cmd:?}");
     let relay = !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal();
     if relay {
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
     }
-    let mut child = cmd.spawn().with_context(|| format!("could not start {cmd:?}"))?;
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not start {cmd:?}"))?;
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let mut relays = 0;
     if let Some(out) = child.stdout.take() {
@@ -125,12 +161,18 @@ fn run_limited(cmd: &mut Command, limit: Option<Duration>) -> Result<()> {
     };
     if relay {
         // Leftovers of the command's process group (a no-op when none are left).
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).stderr(Stdio::null()).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stderr(Stdio::null())
+            .status();
         // Output still in the pipes is copied; a process that left the group
         // and still holds a pipe is not waited for.
         let deadline = Instant::now() + Duration::from_secs(5);
         for _ in 0..relays {
-            if done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_err() {
+            if done_rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .is_err()
+            {
                 break;
             }
         }
@@ -138,7 +180,10 @@ fn run_limited(cmd: &mut Command, limit: Option<Duration>) -> Result<()> {
     let Some(status) = status else {
         let _ = child.kill();
         let _ = child.wait();
-        bail!("{cmd:?} did not finish within {} s and was stopped", limit.unwrap_or_default().as_secs());
+        bail!(
+            "{cmd:?} did not finish within {} s and was stopped",
+            limit.unwrap_or_default().as_secs()
+        );
     };
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
@@ -148,7 +193,11 @@ fn run_limited(cmd: &mut Command, limit: Option<Duration>) -> Result<()> {
 
 /// Copies a child's output to ours, line by line as it comes, and says when
 /// the child's end is closed.
-fn spawn_relay(mut from: impl Read + Send + 'static, mut to: impl Write + Send + 'static, done: mpsc::Sender<()>) {
+fn spawn_relay(
+    mut from: impl Read + Send + 'static,
+    mut to: impl Write + Send + 'static,
+    done: mpsc::Sender<()>,
+) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         loop {
@@ -166,11 +215,17 @@ fn spawn_relay(mut from: impl Read + Send + 'static, mut to: impl Write + Send +
 }
 
 fn have(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program} >/dev/null 2>&1")]).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Installs what is missing; cheap when everything is there.
@@ -178,19 +233,34 @@ fn setup(root: &Path) -> Result<()> {
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
         .copied()
-        .filter(|p| !Command::new("dpkg-query").args(["-W", "-f=${Status}", p]).output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed")))
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
         .collect();
     if !missing.is_empty() {
         if is_root() {
             run(Command::new("apt-get").args(["update", "-qq"]))?;
-            run(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
         } else {
-            bail!("missing Debian packages; install them with:\n  sudo apt-get install -y {}", missing.join(" "));
+            bail!(
+                "missing Debian packages; install them with:\n  sudo apt-get install -y {}",
+                missing.join(" ")
+            );
         }
     }
     for dir in ["ui", "tests"] {
         if !root.join(dir).join("node_modules").exists() {
-            run(Command::new("npm").current_dir(root.join(dir)).args(["ci", "--no-audit", "--no-fund"]))?;
+            run(Command::new("npm").current_dir(root.join(dir)).args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+            ]))?;
         }
     }
     if !have("tauri-driver") {
@@ -200,11 +270,21 @@ fn setup(root: &Path) -> Result<()> {
 }
 
 fn build_ui(root: &Path) -> Result<()> {
-    run(Command::new("npm").current_dir(root.join("ui")).args(["run", "build"]))
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "build"]))
 }
 
 fn bindings(root: &Path) -> Result<()> {
-    run(Command::new(cargo()).args(["run", "--package", "containerstacks", "--example", "bindings"]).current_dir(root))
+    run(Command::new(cargo())
+        .args([
+            "run",
+            "--package",
+            "containerstacks",
+            "--example",
+            "bindings",
+        ])
+        .current_dir(root))
 }
 
 fn test_all(root: &Path) -> Result<()> {
@@ -212,8 +292,13 @@ fn test_all(root: &Path) -> Result<()> {
     // Every crate's unit and integration tests (the keyring test is ignored here and run below).
     run(Command::new(cargo()).args(["test", "--workspace", "--no-fail-fast"]))?;
     keyring_test(root)?;
-    run(Command::new("npm").current_dir(root.join("ui")).args(["test"]))?;
-    let crashes = std::env::var("CS_CRASH_TEST_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["test"]))?;
+    let crashes = std::env::var("CS_CRASH_TEST_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
     billing::crash_test(crashes)?;
     e2e(root)
 }
@@ -240,7 +325,9 @@ fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
     // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode.
     run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bins"]))?;
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
     // One scenario takes under a minute here; a hung one fails after ten, and
     // the whole run is stopped after thirty instead of eating CI's budget.

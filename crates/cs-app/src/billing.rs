@@ -72,14 +72,26 @@ fn parse_month(s: &str) -> Option<i64> {
 fn percent(ppm: i64) -> String {
     let whole = ppm / 10_000;
     let frac = (ppm % 10_000).abs();
-    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:04}").trim_end_matches('0')) }
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{}", format!("{frac:04}").trim_end_matches('0'))
+    }
 }
 
 fn parse_percent(field: &str, s: &str) -> AppResult<i64> {
-    let r = Rate::parse(s, Currency::USD).map_err(|_| AppError::validation(field, format!("{s:?} is not a percentage: write e.g. 21 or 7.7")))?;
+    let r = Rate::parse(s, Currency::USD).map_err(|_| {
+        AppError::validation(
+            field,
+            format!("{s:?} is not a percentage: write e.g. 21 or 7.7"),
+        )
+    })?;
     // Rate keeps six decimals; a percentage in ppm needs four.
     if r.micros < 0 || r.micros > 100_000_000 || r.micros % 100 != 0 {
-        return Err(AppError::validation(field, "A tax rate is between 0 and 100 percent, with at most four decimals"));
+        return Err(AppError::validation(
+            field,
+            "A tax rate is between 0 and 100 percent, with at most four decimals",
+        ));
     }
     Ok(r.micros / 100)
 }
@@ -104,27 +116,45 @@ impl App {
         let catching_up = self.catch_up(now);
         let result = cs_billing::run::run_due(&crate::mail::MailingDb(self), now, &mut |p| {
             if p.meters_total > 1000 {
-                tracing::info!(done = p.meters_done, total = p.meters_total, "billing meters");
+                tracing::info!(
+                    done = p.meters_done,
+                    total = p.meters_total,
+                    "billing meters"
+                );
             }
         });
         let run = match result {
             Ok(report) => BillingRunDto {
                 at: fmt_ts(&now),
                 through: fmt_ts(&cs_core::metering::hour_start(report.through_hour)),
-                hours_billed: (report.billed.hours_billed + catching_up.map_or(0, |c| c.2)).to_string(),
+                hours_billed: (report.billed.hours_billed + catching_up.map_or(0, |c| c.2))
+                    .to_string(),
                 invoices_issued: report.invoices.len() as u32,
                 decisions: report.decisions.len() as u32,
                 error: None,
             },
-            Err(e) => BillingRunDto { at: fmt_ts(&now), through: String::new(), hours_billed: "0".into(), invoices_issued: 0, decisions: 0, error: Some(e.to_string()) },
+            Err(e) => BillingRunDto {
+                at: fmt_ts(&now),
+                through: String::new(),
+                hours_billed: "0".into(),
+                invoices_issued: 0,
+                decisions: 0,
+                error: Some(e.to_string()),
+            },
         };
         let json = serde_json::to_string(&run).map_err(|e| AppError::Internal(e.to_string()))?;
         self.store.write(|tx| {
             if run.error.is_some() {
-                let mut failed: Vec<serde_json::Value> = settings::get(tx, FAILED_RUNS_KEY)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+                let mut failed: Vec<serde_json::Value> = settings::get(tx, FAILED_RUNS_KEY)?
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or_default();
                 failed.insert(0, serde_json::from_str(&json).unwrap_or_default());
                 failed.truncate(20);
-                settings::set(tx, FAILED_RUNS_KEY, &serde_json::Value::Array(failed).to_string())?;
+                settings::set(
+                    tx,
+                    FAILED_RUNS_KEY,
+                    &serde_json::Value::Array(failed).to_string(),
+                )?;
             } else {
                 settings::set(tx, LAST_RUN_KEY, &json)?;
             }
@@ -189,14 +219,22 @@ impl App {
             through: fmt_ts(&cs_core::metering::hour_start(last + done + 1)),
             done: finished,
         };
-        tracing::info!(hours_done = p.hours_done, hours_total = p.hours_total, "catching up billing: {} / {} hours", p.hours_done, p.hours_total);
+        tracing::info!(
+            hours_done = p.hours_done,
+            hours_total = p.hours_total,
+            "catching up billing: {} / {} hours",
+            p.hours_done,
+            p.hours_total
+        );
         self.events.billing_progress(&p);
     }
 
     /// Powers servers off, on or away at the provider for every pending
     /// dunning decision, then tells the engine how it went.
     pub async fn carry_out_decisions(&self) -> AppResult<usize> {
-        let pending = self.store.read(|c| Ok::<_, AppError>(dunning::pending_decisions(c)?))?;
+        let pending = self
+            .store
+            .read(|c| Ok::<_, AppError>(dunning::pending_decisions(c)?))?;
         let mut done = 0;
         for d in pending {
             let mut failures = vec![];
@@ -205,9 +243,23 @@ impl App {
                     failures.push(format!("{sid}: {e}"));
                 }
             }
-            let outcome = if failures.is_empty() { Outcome::Done } else { Outcome::Failed { note: failures.join("; ") } };
+            let outcome = if failures.is_empty() {
+                Outcome::Done
+            } else {
+                Outcome::Failed {
+                    note: failures.join("; "),
+                }
+            };
             let now = self.now();
-            self.write(|tx| Ok(dunning::complete_decision(tx, d.id, outcome, now, "system:billing")?))?;
+            self.write(|tx| {
+                Ok(dunning::complete_decision(
+                    tx,
+                    d.id,
+                    outcome,
+                    now,
+                    "system:billing",
+                )?)
+            })?;
             for sid in &d.server_ids {
                 // Record where the provider took the server (booting after a
                 // release, say) and tell the UI.
@@ -227,12 +279,21 @@ impl App {
     }
 
     async fn dunning_action(&self, id: ServerId, action: DunningAction) -> AppResult<()> {
-        let Some(server) = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))? else { return Ok(()) };
-        let Some(pid) = server.provider_id.clone() else { return Ok(()) };
+        let Some(server) = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
+        else {
+            return Ok(());
+        };
+        let Some(pid) = server.provider_id.clone() else {
+            return Ok(());
+        };
         let provider = self.provider_of(&server)?;
         let result = match action {
             DunningAction::Suspend => match provider.get_instance(&pid).await?.status {
-                cs_provider::InstanceStatus::Offline | cs_provider::InstanceStatus::Stopped => Ok(()),
+                cs_provider::InstanceStatus::Offline | cs_provider::InstanceStatus::Stopped => {
+                    Ok(())
+                }
                 _ => provider.shutdown(&pid).await,
             },
             DunningAction::Unsuspend => provider.boot(&pid).await,
@@ -245,7 +306,8 @@ impl App {
     }
 
     pub fn list_wallets(&self) -> AppResult<Vec<WalletDto>> {
-        self.store.read(|c| Ok(wallet::list_wallets(c)?.iter().map(wallet_dto).collect()))
+        self.store
+            .read(|c| Ok(wallet::list_wallets(c)?.iter().map(wallet_dto).collect()))
     }
 
     pub fn get_wallet(&self, organization_id: &str) -> AppResult<WalletDetail> {
@@ -253,7 +315,15 @@ impl App {
         self.store.read(|c| {
             let w = wallet::wallet(c, org)?;
             let entries = wallet::wallet_entries(c, org, w.currency, 200, None)?;
-            let docs = documents::list_documents(c, &DocumentFilter { organization_id: Some(org), kind: None, month: None }, 200)?;
+            let docs = documents::list_documents(
+                c,
+                &DocumentFilter {
+                    organization_id: Some(org),
+                    kind: None,
+                    month: None,
+                },
+                200,
+            )?;
             Ok(WalletDetail {
                 wallet: wallet_dto(&w),
                 entries: entries
@@ -263,7 +333,10 @@ impl App {
                         at: fmt_ts(&e.at),
                         kind: e.kind,
                         memo: e.memo,
-                        amount: map::money(Money::new(micros_to_minor_rounded(e.amount_micros, w.currency), w.currency)),
+                        amount: map::money(Money::new(
+                            micros_to_minor_rounded(e.amount_micros, w.currency),
+                            w.currency,
+                        )),
                         document_id: e.document_id,
                     })
                     .collect(),
@@ -280,19 +353,47 @@ impl App {
             e.add("organizationId", "Choose the customer who paid");
         }
         let amount = match Money::parse(&input.amount, currency) {
-            Ok(m) if m.minor <= 0 => { e.add("amount", "A payment must be more than zero"); None }
-            Ok(m) if m.minor > 1_000_000 * 10i64.pow(currency.exponent()) => { e.add("amount", "That is more than 1,000,000: check the amount"); None }
+            Ok(m) if m.minor <= 0 => {
+                e.add("amount", "A payment must be more than zero");
+                None
+            }
+            Ok(m) if m.minor > 1_000_000 * 10i64.pow(currency.exponent()) => {
+                e.add("amount", "That is more than 1,000,000: check the amount");
+                None
+            }
             Ok(m) => Some(m),
-            Err(err) => { e.add("amount", format!("Amount: {err}")); None }
+            Err(err) => {
+                e.add("amount", format!("Amount: {err}"));
+                None
+            }
         };
         let method = match input.method.as_str() {
             "bank_transfer" => Some(PaymentMethod::BankTransfer),
             "cash" => Some(PaymentMethod::Cash),
             "other" => Some(PaymentMethod::Other),
-            other => { e.add("method", format!("{other:?} is not a payment method: choose bank transfer, cash or other")); None }
+            other => {
+                e.add(
+                    "method",
+                    format!(
+                        "{other:?} is not a payment method: choose bank transfer, cash or other"
+                    ),
+                );
+                None
+            }
         };
-        let reference = cs_core::validate::required_text(&mut e, "reference", "Reference", &input.reference, 100);
-        let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        let reference = cs_core::validate::required_text(
+            &mut e,
+            "reference",
+            "Reference",
+            &input.reference,
+            100,
+        );
+        let note = input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
         let (org, amount, method) = match (org, amount, method) {
             (Some(o), Some(a), Some(m)) if e.is_empty() => (o, a, m),
             _ => return Err(AppError::Validation(e)),
@@ -318,12 +419,22 @@ impl App {
             e.add("organizationId", "Choose the customer");
         }
         let amount = match Money::parse(&input.amount, currency) {
-            Ok(m) if m.minor == 0 => { e.add("amount", "An adjustment of zero changes nothing"); None }
-            Ok(m) if m.minor.abs() > 1_000_000 * 10i64.pow(currency.exponent()) => { e.add("amount", "That is more than 1,000,000: check the amount"); None }
+            Ok(m) if m.minor == 0 => {
+                e.add("amount", "An adjustment of zero changes nothing");
+                None
+            }
+            Ok(m) if m.minor.abs() > 1_000_000 * 10i64.pow(currency.exponent()) => {
+                e.add("amount", "That is more than 1,000,000: check the amount");
+                None
+            }
             Ok(m) => Some(m),
-            Err(err) => { e.add("amount", format!("Amount: {err}")); None }
+            Err(err) => {
+                e.add("amount", format!("Amount: {err}"));
+                None
+            }
         };
-        let reason = cs_core::validate::required_text(&mut e, "reason", "Reason", &input.reason, 200);
+        let reason =
+            cs_core::validate::required_text(&mut e, "reason", "Reason", &input.reason, 200);
         let key = input.key.trim().to_string();
         if key.is_empty() {
             e.add("key", "The form is missing its idempotency key: reopen it");
@@ -334,39 +445,84 @@ impl App {
         };
         let now = self.now();
         let actor = self.actor.clone();
-        self.write(|tx| Ok(wallet::record_adjustment(tx, &NewAdjustment { organization_id: org, amount, reason: reason.clone(), key: key.clone() }, now, &actor)?))?;
+        self.write(|tx| {
+            Ok(wallet::record_adjustment(
+                tx,
+                &NewAdjustment {
+                    organization_id: org,
+                    amount,
+                    reason: reason.clone(),
+                    key: key.clone(),
+                },
+                now,
+                &actor,
+            )?)
+        })?;
         self.carry_out_decisions().await?;
         self.get_wallet(&org.to_string())
     }
 
-    pub fn list_documents(&self, filter: DocumentFilterInput) -> AppResult<Vec<DocumentSummaryDto>> {
-        let org = filter.organization_id.as_deref().filter(|s| !s.is_empty()).map(parse_org_id).transpose()?;
+    pub fn list_documents(
+        &self,
+        filter: DocumentFilterInput,
+    ) -> AppResult<Vec<DocumentSummaryDto>> {
+        let org = filter
+            .organization_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(parse_org_id)
+            .transpose()?;
         let kind = match filter.kind.as_deref().filter(|s| !s.is_empty()) {
-            Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| AppError::validation("kind", format!("{k:?} is not a document kind")))?),
+            Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| {
+                AppError::validation("kind", format!("{k:?} is not a document kind"))
+            })?),
             None => None,
         };
         let month = match filter.period.as_deref().filter(|s| !s.is_empty()) {
-            Some(p) => Some(parse_month(p).ok_or_else(|| AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM")))?),
+            Some(p) => Some(parse_month(p).ok_or_else(|| {
+                AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM"))
+            })?),
             None => None,
         };
         self.store.read(|c| {
-            let docs = documents::list_documents(c, &DocumentFilter { organization_id: org, kind, month }, 1000)?;
+            let docs = documents::list_documents(
+                c,
+                &DocumentFilter {
+                    organization_id: org,
+                    kind,
+                    month,
+                },
+                1000,
+            )?;
             self.document_dtos(c, docs)
         })
     }
 
-    fn document_dtos(&self, c: &cs_store::rusqlite::Connection, docs: Vec<documents::DocumentSummary>) -> AppResult<Vec<DocumentSummaryDto>> {
+    fn document_dtos(
+        &self,
+        c: &cs_store::rusqlite::Connection,
+        docs: Vec<documents::DocumentSummary>,
+    ) -> AppResult<Vec<DocumentSummaryDto>> {
         let orgs = cs_store::orgs::list(c)?;
         let credit_notes: Vec<(String, String)> = {
             let mut stmt = c.prepare("SELECT credits_document_id, id FROM documents WHERE credits_document_id IS NOT NULL")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
             rows
         };
         Ok(docs
             .into_iter()
             .map(|d| {
-                let name = orgs.iter().find(|o| o.organization.id.to_string() == d.organization_id).map(|o| o.organization.name.clone()).unwrap_or_default();
-                let voided_by = credit_notes.iter().find(|(of, _)| *of == d.id).map(|(_, id)| id.clone());
+                let name = orgs
+                    .iter()
+                    .find(|o| o.organization.id.to_string() == d.organization_id)
+                    .map(|o| o.organization.name.clone())
+                    .unwrap_or_default();
+                let voided_by = credit_notes
+                    .iter()
+                    .find(|(of, _)| *of == d.id)
+                    .map(|(_, id)| id.clone());
                 summary_dto(d, name, voided_by)
             })
             .collect())
@@ -377,7 +533,13 @@ impl App {
             let d = documents::get_document(c, id)?;
             let name = d.customer_name.clone();
             let currency = d.summary.currency;
-            let voided_by: Option<String> = c.query_row("SELECT id FROM documents WHERE credits_document_id = ?1 LIMIT 1", [id], |r| r.get(0)).ok();
+            let voided_by: Option<String> = c
+                .query_row(
+                    "SELECT id FROM documents WHERE credits_document_id = ?1 LIMIT 1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .ok();
             Ok(DocumentDetail {
                 summary: summary_dto(d.summary.clone(), name, voided_by),
                 customer_name: d.customer_name,
@@ -392,7 +554,9 @@ impl App {
                     .map(|l| DocumentLineDto {
                         description: l.description.clone(),
                         hours: l.quantity_hours.map(|h| h.to_string()),
-                        rate: l.unit_rate_micros.map(|r| map::rate(Rate::new(r, currency))),
+                        rate: l
+                            .unit_rate_micros
+                            .map(|r| map::rate(Rate::new(r, currency))),
                         amount: map::money(Money::new(l.amount_minor, currency)),
                         capped: l.capped,
                         tax_name: l.tax_name.clone(),
@@ -401,7 +565,12 @@ impl App {
                 tax_totals: d
                     .tax_totals
                     .iter()
-                    .map(|t| TaxTotalDto { name: t.name.clone(), rate_percent: percent(t.rate_ppm), net: map::money(Money::new(t.net_minor, currency)), tax: map::money(Money::new(t.tax_minor, currency)) })
+                    .map(|t| TaxTotalDto {
+                        name: t.name.clone(),
+                        rate_percent: percent(t.rate_ppm),
+                        net: map::money(Money::new(t.net_minor, currency)),
+                        tax: map::money(Money::new(t.tax_minor, currency)),
+                    })
                     .collect(),
             })
         })
@@ -411,19 +580,24 @@ impl App {
     pub fn void_invoice(&self, id: &str, reason: &str) -> AppResult<DocumentSummaryDto> {
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AppError::validation("reason", "Say why the invoice is voided: it is printed on the credit note"));
+            return Err(AppError::validation(
+                "reason",
+                "Say why the invoice is voided: it is printed on the credit note",
+            ));
         }
         let now = self.now();
         let actor = self.actor.clone();
         let credit = self.write(|tx| Ok(documents::void_invoice(tx, id, reason, now, &actor)?))?;
-        self.store.read(|c| Ok(self.document_dtos(c, vec![credit])?.remove(0)))
+        self.store
+            .read(|c| Ok(self.document_dtos(c, vec![credit])?.remove(0)))
     }
 
     /// The document as a PDF, with the seller it was issued with.
     pub fn document_pdf(&self, id: &str) -> AppResult<(String, Vec<u8>)> {
         let printable = self.printable_document(id)?;
         let number = printable.number.clone();
-        let bytes = cs_invoice::render_pdf(&printable).map_err(|e| AppError::Internal(format!("rendering {number}: {e}")))?;
+        let bytes = cs_invoice::render_pdf(&printable)
+            .map_err(|e| AppError::Internal(format!("rendering {number}: {e}")))?;
         Ok((number, bytes))
     }
 
@@ -485,20 +659,32 @@ impl App {
                 suspend_at: m(s.suspend_at_minor),
                 grace_hours: s.grace_hours.clamp(0, u32::MAX as i64) as u32,
                 terminate_after_days: s.terminate_after_days.clamp(0, u32::MAX as i64) as u32,
-                termination_warning_days: s.termination_warning_days.iter().map(|d| (*d).clamp(0, u32::MAX as i64) as u32).collect(),
+                termination_warning_days: s
+                    .termination_warning_days
+                    .iter()
+                    .map(|d| (*d).clamp(0, u32::MAX as i64) as u32)
+                    .collect(),
                 invoice_number_format: s.invoice_number_format.clone(),
                 receipt_number_format: s.receipt_number_format.clone(),
                 credit_note_number_format: s.credit_note_number_format.clone(),
                 auto_invoice: s.auto_invoice,
                 tax_rates: documents::list_tax_rates(c)?
                     .into_iter()
-                    .map(|(country, region, name, ppm)| TaxRateDto { country, region, name, rate_percent: percent(ppm) })
+                    .map(|(country, region, name, ppm)| TaxRateDto {
+                        country,
+                        region,
+                        name,
+                        rate_percent: percent(ppm),
+                    })
                     .collect(),
             })
         })
     }
 
-    pub fn update_billing_settings(&self, input: BillingSettingsDto) -> AppResult<BillingSettingsDto> {
+    pub fn update_billing_settings(
+        &self,
+        input: BillingSettingsDto,
+    ) -> AppResult<BillingSettingsDto> {
         let currency = self.currency()?;
         let mut e = cs_core::ValidationErrors::new();
         let mut money = |field: &str, v: &str| match Money::parse(v, currency) {
@@ -512,20 +698,34 @@ impl App {
         let suspend_at = money("suspendAt", &input.suspend_at);
         let country = input.seller_country.trim().to_ascii_uppercase();
         if !cs_core::org::is_country_code(&country) {
-            e.add("sellerCountry", format!("{:?} is not an ISO 3166 country code", input.seller_country));
+            e.add(
+                "sellerCountry",
+                format!("{:?} is not an ISO 3166 country code", input.seller_country),
+            );
         }
         if low < suspend_at {
-            e.add("lowBalanceThreshold", "The low-balance warning must come at or before the suspension limit");
+            e.add(
+                "lowBalanceThreshold",
+                "The low-balance warning must come at or before the suspension limit",
+            );
         }
         let mut rates = vec![];
         for (i, r) in input.tax_rates.iter().enumerate() {
             let c = r.country.trim().to_ascii_uppercase();
             if !cs_core::org::is_country_code(&c) {
-                e.add(&format!("taxRates.{i}.country"), format!("{:?} is not a country code", r.country));
+                e.add(
+                    &format!("taxRates.{i}.country"),
+                    format!("{:?} is not a country code", r.country),
+                );
                 continue;
             }
             match parse_percent(&format!("taxRates.{i}.ratePercent"), &r.rate_percent) {
-                Ok(ppm) => rates.push((c, r.region.trim().to_string(), r.name.trim().to_string(), ppm)),
+                Ok(ppm) => rates.push((
+                    c,
+                    r.region.trim().to_string(),
+                    r.name.trim().to_string(),
+                    ppm,
+                )),
                 Err(AppError::Validation(v)) => e.0.extend(v.0),
                 Err(other) => return Err(other),
             }
@@ -541,7 +741,11 @@ impl App {
             s.suspend_at_minor = suspend_at;
             s.grace_hours = i64::from(input.grace_hours);
             s.terminate_after_days = i64::from(input.terminate_after_days);
-            s.termination_warning_days = input.termination_warning_days.iter().map(|d| i64::from(*d)).collect();
+            s.termination_warning_days = input
+                .termination_warning_days
+                .iter()
+                .map(|d| i64::from(*d))
+                .collect();
             s.invoice_number_format = input.invoice_number_format.trim().to_string();
             s.receipt_number_format = input.receipt_number_format.trim().to_string();
             s.credit_note_number_format = input.credit_note_number_format.trim().to_string();
@@ -549,9 +753,26 @@ impl App {
             s.validate()?;
             s.save(tx)?;
             for (c, region, name, ppm) in &rates {
-                documents::set_tax_rate(tx, c, (!region.is_empty()).then_some(region.as_str()), if name.is_empty() { "VAT" } else { name }, *ppm)?;
+                documents::set_tax_rate(
+                    tx,
+                    c,
+                    (!region.is_empty()).then_some(region.as_str()),
+                    if name.is_empty() { "VAT" } else { name },
+                    *ppm,
+                )?;
             }
-            self.record(tx, now, "billing.settings_updated", "settings", None, None, format!("Updated billing settings: grace {} h, termination after {} days", s.grace_hours, s.terminate_after_days))
+            self.record(
+                tx,
+                now,
+                "billing.settings_updated",
+                "settings",
+                None,
+                None,
+                format!(
+                    "Updated billing settings: grace {} h, termination after {} days",
+                    s.grace_hours, s.terminate_after_days
+                ),
+            )
         })?;
         self.billing_settings()
     }
@@ -568,7 +789,11 @@ fn run_from_json(v: serde_json::Value) -> Option<BillingRunDto> {
     })
 }
 
-fn summary_dto(d: documents::DocumentSummary, organization_name: String, voided_by: Option<String>) -> DocumentSummaryDto {
+fn summary_dto(
+    d: documents::DocumentSummary,
+    organization_name: String,
+    voided_by: Option<String>,
+) -> DocumentSummaryDto {
     let c = d.currency;
     DocumentSummaryDto {
         id: d.id,

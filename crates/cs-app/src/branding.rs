@@ -60,14 +60,22 @@ fn seller_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SellerRow> {
 
 /// The branding documents issued now would carry.
 pub(crate) fn in_force(c: &Connection) -> AppResult<SellerRow> {
-    Ok(c.query_row(&format!("SELECT {SELLER_COLUMNS} FROM branding_in_force"), [], seller_row)?)
+    Ok(c.query_row(
+        &format!("SELECT {SELLER_COLUMNS} FROM branding_in_force"),
+        [],
+        seller_row,
+    )?)
 }
 
 /// The seller a document was issued with (its snapshot), or, for a document
 /// without one (a draft), the branding in force.
 pub(crate) fn seller_of(c: &Connection, document_id: &str) -> AppResult<SellerRow> {
     let snap = c
-        .query_row(&format!("SELECT {SELLER_COLUMNS} FROM document_sellers WHERE document_id = ?1"), [document_id], seller_row)
+        .query_row(
+            &format!("SELECT {SELLER_COLUMNS} FROM document_sellers WHERE document_id = ?1"),
+            [document_id],
+            seller_row,
+        )
         .optional()?;
     match snap {
         Some(s) => Ok(s),
@@ -76,18 +84,31 @@ pub(crate) fn seller_of(c: &Connection, document_id: &str) -> AppResult<SellerRo
 }
 
 pub(crate) fn logo_png(c: &Connection, sha: &str) -> AppResult<Option<Vec<u8>>> {
-    Ok(c.query_row("SELECT png FROM branding_logos WHERE sha256 = ?1", [sha], |r| r.get(0)).optional()?)
+    Ok(c.query_row(
+        "SELECT png FROM branding_logos WHERE sha256 = ?1",
+        [sha],
+        |r| r.get(0),
+    )
+    .optional()?)
 }
 
 fn logo_dto(c: &Connection, sha: &str) -> AppResult<Option<LogoDto>> {
-    let row: Option<(Vec<u8>, u32, u32)> =
-        c.query_row("SELECT png, width, height FROM branding_logos WHERE sha256 = ?1", [sha], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+    let row: Option<(Vec<u8>, u32, u32)> = c
+        .query_row(
+            "SELECT png, width, height FROM branding_logos WHERE sha256 = ?1",
+            [sha],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
     Ok(row.map(|(png, width, height)| LogoDto {
         id: sha.to_string(),
         width,
         height,
         bytes: u32::try_from(png.len()).unwrap_or(u32::MAX),
-        data_url: format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&png)),
+        data_url: format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&png)
+        ),
     }))
 }
 
@@ -108,17 +129,31 @@ pub fn parse_accent(s: &str) -> Option<[u8; 3]> {
 
 /// The seller block of the printable document.
 pub(crate) fn to_seller(row: &SellerRow, logo: Option<Vec<u8>>) -> inv::Seller {
-    let lines: Vec<String> = row.address_lines.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+    let lines: Vec<String> = row
+        .address_lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
     inv::Seller {
         name: row.legal_name.clone(),
-        address: inv::Address { lines, postal_code: String::new(), city: String::new(), region: None, country: row.country.clone() },
+        address: inv::Address {
+            lines,
+            postal_code: String::new(),
+            city: String::new(),
+            region: None,
+            country: row.country.clone(),
+        },
         tax_id: row.tax_id.clone(),
         registration_id: None,
         email: row.email.clone(),
         phone: row.phone.clone(),
         website: row.website.clone(),
         footer_note: row.footer_note.clone(),
-        electronic_address: inv::ElectronicAddress::email(row.email.as_deref().unwrap_or("billing@localhost")),
+        electronic_address: inv::ElectronicAddress::email(
+            row.email.as_deref().unwrap_or("billing@localhost"),
+        ),
         logo_png: logo,
         accent_rgb: parse_accent(&row.accent).unwrap_or([37, 99, 235]),
         bank_account: None,
@@ -137,16 +172,34 @@ fn text(o: &Option<String>) -> String {
 /// Validates the form; returns the row to store (logo not yet checked).
 fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
     let mut e = ValidationErrors::new();
-    let legal_name = cs_core::validate::required_text(&mut e, "legalName", "Legal name", &input.legal_name, 120);
-    let address_lines: Vec<&str> = input.address_lines.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let legal_name =
+        cs_core::validate::required_text(&mut e, "legalName", "Legal name", &input.legal_name, 120);
+    let address_lines: Vec<&str> = input
+        .address_lines
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if address_lines.len() > 4 {
-        e.add("addressLines", "Use at most 4 address lines (street, postal code and city, region)");
+        e.add(
+            "addressLines",
+            "Use at most 4 address lines (street, postal code and city, region)",
+        );
     } else if address_lines.iter().any(|l| l.chars().count() > 80) {
-        e.add("addressLines", "An address line is longer than 80 characters: split it");
+        e.add(
+            "addressLines",
+            "An address line is longer than 80 characters: split it",
+        );
     }
     let country = input.country.trim().to_ascii_uppercase();
     if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
-        e.add("country", format!("{:?} is not an ISO 3166 country code: write two letters such as DE or NO", input.country));
+        e.add(
+            "country",
+            format!(
+                "{:?} is not an ISO 3166 country code: write two letters such as DE or NO",
+                input.country
+            ),
+        );
     }
     let tax_id = opt(&input.tax_id);
     if tax_id.as_ref().is_some_and(|t| t.chars().count() > 40) {
@@ -160,7 +213,10 @@ fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
     }
     let phone = opt(&input.phone);
     if let Some(p) = &phone {
-        let ok = p.chars().count() <= 30 && p.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) && p.chars().any(|c| c.is_ascii_digit());
+        let ok = p.chars().count() <= 30
+            && p.chars()
+                .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+            && p.chars().any(|c| c.is_ascii_digit());
         if !ok {
             e.add("phone", "Write the phone number with digits, spaces and + - ( ) . / only, at most 30 characters");
         }
@@ -168,26 +224,47 @@ fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
     let website = opt(&input.website);
     if let Some(w) = &website {
         if w.chars().count() > 80 || w.contains(char::is_whitespace) || !w.contains('.') {
-            e.add("website", format!("{w:?} is not a web address such as www.example.com"));
+            e.add(
+                "website",
+                format!("{w:?} is not a web address such as www.example.com"),
+            );
         }
     }
     let accent = match parse_accent(&input.accent) {
         Some([r, g, b]) => format!("#{r:02x}{g:02x}{b:02x}"),
         None => {
-            e.add("accent", format!("{:?} is not a colour: write it as #rrggbb, e.g. #2563eb", input.accent));
+            e.add(
+                "accent",
+                format!(
+                    "{:?} is not a colour: write it as #rrggbb, e.g. #2563eb",
+                    input.accent
+                ),
+            );
             String::new()
         }
     };
     let payment_instructions = opt(&input.payment_instructions);
-    if payment_instructions.as_ref().is_some_and(|p| p.chars().count() > 600) {
-        e.add("paymentInstructions", "Payment instructions have at most 600 characters");
+    if payment_instructions
+        .as_ref()
+        .is_some_and(|p| p.chars().count() > 600)
+    {
+        e.add(
+            "paymentInstructions",
+            "Payment instructions have at most 600 characters",
+        );
     }
     let footer_note = opt(&input.footer_note);
     if let Some(f) = &footer_note {
         if f.chars().count() > 90 {
-            e.add("footerNote", "The footer note is one line of at most 90 characters");
+            e.add(
+                "footerNote",
+                "The footer note is one line of at most 90 characters",
+            );
         } else if f.contains('\n') {
-            e.add("footerNote", "The footer note is one line: remove the line breaks");
+            e.add(
+                "footerNote",
+                "The footer note is one line: remove the line breaks",
+            );
         }
     }
     e.into_result(SellerRow {
@@ -235,43 +312,77 @@ pub fn check_logo(bytes: &[u8]) -> AppResult<CheckedLogo> {
         return Err(logo_error("The file is empty: choose a PNG or JPEG image"));
     }
     if bytes.len() > LOGO_MAX_BYTES {
-        return Err(logo_error(format!("The file is {} KB: a logo may be at most {} KB; export it smaller", bytes.len().div_ceil(1024), LOGO_MAX_BYTES / 1024)));
+        return Err(logo_error(format!(
+            "The file is {} KB: a logo may be at most {} KB; export it smaller",
+            bytes.len().div_ceil(1024),
+            LOGO_MAX_BYTES / 1024
+        )));
     }
     let (width, height, color, pixels) = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-        let mut reader = decoder.read_info().map_err(|e| logo_error(format!("The PNG cannot be read ({e}): save it again from an image editor")))?;
+        let mut reader = decoder.read_info().map_err(|e| {
+            logo_error(format!(
+                "The PNG cannot be read ({e}): save it again from an image editor"
+            ))
+        })?;
         let info = reader.info();
         check_side(info.width, info.height)?;
-        let size = reader.output_buffer_size().ok_or_else(|| logo_error("The PNG is too large"))?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| logo_error("The PNG is too large"))?;
         let mut buf = vec![0; size];
-        let frame = reader.next_frame(&mut buf).map_err(|e| logo_error(format!("The PNG is damaged ({e}): save it again from an image editor")))?;
+        let frame = reader.next_frame(&mut buf).map_err(|e| {
+            logo_error(format!(
+                "The PNG is damaged ({e}): save it again from an image editor"
+            ))
+        })?;
         buf.truncate(frame.buffer_size());
         (frame.width, frame.height, frame.color_type, buf)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes));
-        decoder.read_info().map_err(|e| logo_error(format!("The JPEG cannot be read ({e}): save it again from an image editor")))?;
-        let info = decoder.info().ok_or_else(|| logo_error("The JPEG has no image header"))?;
+        decoder.read_info().map_err(|e| {
+            logo_error(format!(
+                "The JPEG cannot be read ({e}): save it again from an image editor"
+            ))
+        })?;
+        let info = decoder
+            .info()
+            .ok_or_else(|| logo_error("The JPEG has no image header"))?;
         check_side(u32::from(info.width), u32::from(info.height))?;
-        let px = decoder.decode().map_err(|e| logo_error(format!("The JPEG is damaged ({e}): save it again from an image editor")))?;
-        let (color, px) = match info.pixel_format {
-            jpeg_decoder::PixelFormat::L8 => (png::ColorType::Grayscale, px),
-            jpeg_decoder::PixelFormat::RGB24 => (png::ColorType::Rgb, px),
-            jpeg_decoder::PixelFormat::CMYK32 => (
-                png::ColorType::Rgb,
-                px.chunks_exact(4)
-                    .flat_map(|p| {
-                        // Adobe CMYK JPEGs store inverted values: the channel is already 255 − ink.
-                        let k = u16::from(p[3]);
-                        [p[0], p[1], p[2]].map(|c| u8::try_from(u16::from(c) * k / 255).unwrap_or(255))
-                    })
-                    .collect(),
-            ),
-            jpeg_decoder::PixelFormat::L16 => return Err(logo_error("16-bit grey JPEGs are not supported: save the logo as an 8-bit JPEG or PNG")),
-        };
+        let px = decoder.decode().map_err(|e| {
+            logo_error(format!(
+                "The JPEG is damaged ({e}): save it again from an image editor"
+            ))
+        })?;
+        let (color, px) =
+            match info.pixel_format {
+                jpeg_decoder::PixelFormat::L8 => (png::ColorType::Grayscale, px),
+                jpeg_decoder::PixelFormat::RGB24 => (png::ColorType::Rgb, px),
+                jpeg_decoder::PixelFormat::CMYK32 => (
+                    png::ColorType::Rgb,
+                    px.chunks_exact(4)
+                        .flat_map(|p| {
+                            // Adobe CMYK JPEGs store inverted values: the channel is already 255 − ink.
+                            let k = u16::from(p[3]);
+                            [p[0], p[1], p[2]]
+                                .map(|c| u8::try_from(u16::from(c) * k / 255).unwrap_or(255))
+                        })
+                        .collect(),
+                ),
+                jpeg_decoder::PixelFormat::L16 => return Err(logo_error(
+                    "16-bit grey JPEGs are not supported: save the logo as an 8-bit JPEG or PNG",
+                )),
+            };
         (u32::from(info.width), u32::from(info.height), color, px)
-    } else if bytes.starts_with(b"GIF8") || bytes.starts_with(b"RIFF") || bytes.starts_with(b"<svg") || bytes.starts_with(b"<?xml") {
-        return Err(logo_error("Only PNG and JPEG logos are accepted: export the logo as PNG"));
+    } else if bytes.starts_with(b"GIF8")
+        || bytes.starts_with(b"RIFF")
+        || bytes.starts_with(b"<svg")
+        || bytes.starts_with(b"<?xml")
+    {
+        return Err(logo_error(
+            "Only PNG and JPEG logos are accepted: export the logo as PNG",
+        ));
     } else {
         return Err(logo_error("This file is not a PNG or JPEG image (its content says so, whatever its name): choose a .png or .jpg file"));
     };
@@ -282,17 +393,35 @@ pub fn check_logo(bytes: &[u8]) -> AppResult<CheckedLogo> {
         enc.set_color(color);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::High);
-        let mut w = enc.write_header().map_err(|e| AppError::Internal(format!("encoding the logo: {e}")))?;
-        w.write_image_data(&pixels).map_err(|e| AppError::Internal(format!("encoding the logo: {e}")))?;
+        let mut w = enc
+            .write_header()
+            .map_err(|e| AppError::Internal(format!("encoding the logo: {e}")))?;
+        w.write_image_data(&pixels)
+            .map_err(|e| AppError::Internal(format!("encoding the logo: {e}")))?;
     }
-    Ok(CheckedLogo { png: png_bytes, width, height })
+    Ok(CheckedLogo {
+        png: png_bytes,
+        width,
+        height,
+    })
 }
 
 /// A sample invoice for the preview: two usage lines, tax, the given seller.
-fn sample_invoice(seller: inv::Seller, payment_instructions: Option<String>, currency: &str) -> AppResult<inv::Document> {
-    let day = |d| NaiveDate::from_ymd_opt(2026, 1, d).ok_or_else(|| AppError::Internal("sample date".into()));
-    let currency = inv::Currency::new(currency).or_else(|_| inv::Currency::new("EUR")).map_err(|e| AppError::Internal(e.to_string()))?;
-    let period = inv::Period { start: day(1)?, end: day(31)? };
+fn sample_invoice(
+    seller: inv::Seller,
+    payment_instructions: Option<String>,
+    currency: &str,
+) -> AppResult<inv::Document> {
+    let day = |d| {
+        NaiveDate::from_ymd_opt(2026, 1, d).ok_or_else(|| AppError::Internal("sample date".into()))
+    };
+    let currency = inv::Currency::new(currency)
+        .or_else(|_| inv::Currency::new("EUR"))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let period = inv::Period {
+        start: day(1)?,
+        end: day(31)?,
+    };
     let line = |description: &str, hours: i64, rate: i64, amount: i64| inv::Line {
         description: description.into(),
         period: Some(period),
@@ -303,7 +432,10 @@ fn sample_invoice(seller: inv::Seller, payment_instructions: Option<String>, cur
         tax_category: inv::TaxCategory::Standard,
         tax_rate_bp: 1900,
     };
-    let lines = vec![line("Server web-1 (Starter, eu-west)", 744, 22_500, 1674), line("Server db-1 (Business, eu-west)", 400, 45_000, 1800)];
+    let lines = vec![
+        line("Server web-1 (Starter, eu-west)", 744, 22_500, 1674),
+        line("Server db-1 (Business, eu-west)", 400, 45_000, 1800),
+    ];
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum();
     let tax = 660; // 19 % of 34.74, rounded
     Ok(inv::Document {
@@ -316,18 +448,38 @@ fn sample_invoice(seller: inv::Seller, payment_instructions: Option<String>, cur
         buyer: inv::Buyer {
             organization: "Zoë Ødegård Consulting".into(),
             contact: Some("Zoë Ødegård".into()),
-            address: inv::Address { lines: vec!["Storgata 5".into()], postal_code: "0155".into(), city: "Oslo".into(), region: None, country: "NO".into() },
+            address: inv::Address {
+                lines: vec!["Storgata 5".into()],
+                postal_code: "0155".into(),
+                city: "Oslo".into(),
+                region: None,
+                country: "NO".into(),
+            },
             tax_id: None,
             electronic_address: inv::ElectronicAddress::email("zoe@example.com"),
             reference: "sample".into(),
         },
         lines,
-        tax_breakdown: vec![inv::TaxBreakdown { category: inv::TaxCategory::Standard, rate_bp: 1900, taxable_minor: net, tax_minor: tax }],
-        totals: inv::Totals { net_minor: net, tax_minor: tax, gross_minor: net + tax, paid_minor: net + tax, due_minor: 0 },
+        tax_breakdown: vec![inv::TaxBreakdown {
+            category: inv::TaxCategory::Standard,
+            rate_bp: 1900,
+            taxable_minor: net,
+            tax_minor: tax,
+        }],
+        totals: inv::Totals {
+            net_minor: net,
+            tax_minor: tax,
+            gross_minor: net + tax,
+            paid_minor: net + tax,
+            due_minor: 0,
+        },
         currency,
         reverse_charge: false,
         reverse_charge_wording: None,
-        payment_status: inv::PaymentStatus::Paid { on: day(31)?, method: "wallet".into() },
+        payment_status: inv::PaymentStatus::Paid {
+            on: day(31)?,
+            method: "wallet".into(),
+        },
         notes: vec!["Sample invoice: this is how your documents will look.".into()],
         payment_instructions,
         corrects: None,
@@ -355,7 +507,11 @@ impl App {
     pub fn branding(&self) -> AppResult<BrandingDto> {
         self.store.read(|c| {
             let row = in_force(c)?;
-            let saved: bool = c.query_row("SELECT EXISTS (SELECT 1 FROM branding WHERE id = 1)", [], |r| r.get(0))?;
+            let saved: bool = c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM branding WHERE id = 1)",
+                [],
+                |r| r.get(0),
+            )?;
             let logo = match &row.logo_sha256 {
                 Some(sha) => logo_dto(c, sha)?,
                 None => None,
@@ -364,7 +520,11 @@ impl App {
             if branding.accent.is_empty() {
                 branding.accent = DEFAULT_ACCENT.into();
             }
-            Ok(BrandingDto { branding, logo, saved })
+            Ok(BrandingDto {
+                branding,
+                logo,
+                saved,
+            })
         })
     }
 
@@ -373,7 +533,12 @@ impl App {
     pub fn upload_logo(&self, input: LogoUploadInput) -> AppResult<LogoDto> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(input.data_base64.trim())
-            .map_err(|_| logo_error(format!("{} could not be read: choose the file again", input.file_name)))?;
+            .map_err(|_| {
+                logo_error(format!(
+                    "{} could not be read: choose the file again",
+                    input.file_name
+                ))
+            })?;
         let logo = check_logo(&bytes)?;
         let sha = hex_sha256(&logo.png);
         let now = cs_store::fmt_ts(&self.now());
@@ -384,7 +549,9 @@ impl App {
             )?;
             Ok(())
         })?;
-        self.store.read(|c| logo_dto(c, &sha))?.ok_or_else(|| AppError::Internal("the logo was not stored".into()))
+        self.store
+            .read(|c| logo_dto(c, &sha))?
+            .ok_or_else(|| AppError::Internal("the logo was not stored".into()))
     }
 
     /// Validates and saves the branding; documents issued from now on carry it.
@@ -436,21 +603,37 @@ impl App {
     pub fn preview_branding(&self, input: BrandingInput) -> AppResult<PdfDto> {
         let row = validate(&input)?;
         let (logo, currency) = self.store.read(|c| {
-            let logo = match &row.logo_sha256 {
-                Some(sha) => Some(logo_png(c, sha)?.ok_or_else(|| logo_error("That logo is no longer stored: upload it again"))?),
-                None => None,
-            };
-            let currency = cs_billing::settings::BillingSettings::load(c).map(|s| s.currency.code().to_string()).unwrap_or_else(|_| "EUR".into());
+            let logo =
+                match &row.logo_sha256 {
+                    Some(sha) => Some(logo_png(c, sha)?.ok_or_else(|| {
+                        logo_error("That logo is no longer stored: upload it again")
+                    })?),
+                    None => None,
+                };
+            let currency = cs_billing::settings::BillingSettings::load(c)
+                .map(|s| s.currency.code().to_string())
+                .unwrap_or_else(|_| "EUR".into());
             Ok::<_, AppError>((logo, currency))
         })?;
-        let doc = sample_invoice(to_seller(&row, logo), row.payment_instructions.clone(), &currency)?;
-        let pdf = inv::render_pdf(&doc).map_err(|e| AppError::Internal(format!("rendering the preview: {e}")))?;
-        Ok(PdfDto { file_name: "preview.pdf".into(), pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf) })
+        let doc = sample_invoice(
+            to_seller(&row, logo),
+            row.payment_instructions.clone(),
+            &currency,
+        )?;
+        let pdf = inv::render_pdf(&doc)
+            .map_err(|e| AppError::Internal(format!("rendering the preview: {e}")))?;
+        Ok(PdfDto {
+            file_name: "preview.pdf".into(),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
+        })
     }
 }
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

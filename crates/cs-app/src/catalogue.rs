@@ -34,7 +34,12 @@ pub(crate) struct Catalogue {
 }
 
 pub(crate) fn parse_provider(provider: &str) -> AppResult<ProviderKind> {
-    ProviderKind::parse(provider.trim()).ok_or_else(|| AppError::validation("provider", format!("{provider:?} is not a provider: choose Sandbox or Linode")))
+    ProviderKind::parse(provider.trim()).ok_or_else(|| {
+        AppError::validation(
+            "provider",
+            format!("{provider:?} is not a provider: choose Sandbox or Linode"),
+        )
+    })
 }
 
 /// `sandbox`, `linode`, or `linode:<account id>` (one Linode account).
@@ -43,7 +48,10 @@ pub(crate) fn split_provider(provider: &str) -> AppResult<(ProviderKind, Option<
         Some((k, a)) if !a.trim().is_empty() => {
             let kind = parse_provider(k)?;
             if kind != ProviderKind::Linode {
-                return Err(AppError::validation("provider", format!("{provider:?}: only Linode has accounts")));
+                return Err(AppError::validation(
+                    "provider",
+                    format!("{provider:?}: only Linode has accounts"),
+                ));
             }
             Ok((kind, Some(a.trim().to_string())))
         }
@@ -52,14 +60,24 @@ pub(crate) fn split_provider(provider: &str) -> AppResult<(ProviderKind, Option<
 }
 
 fn items<T: DeserializeOwned>(c: &Connection, provider: &str, kind: &str) -> AppResult<Vec<T>> {
-    let mut stmt = c.prepare_cached("SELECT data FROM provider_catalogue WHERE provider = ?1 AND kind = ?2 ORDER BY position")?;
-    let rows: Vec<String> = stmt.query_map(params![provider, kind], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut stmt = c.prepare_cached(
+        "SELECT data FROM provider_catalogue WHERE provider = ?1 AND kind = ?2 ORDER BY position",
+    )?;
+    let rows: Vec<String> = stmt
+        .query_map(params![provider, kind], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     rows.iter()
         .map(|d| serde_json::from_str(d).map_err(|e| AppError::Internal(format!("the cached {provider} {kind} catalogue is unreadable ({e}): refresh the catalogue"))))
         .collect()
 }
 
-fn put<T: serde::Serialize>(tx: &Connection, provider: &str, kind: &str, list: &[T], id: impl Fn(&T) -> &str) -> AppResult<()> {
+fn put<T: serde::Serialize>(
+    tx: &Connection,
+    provider: &str,
+    kind: &str,
+    list: &[T],
+    id: impl Fn(&T) -> &str,
+) -> AppResult<()> {
     let mut stmt = tx.prepare_cached("INSERT INTO provider_catalogue (provider, kind, id, position, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     for (i, item) in list.iter().enumerate() {
         let data = serde_json::to_string(item).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -71,7 +89,10 @@ fn put<T: serde::Serialize>(tx: &Connection, provider: &str, kind: &str, list: &
 /// A provider price as billing keeps it (micro-units a month and an hour).
 fn unit(p: Price, currency: Currency) -> UnitPrice {
     let per_minor = cs_core::money::MICROS_PER_UNIT / 10i64.pow(currency.exponent());
-    UnitPrice { hourly_micros: p.hourly_micros, monthly_micros: p.monthly_minor * per_minor }
+    UnitPrice {
+        hourly_micros: p.hourly_micros,
+        monthly_micros: p.monthly_minor * per_minor,
+    }
 }
 
 /// Where a catalogue is kept: `sandbox`, or `linode:<account id>` (each
@@ -90,7 +111,13 @@ impl App {
     pub(crate) async fn catalogue(&self, kind: ProviderKind) -> AppResult<Catalogue> {
         if kind == ProviderKind::Sandbox {
             let p = self.provider(kind)?;
-            return Ok(Catalogue { regions: p.regions().await?, types: p.instance_types().await?, images: p.images().await?, stackscripts: p.stackscripts().await?, refreshed_at: None });
+            return Ok(Catalogue {
+                regions: p.regions().await?,
+                types: p.instance_types().await?,
+                images: p.images().await?,
+                stackscripts: p.stackscripts().await?,
+                refreshed_at: None,
+            });
         }
         // A catalogue is only offered while an account is connected.
         let account = self.default_linode_account()?;
@@ -102,7 +129,8 @@ impl App {
         if let Some(c) = self.cached_by_key(&catalogue_key(ProviderKind::Linode, Some(account)))? {
             return Ok(c);
         }
-        self.import_catalogue(ProviderKind::Linode, Some(account)).await
+        self.import_catalogue(ProviderKind::Linode, Some(account))
+            .await
     }
 
     /// The cached catalogue (Linode: the oldest connected account's), `None`
@@ -119,8 +147,16 @@ impl App {
 
     fn cached_by_key(&self, p: &str) -> AppResult<Option<Catalogue>> {
         self.store.read(|c| {
-            let refreshed: Option<Option<String>> = c.query_row("SELECT refreshed_at FROM provider_catalogue_refresh WHERE provider = ?1", [p], |r| r.get(0)).optional()?;
-            let Some(Some(at)) = refreshed else { return Ok(None) };
+            let refreshed: Option<Option<String>> = c
+                .query_row(
+                    "SELECT refreshed_at FROM provider_catalogue_refresh WHERE provider = ?1",
+                    [p],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(Some(at)) = refreshed else {
+                return Ok(None);
+            };
             Ok(Some(Catalogue {
                 regions: items(c, p, "region")?,
                 types: items(c, p, "type")?,
@@ -160,7 +196,8 @@ impl App {
     pub async fn refresh_account_catalogue(&self, account: &str) -> AppResult<CatalogueStatusDto> {
         let account = account.trim();
         self.linode_provider(account)?;
-        self.import_catalogue(ProviderKind::Linode, Some(account)).await?;
+        self.import_catalogue(ProviderKind::Linode, Some(account))
+            .await?;
         self.catalogue_status_of(&catalogue_key(ProviderKind::Linode, Some(account)))
     }
 
@@ -206,7 +243,11 @@ impl App {
     /// Fetches the whole catalogue and replaces the cached one in one
     /// transaction, with the provider's list prices. A failed fetch keeps the
     /// previous catalogue and records the error.
-    async fn import_catalogue(&self, kind: ProviderKind, account: Option<&str>) -> AppResult<Catalogue> {
+    async fn import_catalogue(
+        &self,
+        kind: ProviderKind,
+        account: Option<&str>,
+    ) -> AppResult<Catalogue> {
         let provider: std::sync::Arc<dyn cs_provider::Provider> = match (kind, account) {
             (ProviderKind::Linode, Some(a)) => self.linode_provider(a)?,
             _ => self.provider(kind)?,
@@ -240,7 +281,11 @@ impl App {
             }
         };
         let account_label = match account {
-            Some(a) => self.store.read(|c| crate::linode::account(c, a))?.map(|r| format!(" (account {})", r.label)).unwrap_or_default(),
+            Some(a) => self
+                .store
+                .read(|c| crate::linode::account(c, a))?
+                .map(|r| format!(" (account {})", r.label))
+                .unwrap_or_default(),
             None => String::new(),
         };
         let summary = format!(
@@ -275,7 +320,13 @@ impl App {
             )?;
             self.record(tx, now, "catalogue.refreshed", "provider", Some(key.to_string()), None, summary.clone())
         })?;
-        Ok(Catalogue { regions, types, images, stackscripts, refreshed_at: Some(now) })
+        Ok(Catalogue {
+            regions,
+            types,
+            images,
+            stackscripts,
+            refreshed_at: Some(now),
+        })
     }
 
     /// Refreshes every connected Linode account's catalogue that is older
@@ -286,8 +337,16 @@ impl App {
         let mut first_error = None;
         for (id, _) in self.linode_accounts_loaded() {
             let key = catalogue_key(ProviderKind::Linode, Some(&id));
-            let attempted: Option<String> =
-                self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT attempted_at FROM provider_catalogue_refresh WHERE provider = ?1", [&key], |r| r.get(0)).optional()?))?;
+            let attempted: Option<String> = self.store.read(|c| {
+                Ok::<_, AppError>(
+                    c.query_row(
+                        "SELECT attempted_at FROM provider_catalogue_refresh WHERE provider = ?1",
+                        [&key],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                )
+            })?;
             let due = match attempted {
                 None => true,
                 // Counted from the last attempt, so a failing provider is not

@@ -20,21 +20,40 @@ use crate::{branding, App, AppError, AppResult};
 
 /// The user's Downloads folder (or home when there is none).
 pub(crate) fn downloads_dir() -> AppResult<PathBuf> {
-    dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| AppError::Unavailable("There is no Downloads or home folder to save the file in".into()))
+    dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| {
+        AppError::Unavailable("There is no Downloads or home folder to save the file in".into())
+    })
 }
 
 /// A document number as a file name.
 fn safe_stem(number: &str) -> String {
-    number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+    number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Writes `<number>.<ext>` into `dir`. The same document always gives the same
 /// bytes, so an earlier download of it is replaced.
 pub(crate) fn save_in(dir: &Path, number: &str, ext: &str, bytes: &[u8]) -> AppResult<SavedFile> {
-    std::fs::create_dir_all(dir).map_err(|e| AppError::Unavailable(format!("Cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| AppError::Unavailable(format!("Cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("{}.{ext}", safe_stem(number)));
-    std::fs::write(&path, bytes).map_err(|e| AppError::Unavailable(format!("Cannot write {}: {e}: check the folder's permissions", path.display())))?;
-    Ok(SavedFile { path: path.display().to_string() })
+    std::fs::write(&path, bytes).map_err(|e| {
+        AppError::Unavailable(format!(
+            "Cannot write {}: {e}: check the folder's permissions",
+            path.display()
+        ))
+    })?;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+    })
 }
 
 fn parse_day(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
@@ -49,7 +68,10 @@ fn parse_period(e: &mut ValidationErrors, from: &str, to: &str) -> Option<inv::P
     let (from, to) = (parse_day(e, "from", from), parse_day(e, "to", to));
     let (start, end) = (from?, to?);
     if start > end {
-        e.add("to", "The period ends before it starts: the last day must be on or after the first");
+        e.add(
+            "to",
+            "The period ends before it starts: the last day must be on or after the first",
+        );
         return None;
     }
     Some(inv::Period { start, end })
@@ -61,7 +83,13 @@ fn issued_in(c: &Connection, p: inv::Period) -> AppResult<Vec<String>> {
         "SELECT id FROM documents WHERE status = 'issued' AND substr(issued_at, 1, 10) BETWEEN ?1 AND ?2 ORDER BY issued_at, kind, seq",
     )?;
     let ids = stmt
-        .query_map([p.start.format("%Y-%m-%d").to_string(), p.end.format("%Y-%m-%d").to_string()], |r| r.get::<_, String>(0))?
+        .query_map(
+            [
+                p.start.format("%Y-%m-%d").to_string(),
+                p.end.format("%Y-%m-%d").to_string(),
+            ],
+            |r| r.get::<_, String>(0),
+        )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ids)
 }
@@ -70,13 +98,20 @@ fn issued_in(c: &Connection, p: inv::Period) -> AppResult<Vec<String>> {
 fn ledger_count(c: &Connection, p: inv::Period) -> AppResult<i64> {
     Ok(c.query_row(
         "SELECT count(*) FROM ledger_txns WHERE substr(at, 1, 10) BETWEEN ?1 AND ?2",
-        [p.start.format("%Y-%m-%d").to_string(), p.end.format("%Y-%m-%d").to_string()],
+        [
+            p.start.format("%Y-%m-%d").to_string(),
+            p.end.format("%Y-%m-%d").to_string(),
+        ],
         |r| r.get(0),
     )?)
 }
 
 fn default_file_name(p: inv::Period) -> String {
-    format!("containerstacks-documents-{}-to-{}.zip", p.start.format("%Y-%m-%d"), p.end.format("%Y-%m-%d"))
+    format!(
+        "containerstacks-documents-{}-to-{}.zip",
+        p.start.format("%Y-%m-%d"),
+        p.end.format("%Y-%m-%d")
+    )
 }
 
 /// The first of `name`, `name-2`, `name-3` … that does not exist in `dir`.
@@ -121,19 +156,24 @@ fn month_label(m: i64) -> String {
 }
 
 fn book_currency(code: &str) -> AppResult<inv::Currency> {
-    inv::Currency::new(code).map_err(|e| AppError::Internal(format!("the ledger holds currency {code:?}: {e}")))
+    inv::Currency::new(code)
+        .map_err(|e| AppError::Internal(format!("the ledger holds currency {code:?}: {e}")))
 }
 
 fn book_account(kind: &str) -> AppResult<inv::BookAccount> {
     use cs_core::ledger::AccountKind as K;
-    Ok(match K::parse(kind).ok_or_else(|| AppError::Internal(format!("ledger account kind {kind:?}")))? {
-        K::Wallet => inv::BookAccount::CustomerWallet,
-        K::Revenue => inv::BookAccount::Revenue,
-        K::TaxPayable => inv::BookAccount::TaxPayable,
-        K::PaymentClearing => inv::BookAccount::PaymentClearing,
-        K::Adjustments => inv::BookAccount::Adjustments,
-        K::Rounding => inv::BookAccount::Rounding,
-    })
+    Ok(
+        match K::parse(kind)
+            .ok_or_else(|| AppError::Internal(format!("ledger account kind {kind:?}")))?
+        {
+            K::Wallet => inv::BookAccount::CustomerWallet,
+            K::Revenue => inv::BookAccount::Revenue,
+            K::TaxPayable => inv::BookAccount::TaxPayable,
+            K::PaymentClearing => inv::BookAccount::PaymentClearing,
+            K::Adjustments => inv::BookAccount::Adjustments,
+            K::Rounding => inv::BookAccount::Rounding,
+        },
+    )
 }
 
 fn book_kind(kind: &str) -> AppResult<inv::BookTxnKind> {
@@ -144,29 +184,69 @@ fn book_kind(kind: &str) -> AppResult<inv::BookTxnKind> {
         "invoice" => inv::BookTxnKind::Invoice,
         "credit_note" => inv::BookTxnKind::CreditNote,
         "refund" => inv::BookTxnKind::Refund,
-        other => return Err(AppError::Internal(format!("ledger transaction kind {other:?}"))),
+        other => {
+            return Err(AppError::Internal(format!(
+                "ledger transaction kind {other:?}"
+            )))
+        }
     })
 }
 
 const TXN_COLUMNS: &str = "SELECT id, kind, coalesce(organization_id, ''), currency, substr(at, 1, 10), month, memo, document_id FROM ledger_txns";
 
-fn read_txns(c: &Connection, filter: &str, args: &[&dyn cs_store::rusqlite::ToSql]) -> AppResult<Vec<inv::BookTxn>> {
-    type Raw = (i64, String, String, String, String, Option<i64>, String, Option<String>);
+fn read_txns(
+    c: &Connection,
+    filter: &str,
+    args: &[&dyn cs_store::rusqlite::ToSql],
+) -> AppResult<Vec<inv::BookTxn>> {
+    type Raw = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        String,
+        Option<String>,
+    );
     let raw: Vec<Raw> = c
         .prepare_cached(&format!("{TXN_COLUMNS} WHERE {filter} ORDER BY at, id"))?
-        .query_map(args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?
+        .query_map(args, |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
         .collect::<Result<_, _>>()?;
     let mut entries = c.prepare_cached(
         "SELECT a.kind, e.amount_micros FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.txn_id = ?1 ORDER BY a.kind",
     )?;
     let mut out = Vec::with_capacity(raw.len());
     for (id, kind, org, currency, date, month, memo, document_id) in raw {
-        let rows: Vec<(String, i64)> = entries.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        let entries = rows.into_iter().map(|(k, m)| Ok(inv::BookEntry { account: book_account(&k)?, micros: m })).collect::<AppResult<Vec<_>>>()?;
+        let rows: Vec<(String, i64)> = entries
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let entries = rows
+            .into_iter()
+            .map(|(k, m)| {
+                Ok(inv::BookEntry {
+                    account: book_account(&k)?,
+                    micros: m,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
         out.push(inv::BookTxn {
             id,
             kind: book_kind(&kind)?,
-            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| AppError::Internal(format!("ledger transaction {id} is dated {date:?}: {e}")))?,
+            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
+                AppError::Internal(format!("ledger transaction {id} is dated {date:?}: {e}"))
+            })?,
             organization_id: org,
             currency: book_currency(&currency)?,
             month: month.map(month_label),
@@ -179,7 +259,18 @@ fn read_txns(c: &Connection, filter: &str, args: &[&dyn cs_store::rusqlite::ToSq
 }
 
 fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDocument>> {
-    type Raw = (String, String, String, String, String, Option<i64>, i64, i64, i64, Option<i64>);
+    type Raw = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+    );
     let raw: Option<Raw> = c
         .prepare_cached(
             "SELECT number, kind, organization_id, currency, substr(issued_at, 1, 10), month, subtotal_minor, tax_minor, total_minor, ledger_txn_id
@@ -187,7 +278,9 @@ fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDoc
         )?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))
         .optional()?;
-    let Some((number, kind, org, currency, date, month, net, tax, total, txn)) = raw else { return Ok(None) };
+    let Some((number, kind, org, currency, date, month, net, tax, total, txn)) = raw else {
+        return Ok(None);
+    };
     Ok(Some(inv::BookDocument {
         id: id.to_string(),
         number,
@@ -199,7 +292,8 @@ fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDoc
         },
         organization_id: org,
         currency: book_currency(&currency)?,
-        issue_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| AppError::Internal(format!("document {id} is dated {date:?}: {e}")))?,
+        issue_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(format!("document {id} is dated {date:?}: {e}")))?,
         month: month.map(month_label),
         net_minor: net,
         tax_minor: tax,
@@ -213,18 +307,22 @@ fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDoc
 /// currency, month) they touch, all of that month's usage and invoice postings
 /// and its invoice, and every document a transaction of the period names.
 fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<inv::BooksReport> {
-    let (from, to) = (p.start.format("%Y-%m-%d").to_string(), p.end.format("%Y-%m-%d").to_string());
+    let (from, to) = (
+        p.start.format("%Y-%m-%d").to_string(),
+        p.end.format("%Y-%m-%d").to_string(),
+    );
     let mut txns = read_txns(c, "substr(at, 1, 10) BETWEEN ?1 AND ?2", &[&from, &to])?;
     let mut docs = Vec::new();
     let mut seen_docs = std::collections::BTreeSet::new();
-    let mut add_doc = |c: &Connection, id: &str, docs: &mut Vec<inv::BookDocument>| -> AppResult<()> {
-        if seen_docs.insert(id.to_string()) {
-            if let Some(d) = read_book_document(c, id)? {
-                docs.push(d);
+    let mut add_doc =
+        |c: &Connection, id: &str, docs: &mut Vec<inv::BookDocument>| -> AppResult<()> {
+            if seen_docs.insert(id.to_string()) {
+                if let Some(d) = read_book_document(c, id)? {
+                    docs.push(d);
+                }
             }
-        }
-        Ok(())
-    };
+            Ok(())
+        };
     for id in doc_ids {
         add_doc(c, id, &mut docs)?;
     }
@@ -234,16 +332,30 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
     }
     // The months billed by the period's invoices and usage.
     let mut streams = std::collections::BTreeSet::new();
-    for t in txns.iter().filter(|t| matches!(t.kind, inv::BookTxnKind::Usage | inv::BookTxnKind::Invoice)) {
-        streams.insert((t.organization_id.clone(), t.currency.code().to_string(), t.month.clone()));
+    for t in txns
+        .iter()
+        .filter(|t| matches!(t.kind, inv::BookTxnKind::Usage | inv::BookTxnKind::Invoice))
+    {
+        streams.insert((
+            t.organization_id.clone(),
+            t.currency.code().to_string(),
+            t.month.clone(),
+        ));
     }
     for d in docs.iter().filter(|d| d.kind == inv::DocumentKind::Invoice) {
-        streams.insert((d.organization_id.clone(), d.currency.code().to_string(), d.month.clone()));
+        streams.insert((
+            d.organization_id.clone(),
+            d.currency.code().to_string(),
+            d.month.clone(),
+        ));
     }
     let mut have: std::collections::BTreeSet<i64> = txns.iter().map(|t| t.id).collect();
     for (org, currency, month) in streams {
         let Some(month) = month else { continue };
-        let (y, m) = month.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?))).unwrap_or((0, 1));
+        let (y, m) = month
+            .split_once('-')
+            .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+            .unwrap_or((0, 1));
         let index = cs_core::metering::month_index(y, m);
         for t in read_txns(c, "kind IN ('usage', 'invoice') AND organization_id = ?1 AND currency = ?2 AND month = ?3", &[&org, &currency, &index])? {
             if have.insert(t.id) {
@@ -260,7 +372,11 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
     }
     // The postings the documents name, wherever they are dated (a posting outside
     // the period is reported by the reconciliation, not mistaken for a missing one).
-    let named: Vec<i64> = docs.iter().filter_map(|d| d.ledger_txn_id).filter(|id| !have.contains(id)).collect();
+    let named: Vec<i64> = docs
+        .iter()
+        .filter_map(|d| d.ledger_txn_id)
+        .filter(|id| !have.contains(id))
+        .collect();
     for id in named {
         for t in read_txns(c, "id = ?1", &[&id])? {
             if have.insert(t.id) {
@@ -268,19 +384,35 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
             }
         }
     }
-    let organizations: std::collections::BTreeMap<String, String> =
-        c.prepare_cached("SELECT id, name FROM organizations")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    let invoiced_months: std::collections::BTreeSet<String> =
-        c.prepare_cached("SELECT month FROM invoice_runs")?.query_map([], |r| r.get::<_, i64>(0))?.map(|m| m.map(month_label)).collect::<Result<_, _>>()?;
+    let organizations: std::collections::BTreeMap<String, String> = c
+        .prepare_cached("SELECT id, name FROM organizations")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let invoiced_months: std::collections::BTreeSet<String> = c
+        .prepare_cached("SELECT month FROM invoice_runs")?
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .map(|m| m.map(month_label))
+        .collect::<Result<_, _>>()?;
     Ok(inv::reconcile(
-        &inv::Books { period: p, transactions: &txns, documents: &docs, organizations: &organizations, invoiced_months: &invoiced_months },
+        &inv::Books {
+            period: p,
+            transactions: &txns,
+            documents: &docs,
+            organizations: &organizations,
+            invoiced_months: &invoiced_months,
+        },
         &inv::Accounts::default(),
     ))
 }
 
 /// The refusal when the books do not reconcile: the first few mismatches.
 fn not_reconciled(p: inv::Period, r: &inv::BooksReport) -> AppError {
-    let shown: Vec<&str> = r.mismatches.iter().take(3).map(|m| m.message.as_str()).collect();
+    let shown: Vec<&str> = r
+        .mismatches
+        .iter()
+        .take(3)
+        .map(|m| m.message.as_str())
+        .collect();
     let more = match r.mismatches.len().saturating_sub(3) {
         0 => String::new(),
         n => format!(" (and {n} more)"),
@@ -315,14 +447,22 @@ impl App {
             None => None,
         };
         let instructions = row.payment_instructions.clone();
-        crate::pdf::to_invoice_document(&doc, corrected.as_ref(), branding::to_seller(&row, logo), instructions)
+        crate::pdf::to_invoice_document(
+            &doc,
+            corrected.as_ref(),
+            branding::to_seller(&row, logo),
+            instructions,
+        )
     }
 
     /// The document's PDF for the in-app preview.
     pub fn document_pdf_dto(&self, id: &str) -> AppResult<crate::dto::PdfDto> {
         use base64::Engine as _;
         let (number, bytes) = self.document_pdf(id)?;
-        Ok(crate::dto::PdfDto { file_name: format!("{}.pdf", safe_stem(&number)), pdf_base64: base64::engine::general_purpose::STANDARD.encode(bytes) })
+        Ok(crate::dto::PdfDto {
+            file_name: format!("{}.pdf", safe_stem(&number)),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        })
     }
 
     /// The document as Peppol BIS Billing 3.0 UBL 2.1 XML (invoices and credit notes).
@@ -334,7 +474,12 @@ impl App {
                 printable.number
             )));
         }
-        let xml = inv::to_ubl_xml(&printable).map_err(|e| AppError::Internal(format!("writing the e-invoice of {}: {e}", printable.number)))?;
+        let xml = inv::to_ubl_xml(&printable).map_err(|e| {
+            AppError::Internal(format!(
+                "writing the e-invoice of {}: {e}",
+                printable.number
+            ))
+        })?;
         Ok((printable.number, xml))
     }
 
@@ -357,10 +502,16 @@ impl App {
             Some(p) if e.is_empty() => p,
             _ => return Err(AppError::Validation(e)),
         };
-        let (count, txns) = self.store.read(|c| Ok::<_, AppError>((issued_in(c, period)?.len(), ledger_count(c, period)?)))?;
+        let (count, txns) = self
+            .store
+            .read(|c| Ok::<_, AppError>((issued_in(c, period)?.len(), ledger_count(c, period)?)))?;
         let name = default_file_name(period);
         let folder = folder.trim();
-        let suggested = if folder.is_empty() { name } else { free_name(Path::new(folder), &name) };
+        let suggested = if folder.is_empty() {
+            name
+        } else {
+            free_name(Path::new(folder), &name)
+        };
         Ok(ExportPlanDto {
             documents: u32::try_from(count).unwrap_or(u32::MAX),
             ledger_transactions: u32::try_from(txns).unwrap_or(u32::MAX),
@@ -385,7 +536,11 @@ impl App {
     /// [`App::cancel_export`] stops it and removes the partial file. Never
     /// overwrites a file: the archive is written beside its final name and
     /// moved there only when complete, and only if that name is still free.
-    pub fn export_documents(&self, input: ExportInput, progress: &(dyn Fn(ExportProgressDto) + Sync)) -> AppResult<ExportResultDto> {
+    pub fn export_documents(
+        &self,
+        input: ExportInput,
+        progress: &(dyn Fn(ExportProgressDto) + Sync),
+    ) -> AppResult<ExportResultDto> {
         let mut e = ValidationErrors::new();
         let period = parse_period(&mut e, &input.from, &input.to);
         let folder = PathBuf::from(input.folder.trim());
@@ -394,7 +549,13 @@ impl App {
         } else if !folder.is_absolute() {
             e.add("folder", format!("{} is not a full path: choose the folder with Browse… or write a path starting with /", folder.display()));
         } else if !folder.is_dir() {
-            e.add("folder", format!("{} does not exist or is not a folder: create it or choose another", folder.display()));
+            e.add(
+                "folder",
+                format!(
+                    "{} does not exist or is not a folder: create it or choose another",
+                    folder.display()
+                ),
+            );
         }
         let mut name = input.file_name.trim().to_string();
         if name.is_empty() {
@@ -405,7 +566,11 @@ impl App {
         if !name.to_ascii_lowercase().ends_with(".zip") {
             name.push_str(".zip");
         }
-        if name.contains('/') || name.contains('\\') || name.starts_with('.') || name.chars().count() > 150 {
+        if name.contains('/')
+            || name.contains('\\')
+            || name.starts_with('.')
+            || name.chars().count() > 150
+        {
             e.add("fileName", "Write a plain file name (no folders, not starting with a dot, at most 150 characters)");
         }
         let period = match period {
@@ -421,9 +586,14 @@ impl App {
         // One export at a time.
         let cancel = Arc::new(AtomicBool::new(false));
         {
-            let mut slot = self.export_cancel.lock().map_err(|_| AppError::Internal("export lock poisoned".into()))?;
+            let mut slot = self
+                .export_cancel
+                .lock()
+                .map_err(|_| AppError::Internal("export lock poisoned".into()))?;
             if slot.is_some() {
-                return Err(AppError::Conflict("An export is already running: wait for it or cancel it".into()));
+                return Err(AppError::Conflict(
+                    "An export is already running: wait for it or cancel it".into(),
+                ));
             }
             *slot = Some(cancel.clone());
         }
@@ -473,7 +643,11 @@ impl App {
         if docs.is_empty() && books.transactions == 0 {
             return Err(AppError::validation(
                 "from",
-                format!("No documents were issued from {} to {}: choose another period", period.start.format("%Y-%m-%d"), period.end.format("%Y-%m-%d")),
+                format!(
+                    "No documents were issued from {} to {}: choose another period",
+                    period.start.format("%Y-%m-%d"),
+                    period.end.format("%Y-%m-%d")
+                ),
             ));
         }
         // The journal is the ledger's; it is written only if every document of the
@@ -482,29 +656,78 @@ impl App {
             return Err(not_reconciled(period, &books));
         }
         let ledger = &books.journal;
-        inv::check_balanced(ledger).map_err(|err| AppError::Internal(format!("the journal of the period does not balance: {err}")))?;
+        inv::check_balanced(ledger).map_err(|err| {
+            AppError::Internal(format!("the journal of the period does not balance: {err}"))
+        })?;
         let reconciliation_csv = Some(inv::reconciliation_csv(&books));
 
         let part_path = folder.join(format!("{name}.part"));
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&part_path).map_err(|err| {
-            AppError::validation("folder", format!("Cannot write in {}: {err}; choose a folder you can write to", folder.display()))
-        })?;
-        let mut part = PartialFile { path: part_path.clone(), keep: false };
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part_path)
+            .map_err(|err| {
+                AppError::validation(
+                    "folder",
+                    format!(
+                        "Cannot write in {}: {err}; choose a folder you can write to",
+                        folder.display()
+                    ),
+                )
+            })?;
+        let mut part = PartialFile {
+            path: part_path.clone(),
+            keep: false,
+        };
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 4);
         let report = |p: inv::ExportProgress| {
-            progress(ExportProgressDto { done: u32::try_from(p.documents_done).unwrap_or(u32::MAX), total: u32::try_from(p.documents_total).unwrap_or(u32::MAX) })
+            progress(ExportProgressDto {
+                done: u32::try_from(p.documents_done).unwrap_or(u32::MAX),
+                total: u32::try_from(p.documents_total).unwrap_or(u32::MAX),
+            })
         };
         let mut out = BufWriter::new(file);
-        let summary = inv::export_period(&mut out, &inv::ExportPeriod { period, threads, reconciliation_csv }, &docs, ledger, &payments, &report, &cancel).map_err(|err| match err {
-            inv::InvoiceError::Cancelled => AppError::Conflict("The export was cancelled: the partial file was removed".into()),
-            inv::InvoiceError::Io(io) => AppError::Unavailable(format!("Writing {} failed: {io}; check the free space and permissions", part_path.display())),
+        let summary = inv::export_period(
+            &mut out,
+            &inv::ExportPeriod {
+                period,
+                threads,
+                reconciliation_csv,
+            },
+            &docs,
+            ledger,
+            &payments,
+            &report,
+            &cancel,
+        )
+        .map_err(|err| match err {
+            inv::InvoiceError::Cancelled => {
+                AppError::Conflict("The export was cancelled: the partial file was removed".into())
+            }
+            inv::InvoiceError::Io(io) => AppError::Unavailable(format!(
+                "Writing {} failed: {io}; check the free space and permissions",
+                part_path.display()
+            )),
             other => AppError::Internal(format!("the export failed: {other}")),
         })?;
-        let file = out.into_inner().map_err(|err| AppError::Unavailable(format!("Writing {} failed: {}", part_path.display(), err.error())))?;
-        file.sync_all().map_err(|err| AppError::Unavailable(format!("Writing {} failed: {err}", part_path.display())))?;
+        let file = out.into_inner().map_err(|err| {
+            AppError::Unavailable(format!(
+                "Writing {} failed: {}",
+                part_path.display(),
+                err.error()
+            ))
+        })?;
+        file.sync_all().map_err(|err| {
+            AppError::Unavailable(format!("Writing {} failed: {err}", part_path.display()))
+        })?;
         drop(file);
         if cancel.load(Ordering::Relaxed) {
-            return Err(AppError::Conflict("The export was cancelled: the partial file was removed".into()));
+            return Err(AppError::Conflict(
+                "The export was cancelled: the partial file was removed".into(),
+            ));
         }
         // Move into place without replacing anything that appeared meanwhile.
         std::fs::hard_link(&part_path, &target).map_err(|err| {
@@ -537,7 +760,12 @@ impl App {
             journal_balanced: true,
             ledger_transactions: n(books.transactions),
             reconciled_documents: n(books.documents_checked),
-            reconciled_organizations: n(books.rows.iter().map(|r| r.organization_id.as_str()).collect::<std::collections::BTreeSet<_>>().len()),
+            reconciled_organizations: n(books
+                .rows
+                .iter()
+                .map(|r| r.organization_id.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()),
             reconciliation_difference: reconciliation_difference(&books),
             files: summary.files,
         })
@@ -554,7 +782,10 @@ fn reconciliation_difference(r: &inv::BooksReport) -> String {
     if per.is_empty() {
         return "0".into();
     }
-    per.into_iter().map(|(c, d)| format!("{} {}", inv::format::micros_plain(d, c), c.code())).collect::<Vec<_>>().join(", ")
+    per.into_iter()
+        .map(|(c, d)| format!("{} {}", inv::format::micros_plain(d, c), c.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -565,15 +796,36 @@ mod tests {
     fn the_journal_rounds_as_the_engine_does() {
         // Every currency the engine accepts (cs_core's closed list).
         let codes = [
-            "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "INR", "SGD", "HKD", "BRL", "MXN", "ZAR",
-            "JPY", "KRW", "ISK", "CLP",
+            "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK",
+            "HUF", "RON", "BGN", "INR", "SGD", "HKD", "BRL", "MXN", "ZAR", "JPY", "KRW", "ISK",
+            "CLP",
         ];
         for code in codes {
             let core = cs_core::Currency::parse(code).unwrap();
             let books = inv::Currency::new(code).unwrap();
-            assert_eq!(10_i64.pow(books.minor_digits()), 10_i64.pow(core.exponent()), "{code}");
-            for micros in [0, 1, 4_999, 5_000, 5_001, -5_000, -4_999, 1_085_000, 123_456_789, 999_999, -1_500_000] {
-                assert_eq!(inv::micros_to_minor(micros, books), cs_core::money::micros_to_minor_rounded(micros, core), "{code} {micros}");
+            assert_eq!(
+                10_i64.pow(books.minor_digits()),
+                10_i64.pow(core.exponent()),
+                "{code}"
+            );
+            for micros in [
+                0,
+                1,
+                4_999,
+                5_000,
+                5_001,
+                -5_000,
+                -4_999,
+                1_085_000,
+                123_456_789,
+                999_999,
+                -1_500_000,
+            ] {
+                assert_eq!(
+                    inv::micros_to_minor(micros, books),
+                    cs_core::money::micros_to_minor_rounded(micros, core),
+                    "{code} {micros}"
+                );
             }
         }
     }

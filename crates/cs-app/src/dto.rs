@@ -235,7 +235,10 @@ impl std::fmt::Debug for ServerInput {
             .field("label", &self.label)
             .field("region", &self.region)
             .field("image", &self.image)
-            .field("root_password", &self.root_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "root_password",
+                &self.root_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("ssh_key", &self.ssh_key.is_some())
             .finish()
     }

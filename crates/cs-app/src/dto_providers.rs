@@ -67,7 +67,11 @@ pub struct AddLinodeAccountInput {
 
 impl std::fmt::Debug for AddLinodeAccountInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AddLinodeAccountInput").field("token", &"<redacted>").field("label", &self.label).field("base_url", &self.base_url).finish()
+        f.debug_struct("AddLinodeAccountInput")
+            .field("token", &"<redacted>")
+            .field("label", &self.label)
+            .field("base_url", &self.base_url)
+            .finish()
     }
 }
 
@@ -207,6 +211,13 @@ pub struct RebuildInput {
 
 impl std::fmt::Debug for RebuildInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RebuildInput").field("image", &self.image).field("root_password", &self.root_password.as_ref().map(|_| "<redacted>")).field("ssh_key", &self.ssh_key.is_some()).finish()
+        f.debug_struct("RebuildInput")
+            .field("image", &self.image)
+            .field(
+                "root_password",
+                &self.root_password.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ssh_key", &self.ssh_key.is_some())
+            .finish()
     }
 }

@@ -53,15 +53,28 @@ impl AppError {
 
     pub fn to_dto(&self) -> ErrorDto {
         let fields = match self {
-            AppError::Validation(v) => v.0.iter().map(|e| FieldErrorDto { field: e.field.clone(), message: e.message.clone() }).collect(),
+            AppError::Validation(v) => {
+                v.0.iter()
+                    .map(|e| FieldErrorDto {
+                        field: e.field.clone(),
+                        message: e.message.clone(),
+                    })
+                    .collect()
+            }
             _ => vec![],
         };
         let message = match self {
             AppError::Validation(v) if v.0.len() == 1 => v.0[0].message.clone(),
-            AppError::Validation(_) => "Some fields need attention: see the messages next to them".to_string(),
+            AppError::Validation(_) => {
+                "Some fields need attention: see the messages next to them".to_string()
+            }
             other => other.to_string(),
         };
-        ErrorDto { code: self.code().to_string(), message, fields }
+        ErrorDto {
+            code: self.code().to_string(),
+            message,
+            fields,
+        }
     }
 }
 

@@ -14,8 +14,8 @@
 
 mod billing;
 pub mod branding;
-mod documents;
 pub mod catalogue;
+mod documents;
 pub mod dto;
 mod error;
 mod linode;
@@ -41,10 +41,13 @@ use cs_store::{activity, settings, Store};
 
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
+pub use error::{AppError, AppResult};
+pub use linode::{
+    token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING,
+    LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY,
+};
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
-pub use error::{AppError, AppResult};
-pub use linode::{token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING, LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY};
 
 /// How the shells learn about changes they did not ask for (a server that
 /// finished booting, an activity entry written by the reconciler).
@@ -168,7 +171,8 @@ impl App {
     /// The reseller's currency, kept with the billing settings: wallets,
     /// prices and documents are in it.
     pub(crate) fn currency(&self) -> AppResult<Currency> {
-        self.store.read(|c| Ok(cs_billing::BillingSettings::load(c)?.currency))
+        self.store
+            .read(|c| Ok(cs_billing::BillingSettings::load(c)?.currency))
     }
 
     pub fn info(&self) -> AppResult<dto::AppInfo> {
@@ -178,7 +182,12 @@ impl App {
             log_dir: self.log_dir.display().to_string(),
             currency: self.currency()?.code().to_string(),
             providers: vec![
-                dto::ProviderInfo { kind: "sandbox".into(), name: "Sandbox".into(), connected: true, detail: "Built in: simulated servers, no account needed".into() },
+                dto::ProviderInfo {
+                    kind: "sandbox".into(),
+                    name: "Sandbox".into(),
+                    connected: true,
+                    detail: "Built in: simulated servers, no account needed".into(),
+                },
                 self.linode_info()?,
             ],
         })
@@ -205,9 +214,18 @@ impl App {
         })
     }
 
-    pub fn list_activity(&self, limit: u32, subject: Option<String>) -> AppResult<Vec<dto::ActivityDto>> {
+    pub fn list_activity(
+        &self,
+        limit: u32,
+        subject: Option<String>,
+    ) -> AppResult<Vec<dto::ActivityDto>> {
         let limit = i64::from(limit.clamp(1, 1000));
-        self.store.read(|c| Ok(activity::recent(c, limit, subject.as_deref())?.into_iter().map(map::activity).collect()))
+        self.store.read(|c| {
+            Ok(activity::recent(c, limit, subject.as_deref())?
+                .into_iter()
+                .map(map::activity)
+                .collect())
+        })
     }
 
     pub fn settings(&self) -> AppResult<dto::SettingsDto> {
@@ -216,14 +234,21 @@ impl App {
             Ok(dto::SettingsDto {
                 currency: currency.code().to_string(),
                 currency_locked: cs_store::plans::count(c)? > 0,
-                reseller_name: settings::get(c, RESELLER_NAME_KEY)?.unwrap_or_else(|| "My Cloud".to_string()),
+                reseller_name: settings::get(c, RESELLER_NAME_KEY)?
+                    .unwrap_or_else(|| "My Cloud".to_string()),
             })
         })
     }
 
     pub fn update_settings(&self, input: dto::SettingsInput) -> AppResult<dto::SettingsDto> {
         let mut errors = cs_core::ValidationErrors::new();
-        let name = cs_core::validate::required_text(&mut errors, "resellerName", "Reseller name", &input.reseller_name, 120);
+        let name = cs_core::validate::required_text(
+            &mut errors,
+            "resellerName",
+            "Reseller name",
+            &input.reseller_name,
+            120,
+        );
         let currency = match Currency::parse(&input.currency) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -249,7 +274,10 @@ impl App {
 
     /// Runs `f` in one write transaction, then publishes the activity rows
     /// it recorded, once they are committed (rolled-back rows are never seen).
-    fn write<T>(&self, f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>) -> AppResult<T> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>,
+    ) -> AppResult<T> {
         RECORDED.with(|r| r.borrow_mut().clear());
         let result: AppResult<T> = self.store.write(|tx| {
             // Customer-facing events written by `f` (documents issued,
@@ -271,13 +299,43 @@ impl App {
 
     /// Appends an activity-log row in the caller's transaction.
     #[allow(clippy::too_many_arguments)]
-    fn record(&self, tx: &cs_store::rusqlite::Connection, at: Timestamp, action: &str, kind: &str, subject: Option<String>, org: Option<String>, summary: String) -> AppResult<()> {
+    fn record(
+        &self,
+        tx: &cs_store::rusqlite::Connection,
+        at: Timestamp,
+        action: &str,
+        kind: &str,
+        subject: Option<String>,
+        org: Option<String>,
+        summary: String,
+    ) -> AppResult<()> {
         self.record_as(tx, &self.actor, at, action, kind, subject, org, summary)
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn record_as(&self, tx: &cs_store::rusqlite::Connection, actor: &str, at: Timestamp, action: &str, kind: &str, subject: Option<String>, org: Option<String>, summary: String) -> AppResult<()> {
-        let row = activity::append(tx, &activity::NewActivity { at, actor, action, subject_kind: kind, subject_id: subject, organization_id: org, summary })?;
+    fn record_as(
+        &self,
+        tx: &cs_store::rusqlite::Connection,
+        actor: &str,
+        at: Timestamp,
+        action: &str,
+        kind: &str,
+        subject: Option<String>,
+        org: Option<String>,
+        summary: String,
+    ) -> AppResult<()> {
+        let row = activity::append(
+            tx,
+            &activity::NewActivity {
+                at,
+                actor,
+                action,
+                subject_kind: kind,
+                subject_id: subject,
+                organization_id: org,
+                summary,
+            },
+        )?;
         RECORDED.with(|r| r.borrow_mut().push(row));
         Ok(())
     }

@@ -82,21 +82,43 @@ fn account_row(r: &cs_store::rusqlite::Row<'_>) -> cs_store::rusqlite::Result<Ac
 /// The live (not removed) Linode accounts, oldest first.
 pub(crate) fn live_accounts(c: &Connection) -> AppResult<Vec<AccountRow>> {
     let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = 'linode' AND removed_at IS NULL ORDER BY connected_at, rowid"))?;
-    let rows = stmt.query_map([], account_row)?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map([], account_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
 pub(crate) fn account(c: &Connection, id: &str) -> AppResult<Option<AccountRow>> {
-    Ok(c.query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE id = ?1 AND removed_at IS NULL"), [id], account_row).optional()?)
+    Ok(c.query_row(
+        &format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE id = ?1 AND removed_at IS NULL"
+        ),
+        [id],
+        account_row,
+    )
+    .optional()?)
 }
 
 /// The account a server lives on (`None` for the Sandbox).
-pub(crate) fn server_account(c: &Connection, server: cs_core::ServerId) -> AppResult<Option<String>> {
-    Ok(c.query_row("SELECT account_id FROM servers WHERE id = ?1", [server.to_string()], |r| r.get::<_, Option<String>>(0)).optional()?.flatten())
+pub(crate) fn server_account(
+    c: &Connection,
+    server: cs_core::ServerId,
+) -> AppResult<Option<String>> {
+    Ok(c.query_row(
+        "SELECT account_id FROM servers WHERE id = ?1",
+        [server.to_string()],
+        |r| r.get::<_, Option<String>>(0),
+    )
+    .optional()?
+    .flatten())
 }
 
 fn live_servers_on(c: &Connection, account: &str) -> AppResult<i64> {
-    Ok(c.query_row("SELECT count(*) FROM servers WHERE account_id = ?1 AND deleted_at IS NULL", [account], |r| r.get(0))?)
+    Ok(c.query_row(
+        "SELECT count(*) FROM servers WHERE account_id = ?1 AND deleted_at IS NULL",
+        [account],
+        |r| r.get(0),
+    )?)
 }
 
 /// What the token list says about the token in use: (known, expiry, note).
@@ -110,27 +132,48 @@ async fn token_expiry(client: &LinodeClient) -> (bool, Option<String>, Option<St
 }
 
 fn valid_base_url(base_url: Option<String>) -> AppResult<Option<String>> {
-    let base_url = base_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).or_else(|| std::env::var(BASE_URL_ENV).ok().filter(|u| !u.trim().is_empty()));
+    let base_url = base_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+        });
     if let Some(u) = &base_url {
-        if !(u.starts_with("https://") || u.starts_with("http://127.") || u.starts_with("http://localhost") || u.starts_with("http://[::1]")) {
+        if !(u.starts_with("https://")
+            || u.starts_with("http://127.")
+            || u.starts_with("http://localhost")
+            || u.starts_with("http://[::1]"))
+        {
             return Err(AppError::validation("baseUrl", format!("{u:?} is not an API address: use https://… (or http:// on this computer, for the fake Linode)")));
         }
     }
     Ok(base_url)
 }
 
-async fn connect(base_url: Option<String>, token: &str) -> AppResult<(LinodeProvider, cs_linode::AccountSummary)> {
-    LinodeProvider::connect(base_url, ApiToken::new(token.to_string())).await.map_err(|e| match e {
-        cs_provider::ProviderError::Auth(m) => AppError::validation("token", m),
-        cs_provider::ProviderError::Validation { message, .. } => AppError::validation("baseUrl", message),
-        other => AppError::Provider(other),
-    })
+async fn connect(
+    base_url: Option<String>,
+    token: &str,
+) -> AppResult<(LinodeProvider, cs_linode::AccountSummary)> {
+    LinodeProvider::connect(base_url, ApiToken::new(token.to_string()))
+        .await
+        .map_err(|e| match e {
+            cs_provider::ProviderError::Auth(m) => AppError::validation("token", m),
+            cs_provider::ProviderError::Validation { message, .. } => {
+                AppError::validation("baseUrl", message)
+            }
+            other => AppError::Provider(other),
+        })
 }
 
 fn trimmed_token(token: &str) -> AppResult<&str> {
     let token = token.trim();
     if token.is_empty() {
-        return Err(AppError::validation("token", "Paste a Linode personal access token (Linode Cloud Manager → My Profile → API Tokens)"));
+        return Err(AppError::validation(
+            "token",
+            "Paste a Linode personal access token (Linode Cloud Manager → My Profile → API Tokens)",
+        ));
     }
     Ok(token)
 }
@@ -139,19 +182,32 @@ impl App {
     /// Checks `token` against Linode (or the API root given, e.g. the fake
     /// Linode), then keeps it in the keyring and adds the account, with its
     /// catalogue imported at once.
-    pub async fn add_linode_account(&self, input: AddLinodeAccountInput) -> AppResult<LinodeAccountDto> {
+    pub async fn add_linode_account(
+        &self,
+        input: AddLinodeAccountInput,
+    ) -> AppResult<LinodeAccountDto> {
         let token = trimmed_token(&input.token)?;
         let base_url = valid_base_url(input.base_url)?;
-        let wanted_label = input.label.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string);
+        let wanted_label = input
+            .label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
         if let Some(l) = &wanted_label {
             if l.chars().count() > 64 {
-                return Err(AppError::validation("label", "Keep the account label to 64 characters"));
+                return Err(AppError::validation(
+                    "label",
+                    "Keep the account label to 64 characters",
+                ));
             }
         }
         let (provider, summary) = connect(base_url.clone(), token).await?;
         let (known, expiry, note) = token_expiry(provider.client()).await;
         let existing = self.store.read(live_accounts)?;
-        if let Some(same) = existing.iter().find(|a| a.username.as_deref() == Some(summary.username.as_str()) && a.base_url == base_url) {
+        if let Some(same) = existing.iter().find(|a| {
+            a.username.as_deref() == Some(summary.username.as_str()) && a.base_url == base_url
+        }) {
             return Err(AppError::validation(
                 "token",
                 format!("This token belongs to Linode user {}, already connected as account “{}”: use Replace token there instead", summary.username, same.label),
@@ -160,7 +216,10 @@ impl App {
         let label = match wanted_label {
             Some(l) => {
                 if existing.iter().any(|a| a.label == l) {
-                    return Err(AppError::validation("label", format!("An account is already labelled {l:?}: choose another label")));
+                    return Err(AppError::validation(
+                        "label",
+                        format!("An account is already labelled {l:?}: choose another label"),
+                    ));
                 }
                 l
             }
@@ -176,7 +235,8 @@ impl App {
             }
         };
         let id = format!("acc-{}", &crate::new_uuid().simple().to_string()[..16]);
-        self.secrets.set(&token_key(&id), &SecretValue::new(token))?;
+        self.secrets
+            .set(&token_key(&id), &SecretValue::new(token))?;
         let now = self.now();
         let scopes = serde_json::to_string(&summary.scopes).unwrap_or_else(|_| "[]".into());
         let written = self.write(|tx| {
@@ -198,7 +258,10 @@ impl App {
             let _ = self.secrets.delete(&token_key(&id));
             return Err(e);
         }
-        self.linode.write().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), Arc::new(provider));
+        self.linode
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), Arc::new(provider));
         // Import the catalogue now, so plans can be built at once. A failure
         // is kept with the catalogue's state (shown in Settings → Providers)
         // and retried by the reconciler; the account stays connected.
@@ -215,14 +278,20 @@ impl App {
     }
 
     pub fn linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
-        let row = self.store.read(|c| account(c, id.trim()))?.ok_or_else(|| no_account(id))?;
+        let row = self
+            .store
+            .read(|c| account(c, id.trim()))?
+            .ok_or_else(|| no_account(id))?;
         self.account_dto(&row)
     }
 
     /// Checks the account's token again ("Test"): it still works, its scopes
     /// and its expiry. The account is updated with what Linode says.
     pub async fn test_linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
-        let row = self.store.read(|c| account(c, id.trim()))?.ok_or_else(|| no_account(id))?;
+        let row = self
+            .store
+            .read(|c| account(c, id.trim()))?
+            .ok_or_else(|| no_account(id))?;
         let token = self.secrets.get(&token_key(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
         })?;
@@ -233,8 +302,18 @@ impl App {
             }
             Err(e) => return Err(e),
         };
-        self.save_check(&row, &provider, &summary, "provider.account_tested", format!("Tested Linode account {}: the token works", row.label)).await?;
-        self.linode.write().unwrap_or_else(|e| e.into_inner()).insert(row.id.clone(), Arc::new(provider));
+        self.save_check(
+            &row,
+            &provider,
+            &summary,
+            "provider.account_tested",
+            format!("Tested Linode account {}: the token works", row.label),
+        )
+        .await?;
+        self.linode
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(row.id.clone(), Arc::new(provider));
         self.linode_account(&row.id)
     }
 
@@ -243,7 +322,10 @@ impl App {
     /// must belong to the same Linode user, since the servers live there.
     pub async fn replace_linode_token(&self, id: &str, token: &str) -> AppResult<LinodeAccountDto> {
         let token = trimmed_token(token)?;
-        let row = self.store.read(|c| account(c, id.trim()))?.ok_or_else(|| no_account(id))?;
+        let row = self
+            .store
+            .read(|c| account(c, id.trim()))?
+            .ok_or_else(|| no_account(id))?;
         let (provider, summary) = connect(row.base_url.clone(), token).await?;
         if let Some(user) = &row.username {
             if user != &summary.username {
@@ -253,13 +335,31 @@ impl App {
                 ));
             }
         }
-        self.secrets.set(&token_key(&row.id), &SecretValue::new(token))?;
-        self.save_check(&row, &provider, &summary, "provider.token_replaced", format!("Replaced the token of Linode account {}", row.label)).await?;
-        self.linode.write().unwrap_or_else(|e| e.into_inner()).insert(row.id.clone(), Arc::new(provider));
+        self.secrets
+            .set(&token_key(&row.id), &SecretValue::new(token))?;
+        self.save_check(
+            &row,
+            &provider,
+            &summary,
+            "provider.token_replaced",
+            format!("Replaced the token of Linode account {}", row.label),
+        )
+        .await?;
+        self.linode
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(row.id.clone(), Arc::new(provider));
         self.linode_account(&row.id)
     }
 
-    async fn save_check(&self, row: &AccountRow, provider: &LinodeProvider, summary: &cs_linode::AccountSummary, action: &str, text: String) -> AppResult<()> {
+    async fn save_check(
+        &self,
+        row: &AccountRow,
+        provider: &LinodeProvider,
+        summary: &cs_linode::AccountSummary,
+        action: &str,
+        text: String,
+    ) -> AppResult<()> {
         let (known, expiry, note) = token_expiry(provider.client()).await;
         let now = self.now();
         let scopes = serde_json::to_string(&summary.scopes).unwrap_or_else(|_| "[]".into());
@@ -275,7 +375,10 @@ impl App {
     /// Removes an account and its token from the keyring. Refused while
     /// servers live on it.
     pub fn remove_linode_account(&self, id: &str) -> AppResult<Vec<LinodeAccountDto>> {
-        let row = self.store.read(|c| account(c, id.trim()))?.ok_or_else(|| no_account(id))?;
+        let row = self
+            .store
+            .read(|c| account(c, id.trim()))?
+            .ok_or_else(|| no_account(id))?;
         let servers = self.store.read(|c| live_servers_on(c, &row.id))?;
         if servers > 0 {
             return Err(AppError::Conflict(format!(
@@ -289,15 +392,38 @@ impl App {
         let key = account_key(&row.id);
         self.write(|tx| {
             if live_servers_on(tx, &row.id)? > 0 {
-                return Err(AppError::Conflict(format!("A server was just created on account “{}”: it cannot be removed now", row.label)));
+                return Err(AppError::Conflict(format!(
+                    "A server was just created on account “{}”: it cannot be removed now",
+                    row.label
+                )));
             }
-            tx.execute("UPDATE provider_accounts SET removed_at = ?2 WHERE id = ?1", params![row.id, fmt_ts(&now)])?;
+            tx.execute(
+                "UPDATE provider_accounts SET removed_at = ?2 WHERE id = ?1",
+                params![row.id, fmt_ts(&now)],
+            )?;
             tx.execute("DELETE FROM provider_catalogue WHERE provider = ?1", [&key])?;
-            tx.execute("DELETE FROM provider_catalogue_refresh WHERE provider = ?1", [&key])?;
-            tx.execute("DELETE FROM provider_event_cursor WHERE provider = ?1", [&key])?;
-            self.record(tx, now, "provider.account_removed", "provider", Some(row.id.clone()), None, format!("Removed Linode account {} and its token", row.label))
+            tx.execute(
+                "DELETE FROM provider_catalogue_refresh WHERE provider = ?1",
+                [&key],
+            )?;
+            tx.execute(
+                "DELETE FROM provider_event_cursor WHERE provider = ?1",
+                [&key],
+            )?;
+            self.record(
+                tx,
+                now,
+                "provider.account_removed",
+                "provider",
+                Some(row.id.clone()),
+                None,
+                format!("Removed Linode account {} and its token", row.label),
+            )
         })?;
-        self.linode.write().unwrap_or_else(|e| e.into_inner()).remove(&row.id);
+        self.linode
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&row.id);
         // After the account is gone from the store, so a refused removal never
         // loses a token that is still in use.
         if let Err(e) = self.secrets.delete(&token_key(&row.id)) {
@@ -331,7 +457,10 @@ impl App {
                     }
                 }
                 self.store.write(|tx| {
-                    tx.execute("UPDATE provider_accounts SET legacy_token = 0 WHERE id = ?1", [&row.id])?;
+                    tx.execute(
+                        "UPDATE provider_accounts SET legacy_token = 0 WHERE id = ?1",
+                        [&row.id],
+                    )?;
                     Ok::<_, AppError>(())
                 })?;
             }
@@ -352,14 +481,22 @@ impl App {
             if let Some(u) = &row.base_url {
                 config = config.with_base_url(u.clone());
             }
-            let client = LinodeClient::new(config).map_err(|e| AppError::Unavailable(e.to_string()))?;
-            self.linode.write().unwrap_or_else(|e| e.into_inner()).insert(row.id.clone(), Arc::new(LinodeProvider::new(client)));
+            let client =
+                LinodeClient::new(config).map_err(|e| AppError::Unavailable(e.to_string()))?;
+            self.linode
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(row.id.clone(), Arc::new(LinodeProvider::new(client)));
         }
         Ok(())
     }
 
     fn account_dto(&self, a: &AccountRow) -> AppResult<LinodeAccountDto> {
-        let connected = self.linode.read().unwrap_or_else(|e| e.into_inner()).contains_key(&a.id);
+        let connected = self
+            .linode
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&a.id);
         let servers = self.store.read(|c| live_servers_on(c, &a.id))?;
         let now = self.now();
         let expiry = a.token_expiry.as_deref().and_then(|e| parse_ts(e).ok());
@@ -405,7 +542,13 @@ impl App {
             detail: match rows.len() {
                 0 => "Not connected".into(),
                 1 => format!("Connected as {}", rows[0].label),
-                n => format!("{n} accounts: {}", rows.iter().map(|a| a.label.as_str()).collect::<Vec<_>>().join(", ")),
+                n => format!(
+                    "{n} accounts: {}",
+                    rows.iter()
+                        .map(|a| a.label.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             },
         })
     }
@@ -415,15 +558,33 @@ impl App {
     pub(crate) fn default_linode_account(&self) -> AppResult<String> {
         let rows = self.store.read(live_accounts)?;
         let loaded = self.linode.read().unwrap_or_else(|e| e.into_inner());
-        rows.into_iter().map(|a| a.id).find(|id| loaded.contains_key(id)).ok_or_else(not_connected)
+        rows.into_iter()
+            .map(|a| a.id)
+            .find(|id| loaded.contains_key(id))
+            .ok_or_else(not_connected)
     }
 
     /// The provider of one Linode account.
     pub(crate) fn linode_provider(&self, account_id: &str) -> AppResult<Arc<LinodeProvider>> {
-        if let Some(p) = self.linode.read().unwrap_or_else(|e| e.into_inner()).get(account_id).cloned() {
+        if let Some(p) = self
+            .linode
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(account_id)
+            .cloned()
+        {
             return Ok(p);
         }
-        let label = self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT label FROM provider_accounts WHERE id = ?1", [account_id], |r| r.get::<_, String>(0)).optional()?))?;
+        let label = self.store.read(|c| {
+            Ok::<_, AppError>(
+                c.query_row(
+                    "SELECT label FROM provider_accounts WHERE id = ?1",
+                    [account_id],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?,
+            )
+        })?;
         Err(match label {
             Some(l) => AppError::Unavailable(format!("Linode account “{l}” is not connected (its token is missing from the keyring or it was removed): use Replace token in Settings → Providers")),
             None => not_connected(),
@@ -435,7 +596,10 @@ impl App {
         let account = self.store.read(|c| server_account(c, s.id))?;
         match account {
             Some(a) => self.linode_provider(&a),
-            None => Err(AppError::Unavailable(format!("Server {} is not on any Linode account", s.label))),
+            None => Err(AppError::Unavailable(format!(
+                "Server {} is not on any Linode account",
+                s.label
+            ))),
         }
     }
 
@@ -449,11 +613,20 @@ impl App {
 
     /// The account a new Linode server goes on: the one chosen, or the only
     /// one. `Err` names the field.
-    pub(crate) fn choose_linode_account(&self, chosen: Option<&str>) -> Result<String, (String, String)> {
-        let rows = self.store.read(live_accounts).map_err(|e| ("accountId".to_string(), e.to_string()))?;
+    pub(crate) fn choose_linode_account(
+        &self,
+        chosen: Option<&str>,
+    ) -> Result<String, (String, String)> {
+        let rows = self
+            .store
+            .read(live_accounts)
+            .map_err(|e| ("accountId".to_string(), e.to_string()))?;
         let loaded: Vec<String> = {
             let map = self.linode.read().unwrap_or_else(|e| e.into_inner());
-            rows.iter().filter(|a| map.contains_key(&a.id)).map(|a| a.id.clone()).collect()
+            rows.iter()
+                .filter(|a| map.contains_key(&a.id))
+                .map(|a| a.id.clone())
+                .collect()
         };
         match chosen.map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) => match rows.iter().find(|a| a.id == c) {
@@ -471,12 +644,19 @@ impl App {
 
     /// Every loaded account: (id, provider).
     pub(crate) fn linode_accounts_loaded(&self) -> Vec<(String, Arc<LinodeProvider>)> {
-        self.linode.read().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.linode
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
 fn no_account(id: &str) -> AppError {
-    AppError::NotFound(format!("There is no Linode account {id:?}: refresh Settings → Providers"))
+    AppError::NotFound(format!(
+        "There is no Linode account {id:?}: refresh Settings → Providers"
+    ))
 }
 
 fn not_connected() -> AppError {

@@ -24,8 +24,9 @@ use cs_billing::documents::{self, DocumentKind};
 use cs_core::dunning::Notice;
 use cs_core::{Money, OrganizationId, Timestamp};
 use cs_mail::{
-    Attachment, Branding, Email, Mailer, OutboxEntry, OutboxFilter, OutboxPolicy, OutboxSummary, OutboxWorker, Password, Rendered, Security, SmtpConfig, SqliteOutbox,
-    TemplateKind, TemplateSource, Templates, Var, Vars,
+    Attachment, Branding, Email, Mailer, OutboxEntry, OutboxFilter, OutboxPolicy, OutboxSummary,
+    OutboxWorker, Password, Rendered, Security, SmtpConfig, SqliteOutbox, TemplateKind,
+    TemplateSource, Templates, Var, Vars,
 };
 use cs_secrets::SecretValue;
 use cs_store::rusqlite::{params, Connection};
@@ -64,7 +65,10 @@ impl Default for MailRuntime {
         Self {
             wake: tokio::sync::Notify::new(),
             queued: AtomicBool::new(false),
-            policy: RwLock::new(OutboxPolicy { poll_interval: Duration::from_secs(5), ..OutboxPolicy::default() }),
+            policy: RwLock::new(OutboxPolicy {
+                poll_interval: Duration::from_secs(5),
+                ..OutboxPolicy::default()
+            }),
             extra_root_pem: RwLock::new(None),
         }
     }
@@ -154,16 +158,26 @@ fn mailbox(name: &str, address: &str) -> String {
     if name.trim().is_empty() {
         address.to_string()
     } else {
-        format!("\"{}\" <{address}>", name.trim().replace('\\', "\\\\").replace('"', "\\\""))
+        format!(
+            "\"{}\" <{address}>",
+            name.trim().replace('\\', "\\\\").replace('"', "\\\"")
+        )
     }
 }
 
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn url_ok(u: &str) -> bool {
-    u.starts_with("https://") && u.len() > "https://".len() && !u.contains(['"', '\'', '<', '>', ' ', '&'])
+    u.starts_with("https://")
+        && u.len() > "https://".len()
+        && !u.contains(['"', '\'', '<', '>', ' ', '&'])
 }
 
 fn template_name(kind: TemplateKind) -> &'static str {
@@ -186,7 +200,11 @@ fn parse_kind(kind: &str) -> AppResult<TemplateKind> {
     TemplateKind::ALL
         .into_iter()
         .find(|k| k.key() == kind.trim())
-        .ok_or_else(|| AppError::NotFound(format!("There is no email template {kind:?}: refresh the list")))
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "There is no email template {kind:?}: refresh the list"
+            ))
+        })
 }
 
 /// The reseller's templates: the defaults with the saved edits on top. An
@@ -196,12 +214,25 @@ fn load_templates(c: &Connection) -> AppResult<(Templates, Vec<TemplateKind>)> {
     let mut t = Templates::default();
     let mut customized = vec![];
     let mut stmt = c.prepare("SELECT kind, subject, body_text, body_html FROM mail_templates")?;
-    let rows: Vec<(String, String, String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    let rows: Vec<(String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
     for (kind, subject, text, html) in rows {
-        let Some(kind) = TemplateKind::ALL.into_iter().find(|k| k.key() == kind) else { continue };
-        match t.set(kind, TemplateSource { subject, text, html }) {
+        let Some(kind) = TemplateKind::ALL.into_iter().find(|k| k.key() == kind) else {
+            continue;
+        };
+        match t.set(
+            kind,
+            TemplateSource {
+                subject,
+                text,
+                html,
+            },
+        ) {
             Ok(()) => customized.push(kind),
-            Err(e) => tracing::warn!(template = %kind, error = %e, "a saved email template no longer checks; the default is used"),
+            Err(e) => {
+                tracing::warn!(template = %kind, error = %e, "a saved email template no longer checks; the default is used")
+            }
         }
     }
     Ok((t, customized))
@@ -217,7 +248,13 @@ fn branding(c: &Connection, s: &MailSettings) -> AppResult<Branding> {
     } else {
         "support@example.com".into()
     };
-    Ok(Branding { name, logo_url: opt(&s.logo_url), primary_color: s.brand_color.clone(), support_email: support, website: opt(&s.website) })
+    Ok(Branding {
+        name,
+        logo_url: opt(&s.logo_url),
+        primary_color: s.brand_color.clone(),
+        support_email: support,
+        website: opt(&s.website),
+    })
 }
 
 fn template_error(e: cs_mail::TemplateError) -> AppError {
@@ -226,7 +263,10 @@ fn template_error(e: cs_mail::TemplateError) -> AppError {
         cs_mail::Part::Text => "text",
         cs_mail::Part::Html => "html",
     };
-    AppError::validation(field, format!("{e}: fix it and save again (nothing was saved)"))
+    AppError::validation(
+        field,
+        format!("{e}: fix it and save again (nothing was saved)"),
+    )
 }
 
 fn text(v: impl Into<String>) -> Var {
@@ -239,7 +279,11 @@ fn day(t: &Timestamp) -> String {
 
 /// Sample values for the preview, one per variable the template may use.
 fn sample_vars(kind: TemplateKind, portal: &str, currency: cs_core::Currency) -> Vars {
-    let portal = if portal.is_empty() { "https://portal.example.com" } else { portal };
+    let portal = if portal.is_empty() {
+        "https://portal.example.com"
+    } else {
+        portal
+    };
     let money = |minor| Money::new(minor, currency).to_string();
     kind.variables()
         .iter()
@@ -280,7 +324,10 @@ fn outbox_item(s: OutboxSummary) -> OutboxItemDto {
         template: s.kind.map(|k| k.key().to_string()),
         to: s.to,
         subject: s.subject,
-        state: serde_json::to_value(s.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        state: serde_json::to_value(s.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         attempts: s.attempts,
         next_attempt_at: fmt_ts(&s.next_attempt_at),
         relay_response: s.relay_response,
@@ -306,18 +353,27 @@ pub(crate) fn event_mark(c: &Connection) -> AppResult<i64> {
 pub(crate) struct MailingDb<'a>(pub &'a App);
 
 impl cs_billing::Db for MailingDb<'_> {
-    fn write<T>(&self, f: impl FnOnce(&Connection) -> cs_billing::Result<T>) -> cs_billing::Result<T> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> cs_billing::Result<T>,
+    ) -> cs_billing::Result<T> {
         let result = self.0.store.write(|tx| {
-            let mark = event_mark(tx).map_err(|e| cs_billing::BillingError::Invalid(e.to_string()))?;
+            let mark =
+                event_mark(tx).map_err(|e| cs_billing::BillingError::Invalid(e.to_string()))?;
             let value = f(tx)?;
-            self.0.mail_for_events(tx, mark).map_err(|e| cs_billing::BillingError::Invalid(format!("queueing the mails of this change: {e}")))?;
+            self.0.mail_for_events(tx, mark).map_err(|e| {
+                cs_billing::BillingError::Invalid(format!("queueing the mails of this change: {e}"))
+            })?;
             Ok(value)
         });
         self.0.wake_mail_worker();
         result
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> cs_billing::Result<T>) -> cs_billing::Result<T> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> cs_billing::Result<T>,
+    ) -> cs_billing::Result<T> {
         self.0.store.read(|c| f(c))
     }
 }
@@ -343,7 +399,11 @@ impl App {
     /// Trusts one more certificate (PEM) for the SMTP relay, e.g. a relay
     /// with a private CA or a test sink's self-signed certificate.
     pub fn trust_smtp_certificate(&self, pem: Option<String>) {
-        *self.mail.extra_root_pem.write().unwrap_or_else(|e| e.into_inner()) = pem;
+        *self
+            .mail
+            .extra_root_pem
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = pem;
     }
 
     fn smtp_password(&self) -> Option<SecretValue> {
@@ -360,7 +420,9 @@ impl App {
         let s = self.store.read(load_settings)?;
         let password_set = self.smtp_password().is_some();
         Ok(EmailSettingsDto {
-            configured: !s.host.is_empty() && !s.from_address.is_empty() && (s.username.is_empty() || password_set),
+            configured: !s.host.is_empty()
+                && !s.from_address.is_empty()
+                && (s.username.is_empty() || password_set),
             host: s.host,
             port: s.port,
             security: security_key(s.security).into(),
@@ -380,12 +442,21 @@ impl App {
         let mut e = cs_core::ValidationErrors::new();
         let host = input.host.trim().to_string();
         if host.is_empty() {
-            e.add("host", "Enter your relay's host name, e.g. mail.smtp2go.com");
-        } else if host.len() > 253 || host.contains(char::is_whitespace) || host.contains(['/', ':', '@']) && !host.starts_with('[') {
+            e.add(
+                "host",
+                "Enter your relay's host name, e.g. mail.smtp2go.com",
+            );
+        } else if host.len() > 253
+            || host.contains(char::is_whitespace)
+            || host.contains(['/', ':', '@']) && !host.starts_with('[')
+        {
             e.add("host", format!("{host:?} is not a host name: write only the name, e.g. mail.smtp2go.com (no smtp://, no port)"));
         }
         if input.port == 0 {
-            e.add("port", "Enter the relay's port: usually 587 for STARTTLS or 465 for TLS");
+            e.add(
+                "port",
+                "Enter the relay's port: usually 587 for STARTTLS or 465 for TLS",
+            );
         }
         let security = parse_security(input.security.trim());
         match security {
@@ -405,37 +476,68 @@ impl App {
             None => self.smtp_password().is_some(),
         };
         if username.is_empty() && new_password.as_deref().is_some_and(|p| !p.is_empty()) {
-            e.add("username", "Enter the user name that goes with the password");
+            e.add(
+                "username",
+                "Enter the user name that goes with the password",
+            );
         }
         if !username.is_empty() && !has_password {
             e.add("password", "Enter the relay's password for this user name");
         }
-        if new_password.as_deref().is_some_and(|p| p.len() > 1024 || p.contains(['\r', '\n'])) {
-            e.add("password", "The password cannot contain line breaks or be longer than 1024 characters");
+        if new_password
+            .as_deref()
+            .is_some_and(|p| p.len() > 1024 || p.contains(['\r', '\n']))
+        {
+            e.add(
+                "password",
+                "The password cannot contain line breaks or be longer than 1024 characters",
+            );
         }
         let from_name = input.from_name.trim().to_string();
         if from_name.chars().count() > 100 || from_name.contains(['\r', '\n', '<', '>']) {
-            e.add("fromName", "The sender name is at most 100 characters, on one line, without < or >");
+            e.add(
+                "fromName",
+                "The sender name is at most 100 characters, on one line, without < or >",
+            );
         }
         let from_address = input.from_address.trim().to_string();
         if from_address.is_empty() {
-            e.add("fromAddress", "Enter the address your mail comes from, e.g. billing@yourcloud.com");
+            e.add(
+                "fromAddress",
+                "Enter the address your mail comes from, e.g. billing@yourcloud.com",
+            );
         } else if !cs_core::validate::is_plausible_email(&from_address) {
-            e.add("fromAddress", format!("{from_address:?} is not an email address"));
+            e.add(
+                "fromAddress",
+                format!("{from_address:?} is not an email address"),
+            );
         }
         let reply_to = input.reply_to.trim().to_string();
         if !reply_to.is_empty() && !cs_core::validate::is_plausible_email(&reply_to) {
-            e.add("replyTo", format!("{reply_to:?} is not an email address: correct it or leave it empty"));
+            e.add(
+                "replyTo",
+                format!("{reply_to:?} is not an email address: correct it or leave it empty"),
+            );
         }
         let brand_color = input.brand_color.trim().to_ascii_lowercase();
-        let brand_color = if brand_color.is_empty() { DEFAULT_COLOR.to_string() } else { brand_color };
-        if !(brand_color.len() == 7 && brand_color.starts_with('#') && brand_color[1..].bytes().all(|b| b.is_ascii_hexdigit())) {
+        let brand_color = if brand_color.is_empty() {
+            DEFAULT_COLOR.to_string()
+        } else {
+            brand_color
+        };
+        if !(brand_color.len() == 7
+            && brand_color.starts_with('#')
+            && brand_color[1..].bytes().all(|b| b.is_ascii_hexdigit()))
+        {
             e.add("brandColor", "Write the colour as #rrggbb, e.g. #2563eb");
         }
         let mut url = |field: &str, v: &str| {
             let v = v.trim().to_string();
             if !v.is_empty() && !url_ok(&v) {
-                e.add(field, "Write a full https:// address without spaces, quotes or &, or leave it empty");
+                e.add(
+                    field,
+                    "Write a full https:// address without spaces, quotes or &, or leave it empty",
+                );
             }
             v
         };
@@ -447,7 +549,9 @@ impl App {
         }
         let security = security.unwrap_or(Security::StartTls);
         match &new_password {
-            Some(p) if !p.is_empty() => self.secrets.set(PASSWORD_KEY, &SecretValue::new(p.clone()))?,
+            Some(p) if !p.is_empty() => self
+                .secrets
+                .set(PASSWORD_KEY, &SecretValue::new(p.clone()))?,
             Some(_) => self.secrets.delete(PASSWORD_KEY)?,
             None if username.is_empty() => self.secrets.delete(PASSWORD_KEY)?,
             None => {}
@@ -469,7 +573,19 @@ impl App {
             ] {
                 settings::set(tx, k, v)?;
             }
-            self.record(tx, now, "email.settings_updated", "settings", None, None, format!("Updated email settings: relay {host}:{} ({}), sender {from_address}", input.port, security_key(security)))
+            self.record(
+                tx,
+                now,
+                "email.settings_updated",
+                "settings",
+                None,
+                None,
+                format!(
+                    "Updated email settings: relay {host}:{} ({}), sender {from_address}",
+                    input.port,
+                    security_key(security)
+                ),
+            )
         })?;
         self.wake_now();
         self.email_settings()
@@ -484,10 +600,17 @@ impl App {
         }
         let mut config = SmtpConfig::new(s.host.clone(), s.port, s.security);
         if !s.username.is_empty() {
-            let Some(p) = self.smtp_password() else { return Ok(None) };
+            let Some(p) = self.smtp_password() else {
+                return Ok(None);
+            };
             config = config.with_login(s.username.clone(), Password::new(p.expose()));
         }
-        config.extra_root_pem = self.mail.extra_root_pem.read().unwrap_or_else(|e| e.into_inner()).clone();
+        config.extra_root_pem = self
+            .mail
+            .extra_root_pem
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         Ok(Some((config, s)))
     }
 
@@ -496,14 +619,22 @@ impl App {
     pub async fn send_test_mail(&self, to: &str) -> AppResult<TestMailResult> {
         let to = to.trim().to_string();
         if !cs_core::validate::is_plausible_email(&to) {
-            return Err(AppError::validation("testTo", "Enter the address to send the test mail to"));
+            return Err(AppError::validation(
+                "testTo",
+                "Enter the address to send the test mail to",
+            ));
         }
         let (config, s) = self.smtp_config()?.ok_or_else(|| {
             AppError::Unavailable("Email is not set up: fill in the relay, the password and the sender address in Settings → Email and save first".into())
         })?;
         let brand = self.store.read(|c| branding(c, &s))?;
-        let mailer = Mailer::new(&config).map_err(|e| AppError::validation("security", e.to_string()))?;
-        let mut email = Email::new(s.sender(), vec![to.clone()], format!("Test mail from {}", brand.name));
+        let mailer =
+            Mailer::new(&config).map_err(|e| AppError::validation("security", e.to_string()))?;
+        let mut email = Email::new(
+            s.sender(),
+            vec![to.clone()],
+            format!("Test mail from {}", brand.name),
+        );
         email.reply_to = s.reply_to();
         email.text = format!("This is a test mail from {} sent through {}:{}.\nIf you can read it, email is set up.\n", brand.name, s.host, s.port);
         email.html = format!(
@@ -521,8 +652,21 @@ impl App {
         })?;
         let now = self.now();
         let answer = acceptance.to_string();
-        self.write(|tx| self.record(tx, now, "email.test_sent", "settings", None, None, format!("Sent a test mail to {to}: the relay answered {answer}")))?;
-        Ok(TestMailResult { to, relay_answer: answer })
+        self.write(|tx| {
+            self.record(
+                tx,
+                now,
+                "email.test_sent",
+                "settings",
+                None,
+                None,
+                format!("Sent a test mail to {to}: the relay answered {answer}"),
+            )
+        })?;
+        Ok(TestMailResult {
+            to,
+            relay_answer: answer,
+        })
     }
 
     /// The Outbox screen: `all`, `pending` (queued or sending), `sent` or `failed`.
@@ -532,15 +676,34 @@ impl App {
             "pending" | "queued" => OutboxFilter::Pending,
             "sent" => OutboxFilter::Sent,
             "failed" => OutboxFilter::Failed,
-            other => return Err(AppError::validation("filter", format!("{other:?} is not an outbox filter: use all, pending, sent or failed"))),
+            other => {
+                return Err(AppError::validation(
+                    "filter",
+                    format!("{other:?} is not an outbox filter: use all, pending, sent or failed"),
+                ))
+            }
         };
-        let items = SqliteOutbox::new(self.store.clone()).list(filter, 500).await.map_err(store_err)?;
-        Ok(OutboxListDto { configured: self.smtp_config()?.is_some(), items: items.into_iter().map(outbox_item).collect() })
+        let items = SqliteOutbox::new(self.store.clone())
+            .list(filter, 500)
+            .await
+            .map_err(store_err)?;
+        Ok(OutboxListDto {
+            configured: self.smtp_config()?.is_some(),
+            items: items.into_iter().map(outbox_item).collect(),
+        })
     }
 
     pub async fn get_outbox_message(&self, id: &str) -> AppResult<OutboxMessageDto> {
         let outbox = SqliteOutbox::new(self.store.clone());
-        let entry = outbox.get(id.trim()).await.map_err(store_err)?.ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox: refresh the list")))?;
+        let entry = outbox
+            .get(id.trim())
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
+            })?;
         let item = outbox
             .list(OutboxFilter::All, usize::MAX >> 1)
             .await
@@ -548,7 +711,11 @@ impl App {
             .into_iter()
             .find(|s| s.id == entry.id)
             .map(outbox_item)
-            .ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox: refresh the list")))?;
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
+            })?;
         Ok(OutboxMessageDto {
             item,
             from: entry.email.from,
@@ -556,7 +723,12 @@ impl App {
             message_id: entry.email.message_id,
             text: entry.email.text,
             html: entry.email.html,
-            attachments: entry.email.attachments.into_iter().map(|a| a.filename).collect(),
+            attachments: entry
+                .email
+                .attachments
+                .into_iter()
+                .map(|a| a.filename)
+                .collect(),
         })
     }
 
@@ -566,7 +738,9 @@ impl App {
         let outbox = SqliteOutbox::new(self.store.clone());
         let retried = outbox.retry_failed(&id, self.now()).await.map_err(|e| {
             if e.0.contains("no outbox row") {
-                AppError::NotFound(format!("There is no mail {id} in the outbox: refresh the list"))
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
             } else {
                 store_err(e)
             }
@@ -575,20 +749,43 @@ impl App {
             return Err(AppError::Conflict("This mail is not failed any more (it was retried or sent already): refresh the list".into()));
         }
         let now = self.now();
-        self.write(|tx| self.record(tx, now, "email.retried", "mail", Some(id.clone()), None, format!("Queued mail {id} again after it failed")))?;
+        self.write(|tx| {
+            self.record(
+                tx,
+                now,
+                "email.retried",
+                "mail",
+                Some(id.clone()),
+                None,
+                format!("Queued mail {id} again after it failed"),
+            )
+        })?;
         self.wake_now();
-        let all = outbox.list(OutboxFilter::All, 500).await.map_err(store_err)?;
-        all.into_iter().find(|s| s.id == id).map(outbox_item).ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox")))
+        let all = outbox
+            .list(OutboxFilter::All, 500)
+            .await
+            .map_err(store_err)?;
+        all.into_iter()
+            .find(|s| s.id == id)
+            .map(outbox_item)
+            .ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox")))
     }
 
     pub fn list_mail_templates(&self) -> AppResult<Vec<MailTemplateDto>> {
         let (t, customized) = self.store.read(load_templates)?;
-        Ok(TemplateKind::ALL.into_iter().map(|k| template_dto(&t, k, customized.contains(&k))).collect())
+        Ok(TemplateKind::ALL
+            .into_iter()
+            .map(|k| template_dto(&t, k, customized.contains(&k)))
+            .collect())
     }
 
     /// Saves an edited template after checking it; a template with an error
     /// is refused with the part, line and column, and nothing is saved.
-    pub fn save_mail_template(&self, kind: &str, input: MailTemplateInput) -> AppResult<MailTemplateDto> {
+    pub fn save_mail_template(
+        &self,
+        kind: &str,
+        input: MailTemplateInput,
+    ) -> AppResult<MailTemplateDto> {
         let kind = parse_kind(kind)?;
         let source = check_source(kind, input)?;
         let now = self.now();
@@ -610,13 +807,28 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             tx.execute("DELETE FROM mail_templates WHERE kind = ?1", [kind.key()])?;
-            self.record(tx, now, "email.template_reset", "mail_template", Some(kind.key().into()), None, format!("Reset the {} email template to its default", template_name(kind)))
+            self.record(
+                tx,
+                now,
+                "email.template_reset",
+                "mail_template",
+                Some(kind.key().into()),
+                None,
+                format!(
+                    "Reset the {} email template to its default",
+                    template_name(kind)
+                ),
+            )
         })?;
         Ok(template_dto(&Templates::default(), kind, false))
     }
 
     /// Renders an unsaved template with sample data and the current branding.
-    pub fn preview_mail_template(&self, kind: &str, input: MailTemplateInput) -> AppResult<MailPreviewDto> {
+    pub fn preview_mail_template(
+        &self,
+        kind: &str,
+        input: MailTemplateInput,
+    ) -> AppResult<MailPreviewDto> {
         let kind = parse_kind(kind)?;
         let source = check_source(kind, input)?;
         let currency = self.currency()?;
@@ -626,13 +838,28 @@ impl App {
         })?;
         let mut t = Templates::default();
         t.set(kind, source).map_err(template_error)?;
-        let r = t.render(kind, &brand, &sample_vars(kind, &portal, currency)).map_err(template_error)?;
-        Ok(MailPreviewDto { subject: r.subject, text: r.text, html: r.html })
+        let r = t
+            .render(kind, &brand, &sample_vars(kind, &portal, currency))
+            .map_err(template_error)?;
+        Ok(MailPreviewDto {
+            subject: r.subject,
+            text: r.text,
+            html: r.html,
+        })
     }
 
     /// Renders `kind` for one recipient and queues it in the caller's transaction.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn queue_mail(&self, tx: &Connection, now: Timestamp, kind: TemplateKind, name: &str, address: &str, vars: Vars, attachments: Vec<Attachment>) -> AppResult<()> {
+    pub(crate) fn queue_mail(
+        &self,
+        tx: &Connection,
+        now: Timestamp,
+        kind: TemplateKind,
+        name: &str,
+        address: &str,
+        vars: Vars,
+        attachments: Vec<Attachment>,
+    ) -> AppResult<()> {
         let s = load_settings(tx)?;
         let brand = branding(tx, &s)?;
         let (templates, _) = load_templates(tx)?;
@@ -642,11 +869,20 @@ impl App {
                 tracing::warn!(template = %kind, error = %e, "an email template failed to render; sending the default text");
                 match Templates::default().render(kind, &brand, &vars) {
                     Ok(r) => r,
-                    Err(e) => return Err(AppError::Internal(format!("the default {kind} email does not render: {e}"))),
+                    Err(e) => {
+                        return Err(AppError::Internal(format!(
+                            "the default {kind} email does not render: {e}"
+                        )))
+                    }
                 }
             }
         };
-        let mut email = cs_mail::compose(&s.sender(), vec![mailbox(name, address)], s.reply_to(), rendered);
+        let mut email = cs_mail::compose(
+            &s.sender(),
+            vec![mailbox(name, address)],
+            s.reply_to(),
+            rendered,
+        );
         email.attachments = attachments;
         let entry = OutboxEntry::new(email, now);
         cs_mail::enqueue_in(tx, Some(kind), &entry)?;
@@ -655,9 +891,18 @@ impl App {
     }
 
     /// Queues the welcome mail for a new customer's contact.
-    pub(crate) fn queue_welcome(&self, tx: &Connection, now: Timestamp, name: &str, email: &str) -> AppResult<()> {
+    pub(crate) fn queue_welcome(
+        &self,
+        tx: &Connection,
+        now: Timestamp,
+        name: &str,
+        email: &str,
+    ) -> AppResult<()> {
         let portal = load_settings(tx)?.portal();
-        let vars = Vars::from([("customer_name".to_string(), text(name)), ("portal_url".to_string(), text(portal))]);
+        let vars = Vars::from([
+            ("customer_name".to_string(), text(name)),
+            ("portal_url".to_string(), text(portal)),
+        ]);
         self.queue_mail(tx, now, TemplateKind::Welcome, name, email, vars, vec![])
     }
 
@@ -665,13 +910,24 @@ impl App {
     pub(crate) fn mail_for_events(&self, tx: &Connection, mark: i64) -> AppResult<usize> {
         let events: Vec<(String, Option<String>, String, String, String)> = {
             let mut stmt = tx.prepare("SELECT at, organization_id, kind, entity_id, payload FROM outbox WHERE seq > ?1 AND kind IN ('document', 'billing.notice') ORDER BY seq")?;
-            let rows = stmt.query_map([mark], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<Result<_, _>>()?;
+            let rows = stmt
+                .query_map([mark], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
             rows
         };
         let mut queued = 0;
         for (at, org, kind, entity, payload) in events {
-            let Some(org) = org.as_deref().and_then(|o| o.parse::<OrganizationId>().ok()) else { continue };
-            let Some(record) = cs_store::orgs::get(tx, org)? else { continue };
+            let Some(org) = org
+                .as_deref()
+                .and_then(|o| o.parse::<OrganizationId>().ok())
+            else {
+                continue;
+            };
+            let Some(record) = cs_store::orgs::get(tx, org)? else {
+                continue;
+            };
             let now = cs_store::parse_ts(&at).unwrap_or_else(|_| self.now());
             let s = load_settings(tx)?;
             let portal = s.portal();
@@ -691,14 +947,21 @@ impl App {
                             vars.insert("invoice_number".into(), text(number.clone()));
                             vars.insert("amount".into(), text(total));
                             vars.insert("due_date".into(), text(issued));
-                            vars.insert("invoice_url".into(), text(format!("{portal}/invoices/{entity}")));
+                            vars.insert(
+                                "invoice_url".into(),
+                                text(format!("{portal}/invoices/{entity}")),
+                            );
                             TemplateKind::InvoiceIssued
                         }
                         DocumentKind::Receipt => {
                             let method = doc
                                 .lines
                                 .first()
-                                .and_then(|l| l.description.split_once(" by ").map(|(_, r)| r.split(',').next().unwrap_or(r).trim().to_string()))
+                                .and_then(|l| {
+                                    l.description.split_once(" by ").map(|(_, r)| {
+                                        r.split(',').next().unwrap_or(r).trim().to_string()
+                                    })
+                                })
                                 .unwrap_or_else(|| "payment".into());
                             let balance = cs_billing::wallet::wallet_balance(tx, org, currency)?;
                             vars.insert("amount".into(), text(total));
@@ -709,34 +972,59 @@ impl App {
                         DocumentKind::CreditNote => continue,
                     };
                     let pdf = self.document_pdf_in(tx, &doc)?;
-                    self.queue_mail(tx, now, template, &name, &to, vars, vec![Attachment::pdf(format!("{}.pdf", safe_file_name(&number)), pdf)])?;
+                    self.queue_mail(
+                        tx,
+                        now,
+                        template,
+                        &name,
+                        &to,
+                        vars,
+                        vec![Attachment::pdf(
+                            format!("{}.pdf", safe_file_name(&number)),
+                            pdf,
+                        )],
+                    )?;
                     queued += 1;
                     continue;
                 }
                 "billing.notice" => {
-                    let Ok(notice) = serde_json::from_str::<Notice>(&payload) else { continue };
+                    let Ok(notice) = serde_json::from_str::<Notice>(&payload) else {
+                        continue;
+                    };
                     let currency = self.currency_in(tx)?;
                     let money = |m: i64| Money::new(m, currency).to_string();
                     match notice {
-                        Notice::LowBalance { balance_minor, threshold_minor } => {
+                        Notice::LowBalance {
+                            balance_minor,
+                            threshold_minor,
+                        } => {
                             vars.insert("balance".into(), text(money(balance_minor)));
                             vars.insert("threshold".into(), text(money(threshold_minor)));
                             vars.insert("top_up_url".into(), top_up);
                             TemplateKind::LowBalance
                         }
-                        Notice::GraceStarted { balance_minor, suspend_at } => {
+                        Notice::GraceStarted {
+                            balance_minor,
+                            suspend_at,
+                        } => {
                             vars.insert("balance".into(), text(money(balance_minor)));
                             vars.insert("suspend_on".into(), text(day(&suspend_at)));
                             vars.insert("top_up_url".into(), top_up);
                             TemplateKind::SuspensionWarning
                         }
                         Notice::Suspended { .. } => {
-                            vars.insert("server_list".into(), Var::List(server_labels(tx, org, false)?));
+                            vars.insert(
+                                "server_list".into(),
+                                Var::List(server_labels(tx, org, false)?),
+                            );
                             vars.insert("top_up_url".into(), top_up);
                             TemplateKind::Suspended
                         }
                         Notice::Terminated { .. } => {
-                            vars.insert("server_list".into(), Var::List(server_labels(tx, org, true)?));
+                            vars.insert(
+                                "server_list".into(),
+                                Var::List(server_labels(tx, org, true)?),
+                            );
                             vars.insert("terminated_on".into(), text(day(&now)));
                             TemplateKind::Terminated
                         }
@@ -760,13 +1048,17 @@ impl App {
     /// details it was issued with.
     fn document_pdf_in(&self, c: &Connection, doc: &documents::Document) -> AppResult<Vec<u8>> {
         let printable = self.printable_in(c, &doc.summary.id)?;
-        cs_invoice::render_pdf(&printable).map_err(|e| AppError::Internal(format!("rendering the PDF of {}: {e}", doc.summary.id)))
+        cs_invoice::render_pdf(&printable).map_err(|e| {
+            AppError::Internal(format!("rendering the PDF of {}: {e}", doc.summary.id))
+        })
     }
 
     /// One round of the outbox worker at the app's clock: sends what is due.
     /// Returns `None` when email is not set up (mail keeps waiting).
     pub async fn send_due_mail(&self) -> AppResult<Option<cs_mail::RoundReport>> {
-        let Some((config, s)) = self.smtp_config()? else { return Ok(None) };
+        let Some((config, s)) = self.smtp_config()? else {
+            return Ok(None);
+        };
         // Mail queued before a sender was set up gets it now.
         let sender = s.sender();
         let reply_to = s.reply_to();
@@ -784,14 +1076,28 @@ impl App {
                 return Ok(None);
             }
         };
-        let policy = self.mail.policy.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let worker = OutboxWorker::new(Arc::new(SqliteOutbox::new(self.store.clone())), mailer, policy);
+        let policy = self
+            .mail
+            .policy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let worker = OutboxWorker::new(
+            Arc::new(SqliteOutbox::new(self.store.clone())),
+            mailer,
+            policy,
+        );
         let report = worker.run_once(self.now()).await.map_err(store_err)?;
         Ok(Some(report))
     }
 
     async fn wait_for_mail_work(&self) {
-        let interval = self.mail.policy.read().unwrap_or_else(|e| e.into_inner()).poll_interval;
+        let interval = self
+            .mail
+            .policy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .poll_interval;
         tokio::select! {
             _ = self.mail.wake.notified() => {}
             _ = tokio::time::sleep(interval) => {}
@@ -808,10 +1114,22 @@ pub async fn run_worker(app: Arc<App>) {
             Ok(Some(r)) => {
                 warned = false;
                 if r.sent + r.retried + r.failed + r.unrecorded > 0 {
-                    tracing::info!(sent = r.sent, retried = r.retried, failed = r.failed, "mail outbox round");
+                    tracing::info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "mail outbox round"
+                    );
                 }
                 // A full batch: more may be due right away.
-                if r.sent + r.retried + r.failed >= app.mail.policy.read().unwrap_or_else(|e| e.into_inner()).batch {
+                if r.sent + r.retried + r.failed
+                    >= app
+                        .mail
+                        .policy
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .batch
+                {
                     continue;
                 }
             }
@@ -832,18 +1150,29 @@ fn check_source(kind: TemplateKind, input: MailTemplateInput) -> AppResult<Templ
     if input.subject.trim().is_empty() {
         e.add("subject", "The subject cannot be empty");
     }
-    for (field, v) in [("subject", &input.subject), ("text", &input.text), ("html", &input.html)] {
+    for (field, v) in [
+        ("subject", &input.subject),
+        ("text", &input.text),
+        ("html", &input.html),
+    ] {
         if v.len() > 100_000 {
             e.add(field, "This part is longer than 100,000 characters");
         }
     }
     if input.text.trim().is_empty() {
-        e.add("text", "The plain-text body cannot be empty: some mail programs show only it");
+        e.add(
+            "text",
+            "The plain-text body cannot be empty: some mail programs show only it",
+        );
     }
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
-    let source = TemplateSource { subject: input.subject, text: input.text, html: input.html };
+    let source = TemplateSource {
+        subject: input.subject,
+        text: input.text,
+        html: input.html,
+    };
     Templates::check(kind, &source).map_err(template_error)?;
     Ok(source)
 }
@@ -862,22 +1191,44 @@ fn template_dto(t: &Templates, kind: TemplateKind, customized: bool) -> MailTemp
     }
 }
 
-fn server_labels(c: &Connection, org: OrganizationId, include_deleted: bool) -> AppResult<Vec<String>> {
+fn server_labels(
+    c: &Connection,
+    org: OrganizationId,
+    include_deleted: bool,
+) -> AppResult<Vec<String>> {
     let sql = if include_deleted {
         "SELECT label FROM servers WHERE organization_id = ?1 ORDER BY label"
     } else {
         "SELECT label FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL ORDER BY label"
     };
     let mut stmt = c.prepare(sql)?;
-    let labels = stmt.query_map([org.to_string()], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+    let labels = stmt
+        .query_map([org.to_string()], |r| r.get(0))?
+        .collect::<Result<Vec<String>, _>>()?;
     Ok(labels)
 }
 
 fn safe_file_name(s: &str) -> String {
-    let name: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    if name.is_empty() { "document".into() } else { name }
+    let name: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if name.is_empty() {
+        "document".into()
+    } else {
+        name
+    }
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -11,11 +11,19 @@ pub fn count(n: i64) -> u32 {
 }
 
 pub fn money(m: Money) -> MoneyDto {
-    MoneyDto { minor: m.minor.to_string(), currency: m.currency.code().to_string(), amount: m.to_decimal_string() }
+    MoneyDto {
+        minor: m.minor.to_string(),
+        currency: m.currency.code().to_string(),
+        amount: m.to_decimal_string(),
+    }
 }
 
 pub fn rate(r: Rate) -> RateDto {
-    RateDto { micros: r.micros.to_string(), currency: r.currency.code().to_string(), amount: r.to_decimal_string() }
+    RateDto {
+        micros: r.micros.to_string(),
+        currency: r.currency.code().to_string(),
+        amount: r.to_decimal_string(),
+    }
 }
 
 pub fn activity(a: Activity) -> ActivityDto {

@@ -29,7 +29,8 @@ use cs_billing::wallet::{self, NewPayment, NewRefund, PaymentMethod};
 use cs_core::{Currency, Money, Timestamp};
 use cs_mail::{TemplateKind, Var, Vars};
 use cs_paypal::{
-    Amount, CaptureStatus, CertPolicy, CreateOrder, Environment, EventKind, Order, OrderStatus, PayPalClient, PayPalConfig, PayPalError, RefundRequest, RefundStatus, RequestId,
+    Amount, CaptureStatus, CertPolicy, CreateOrder, Environment, EventKind, Order, OrderStatus,
+    PayPalClient, PayPalConfig, PayPalError, RefundRequest, RefundStatus, RequestId,
     WebhookHeaders, WebhookVerifier,
 };
 use cs_secrets::SecretValue;
@@ -141,7 +142,11 @@ fn payment_by(c: &Connection, column: &str, value: &str) -> AppResult<Option<Pay
 fn payment_dto(p: &PaymentRow) -> PaymentDto {
     let m = |minor| map::money(Money::new(minor, p.currency));
     let captured = p.captured_minor.unwrap_or(0);
-    let refundable = if matches!(p.status.as_str(), "completed" | "partially_refunded") { (captured - p.refunded_minor - p.pending_refunds_minor).max(0) } else { 0 };
+    let refundable = if matches!(p.status.as_str(), "completed" | "partially_refunded") {
+        (captured - p.refunded_minor - p.pending_refunds_minor).max(0)
+    } else {
+        0
+    };
     PaymentDto {
         id: p.id.clone(),
         organization_id: p.organization_id.clone(),
@@ -163,13 +168,23 @@ fn payment_dto(p: &PaymentRow) -> PaymentDto {
     }
 }
 
-fn history(c: &Connection, payment_id: &str, at: Timestamp, kind: &str, detail: &str) -> AppResult<()> {
-    c.execute("INSERT INTO payment_events (payment_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)", params![payment_id, fmt_ts(&at), kind, detail])?;
+fn history(
+    c: &Connection,
+    payment_id: &str,
+    at: Timestamp,
+    kind: &str,
+    detail: &str,
+) -> AppResult<()> {
+    c.execute(
+        "INSERT INTO payment_events (payment_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![payment_id, fmt_ts(&at), kind, detail],
+    )?;
     Ok(())
 }
 
 fn amount_of(m: Money) -> AppResult<Amount> {
-    Amount::new(m.currency.code(), m.minor).map_err(|e| AppError::validation("amount", e.to_string()))
+    Amount::new(m.currency.code(), m.minor)
+        .map_err(|e| AppError::validation("amount", e.to_string()))
 }
 
 /// A PayPal failure, in the words staff need.
@@ -182,7 +197,9 @@ fn paypal_error(e: PayPalError) -> AppError {
 }
 
 fn stored_settings(c: &Connection) -> AppResult<Option<StoredSettings>> {
-    let Some(client_id) = settings::get(c, CLIENT_ID_KEY)? else { return Ok(None) };
+    let Some(client_id) = settings::get(c, CLIENT_ID_KEY)? else {
+        return Ok(None);
+    };
     Ok(Some(StoredSettings {
         client_id,
         environment: settings::get(c, ENVIRONMENT_KEY)?.unwrap_or_else(|| "sandbox".into()),
@@ -201,15 +218,21 @@ fn environment_of(environment: &str, base_url: Option<&str>) -> Environment {
 
 fn build_runtime(s: &StoredSettings, secret: &str) -> AppResult<PayPalRuntime> {
     let environment = environment_of(&s.environment, s.base_url.as_deref());
-    let client = PayPalClient::new(PayPalConfig::new(environment.clone(), s.client_id.clone(), secret.to_string()))
-        .map_err(|e| AppError::validation("baseUrl", e.to_string()))?;
+    let client = PayPalClient::new(PayPalConfig::new(
+        environment.clone(),
+        s.client_id.clone(),
+        secret.to_string(),
+    ))
+    .map_err(|e| AppError::validation("baseUrl", e.to_string()))?;
     let verifier = match &s.webhook_id {
         Some(id) => {
             let mut policy = CertPolicy::default();
             if let Some(u) = &s.base_url {
                 // The override is where the app talks to PayPal: a test double
                 // serves its certificate there.
-                policy = policy.with_test_origin(u).map_err(|e| AppError::validation("baseUrl", e.to_string()))?;
+                policy = policy
+                    .with_test_origin(u)
+                    .map_err(|e| AppError::validation("baseUrl", e.to_string()))?;
             }
             Some(WebhookVerifier::new(id.clone(), policy))
         }
@@ -220,29 +243,58 @@ fn build_runtime(s: &StoredSettings, secret: &str) -> AppResult<PayPalRuntime> {
         Environment::Live => "live".into(),
         Environment::Sandbox => "sandbox".into(),
     };
-    Ok(PayPalRuntime { client, verifier, label })
+    Ok(PayPalRuntime {
+        client,
+        verifier,
+        label,
+    })
 }
 
-fn validate_settings(input: &PayPalSettingsInput, has_stored_secret: bool) -> AppResult<(StoredSettings, Option<String>)> {
+fn validate_settings(
+    input: &PayPalSettingsInput,
+    has_stored_secret: bool,
+) -> AppResult<(StoredSettings, Option<String>)> {
     let mut e = cs_core::ValidationErrors::new();
     let client_id = input.client_id.trim().to_string();
     if client_id.is_empty() {
         e.add("clientId", "Paste the client id of your PayPal REST app (developer.paypal.com → Apps & Credentials)");
     } else if client_id.len() > 200 || client_id.chars().any(char::is_whitespace) {
-        e.add("clientId", "A PayPal client id is one word of letters, digits, - and _");
+        e.add(
+            "clientId",
+            "A PayPal client id is one word of letters, digits, - and _",
+        );
     }
-    let secret = input.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let secret = input
+        .secret
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     if secret.is_none() && !has_stored_secret {
         e.add("secret", "Paste the secret of your PayPal REST app");
     }
-    if secret.as_deref().is_some_and(|s| s.len() > 500 || s.chars().any(char::is_whitespace)) {
-        e.add("secret", "A PayPal secret is one word without spaces: paste it again");
+    if secret
+        .as_deref()
+        .is_some_and(|s| s.len() > 500 || s.chars().any(char::is_whitespace))
+    {
+        e.add(
+            "secret",
+            "A PayPal secret is one word without spaces: paste it again",
+        );
     }
     let environment = input.environment.trim().to_ascii_lowercase();
     if !matches!(environment.as_str(), "sandbox" | "live") {
-        e.add("environment", "Choose sandbox (test money) or live (real money)");
+        e.add(
+            "environment",
+            "Choose sandbox (test money) or live (real money)",
+        );
     }
-    let base_url = input.base_url.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_string());
+    let base_url = input
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_string());
     if let Some(u) = &base_url {
         match url_parts(u) {
             Some(("https", _)) => {}
@@ -251,14 +303,30 @@ fn validate_settings(input: &PayPalSettingsInput, has_stored_secret: bool) -> Ap
             _ => e.add("baseUrl", "Write a URL like https://api-m.sandbox.paypal.com, or leave it empty"),
         }
     }
-    let webhook_id = input.webhook_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    if webhook_id.as_deref().is_some_and(|w| w.len() > 64 || !w.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    let webhook_id = input
+        .webhook_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if webhook_id
+        .as_deref()
+        .is_some_and(|w| w.len() > 64 || !w.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         e.add("webhookId", "A webhook id is letters and digits, e.g. 1JE4291016473214C (developer dashboard → your app → Webhooks)");
     }
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
-    Ok((StoredSettings { client_id, environment, base_url, webhook_id }, secret))
+    Ok((
+        StoredSettings {
+            client_id,
+            environment,
+            base_url,
+            webhook_id,
+        },
+        secret,
+    ))
 }
 
 /// (scheme, host) of a simple absolute URL.
@@ -268,13 +336,25 @@ fn url_parts(u: &str) -> Option<(&str, &str)> {
     if host_port.is_empty() || host_port.contains('@') || rest.contains(char::is_whitespace) {
         return None;
     }
-    let host = if host_port.starts_with('[') { host_port.split_inclusive(']').next()? } else { host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port) };
+    let host = if host_port.starts_with('[') {
+        host_port.split_inclusive(']').next()?
+    } else {
+        host_port
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(host_port)
+    };
     Some((scheme, host))
 }
 
 /// The customer's contact (name, email).
 fn contact(c: &Connection, org: &str) -> AppResult<Option<(String, String)>> {
-    Ok(c.query_row("SELECT name, email FROM users WHERE organization_id = ?1 ORDER BY created_at, id LIMIT 1", [org], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    Ok(c.query_row(
+        "SELECT name, email FROM users WHERE organization_id = ?1 ORDER BY created_at, id LIMIT 1",
+        [org],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
 }
 
 impl App {
@@ -288,7 +368,9 @@ impl App {
 
     /// Loads the PayPal account saved by an earlier run, without calling PayPal.
     pub(crate) fn load_paypal(&self) -> AppResult<()> {
-        let Some(s) = self.store.read(stored_settings)? else { return Ok(()) };
+        let Some(s) = self.store.read(stored_settings)? else {
+            return Ok(());
+        };
         let secret = match self.secrets.get(SECRET_KEY) {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(()),
@@ -310,7 +392,9 @@ impl App {
         Ok(match stored {
             Some(s) => PayPalSettingsDto {
                 configured: has_secret,
-                effective_base_url: environment_of(&s.environment, s.base_url.as_deref()).base_url().to_string(),
+                effective_base_url: environment_of(&s.environment, s.base_url.as_deref())
+                    .base_url()
+                    .to_string(),
                 client_id: s.client_id,
                 has_secret,
                 environment: s.environment,
@@ -336,7 +420,11 @@ impl App {
         let (s, secret) = validate_settings(&input, has_stored)?;
         let secret_value = match &secret {
             Some(v) => v.clone(),
-            None => self.secrets.get(SECRET_KEY)?.map(|v| v.expose().to_string()).unwrap_or_default(),
+            None => self
+                .secrets
+                .get(SECRET_KEY)?
+                .map(|v| v.expose().to_string())
+                .unwrap_or_default(),
         };
         let runtime = build_runtime(&s, &secret_value)?;
         if let Some(v) = &secret {
@@ -354,7 +442,19 @@ impl App {
                     }
                 }
             }
-            self.record(tx, now, "paypal.settings_updated", "settings", Some("paypal".into()), None, format!("Updated the PayPal settings ({}{})", runtime.label, if secret.is_some() { ", new secret" } else { "" }))
+            self.record(
+                tx,
+                now,
+                "paypal.settings_updated",
+                "settings",
+                Some("paypal".into()),
+                None,
+                format!(
+                    "Updated the PayPal settings ({}{})",
+                    runtime.label,
+                    if secret.is_some() { ", new secret" } else { "" }
+                ),
+            )
         })?;
         *self.paypal.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(runtime));
         self.paypal_settings()
@@ -388,7 +488,12 @@ impl App {
                 None
             }
             Ok(m) if m.minor > 10_000 * 10i64.pow(currency.exponent()) => {
-                e.add("amount", format!("A payment link is for at most 10,000 {currency}: split larger top-ups"));
+                e.add(
+                    "amount",
+                    format!(
+                        "A payment link is for at most 10,000 {currency}: split larger top-ups"
+                    ),
+                );
                 None
             }
             Ok(m) => Some(m),
@@ -436,13 +541,22 @@ impl App {
     async fn create_order_for(&self, rt: &PayPalRuntime, id: &str, wire: &Amount) -> AppResult<()> {
         let (request_id, brand) = self.store.read(|c| {
             let p = load_payment(c, id)?;
-            Ok::<_, AppError>((p.create_request_id, settings::get(c, "reseller.name")?.unwrap_or_else(|| "My Cloud".into())))
+            Ok::<_, AppError>((
+                p.create_request_id,
+                settings::get(c, "reseller.name")?.unwrap_or_else(|| "My Cloud".into()),
+            ))
         })?;
         let mut order = CreateOrder::new(wire.clone());
         order.custom_id = Some(id.to_string());
         order.description = Some(format!("Top-up of your {brand} balance"));
         order.brand_name = Some(brand.chars().take(127).collect());
-        let result = rt.client.create_order(&order, &RequestId::parse(request_id).map_err(|e| AppError::Internal(e.to_string()))?).await;
+        let result = rt
+            .client
+            .create_order(
+                &order,
+                &RequestId::parse(request_id).map_err(|e| AppError::Internal(e.to_string()))?,
+            )
+            .await;
         let now = self.now();
         match result {
             Ok(o) => {
@@ -459,7 +573,10 @@ impl App {
             Err(e) if e.is_retryable() => {
                 let message = format!("PayPal did not answer ({e}). The link is saved and asked for again automatically with the same request id, so no second order is made");
                 self.write(|tx| {
-                    tx.execute("UPDATE payments SET failure = ?2, updated_at = ?3 WHERE id = ?1", params![id, message, fmt_ts(&now)])?;
+                    tx.execute(
+                        "UPDATE payments SET failure = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, message, fmt_ts(&now)],
+                    )?;
                     history(tx, id, now, "retrying", &message)
                 })?;
                 Err(AppError::Unavailable(message))
@@ -509,25 +626,68 @@ impl App {
     }
 
     /// Queues an automatic mail when email is set up; never blocks the money.
-    fn queue_mail_if_possible(&self, tx: &Connection, payment_id: &str, org: &str, kind: TemplateKind, vars: impl FnOnce(&str) -> Vars, now: Timestamp) -> AppResult<()> {
-        let Some((name, email)) = contact(tx, org)? else { return Ok(()) };
+    fn queue_mail_if_possible(
+        &self,
+        tx: &Connection,
+        payment_id: &str,
+        org: &str,
+        kind: TemplateKind,
+        vars: impl FnOnce(&str) -> Vars,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        let Some((name, email)) = contact(tx, org)? else {
+            return Ok(());
+        };
         match self.mail_sender(tx) {
             Ok(_) => {
                 self.queue_mail(tx, now, kind, &name, &email, vars(&name), vec![])?;
-                history(tx, payment_id, now, "emailed", &format!("“{}” mail queued to {email}", kind.key().replace('_', " ")))
+                history(
+                    tx,
+                    payment_id,
+                    now,
+                    "emailed",
+                    &format!("“{}” mail queued to {email}", kind.key().replace('_', " ")),
+                )
             }
-            Err(_) => history(tx, payment_id, now, "not_emailed", &format!("No “{}” mail sent: Email is not set up (Settings → Email)", kind.key().replace('_', " "))),
+            Err(_) => history(
+                tx,
+                payment_id,
+                now,
+                "not_emailed",
+                &format!(
+                    "No “{}” mail sent: Email is not set up (Settings → Email)",
+                    kind.key().replace('_', " ")
+                ),
+            ),
         }
     }
 
     pub fn list_payments(&self, filter: PaymentFilterInput) -> AppResult<Vec<PaymentDto>> {
-        let status = filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let status = filter
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         if let Some(s) = &status {
-            if !matches!(s.as_str(), "created" | "approved" | "completed" | "partially_refunded" | "refunded" | "failed") {
-                return Err(AppError::validation("status", format!("{s:?} is not a payment status")));
+            if !matches!(
+                s.as_str(),
+                "created" | "approved" | "completed" | "partially_refunded" | "refunded" | "failed"
+            ) {
+                return Err(AppError::validation(
+                    "status",
+                    format!("{s:?} is not a payment status"),
+                ));
             }
         }
-        let org = filter.organization_id.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(parse_org_id).transpose()?.map(|o| o.to_string());
+        let org = filter
+            .organization_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(parse_org_id)
+            .transpose()?
+            .map(|o| o.to_string());
         self.store.read(|c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT {PAYMENT_COLUMNS} FROM payments p JOIN organizations o ON o.id = p.organization_id
@@ -579,7 +739,10 @@ impl App {
         let p = self.store.read(|c| load_payment(c, id))?;
         let now = self.now();
         self.store.write(|tx| {
-            tx.execute("UPDATE payments SET last_checked_at = ?2 WHERE id = ?1", params![id, fmt_ts(&now)])?;
+            tx.execute(
+                "UPDATE payments SET last_checked_at = ?2 WHERE id = ?1",
+                params![id, fmt_ts(&now)],
+            )?;
             Ok::<_, AppError>(())
         })?;
         match p.status.as_str() {
@@ -587,7 +750,12 @@ impl App {
                 let order_id = match &p.order_id {
                     Some(o) => o.clone(),
                     None => {
-                        self.create_order_for(&rt, id, &amount_of(Money::new(p.amount_minor, p.currency))?).await?;
+                        self.create_order_for(
+                            &rt,
+                            id,
+                            &amount_of(Money::new(p.amount_minor, p.currency))?,
+                        )
+                        .await?;
                         match self.store.read(|c| load_payment(c, id))?.order_id {
                             Some(o) => o,
                             None => return Ok(()),
@@ -596,9 +764,16 @@ impl App {
                 };
                 if let Some(capture_id) = &p.capture_id {
                     // A capture PayPal reported as pending.
-                    let c = rt.client.get_capture(capture_id).await.map_err(paypal_error)?;
+                    let c = rt
+                        .client
+                        .get_capture(capture_id)
+                        .await
+                        .map_err(paypal_error)?;
                     let amount = c.amount().map_err(|e| AppError::Internal(e.to_string()))?;
-                    return self.apply_capture(id, &c.id, amount, c.status, "a check").await.map(|_| ());
+                    return self
+                        .apply_capture(id, &c.id, amount, c.status, "a check")
+                        .await
+                        .map(|_| ());
                 }
                 let order = rt.client.get_order(&order_id).await.map_err(paypal_error)?;
                 self.apply_order(&rt, &p, order, "a check").await
@@ -609,7 +784,13 @@ impl App {
     }
 
     /// Acts on the order's state at PayPal.
-    async fn apply_order(&self, rt: &PayPalRuntime, p: &PaymentRow, order: Order, source: &str) -> AppResult<()> {
+    async fn apply_order(
+        &self,
+        rt: &PayPalRuntime,
+        p: &PaymentRow,
+        order: Order,
+        source: &str,
+    ) -> AppResult<()> {
         let now = self.now();
         match order.status {
             OrderStatus::Approved => {
@@ -648,10 +829,15 @@ impl App {
 
     async fn apply_order_captures(&self, id: &str, order: &Order, source: &str) -> AppResult<()> {
         let Some(c) = order.captures().next() else {
-            return Err(AppError::Unavailable(format!("PayPal reports order {} as {:?} without a capture: check again later", order.id, order.status)));
+            return Err(AppError::Unavailable(format!(
+                "PayPal reports order {} as {:?} without a capture: check again later",
+                order.id, order.status
+            )));
         };
         let amount = c.amount().map_err(|e| AppError::Internal(e.to_string()))?;
-        self.apply_capture(id, &c.id, amount, c.status, source).await.map(|_| ())
+        self.apply_capture(id, &c.id, amount, c.status, source)
+            .await
+            .map(|_| ())
     }
 
     fn mark_approved(&self, id: &str, source: &str) -> AppResult<()> {
@@ -667,7 +853,14 @@ impl App {
 
     /// The one way a capture reaches the wallet. Returns whether this call
     /// credited it (false: it was credited before, or is not complete).
-    pub(crate) async fn apply_capture(&self, id: &str, capture_id: &str, amount: Option<Amount>, status: CaptureStatus, source: &str) -> AppResult<bool> {
+    pub(crate) async fn apply_capture(
+        &self,
+        id: &str,
+        capture_id: &str,
+        amount: Option<Amount>,
+        status: CaptureStatus,
+        source: &str,
+    ) -> AppResult<bool> {
         let now = self.now();
         let actor = format!("system:paypal ({source})");
         let credited = self.write(|tx| {
@@ -747,12 +940,22 @@ impl App {
         let reason = input.reason.trim().to_string();
         let mut e = cs_core::ValidationErrors::new();
         if reason.is_empty() {
-            e.add("reason", "Say why the money goes back: it is printed on the credit note");
+            e.add(
+                "reason",
+                "Say why the money goes back: it is printed on the credit note",
+            );
         } else if reason.chars().count() > 200 {
             e.add("reason", "Keep the reason under 200 characters");
         }
-        let p = self.store.read(|c| load_payment(c, input.payment_id.trim()))?;
-        let requested = match input.amount.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let p = self
+            .store
+            .read(|c| load_payment(c, input.payment_id.trim()))?;
+        let requested = match input
+            .amount
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(a) => match Money::parse(a, p.currency) {
                 Ok(m) if m.minor <= 0 => {
@@ -798,33 +1001,77 @@ impl App {
             history(tx, &p.id, now, "refund_requested", &format!("Refund of {amount} asked of PayPal by {actor}: {reason}"))?;
             Ok((p.capture_id.clone().unwrap_or_default(), amount))
         })?;
-        self.send_refund(&rt, &p.id, &refund_id, &capture_id, amount, &request_id).await?;
+        self.send_refund(&rt, &p.id, &refund_id, &capture_id, amount, &request_id)
+            .await?;
         self.get_payment(&p.id)
     }
 
-    async fn send_refund(&self, rt: &PayPalRuntime, payment_id: &str, refund_id: &str, capture_id: &str, amount: Money, request_id: &RequestId) -> AppResult<()> {
-        let reason: String = self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT reason FROM payment_refunds WHERE id = ?1", [refund_id], |r| r.get(0))?))?;
+    async fn send_refund(
+        &self,
+        rt: &PayPalRuntime,
+        payment_id: &str,
+        refund_id: &str,
+        capture_id: &str,
+        amount: Money,
+        request_id: &RequestId,
+    ) -> AppResult<()> {
+        let reason: String = self.store.read(|c| {
+            Ok::<_, AppError>(c.query_row(
+                "SELECT reason FROM payment_refunds WHERE id = ?1",
+                [refund_id],
+                |r| r.get(0),
+            )?)
+        })?;
         let mut req = RefundRequest::partial(amount_of(amount)?);
         req.note_to_payer = Some(reason.chars().take(255).collect());
         let now = self.now();
         match rt.client.refund_capture(capture_id, &req, request_id).await {
             Ok(r) if matches!(r.status, RefundStatus::Completed) => {
-                let refunded = r.amount().ok().flatten().map(|a| a.minor).unwrap_or(amount.minor);
-                self.complete_refund(payment_id, refund_id, &r.id, refunded, "the refund response").await
+                let refunded = r
+                    .amount()
+                    .ok()
+                    .flatten()
+                    .map(|a| a.minor)
+                    .unwrap_or(amount.minor);
+                self.complete_refund(
+                    payment_id,
+                    refund_id,
+                    &r.id,
+                    refunded,
+                    "the refund response",
+                )
+                .await
             }
             Ok(r) if matches!(r.status, RefundStatus::Cancelled | RefundStatus::Failed) => {
-                let message = format!("PayPal did not refund ({:?}): the customer got nothing back", r.status);
+                let message = format!(
+                    "PayPal did not refund ({:?}): the customer got nothing back",
+                    r.status
+                );
                 self.fail_refund(payment_id, refund_id, &message, now)?;
                 Err(AppError::Conflict(message))
             }
             Ok(r) => {
                 // Pending at PayPal: keep it reserved; the poller finishes it.
                 self.write(|tx| {
-                    tx.execute("UPDATE payment_refunds SET paypal_refund_id = ?2 WHERE id = ?1", params![refund_id, r.id])?;
-                    history(tx, payment_id, now, "refund_pending", &format!("PayPal holds refund {} as pending", r.id))
+                    tx.execute(
+                        "UPDATE payment_refunds SET paypal_refund_id = ?2 WHERE id = ?1",
+                        params![refund_id, r.id],
+                    )?;
+                    history(
+                        tx,
+                        payment_id,
+                        now,
+                        "refund_pending",
+                        &format!("PayPal holds refund {} as pending", r.id),
+                    )
                 })
             }
-            Err(e) if matches!(e.issue(), Some("REFUND_AMOUNT_EXCEEDED" | "CAPTURE_FULLY_REFUNDED")) => {
+            Err(e)
+                if matches!(
+                    e.issue(),
+                    Some("REFUND_AMOUNT_EXCEEDED" | "CAPTURE_FULLY_REFUNDED")
+                ) =>
+            {
                 let message = format!("PayPal refused the refund of {amount}: it is more than what is left on the capture ({e})");
                 self.fail_refund(payment_id, refund_id, &message, now)?;
                 Err(AppError::validation("amount", message))
@@ -842,7 +1089,13 @@ impl App {
         }
     }
 
-    fn fail_refund(&self, payment_id: &str, refund_id: &str, message: &str, now: Timestamp) -> AppResult<()> {
+    fn fail_refund(
+        &self,
+        payment_id: &str,
+        refund_id: &str,
+        message: &str,
+        now: Timestamp,
+    ) -> AppResult<()> {
         self.write(|tx| {
             tx.execute("UPDATE payment_refunds SET status = 'failed', failure = ?2 WHERE id = ?1 AND status = 'pending'", params![refund_id, message])?;
             history(tx, payment_id, now, "refund_failed", message)
@@ -851,7 +1104,14 @@ impl App {
 
     /// Records a refund PayPal completed: credit note and wallet debit keyed
     /// by the PayPal refund id, once.
-    async fn complete_refund(&self, payment_id: &str, refund_id: &str, paypal_refund_id: &str, amount_minor: i64, source: &str) -> AppResult<()> {
+    async fn complete_refund(
+        &self,
+        payment_id: &str,
+        refund_id: &str,
+        paypal_refund_id: &str,
+        amount_minor: i64,
+        source: &str,
+    ) -> AppResult<()> {
         let now = self.now();
         let actor = format!("system:paypal ({source})");
         self.write(|tx| {
@@ -906,14 +1166,37 @@ impl App {
                 Some(pid) => {
                     let r = rt.client.get_refund(&pid).await.map_err(paypal_error)?;
                     match r.status {
-                        RefundStatus::Completed => self.complete_refund(payment_id, &refund_id, &r.id, r.amount().ok().flatten().map(|a| a.minor).unwrap_or(minor), "a check").await?,
-                        RefundStatus::Cancelled | RefundStatus::Failed => self.fail_refund(payment_id, &refund_id, &format!("PayPal did not refund ({:?})", r.status), self.now())?,
+                        RefundStatus::Completed => {
+                            self.complete_refund(
+                                payment_id,
+                                &refund_id,
+                                &r.id,
+                                r.amount().ok().flatten().map(|a| a.minor).unwrap_or(minor),
+                                "a check",
+                            )
+                            .await?
+                        }
+                        RefundStatus::Cancelled | RefundStatus::Failed => self.fail_refund(
+                            payment_id,
+                            &refund_id,
+                            &format!("PayPal did not refund ({:?})", r.status),
+                            self.now(),
+                        )?,
                         _ => {}
                     }
                 }
                 None => {
-                    let rid = RequestId::parse(request_id).map_err(|e| AppError::Internal(e.to_string()))?;
-                    self.send_refund(rt, payment_id, &refund_id, p.capture_id.as_deref().unwrap_or_default(), Money::new(minor, p.currency), &rid).await?;
+                    let rid = RequestId::parse(request_id)
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    self.send_refund(
+                        rt,
+                        payment_id,
+                        &refund_id,
+                        p.capture_id.as_deref().unwrap_or_default(),
+                        Money::new(minor, p.currency),
+                        &rid,
+                    )
+                    .await?;
                 }
             }
         }
@@ -925,16 +1208,40 @@ impl App {
     /// and applies it through the same exactly-once path as the poller.
     /// `headers` are the request's headers (any case); `raw_body` the exact bytes.
     /// A forged delivery is refused (`validation` error, answer 400) and changes nothing.
-    pub async fn handle_paypal_webhook(&self, headers: &[(String, String)], raw_body: &[u8]) -> AppResult<WebhookOutcome> {
+    pub async fn handle_paypal_webhook(
+        &self,
+        headers: &[(String, String)],
+        raw_body: &[u8],
+    ) -> AppResult<WebhookOutcome> {
         let rt = self.paypal()?;
-        let verifier = rt.verifier.as_ref().ok_or_else(|| AppError::Unavailable("PayPal webhooks are not set up: add the webhook id in Settings → Payments".into()))?;
-        let h = WebhookHeaders::from_lookup(|name| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()))
-            .map_err(|e| AppError::validation("webhook", format!("Not a PayPal webhook delivery: {e}")))?;
+        let verifier = rt.verifier.as_ref().ok_or_else(|| {
+            AppError::Unavailable(
+                "PayPal webhooks are not set up: add the webhook id in Settings → Payments".into(),
+            )
+        })?;
+        let h = WebhookHeaders::from_lookup(|name| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        })
+        .map_err(|e| {
+            AppError::validation("webhook", format!("Not a PayPal webhook delivery: {e}"))
+        })?;
         let event = verifier.verify(&h, raw_body).await.map_err(|e| {
             tracing::warn!(error = %e, "a PayPal webhook delivery was refused");
             AppError::validation("webhook", format!("The webhook delivery was refused: {e}"))
         })?;
-        let seen = self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT 1 FROM paypal_webhook_events WHERE event_id = ?1", [&event.id], |_| Ok(())).optional()?))?;
+        let seen = self.store.read(|c| {
+            Ok::<_, AppError>(
+                c.query_row(
+                    "SELECT 1 FROM paypal_webhook_events WHERE event_id = ?1",
+                    [&event.id],
+                    |_| Ok(()),
+                )
+                .optional()?,
+            )
+        })?;
         if seen.is_some() {
             return Ok(WebhookOutcome::Duplicate);
         }
@@ -947,34 +1254,53 @@ impl App {
             },
         };
         let outcome = match (event.kind(), payment) {
-            (_, None) => WebhookOutcome::Ignored { reason: format!("{} is not about a payment made here", event.event_type) },
+            (_, None) => WebhookOutcome::Ignored {
+                reason: format!("{} is not about a payment made here", event.event_type),
+            },
             (EventKind::OrderApproved | EventKind::OrderCompleted, Some(p)) => {
                 if matches!(p.status.as_str(), "created" | "approved") {
-                    let order = rt.client.get_order(p.order_id.as_deref().unwrap_or_default()).await.map_err(paypal_error)?;
+                    let order = rt
+                        .client
+                        .get_order(p.order_id.as_deref().unwrap_or_default())
+                        .await
+                        .map_err(paypal_error)?;
                     self.apply_order(&rt, &p, order, &source).await?;
                 }
                 WebhookOutcome::Applied { payment_id: p.id }
             }
-            (EventKind::CaptureCompleted | EventKind::CapturePending | EventKind::CaptureDenied, Some(p)) => {
+            (
+                EventKind::CaptureCompleted | EventKind::CapturePending | EventKind::CaptureDenied,
+                Some(p),
+            ) => {
                 let status = match event.kind() {
                     EventKind::CaptureCompleted => CaptureStatus::Completed,
                     EventKind::CapturePending => CaptureStatus::Pending,
                     _ => CaptureStatus::Declined,
                 };
                 let capture_id = event.capture_id().unwrap_or_default().to_string();
-                let amount = event.amount().transpose().map_err(|e| AppError::validation("webhook", e.to_string()))?;
+                let amount = event
+                    .amount()
+                    .transpose()
+                    .map_err(|e| AppError::validation("webhook", e.to_string()))?;
                 if !capture_id.is_empty() {
-                    self.apply_capture(&p.id, &capture_id, amount, status, &source).await?;
+                    self.apply_capture(&p.id, &capture_id, amount, status, &source)
+                        .await?;
                 }
                 WebhookOutcome::Applied { payment_id: p.id }
             }
             (EventKind::CaptureRefunded | EventKind::CaptureReversed, Some(p)) => {
                 let paypal_refund_id = event.refund_id().unwrap_or_default().to_string();
-                let amount = event.amount().transpose().map_err(|e| AppError::validation("webhook", e.to_string()))?;
-                self.apply_refund_event(&p, &paypal_refund_id, amount, &source).await?;
+                let amount = event
+                    .amount()
+                    .transpose()
+                    .map_err(|e| AppError::validation("webhook", e.to_string()))?;
+                self.apply_refund_event(&p, &paypal_refund_id, amount, &source)
+                    .await?;
                 WebhookOutcome::Applied { payment_id: p.id }
             }
-            (_, Some(p)) => WebhookOutcome::Ignored { reason: format!("{} needs no action (payment {})", event.event_type, p.id) },
+            (_, Some(p)) => WebhookOutcome::Ignored {
+                reason: format!("{} needs no action (payment {})", event.event_type, p.id),
+            },
         };
         let now = self.now();
         let payment_id = match &outcome {
@@ -993,17 +1319,43 @@ impl App {
 
     /// A refund PayPal tells us about: ours (finish it) or one made in PayPal
     /// itself (record it the same way).
-    async fn apply_refund_event(&self, p: &PaymentRow, paypal_refund_id: &str, amount: Option<Amount>, source: &str) -> AppResult<()> {
+    async fn apply_refund_event(
+        &self,
+        p: &PaymentRow,
+        paypal_refund_id: &str,
+        amount: Option<Amount>,
+        source: &str,
+    ) -> AppResult<()> {
         if paypal_refund_id.is_empty() {
             return Ok(());
         }
         let known: Option<(String, String)> = self.store.read(|c| {
-            Ok::<_, AppError>(c.query_row("SELECT id, status FROM payment_refunds WHERE paypal_refund_id = ?1", [paypal_refund_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+            Ok::<_, AppError>(
+                c.query_row(
+                    "SELECT id, status FROM payment_refunds WHERE paypal_refund_id = ?1",
+                    [paypal_refund_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?,
+            )
         })?;
         let minor = amount.as_ref().map(|a| a.minor).unwrap_or(0);
         match known {
             Some((_, status)) if status == "completed" => Ok(()),
-            Some((rid, _)) => self.complete_refund(&p.id, &rid, paypal_refund_id, if minor > 0 { minor } else { p.captured_minor.unwrap_or(0) }, source).await,
+            Some((rid, _)) => {
+                self.complete_refund(
+                    &p.id,
+                    &rid,
+                    paypal_refund_id,
+                    if minor > 0 {
+                        minor
+                    } else {
+                        p.captured_minor.unwrap_or(0)
+                    },
+                    source,
+                )
+                .await
+            }
             None => {
                 let pending: i64 = self.store.read(|c| Ok::<_, AppError>(c.query_row("SELECT count(*) FROM payment_refunds WHERE payment_id = ?1 AND status = 'pending' AND paypal_refund_id IS NULL", [&p.id], |r| r.get(0))?))?;
                 if pending > 0 {
@@ -1011,7 +1363,11 @@ impl App {
                     // redelivers, and by then the refund row knows its id.
                     return Err(AppError::Unavailable("A refund of this payment is still being recorded: deliver the event again later".into()));
                 }
-                if minor <= 0 || amount.as_ref().is_some_and(|a| a.currency_code != p.currency.code()) {
+                if minor <= 0
+                    || amount
+                        .as_ref()
+                        .is_some_and(|a| a.currency_code != p.currency.code())
+                {
                     return Ok(());
                 }
                 let refund_id = crate::new_uuid().to_string();
@@ -1023,7 +1379,8 @@ impl App {
                     )?;
                     Ok::<_, AppError>(())
                 })?;
-                self.complete_refund(&p.id, &refund_id, paypal_refund_id, minor, source).await
+                self.complete_refund(&p.id, &refund_id, paypal_refund_id, minor, source)
+                    .await
             }
         }
     }
@@ -1031,7 +1388,12 @@ impl App {
     /// One round of the poller: moves on the payments waiting for PayPal.
     /// Young links are checked every round, older ones less often.
     pub async fn poll_payments(&self) -> AppResult<usize> {
-        if self.paypal.read().unwrap_or_else(|e| e.into_inner()).is_none() {
+        if self
+            .paypal
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+        {
             return Ok(0);
         }
         let now = self.now();
@@ -1067,7 +1429,9 @@ impl App {
         for id in due {
             match self.advance_payment(&id).await {
                 Ok(()) => n += 1,
-                Err(e) => tracing::info!(payment = %id, error = %e, "PayPal payment check failed; will retry"),
+                Err(e) => {
+                    tracing::info!(payment = %id, error = %e, "PayPal payment check failed; will retry")
+                }
             }
         }
         Ok(n)

@@ -9,8 +9,15 @@ use crate::{AppError, AppResult};
 fn month_period(month: i64) -> Option<inv::Period> {
     let (y, m) = (month.div_euclid(12) as i32, month.rem_euclid(12) as u32 + 1);
     let start = NaiveDate::from_ymd_opt(y, m, 1)?;
-    let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1)? } else { NaiveDate::from_ymd_opt(y, m + 1, 1)? };
-    Some(inv::Period { start, end: next.pred_opt()? })
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)?
+    };
+    Some(inv::Period {
+        start,
+        end: next.pred_opt()?,
+    })
 }
 
 fn category(reverse_charge: bool, rate_ppm: i64) -> inv::TaxCategory {
@@ -22,19 +29,39 @@ fn category(reverse_charge: bool, rate_ppm: i64) -> inv::TaxCategory {
 }
 
 fn address(country: &str) -> inv::Address {
-    inv::Address { lines: vec![], postal_code: String::new(), city: String::new(), region: None, country: country.to_string() }
+    inv::Address {
+        lines: vec![],
+        postal_code: String::new(),
+        city: String::new(),
+        region: None,
+        country: country.to_string(),
+    }
 }
 
 /// Builds the printable document. `corrected` is the invoice a credit note
 /// corrects; `seller` is the seller block the document was issued with
 /// (see [`crate::branding`]), `payment_instructions` its printed instructions
 /// (on invoices only: receipts and credit notes need no payment).
-pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller: inv::Seller, payment_instructions: Option<String>) -> AppResult<inv::Document> {
+pub fn to_invoice_document(
+    d: &Document,
+    corrected: Option<&Document>,
+    seller: inv::Seller,
+    payment_instructions: Option<String>,
+) -> AppResult<inv::Document> {
     let s = &d.summary;
-    let number = s.number.clone().ok_or_else(|| AppError::Conflict("This document is a draft: it has no number yet".into()))?;
-    let issued = s.issued_at.ok_or_else(|| AppError::Conflict(format!("{number} is not issued yet")))?.date_naive();
-    let currency = inv::Currency::new(s.currency.code()).map_err(|e| AppError::Internal(e.to_string()))?;
-    let reverse = d.tax_note.as_deref().is_some_and(|n| n.to_lowercase().contains("reverse"));
+    let number = s.number.clone().ok_or_else(|| {
+        AppError::Conflict("This document is a draft: it has no number yet".into())
+    })?;
+    let issued = s
+        .issued_at
+        .ok_or_else(|| AppError::Conflict(format!("{number} is not issued yet")))?
+        .date_naive();
+    let currency =
+        inv::Currency::new(s.currency.code()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let reverse = d
+        .tax_note
+        .as_deref()
+        .is_some_and(|n| n.to_lowercase().contains("reverse"));
     let period = s.month.and_then(month_period);
     let lines: Vec<inv::Line> = d
         .lines
@@ -52,13 +79,26 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller: i
         .collect();
     let mut breakdown: Vec<inv::TaxBreakdown> = vec![];
     for l in &lines {
-        match breakdown.iter_mut().find(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp) {
+        match breakdown
+            .iter_mut()
+            .find(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp)
+        {
             Some(b) => b.taxable_minor += l.amount_minor,
-            None => breakdown.push(inv::TaxBreakdown { category: l.tax_category, rate_bp: l.tax_rate_bp, taxable_minor: l.amount_minor, tax_minor: 0 }),
+            None => breakdown.push(inv::TaxBreakdown {
+                category: l.tax_category,
+                rate_bp: l.tax_rate_bp,
+                taxable_minor: l.amount_minor,
+                tax_minor: 0,
+            }),
         }
     }
     for b in &mut breakdown {
-        b.tax_minor = d.tax_totals.iter().filter(|t| t.rate_ppm / 100 == i64::from(b.rate_bp)).map(|t| t.tax_minor).sum();
+        b.tax_minor = d
+            .tax_totals
+            .iter()
+            .filter(|t| t.rate_ppm / 100 == i64::from(b.rate_bp))
+            .map(|t| t.tax_minor)
+            .sum();
     }
     let (kind, status_method) = match s.kind {
         DocumentKind::Invoice => (inv::DocumentKind::Invoice, "wallet"),
@@ -89,15 +129,31 @@ pub fn to_invoice_document(d: &Document, corrected: Option<&Document>, seller: i
         },
         lines,
         tax_breakdown: breakdown,
-        totals: inv::Totals { net_minor: s.subtotal_minor, tax_minor: s.tax_minor, gross_minor: s.total_minor, paid_minor: s.total_minor, due_minor: 0 },
+        totals: inv::Totals {
+            net_minor: s.subtotal_minor,
+            tax_minor: s.tax_minor,
+            gross_minor: s.total_minor,
+            paid_minor: s.total_minor,
+            due_minor: 0,
+        },
         currency,
         reverse_charge: reverse,
         reverse_charge_wording: if reverse { d.tax_note.clone() } else { None },
-        payment_status: inv::PaymentStatus::Paid { on: issued, method: status_method.to_string() },
+        payment_status: inv::PaymentStatus::Paid {
+            on: issued,
+            method: status_method.to_string(),
+        },
         notes,
-        payment_instructions: if kind == inv::DocumentKind::Invoice { payment_instructions } else { None },
+        payment_instructions: if kind == inv::DocumentKind::Invoice {
+            payment_instructions
+        } else {
+            None
+        },
         corrects: corrected.and_then(|c| {
-            Some(inv::CorrectedInvoice { number: c.summary.number.clone()?, issue_date: c.summary.issued_at?.date_naive() })
+            Some(inv::CorrectedInvoice {
+                number: c.summary.number.clone()?,
+                issue_date: c.summary.issued_at?.date_naive(),
+            })
         }),
     };
     Ok(doc)

@@ -25,7 +25,11 @@ fn outbox_payload(plan: &Plan) -> serde_json::Value {
 }
 
 fn price_dto(region: &str, p: Price, currency: Currency) -> RegionPriceDto {
-    RegionPriceDto { region: region.to_string(), monthly: map::money(Money::new(p.monthly_minor, currency)), hourly: map::rate(Rate::new(p.hourly_micros, currency)) }
+    RegionPriceDto {
+        region: region.to_string(),
+        monthly: map::money(Money::new(p.monthly_minor, currency)),
+        hourly: map::rate(Rate::new(p.hourly_micros, currency)),
+    }
 }
 
 impl App {
@@ -40,10 +44,38 @@ impl App {
         };
         Ok(CatalogDto {
             provider: kind.as_str().to_string(),
-            regions: c.regions.into_iter().map(|r| RegionDto { id: r.id, label: r.label, country: r.country, available: r.available }).collect(),
+            regions: c
+                .regions
+                .into_iter()
+                .map(|r| RegionDto {
+                    id: r.id,
+                    label: r.label,
+                    country: r.country,
+                    available: r.available,
+                })
+                .collect(),
             types: c.types.iter().filter_map(|t| type_dto(t).ok()).collect(),
-            images: c.images.into_iter().filter(|i| !i.deprecated).map(|i| ImageDto { id: i.id, label: i.label, vendor: i.vendor, cloud_init: i.cloud_init }).collect(),
-            stackscripts: c.stackscripts.into_iter().map(|s| StackScriptDto { id: s.id, label: s.label, description: s.description, images: s.images }).collect(),
+            images: c
+                .images
+                .into_iter()
+                .filter(|i| !i.deprecated)
+                .map(|i| ImageDto {
+                    id: i.id,
+                    label: i.label,
+                    vendor: i.vendor,
+                    cloud_init: i.cloud_init,
+                })
+                .collect(),
+            stackscripts: c
+                .stackscripts
+                .into_iter()
+                .map(|s| StackScriptDto {
+                    id: s.id,
+                    label: s.label,
+                    description: s.description,
+                    images: s.images,
+                })
+                .collect(),
             refreshed_at: c.refreshed_at.map(|t| cs_store::fmt_ts(&t)),
         })
     }
@@ -51,15 +83,26 @@ impl App {
     pub async fn list_plans(&self) -> AppResult<Vec<PlanDto>> {
         let plans = self.store.read(|c| Ok::<_, AppError>(plans::list(c)?))?;
         let live: Vec<(String, i64)> = self.store.read(|c| {
-            let mut stmt = c.prepare("SELECT plan_id, count(*) FROM servers WHERE deleted_at IS NULL GROUP BY plan_id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let mut stmt = c.prepare(
+                "SELECT plan_id, count(*) FROM servers WHERE deleted_at IS NULL GROUP BY plan_id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
             Ok::<_, AppError>(rows)
         })?;
         // The sandbox catalogue is always at hand; a provider that is not
         // connected simply shows no provider price.
-        let sandbox_types = self.provider(ProviderKind::Sandbox)?.instance_types().await.unwrap_or_default();
+        let sandbox_types = self
+            .provider(ProviderKind::Sandbox)?
+            .instance_types()
+            .await
+            .unwrap_or_default();
         // Linode's types from the cached catalogue: no provider call here.
-        let linode_types = self.cached_catalogue(ProviderKind::Linode)?.map(|c| c.types).unwrap_or_default();
+        let linode_types = self
+            .cached_catalogue(ProviderKind::Linode)?
+            .map(|c| c.types)
+            .unwrap_or_default();
         Ok(plans
             .iter()
             .map(|p| {
@@ -67,7 +110,11 @@ impl App {
                     ProviderKind::Sandbox => sandbox_types.iter().find(|t| t.id == p.provider_type),
                     ProviderKind::Linode => linode_types.iter().find(|t| t.id == p.provider_type),
                 };
-                let n = live.iter().find(|(id, _)| *id == p.id.to_string()).map(|(_, n)| *n).unwrap_or(0);
+                let n = live
+                    .iter()
+                    .find(|(id, _)| *id == p.id.to_string())
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
                 plan_dto(p, t, n)
             })
             .collect())
@@ -90,11 +137,39 @@ impl App {
         };
         self.write(|tx| {
             if plans::name_taken(tx, &plan.name, None)? {
-                return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", plan.name)));
+                return Err(AppError::validation(
+                    "name",
+                    format!(
+                        "A plan named {:?} already exists: choose another name",
+                        plan.name
+                    ),
+                ));
             }
             plans::insert(tx, &plan)?;
-            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &outbox_payload(&plan))?;
-            self.record(tx, now, "plan.created", "plan", Some(plan.id.to_string()), None, format!("Created plan {} ({} {}) at {} a month, {} an hour", plan.name, plan.provider.display_name(), plan.provider_type, plan.monthly, plan.hourly))
+            cs_store::outbox::push(
+                tx,
+                now,
+                None,
+                "plan",
+                &plan.id.to_string(),
+                &outbox_payload(&plan),
+            )?;
+            self.record(
+                tx,
+                now,
+                "plan.created",
+                "plan",
+                Some(plan.id.to_string()),
+                None,
+                format!(
+                    "Created plan {} ({} {}) at {} a month, {} an hour",
+                    plan.name,
+                    plan.provider.display_name(),
+                    plan.provider_type,
+                    plan.monthly,
+                    plan.hourly
+                ),
+            )
         })?;
         Ok(plan_dto(&plan, t.as_ref(), 0))
     }
@@ -122,7 +197,10 @@ impl App {
 
     /// Catalogue-free checks in the core, then the type and regions against
     /// the provider's catalogue.
-    async fn validate_plan(&self, input: &PlanInput) -> AppResult<(ValidPlan, Option<InstanceType>)> {
+    async fn validate_plan(
+        &self,
+        input: &PlanInput,
+    ) -> AppResult<(ValidPlan, Option<InstanceType>)> {
         let currency = self.currency()?;
         let new = NewPlan {
             name: input.name.clone(),
@@ -142,25 +220,53 @@ impl App {
         };
         let mut found_type = None;
         if let Some(kind) = kind {
-            self.provider(kind).map_err(|err| AppError::validation("provider", err.to_string()))?;
+            self.provider(kind)
+                .map_err(|err| AppError::validation("provider", err.to_string()))?;
             let crate::catalogue::Catalogue { types, regions, .. } = self.catalogue(kind).await?;
             let type_id = input.provider_type.trim();
             if !type_id.is_empty() {
                 match types.iter().find(|t| t.id == type_id) {
                     Some(t) => found_type = Some(t.clone()),
-                    None => e.add("providerType", format!("{} does not sell a type called {type_id:?}: choose one from the list", kind.display_name())),
+                    None => e.add(
+                        "providerType",
+                        format!(
+                            "{} does not sell a type called {type_id:?}: choose one from the list",
+                            kind.display_name()
+                        ),
+                    ),
                 }
             }
-            for r in input.regions.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+            for r in input
+                .regions
+                .iter()
+                .map(|r| r.trim())
+                .filter(|r| !r.is_empty())
+            {
                 match regions.iter().find(|x| x.id == r) {
-                    None => e.add("regions", format!("{} has no region called {r:?}", kind.display_name())),
-                    Some(x) if !x.available => e.add("regions", format!("{} ({}) is not accepting new servers at the moment", x.label, x.id)),
+                    None => e.add(
+                        "regions",
+                        format!("{} has no region called {r:?}", kind.display_name()),
+                    ),
+                    Some(x) if !x.available => e.add(
+                        "regions",
+                        format!(
+                            "{} ({}) is not accepting new servers at the moment",
+                            x.label, x.id
+                        ),
+                    ),
                     Some(_) => {}
                 }
             }
             if let Some(t) = &found_type {
                 if valid.is_ok() && t.currency != currency.code() {
-                    e.add("monthlyPrice", format!("{} prices this type in {}, but your prices are in {currency}", kind.display_name(), t.currency));
+                    e.add(
+                        "monthlyPrice",
+                        format!(
+                            "{} prices this type in {}, but your prices are in {currency}",
+                            kind.display_name(),
+                            t.currency
+                        ),
+                    );
                 }
             }
         }
@@ -182,13 +288,21 @@ fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
         transfer_gb: t.transfer_gb,
         monthly: map::money(Money::new(t.price.monthly_minor, currency)),
         hourly: map::rate(Rate::new(t.price.hourly_micros, currency)),
-        region_prices: t.region_prices.iter().map(|rp| price_dto(&rp.region, rp.price, currency)).collect(),
+        region_prices: t
+            .region_prices
+            .iter()
+            .map(|rp| price_dto(&rp.region, rp.price, currency))
+            .collect(),
     })
 }
 
 fn plan_dto(p: &Plan, t: Option<&InstanceType>, live: i64) -> PlanDto {
     let provider_prices = match t.and_then(|t| Currency::parse(&t.currency).ok().map(|c| (t, c))) {
-        Some((t, c)) => p.regions.iter().map(|r| price_dto(r, t.price_in(r), c)).collect(),
+        Some((t, c)) => p
+            .regions
+            .iter()
+            .map(|r| price_dto(r, t.price_in(r), c))
+            .collect(),
         None => vec![],
     };
     PlanDto {

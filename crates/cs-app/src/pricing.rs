@@ -40,7 +40,10 @@ fn per_minor(c: Currency) -> i64 {
 }
 
 fn unit_dto(u: UnitPrice, c: Currency) -> UnitPriceDto {
-    UnitPriceDto { hourly: map::rate(Rate::new(u.hourly_micros, c)), monthly: map::money(Money::new(u.monthly_micros / per_minor(c), c)) }
+    UnitPriceDto {
+        hourly: map::rate(Rate::new(u.hourly_micros, c)),
+        monthly: map::money(Money::new(u.monthly_micros / per_minor(c), c)),
+    }
 }
 
 /// Basis points as a percent string: 2500 → "25", -1050 → "-10.5".
@@ -50,33 +53,61 @@ pub(crate) fn bp_percent(bp: i64) -> String {
     if frac == 0 {
         format!("{sign}{whole}")
     } else {
-        format!("{sign}{whole}.{}", format!("{frac:02}").trim_end_matches('0'))
+        format!(
+            "{sign}{whole}.{}",
+            format!("{frac:02}").trim_end_matches('0')
+        )
     }
 }
 
 fn rule_dto(r: PriceRule, c: Currency) -> PriceRuleDto {
     match r {
-        PriceRule::Markup { markup_bp } => PriceRuleDto { mode: "markup".into(), markup_percent: Some(bp_percent(markup_bp)), price: None },
-        PriceRule::Fixed { hourly_micros, monthly_micros } => {
-            PriceRuleDto { mode: "fixed".into(), markup_percent: None, price: Some(unit_dto(UnitPrice { hourly_micros, monthly_micros }, c)) }
-        }
+        PriceRule::Markup { markup_bp } => PriceRuleDto {
+            mode: "markup".into(),
+            markup_percent: Some(bp_percent(markup_bp)),
+            price: None,
+        },
+        PriceRule::Fixed {
+            hourly_micros,
+            monthly_micros,
+        } => PriceRuleDto {
+            mode: "fixed".into(),
+            markup_percent: None,
+            price: Some(unit_dto(
+                UnitPrice {
+                    hourly_micros,
+                    monthly_micros,
+                },
+                c,
+            )),
+        },
     }
 }
 
 fn parse_item(field: &str, s: &str) -> AppResult<Item> {
-    Item::parse(s.trim()).ok_or_else(|| AppError::validation(field, format!("{s:?} is not something sold: choose server, backups or ipv4")))
+    Item::parse(s.trim()).ok_or_else(|| {
+        AppError::validation(
+            field,
+            format!("{s:?} is not something sold: choose server, backups or ipv4"),
+        )
+    })
 }
 
 /// A markup percent ("25", "-10.5") in basis points, within the bounds.
 pub(crate) fn parse_markup(s: &str) -> Result<i64, String> {
-    let r = Rate::parse(s.trim(), Currency::USD).map_err(|_| format!("{s:?} is not a percentage: write e.g. 25 or 12.5"))?;
+    let r = Rate::parse(s.trim(), Currency::USD)
+        .map_err(|_| format!("{s:?} is not a percentage: write e.g. 25 or 12.5"))?;
     // Rate keeps six decimals; basis points are hundredths of a percent.
     if r.micros % 10_000 != 0 {
         return Err("A markup has at most two decimals, e.g. 12.75".into());
     }
     let bp = r.micros / 10_000;
     if !(MIN_MARKUP_BP..=MAX_MARKUP_BP).contains(&bp) {
-        return Err(format!("A markup is between {} % and {} %", bp_percent(MIN_MARKUP_BP), bp_percent(MAX_MARKUP_BP)));
+        return Err(format!(
+            "A markup is between {} % and {} %",
+            bp_percent(MIN_MARKUP_BP),
+            bp_percent(MAX_MARKUP_BP)
+        ));
     }
     Ok(bp)
 }
@@ -103,15 +134,45 @@ impl App {
             )));
         };
         let currency = Currency::parse(&t.currency)?;
-        let unit = |p: cs_provider::Price| UnitPrice { hourly_micros: p.hourly_micros, monthly_micros: p.monthly_minor * per_minor(currency) };
+        let unit = |p: cs_provider::Price| UnitPrice {
+            hourly_micros: p.hourly_micros,
+            monthly_micros: p.monthly_minor * per_minor(currency),
+        };
         let now = self.now();
         let provider_name = plan.provider.as_str();
         self.store.write(|tx| {
-            prices::set_provider_price(tx, provider_name, &t.id, Item::Server, None, currency, unit(t.price), now)?;
+            prices::set_provider_price(
+                tx,
+                provider_name,
+                &t.id,
+                Item::Server,
+                None,
+                currency,
+                unit(t.price),
+                now,
+            )?;
             for rp in &t.region_prices {
-                prices::set_provider_price(tx, provider_name, &t.id, Item::Server, Some(&rp.region), currency, unit(rp.price), now)?;
+                prices::set_provider_price(
+                    tx,
+                    provider_name,
+                    &t.id,
+                    Item::Server,
+                    Some(&rp.region),
+                    currency,
+                    unit(rp.price),
+                    now,
+                )?;
             }
-            prices::set_provider_price(tx, provider_name, &t.id, Item::Backups, None, currency, unit(t.backups_price), now)?;
+            prices::set_provider_price(
+                tx,
+                provider_name,
+                &t.id,
+                Item::Backups,
+                None,
+                currency,
+                unit(t.backups_price),
+                now,
+            )?;
             Ok::<_, AppError>(())
         })
     }
@@ -120,14 +181,17 @@ impl App {
     /// run does it too), so a server created a moment ago shows with its
     /// billed price and its pending change right away.
     fn sync_meters(&self) -> AppResult<()> {
-        self.store.write(|tx| Ok::<_, AppError>(meters::sync_meters(tx).map(|_| ())?))
+        self.store
+            .write(|tx| Ok::<_, AppError>(meters::sync_meters(tx).map(|_| ())?))
     }
 
     fn load_plan(&self, id: &str) -> AppResult<Plan> {
         let id = parse_plan_id(id)?;
         self.store
             .read(|c| Ok::<_, AppError>(plans::get(c, id)?))?
-            .ok_or_else(|| AppError::NotFound(format!("There is no plan with id {id}: refresh the list")))
+            .ok_or_else(|| {
+                AppError::NotFound(format!("There is no plan with id {id}: refresh the list"))
+            })
     }
 
     /// The plan's price table: per item and region, the provider's price, the
@@ -137,12 +201,19 @@ impl App {
         let plan = self.load_plan(plan_id)?;
         let provider_note = match self.sync_provider_prices(&plan).await {
             Ok(()) => None,
-            Err(e) => Some(format!("Provider prices could not be refreshed ({}); showing the last ones read, if any.", e.to_dto().message)),
+            Err(e) => Some(format!(
+                "Provider prices could not be refreshed ({}); showing the last ones read, if any.",
+                e.to_dto().message
+            )),
         };
         self.pricing_table(&plan, provider_note)
     }
 
-    fn pricing_table(&self, plan: &Plan, provider_note: Option<String>) -> AppResult<PlanPricingDto> {
+    fn pricing_table(
+        &self,
+        plan: &Plan,
+        provider_note: Option<String>,
+    ) -> AppResult<PlanPricingDto> {
         self.sync_meters()?;
         let currency = plan.monthly.currency;
         let now = self.now();
@@ -153,28 +224,57 @@ impl App {
                 let mut regions = vec![];
                 let mut provider_priced = false;
                 for region in &plan.regions {
-                    let provider_price = match prices::provider_price(c, plan.provider.as_str(), &plan.provider_type, item, region)? {
+                    let provider_price = match prices::provider_price(
+                        c,
+                        plan.provider.as_str(),
+                        &plan.provider_type,
+                        item,
+                        region,
+                    )? {
                         Some((code, p)) => {
                             provider_priced = true;
                             Currency::parse(&code).ok().map(|pc| unit_dto(p, pc))
                         }
                         None => None,
                     };
-                    let (rule_scope, rule, customer_price, problem) = match prices::price_at(c, plan.id, region, item, now) {
-                        Ok(p) => {
-                            let r = p.rule_id.and_then(|id| rules.iter().find(|r| r.id == id));
-                            let scope = match r {
-                                Some(r) if r.region.is_some() => "region",
-                                Some(_) => "default",
-                                None => "plan",
-                            };
-                            (scope.to_string(), r.map(|r| rule_dto(r.rule, currency)), Some(unit_dto(p.unit, currency)), None)
-                        }
-                        Err(e) => ("none".to_string(), None, None, Some(AppError::from(e).to_dto().message)),
-                    };
-                    regions.push(RegionPricingDto { region: region.clone(), provider_price, rule_scope, rule, customer_price, problem });
+                    let (rule_scope, rule, customer_price, problem) =
+                        match prices::price_at(c, plan.id, region, item, now) {
+                            Ok(p) => {
+                                let r = p.rule_id.and_then(|id| rules.iter().find(|r| r.id == id));
+                                let scope = match r {
+                                    Some(r) if r.region.is_some() => "region",
+                                    Some(_) => "default",
+                                    None => "plan",
+                                };
+                                (
+                                    scope.to_string(),
+                                    r.map(|r| rule_dto(r.rule, currency)),
+                                    Some(unit_dto(p.unit, currency)),
+                                    None,
+                                )
+                            }
+                            Err(e) => (
+                                "none".to_string(),
+                                None,
+                                None,
+                                Some(AppError::from(e).to_dto().message),
+                            ),
+                        };
+                    regions.push(RegionPricingDto {
+                        region: region.clone(),
+                        provider_price,
+                        rule_scope,
+                        rule,
+                        customer_price,
+                        problem,
+                    });
                 }
-                items.push(ItemPricingDto { item: item.as_str().into(), label: item.display().into(), provider_priced, regions });
+                items.push(ItemPricingDto {
+                    item: item.as_str().into(),
+                    label: item.display().into(),
+                    provider_priced,
+                    regions,
+                });
             }
             let versions = rules
                 .iter()
@@ -184,8 +284,17 @@ impl App {
                     } else {
                         // In force in its scope: the latest of the same item
                         // and region that has started.
-                        let current = rules.iter().filter(|o| o.item == r.item && o.region == r.region && o.effective_from <= now).max_by_key(|o| (o.effective_from, o.id));
-                        if current.map(|o| o.id) == Some(r.id) { "active" } else { "superseded" }
+                        let current = rules
+                            .iter()
+                            .filter(|o| {
+                                o.item == r.item && o.region == r.region && o.effective_from <= now
+                            })
+                            .max_by_key(|o| (o.effective_from, o.id));
+                        if current.map(|o| o.id) == Some(r.id) {
+                            "active"
+                        } else {
+                            "superseded"
+                        }
                     };
                     PriceVersionDto {
                         id: r.id.to_string(),
@@ -199,7 +308,14 @@ impl App {
                     }
                 })
                 .collect();
-            let pending = pending_dto(c, prices::pending_price_changes(c, now)?.into_iter().filter(|p| p.plan_id == plan.id).collect(), currency)?;
+            let pending = pending_dto(
+                c,
+                prices::pending_price_changes(c, now)?
+                    .into_iter()
+                    .filter(|p| p.plan_id == plan.id)
+                    .collect(),
+                currency,
+            )?;
             Ok(PlanPricingDto {
                 plan_id: plan.id.to_string(),
                 plan_name: plan.name.clone(),
@@ -217,7 +333,11 @@ impl App {
     /// Adds a price version of a plan's item, for every region or one,
     /// effective now or later. New servers get it from its effective time;
     /// running servers keep their price until the change is applied.
-    pub async fn add_price_version(&self, plan_id: &str, input: PriceVersionInput) -> AppResult<PlanPricingDto> {
+    pub async fn add_price_version(
+        &self,
+        plan_id: &str,
+        input: PriceVersionInput,
+    ) -> AppResult<PlanPricingDto> {
         let plan = self.load_plan(plan_id)?;
         let currency = plan.monthly.currency;
         let now = self.now();
@@ -230,10 +350,21 @@ impl App {
             }
             Err(other) => return Err(other),
         };
-        let region = input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+        let region = input
+            .region
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
         if let Some(r) = &region {
             if !plan.regions.contains(r) {
-                e.add("region", format!("Plan {} is not sold in {r:?}: choose one of its regions, or all regions", plan.name));
+                e.add(
+                    "region",
+                    format!(
+                        "Plan {} is not sold in {r:?}: choose one of its regions, or all regions",
+                        plan.name
+                    ),
+                );
             }
         }
         let rule = match input.mode.trim() {
@@ -245,21 +376,29 @@ impl App {
                 }
             },
             "fixed" => {
-                let hourly = match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency) {
-                    Ok(r) if r.micros > 0 => Some(r.micros),
-                    Ok(_) => {
-                        e.add("hourlyPrice", "A fixed hourly price must be more than zero");
-                        None
-                    }
-                    Err(err) => {
-                        e.add("hourlyPrice", format!("Hourly price: {err}"));
-                        None
-                    }
-                };
-                let monthly = match Money::parse(input.monthly_price.as_deref().unwrap_or("").trim(), currency) {
+                let hourly =
+                    match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency)
+                    {
+                        Ok(r) if r.micros > 0 => Some(r.micros),
+                        Ok(_) => {
+                            e.add("hourlyPrice", "A fixed hourly price must be more than zero");
+                            None
+                        }
+                        Err(err) => {
+                            e.add("hourlyPrice", format!("Hourly price: {err}"));
+                            None
+                        }
+                    };
+                let monthly = match Money::parse(
+                    input.monthly_price.as_deref().unwrap_or("").trim(),
+                    currency,
+                ) {
                     Ok(m) if m.minor > 0 => Some(m.minor * per_minor(currency)),
                     Ok(_) => {
-                        e.add("monthlyPrice", "A fixed monthly price must be more than zero");
+                        e.add(
+                            "monthlyPrice",
+                            "A fixed monthly price must be more than zero",
+                        );
                         None
                     }
                     Err(err) => {
@@ -268,16 +407,27 @@ impl App {
                     }
                 };
                 match (hourly, monthly) {
-                    (Some(h), Some(m)) => Some(PriceRule::Fixed { hourly_micros: h, monthly_micros: m }),
+                    (Some(h), Some(m)) => Some(PriceRule::Fixed {
+                        hourly_micros: h,
+                        monthly_micros: m,
+                    }),
                     _ => None,
                 }
             }
             other => {
-                e.add("mode", format!("{other:?} is not a pricing mode: choose markup or fixed"));
+                e.add(
+                    "mode",
+                    format!("{other:?} is not a pricing mode: choose markup or fixed"),
+                );
                 None
             }
         };
-        let effective_from = match input.effective_from.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let effective_from = match input
+            .effective_from
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => Some(now),
             Some(s) => match DateTime::parse_from_rfc3339(s) {
                 Ok(t) => {
@@ -286,7 +436,10 @@ impl App {
                         e.add("effectiveFrom", "The effective time is in the past: choose now or a later time (prices never change retroactively)");
                         None
                     } else if t > now + Duration::days(MAX_SCHEDULE_DAYS) {
-                        e.add("effectiveFrom", "A price can be scheduled at most two years ahead");
+                        e.add(
+                            "effectiveFrom",
+                            "A price can be scheduled at most two years ahead",
+                        );
                         None
                     } else {
                         Some(t.max(now))
@@ -302,7 +455,9 @@ impl App {
             return Err(AppError::Validation(e));
         }
         let (Some(item), Some(rule), Some(effective_from)) = (item, rule, effective_from) else {
-            return Err(AppError::Internal("validated price input is incomplete".into()));
+            return Err(AppError::Internal(
+                "validated price input is incomplete".into(),
+            ));
         };
         let mut provider_note = None;
         if let PriceRule::Markup { .. } = rule {
@@ -324,16 +479,27 @@ impl App {
             let missing = self.store.read(|c| {
                 let mut missing = vec![];
                 for r in regions {
-                    match prices::provider_price(c, plan.provider.as_str(), &plan.provider_type, item, r)? {
+                    match prices::provider_price(
+                        c,
+                        plan.provider.as_str(),
+                        &plan.provider_type,
+                        item,
+                        r,
+                    )? {
                         Some((code, _)) if code == currency.code() => {}
-                        Some((code, _)) => missing.push(format!("{r} (priced in {code}, your prices are in {currency})")),
+                        Some((code, _)) => missing.push(format!(
+                            "{r} (priced in {code}, your prices are in {currency})"
+                        )),
                         None => missing.push(r.clone()),
                     }
                 }
                 Ok::<_, AppError>(missing)
             })?;
             if !missing.is_empty() {
-                let why = provider_note.clone().map(|n| format!(" ({n})")).unwrap_or_default();
+                let why = provider_note
+                    .clone()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default();
                 return Err(AppError::validation(
                     "mode",
                     format!("No usable provider price for {} in {}{why}: set a fixed price, or connect the provider and try again", item.display().to_lowercase(), missing.join(", ")),
@@ -341,19 +507,36 @@ impl App {
             }
         }
         let actor = self.actor.clone();
-        let new = NewPriceRule { plan_id: plan.id, item, region: region.clone(), rule, effective_from };
+        let new = NewPriceRule {
+            plan_id: plan.id,
+            item,
+            region: region.clone(),
+            rule,
+            effective_from,
+        };
         self.write(|tx| {
             prices::add_price_rule(tx, &new, now, &actor)?;
             // The new price must be computable wherever it applies, or the
             // billing run would fail on the next server: check inside the
             // transaction, so a bad rule is never kept.
-            for r in plan.regions.iter().filter(|r| region.as_ref().is_none_or(|x| x == *r)) {
+            for r in plan
+                .regions
+                .iter()
+                .filter(|r| region.as_ref().is_none_or(|x| x == *r))
+            {
                 prices::price_at(tx, plan.id, r, item, effective_from)?;
             }
             let what = match rule {
                 PriceRule::Markup { markup_bp } => format!("markup {} %", bp_percent(markup_bp)),
-                PriceRule::Fixed { hourly_micros, monthly_micros } => {
-                    format!("{} an hour, {} a month", Rate::new(hourly_micros, currency), Money::new(monthly_micros / per_minor(currency), currency))
+                PriceRule::Fixed {
+                    hourly_micros,
+                    monthly_micros,
+                } => {
+                    format!(
+                        "{} an hour, {} a month",
+                        Rate::new(hourly_micros, currency),
+                        Money::new(monthly_micros / per_minor(currency), currency)
+                    )
                 }
             };
             self.record(
@@ -377,21 +560,38 @@ impl App {
 
     /// Running servers (and add-ons) whose billed price differs from the
     /// current price of their plan; `plan_id` narrows to one plan.
-    pub fn pending_price_changes(&self, plan_id: Option<String>) -> AppResult<PendingPriceChangesDto> {
-        let plan = plan_id.as_deref().filter(|p| !p.is_empty()).map(parse_plan_id).transpose()?;
+    pub fn pending_price_changes(
+        &self,
+        plan_id: Option<String>,
+    ) -> AppResult<PendingPriceChangesDto> {
+        let plan = plan_id
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(parse_plan_id)
+            .transpose()?;
         self.sync_meters()?;
         let currency = self.currency()?;
         let now = self.now();
         self.store.read(|c| {
-            let changes = prices::pending_price_changes(c, now)?.into_iter().filter(|p| plan.is_none_or(|x| x == p.plan_id)).collect();
+            let changes = prices::pending_price_changes(c, now)?
+                .into_iter()
+                .filter(|p| plan.is_none_or(|x| x == p.plan_id))
+                .collect();
             pending_dto(c, changes, currency)
         })
     }
 
     /// Moves running servers (of one plan, or all) to the current prices from
     /// the next hour on; hours already billed keep their price.
-    pub fn apply_price_changes(&self, plan_id: Option<String>) -> AppResult<AppliedPriceChangesDto> {
-        let plan: Option<PlanId> = plan_id.as_deref().filter(|p| !p.is_empty()).map(parse_plan_id).transpose()?;
+    pub fn apply_price_changes(
+        &self,
+        plan_id: Option<String>,
+    ) -> AppResult<AppliedPriceChangesDto> {
+        let plan: Option<PlanId> = plan_id
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(parse_plan_id)
+            .transpose()?;
         let now = self.now();
         let actor = self.actor.clone();
         let from = hour_start(next_hour_after(now));
@@ -399,13 +599,17 @@ impl App {
             meters::sync_meters(tx)?;
             let applied = prices::apply_price_changes_for(tx, now, &actor, plan)?;
             if applied.is_empty() {
-                return Err(AppError::Conflict("No running server has a pending price change: nothing was applied".into()));
+                return Err(AppError::Conflict(
+                    "No running server has a pending price change: nothing was applied".into(),
+                ));
             }
             let mut servers: Vec<ServerId> = applied.iter().map(|c| c.server_id).collect();
             servers.sort();
             servers.dedup();
             let scope = match plan {
-                Some(p) => plans::get(tx, p)?.map(|p| format!(" of plan {}", p.name)).unwrap_or_default(),
+                Some(p) => plans::get(tx, p)?
+                    .map(|p| format!(" of plan {}", p.name))
+                    .unwrap_or_default(),
                 None => String::new(),
             };
             self.record(
@@ -415,9 +619,17 @@ impl App {
                 "plan",
                 plan.map(|p| p.to_string()),
                 None,
-                format!("Applied new prices to {} running server(s){scope} from {}", servers.len(), fmt_ts(&from)),
+                format!(
+                    "Applied new prices to {} running server(s){scope} from {}",
+                    servers.len(),
+                    fmt_ts(&from)
+                ),
             )?;
-            Ok(AppliedPriceChangesDto { servers: map::count(servers.len() as i64), changes: map::count(applied.len() as i64), from: fmt_ts(&from) })
+            Ok(AppliedPriceChangesDto {
+                servers: map::count(servers.len() as i64),
+                changes: map::count(applied.len() as i64),
+                from: fmt_ts(&from),
+            })
         })
     }
 
@@ -472,24 +684,53 @@ impl App {
     /// cancelled at the provider (first: nothing is billed that the provider
     /// did not do); an extra IPv4 is billing only. Billing starts with the
     /// next full hour and stops after the current one.
-    pub async fn set_server_addon(&self, server_id: &str, item: &str, enabled: bool) -> AppResult<Vec<ServerAddonDto>> {
+    pub async fn set_server_addon(
+        &self,
+        server_id: &str,
+        item: &str,
+        enabled: bool,
+    ) -> AppResult<Vec<ServerAddonDto>> {
         let id = parse_server_id(server_id)?;
         let item = parse_item("item", item)?;
         if item == Item::Server {
-            return Err(AppError::validation("item", "The server itself is not an add-on: choose backups or ipv4"));
+            return Err(AppError::validation(
+                "item",
+                "The server itself is not an add-on: choose backups or ipv4",
+            ));
         }
         let now = self.now();
         let s = self
             .store
             .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
-            .ok_or_else(|| AppError::NotFound(format!("Server {id} no longer exists: refresh the list")))?;
-        if s.deleted_at.is_some() || matches!(s.status, cs_core::ServerStatus::Deleted | cs_core::ServerStatus::Deleting | cs_core::ServerStatus::Failed) {
-            return Err(AppError::Conflict(format!("Server {} is {}: its add-ons cannot change", s.label, s.status.as_str())));
+            .ok_or_else(|| {
+                AppError::NotFound(format!("Server {id} no longer exists: refresh the list"))
+            })?;
+        if s.deleted_at.is_some()
+            || matches!(
+                s.status,
+                cs_core::ServerStatus::Deleted
+                    | cs_core::ServerStatus::Deleting
+                    | cs_core::ServerStatus::Failed
+            )
+        {
+            return Err(AppError::Conflict(format!(
+                "Server {} is {}: its add-ons cannot change",
+                s.label,
+                s.status.as_str()
+            )));
         }
         let current = self.server_addons(server_id)?;
-        let addon = current.iter().find(|a| a.item == item.as_str()).ok_or_else(|| AppError::Internal("add-on missing from its list".into()))?;
+        let addon = current
+            .iter()
+            .find(|a| a.item == item.as_str())
+            .ok_or_else(|| AppError::Internal("add-on missing from its list".into()))?;
         if addon.enabled == enabled {
-            return Err(AppError::Conflict(format!("{} is already {} for {}: nothing changed", item.display(), if enabled { "on" } else { "off" }, s.label)));
+            return Err(AppError::Conflict(format!(
+                "{} is already {} for {}: nothing changed",
+                item.display(),
+                if enabled { "on" } else { "off" },
+                s.label
+            )));
         }
         if enabled {
             if let Some(p) = &addon.problem {
@@ -506,7 +747,11 @@ impl App {
             None
         };
         if let Some((p, pid)) = &provider {
-            if enabled { p.enable_backups(pid).await? } else { p.cancel_backups(pid).await? }
+            if enabled {
+                p.enable_backups(pid).await?
+            } else {
+                p.cancel_backups(pid).await?
+            }
         }
         let write = self.write(|tx| {
             if enabled {
@@ -519,16 +764,28 @@ impl App {
             self.record(
                 tx,
                 now,
-                if enabled { "server.addon_enabled" } else { "server.addon_disabled" },
+                if enabled {
+                    "server.addon_enabled"
+                } else {
+                    "server.addon_disabled"
+                },
                 "server",
                 Some(id.to_string()),
                 Some(s.organization_id.to_string()),
                 format!(
                     "{} {} for {}{}",
-                    if enabled { "Switched on" } else { "Switched off" },
+                    if enabled {
+                        "Switched on"
+                    } else {
+                        "Switched off"
+                    },
                     item.display().to_lowercase(),
                     s.label,
-                    if provider.is_some() { " (at the provider too)" } else { " (billing only)" }
+                    if provider.is_some() {
+                        " (at the provider too)"
+                    } else {
+                        " (billing only)"
+                    }
                 ),
             )
         });
@@ -536,7 +793,11 @@ impl App {
             // Put the provider back as it was, so what it does and what we
             // bill agree.
             if let Some((p, pid)) = &provider {
-                let undo = if enabled { p.cancel_backups(pid).await } else { p.enable_backups(pid).await };
+                let undo = if enabled {
+                    p.cancel_backups(pid).await
+                } else {
+                    p.enable_backups(pid).await
+                };
                 if let Err(u) = undo {
                     tracing::error!(error = %u, server = %id, "could not undo the backups change at the provider after billing refused it");
                 }
@@ -547,7 +808,11 @@ impl App {
     }
 }
 
-fn pending_dto(c: &Connection, changes: Vec<prices::PriceChange>, currency: Currency) -> AppResult<PendingPriceChangesDto> {
+fn pending_dto(
+    c: &Connection,
+    changes: Vec<prices::PriceChange>,
+    currency: Currency,
+) -> AppResult<PendingPriceChangesDto> {
     let mut out = vec![];
     let mut servers: Vec<ServerId> = vec![];
     for ch in changes {
@@ -574,7 +839,10 @@ fn pending_dto(c: &Connection, changes: Vec<prices::PriceChange>, currency: Curr
     }
     servers.sort();
     servers.dedup();
-    Ok(PendingPriceChangesDto { servers: map::count(servers.len() as i64), changes: out })
+    Ok(PendingPriceChangesDto {
+        servers: map::count(servers.len() as i64),
+        changes: out,
+    })
 }
 
 #[cfg(test)]
@@ -590,7 +858,9 @@ mod tests {
         assert!(parse_markup("1000.01").unwrap_err().contains("between"));
         assert!(parse_markup("-100").unwrap_err().contains("between"));
         assert!(parse_markup("1.005").unwrap_err().contains("two decimals"));
-        assert!(parse_markup("abc").unwrap_err().contains("not a percentage"));
+        assert!(parse_markup("abc")
+            .unwrap_err()
+            .contains("not a percentage"));
         assert_eq!(bp_percent(-1_050), "-10.5");
         assert_eq!(bp_percent(2_500), "25");
         assert_eq!(bp_percent(1_275), "12.75");

@@ -23,10 +23,22 @@ use cs_store::{fmt_ts, outbox, servers};
 use crate::servers::{local_status, outbox_payload};
 
 /// Which account each server on a provider account lives on.
-fn server_accounts(c: &cs_store::rusqlite::Connection) -> AppResult<std::collections::HashMap<cs_core::ServerId, String>> {
-    let mut stmt = c.prepare_cached("SELECT id, account_id FROM servers WHERE account_id IS NOT NULL")?;
-    let rows: Vec<(String, String)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows.into_iter().filter_map(|(id, a)| id.parse::<uuid::Uuid>().ok().map(|u| (cs_core::ServerId(u), a))).collect())
+fn server_accounts(
+    c: &cs_store::rusqlite::Connection,
+) -> AppResult<std::collections::HashMap<cs_core::ServerId, String>> {
+    let mut stmt =
+        c.prepare_cached("SELECT id, account_id FROM servers WHERE account_id IS NOT NULL")?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, a)| {
+            id.parse::<uuid::Uuid>()
+                .ok()
+                .map(|u| (cs_core::ServerId(u), a))
+        })
+        .collect())
 }
 use crate::{App, AppError, AppResult};
 
@@ -40,24 +52,43 @@ impl App {
     /// every live server. Each Linode account is asked only about its own
     /// servers. Returns how many servers changed.
     pub async fn reconcile_once(&self, full: bool) -> AppResult<usize> {
-        let list = self.store.read(|c| Ok::<_, AppError>(if full { servers::list(c)? } else { servers::list_transitional(c)? }))?;
+        let list = self.store.read(|c| {
+            Ok::<_, AppError>(if full {
+                servers::list(c)?
+            } else {
+                servers::list_transitional(c)?
+            })
+        })?;
         let accounts = self.store.read(server_accounts)?;
         // (provider, the servers it holds): the Sandbox, then each account.
         let mut groups: Vec<(Arc<dyn cs_provider::Provider>, Vec<&Server>)> = Vec::new();
-        let sandbox: Vec<&Server> = list.iter().filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none()).collect();
+        let sandbox: Vec<&Server> = list
+            .iter()
+            .filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none())
+            .collect();
         if !sandbox.is_empty() {
             groups.push((self.provider(ProviderKind::Sandbox)?, sandbox));
         }
         for (id, provider) in self.linode_accounts_loaded() {
-            let mine: Vec<&Server> =
-                list.iter().filter(|s| s.provider == ProviderKind::Linode && s.deleted_at.is_none() && accounts.get(&s.id).map(String::as_str) == Some(id.as_str())).collect();
+            let mine: Vec<&Server> = list
+                .iter()
+                .filter(|s| {
+                    s.provider == ProviderKind::Linode
+                        && s.deleted_at.is_none()
+                        && accounts.get(&s.id).map(String::as_str) == Some(id.as_str())
+                })
+                .collect();
             if !mine.is_empty() {
                 groups.push((provider, mine));
             }
         }
         let mut changed = 0;
         for (provider, mine) in groups {
-            let instances = if full { Some(provider.list_instances().await?) } else { None };
+            let instances = if full {
+                Some(provider.list_instances().await?)
+            } else {
+                None
+            };
             for s in mine {
                 let observed = match (&s.provider_id, &instances) {
                     (Some(pid), Some(all)) => Ok(all.iter().find(|i| &i.id == pid).cloned()),
@@ -66,7 +97,9 @@ impl App {
                         Err(ProviderError::NotFound(_)) => Ok(None),
                         Err(e) => Err(e),
                     },
-                    (None, _) if self.now() - s.created_at > ORPHAN_AFTER => provider.find_instance_by_label(&s.label).await,
+                    (None, _) if self.now() - s.created_at > ORPHAN_AFTER => {
+                        provider.find_instance_by_label(&s.label).await
+                    }
                     (None, _) => continue,
                 };
                 let observed = match observed {
@@ -114,7 +147,14 @@ impl App {
         let linode = self.linode_provider(account)?;
         let p = crate::linode::account_key(account);
         let cursor: Option<i64> = self.store.read(|c| {
-            Ok::<_, AppError>(c.query_row("SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1", [&p], |r| r.get(0)).optional()?)
+            Ok::<_, AppError>(
+                c.query_row(
+                    "SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1",
+                    [&p],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            )
         })?;
         let save = |id: u64| {
             let now = self.now();
@@ -130,7 +170,15 @@ impl App {
         let Some(after) = cursor else {
             // Start at the newest event: the past is already in the instance
             // list, which the full pass compares. One page, newest first.
-            let newest = linode.client().list_events_page(1, None).await.map_err(cs_linode::map_error)?.data.iter().map(|e| e.id).max();
+            let newest = linode
+                .client()
+                .list_events_page(1, None)
+                .await
+                .map_err(cs_linode::map_error)?
+                .data
+                .iter()
+                .map(|e| e.id)
+                .max();
             save(newest.unwrap_or(0))?;
             return Ok(0);
         };
@@ -139,7 +187,9 @@ impl App {
             Err(e) if e.is_transient() => return Ok(0),
             Err(e) => return Err(e.into()),
         };
-        let Some(last) = events.iter().map(|e| e.id).max() else { return Ok(0) };
+        let Some(last) = events.iter().map(|e| e.id).max() else {
+            return Ok(0);
+        };
         let live = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
         let accounts = self.store.read(server_accounts)?;
         let mut seen = std::collections::BTreeSet::new();
@@ -147,7 +197,10 @@ impl App {
         for e in &events {
             let Some(entity) = &e.entity_id else { continue };
             let Some(s) = live.iter().find(|s| {
-                s.provider == ProviderKind::Linode && s.deleted_at.is_none() && s.provider_id.as_deref() == Some(entity.as_str()) && accounts.get(&s.id).map(String::as_str) == Some(account)
+                s.provider == ProviderKind::Linode
+                    && s.deleted_at.is_none()
+                    && s.provider_id.as_deref() == Some(entity.as_str())
+                    && accounts.get(&s.id).map(String::as_str) == Some(account)
             }) else {
                 continue;
             };
@@ -196,8 +249,15 @@ impl App {
     /// Asks the provider about one server now and records what it says;
     /// true when something changed (and the UI was told).
     pub(crate) async fn observe_server(&self, id: cs_core::ServerId) -> AppResult<bool> {
-        let Some(s) = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))? else { return Ok(false) };
-        let (Some(pid), None) = (s.provider_id.clone(), s.deleted_at) else { return Ok(false) };
+        let Some(s) = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
+        else {
+            return Ok(false);
+        };
+        let (Some(pid), None) = (s.provider_id.clone(), s.deleted_at) else {
+            return Ok(false);
+        };
         let provider = self.provider_of(&s)?;
         let observed = match provider.get_instance(&pid).await {
             Ok(i) => Some(i),
@@ -209,7 +269,11 @@ impl App {
     }
 
     /// Records what the provider says about `s`; true when something changed.
-    fn apply_observation(&self, s: &Server, observed: Option<cs_provider::Instance>) -> AppResult<bool> {
+    fn apply_observation(
+        &self,
+        s: &Server,
+        observed: Option<cs_provider::Instance>,
+    ) -> AppResult<bool> {
         let now = self.now();
         let mut next = s.clone();
         let summary;
@@ -221,7 +285,10 @@ impl App {
                     format!("Server {} was deleted", s.label)
                 } else if s.provider_id.is_none() {
                     next.status = ServerStatus::Failed;
-                    format!("Server {} was never created at the provider: it is closed as failed", s.label)
+                    format!(
+                        "Server {} was never created at the provider: it is closed as failed",
+                        s.label
+                    )
                 } else {
                     format!("Server {} no longer exists at the provider (deleted outside the app): billing stops", s.label)
                 };
@@ -233,7 +300,12 @@ impl App {
                 next.provider_type = i.instance_type.clone();
                 // Our own suspension is an offline server we keep calling suspended.
                 next.status = match (s.status, i.status) {
-                    (ServerStatus::Suspended, InstanceStatus::Offline | InstanceStatus::ShuttingDown | InstanceStatus::Stopped) => ServerStatus::Suspended,
+                    (
+                        ServerStatus::Suspended,
+                        InstanceStatus::Offline
+                        | InstanceStatus::ShuttingDown
+                        | InstanceStatus::Stopped,
+                    ) => ServerStatus::Suspended,
                     _ => local_status(i.status),
                 };
                 summary = match next.status {
@@ -254,12 +326,22 @@ impl App {
         // Resized at the provider (not from this app, which moves the plan
         // with the type): bill the plan that sells the new type in this
         // region from the next hour, or say that none does.
-        let resized_to = (next.deleted_at.is_none() && next.provider_type != s.provider_type).then(|| next.provider_type.clone());
+        let resized_to = (next.deleted_at.is_none() && next.provider_type != s.provider_type)
+            .then(|| next.provider_type.clone());
         let mut resize_note = String::new();
         let mut new_plan = None;
         if let Some(t) = &resized_to {
-            let candidates = self.store.read(|c| Ok::<_, AppError>(cs_store::plans::list(c)?))?;
-            let mut fitting: Vec<&cs_core::Plan> = candidates.iter().filter(|p| p.provider == s.provider && &p.provider_type == t && p.regions.contains(&s.region)).collect();
+            let candidates = self
+                .store
+                .read(|c| Ok::<_, AppError>(cs_store::plans::list(c)?))?;
+            let mut fitting: Vec<&cs_core::Plan> = candidates
+                .iter()
+                .filter(|p| {
+                    p.provider == s.provider
+                        && &p.provider_type == t
+                        && p.regions.contains(&s.region)
+                })
+                .collect();
             fitting.sort_by_key(|p| !p.active);
             match fitting.first() {
                 Some(p) => {
@@ -270,7 +352,12 @@ impl App {
                 None => resize_note = format!(": no plan sells {t} in {}, so it is still billed on its old plan; create a plan for {t} or resize it back", s.region),
             }
         }
-        let summary = if resized_to.is_some() && !summary.is_empty() && summary.contains("was resized") { format!("{summary}{resize_note}") } else { summary };
+        let summary =
+            if resized_to.is_some() && !summary.is_empty() && summary.contains("was resized") {
+                format!("{summary}{resize_note}")
+            } else {
+                summary
+            };
         let dto = self.write(|tx| {
             // Re-read inside the transaction: a user action may have won.
             let current = servers::get(tx, s.id)?;
@@ -290,10 +377,26 @@ impl App {
                 // The meters stop now (the billing run's sync would too).
                 cs_billing::meters::close_server(tx, next.id, deleted)?;
             }
-            outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
+            outbox::push(
+                tx,
+                now,
+                Some(next.organization_id.to_string()),
+                "server",
+                &next.id.to_string(),
+                &outbox_payload(&next),
+            )?;
             if !summary.is_empty() {
                 let action = format!("server.{}", next.status.as_str());
-                self.record_as(tx, &actor, now, &action, "server", Some(next.id.to_string()), Some(next.organization_id.to_string()), summary.clone())?;
+                self.record_as(
+                    tx,
+                    &actor,
+                    now,
+                    &action,
+                    "server",
+                    Some(next.id.to_string()),
+                    Some(next.organization_id.to_string()),
+                    summary.clone(),
+                )?;
             }
             Ok(Some(self.server_dto(tx, &next)?))
         })?;
@@ -310,7 +413,10 @@ impl App {
     /// live ones the store knows so they keep working after a restart.
     pub(crate) fn adopt_sandbox_servers(&self) -> AppResult<()> {
         let list = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
-        for s in list.iter().filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none()) {
+        for s in list
+            .iter()
+            .filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none())
+        {
             if let Some(pid) = &s.provider_id {
                 let status = match s.status {
                     ServerStatus::Provisioning => InstanceStatus::Provisioning,
@@ -323,7 +429,16 @@ impl App {
                     ServerStatus::Failed => InstanceStatus::Failed,
                     ServerStatus::Deleted => continue,
                 };
-                self.sandbox.adopt(pid, &s.label, &s.region, &s.provider_type, &s.image, status, s.ipv4.as_deref(), s.created_at);
+                self.sandbox.adopt(
+                    pid,
+                    &s.label,
+                    &s.region,
+                    &s.provider_type,
+                    &s.image,
+                    status,
+                    s.ipv4.as_deref(),
+                    s.created_at,
+                );
             }
         }
         Ok(())

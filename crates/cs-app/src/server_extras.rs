@@ -24,15 +24,34 @@ use crate::servers::{outbox_payload, parse_server_id};
 use crate::{App, AppError, AppResult};
 
 fn backup_dto(b: cs_provider::Backup) -> BackupDto {
-    BackupDto { id: b.id, label: b.label, kind: b.kind, status: b.status, created: fmt_ts(&b.created) }
+    BackupDto {
+        id: b.id,
+        label: b.label,
+        kind: b.kind,
+        status: b.status,
+        created: fmt_ts(&b.created),
+    }
 }
 
 fn ip_dto(ip: cs_provider::IpAddress) -> IpAddressDto {
-    IpAddressDto { address: ip.address, kind: ip.kind, public: ip.public, rdns: ip.rdns, gateway: ip.gateway, prefix: ip.prefix }
+    IpAddressDto {
+        address: ip.address,
+        kind: ip.kind,
+        public: ip.public,
+        rdns: ip.rdns,
+        gateway: ip.gateway,
+        prefix: ip.prefix,
+    }
 }
 
 fn rule_dto(r: &cs_provider::FirewallRule) -> FirewallRuleDto {
-    FirewallRuleDto { label: r.label.clone(), action: r.action.clone(), protocol: r.protocol.clone(), ports: r.ports.clone(), addresses: r.addresses.clone() }
+    FirewallRuleDto {
+        label: r.label.clone(),
+        action: r.action.clone(),
+        protocol: r.protocol.clone(),
+        ports: r.ports.clone(),
+        addresses: r.addresses.clone(),
+    }
 }
 
 fn rules_dto(r: &cs_provider::FirewallRules) -> FirewallRulesDto {
@@ -45,7 +64,12 @@ fn rules_dto(r: &cs_provider::FirewallRules) -> FirewallRulesDto {
 }
 
 fn firewall_dto(f: &cs_provider::Firewall) -> FirewallDto {
-    FirewallDto { id: f.id.clone(), label: f.label.clone(), rules: rules_dto(&f.rules), instance_count: u32::try_from(f.instance_ids.len()).unwrap_or(u32::MAX) }
+    FirewallDto {
+        id: f.id.clone(),
+        label: f.label.clone(),
+        rules: rules_dto(&f.rules),
+        instance_count: u32::try_from(f.instance_ids.len()).unwrap_or(u32::MAX),
+    }
 }
 
 /// Checks rules field by field (`inbound.0.ports` …) and converts them.
@@ -110,7 +134,13 @@ fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules
     };
     let inbound = convert("inbound", &input.inbound);
     let outbound = convert("outbound", &input.outbound);
-    e.into_result(cs_provider::FirewallRules { inbound_policy, outbound_policy, inbound, outbound }).map_err(AppError::Validation)
+    e.into_result(cs_provider::FirewallRules {
+        inbound_policy,
+        outbound_policy,
+        inbound,
+        outbound,
+    })
+    .map_err(AppError::Validation)
 }
 
 /// The form's name for a field Linode complained about (`rules.inbound[0].ports`
@@ -129,7 +159,10 @@ fn firewall_field(field: &str) -> String {
 /// `servers::update` keeps a server's plan and image; a resize or rebuild
 /// changes them.
 pub(crate) fn set_plan_and_image(tx: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<()> {
-    tx.execute("UPDATE servers SET plan_id = ?2, image = ?3 WHERE id = ?1", cs_store::rusqlite::params![s.id.to_string(), s.plan_id.to_string(), s.image])?;
+    tx.execute(
+        "UPDATE servers SET plan_id = ?2, image = ?3 WHERE id = ?1",
+        cs_store::rusqlite::params![s.id.to_string(), s.plan_id.to_string(), s.image],
+    )?;
     Ok(())
 }
 
@@ -137,18 +170,41 @@ impl App {
     /// A live server with its provider instance: what every tab needs.
     async fn instance_of(&self, id: &str) -> AppResult<(Server, Arc<dyn Provider>, String)> {
         let sid = parse_server_id(id)?;
-        let s = self.store.read(|c| Ok::<_, AppError>(servers::get(c, sid)?))?.ok_or_else(|| AppError::NotFound(format!("Server {id} no longer exists: refresh the list")))?;
+        let s = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, sid)?))?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("Server {id} no longer exists: refresh the list"))
+            })?;
         if s.deleted_at.is_some() {
-            return Err(AppError::Conflict(format!("Server {} was deleted", s.label)));
+            return Err(AppError::Conflict(format!(
+                "Server {} was deleted",
+                s.label
+            )));
         }
-        let pid = s.provider_id.clone().ok_or_else(|| AppError::Conflict(format!("Server {} has no instance at the provider yet: try again once it is built", s.label)))?;
+        let pid = s.provider_id.clone().ok_or_else(|| {
+            AppError::Conflict(format!(
+                "Server {} has no instance at the provider yet: try again once it is built",
+                s.label
+            ))
+        })?;
         let provider = self.provider_of(&s)?;
         Ok((s, provider, pid))
     }
 
     fn log_server(&self, s: &Server, action: &str, summary: String) -> AppResult<()> {
         let now = self.now();
-        self.write(|tx| self.record(tx, now, action, "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), summary))
+        self.write(|tx| {
+            self.record(
+                tx,
+                now,
+                action,
+                "server",
+                Some(s.id.to_string()),
+                Some(s.organization_id.to_string()),
+                summary,
+            )
+        })
     }
 
     // ------------------------------------------------------------ backups
@@ -156,10 +212,17 @@ impl App {
     pub async fn server_backups(&self, id: &str) -> AppResult<ServerBackupsDto> {
         let (_, p, pid) = self.instance_of(id).await?;
         let instance = p.get_instance(&pid).await?;
-        let backups = if instance.backups_enabled { p.list_backups(&pid).await? } else { vec![] };
+        let backups = if instance.backups_enabled {
+            p.list_backups(&pid).await?
+        } else {
+            vec![]
+        };
         let mut backups: Vec<BackupDto> = backups.into_iter().map(backup_dto).collect();
         backups.sort_by(|a, b| b.created.cmp(&a.created));
-        Ok(ServerBackupsDto { enabled: instance.backups_enabled, backups })
+        Ok(ServerBackupsDto {
+            enabled: instance.backups_enabled,
+            backups,
+        })
     }
 
     /// Turns on the provider's backups and bills them as an add-on from now
@@ -168,15 +231,27 @@ impl App {
         let (s, p, pid) = self.instance_of(id).await?;
         let now = self.now();
         self.store.read(|c| {
-            price_at(c, s.plan_id, &s.region, Item::Backups, now).map(|_| ()).map_err(|e| match e {
-                cs_billing::BillingError::Invalid(m) => AppError::Conflict(format!("Backups cannot be billed yet: {m}")),
-                other => other.into(),
-            })
+            price_at(c, s.plan_id, &s.region, Item::Backups, now)
+                .map(|_| ())
+                .map_err(|e| match e {
+                    cs_billing::BillingError::Invalid(m) => {
+                        AppError::Conflict(format!("Backups cannot be billed yet: {m}"))
+                    }
+                    other => other.into(),
+                })
         })?;
         p.enable_backups(&pid).await?;
         self.write(|tx| {
             meters::enable_addon(tx, s.id, Item::Backups, 0, now, &self.actor)?;
-            self.record(tx, now, "server.backups_enabled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Enabled backups of server {}", s.label))
+            self.record(
+                tx,
+                now,
+                "server.backups_enabled",
+                "server",
+                Some(s.id.to_string()),
+                Some(s.organization_id.to_string()),
+                format!("Enabled backups of server {}", s.label),
+            )
         })?;
         self.server_backups(id).await
     }
@@ -192,7 +267,18 @@ impl App {
                 Ok(()) | Err(cs_billing::BillingError::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            self.record(tx, now, "server.backups_cancelled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Cancelled backups of server {} (its backups are deleted at the provider)", s.label))
+            self.record(
+                tx,
+                now,
+                "server.backups_cancelled",
+                "server",
+                Some(s.id.to_string()),
+                Some(s.organization_id.to_string()),
+                format!(
+                    "Cancelled backups of server {} (its backups are deleted at the provider)",
+                    s.label
+                ),
+            )
         })?;
         self.server_backups(id).await
     }
@@ -200,16 +286,30 @@ impl App {
     pub async fn take_server_snapshot(&self, id: &str, label: &str) -> AppResult<BackupDto> {
         let label = label.trim();
         if label.is_empty() || label.len() > 255 {
-            return Err(AppError::validation("label", "Name the snapshot (1 to 255 characters)"));
+            return Err(AppError::validation(
+                "label",
+                "Name the snapshot (1 to 255 characters)",
+            ));
         }
         let (s, p, pid) = self.instance_of(id).await?;
         let b = p.take_snapshot(&pid, label).await.map_err(|e| match e {
-            ProviderError::Validation { message, .. } if message.to_ascii_lowercase().contains("backups are not enabled") => {
-                AppError::Conflict(format!("Enable backups of {} first: the provider keeps snapshots with its backups", s.label))
+            ProviderError::Validation { message, .. }
+                if message
+                    .to_ascii_lowercase()
+                    .contains("backups are not enabled") =>
+            {
+                AppError::Conflict(format!(
+                    "Enable backups of {} first: the provider keeps snapshots with its backups",
+                    s.label
+                ))
             }
             other => other.into(),
         })?;
-        self.log_server(&s, "server.snapshot_taken", format!("Took snapshot {label} of server {}", s.label))?;
+        self.log_server(
+            &s,
+            "server.snapshot_taken",
+            format!("Took snapshot {label} of server {}", s.label),
+        )?;
         Ok(backup_dto(b))
     }
 
@@ -217,7 +317,12 @@ impl App {
     pub async fn restore_server_backup(&self, id: &str, backup_id: &str) -> AppResult<ServerDto> {
         let (s, p, pid) = self.instance_of(id).await?;
         p.restore_backup(&pid, backup_id.trim(), &pid).await?;
-        self.set_status(&s, ServerStatus::Provisioning, "server.restoring", format!("Restoring backup {backup_id} over server {}", s.label))
+        self.set_status(
+            &s,
+            ServerStatus::Provisioning,
+            "server.restoring",
+            format!("Restoring backup {backup_id} over server {}", s.label),
+        )
     }
 
     // ------------------------------------------------------------ network
@@ -227,27 +332,51 @@ impl App {
         let addresses = p.ips(&pid).await?.into_iter().map(ip_dto).collect();
         let t = p.transfer(&pid).await?;
         let centi_gb = t.used_bytes / 10_000_000;
-        Ok(ServerNetworkDto { addresses, transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100), transfer_quota_gb: t.quota_gb })
+        Ok(ServerNetworkDto {
+            addresses,
+            transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100),
+            transfer_quota_gb: t.quota_gb,
+        })
     }
 
     /// Adds a public IPv4 address and bills it as an add-on.
     pub async fn add_server_ipv4(&self, id: &str) -> AppResult<ServerNetworkDto> {
         let (s, p, pid) = self.instance_of(id).await?;
         let now = self.now();
-        let extra = p.ips(&pid).await?.iter().filter(|i| i.kind == "ipv4" && i.public).count().saturating_sub(1) as i64;
+        let extra = p
+            .ips(&pid)
+            .await?
+            .iter()
+            .filter(|i| i.kind == "ipv4" && i.public)
+            .count()
+            .saturating_sub(1) as i64;
         self.store.read(|c| {
-            price_at(c, s.plan_id, &s.region, Item::Ipv4, now).map(|_| ()).map_err(|e| match e {
-                cs_billing::BillingError::Invalid(m) => AppError::Conflict(format!("An extra IPv4 address cannot be billed yet: {m}")),
-                other => other.into(),
-            })
+            price_at(c, s.plan_id, &s.region, Item::Ipv4, now)
+                .map(|_| ())
+                .map_err(|e| match e {
+                    cs_billing::BillingError::Invalid(m) => AppError::Conflict(format!(
+                        "An extra IPv4 address cannot be billed yet: {m}"
+                    )),
+                    other => other.into(),
+                })
         })?;
         let ip = p.allocate_ipv4(&pid).await.map_err(|e| match e {
-            ProviderError::Validation { message, .. } => AppError::Conflict(format!("The provider will not add another IPv4 address: {message}")),
+            ProviderError::Validation { message, .. } => AppError::Conflict(format!(
+                "The provider will not add another IPv4 address: {message}"
+            )),
             other => other.into(),
         })?;
         self.write(|tx| {
             meters::enable_addon(tx, s.id, Item::Ipv4, extra, now, &self.actor)?;
-            self.record(tx, now, "server.ipv4_added", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Added IPv4 address {} to server {}", ip.address, s.label))
+            self.record(
+                tx,
+                now,
+                "server.ipv4_added",
+                "server",
+                Some(s.id.to_string()),
+                Some(s.organization_id.to_string()),
+                format!("Added IPv4 address {} to server {}", ip.address, s.label),
+            )
         })?;
         self.server_network(id).await
     }
@@ -255,27 +384,63 @@ impl App {
     /// Sets (or, with `None`/empty, resets) the reverse DNS of one of this
     /// server's addresses. Linode checks forward DNS first; its refusal is
     /// turned into what to do.
-    pub async fn set_server_rdns(&self, id: &str, address: &str, rdns: Option<String>) -> AppResult<IpAddressDto> {
+    pub async fn set_server_rdns(
+        &self,
+        id: &str,
+        address: &str,
+        rdns: Option<String>,
+    ) -> AppResult<IpAddressDto> {
         let address = address.trim();
-        let rdns = rdns.map(|r| r.trim().trim_end_matches('.').to_ascii_lowercase()).filter(|r| !r.is_empty());
+        let rdns = rdns
+            .map(|r| r.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|r| !r.is_empty());
         if let Some(r) = &rdns {
-            let ok = r.len() <= 253 && r.contains('.') && r.split('.').all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            let ok = r.len() <= 253
+                && r.contains('.')
+                && r.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && !l.starts_with('-')
+                        && !l.ends_with('-')
+                        && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
             if !ok {
-                return Err(AppError::validation("rdns", format!("{r:?} is not a host name: use a name like mail.example.com")));
+                return Err(AppError::validation(
+                    "rdns",
+                    format!("{r:?} is not a host name: use a name like mail.example.com"),
+                ));
             }
         }
         let (s, p, pid) = self.instance_of(id).await?;
-        let owns = p.ips(&pid).await?.iter().any(|i| i.address == address || i.address.split('/').next() == Some(address));
+        let owns = p
+            .ips(&pid)
+            .await?
+            .iter()
+            .any(|i| i.address == address || i.address.split('/').next() == Some(address));
         if !owns {
-            return Err(AppError::validation("address", format!("{address} is not an address of server {}: refresh the addresses", s.label)));
+            return Err(AppError::validation(
+                "address",
+                format!(
+                    "{address} is not an address of server {}: refresh the addresses",
+                    s.label
+                ),
+            ));
         }
-        let ip = p.set_reverse_dns(address, rdns.as_deref()).await.map_err(|e| match (&e, &rdns) {
-            (ProviderError::Validation { field, .. }, Some(name)) if field == "rdns" => {
-                let record = if address.contains(':') { "AAAA" } else { "A" };
-                AppError::validation("rdns", format!("Set the {record} record for {name} to {address} first, then try again"))
-            }
-            _ => e.into(),
-        })?;
+        let ip = p
+            .set_reverse_dns(address, rdns.as_deref())
+            .await
+            .map_err(|e| match (&e, &rdns) {
+                (ProviderError::Validation { field, .. }, Some(name)) if field == "rdns" => {
+                    let record = if address.contains(':') { "AAAA" } else { "A" };
+                    AppError::validation(
+                        "rdns",
+                        format!(
+                            "Set the {record} record for {name} to {address} first, then try again"
+                        ),
+                    )
+                }
+                _ => e.into(),
+            })?;
         let what = match &rdns {
             Some(r) => format!("Set reverse DNS of {address} ({}) to {r}", s.label),
             None => format!("Reset reverse DNS of {address} ({})", s.label),
@@ -289,7 +454,8 @@ impl App {
     pub async fn server_firewalls(&self, id: &str) -> AppResult<ServerFirewallsDto> {
         let (s, p, pid) = self.instance_of(id).await?;
         let all = p.firewalls().await?;
-        let (attached, available): (Vec<_>, Vec<_>) = all.iter().partition(|f| f.instance_ids.contains(&pid));
+        let (attached, available): (Vec<_>, Vec<_>) =
+            all.iter().partition(|f| f.instance_ids.contains(&pid));
         Ok(ServerFirewallsDto {
             attached: attached.into_iter().map(firewall_dto).collect(),
             available: available.into_iter().map(firewall_dto).collect(),
@@ -297,10 +463,18 @@ impl App {
         })
     }
 
-    pub async fn attach_server_firewall(&self, id: &str, firewall_id: &str) -> AppResult<ServerFirewallsDto> {
+    pub async fn attach_server_firewall(
+        &self,
+        id: &str,
+        firewall_id: &str,
+    ) -> AppResult<ServerFirewallsDto> {
         let (s, p, pid) = self.instance_of(id).await?;
         p.attach_firewall(firewall_id.trim(), &pid).await?;
-        self.log_server(&s, "server.firewall_attached", format!("Attached firewall {firewall_id} to server {}", s.label))?;
+        self.log_server(
+            &s,
+            "server.firewall_attached",
+            format!("Attached firewall {firewall_id} to server {}", s.label),
+        )?;
         self.server_firewalls(id).await
     }
 
@@ -318,14 +492,29 @@ impl App {
     /// Creates a firewall on the account `id` lives on (label, default
     /// policies, rules) and, with `attach`, attaches it to the server at
     /// once. Field errors name `label`, `inboundPolicy`, `inbound.0.ports` …
-    pub async fn create_server_firewall(&self, id: &str, input: NewFirewallInput) -> AppResult<ServerFirewallsDto> {
+    pub async fn create_server_firewall(
+        &self,
+        id: &str,
+        input: NewFirewallInput,
+    ) -> AppResult<ServerFirewallsDto> {
         let mut e = ValidationErrors::new();
         let label = input.label.trim().to_string();
         if label.len() < 3 || label.len() > 32 {
             e.add("label", "Use 3 to 32 characters");
-        } else if !label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        } else if !label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             e.add("label", "Use letters, digits, - _ and . only");
-        } else if !label.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) || !label.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        } else if !label
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            || !label
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        {
             e.add("label", "Start and end with a letter or a digit");
         }
         let rules = match valid_rules(&input.rules) {
@@ -349,41 +538,107 @@ impl App {
             return Err(AppError::Validation(e));
         }
         let rules = rules.expect("checked above");
-        let fw = p.create_firewall(&cs_provider::NewFirewall { label: label.clone(), rules }).await.map_err(|err| match err {
-            ProviderError::Validation { field, message } => AppError::validation(&firewall_field(&field), message),
-            other => AppError::Provider(other),
-        })?;
-        self.log_server(&s, "firewall.created", format!("Created firewall {} ({} in, {} out) on the account of server {}", fw.label, fw.rules.inbound.len(), fw.rules.outbound.len(), s.label))?;
+        let fw = p
+            .create_firewall(&cs_provider::NewFirewall {
+                label: label.clone(),
+                rules,
+            })
+            .await
+            .map_err(|err| match err {
+                ProviderError::Validation { field, message } => {
+                    AppError::validation(&firewall_field(&field), message)
+                }
+                other => AppError::Provider(other),
+            })?;
+        self.log_server(
+            &s,
+            "firewall.created",
+            format!(
+                "Created firewall {} ({} in, {} out) on the account of server {}",
+                fw.label,
+                fw.rules.inbound.len(),
+                fw.rules.outbound.len(),
+                s.label
+            ),
+        )?;
         if input.attach {
             p.attach_firewall(&fw.id, &pid).await?;
-            self.log_server(&s, "server.firewall_attached", format!("Attached firewall {} to server {}", fw.label, s.label))?;
+            self.log_server(
+                &s,
+                "server.firewall_attached",
+                format!("Attached firewall {} to server {}", fw.label, s.label),
+            )?;
         }
         self.server_firewalls(id).await
     }
 
     /// Linode only: the provider trait has no detach (the Sandbox cannot).
-    pub async fn detach_server_firewall(&self, id: &str, firewall_id: &str) -> AppResult<ServerFirewallsDto> {
+    pub async fn detach_server_firewall(
+        &self,
+        id: &str,
+        firewall_id: &str,
+    ) -> AppResult<ServerFirewallsDto> {
         let (s, _, pid) = self.instance_of(id).await?;
         if s.provider != ProviderKind::Linode {
-            return Err(AppError::Conflict("Detaching a firewall is not available on the Sandbox".into()));
+            return Err(AppError::Conflict(
+                "Detaching a firewall is not available on the Sandbox".into(),
+            ));
         }
         let linode = self.linode_of(&s)?;
         let client = linode.client();
-        let fw: u64 = firewall_id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no firewall {firewall_id:?}: refresh the list")))?;
-        let instance: u64 = pid.parse().map_err(|_| AppError::Internal(format!("Linode id {pid:?} is not a number")))?;
-        let devices = client.list_firewall_devices(fw).await.map_err(cs_linode::map_error)?;
-        let device = devices.iter().find(|d| d.entity.id == instance && d.entity.kind == "linode").ok_or_else(|| AppError::Conflict(format!("Firewall {firewall_id} is not attached to server {}", s.label)))?;
-        client.remove_firewall_device(fw, device.id).await.map_err(cs_linode::map_error)?;
-        self.log_server(&s, "server.firewall_detached", format!("Detached firewall {firewall_id} from server {}", s.label))?;
+        let fw: u64 = firewall_id.trim().parse().map_err(|_| {
+            AppError::NotFound(format!(
+                "There is no firewall {firewall_id:?}: refresh the list"
+            ))
+        })?;
+        let instance: u64 = pid
+            .parse()
+            .map_err(|_| AppError::Internal(format!("Linode id {pid:?} is not a number")))?;
+        let devices = client
+            .list_firewall_devices(fw)
+            .await
+            .map_err(cs_linode::map_error)?;
+        let device = devices
+            .iter()
+            .find(|d| d.entity.id == instance && d.entity.kind == "linode")
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "Firewall {firewall_id} is not attached to server {}",
+                    s.label
+                ))
+            })?;
+        client
+            .remove_firewall_device(fw, device.id)
+            .await
+            .map_err(cs_linode::map_error)?;
+        self.log_server(
+            &s,
+            "server.firewall_detached",
+            format!("Detached firewall {firewall_id} from server {}", s.label),
+        )?;
         self.server_firewalls(id).await
     }
 
     /// Replaces a firewall's rules (every server it protects gets them).
-    pub async fn set_firewall_rules(&self, id: &str, firewall_id: &str, rules: FirewallRulesDto) -> AppResult<FirewallDto> {
+    pub async fn set_firewall_rules(
+        &self,
+        id: &str,
+        firewall_id: &str,
+        rules: FirewallRulesDto,
+    ) -> AppResult<FirewallDto> {
         let rules = valid_rules(&rules)?;
         let (s, p, _) = self.instance_of(id).await?;
         let fw = p.set_firewall_rules(firewall_id.trim(), &rules).await?;
-        self.log_server(&s, "firewall.rules_updated", format!("Updated the rules of firewall {} ({} in, {} out)", fw.label, rules.inbound.len(), rules.outbound.len()))?;
+        self.log_server(
+            &s,
+            "firewall.rules_updated",
+            format!(
+                "Updated the rules of firewall {} ({} in, {} out)",
+                fw.label,
+                rules.inbound.len(),
+                rules.outbound.len()
+            ),
+        )?;
         Ok(firewall_dto(&fw))
     }
 
@@ -393,18 +648,47 @@ impl App {
         if matches!(s.status, ServerStatus::Running | ServerStatus::Offline) {
             Ok(())
         } else {
-            Err(AppError::Conflict(format!("Server {} is {}: {what} once it is running or off", s.label, s.status.as_str())))
+            Err(AppError::Conflict(format!(
+                "Server {} is {}: {what} once it is running or off",
+                s.label,
+                s.status.as_str()
+            )))
         }
     }
 
     /// Writes a status the provider has just been asked for, with its activity.
-    fn set_status(&self, s: &Server, status: ServerStatus, action: &str, summary: String) -> AppResult<ServerDto> {
+    fn set_status(
+        &self,
+        s: &Server,
+        status: ServerStatus,
+        action: &str,
+        summary: String,
+    ) -> AppResult<ServerDto> {
         let now = self.now();
-        let next = Server { status, updated_at: now, ..s.clone() };
+        let next = Server {
+            status,
+            updated_at: now,
+            ..s.clone()
+        };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
-            outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
-            self.record(tx, now, action, "server", Some(next.id.to_string()), Some(next.organization_id.to_string()), summary)?;
+            outbox::push(
+                tx,
+                now,
+                Some(next.organization_id.to_string()),
+                "server",
+                &next.id.to_string(),
+                &outbox_payload(&next),
+            )?;
+            self.record(
+                tx,
+                now,
+                action,
+                "server",
+                Some(next.id.to_string()),
+                Some(next.organization_id.to_string()),
+                summary,
+            )?;
             self.server_dto(tx, &next)
         })?;
         self.events.server_changed(&dto);
@@ -416,21 +700,46 @@ impl App {
     pub async fn resize_server(&self, id: &str, plan_id: &str) -> AppResult<ServerDto> {
         let (s, p, pid) = self.instance_of(id).await?;
         Self::settled(&s, "resize it")?;
-        let plan = self.store.read(|c| Ok::<_, AppError>(plans::get(c, parse_plan_id(plan_id)?)?))?.ok_or_else(|| AppError::validation("planId", "Choose a plan"))?;
+        let plan = self
+            .store
+            .read(|c| Ok::<_, AppError>(plans::get(c, parse_plan_id(plan_id)?)?))?
+            .ok_or_else(|| AppError::validation("planId", "Choose a plan"))?;
         if plan.id == s.plan_id {
-            return Err(AppError::validation("planId", format!("Server {} is already on plan {}", s.label, plan.name)));
+            return Err(AppError::validation(
+                "planId",
+                format!("Server {} is already on plan {}", s.label, plan.name),
+            ));
         }
         if plan.provider != s.provider || !plan.active || !plan.regions.contains(&s.region) {
-            return Err(AppError::validation("planId", format!("Plan {} is not an active {} plan offered in {}: choose another", plan.name, s.provider.display_name(), s.region)));
+            return Err(AppError::validation(
+                "planId",
+                format!(
+                    "Plan {} is not an active {} plan offered in {}: choose another",
+                    plan.name,
+                    s.provider.display_name(),
+                    s.region
+                ),
+            ));
         }
         if plan.provider_type != s.provider_type {
-            p.resize(&pid, &plan.provider_type).await.map_err(|e| match e {
-                ProviderError::Validation { message, .. } => AppError::validation("planId", format!("{}: {message}", s.provider.display_name())),
-                other => other.into(),
-            })?;
+            p.resize(&pid, &plan.provider_type)
+                .await
+                .map_err(|e| match e {
+                    ProviderError::Validation { message, .. } => AppError::validation(
+                        "planId",
+                        format!("{}: {message}", s.provider.display_name()),
+                    ),
+                    other => other.into(),
+                })?;
         }
         let now = self.now();
-        let next = Server { plan_id: plan.id, provider_type: plan.provider_type.clone(), status: ServerStatus::Booting, updated_at: now, ..s.clone() };
+        let next = Server {
+            plan_id: plan.id,
+            provider_type: plan.provider_type.clone(),
+            status: ServerStatus::Booting,
+            updated_at: now,
+            ..s.clone()
+        };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
             set_plan_and_image(tx, &next)?;
@@ -440,8 +749,26 @@ impl App {
                 Ok(()) | Err(cs_billing::BillingError::Invalid(_)) => {}
                 Err(e) => return Err(e.into()),
             }
-            outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
-            self.record(tx, now, "server.resized", "server", Some(next.id.to_string()), Some(next.organization_id.to_string()), format!("Resizing server {} to plan {} ({})", s.label, plan.name, plan.provider_type))?;
+            outbox::push(
+                tx,
+                now,
+                Some(next.organization_id.to_string()),
+                "server",
+                &next.id.to_string(),
+                &outbox_payload(&next),
+            )?;
+            self.record(
+                tx,
+                now,
+                "server.resized",
+                "server",
+                Some(next.id.to_string()),
+                Some(next.organization_id.to_string()),
+                format!(
+                    "Resizing server {} to plan {} ({})",
+                    s.label, plan.name, plan.provider_type
+                ),
+            )?;
             self.server_dto(tx, &next)
         })?;
         self.events.server_changed(&dto);
@@ -453,10 +780,23 @@ impl App {
         let (s, p, pid) = self.instance_of(id).await?;
         Self::settled(&s, "rebuild it")?;
         let mut e = ValidationErrors::new();
-        let password = input.root_password.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
-        let key = input.ssh_key.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
+        let password = input
+            .root_password
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string);
+        let key = input
+            .ssh_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string);
         match (&password, &key) {
-            (None, None) => e.add("rootPassword", "Set a root password or paste an SSH key, or both"),
+            (None, None) => e.add(
+                "rootPassword",
+                "Set a root password or paste an SSH key, or both",
+            ),
             _ => {
                 if let Some(pw) = &password {
                     validate_root_password(&mut e, pw);
@@ -470,19 +810,53 @@ impl App {
         let image = input.image.trim().to_string();
         let images = self.catalogue(s.provider).await?.images;
         if !images.iter().any(|i| i.id == image && !i.deprecated) {
-            e.add("image", format!("{} has no image called {image:?}: choose one from the list", s.provider.display_name()));
+            e.add(
+                "image",
+                format!(
+                    "{} has no image called {image:?}: choose one from the list",
+                    s.provider.display_name()
+                ),
+            );
         }
         if !e.is_empty() {
             return Err(AppError::Validation(e));
         }
-        p.rebuild(&pid, &Rebuild { image: image.clone(), root_password: password.map(Secret::new), authorized_keys: key.into_iter().collect() }).await?;
+        p.rebuild(
+            &pid,
+            &Rebuild {
+                image: image.clone(),
+                root_password: password.map(Secret::new),
+                authorized_keys: key.into_iter().collect(),
+            },
+        )
+        .await?;
         let now = self.now();
-        let next = Server { image: image.clone(), status: ServerStatus::Provisioning, updated_at: now, ..s.clone() };
+        let next = Server {
+            image: image.clone(),
+            status: ServerStatus::Provisioning,
+            updated_at: now,
+            ..s.clone()
+        };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
             set_plan_and_image(tx, &next)?;
-            outbox::push(tx, now, Some(next.organization_id.to_string()), "server", &next.id.to_string(), &outbox_payload(&next))?;
-            self.record(tx, now, "server.rebuilt", "server", Some(next.id.to_string()), Some(next.organization_id.to_string()), format!("Rebuilding server {} from {image}", s.label))?;
+            outbox::push(
+                tx,
+                now,
+                Some(next.organization_id.to_string()),
+                "server",
+                &next.id.to_string(),
+                &outbox_payload(&next),
+            )?;
+            self.record(
+                tx,
+                now,
+                "server.rebuilt",
+                "server",
+                Some(next.id.to_string()),
+                Some(next.organization_id.to_string()),
+                format!("Rebuilding server {} from {image}", s.label),
+            )?;
             self.server_dto(tx, &next)
         })?;
         self.events.server_changed(&dto);
@@ -494,20 +868,32 @@ impl App {
         let (s, p, pid) = self.instance_of(id).await?;
         Self::settled(&s, "boot it into rescue mode")?;
         p.rescue(&pid).await?;
-        self.set_status(&s, ServerStatus::Rebooting, "server.rescue", format!("Rebooting server {} into rescue mode", s.label))
+        self.set_status(
+            &s,
+            ServerStatus::Rebooting,
+            "server.rescue",
+            format!("Rebooting server {} into rescue mode", s.label),
+        )
     }
 
     /// Sets a new root password (the server must be off). Never stored.
     pub async fn reset_server_root_password(&self, id: &str, password: &str) -> AppResult<()> {
         let mut e = ValidationErrors::new();
         validate_root_password(&mut e, password.trim());
-        crate::orgs::camel_fields(e).into_result(()).map_err(AppError::Validation)?;
+        crate::orgs::camel_fields(e)
+            .into_result(())
+            .map_err(AppError::Validation)?;
         let (s, p, pid) = self.instance_of(id).await?;
         if s.status != ServerStatus::Offline {
             return Err(AppError::Conflict(format!("Shut server {} down first: the provider resets the root password only while it is off", s.label)));
         }
-        p.reset_root_password(&pid, &Secret::new(password.trim())).await?;
-        self.log_server(&s, "server.password_reset", format!("Reset the root password of server {}", s.label))
+        p.reset_root_password(&pid, &Secret::new(password.trim()))
+            .await?;
+        self.log_server(
+            &s,
+            "server.password_reset",
+            format!("Reset the root password of server {}", s.label),
+        )
     }
 }
 
@@ -516,9 +902,18 @@ mod tests {
     #[test]
     fn linode_firewall_fields_become_the_forms_fields() {
         assert_eq!(super::firewall_field("label"), "label");
-        assert_eq!(super::firewall_field("rules.inbound[0].ports"), "inbound.0.ports");
-        assert_eq!(super::firewall_field("inbound[2].addresses"), "inbound.2.addresses");
-        assert_eq!(super::firewall_field("rules.inbound_policy"), "inboundPolicy");
+        assert_eq!(
+            super::firewall_field("rules.inbound[0].ports"),
+            "inbound.0.ports"
+        );
+        assert_eq!(
+            super::firewall_field("inbound[2].addresses"),
+            "inbound.2.addresses"
+        );
+        assert_eq!(
+            super::firewall_field("rules.inbound_policy"),
+            "inboundPolicy"
+        );
         assert_eq!(super::firewall_field(""), "label");
     }
 }

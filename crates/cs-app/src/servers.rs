@@ -18,7 +18,11 @@ use crate::plans::parse_plan_id;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
 pub(crate) fn parse_server_id(id: &str) -> AppResult<ServerId> {
-    id.trim().parse().map_err(|_| AppError::NotFound(format!("There is no server with id {id:?}: refresh the list")))
+    id.trim().parse().map_err(|_| {
+        AppError::NotFound(format!(
+            "There is no server with id {id:?}: refresh the list"
+        ))
+    })
 }
 
 fn gone(id: ServerId) -> AppError {
@@ -28,8 +32,12 @@ fn gone(id: ServerId) -> AppError {
 /// The local status that mirrors a provider status.
 pub(crate) fn local_status(s: InstanceStatus) -> ServerStatus {
     match s {
-        InstanceStatus::Provisioning | InstanceStatus::Rebuilding | InstanceStatus::Restoring => ServerStatus::Provisioning,
-        InstanceStatus::Booting | InstanceStatus::Migrating | InstanceStatus::Resizing => ServerStatus::Booting,
+        InstanceStatus::Provisioning | InstanceStatus::Rebuilding | InstanceStatus::Restoring => {
+            ServerStatus::Provisioning
+        }
+        InstanceStatus::Booting | InstanceStatus::Migrating | InstanceStatus::Resizing => {
+            ServerStatus::Booting
+        }
         InstanceStatus::Running => ServerStatus::Running,
         InstanceStatus::Rebooting => ServerStatus::Rebooting,
         InstanceStatus::ShuttingDown => ServerStatus::ShuttingDown,
@@ -70,9 +78,15 @@ impl App {
     }
 
     /// One server as the UI shows it.
-    pub(crate) fn server_dto(&self, c: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<ServerDto> {
-        let org = orgs::get(c, s.organization_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no organization", s.id)))?;
-        let plan = plans::get(c, s.plan_id)?.ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
+    pub(crate) fn server_dto(
+        &self,
+        c: &cs_store::rusqlite::Connection,
+        s: &Server,
+    ) -> AppResult<ServerDto> {
+        let org = orgs::get(c, s.organization_id)?
+            .ok_or_else(|| AppError::Internal(format!("server {} has no organization", s.id)))?;
+        let plan = plans::get(c, s.plan_id)?
+            .ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
         let mut dto = map::server(s, &org.organization.name, &plan);
         dto.account_label = c
             .query_row("SELECT a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id WHERE s.id = ?1", [s.id.to_string()], |r| r.get(0))
@@ -86,25 +100,46 @@ impl App {
             let s = servers::get(c, id)?.ok_or_else(|| gone(id))?;
             Ok(ServerDetail {
                 server: self.server_dto(c, &s)?,
-                activity: cs_store::activity::recent(c, 50, Some(&id.to_string()))?.into_iter().map(map::activity).collect(),
+                activity: cs_store::activity::recent(c, 50, Some(&id.to_string()))?
+                    .into_iter()
+                    .map(map::activity)
+                    .collect(),
             })
         })
     }
 
     pub async fn create_server(&self, input: ServerInput) -> AppResult<ServerDto> {
-        self.create_server_with(input, CreateOptionsInput::default()).await
+        self.create_server_with(input, CreateOptionsInput::default())
+            .await
     }
 
     /// [`App::create_server`] with a StackScript and its data, cloud-init
     /// user data (only for images that read it) and a firewall.
-    pub async fn create_server_with(&self, input: ServerInput, options: CreateOptionsInput) -> AppResult<ServerDto> {
+    pub async fn create_server_with(
+        &self,
+        input: ServerInput,
+        options: CreateOptionsInput,
+    ) -> AppResult<ServerDto> {
         // 1. Validate everything before writing anything.
         let mut e = ValidationErrors::new();
         let label = validate_label(&mut e, &input.label);
-        let password = input.root_password.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-        let ssh_key = input.ssh_key.as_deref().map(str::trim).filter(|k| !k.is_empty()).map(str::to_string);
+        let password = input
+            .root_password
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_string);
+        let ssh_key = input
+            .ssh_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
         match (&password, &ssh_key) {
-            (None, None) => e.add("rootPassword", "Set a root password or paste an SSH key, or both"),
+            (None, None) => e.add(
+                "rootPassword",
+                "Set a root password or paste an SSH key, or both",
+            ),
             _ => {
                 if let Some(p) = &password {
                     validate_root_password(&mut e, p);
@@ -118,8 +153,14 @@ impl App {
         let org_id = parse_org_id(&input.organization_id).ok();
         let plan_id = parse_plan_id(&input.plan_id).ok();
         let (org, plan) = self.store.read(|c| {
-            let org = match org_id { Some(id) => orgs::get(c, id)?, None => None };
-            let plan = match plan_id { Some(id) => plans::get(c, id)?, None => None };
+            let org = match org_id {
+                Some(id) => orgs::get(c, id)?,
+                None => None,
+            };
+            let plan = match plan_id {
+                Some(id) => plans::get(c, id)?,
+                None => None,
+            };
             Ok::<_, AppError>((org, plan))
         })?;
         if org.is_none() {
@@ -127,13 +168,30 @@ impl App {
         }
         let region = input.region.trim().to_string();
         let image = input.image.trim().to_string();
-        let stackscript_id = options.stackscript_id.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
-        let user_data = options.user_data.as_deref().filter(|x| !x.trim().is_empty()).map(str::to_string);
-        let firewall_id = options.firewall_id.as_deref().map(str::trim).filter(|x| !x.is_empty()).map(str::to_string);
+        let stackscript_id = options
+            .stackscript_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string);
+        let user_data = options
+            .user_data
+            .as_deref()
+            .filter(|x| !x.trim().is_empty())
+            .map(str::to_string);
+        let firewall_id = options
+            .firewall_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string);
         if let Some(u) = &user_data {
             // Linode takes at most 64 KiB once base64-encoded.
             if u.len() > 48 * 1024 {
-                e.add("userData", format!("User data is {} KiB: keep it under 48 KiB", u.len() / 1024));
+                e.add(
+                    "userData",
+                    format!("User data is {} KiB: keep it under 48 KiB", u.len() / 1024),
+                );
             }
         }
         let mut stackscript_data = Vec::new();
@@ -142,7 +200,10 @@ impl App {
             if name.is_empty() {
                 e.add("stackscriptData", "Every StackScript field needs a name");
             } else if stackscript_id.is_none() {
-                e.add("stackscriptData", "StackScript fields need a StackScript: choose one or remove the fields");
+                e.add(
+                    "stackscriptData",
+                    "StackScript fields need a StackScript: choose one or remove the fields",
+                );
             } else {
                 stackscript_data.push((name.to_string(), f.value.clone()));
             }
@@ -151,32 +212,53 @@ impl App {
         let mut account: Option<String> = None;
         match &plan {
             None => e.add("planId", "Choose a plan"),
-            Some(p) if !p.active => e.add("planId", format!("Plan {} is retired: choose another plan", p.name)),
+            Some(p) if !p.active => e.add(
+                "planId",
+                format!("Plan {} is retired: choose another plan", p.name),
+            ),
             Some(p) => {
                 if region.is_empty() {
                     e.add("region", "Choose a region");
                 } else if !p.regions.contains(&region) {
-                    e.add("region", format!("Plan {} is not offered in {region:?}: choose one of {}", p.name, p.regions.join(", ")));
+                    e.add(
+                        "region",
+                        format!(
+                            "Plan {} is not offered in {region:?}: choose one of {}",
+                            p.name,
+                            p.regions.join(", ")
+                        ),
+                    );
                 }
                 let catalogue = match p.provider {
-                    ProviderKind::Linode => match self.choose_linode_account(options.account_id.as_deref()) {
-                        Ok(a) => {
-                            let c = self.account_catalogue(&a).await?;
-                            account = Some(a);
-                            c
+                    ProviderKind::Linode => {
+                        match self.choose_linode_account(options.account_id.as_deref()) {
+                            Ok(a) => {
+                                let c = self.account_catalogue(&a).await?;
+                                account = Some(a);
+                                c
+                            }
+                            Err((field, message)) => {
+                                e.add(&field, message);
+                                return Err(AppError::Validation(e));
+                            }
                         }
-                        Err((field, message)) => {
-                            e.add(&field, message);
-                            return Err(AppError::Validation(e));
-                        }
-                    },
+                    }
                     ProviderKind::Sandbox => self.catalogue(p.provider).await?,
                 };
-                let found = catalogue.images.iter().find(|i| i.id == image && !i.deprecated);
+                let found = catalogue
+                    .images
+                    .iter()
+                    .find(|i| i.id == image && !i.deprecated);
                 if image.is_empty() {
                     e.add("image", "Choose an image");
                 } else if found.is_none() {
-                    e.add("image", format!("{} has no image called {image:?}: choose one from the list", p.provider.display_name()));
+                    e.add(
+                        "image",
+                        format!(
+                            "{} has no image called {image:?}: choose one from the list",
+                            p.provider.display_name()
+                        ),
+                    );
                 }
                 if let Some(sid) = &stackscript_id {
                     match catalogue.stackscripts.iter().find(|x| &x.id == sid) {
@@ -203,9 +285,14 @@ impl App {
                 }
             }
         }
-        let taken = self.store.read(|c| Ok::<_, AppError>(servers::label_taken(c, &label)?))?;
+        let taken = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::label_taken(c, &label)?))?;
         if taken {
-            e.add("label", format!("A server labelled {label:?} already exists: labels are unique"));
+            e.add(
+                "label",
+                format!("A server labelled {label:?} already exists: labels are unique"),
+            );
         }
         if !e.is_empty() {
             return Err(AppError::Validation(e));
@@ -233,14 +320,38 @@ impl App {
         };
         self.write(|tx| {
             if servers::label_taken(tx, &label)? {
-                return Err(AppError::validation("label", format!("A server labelled {label:?} already exists: labels are unique")));
+                return Err(AppError::validation(
+                    "label",
+                    format!("A server labelled {label:?} already exists: labels are unique"),
+                ));
             }
             servers::insert(tx, &server)?;
             if let Some(a) = &account {
-                tx.execute("UPDATE servers SET account_id = ?2 WHERE id = ?1", cs_store::rusqlite::params![server.id.to_string(), a])?;
+                tx.execute(
+                    "UPDATE servers SET account_id = ?2 WHERE id = ?1",
+                    cs_store::rusqlite::params![server.id.to_string(), a],
+                )?;
             }
-            outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
-            self.record(tx, now, "server.created", "server", Some(server.id.to_string()), Some(org.organization.id.to_string()), format!("Created server {label} ({}, {region}) for {}", plan.name, org.organization.name))
+            outbox::push(
+                tx,
+                now,
+                Some(server.organization_id.to_string()),
+                "server",
+                &server.id.to_string(),
+                &outbox_payload(&server),
+            )?;
+            self.record(
+                tx,
+                now,
+                "server.created",
+                "server",
+                Some(server.id.to_string()),
+                Some(org.organization.id.to_string()),
+                format!(
+                    "Created server {label} ({}, {region}) for {}",
+                    plan.name, org.organization.name
+                ),
+            )
         })?;
 
         // 3. Ask the provider. A create is never retried blindly: after an
@@ -281,7 +392,14 @@ impl App {
                 server.updated_at = now;
                 let dto = self.write(|tx| {
                     servers::update(tx, &server)?;
-                    outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
+                    outbox::push(
+                        tx,
+                        now,
+                        Some(server.organization_id.to_string()),
+                        "server",
+                        &server.id.to_string(),
+                        &outbox_payload(&server),
+                    )?;
                     self.server_dto(tx, &server)
                 })?;
                 self.events.server_changed(&dto);
@@ -296,13 +414,35 @@ impl App {
                 server.deleted_at = Some(now);
                 let dto = self.write(|tx| {
                     servers::update(tx, &server)?;
-                    outbox::push(tx, now, Some(server.organization_id.to_string()), "server", &server.id.to_string(), &outbox_payload(&server))?;
-                    self.record_as(tx, &format!("provider:{}", plan.provider.as_str()), now, "server.create_failed", "server", Some(server.id.to_string()), Some(server.organization_id.to_string()), format!("{} could not create server {label}: {err}", plan.provider.display_name()))?;
+                    outbox::push(
+                        tx,
+                        now,
+                        Some(server.organization_id.to_string()),
+                        "server",
+                        &server.id.to_string(),
+                        &outbox_payload(&server),
+                    )?;
+                    self.record_as(
+                        tx,
+                        &format!("provider:{}", plan.provider.as_str()),
+                        now,
+                        "server.create_failed",
+                        "server",
+                        Some(server.id.to_string()),
+                        Some(server.organization_id.to_string()),
+                        format!(
+                            "{} could not create server {label}: {err}",
+                            plan.provider.display_name()
+                        ),
+                    )?;
                     self.server_dto(tx, &server)
                 })?;
                 self.events.server_changed(&dto);
                 Err(match err {
-                    ProviderError::Validation { field, message } => AppError::validation(provider_field(&field), format!("{}: {message}", plan.provider.display_name())),
+                    ProviderError::Validation { field, message } => AppError::validation(
+                        provider_field(&field),
+                        format!("{}: {message}", plan.provider.display_name()),
+                    ),
                     other => AppError::Provider(other),
                 })
             }
@@ -324,7 +464,10 @@ impl App {
 
     async fn power(&self, id: &str, action: PowerAction) -> AppResult<ServerDto> {
         let id = parse_server_id(id)?;
-        let server = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))?.ok_or_else(|| gone(id))?;
+        let server = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
+            .ok_or_else(|| gone(id))?;
         let next = server.status.begin(action)?;
         let provider = self.provider_of(&server)?;
         if let Some(pid) = &server.provider_id {
@@ -349,7 +492,11 @@ impl App {
             PowerAction::Suspend => "suspended",
             PowerAction::Delete => "deleted",
         };
-        let mut updated = Server { status: next, updated_at: now, ..server.clone() };
+        let mut updated = Server {
+            status: next,
+            updated_at: now,
+            ..server.clone()
+        };
         // Without a provider instance there is nothing to wait for.
         if action == PowerAction::Delete && server.provider_id.is_none() {
             updated.status = ServerStatus::Deleted;
@@ -364,8 +511,23 @@ impl App {
         };
         let dto = self.write(|tx| {
             servers::update(tx, &updated)?;
-            outbox::push(tx, now, Some(updated.organization_id.to_string()), "server", &updated.id.to_string(), &outbox_payload(&updated))?;
-            self.record(tx, now, &format!("server.{verb}"), "server", Some(updated.id.to_string()), Some(updated.organization_id.to_string()), format!("{human} server {}", updated.label))?;
+            outbox::push(
+                tx,
+                now,
+                Some(updated.organization_id.to_string()),
+                "server",
+                &updated.id.to_string(),
+                &outbox_payload(&updated),
+            )?;
+            self.record(
+                tx,
+                now,
+                &format!("server.{verb}"),
+                "server",
+                Some(updated.id.to_string()),
+                Some(updated.organization_id.to_string()),
+                format!("{human} server {}", updated.label),
+            )?;
             self.server_dto(tx, &updated)
         })?;
         self.events.server_changed(&dto);
@@ -374,15 +536,33 @@ impl App {
 
     pub async fn server_stats(&self, id: &str) -> AppResult<ServerStatsDto> {
         let id = parse_server_id(id)?;
-        let server = self.store.read(|c| Ok::<_, AppError>(servers::get(c, id)?))?.ok_or_else(|| gone(id))?;
-        let pid = server.provider_id.clone().ok_or_else(|| AppError::Conflict(format!("Server {} has no instance at the provider yet: stats appear once it is created", server.label)))?;
+        let server = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::get(c, id)?))?
+            .ok_or_else(|| gone(id))?;
+        let pid = server.provider_id.clone().ok_or_else(|| {
+            AppError::Conflict(format!(
+                "Server {} has no instance at the provider yet: stats appear once it is created",
+                server.label
+            ))
+        })?;
         if server.deleted_at.is_some() {
-            return Err(AppError::Conflict(format!("Server {} was deleted: it has no stats any more", server.label)));
+            return Err(AppError::Conflict(format!(
+                "Server {} was deleted: it has no stats any more",
+                server.label
+            )));
         }
         let provider = self.provider_of(&server)?;
         let stats = provider.stats(&pid).await?;
         let transfer = provider.transfer(&pid).await?;
-        let points = |v: &[cs_provider::Sample]| v.iter().map(|s| MetricPoint { t: u32::try_from(s.at.timestamp()).unwrap_or(0), v: s.value }).collect();
+        let points = |v: &[cs_provider::Sample]| {
+            v.iter()
+                .map(|s| MetricPoint {
+                    t: u32::try_from(s.at.timestamp()).unwrap_or(0),
+                    v: s.value,
+                })
+                .collect()
+        };
         // Bytes → GB with two decimals, in integers.
         let centi_gb = transfer.used_bytes / 10_000_000;
         Ok(ServerStatsDto {

@@ -16,15 +16,17 @@
 //! the tax (wallet → tax payable), so what the wallet paid for a month equals
 //! the month's invoices to the micro-unit.
 
-use cs_core::metering::{hour_start, month_first_hour, month_last_hour, month_of, month_parts, Month};
+use chrono::Datelike;
+use cs_core::ledger::{AccountKind, Entry};
+use cs_core::metering::{
+    hour_start, month_first_hour, month_last_hour, month_of, month_parts, Month,
+};
 use cs_core::money::{micros_to_minor_rounded, MICROS_PER_UNIT};
 use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
 use cs_core::{Currency, Money, OrganizationId, Rate, Timestamp};
-use cs_core::ledger::{AccountKind, Entry};
 use cs_store::activity::{append, NewActivity};
 use cs_store::{fmt_ts, parse_ts};
-use chrono::Datelike;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -50,7 +52,13 @@ impl DocumentKind {
         }
     }
     pub fn parse(s: &str) -> Option<DocumentKind> {
-        [DocumentKind::Invoice, DocumentKind::Receipt, DocumentKind::CreditNote].into_iter().find(|k| k.as_str() == s)
+        [
+            DocumentKind::Invoice,
+            DocumentKind::Receipt,
+            DocumentKind::CreditNote,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
     fn format<'a>(&self, s: &'a BillingSettings) -> &'a str {
         match self {
@@ -135,12 +143,22 @@ pub(crate) fn customer(conn: &Connection, org: OrganizationId) -> Result<Custome
         )?
         .query_row([org.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let (name, country, tax_id, region) = raw.ok_or_else(|| BillingError::NotFound { what: "organization", id: org.to_string() })?;
-    Ok(Customer { name, country, tax_id, region })
+    let (name, country, tax_id, region) = raw.ok_or_else(|| BillingError::NotFound {
+        what: "organization",
+        id: org.to_string(),
+    })?;
+    Ok(Customer {
+        name,
+        country,
+        tax_id,
+        region,
+    })
 }
 
 fn treatment(conn: &Connection, c: &Customer, settings: &BillingSettings) -> Result<TaxTreatment> {
-    let mut stmt = conn.prepare_cached("SELECT name, rate_ppm FROM tax_rates WHERE country = ?1 AND region = ?2")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, rate_ppm FROM tax_rates WHERE country = ?1 AND region = ?2",
+    )?;
     let mut err = None;
     let t = tax::determine(
         &TaxParties {
@@ -149,7 +167,15 @@ fn treatment(conn: &Connection, c: &Customer, settings: &BillingSettings) -> Res
             customer_region: c.region.as_deref(),
             customer_tax_id: c.tax_id.as_deref(),
         },
-        |country, region| match stmt.query_row(params![country, region.unwrap_or("")], |r| Ok(TaxRate { name: r.get(0)?, rate_ppm: r.get(1)? })).optional() {
+        |country, region| match stmt
+            .query_row(params![country, region.unwrap_or("")], |r| {
+                Ok(TaxRate {
+                    name: r.get(0)?,
+                    rate_ppm: r.get(1)?,
+                })
+            })
+            .optional()
+        {
             Ok(v) => v,
             Err(e) => {
                 err = Some(e);
@@ -164,9 +190,18 @@ fn treatment(conn: &Connection, c: &Customer, settings: &BillingSettings) -> Res
 }
 
 /// Sets the tax rate of a country, or of a region of it.
-pub fn set_tax_rate(conn: &Connection, country: &str, region: Option<&str>, name: &str, rate_ppm: i64) -> Result<()> {
+pub fn set_tax_rate(
+    conn: &Connection,
+    country: &str,
+    region: Option<&str>,
+    name: &str,
+    rate_ppm: i64,
+) -> Result<()> {
     if country.len() != 2 || !(0..=1_000_000).contains(&rate_ppm) {
-        return Err(BillingError::Invalid("a tax rate needs a two-letter country and a rate between 0 and 1 000 000 ppm (100 %)".into()));
+        return Err(BillingError::Invalid(
+            "a tax rate needs a two-letter country and a rate between 0 and 1 000 000 ppm (100 %)"
+                .into(),
+        ));
     }
     conn.execute(
         "INSERT INTO tax_rates (country, region, name, rate_ppm) VALUES (?1, ?2, ?3, ?4)
@@ -197,9 +232,16 @@ pub(crate) fn write_and_issue(
     ledger_txn_id: Option<i64>,
     now: Timestamp,
 ) -> Result<DocumentSummary> {
-    let rounded: Vec<i64> = lines.iter().map(|l| micros_to_minor_rounded(l.amount_micros, currency)).collect();
+    let rounded: Vec<i64> = lines
+        .iter()
+        .map(|l| micros_to_minor_rounded(l.amount_micros, currency))
+        .collect();
     let label = treatment.label();
-    let totals = tax::totals(rounded.iter().map(|m| (label.as_str(), treatment.rate_ppm(), *m)));
+    let totals = tax::totals(
+        rounded
+            .iter()
+            .map(|m| (label.as_str(), treatment.rate_ppm(), *m)),
+    );
     let subtotal: i64 = rounded.iter().sum();
     let tax_total: i64 = totals.iter().map(|t| t.tax_minor).sum();
     let tax_note = match treatment {
@@ -288,14 +330,32 @@ pub(crate) fn write_and_issue(
 /// Assigns the next number of the document's series and issues it. Numbers
 /// are gapless per series and period because the counter and the document
 /// change in one transaction.
-pub fn finalize(conn: &Connection, id: &str, settings: &BillingSettings, now: Timestamp) -> Result<String> {
+pub fn finalize(
+    conn: &Connection,
+    id: &str,
+    settings: &BillingSettings,
+    now: Timestamp,
+) -> Result<String> {
     let kind: String = conn
-        .query_row("SELECT kind FROM documents WHERE id = ?1 AND status = 'draft'", [id], |r| r.get(0))
+        .query_row(
+            "SELECT kind FROM documents WHERE id = ?1 AND status = 'draft'",
+            [id],
+            |r| r.get(0),
+        )
         .optional()?
-        .ok_or_else(|| BillingError::Invalid(format!("document {id} is not a draft: it was issued already or does not exist")))?;
-    let kind = DocumentKind::parse(&kind).ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?;
+        .ok_or_else(|| {
+            BillingError::Invalid(format!(
+                "document {id} is not a draft: it was issued already or does not exist"
+            ))
+        })?;
+    let kind = DocumentKind::parse(&kind)
+        .ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?;
     let fmt_text = kind.format(settings);
-    let format = NumberFormat::parse(fmt_text).map_err(|e| BillingError::Setting { key: format!("billing.number_format.{}", kind.as_str()), value: fmt_text.into(), hint: e.to_string() })?;
+    let format = NumberFormat::parse(fmt_text).map_err(|e| BillingError::Setting {
+        key: format!("billing.number_format.{}", kind.as_str()),
+        value: fmt_text.into(),
+        hint: e.to_string(),
+    })?;
     let period = format.period(now.year(), now.month());
     let seq: i64 = conn.query_row(
         "INSERT INTO document_counters (series, period, last_seq) VALUES (?1, ?2, 1)
@@ -309,7 +369,9 @@ pub fn finalize(conn: &Connection, id: &str, settings: &BillingSettings, now: Ti
         params![id, number, period, seq, fmt_ts(&now)],
     )?;
     if n != 1 {
-        return Err(BillingError::Invariant(format!("document {id} changed while being finalized")));
+        return Err(BillingError::Invariant(format!(
+            "document {id} changed while being finalized"
+        )));
     }
     Ok(number)
 }
@@ -322,11 +384,18 @@ fn month_name(m: Month) -> String {
 /// Issues the usage invoice of every organization billed in `month`.
 /// Refused until every meter is billed through the month's last hour.
 /// Idempotent per organization and month; one transaction per invoice.
-pub fn issue_monthly_invoices(db: &impl Db, month: Month, now: Timestamp) -> Result<Vec<DocumentSummary>> {
+pub fn issue_monthly_invoices(
+    db: &impl Db,
+    month: Month,
+    now: Timestamp,
+) -> Result<Vec<DocumentSummary>> {
     let first = month_first_hour(month);
     let last = month_last_hour(month);
     if cs_core::metering::last_complete_hour(now) < last {
-        return Err(BillingError::Invalid(format!("{} is not over yet: invoices are issued once the month has ended", month_name(month))));
+        return Err(BillingError::Invalid(format!(
+            "{} is not over yet: invoices are issued once the month has ended",
+            month_name(month)
+        )));
     }
     let pending: i64 = db.read(|c| {
         Ok(c.query_row(
@@ -338,7 +407,10 @@ pub fn issue_monthly_invoices(db: &impl Db, month: Month, now: Timestamp) -> Res
         )?)
     })?;
     if pending > 0 {
-        return Err(BillingError::NotBilledYet { month: month_name(month), pending });
+        return Err(BillingError::NotBilledYet {
+            month: month_name(month),
+            pending,
+        });
     }
     let orgs: Vec<(String, String)> = db.read(|c| {
         Ok(c.prepare(
@@ -350,14 +422,20 @@ pub fn issue_monthly_invoices(db: &impl Db, month: Month, now: Timestamp) -> Res
     })?;
     let mut out = Vec::new();
     for (org, currency) in orgs {
-        let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
-        let currency = Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+        let org: OrganizationId = org
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
+        let currency =
+            Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
         if let Some(s) = db.write(|c| issue_invoice(c, org, currency, month, now))? {
             out.push(s);
         }
     }
     db.write(|c| {
-        c.execute("INSERT OR IGNORE INTO invoice_runs (month, completed_at) VALUES (?1, ?2)", params![month, fmt_ts(&now)])?;
+        c.execute(
+            "INSERT OR IGNORE INTO invoice_runs (month, completed_at) VALUES (?1, ?2)",
+            params![month, fmt_ts(&now)],
+        )?;
         Ok(())
     })?;
     Ok(out)
@@ -385,9 +463,23 @@ pub fn issue_due_invoices(db: &impl Db, now: Timestamp) -> Result<Vec<DocumentSu
 
 /// The usage invoice of one organization for one month; `None` when it was
 /// issued before.
-pub fn issue_invoice(conn: &Connection, org: OrganizationId, currency: Currency, month: Month, now: Timestamp) -> Result<Option<DocumentSummary>> {
+pub fn issue_invoice(
+    conn: &Connection,
+    org: OrganizationId,
+    currency: Currency,
+    month: Month,
+    now: Timestamp,
+) -> Result<Option<DocumentSummary>> {
     let key = format!("invoice:{org}:{}:{}", currency.code(), month_name(month));
-    if conn.query_row("SELECT 1 FROM documents WHERE idem_key = ?1", [&key], |_| Ok(())).optional()?.is_some() {
+    if conn
+        .query_row(
+            "SELECT 1 FROM documents WHERE idem_key = ?1",
+            [&key],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some()
+    {
         return Ok(None);
     }
     let settings = BillingSettings::load(conn)?;
@@ -403,12 +495,22 @@ pub fn issue_invoice(conn: &Connection, org: OrganizationId, currency: Currency,
         )?;
         let mut rows = stmt.query(params![org.to_string(), currency.code(), month])?;
         while let Some(r) = rows.next()? {
-            let (first, last, hours, capped, hourly, monthly): (i64, i64, i64, i64, i64, i64) = (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+            let (first, last, hours, capped, hourly, monthly): (i64, i64, i64, i64, i64, i64) = (
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            );
             let label: String = r.get(2)?;
             let from = hour_start(first);
             let to = hour_start(last + 1);
             let cap = if capped > 0 {
-                format!(", capped at the monthly price {}", Money::new(micros_to_minor_rounded(monthly, currency), currency))
+                format!(
+                    ", capped at the monthly price {}",
+                    Money::new(micros_to_minor_rounded(monthly, currency), currency)
+                )
             } else {
                 String::new()
             };
@@ -430,12 +532,21 @@ pub fn issue_invoice(conn: &Connection, org: OrganizationId, currency: Currency,
     }
     let usage_micros: i64 = lines.iter().map(|l| l.amount_micros).sum();
     let per_minor = MICROS_PER_UNIT / 10i64.pow(currency.exponent());
-    let subtotal: i64 = lines.iter().map(|l| micros_to_minor_rounded(l.amount_micros, currency)).sum();
-    let label = treatment.label();
-    let tax_minor: i64 = tax::totals(lines.iter().map(|l| (label.as_str(), treatment.rate_ppm(), micros_to_minor_rounded(l.amount_micros, currency))))
+    let subtotal: i64 = lines
         .iter()
-        .map(|t| t.tax_minor)
+        .map(|l| micros_to_minor_rounded(l.amount_micros, currency))
         .sum();
+    let label = treatment.label();
+    let tax_minor: i64 = tax::totals(lines.iter().map(|l| {
+        (
+            label.as_str(),
+            treatment.rate_ppm(),
+            micros_to_minor_rounded(l.amount_micros, currency),
+        )
+    }))
+    .iter()
+    .map(|t| t.tax_minor)
+    .sum();
     let rounding = subtotal * per_minor - usage_micros;
     let tax_micros = tax_minor * per_minor;
     let id = uuid::Uuid::new_v4().to_string();
@@ -451,9 +562,18 @@ pub fn issue_invoice(conn: &Connection, org: OrganizationId, currency: Currency,
             actor: "system:billing".into(),
             document_id: Some(id.clone()),
             entries: vec![
-                Entry { account: AccountRef::wallet(org), amount_micros: -(rounding + tax_micros) },
-                Entry { account: AccountRef::house(AccountKind::Rounding), amount_micros: rounding },
-                Entry { account: AccountRef::house(AccountKind::TaxPayable), amount_micros: tax_micros },
+                Entry {
+                    account: AccountRef::wallet(org),
+                    amount_micros: -(rounding + tax_micros),
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::Rounding),
+                    amount_micros: rounding,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::TaxPayable),
+                    amount_micros: tax_micros,
+                },
             ],
         };
         Some(post(conn, &t)?.txn_id())
@@ -486,10 +606,18 @@ pub fn issue_invoice(conn: &Connection, org: OrganizationId, currency: Currency,
 
 /// Cancels an issued invoice in full with a credit note that mirrors it; the
 /// invoice's total goes back to the wallet. The invoice itself is unchanged.
-pub fn void_invoice(conn: &Connection, invoice_id: &str, reason: &str, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
+pub fn void_invoice(
+    conn: &Connection,
+    invoice_id: &str,
+    reason: &str,
+    now: Timestamp,
+    actor: &str,
+) -> Result<DocumentSummary> {
     let inv = get_document(conn, invoice_id)?;
     if inv.summary.kind != DocumentKind::Invoice || inv.summary.number.is_none() {
-        return Err(BillingError::Invalid(format!("document {invoice_id} is not an issued invoice: only issued invoices can be voided")));
+        return Err(BillingError::Invalid(format!(
+            "document {invoice_id} is not an issued invoice: only issued invoices can be voided"
+        )));
     }
     let credited: i64 = conn.query_row(
         "SELECT coalesce(sum(total_minor), 0) FROM documents WHERE credits_document_id = ?1 AND status = 'issued'",
@@ -502,11 +630,19 @@ pub fn void_invoice(conn: &Connection, invoice_id: &str, reason: &str, now: Time
             inv.summary.number.unwrap_or_default()
         )));
     }
-    let lines: Vec<(String, i64)> = inv.lines.iter().map(|l| (format!("Void: {}", l.description), -l.amount_minor)).collect();
+    let lines: Vec<(String, i64)> = inv
+        .lines
+        .iter()
+        .map(|l| (format!("Void: {}", l.description), -l.amount_minor))
+        .collect();
     issue_credit_note(
         conn,
         &NewCreditNote {
-            organization_id: inv.summary.organization_id.parse().map_err(|_| BillingError::Invariant("organization id".into()))?,
+            organization_id: inv
+                .summary
+                .organization_id
+                .parse()
+                .map_err(|_| BillingError::Invariant("organization id".into()))?,
             currency: inv.summary.currency,
             credits_document_id: Some(invoice_id.to_string()),
             lines,
@@ -533,15 +669,29 @@ pub struct NewCreditNote {
 }
 
 /// Issues a credit note and credits the wallet with its total.
-pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
+pub fn issue_credit_note(
+    conn: &Connection,
+    n: &NewCreditNote,
+    now: Timestamp,
+    actor: &str,
+) -> Result<DocumentSummary> {
     if n.reason.trim().is_empty() {
-        return Err(BillingError::Invalid("a credit note needs a reason: say what is being corrected".into()));
+        return Err(BillingError::Invalid(
+            "a credit note needs a reason: say what is being corrected".into(),
+        ));
     }
     if n.lines.is_empty() || n.lines.iter().any(|(_, a)| *a >= 0) {
         return Err(BillingError::Invalid("credit note lines must be negative amounts (money given back), and there must be at least one".into()));
     }
     let key = format!("credit_note:{}", n.key);
-    if let Some(id) = conn.query_row("SELECT id FROM documents WHERE idem_key = ?1", [&key], |r| r.get::<_, String>(0)).optional()? {
+    if let Some(id) = conn
+        .query_row(
+            "SELECT id FROM documents WHERE idem_key = ?1",
+            [&key],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+    {
         return get_summary(conn, &id);
     }
     let settings = BillingSettings::load(conn)?;
@@ -550,11 +700,16 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
         Some(doc) => {
             let d = get_document(conn, doc)?;
             if d.summary.organization_id != n.organization_id.to_string() {
-                return Err(BillingError::Invalid("the credited document belongs to another organization".into()));
+                return Err(BillingError::Invalid(
+                    "the credited document belongs to another organization".into(),
+                ));
             }
             match (d.tax_note.is_some(), d.lines.first()) {
                 (true, _) => TaxTreatment::ReverseCharge,
-                (false, Some(l)) if l.tax_rate_ppm > 0 => TaxTreatment::Standard { name: l.tax_name.clone(), rate_ppm: l.tax_rate_ppm },
+                (false, Some(l)) if l.tax_rate_ppm > 0 => TaxTreatment::Standard {
+                    name: l.tax_name.clone(),
+                    rate_ppm: l.tax_rate_ppm,
+                },
                 _ => TaxTreatment::NotTaxed,
             }
         }
@@ -564,11 +719,26 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
     let lines: Vec<LineDraft> = n
         .lines
         .iter()
-        .map(|(d, a)| LineDraft { description: d.clone(), server_id: None, item: None, quantity_hours: None, unit_rate_micros: None, amount_micros: a * per_minor, capped: false })
+        .map(|(d, a)| LineDraft {
+            description: d.clone(),
+            server_id: None,
+            item: None,
+            quantity_hours: None,
+            unit_rate_micros: None,
+            amount_micros: a * per_minor,
+            capped: false,
+        })
         .collect();
     let label = treatment.label();
     let subtotal: i64 = n.lines.iter().map(|l| l.1).sum();
-    let tax_minor: i64 = tax::totals(n.lines.iter().map(|l| (label.as_str(), treatment.rate_ppm(), l.1))).iter().map(|t| t.tax_minor).sum();
+    let tax_minor: i64 = tax::totals(
+        n.lines
+            .iter()
+            .map(|l| (label.as_str(), treatment.rate_ppm(), l.1)),
+    )
+    .iter()
+    .map(|t| t.tax_minor)
+    .sum();
     let id = uuid::Uuid::new_v4().to_string();
     let txn = post(
         conn,
@@ -583,9 +753,18 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
             actor: actor.to_string(),
             document_id: Some(id.clone()),
             entries: vec![
-                Entry { account: AccountRef::wallet(n.organization_id), amount_micros: -(subtotal + tax_minor) * per_minor },
-                Entry { account: AccountRef::house(AccountKind::Revenue), amount_micros: subtotal * per_minor },
-                Entry { account: AccountRef::house(AccountKind::TaxPayable), amount_micros: tax_minor * per_minor },
+                Entry {
+                    account: AccountRef::wallet(n.organization_id),
+                    amount_micros: -(subtotal + tax_minor) * per_minor,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::Revenue),
+                    amount_micros: subtotal * per_minor,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::TaxPayable),
+                    amount_micros: tax_minor * per_minor,
+                },
             ],
         },
     )?;
@@ -617,7 +796,12 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
             subject_kind: "document",
             subject_id: Some(id.clone()),
             organization_id: Some(n.organization_id.to_string()),
-            summary: format!("Credit note {} for {}: {}", s.number.as_deref().unwrap_or("?"), Money::new(s.total_minor, n.currency), n.reason),
+            summary: format!(
+                "Credit note {} for {}: {}",
+                s.number.as_deref().unwrap_or("?"),
+                Money::new(s.total_minor, n.currency),
+                n.reason
+            ),
         },
     )?;
     Ok(s)
@@ -626,15 +810,40 @@ pub fn issue_credit_note(conn: &Connection, n: &NewCreditNote, now: Timestamp, a
 const SUMMARY: &str = "SELECT id, kind, number, organization_id, currency, month, subtotal_minor, tax_minor, total_minor, issued_at, credits_document_id FROM documents";
 
 fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRaw> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
 }
 
-type SummaryRaw = (String, String, Option<String>, String, String, Option<i64>, i64, i64, i64, Option<String>, Option<String>);
+type SummaryRaw = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
 
 fn decode_summary(raw: SummaryRaw) -> Result<DocumentSummary> {
     let (id, kind, number, org, currency, month, subtotal, tax, total, issued, credits) = raw;
     Ok(DocumentSummary {
-        kind: DocumentKind::parse(&kind).ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?,
+        kind: DocumentKind::parse(&kind)
+            .ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?,
         id,
         number,
         organization_id: org,
@@ -653,7 +862,10 @@ pub fn get_summary(conn: &Connection, id: &str) -> Result<DocumentSummary> {
         .prepare_cached(&format!("{SUMMARY} WHERE id = ?1"))?
         .query_row([id], summary_row)
         .optional()?
-        .ok_or_else(|| BillingError::NotFound { what: "document", id: id.to_string() })?;
+        .ok_or_else(|| BillingError::NotFound {
+            what: "document",
+            id: id.to_string(),
+        })?;
     decode_summary(raw)
 }
 
@@ -666,13 +878,25 @@ pub struct DocumentFilter {
 }
 
 /// Documents, newest first.
-pub fn list_documents(conn: &Connection, f: &DocumentFilter, limit: i64) -> Result<Vec<DocumentSummary>> {
+pub fn list_documents(
+    conn: &Connection,
+    f: &DocumentFilter,
+    limit: i64,
+) -> Result<Vec<DocumentSummary>> {
     let mut stmt = conn.prepare(&format!(
         "{SUMMARY} WHERE (?1 IS NULL OR organization_id = ?1) AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR month = ?3)
          ORDER BY created_at DESC, number DESC LIMIT ?4"
     ))?;
     let rows = stmt
-        .query_map(params![f.organization_id.map(|o| o.to_string()), f.kind.map(|k| k.as_str()), f.month, limit], summary_row)?
+        .query_map(
+            params![
+                f.organization_id.map(|o| o.to_string()),
+                f.kind.map(|k| k.as_str()),
+                f.month,
+                limit
+            ],
+            summary_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode_summary).collect()
 }
@@ -710,12 +934,27 @@ pub fn get_document(conn: &Connection, id: &str) -> Result<Document> {
         .prepare_cached("SELECT name, rate_ppm, net_minor, tax_minor FROM document_tax_totals WHERE document_id = ?1 ORDER BY rate_ppm, name")?
         .query_map([id], |r| Ok(TaxTotal { name: r.get(0)?, rate_ppm: r.get(1)?, net_minor: r.get(2)?, tax_minor: r.get(3)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Document { summary, customer_name, customer_country, customer_tax_id, tax_note, reference, reason, usage_micros, lines, tax_totals })
+    Ok(Document {
+        summary,
+        customer_name,
+        customer_country,
+        customer_tax_id,
+        tax_note,
+        reference,
+        reason,
+        usage_micros,
+        lines,
+        tax_totals,
+    })
 }
 
 /// Every tax rate, by country and region.
 pub fn list_tax_rates(conn: &Connection) -> Result<Vec<(String, String, String, i64)>> {
-    let mut stmt = conn.prepare("SELECT country, region, name, rate_ppm FROM tax_rates ORDER BY country, region")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT country, region, name, rate_ppm FROM tax_rates ORDER BY country, region",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -64,7 +64,14 @@ fn decode_customer(raw: Option<CustomerRaw>) -> Result<(CustomerDunning, Option<
         ("terminated", Some(at)) => DunningState::Terminated { at },
         _ => DunningState::Good,
     };
-    Ok((CustomerDunning { state, low_warned, termination_warnings_sent: sent }, threshold))
+    Ok((
+        CustomerDunning {
+            state,
+            low_warned,
+            termination_warnings_sent: sent,
+        },
+        threshold,
+    ))
 }
 
 fn save(conn: &Connection, org: OrganizationId, d: &CustomerDunning) -> Result<()> {
@@ -84,7 +91,12 @@ fn save(conn: &Connection, org: OrganizationId, d: &CustomerDunning) -> Result<(
 
 /// Sets a customer's own low-balance threshold (`None`: the default setting)
 /// and tax region (a US state, a Canadian province; `None`: country-wide).
-pub fn set_customer_profile(conn: &Connection, org: OrganizationId, low_balance_threshold_minor: Option<i64>, region: Option<&str>) -> Result<()> {
+pub fn set_customer_profile(
+    conn: &Connection,
+    org: OrganizationId,
+    low_balance_threshold_minor: Option<i64>,
+    region: Option<&str>,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO billing_customers (organization_id, low_balance_threshold_minor, region) VALUES (?1, ?2, ?3)
          ON CONFLICT (organization_id) DO UPDATE SET low_balance_threshold_minor = excluded.low_balance_threshold_minor, region = excluded.region",
@@ -99,17 +111,34 @@ pub fn customer_state(conn: &Connection, org: OrganizationId) -> Result<Customer
 }
 
 fn server_ids(conn: &Connection, sql: &str, org: OrganizationId) -> Result<Vec<ServerId>> {
-    let ids: Vec<String> = conn.prepare_cached(sql)?.query_map([org.to_string()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    ids.iter().map(|s| s.parse().map_err(|_| BillingError::Invariant(format!("server id {s:?}")))).collect()
+    let ids: Vec<String> = conn
+        .prepare_cached(sql)?
+        .query_map([org.to_string()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter()
+        .map(|s| {
+            s.parse()
+                .map_err(|_| BillingError::Invariant(format!("server id {s:?}")))
+        })
+        .collect()
 }
 
 /// Evaluates one customer at `now`; records and returns a decision if the
 /// policy calls for one.
-pub fn evaluate(conn: &Connection, org: OrganizationId, now: Timestamp) -> Result<Option<Decision>> {
+pub fn evaluate(
+    conn: &Connection,
+    org: OrganizationId,
+    now: Timestamp,
+) -> Result<Option<Decision>> {
     evaluate_with(conn, org, now, &BillingSettings::load(conn)?)
 }
 
-fn evaluate_with(conn: &Connection, org: OrganizationId, now: Timestamp, settings: &BillingSettings) -> Result<Option<Decision>> {
+fn evaluate_with(
+    conn: &Connection,
+    org: OrganizationId,
+    now: Timestamp,
+    settings: &BillingSettings,
+) -> Result<Option<Decision>> {
     let (current, threshold) = load(conn, org)?;
     let micros = balance_micros(conn, AccountRef::wallet(org), settings.currency)?;
     evaluate_loaded(conn, org, now, settings, current, threshold, micros)
@@ -132,7 +161,14 @@ fn evaluate_loaded(
         save(conn, org, &s.next)?;
     }
     for n in &s.notices {
-        cs_store::outbox::push(conn, now, Some(org.to_string()), "billing.notice", &org.to_string(), n)?;
+        cs_store::outbox::push(
+            conn,
+            now,
+            Some(org.to_string()),
+            "billing.notice",
+            &org.to_string(),
+            n,
+        )?;
         append(
             conn,
             &NewActivity {
@@ -142,11 +178,17 @@ fn evaluate_loaded(
                 subject_kind: "organization",
                 subject_id: Some(org.to_string()),
                 organization_id: Some(org.to_string()),
-                summary: format!("Dunning: {} (balance {})", n.kind().replace('_', " "), cs_core::Money::new(balance_minor, settings.currency)),
+                summary: format!(
+                    "Dunning: {} (balance {})",
+                    n.kind().replace('_', " "),
+                    cs_core::Money::new(balance_minor, settings.currency)
+                ),
             },
         )?;
     }
-    let Some(action) = s.action else { return Ok(None) };
+    let Some(action) = s.action else {
+        return Ok(None);
+    };
     let ids = match action {
         DunningAction::Suspend => server_ids(
             conn,
@@ -161,7 +203,13 @@ fn evaluate_loaded(
     let json = serde_json::to_string(&ids).map_err(|e| BillingError::Invariant(e.to_string()))?;
     conn.prepare_cached("INSERT INTO dunning_decisions (organization_id, action, server_ids, decided_at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![org.to_string(), action.as_str(), json, fmt_ts(&now)])?;
-    Ok(Some(Decision { id: conn.last_insert_rowid(), organization_id: org, action, server_ids: ids, decided_at: now }))
+    Ok(Some(Decision {
+        id: conn.last_insert_rowid(),
+        organization_id: org,
+        action,
+        server_ids: ids,
+        decided_at: now,
+    }))
 }
 
 /// Evaluates every customer with a wallet or a dunning record.
@@ -213,9 +261,13 @@ fn decode(row: (i64, String, String, String, String)) -> Result<Decision> {
     let (id, org, action, ids, at) = row;
     Ok(Decision {
         id,
-        organization_id: org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?,
-        action: DunningAction::parse(&action).ok_or_else(|| BillingError::Invariant(format!("action {action:?}")))?,
-        server_ids: serde_json::from_str(&ids).map_err(|e| BillingError::Invariant(e.to_string()))?,
+        organization_id: org
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?,
+        action: DunningAction::parse(&action)
+            .ok_or_else(|| BillingError::Invariant(format!("action {action:?}")))?,
+        server_ids: serde_json::from_str(&ids)
+            .map_err(|e| BillingError::Invariant(e.to_string()))?,
         decided_at: parse_ts(&at)?,
     })
 }
@@ -232,7 +284,13 @@ pub fn pending_decisions(conn: &Connection) -> Result<Vec<Decision>> {
 /// The app reports how carrying out a decision went. On `Done` the servers
 /// are marked suspended (Suspend), offline (Unsuspend: the customer boots them)
 /// or deleted with billing stopped (Terminate), and the customer is notified.
-pub fn complete_decision(conn: &Connection, id: i64, outcome: Outcome, now: Timestamp, actor: &str) -> Result<()> {
+pub fn complete_decision(
+    conn: &Connection,
+    id: i64,
+    outcome: Outcome,
+    now: Timestamp,
+    actor: &str,
+) -> Result<()> {
     let row = conn
         .query_row(
             "SELECT id, organization_id, action, server_ids, decided_at FROM dunning_decisions WHERE id = ?1 AND status = 'pending'",
@@ -255,7 +313,11 @@ pub fn complete_decision(conn: &Connection, id: i64, outcome: Outcome, now: Time
                     subject_kind: "organization",
                     subject_id: Some(org.clone()),
                     organization_id: Some(org),
-                    summary: format!("Could not {} {} server(s): {note}", d.action.as_str(), d.server_ids.len()),
+                    summary: format!(
+                        "Could not {} {} server(s): {note}",
+                        d.action.as_str(),
+                        d.server_ids.len()
+                    ),
                 },
             )?;
             return Ok(());
@@ -279,27 +341,44 @@ pub fn complete_decision(conn: &Connection, id: i64, outcome: Outcome, now: Time
                 crate::meters::close_server(conn, *s, now)?;
             }
         }
-        cs_store::outbox::push(conn, now, Some(org.clone()), "server.billing_status", &sid, &serde_json::json!({ "action": d.action.as_str() }))?;
+        cs_store::outbox::push(
+            conn,
+            now,
+            Some(org.clone()),
+            "server.billing_status",
+            &sid,
+            &serde_json::json!({ "action": d.action.as_str() }),
+        )?;
     }
-    conn.execute("UPDATE dunning_decisions SET status = 'done', completed_at = ?2 WHERE id = ?1", params![id, fmt_ts(&now)])?;
+    conn.execute(
+        "UPDATE dunning_decisions SET status = 'done', completed_at = ?2 WHERE id = ?1",
+        params![id, fmt_ts(&now)],
+    )?;
     append(
         conn,
         &NewActivity {
             at: now,
             actor,
-            action: &format!("dunning.{}", match d.action {
-                DunningAction::Suspend => "servers_suspended",
-                DunningAction::Unsuspend => "servers_unsuspended",
-                DunningAction::Terminate => "servers_terminated",
-            }),
+            action: &format!(
+                "dunning.{}",
+                match d.action {
+                    DunningAction::Suspend => "servers_suspended",
+                    DunningAction::Unsuspend => "servers_unsuspended",
+                    DunningAction::Terminate => "servers_terminated",
+                }
+            ),
             subject_kind: "organization",
             subject_id: Some(org.clone()),
             organization_id: Some(org),
-            summary: format!("{} {} server(s) for an unpaid balance", match d.action {
-                DunningAction::Suspend => "Suspended",
-                DunningAction::Unsuspend => "Released",
-                DunningAction::Terminate => "Terminated",
-            }, d.server_ids.len()),
+            summary: format!(
+                "{} {} server(s) for an unpaid balance",
+                match d.action {
+                    DunningAction::Suspend => "Suspended",
+                    DunningAction::Unsuspend => "Released",
+                    DunningAction::Terminate => "Terminated",
+                },
+                d.server_ids.len()
+            ),
         },
     )?;
     Ok(())

@@ -26,7 +26,11 @@ pub enum BillingError {
     #[error("cannot invoice {month}: {pending} meter(s) are not billed through the end of the month yet; run billing (run_due) first")]
     NotBilledYet { month: String, pending: i64 },
     #[error("setting {key} = {value:?} is invalid: {hint}")]
-    Setting { key: String, value: String, hint: String },
+    Setting {
+        key: String,
+        value: String,
+        hint: String,
+    },
     #[error("billing invariant violated: {0}; nothing was committed — report this as a bug with the database file attached")]
     Invariant(String),
 }

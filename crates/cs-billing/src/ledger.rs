@@ -58,10 +58,16 @@ pub struct AccountRef {
 
 impl AccountRef {
     pub fn wallet(org: OrganizationId) -> AccountRef {
-        AccountRef { kind: AccountKind::Wallet, organization: Some(org) }
+        AccountRef {
+            kind: AccountKind::Wallet,
+            organization: Some(org),
+        }
     }
     pub fn house(kind: AccountKind) -> AccountRef {
-        AccountRef { kind, organization: None }
+        AccountRef {
+            kind,
+            organization: None,
+        }
     }
 }
 
@@ -98,13 +104,25 @@ impl Posted {
 
 /// The id of an account, created on first use.
 pub fn account_id(conn: &Connection, account: AccountRef, currency: Currency) -> Result<i64> {
-    let org = account.organization.map(|o| o.to_string()).unwrap_or_default();
-    let mut get = conn.prepare_cached("SELECT id FROM ledger_accounts WHERE kind = ?1 AND organization_id = ?2 AND currency = ?3")?;
-    if let Some(id) = get.query_row(params![account.kind.as_str(), org, currency.code()], |r| r.get(0)).optional()? {
+    let org = account
+        .organization
+        .map(|o| o.to_string())
+        .unwrap_or_default();
+    let mut get = conn.prepare_cached(
+        "SELECT id FROM ledger_accounts WHERE kind = ?1 AND organization_id = ?2 AND currency = ?3",
+    )?;
+    if let Some(id) = get
+        .query_row(params![account.kind.as_str(), org, currency.code()], |r| {
+            r.get(0)
+        })
+        .optional()?
+    {
         return Ok(id);
     }
-    conn.prepare_cached("INSERT INTO ledger_accounts (kind, organization_id, currency) VALUES (?1, ?2, ?3)")?
-        .execute(params![account.kind.as_str(), org, currency.code()])?;
+    conn.prepare_cached(
+        "INSERT INTO ledger_accounts (kind, organization_id, currency) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![account.kind.as_str(), org, currency.code()])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -113,7 +131,17 @@ fn fingerprint(t: &NewTxn) -> String {
         .entries
         .iter()
         .filter(|e| e.amount_micros != 0)
-        .map(|e| format!("{}:{}={}", e.account.kind.as_str(), e.account.organization.map(|o| o.to_string()).unwrap_or_default(), e.amount_micros))
+        .map(|e| {
+            format!(
+                "{}:{}={}",
+                e.account.kind.as_str(),
+                e.account
+                    .organization
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+                e.amount_micros
+            )
+        })
         .collect();
     entries.sort();
     format!(
@@ -127,8 +155,17 @@ fn fingerprint(t: &NewTxn) -> String {
 
 /// Posts a balanced transaction once under its idempotency key.
 pub fn post(conn: &Connection, t: &NewTxn) -> Result<Posted> {
-    let entries: Vec<&Entry<AccountRef>> = t.entries.iter().filter(|e| e.amount_micros != 0).collect();
-    check_balanced(&entries.iter().map(|e| Entry { account: e.account, amount_micros: e.amount_micros }).collect::<Vec<_>>())?;
+    let entries: Vec<&Entry<AccountRef>> =
+        t.entries.iter().filter(|e| e.amount_micros != 0).collect();
+    check_balanced(
+        &entries
+            .iter()
+            .map(|e| Entry {
+                account: e.account,
+                amount_micros: e.amount_micros,
+            })
+            .collect::<Vec<_>>(),
+    )?;
     let fp = fingerprint(t);
     let existing: Option<(i64, String)> = conn
         .prepare_cached("SELECT id, fingerprint FROM ledger_txns WHERE idem_key = ?1")?
@@ -138,7 +175,10 @@ pub fn post(conn: &Connection, t: &NewTxn) -> Result<Posted> {
         if old == fp {
             return Ok(Posted::AlreadyPosted(id));
         }
-        return Err(BillingError::IdempotencyConflict { key: t.idem_key.clone(), what: what_of(t.kind) });
+        return Err(BillingError::IdempotencyConflict {
+            key: t.idem_key.clone(),
+            what: what_of(t.kind),
+        });
     }
     conn.prepare_cached(
         "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor, document_id)
@@ -157,9 +197,15 @@ pub fn post(conn: &Connection, t: &NewTxn) -> Result<Posted> {
         t.document_id
     ])?;
     let txn_id = conn.last_insert_rowid();
-    let mut ins = conn.prepare_cached("INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)")?;
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)",
+    )?;
     for e in entries {
-        ins.execute(params![txn_id, account_id(conn, e.account, t.currency)?, e.amount_micros])?;
+        ins.execute(params![
+            txn_id,
+            account_id(conn, e.account, t.currency)?,
+            e.amount_micros
+        ])?;
     }
     check_txn_sums_to_zero(conn, txn_id)?;
     Ok(Posted::New(txn_id))
@@ -179,10 +225,14 @@ fn what_of(kind: TxnKind) -> &'static str {
 /// The double-entry rule, checked in the database before commit.
 pub fn check_txn_sums_to_zero(conn: &Connection, txn_id: i64) -> Result<()> {
     let sum: i64 = conn
-        .prepare_cached("SELECT coalesce(sum(amount_micros), 0) FROM ledger_entries WHERE txn_id = ?1")?
+        .prepare_cached(
+            "SELECT coalesce(sum(amount_micros), 0) FROM ledger_entries WHERE txn_id = ?1",
+        )?
         .query_row([txn_id], |r| r.get(0))?;
     if sum != 0 {
-        return Err(BillingError::Invariant(format!("ledger transaction {txn_id} sums to {sum} micros")));
+        return Err(BillingError::Invariant(format!(
+            "ledger transaction {txn_id} sums to {sum} micros"
+        )));
     }
     Ok(())
 }
@@ -216,8 +266,11 @@ impl UsagePoster {
             let (org, currency): (String, String) = (r.get(0)?, r.get(1)?);
             // A row that does not parse is not cached: posting to it searches
             // (and fails) as before.
-            if let (Ok(org), Ok(currency)) = (org.parse::<OrganizationId>(), Currency::parse(&currency)) {
-                self.accounts.insert((AccountKind::Wallet, Some(org), currency), r.get(2)?);
+            if let (Ok(org), Ok(currency)) =
+                (org.parse::<OrganizationId>(), Currency::parse(&currency))
+            {
+                self.accounts
+                    .insert((AccountKind::Wallet, Some(org), currency), r.get(2)?);
             }
         }
         Ok(())
@@ -230,14 +283,29 @@ impl UsagePoster {
     /// `probably_open` only picks which statement is tried first (a search
     /// for the day's transaction, or inserting it under its UNIQUE key); the
     /// result is the same either way.
-    pub fn accrue_usage(&mut self, conn: &Connection, org: OrganizationId, currency: Currency, day: i64, micros: i64, probably_open: bool) -> Result<()> {
+    pub fn accrue_usage(
+        &mut self,
+        conn: &Connection,
+        org: OrganizationId,
+        currency: Currency,
+        day: i64,
+        micros: i64,
+        probably_open: bool,
+    ) -> Result<()> {
         if micros == 0 {
             return Ok(());
         }
-        let date = self.dates.entry(day).or_insert_with(|| cs_core::metering::hour_start(day * 24).format("%Y-%m-%d").to_string());
+        let date = self.dates.entry(day).or_insert_with(|| {
+            cs_core::metering::hour_start(day * 24)
+                .format("%Y-%m-%d")
+                .to_string()
+        });
         let key = format!("usage:{org}:{}:{date}", currency.code());
         let find = |conn: &Connection| -> Result<Option<i64>> {
-            Ok(conn.prepare_cached("SELECT id FROM ledger_txns WHERE idem_key = ?1")?.query_row([&key], |r| r.get(0)).optional()?)
+            Ok(conn
+                .prepare_cached("SELECT id FROM ledger_txns WHERE idem_key = ?1")?
+                .query_row([&key], |r| r.get(0))
+                .optional()?)
         };
         let open = |conn: &Connection| -> Result<Option<i64>> {
             let day_start = cs_core::metering::hour_start(day * 24);
@@ -261,7 +329,11 @@ impl UsagePoster {
                 None => find(conn)?.map(|id| (id, false)),
             }
         };
-        let (txn_id, opened) = found.ok_or_else(|| BillingError::Invariant(format!("usage transaction {key} is neither there nor insertable")))?;
+        let (txn_id, opened) = found.ok_or_else(|| {
+            BillingError::Invariant(format!(
+                "usage transaction {key} is neither there nor insertable"
+            ))
+        })?;
         let wallet = self.account(conn, AccountRef::wallet(org), currency)?;
         let revenue = self.account(conn, AccountRef::house(AccountKind::Revenue), currency)?;
         // A transaction opened just now has no entries: plain inserts.
@@ -280,7 +352,10 @@ impl UsagePoster {
 
 /// The balance of an account in micro-units (0 for an account never used).
 pub fn balance_micros(conn: &Connection, account: AccountRef, currency: Currency) -> Result<i64> {
-    let org = account.organization.map(|o| o.to_string()).unwrap_or_default();
+    let org = account
+        .organization
+        .map(|o| o.to_string())
+        .unwrap_or_default();
     Ok(conn
         .prepare_cached("SELECT balance_micros FROM ledger_accounts WHERE kind = ?1 AND organization_id = ?2 AND currency = ?3")?
         .query_row(params![account.kind.as_str(), org, currency.code()], |r| r.get(0))

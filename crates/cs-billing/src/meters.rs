@@ -45,11 +45,17 @@ fn open_meter(
     // run instead made that run 0.49 of the raw insert rate for 100 000 new
     // servers (BENCH.md).
     crate::ledger::account_id(conn, crate::ledger::AccountRef::wallet(org), price.currency)?;
-    crate::ledger::account_id(conn, crate::ledger::AccountRef::house(cs_core::ledger::AccountKind::Revenue), price.currency)?;
+    crate::ledger::account_id(
+        conn,
+        crate::ledger::AccountRef::house(cs_core::ledger::AccountKind::Revenue),
+        price.currency,
+    )?;
     // Billing never reopens an invoiced month (its invoices are issued and
     // immutable): a thing recorded late is billed from the first month
     // without an invoice run.
-    let invoiced_through: Option<i64> = conn.prepare_cached("SELECT max(month) FROM invoice_runs")?.query_row([], |r| r.get(0))?;
+    let invoiced_through: Option<i64> = conn
+        .prepare_cached("SELECT max(month) FROM invoice_runs")?
+        .query_row([], |r| r.get(0))?;
     let start = match invoiced_through {
         Some(m) => first_billable_hour(at).max(cs_core::metering::month_first_hour(m + 1)),
         None => first_billable_hour(at),
@@ -77,15 +83,26 @@ struct ServerRow {
 
 fn server_row(conn: &Connection, server: ServerId) -> Result<ServerRow> {
     let raw: Option<(String, String, String, String, Option<String>)> = conn
-        .prepare_cached("SELECT organization_id, label, region, plan_id, deleted_at FROM servers WHERE id = ?1")?
-        .query_row([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .prepare_cached(
+            "SELECT organization_id, label, region, plan_id, deleted_at FROM servers WHERE id = ?1",
+        )?
+        .query_row([server.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?;
-    let (org, label, region, plan, deleted) = raw.ok_or_else(|| BillingError::NotFound { what: "server", id: server.to_string() })?;
+    let (org, label, region, plan, deleted) = raw.ok_or_else(|| BillingError::NotFound {
+        what: "server",
+        id: server.to_string(),
+    })?;
     Ok(ServerRow {
-        org: org.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad organization id")))?,
+        org: org.parse().map_err(|_| {
+            BillingError::Invariant(format!("server {server} has a bad organization id"))
+        })?,
         label,
         region,
-        plan: plan.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id")))?,
+        plan: plan
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id")))?,
         deleted_at: deleted.as_deref().map(parse_ts).transpose()?,
     })
 }
@@ -95,7 +112,17 @@ fn server_row(conn: &Connection, server: ServerId) -> Result<ServerRow> {
 /// [`sync_meters`] does it otherwise.
 pub fn open_server(conn: &Connection, server: ServerId, created_at: Timestamp) -> Result<i64> {
     let s = server_row(conn, server)?;
-    let id = open_meter(conn, server, s.org, Item::Server, 0, &s.label, s.plan, &s.region, created_at)?;
+    let id = open_meter(
+        conn,
+        server,
+        s.org,
+        Item::Server,
+        0,
+        &s.label,
+        s.plan,
+        &s.region,
+        created_at,
+    )?;
     if let Some(d) = s.deleted_at {
         close_server(conn, server, d)?;
     }
@@ -112,12 +139,23 @@ pub fn current_plan(conn: &Connection, server: ServerId) -> Result<Option<PlanId
             |r| r.get(0),
         )
         .optional()?;
-    plan.map(|p| p.parse().map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id in its meter")))).transpose()
+    plan.map(|p| {
+        p.parse().map_err(|_| {
+            BillingError::Invariant(format!("server {server} has a bad plan id in its meter"))
+        })
+    })
+    .transpose()
 }
 
 /// Bills a resized server (and its add-ons) at `new_plan`'s prices from the
 /// hour after `at`; the hour in progress keeps the old rate.
-pub fn record_resize(conn: &Connection, server: ServerId, new_plan: PlanId, at: Timestamp, actor: &str) -> Result<()> {
+pub fn record_resize(
+    conn: &Connection,
+    server: ServerId,
+    new_plan: PlanId,
+    at: Timestamp,
+    actor: &str,
+) -> Result<()> {
     let s = server_row(conn, server)?;
     let from = next_hour_after(at);
     let meters: Vec<(i64, String)> = conn
@@ -125,14 +163,34 @@ pub fn record_resize(conn: &Connection, server: ServerId, new_plan: PlanId, at: 
         .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if meters.is_empty() {
-        return Err(BillingError::Invalid(format!("server {} is not being billed (deleted, or never opened): nothing to resize", s.label)));
+        return Err(BillingError::Invalid(format!(
+            "server {} is not being billed (deleted, or never opened): nothing to resize",
+            s.label
+        )));
     }
-    let plan_name: String = conn.query_row("SELECT name FROM plans WHERE id = ?1", [new_plan.to_string()], |r| r.get(0)).optional()?
-        .ok_or_else(|| BillingError::NotFound { what: "plan", id: new_plan.to_string() })?;
+    let plan_name: String = conn
+        .query_row(
+            "SELECT name FROM plans WHERE id = ?1",
+            [new_plan.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| BillingError::NotFound {
+            what: "plan",
+            id: new_plan.to_string(),
+        })?;
     for (meter, item) in meters {
-        let item = Item::parse(&item).ok_or_else(|| BillingError::Invariant(format!("meter {meter} has item {item:?}")))?;
+        let item = Item::parse(&item)
+            .ok_or_else(|| BillingError::Invariant(format!("meter {meter} has item {item:?}")))?;
         let price = price_at(conn, new_plan, &s.region, item, at)?;
-        set_meter_price(conn, meter, from, price.unit, &new_plan.to_string(), price.rule_id)?;
+        set_meter_price(
+            conn,
+            meter,
+            from,
+            price.unit,
+            &new_plan.to_string(),
+            price.rule_id,
+        )?;
     }
     append(
         conn,
@@ -143,7 +201,11 @@ pub fn record_resize(conn: &Connection, server: ServerId, new_plan: PlanId, at: 
             subject_kind: "server",
             subject_id: Some(server.to_string()),
             organization_id: Some(s.org.to_string()),
-            summary: format!("{} billed on plan {plan_name} from {}", s.label, fmt_ts(&cs_core::metering::hour_start(from))),
+            summary: format!(
+                "{} billed on plan {plan_name} from {}",
+                s.label,
+                fmt_ts(&cs_core::metering::hour_start(from))
+            ),
         },
     )?;
     Ok(())
@@ -151,9 +213,18 @@ pub fn record_resize(conn: &Connection, server: ServerId, new_plan: PlanId, at: 
 
 /// Starts billing an add-on of a server (`slot` tells several extra IPv4
 /// addresses apart; use 0 for backups).
-pub fn enable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, at: Timestamp, actor: &str) -> Result<i64> {
+pub fn enable_addon(
+    conn: &Connection,
+    server: ServerId,
+    item: Item,
+    slot: i64,
+    at: Timestamp,
+    actor: &str,
+) -> Result<i64> {
     if item == Item::Server {
-        return Err(BillingError::Invalid("the server itself is not an add-on: use open_server".into()));
+        return Err(BillingError::Invalid(
+            "the server itself is not an add-on: use open_server".into(),
+        ));
     }
     let s = server_row(conn, server)?;
     let plan = current_plan(conn, server)?.unwrap_or(s.plan);
@@ -178,7 +249,14 @@ pub fn enable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, 
 }
 
 /// Stops billing an add-on after the hour of `at` (if that hour started).
-pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64, at: Timestamp, actor: &str) -> Result<()> {
+pub fn disable_addon(
+    conn: &Connection,
+    server: ServerId,
+    item: Item,
+    slot: i64,
+    at: Timestamp,
+    actor: &str,
+) -> Result<()> {
     let n = conn.execute(
         "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?4,
             coalesce((SELECT last_hour FROM usage_intervals i WHERE i.meter_id = billing_meters.id ORDER BY i.month DESC, i.price_from_hour DESC LIMIT 1), start_hour - 1))
@@ -186,7 +264,10 @@ pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64,
         params![server.to_string(), item.as_str(), slot, last_billable_hour(at)],
     )?;
     if n == 0 {
-        return Err(BillingError::NotFound { what: "add-on", id: format!("{} of server {server}", item.as_str()) });
+        return Err(BillingError::NotFound {
+            what: "add-on",
+            id: format!("{} of server {server}", item.as_str()),
+        });
     }
     let s = server_row(conn, server)?;
     append(
@@ -198,7 +279,12 @@ pub fn disable_addon(conn: &Connection, server: ServerId, item: Item, slot: i64,
             subject_kind: "server",
             subject_id: Some(server.to_string()),
             organization_id: Some(s.org.to_string()),
-            summary: format!("Stopped billing {} of {} at {}", item.display().to_lowercase(), s.label, fmt_ts(&at)),
+            summary: format!(
+                "Stopped billing {} of {} at {}",
+                item.display().to_lowercase(),
+                s.label,
+                fmt_ts(&at)
+            ),
         },
     )?;
     Ok(())
@@ -212,7 +298,11 @@ pub fn close_server(conn: &Connection, server: ServerId, deleted_at: Timestamp) 
     close_server_at_hour(conn, server, last_billable_hour(deleted_at))
 }
 
-fn close_server_at_hour(conn: &Connection, server: ServerId, last_hour: cs_core::metering::Hour) -> Result<usize> {
+fn close_server_at_hour(
+    conn: &Connection,
+    server: ServerId,
+    last_hour: cs_core::metering::Hour,
+) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE billing_meters SET end_hour = max(start_hour - 1, ?2,
             coalesce((SELECT last_hour FROM usage_intervals i WHERE i.meter_id = billing_meters.id ORDER BY i.month DESC, i.price_from_hour DESC LIMIT 1), start_hour - 1))
@@ -240,7 +330,9 @@ pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
         .collect::<rusqlite::Result<_>>()?;
     let (mut opened, mut closed) = (0, 0);
     for (id, status, created, deleted, has_meter) in &queued {
-        let sid: ServerId = id.parse().map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
+        let sid: ServerId = id
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
         if !has_meter && status != "failed" {
             open_server(conn, sid, parse_ts(created)?)?;
             opened += 1;

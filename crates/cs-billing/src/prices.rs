@@ -39,7 +39,9 @@ impl Item {
         }
     }
     pub fn parse(s: &str) -> Option<Item> {
-        [Item::Server, Item::Backups, Item::Ipv4].into_iter().find(|i| i.as_str() == s)
+        [Item::Server, Item::Backups, Item::Ipv4]
+            .into_iter()
+            .find(|i| i.as_str() == s)
     }
     pub fn display(&self) -> &'static str {
         match self {
@@ -95,7 +97,12 @@ pub struct NewPriceRule {
 
 /// Adds a price version; servers created from `effective_from` on get it,
 /// running servers once [`apply_price_changes`] is run.
-pub fn add_price_rule(conn: &Connection, r: &NewPriceRule, now: Timestamp, actor: &str) -> Result<i64> {
+pub fn add_price_rule(
+    conn: &Connection,
+    r: &NewPriceRule,
+    now: Timestamp,
+    actor: &str,
+) -> Result<i64> {
     let (mode, bp, hourly, monthly) = match r.rule {
         PriceRule::Markup { markup_bp } => {
             if markup_bp <= -10_000 {
@@ -103,17 +110,29 @@ pub fn add_price_rule(conn: &Connection, r: &NewPriceRule, now: Timestamp, actor
             }
             ("markup", Some(markup_bp), None, None)
         }
-        PriceRule::Fixed { hourly_micros, monthly_micros } => {
+        PriceRule::Fixed {
+            hourly_micros,
+            monthly_micros,
+        } => {
             if hourly_micros <= 0 || monthly_micros <= 0 {
-                return Err(BillingError::Invalid("a fixed price needs an hourly and a monthly price above zero".into()));
+                return Err(BillingError::Invalid(
+                    "a fixed price needs an hourly and a monthly price above zero".into(),
+                ));
             }
             ("fixed", None, Some(hourly_micros), Some(monthly_micros))
         }
     };
     let plan_name: String = conn
-        .query_row("SELECT name FROM plans WHERE id = ?1", [r.plan_id.to_string()], |row| row.get(0))
+        .query_row(
+            "SELECT name FROM plans WHERE id = ?1",
+            [r.plan_id.to_string()],
+            |row| row.get(0),
+        )
         .optional()?
-        .ok_or_else(|| BillingError::NotFound { what: "plan", id: r.plan_id.to_string() })?;
+        .ok_or_else(|| BillingError::NotFound {
+            what: "plan",
+            id: r.plan_id.to_string(),
+        })?;
     conn.execute(
         "INSERT INTO price_rules (plan_id, item, region, mode, markup_bp, hourly_micros, monthly_micros, effective_from, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -121,8 +140,15 @@ pub fn add_price_rule(conn: &Connection, r: &NewPriceRule, now: Timestamp, actor
     )?;
     let id = conn.last_insert_rowid();
     let what = match r.rule {
-        PriceRule::Markup { markup_bp } => format!("markup {}.{:02} %", markup_bp / 100, (markup_bp % 100).abs()),
-        PriceRule::Fixed { hourly_micros, monthly_micros } => format!("fixed {hourly_micros} micros/h, {monthly_micros} micros/month"),
+        PriceRule::Markup { markup_bp } => format!(
+            "markup {}.{:02} %",
+            markup_bp / 100,
+            (markup_bp % 100).abs()
+        ),
+        PriceRule::Fixed {
+            hourly_micros,
+            monthly_micros,
+        } => format!("fixed {hourly_micros} micros/h, {monthly_micros} micros/month"),
     };
     append(
         conn,
@@ -136,7 +162,10 @@ pub fn add_price_rule(conn: &Connection, r: &NewPriceRule, now: Timestamp, actor
             summary: format!(
                 "New {} price for plan {plan_name}{}: {what}, effective {}",
                 r.item.as_str(),
-                r.region.as_deref().map(|x| format!(" in {x}")).unwrap_or_default(),
+                r.region
+                    .as_deref()
+                    .map(|x| format!(" in {x}"))
+                    .unwrap_or_default(),
                 fmt_ts(&r.effective_from)
             ),
         },
@@ -145,7 +174,13 @@ pub fn add_price_rule(conn: &Connection, r: &NewPriceRule, now: Timestamp, actor
 }
 
 /// The price of `item` of `plan` in `region` at time `at`.
-pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: Timestamp) -> Result<ResolvedPrice> {
+pub fn price_at(
+    conn: &Connection,
+    plan: PlanId,
+    region: &str,
+    item: Item,
+    at: Timestamp,
+) -> Result<ResolvedPrice> {
     let (name, provider, provider_type, currency, monthly_minor, hourly_micros): (String, String, String, String, i64, i64) = conn
         .prepare_cached("SELECT name, provider, provider_type, currency, monthly_minor, hourly_micros FROM plans WHERE id = ?1")?
         .query_row([plan.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
@@ -159,19 +194,38 @@ pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: T
              WHERE plan_id = ?1 AND item = ?2 AND region IN (?3, '') AND effective_from <= ?4
              ORDER BY region = '' ASC, effective_from DESC, id DESC LIMIT 1",
         )?
-        .query_row(params![plan.to_string(), item.as_str(), region, fmt_ts(&at)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_row(
+            params![plan.to_string(), item.as_str(), region, fmt_ts(&at)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .optional()?;
     let Some((rule_id, mode, bp, hourly, monthly)) = rule else {
         if item == Item::Server {
             let per_minor = MICROS_PER_UNIT / 10i64.pow(currency.exponent());
-            return Ok(ResolvedPrice { plan_id: plan, unit: UnitPrice { hourly_micros, monthly_micros: monthly_minor * per_minor }, currency, rule_id: None });
+            return Ok(ResolvedPrice {
+                plan_id: plan,
+                unit: UnitPrice {
+                    hourly_micros,
+                    monthly_micros: monthly_minor * per_minor,
+                },
+                currency,
+                rule_id: None,
+            });
         }
-        return Err(BillingError::Invalid(format!("plan {name} has no {} price: add a price rule for it before enabling the add-on", item.as_str())));
+        return Err(BillingError::Invalid(format!(
+            "plan {name} has no {} price: add a price rule for it before enabling the add-on",
+            item.as_str()
+        )));
     };
     let rule = if mode == "markup" {
-        PriceRule::Markup { markup_bp: bp.unwrap_or(0) }
+        PriceRule::Markup {
+            markup_bp: bp.unwrap_or(0),
+        }
     } else {
-        PriceRule::Fixed { hourly_micros: hourly.unwrap_or(0), monthly_micros: monthly.unwrap_or(0) }
+        PriceRule::Fixed {
+            hourly_micros: hourly.unwrap_or(0),
+            monthly_micros: monthly.unwrap_or(0),
+        }
     };
     let provider_unit = match provider_price(conn, &provider, &provider_type, item, region)? {
         Some((c, p)) if c == currency.code() => Some(p),
@@ -183,21 +237,41 @@ pub fn price_at(conn: &Connection, plan: PlanId, region: &str, item: Item, at: T
         None => None,
     };
     let unit = resolve(rule, provider_unit, currency)?;
-    Ok(ResolvedPrice { plan_id: plan, unit, currency, rule_id: Some(rule_id) })
+    Ok(ResolvedPrice {
+        plan_id: plan,
+        unit,
+        currency,
+        rule_id: Some(rule_id),
+    })
 }
 
 /// The provider's list price of `item` for `provider_type` in `region` (its
 /// own price, else the one of every region), with its currency code.
-pub fn provider_price(conn: &Connection, provider: &str, provider_type: &str, item: Item, region: &str) -> Result<Option<(String, UnitPrice)>> {
+pub fn provider_price(
+    conn: &Connection,
+    provider: &str,
+    provider_type: &str,
+    item: Item,
+    region: &str,
+) -> Result<Option<(String, UnitPrice)>> {
     Ok(conn
         .prepare_cached(
             "SELECT currency, hourly_micros, monthly_micros FROM provider_prices
              WHERE provider = ?1 AND provider_type IN (?2, '') AND item = ?3 AND region IN (?4, '')
              ORDER BY provider_type = '' ASC, region = '' ASC LIMIT 1",
         )?
-        .query_row(params![provider, provider_type, item.as_str(), region], |r| {
-            Ok((r.get(0)?, UnitPrice { hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))
-        })
+        .query_row(
+            params![provider, provider_type, item.as_str(), region],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    UnitPrice {
+                        hourly_micros: r.get(1)?,
+                        monthly_micros: r.get(2)?,
+                    },
+                ))
+            },
+        )
         .optional()?)
 }
 
@@ -216,7 +290,18 @@ pub struct PriceRuleRow {
 
 /// Every price version of a plan, newest first.
 pub fn list_price_rules(conn: &Connection, plan: PlanId) -> Result<Vec<PriceRuleRow>> {
-    type Raw = (i64, String, String, String, Option<i64>, Option<i64>, Option<i64>, String, String, String);
+    type Raw = (
+        i64,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        String,
+        String,
+        String,
+    );
     let rows: Vec<Raw> = conn
         .prepare_cached(
             "SELECT id, item, region, mode, markup_bp, hourly_micros, monthly_micros, effective_from, created_at, created_by
@@ -230,12 +315,19 @@ pub fn list_price_rules(conn: &Connection, plan: PlanId) -> Result<Vec<PriceRule
         .map(|(id, item, region, mode, bp, h, m, from, created, by)| {
             Ok(PriceRuleRow {
                 id,
-                item: Item::parse(&item).ok_or_else(|| BillingError::Invariant(format!("price rule {id} has item {item:?}")))?,
+                item: Item::parse(&item).ok_or_else(|| {
+                    BillingError::Invariant(format!("price rule {id} has item {item:?}"))
+                })?,
                 region: (!region.is_empty()).then_some(region),
                 rule: if mode == "markup" {
-                    PriceRule::Markup { markup_bp: bp.unwrap_or(0) }
+                    PriceRule::Markup {
+                        markup_bp: bp.unwrap_or(0),
+                    }
                 } else {
-                    PriceRule::Fixed { hourly_micros: h.unwrap_or(0), monthly_micros: m.unwrap_or(0) }
+                    PriceRule::Fixed {
+                        hourly_micros: h.unwrap_or(0),
+                        monthly_micros: m.unwrap_or(0),
+                    }
                 },
                 effective_from: cs_store::parse_ts(&from)?,
                 created_at: cs_store::parse_ts(&created)?,
@@ -269,19 +361,37 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
     )?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?, r.get(6)?, r.get(7)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::new();
     for (meter_id, server, label, item, region, plan, h, m) in rows {
-        let item = Item::parse(&item).ok_or_else(|| BillingError::Invariant(format!("meter {meter_id} has item {item:?}")))?;
-        let plan: PlanId = plan.parse().map_err(|_| BillingError::Invariant(format!("meter {meter_id} has a bad plan id")))?;
+        let item = Item::parse(&item).ok_or_else(|| {
+            BillingError::Invariant(format!("meter {meter_id} has item {item:?}"))
+        })?;
+        let plan: PlanId = plan
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("meter {meter_id} has a bad plan id")))?;
         let current = price_at(conn, plan, &region, item, now)?.unit;
-        let billed = UnitPrice { hourly_micros: h, monthly_micros: m };
+        let billed = UnitPrice {
+            hourly_micros: h,
+            monthly_micros: m,
+        };
         if current != billed {
             out.push(PriceChange {
                 meter_id,
-                server_id: server.parse().map_err(|_| BillingError::Invariant(format!("meter {meter_id} has a bad server id")))?,
+                server_id: server.parse().map_err(|_| {
+                    BillingError::Invariant(format!("meter {meter_id} has a bad server id"))
+                })?,
                 plan_id: plan,
                 label,
                 item,
@@ -295,12 +405,21 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
 }
 
 /// Moves every running meter to the current price from the next hour on.
-pub fn apply_price_changes(conn: &Connection, now: Timestamp, actor: &str) -> Result<Vec<PriceChange>> {
+pub fn apply_price_changes(
+    conn: &Connection,
+    now: Timestamp,
+    actor: &str,
+) -> Result<Vec<PriceChange>> {
     apply_price_changes_for(conn, now, actor, None)
 }
 
 /// [`apply_price_changes`] for the meters billed on one plan (`None`: all).
-pub fn apply_price_changes_for(conn: &Connection, now: Timestamp, actor: &str, plan: Option<PlanId>) -> Result<Vec<PriceChange>> {
+pub fn apply_price_changes_for(
+    conn: &Connection,
+    now: Timestamp,
+    actor: &str,
+    plan: Option<PlanId>,
+) -> Result<Vec<PriceChange>> {
     let mut changes = pending_price_changes(conn, now)?;
     changes.retain(|c| plan.is_none_or(|p| p == c.plan_id));
     for c in &changes {
@@ -336,7 +455,14 @@ pub fn apply_price_changes_for(conn: &Connection, now: Timestamp, actor: &str, p
 
 /// Sets a meter's price from `from_hour` on (replacing a change planned for
 /// the same hour, which cannot have been billed yet).
-pub(crate) fn set_meter_price(conn: &Connection, meter_id: i64, from_hour: Hour, unit: UnitPrice, plan: &str, rule: Option<i64>) -> Result<()> {
+pub(crate) fn set_meter_price(
+    conn: &Connection,
+    meter_id: i64,
+    from_hour: Hour,
+    unit: UnitPrice,
+    plan: &str,
+    rule: Option<i64>,
+) -> Result<()> {
     let billed_through: Option<i64> = conn.query_row(
         "SELECT max(last_hour) FROM usage_intervals WHERE meter_id = ?1",
         [meter_id],

@@ -15,7 +15,10 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use cs_core::metering::{bill_hours_into, day_of_hour, hour_start, last_complete_hour, month_first_hour, month_of_hour, Hour, MeterPrice, Watermark};
+use cs_core::metering::{
+    bill_hours_into, day_of_hour, hour_start, last_complete_hour, month_first_hour, month_of_hour,
+    Hour, MeterPrice, Watermark,
+};
 use cs_core::{Currency, OrganizationId, Timestamp};
 use rusqlite::{params, Connection};
 use serde::Serialize;
@@ -67,30 +70,65 @@ pub struct RunReport {
 /// and not billed yet, issues last month's invoices when due
 /// (`billing.auto_invoice`), and evaluates dunning. Safe to call at any time,
 /// as often as wanted, from several processes.
-pub fn run_due(db: &impl Db, now: Timestamp, progress: &mut dyn FnMut(Progress)) -> Result<RunReport> {
+pub fn run_due(
+    db: &impl Db,
+    now: Timestamp,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport> {
     run_due_chunked(db, now, CHUNK, progress)
 }
 
 /// [`run_due`] with `chunk` meters per transaction (the crash test uses small
 /// chunks so that kills land between them).
-pub fn run_due_chunked(db: &impl Db, now: Timestamp, chunk: usize, progress: &mut dyn FnMut(Progress)) -> Result<RunReport> {
+pub fn run_due_chunked(
+    db: &impl Db,
+    now: Timestamp,
+    chunk: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunReport> {
     let (meters_opened, meters_closed) = db.write(sync_meters)?;
     let through = last_complete_hour(now);
     let billed = bill_through_chunked(db, through, chunk, progress)?;
     let settings = db.read(BillingSettings::load)?;
-    let invoices = if settings.auto_invoice { documents::issue_due_invoices(db, now)? } else { Vec::new() };
+    let invoices = if settings.auto_invoice {
+        documents::issue_due_invoices(db, now)?
+    } else {
+        Vec::new()
+    };
     let decisions = dunning::evaluate_all(db, now)?;
-    Ok(RunReport { through_hour: through, meters_opened, meters_closed, billed, invoices, decisions })
+    Ok(RunReport {
+        through_hour: through,
+        meters_opened,
+        meters_closed,
+        billed,
+        invoices,
+        decisions,
+    })
 }
 
 /// Bills every open meter through hour `through` (inclusive).
-pub fn bill_through(db: &impl Db, through: Hour, progress: &mut dyn FnMut(Progress)) -> Result<BillReport> {
+pub fn bill_through(
+    db: &impl Db,
+    through: Hour,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<BillReport> {
     bill_through_chunked(db, through, CHUNK, progress)
 }
 
-fn bill_through_chunked(db: &impl Db, through: Hour, chunk_size: usize, progress: &mut dyn FnMut(Progress)) -> Result<BillReport> {
+fn bill_through_chunked(
+    db: &impl Db,
+    through: Hour,
+    chunk_size: usize,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<BillReport> {
     let chunk_size = chunk_size.max(1);
-    let total: i64 = db.read(|c| Ok(c.query_row("SELECT count(*) FROM billing_meters WHERE closed = 0", [], |r| r.get(0))?))?;
+    let total: i64 = db.read(|c| {
+        Ok(c.query_row(
+            "SELECT count(*) FROM billing_meters WHERE closed = 0",
+            [],
+            |r| r.get(0),
+        )?)
+    })?;
     let mut report = BillReport::default();
     let mut cursor = (String::new(), 0i64);
     loop {
@@ -153,7 +191,12 @@ struct ChunkRead {
 /// in that window either started inside it (it has no interval at all:
 /// intervals never start before the meter) or was last billed before it (a
 /// catch-up across a month's end): only the latter are searched one by one.
-fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: Hour) -> Result<ChunkRead> {
+fn read_chunk(
+    conn: &Connection,
+    after: &(String, i64),
+    limit: usize,
+    through: Hour,
+) -> Result<ChunkRead> {
     let mut accounts: Vec<(String, String)> = Vec::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
     let mut meters: Vec<MeterRow> = Vec::with_capacity(limit.min(1 << 16));
@@ -166,24 +209,47 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: H
         // Meters come grouped by organization: the last pair almost always
         // matches, so strings are copied once per organization, not per meter.
         let text = |i: usize| -> rusqlite::Result<&str> {
-            r.get_ref(i)?.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+            r.get_ref(i)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
         };
         let (org, currency) = (text(1)?, text(2)?);
         let account = match accounts.last() {
             Some((o, c)) if o == org && c == currency => accounts.len() - 1,
-            _ => *index.entry((org.to_string(), currency.to_string())).or_insert_with(|| {
-                accounts.push((org.to_string(), currency.to_string()));
-                accounts.len() - 1
-            }),
+            _ => *index
+                .entry((org.to_string(), currency.to_string()))
+                .or_insert_with(|| {
+                    accounts.push((org.to_string(), currency.to_string()));
+                    accounts.len() - 1
+                }),
         };
         let latest_price = match r.get::<_, Option<i64>>(5)? {
-            Some(from_hour) => Some(MeterPrice { from_hour, hourly_micros: r.get(6)?, monthly_micros: r.get(7)? }),
+            Some(from_hour) => Some(MeterPrice {
+                from_hour,
+                hourly_micros: r.get(6)?,
+                monthly_micros: r.get(7)?,
+            }),
             None => None,
         };
-        meters.push(MeterRow { id: r.get(0)?, account, start_hour: r.get(3)?, end_hour: r.get(4)?, open: None, latest_price });
+        meters.push(MeterRow {
+            id: r.get(0)?,
+            account,
+            start_hour: r.get(3)?,
+            end_hour: r.get(4)?,
+            open: None,
+            latest_price,
+        });
     }
     let Some(last) = meters.last().map(|m| (accounts[m.account].0.clone(), m.id)) else {
-        return Ok(ChunkRead { meters, accounts, last: None });
+        return Ok(ChunkRead {
+            meters,
+            accounts,
+            last: None,
+        });
     };
     // The watermarks are read in id order: one ascending pass over the
     // intervals' B-tree (keyed by meter id), so each of its pages is fetched
@@ -204,7 +270,12 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: H
     )?;
     let mut rows = joined.query(params![ids, window])?;
     while let Some(r) = rows.next()? {
-        let m = usize::try_from(r.get::<_, i64>(0)?).ok().and_then(|k| meters.get_mut(k)).ok_or_else(|| BillingError::Invariant("json_each returned a key out of the chunk".into()))?;
+        let m = usize::try_from(r.get::<_, i64>(0)?)
+            .ok()
+            .and_then(|k| meters.get_mut(k))
+            .ok_or_else(|| {
+                BillingError::Invariant("json_each returned a key out of the chunk".into())
+            })?;
         let interval: (i64, Hour, Hour, i64) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         // The latest is the greatest (month, price_from_hour), in whatever
         // order the rows come.
@@ -218,7 +289,10 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: H
         "SELECT month, price_from_hour, last_hour, month_to_date_micros FROM usage_intervals WHERE meter_id = ?1
          ORDER BY month DESC, price_from_hour DESC LIMIT 1",
     )?;
-    for m in meters.iter_mut().filter(|m| m.open.is_none() && m.start_hour < window_first_hour) {
+    for m in meters
+        .iter_mut()
+        .filter(|m| m.open.is_none() && m.start_hour < window_first_hour)
+    {
         let mut rows = read.query([m.id])?;
         if let Some(r) = rows.next()? {
             m.open = Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
@@ -233,14 +307,27 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: H
         let mut latest = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1")?;
         for m in &meters {
             let actual = latest
-                .query_row([m.id], |r| Ok(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))
+                .query_row([m.id], |r| {
+                    Ok(MeterPrice {
+                        from_hour: r.get(0)?,
+                        hourly_micros: r.get(1)?,
+                        monthly_micros: r.get(2)?,
+                    })
+                })
                 .optional()?;
             if actual != m.latest_price {
-                return Err(BillingError::Invariant(format!("meter {} carries the price {:?} but its latest price is {actual:?}", m.id, m.latest_price)));
+                return Err(BillingError::Invariant(format!(
+                    "meter {} carries the price {:?} but its latest price is {actual:?}",
+                    m.id, m.latest_price
+                )));
             }
         }
     }
-    Ok(ChunkRead { meters, accounts, last: Some(last) })
+    Ok(ChunkRead {
+        meters,
+        accounts,
+        last: Some(last),
+    })
 }
 
 /// Every price of a meter, by `from_hour`: needed only when its latest price
@@ -250,28 +337,51 @@ fn read_chunk(conn: &Connection, after: &(String, i64), limit: usize, through: H
 fn all_prices(conn: &Connection, meter: i64) -> Result<Vec<MeterPrice>> {
     let mut stmt = conn.prepare_cached("SELECT from_hour, hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour")?;
     let prices = stmt
-        .query_map([meter], |r| Ok(MeterPrice { from_hour: r.get(0)?, hourly_micros: r.get(1)?, monthly_micros: r.get(2)? }))?
+        .query_map([meter], |r| {
+            Ok(MeterPrice {
+                from_hour: r.get(0)?,
+                hourly_micros: r.get(1)?,
+                monthly_micros: r.get(2)?,
+            })
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(prices)
 }
 
 /// Runs a statement whose parameters are all integers, bound in order: the
 /// hot path of the run (one per meter), without `params!`'s dynamic dispatch.
-fn execute_ints<const N: usize>(stmt: &mut rusqlite::CachedStatement<'_>, values: [i64; N]) -> rusqlite::Result<usize> {
+fn execute_ints<const N: usize>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    values: [i64; N],
+) -> rusqlite::Result<usize> {
     for (k, v) in values.into_iter().enumerate() {
         stmt.raw_bind_parameter(k + 1, v)?;
     }
     stmt.raw_execute()
 }
 
-fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: usize) -> Result<Chunk> {
+fn bill_chunk(
+    conn: &Connection,
+    after: &(String, i64),
+    through: Hour,
+    limit: usize,
+) -> Result<Chunk> {
     // The meters are written in id order, like they were read, so the chunk
     // walks the intervals' B-tree in one ascending pass instead of jumping
     // around it organization by organization. Usage is summed per
     // (organization, currency, day) below, whatever the order.
-    let ChunkRead { meters, accounts, last } = read_chunk(conn, after, limit, through)?;
+    let ChunkRead {
+        meters,
+        accounts,
+        last,
+    } = read_chunk(conn, after, limit, through)?;
     let Some(last) = last else {
-        return Ok(Chunk { last_meter: None, meters: 0, hours: 0, micros: 0 });
+        return Ok(Chunk {
+            last_meter: None,
+            meters: 0,
+            hours: 0,
+            micros: 0,
+        });
     };
     let mut extend = conn.prepare_cached(
         "UPDATE usage_intervals SET last_hour = ?2, hours = hours + ?3, capped_hours = capped_hours + ?4,
@@ -288,7 +398,12 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
     // already: a meter's watermark is in that day). A meter adds to one day,
     // or to a few in a catch-up, so each list is searched linearly.
     let mut usage: Vec<Vec<(i64, i64, bool)>> = vec![Vec::new(); accounts.len()];
-    let mut chunk = Chunk { last_meter: Some(last), meters: meters.len() as u64, hours: 0, micros: 0 };
+    let mut chunk = Chunk {
+        last_meter: Some(last),
+        meters: meters.len() as u64,
+        hours: 0,
+        micros: 0,
+    };
     let mut earlier_prices: Vec<MeterPrice>;
     // bill_hours' output, reused from meter to meter.
     let (mut deltas, mut days) = (Vec::new(), Vec::new());
@@ -311,14 +426,30 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
                     &earlier_prices
                 }
             };
-            let from = Watermark { last_hour: watermark, month_to_date_micros: m.open.map(|o| o.3).unwrap_or(0) };
+            let from = Watermark {
+                last_hour: watermark,
+                month_to_date_micros: m.open.map(|o| o.3).unwrap_or(0),
+            };
             bill_hours_into(from, p, target, &mut deltas, &mut days)?;
             for (k, d) in deltas.iter().enumerate() {
-                let extends = k == 0 && m.open.is_some_and(|(month, pf, last, _)| month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour);
+                let extends = k == 0
+                    && m.open.is_some_and(|(month, pf, last, _)| {
+                        month == d.month && pf == d.price_from_hour && last + 1 == d.first_hour
+                    });
                 if extends {
                     let n = execute_ints(
                         &mut extend,
-                        [m.id, d.last_hour, d.hours, d.capped_hours, d.amount_micros, d.month_to_date_micros, watermark, d.month, d.price_from_hour],
+                        [
+                            m.id,
+                            d.last_hour,
+                            d.hours,
+                            d.capped_hours,
+                            d.amount_micros,
+                            d.month_to_date_micros,
+                            watermark,
+                            d.month,
+                            d.price_from_hour,
+                        ],
                     )?;
                     if n != 1 {
                         return Err(BillingError::Invariant(format!("meter {} moved under the run (its interval is not at hour {watermark})", m.id)));
@@ -374,8 +505,11 @@ fn bill_chunk(conn: &Connection, after: &(String, i64), through: Hour, limit: us
         }
         days_of.sort_unstable_by_key(|u| u.0);
         let (org, currency) = &accounts[account];
-        let org: OrganizationId = org.parse().map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
-        let currency = Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+        let org: OrganizationId = org
+            .parse()
+            .map_err(|_| BillingError::Invariant(format!("organization id {org:?}")))?;
+        let currency =
+            Currency::parse(currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
         for &(day, micros, probably_open) in days_of.iter() {
             poster.accrue_usage(conn, org, currency, day, micros, probably_open)?;
         }

@@ -63,28 +63,43 @@ const KEYS: &[&str] = &[
 ];
 
 fn bad(key: &str, value: &str, hint: &str) -> BillingError {
-    BillingError::Setting { key: key.into(), value: value.into(), hint: hint.into() }
+    BillingError::Setting {
+        key: key.into(),
+        value: value.into(),
+        hint: hint.into(),
+    }
 }
 
 fn int(key: &str, v: &str) -> Result<i64> {
-    v.trim().parse().map_err(|_| bad(key, v, "expected a whole number"))
+    v.trim()
+        .parse()
+        .map_err(|_| bad(key, v, "expected a whole number"))
 }
 
 impl BillingSettings {
     pub fn load(conn: &Connection) -> Result<BillingSettings> {
         let mut s = BillingSettings::default();
         for key in KEYS {
-            let Some(v) = cs_store::settings::get(conn, key)? else { continue };
+            let Some(v) = cs_store::settings::get(conn, key)? else {
+                continue;
+            };
             match *key {
-                "billing.currency" => s.currency = Currency::parse(&v).map_err(|e| bad(key, &v, &e.to_string()))?,
+                "billing.currency" => {
+                    s.currency = Currency::parse(&v).map_err(|e| bad(key, &v, &e.to_string()))?
+                }
                 "billing.seller_country" => s.seller_country = v,
-                "billing.low_balance_threshold_minor" => s.low_balance_threshold_minor = int(key, &v)?,
+                "billing.low_balance_threshold_minor" => {
+                    s.low_balance_threshold_minor = int(key, &v)?
+                }
                 "billing.suspend_at_minor" => s.suspend_at_minor = int(key, &v)?,
                 "billing.grace_hours" => s.grace_hours = int(key, &v)?,
                 "billing.terminate_after_days" => s.terminate_after_days = int(key, &v)?,
                 "billing.termination_warning_days" => {
-                    s.termination_warning_days =
-                        v.split(',').filter(|d| !d.trim().is_empty()).map(|d| int(key, d)).collect::<Result<Vec<_>>>()?
+                    s.termination_warning_days = v
+                        .split(',')
+                        .filter(|d| !d.trim().is_empty())
+                        .map(|d| int(key, d))
+                        .collect::<Result<Vec<_>>>()?
                 }
                 "billing.number_format.invoice" => s.invoice_number_format = v,
                 "billing.number_format.receipt" => s.receipt_number_format = v,
@@ -99,7 +114,12 @@ impl BillingSettings {
     /// Checks and stores every setting.
     pub fn save(&self, conn: &Connection) -> Result<()> {
         self.validate()?;
-        let days = self.termination_warning_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+        let days = self
+            .termination_warning_days
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let values = [
             self.currency.code().to_string(),
             self.seller_country.to_ascii_uppercase(),
@@ -121,13 +141,25 @@ impl BillingSettings {
 
     pub fn validate(&self) -> Result<()> {
         if self.seller_country.len() != 2 {
-            return Err(bad("billing.seller_country", &self.seller_country, "use a two-letter country code such as DE or US"));
+            return Err(bad(
+                "billing.seller_country",
+                &self.seller_country,
+                "use a two-letter country code such as DE or US",
+            ));
         }
         if self.grace_hours < 0 {
-            return Err(bad("billing.grace_hours", &self.grace_hours.to_string(), "grace cannot be negative; 0 suspends at once"));
+            return Err(bad(
+                "billing.grace_hours",
+                &self.grace_hours.to_string(),
+                "grace cannot be negative; 0 suspends at once",
+            ));
         }
         if self.terminate_after_days < 1 {
-            return Err(bad("billing.terminate_after_days", &self.terminate_after_days.to_string(), "keep servers suspended at least one day"));
+            return Err(bad(
+                "billing.terminate_after_days",
+                &self.terminate_after_days.to_string(),
+                "keep servers suspended at least one day",
+            ));
         }
         if self.low_balance_threshold_minor < self.suspend_at_minor {
             return Err(bad(
@@ -139,7 +171,10 @@ impl BillingSettings {
         for (k, f) in [
             ("billing.number_format.invoice", &self.invoice_number_format),
             ("billing.number_format.receipt", &self.receipt_number_format),
-            ("billing.number_format.credit_note", &self.credit_note_number_format),
+            (
+                "billing.number_format.credit_note",
+                &self.credit_note_number_format,
+            ),
         ] {
             NumberFormat::parse(f).map_err(|e| bad(k, f, &e.to_string()))?;
         }
@@ -149,7 +184,8 @@ impl BillingSettings {
     /// The dunning policy for a customer with an optional own threshold.
     pub fn policy(&self, own_threshold_minor: Option<i64>) -> DunningPolicy {
         DunningPolicy {
-            low_balance_threshold_minor: own_threshold_minor.unwrap_or(self.low_balance_threshold_minor),
+            low_balance_threshold_minor: own_threshold_minor
+                .unwrap_or(self.low_balance_threshold_minor),
             suspend_at_minor: self.suspend_at_minor,
             grace_hours: self.grace_hours,
             terminate_after_days: self.terminate_after_days,

@@ -58,7 +58,9 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
         )
         .ok();
     if let Some((a, cached, sum)) = bad {
-        return Err(fail(format!("account {a} caches {cached} micros but its entries sum to {sum}")));
+        return Err(fail(format!(
+            "account {a} caches {cached} micros but its entries sum to {sum}"
+        )));
     }
     r.accounts = conn.query_row("SELECT count(*) FROM ledger_accounts", [], |x| x.get(0))?;
     // 3.
@@ -75,10 +77,16 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
             let (id, start, end, closed) = *m;
             if let Some(e) = end {
                 if next - 1 > e.max(start - 1) {
-                    return Err(fail(format!("meter {id} billed through hour {} past its last hour {e}", next - 1)));
+                    return Err(fail(format!(
+                        "meter {id} billed through hour {} past its last hour {e}",
+                        next - 1
+                    )));
                 }
                 if closed && next - 1 != e.max(start - 1) {
-                    return Err(fail(format!("meter {id} is closed but billed through hour {}, not its last hour {e}", next - 1)));
+                    return Err(fail(format!(
+                        "meter {id} is closed but billed through hour {}, not its last hour {e}",
+                        next - 1
+                    )));
                 }
             }
             Ok(())
@@ -94,19 +102,33 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
                 month_total.clear();
                 r.meters += 1;
             }
-            let Some(interval_month) = x.get::<_, Option<i64>>(4)? else { continue };
+            let Some(interval_month) = x.get::<_, Option<i64>>(4)? else {
+                continue;
+            };
             let iid = format!("{} of month {interval_month}", meter.0);
-            let (first, last, hours, month, mtd, amount): (i64, i64, i64, i64, i64, i64) = (x.get(5)?, x.get(6)?, x.get(7)?, x.get(8)?, x.get(9)?, x.get(10)?);
+            let (first, last, hours, month, mtd, amount): (i64, i64, i64, i64, i64, i64) = (
+                x.get(5)?,
+                x.get(6)?,
+                x.get(7)?,
+                x.get(8)?,
+                x.get(9)?,
+                x.get(10)?,
+            );
             if first != expect_next {
                 return Err(fail(format!("meter {}: interval {iid} starts at hour {first}, expected {expect_next} (an hour missed or billed twice)", meter.0)));
             }
             if hours != last - first + 1 {
-                return Err(fail(format!("interval {iid} counts {hours} hours for {}..={}", first, last)));
+                return Err(fail(format!(
+                    "interval {iid} counts {hours} hours for {}..={}",
+                    first, last
+                )));
             }
             let t = month_total.entry(month).or_default();
             *t += amount;
             if *t != mtd {
-                return Err(fail(format!("interval {iid}: month-to-date {mtd} but intervals sum to {t}")));
+                return Err(fail(format!(
+                    "interval {iid}: month-to-date {mtd} but intervals sum to {t}"
+                )));
             }
             r.hours_billed += hours;
             expect_next = last + 1;
@@ -142,7 +164,9 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
         )
         .ok();
     if let Some(d) = bad {
-        return Err(fail(format!("document {d} does not add up (lines, tax totals and totals disagree)")));
+        return Err(fail(format!(
+            "document {d} does not add up (lines, tax totals and totals disagree)"
+        )));
     }
     let bad: Option<(String, String, i64, i64, i64)> = conn
         .query_row(
@@ -154,9 +178,15 @@ pub fn verify(conn: &Connection) -> Result<InvariantReport> {
         )
         .ok();
     if let Some((s, p, last, n, max)) = bad {
-        return Err(fail(format!("numbers of {s} {p} have gaps: counter {last}, {n} documents, highest {max}")));
+        return Err(fail(format!(
+            "numbers of {s} {p} have gaps: counter {last}, {n} documents, highest {max}"
+        )));
     }
-    r.documents = conn.query_row("SELECT count(*) FROM documents WHERE status = 'issued'", [], |x| x.get(0))?;
+    r.documents = conn.query_row(
+        "SELECT count(*) FROM documents WHERE status = 'issued'",
+        [],
+        |x| x.get(0),
+    )?;
     // 6.
     let bad: Option<(String, i64, i64, i64)> = conn
         .query_row(

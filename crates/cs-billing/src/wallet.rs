@@ -77,17 +77,28 @@ fn per_minor(c: Currency) -> i64 {
 }
 
 /// Records a payment into the organization's wallet, with its receipt.
-pub fn record_payment(conn: &Connection, p: &NewPayment, now: Timestamp, actor: &str) -> Result<PaymentRecorded> {
+pub fn record_payment(
+    conn: &Connection,
+    p: &NewPayment,
+    now: Timestamp,
+    actor: &str,
+) -> Result<PaymentRecorded> {
     let reference = p.reference.trim();
     if reference.is_empty() {
         return Err(BillingError::Invalid("a payment needs its reference (bank reference, receipt number, capture id) so it cannot be recorded twice".into()));
     }
     if p.amount.minor <= 0 {
-        return Err(BillingError::Invalid("a payment must be more than zero: record money going back as a refund".into()));
+        return Err(BillingError::Invalid(
+            "a payment must be more than zero: record money going back as a refund".into(),
+        ));
     }
     let cust = documents::customer(conn, p.organization_id)?;
     let key = format!("payment:{}:{reference}", p.method.as_str());
-    let micros = p.amount.minor.checked_mul(per_minor(p.amount.currency)).ok_or(BillingError::Invalid("the amount is too large".into()))?;
+    let micros = p
+        .amount
+        .minor
+        .checked_mul(per_minor(p.amount.currency))
+        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
     let receipt_id = uuid::Uuid::new_v4().to_string();
     let posted = post(
         conn,
@@ -102,16 +113,32 @@ pub fn record_payment(conn: &Connection, p: &NewPayment, now: Timestamp, actor: 
             actor: actor.to_string(),
             document_id: Some(receipt_id.clone()),
             entries: vec![
-                Entry { account: AccountRef::wallet(p.organization_id), amount_micros: micros },
-                Entry { account: AccountRef::house(AccountKind::PaymentClearing), amount_micros: -micros },
+                Entry {
+                    account: AccountRef::wallet(p.organization_id),
+                    amount_micros: micros,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::PaymentClearing),
+                    amount_micros: -micros,
+                },
             ],
         },
     )?;
     let receipt_key = format!("receipt:{key}");
     let balance = wallet_balance(conn, p.organization_id, p.amount.currency)?;
     if let Posted::AlreadyPosted(txn_id) = posted {
-        let id: String = conn.query_row("SELECT id FROM documents WHERE idem_key = ?1", [&receipt_key], |r| r.get(0))?;
-        return Ok(PaymentRecorded { txn_id, already_recorded: true, receipt: documents::get_summary(conn, &id)?, balance, decisions: Vec::new() });
+        let id: String = conn.query_row(
+            "SELECT id FROM documents WHERE idem_key = ?1",
+            [&receipt_key],
+            |r| r.get(0),
+        )?;
+        return Ok(PaymentRecorded {
+            txn_id,
+            already_recorded: true,
+            receipt: documents::get_summary(conn, &id)?,
+            balance,
+            decisions: Vec::new(),
+        });
     }
     let settings = BillingSettings::load(conn)?;
     let treatment = cs_core::tax::TaxTreatment::NotTaxed;
@@ -152,11 +179,25 @@ pub fn record_payment(conn: &Connection, p: &NewPayment, now: Timestamp, actor: 
             subject_kind: "organization",
             subject_id: Some(p.organization_id.to_string()),
             organization_id: Some(p.organization_id.to_string()),
-            summary: format!("Recorded {} by {} from {} (ref {reference}); balance {}", p.amount, p.method.display(), cust.name, balance),
+            summary: format!(
+                "Recorded {} by {} from {} (ref {reference}); balance {}",
+                p.amount,
+                p.method.display(),
+                cust.name,
+                balance
+            ),
         },
     )?;
-    let decisions = dunning::evaluate(conn, p.organization_id, now)?.into_iter().collect();
-    Ok(PaymentRecorded { txn_id: posted.txn_id(), already_recorded: false, receipt, balance, decisions })
+    let decisions = dunning::evaluate(conn, p.organization_id, now)?
+        .into_iter()
+        .collect();
+    Ok(PaymentRecorded {
+        txn_id: posted.txn_id(),
+        already_recorded: false,
+        receipt,
+        balance,
+        decisions,
+    })
 }
 
 /// A manual correction of a wallet by staff.
@@ -178,15 +219,27 @@ pub struct AdjustmentRecorded {
     pub decisions: Vec<Decision>,
 }
 
-pub fn record_adjustment(conn: &Connection, a: &NewAdjustment, now: Timestamp, actor: &str) -> Result<AdjustmentRecorded> {
+pub fn record_adjustment(
+    conn: &Connection,
+    a: &NewAdjustment,
+    now: Timestamp,
+    actor: &str,
+) -> Result<AdjustmentRecorded> {
     if a.reason.trim().is_empty() {
-        return Err(BillingError::Invalid("an adjustment needs a reason: it is shown in the audit log and to the accountant".into()));
+        return Err(BillingError::Invalid(
+            "an adjustment needs a reason: it is shown in the audit log and to the accountant"
+                .into(),
+        ));
     }
     if a.amount.minor == 0 {
         return Err(BillingError::Invalid("an adjustment of zero changes nothing: enter the amount to credit (or, negative, to debit)".into()));
     }
     let cust = documents::customer(conn, a.organization_id)?;
-    let micros = a.amount.minor.checked_mul(per_minor(a.amount.currency)).ok_or(BillingError::Invalid("the amount is too large".into()))?;
+    let micros = a
+        .amount
+        .minor
+        .checked_mul(per_minor(a.amount.currency))
+        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
     let posted = post(
         conn,
         &NewTxn {
@@ -200,14 +253,25 @@ pub fn record_adjustment(conn: &Connection, a: &NewAdjustment, now: Timestamp, a
             actor: actor.to_string(),
             document_id: None,
             entries: vec![
-                Entry { account: AccountRef::wallet(a.organization_id), amount_micros: micros },
-                Entry { account: AccountRef::house(AccountKind::Adjustments), amount_micros: -micros },
+                Entry {
+                    account: AccountRef::wallet(a.organization_id),
+                    amount_micros: micros,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::Adjustments),
+                    amount_micros: -micros,
+                },
             ],
         },
     )?;
     let balance = wallet_balance(conn, a.organization_id, a.amount.currency)?;
     if let Posted::AlreadyPosted(txn_id) = posted {
-        return Ok(AdjustmentRecorded { txn_id, already_recorded: true, balance, decisions: Vec::new() });
+        return Ok(AdjustmentRecorded {
+            txn_id,
+            already_recorded: true,
+            balance,
+            decisions: Vec::new(),
+        });
     }
     append(
         conn,
@@ -218,11 +282,24 @@ pub fn record_adjustment(conn: &Connection, a: &NewAdjustment, now: Timestamp, a
             subject_kind: "organization",
             subject_id: Some(a.organization_id.to_string()),
             organization_id: Some(a.organization_id.to_string()),
-            summary: format!("Adjusted the wallet of {} by {}: {}; balance {}", cust.name, a.amount, a.reason.trim(), balance),
+            summary: format!(
+                "Adjusted the wallet of {} by {}: {}; balance {}",
+                cust.name,
+                a.amount,
+                a.reason.trim(),
+                balance
+            ),
         },
     )?;
-    let decisions = dunning::evaluate(conn, a.organization_id, now)?.into_iter().collect();
-    Ok(AdjustmentRecorded { txn_id: posted.txn_id(), already_recorded: false, balance, decisions })
+    let decisions = dunning::evaluate(conn, a.organization_id, now)?
+        .into_iter()
+        .collect();
+    Ok(AdjustmentRecorded {
+        txn_id: posted.txn_id(),
+        already_recorded: false,
+        balance,
+        decisions,
+    })
 }
 
 /// Money paid back out of a wallet.
@@ -241,13 +318,33 @@ pub struct NewRefund {
 
 /// Records money paid back out of a wallet (e.g. a PayPal refund) with a
 /// credit note; a retried refund with the same reference is recorded once.
-pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> Result<DocumentSummary> {
-    let (org, amount, method, reference, reason) = (r.organization_id, r.amount, r.method, r.reference.as_str(), r.reason.as_str());
+pub fn refund(
+    conn: &Connection,
+    r: &NewRefund,
+    now: Timestamp,
+    actor: &str,
+) -> Result<DocumentSummary> {
+    let (org, amount, method, reference, reason) = (
+        r.organization_id,
+        r.amount,
+        r.method,
+        r.reference.as_str(),
+        r.reason.as_str(),
+    );
     if amount.minor <= 0 || reference.trim().is_empty() || reason.trim().is_empty() {
-        return Err(BillingError::Invalid("a refund needs a positive amount, the refund's reference and a reason".into()));
+        return Err(BillingError::Invalid(
+            "a refund needs a positive amount, the refund's reference and a reason".into(),
+        ));
     }
     let key = format!("refund:{}:{}", method.as_str(), reference.trim());
-    if let Some(id) = conn.query_row("SELECT id FROM documents WHERE idem_key = ?1", [&key], |r| r.get::<_, String>(0)).optional()? {
+    if let Some(id) = conn
+        .query_row(
+            "SELECT id FROM documents WHERE idem_key = ?1",
+            [&key],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+    {
         return documents::get_summary(conn, &id);
     }
     let micros = amount.minor * per_minor(amount.currency);
@@ -261,19 +358,34 @@ pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> 
             currency: amount.currency,
             at: now,
             month: None,
-            memo: format!("Refund by {}, ref {}: {}", method.display(), reference.trim(), reason.trim()),
+            memo: format!(
+                "Refund by {}, ref {}: {}",
+                method.display(),
+                reference.trim(),
+                reason.trim()
+            ),
             actor: actor.to_string(),
             document_id: Some(id.clone()),
             entries: vec![
-                Entry { account: AccountRef::wallet(org), amount_micros: -micros },
-                Entry { account: AccountRef::house(AccountKind::PaymentClearing), amount_micros: micros },
+                Entry {
+                    account: AccountRef::wallet(org),
+                    amount_micros: -micros,
+                },
+                Entry {
+                    account: AccountRef::house(AccountKind::PaymentClearing),
+                    amount_micros: micros,
+                },
             ],
         },
     )?;
     let settings = BillingSettings::load(conn)?;
     let cust = documents::customer(conn, org)?;
     let lines = [LineDraft {
-        description: format!("Refund of prepaid balance by {}, ref {}", method.display(), reference.trim()),
+        description: format!(
+            "Refund of prepaid balance by {}, ref {}",
+            method.display(),
+            reference.trim()
+        ),
         server_id: None,
         item: None,
         quantity_hours: None,
@@ -309,7 +421,13 @@ pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> 
             subject_kind: "organization",
             subject_id: Some(org.to_string()),
             organization_id: Some(org.to_string()),
-            summary: format!("Refunded {amount} to {} by {} (ref {}): {}", cust.name, method.display(), reference.trim(), reason.trim()),
+            summary: format!(
+                "Refunded {amount} to {} by {} (ref {}): {}",
+                cust.name,
+                method.display(),
+                reference.trim(),
+                reason.trim()
+            ),
         },
     )?;
     Ok(s)
@@ -319,7 +437,10 @@ pub fn refund(conn: &Connection, r: &NewRefund, now: Timestamp, actor: &str) -> 
 /// and dunning; the ledger keeps micro-units.
 pub fn wallet_balance(conn: &Connection, org: OrganizationId, currency: Currency) -> Result<Money> {
     let micros = balance_micros(conn, AccountRef::wallet(org), currency)?;
-    Ok(Money::new(micros_to_minor_rounded(micros, currency), currency))
+    Ok(Money::new(
+        micros_to_minor_rounded(micros, currency),
+        currency,
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -347,7 +468,16 @@ pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
          ORDER BY o.name_key",
     )?;
     let rows = stmt
-        .query_map([s.currency.code()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?)))?
+        .query_map([s.currency.code()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, name, micros, threshold, state, since)| {
@@ -369,7 +499,10 @@ pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {
     list_wallets(conn)?
         .into_iter()
         .find(|w| w.organization_id == org.to_string())
-        .ok_or_else(|| BillingError::NotFound { what: "organization", id: org.to_string() })
+        .ok_or_else(|| BillingError::NotFound {
+            what: "organization",
+            id: org.to_string(),
+        })
 }
 
 /// One line of a wallet statement.
@@ -385,7 +518,13 @@ pub struct WalletEntry {
 
 /// The wallet's movements, newest first; pass the last `txn_id` seen as
 /// `before_txn` for the next page.
-pub fn wallet_entries(conn: &Connection, org: OrganizationId, currency: Currency, limit: i64, before_txn: Option<i64>) -> Result<Vec<WalletEntry>> {
+pub fn wallet_entries(
+    conn: &Connection,
+    org: OrganizationId,
+    currency: Currency,
+    limit: i64,
+    before_txn: Option<i64>,
+) -> Result<Vec<WalletEntry>> {
     let account: Option<i64> = conn
         .query_row(
             "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
@@ -393,17 +532,35 @@ pub fn wallet_entries(conn: &Connection, org: OrganizationId, currency: Currency
             |r| r.get(0),
         )
         .optional()?;
-    let Some(account) = account else { return Ok(Vec::new()) };
+    let Some(account) = account else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare(
         "SELECT t.id, t.at, t.kind, t.memo, e.amount_micros, t.document_id FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id
          WHERE e.account_id = ?1 AND (?2 IS NULL OR e.txn_id < ?2) ORDER BY e.txn_id DESC LIMIT ?3",
     )?;
     let rows = stmt
         .query_map(params![account, before_txn, limit], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, Option<String>>(5)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
-        .map(|(txn_id, at, kind, memo, amount_micros, document_id)| Ok(WalletEntry { txn_id, at: parse_ts(&at)?, kind, memo, amount_micros, document_id }))
+        .map(|(txn_id, at, kind, memo, amount_micros, document_id)| {
+            Ok(WalletEntry {
+                txn_id,
+                at: parse_ts(&at)?,
+                kind,
+                memo,
+                amount_micros,
+                document_id,
+            })
+        })
         .collect()
 }

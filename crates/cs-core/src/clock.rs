@@ -50,6 +50,9 @@ mod tests {
         let clock = FixedClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(Duration::hours(1));
-        assert_eq!(clock.now(), Utc.with_ymd_and_hms(2026, 1, 31, 11, 30, 0).unwrap());
+        assert_eq!(
+            clock.now(),
+            Utc.with_ymd_and_hms(2026, 1, 31, 11, 30, 0).unwrap()
+        );
     }
 }

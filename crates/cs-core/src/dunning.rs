@@ -64,7 +64,11 @@ pub struct CustomerDunning {
 
 impl Default for CustomerDunning {
     fn default() -> Self {
-        CustomerDunning { state: DunningState::Good, low_warned: false, termination_warnings_sent: 0 }
+        CustomerDunning {
+            state: DunningState::Good,
+            low_warned: false,
+            termination_warnings_sent: 0,
+        }
     }
 }
 
@@ -72,12 +76,29 @@ impl Default for CustomerDunning {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "notice", rename_all = "snake_case")]
 pub enum Notice {
-    LowBalance { balance_minor: i64, threshold_minor: i64 },
-    GraceStarted { balance_minor: i64, suspend_at: Timestamp },
-    Suspended { balance_minor: i64, terminate_at: Timestamp },
-    TerminationWarning { balance_minor: i64, terminate_at: Timestamp, days_left: i64 },
-    Terminated { balance_minor: i64 },
-    Restored { balance_minor: i64 },
+    LowBalance {
+        balance_minor: i64,
+        threshold_minor: i64,
+    },
+    GraceStarted {
+        balance_minor: i64,
+        suspend_at: Timestamp,
+    },
+    Suspended {
+        balance_minor: i64,
+        terminate_at: Timestamp,
+    },
+    TerminationWarning {
+        balance_minor: i64,
+        terminate_at: Timestamp,
+        days_left: i64,
+    },
+    Terminated {
+        balance_minor: i64,
+    },
+    Restored {
+        balance_minor: i64,
+    },
 }
 
 impl Notice {
@@ -112,7 +133,13 @@ impl DunningAction {
     }
 
     pub fn parse(s: &str) -> Option<DunningAction> {
-        [DunningAction::Suspend, DunningAction::Unsuspend, DunningAction::Terminate].into_iter().find(|a| a.as_str() == s)
+        [
+            DunningAction::Suspend,
+            DunningAction::Unsuspend,
+            DunningAction::Terminate,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -125,7 +152,12 @@ pub struct Step {
 }
 
 /// Evaluates the policy at `now` for a customer whose balance is `balance_minor`.
-pub fn step(current: CustomerDunning, balance_minor: i64, policy: &DunningPolicy, now: Timestamp) -> Step {
+pub fn step(
+    current: CustomerDunning,
+    balance_minor: i64,
+    policy: &DunningPolicy,
+    now: Timestamp,
+) -> Step {
     let mut next = current;
     let mut notices = Vec::new();
     let mut action = None;
@@ -133,7 +165,10 @@ pub fn step(current: CustomerDunning, balance_minor: i64, policy: &DunningPolicy
 
     if balance_minor <= policy.low_balance_threshold_minor {
         if !next.low_warned && above_limit {
-            notices.push(Notice::LowBalance { balance_minor, threshold_minor: policy.low_balance_threshold_minor });
+            notices.push(Notice::LowBalance {
+                balance_minor,
+                threshold_minor: policy.low_balance_threshold_minor,
+            });
         }
         next.low_warned = true;
     } else {
@@ -149,7 +184,10 @@ pub fn step(current: CustomerDunning, balance_minor: i64, policy: &DunningPolicy
         DunningState::Terminated { .. } => {}
         DunningState::Good => {
             next.state = DunningState::Grace { since: now };
-            notices.push(Notice::GraceStarted { balance_minor, suspend_at: now + grace });
+            notices.push(Notice::GraceStarted {
+                balance_minor,
+                suspend_at: now + grace,
+            });
             if policy.grace_hours <= 0 {
                 return step(next, balance_minor, policy, now).merge_notices(notices);
             }
@@ -163,7 +201,10 @@ pub fn step(current: CustomerDunning, balance_minor: i64, policy: &DunningPolicy
                 next.state = DunningState::Suspended { since: now };
                 next.termination_warnings_sent = 0;
                 action = Some(DunningAction::Suspend);
-                notices.push(Notice::Suspended { balance_minor, terminate_at: now + terminate_after });
+                notices.push(Notice::Suspended {
+                    balance_minor,
+                    terminate_at: now + terminate_after,
+                });
             }
         }
         DunningState::Suspended { .. } if above_limit => {
@@ -179,22 +220,38 @@ pub fn step(current: CustomerDunning, balance_minor: i64, policy: &DunningPolicy
                 action = Some(DunningAction::Terminate);
                 notices.push(Notice::Terminated { balance_minor });
             } else {
-                let mut days: Vec<i64> = policy.termination_warning_days.iter().copied().filter(|d| *d > 0).collect();
+                let mut days: Vec<i64> = policy
+                    .termination_warning_days
+                    .iter()
+                    .copied()
+                    .filter(|d| *d > 0)
+                    .collect();
                 days.sort_unstable_by(|a, b| b.cmp(a));
                 days.dedup();
                 // How many warning days have been reached; send one warning
                 // (the latest) when that count grew, however many were passed.
-                let due = days.iter().filter(|d| now >= terminate_at - Duration::days(**d)).count() as u32;
+                let due = days
+                    .iter()
+                    .filter(|d| now >= terminate_at - Duration::days(**d))
+                    .count() as u32;
                 if due > current.termination_warnings_sent {
                     let left = terminate_at - now;
                     let days_left = (left.num_hours() + 23) / 24;
-                    notices.push(Notice::TerminationWarning { balance_minor, terminate_at, days_left });
+                    notices.push(Notice::TerminationWarning {
+                        balance_minor,
+                        terminate_at,
+                        days_left,
+                    });
                     next.termination_warnings_sent = due;
                 }
             }
         }
     }
-    Step { next, notices, action }
+    Step {
+        next,
+        notices,
+        action,
+    }
 }
 
 impl Step {
@@ -238,7 +295,14 @@ mod tests {
         let w = step(s.next, -20, &p, suspended_at + Duration::days(6));
         assert!(w.notices.is_empty());
         let w = step(w.next, -20, &p, suspended_at + Duration::days(8));
-        assert_eq!(w.notices, vec![Notice::TerminationWarning { balance_minor: -20, terminate_at: suspended_at + Duration::days(14), days_left: 6 }]);
+        assert_eq!(
+            w.notices,
+            vec![Notice::TerminationWarning {
+                balance_minor: -20,
+                terminate_at: suspended_at + Duration::days(14),
+                days_left: 6
+            }]
+        );
         let w = step(w.next, -20, &p, suspended_at + Duration::days(9));
         assert!(w.notices.is_empty(), "one warning per warning day");
         let w2 = step(w.next, -20, &p, suspended_at + Duration::days(12));
@@ -252,10 +316,16 @@ mod tests {
 
     #[test]
     fn zero_grace_suspends_at_once() {
-        let p = DunningPolicy { grace_hours: 0, ..policy() };
+        let p = DunningPolicy {
+            grace_hours: 0,
+            ..policy()
+        };
         let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
         let s = step(CustomerDunning::default(), -1, &p, t0);
         assert_eq!(s.action, Some(DunningAction::Suspend));
-        assert_eq!(s.notices.iter().map(Notice::kind).collect::<Vec<_>>(), vec!["grace_started", "suspended"]);
+        assert_eq!(
+            s.notices.iter().map(Notice::kind).collect::<Vec<_>>(),
+            vec!["grace_started", "suspended"]
+        );
     }
 }

@@ -33,8 +33,14 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 6] =
-        [AccountKind::Wallet, AccountKind::Revenue, AccountKind::TaxPayable, AccountKind::PaymentClearing, AccountKind::Adjustments, AccountKind::Rounding];
+    pub const ALL: [AccountKind; 6] = [
+        AccountKind::Wallet,
+        AccountKind::Revenue,
+        AccountKind::TaxPayable,
+        AccountKind::PaymentClearing,
+        AccountKind::Adjustments,
+        AccountKind::Rounding,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -94,12 +100,39 @@ mod tests {
 
     #[test]
     fn balanced_transactions_pass_and_others_fail() {
-        let ok = [Entry { account: 1, amount_micros: -5 }, Entry { account: 2, amount_micros: 5 }];
+        let ok = [
+            Entry {
+                account: 1,
+                amount_micros: -5,
+            },
+            Entry {
+                account: 2,
+                amount_micros: 5,
+            },
+        ];
         assert_eq!(check_balanced(&ok), Ok(()));
-        let bad = [Entry { account: 1, amount_micros: -5 }, Entry { account: 2, amount_micros: 4 }];
+        let bad = [
+            Entry {
+                account: 1,
+                amount_micros: -5,
+            },
+            Entry {
+                account: 2,
+                amount_micros: 4,
+            },
+        ];
         assert_eq!(check_balanced(&bad), Err(LedgerError::Unbalanced(-1)));
         assert_eq!(check_balanced(&ok[..1]), Err(LedgerError::TooFewEntries));
-        let dup = [Entry { account: 1, amount_micros: -5 }, Entry { account: 1, amount_micros: 5 }];
+        let dup = [
+            Entry {
+                account: 1,
+                amount_micros: -5,
+            },
+            Entry {
+                account: 1,
+                amount_micros: 5,
+            },
+        ];
         assert_eq!(check_balanced(&dup), Err(LedgerError::DuplicateAccount));
     }
 

@@ -34,7 +34,9 @@ pub fn hour_of(t: Timestamp) -> Hour {
 
 /// The first instant of an hour.
 pub fn hour_start(h: Hour) -> Timestamp {
-    Utc.timestamp_opt(h * SECONDS_PER_HOUR, 0).single().unwrap_or_default()
+    Utc.timestamp_opt(h * SECONDS_PER_HOUR, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// The first hour a thing created at `t` is charged for.
@@ -88,7 +90,9 @@ pub fn month_index(year: i32, month: u32) -> Month {
 
 pub fn month_start(m: Month) -> Timestamp {
     let (y, mo) = month_parts(m);
-    Utc.with_ymd_and_hms(y, mo, 1, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(y, mo, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// The first hour of a month.
@@ -150,7 +154,11 @@ pub type DayAmount = (i64, i64);
 /// Bills hours `from.last_hour + 1 ..= through` of a meter whose prices are
 /// `prices` (sorted by `from_hour`). Returns the intervals to add, in order,
 /// and the amounts per day `(day, micros)`, in order.
-pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Result<(Vec<IntervalDelta>, Vec<DayAmount>), MeteringError> {
+pub fn bill_hours(
+    from: Watermark,
+    prices: &[MeterPrice],
+    through: Hour,
+) -> Result<(Vec<IntervalDelta>, Vec<DayAmount>), MeteringError> {
     let (mut out, mut days) = (Vec::new(), Vec::new());
     bill_hours_into(from, prices, through, &mut out, &mut days)?;
     Ok((out, days))
@@ -158,8 +166,17 @@ pub fn bill_hours(from: Watermark, prices: &[MeterPrice], through: Hour) -> Resu
 
 /// [`bill_hours`] into buffers the caller reuses (the billing run bills
 /// every meter with the same two): `out` and `days` are cleared first.
-pub fn bill_hours_into(from: Watermark, prices: &[MeterPrice], through: Hour, out: &mut Vec<IntervalDelta>, days: &mut Vec<DayAmount>) -> Result<(), MeteringError> {
-    debug_assert!(prices.windows(2).all(|w| w[0].from_hour < w[1].from_hour), "prices sorted");
+pub fn bill_hours_into(
+    from: Watermark,
+    prices: &[MeterPrice],
+    through: Hour,
+    out: &mut Vec<IntervalDelta>,
+    days: &mut Vec<DayAmount>,
+) -> Result<(), MeteringError> {
+    debug_assert!(
+        prices.windows(2).all(|w| w[0].from_hour < w[1].from_hour),
+        "prices sorted"
+    );
     out.clear();
     days.clear();
     let mut mark = from;
@@ -171,14 +188,22 @@ pub fn bill_hours_into(from: Watermark, prices: &[MeterPrice], through: Hour, ou
             month = m;
             mark.month_to_date_micros = 0;
         }
-        let price = prices.iter().rev().find(|p| p.from_hour <= h).ok_or(MeteringError::NoPrice(h))?;
+        let price = prices
+            .iter()
+            .rev()
+            .find(|p| p.from_hour <= h)
+            .ok_or(MeteringError::NoPrice(h))?;
         let room = (price.monthly_micros - mark.month_to_date_micros).max(0);
         let charge = price.hourly_micros.min(room);
         mark.month_to_date_micros += charge;
         mark.last_hour = h;
         let capped = i64::from(charge < price.hourly_micros);
         match out.last_mut() {
-            Some(last) if last.month == m && last.price_from_hour == price.from_hour && last.last_hour + 1 == h => {
+            Some(last)
+                if last.month == m
+                    && last.price_from_hour == price.from_hour
+                    && last.last_hour + 1 == h =>
+            {
                 last.last_hour = h;
                 last.hours += 1;
                 last.capped_hours += capped;
@@ -219,26 +244,56 @@ mod tests {
     #[test]
     fn started_hours_are_billable() {
         let created = ts(2026, 1, 31, 10, 30);
-        assert_eq!(hour_start(first_billable_hour(created)), ts(2026, 1, 31, 10, 0));
-        assert_eq!(hour_start(last_billable_hour(ts(2026, 2, 20, 14, 20))), ts(2026, 2, 20, 14, 0));
-        assert_eq!(hour_start(last_billable_hour(ts(2026, 2, 20, 14, 0))), ts(2026, 2, 20, 13, 0));
-        assert_eq!(hour_start(next_hour_after(ts(2026, 2, 3, 9, 15))), ts(2026, 2, 3, 10, 0));
+        assert_eq!(
+            hour_start(first_billable_hour(created)),
+            ts(2026, 1, 31, 10, 0)
+        );
+        assert_eq!(
+            hour_start(last_billable_hour(ts(2026, 2, 20, 14, 20))),
+            ts(2026, 2, 20, 14, 0)
+        );
+        assert_eq!(
+            hour_start(last_billable_hour(ts(2026, 2, 20, 14, 0))),
+            ts(2026, 2, 20, 13, 0)
+        );
+        assert_eq!(
+            hour_start(next_hour_after(ts(2026, 2, 3, 9, 15))),
+            ts(2026, 2, 3, 10, 0)
+        );
         assert_eq!(month_parts(month_of(ts(2026, 2, 3, 0, 0))), (2026, 2));
-        assert_eq!(month_last_hour(month_index(2026, 2)) - month_first_hour(month_index(2026, 2)) + 1, 28 * 24);
+        assert_eq!(
+            month_last_hour(month_index(2026, 2)) - month_first_hour(month_index(2026, 2)) + 1,
+            28 * 24
+        );
     }
 
     #[test]
     fn the_cap_cuts_the_hour_that_reaches_it_and_resets_each_month() {
         let jan = month_index(2026, 1);
         let start = month_first_hour(jan);
-        let prices = [MeterPrice { from_hour: start, hourly_micros: 10_000, monthly_micros: 5_005_000 }];
-        let (iv, days) = bill_hours(Watermark { last_hour: start - 1, month_to_date_micros: 0 }, &prices, month_first_hour(jan + 1) + 1).unwrap();
+        let prices = [MeterPrice {
+            from_hour: start,
+            hourly_micros: 10_000,
+            monthly_micros: 5_005_000,
+        }];
+        let (iv, days) = bill_hours(
+            Watermark {
+                last_hour: start - 1,
+                month_to_date_micros: 0,
+            },
+            &prices,
+            month_first_hour(jan + 1) + 1,
+        )
+        .unwrap();
         assert_eq!(iv.len(), 2);
         assert_eq!(iv[0].hours, 744);
         assert_eq!(iv[0].amount_micros, 5_005_000);
         // 500 full hours, one hour of 5 000 micros, then 243 hours of nothing.
         assert_eq!(iv[0].capped_hours, 244);
-        assert_eq!((iv[1].hours, iv[1].amount_micros, iv[1].month), (2, 20_000, jan + 1));
+        assert_eq!(
+            (iv[1].hours, iv[1].amount_micros, iv[1].month),
+            (2, 20_000, jan + 1)
+        );
         assert_eq!(days.len(), 32);
         assert_eq!(days.iter().map(|d| d.1).sum::<i64>(), 5_025_000);
     }
@@ -295,13 +350,40 @@ mod tests {
     fn a_new_price_starts_a_new_interval() {
         let h0 = hour_of(ts(2026, 2, 3, 0, 0));
         let prices = [
-            MeterPrice { from_hour: h0 - 10, hourly_micros: 7_500, monthly_micros: 5_000_000 },
-            MeterPrice { from_hour: h0 + 2, hourly_micros: 15_000, monthly_micros: 10_000_000 },
+            MeterPrice {
+                from_hour: h0 - 10,
+                hourly_micros: 7_500,
+                monthly_micros: 5_000_000,
+            },
+            MeterPrice {
+                from_hour: h0 + 2,
+                hourly_micros: 15_000,
+                monthly_micros: 10_000_000,
+            },
         ];
-        let (iv, _) = bill_hours(Watermark { last_hour: h0 - 1, month_to_date_micros: 100 }, &prices, h0 + 3).unwrap();
+        let (iv, _) = bill_hours(
+            Watermark {
+                last_hour: h0 - 1,
+                month_to_date_micros: 100,
+            },
+            &prices,
+            h0 + 3,
+        )
+        .unwrap();
         assert_eq!(iv.len(), 2);
         assert_eq!((iv[0].hours, iv[0].amount_micros), (2, 15_000));
-        assert_eq!((iv[1].hours, iv[1].amount_micros, iv[1].month_to_date_micros), (2, 30_000, 45_100));
-        assert!(bill_hours(Watermark { last_hour: h0 - 20, month_to_date_micros: 0 }, &prices, h0).is_err());
+        assert_eq!(
+            (iv[1].hours, iv[1].amount_micros, iv[1].month_to_date_micros),
+            (2, 30_000, 45_100)
+        );
+        assert!(bill_hours(
+            Watermark {
+                last_hour: h0 - 20,
+                month_to_date_micros: 0
+            },
+            &prices,
+            h0
+        )
+        .is_err());
     }
 }

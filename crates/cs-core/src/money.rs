@@ -20,7 +20,9 @@ pub const MICROS_PER_UNIT: i64 = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("{0:?} is not a currency we know: use a three-letter ISO 4217 code such as USD or EUR")]
+    #[error(
+        "{0:?} is not a currency we know: use a three-letter ISO 4217 code such as USD or EUR"
+    )]
     UnknownCurrency(String),
     #[error("{0:?} is not an amount: write digits with an optional decimal point, e.g. 12.50")]
     NotAnAmount(String),
@@ -43,15 +45,42 @@ pub struct Currency {
 /// The currencies we accept, with their ISO 4217 minor-unit exponents. A
 /// reseller works in one of these; the list is closed so a typo is an error.
 const CURRENCIES: &[(&str, u8)] = &[
-    ("USD", 2), ("EUR", 2), ("GBP", 2), ("CHF", 2), ("CAD", 2), ("AUD", 2), ("NZD", 2),
-    ("SEK", 2), ("NOK", 2), ("DKK", 2), ("PLN", 2), ("CZK", 2), ("HUF", 2), ("RON", 2),
-    ("BGN", 2), ("INR", 2), ("SGD", 2), ("HKD", 2), ("BRL", 2), ("MXN", 2), ("ZAR", 2),
-    ("JPY", 0), ("KRW", 0), ("ISK", 0), ("CLP", 0),
+    ("USD", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("CHF", 2),
+    ("CAD", 2),
+    ("AUD", 2),
+    ("NZD", 2),
+    ("SEK", 2),
+    ("NOK", 2),
+    ("DKK", 2),
+    ("PLN", 2),
+    ("CZK", 2),
+    ("HUF", 2),
+    ("RON", 2),
+    ("BGN", 2),
+    ("INR", 2),
+    ("SGD", 2),
+    ("HKD", 2),
+    ("BRL", 2),
+    ("MXN", 2),
+    ("ZAR", 2),
+    ("JPY", 0),
+    ("KRW", 0),
+    ("ISK", 0),
+    ("CLP", 0),
 ];
 
 impl Currency {
-    pub const USD: Currency = Currency { code: *b"USD", exponent: 2 };
-    pub const EUR: Currency = Currency { code: *b"EUR", exponent: 2 };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        exponent: 2,
+    };
+    pub const EUR: Currency = Currency {
+        code: *b"EUR",
+        exponent: 2,
+    };
 
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
         let upper = code.trim().to_ascii_uppercase();
@@ -60,7 +89,10 @@ impl Currency {
             .find(|(c, _)| *c == upper)
             .map(|(c, e)| {
                 let b = c.as_bytes();
-                Currency { code: [b[0], b[1], b[2]], exponent: *e }
+                Currency {
+                    code: [b[0], b[1], b[2]],
+                    exponent: *e,
+                }
             })
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
@@ -131,8 +163,14 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
-        let minor = self.minor.checked_add(other.minor).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor, currency: self.currency })
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money {
+            minor,
+            currency: self.currency,
+        })
     }
 
     pub fn is_negative(&self) -> bool {
@@ -165,7 +203,10 @@ impl Rate {
 
     /// Parses a decimal in major units with up to six fraction digits ("0.0075").
     pub fn parse(text: &str, currency: Currency) -> Result<Rate, MoneyError> {
-        Ok(Rate { micros: parse_scaled(text, 6)?, currency })
+        Ok(Rate {
+            micros: parse_scaled(text, 6)?,
+            currency,
+        })
     }
 
     /// The rate as a plain decimal in major units, trailing zeros beyond the
@@ -175,15 +216,26 @@ impl Rate {
         let keep = self.currency.exponent() as usize;
         let (int, frac) = full.split_once('.').unwrap_or((&full, ""));
         let trimmed = frac.trim_end_matches('0');
-        let frac = if trimmed.len() < keep { &frac[..keep] } else { trimmed };
-        if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") }
+        let frac = if trimmed.len() < keep {
+            &frac[..keep]
+        } else {
+            trimmed
+        };
+        if frac.is_empty() {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        }
     }
 
     /// The monthly equivalent used to show an hourly price next to a monthly
     /// one: `hours` × rate, rounded half away from zero to the minor unit.
     pub fn times_hours_rounded(&self, hours: i64) -> Result<Money, MoneyError> {
         let total = self.micros.checked_mul(hours).ok_or(MoneyError::Overflow)?;
-        Ok(Money { minor: micros_to_minor_rounded(total, self.currency), currency: self.currency })
+        Ok(Money {
+            minor: micros_to_minor_rounded(total, self.currency),
+            currency: self.currency,
+        })
     }
 }
 
@@ -224,10 +276,21 @@ fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
         return Err(not_amount());
     }
     if frac.len() as u32 > scale {
-        return Err(MoneyError::TooPrecise { value: text.to_string(), max: scale });
+        return Err(MoneyError::TooPrecise {
+            value: text.to_string(),
+            max: scale,
+        });
     }
-    let int_value: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| MoneyError::Overflow)? };
-    let mut frac_value: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| not_amount())? };
+    let int_value: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| MoneyError::Overflow)?
+    };
+    let mut frac_value: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| not_amount())?
+    };
     frac_value *= 10i64.pow(scale - frac.len() as u32);
     let value = int_value
         .checked_mul(10i64.pow(scale))
@@ -243,7 +306,12 @@ fn format_scaled(value: i64, scale: u32) -> String {
         return format!("{sign}{abs}");
     }
     let div = 10u64.pow(scale);
-    format!("{sign}{}.{:0width$}", abs / div, abs % div, width = scale as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / div,
+        abs % div,
+        width = scale as usize
+    )
 }
 
 #[cfg(test)]
@@ -259,11 +327,26 @@ mod tests {
         assert_eq!(Money::parse("-0.07", Currency::USD).unwrap().minor, -7);
         let jpy = Currency::parse("jpy").unwrap();
         assert_eq!(Money::parse("500", jpy).unwrap().to_string(), "500 JPY");
-        assert!(matches!(Money::parse("1.234", Currency::USD), Err(MoneyError::TooPrecise { .. })));
-        assert!(matches!(Money::parse("abc", Currency::USD), Err(MoneyError::NotAnAmount(_))));
-        assert!(matches!(Money::parse("", Currency::USD), Err(MoneyError::NotAnAmount(_))));
-        assert!(matches!(Money::parse("1e5", Currency::USD), Err(MoneyError::NotAnAmount(_))));
-        assert!(matches!(Money::parse("99999999999999999999", Currency::USD), Err(MoneyError::Overflow)));
+        assert!(matches!(
+            Money::parse("1.234", Currency::USD),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            Money::parse("abc", Currency::USD),
+            Err(MoneyError::NotAnAmount(_))
+        ));
+        assert!(matches!(
+            Money::parse("", Currency::USD),
+            Err(MoneyError::NotAnAmount(_))
+        ));
+        assert!(matches!(
+            Money::parse("1e5", Currency::USD),
+            Err(MoneyError::NotAnAmount(_))
+        ));
+        assert!(matches!(
+            Money::parse("99999999999999999999", Currency::USD),
+            Err(MoneyError::Overflow)
+        ));
     }
 
     #[test]
@@ -271,8 +354,16 @@ mod tests {
         let r = Rate::parse("0.0075", Currency::USD).unwrap();
         assert_eq!(r.micros, 7500);
         assert_eq!(r.to_decimal_string(), "0.0075");
-        assert_eq!(Rate::parse("0.03", Currency::USD).unwrap().to_decimal_string(), "0.03");
-        assert_eq!(Rate::parse("1", Currency::USD).unwrap().to_decimal_string(), "1.00");
+        assert_eq!(
+            Rate::parse("0.03", Currency::USD)
+                .unwrap()
+                .to_decimal_string(),
+            "0.03"
+        );
+        assert_eq!(
+            Rate::parse("1", Currency::USD).unwrap().to_decimal_string(),
+            "1.00"
+        );
         // 730 hours of a nanode: 5.475 → 5.48 (half away from zero).
         assert_eq!(r.times_hours_rounded(730).unwrap().minor, 548);
     }
@@ -282,7 +373,10 @@ mod tests {
         assert_eq!(micros_to_minor_rounded(5_000, Currency::USD), 1);
         assert_eq!(micros_to_minor_rounded(4_999, Currency::USD), 0);
         assert_eq!(micros_to_minor_rounded(-5_000, Currency::USD), -1);
-        assert_eq!(micros_to_minor_rounded(1_500_000, Currency::parse("JPY").unwrap()), 2);
+        assert_eq!(
+            micros_to_minor_rounded(1_500_000, Currency::parse("JPY").unwrap()),
+            2
+        );
     }
 
     #[test]

@@ -32,7 +32,11 @@ enum Part<'a> {
 impl NumberFormat {
     pub fn parse(text: &str) -> Result<NumberFormat, NumberFormatError> {
         let f = NumberFormat(text.to_string());
-        let seqs = f.parts()?.iter().filter(|p| matches!(p, Part::Seq(_))).count();
+        let seqs = f
+            .parts()?
+            .iter()
+            .filter(|p| matches!(p, Part::Seq(_)))
+            .count();
         if seqs != 1 {
             return Err(NumberFormatError::Sequence(text.to_string()));
         }
@@ -50,7 +54,9 @@ impl NumberFormat {
             if open > 0 {
                 out.push(Part::Text(&rest[..open]));
             }
-            let close = rest[open..].find('}').ok_or_else(|| NumberFormatError::Unknown(self.0.clone(), rest[open..].to_string()))? + open;
+            let close = rest[open..].find('}').ok_or_else(|| {
+                NumberFormatError::Unknown(self.0.clone(), rest[open..].to_string())
+            })? + open;
             let token = &rest[open + 1..close];
             out.push(match token {
                 "YYYY" => Part::Year4,
@@ -59,9 +65,19 @@ impl NumberFormat {
                 "SEQ" => Part::Seq(1),
                 t if t.starts_with("SEQ:") => match t[4..].parse::<usize>() {
                     Ok(n) if (1..=12).contains(&n) => Part::Seq(n),
-                    _ => return Err(NumberFormatError::Unknown(self.0.clone(), token.to_string())),
+                    _ => {
+                        return Err(NumberFormatError::Unknown(
+                            self.0.clone(),
+                            token.to_string(),
+                        ))
+                    }
                 },
-                _ => return Err(NumberFormatError::Unknown(self.0.clone(), token.to_string())),
+                _ => {
+                    return Err(NumberFormatError::Unknown(
+                        self.0.clone(),
+                        token.to_string(),
+                    ))
+                }
             });
             rest = &rest[close + 1..];
         }

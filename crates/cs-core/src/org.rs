@@ -85,26 +85,60 @@ impl NewOrganization {
     pub fn validate(&self) -> Result<NewOrganization, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let name = required_text(&mut e, "name", "Organization name", &self.name, 120);
-        let contact_name = required_text(&mut e, "contact_name", "Contact name", &self.contact_name, 120);
+        let contact_name = required_text(
+            &mut e,
+            "contact_name",
+            "Contact name",
+            &self.contact_name,
+            120,
+        );
         let contact_email = self.contact_email.trim().to_lowercase();
         if contact_email.is_empty() {
             e.add("contact_email", "Contact email is required");
         } else if !is_plausible_email(&contact_email) {
-            e.add("contact_email", format!("{:?} is not a valid email address: check for typos, e.g. name@example.com", self.contact_email.trim()));
+            e.add(
+                "contact_email",
+                format!(
+                    "{:?} is not a valid email address: check for typos, e.g. name@example.com",
+                    self.contact_email.trim()
+                ),
+            );
         }
         let country = self.country.trim().to_ascii_uppercase();
         if country.is_empty() {
             e.add("country", "Country is required");
         } else if !is_country_code(&country) {
-            e.add("country", format!("{:?} is not an ISO 3166 country code: pick the country from the list", self.country.trim()));
+            e.add(
+                "country",
+                format!(
+                    "{:?} is not an ISO 3166 country code: pick the country from the list",
+                    self.country.trim()
+                ),
+            );
         }
-        let tax_id = self.tax_id.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| t.to_ascii_uppercase().replace(' ', ""));
+        let tax_id = self
+            .tax_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.to_ascii_uppercase().replace(' ', ""));
         if let Some(t) = &tax_id {
-            if t.len() < 4 || t.len() > 20 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+            if t.len() < 4
+                || t.len() > 20
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            {
                 e.add("tax_id", "Tax id must be 4–20 letters, digits, dots or dashes (e.g. DE123456789), or left empty");
             }
         }
-        e.into_result(NewOrganization { name, contact_name, contact_email, country, tax_id })
+        e.into_result(NewOrganization {
+            name,
+            contact_name,
+            contact_email,
+            country,
+            tax_id,
+        })
     }
 }
 
@@ -140,10 +174,19 @@ mod tests {
 
     #[test]
     fn reports_every_bad_field() {
-        let bad = NewOrganization { name: " ".into(), contact_name: "".into(), contact_email: "nope".into(), country: "XX".into(), tax_id: Some("!".into()) };
+        let bad = NewOrganization {
+            name: " ".into(),
+            contact_name: "".into(),
+            contact_email: "nope".into(),
+            country: "XX".into(),
+            tax_id: Some("!".into()),
+        };
         let errs = bad.validate().unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "contact_name", "contact_email", "country", "tax_id"]);
+        assert_eq!(
+            fields,
+            ["name", "contact_name", "contact_email", "country", "tax_id"]
+        );
     }
 
     #[test]

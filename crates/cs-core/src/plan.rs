@@ -91,46 +91,83 @@ impl NewPlan {
         let name = required_text(&mut e, "name", "Plan name", &self.name, 80);
         let provider = ProviderKind::parse(self.provider.trim());
         if provider.is_none() {
-            e.add("provider", format!("{:?} is not a provider: choose Sandbox or Linode", self.provider));
+            e.add(
+                "provider",
+                format!(
+                    "{:?} is not a provider: choose Sandbox or Linode",
+                    self.provider
+                ),
+            );
         }
         let provider_type = self.provider_type.trim().to_string();
         if provider_type.is_empty() {
-            e.add("provider_type", "Choose the provider's instance type this plan sells");
+            e.add(
+                "provider_type",
+                "Choose the provider's instance type this plan sells",
+            );
         }
-        let mut regions: Vec<String> = self.regions.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+        let mut regions: Vec<String> = self
+            .regions
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect();
         regions.sort();
         regions.dedup();
         if regions.is_empty() {
             e.add("regions", "Choose at least one region");
         }
         let monthly = match Money::parse(&self.monthly_price, currency) {
-            Ok(m) if m.minor < 0 => { e.add("monthly_price", "Monthly price cannot be negative"); None }
-            Ok(m) if m.minor == 0 => { e.add("monthly_price", "Monthly price must be more than zero"); None }
+            Ok(m) if m.minor < 0 => {
+                e.add("monthly_price", "Monthly price cannot be negative");
+                None
+            }
+            Ok(m) if m.minor == 0 => {
+                e.add("monthly_price", "Monthly price must be more than zero");
+                None
+            }
             Ok(m) if m.minor > MAX_MONTHLY_MAJOR * 10i64.pow(currency.exponent()) => {
                 e.add("monthly_price", format!("Monthly price is above {MAX_MONTHLY_MAJOR} {currency}: check for an extra zero"));
                 None
             }
             Ok(m) => Some(m),
-            Err(err) => { e.add("monthly_price", format!("Monthly price: {err}")); None }
+            Err(err) => {
+                e.add("monthly_price", format!("Monthly price: {err}"));
+                None
+            }
         };
         let hourly = match Rate::parse(&self.hourly_price, currency) {
-            Ok(r) if r.micros <= 0 => { e.add("hourly_price", "Hourly price must be more than zero"); None }
+            Ok(r) if r.micros <= 0 => {
+                e.add("hourly_price", "Hourly price must be more than zero");
+                None
+            }
             Ok(r) => Some(r),
-            Err(err) => { e.add("hourly_price", format!("Hourly price: {err}")); None }
+            Err(err) => {
+                e.add("hourly_price", format!("Hourly price: {err}"));
+                None
+            }
         };
         if let (Some(m), Some(h)) = (monthly, hourly) {
             // An hourly rate above the monthly cap would make the cap apply in
             // the first hour: certainly a mistake.
             if let Ok(one_hour) = h.times_hours_rounded(1) {
                 if one_hour.minor > m.minor {
-                    e.add("hourly_price", "Hourly price is higher than the monthly price: check both figures");
+                    e.add(
+                        "hourly_price",
+                        "Hourly price is higher than the monthly price: check both figures",
+                    );
                 }
             }
         }
         match (provider, monthly, hourly) {
-            (Some(provider), Some(monthly), Some(hourly)) if e.is_empty() => {
-                Ok(ValidPlan { name, provider, provider_type, regions, monthly, hourly })
-            }
+            (Some(provider), Some(monthly), Some(hourly)) if e.is_empty() => Ok(ValidPlan {
+                name,
+                provider,
+                provider_type,
+                regions,
+                monthly,
+                hourly,
+            }),
             _ => Err(e),
         }
     }
@@ -173,7 +210,10 @@ mod tests {
             p.monthly_price = monthly.into();
             p.hourly_price = hourly.into();
             let e = p.validate(Currency::USD).unwrap_err();
-            assert!(e.0.iter().any(|x| x.field == field), "{monthly} {hourly}: {e:?}");
+            assert!(
+                e.0.iter().any(|x| x.field == field),
+                "{monthly} {hourly}: {e:?}"
+            );
         }
     }
 

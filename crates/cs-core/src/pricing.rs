@@ -17,8 +17,13 @@ use crate::money::{micros_to_minor_rounded, Currency, MICROS_PER_UNIT};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum PriceRule {
-    Markup { markup_bp: i64 },
-    Fixed { hourly_micros: i64, monthly_micros: i64 },
+    Markup {
+        markup_bp: i64,
+    },
+    Fixed {
+        hourly_micros: i64,
+        monthly_micros: i64,
+    },
 }
 
 /// A price in force: hourly rate and monthly cap, both in micro-units.
@@ -32,7 +37,9 @@ pub struct UnitPrice {
 pub enum PricingError {
     #[error("a markup needs the provider's price, and none is recorded for this type and region: refresh the provider catalogue or set a fixed price")]
     NoProviderPrice,
-    #[error("a markup of {0} basis points would make the price negative: use a markup above -10000")]
+    #[error(
+        "a markup of {0} basis points would make the price negative: use a markup above -10000"
+    )]
     NegativeMarkup(i64),
     #[error("prices cannot be negative")]
     NegativePrice,
@@ -53,13 +60,23 @@ pub fn div_round_half_away(n: i128, d: i128) -> i128 {
 }
 
 /// The customer's price under `rule`, given the provider's price if known.
-pub fn resolve(rule: PriceRule, provider: Option<UnitPrice>, currency: Currency) -> Result<UnitPrice, PricingError> {
+pub fn resolve(
+    rule: PriceRule,
+    provider: Option<UnitPrice>,
+    currency: Currency,
+) -> Result<UnitPrice, PricingError> {
     match rule {
-        PriceRule::Fixed { hourly_micros, monthly_micros } => {
+        PriceRule::Fixed {
+            hourly_micros,
+            monthly_micros,
+        } => {
             if hourly_micros < 0 || monthly_micros < 0 {
                 return Err(PricingError::NegativePrice);
             }
-            Ok(UnitPrice { hourly_micros, monthly_micros })
+            Ok(UnitPrice {
+                hourly_micros,
+                monthly_micros,
+            })
         }
         PriceRule::Markup { markup_bp } => {
             if markup_bp <= -10_000 {
@@ -74,8 +91,13 @@ pub fn resolve(rule: PriceRule, provider: Option<UnitPrice>, currency: Currency)
             let monthly_exact = div_round_half_away(i128::from(p.monthly_micros) * factor, 10_000);
             let monthly_exact = i64::try_from(monthly_exact).map_err(|_| PricingError::Overflow)?;
             let per_minor = MICROS_PER_UNIT / 10i64.pow(currency.exponent());
-            let monthly = micros_to_minor_rounded(monthly_exact, currency).checked_mul(per_minor).ok_or(PricingError::Overflow)?;
-            Ok(UnitPrice { hourly_micros: i64::try_from(hourly).map_err(|_| PricingError::Overflow)?, monthly_micros: monthly })
+            let monthly = micros_to_minor_rounded(monthly_exact, currency)
+                .checked_mul(per_minor)
+                .ok_or(PricingError::Overflow)?;
+            Ok(UnitPrice {
+                hourly_micros: i64::try_from(hourly).map_err(|_| PricingError::Overflow)?,
+                monthly_micros: monthly,
+            })
         }
     }
 }
@@ -87,15 +109,49 @@ mod tests {
     #[test]
     fn markup_rounds_hourly_to_micros_and_monthly_to_cents() {
         // Linode nanode: 0.0075/h, 5.00/month; +25 %.
-        let p = UnitPrice { hourly_micros: 7_500, monthly_micros: 5_000_000 };
-        let r = resolve(PriceRule::Markup { markup_bp: 2_500 }, Some(p), Currency::USD).unwrap();
-        assert_eq!(r, UnitPrice { hourly_micros: 9_375, monthly_micros: 6_250_000 });
+        let p = UnitPrice {
+            hourly_micros: 7_500,
+            monthly_micros: 5_000_000,
+        };
+        let r = resolve(
+            PriceRule::Markup { markup_bp: 2_500 },
+            Some(p),
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            UnitPrice {
+                hourly_micros: 9_375,
+                monthly_micros: 6_250_000
+            }
+        );
         // +33.33 %: 0.0075 × 1.3333 = 0.009999750 → 10 000 micros; 5 × 1.3333 = 6.6665 → 6.67.
-        let r = resolve(PriceRule::Markup { markup_bp: 3_333 }, Some(p), Currency::USD).unwrap();
-        assert_eq!(r, UnitPrice { hourly_micros: 9_999 + 1, monthly_micros: 6_670_000 });
-        assert_eq!(resolve(PriceRule::Markup { markup_bp: 10 }, None, Currency::USD), Err(PricingError::NoProviderPrice));
-        let f = PriceRule::Fixed { hourly_micros: 15_000, monthly_micros: 10_000_000 };
-        assert_eq!(resolve(f, None, Currency::USD).unwrap().hourly_micros, 15_000);
+        let r = resolve(
+            PriceRule::Markup { markup_bp: 3_333 },
+            Some(p),
+            Currency::USD,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            UnitPrice {
+                hourly_micros: 9_999 + 1,
+                monthly_micros: 6_670_000
+            }
+        );
+        assert_eq!(
+            resolve(PriceRule::Markup { markup_bp: 10 }, None, Currency::USD),
+            Err(PricingError::NoProviderPrice)
+        );
+        let f = PriceRule::Fixed {
+            hourly_micros: 15_000,
+            monthly_micros: 10_000_000,
+        };
+        assert_eq!(
+            resolve(f, None, Currency::USD).unwrap().hourly_micros,
+            15_000
+        );
     }
 
     #[test]

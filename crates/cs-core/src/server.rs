@@ -66,7 +66,11 @@ impl ServerStatus {
     pub fn is_transitional(&self) -> bool {
         matches!(
             self,
-            ServerStatus::Provisioning | ServerStatus::Booting | ServerStatus::Rebooting | ServerStatus::ShuttingDown | ServerStatus::Deleting
+            ServerStatus::Provisioning
+                | ServerStatus::Booting
+                | ServerStatus::Rebooting
+                | ServerStatus::ShuttingDown
+                | ServerStatus::Deleting
         )
     }
 
@@ -79,9 +83,19 @@ impl ServerStatus {
             (Reboot, Running) => Rebooting,
             (Shutdown, Running) => ShuttingDown,
             (Suspend, Running | Offline | Booting | Rebooting) => ShuttingDown,
-            (Delete, Deleting | Deleted) => return Err(TransitionError { from: *self, action }),
+            (Delete, Deleting | Deleted) => {
+                return Err(TransitionError {
+                    from: *self,
+                    action,
+                })
+            }
             (Delete, _) => Deleting,
-            _ => return Err(TransitionError { from: *self, action }),
+            _ => {
+                return Err(TransitionError {
+                    from: *self,
+                    action,
+                })
+            }
         };
         Ok(next)
     }
@@ -122,7 +136,9 @@ fn hint(from: ServerStatus, action: PowerAction) -> &'static str {
         (ServerStatus::Offline, PowerAction::Shutdown) => "it is already off",
         (ServerStatus::Offline, PowerAction::Reboot) => "boot it instead",
         (ServerStatus::Deleting | ServerStatus::Deleted, _) => "it is being or has been deleted",
-        (ServerStatus::Suspended, _) => "it is suspended for an unpaid balance; record a payment to release it",
+        (ServerStatus::Suspended, _) => {
+            "it is suspended for an unpaid balance; record a payment to release it"
+        }
         (s, _) if s.is_transitional() => "wait until its current operation finishes",
         _ => "refresh and try again",
     }
@@ -153,9 +169,14 @@ pub struct Server {
 /// no two separators in a row.
 pub fn validate_label(errors: &mut ValidationErrors, label: &str) -> String {
     let l = label.trim().to_string();
-    let ok_chars = l.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    let ends_ok = l.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) && l.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
-    let doubled = ["--", "__", "..", "-_", "_-", ".-", "-.", "._", "_."].iter().any(|d| l.contains(d));
+    let ok_chars = l
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let ends_ok = l.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && l.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    let doubled = ["--", "__", "..", "-_", "_-", ".-", "-.", "._", "_."]
+        .iter()
+        .any(|d| l.contains(d));
     if l.is_empty() {
         errors.add("label", "Label is required");
     } else if l.len() < 3 || l.len() > 64 {
@@ -180,9 +201,15 @@ pub fn validate_root_password(errors: &mut ValidationErrors, password: &str) {
     .filter(|x| **x)
     .count();
     if password.chars().count() < 11 || password.chars().count() > 128 {
-        errors.add("root_password", "Root password must be 11–128 characters long");
+        errors.add(
+            "root_password",
+            "Root password must be 11–128 characters long",
+        );
     } else if classes < 3 {
-        errors.add("root_password", "Root password needs three of: lower case, upper case, digits, punctuation");
+        errors.add(
+            "root_password",
+            "Root password needs three of: lower case, upper case, digits, punctuation",
+        );
     }
 }
 
@@ -192,8 +219,18 @@ pub fn validate_ssh_key(errors: &mut ValidationErrors, key: &str) -> String {
     let mut parts = k.split_whitespace();
     let kind = parts.next().unwrap_or("");
     let body = parts.next().unwrap_or("");
-    let known = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com"];
-    let b64 = !body.is_empty() && body.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='));
+    let known = [
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+    ];
+    let b64 = !body.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='));
     if k.contains('\n') || !known.contains(&kind) || !b64 || body.len() < 60 {
         errors.add("ssh_key", "SSH key must be one OpenSSH public key line, e.g. \"ssh-ed25519 AAAAC3Nz… you@laptop\"");
     }
@@ -206,14 +243,33 @@ mod tests {
 
     #[test]
     fn power_actions_follow_the_state_machine() {
-        assert_eq!(ServerStatus::Running.begin(PowerAction::Reboot), Ok(ServerStatus::Rebooting));
-        assert_eq!(ServerStatus::Running.begin(PowerAction::Shutdown), Ok(ServerStatus::ShuttingDown));
-        assert_eq!(ServerStatus::Offline.begin(PowerAction::Boot), Ok(ServerStatus::Booting));
-        assert_eq!(ServerStatus::Provisioning.begin(PowerAction::Delete), Ok(ServerStatus::Deleting));
+        assert_eq!(
+            ServerStatus::Running.begin(PowerAction::Reboot),
+            Ok(ServerStatus::Rebooting)
+        );
+        assert_eq!(
+            ServerStatus::Running.begin(PowerAction::Shutdown),
+            Ok(ServerStatus::ShuttingDown)
+        );
+        assert_eq!(
+            ServerStatus::Offline.begin(PowerAction::Boot),
+            Ok(ServerStatus::Booting)
+        );
+        assert_eq!(
+            ServerStatus::Provisioning.begin(PowerAction::Delete),
+            Ok(ServerStatus::Deleting)
+        );
         let err = ServerStatus::Running.begin(PowerAction::Boot).unwrap_err();
-        assert_eq!(err.to_string(), "cannot boot a server that is running: it is already running");
+        assert_eq!(
+            err.to_string(),
+            "cannot boot a server that is running: it is already running"
+        );
         assert!(ServerStatus::Deleted.begin(PowerAction::Delete).is_err());
-        assert!(ServerStatus::Provisioning.begin(PowerAction::Reboot).unwrap_err().to_string().contains("wait until"));
+        assert!(ServerStatus::Provisioning
+            .begin(PowerAction::Reboot)
+            .unwrap_err()
+            .to_string()
+            .contains("wait until"));
     }
 
     #[test]
@@ -230,7 +286,16 @@ mod tests {
             validate_label(&mut e, good);
             assert!(e.is_empty(), "{good}");
         }
-        for bad in ["", "ab", "-web", "web-", "we--b", "web 1", "wéb1", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "ab",
+            "-web",
+            "web-",
+            "we--b",
+            "web 1",
+            "wéb1",
+            &"x".repeat(65),
+        ] {
             let mut e = ValidationErrors::new();
             validate_label(&mut e, bad);
             assert!(!e.is_empty(), "{bad}");

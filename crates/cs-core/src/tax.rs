@@ -15,8 +15,8 @@ use crate::pricing::div_round_half_away;
 /// EU member states (ISO 3166-1 alpha-2; Greece as used in VAT ids is "EL" but
 /// its country code is "GR").
 pub const EU_COUNTRIES: &[&str] = &[
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT",
-    "RO", "SK", "SI", "ES", "SE",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
 ];
 
 pub fn is_eu(country: &str) -> bool {
@@ -34,7 +34,10 @@ pub struct TaxRate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TaxTreatment {
-    Standard { name: String, rate_ppm: i64 },
+    Standard {
+        name: String,
+        rate_ppm: i64,
+    },
     /// EU B2B cross-border: no VAT charged, the customer accounts for it.
     ReverseCharge,
     /// No rate is configured for the customer's country.
@@ -72,14 +75,22 @@ pub struct TaxParties<'a> {
 
 /// Picks the treatment; `lookup(country, region)` returns a configured rate
 /// (`region` `None` asks for the country-wide rate).
-pub fn determine(parties: &TaxParties<'_>, mut lookup: impl FnMut(&str, Option<&str>) -> Option<TaxRate>) -> TaxTreatment {
+pub fn determine(
+    parties: &TaxParties<'_>,
+    mut lookup: impl FnMut(&str, Option<&str>) -> Option<TaxRate>,
+) -> TaxTreatment {
     let customer = parties.customer_country.to_ascii_uppercase();
     let seller = parties.seller_country.to_ascii_uppercase();
-    let has_tax_id = parties.customer_tax_id.is_some_and(|t| !t.trim().is_empty());
+    let has_tax_id = parties
+        .customer_tax_id
+        .is_some_and(|t| !t.trim().is_empty());
     if has_tax_id && customer != seller && is_eu(&customer) && is_eu(&seller) {
         return TaxTreatment::ReverseCharge;
     }
-    let rate = parties.customer_region.and_then(|r| lookup(&customer, Some(r))).or_else(|| lookup(&customer, None));
+    let rate = parties
+        .customer_region
+        .and_then(|r| lookup(&customer, Some(r)))
+        .or_else(|| lookup(&customer, None));
     match rate {
         Some(TaxRate { name, rate_ppm }) => TaxTreatment::Standard { name, rate_ppm },
         None => TaxTreatment::NotTaxed,
@@ -104,9 +115,17 @@ pub struct TaxTotal {
 pub fn totals<'a>(lines: impl IntoIterator<Item = (&'a str, i64, i64)>) -> Vec<TaxTotal> {
     let mut out: Vec<TaxTotal> = Vec::new();
     for (name, rate_ppm, net) in lines {
-        match out.iter_mut().find(|t| t.rate_ppm == rate_ppm && t.name == name) {
+        match out
+            .iter_mut()
+            .find(|t| t.rate_ppm == rate_ppm && t.name == name)
+        {
             Some(t) => t.net_minor += net,
-            None => out.push(TaxTotal { name: name.to_string(), rate_ppm, net_minor: net, tax_minor: 0 }),
+            None => out.push(TaxTotal {
+                name: name.to_string(),
+                rate_ppm,
+                net_minor: net,
+                tax_minor: 0,
+            }),
         }
     }
     for t in &mut out {
@@ -121,24 +140,52 @@ mod tests {
 
     fn rates(country: &str, region: Option<&str>) -> Option<TaxRate> {
         match (country, region) {
-            ("DE", None) => Some(TaxRate { name: "VAT 19%".into(), rate_ppm: 190_000 }),
-            ("FR", None) => Some(TaxRate { name: "TVA 20%".into(), rate_ppm: 200_000 }),
-            ("US", Some("NY")) => Some(TaxRate { name: "NY sales tax".into(), rate_ppm: 88_750 }),
+            ("DE", None) => Some(TaxRate {
+                name: "VAT 19%".into(),
+                rate_ppm: 190_000,
+            }),
+            ("FR", None) => Some(TaxRate {
+                name: "TVA 20%".into(),
+                rate_ppm: 200_000,
+            }),
+            ("US", Some("NY")) => Some(TaxRate {
+                name: "NY sales tax".into(),
+                rate_ppm: 88_750,
+            }),
             _ => None,
         }
     }
 
     #[test]
     fn eu_b2b_cross_border_is_reverse_charged() {
-        let p = TaxParties { seller_country: "DE", customer_country: "FR", customer_region: None, customer_tax_id: Some("FR40303265045") };
+        let p = TaxParties {
+            seller_country: "DE",
+            customer_country: "FR",
+            customer_region: None,
+            customer_tax_id: Some("FR40303265045"),
+        };
         assert_eq!(determine(&p, rates), TaxTreatment::ReverseCharge);
-        let domestic = TaxParties { customer_country: "DE", ..p.clone() };
+        let domestic = TaxParties {
+            customer_country: "DE",
+            ..p.clone()
+        };
         assert_eq!(determine(&domestic, rates).rate_ppm(), 190_000);
-        let consumer = TaxParties { customer_tax_id: None, ..p };
+        let consumer = TaxParties {
+            customer_tax_id: None,
+            ..p
+        };
         assert_eq!(determine(&consumer, rates).rate_ppm(), 200_000);
-        let ny = TaxParties { seller_country: "US", customer_country: "US", customer_region: Some("NY"), customer_tax_id: None };
+        let ny = TaxParties {
+            seller_country: "US",
+            customer_country: "US",
+            customer_region: Some("NY"),
+            customer_tax_id: None,
+        };
         assert_eq!(determine(&ny, rates).rate_ppm(), 88_750);
-        let tx = TaxParties { customer_region: Some("TX"), ..ny };
+        let tx = TaxParties {
+            customer_region: Some("TX"),
+            ..ny
+        };
         assert_eq!(determine(&tx, rates), TaxTreatment::NotTaxed);
     }
 
@@ -147,6 +194,14 @@ mod tests {
         assert_eq!(tax_minor(1_005, 190_000), 191); // 190.95
         assert_eq!(tax_minor(-1_005, 190_000), -191);
         let t = totals([("VAT 19%", 190_000, 505), ("VAT 19%", 190_000, 500)]);
-        assert_eq!(t, vec![TaxTotal { name: "VAT 19%".into(), rate_ppm: 190_000, net_minor: 1_005, tax_minor: 191 }]);
+        assert_eq!(
+            t,
+            vec![TaxTotal {
+                name: "VAT 19%".into(),
+                rate_ppm: 190_000,
+                net_minor: 1_005,
+                tax_minor: 191
+            }]
+        );
     }
 }

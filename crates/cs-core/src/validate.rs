@@ -28,7 +28,10 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(ValidationError { field: field.to_string(), message: message.into() });
+        self.0.push(ValidationError {
+            field: field.to_string(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -37,7 +40,11 @@ impl ValidationErrors {
 
     /// `Ok(value)` when nothing was added, the errors otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -51,12 +58,21 @@ impl fmt::Display for ValidationErrors {
 impl std::error::Error for ValidationErrors {}
 
 /// Trims and checks a required, bounded, single-line text.
-pub fn required_text(errors: &mut ValidationErrors, field: &str, label: &str, value: &str, max: usize) -> String {
+pub fn required_text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+) -> String {
     let v = value.trim().to_string();
     if v.is_empty() {
         errors.add(field, format!("{label} is required"));
     } else if v.chars().count() > max {
-        errors.add(field, format!("{label} is too long: at most {max} characters"));
+        errors.add(
+            field,
+            format!("{label} is too long: at most {max} characters"),
+        );
     } else if v.chars().any(|c| c.is_control()) {
         errors.add(field, format!("{label} must be a single line of text"));
     }
@@ -66,7 +82,9 @@ pub fn required_text(errors: &mut ValidationErrors, field: &str, label: &str, va
 /// A pragmatic email check: one `@`, a dotted domain, no spaces. Delivery is
 /// the real test; this catches typos before they are stored.
 pub fn is_plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
         && domain.len() <= 253
@@ -76,7 +94,9 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains("..")
         && email.chars().all(|c| !c.is_whitespace() && !c.is_control())
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
 }
 
 #[cfg(test)]
@@ -87,7 +107,17 @@ mod tests {
     fn emails() {
         assert!(is_plausible_email("zoe@example.com"));
         assert!(is_plausible_email("a.b+c@sub.example.co"));
-        for bad in ["", "zoe", "zoe@", "@example.com", "zoe@example", "zo e@example.com", "a@b@c.com", "a@.com", "a@b..com"] {
+        for bad in [
+            "",
+            "zoe",
+            "zoe@",
+            "@example.com",
+            "zoe@example",
+            "zo e@example.com",
+            "a@b@c.com",
+            "a@.com",
+            "a@b..com",
+        ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
     }
@@ -95,7 +125,10 @@ mod tests {
     #[test]
     fn required_text_trims_and_bounds() {
         let mut e = ValidationErrors::new();
-        assert_eq!(required_text(&mut e, "name", "Name", "  Acme  ", 10), "Acme");
+        assert_eq!(
+            required_text(&mut e, "name", "Name", "  Acme  ", 10),
+            "Acme"
+        );
         assert!(e.is_empty());
         required_text(&mut e, "name", "Name", "   ", 10);
         required_text(&mut e, "name", "Name", "x".repeat(11).as_str(), 10);

@@ -17,7 +17,12 @@ use std::time::{Duration, Instant};
 use cs_invoice::{Document, DocumentKind, TaxCategory};
 
 fn one_page_invoice(i: usize) -> Document {
-    let names = ["Zoë Ødegård AS", "Αθηνά Παπαδοπούλου", "Ёлкин Пётр ООО", "Acme Hosting GmbH"];
+    let names = [
+        "Zoë Ødegård AS",
+        "Αθηνά Παπαδοπούλου",
+        "Ёлкин Пётр ООО",
+        "Acme Hosting GmbH",
+    ];
     let countries = ["NO", "GR", "DE", "DE"];
     fixtures::document(
         DocumentKind::Invoice,
@@ -69,12 +74,19 @@ fn main() {
     let n = docs.len();
     println!("\n1,000 one-page invoices, 1 thread, fonts subset per document");
     println!("  total        {:.0} ms", ms(total));
-    println!("  per document mean {:.2} ms, median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
-        ms(total) / n as f64, ms(times[n / 2]), ms(times[n * 95 / 100]), ms(times[n - 1]));
-    println!("  size         mean {:.1} KB, min {:.1} KB, max {:.1} KB",
+    println!(
+        "  per document mean {:.2} ms, median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+        ms(total) / n as f64,
+        ms(times[n / 2]),
+        ms(times[n * 95 / 100]),
+        ms(times[n - 1])
+    );
+    println!(
+        "  size         mean {:.1} KB, min {:.1} KB, max {:.1} KB",
         sizes.iter().sum::<usize>() as f64 / n as f64 / 1024.0,
         *sizes.iter().min().unwrap() as f64 / 1024.0,
-        *sizes.iter().max().unwrap() as f64 / 1024.0);
+        *sizes.iter().max().unwrap() as f64 / 1024.0
+    );
     println!("  time by phase (mean per document):");
     for name in order {
         println!("    {:<34} {:.3} ms", name, ms(phases[name]) / n as f64);
@@ -110,7 +122,10 @@ fn main() {
     }
 
     // Month-end: many invoices on a two-thread pool.
-    let count: usize = std::env::var("CS_INVOICE_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let count: usize = std::env::var("CS_INVOICE_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let month_end: Vec<Document> = (0..count).map(one_page_invoice).collect();
     let start = Instant::now();
     let mut produced = 0usize;

@@ -214,7 +214,14 @@ pub fn micros_to_minor(micros: i64, c: Currency) -> i64 {
 type Stream = (String, Currency, String);
 
 /// The kinds of `reconciliation.csv`, in the order printed.
-const WHAT: [&str; 6] = ["invoices", "receipts", "credit_notes", "refunds", "adjustments", "usage"];
+const WHAT: [&str; 6] = [
+    "invoices",
+    "receipts",
+    "credit_notes",
+    "refunds",
+    "adjustments",
+    "usage",
+];
 
 #[derive(Default)]
 struct Acc {
@@ -234,11 +241,19 @@ fn slot<'m>(rows: &'m mut Rows, org: &str, c: Currency, what: &str) -> &'m mut A
 }
 
 fn wallet(t: &BookTxn) -> i64 {
-    t.entries.iter().filter(|e| e.account == BookAccount::CustomerWallet).map(|e| e.micros).sum()
+    t.entries
+        .iter()
+        .filter(|e| e.account == BookAccount::CustomerWallet)
+        .map(|e| e.micros)
+        .sum()
 }
 
 fn account_micros(t: &BookTxn, a: BookAccount) -> i64 {
-    t.entries.iter().filter(|e| e.account == a).map(|e| e.micros).sum()
+    t.entries
+        .iter()
+        .filter(|e| e.account == a)
+        .map(|e| e.micros)
+        .sum()
 }
 
 fn kind_name(k: DocumentKind) -> &'static str {
@@ -253,17 +268,26 @@ fn kind_name(k: DocumentKind) -> &'static str {
 pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
     let p = b.period;
     let inside = |d: NaiveDate| d >= p.start && d <= p.end;
-    let name = |org: &str| b.organizations.get(org).cloned().unwrap_or_else(|| org.to_string());
+    let name = |org: &str| {
+        b.organizations
+            .get(org)
+            .cloned()
+            .unwrap_or_else(|| org.to_string())
+    };
     let money = |m: i64, c: Currency| format!("{} {}", format::micros_plain(m, c), c.code());
 
-    let docs: HashMap<&str, &BookDocument> = b.documents.iter().map(|d| (d.id.as_str(), d)).collect();
+    let docs: HashMap<&str, &BookDocument> =
+        b.documents.iter().map(|d| (d.id.as_str(), d)).collect();
     let txns: HashMap<i64, &BookTxn> = b.transactions.iter().map(|t| (t.id, t)).collect();
     // Usage postings per (organization, currency, month), in posting order.
     let mut usage: BTreeMap<Stream, Vec<&BookTxn>> = BTreeMap::new();
     let mut invoice_postings: HashMap<&str, Vec<&BookTxn>> = HashMap::new();
     for t in b.transactions {
         match (t.kind, &t.month) {
-            (BookTxnKind::Usage, Some(m)) => usage.entry((t.organization_id.clone(), t.currency, m.clone())).or_default().push(t),
+            (BookTxnKind::Usage, Some(m)) => usage
+                .entry((t.organization_id.clone(), t.currency, m.clone()))
+                .or_default()
+                .push(t),
             (BookTxnKind::Invoice, _) => {
                 if let Some(d) = &t.document_id {
                     invoice_postings.entry(d.as_str()).or_default().push(t);
@@ -277,7 +301,11 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
         v.dedup_by_key(|t| t.id);
     }
     let mut invoice_of: BTreeMap<Stream, &BookDocument> = BTreeMap::new();
-    for d in b.documents.iter().filter(|d| d.kind == DocumentKind::Invoice) {
+    for d in b
+        .documents
+        .iter()
+        .filter(|d| d.kind == DocumentKind::Invoice)
+    {
         if let Some(m) = &d.month {
             invoice_of.insert((d.organization_id.clone(), d.currency, m.clone()), d);
         }
@@ -292,8 +320,16 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
     for t in &in_period {
         let minor = minor_entries(t, &usage_minor);
         let document = match t.kind {
-            BookTxnKind::Usage => t.month.as_ref().and_then(|m| invoice_of.get(&(t.organization_id.clone(), t.currency, m.clone()))).map(|d| d.number.clone()),
-            _ => t.document_id.as_deref().and_then(|id| docs.get(id)).map(|d| d.number.clone()),
+            BookTxnKind::Usage => t
+                .month
+                .as_ref()
+                .and_then(|m| invoice_of.get(&(t.organization_id.clone(), t.currency, m.clone())))
+                .map(|d| d.number.clone()),
+            _ => t
+                .document_id
+                .as_deref()
+                .and_then(|id| docs.get(id))
+                .map(|d| d.number.clone()),
         };
         // A row whose exact amount rounds to nothing is kept (both columns empty):
         // every ledger transaction appears with its entries.
@@ -321,7 +357,10 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
     let mut documents_checked = 0;
 
     // An invoice against the usage of its month and its own posting.
-    let check_invoice = |d: &BookDocument, claimed: &mut BTreeSet<i64>, mismatches: &mut Vec<Mismatch>| -> (usize, i64) {
+    let check_invoice = |d: &BookDocument,
+                         claimed: &mut BTreeSet<i64>,
+                         mismatches: &mut Vec<Mismatch>|
+     -> (usize, i64) {
         let per = micros_per_minor(d.currency);
         let org = name(&d.organization_id);
         let Some(month) = &d.month else {
@@ -344,7 +383,10 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
             n += 1;
         }
         let mut tax_posted = 0;
-        let postings = invoice_postings.get(d.id.as_str()).cloned().unwrap_or_default();
+        let postings = invoice_postings
+            .get(d.id.as_str())
+            .cloned()
+            .unwrap_or_default();
         for t in &postings {
             claimed.insert(t.id);
             charged -= wallet(t);
@@ -400,7 +442,11 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
     };
 
     // Documents of the period.
-    let mut period_docs: Vec<&BookDocument> = b.documents.iter().filter(|d| inside(d.issue_date)).collect();
+    let mut period_docs: Vec<&BookDocument> = b
+        .documents
+        .iter()
+        .filter(|d| inside(d.issue_date))
+        .collect();
     period_docs.sort_by(|a, b| (a.issue_date, &a.number).cmp(&(b.issue_date, &b.number)));
     period_docs.dedup_by(|a, b| a.id == b.id);
     for d in &period_docs {
@@ -442,7 +488,12 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 transaction,
                 currency: d.currency,
                 difference_micros: diff,
-                message: format!("{org}: {} {} ({}) {why}", kind_name(d.kind), d.number, money(expected, d.currency)),
+                message: format!(
+                    "{org}: {} {} ({}) {why}",
+                    kind_name(d.kind),
+                    d.number,
+                    money(expected, d.currency)
+                ),
             })
         };
         let Some(t) = txn else {
@@ -457,36 +508,58 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
         let ledger = ledger.unwrap_or(0);
         acc.ledger_micros += ledger;
         if !inside(t.date) {
-            fail(ledger - expected, Some(t.id), format!("is written with ledger transaction {}, dated {}, outside the period", t.id, t.date));
+            fail(
+                ledger - expected,
+                Some(t.id),
+                format!(
+                    "is written with ledger transaction {}, dated {}, outside the period",
+                    t.id, t.date
+                ),
+            );
             continue;
         }
-        if !expected_kind.contains(&t.kind) || t.organization_id != d.organization_id || t.currency != d.currency {
-            fail(ledger - expected, Some(t.id), format!(
-                "is written with ledger transaction {}, a {} of {} in {}, not its own",
-                t.id,
-                t.kind.as_str().replace('_', " "),
-                name(&t.organization_id),
-                t.currency.code()
-            ));
+        if !expected_kind.contains(&t.kind)
+            || t.organization_id != d.organization_id
+            || t.currency != d.currency
+        {
+            fail(
+                ledger - expected,
+                Some(t.id),
+                format!(
+                    "is written with ledger transaction {}, a {} of {} in {}, not its own",
+                    t.id,
+                    t.kind.as_str().replace('_', " "),
+                    name(&t.organization_id),
+                    t.currency.code()
+                ),
+            );
             continue;
         }
         if ledger != expected {
-            fail(ledger - expected, Some(t.id), format!(
-                "does not match ledger transaction {}, which moved {} (difference {})",
-                t.id,
-                money(ledger, d.currency),
-                money(ledger - expected, d.currency)
-            ));
+            fail(
+                ledger - expected,
+                Some(t.id),
+                format!(
+                    "does not match ledger transaction {}, which moved {} (difference {})",
+                    t.id,
+                    money(ledger, d.currency),
+                    money(ledger - expected, d.currency)
+                ),
+            );
         } else if d.kind == DocumentKind::CreditNote && t.kind == BookTxnKind::CreditNote {
             let tax = account_micros(t, BookAccount::TaxPayable);
             if tax != d.tax_minor * per {
-                fail(tax - d.tax_minor * per, Some(t.id), format!(
-                    "reverses {} of tax but ledger transaction {} reversed {} (difference {})",
-                    money(d.tax_minor * per, d.currency),
-                    t.id,
-                    money(tax, d.currency),
-                    money(tax - d.tax_minor * per, d.currency)
-                ));
+                fail(
+                    tax - d.tax_minor * per,
+                    Some(t.id),
+                    format!(
+                        "reverses {} of tax but ledger transaction {} reversed {} (difference {})",
+                        money(d.tax_minor * per, d.currency),
+                        t.id,
+                        money(tax, d.currency),
+                        money(tax - d.tax_minor * per, d.currency)
+                    ),
+                );
             }
         }
     }
@@ -500,7 +573,8 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 let acc = slot(&mut rows, &t.organization_id, t.currency, "adjustments");
                 acc.transactions += 1;
                 acc.ledger_micros += m;
-                acc.notes.insert("no document: each adjustment's reason is in journal.csv".into());
+                acc.notes
+                    .insert("no document: each adjustment's reason is in journal.csv".into());
             }
             BookTxnKind::Usage => {
                 let acc = slot(&mut rows, &t.organization_id, t.currency, "usage");
@@ -519,13 +593,19 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 };
                 match invoice_of.get(&(t.organization_id.clone(), t.currency, month.clone())) {
                     Some(d) => {
-                        acc.notes.insert(format!("{month} invoiced by {}", d.number));
+                        acc.notes
+                            .insert(format!("{month} invoiced by {}", d.number));
                         if checked_invoices.insert(d.id.as_str()) {
                             check_invoice(d, &mut claimed, &mut mismatches);
                         }
                     }
                     None if b.invoiced_months.contains(month) => {
-                        let total: i64 = usage.get(&(t.organization_id.clone(), t.currency, month.clone())).into_iter().flatten().map(|u| -wallet(u)).sum();
+                        let total: i64 = usage
+                            .get(&(t.organization_id.clone(), t.currency, month.clone()))
+                            .into_iter()
+                            .flatten()
+                            .map(|u| -wallet(u))
+                            .sum();
                         let key = format!("never invoiced {month}");
                         if acc.notes.insert(key) {
                             mismatches.push(Mismatch {
@@ -548,7 +628,10 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                     }
                 }
             }
-            BookTxnKind::Payment | BookTxnKind::Refund | BookTxnKind::CreditNote | BookTxnKind::Invoice => {
+            BookTxnKind::Payment
+            | BookTxnKind::Refund
+            | BookTxnKind::CreditNote
+            | BookTxnKind::Invoice => {
                 if claimed.contains(&t.id) {
                     continue;
                 }
@@ -563,8 +646,17 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 acc.ledger_micros += signed;
                 acc.compared = true;
                 let why = match t.document_id.as_deref().and_then(|id| docs.get(id)) {
-                    Some(d) if !inside(d.issue_date) => format!("belongs to {} {} issued on {}, outside the period", kind_name(d.kind), d.number, d.issue_date),
-                    Some(d) => format!("belongs to {} {}, which does not name it", kind_name(d.kind), d.number),
+                    Some(d) if !inside(d.issue_date) => format!(
+                        "belongs to {} {} issued on {}, outside the period",
+                        kind_name(d.kind),
+                        d.number,
+                        d.issue_date
+                    ),
+                    Some(d) => format!(
+                        "belongs to {} {}, which does not name it",
+                        kind_name(d.kind),
+                        d.number
+                    ),
                     None => format!("has no {noun}"),
                 };
                 mismatches.push(Mismatch {
@@ -601,14 +693,32 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 documents_minor: documents_row.then_some(a.documents_minor),
                 transactions: a.transactions,
                 ledger_micros: a.ledger_micros,
-                difference_micros: (documents_row && a.compared).then(|| a.ledger_micros - a.documents_minor * micros_per_minor(currency)),
-                note: a.notes.into_iter().filter(|n| !n.starts_with("never invoiced")).collect::<Vec<_>>().join("; "),
+                difference_micros: (documents_row && a.compared)
+                    .then(|| a.ledger_micros - a.documents_minor * micros_per_minor(currency)),
+                note: a
+                    .notes
+                    .into_iter()
+                    .filter(|n| !n.starts_with("never invoiced"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             }
         })
         .collect();
-    mismatches.sort_by(|a, b| (&a.organization, &a.document, a.transaction).cmp(&(&b.organization, &b.document, b.transaction)));
+    mismatches.sort_by(|a, b| {
+        (&a.organization, &a.document, a.transaction).cmp(&(
+            &b.organization,
+            &b.document,
+            b.transaction,
+        ))
+    });
     mismatches.dedup();
-    BooksReport { journal, rows, mismatches, transactions: in_period.len(), documents_checked }
+    BooksReport {
+        journal,
+        rows,
+        mismatches,
+        transactions: in_period.len(),
+        documents_checked,
+    }
 }
 
 fn account_name(a: &Accounts, k: BookAccount) -> &str {
@@ -642,23 +752,42 @@ fn usage_rows_minor(usage: &BTreeMap<Stream, Vec<&BookTxn>>) -> UsageMinor {
         }
         per_stream_micros.insert(stream.clone(), cum);
     }
-    UsageMinor { per_txn, per_stream_micros }
+    UsageMinor {
+        per_txn,
+        per_stream_micros,
+    }
 }
 
 /// The entries of a transaction in minor units (ledger sign), balanced.
 fn minor_entries(t: &BookTxn, u: &UsageMinor) -> Vec<(BookAccount, i64)> {
     let c = t.currency;
-    let shape = |accounts: &[BookAccount]| t.entries.len() == accounts.len() && t.entries.iter().all(|e| accounts.contains(&e.account));
+    let shape = |accounts: &[BookAccount]| {
+        t.entries.len() == accounts.len() && t.entries.iter().all(|e| accounts.contains(&e.account))
+    };
     // Usage: wallet → revenue, cumulative per month.
     if t.kind == BookTxnKind::Usage && shape(&[BookAccount::CustomerWallet, BookAccount::Revenue]) {
         if let Some(d) = u.per_txn.get(&t.id) {
-            return vec![(BookAccount::CustomerWallet, -d), (BookAccount::Revenue, *d)];
+            return vec![
+                (BookAccount::CustomerWallet, -d),
+                (BookAccount::Revenue, *d),
+            ];
         }
     }
     // Invoice: the rounding row completes the month's rounded usage to the invoice lines.
-    if t.kind == BookTxnKind::Invoice && t.entries.iter().all(|e| matches!(e.account, BookAccount::CustomerWallet | BookAccount::Rounding | BookAccount::TaxPayable)) {
+    if t.kind == BookTxnKind::Invoice
+        && t.entries.iter().all(|e| {
+            matches!(
+                e.account,
+                BookAccount::CustomerWallet | BookAccount::Rounding | BookAccount::TaxPayable
+            )
+        })
+    {
         if let Some(month) = &t.month {
-            let used = u.per_stream_micros.get(&(t.organization_id.clone(), c, month.clone())).copied().unwrap_or(0);
+            let used = u
+                .per_stream_micros
+                .get(&(t.organization_id.clone(), c, month.clone()))
+                .copied()
+                .unwrap_or(0);
             let r = account_micros(t, BookAccount::Rounding);
             let tax = account_micros(t, BookAccount::TaxPayable);
             let rounding = micros_to_minor(used + r, c) - micros_to_minor(used, c);
@@ -667,14 +796,21 @@ fn minor_entries(t: &BookTxn, u: &UsageMinor) -> Vec<(BookAccount, i64)> {
             if t.entries.iter().any(|e| e.account == BookAccount::Rounding) {
                 out.push((BookAccount::Rounding, rounding));
             }
-            if t.entries.iter().any(|e| e.account == BookAccount::TaxPayable) {
+            if t.entries
+                .iter()
+                .any(|e| e.account == BookAccount::TaxPayable)
+            {
                 out.push((BookAccount::TaxPayable, tax));
             }
             return out;
         }
     }
     // Anything else: entry by entry; the largest entry takes any remainder.
-    let mut out: Vec<(BookAccount, i64)> = t.entries.iter().map(|e| (e.account, micros_to_minor(e.micros, c))).collect();
+    let mut out: Vec<(BookAccount, i64)> = t
+        .entries
+        .iter()
+        .map(|e| (e.account, micros_to_minor(e.micros, c)))
+        .collect();
     let rest: i64 = out.iter().map(|e| e.1).sum();
     if rest != 0 {
         if let Some(big) = out.iter_mut().max_by_key(|e| e.1.abs()) {
@@ -698,10 +834,14 @@ pub fn reconciliation_csv(r: &BooksReport) -> String {
                 c.code(),
                 row.what,
                 &row.documents.map(|n| n.to_string()).unwrap_or_default(),
-                &row.documents_minor.map(|m| format::amount_plain(m, c)).unwrap_or_default(),
+                &row.documents_minor
+                    .map(|m| format::amount_plain(m, c))
+                    .unwrap_or_default(),
                 &row.transactions.to_string(),
                 &format::micros_plain(row.ledger_micros, c),
-                &row.difference_micros.map(|d| format::micros_plain(d, c)).unwrap_or_default(),
+                &row.difference_micros
+                    .map(|d| format::micros_plain(d, c))
+                    .unwrap_or_default(),
                 &row.note,
             ],
         );

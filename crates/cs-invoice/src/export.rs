@@ -99,7 +99,8 @@ pub fn export_period<W: Write + Seek>(
     let stamp = {
         let e = p.end;
         let y = u16::try_from(e.year()).unwrap_or(1980).clamp(1980, 2107);
-        zip::DateTime::from_date_and_time(y, e.month() as u8, e.day() as u8, 0, 0, 0).unwrap_or_default()
+        zip::DateTime::from_date_and_time(y, e.month() as u8, e.day() as u8, 0, 0, 0)
+            .unwrap_or_default()
     };
     let stored = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
@@ -110,7 +111,11 @@ pub fn export_period<W: Write + Seek>(
     let mut zip = zip::ZipWriter::new(out);
     let zerr = |e: zip::result::ZipError| InvoiceError::Zip(e.to_string());
     let mut files = Vec::new();
-    let mut add = |zip: &mut zip::ZipWriter<W>, name: String, bytes: &[u8], opts: SimpleFileOptions| -> Result<(), InvoiceError> {
+    let mut add = |zip: &mut zip::ZipWriter<W>,
+                   name: String,
+                   bytes: &[u8],
+                   opts: SimpleFileOptions|
+     -> Result<(), InvoiceError> {
         if cancel.load(Ordering::Relaxed) {
             return Err(InvoiceError::Cancelled);
         }
@@ -120,14 +125,22 @@ pub fn export_period<W: Write + Seek>(
         Ok(())
     };
 
-    add(&mut zip, "README.txt".into(), readme(p, docs.len(), what.reconciliation_csv.is_some()).as_bytes(), deflated)?;
+    add(
+        &mut zip,
+        "README.txt".into(),
+        readme(p, docs.len(), what.reconciliation_csv.is_some()).as_bytes(),
+        deflated,
+    )?;
 
     let total = docs.len();
     let threads = what.threads.max(1);
     let batch = threads * 8;
     let mut done = 0;
     let mut ubl_files = 0;
-    progress(ExportProgress { documents_done: 0, documents_total: total });
+    progress(ExportProgress {
+        documents_done: 0,
+        documents_total: total,
+    });
     for chunk in docs.chunks(batch) {
         if cancel.load(Ordering::Relaxed) {
             return Err(InvoiceError::Cancelled);
@@ -138,24 +151,58 @@ pub fn export_period<W: Write + Seek>(
             let name = file_stem(&doc.number);
             add(&mut zip, format!("pdf/{name}.pdf"), &pdf, stored)?;
             if let Some(xml) = xml {
-                add(&mut zip, format!("ubl/{name}.xml"), xml.as_bytes(), deflated)?;
+                add(
+                    &mut zip,
+                    format!("ubl/{name}.xml"),
+                    xml.as_bytes(),
+                    deflated,
+                )?;
                 ubl_files += 1;
             }
             done += 1;
-            progress(ExportProgress { documents_done: done, documents_total: total });
+            progress(ExportProgress {
+                documents_done: done,
+                documents_total: total,
+            });
         }
     }
 
     add(&mut zip, "journal.csv".into(), journal.as_bytes(), deflated)?;
     if let Some(csv) = &what.reconciliation_csv {
-        add(&mut zip, "reconciliation.csv".into(), csv.as_bytes(), deflated)?;
+        add(
+            &mut zip,
+            "reconciliation.csv".into(),
+            csv.as_bytes(),
+            deflated,
+        )?;
     }
-    add(&mut zip, "tax_summary.csv".into(), tax_summary_csv(&docs).as_bytes(), deflated)?;
+    add(
+        &mut zip,
+        "tax_summary.csv".into(),
+        tax_summary_csv(&docs).as_bytes(),
+        deflated,
+    )?;
     let (summary, detail) = payments_csv(&pays);
-    add(&mut zip, "payments_received.csv".into(), summary.as_bytes(), deflated)?;
-    add(&mut zip, "payments_received_detail.csv".into(), detail.as_bytes(), deflated)?;
+    add(
+        &mut zip,
+        "payments_received.csv".into(),
+        summary.as_bytes(),
+        deflated,
+    )?;
+    add(
+        &mut zip,
+        "payments_received_detail.csv".into(),
+        detail.as_bytes(),
+        deflated,
+    )?;
     zip.finish().map_err(zerr)?;
-    Ok(ExportSummary { documents: total, ubl_files, journal_entries: entries.len(), payments: pays.len(), files })
+    Ok(ExportSummary {
+        documents: total,
+        ubl_files,
+        journal_entries: entries.len(),
+        payments: pays.len(),
+        files,
+    })
 }
 
 type Rendered = Result<(Vec<u8>, Option<String>), InvoiceError>;
@@ -173,13 +220,18 @@ fn render_batch(chunk: &[&Document], threads: usize, cancel: &AtomicBool) -> Vec
     use std::sync::atomic::AtomicUsize;
     use std::sync::Mutex;
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Rendered>>> = Mutex::new((0..chunk.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Rendered>>> =
+        Mutex::new((0..chunk.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.min(chunk.len()) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(doc) = chunk.get(i) else { break };
-                let r = if cancel.load(Ordering::Relaxed) { Err(InvoiceError::Cancelled) } else { render_one(doc) };
+                let r = if cancel.load(Ordering::Relaxed) {
+                    Err(InvoiceError::Cancelled)
+                } else {
+                    render_one(doc)
+                };
                 if let Ok(mut all) = results.lock() {
                     all[i] = Some(r);
                 }
@@ -196,7 +248,16 @@ fn render_batch(chunk: &[&Document], threads: usize, cancel: &AtomicBool) -> Vec
 
 /// A document number as a safe file name.
 fn file_stem(number: &str) -> String {
-    number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect()
+    number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn tax_summary_csv(docs: &[&Document]) -> String {
@@ -214,13 +275,21 @@ fn tax_summary_csv(docs: &[&Document]) -> String {
             DocumentKind::Receipt => continue, // prepayments, taxed when invoiced
         };
         for b in &d.tax_breakdown {
-            let s = sums.entry((d.buyer.address.country.clone(), b.category, b.rate_bp, d.currency)).or_default();
+            let s = sums
+                .entry((
+                    d.buyer.address.country.clone(),
+                    b.category,
+                    b.rate_bp,
+                    d.currency,
+                ))
+                .or_default();
             s.documents += 1;
             s.taxable += sign * b.taxable_minor;
             s.tax += sign * b.tax_minor;
         }
     }
-    let mut out = String::from("country,tax_category,rate_percent,currency,documents,taxable,tax\r\n");
+    let mut out =
+        String::from("country,tax_category,rate_percent,currency,documents,taxable,tax\r\n");
     for ((country, cat, rate, cur), s) in sums {
         csv_row(
             &mut out,
@@ -260,7 +329,15 @@ fn payments_csv(pays: &[&PaymentReceived]) -> (String, String) {
     }
     let mut summary = String::from("method,currency,payments,total\r\n");
     for ((method, cur), (n, sum)) in totals {
-        csv_row(&mut summary, &[method, cur.code(), &n.to_string(), &format::amount_plain(sum, cur)]);
+        csv_row(
+            &mut summary,
+            &[
+                method,
+                cur.code(),
+                &n.to_string(),
+                &format::amount_plain(sum, cur),
+            ],
+        );
     }
     (summary, detail)
 }

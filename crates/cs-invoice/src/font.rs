@@ -54,7 +54,11 @@ impl Face {
         let mut warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings)
             .ok_or_else(|| format!("{name} could not be parsed: {warnings:?}"))?;
-        let glyphs = parsed.glyph_widths.keys().next_back().map_or(0, |g| usize::from(*g) + 1);
+        let glyphs = parsed
+            .glyph_widths
+            .keys()
+            .next_back()
+            .map_or(0, |g| usize::from(*g) + 1);
         let mut advances = vec![0_u16; glyphs];
         for (gid, w) in &parsed.glyph_widths {
             advances[usize::from(*gid)] = *w;
@@ -78,7 +82,14 @@ impl Face {
     pub fn width(&self, text: &str, size: f32) -> f32 {
         let units: u32 = text
             .chars()
-            .map(|c| u32::from(self.advances.get(usize::from(self.glyph(c))).copied().unwrap_or(0)))
+            .map(|c| {
+                u32::from(
+                    self.advances
+                        .get(usize::from(self.glyph(c)))
+                        .copied()
+                        .unwrap_or(0),
+                )
+            })
             .sum();
         units as f32 * size / f32::from(self.units_per_em)
     }
@@ -86,7 +97,10 @@ impl Face {
     /// A font program holding only the glyphs for `chars`, as a printpdf font whose
     /// character map points at the renumbered glyphs. The subset tag is derived from the
     /// glyph set, so the same text always gives the same bytes.
-    pub fn subset(&self, chars: impl IntoIterator<Item = char>) -> Result<ParsedFont, InvoiceError> {
+    pub fn subset(
+        &self,
+        chars: impl IntoIterator<Item = char>,
+    ) -> Result<ParsedFont, InvoiceError> {
         use allsorts::binary::read::ReadScope;
         use allsorts::font_data::FontData;
         use allsorts::subset::{subset, CmapTarget, SubsetProfile};
@@ -107,29 +121,55 @@ impl Face {
         let font = ReadScope::new(self.bytes)
             .read::<FontData<'_>>()
             .map_err(|e| InvoiceError::Font(format!("{}: {e}", self.name)))?;
-        let provider = font.table_provider(0).map_err(|e| InvoiceError::Font(format!("{}: {e}", self.name)))?;
+        let provider = font
+            .table_provider(0)
+            .map_err(|e| InvoiceError::Font(format!("{}: {e}", self.name)))?;
         // Outlines and metrics only: PDF viewers need no hinting programs and no OS/2 for
         // an embedded CID font. The `name` table stays (trimmed), since it carries the
         // copyright and licence notice the font's licence asks every copy to keep.
-        let profile = SubsetProfile::Custom(vec![tag::CMAP, tag::HEAD, tag::HHEA, tag::HMTX, tag::MAXP, tag::POST, tag::NAME]);
+        let profile = SubsetProfile::Custom(vec![
+            tag::CMAP,
+            tag::HEAD,
+            tag::HHEA,
+            tag::HMTX,
+            tag::MAXP,
+            tag::POST,
+            tag::NAME,
+        ]);
         let program = subset(&provider, &ids, &profile, CmapTarget::Unicode)
             .map_err(|e| InvoiceError::Font(format!("subsetting {}: {e}", self.name)))?;
-        let program = sfnt::trim_name_table(&program)
-            .ok_or_else(|| InvoiceError::Font(format!("subset of {} is not a valid sfnt", self.name)))?;
+        let program = sfnt::trim_name_table(&program).ok_or_else(|| {
+            InvoiceError::Font(format!("subset of {} is not a valid sfnt", self.name))
+        })?;
 
         let mut codepoint_to_glyph = BTreeMap::new();
         let mut glyph_widths = BTreeMap::new();
         glyph_widths.insert(0, self.advances.first().copied().unwrap_or(0));
         for (new_gid, (old_gid, chars)) in by_glyph.iter().enumerate() {
-            let new_gid = u16::try_from(new_gid + 1).map_err(|_| InvoiceError::Font("too many glyphs".into()))?;
+            let new_gid = u16::try_from(new_gid + 1)
+                .map_err(|_| InvoiceError::Font("too many glyphs".into()))?;
             for c in chars {
                 codepoint_to_glyph.insert(u32::from(*c), new_gid);
             }
-            glyph_widths.insert(new_gid, self.advances.get(usize::from(*old_gid)).copied().unwrap_or(0));
+            glyph_widths.insert(
+                new_gid,
+                self.advances
+                    .get(usize::from(*old_gid))
+                    .copied()
+                    .unwrap_or(0),
+            );
         }
 
-        let digest = Sha256::digest(ids.iter().flat_map(|g| g.to_be_bytes()).collect::<Vec<u8>>());
-        let tag: String = digest.iter().take(6).map(|b| char::from(b'A' + b % 26)).collect();
+        let digest = Sha256::digest(
+            ids.iter()
+                .flat_map(|g| g.to_be_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        let tag: String = digest
+            .iter()
+            .take(6)
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
 
         Ok(ParsedFont {
             original_bytes: program,
@@ -152,7 +192,8 @@ mod tests {
     #[test]
     fn faces_cover_latin_greek_and_cyrillic() {
         let face = Face::regular().unwrap();
-        for c in "Zoë Ødegård Αθηνά Παπαδοπούλου Ёлкин Пётр €".chars() {
+        for c in "Zoë Ødegård Αθηνά Παπαδοπούλου Ёлкин Пётр €".chars()
+        {
             assert!(c == ' ' || face.glyph(c) != 0, "no glyph for {c}");
         }
         assert!(face.width("MMMM", 10.0) > face.width("iiii", 10.0));
@@ -164,7 +205,11 @@ mod tests {
         let a = face.subset("Invoice 123".chars()).unwrap();
         let b = face.subset("Invoice 123".chars()).unwrap();
         assert_eq!(a.original_bytes, b.original_bytes);
-        assert!(a.original_bytes.len() < 20_000, "subset is {} bytes", a.original_bytes.len());
+        assert!(
+            a.original_bytes.len() < 20_000,
+            "subset is {} bytes",
+            a.original_bytes.len()
+        );
         assert_eq!(a.codepoint_to_glyph.len(), 11); // space included
         assert!(a.font_name.unwrap().ends_with("+DejaVuSans-Bold"));
     }

@@ -44,7 +44,15 @@ pub fn hours(hours_milli: i64, decimals: u32) -> String {
 pub fn hours_decimals(values: impl IntoIterator<Item = i64>, min: u32) -> u32 {
     let mut d = min.min(3);
     for v in values {
-        let needed = if v % 10 != 0 { 3 } else if v % 100 != 0 { 2 } else if v % 1000 != 0 { 1 } else { 0 };
+        let needed = if v % 10 != 0 {
+            3
+        } else if v % 100 != 0 {
+            2
+        } else if v % 1000 != 0 {
+            1
+        } else {
+            0
+        };
         d = d.max(needed);
     }
     d

@@ -104,8 +104,18 @@ pub fn document_ledger_entries(doc: &Document, accounts: &Accounts) -> Vec<Ledge
                 out.push(entry(&accounts.tax_payable, 0, t.tax_minor, who));
             }
             if t.paid_minor != 0 {
-                out.push(entry(&accounts.customer_wallets, t.paid_minor, 0, "Settled from wallet"));
-                out.push(entry(&accounts.receivable, 0, t.paid_minor, "Settled from wallet"));
+                out.push(entry(
+                    &accounts.customer_wallets,
+                    t.paid_minor,
+                    0,
+                    "Settled from wallet",
+                ));
+                out.push(entry(
+                    &accounts.receivable,
+                    0,
+                    t.paid_minor,
+                    "Settled from wallet",
+                ));
             }
         }
         DocumentKind::CreditNote => {
@@ -116,7 +126,12 @@ pub fn document_ledger_entries(doc: &Document, accounts: &Accounts) -> Vec<Ledge
             out.push(entry(&accounts.receivable, 0, t.gross_minor, who));
             if t.paid_minor != 0 {
                 out.push(entry(&accounts.receivable, t.paid_minor, 0, "Refunded"));
-                out.push(entry(&accounts.payment_clearing, 0, t.paid_minor, "Refunded"));
+                out.push(entry(
+                    &accounts.payment_clearing,
+                    0,
+                    t.paid_minor,
+                    "Refunded",
+                ));
             }
         }
         DocumentKind::Receipt => {
@@ -138,7 +153,9 @@ pub fn check_balanced(entries: &[LedgerEntry]) -> Result<(), InvoiceError> {
                 e.transaction_id, e.account
             )));
         }
-        *sums.entry((e.transaction_id.as_str(), e.currency)).or_default() += e.debit_minor - e.credit_minor;
+        *sums
+            .entry((e.transaction_id.as_str(), e.currency))
+            .or_default() += e.debit_minor - e.credit_minor;
     }
     if let Some(((tx, cur), diff)) = sums.into_iter().find(|(_, d)| *d != 0) {
         return Err(InvoiceError::Unbalanced(format!(
@@ -154,10 +171,20 @@ pub fn check_balanced(entries: &[LedgerEntry]) -> Result<(), InvoiceError> {
 /// one row per entry, in the given order. Fails if the journal does not balance.
 pub fn journal_csv(entries: &[LedgerEntry]) -> Result<String, InvoiceError> {
     check_balanced(entries)?;
-    let mut out = String::from("date,transaction,kind,organization,document,account,description,debit,credit,currency\r\n");
+    let mut out = String::from(
+        "date,transaction,kind,organization,document,account,description,debit,credit,currency\r\n",
+    );
     for e in entries {
-        let debit = if e.debit_minor != 0 { format::amount_plain(e.debit_minor, e.currency) } else { String::new() };
-        let credit = if e.credit_minor != 0 { format::amount_plain(e.credit_minor, e.currency) } else { String::new() };
+        let debit = if e.debit_minor != 0 {
+            format::amount_plain(e.debit_minor, e.currency)
+        } else {
+            String::new()
+        };
+        let credit = if e.credit_minor != 0 {
+            format::amount_plain(e.credit_minor, e.currency)
+        } else {
+            String::new()
+        };
         csv_row(
             &mut out,
             &[
@@ -187,7 +214,11 @@ pub(crate) fn csv_row(out: &mut String, fields: &[&str]) {
         // A leading minus is a formula unless a number follows (negative amounts are data).
         let risky = f.starts_with(['=', '+', '@', '\t', '\r'])
             || (f.starts_with('-') && !f.chars().nth(1).is_some_and(|c| c.is_ascii_digit()));
-        let f = if risky { format!("'{f}") } else { (*f).to_string() };
+        let f = if risky {
+            format!("'{f}")
+        } else {
+            (*f).to_string()
+        };
         if f.contains([',', '"', '\n', '\r']) {
             out.push('"');
             out.push_str(&f.replace('"', "\"\""));
@@ -206,7 +237,10 @@ mod tests {
     #[test]
     fn csv_quotes_and_neutralises_formulas() {
         let mut s = String::new();
-        csv_row(&mut s, &["a,b", "say \"hi\"", "=SUM(A1)", "-12.50", "plain"]);
+        csv_row(
+            &mut s,
+            &["a,b", "say \"hi\"", "=SUM(A1)", "-12.50", "plain"],
+        );
         assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),-12.50,plain\r\n");
     }
 }

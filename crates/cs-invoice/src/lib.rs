@@ -28,8 +28,8 @@ mod pdf;
 mod ubl;
 
 pub use books::{
-    micros_per_minor, micros_to_minor, reconcile, reconciliation_csv, BookAccount, BookDocument, BookEntry, BookTxn, BookTxnKind,
-    Books, BooksReport, Mismatch, ReconciliationRow,
+    micros_per_minor, micros_to_minor, reconcile, reconciliation_csv, BookAccount, BookDocument,
+    BookEntry, BookTxn, BookTxnKind, Books, BooksReport, Mismatch, ReconciliationRow,
 };
 pub use export::{export_period, ExportPeriod, ExportProgress, ExportSummary, PaymentReceived};
 pub use ledger::{check_balanced, document_ledger_entries, journal_csv, Accounts, LedgerEntry};
@@ -50,7 +50,9 @@ pub enum InvoiceError {
     InvalidCurrency(String),
     #[error("the embedded font failed: {0}")]
     Font(String),
-    #[error("the seller logo is not a readable PNG: {0}; upload an 8-bit PNG in Settings → Branding")]
+    #[error(
+        "the seller logo is not a readable PNG: {0}; upload an 8-bit PNG in Settings → Branding"
+    )]
     Logo(String),
     #[error("writing the PDF failed: {0}")]
     Pdf(String),

@@ -112,7 +112,10 @@ pub struct ElectronicAddress {
 impl ElectronicAddress {
     /// An e-mail address (EAS `EM`).
     pub fn email(address: &str) -> Self {
-        ElectronicAddress { scheme: "EM".to_string(), value: address.to_string() }
+        ElectronicAddress {
+            scheme: "EM".to_string(),
+            value: address.to_string(),
+        }
     }
 }
 
@@ -278,7 +281,10 @@ pub enum PaymentStatus {
     Unpaid,
     PartiallyPaid,
     /// Settled in full; for a credit note, refunded or credited to the wallet.
-    Paid { on: NaiveDate, method: String },
+    Paid {
+        on: NaiveDate,
+        method: String,
+    },
 }
 
 /// The invoice a credit note corrects.
@@ -325,7 +331,11 @@ pub fn line_amount_minor(hours_milli: i64, unit_rate_micro: i64, currency: Curre
     let product = i128::from(hours_milli) * i128::from(unit_rate_micro);
     let divisor = 10_i128.pow(9 - currency.minor_digits());
     let half = divisor / 2;
-    let rounded = if product >= 0 { (product + half) / divisor } else { (product - half) / divisor };
+    let rounded = if product >= 0 {
+        (product + half) / divisor
+    } else {
+        (product - half) / divisor
+    };
     i64::try_from(rounded).unwrap_or(i64::MAX)
 }
 
@@ -335,7 +345,12 @@ impl Document {
     /// gross and gross − paid to due. A document that fails here is a billing bug, and the
     /// renderers refuse it rather than print numbers that disagree.
     pub fn validate(&self) -> Result<(), InvoiceError> {
-        let bad = |what: String| Err(InvoiceError::Inconsistent { number: self.number.clone(), what });
+        let bad = |what: String| {
+            Err(InvoiceError::Inconsistent {
+                number: self.number.clone(),
+                what,
+            })
+        };
         if self.number.trim().is_empty() {
             return bad("the document has no number".into());
         }
@@ -347,7 +362,10 @@ impl Document {
         }
         let net: i64 = self.lines.iter().map(|l| l.amount_minor).sum();
         if net != self.totals.net_minor {
-            return bad(format!("lines add up to {net} but the net total is {}", self.totals.net_minor));
+            return bad(format!(
+                "lines add up to {net} but the net total is {}",
+                self.totals.net_minor
+            ));
         }
         for b in &self.tax_breakdown {
             let taxable: i64 = self
@@ -366,16 +384,29 @@ impl Document {
             }
         }
         for l in &self.lines {
-            if !self.tax_breakdown.iter().any(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp) {
-                return bad(format!("line \"{}\" has a tax rate missing from the breakdown", l.description));
+            if !self
+                .tax_breakdown
+                .iter()
+                .any(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp)
+            {
+                return bad(format!(
+                    "line \"{}\" has a tax rate missing from the breakdown",
+                    l.description
+                ));
             }
             if l.hours_milli < 0 || l.unit_rate_micro < 0 {
-                return bad(format!("line \"{}\" has negative hours or rate", l.description));
+                return bad(format!(
+                    "line \"{}\" has negative hours or rate",
+                    l.description
+                ));
             }
         }
         let tax: i64 = self.tax_breakdown.iter().map(|b| b.tax_minor).sum();
         if tax != self.totals.tax_minor {
-            return bad(format!("tax subtotals add up to {tax} but the tax total is {}", self.totals.tax_minor));
+            return bad(format!(
+                "tax subtotals add up to {tax} but the tax total is {}",
+                self.totals.tax_minor
+            ));
         }
         if self.totals.net_minor + self.totals.tax_minor != self.totals.gross_minor {
             return bad("net + tax is not the gross total".into());
@@ -383,7 +414,12 @@ impl Document {
         if self.totals.gross_minor - self.totals.paid_minor != self.totals.due_minor {
             return bad("gross − paid is not the amount due".into());
         }
-        if self.reverse_charge && self.reverse_charge_wording.as_deref().is_none_or(str::is_empty) {
+        if self.reverse_charge
+            && self
+                .reverse_charge_wording
+                .as_deref()
+                .is_none_or(str::is_empty)
+        {
             return bad("reverse charge applies but there is no wording to print".into());
         }
         Ok(())

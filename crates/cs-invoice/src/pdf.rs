@@ -33,7 +33,10 @@ pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, InvoiceError> {
 /// (printpdf), and compression + writing. For the benchmark; `mark` is called after each
 /// phase with its name.
 #[doc(hidden)]
-pub fn render_pdf_phased(doc: &Document, mark: &mut dyn FnMut(&'static str)) -> Result<Vec<u8>, InvoiceError> {
+pub fn render_pdf_phased(
+    doc: &Document,
+    mark: &mut dyn FnMut(&'static str),
+) -> Result<Vec<u8>, InvoiceError> {
     doc.validate()?;
     let regular = Face::regular()?;
     let bold = Face::bold()?;
@@ -114,9 +117,26 @@ struct TextRun {
 }
 
 enum Shape {
-    Fill { x: f32, y: f32, w: f32, h: f32, rgb: [f32; 3] },
-    Rule { x1: f32, x2: f32, y: f32, width: f32, rgb: [f32; 3] },
-    Logo { x: f32, y: f32, w: f32, h: f32 },
+    Fill {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        rgb: [f32; 3],
+    },
+    Rule {
+        x1: f32,
+        x2: f32,
+        y: f32,
+        width: f32,
+        rgb: [f32; 3],
+    },
+    Logo {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
 }
 
 #[derive(Default)]
@@ -145,12 +165,19 @@ impl<'a> Layout<'a> {
             doc,
             regular,
             bold,
-            accent: [f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0],
+            accent: [
+                f32::from(r) / 255.0,
+                f32::from(g) / 255.0,
+                f32::from(b) / 255.0,
+            ],
             logo_size: doc.seller.logo_png.as_deref().and_then(png_size),
             pages: Vec::new(),
             y: PAGE_H,
             hours_decimals: format::hours_decimals(doc.lines.iter().map(|l| l.hours_milli), 2),
-            rate_decimals: format::rate_decimals(doc.lines.iter().map(|l| l.unit_rate_micro), doc.currency),
+            rate_decimals: format::rate_decimals(
+                doc.lines.iter().map(|l| l.unit_rate_micro),
+                doc.currency,
+            ),
         }
     }
 
@@ -174,7 +201,14 @@ impl<'a> Layout<'a> {
         if text.is_empty() {
             return;
         }
-        self.page().texts.push(TextRun { x, y, size, bold, rgb, text: text.to_string() });
+        self.page().texts.push(TextRun {
+            x,
+            y,
+            size,
+            bold,
+            rgb,
+            text: text.to_string(),
+        });
     }
 
     fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: &str) {
@@ -187,7 +221,13 @@ impl<'a> Layout<'a> {
     }
 
     fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, rgb: [f32; 3]) {
-        self.page().shapes.push(Shape::Rule { x1, x2, y, width, rgb });
+        self.page().shapes.push(Shape::Rule {
+            x1,
+            x2,
+            y,
+            width,
+            rgb,
+        });
     }
 
     /// Greedy word wrap by measured width; words longer than the width are cut.
@@ -197,7 +237,11 @@ impl<'a> Layout<'a> {
         for paragraph in text.split('\n') {
             let mut line = String::new();
             for word in paragraph.split_whitespace() {
-                let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+                let candidate = if line.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{line} {word}")
+                };
                 if face.width(&candidate, size) <= width {
                     line = candidate;
                     continue;
@@ -225,7 +269,11 @@ impl<'a> Layout<'a> {
     /// The accent colour mixed with white; `strength` 1.0 is the accent itself.
     fn tint(&self, strength: f32) -> [f32; 3] {
         let [r, g, b] = self.accent;
-        [1.0 - (1.0 - r) * strength, 1.0 - (1.0 - g) * strength, 1.0 - (1.0 - b) * strength]
+        [
+            1.0 - (1.0 - r) * strength,
+            1.0 - (1.0 - g) * strength,
+            1.0 - (1.0 - b) * strength,
+        ]
     }
 
     fn run(mut self) -> Vec<PageDraw> {
@@ -279,7 +327,12 @@ impl<'a> Layout<'a> {
             let (max_w, max_h) = (128.0_f32, 48.0_f32);
             let scale = (max_w / pw as f32).min(max_h / ph as f32);
             let (w, h) = (pw as f32 * scale, ph as f32 * scale);
-            self.page().shapes.push(Shape::Logo { x: MARGIN_L, y: left_y - h, w, h });
+            self.page().shapes.push(Shape::Logo {
+                x: MARGIN_L,
+                y: left_y - h,
+                w,
+                h,
+            });
             left_y -= h + 16.0;
         } else {
             left_y -= 10.0;
@@ -287,7 +340,11 @@ impl<'a> Layout<'a> {
         self.text(MARGIN_L, left_y, 13.0, true, INK, &s.name);
         left_y -= 14.0;
         let mut details: Vec<String> = s.address.lines.clone();
-        details.push(city_line(&s.address.postal_code, &s.address.city, s.address.region.as_deref()));
+        details.push(city_line(
+            &s.address.postal_code,
+            &s.address.city,
+            s.address.region.as_deref(),
+        ));
         details.push(country_name(&s.address.country).to_string());
         details.retain(|d| !d.is_empty());
         if let Some(tax) = &s.tax_id {
@@ -296,7 +353,10 @@ impl<'a> Layout<'a> {
         if let Some(reg) = &s.registration_id {
             details.push(format!("Reg. no. {reg}"));
         }
-        let contact: Vec<&str> = [&s.email, &s.phone, &s.website].into_iter().filter_map(|x| x.as_deref()).collect();
+        let contact: Vec<&str> = [&s.email, &s.phone, &s.website]
+            .into_iter()
+            .filter_map(|x| x.as_deref())
+            .collect();
         if !contact.is_empty() {
             details.push(contact.join("  ·  "));
         }
@@ -317,11 +377,17 @@ impl<'a> Layout<'a> {
             facts.push(("Due date", format::date(due)));
         }
         if let Some(p) = doc.period {
-            facts.push(("Period", format!("{} – {}", format::date(p.start), format::date(p.end))));
+            facts.push((
+                "Period",
+                format!("{} – {}", format::date(p.start), format::date(p.end)),
+            ));
         }
         facts.push(("Status", status_text(doc)));
         if let Some(c) = &doc.corrects {
-            facts.push(("Corrects", format!("{} ({})", c.number, format::date(c.issue_date))));
+            facts.push((
+                "Corrects",
+                format!("{} ({})", c.number, format::date(c.issue_date)),
+            ));
         }
         for (label, value) in facts {
             self.text(label_x, right_y, 8.5, false, MUTED, label);
@@ -350,7 +416,11 @@ impl<'a> Layout<'a> {
             lines.push(format!("Attn. {c}"));
         }
         lines.extend(b.address.lines.iter().cloned());
-        lines.push(city_line(&b.address.postal_code, &b.address.city, b.address.region.as_deref()));
+        lines.push(city_line(
+            &b.address.postal_code,
+            &b.address.city,
+            b.address.region.as_deref(),
+        ));
         lines.push(country_name(&b.address.country).to_string());
         if let Some(tax) = &b.tax_id {
             lines.push(format!("VAT ID {tax}"));
@@ -396,10 +466,31 @@ impl<'a> Layout<'a> {
         let cur = self.doc.currency;
         self.text(COL_DESC.0 + CELL_PAD, ty, 8.0, true, WHITE, "Description");
         self.text(COL_PERIOD.0 + 2.0, ty, 8.0, true, WHITE, "Period");
-        self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, ty, 8.0, true, WHITE, "Hours");
-        self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, ty, 8.0, true, WHITE, "Rate / h");
+        self.text_right(
+            COL_HOURS.0 + COL_HOURS.1 - CELL_PAD,
+            ty,
+            8.0,
+            true,
+            WHITE,
+            "Hours",
+        );
+        self.text_right(
+            COL_RATE.0 + COL_RATE.1 - CELL_PAD,
+            ty,
+            8.0,
+            true,
+            WHITE,
+            "Rate / h",
+        );
         let amount = format!("Amount ({cur})");
-        self.text_right(COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD, ty, 8.0, true, WHITE, &amount);
+        self.text_right(
+            COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD,
+            ty,
+            8.0,
+            true,
+            WHITE,
+            &amount,
+        );
         self.y = top - h;
     }
 
@@ -445,12 +536,33 @@ impl<'a> Layout<'a> {
             // A line without hours (a top-up, a one-off credit) is a plain amount.
             if line.hours_milli != 0 {
                 let hours = format::hours(line.hours_milli, self.hours_decimals);
-                self.text_right(COL_HOURS.0 + COL_HOURS.1 - CELL_PAD, first, 9.0, false, INK, &hours);
+                self.text_right(
+                    COL_HOURS.0 + COL_HOURS.1 - CELL_PAD,
+                    first,
+                    9.0,
+                    false,
+                    INK,
+                    &hours,
+                );
                 let rate = format::rate_fixed(line.unit_rate_micro, self.rate_decimals);
-                self.text_right(COL_RATE.0 + COL_RATE.1 - CELL_PAD, first, 9.0, false, INK, &rate);
+                self.text_right(
+                    COL_RATE.0 + COL_RATE.1 - CELL_PAD,
+                    first,
+                    9.0,
+                    false,
+                    INK,
+                    &rate,
+                );
             }
             let amount = format::amount(line.amount_minor, doc.currency);
-            self.text_right(COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD, first, 9.0, false, INK, &amount);
+            self.text_right(
+                COL_AMOUNT.0 + COL_AMOUNT.1 - CELL_PAD,
+                first,
+                9.0,
+                false,
+                INK,
+                &amount,
+            );
             self.rule(MARGIN_L, CONTENT_R, top - row_h, 0.4, RULE);
             self.y = top - row_h;
         }
@@ -468,7 +580,12 @@ impl<'a> Layout<'a> {
         let top = self.y;
 
         // Tax summary.
-        let (x0, x1, x2, x3) = (MARGIN_L, MARGIN_L + 120.0, MARGIN_L + 190.0, MARGIN_L + 250.0);
+        let (x0, x1, x2, x3) = (
+            MARGIN_L,
+            MARGIN_L + 120.0,
+            MARGIN_L + 190.0,
+            MARGIN_L + 250.0,
+        );
         let accent = self.accent;
         self.text(x0, top - 8.0, 7.5, true, accent, "TAX SUMMARY");
         let hy = top - 22.0;
@@ -481,7 +598,14 @@ impl<'a> Layout<'a> {
             let label = tax_label(b.category, b.rate_bp);
             self.text(x0, y, 8.5, false, INK, &label);
             let _ = x1;
-            self.text_right(x2, y, 8.5, false, INK, &format::amount(b.taxable_minor, cur));
+            self.text_right(
+                x2,
+                y,
+                8.5,
+                false,
+                INK,
+                &format::amount(b.taxable_minor, cur),
+            );
             self.text_right(x3, y, 8.5, false, INK, &format::amount(b.tax_minor, cur));
             y -= 13.0;
         }
@@ -517,7 +641,14 @@ impl<'a> Layout<'a> {
             }
             let size = if strong { 10.0 } else { 9.0 };
             self.text(lx, ty, size, strong, INK, &label);
-            self.text_right(CONTENT_R - 4.0, ty, size, strong, INK, &format::amount(minor, cur));
+            self.text_right(
+                CONTENT_R - 4.0,
+                ty,
+                size,
+                strong,
+                INK,
+                &format::amount(minor, cur),
+            );
             ty -= 17.0;
         }
         self.y = left_bottom.min(ty) - 14.0;
@@ -588,8 +719,21 @@ impl<'a> Layout<'a> {
         let who = who.join("  ·  ");
         for i in 0..total {
             let page = &mut self.pages[i];
-            page.shapes.push(Shape::Rule { x1: MARGIN_L, x2: CONTENT_R, y: 44.0, width: 0.5, rgb: RULE });
-            page.texts.push(TextRun { x: MARGIN_L, y: 32.0, size: 7.0, bold: false, rgb: MUTED, text: who.clone() });
+            page.shapes.push(Shape::Rule {
+                x1: MARGIN_L,
+                x2: CONTENT_R,
+                y: 44.0,
+                width: 0.5,
+                rgb: RULE,
+            });
+            page.texts.push(TextRun {
+                x: MARGIN_L,
+                y: 32.0,
+                size: 7.0,
+                bold: false,
+                rgb: MUTED,
+                text: who.clone(),
+            });
             let number = match &doc.seller.footer_note {
                 Some(note) => format!("{} {}  ·  {note}", doc.kind.title(), doc.number),
                 None => format!("{} {}", doc.kind.title(), doc.number),
@@ -597,8 +741,22 @@ impl<'a> Layout<'a> {
             let label = format!("Page {} / {}", i + 1, total);
             let w = self.regular.width(&label, 7.5);
             let page = &mut self.pages[i];
-            page.texts.push(TextRun { x: MARGIN_L, y: 22.0, size: 7.0, bold: false, rgb: MUTED, text: number });
-            page.texts.push(TextRun { x: CONTENT_R - w, y: 32.0, size: 7.5, bold: false, rgb: MUTED, text: label });
+            page.texts.push(TextRun {
+                x: MARGIN_L,
+                y: 22.0,
+                size: 7.0,
+                bold: false,
+                rgb: MUTED,
+                text: number,
+            });
+            page.texts.push(TextRun {
+                x: CONTENT_R - w,
+                y: 32.0,
+                size: 7.5,
+                bold: false,
+                rgb: MUTED,
+                text: label,
+            });
         }
     }
 }
@@ -687,10 +845,16 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 fn decode_logo(bytes: &[u8]) -> Result<RawImage, InvoiceError> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| InvoiceError::Logo(e.to_string()))?;
-    let size = reader.output_buffer_size().ok_or_else(|| InvoiceError::Logo("image too large".into()))?;
+    let mut reader = decoder
+        .read_info()
+        .map_err(|e| InvoiceError::Logo(e.to_string()))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| InvoiceError::Logo("image too large".into()))?;
     let mut buf = vec![0; size];
-    let frame = reader.next_frame(&mut buf).map_err(|e| InvoiceError::Logo(e.to_string()))?;
+    let frame = reader
+        .next_frame(&mut buf)
+        .map_err(|e| InvoiceError::Logo(e.to_string()))?;
     buf.truncate(frame.buffer_size());
     let format = match frame.color_type {
         png::ColorType::Grayscale => RawImageFormat::R8,
@@ -709,7 +873,12 @@ fn decode_logo(bytes: &[u8]) -> Result<RawImage, InvoiceError> {
 }
 
 fn color(rgb: [f32; 3]) -> Color {
-    Color::Rgb(Rgb { r: rgb[0], g: rgb[1], b: rgb[2], icc_profile: None })
+    Color::Rgb(Rgb {
+        r: rgb[0],
+        g: rgb[1],
+        b: rgb[2],
+        icc_profile: None,
+    })
 }
 
 fn serialize(
@@ -720,11 +889,12 @@ fn serialize(
     mark: &mut dyn FnMut(&'static str),
 ) -> Result<Vec<u8>, InvoiceError> {
     let mut pdf = PdfDocument::new(&doc.title());
-    pdf.metadata.info.conformance = printpdf::PdfConformance::Custom(printpdf::CustomPdfConformance {
-        requires_xmp_metadata: false,
-        requires_icc_profile: false,
-        ..Default::default()
-    });
+    pdf.metadata.info.conformance =
+        printpdf::PdfConformance::Custom(printpdf::CustomPdfConformance {
+            requires_xmp_metadata: false,
+            requires_icc_profile: false,
+            ..Default::default()
+        });
 
     // Fixed resource names keep the output independent of printpdf's random ids.
     let regular_id = FontId("F1".to_string());
@@ -735,17 +905,26 @@ fn serialize(
             chars[usize::from(t.bold)].extend(t.text.chars());
         }
     }
-    for (id, face, set) in [(&regular_id, regular, &chars[0]), (&bold_id, bold, &chars[1])] {
+    for (id, face, set) in [
+        (&regular_id, regular, &chars[0]),
+        (&bold_id, bold, &chars[1]),
+    ] {
         if !set.is_empty() {
             let subset = face.subset(set.iter().copied())?;
-            pdf.resources.fonts.map.insert(id.clone(), printpdf::PdfFont::new(subset));
+            pdf.resources
+                .fonts
+                .map
+                .insert(id.clone(), printpdf::PdfFont::new(subset));
         }
     }
     mark("font subsetting");
     let logo_id = XObjectId("Im1".to_string());
     if let Some(bytes) = &doc.seller.logo_png {
         let image = decode_logo(bytes)?;
-        pdf.resources.xobjects.map.insert(logo_id.clone(), XObject::Image(image));
+        pdf.resources
+            .xobjects
+            .map
+            .insert(logo_id.clone(), XObject::Image(image));
     }
 
     for p in pages {
@@ -765,14 +944,32 @@ fn serialize(
                         },
                     });
                 }
-                Shape::Rule { x1, x2, y, width, rgb } => {
+                Shape::Rule {
+                    x1,
+                    x2,
+                    y,
+                    width,
+                    rgb,
+                } => {
                     ops.push(Op::SetOutlineColor { col: color(rgb) });
                     ops.push(Op::SetOutlineThickness { pt: Pt(width) });
                     ops.push(Op::DrawLine {
                         line: PdfLine {
                             points: vec![
-                                LinePoint { p: Point { x: Pt(x1), y: Pt(y) }, bezier: false },
-                                LinePoint { p: Point { x: Pt(x2), y: Pt(y) }, bezier: false },
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(x1),
+                                        y: Pt(y),
+                                    },
+                                    bezier: false,
+                                },
+                                LinePoint {
+                                    p: Point {
+                                        x: Pt(x2),
+                                        y: Pt(y),
+                                    },
+                                    bezier: false,
+                                },
                             ],
                             is_closed: false,
                         },
@@ -780,10 +977,15 @@ fn serialize(
                 }
                 Shape::Logo { x, y, w, h } => {
                     ops.push(Op::SaveGraphicsState);
-                    ops.push(Op::SetTransformationMatrix { matrix: CurTransMat::Raw([w, 0.0, 0.0, h, x, y]) });
+                    ops.push(Op::SetTransformationMatrix {
+                        matrix: CurTransMat::Raw([w, 0.0, 0.0, h, x, y]),
+                    });
                     ops.push(Op::UseXobject {
                         id: logo_id.clone(),
-                        transform: XObjectTransform { no_auto_scale: true, ..Default::default() },
+                        transform: XObjectTransform {
+                            no_auto_scale: true,
+                            ..Default::default()
+                        },
                     });
                     ops.push(Op::RestoreGraphicsState);
                 }
@@ -795,8 +997,15 @@ fn serialize(
         for t in &p.texts {
             let key = (t.bold, t.size.to_bits());
             if font_state != Some(key) {
-                let id = if t.bold { bold_id.clone() } else { regular_id.clone() };
-                ops.push(Op::SetFont { font: PdfFontHandle::External(id), size: Pt(t.size) });
+                let id = if t.bold {
+                    bold_id.clone()
+                } else {
+                    regular_id.clone()
+                };
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(id),
+                    size: Pt(t.size),
+                });
                 font_state = Some(key);
             }
             let fill = t.rgb.map(f32::to_bits);
@@ -804,17 +1013,30 @@ fn serialize(
                 ops.push(Op::SetFillColor { col: color(t.rgb) });
                 fill_state = Some(fill);
             }
-            ops.push(Op::SetTextMatrix { matrix: TextMatrix::Translate(Pt(t.x), Pt(t.y)) });
-            ops.push(Op::ShowText { items: vec![TextItem::Text(t.text.clone())] });
+            ops.push(Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(t.x), Pt(t.y)),
+            });
+            ops.push(Op::ShowText {
+                items: vec![TextItem::Text(t.text.clone())],
+            });
         }
         ops.push(Op::EndTextSection);
-        pdf.pages.push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), ops));
+        pdf.pages
+            .push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), ops));
     }
 
-    let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+    let opts = PdfSaveOptions {
+        optimize: false,
+        subset_fonts: false,
+        secure: true,
+        image_optimization: None,
+    };
     let mut warnings = Vec::new();
     let lopdf_doc = pdf.to_lopdf_document(&opts, &mut warnings);
-    if let Some(w) = warnings.iter().find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error) {
+    if let Some(w) = warnings
+        .iter()
+        .find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error)
+    {
         return Err(InvoiceError::Pdf(w.msg.clone()));
     }
     mark("object graph (printpdf)");

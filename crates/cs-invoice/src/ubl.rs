@@ -12,7 +12,8 @@ use crate::format;
 use crate::model::{line_amount_minor, Address, Document, DocumentKind, ElectronicAddress};
 use crate::InvoiceError;
 
-const CUSTOMIZATION_ID: &str = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
+const CUSTOMIZATION_ID: &str =
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
 const PROFILE_ID: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 
 /// The Peppol BIS 3.0 UBL document for an invoice or a credit note. Receipts have no
@@ -20,8 +21,20 @@ const PROFILE_ID: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 pub fn to_ubl_xml(doc: &Document) -> Result<String, InvoiceError> {
     doc.validate()?;
     let (root, type_el, type_code, line_el, qty_el) = match doc.kind {
-        DocumentKind::Invoice => ("Invoice", "InvoiceTypeCode", "380", "InvoiceLine", "InvoicedQuantity"),
-        DocumentKind::CreditNote => ("CreditNote", "CreditNoteTypeCode", "381", "CreditNoteLine", "CreditedQuantity"),
+        DocumentKind::Invoice => (
+            "Invoice",
+            "InvoiceTypeCode",
+            "380",
+            "InvoiceLine",
+            "InvoicedQuantity",
+        ),
+        DocumentKind::CreditNote => (
+            "CreditNote",
+            "CreditNoteTypeCode",
+            "381",
+            "CreditNoteLine",
+            "CreditedQuantity",
+        ),
         DocumentKind::Receipt => return Err(InvoiceError::NoUblForm(doc.title())),
     };
     let cur = doc.currency;
@@ -82,7 +95,15 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
     );
     close(&mut x, 1, "cac:AccountingSupplierParty");
     open(&mut x, 1, "cac:AccountingCustomerParty");
-    party(&mut x, &doc.buyer.electronic_address, &doc.buyer.organization, &doc.buyer.address, doc.buyer.tax_id.as_deref(), None, None);
+    party(
+        &mut x,
+        &doc.buyer.electronic_address,
+        &doc.buyer.organization,
+        &doc.buyer.address,
+        doc.buyer.tax_id.as_deref(),
+        None,
+        None,
+    );
     close(&mut x, 1, "cac:AccountingCustomerParty");
 
     if doc.kind == DocumentKind::Invoice {
@@ -109,10 +130,22 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
     }
 
     open(&mut x, 1, "cac:TaxTotal");
-    el_attr(&mut x, 2, "cbc:TaxAmount", &cur_attr, &amt(doc.totals.tax_minor));
+    el_attr(
+        &mut x,
+        2,
+        "cbc:TaxAmount",
+        &cur_attr,
+        &amt(doc.totals.tax_minor),
+    );
     for b in &doc.tax_breakdown {
         open(&mut x, 2, "cac:TaxSubtotal");
-        el_attr(&mut x, 3, "cbc:TaxableAmount", &cur_attr, &amt(b.taxable_minor));
+        el_attr(
+            &mut x,
+            3,
+            "cbc:TaxableAmount",
+            &cur_attr,
+            &amt(b.taxable_minor),
+        );
         el_attr(&mut x, 3, "cbc:TaxAmount", &cur_attr, &amt(b.tax_minor));
         open(&mut x, 3, "cac:TaxCategory");
         el(&mut x, 4, "cbc:ID", b.category.code());
@@ -132,13 +165,43 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
     close(&mut x, 1, "cac:TaxTotal");
 
     open(&mut x, 1, "cac:LegalMonetaryTotal");
-    el_attr(&mut x, 2, "cbc:LineExtensionAmount", &cur_attr, &amt(doc.totals.net_minor));
-    el_attr(&mut x, 2, "cbc:TaxExclusiveAmount", &cur_attr, &amt(doc.totals.net_minor));
-    el_attr(&mut x, 2, "cbc:TaxInclusiveAmount", &cur_attr, &amt(doc.totals.gross_minor));
+    el_attr(
+        &mut x,
+        2,
+        "cbc:LineExtensionAmount",
+        &cur_attr,
+        &amt(doc.totals.net_minor),
+    );
+    el_attr(
+        &mut x,
+        2,
+        "cbc:TaxExclusiveAmount",
+        &cur_attr,
+        &amt(doc.totals.net_minor),
+    );
+    el_attr(
+        &mut x,
+        2,
+        "cbc:TaxInclusiveAmount",
+        &cur_attr,
+        &amt(doc.totals.gross_minor),
+    );
     if doc.totals.paid_minor != 0 {
-        el_attr(&mut x, 2, "cbc:PrepaidAmount", &cur_attr, &amt(doc.totals.paid_minor));
+        el_attr(
+            &mut x,
+            2,
+            "cbc:PrepaidAmount",
+            &cur_attr,
+            &amt(doc.totals.paid_minor),
+        );
     }
-    el_attr(&mut x, 2, "cbc:PayableAmount", &cur_attr, &amt(doc.totals.due_minor));
+    el_attr(
+        &mut x,
+        2,
+        "cbc:PayableAmount",
+        &cur_attr,
+        &amt(doc.totals.due_minor),
+    );
     close(&mut x, 1, "cac:LegalMonetaryTotal");
 
     for (i, line) in doc.lines.iter().enumerate() {
@@ -146,12 +209,32 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
         el(&mut x, 2, "cbc:ID", &(i + 1).to_string());
         // UN/ECE rec 20: HUR = hour, C62 = one (for lines without hours, e.g. a top-up).
         let (unit, qty, price) = if line.hours_milli == 0 {
-            ("C62", "1".to_string(), format::amount_plain(line.amount_minor, cur))
+            (
+                "C62",
+                "1".to_string(),
+                format::amount_plain(line.amount_minor, cur),
+            )
         } else {
-            ("HUR", format::hours(line.hours_milli, 3).replace(',', ""), format::rate_plain(line.unit_rate_micro))
+            (
+                "HUR",
+                format::hours(line.hours_milli, 3).replace(',', ""),
+                format::rate_plain(line.unit_rate_micro),
+            )
         };
-        el_attr(&mut x, 2, &format!("cbc:{qty_el}"), &format!("unitCode=\"{unit}\""), &qty);
-        el_attr(&mut x, 2, "cbc:LineExtensionAmount", &cur_attr, &amt(line.amount_minor));
+        el_attr(
+            &mut x,
+            2,
+            &format!("cbc:{qty_el}"),
+            &format!("unitCode=\"{unit}\""),
+            &qty,
+        );
+        el_attr(
+            &mut x,
+            2,
+            "cbc:LineExtensionAmount",
+            &cur_attr,
+            &amt(line.amount_minor),
+        );
         if let Some(p) = line.period {
             open(&mut x, 2, "cac:InvoicePeriod");
             el(&mut x, 3, "cbc:StartDate", &format::date(p.start));
@@ -163,7 +246,12 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
             let diff = gross - line.amount_minor;
             if diff != 0 {
                 open(&mut x, 2, "cac:AllowanceCharge");
-                el(&mut x, 3, "cbc:ChargeIndicator", if diff < 0 { "true" } else { "false" });
+                el(
+                    &mut x,
+                    3,
+                    "cbc:ChargeIndicator",
+                    if diff < 0 { "true" } else { "false" },
+                );
                 let reason = match (line.capped, diff > 0) {
                     (true, true) => "Monthly price cap",
                     (_, true) => "Rounding",
@@ -201,7 +289,13 @@ fn party(
     email: Option<&str>,
 ) {
     open(x, 2, "cac:Party");
-    el_attr(x, 3, "cbc:EndpointID", &format!("schemeID=\"{}\"", escape(&endpoint.scheme)), &endpoint.value);
+    el_attr(
+        x,
+        3,
+        "cbc:EndpointID",
+        &format!("schemeID=\"{}\"", escape(&endpoint.scheme)),
+        &endpoint.value,
+    );
     open(x, 3, "cac:PartyName");
     el(x, 4, "cbc:Name", name);
     close(x, 3, "cac:PartyName");

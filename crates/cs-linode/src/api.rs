@@ -18,7 +18,10 @@ pub fn filter_eq(field: &str, value: &str) -> String {
 fn pct(s: &str) -> String {
     // Path segments we interpolate are ids, slugs and IP addresses; only `/` and `:`-free
     // characters are expected, but encode the few that would break a path anyway.
-    s.replace('%', "%25").replace('/', "%2F").replace('?', "%3F").replace('#', "%23")
+    s.replace('%', "%25")
+        .replace('/', "%2F")
+        .replace('?', "%3F")
+        .replace('#', "%23")
 }
 
 impl LinodeClient {
@@ -56,14 +59,19 @@ impl LinodeClient {
     /// `GET /profile/tokens`: the user's Personal Access Tokens (all pages), each with its
     /// expiry and only the first 16 characters of the secret. Needs `account:read_only`.
     pub async fn list_tokens(&self) -> Result<Vec<PersonalAccessToken>, LinodeError> {
-        self.list_all("/profile/tokens", None, "profile tokens").await
+        self.list_all("/profile/tokens", None, "profile tokens")
+            .await
     }
 
     /// The listed entry of the token this client uses, recognised by its first characters;
     /// `None` when the list does not hold it (e.g. an OAuth token, not a personal one).
     pub async fn current_token(&self) -> Result<Option<PersonalAccessToken>, LinodeError> {
         let secret = self.token_secret();
-        Ok(self.list_tokens().await?.into_iter().find(|t| t.is_prefix_of(secret)))
+        Ok(self
+            .list_tokens()
+            .await?
+            .into_iter()
+            .find(|t| t.is_prefix_of(secret)))
     }
 
     // ------------------------------------------------------------ catalogue
@@ -78,7 +86,11 @@ impl LinodeClient {
     }
 
     pub async fn get_type(&self, id: &str) -> Result<LinodeType, LinodeError> {
-        self.json(Call::get(format!("/linode/types/{}", pct(id)), format!("plan {id}"))).await
+        self.json(Call::get(
+            format!("/linode/types/{}", pct(id)),
+            format!("plan {id}"),
+        ))
+        .await
     }
 
     pub async fn list_images(&self) -> Result<Vec<Image>, LinodeError> {
@@ -86,36 +98,64 @@ impl LinodeClient {
     }
 
     pub async fn get_image(&self, id: &str) -> Result<Image, LinodeError> {
-        self.json(Call::get(format!("/images/{}", pct(id)), format!("image {id}"))).await
+        self.json(Call::get(
+            format!("/images/{}", pct(id)),
+            format!("image {id}"),
+        ))
+        .await
     }
 
     /// StackScripts; pass a filter such as `{"mine":true}` to narrow the (large) public list.
-    pub async fn list_stackscripts(&self, filter: Option<String>) -> Result<Vec<StackScript>, LinodeError> {
-        self.list_all("/linode/stackscripts", filter, "StackScripts").await
+    pub async fn list_stackscripts(
+        &self,
+        filter: Option<String>,
+    ) -> Result<Vec<StackScript>, LinodeError> {
+        self.list_all("/linode/stackscripts", filter, "StackScripts")
+            .await
     }
 
     pub async fn get_stackscript(&self, id: u64) -> Result<StackScript, LinodeError> {
-        self.json(Call::get(format!("/linode/stackscripts/{id}"), format!("StackScript {id}"))).await
+        self.json(Call::get(
+            format!("/linode/stackscripts/{id}"),
+            format!("StackScript {id}"),
+        ))
+        .await
     }
 
     // ------------------------------------------------------------ instances
 
     /// All instances (every page), optionally narrowed by an `X-Filter` JSON.
-    pub async fn list_instances(&self, filter: Option<String>) -> Result<Vec<Instance>, LinodeError> {
-        self.list_all("/linode/instances", filter, "instances").await
+    pub async fn list_instances(
+        &self,
+        filter: Option<String>,
+    ) -> Result<Vec<Instance>, LinodeError> {
+        self.list_all("/linode/instances", filter, "instances")
+            .await
     }
 
     /// One page of instances (1-based), for callers that stream.
-    pub async fn list_instances_page(&self, page: u32, filter: Option<String>) -> Result<Page<Instance>, LinodeError> {
-        self.list_page("/linode/instances", filter, page, "instances").await
+    pub async fn list_instances_page(
+        &self,
+        page: u32,
+        filter: Option<String>,
+    ) -> Result<Page<Instance>, LinodeError> {
+        self.list_page("/linode/instances", filter, page, "instances")
+            .await
     }
 
     pub async fn get_instance(&self, id: u64) -> Result<Instance, LinodeError> {
-        self.json(Call::get(format!("/linode/instances/{id}"), format!("Linode {id}"))).await
+        self.json(Call::get(
+            format!("/linode/instances/{id}"),
+            format!("Linode {id}"),
+        ))
+        .await
     }
 
     /// The instance with this exact label, if any.
-    pub async fn find_instance_by_label(&self, label: &str) -> Result<Option<Instance>, LinodeError> {
+    pub async fn find_instance_by_label(
+        &self,
+        label: &str,
+    ) -> Result<Option<Instance>, LinodeError> {
         let found = self.list_instances(Some(filter_eq("label", label))).await?;
         Ok(found.into_iter().find(|i| i.label == label))
     }
@@ -128,10 +168,16 @@ impl LinodeClient {
     /// create sent again. If a retry is refused because the label is taken, the existing
     /// instance with that label and region is returned.
     pub async fn create_instance(&self, req: &CreateInstance) -> Result<Instance, LinodeError> {
-        let body = serde_json::to_value(req).map_err(|e| LinodeError::Decode(format!("create request: {e}")))?;
-        let call = Call::write(Method::POST, "/linode/instances", Some(body), format!("instance {}", req.label))
-            .class(LimitClass::CreateInstance)
-            .not_repeatable();
+        let body = serde_json::to_value(req)
+            .map_err(|e| LinodeError::Decode(format!("create request: {e}")))?;
+        let call = Call::write(
+            Method::POST,
+            "/linode/instances",
+            Some(body),
+            format!("instance {}", req.label),
+        )
+        .class(LimitClass::CreateInstance)
+        .not_repeatable();
         let policy = self.inner.retry;
         let mut had_ambiguous_failure = false;
         let mut attempt = 1;
@@ -141,7 +187,10 @@ impl LinodeClient {
                 Err(f) => f,
             };
             if had_ambiguous_failure {
-                if let LinodeError::Validation { field: Some(field), .. } = &failure.error {
+                if let LinodeError::Validation {
+                    field: Some(field), ..
+                } = &failure.error
+                {
                     if field == "label" {
                         if let Some(existing) = self.adopt_existing(req).await? {
                             return Ok(existing);
@@ -173,15 +222,28 @@ impl LinodeClient {
             Some(i) if i.region == req.region => Ok(Some(i)),
             Some(i) => Err(LinodeError::Validation {
                 field: Some("label".into()),
-                reason: format!("an instance labelled `{}` already exists in {}; choose another label", i.label, i.region),
+                reason: format!(
+                    "an instance labelled `{}` already exists in {}; choose another label",
+                    i.label, i.region
+                ),
             }),
             None => Ok(None),
         }
     }
 
-    pub async fn update_instance(&self, id: u64, update: &UpdateInstance) -> Result<Instance, LinodeError> {
+    pub async fn update_instance(
+        &self,
+        id: u64,
+        update: &UpdateInstance,
+    ) -> Result<Instance, LinodeError> {
         let body = serde_json::to_value(update).map_err(|e| LinodeError::Decode(e.to_string()))?;
-        self.json(Call::write(Method::PUT, format!("/linode/instances/{id}"), Some(body), format!("Linode {id}"))).await
+        self.json(Call::write(
+            Method::PUT,
+            format!("/linode/instances/{id}"),
+            Some(body),
+            format!("Linode {id}"),
+        ))
+        .await
     }
 
     pub async fn boot_instance(&self, id: u64) -> Result<(), LinodeError> {
@@ -197,16 +259,31 @@ impl LinodeClient {
     }
 
     /// Resizes to another plan. Linode powers the instance off and back on for a cold resize.
-    pub async fn resize_instance(&self, id: u64, type_id: &str, migration: MigrationType) -> Result<(), LinodeError> {
-        let body = json!({ "type": type_id, "migration_type": migration, "allow_auto_disk_resize": true });
+    pub async fn resize_instance(
+        &self,
+        id: u64,
+        type_id: &str,
+        migration: MigrationType,
+    ) -> Result<(), LinodeError> {
+        let body =
+            json!({ "type": type_id, "migration_type": migration, "allow_auto_disk_resize": true });
         self.action(id, "resize", Some(body)).await
     }
 
     /// Reinstalls from an image; everything on the disks is lost.
-    pub async fn rebuild_instance(&self, id: u64, req: &RebuildInstance) -> Result<Instance, LinodeError> {
+    pub async fn rebuild_instance(
+        &self,
+        id: u64,
+        req: &RebuildInstance,
+    ) -> Result<Instance, LinodeError> {
         let body = serde_json::to_value(req).map_err(|e| LinodeError::Decode(e.to_string()))?;
-        self.json(Call::write(Method::POST, format!("/linode/instances/{id}/rebuild"), Some(body), format!("Linode {id}")))
-            .await
+        self.json(Call::write(
+            Method::POST,
+            format!("/linode/instances/{id}/rebuild"),
+            Some(body),
+            format!("Linode {id}"),
+        ))
+        .await
     }
 
     /// Boots into the Rescue environment (Finnix) with the instance's disks attached.
@@ -216,16 +293,33 @@ impl LinodeClient {
 
     /// Resets the root password; the instance must be powered off.
     pub async fn reset_root_password(&self, id: u64, root_pass: &str) -> Result<(), LinodeError> {
-        self.action(id, "password", Some(json!({ "root_pass": root_pass }))).await
+        self.action(id, "password", Some(json!({ "root_pass": root_pass })))
+            .await
     }
 
     pub async fn delete_instance(&self, id: u64) -> Result<(), LinodeError> {
-        self.no_content(Call::write(Method::DELETE, format!("/linode/instances/{id}"), None, format!("Linode {id}"))).await
+        self.no_content(Call::write(
+            Method::DELETE,
+            format!("/linode/instances/{id}"),
+            None,
+            format!("Linode {id}"),
+        ))
+        .await
     }
 
-    async fn action(&self, id: u64, action: &str, body: Option<serde_json::Value>) -> Result<(), LinodeError> {
-        self.no_content(Call::write(Method::POST, format!("/linode/instances/{id}/{action}"), body, format!("Linode {id}")))
-            .await
+    async fn action(
+        &self,
+        id: u64,
+        action: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(), LinodeError> {
+        self.no_content(Call::write(
+            Method::POST,
+            format!("/linode/instances/{id}/{action}"),
+            body,
+            format!("Linode {id}"),
+        ))
+        .await
     }
 
     /// Polls until the instance reaches `want` (or `timeout` passes), returning its last state.
@@ -257,24 +351,43 @@ impl LinodeClient {
     }
 
     pub async fn list_backups(&self, id: u64) -> Result<Backups, LinodeError> {
-        self.json(Call::get(format!("/linode/instances/{id}/backups"), format!("backups of Linode {id}"))).await
+        self.json(Call::get(
+            format!("/linode/instances/{id}/backups"),
+            format!("backups of Linode {id}"),
+        ))
+        .await
     }
 
     pub async fn get_backup(&self, id: u64, backup_id: u64) -> Result<Backup, LinodeError> {
-        self.json(Call::get(format!("/linode/instances/{id}/backups/{backup_id}"), format!("backup {backup_id}"))).await
+        self.json(Call::get(
+            format!("/linode/instances/{id}/backups/{backup_id}"),
+            format!("backup {backup_id}"),
+        ))
+        .await
     }
 
     /// Takes a manual snapshot (replaces the previous one). Not retried after an ambiguous failure.
     pub async fn take_snapshot(&self, id: u64, label: &str) -> Result<Backup, LinodeError> {
         self.json(
-            Call::write(Method::POST, format!("/linode/instances/{id}/backups"), Some(json!({ "label": label })), format!("Linode {id}"))
-                .not_repeatable(),
+            Call::write(
+                Method::POST,
+                format!("/linode/instances/{id}/backups"),
+                Some(json!({ "label": label })),
+                format!("Linode {id}"),
+            )
+            .not_repeatable(),
         )
         .await
     }
 
     /// Restores a backup onto `target_id` (may be the same instance), overwriting its disks if asked.
-    pub async fn restore_backup(&self, id: u64, backup_id: u64, target_id: u64, overwrite: bool) -> Result<(), LinodeError> {
+    pub async fn restore_backup(
+        &self,
+        id: u64,
+        backup_id: u64,
+        target_id: u64,
+        overwrite: bool,
+    ) -> Result<(), LinodeError> {
         self.no_content(Call::write(
             Method::POST,
             format!("/linode/instances/{id}/backups/{backup_id}/restore"),
@@ -287,7 +400,11 @@ impl LinodeClient {
     // ------------------------------------------------------------ IPs
 
     pub async fn list_instance_ips(&self, id: u64) -> Result<InstanceIps, LinodeError> {
-        self.json(Call::get(format!("/linode/instances/{id}/ips"), format!("IPs of Linode {id}"))).await
+        self.json(Call::get(
+            format!("/linode/instances/{id}/ips"),
+            format!("IPs of Linode {id}"),
+        ))
+        .await
     }
 
     /// Allocates an extra public IPv4. Not retried after an ambiguous failure (it would allocate two).
@@ -306,7 +423,12 @@ impl LinodeClient {
 
     /// Sets (or with `None`, resets) reverse DNS. Linode requires the name to resolve to the
     /// address first; that refusal is returned as [`LinodeError::RdnsNeedsForwardDns`].
-    pub async fn update_rdns(&self, id: u64, address: &str, rdns: Option<&str>) -> Result<IpAddress, LinodeError> {
+    pub async fn update_rdns(
+        &self,
+        id: u64,
+        address: &str,
+        rdns: Option<&str>,
+    ) -> Result<IpAddress, LinodeError> {
         let call = Call::write(
             Method::PUT,
             format!("/linode/instances/{id}/ips/{}", pct(address)),
@@ -314,7 +436,9 @@ impl LinodeClient {
             format!("address {address}"),
         );
         match self.json(call).await {
-            Err(LinodeError::Validation { field: Some(field), .. }) if field == "rdns" => Err(LinodeError::RdnsNeedsForwardDns {
+            Err(LinodeError::Validation {
+                field: Some(field), ..
+            }) if field == "rdns" => Err(LinodeError::RdnsNeedsForwardDns {
                 address: address.to_owned(),
                 rdns: rdns.unwrap_or_default().to_owned(),
             }),
@@ -325,46 +449,98 @@ impl LinodeClient {
     // ------------------------------------------------------------ firewalls
 
     pub async fn list_firewalls(&self) -> Result<Vec<Firewall>, LinodeError> {
-        self.list_all("/networking/firewalls", None, "firewalls").await
+        self.list_all("/networking/firewalls", None, "firewalls")
+            .await
     }
 
     pub async fn get_firewall(&self, id: u64) -> Result<Firewall, LinodeError> {
-        self.json(Call::get(format!("/networking/firewalls/{id}"), format!("firewall {id}"))).await
+        self.json(Call::get(
+            format!("/networking/firewalls/{id}"),
+            format!("firewall {id}"),
+        ))
+        .await
     }
 
     /// Creates a firewall. Not retried after an ambiguous failure; labels are unique, so a
     /// caller can look it up with [`LinodeClient::list_firewalls`].
     pub async fn create_firewall(&self, req: &CreateFirewall) -> Result<Firewall, LinodeError> {
         let body = serde_json::to_value(req).map_err(|e| LinodeError::Decode(e.to_string()))?;
-        self.json(Call::write(Method::POST, "/networking/firewalls", Some(body), format!("firewall {}", req.label)).not_repeatable())
-            .await
+        self.json(
+            Call::write(
+                Method::POST,
+                "/networking/firewalls",
+                Some(body),
+                format!("firewall {}", req.label),
+            )
+            .not_repeatable(),
+        )
+        .await
     }
 
-    pub async fn update_firewall(&self, id: u64, update: &UpdateFirewall) -> Result<Firewall, LinodeError> {
+    pub async fn update_firewall(
+        &self,
+        id: u64,
+        update: &UpdateFirewall,
+    ) -> Result<Firewall, LinodeError> {
         let body = serde_json::to_value(update).map_err(|e| LinodeError::Decode(e.to_string()))?;
-        self.json(Call::write(Method::PUT, format!("/networking/firewalls/{id}"), Some(body), format!("firewall {id}"))).await
+        self.json(Call::write(
+            Method::PUT,
+            format!("/networking/firewalls/{id}"),
+            Some(body),
+            format!("firewall {id}"),
+        ))
+        .await
     }
 
     pub async fn delete_firewall(&self, id: u64) -> Result<(), LinodeError> {
-        self.no_content(Call::write(Method::DELETE, format!("/networking/firewalls/{id}"), None, format!("firewall {id}"))).await
+        self.no_content(Call::write(
+            Method::DELETE,
+            format!("/networking/firewalls/{id}"),
+            None,
+            format!("firewall {id}"),
+        ))
+        .await
     }
 
     pub async fn get_firewall_rules(&self, id: u64) -> Result<FirewallRules, LinodeError> {
-        self.json(Call::get(format!("/networking/firewalls/{id}/rules"), format!("firewall {id}"))).await
+        self.json(Call::get(
+            format!("/networking/firewalls/{id}/rules"),
+            format!("firewall {id}"),
+        ))
+        .await
     }
 
     /// Replaces all rules of a firewall.
-    pub async fn set_firewall_rules(&self, id: u64, rules: &FirewallRules) -> Result<FirewallRules, LinodeError> {
+    pub async fn set_firewall_rules(
+        &self,
+        id: u64,
+        rules: &FirewallRules,
+    ) -> Result<FirewallRules, LinodeError> {
         let body = serde_json::to_value(rules).map_err(|e| LinodeError::Decode(e.to_string()))?;
-        self.json(Call::write(Method::PUT, format!("/networking/firewalls/{id}/rules"), Some(body), format!("firewall {id}"))).await
+        self.json(Call::write(
+            Method::PUT,
+            format!("/networking/firewalls/{id}/rules"),
+            Some(body),
+            format!("firewall {id}"),
+        ))
+        .await
     }
 
     pub async fn list_firewall_devices(&self, id: u64) -> Result<Vec<FirewallDevice>, LinodeError> {
-        self.list_all(&format!("/networking/firewalls/{id}/devices"), None, &format!("devices of firewall {id}")).await
+        self.list_all(
+            &format!("/networking/firewalls/{id}/devices"),
+            None,
+            &format!("devices of firewall {id}"),
+        )
+        .await
     }
 
     /// Attaches a Linode to a firewall.
-    pub async fn add_firewall_device(&self, id: u64, linode_id: u64) -> Result<FirewallDevice, LinodeError> {
+    pub async fn add_firewall_device(
+        &self,
+        id: u64,
+        linode_id: u64,
+    ) -> Result<FirewallDevice, LinodeError> {
         self.json(Call::write(
             Method::POST,
             format!("/networking/firewalls/{id}/devices"),
@@ -386,26 +562,43 @@ impl LinodeClient {
 
     /// Firewalls attached to an instance.
     pub async fn list_instance_firewalls(&self, id: u64) -> Result<Vec<Firewall>, LinodeError> {
-        self.list_all(&format!("/linode/instances/{id}/firewalls"), None, &format!("firewalls of Linode {id}")).await
+        self.list_all(
+            &format!("/linode/instances/{id}/firewalls"),
+            None,
+            &format!("firewalls of Linode {id}"),
+        )
+        .await
     }
 
     // ------------------------------------------------------------ stats, transfer, events
 
     /// The last 24 h of CPU, network and disk I/O (rate class: 50/min).
     pub async fn instance_stats(&self, id: u64) -> Result<InstanceStats, LinodeError> {
-        let env: StatsEnvelope =
-            self.json(Call::get(format!("/linode/instances/{id}/stats"), format!("stats of Linode {id}")).class(LimitClass::Stats)).await?;
+        let env: StatsEnvelope = self
+            .json(
+                Call::get(
+                    format!("/linode/instances/{id}/stats"),
+                    format!("stats of Linode {id}"),
+                )
+                .class(LimitClass::Stats),
+            )
+            .await?;
         Ok(env.into_stats())
     }
 
     /// This month's network transfer of an instance, in bytes.
     pub async fn instance_transfer(&self, id: u64) -> Result<InstanceTransfer, LinodeError> {
-        self.json(Call::get(format!("/linode/instances/{id}/transfer"), format!("transfer of Linode {id}"))).await
+        self.json(Call::get(
+            format!("/linode/instances/{id}/transfer"),
+            format!("transfer of Linode {id}"),
+        ))
+        .await
     }
 
     /// This month's pooled account transfer, in GB.
     pub async fn account_transfer(&self) -> Result<AccountTransfer, LinodeError> {
-        self.json(Call::get("/account/transfer", "account transfer")).await
+        self.json(Call::get("/account/transfer", "account transfer"))
+            .await
     }
 
     /// Account events, newest first. Use a filter such as
@@ -415,11 +608,20 @@ impl LinodeClient {
     }
 
     /// One page of events (1-based): polling usually needs only the first.
-    pub async fn list_events_page(&self, page: u32, filter: Option<String>) -> Result<Page<Event>, LinodeError> {
-        self.list_page("/account/events", filter, page, "events").await
+    pub async fn list_events_page(
+        &self,
+        page: u32,
+        filter: Option<String>,
+    ) -> Result<Page<Event>, LinodeError> {
+        self.list_page("/account/events", filter, page, "events")
+            .await
     }
 
     pub async fn get_event(&self, id: u64) -> Result<Event, LinodeError> {
-        self.json(Call::get(format!("/account/events/{id}"), format!("event {id}"))).await
+        self.json(Call::get(
+            format!("/account/events/{id}"),
+            format!("event {id}"),
+        ))
+        .await
     }
 }

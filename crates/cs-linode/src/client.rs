@@ -45,8 +45,12 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before attempt `attempt + 1` after a failure of attempt `attempt` (1-based).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32.checked_shl(attempt.saturating_sub(1).min(16)).unwrap_or(u32::MAX);
-        self.base_backoff.saturating_mul(factor).min(self.max_backoff)
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1).min(16))
+            .unwrap_or(u32::MAX);
+        self.base_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 }
 
@@ -106,7 +110,9 @@ pub(crate) struct Inner {
 
 impl std::fmt::Debug for LinodeClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinodeClient").field("base_url", &self.inner.base_url).finish_non_exhaustive()
+        f.debug_struct("LinodeClient")
+            .field("base_url", &self.inner.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,8 +158,17 @@ impl Call {
         }
     }
 
-    pub fn write(method: Method, path: impl Into<String>, body: Option<serde_json::Value>, what: impl Into<String>) -> Self {
-        Call { method, body, ..Call::get(path, what) }
+    pub fn write(
+        method: Method,
+        path: impl Into<String>,
+        body: Option<serde_json::Value>,
+        what: impl Into<String>,
+    ) -> Self {
+        Call {
+            method,
+            body,
+            ..Call::get(path, what)
+        }
     }
 
     pub fn class(mut self, class: LimitClass) -> Self {
@@ -175,10 +190,16 @@ impl LinodeClient {
         }
         let base_url = config.base_url.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(LinodeError::Config(format!("base URL `{base_url}` is not an http(s) URL: use {DEFAULT_BASE_URL}")));
+            return Err(LinodeError::Config(format!(
+                "base URL `{base_url}` is not an http(s) URL: use {DEFAULT_BASE_URL}"
+            )));
         }
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", config.token.expose_secret()))
-            .map_err(|_| LinodeError::Config("the API token contains characters a token never has: paste it again".into()))?;
+            .map_err(|_| {
+            LinodeError::Config(
+                "the API token contains characters a token never has: paste it again".into(),
+            )
+        })?;
         auth.set_sensitive(true);
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -255,7 +276,8 @@ impl LinodeClient {
             .get("X-Accepted-OAuth-Scopes")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let error = LinodeError::from_response(status.as_u16(), &body, retry_after, accepted, &call.what);
+        let error =
+            LinodeError::from_response(status.as_u16(), &body, retry_after, accepted, &call.what);
         let ambiguous = matches!(error, LinodeError::Server { .. });
         Err(Failure { error, ambiguous })
     }
@@ -286,13 +308,21 @@ impl LinodeClient {
 
     /// How long to wait before retrying after `error`; a too-long `Retry-After` is returned
     /// as the error itself.
-    pub(crate) fn wait_after(&self, error: &LinodeError, attempt: u32) -> Result<Duration, LinodeError> {
+    pub(crate) fn wait_after(
+        &self,
+        error: &LinodeError,
+        attempt: u32,
+    ) -> Result<Duration, LinodeError> {
         let policy = self.inner.retry;
         match error {
             LinodeError::RateLimited { retry_after } if *retry_after > policy.max_retry_after => {
-                Err(LinodeError::RateLimited { retry_after: *retry_after })
+                Err(LinodeError::RateLimited {
+                    retry_after: *retry_after,
+                })
             }
-            LinodeError::RateLimited { retry_after } => Ok((*retry_after).max(policy.backoff(1).min(Duration::from_millis(50)))),
+            LinodeError::RateLimited { retry_after } => {
+                Ok((*retry_after).max(policy.backoff(1).min(Duration::from_millis(50))))
+            }
             _ => Ok(policy.backoff(attempt)),
         }
     }
@@ -335,7 +365,10 @@ impl LinodeClient {
         what: &str,
     ) -> Result<Page<T>, LinodeError> {
         let mut call = Call::get(path, what).class(LimitClass::PaginatedGet);
-        call.query = vec![("page", page.to_string()), ("page_size", self.inner.page_size.to_string())];
+        call.query = vec![
+            ("page", page.to_string()),
+            ("page_size", self.inner.page_size.to_string()),
+        ];
         call.filter = filter;
         self.json(call).await
     }
@@ -347,7 +380,10 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, 
 
 fn transport_failure(e: &reqwest::Error) -> Failure {
     if e.is_timeout() {
-        return Failure { error: LinodeError::Timeout, ambiguous: true };
+        return Failure {
+            error: LinodeError::Timeout,
+            ambiguous: true,
+        };
     }
     // The token is only ever in a header, so the URL in the message is safe to show.
     let mut text = e.to_string();
@@ -357,7 +393,10 @@ fn transport_failure(e: &reqwest::Error) -> Failure {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    Failure { error: LinodeError::Transport(text), ambiguous: !e.is_connect() }
+    Failure {
+        error: LinodeError::Transport(text),
+        ambiguous: !e.is_connect(),
+    }
 }
 
 #[cfg(test)]
@@ -366,7 +405,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        let p = RetryPolicy { base_backoff: Duration::from_millis(100), max_backoff: Duration::from_millis(500), ..Default::default() };
+        let p = RetryPolicy {
+            base_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(500),
+            ..Default::default()
+        };
         assert_eq!(p.backoff(1), Duration::from_millis(100));
         assert_eq!(p.backoff(2), Duration::from_millis(200));
         assert_eq!(p.backoff(3), Duration::from_millis(400));
@@ -376,7 +419,10 @@ mod tests {
 
     #[test]
     fn empty_token_is_refused_and_debug_hides_token() {
-        assert!(matches!(LinodeClient::new(ClientConfig::new(ApiToken::new(" "))), Err(LinodeError::Config(_))));
+        assert!(matches!(
+            LinodeClient::new(ClientConfig::new(ApiToken::new(" "))),
+            Err(LinodeError::Config(_))
+        ));
         let c = LinodeClient::new(ClientConfig::new(ApiToken::new("tok-secret-123"))).unwrap();
         assert!(!format!("{c:?}").contains("tok-secret"));
     }

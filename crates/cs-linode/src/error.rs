@@ -37,12 +37,17 @@ pub enum LinodeError {
     },
 
     /// 404: the object does not exist (or is not visible to this token).
-    #[error("Linode has no {what}: it was deleted or never existed; refresh the list and try again")]
+    #[error(
+        "Linode has no {what}: it was deleted or never existed; refresh the list and try again"
+    )]
     NotFound { what: String },
 
     /// 400 (and 422) for a specific field or request: fix the input.
     #[error("Linode refused the request{}: {reason}; correct the value and try again", field.as_deref().map(|f| format!(" because of `{f}`")).unwrap_or_default())]
-    Validation { field: Option<String>, reason: String },
+    Validation {
+        field: Option<String>,
+        reason: String,
+    },
 
     /// rDNS update refused because no forward record resolves the name to the address.
     #[error("Linode refused reverse DNS `{rdns}` for {address}: it needs forward DNS first; create an A/AAAA record for {rdns} pointing at {address}, wait until it resolves, then set the reverse DNS again")]
@@ -117,16 +122,26 @@ impl LinodeError {
             401 => LinodeError::InvalidToken,
             403 => LinodeError::ForbiddenScope {
                 required_scopes: accepted_scopes.filter(|s| !s.trim().is_empty()),
-                reason: if reason.is_empty() { "forbidden".to_owned() } else { reason },
+                reason: if reason.is_empty() {
+                    "forbidden".to_owned()
+                } else {
+                    reason
+                },
             },
-            404 => LinodeError::NotFound { what: what.to_owned() },
+            404 => LinodeError::NotFound {
+                what: what.to_owned(),
+            },
             429 => LinodeError::RateLimited {
                 retry_after: retry_after.unwrap_or(Duration::from_secs(1)),
             },
             400 if details.iter().any(|d| d.reason.trim() == "Linode busy.") => LinodeError::Busy,
             400..=499 => LinodeError::Validation {
                 field: first.and_then(|d| d.field),
-                reason: if reason.is_empty() { format!("HTTP {status}{}", snippet(body)) } else { reason },
+                reason: if reason.is_empty() {
+                    format!("HTTP {status}{}", snippet(body))
+                } else {
+                    reason
+                },
             },
             _ => LinodeError::Server { status, reason },
         }
@@ -151,18 +166,34 @@ mod tests {
     #[test]
     fn decodes_each_class() {
         let e = |s, b: &str| LinodeError::from_response(s, b.as_bytes(), None, None, "Linode 7");
-        assert!(matches!(e(401, r#"{"errors":[{"reason":"Invalid Token"}]}"#), LinodeError::InvalidToken));
-        assert!(matches!(e(400, r#"{"errors":[{"reason":"Linode busy."}]}"#), LinodeError::Busy));
-        match e(400, r#"{"errors":[{"reason":"region is not valid","field":"region"}]}"#) {
+        assert!(matches!(
+            e(401, r#"{"errors":[{"reason":"Invalid Token"}]}"#),
+            LinodeError::InvalidToken
+        ));
+        assert!(matches!(
+            e(400, r#"{"errors":[{"reason":"Linode busy."}]}"#),
+            LinodeError::Busy
+        ));
+        match e(
+            400,
+            r#"{"errors":[{"reason":"region is not valid","field":"region"}]}"#,
+        ) {
             LinodeError::Validation { field, reason } => {
                 assert_eq!(field.as_deref(), Some("region"));
                 assert_eq!(reason, "region is not valid");
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(e(404, r#"{"errors":[{"reason":"Not found"}]}"#), LinodeError::NotFound { .. }));
-        assert!(matches!(e(503, ""), LinodeError::Server { status: 503, .. }));
-        let f = LinodeError::from_response(403, b"{}", None, Some("linodes:read_write".into()), "x");
+        assert!(matches!(
+            e(404, r#"{"errors":[{"reason":"Not found"}]}"#),
+            LinodeError::NotFound { .. }
+        ));
+        assert!(matches!(
+            e(503, ""),
+            LinodeError::Server { status: 503, .. }
+        ));
+        let f =
+            LinodeError::from_response(403, b"{}", None, Some("linodes:read_write".into()), "x");
         assert!(f.to_string().contains("linodes:read_write"), "{f}");
         assert!(!f.to_string().ends_with('.'));
     }

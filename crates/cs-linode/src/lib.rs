@@ -31,7 +31,8 @@ pub use client::{ClientConfig, LinodeClient, RetryPolicy, DEFAULT_BASE_URL, MAX_
 pub use error::{ApiErrorDetail, LinodeError};
 pub use model::*;
 pub use provider::{
-    create_request, map_error, map_status, price_from_linode, AccountSummary, LinodeProvider, DEFAULT_STACKSCRIPT_FILTER, LINODE_CURRENCY,
+    create_request, map_error, map_status, price_from_linode, AccountSummary, LinodeProvider,
+    DEFAULT_STACKSCRIPT_FILTER, LINODE_CURRENCY,
 };
-pub use ratelimit::{LimitClass, Limit, RateLimits};
+pub use ratelimit::{Limit, LimitClass, RateLimits};
 pub use token::ApiToken;

@@ -54,11 +54,18 @@ impl Micros {
             return None;
         }
         let frac = frac.trim_end_matches('0');
-        if frac.len() > 6 || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        if frac.len() > 6
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-        let mut frac_micros: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+        let mut frac_micros: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().ok()?
+        };
         for _ in frac.len()..6 {
             frac_micros *= 10;
         }
@@ -74,10 +81,17 @@ impl<'de> Deserialize<'de> for Micros {
             serde_json::Value::Number(n) => n.to_string(),
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Null => return Ok(Micros(0)),
-            other => return Err(serde::de::Error::custom(format!("price is not a number: {other}"))),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "price is not a number: {other}"
+                )))
+            }
         };
-        Micros::parse_decimal(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("price `{text}` is not a decimal with at most 6 places")))
+        Micros::parse_decimal(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "price `{text}` is not a decimal with at most 6 places"
+            ))
+        })
     }
 }
 
@@ -184,7 +198,11 @@ impl TokenScopes {
                 continue;
             }
             let (name, level) = item.split_once(':').unwrap_or((item, "read_write"));
-            let level = if level == "read_only" { Access::ReadOnly } else { Access::ReadWrite };
+            let level = if level == "read_only" {
+                Access::ReadOnly
+            } else {
+                Access::ReadWrite
+            };
             let entry = out.scopes.entry(name.to_owned()).or_insert(level);
             *entry = (*entry).max(level);
         }
@@ -271,7 +289,10 @@ impl LinodeType {
         self.region_prices
             .iter()
             .find(|p| p.id == region)
-            .map(|p| Price { hourly: p.hourly, monthly: p.monthly })
+            .map(|p| Price {
+                hourly: p.hourly,
+                monthly: p.monthly,
+            })
             .unwrap_or(self.price)
     }
 
@@ -282,7 +303,10 @@ impl LinodeType {
             b.region_prices
                 .iter()
                 .find(|p| p.id == region)
-                .map(|p| Price { hourly: p.hourly, monthly: p.monthly })
+                .map(|p| Price {
+                    hourly: p.hourly,
+                    monthly: p.monthly,
+                })
                 .unwrap_or(b.price),
         )
     }
@@ -423,7 +447,10 @@ impl InstanceStatus {
 
     /// Whether the instance is settled (not in the middle of an operation).
     pub fn is_settled(&self) -> bool {
-        matches!(self, InstanceStatus::Running | InstanceStatus::Offline | InstanceStatus::Stopped)
+        matches!(
+            self,
+            InstanceStatus::Running | InstanceStatus::Offline | InstanceStatus::Stopped
+        )
     }
 }
 
@@ -535,7 +562,13 @@ impl std::fmt::Debug for InstanceDeploy {
             .field("root_pass", &self.root_pass.as_ref().map(|_| "<redacted>"))
             .field("authorized_keys", &self.authorized_keys.len())
             .field("stackscript_id", &self.stackscript_id)
-            .field("stackscript_data", &self.stackscript_data.as_ref().map(|d| d.keys().cloned().collect::<Vec<_>>()))
+            .field(
+                "stackscript_data",
+                &self
+                    .stackscript_data
+                    .as_ref()
+                    .map(|d| d.keys().cloned().collect::<Vec<_>>()),
+            )
             .field("metadata", &self.metadata.is_some())
             .finish()
     }
@@ -551,7 +584,9 @@ impl InstanceMetadata {
     /// Encodes a cloud-config document (plain text) for `metadata.user_data`.
     pub fn from_cloud_config(text: &str) -> Self {
         use base64::Engine as _;
-        InstanceMetadata { user_data: base64::engine::general_purpose::STANDARD.encode(text.as_bytes()) }
+        InstanceMetadata {
+            user_data: base64::engine::general_purpose::STANDARD.encode(text.as_bytes()),
+        }
     }
 }
 
@@ -824,15 +859,27 @@ impl<'de> Deserialize<'de> for Sample {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw: Vec<serde_json::Number> = Vec::deserialize(d)?;
         if raw.len() != 2 {
-            return Err(serde::de::Error::custom("a stats sample must be [timestamp, value]"));
+            return Err(serde::de::Error::custom(
+                "a stats sample must be [timestamp, value]",
+            ));
         }
-        let at_ms = raw[0].as_i64().or_else(|| raw[0].as_u64().map(|v| v as i64)).or_else(|| {
-            raw[0].to_string().split('.').next().and_then(|s| s.parse().ok())
-        });
+        let at_ms = raw[0]
+            .as_i64()
+            .or_else(|| raw[0].as_u64().map(|v| v as i64))
+            .or_else(|| {
+                raw[0]
+                    .to_string()
+                    .split('.')
+                    .next()
+                    .and_then(|s| s.parse().ok())
+            });
         let value = number_to_milli(&raw[1]);
         match (at_ms, value) {
             (Some(at_ms), Some(value_milli)) => Ok(Sample { at_ms, value_milli }),
-            _ => Err(serde::de::Error::custom(format!("bad stats sample [{}, {}]", raw[0], raw[1]))),
+            _ => Err(serde::de::Error::custom(format!(
+                "bad stats sample [{}, {}]",
+                raw[0], raw[1]
+            ))),
         }
     }
 }
@@ -852,7 +899,11 @@ fn number_to_milli(n: &serde_json::Number) -> Option<i64> {
     while frac3.len() < 3 {
         frac3.push('0');
     }
-    let v = int.parse::<i64>().ok()?.checked_mul(1000)?.checked_add(frac3.parse::<i64>().ok()?)?;
+    let v = int
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(frac3.parse::<i64>().ok()?)?;
     Some(if neg { -v } else { v })
 }
 
@@ -1023,7 +1074,13 @@ mod tests {
         assert_eq!(Micros::parse_decimal("-1.5"), Some(Micros(-1_500_000)));
         assert_eq!(Micros::parse_decimal("0.0000001"), None);
         let p: Price = serde_json::from_str(r#"{"hourly":0.0075,"monthly":5}"#).unwrap();
-        assert_eq!(p, Price { hourly: Micros(7_500), monthly: Micros(5_000_000) });
+        assert_eq!(
+            p,
+            Price {
+                hourly: Micros(7_500),
+                monthly: Micros(5_000_000)
+            }
+        );
     }
 
     #[test]
@@ -1031,19 +1088,31 @@ mod tests {
         let s = TokenScopes::parse("linodes:read_write events:read_only");
         assert!(s.allows("linodes", Access::ReadOnly));
         assert!(!s.allows("events", Access::ReadWrite));
-        assert_eq!(s.missing(&[("firewall", Access::ReadWrite)]), vec!["firewall:read_write"]);
+        assert_eq!(
+            s.missing(&[("firewall", Access::ReadWrite)]),
+            vec!["firewall:read_write"]
+        );
         assert!(TokenScopes::parse("*").allows("anything", Access::ReadWrite));
     }
 
     #[test]
     fn deploy_debug_hides_root_pass() {
-        let d = InstanceDeploy { root_pass: Some("s3cr3t-Pass!".into()), ..Default::default() };
+        let d = InstanceDeploy {
+            root_pass: Some("s3cr3t-Pass!".into()),
+            ..Default::default()
+        };
         assert!(!format!("{d:?}").contains("s3cr3t"));
     }
 
     #[test]
     fn samples_are_milli() {
         let s: Sample = serde_json::from_str("[1521483600000, 0.42]").unwrap();
-        assert_eq!(s, Sample { at_ms: 1521483600000, value_milli: 420 });
+        assert_eq!(
+            s,
+            Sample {
+                at_ms: 1521483600000,
+                value_milli: 420
+            }
+        );
     }
 }

@@ -65,7 +65,9 @@ pub struct LinodeProvider {
 
 impl std::fmt::Debug for LinodeProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LinodeProvider").field("client", &self.client).finish_non_exhaustive()
+        f.debug_struct("LinodeProvider")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
     }
 }
 
@@ -79,7 +81,10 @@ impl LinodeProvider {
     /// API. An invalid token, or one missing a scope ContainerStacks needs
     /// ([`m::RESELLER_SCOPES`]), is refused with [`ProviderError::Auth`] whose message names
     /// every scope to add.
-    pub async fn connect(base_url: Option<String>, token: ApiToken) -> Result<(LinodeProvider, AccountSummary), ProviderError> {
+    pub async fn connect(
+        base_url: Option<String>,
+        token: ApiToken,
+    ) -> Result<(LinodeProvider, AccountSummary), ProviderError> {
         let mut config = ClientConfig::new(token);
         if let Some(url) = base_url {
             config = config.with_base_url(url);
@@ -88,9 +93,14 @@ impl LinodeProvider {
     }
 
     /// [`LinodeProvider::connect`] with every client setting (timeouts, retries, pacing).
-    pub async fn connect_with(config: ClientConfig) -> Result<(LinodeProvider, AccountSummary), ProviderError> {
+    pub async fn connect_with(
+        config: ClientConfig,
+    ) -> Result<(LinodeProvider, AccountSummary), ProviderError> {
         let client = LinodeClient::new(config).map_err(map_error)?;
-        let profile = client.check_token(m::RESELLER_SCOPES).await.map_err(map_error)?;
+        let profile = client
+            .check_token(m::RESELLER_SCOPES)
+            .await
+            .map_err(map_error)?;
         let scopes = if profile.scopes.all {
             vec!["*".to_owned()]
         } else {
@@ -145,12 +155,18 @@ impl LinodeProvider {
 
     fn remember_address(&self, address: &str, id: u64) {
         if let Some(key) = canonical_address(address) {
-            self.addresses.lock().unwrap_or_else(|e| e.into_inner()).insert(key, id);
+            self.addresses
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, id);
         }
     }
 
     fn forget_address(&self, key: &str) {
-        self.addresses.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.addresses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 
     fn instance(&self, i: m::Instance) -> p::Instance {
@@ -160,7 +176,12 @@ impl LinodeProvider {
 
     /// The instance an address belongs to: from memory, else from the instance list.
     async fn owner_of(&self, key: &str, address: &str) -> ProviderResult<u64> {
-        let known = self.addresses.lock().unwrap_or_else(|e| e.into_inner()).get(key).copied();
+        let known = self
+            .addresses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .copied();
         if let Some(id) = known {
             return Ok(id);
         }
@@ -169,22 +190,41 @@ impl LinodeProvider {
             self.remember(i);
         }
         all.iter()
-            .find(|i| i.ipv4.iter().chain(i.ipv6.iter()).any(|a| canonical_address(a).as_deref() == Some(key)))
+            .find(|i| {
+                i.ipv4
+                    .iter()
+                    .chain(i.ipv6.iter())
+                    .any(|a| canonical_address(a).as_deref() == Some(key))
+            })
             .map(|i| i.id)
-            .ok_or_else(|| ProviderError::NotFound(format!("address {address} on any of your Linodes")))
+            .ok_or_else(|| {
+                ProviderError::NotFound(format!("address {address} on any of your Linodes"))
+            })
     }
 
     async fn firewall_with_devices(&self, fw: m::Firewall) -> ProviderResult<p::Firewall> {
         let rules = match fw.rules {
             Some(r) => r,
-            None => self.client.get_firewall_rules(fw.id).await.map_err(map_error)?,
+            None => self
+                .client
+                .get_firewall_rules(fw.id)
+                .await
+                .map_err(map_error)?,
         };
-        let devices = self.client.list_firewall_devices(fw.id).await.map_err(map_error)?;
+        let devices = self
+            .client
+            .list_firewall_devices(fw.id)
+            .await
+            .map_err(map_error)?;
         Ok(p::Firewall {
             id: fw.id.to_string(),
             label: fw.label,
             rules: rules_from_linode(&rules),
-            instance_ids: devices.into_iter().filter(|d| d.entity.kind == "linode").map(|d| d.entity.id.to_string()).collect(),
+            instance_ids: devices
+                .into_iter()
+                .filter(|d| d.entity.kind == "linode")
+                .map(|d| d.entity.id.to_string())
+                .collect(),
         })
     }
 }
@@ -224,7 +264,9 @@ fn r<T>(result: Result<T, LinodeError>) -> ProviderResult<T> {
 
 /// A Linode id from a provider id; a non-number cannot exist at Linode.
 fn linode_id(id: &str, what: &str) -> ProviderResult<u64> {
-    id.trim().parse::<u64>().map_err(|_| ProviderError::NotFound(format!("{what} {id}")))
+    id.trim()
+        .parse::<u64>()
+        .map_err(|_| ProviderError::NotFound(format!("{what} {id}")))
 }
 
 // ---------------------------------------------------------------- money
@@ -236,7 +278,10 @@ pub fn price_from_linode(hourly: Micros, monthly: Micros) -> Option<p::Price> {
     if monthly.0 % per_minor != 0 {
         return None;
     }
-    Some(p::Price { monthly_minor: monthly.0 / per_minor, hourly_micros: hourly.0 })
+    Some(p::Price {
+        monthly_minor: monthly.0 / per_minor,
+        hourly_micros: hourly.0,
+    })
 }
 
 fn map_type(t: m::LinodeType) -> Option<p::InstanceType> {
@@ -251,7 +296,10 @@ fn map_type(t: m::LinodeType) -> Option<p::InstanceType> {
             return None;
         };
         if rprice != price {
-            region_prices.push(p::RegionPrice { region: rp.id.clone(), price: rprice });
+            region_prices.push(p::RegionPrice {
+                region: rp.id.clone(),
+                price: rprice,
+            });
         }
     }
     let backups_price = match &t.addons.backups {
@@ -262,7 +310,10 @@ fn map_type(t: m::LinodeType) -> Option<p::InstanceType> {
                 return None;
             }
         },
-        None => p::Price { monthly_minor: 0, hourly_micros: 0 },
+        None => p::Price {
+            monthly_minor: 0,
+            hourly_micros: 0,
+        },
     };
     Some(p::InstanceType {
         id: t.id,
@@ -318,7 +369,8 @@ pub fn map_status(s: &m::InstanceStatus) -> p::InstanceStatus {
 
 fn map_instance(i: m::Instance) -> p::Instance {
     // Public addresses first: callers show the first one.
-    let (mut ipv4, private): (Vec<String>, Vec<String>) = i.ipv4.into_iter().partition(|a| !is_private_v4(a));
+    let (mut ipv4, private): (Vec<String>, Vec<String>) =
+        i.ipv4.into_iter().partition(|a| !is_private_v4(a));
     ipv4.extend(private);
     p::Instance {
         id: i.id.to_string(),
@@ -336,7 +388,8 @@ fn map_instance(i: m::Instance) -> p::Instance {
 }
 
 fn is_private_v4(a: &str) -> bool {
-    a.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_private() || ip.is_link_local())
+    a.parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_private() || ip.is_link_local())
 }
 
 /// An address in canonical text without a `/prefix`, so `2600:3c03::1/128` and
@@ -354,7 +407,10 @@ fn map_ip(ip: m::IpAddress, default_kind: &str) -> p::IpAddress {
         public: ip.public,
         rdns: ip.rdns,
         gateway: ip.gateway,
-        prefix: ip.prefix.and_then(|v| u8::try_from(v).ok()).unwrap_or(default_prefix),
+        prefix: ip
+            .prefix
+            .and_then(|v| u8::try_from(v).ok())
+            .unwrap_or(default_prefix),
         kind,
     }
 }
@@ -381,7 +437,10 @@ fn parse_action(s: &str, field: &str) -> ProviderResult<m::FirewallAction> {
     match s.trim().to_ascii_uppercase().as_str() {
         "ACCEPT" => Ok(m::FirewallAction::Accept),
         "DROP" => Ok(m::FirewallAction::Drop),
-        other => Err(ProviderError::Validation { field: field.to_owned(), message: format!("`{other}` is not a firewall action: use ACCEPT or DROP") }),
+        other => Err(ProviderError::Validation {
+            field: field.to_owned(),
+            message: format!("`{other}` is not a firewall action: use ACCEPT or DROP"),
+        }),
     }
 }
 
@@ -401,7 +460,10 @@ fn parse_protocol(s: &str) -> ProviderResult<m::FirewallProtocol> {
         "UDP" => Ok(m::FirewallProtocol::Udp),
         "ICMP" => Ok(m::FirewallProtocol::Icmp),
         "IPENCAP" => Ok(m::FirewallProtocol::Ipencap),
-        other => Err(ProviderError::Validation { field: "protocol".to_owned(), message: format!("`{other}` is not a firewall protocol: use TCP, UDP, ICMP or IPENCAP") }),
+        other => Err(ProviderError::Validation {
+            field: "protocol".to_owned(),
+            message: format!("`{other}` is not a firewall protocol: use TCP, UDP, ICMP or IPENCAP"),
+        }),
     }
 }
 
@@ -427,13 +489,20 @@ fn rules_from_linode(r: &m::FirewallRules) -> p::FirewallRules {
 }
 
 fn rule_to_linode(r: &p::FirewallRule) -> ProviderResult<m::FirewallRule> {
-    let (v6, v4): (Vec<String>, Vec<String>) = r.addresses.iter().map(|a| a.trim().to_owned()).partition(|a| a.contains(':'));
+    let (v6, v4): (Vec<String>, Vec<String>) = r
+        .addresses
+        .iter()
+        .map(|a| a.trim().to_owned())
+        .partition(|a| a.contains(':'));
     let ports = r.ports.trim();
     Ok(m::FirewallRule {
         action: parse_action(&r.action, "action")?,
         protocol: parse_protocol(&r.protocol)?,
         ports: (!ports.is_empty()).then(|| ports.to_owned()),
-        addresses: m::RuleAddresses { ipv4: (!v4.is_empty()).then_some(v4), ipv6: (!v6.is_empty()).then_some(v6) },
+        addresses: m::RuleAddresses {
+            ipv4: (!v4.is_empty()).then_some(v4),
+            ipv6: (!v6.is_empty()).then_some(v6),
+        },
         label: (!r.label.trim().is_empty()).then(|| r.label.trim().to_owned()),
         description: None,
     })
@@ -443,8 +512,16 @@ fn rules_to_linode(r: &p::FirewallRules) -> ProviderResult<m::FirewallRules> {
     Ok(m::FirewallRules {
         inbound_policy: Some(parse_action(&r.inbound_policy, "inbound_policy")?),
         outbound_policy: Some(parse_action(&r.outbound_policy, "outbound_policy")?),
-        inbound: r.inbound.iter().map(rule_to_linode).collect::<ProviderResult<_>>()?,
-        outbound: r.outbound.iter().map(rule_to_linode).collect::<ProviderResult<_>>()?,
+        inbound: r
+            .inbound
+            .iter()
+            .map(rule_to_linode)
+            .collect::<ProviderResult<_>>()?,
+        outbound: r
+            .outbound
+            .iter()
+            .map(rule_to_linode)
+            .collect::<ProviderResult<_>>()?,
         version: None,
         fingerprint: None,
     })
@@ -460,10 +537,16 @@ pub fn create_request(req: &p::CreateInstance) -> ProviderResult<m::CreateInstan
         None => None,
     };
     let firewall_id = match &req.firewall_id {
-        Some(s) => Some(s.trim().parse::<u64>().map_err(|_| ProviderError::Validation {
-            field: "firewall_id".to_owned(),
-            message: format!("`{s}` is not a Linode firewall id: pick a firewall from the list"),
-        })?),
+        Some(s) => Some(
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| ProviderError::Validation {
+                    field: "firewall_id".to_owned(),
+                    message: format!(
+                        "`{s}` is not a Linode firewall id: pick a firewall from the list"
+                    ),
+                })?,
+        ),
         None => None,
     };
     let stackscript_data: BTreeMap<String, String> = req.stackscript_data.iter().cloned().collect();
@@ -477,7 +560,10 @@ pub fn create_request(req: &p::CreateInstance) -> ProviderResult<m::CreateInstan
             authorized_keys: req.authorized_keys.clone(),
             stackscript_id,
             stackscript_data: (!stackscript_data.is_empty()).then_some(stackscript_data),
-            metadata: req.user_data.as_deref().map(m::InstanceMetadata::from_cloud_config),
+            metadata: req
+                .user_data
+                .as_deref()
+                .map(m::InstanceMetadata::from_cloud_config),
             booted: None,
         },
         tags: req.tags.clone(),
@@ -499,7 +585,12 @@ fn samples(series: &[&[m::Sample]]) -> Vec<p::Sample> {
         }
     }
     sum.into_iter()
-        .filter_map(|(at_ms, milli)| Some(p::Sample { at: DateTime::from_timestamp_millis(at_ms)?, value: milli as f64 / 1000.0 }))
+        .filter_map(|(at_ms, milli)| {
+            Some(p::Sample {
+                at: DateTime::from_timestamp_millis(at_ms)?,
+                value: milli as f64 / 1000.0,
+            })
+        })
         .collect()
 }
 
@@ -526,7 +617,8 @@ impl Provider for LinodeProvider {
         Ok(regions
             .into_iter()
             .map(|x| p::Region {
-                available: x.status == "ok" && (x.capabilities.is_empty() || x.capabilities.iter().any(|c| c == "Linodes")),
+                available: x.status == "ok"
+                    && (x.capabilities.is_empty() || x.capabilities.iter().any(|c| c == "Linodes")),
                 id: x.id,
                 label: x.label,
                 country: x.country.to_ascii_lowercase(),
@@ -556,10 +648,18 @@ impl Provider for LinodeProvider {
     }
 
     async fn stackscripts(&self) -> ProviderResult<Vec<p::StackScript>> {
-        let scripts = r(self.client.list_stackscripts(self.stackscript_filter.clone()).await)?;
+        let scripts = r(self
+            .client
+            .list_stackscripts(self.stackscript_filter.clone())
+            .await)?;
         Ok(scripts
             .into_iter()
-            .map(|s| p::StackScript { id: s.id.to_string(), label: s.label, description: s.description, images: s.images })
+            .map(|s| p::StackScript {
+                id: s.id.to_string(),
+                label: s.label,
+                description: s.description,
+                images: s.images,
+            })
             .collect())
     }
 
@@ -589,7 +689,10 @@ impl Provider for LinodeProvider {
     }
 
     async fn shutdown(&self, id: &str) -> ProviderResult<()> {
-        r(self.client.shutdown_instance(linode_id(id, "Linode")?).await)
+        r(self
+            .client
+            .shutdown_instance(linode_id(id, "Linode")?)
+            .await)
     }
 
     async fn reboot(&self, id: &str) -> ProviderResult<()> {
@@ -602,7 +705,14 @@ impl Provider for LinodeProvider {
 
     /// A cold resize: Linode powers the instance off, migrates it and boots it again.
     async fn resize(&self, id: &str, instance_type: &str) -> ProviderResult<()> {
-        r(self.client.resize_instance(linode_id(id, "Linode")?, instance_type, m::MigrationType::Cold).await)
+        r(self
+            .client
+            .resize_instance(
+                linode_id(id, "Linode")?,
+                instance_type,
+                m::MigrationType::Cold,
+            )
+            .await)
     }
 
     async fn rebuild(&self, id: &str, request: &p::Rebuild) -> ProviderResult<()> {
@@ -610,7 +720,10 @@ impl Provider for LinodeProvider {
         let req = m::RebuildInstance {
             deploy: m::InstanceDeploy {
                 image: Some(request.image.clone()),
-                root_pass: request.root_password.as_ref().map(|s| s.expose().to_owned()),
+                root_pass: request
+                    .root_password
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
                 authorized_keys: request.authorized_keys.clone(),
                 ..Default::default()
             },
@@ -625,7 +738,10 @@ impl Provider for LinodeProvider {
     }
 
     async fn reset_root_password(&self, id: &str, password: &p::Secret) -> ProviderResult<()> {
-        r(self.client.reset_root_password(linode_id(id, "Linode")?, password.expose()).await)
+        r(self
+            .client
+            .reset_root_password(linode_id(id, "Linode")?, password.expose())
+            .await)
     }
 
     async fn enable_backups(&self, id: &str) -> ProviderResult<()> {
@@ -639,19 +755,31 @@ impl Provider for LinodeProvider {
     /// Automatic backups, then the current snapshot, then one in progress.
     async fn list_backups(&self, id: &str) -> ProviderResult<Vec<p::Backup>> {
         let b = r(self.client.list_backups(linode_id(id, "Linode")?).await)?;
-        let mut out: Vec<p::Backup> = b.automatic.into_iter().map(|x| map_backup(x, "auto")).collect();
+        let mut out: Vec<p::Backup> = b
+            .automatic
+            .into_iter()
+            .map(|x| map_backup(x, "auto"))
+            .collect();
         out.extend(b.snapshot.current.map(|x| map_backup(x, "snapshot")));
         out.extend(b.snapshot.in_progress.map(|x| map_backup(x, "snapshot")));
         Ok(out)
     }
 
     async fn take_snapshot(&self, id: &str, label: &str) -> ProviderResult<p::Backup> {
-        let b = r(self.client.take_snapshot(linode_id(id, "Linode")?, label).await)?;
+        let b = r(self
+            .client
+            .take_snapshot(linode_id(id, "Linode")?, label)
+            .await)?;
         Ok(map_backup(b, "snapshot"))
     }
 
     /// Restores onto `target_instance`, replacing its disks (Linode's `overwrite`).
-    async fn restore_backup(&self, id: &str, backup_id: &str, target_instance: &str) -> ProviderResult<()> {
+    async fn restore_backup(
+        &self,
+        id: &str,
+        backup_id: &str,
+        target_instance: &str,
+    ) -> ProviderResult<()> {
         let n = linode_id(id, "Linode")?;
         let b = linode_id(backup_id, "backup")?;
         let t = linode_id(target_instance, "Linode")?;
@@ -684,7 +812,11 @@ impl Provider for LinodeProvider {
         Ok(map_ip(ip, "ipv4"))
     }
 
-    async fn set_reverse_dns(&self, address: &str, rdns: Option<&str>) -> ProviderResult<p::IpAddress> {
+    async fn set_reverse_dns(
+        &self,
+        address: &str,
+        rdns: Option<&str>,
+    ) -> ProviderResult<p::IpAddress> {
         let key = canonical_address(address).ok_or_else(|| ProviderError::Validation {
             field: "address".to_owned(),
             message: format!("`{address}` is not an IP address"),
@@ -721,15 +853,36 @@ impl Provider for LinodeProvider {
     }
 
     async fn create_firewall(&self, request: &p::NewFirewall) -> ProviderResult<p::Firewall> {
-        let req = m::CreateFirewall { label: request.label.clone(), rules: rules_to_linode(&request.rules)?, devices: None, tags: vec![] };
+        let req = m::CreateFirewall {
+            label: request.label.clone(),
+            rules: rules_to_linode(&request.rules)?,
+            devices: None,
+            tags: vec![],
+        };
         let fw = r(self.client.create_firewall(&req).await)?;
-        let rules = fw.rules.as_ref().map(rules_from_linode).unwrap_or_else(|| request.rules.clone());
-        Ok(p::Firewall { id: fw.id.to_string(), label: fw.label, rules, instance_ids: vec![] })
+        let rules = fw
+            .rules
+            .as_ref()
+            .map(rules_from_linode)
+            .unwrap_or_else(|| request.rules.clone());
+        Ok(p::Firewall {
+            id: fw.id.to_string(),
+            label: fw.label,
+            rules,
+            instance_ids: vec![],
+        })
     }
 
-    async fn set_firewall_rules(&self, firewall_id: &str, rules: &p::FirewallRules) -> ProviderResult<p::Firewall> {
+    async fn set_firewall_rules(
+        &self,
+        firewall_id: &str,
+        rules: &p::FirewallRules,
+    ) -> ProviderResult<p::Firewall> {
         let n = linode_id(firewall_id, "firewall")?;
-        let written = r(self.client.set_firewall_rules(n, &rules_to_linode(rules)?).await)?;
+        let written = r(self
+            .client
+            .set_firewall_rules(n, &rules_to_linode(rules)?)
+            .await)?;
         let mut fw = r(self.client.get_firewall(n).await)?;
         fw.rules = Some(written);
         self.firewall_with_devices(fw).await
@@ -743,7 +896,10 @@ impl Provider for LinodeProvider {
             Ok(_) => Ok(()),
             Err(e @ LinodeError::Validation { .. }) => {
                 let devices = r(self.client.list_firewall_devices(f).await)?;
-                if devices.iter().any(|d| d.entity.kind == "linode" && d.entity.id == i) {
+                if devices
+                    .iter()
+                    .any(|d| d.entity.kind == "linode" && d.entity.id == i)
+                {
                     Ok(())
                 } else {
                     Err(map_error(e))
@@ -767,8 +923,14 @@ impl Provider for LinodeProvider {
 
     /// This month's transfer of the instance: bytes used, quota in GB.
     async fn transfer(&self, id: &str) -> ProviderResult<p::Transfer> {
-        let t = r(self.client.instance_transfer(linode_id(id, "Linode")?).await)?;
-        Ok(p::Transfer { used_bytes: t.used, quota_gb: clamp_u32(t.quota) })
+        let t = r(self
+            .client
+            .instance_transfer(linode_id(id, "Linode")?)
+            .await)?;
+        Ok(p::Transfer {
+            used_bytes: t.used,
+            quota_gb: clamp_u32(t.quota),
+        })
     }
 
     async fn events(&self, after: Option<u64>) -> ProviderResult<Vec<p::ProviderEvent>> {
@@ -789,39 +951,89 @@ mod tests {
     #[test]
     fn prices_convert_exactly() {
         let p = price_from_linode(Micros(7_500), Micros(5_000_000)).unwrap();
-        assert_eq!(p, p::Price { monthly_minor: 500, hourly_micros: 7_500 });
+        assert_eq!(
+            p,
+            p::Price {
+                monthly_minor: 500,
+                hourly_micros: 7_500
+            }
+        );
         let p = price_from_linode(Micros(21_000), Micros(14_400_000)).unwrap();
         assert_eq!(p.monthly_minor, 1440);
-        assert_eq!(price_from_linode(Micros(1), Micros(5_005_000)), None, "sub-cent monthly prices are not rounded");
+        assert_eq!(
+            price_from_linode(Micros(1), Micros(5_005_000)),
+            None,
+            "sub-cent monthly prices are not rounded"
+        );
     }
 
     #[test]
     fn errors_map_to_each_class() {
-        assert!(matches!(map_error(LinodeError::InvalidToken), ProviderError::Auth(m) if m.contains("Settings → Providers")));
-        let f = map_error(LinodeError::ForbiddenScope { required_scopes: Some("firewall:read_write".into()), reason: "forbidden".into() });
-        assert!(matches!(&f, ProviderError::Auth(m) if m.contains("`firewall:read_write`")), "{f:?}");
-        assert_eq!(map_error(LinodeError::NotFound { what: "Linode 7".into() }), ProviderError::NotFound("Linode 7".into()));
-        assert_eq!(
-            map_error(LinodeError::Validation { field: Some("region".into()), reason: "region is not valid".into() }),
-            ProviderError::Validation { field: "region".into(), message: "region is not valid".into() }
+        assert!(
+            matches!(map_error(LinodeError::InvalidToken), ProviderError::Auth(m) if m.contains("Settings → Providers"))
         );
-        match map_error(LinodeError::RdnsNeedsForwardDns { address: "192.0.2.5".into(), rdns: "a.example.com".into() }) {
+        let f = map_error(LinodeError::ForbiddenScope {
+            required_scopes: Some("firewall:read_write".into()),
+            reason: "forbidden".into(),
+        });
+        assert!(
+            matches!(&f, ProviderError::Auth(m) if m.contains("`firewall:read_write`")),
+            "{f:?}"
+        );
+        assert_eq!(
+            map_error(LinodeError::NotFound {
+                what: "Linode 7".into()
+            }),
+            ProviderError::NotFound("Linode 7".into())
+        );
+        assert_eq!(
+            map_error(LinodeError::Validation {
+                field: Some("region".into()),
+                reason: "region is not valid".into()
+            }),
+            ProviderError::Validation {
+                field: "region".into(),
+                message: "region is not valid".into()
+            }
+        );
+        match map_error(LinodeError::RdnsNeedsForwardDns {
+            address: "192.0.2.5".into(),
+            rdns: "a.example.com".into(),
+        }) {
             ProviderError::Validation { field, message } => {
                 assert_eq!(field, "rdns");
-                assert!(message.contains("forward DNS record (A for IPv4, AAAA for IPv6)"), "{message}");
+                assert!(
+                    message.contains("forward DNS record (A for IPv4, AAAA for IPv6)"),
+                    "{message}"
+                );
             }
             other => panic!("{other:?}"),
         }
         assert_eq!(map_error(LinodeError::Busy), ProviderError::Busy);
-        assert_eq!(map_error(LinodeError::RateLimited { retry_after: Duration::from_millis(1500) }), ProviderError::RateLimited { retry_after_s: 2 });
-        for e in [LinodeError::Server { status: 502, reason: String::new() }, LinodeError::Timeout, LinodeError::Transport("reset".into())] {
+        assert_eq!(
+            map_error(LinodeError::RateLimited {
+                retry_after: Duration::from_millis(1500)
+            }),
+            ProviderError::RateLimited { retry_after_s: 2 }
+        );
+        for e in [
+            LinodeError::Server {
+                status: 502,
+                reason: String::new(),
+            },
+            LinodeError::Timeout,
+            LinodeError::Transport("reset".into()),
+        ] {
             assert!(matches!(map_error(e), ProviderError::Unavailable(_)));
         }
     }
 
     #[test]
     fn addresses_compare_canonically() {
-        assert_eq!(canonical_address("2600:3c03:0::1/128"), canonical_address("2600:3c03::1"));
+        assert_eq!(
+            canonical_address("2600:3c03:0::1/128"),
+            canonical_address("2600:3c03::1")
+        );
         assert_eq!(canonical_address("192.0.2.1").as_deref(), Some("192.0.2.1"));
         assert_eq!(canonical_address("web.example.com"), None);
     }
@@ -854,13 +1066,27 @@ mod tests {
         assert_eq!(body["backups_enabled"], true);
         let mut bad = req.clone();
         bad.stackscript_id = Some("web".into());
-        assert!(matches!(create_request(&bad), Err(ProviderError::Validation { field, .. }) if field == "stackscript_id"));
+        assert!(
+            matches!(create_request(&bad), Err(ProviderError::Validation { field, .. }) if field == "stackscript_id")
+        );
     }
 
     #[test]
     fn samples_sum_series_per_timestamp() {
-        let a = [m::Sample { at_ms: 1_000, value_milli: 1_500 }, m::Sample { at_ms: 2_000, value_milli: 250 }];
-        let b = [m::Sample { at_ms: 1_000, value_milli: 500 }];
+        let a = [
+            m::Sample {
+                at_ms: 1_000,
+                value_milli: 1_500,
+            },
+            m::Sample {
+                at_ms: 2_000,
+                value_milli: 250,
+            },
+        ];
+        let b = [m::Sample {
+            at_ms: 1_000,
+            value_milli: 500,
+        }];
         let s = samples(&[&a, &b]);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].value, 2.0);

@@ -66,7 +66,11 @@ struct Bucket {
 
 impl Bucket {
     fn new(limit: Limit) -> Self {
-        Bucket { limit, available: limit.capacity, last_refill: Instant::now() }
+        Bucket {
+            limit,
+            available: limit.capacity,
+            last_refill: Instant::now(),
+        }
     }
 
     /// Time for one token to come back.
@@ -102,7 +106,9 @@ impl Bucket {
             self.available -= 1;
             Ok(())
         } else {
-            Err((self.last_refill + self.interval()).saturating_duration_since(now).max(Duration::from_millis(1)))
+            Err((self.last_refill + self.interval())
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1)))
         }
     }
 }
@@ -142,7 +148,11 @@ impl Limiter {
                     Err(wait) => wait,
                 }
             };
-            tracing::debug!(?class, wait_ms = wait.as_millis() as u64, "pacing to stay under the Linode rate limit");
+            tracing::debug!(
+                ?class,
+                wait_ms = wait.as_millis() as u64,
+                "pacing to stay under the Linode rate limit"
+            );
             tokio::time::sleep(wait).await;
         }
     }
@@ -159,7 +169,11 @@ mod tests {
         for _ in 0..20 {
             limiter.acquire(LimitClass::CreateInstance).await;
         }
-        assert_eq!(start.elapsed(), Duration::ZERO, "a full bucket lets a burst of 20 through");
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "a full bucket lets a burst of 20 through"
+        );
         limiter.acquire(LimitClass::CreateInstance).await;
         // One token comes back every 15 s / 20 = 750 ms.
         assert_eq!(start.elapsed(), Duration::from_millis(750));

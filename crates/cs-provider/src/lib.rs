@@ -45,7 +45,10 @@ pub enum ProviderError {
 impl ProviderError {
     /// Worth retrying later without changing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ProviderError::RateLimited { .. } | ProviderError::Busy | ProviderError::Unavailable(_))
+        matches!(
+            self,
+            ProviderError::RateLimited { .. } | ProviderError::Busy | ProviderError::Unavailable(_)
+        )
     }
 }
 
@@ -83,15 +86,25 @@ pub trait Provider: Send + Sync + 'static {
     async fn cancel_backups(&self, id: &str) -> ProviderResult<()>;
     async fn list_backups(&self, id: &str) -> ProviderResult<Vec<Backup>>;
     async fn take_snapshot(&self, id: &str, label: &str) -> ProviderResult<Backup>;
-    async fn restore_backup(&self, id: &str, backup_id: &str, target_instance: &str) -> ProviderResult<()>;
+    async fn restore_backup(
+        &self,
+        id: &str,
+        backup_id: &str,
+        target_instance: &str,
+    ) -> ProviderResult<()>;
 
     // Networking.
     async fn ips(&self, id: &str) -> ProviderResult<Vec<IpAddress>>;
     async fn allocate_ipv4(&self, id: &str) -> ProviderResult<IpAddress>;
-    async fn set_reverse_dns(&self, address: &str, rdns: Option<&str>) -> ProviderResult<IpAddress>;
+    async fn set_reverse_dns(&self, address: &str, rdns: Option<&str>)
+        -> ProviderResult<IpAddress>;
     async fn firewalls(&self) -> ProviderResult<Vec<Firewall>>;
     async fn create_firewall(&self, request: &NewFirewall) -> ProviderResult<Firewall>;
-    async fn set_firewall_rules(&self, firewall_id: &str, rules: &FirewallRules) -> ProviderResult<Firewall>;
+    async fn set_firewall_rules(
+        &self,
+        firewall_id: &str,
+        rules: &FirewallRules,
+    ) -> ProviderResult<Firewall>;
     async fn attach_firewall(&self, firewall_id: &str, instance_id: &str) -> ProviderResult<()>;
 
     // Usage and events.

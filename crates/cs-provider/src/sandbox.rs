@@ -47,7 +47,13 @@ impl Default for Timing {
 impl Timing {
     /// Every step takes `d`: tests use a few hundred milliseconds.
     pub fn uniform(d: Duration) -> Timing {
-        Timing { provision: d, boot: d, shutdown: d, reboot: d, delete: d }
+        Timing {
+            provision: d,
+            boot: d,
+            shutdown: d,
+            reboot: d,
+            delete: d,
+        }
     }
 }
 
@@ -56,7 +62,10 @@ impl Timing {
 #[derive(Debug, Clone)]
 pub enum Fault {
     /// The next call of `op` fails with `error` and changes nothing.
-    Fail { op: &'static str, error: ProviderError },
+    Fail {
+        op: &'static str,
+        error: ProviderError,
+    },
     /// The next instance created ends in `failed` instead of booting.
     FailProvisioning,
 }
@@ -95,20 +104,34 @@ pub struct Sandbox {
 
 impl std::fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("timing", &self.timing).finish()
+        f.debug_struct("Sandbox")
+            .field("timing", &self.timing)
+            .finish()
     }
 }
 
 const CURRENCY: &str = "USD";
 
 fn price(monthly_minor: i64, hourly_micros: i64) -> Price {
-    Price { monthly_minor, hourly_micros }
+    Price {
+        monthly_minor,
+        hourly_micros,
+    }
 }
 
 impl Sandbox {
     pub fn new(clock: Arc<dyn Clock>, timing: Timing) -> Sandbox {
-        let state = State { next_id: 1000, next_event: 1, next_ip: 10, ..State::default() };
-        Sandbox { clock, timing, state: Arc::new(Mutex::new(state)) }
+        let state = State {
+            next_id: 1000,
+            next_event: 1,
+            next_ip: 10,
+            ..State::default()
+        };
+        Sandbox {
+            clock,
+            timing,
+            state: Arc::new(Mutex::new(state)),
+        }
     }
 
     /// Queues a fault; each fault fires once.
@@ -119,10 +142,22 @@ impl Sandbox {
     /// Re-creates an instance the app knows from an earlier run (the sandbox
     /// forgets everything when the process ends). Transitional states settle
     /// to where they were heading.
-    pub fn adopt(&self, id: &str, label: &str, region: &str, instance_type: &str, image: &str, status: InstanceStatus, ipv4: Option<&str>, created: Timestamp) {
+    pub fn adopt(
+        &self,
+        id: &str,
+        label: &str,
+        region: &str,
+        instance_type: &str,
+        image: &str,
+        status: InstanceStatus,
+        ipv4: Option<&str>,
+        created: Timestamp,
+    ) {
         let mut st = self.lock();
         let status = match status {
-            InstanceStatus::Provisioning | InstanceStatus::Booting | InstanceStatus::Rebooting => InstanceStatus::Running,
+            InstanceStatus::Provisioning | InstanceStatus::Booting | InstanceStatus::Rebooting => {
+                InstanceStatus::Running
+            }
             InstanceStatus::ShuttingDown => InstanceStatus::Offline,
             InstanceStatus::Deleting => return,
             s => s,
@@ -166,7 +201,11 @@ impl Sandbox {
         let now = self.clock.now();
         let mut st = self.lock();
         settle(&mut st, now);
-        if let Some(pos) = st.faults.iter().position(|f| matches!(f, Fault::Fail { op: o, .. } if *o == op)) {
+        if let Some(pos) = st
+            .faults
+            .iter()
+            .position(|f| matches!(f, Fault::Fail { op: o, .. } if *o == op))
+        {
             if let Some(Fault::Fail { error, .. }) = st.faults.remove(pos) {
                 return Err(error);
             }
@@ -175,7 +214,12 @@ impl Sandbox {
     }
 
     fn regions_list() -> Vec<Region> {
-        let r = |id: &str, label: &str, country: &str, available: bool| Region { id: id.into(), label: label.into(), country: country.into(), available };
+        let r = |id: &str, label: &str, country: &str, available: bool| Region {
+            id: id.into(),
+            label: label.into(),
+            country: country.into(),
+            available,
+        };
         vec![
             r("eu-west", "London, GB", "gb", true),
             r("eu-central", "Frankfurt, DE", "de", true),
@@ -187,28 +231,75 @@ impl Sandbox {
 
     fn types_list() -> Vec<InstanceType> {
         // Singapore costs 20% more, as region-specific prices do at Linode.
-        let t = |id: &str, label: &str, vcpus, memory_mb, disk_mb, transfer_gb, m: i64, h: i64| InstanceType {
-            id: id.into(),
-            label: label.into(),
-            vcpus,
-            memory_mb,
-            disk_mb,
-            transfer_gb,
-            currency: CURRENCY.into(),
-            price: price(m, h),
-            region_prices: vec![RegionPrice { region: "ap-south".into(), price: price(m * 6 / 5, h * 6 / 5) }],
-            backups_price: price(m / 5, h / 5),
+        let t = |id: &str, label: &str, vcpus, memory_mb, disk_mb, transfer_gb, m: i64, h: i64| {
+            InstanceType {
+                id: id.into(),
+                label: label.into(),
+                vcpus,
+                memory_mb,
+                disk_mb,
+                transfer_gb,
+                currency: CURRENCY.into(),
+                price: price(m, h),
+                region_prices: vec![RegionPrice {
+                    region: "ap-south".into(),
+                    price: price(m * 6 / 5, h * 6 / 5),
+                }],
+                backups_price: price(m / 5, h / 5),
+            }
         };
         vec![
-            t("sb-nano", "Sandbox Nano 1 GB", 1, 1024, 25_600, 1000, 500, 7_500),
-            t("sb-small", "Sandbox Small 2 GB", 1, 2048, 51_200, 2000, 1200, 18_000),
-            t("sb-medium", "Sandbox Medium 4 GB", 2, 4096, 81_920, 4000, 2400, 36_000),
-            t("sb-large", "Sandbox Large 8 GB", 4, 8192, 163_840, 5000, 4800, 72_000),
+            t(
+                "sb-nano",
+                "Sandbox Nano 1 GB",
+                1,
+                1024,
+                25_600,
+                1000,
+                500,
+                7_500,
+            ),
+            t(
+                "sb-small",
+                "Sandbox Small 2 GB",
+                1,
+                2048,
+                51_200,
+                2000,
+                1200,
+                18_000,
+            ),
+            t(
+                "sb-medium",
+                "Sandbox Medium 4 GB",
+                2,
+                4096,
+                81_920,
+                4000,
+                2400,
+                36_000,
+            ),
+            t(
+                "sb-large",
+                "Sandbox Large 8 GB",
+                4,
+                8192,
+                163_840,
+                5000,
+                4800,
+                72_000,
+            ),
         ]
     }
 
     fn images_list() -> Vec<Image> {
-        let i = |id: &str, label: &str, vendor: &str, cloud_init: bool| Image { id: id.into(), label: label.into(), vendor: vendor.into(), cloud_init, deprecated: false };
+        let i = |id: &str, label: &str, vendor: &str, cloud_init: bool| Image {
+            id: id.into(),
+            label: label.into(),
+            vendor: vendor.into(),
+            cloud_init,
+            deprecated: false,
+        };
         vec![
             i("sandbox/debian12", "Debian 12", "Debian", true),
             i("sandbox/ubuntu24.04", "Ubuntu 24.04 LTS", "Ubuntu", true),
@@ -219,13 +310,26 @@ impl Sandbox {
 }
 
 fn ipv4_record(address: &str) -> IpAddress {
-    IpAddress { address: address.to_string(), kind: "ipv4".into(), public: true, rdns: None, gateway: Some("203.0.113.1".into()), prefix: 24 }
+    IpAddress {
+        address: address.to_string(),
+        kind: "ipv4".into(),
+        public: true,
+        rdns: None,
+        gateway: Some("203.0.113.1".into()),
+        prefix: 24,
+    }
 }
 
 fn push_event(st: &mut State, action: &str, entity: Option<&str>, status: &str, at: Timestamp) {
     let id = st.next_event;
     st.next_event += 1;
-    st.events.push(ProviderEvent { id, action: action.to_string(), entity_id: entity.map(str::to_string), status: status.to_string(), created: at });
+    st.events.push(ProviderEvent {
+        id,
+        action: action.to_string(),
+        entity_id: entity.map(str::to_string),
+        status: status.to_string(),
+        created: at,
+    });
 }
 
 fn settle(st: &mut State, now: Timestamp) {
@@ -250,12 +354,18 @@ fn settle(st: &mut State, now: Timestamp) {
         }
     }
     for (id, action, at, gone_or_failed) in finished {
-        let gone = st.instances.get(&id).is_some_and(|si| si.schedule.is_empty() && si.instance.status == InstanceStatus::Deleting);
+        let gone = st.instances.get(&id).is_some_and(|si| {
+            si.schedule.is_empty() && si.instance.status == InstanceStatus::Deleting
+        });
         if gone {
             st.instances.remove(&id);
         }
         if let Some(action) = action {
-            let status = if gone_or_failed && !gone { "failed" } else { "finished" };
+            let status = if gone_or_failed && !gone {
+                "failed"
+            } else {
+                "finished"
+            };
             push_event(st, action, Some(&id), status, at);
         }
     }
@@ -324,27 +434,57 @@ impl Provider for Sandbox {
     async fn create_instance(&self, req: &CreateInstance) -> ProviderResult<Instance> {
         let now = self.clock.now();
         let mut st = self.enter("create_instance")?;
-        let region = Self::regions_list().into_iter().find(|r| r.id == req.region);
+        let region = Self::regions_list()
+            .into_iter()
+            .find(|r| r.id == req.region);
         match region {
-            None => return Err(ProviderError::Validation { field: "region".into(), message: format!("region {} does not exist", req.region) }),
+            None => {
+                return Err(ProviderError::Validation {
+                    field: "region".into(),
+                    message: format!("region {} does not exist", req.region),
+                })
+            }
             Some(r) if !r.available => {
-                return Err(ProviderError::Validation { field: "region".into(), message: format!("{} has no capacity for new servers right now: choose another region", r.label) })
+                return Err(ProviderError::Validation {
+                    field: "region".into(),
+                    message: format!(
+                        "{} has no capacity for new servers right now: choose another region",
+                        r.label
+                    ),
+                })
             }
             _ => {}
         }
         if !Self::types_list().iter().any(|t| t.id == req.instance_type) {
-            return Err(ProviderError::Validation { field: "type".into(), message: format!("type {} does not exist", req.instance_type) });
+            return Err(ProviderError::Validation {
+                field: "type".into(),
+                message: format!("type {} does not exist", req.instance_type),
+            });
         }
         if !Self::images_list().iter().any(|i| i.id == req.image) {
-            return Err(ProviderError::Validation { field: "image".into(), message: format!("image {} does not exist", req.image) });
+            return Err(ProviderError::Validation {
+                field: "image".into(),
+                message: format!("image {} does not exist", req.image),
+            });
         }
         if req.root_password.is_none() && req.authorized_keys.is_empty() {
-            return Err(ProviderError::Validation { field: "root_pass".into(), message: "a root password or an SSH key is required".into() });
+            return Err(ProviderError::Validation {
+                field: "root_pass".into(),
+                message: "a root password or an SSH key is required".into(),
+            });
         }
         if st.instances.values().any(|i| i.instance.label == req.label) {
-            return Err(ProviderError::Validation { field: "label".into(), message: format!("label {} must be unique among your Linodes", req.label) });
+            return Err(ProviderError::Validation {
+                field: "label".into(),
+                message: format!("label {} must be unique among your Linodes", req.label),
+            });
         }
-        let fail = st.faults.iter().position(|f| matches!(f, Fault::FailProvisioning)).map(|p| st.faults.remove(p)).is_some();
+        let fail = st
+            .faults
+            .iter()
+            .position(|f| matches!(f, Fault::FailProvisioning))
+            .map(|p| st.faults.remove(p))
+            .is_some();
         let id = st.next_id.to_string();
         st.next_id += 1;
         let n = st.next_ip;
@@ -363,12 +503,30 @@ impl Provider for Sandbox {
             tags: req.tags.clone(),
             created: now,
         };
-        let mut si = SandboxInstance { instance: instance.clone(), schedule: VecDeque::new(), action: None, backups: vec![], ips: vec![ipv4_record(&ipv4)], firewall: req.firewall_id.clone() };
+        let mut si = SandboxInstance {
+            instance: instance.clone(),
+            schedule: VecDeque::new(),
+            action: None,
+            backups: vec![],
+            ips: vec![ipv4_record(&ipv4)],
+            firewall: req.firewall_id.clone(),
+        };
         let t = self.timing;
         if fail {
-            si.plan(now, "linode_create", &[(t.provision, InstanceStatus::Failed)]);
+            si.plan(
+                now,
+                "linode_create",
+                &[(t.provision, InstanceStatus::Failed)],
+            );
         } else {
-            si.plan(now, "linode_create", &[(t.provision, InstanceStatus::Booting), (t.boot, InstanceStatus::Running)]);
+            si.plan(
+                now,
+                "linode_create",
+                &[
+                    (t.provision, InstanceStatus::Booting),
+                    (t.boot, InstanceStatus::Running),
+                ],
+            );
         }
         st.instances.insert(id.clone(), si);
         push_event(&mut st, "linode_create", Some(&id), "started", now);
@@ -377,12 +535,19 @@ impl Provider for Sandbox {
 
     async fn find_instance_by_label(&self, label: &str) -> ProviderResult<Option<Instance>> {
         let st = self.enter("find_instance_by_label")?;
-        Ok(st.instances.values().find(|i| i.instance.label == label).map(|i| i.instance.clone()))
+        Ok(st
+            .instances
+            .values()
+            .find(|i| i.instance.label == label)
+            .map(|i| i.instance.clone()))
     }
 
     async fn get_instance(&self, id: &str) -> ProviderResult<Instance> {
         let st = self.enter("get_instance")?;
-        st.instances.get(id).map(|i| i.instance.clone()).ok_or_else(|| not_found(id))
+        st.instances
+            .get(id)
+            .map(|i| i.instance.clone())
+            .ok_or_else(|| not_found(id))
     }
 
     async fn list_instances(&self) -> ProviderResult<Vec<Instance>> {
@@ -391,15 +556,42 @@ impl Provider for Sandbox {
     }
 
     async fn boot(&self, id: &str) -> ProviderResult<()> {
-        self.power(id, "boot", "linode_boot", &[InstanceStatus::Offline], |t| vec![(Duration::zero(), InstanceStatus::Booting), (t.boot, InstanceStatus::Running)])
+        self.power(id, "boot", "linode_boot", &[InstanceStatus::Offline], |t| {
+            vec![
+                (Duration::zero(), InstanceStatus::Booting),
+                (t.boot, InstanceStatus::Running),
+            ]
+        })
     }
 
     async fn shutdown(&self, id: &str) -> ProviderResult<()> {
-        self.power(id, "shutdown", "linode_shutdown", &[InstanceStatus::Running], |t| vec![(Duration::zero(), InstanceStatus::ShuttingDown), (t.shutdown, InstanceStatus::Offline)])
+        self.power(
+            id,
+            "shutdown",
+            "linode_shutdown",
+            &[InstanceStatus::Running],
+            |t| {
+                vec![
+                    (Duration::zero(), InstanceStatus::ShuttingDown),
+                    (t.shutdown, InstanceStatus::Offline),
+                ]
+            },
+        )
     }
 
     async fn reboot(&self, id: &str) -> ProviderResult<()> {
-        self.power(id, "reboot", "linode_reboot", &[InstanceStatus::Running, InstanceStatus::Offline], |t| vec![(Duration::zero(), InstanceStatus::Rebooting), (t.reboot, InstanceStatus::Running)])
+        self.power(
+            id,
+            "reboot",
+            "linode_reboot",
+            &[InstanceStatus::Running, InstanceStatus::Offline],
+            |t| {
+                vec![
+                    (Duration::zero(), InstanceStatus::Rebooting),
+                    (t.reboot, InstanceStatus::Running),
+                ]
+            },
+        )
     }
 
     async fn delete(&self, id: &str) -> ProviderResult<()> {
@@ -417,12 +609,25 @@ impl Provider for Sandbox {
 
     async fn resize(&self, id: &str, instance_type: &str) -> ProviderResult<()> {
         if !Self::types_list().iter().any(|t| t.id == instance_type) {
-            return Err(ProviderError::Validation { field: "type".into(), message: format!("type {instance_type} does not exist") });
+            return Err(ProviderError::Validation {
+                field: "type".into(),
+                message: format!("type {instance_type} does not exist"),
+            });
         }
         let t = self.timing;
-        self.power(id, "resize", "linode_resize", &[InstanceStatus::Running, InstanceStatus::Offline], |_| {
-            vec![(Duration::zero(), InstanceStatus::Resizing), (t.shutdown + t.boot, InstanceStatus::Booting), (t.boot, InstanceStatus::Running)]
-        })?;
+        self.power(
+            id,
+            "resize",
+            "linode_resize",
+            &[InstanceStatus::Running, InstanceStatus::Offline],
+            |_| {
+                vec![
+                    (Duration::zero(), InstanceStatus::Resizing),
+                    (t.shutdown + t.boot, InstanceStatus::Booting),
+                    (t.boot, InstanceStatus::Running),
+                ]
+            },
+        )?;
         let mut st = self.lock();
         if let Some(si) = st.instances.get_mut(id) {
             si.instance.instance_type = instance_type.to_string();
@@ -432,12 +637,25 @@ impl Provider for Sandbox {
 
     async fn rebuild(&self, id: &str, request: &Rebuild) -> ProviderResult<()> {
         if !Self::images_list().iter().any(|i| i.id == request.image) {
-            return Err(ProviderError::Validation { field: "image".into(), message: format!("image {} does not exist", request.image) });
+            return Err(ProviderError::Validation {
+                field: "image".into(),
+                message: format!("image {} does not exist", request.image),
+            });
         }
         let t = self.timing;
-        self.power(id, "rebuild", "linode_rebuild", &[InstanceStatus::Running, InstanceStatus::Offline], |_| {
-            vec![(Duration::zero(), InstanceStatus::Rebuilding), (t.provision, InstanceStatus::Booting), (t.boot, InstanceStatus::Running)]
-        })?;
+        self.power(
+            id,
+            "rebuild",
+            "linode_rebuild",
+            &[InstanceStatus::Running, InstanceStatus::Offline],
+            |_| {
+                vec![
+                    (Duration::zero(), InstanceStatus::Rebuilding),
+                    (t.provision, InstanceStatus::Booting),
+                    (t.boot, InstanceStatus::Running),
+                ]
+            },
+        )?;
         let mut st = self.lock();
         if let Some(si) = st.instances.get_mut(id) {
             si.instance.image = request.image.clone();
@@ -446,18 +664,35 @@ impl Provider for Sandbox {
     }
 
     async fn rescue(&self, id: &str) -> ProviderResult<()> {
-        self.power(id, "rescue", "linode_reboot", &[InstanceStatus::Running, InstanceStatus::Offline], |t| vec![(Duration::zero(), InstanceStatus::Rebooting), (t.reboot, InstanceStatus::Running)])
+        self.power(
+            id,
+            "rescue",
+            "linode_reboot",
+            &[InstanceStatus::Running, InstanceStatus::Offline],
+            |t| {
+                vec![
+                    (Duration::zero(), InstanceStatus::Rebooting),
+                    (t.reboot, InstanceStatus::Running),
+                ]
+            },
+        )
     }
 
     async fn reset_root_password(&self, id: &str, password: &Secret) -> ProviderResult<()> {
         let now = self.clock.now();
         let mut st = self.enter("reset_root_password")?;
         if password.expose().len() < 11 {
-            return Err(ProviderError::Validation { field: "root_pass".into(), message: "root password must be at least 11 characters".into() });
+            return Err(ProviderError::Validation {
+                field: "root_pass".into(),
+                message: "root password must be at least 11 characters".into(),
+            });
         }
         let si = st.instances.get(id).ok_or_else(|| not_found(id))?;
         if si.instance.status != InstanceStatus::Offline {
-            return Err(ProviderError::Validation { field: "status".into(), message: "shut the server down before resetting its root password".into() });
+            return Err(ProviderError::Validation {
+                field: "status".into(),
+                message: "shut the server down before resetting its root password".into(),
+            });
         }
         push_event(&mut st, "password_reset", Some(id), "finished", now);
         Ok(())
@@ -466,7 +701,11 @@ impl Provider for Sandbox {
     async fn enable_backups(&self, id: &str) -> ProviderResult<()> {
         let now = self.clock.now();
         let mut st = self.enter("enable_backups")?;
-        st.instances.get_mut(id).ok_or_else(|| not_found(id))?.instance.backups_enabled = true;
+        st.instances
+            .get_mut(id)
+            .ok_or_else(|| not_found(id))?
+            .instance
+            .backups_enabled = true;
         push_event(&mut st, "backups_enable", Some(id), "finished", now);
         Ok(())
     }
@@ -483,7 +722,12 @@ impl Provider for Sandbox {
 
     async fn list_backups(&self, id: &str) -> ProviderResult<Vec<Backup>> {
         let st = self.enter("list_backups")?;
-        Ok(st.instances.get(id).ok_or_else(|| not_found(id))?.backups.clone())
+        Ok(st
+            .instances
+            .get(id)
+            .ok_or_else(|| not_found(id))?
+            .backups
+            .clone())
     }
 
     async fn take_snapshot(&self, id: &str, label: &str) -> ProviderResult<Backup> {
@@ -493,26 +737,52 @@ impl Provider for Sandbox {
         st.next_id += 1;
         let si = st.instances.get_mut(id).ok_or_else(|| not_found(id))?;
         if !si.instance.backups_enabled {
-            return Err(ProviderError::Validation { field: "backups".into(), message: "enable backups for this server before taking a snapshot".into() });
+            return Err(ProviderError::Validation {
+                field: "backups".into(),
+                message: "enable backups for this server before taking a snapshot".into(),
+            });
         }
-        let backup = Backup { id: next.to_string(), label: Some(label.to_string()), kind: "snapshot".into(), status: "successful".into(), created: now };
+        let backup = Backup {
+            id: next.to_string(),
+            label: Some(label.to_string()),
+            kind: "snapshot".into(),
+            status: "successful".into(),
+            created: now,
+        };
         si.backups.retain(|b| b.kind != "snapshot");
         si.backups.push(backup.clone());
         push_event(&mut st, "linode_snapshot", Some(id), "finished", now);
         Ok(backup)
     }
 
-    async fn restore_backup(&self, id: &str, backup_id: &str, target_instance: &str) -> ProviderResult<()> {
+    async fn restore_backup(
+        &self,
+        id: &str,
+        backup_id: &str,
+        target_instance: &str,
+    ) -> ProviderResult<()> {
         let now = self.clock.now();
         let mut st = self.enter("restore_backup")?;
-        let found = st.instances.get(id).ok_or_else(|| not_found(id))?.backups.iter().any(|b| b.id == backup_id);
+        let found = st
+            .instances
+            .get(id)
+            .ok_or_else(|| not_found(id))?
+            .backups
+            .iter()
+            .any(|b| b.id == backup_id);
         if !found {
             return Err(ProviderError::NotFound(format!("backup {backup_id}")));
         }
         if !st.instances.contains_key(target_instance) {
             return Err(not_found(target_instance));
         }
-        push_event(&mut st, "backups_restore", Some(target_instance), "finished", now);
+        push_event(
+            &mut st,
+            "backups_restore",
+            Some(target_instance),
+            "finished",
+            now,
+        );
         Ok(())
     }
 
@@ -539,14 +809,33 @@ impl Provider for Sandbox {
         Ok(ip)
     }
 
-    async fn set_reverse_dns(&self, address: &str, rdns: Option<&str>) -> ProviderResult<IpAddress> {
+    async fn set_reverse_dns(
+        &self,
+        address: &str,
+        rdns: Option<&str>,
+    ) -> ProviderResult<IpAddress> {
         let mut st = self.enter("set_reverse_dns")?;
-        let ip = st.instances.values().flat_map(|i| i.ips.iter()).find(|i| i.address == address).cloned().ok_or_else(|| ProviderError::NotFound(format!("address {address}")))?;
+        let ip = st
+            .instances
+            .values()
+            .flat_map(|i| i.ips.iter())
+            .find(|i| i.address == address)
+            .cloned()
+            .ok_or_else(|| ProviderError::NotFound(format!("address {address}")))?;
         match rdns {
             Some(name) => {
-                let ok = name.len() <= 253 && name.contains('.') && name.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                let ok = name.len() <= 253
+                    && name.contains('.')
+                    && name.split('.').all(|l| {
+                        !l.is_empty()
+                            && l.len() <= 63
+                            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    });
                 if !ok {
-                    return Err(ProviderError::Validation { field: "rdns".into(), message: format!("{name} is not a hostname") });
+                    return Err(ProviderError::Validation {
+                        field: "rdns".into(),
+                        message: format!("{name} is not a hostname"),
+                    });
                 }
                 st.rdns.insert(address.to_string(), name.to_string());
             }
@@ -554,7 +843,10 @@ impl Provider for Sandbox {
                 st.rdns.remove(address);
             }
         }
-        Ok(IpAddress { rdns: rdns.map(str::to_string), ..ip })
+        Ok(IpAddress {
+            rdns: rdns.map(str::to_string),
+            ..ip
+        })
     }
 
     async fn firewalls(&self) -> ProviderResult<Vec<Firewall>> {
@@ -565,18 +857,33 @@ impl Provider for Sandbox {
     async fn create_firewall(&self, request: &NewFirewall) -> ProviderResult<Firewall> {
         let mut st = self.enter("create_firewall")?;
         if st.firewalls.values().any(|f| f.label == request.label) {
-            return Err(ProviderError::Validation { field: "label".into(), message: format!("a firewall named {} already exists", request.label) });
+            return Err(ProviderError::Validation {
+                field: "label".into(),
+                message: format!("a firewall named {} already exists", request.label),
+            });
         }
         let id = st.next_id.to_string();
         st.next_id += 1;
-        let fw = Firewall { id: id.clone(), label: request.label.clone(), rules: request.rules.clone(), instance_ids: vec![] };
+        let fw = Firewall {
+            id: id.clone(),
+            label: request.label.clone(),
+            rules: request.rules.clone(),
+            instance_ids: vec![],
+        };
         st.firewalls.insert(id, fw.clone());
         Ok(fw)
     }
 
-    async fn set_firewall_rules(&self, firewall_id: &str, rules: &FirewallRules) -> ProviderResult<Firewall> {
+    async fn set_firewall_rules(
+        &self,
+        firewall_id: &str,
+        rules: &FirewallRules,
+    ) -> ProviderResult<Firewall> {
         let mut st = self.enter("set_firewall_rules")?;
-        let fw = st.firewalls.get_mut(firewall_id).ok_or_else(|| ProviderError::NotFound(format!("firewall {firewall_id}")))?;
+        let fw = st
+            .firewalls
+            .get_mut(firewall_id)
+            .ok_or_else(|| ProviderError::NotFound(format!("firewall {firewall_id}")))?;
         fw.rules = rules.clone();
         Ok(fw.clone())
     }
@@ -586,7 +893,10 @@ impl Provider for Sandbox {
         if !st.instances.contains_key(instance_id) {
             return Err(not_found(instance_id));
         }
-        let fw = st.firewalls.get_mut(firewall_id).ok_or_else(|| ProviderError::NotFound(format!("firewall {firewall_id}")))?;
+        let fw = st
+            .firewalls
+            .get_mut(firewall_id)
+            .ok_or_else(|| ProviderError::NotFound(format!("firewall {firewall_id}")))?;
         if !fw.instance_ids.iter().any(|i| i == instance_id) {
             fw.instance_ids.push(instance_id.to_string());
         }
@@ -601,25 +911,64 @@ impl Provider for Sandbox {
         let st = self.enter("stats")?;
         let si = st.instances.get(id).ok_or_else(|| not_found(id))?;
         let created = si.instance.created;
-        let vcpus = Self::types_list().iter().find(|t| t.id == si.instance.instance_type).map(|t| t.vcpus).unwrap_or(1);
+        let vcpus = Self::types_list()
+            .iter()
+            .find(|t| t.id == si.instance.instance_type)
+            .map(|t| t.vcpus)
+            .unwrap_or(1);
         let base = 5.0 + noise(id, -1) * 25.0;
-        let mut stats = Stats { cpu_percent: vec![], network_in_bits_per_s: vec![], network_out_bits_per_s: vec![], disk_io_blocks_per_s: vec![] };
+        let mut stats = Stats {
+            cpu_percent: vec![],
+            network_in_bits_per_s: vec![],
+            network_out_bits_per_s: vec![],
+            disk_io_blocks_per_s: vec![],
+        };
         // A day of five-minute samples, as Linode's /stats returns, each
         // sample a pure function of (instance, time slot).
         let slot_now = now.timestamp() / 300;
         for slot in (slot_now - 287)..=slot_now {
-            let Some(at) = chrono::DateTime::from_timestamp(slot * 300, 0) else { continue };
+            let Some(at) = chrono::DateTime::from_timestamp(slot * 300, 0) else {
+                continue;
+            };
             let alive = at >= created;
             let hour = (slot % 288) as f64 / 288.0 * std::f64::consts::TAU;
             let wave = (hour.sin() + 1.0) / 2.0;
-            let cpu = if alive { (base * (0.6 + wave) + noise(id, slot) * 10.0).min(100.0 * f64::from(vcpus)) } else { 0.0 };
-            let net_in = if alive { 20_000.0 + wave * 400_000.0 + noise(id, slot + 1) * 150_000.0 } else { 0.0 };
-            let net_out = if alive { 40_000.0 + wave * 900_000.0 + noise(id, slot + 2) * 300_000.0 } else { 0.0 };
-            let io = if alive { 2.0 + wave * 30.0 + noise(id, slot + 3) * 20.0 } else { 0.0 };
-            stats.cpu_percent.push(Sample { at, value: (cpu * 100.0).round() / 100.0 });
-            stats.network_in_bits_per_s.push(Sample { at, value: net_in.round() });
-            stats.network_out_bits_per_s.push(Sample { at, value: net_out.round() });
-            stats.disk_io_blocks_per_s.push(Sample { at, value: (io * 100.0).round() / 100.0 });
+            let cpu = if alive {
+                (base * (0.6 + wave) + noise(id, slot) * 10.0).min(100.0 * f64::from(vcpus))
+            } else {
+                0.0
+            };
+            let net_in = if alive {
+                20_000.0 + wave * 400_000.0 + noise(id, slot + 1) * 150_000.0
+            } else {
+                0.0
+            };
+            let net_out = if alive {
+                40_000.0 + wave * 900_000.0 + noise(id, slot + 2) * 300_000.0
+            } else {
+                0.0
+            };
+            let io = if alive {
+                2.0 + wave * 30.0 + noise(id, slot + 3) * 20.0
+            } else {
+                0.0
+            };
+            stats.cpu_percent.push(Sample {
+                at,
+                value: (cpu * 100.0).round() / 100.0,
+            });
+            stats.network_in_bits_per_s.push(Sample {
+                at,
+                value: net_in.round(),
+            });
+            stats.network_out_bits_per_s.push(Sample {
+                at,
+                value: net_out.round(),
+            });
+            stats.disk_io_blocks_per_s.push(Sample {
+                at,
+                value: (io * 100.0).round() / 100.0,
+            });
         }
         Ok(stats)
     }
@@ -628,20 +977,39 @@ impl Provider for Sandbox {
         let now = self.clock.now();
         let st = self.enter("transfer")?;
         let si = st.instances.get(id).ok_or_else(|| not_found(id))?;
-        let quota_gb = Self::types_list().iter().find(|t| t.id == si.instance.instance_type).map(|t| t.transfer_gb).unwrap_or(1000);
+        let quota_gb = Self::types_list()
+            .iter()
+            .find(|t| t.id == si.instance.instance_type)
+            .map(|t| t.transfer_gb)
+            .unwrap_or(1000);
         // About 40 MB an hour of life: plausible for a small web server.
         let hours = (now - si.instance.created).num_hours().max(0) as u64;
-        Ok(Transfer { used_bytes: hours * 40_000_000, quota_gb })
+        Ok(Transfer {
+            used_bytes: hours * 40_000_000,
+            quota_gb,
+        })
     }
 
     async fn events(&self, after: Option<u64>) -> ProviderResult<Vec<ProviderEvent>> {
         let st = self.enter("events")?;
-        Ok(st.events.iter().filter(|e| after.is_none_or(|a| e.id > a)).cloned().collect())
+        Ok(st
+            .events
+            .iter()
+            .filter(|e| after.is_none_or(|a| e.id > a))
+            .cloned()
+            .collect())
     }
 }
 
 impl Sandbox {
-    fn power(&self, id: &str, op: &'static str, action: &'static str, from: &[InstanceStatus], steps: impl FnOnce(Timing) -> Vec<(Duration, InstanceStatus)>) -> ProviderResult<()> {
+    fn power(
+        &self,
+        id: &str,
+        op: &'static str,
+        action: &'static str,
+        from: &[InstanceStatus],
+        steps: impl FnOnce(Timing) -> Vec<(Duration, InstanceStatus)>,
+    ) -> ProviderResult<()> {
         let now = self.clock.now();
         let mut st = self.enter(op)?;
         let si = st.instances.get_mut(id).ok_or_else(|| not_found(id))?;
@@ -649,7 +1017,13 @@ impl Sandbox {
             return Err(ProviderError::Busy);
         }
         if !from.contains(&si.instance.status) {
-            return Err(ProviderError::Validation { field: "status".into(), message: format!("cannot {op} an instance that is {}", si.instance.status.as_str()) });
+            return Err(ProviderError::Validation {
+                field: "status".into(),
+                message: format!(
+                    "cannot {op} an instance that is {}",
+                    si.instance.status.as_str()
+                ),
+            });
         }
         let steps = steps(self.timing);
         // A zero-delay first step applies at once, as the provider answers.
@@ -673,7 +1047,9 @@ mod tests {
     use cs_core::FixedClock;
 
     fn setup() -> (Arc<FixedClock>, Sandbox) {
-        let clock = Arc::new(FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()));
+        let clock = Arc::new(FixedClock::new(
+            chrono::Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+        ));
         let sb = Sandbox::new(clock.clone(), Timing::uniform(Duration::seconds(2)));
         (clock, sb)
     }
@@ -701,18 +1077,39 @@ mod tests {
         let i = sb.create_instance(&request("web-1")).await.unwrap();
         assert_eq!(i.status, InstanceStatus::Provisioning);
         clock.advance(Duration::seconds(2));
-        assert_eq!(sb.get_instance(&i.id).await.unwrap().status, InstanceStatus::Booting);
+        assert_eq!(
+            sb.get_instance(&i.id).await.unwrap().status,
+            InstanceStatus::Booting
+        );
         clock.advance(Duration::seconds(2));
-        assert_eq!(sb.get_instance(&i.id).await.unwrap().status, InstanceStatus::Running);
+        assert_eq!(
+            sb.get_instance(&i.id).await.unwrap().status,
+            InstanceStatus::Running
+        );
         sb.shutdown(&i.id).await.unwrap();
-        assert_eq!(sb.get_instance(&i.id).await.unwrap().status, InstanceStatus::ShuttingDown);
+        assert_eq!(
+            sb.get_instance(&i.id).await.unwrap().status,
+            InstanceStatus::ShuttingDown
+        );
         assert_eq!(sb.boot(&i.id).await.unwrap_err(), ProviderError::Busy);
         clock.advance(Duration::seconds(2));
-        assert_eq!(sb.get_instance(&i.id).await.unwrap().status, InstanceStatus::Offline);
+        assert_eq!(
+            sb.get_instance(&i.id).await.unwrap().status,
+            InstanceStatus::Offline
+        );
         sb.delete(&i.id).await.unwrap();
         clock.advance(Duration::seconds(2));
-        assert!(matches!(sb.get_instance(&i.id).await, Err(ProviderError::NotFound(_))));
-        let actions: Vec<(String, String)> = sb.events(None).await.unwrap().into_iter().map(|e| (e.action, e.status)).collect();
+        assert!(matches!(
+            sb.get_instance(&i.id).await,
+            Err(ProviderError::NotFound(_))
+        ));
+        let actions: Vec<(String, String)> = sb
+            .events(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.status))
+            .collect();
         assert_eq!(
             actions,
             [
@@ -730,14 +1127,23 @@ mod tests {
     #[tokio::test]
     async fn injected_faults_fire_once() {
         let (clock, sb) = setup();
-        sb.inject(Fault::Fail { op: "create_instance", error: ProviderError::Unavailable("maintenance".into()) });
+        sb.inject(Fault::Fail {
+            op: "create_instance",
+            error: ProviderError::Unavailable("maintenance".into()),
+        });
         assert!(sb.create_instance(&request("web-1")).await.is_err());
         assert!(sb.list_instances().await.unwrap().is_empty());
         sb.inject(Fault::FailProvisioning);
         let i = sb.create_instance(&request("web-1")).await.unwrap();
         clock.advance(Duration::seconds(5));
-        assert_eq!(sb.get_instance(&i.id).await.unwrap().status, InstanceStatus::Failed);
-        assert_eq!(sb.events(None).await.unwrap().last().unwrap().status, "failed");
+        assert_eq!(
+            sb.get_instance(&i.id).await.unwrap().status,
+            InstanceStatus::Failed
+        );
+        assert_eq!(
+            sb.events(None).await.unwrap().last().unwrap().status,
+            "failed"
+        );
     }
 
     #[tokio::test]
@@ -759,7 +1165,10 @@ mod tests {
         assert_eq!(small.price_in("ap-south").monthly_minor, 1440);
         let mut bad = request("web-1");
         bad.region = "sa-east".into();
-        assert!(matches!(sb.create_instance(&bad).await, Err(ProviderError::Validation { .. })));
+        assert!(matches!(
+            sb.create_instance(&bad).await,
+            Err(ProviderError::Validation { .. })
+        ));
     }
 
     #[tokio::test]
@@ -771,7 +1180,10 @@ mod tests {
         let b = sb.stats(&i.id).await.unwrap();
         assert_eq!(a, b);
         assert_eq!(a.cpu_percent.len(), 288);
-        assert!(a.cpu_percent.iter().all(|s| (0.0..=100.0).contains(&s.value)));
+        assert!(a
+            .cpu_percent
+            .iter()
+            .all(|s| (0.0..=100.0).contains(&s.value)));
         assert!(a.network_out_bits_per_s.iter().any(|s| s.value > 0.0));
     }
 
@@ -786,12 +1198,36 @@ mod tests {
         sb.restore_backup(&i.id, &snap.id, &i.id).await.unwrap();
         let ip = sb.allocate_ipv4(&i.id).await.unwrap();
         assert_eq!(sb.ips(&i.id).await.unwrap().len(), 2);
-        assert!(sb.set_reverse_dns(&ip.address, Some("not a host")).await.is_err());
-        sb.set_reverse_dns(&ip.address, Some("web-1.example.com")).await.unwrap();
-        assert!(sb.ips(&i.id).await.unwrap().iter().any(|x| x.rdns.as_deref() == Some("web-1.example.com")));
-        let rules = FirewallRules { inbound_policy: "DROP".into(), outbound_policy: "ACCEPT".into(), inbound: vec![], outbound: vec![] };
-        let fw = sb.create_firewall(&NewFirewall { label: "web".into(), rules: rules.clone() }).await.unwrap();
+        assert!(sb
+            .set_reverse_dns(&ip.address, Some("not a host"))
+            .await
+            .is_err());
+        sb.set_reverse_dns(&ip.address, Some("web-1.example.com"))
+            .await
+            .unwrap();
+        assert!(sb
+            .ips(&i.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.rdns.as_deref() == Some("web-1.example.com")));
+        let rules = FirewallRules {
+            inbound_policy: "DROP".into(),
+            outbound_policy: "ACCEPT".into(),
+            inbound: vec![],
+            outbound: vec![],
+        };
+        let fw = sb
+            .create_firewall(&NewFirewall {
+                label: "web".into(),
+                rules: rules.clone(),
+            })
+            .await
+            .unwrap();
         sb.attach_firewall(&fw.id, &i.id).await.unwrap();
-        assert_eq!(sb.firewalls().await.unwrap()[0].instance_ids, vec![i.id.clone()]);
+        assert_eq!(
+            sb.firewalls().await.unwrap()[0].instance_ids,
+            vec![i.id.clone()]
+        );
     }
 }

@@ -68,7 +68,11 @@ pub struct InstanceType {
 impl InstanceType {
     /// The price in `region`, which may differ from the base price.
     pub fn price_in(&self, region: &str) -> Price {
-        self.region_prices.iter().find(|p| p.region == region).map(|p| p.price).unwrap_or(self.price)
+        self.region_prices
+            .iter()
+            .find(|p| p.region == region)
+            .map(|p| p.price)
+            .unwrap_or(self.price)
     }
 }
 

@@ -62,7 +62,9 @@ pub struct Keyring {
 
 impl Keyring {
     pub fn new(service: impl Into<String>) -> Keyring {
-        Keyring { service: service.into() }
+        Keyring {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry, SecretError> {
@@ -75,12 +77,17 @@ fn map_err(key: &str, e: keyring::Error) -> SecretError {
         keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
             let text = inner.to_string();
             if text.contains("locked") || text.contains("denied") || text.contains("dismissed") {
-                SecretError::Denied { key: key.to_string() }
+                SecretError::Denied {
+                    key: key.to_string(),
+                }
             } else {
                 SecretError::Unavailable(text)
             }
         }
-        other => SecretError::Other { key: key.to_string(), message: other.to_string() },
+        other => SecretError::Other {
+            key: key.to_string(),
+            message: other.to_string(),
+        },
     }
 }
 
@@ -94,7 +101,9 @@ impl SecretStore for Keyring {
     }
 
     fn set(&self, key: &str, value: &SecretValue) -> Result<(), SecretError> {
-        self.entry(key)?.set_password(value.expose()).map_err(|e| map_err(key, e))?;
+        self.entry(key)?
+            .set_password(value.expose())
+            .map_err(|e| map_err(key, e))?;
         tracing::info!(key, "secret stored in the system keyring");
         Ok(())
     }
@@ -113,10 +122,18 @@ pub struct MemorySecrets(Mutex<HashMap<String, SecretValue>>);
 
 impl SecretStore for MemorySecrets {
     fn get(&self, key: &str) -> Result<Option<SecretValue>, SecretError> {
-        Ok(self.0.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned())
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned())
     }
     fn set(&self, key: &str, value: &SecretValue) -> Result<(), SecretError> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_string(), value.clone());
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_string(), value.clone());
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), SecretError> {

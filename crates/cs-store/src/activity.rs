@@ -50,19 +50,43 @@ pub fn append(conn: &Connection, a: &NewActivity<'_>) -> Result<Activity> {
 }
 
 /// The newest `limit` entries, optionally about one subject or organization.
-pub fn recent(conn: &Connection, limit: i64, subject_or_org: Option<&str>) -> Result<Vec<Activity>> {
+pub fn recent(
+    conn: &Connection,
+    limit: i64,
+    subject_or_org: Option<&str>,
+) -> Result<Vec<Activity>> {
     let mut stmt = conn.prepare(
         "SELECT seq, at, actor, action, subject_kind, subject_id, organization_id, summary FROM activity
          WHERE ?2 IS NULL OR subject_id = ?2 OR organization_id = ?2 ORDER BY seq DESC LIMIT ?1",
     )?;
     let rows = stmt
         .query_map(params![limit, subject_or_org], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
-        .map(|(seq, at, actor, action, subject_kind, subject_id, organization_id, summary)| {
-            Ok(Activity { seq, at: parse_ts(&at)?, actor, action, subject_kind, subject_id, organization_id, summary })
-        })
+        .map(
+            |(seq, at, actor, action, subject_kind, subject_id, organization_id, summary)| {
+                Ok(Activity {
+                    seq,
+                    at: parse_ts(&at)?,
+                    actor,
+                    action,
+                    subject_kind,
+                    subject_id,
+                    organization_id,
+                    summary,
+                })
+            },
+        )
         .collect()
 }

@@ -36,13 +36,23 @@ pub enum StoreError {
     #[error("the database {path} is in use by another ContainerStacks process{pid}: close the other window or stop the daemon, then try again")]
     Locked { path: PathBuf, pid: String },
     #[error("cannot open the database {path}: {source}")]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("migration {name} was changed after it was applied to this database (checksum differs): migrations are append-only; restore the original file and add a new migration instead")]
     MigrationEdited { name: String },
     #[error("this database was written by a newer ContainerStacks (it has migration {version} \"{name}\", this program knows up to {known}): install that version or newer; the database was left untouched")]
-    DatabaseTooNew { version: u32, name: String, known: u32 },
+    DatabaseTooNew {
+        version: u32,
+        name: String,
+        known: u32,
+    },
     #[error("applying migration {name} failed: {source}")]
-    MigrationFailed { name: String, source: rusqlite::Error },
+    MigrationFailed {
+        name: String,
+        source: rusqlite::Error,
+    },
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -74,7 +84,10 @@ impl Store {
     /// Opens the database at `path`, creating it and its folder when missing.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         }
         let lock = take_process_lock(path)?;
         let mut conn = Connection::open(path)?;
@@ -84,7 +97,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate::apply(&mut conn)?;
         tracing::info!(path = %path.display(), "store opened");
-        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), _lock: lock })
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -92,24 +109,34 @@ impl Store {
     }
 
     /// Runs `f` inside one IMMEDIATE transaction; commits when it returns Ok.
-    pub fn write<T, E>(&self, f: impl FnOnce(&Transaction<'_>) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn write<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
     {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }
 
     /// Runs read-only queries against a consistent snapshot.
-    pub fn read<T, E>(&self, f: impl FnOnce(&Connection) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn read<T, E>(
+        &self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
     {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(StoreError::from)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.finish().map_err(StoreError::from)?;
         Ok(value)
@@ -127,8 +154,17 @@ impl Store {
 /// its pid there so the refusal can name it.
 fn take_process_lock(db: &Path) -> Result<File> {
     let lock_path = PathBuf::from(format!("{}.lock", db.display()));
-    let open_err = |source| StoreError::Open { path: lock_path.clone(), source };
-    let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(open_err)?;
+    let open_err = |source| StoreError::Open {
+        path: lock_path.clone(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(open_err)?;
     match file.try_lock() {
         Ok(()) => {
             file.set_len(0).map_err(open_err)?;
@@ -140,8 +176,15 @@ fn take_process_lock(db: &Path) -> Result<File> {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             let pid = pid.trim();
-            let pid = if pid.is_empty() { String::new() } else { format!(" (pid {pid})") };
-            Err(StoreError::Locked { path: db.to_path_buf(), pid })
+            let pid = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            Err(StoreError::Locked {
+                path: db.to_path_buf(),
+                pid,
+            })
         }
         Err(TryLockError::Error(source)) => Err(open_err(source)),
     }
@@ -158,7 +201,11 @@ mod tests {
         let first = Store::open(&path).unwrap();
         let err = Store::open(&path).unwrap_err();
         assert!(matches!(err, StoreError::Locked { .. }), "{err}");
-        assert!(err.to_string().contains("in use by another ContainerStacks process (pid "), "{err}");
+        assert!(
+            err.to_string()
+                .contains("in use by another ContainerStacks process (pid "),
+            "{err}"
+        );
         drop(first);
         Store::open(&path).expect("reopens once the first holder is gone");
     }

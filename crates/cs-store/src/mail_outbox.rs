@@ -95,7 +95,9 @@ pub struct MailRow {
 pub enum Change {
     Done,
     /// The row is not in the state the change applies to; it was left alone.
-    Skipped { status: MailStatus },
+    Skipped {
+        status: MailStatus,
+    },
     NotFound,
 }
 
@@ -134,7 +136,8 @@ pub struct MailSummary {
 /// An id or Message-ID already in the outbox is refused (a UNIQUE violation,
 /// see [`crate::is_unique_violation`]).
 pub fn enqueue_in(conn: &Connection, row: &MailRow) -> Result<()> {
-    let to = serde_json::to_string(&row.to).map_err(|e| StoreError::Corrupt(format!("mail recipients: {e}")))?;
+    let to = serde_json::to_string(&row.to)
+        .map_err(|e| StoreError::Corrupt(format!("mail recipients: {e}")))?;
     conn.execute(
         "INSERT INTO mail_outbox (id, kind, from_addr, to_addrs, reply_to, subject, body_text, body_html, message_id, date_unix,
                                   status, attempts, next_attempt_at, lease_until, relay_response, last_error, possibly_duplicated, created_at, sent_at)
@@ -165,7 +168,13 @@ pub fn enqueue_in(conn: &Connection, row: &MailRow) -> Result<()> {
         "INSERT INTO mail_outbox_attachments (mail_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (position, a) in row.attachments.iter().enumerate() {
-        insert.execute(params![row.id, position as i64, a.filename, a.content_type, a.bytes])?;
+        insert.execute(params![
+            row.id,
+            position as i64,
+            a.filename,
+            a.content_type,
+            a.bytes
+        ])?;
     }
     Ok(())
 }
@@ -177,7 +186,12 @@ pub fn enqueue_in(conn: &Connection, row: &MailRow) -> Result<()> {
 ///
 /// The claim is one UPDATE statement, so two workers never claim the same row;
 /// run it in an IMMEDIATE transaction so the rows read back are the ones claimed.
-pub fn claim_due(conn: &Connection, now: Timestamp, lease_until: Timestamp, limit: usize) -> Result<Vec<MailRow>> {
+pub fn claim_due(
+    conn: &Connection,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: usize,
+) -> Result<Vec<MailRow>> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let ids: Vec<String> = {
         // Right-hand sides see the row before the update, so `status = 'sending'`
@@ -191,19 +205,31 @@ pub fn claim_due(conn: &Connection, now: Timestamp, lease_until: Timestamp, limi
                           ORDER BY next_attempt_at, created_at, id LIMIT ?3)
              RETURNING id",
         )?;
-        let rows = stmt.query_map(params![fmt_ts(&now), fmt_ts(&lease_until), limit], |r| r.get(0))?;
+        let rows = stmt.query_map(params![fmt_ts(&now), fmt_ts(&lease_until), limit], |r| {
+            r.get(0)
+        })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut claimed = Vec::with_capacity(ids.len());
     for id in &ids {
-        claimed.push(get(conn, id)?.ok_or_else(|| StoreError::Corrupt(format!("claimed mail {id} vanished")))?);
+        claimed.push(
+            get(conn, id)?
+                .ok_or_else(|| StoreError::Corrupt(format!("claimed mail {id} vanished")))?,
+        );
     }
-    claimed.sort_by(|a, b| (a.next_attempt_at, a.created_at, &a.id).cmp(&(b.next_attempt_at, b.created_at, &b.id)));
+    claimed.sort_by(|a, b| {
+        (a.next_attempt_at, a.created_at, &a.id).cmp(&(b.next_attempt_at, b.created_at, &b.id))
+    });
     Ok(claimed)
 }
 
 /// `sending` → `sent`, recording the relay's answer and when.
-pub fn mark_sent(conn: &Connection, id: &str, relay_response: &str, at: Timestamp) -> Result<Change> {
+pub fn mark_sent(
+    conn: &Connection,
+    id: &str,
+    relay_response: &str,
+    at: Timestamp,
+) -> Result<Change> {
     change(
         conn,
         id,
@@ -214,7 +240,12 @@ pub fn mark_sent(conn: &Connection, id: &str, relay_response: &str, at: Timestam
 }
 
 /// `sending` → `queued` for another attempt at `next_attempt_at`.
-pub fn mark_retry(conn: &Connection, id: &str, error: &str, next_attempt_at: Timestamp) -> Result<Change> {
+pub fn mark_retry(
+    conn: &Connection,
+    id: &str,
+    error: &str,
+    next_attempt_at: Timestamp,
+) -> Result<Change> {
     change(
         conn,
         id,
@@ -251,9 +282,15 @@ fn change(conn: &Connection, id: &str, sql: &str, params: impl rusqlite::Params)
     if conn.prepare_cached(sql)?.execute(params)? == 1 {
         return Ok(Change::Done);
     }
-    let status: Option<String> = conn.query_row("SELECT status FROM mail_outbox WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let status: Option<String> = conn
+        .query_row("SELECT status FROM mail_outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
     match status {
-        Some(s) => Ok(Change::Skipped { status: MailStatus::parse(&s)? }),
+        Some(s) => Ok(Change::Skipped {
+            status: MailStatus::parse(&s)?,
+        }),
         None => Ok(Change::NotFound),
     }
 }
@@ -270,7 +307,13 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<MailRow>> {
     let Some(raw) = raw else { return Ok(None) };
     let attachments = {
         let mut stmt = conn.prepare_cached("SELECT filename, content_type, bytes FROM mail_outbox_attachments WHERE mail_id = ?1 ORDER BY position")?;
-        let rows = stmt.query_map([id], |r| Ok(MailAttachment { filename: r.get(0)?, content_type: r.get(1)?, bytes: r.get(2)? }))?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(MailAttachment {
+                filename: r.get(0)?,
+                content_type: r.get(1)?,
+                bytes: r.get(2)?,
+            })
+        })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     raw.into_row(attachments).map(Some)
@@ -350,7 +393,8 @@ struct RawSummary {
 }
 
 fn parse_to(json: &str) -> Result<Vec<String>> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("mail recipients {json:?}: {e}")))
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("mail recipients {json:?}: {e}")))
 }
 
 /// A row as read, before its text columns are parsed.
@@ -453,8 +497,16 @@ mod tests {
             text: "Hello Ada".into(),
             html: "<p>Hello Ada</p>".into(),
             attachments: vec![
-                MailAttachment { filename: format!("INV-{n}.pdf"), content_type: "application/pdf".into(), bytes: vec![0, 1, 2, 255, n as u8] },
-                MailAttachment { filename: "terms.txt".into(), content_type: "text/plain".into(), bytes: b"terms".to_vec() },
+                MailAttachment {
+                    filename: format!("INV-{n}.pdf"),
+                    content_type: "application/pdf".into(),
+                    bytes: vec![0, 1, 2, 255, n as u8],
+                },
+                MailAttachment {
+                    filename: "terms.txt".into(),
+                    content_type: "text/plain".into(),
+                    bytes: b"terms".to_vec(),
+                },
             ],
             message_id: format!("{n}@acme.example"),
             date_unix: at.timestamp(),
@@ -495,11 +547,24 @@ mod tests {
         let (_dir, store) = store();
         let r: Result<()> = store.write(|tx| {
             enqueue_in(tx, &mail(1, t(0)))?;
-            Err(StoreError::Corrupt("the event that caused the mail failed".into()))
+            Err(StoreError::Corrupt(
+                "the event that caused the mail failed".into(),
+            ))
         });
         assert!(r.is_err());
-        assert!(store.read(|c| list(c, MailFilter::All, 10)).unwrap().is_empty());
-        let attachments: i64 = store.read(|c| Ok::<_, StoreError>(c.query_row("SELECT count(*) FROM mail_outbox_attachments", [], |r| r.get(0))?)).unwrap();
+        assert!(store
+            .read(|c| list(c, MailFilter::All, 10))
+            .unwrap()
+            .is_empty());
+        let attachments: i64 = store
+            .read(|c| {
+                Ok::<_, StoreError>(c.query_row(
+                    "SELECT count(*) FROM mail_outbox_attachments",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
         assert_eq!(attachments, 0);
         assert!(write(&store, |c| claim_due(c, t(100), t(160), 10)).is_empty());
     }
@@ -508,11 +573,20 @@ mod tests {
     fn a_second_row_with_the_same_id_or_message_id_is_refused() {
         let (_dir, store) = store();
         write(&store, |c| enqueue_in(c, &mail(1, t(0))));
-        let same_id = MailRow { message_id: "other@acme.example".into(), ..mail(1, t(0)) };
-        let same_message = MailRow { id: "other".into(), ..mail(1, t(0)) };
+        let same_id = MailRow {
+            message_id: "other@acme.example".into(),
+            ..mail(1, t(0))
+        };
+        let same_message = MailRow {
+            id: "other".into(),
+            ..mail(1, t(0))
+        };
         for row in [same_id, same_message] {
             let err = store.write(|c| enqueue_in(c, &row)).unwrap_err();
-            assert!(matches!(&err, StoreError::Sqlite(e) if crate::is_unique_violation(e)), "{err}");
+            assert!(
+                matches!(&err, StoreError::Sqlite(e) if crate::is_unique_violation(e)),
+                "{err}"
+            );
         }
     }
 
@@ -524,31 +598,81 @@ mod tests {
             enqueue_in(c, &mail(2, t(5)))
         });
         let first = write(&store, |c| claim_due(c, t(1), t(61), 10));
-        assert_eq!(first.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["mail-001"], "mail-002 is not due yet");
-        assert_eq!((first[0].status, first[0].attempts, first[0].lease_until), (MailStatus::Sending, 1, Some(t(61))));
+        assert_eq!(
+            first.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["mail-001"],
+            "mail-002 is not due yet"
+        );
+        assert_eq!(
+            (first[0].status, first[0].attempts, first[0].lease_until),
+            (MailStatus::Sending, 1, Some(t(61)))
+        );
         assert!(!first[0].possibly_duplicated);
 
         let second = write(&store, |c| claim_due(c, t(10), t(70), 10));
-        assert_eq!(second.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["mail-002"], "a leased row is not claimed again");
+        assert_eq!(
+            second.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["mail-002"],
+            "a leased row is not claimed again"
+        );
 
         // mail-002's worker fails and retries later; mail-001's worker dies.
-        assert_eq!(write(&store, |c| mark_retry(c, "mail-002", "421 try later", t(200))), Change::Done);
-        assert!(write(&store, |c| claim_due(c, t(61), t(121), 10)).is_empty(), "the lease runs until t(61) inclusive");
+        assert_eq!(
+            write(&store, |c| mark_retry(
+                c,
+                "mail-002",
+                "421 try later",
+                t(200)
+            )),
+            Change::Done
+        );
+        assert!(
+            write(&store, |c| claim_due(c, t(61), t(121), 10)).is_empty(),
+            "the lease runs until t(61) inclusive"
+        );
         let reclaimed = write(&store, |c| claim_due(c, t(62), t(122), 10));
         assert_eq!(reclaimed.len(), 1);
-        assert_eq!((reclaimed[0].id.as_str(), reclaimed[0].attempts, reclaimed[0].possibly_duplicated), ("mail-001", 2, true));
+        assert_eq!(
+            (
+                reclaimed[0].id.as_str(),
+                reclaimed[0].attempts,
+                reclaimed[0].possibly_duplicated
+            ),
+            ("mail-001", 2, true)
+        );
 
-        assert_eq!(write(&store, |c| mark_sent(c, "mail-001", "250 2.0.0 Ok: queued as X1", t(63))), Change::Done);
+        assert_eq!(
+            write(&store, |c| mark_sent(
+                c,
+                "mail-001",
+                "250 2.0.0 Ok: queued as X1",
+                t(63)
+            )),
+            Change::Done
+        );
         assert_eq!(
             write(&store, |c| mark_failed(c, "mail-001", "late worker")),
-            Change::Skipped { status: MailStatus::Sent },
+            Change::Skipped {
+                status: MailStatus::Sent
+            },
             "a sent row is never changed again"
         );
-        assert_eq!(write(&store, |c| mark_sent(c, "nope", "250", t(63))), Change::NotFound);
+        assert_eq!(
+            write(&store, |c| mark_sent(c, "nope", "250", t(63))),
+            Change::NotFound
+        );
         let sent = store.read(|c| get(c, "mail-001")).unwrap().unwrap();
-        assert_eq!((sent.status, sent.sent_at, sent.lease_until), (MailStatus::Sent, Some(t(63)), None));
-        assert_eq!(sent.relay_response.as_deref(), Some("250 2.0.0 Ok: queued as X1"));
-        assert!(write(&store, |c| claim_due(c, t(100_000), t(100_060), 10)).iter().all(|r| r.id == "mail-002"));
+        assert_eq!(
+            (sent.status, sent.sent_at, sent.lease_until),
+            (MailStatus::Sent, Some(t(63)), None)
+        );
+        assert_eq!(
+            sent.relay_response.as_deref(),
+            Some("250 2.0.0 Ok: queued as X1")
+        );
+        assert!(write(&store, |c| claim_due(c, t(100_000), t(100_060), 10))
+            .iter()
+            .all(|r| r.id == "mail-002"));
     }
 
     #[test]
@@ -562,26 +686,63 @@ mod tests {
         });
         write(&store, |c| claim_due(c, t(10), t(70), 10));
         write(&store, |c| mark_sent(c, "mail-001", "250 ok", t(11)));
-        write(&store, |c| mark_failed(c, "mail-002", "550 5.1.1 no such user"));
+        write(&store, |c| {
+            mark_failed(c, "mail-002", "550 5.1.1 no such user")
+        });
         write(&store, |c| mark_retry(c, "mail-003", "421 later", t(40)));
 
-        let ids = |f| store.read(|c| list(c, f, 10)).unwrap().into_iter().map(|s| s.id).collect::<Vec<_>>();
-        assert_eq!(ids(MailFilter::All), ["mail-003", "mail-002", "mail-001"], "newest first");
+        let ids = |f| {
+            store
+                .read(|c| list(c, f, 10))
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(MailFilter::All),
+            ["mail-003", "mail-002", "mail-001"],
+            "newest first"
+        );
         assert_eq!(ids(MailFilter::Pending), ["mail-003"]);
         assert_eq!(ids(MailFilter::Sent), ["mail-001"]);
         assert_eq!(ids(MailFilter::Failed), ["mail-002"]);
-        assert_eq!(store.read(|c| list(c, MailFilter::All, 1)).unwrap().len(), 1);
+        assert_eq!(
+            store.read(|c| list(c, MailFilter::All, 1)).unwrap().len(),
+            1
+        );
         let failed = &store.read(|c| list(c, MailFilter::Failed, 10)).unwrap()[0];
         assert_eq!(failed.last_error.as_deref(), Some("550 5.1.1 no such user"));
         assert_eq!((failed.attachment_count, failed.to.len()), (2, 2));
         let sent = &store.read(|c| list(c, MailFilter::Sent, 10)).unwrap()[0];
-        assert_eq!((sent.relay_response.as_deref(), sent.sent_at), (Some("250 ok"), Some(t(11))));
+        assert_eq!(
+            (sent.relay_response.as_deref(), sent.sent_at),
+            (Some("250 ok"), Some(t(11)))
+        );
 
-        assert_eq!(write(&store, |c| retry_failed(c, "mail-001", t(20))), Change::Skipped { status: MailStatus::Sent });
-        assert_eq!(write(&store, |c| retry_failed(c, "nope", t(20))), Change::NotFound);
-        assert_eq!(write(&store, |c| retry_failed(c, "mail-002", t(20))), Change::Done);
+        assert_eq!(
+            write(&store, |c| retry_failed(c, "mail-001", t(20))),
+            Change::Skipped {
+                status: MailStatus::Sent
+            }
+        );
+        assert_eq!(
+            write(&store, |c| retry_failed(c, "nope", t(20))),
+            Change::NotFound
+        );
+        assert_eq!(
+            write(&store, |c| retry_failed(c, "mail-002", t(20))),
+            Change::Done
+        );
         let again = write(&store, |c| claim_due(c, t(20), t(80), 10));
-        assert_eq!(again.iter().map(|r| (r.id.as_str(), r.attempts)).collect::<Vec<_>>(), [("mail-002", 1)], "a fresh attempt budget");
+        assert_eq!(
+            again
+                .iter()
+                .map(|r| (r.id.as_str(), r.attempts))
+                .collect::<Vec<_>>(),
+            [("mail-002", 1)],
+            "a fresh attempt budget"
+        );
     }
 
     /// Two connections to one file (as two processes would have), claiming at
@@ -605,11 +766,14 @@ mod tests {
                 let (path, barrier) = (path.clone(), Arc::clone(&barrier));
                 std::thread::spawn(move || {
                     let mut conn = Connection::open(&path).unwrap();
-                    conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+                    conn.busy_timeout(std::time::Duration::from_secs(10))
+                        .unwrap();
                     barrier.wait();
                     let mut mine = Vec::new();
                     loop {
-                        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).unwrap();
+                        let tx = conn
+                            .transaction_with_behavior(TransactionBehavior::Immediate)
+                            .unwrap();
                         let claimed = claim_due(&tx, t(1_000), t(1_060), 3).unwrap();
                         tx.commit().unwrap();
                         if claimed.is_empty() {
@@ -630,10 +794,21 @@ mod tests {
     #[test]
     fn the_schema_refuses_impossible_states() {
         let (_dir, store) = store();
-        let sending_without_lease = MailRow { status: MailStatus::Sending, ..mail(1, t(0)) };
-        let sent_without_answer = MailRow { status: MailStatus::Sent, sent_at: Some(t(0)), ..mail(2, t(0)) };
+        let sending_without_lease = MailRow {
+            status: MailStatus::Sending,
+            ..mail(1, t(0))
+        };
+        let sent_without_answer = MailRow {
+            status: MailStatus::Sent,
+            sent_at: Some(t(0)),
+            ..mail(2, t(0))
+        };
         for row in [sending_without_lease, sent_without_answer] {
-            assert!(store.write(|c| enqueue_in(c, &row)).is_err(), "{:?} accepted", row.status);
+            assert!(
+                store.write(|c| enqueue_in(c, &row)).is_err(),
+                "{:?} accepted",
+                row.status
+            );
         }
     }
 }

@@ -24,7 +24,14 @@ pub struct Migration<'a> {
 }
 
 pub fn embedded() -> Vec<Migration<'static>> {
-    MIGRATIONS.iter().map(|(version, name, sql)| Migration { version: *version, name, sql }).collect()
+    MIGRATIONS
+        .iter()
+        .map(|(version, name, sql)| Migration {
+            version: *version,
+            name,
+            sql,
+        })
+        .collect()
 }
 
 pub fn checksum(sql: &str) -> String {
@@ -48,20 +55,38 @@ pub fn apply_list(conn: &mut Connection, migrations: &[Migration<'_>]) -> Result
         ) STRICT;",
     )?;
     let applied: Vec<(u32, String, String)> = {
-        let mut stmt = tx.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+        let mut stmt =
+            tx.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let known = migrations.last().map(|m| m.version).unwrap_or(0);
     for (version, name, sum) in &applied {
         match migrations.iter().find(|m| m.version == *version) {
-            None => return Err(StoreError::DatabaseTooNew { version: *version, name: name.clone(), known }),
-            Some(m) if checksum(m.sql) != *sum => return Err(StoreError::MigrationEdited { name: m.name.to_string() }),
+            None => {
+                return Err(StoreError::DatabaseTooNew {
+                    version: *version,
+                    name: name.clone(),
+                    known,
+                })
+            }
+            Some(m) if checksum(m.sql) != *sum => {
+                return Err(StoreError::MigrationEdited {
+                    name: m.name.to_string(),
+                })
+            }
             Some(_) => {}
         }
     }
-    for m in migrations.iter().filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version)) {
-        tx.execute_batch(m.sql).map_err(|source| StoreError::MigrationFailed { name: m.name.to_string(), source })?;
+    for m in migrations
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
+    {
+        tx.execute_batch(m.sql)
+            .map_err(|source| StoreError::MigrationFailed {
+                name: m.name.to_string(),
+                source,
+            })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum) VALUES (?1, ?2, ?3)",
             params![m.version, m.name, checksum(m.sql)],
@@ -78,8 +103,13 @@ mod tests {
     use super::*;
 
     fn tables(conn: &Connection) -> Vec<String> {
-        let mut s = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
-        s.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+        let mut s = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
     }
 
     #[test]
@@ -89,7 +119,14 @@ mod tests {
         apply(&mut conn).unwrap();
         apply(&mut conn).unwrap();
         let t = tables(&conn);
-        for name in ["organizations", "plans", "servers", "activity", "outbox", "schema_migrations"] {
+        for name in [
+            "organizations",
+            "plans",
+            "servers",
+            "activity",
+            "outbox",
+            "schema_migrations",
+        ] {
             assert!(t.contains(&name.to_string()), "{name} missing from {t:?}");
         }
     }
@@ -98,12 +135,22 @@ mod tests {
     fn an_edited_migration_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
-        let v1 = [Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" }];
+        let v1 = [Migration {
+            version: 1,
+            name: "0001_a",
+            sql: "CREATE TABLE a (x INTEGER);",
+        }];
         apply_list(&mut conn, &v1).unwrap();
-        let edited = [Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x TEXT);" }];
+        let edited = [Migration {
+            version: 1,
+            name: "0001_a",
+            sql: "CREATE TABLE a (x TEXT);",
+        }];
         let err = apply_list(&mut conn, &edited).unwrap_err();
         assert!(matches!(err, StoreError::MigrationEdited { .. }));
-        assert!(err.to_string().contains("0001_a was changed after it was applied"));
+        assert!(err
+            .to_string()
+            .contains("0001_a was changed after it was applied"));
     }
 
     #[test]
@@ -111,15 +158,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
         let newer = [
-            Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" },
-            Migration { version: 2, name: "0002_b", sql: "CREATE TABLE b (x INTEGER);" },
+            Migration {
+                version: 1,
+                name: "0001_a",
+                sql: "CREATE TABLE a (x INTEGER);",
+            },
+            Migration {
+                version: 2,
+                name: "0002_b",
+                sql: "CREATE TABLE b (x INTEGER);",
+            },
         ];
         apply_list(&mut conn, &newer).unwrap();
         let before = tables(&conn);
-        let older = [newer[0].clone(), Migration { version: 3, name: "0003_c", sql: "CREATE TABLE c (x INTEGER);" }];
+        let older = [
+            newer[0].clone(),
+            Migration {
+                version: 3,
+                name: "0003_c",
+                sql: "CREATE TABLE c (x INTEGER);",
+            },
+        ];
         // The older binary knows 1 and 3 but not 2: refused, and 3 not applied.
         let err = apply_list(&mut conn, &older).unwrap_err();
-        assert!(matches!(err, StoreError::DatabaseTooNew { version: 2, .. }), "{err}");
+        assert!(
+            matches!(err, StoreError::DatabaseTooNew { version: 2, .. }),
+            "{err}"
+        );
         assert_eq!(tables(&conn), before);
     }
 
@@ -128,8 +193,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
         let list = [
-            Migration { version: 1, name: "0001_a", sql: "CREATE TABLE a (x INTEGER);" },
-            Migration { version: 2, name: "0002_bad", sql: "CREATE TABLE oops (;" },
+            Migration {
+                version: 1,
+                name: "0001_a",
+                sql: "CREATE TABLE a (x INTEGER);",
+            },
+            Migration {
+                version: 2,
+                name: "0002_bad",
+                sql: "CREATE TABLE oops (;",
+            },
         ];
         let err = apply_list(&mut conn, &list).unwrap_err();
         assert!(matches!(err, StoreError::MigrationFailed { .. }));

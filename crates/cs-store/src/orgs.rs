@@ -17,7 +17,15 @@ pub fn insert(conn: &Connection, org: &Organization, contact: &User) -> rusqlite
     conn.execute(
         "INSERT INTO organizations (id, name, name_key, country, tax_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![org.id.to_string(), org.name, org.name.to_lowercase(), org.country, org.tax_id, fmt_ts(&org.created_at), fmt_ts(&org.updated_at)],
+        params![
+            org.id.to_string(),
+            org.name,
+            org.name.to_lowercase(),
+            org.country,
+            org.tax_id,
+            fmt_ts(&org.created_at),
+            fmt_ts(&org.updated_at)
+        ],
     )?;
     insert_user(conn, contact)
 }
@@ -35,7 +43,10 @@ pub fn update(conn: &Connection, org: &Organization, contact: &User) -> rusqlite
         "UPDATE organizations SET name = ?2, name_key = ?3, country = ?4, tax_id = ?5, updated_at = ?6 WHERE id = ?1",
         params![org.id.to_string(), org.name, org.name.to_lowercase(), org.country, org.tax_id, fmt_ts(&org.updated_at)],
     )?;
-    conn.execute("UPDATE users SET name = ?2, email = ?3 WHERE id = ?1", params![contact.id.to_string(), contact.name, contact.email])?;
+    conn.execute(
+        "UPDATE users SET name = ?2, email = ?3 WHERE id = ?1",
+        params![contact.id.to_string(), contact.name, contact.email],
+    )?;
     Ok(())
 }
 
@@ -55,7 +66,9 @@ pub fn get(conn: &Connection, id: OrganizationId) -> Result<Option<OrganizationR
 pub fn list(conn: &Connection) -> Result<Vec<OrganizationRecord>> {
     let sql = format!("{SELECT} ORDER BY o.name_key");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], raw_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], raw_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode).collect()
 }
 
@@ -64,7 +77,11 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Whether another organization already uses this name (case-insensitively).
-pub fn name_taken(conn: &Connection, name: &str, except: Option<OrganizationId>) -> rusqlite::Result<bool> {
+pub fn name_taken(
+    conn: &Connection,
+    name: &str,
+    except: Option<OrganizationId>,
+) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM organizations WHERE name_key = ?1 AND id IS NOT ?2)",
         params![name.to_lowercase(), except.map(|e| e.to_string())],
@@ -73,7 +90,11 @@ pub fn name_taken(conn: &Connection, name: &str, except: Option<OrganizationId>)
 }
 
 /// Whether another user already has this email.
-pub fn email_taken(conn: &Connection, email: &str, except: Option<UserId>) -> rusqlite::Result<bool> {
+pub fn email_taken(
+    conn: &Connection,
+    email: &str,
+    except: Option<UserId>,
+) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 AND id IS NOT ?2)",
         params![email, except.map(|e| e.to_string())],
@@ -81,23 +102,62 @@ pub fn email_taken(conn: &Connection, email: &str, except: Option<UserId>) -> ru
     )
 }
 
-type Raw = (String, String, String, Option<String>, String, String, String, String, String, String, String, i64);
+type Raw = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 fn raw_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
 }
 
 fn decode(raw: Raw) -> Result<OrganizationRecord> {
-    let (id, name, country, tax_id, created, updated, uid, uname, email, role, ucreated, live) = raw;
-    let id: OrganizationId = id.parse().map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?;
+    let (id, name, country, tax_id, created, updated, uid, uname, email, role, ucreated, live) =
+        raw;
+    let id: OrganizationId = id
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?;
     Ok(OrganizationRecord {
-        organization: Organization { id, name, country, tax_id, created_at: parse_ts(&created)?, updated_at: parse_ts(&updated)? },
+        organization: Organization {
+            id,
+            name,
+            country,
+            tax_id,
+            created_at: parse_ts(&created)?,
+            updated_at: parse_ts(&updated)?,
+        },
         contact: User {
-            id: uid.parse().map_err(|e| StoreError::Corrupt(format!("user id: {e}")))?,
+            id: uid
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("user id: {e}")))?,
             organization_id: Some(id),
             name: uname,
             email,
-            role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            role: Role::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
             created_at: parse_ts(&ucreated)?,
         },
         live_servers: live,

@@ -19,8 +19,16 @@ pub struct OutboxRecord {
 }
 
 /// Queues `payload` (the new customer-facing state of `entity_id`).
-pub fn push<T: Serialize>(conn: &Connection, at: Timestamp, organization_id: Option<String>, kind: &str, entity_id: &str, payload: &T) -> Result<i64> {
-    let json = serde_json::to_string(payload).map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+pub fn push<T: Serialize>(
+    conn: &Connection,
+    at: Timestamp,
+    organization_id: Option<String>,
+    kind: &str,
+    entity_id: &str,
+    payload: &T,
+) -> Result<i64> {
+    let json = serde_json::to_string(payload)
+        .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
     conn.execute(
         "INSERT INTO outbox (at, organization_id, kind, entity_id, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![fmt_ts(&at), organization_id, kind, entity_id, json],
@@ -32,7 +40,16 @@ pub fn push<T: Serialize>(conn: &Connection, at: Timestamp, organization_id: Opt
 pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<OutboxRecord>> {
     let mut stmt = conn.prepare("SELECT seq, at, organization_id, kind, entity_id, payload FROM outbox WHERE pushed_at IS NULL ORDER BY seq LIMIT ?1")?;
     let rows = stmt
-        .query_map([limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, String>(5)?)))?
+        .query_map([limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(seq, at, organization_id, kind, entity_id, payload)| {
@@ -42,7 +59,8 @@ pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<OutboxRecord>> {
                 organization_id,
                 kind,
                 entity_id,
-                payload: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?,
             })
         })
         .collect()
@@ -50,5 +68,8 @@ pub fn pending(conn: &Connection, limit: i64) -> Result<Vec<OutboxRecord>> {
 
 /// Marks every record up to and including `seq` as acknowledged.
 pub fn mark_pushed_through(conn: &Connection, seq: i64, at: Timestamp) -> rusqlite::Result<usize> {
-    conn.execute("UPDATE outbox SET pushed_at = ?2 WHERE seq <= ?1 AND pushed_at IS NULL", params![seq, fmt_ts(&at)])
+    conn.execute(
+        "UPDATE outbox SET pushed_at = ?2 WHERE seq <= ?1 AND pushed_at IS NULL",
+        params![seq, fmt_ts(&at)],
+    )
 }

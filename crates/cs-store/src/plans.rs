@@ -27,12 +27,16 @@ pub fn update(conn: &Connection, plan: &Plan) -> rusqlite::Result<()> {
             plan.monthly.currency.code(), plan.monthly.minor, plan.hourly.micros, plan.active, fmt_ts(&plan.updated_at)
         ],
     )?;
-    conn.execute("DELETE FROM plan_regions WHERE plan_id = ?1", [plan.id.to_string()])?;
+    conn.execute(
+        "DELETE FROM plan_regions WHERE plan_id = ?1",
+        [plan.id.to_string()],
+    )?;
     write_regions(conn, plan)
 }
 
 fn write_regions(conn: &Connection, plan: &Plan) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached("INSERT INTO plan_regions (plan_id, region) VALUES (?1, ?2)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO plan_regions (plan_id, region) VALUES (?1, ?2)")?;
     for region in &plan.regions {
         stmt.execute(params![plan.id.to_string(), region])?;
     }
@@ -44,13 +48,21 @@ const SELECT: &str = "SELECT p.id, p.name, p.provider, p.provider_type, p.curren
     FROM plans p";
 
 pub fn get(conn: &Connection, id: PlanId) -> Result<Option<Plan>> {
-    let raw = conn.query_row(&format!("{SELECT} WHERE p.id = ?1"), [id.to_string()], raw_row).optional()?;
+    let raw = conn
+        .query_row(
+            &format!("{SELECT} WHERE p.id = ?1"),
+            [id.to_string()],
+            raw_row,
+        )
+        .optional()?;
     raw.map(decode).transpose()
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<Plan>> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY p.name_key"))?;
-    let rows = stmt.query_map([], raw_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], raw_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode).collect()
 }
 
@@ -66,21 +78,62 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM plans", [], |r| r.get(0))
 }
 
-type Raw = (String, String, String, String, String, i64, i64, bool, String, String, Option<String>);
+type Raw = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    bool,
+    String,
+    String,
+    Option<String>,
+);
 
 fn raw_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?))
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
 }
 
 fn decode(raw: Raw) -> Result<Plan> {
-    let (id, name, provider, provider_type, currency, monthly, hourly, active, created, updated, regions) = raw;
+    let (
+        id,
+        name,
+        provider,
+        provider_type,
+        currency,
+        monthly,
+        hourly,
+        active,
+        created,
+        updated,
+        regions,
+    ) = raw;
     let currency = Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(Plan {
-        id: id.parse().map_err(|e| StoreError::Corrupt(format!("plan id: {e}")))?,
+        id: id
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("plan id: {e}")))?,
         name,
-        provider: ProviderKind::parse(&provider).ok_or_else(|| StoreError::Corrupt(format!("provider {provider:?}")))?,
+        provider: ProviderKind::parse(&provider)
+            .ok_or_else(|| StoreError::Corrupt(format!("provider {provider:?}")))?,
         provider_type,
-        regions: regions.map(|r| r.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default(),
+        regions: regions
+            .map(|r| r.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default(),
         monthly: Money::new(monthly, currency),
         hourly: Rate::new(hourly, currency),
         active,

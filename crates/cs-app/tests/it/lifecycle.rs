@@ -7,10 +7,26 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
     let t = TestApp::new();
     let org = t.customer("Acme Hosting", "ops@acme.example");
     let plan = t.plan("Starter").await;
-    assert_eq!(plan.provider_prices.len(), 2, "the provider's own price is shown per region");
-    assert_eq!(plan.provider_prices.iter().find(|p| p.region == "ap-south").unwrap().monthly.amount, "14.40");
+    assert_eq!(
+        plan.provider_prices.len(),
+        2,
+        "the provider's own price is shown per region"
+    );
+    assert_eq!(
+        plan.provider_prices
+            .iter()
+            .find(|p| p.region == "ap-south")
+            .unwrap()
+            .monthly
+            .amount,
+        "14.40"
+    );
 
-    let s = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
     assert_eq!(s.status, "provisioning");
     assert!(s.provider_id.is_some());
     assert!(s.ipv4.is_some());
@@ -20,23 +36,52 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
     t.tick().await;
     assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "running");
     // The UI was told about each step without asking.
-    let pushed: Vec<String> = t.events.servers.lock().unwrap().iter().map(|s| s.status.clone()).collect();
+    let pushed: Vec<String> = t
+        .events
+        .servers
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.status.clone())
+        .collect();
     assert_eq!(pushed, ["provisioning", "booting", "running"]);
 
-    let r = t.app.server_action(&s.id, ServerAction::Reboot).await.unwrap();
+    let r = t
+        .app
+        .server_action(&s.id, ServerAction::Reboot)
+        .await
+        .unwrap();
     assert_eq!(r.status, "rebooting");
-    let err = t.app.server_action(&s.id, ServerAction::Reboot).await.unwrap_err();
+    let err = t
+        .app
+        .server_action(&s.id, ServerAction::Reboot)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "conflict");
-    assert!(err.to_string().contains("wait until its current operation finishes"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("wait until its current operation finishes"),
+        "{err}"
+    );
     t.tick().await;
     assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "running");
 
-    t.app.server_action(&s.id, ServerAction::Shutdown).await.unwrap();
+    t.app
+        .server_action(&s.id, ServerAction::Shutdown)
+        .await
+        .unwrap();
     t.tick().await;
     assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "offline");
-    let err = t.app.server_action(&s.id, ServerAction::Reboot).await.unwrap_err();
+    let err = t
+        .app
+        .server_action(&s.id, ServerAction::Reboot)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("boot it instead"), "{err}");
-    t.app.server_action(&s.id, ServerAction::Boot).await.unwrap();
+    t.app
+        .server_action(&s.id, ServerAction::Boot)
+        .await
+        .unwrap();
     t.tick().await;
     assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "running");
 
@@ -49,7 +94,10 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
     assert_eq!(detail.server.status, "running");
     assert_eq!(t.app.list_organizations().unwrap().len(), 1);
     assert_eq!(t.app.list_plans().await.unwrap().len(), 1);
-    t.app.server_action(&s.id, ServerAction::Reboot).await.unwrap();
+    t.app
+        .server_action(&s.id, ServerAction::Reboot)
+        .await
+        .unwrap();
     t.tick().await;
 
     let d = t.app.delete_server(&s.id).await.unwrap();
@@ -58,19 +106,42 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
     let gone = t.app.get_server(&s.id).unwrap().server;
     assert_eq!(gone.status, "deleted");
     assert!(gone.deleted_at.is_some());
-    assert!(t.app.delete_server(&s.id).await.is_err(), "deleting twice is refused");
+    assert!(
+        t.app.delete_server(&s.id).await.is_err(),
+        "deleting twice is refused"
+    );
 
     // The activity log tells the story, newest first.
-    let actions: Vec<String> = t.app.list_activity(100, Some(s.id.clone())).unwrap().into_iter().rev().map(|a| a.action).collect();
+    let actions: Vec<String> = t
+        .app
+        .list_activity(100, Some(s.id.clone()))
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|a| a.action)
+        .collect();
     assert_eq!(
         actions,
         [
-            "server.created", "server.running", "server.rebooted", "server.running", "server.shut_down", "server.offline",
-            "server.booted", "server.running", "server.rebooted", "server.running", "server.deleted", "server.deleted"
+            "server.created",
+            "server.running",
+            "server.rebooted",
+            "server.running",
+            "server.shut_down",
+            "server.offline",
+            "server.booted",
+            "server.running",
+            "server.rebooted",
+            "server.running",
+            "server.deleted",
+            "server.deleted"
         ]
     );
     let dash = t.app.dashboard().unwrap();
-    assert_eq!((dash.organizations, dash.plans, dash.live_servers), (1, 1, 0));
+    assert_eq!(
+        (dash.organizations, dash.plans, dash.live_servers),
+        (1, 1, 0)
+    );
 }
 
 #[tokio::test]
@@ -79,11 +150,22 @@ async fn every_customer_facing_change_has_its_outbox_record() {
     let org = t.customer("Acme Hosting", "ops@acme.example");
     let plan = t.plan("Starter").await;
     assert_eq!(t.table_count("outbox"), 2);
-    let s = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
-    assert_eq!(t.table_count("outbox"), 4, "recorded, then matched with the instance");
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.table_count("outbox"),
+        4,
+        "recorded, then matched with the instance"
+    );
     t.tick().await;
     t.tick().await;
-    t.app.server_action(&s.id, ServerAction::Shutdown).await.unwrap();
+    t.app
+        .server_action(&s.id, ServerAction::Shutdown)
+        .await
+        .unwrap();
     assert_eq!(t.table_count("outbox"), 7);
     // No secret reached the database.
     let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
@@ -100,16 +182,30 @@ async fn a_server_deleted_outside_the_app_is_noticed() {
     let t = TestApp::new();
     let org = t.customer("Acme Hosting", "ops@acme.example");
     let plan = t.plan("Starter").await;
-    let s = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
     t.tick().await;
     t.tick().await;
     use cs_provider::Provider;
-    t.app.sandbox().delete(s.provider_id.as_deref().unwrap()).await.unwrap();
+    t.app
+        .sandbox()
+        .delete(s.provider_id.as_deref().unwrap())
+        .await
+        .unwrap();
     t.clock.advance(crate::step());
     t.app.reconcile_once(true).await.unwrap();
     let after = t.app.get_server(&s.id).unwrap();
     assert_eq!(after.server.status, "deleted");
-    assert!(after.activity[0].summary.contains("deleted outside the app"), "{:?}", after.activity[0]);
+    assert!(
+        after.activity[0]
+            .summary
+            .contains("deleted outside the app"),
+        "{:?}",
+        after.activity[0]
+    );
 }
 
 #[tokio::test]
@@ -119,16 +215,31 @@ async fn a_provider_failure_is_reported_and_frees_the_label() {
     let plan = t.plan("Starter").await;
     t.app.sandbox().inject(cs_provider::sandbox::Fault::Fail {
         op: "create_instance",
-        error: cs_provider::ProviderError::Validation { field: "region".into(), message: "London is full".into() },
+        error: cs_provider::ProviderError::Validation {
+            field: "region".into(),
+            message: "London is full".into(),
+        },
     });
-    let err = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap_err();
+    let err = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap_err();
     let dto = err.to_dto();
     assert_eq!(dto.code, "validation");
     assert_eq!(dto.fields[0].field, "region");
     assert!(dto.message.contains("London is full"));
     // The label is free again and the failure is in the log.
-    t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
-    assert!(t.app.list_activity(10, None).unwrap().iter().any(|a| a.action == "server.create_failed"));
+    t.app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
+    assert!(t
+        .app
+        .list_activity(10, None)
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "server.create_failed"));
 }
 
 #[tokio::test]
@@ -147,5 +258,9 @@ async fn a_second_process_on_the_same_database_is_refused() {
     })
     .unwrap_err();
     assert_eq!(err.code(), "conflict");
-    assert!(err.to_string().contains("in use by another ContainerStacks process"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("in use by another ContainerStacks process"),
+        "{err}"
+    );
 }

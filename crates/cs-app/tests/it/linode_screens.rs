@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use cs_app::dto::*;
-use cs_fakes::linode::{FakeConfig, FakeLinode};
 use cs_core::ProviderKind;
+use cs_fakes::linode::{FakeConfig, FakeLinode};
 
 use crate::TestApp;
 
@@ -22,17 +22,31 @@ struct Setup {
 }
 
 async fn connected() -> Setup {
-    let fake = FakeLinode::start(FakeConfig { step: Duration::from_millis(120), ..FakeConfig::default() }).await.unwrap();
+    let fake = FakeLinode::start(FakeConfig {
+        step: Duration::from_millis(120),
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
     let t = TestApp::new();
     let token = fake.create_token(&["*"]);
-    t.app.add_linode_account(crate::linode::add(&token, Some(fake.api_url()))).await.unwrap();
+    t.app
+        .add_linode_account(crate::linode::add(&token, Some(fake.api_url())))
+        .await
+        .unwrap();
     let org = t.customer("Åsa Nyström AB", "asa@example.se");
     let plan = t
         .app
         .create_plan(crate::linode::nano_plan(&["eu-central", "br-gru"]))
         .await
         .unwrap();
-    Setup { t, fake, token, org, plan }
+    Setup {
+        t,
+        fake,
+        token,
+        org,
+        plan,
+    }
 }
 
 fn input(s: &Setup, label: &str) -> ServerInput {
@@ -67,8 +81,20 @@ async fn running(s: &Setup, label: &str) -> ServerDto {
 }
 
 /// Linode's own API, as the reseller's console would use it.
-async fn console(s: &Setup, method: reqwest::Method, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
-    reqwest::Client::new().request(method, format!("{}{path}", s.fake.api_url())).bearer_auth(&s.token).json(&body).send().await.unwrap().status()
+async fn console(
+    s: &Setup,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", s.fake.api_url()))
+        .bearer_auth(&s.token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 #[tokio::test]
@@ -76,25 +102,47 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
     let s = connected().await;
     let status = s.t.app.catalogue_status("linode").unwrap();
     assert!(status.refreshed_at.is_some(), "plan validation imported it");
-    assert_eq!((status.regions, status.types, status.stackscripts), (6, 5, 2));
+    assert_eq!(
+        (status.regions, status.types, status.stackscripts),
+        (6, 5, 2)
+    );
 
     // Page views read SQLite: no catalogue request reaches Linode.
     s.fake.clear_requests();
     for _ in 0..5 {
         let c = s.t.app.catalog("linode").await.unwrap();
         assert!(c.refreshed_at.is_some());
-        assert!(c.images.iter().all(|i| i.id != "linode/centos7"), "deprecated images are not offered");
+        assert!(
+            c.images.iter().all(|i| i.id != "linode/centos7"),
+            "deprecated images are not offered"
+        );
         assert!(c.images.iter().any(|i| i.cloud_init));
         assert_eq!(c.stackscripts.len(), 2);
         s.t.app.list_plans().await.unwrap();
     }
-    assert_eq!(s.fake.requests().iter().filter(|r| r.path.contains("/regions") || r.path.contains("/types") || r.path.contains("/images")).count(), 0);
+    assert_eq!(
+        s.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/regions")
+                || r.path.contains("/types")
+                || r.path.contains("/images"))
+            .count(),
+        0
+    );
 
     // Region-specific prices reach the plan and billing's provider prices.
     let plans = s.t.app.list_plans().await.unwrap();
     let nano = plans.iter().find(|p| p.id == s.plan.id).unwrap();
-    let gru = nano.provider_prices.iter().find(|p| p.region == "br-gru").unwrap();
-    assert_eq!((gru.monthly.amount.as_str(), gru.hourly.amount.as_str()), ("7.00", "0.0105"));
+    let gru = nano
+        .provider_prices
+        .iter()
+        .find(|p| p.region == "br-gru")
+        .unwrap();
+    assert_eq!(
+        (gru.monthly.amount.as_str(), gru.hourly.amount.as_str()),
+        ("7.00", "0.0105")
+    );
     let conn = cs_store::rusqlite::Connection::open(s.t.dir.path().join("cs.db")).unwrap();
     let (h, m): (i64, i64) = conn
         .query_row("SELECT hourly_micros, monthly_micros FROM provider_prices WHERE provider='linode' AND provider_type='g6-nanode-1' AND item='server' AND region='br-gru'", [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -115,13 +163,27 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
     assert_eq!(s.t.app.refresh_stale_catalogues().await.unwrap(), 1);
 
     // A failed refresh keeps the catalogue and says why.
-    s.fake.add_fault(cs_fakes::linode::FaultRule::new(cs_fakes::linode::FaultKind::ServerError(500), "GET", "/regions").times(20));
+    s.fake.add_fault(
+        cs_fakes::linode::FaultRule::new(
+            cs_fakes::linode::FaultKind::ServerError(500),
+            "GET",
+            "/regions",
+        )
+        .times(20),
+    );
     assert!(s.t.app.refresh_catalogue("linode").await.is_err());
     let failed = s.t.app.catalogue_status("linode").unwrap();
     assert!(failed.last_error.is_some());
     assert_eq!(failed.regions, 6);
     s.fake.clear_faults();
-    assert_eq!(s.t.app.refresh_catalogue("nowhere").await.unwrap_err().code(), "validation");
+    assert_eq!(
+        s.t.app
+            .refresh_catalogue("nowhere")
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
 
     let account = s.t.app.linode_accounts().unwrap().remove(0);
     assert!(account.connected);
@@ -133,36 +195,57 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
 #[tokio::test]
 async fn deletions_and_resizes_in_linodes_console_are_noticed_through_the_event_feed() {
     let s = connected().await;
-    assert_eq!(s.t.app.poll_events(ProviderKind::Linode).await.unwrap(), 0, "the first poll only finds the feed's end");
+    assert_eq!(
+        s.t.app.poll_events(ProviderKind::Linode).await.unwrap(),
+        0,
+        "the first poll only finds the feed's end"
+    );
     let a = running(&s, "feed-a").await;
     let b = running(&s, "feed-b").await;
     s.t.app.poll_events(ProviderKind::Linode).await.unwrap();
-    let bigger = s
-        .t
-        .app
-        .create_plan(PlanInput {
-            name: "Standard".into(),
-            provider: "linode".into(),
-            provider_type: "g6-standard-1".into(),
-            regions: vec!["eu-central".into()],
-            monthly_price: "18.00".into(),
-            hourly_price: "0.0270".into(),
-        })
-        .await
-        .unwrap();
+    let bigger =
+        s.t.app
+            .create_plan(PlanInput {
+                name: "Standard".into(),
+                provider: "linode".into(),
+                provider_type: "g6-standard-1".into(),
+                regions: vec!["eu-central".into()],
+                monthly_price: "18.00".into(),
+                hourly_price: "0.0270".into(),
+            })
+            .await
+            .unwrap();
     s.t.app.run_billing().await.unwrap();
 
     let pa = a.provider_id.clone().unwrap();
     let pb = b.provider_id.clone().unwrap();
-    assert!(console(&s, reqwest::Method::DELETE, &format!("/linode/instances/{pa}"), serde_json::json!({})).await.is_success());
-    assert!(console(&s, reqwest::Method::POST, &format!("/linode/instances/{pb}/resize"), serde_json::json!({"type": "g6-standard-1"})).await.is_success());
+    assert!(console(
+        &s,
+        reqwest::Method::DELETE,
+        &format!("/linode/instances/{pa}"),
+        serde_json::json!({})
+    )
+    .await
+    .is_success());
+    assert!(console(
+        &s,
+        reqwest::Method::POST,
+        &format!("/linode/instances/{pb}/resize"),
+        serde_json::json!({"type": "g6-standard-1"})
+    )
+    .await
+    .is_success());
 
     // Counted: one events request per poll, one instance GET per named server.
     s.fake.clear_requests();
     let changed = s.t.app.poll_events(ProviderKind::Linode).await.unwrap();
     assert_eq!(changed, 2);
     let reqs = s.fake.requests();
-    assert_eq!(reqs.iter().filter(|r| r.path == "/account/events").count(), 1, "{reqs:?}");
+    assert_eq!(
+        reqs.iter().filter(|r| r.path == "/account/events").count(),
+        1,
+        "{reqs:?}"
+    );
     assert_eq!(reqs.len(), 3, "{reqs:?}");
 
     for _ in 0..100 {
@@ -177,18 +260,43 @@ async fn deletions_and_resizes_in_linodes_console_are_noticed_through_the_event_
     }
     let da = s.t.app.get_server(&a.id).unwrap();
     assert_eq!(da.server.status, "deleted");
-    assert!(da.activity.iter().any(|x| x.summary.contains("not from this app")), "{:?}", da.activity);
+    assert!(
+        da.activity
+            .iter()
+            .any(|x| x.summary.contains("not from this app")),
+        "{:?}",
+        da.activity
+    );
     let db = s.t.app.get_server(&b.id).unwrap();
     assert_eq!(db.server.provider_type, "g6-standard-1");
-    assert_eq!(db.server.plan_id, bigger.id, "billed on the plan that sells the new type");
-    assert!(db.activity.iter().any(|x| x.summary.contains("resized to g6-standard-1") && x.summary.contains("plan Standard")), "{:?}", db.activity);
+    assert_eq!(
+        db.server.plan_id, bigger.id,
+        "billed on the plan that sells the new type"
+    );
+    assert!(
+        db.activity
+            .iter()
+            .any(|x| x.summary.contains("resized to g6-standard-1")
+                && x.summary.contains("plan Standard")),
+        "{:?}",
+        db.activity
+    );
     let conn = cs_store::rusqlite::Connection::open(s.t.dir.path().join("cs.db")).unwrap();
-    let open_a: i64 = conn.query_row("SELECT count(*) FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL", [&a.id], |r| r.get(0)).unwrap();
+    let open_a: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL",
+            [&a.id],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(open_a, 0, "the deleted server's meter is closed");
     let next_price: String = conn
         .query_row("SELECT p.plan_id FROM billing_meters m JOIN meter_prices p ON p.meter_id = m.id WHERE m.server_id = ?1 ORDER BY p.from_hour DESC LIMIT 1", [&b.id], |r| r.get(0))
         .unwrap();
-    assert_eq!(next_price, bigger.id, "the resized server is billed on the new plan from the next hour");
+    assert_eq!(
+        next_price, bigger.id,
+        "the resized server is billed on the new plan from the next hour"
+    );
 
     // A poll with nothing new costs one request.
     s.fake.clear_requests();
@@ -208,23 +316,56 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
     let err = s.t.app.enable_server_backups(id).await.unwrap_err();
     assert_eq!(err.code(), "conflict");
     assert!(err.to_string().contains("backups"), "{err}");
-    let err = s.t.app.take_server_snapshot(id, "before-upgrade").await.unwrap_err();
+    let err =
+        s.t.app
+            .take_server_snapshot(id, "before-upgrade")
+            .await
+            .unwrap_err();
     assert!(err.to_string().contains("Enable backups"), "{err}");
     // Enabled in Linode's console: the app sees it (and says it is not billed).
     let pid = server.provider_id.clone().unwrap();
     s.t.app.poll_events(ProviderKind::Linode).await.unwrap();
-    assert!(console(&s, reqwest::Method::POST, &format!("/linode/instances/{pid}/backups/enable"), serde_json::json!({})).await.is_success());
+    assert!(console(
+        &s,
+        reqwest::Method::POST,
+        &format!("/linode/instances/{pid}/backups/enable"),
+        serde_json::json!({})
+    )
+    .await
+    .is_success());
     s.t.app.poll_events(ProviderKind::Linode).await.unwrap();
     let d = s.t.app.get_server(id).unwrap();
-    assert!(d.activity.iter().any(|a| a.summary.contains("enabled at the provider") && a.summary.contains("NOT billed")), "{:?}", d.activity);
+    assert!(
+        d.activity
+            .iter()
+            .any(|a| a.summary.contains("enabled at the provider")
+                && a.summary.contains("NOT billed")),
+        "{:?}",
+        d.activity
+    );
     assert!(s.t.app.server_backups(id).await.unwrap().enabled);
-    assert_eq!(s.t.app.take_server_snapshot(id, "  ").await.unwrap_err().code(), "validation");
-    let snap = s.t.app.take_server_snapshot(id, "before-upgrade").await.unwrap();
+    assert_eq!(
+        s.t.app
+            .take_server_snapshot(id, "  ")
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
+    let snap =
+        s.t.app
+            .take_server_snapshot(id, "before-upgrade")
+            .await
+            .unwrap();
     assert_eq!(snap.kind, "snapshot");
     let mut ready = false;
     for _ in 0..50 {
         let list = s.t.app.server_backups(id).await.unwrap();
-        if list.backups.iter().any(|x| x.id == snap.id && x.status == "successful") {
+        if list
+            .backups
+            .iter()
+            .any(|x| x.id == snap.id && x.status == "successful")
+        {
             ready = true;
             break;
         }
@@ -233,29 +374,83 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
     assert!(ready);
     let restored = s.t.app.restore_server_backup(id, &snap.id).await.unwrap();
     assert_eq!(restored.status, "provisioning");
-    assert_eq!(s.t.app.restore_server_backup(id, "999999").await.unwrap_err().code(), "provider");
+    assert_eq!(
+        s.t.app
+            .restore_server_backup(id, "999999")
+            .await
+            .unwrap_err()
+            .code(),
+        "provider"
+    );
     wait_for(&s.t, id, "offline").await;
     let cancelled = s.t.app.cancel_server_backups(id).await.unwrap();
     assert!(!cancelled.enabled);
 
     // Network: addresses, transfer, an extra IPv4 needs an IPv4 price.
     let net = s.t.app.server_network(id).await.unwrap();
-    let v4 = net.addresses.iter().find(|a| a.kind == "ipv4" && a.public).unwrap().address.clone();
+    let v4 = net
+        .addresses
+        .iter()
+        .find(|a| a.kind == "ipv4" && a.public)
+        .unwrap()
+        .address
+        .clone();
     assert!(net.addresses.iter().any(|a| a.kind == "ipv6"));
     assert!(net.transfer_quota_gb > 0);
-    assert_eq!(s.t.app.add_server_ipv4(id).await.unwrap_err().code(), "conflict");
+    assert_eq!(
+        s.t.app.add_server_ipv4(id).await.unwrap_err().code(),
+        "conflict"
+    );
 
     // Reverse DNS: Linode wants the forward record first; say so.
-    let err = s.t.app.set_server_rdns(id, &v4, Some("mail.example.com".into())).await.unwrap_err().to_dto();
+    let err =
+        s.t.app
+            .set_server_rdns(id, &v4, Some("mail.example.com".into()))
+            .await
+            .unwrap_err()
+            .to_dto();
     assert_eq!(err.fields[0].field, "rdns");
-    assert_eq!(err.message, format!("Set the A record for mail.example.com to {v4} first, then try again"));
-    assert_eq!(s.t.app.set_server_rdns(id, &v4, Some("not a name".into())).await.unwrap_err().to_dto().fields[0].field, "rdns");
-    assert_eq!(s.t.app.set_server_rdns(id, "198.51.100.1", Some("mail.example.com".into())).await.unwrap_err().to_dto().fields[0].field, "address");
+    assert_eq!(
+        err.message,
+        format!("Set the A record for mail.example.com to {v4} first, then try again")
+    );
+    assert_eq!(
+        s.t.app
+            .set_server_rdns(id, &v4, Some("not a name".into()))
+            .await
+            .unwrap_err()
+            .to_dto()
+            .fields[0]
+            .field,
+        "rdns"
+    );
+    assert_eq!(
+        s.t.app
+            .set_server_rdns(id, "198.51.100.1", Some("mail.example.com".into()))
+            .await
+            .unwrap_err()
+            .to_dto()
+            .fields[0]
+            .field,
+        "address"
+    );
     s.fake.add_forward_dns("mail.example.com", &v4);
-    let ip = s.t.app.set_server_rdns(id, &v4, Some("Mail.Example.com.".into())).await.unwrap();
+    let ip =
+        s.t.app
+            .set_server_rdns(id, &v4, Some("Mail.Example.com.".into()))
+            .await
+            .unwrap();
     assert_eq!(ip.rdns.as_deref(), Some("mail.example.com"));
     let net = s.t.app.server_network(id).await.unwrap();
-    assert_eq!(net.addresses.iter().find(|a| a.address == v4).unwrap().rdns.as_deref(), Some("mail.example.com"));
+    assert_eq!(
+        net.addresses
+            .iter()
+            .find(|a| a.address == v4)
+            .unwrap()
+            .rdns
+            .as_deref(),
+        Some("mail.example.com")
+    );
 
     // Firewalls: one made in Linode's console, attached, rules edited, detached.
     let created = reqwest::Client::new()
@@ -266,7 +461,10 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
         .await
         .unwrap();
     assert!(created.status().is_success());
-    let fw_id = created.json::<serde_json::Value>().await.unwrap()["id"].as_u64().unwrap().to_string();
+    let fw_id = created.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_u64()
+        .unwrap()
+        .to_string();
     let f = s.t.app.server_firewalls(id).await.unwrap();
     assert!(f.attached.is_empty() && f.available.iter().any(|x| x.id == fw_id) && f.can_detach);
     let f = s.t.app.attach_server_firewall(id, &fw_id).await.unwrap();
@@ -274,16 +472,36 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
     let bad = FirewallRulesDto {
         inbound_policy: "DROP".into(),
         outbound_policy: "maybe".into(),
-        inbound: vec![FirewallRuleDto { label: "ssh".into(), action: "ACCEPT".into(), protocol: "TCP".into(), ports: "99999".into(), addresses: vec!["nowhere".into()] }],
+        inbound: vec![FirewallRuleDto {
+            label: "ssh".into(),
+            action: "ACCEPT".into(),
+            protocol: "TCP".into(),
+            ports: "99999".into(),
+            addresses: vec!["nowhere".into()],
+        }],
         outbound: vec![],
     };
-    let err = s.t.app.set_firewall_rules(id, &fw_id, bad).await.unwrap_err().to_dto();
+    let err =
+        s.t.app
+            .set_firewall_rules(id, &fw_id, bad)
+            .await
+            .unwrap_err()
+            .to_dto();
     let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(fields, vec!["outboundPolicy", "inbound.0.ports", "inbound.0.addresses"]);
+    assert_eq!(
+        fields,
+        vec!["outboundPolicy", "inbound.0.ports", "inbound.0.addresses"]
+    );
     let good = FirewallRulesDto {
         inbound_policy: "DROP".into(),
         outbound_policy: "ACCEPT".into(),
-        inbound: vec![FirewallRuleDto { label: "ssh".into(), action: "accept".into(), protocol: "tcp".into(), ports: "22, 80-81".into(), addresses: vec!["0.0.0.0/0".into(), "::/0".into()] }],
+        inbound: vec![FirewallRuleDto {
+            label: "ssh".into(),
+            action: "accept".into(),
+            protocol: "tcp".into(),
+            ports: "22, 80-81".into(),
+            addresses: vec!["0.0.0.0/0".into(), "::/0".into()],
+        }],
         outbound: vec![],
     };
     let fw = s.t.app.set_firewall_rules(id, &fw_id, good).await.unwrap();
@@ -291,7 +509,14 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
     assert_eq!(fw.rules.inbound[0].protocol, "TCP");
     let f = s.t.app.detach_server_firewall(id, &fw_id).await.unwrap();
     assert!(f.attached.is_empty());
-    assert_eq!(s.t.app.detach_server_firewall(id, &fw_id).await.unwrap_err().code(), "conflict");
+    assert_eq!(
+        s.t.app
+            .detach_server_firewall(id, &fw_id)
+            .await
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
 
     // Stats include disk I/O.
     let stats = s.t.app.server_stats(id).await.unwrap();
@@ -300,8 +525,19 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
 
     // Every action left an activity row.
     let d = s.t.app.get_server(id).unwrap();
-    for action in ["server.snapshot_taken", "server.restoring", "server.rdns_set", "server.firewall_attached", "firewall.rules_updated", "server.firewall_detached"] {
-        assert!(d.activity.iter().any(|a| a.action == action), "no {action} in {:?}", d.activity);
+    for action in [
+        "server.snapshot_taken",
+        "server.restoring",
+        "server.rdns_set",
+        "server.firewall_attached",
+        "firewall.rules_updated",
+        "server.firewall_detached",
+    ] {
+        assert!(
+            d.activity.iter().any(|a| a.action == action),
+            "no {action} in {:?}",
+            d.activity
+        );
     }
 }
 
@@ -310,69 +546,166 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     let s = connected().await;
     // Create options: StackScript checked against the image, user data
     // against cloud-init, the firewall against the account.
-    let mut opts = CreateOptionsInput { stackscript_id: Some("10002".into()), stackscript_data: vec![], user_data: None, firewall_id: Some("424242".into()), account_id: None };
+    let mut opts = CreateOptionsInput {
+        stackscript_id: Some("10002".into()),
+        stackscript_data: vec![],
+        user_data: None,
+        firewall_id: Some("424242".into()),
+        account_id: None,
+    };
     let mut i = input(&s, "opts-1");
     i.image = "linode/almalinux9".into();
-    let err = s.t.app.create_server_with(i, opts.clone()).await.unwrap_err().to_dto();
+    let err =
+        s.t.app
+            .create_server_with(i, opts.clone())
+            .await
+            .unwrap_err()
+            .to_dto();
     let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, vec!["stackscriptId", "firewallId"]);
     opts.firewall_id = None;
-    opts.stackscript_data = vec![StackScriptField { name: "admin_user".into(), value: "deploy".into() }];
+    opts.stackscript_data = vec![StackScriptField {
+        name: "admin_user".into(),
+        value: "deploy".into(),
+    }];
     opts.user_data = Some("#cloud-config\npackages: [htop]\n".into());
-    let server = s.t.app.create_server_with(input(&s, "opts-1"), opts).await.unwrap();
+    let server =
+        s.t.app
+            .create_server_with(input(&s, "opts-1"), opts)
+            .await
+            .unwrap();
     wait_for(&s.t, &server.id, "running").await;
     let id = server.id.as_str();
 
     // Resize to another plan: provider resized, billed on the new plan.
-    let other = s
-        .t
-        .app
-        .create_plan(PlanInput {
-            name: "Standard".into(),
-            provider: "linode".into(),
-            provider_type: "g6-standard-1".into(),
-            regions: vec!["eu-central".into()],
-            monthly_price: "18.00".into(),
-            hourly_price: "0.0270".into(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(s.t.app.resize_server(id, &s.plan.id).await.unwrap_err().code(), "validation");
+    let other =
+        s.t.app
+            .create_plan(PlanInput {
+                name: "Standard".into(),
+                provider: "linode".into(),
+                provider_type: "g6-standard-1".into(),
+                regions: vec!["eu-central".into()],
+                monthly_price: "18.00".into(),
+                hourly_price: "0.0270".into(),
+            })
+            .await
+            .unwrap();
+    assert_eq!(
+        s.t.app
+            .resize_server(id, &s.plan.id)
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
     let r = s.t.app.resize_server(id, &other.id).await.unwrap();
-    assert_eq!((r.plan_id.as_str(), r.provider_type.as_str()), (other.id.as_str(), "g6-standard-1"));
-    assert_eq!(s.t.app.rescue_server(id).await.unwrap_err().code(), "conflict", "busy while resizing");
+    assert_eq!(
+        (r.plan_id.as_str(), r.provider_type.as_str()),
+        (other.id.as_str(), "g6-standard-1")
+    );
+    assert_eq!(
+        s.t.app.rescue_server(id).await.unwrap_err().code(),
+        "conflict",
+        "busy while resizing"
+    );
     wait_for(&s.t, id, "running").await;
-    assert_eq!(s.t.app.get_server(id).unwrap().server.provider_type, "g6-standard-1");
+    assert_eq!(
+        s.t.app.get_server(id).unwrap().server.provider_type,
+        "g6-standard-1"
+    );
 
     // Rebuild.
-    let err = s.t.app.rebuild_server(id, RebuildInput { image: "linode/nothing".into(), root_password: None, ssh_key: None }).await.unwrap_err().to_dto();
+    let err =
+        s.t.app
+            .rebuild_server(
+                id,
+                RebuildInput {
+                    image: "linode/nothing".into(),
+                    root_password: None,
+                    ssh_key: None,
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_dto();
     let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, vec!["rootPassword", "image"]);
-    let r = s.t.app.rebuild_server(id, RebuildInput { image: "linode/ubuntu24.04".into(), root_password: Some("Another-Horse-7!".into()), ssh_key: None }).await.unwrap();
+    let r =
+        s.t.app
+            .rebuild_server(
+                id,
+                RebuildInput {
+                    image: "linode/ubuntu24.04".into(),
+                    root_password: Some("Another-Horse-7!".into()),
+                    ssh_key: None,
+                },
+            )
+            .await
+            .unwrap();
     assert_eq!(r.image, "linode/ubuntu24.04");
     wait_for(&s.t, id, "running").await;
 
     // Rescue, then the root password (only while off).
     s.t.app.rescue_server(id).await.unwrap();
     wait_for(&s.t, id, "running").await;
-    assert_eq!(s.t.app.reset_server_root_password(id, "Fresh-Horse-5!x").await.unwrap_err().code(), "conflict");
-    s.t.app.server_action(id, ServerAction::Shutdown).await.unwrap();
+    assert_eq!(
+        s.t.app
+            .reset_server_root_password(id, "Fresh-Horse-5!x")
+            .await
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
+    s.t.app
+        .server_action(id, ServerAction::Shutdown)
+        .await
+        .unwrap();
     wait_for(&s.t, id, "offline").await;
-    assert_eq!(s.t.app.reset_server_root_password(id, "short").await.unwrap_err().code(), "validation");
-    s.t.app.reset_server_root_password(id, "Fresh-Horse-5!x").await.unwrap();
+    assert_eq!(
+        s.t.app
+            .reset_server_root_password(id, "short")
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
+    s.t.app
+        .reset_server_root_password(id, "Fresh-Horse-5!x")
+        .await
+        .unwrap();
     let bytes = std::fs::read(s.t.dir.path().join("cs.db")).unwrap();
     for secret in ["Fresh-Horse-5!x", "Another-Horse-7!"] {
-        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "passwords are never stored");
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "passwords are never stored"
+        );
     }
     // Sandbox servers: detaching a firewall is Linode-only.
     let sb_plan = s.t.plan("Sandbox small").await;
-    let sb = s.t.app.create_server(s.t.server_input(&s.org, &sb_plan, "sb-1")).await.unwrap();
-    let err = s.t.app.detach_server_firewall(&sb.id, "1").await.unwrap_err();
-    assert!(err.to_string().contains("not available on the Sandbox"), "{err}");
+    let sb =
+        s.t.app
+            .create_server(s.t.server_input(&s.org, &sb_plan, "sb-1"))
+            .await
+            .unwrap();
+    let err =
+        s.t.app
+            .detach_server_firewall(&sb.id, "1")
+            .await
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("not available on the Sandbox"),
+        "{err}"
+    );
 }
 
 fn rule(action: &str, protocol: &str, ports: &str, addresses: &[&str]) -> FirewallRuleDto {
-    FirewallRuleDto { label: String::new(), action: action.into(), protocol: protocol.into(), ports: ports.into(), addresses: addresses.iter().map(|a| a.to_string()).collect() }
+    FirewallRuleDto {
+        label: String::new(),
+        action: action.into(),
+        protocol: protocol.into(),
+        ports: ports.into(),
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+    }
 }
 
 #[tokio::test]
@@ -380,36 +713,120 @@ async fn a_firewall_is_created_from_the_firewall_tab_and_attached_at_once() {
     let s = connected().await;
     let server = running(&s, "fw-new-1").await;
     let id = server.id.as_str();
-    let rules = |inbound: Vec<FirewallRuleDto>| FirewallRulesDto { inbound_policy: "DROP".into(), outbound_policy: "ACCEPT".into(), inbound, outbound: vec![] };
+    let rules = |inbound: Vec<FirewallRuleDto>| FirewallRulesDto {
+        inbound_policy: "DROP".into(),
+        outbound_policy: "ACCEPT".into(),
+        inbound,
+        outbound: vec![],
+    };
 
     // Every field is checked before Linode is asked, each error on its field.
-    let bad = NewFirewallInput { label: "x".into(), rules: FirewallRulesDto { inbound_policy: "MAYBE".into(), ..rules(vec![rule("ACCEPT", "TCP", "22-", &["nowhere"])]) }, attach: true };
-    let err = s.t.app.create_server_firewall(id, bad).await.unwrap_err().to_dto();
+    let bad = NewFirewallInput {
+        label: "x".into(),
+        rules: FirewallRulesDto {
+            inbound_policy: "MAYBE".into(),
+            ..rules(vec![rule("ACCEPT", "TCP", "22-", &["nowhere"])])
+        },
+        attach: true,
+    };
+    let err =
+        s.t.app
+            .create_server_firewall(id, bad)
+            .await
+            .unwrap_err()
+            .to_dto();
     let fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(fields, vec!["label", "inboundPolicy", "inbound.0.ports", "inbound.0.addresses"], "{err:?}");
-    assert_eq!(s.fake.requests().iter().filter(|r| r.method == "POST" && r.path == "/networking/firewalls").count(), 0);
+    assert_eq!(
+        fields,
+        vec![
+            "label",
+            "inboundPolicy",
+            "inbound.0.ports",
+            "inbound.0.addresses"
+        ],
+        "{err:?}"
+    );
+    assert_eq!(
+        s.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/networking/firewalls")
+            .count(),
+        0
+    );
 
     // Created on the server's account, attached right away.
-    let good = NewFirewallInput { label: "web-only".into(), rules: rules(vec![rule("ACCEPT", "TCP", "80,443", &["0.0.0.0/0", "::/0"]), rule("ACCEPT", "ICMP", "", &["0.0.0.0/0"])]), attach: true };
-    let f = s.t.app.create_server_firewall(id, good.clone()).await.unwrap();
-    let fw = f.attached.iter().find(|x| x.label == "web-only").expect("attached at once");
-    assert_eq!((fw.rules.inbound_policy.as_str(), fw.rules.inbound.len(), fw.instance_count), ("DROP", 2, 1));
+    let good = NewFirewallInput {
+        label: "web-only".into(),
+        rules: rules(vec![
+            rule("ACCEPT", "TCP", "80,443", &["0.0.0.0/0", "::/0"]),
+            rule("ACCEPT", "ICMP", "", &["0.0.0.0/0"]),
+        ]),
+        attach: true,
+    };
+    let f =
+        s.t.app
+            .create_server_firewall(id, good.clone())
+            .await
+            .unwrap();
+    let fw = f
+        .attached
+        .iter()
+        .find(|x| x.label == "web-only")
+        .expect("attached at once");
+    assert_eq!(
+        (
+            fw.rules.inbound_policy.as_str(),
+            fw.rules.inbound.len(),
+            fw.instance_count
+        ),
+        ("DROP", 2, 1)
+    );
     assert_eq!(fw.rules.inbound[0].ports, "80,443");
 
     // The label is unique per account: said next to the label.
-    let err = s.t.app.create_server_firewall(id, good).await.unwrap_err().to_dto();
+    let err =
+        s.t.app
+            .create_server_firewall(id, good)
+            .await
+            .unwrap_err()
+            .to_dto();
     assert_eq!(err.fields[0].field, "label");
-    assert!(err.fields[0].message.contains("already has a firewall labelled"), "{err:?}");
+    assert!(
+        err.fields[0]
+            .message
+            .contains("already has a firewall labelled"),
+        "{err:?}"
+    );
 
     // Without attach it is only offered; attaching it then works.
-    let later = NewFirewallInput { label: "ssh-admin".into(), rules: rules(vec![rule("ACCEPT", "TCP", "22", &["203.0.113.0/24"])]), attach: false };
+    let later = NewFirewallInput {
+        label: "ssh-admin".into(),
+        rules: rules(vec![rule("ACCEPT", "TCP", "22", &["203.0.113.0/24"])]),
+        attach: false,
+    };
     let f = s.t.app.create_server_firewall(id, later).await.unwrap();
-    let ssh = f.available.iter().find(|x| x.label == "ssh-admin").expect("offered, not attached").id.clone();
+    let ssh = f
+        .available
+        .iter()
+        .find(|x| x.label == "ssh-admin")
+        .expect("offered, not attached")
+        .id
+        .clone();
     assert!(!f.attached.iter().any(|x| x.label == "ssh-admin"));
     let f = s.t.app.attach_server_firewall(id, &ssh).await.unwrap();
     assert!(f.attached.iter().any(|x| x.id == ssh));
 
-    let acts: Vec<String> = s.t.app.list_activity(50, Some(id.to_string())).unwrap().into_iter().map(|a| a.action).collect();
-    assert!(acts.iter().filter(|a| *a == "firewall.created").count() == 2, "{acts:?}");
+    let acts: Vec<String> =
+        s.t.app
+            .list_activity(50, Some(id.to_string()))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect();
+    assert!(
+        acts.iter().filter(|a| *a == "firewall.created").count() == 2,
+        "{acts:?}"
+    );
     s.fake.shutdown().await;
 }

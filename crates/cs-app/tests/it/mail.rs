@@ -28,20 +28,33 @@ fn settings(sink: &SmtpSink, password: Option<&str>) -> EmailSettingsInput {
 }
 
 fn quick_retries() -> OutboxPolicy {
-    OutboxPolicy { base_delay: std::time::Duration::from_secs(10), max_delay: std::time::Duration::from_secs(60), ..OutboxPolicy::default() }
+    OutboxPolicy {
+        base_delay: std::time::Duration::from_secs(10),
+        max_delay: std::time::Duration::from_secs(60),
+        ..OutboxPolicy::default()
+    }
 }
 
 async fn configured(t: &TestApp, sink: &SmtpSink) {
-    t.app.trust_smtp_certificate(Some(sink.cert_pem().to_string()));
+    t.app
+        .trust_smtp_certificate(Some(sink.cert_pem().to_string()));
     t.app.set_mail_policy(quick_retries());
     let pw = sink.config().password.clone();
-    let s = t.app.update_email_settings(settings(sink, Some(&pw))).unwrap();
+    let s = t
+        .app
+        .update_email_settings(settings(sink, Some(&pw)))
+        .unwrap();
     assert!(s.configured && s.password_set);
 }
 
 fn mail_rows(t: &TestApp, kind: &str) -> i64 {
     let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
-    conn.query_row("SELECT count(*) FROM mail_outbox WHERE kind = ?1", [kind], |r| r.get(0)).unwrap()
+    conn.query_row(
+        "SELECT count(*) FROM mail_outbox WHERE kind = ?1",
+        [kind],
+        |r| r.get(0),
+    )
+    .unwrap()
 }
 
 fn body(data: &[u8]) -> String {
@@ -49,7 +62,13 @@ fn body(data: &[u8]) -> String {
 }
 
 fn payment(org: &OrganizationDto, amount: &str, reference: &str) -> PaymentInput {
-    PaymentInput { organization_id: org.id.clone(), amount: amount.into(), method: "bank_transfer".into(), reference: reference.into(), note: None }
+    PaymentInput {
+        organization_id: org.id.clone(),
+        amount: amount.into(),
+        method: "bank_transfer".into(),
+        reference: reference.into(),
+        note: None,
+    }
 }
 
 #[tokio::test]
@@ -67,11 +86,20 @@ async fn settings_keep_the_password_in_the_keyring_and_a_test_mail_arrives_with_
     bad.brand_color = "blue".into();
     let e = t.app.update_email_settings(bad).unwrap_err().to_dto();
     let fields: Vec<_> = e.fields.iter().map(|f| f.field.as_str()).collect();
-    assert!(fields.contains(&"host") && fields.contains(&"fromAddress") && fields.contains(&"brandColor"), "{fields:?}");
+    assert!(
+        fields.contains(&"host")
+            && fields.contains(&"fromAddress")
+            && fields.contains(&"brandColor"),
+        "{fields:?}"
+    );
     let mut remote_plain = settings(&sink, Some("x"));
     remote_plain.host = "mail.smtp2go.com".into();
     remote_plain.security = "none".into();
-    let e = t.app.update_email_settings(remote_plain).unwrap_err().to_dto();
+    let e = t
+        .app
+        .update_email_settings(remote_plain)
+        .unwrap_err()
+        .to_dto();
     assert_eq!(e.fields[0].field, "security", "{e:?}");
     assert!(!t.app.email_settings().unwrap().configured);
 
@@ -80,7 +108,10 @@ async fn settings_keep_the_password_in_the_keyring_and_a_test_mail_arrives_with_
     let db = std::fs::read(t.dir.path().join("cs.db")).unwrap();
     let wal = std::fs::read(t.dir.path().join("cs.db-wal")).unwrap_or_default();
     let pw = sink.config().password.as_bytes();
-    assert!(!db.windows(pw.len()).any(|w| w == pw) && !wal.windows(pw.len()).any(|w| w == pw), "the SMTP password reached SQLite");
+    assert!(
+        !db.windows(pw.len()).any(|w| w == pw) && !wal.windows(pw.len()).any(|w| w == pw),
+        "the SMTP password reached SQLite"
+    );
     // Saving again without a password keeps it.
     let s = t.app.update_email_settings(settings(&sink, None)).unwrap();
     assert!(s.password_set);
@@ -93,8 +124,14 @@ async fn settings_keep_the_password_in_the_keyring_and_a_test_mail_arrives_with_
     assert!(m.tls && m.authenticated_as.as_deref() == Some("relay-user"));
     assert_eq!(m.rcpt_to, vec!["owner@acme.example".to_string()]);
     let text = body(&m.data);
-    assert!(text.contains("text/plain") && text.contains("text/html"), "both bodies: {text}");
-    assert!(text.contains("Reply-To: help@acme.example") && text.contains("Message-ID: <"), "{text}");
+    assert!(
+        text.contains("text/plain") && text.contains("text/html"),
+        "both bodies: {text}"
+    );
+    assert!(
+        text.contains("Reply-To: help@acme.example") && text.contains("Message-ID: <"),
+        "{text}"
+    );
     assert!(r.relay_answer.contains(&m.queue_id));
 }
 
@@ -102,13 +139,29 @@ async fn settings_keep_the_password_in_the_keyring_and_a_test_mail_arrives_with_
 async fn a_wrong_password_says_the_relay_refused_the_login() {
     let t = TestApp::new();
     let sink = SmtpSink::start(SmtpSinkConfig::default()).await.unwrap();
-    t.app.trust_smtp_certificate(Some(sink.cert_pem().to_string()));
-    t.app.update_email_settings(settings(&sink, Some("wrong-password"))).unwrap();
-    let e = t.app.send_test_mail("owner@acme.example").await.unwrap_err().to_dto();
+    t.app
+        .trust_smtp_certificate(Some(sink.cert_pem().to_string()));
+    t.app
+        .update_email_settings(settings(&sink, Some("wrong-password")))
+        .unwrap();
+    let e = t
+        .app
+        .send_test_mail("owner@acme.example")
+        .await
+        .unwrap_err()
+        .to_dto();
     assert_eq!(e.code, "validation");
     assert_eq!(e.fields[0].field, "password");
-    assert!(e.message.contains("The relay refused the login: check the user name and password"), "{}", e.message);
-    assert!(!e.message.contains("wrong-password"), "the password never appears in an error");
+    assert!(
+        e.message
+            .contains("The relay refused the login: check the user name and password"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("wrong-password"),
+        "the password never appears in an error"
+    );
     assert!(sink.messages().is_empty());
     assert_eq!(sink.auth_failures(), 1);
 
@@ -119,14 +172,25 @@ async fn a_wrong_password_says_the_relay_refused_the_login() {
     assert_eq!((r.sent, r.retried), (0, 1));
     let list = t.app.list_outbox("pending").await.unwrap();
     assert_eq!(list.items.len(), 1);
-    assert!(list.items[0].last_error.as_deref().unwrap_or("").contains("refused the user name or password"), "{:?}", list.items[0]);
+    assert!(
+        list.items[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("refused the user name or password"),
+        "{:?}",
+        list.items[0]
+    );
 }
 
 #[tokio::test]
 async fn without_email_settings_mail_waits_in_the_outbox_and_goes_out_once_set_up() {
     let t = TestApp::new();
     t.customer("Acme Hosting", "ops@acme.example");
-    assert!(t.app.send_due_mail().await.unwrap().is_none(), "not set up: nothing is tried");
+    assert!(
+        t.app.send_due_mail().await.unwrap().is_none(),
+        "not set up: nothing is tried"
+    );
     let list = t.app.list_outbox("all").await.unwrap();
     assert!(!list.configured);
     assert_eq!(list.items.len(), 1);
@@ -140,11 +204,18 @@ async fn without_email_settings_mail_waits_in_the_outbox_and_goes_out_once_set_u
     let got = sink.messages();
     assert_eq!(got.len(), 1);
     let text = body(&got[0].data);
-    assert!(text.contains("From: \"Acme Cloud Billing\" <billing@acme.example>"), "the sender set up later is used: {text}");
+    assert!(
+        text.contains("From: \"Acme Cloud Billing\" <billing@acme.example>"),
+        "the sender set up later is used: {text}"
+    );
     assert_eq!(got[0].rcpt_to, vec!["ops@acme.example".to_string()]);
     let sent = t.app.list_outbox("sent").await.unwrap();
     assert!(sent.configured);
-    assert!(sent.items[0].relay_response.as_deref().unwrap().contains(&got[0].queue_id));
+    assert!(sent.items[0]
+        .relay_response
+        .as_deref()
+        .unwrap()
+        .contains(&got[0].queue_id));
 }
 
 #[tokio::test]
@@ -161,29 +232,69 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
         tax_id: None,
     });
     assert!(dup.is_err());
-    assert_eq!(mail_rows(&t, "welcome"), 1, "a rolled-back customer has no welcome mail");
+    assert_eq!(
+        mail_rows(&t, "welcome"),
+        1,
+        "a rolled-back customer has no welcome mail"
+    );
 
     // Payment received: with the receipt attached; a refused duplicate mails nothing.
-    t.app.record_payment(payment(&org, "50.00", "BANK-1")).await.unwrap();
+    t.app
+        .record_payment(payment(&org, "50.00", "BANK-1"))
+        .await
+        .unwrap();
     assert_eq!(mail_rows(&t, "payment_received"), 1);
-    assert!(t.app.record_payment(payment(&org, "50.00", "BANK-1")).await.is_err());
-    assert_eq!(mail_rows(&t, "payment_received"), 1, "a refused payment has no receipt mail");
+    assert!(t
+        .app
+        .record_payment(payment(&org, "50.00", "BANK-1"))
+        .await
+        .is_err());
+    assert_eq!(
+        mail_rows(&t, "payment_received"),
+        1,
+        "a refused payment has no receipt mail"
+    );
     let list = t.app.list_outbox("all").await.unwrap();
-    let receipt = list.items.iter().find(|i| i.template.as_deref() == Some("payment_received")).unwrap();
+    let receipt = list
+        .items
+        .iter()
+        .find(|i| i.template.as_deref() == Some("payment_received"))
+        .unwrap();
     assert_eq!(receipt.attachment_count, 1);
     let full = t.app.get_outbox_message(&receipt.id).await.unwrap();
-    assert!(full.attachments[0].ends_with(".pdf"), "{:?}", full.attachments);
-    assert!(full.text.contains("50.00") && full.text.contains("bank transfer"), "{}", full.text);
+    assert!(
+        full.attachments[0].ends_with(".pdf"),
+        "{:?}",
+        full.attachments
+    );
+    assert!(
+        full.text.contains("50.00") && full.text.contains("bank transfer"),
+        "{}",
+        full.text
+    );
 
     // Dunning: spend the wallet down with a running server until grace,
     // suspension; each notice has its mail, written by the billing run.
     let plan = t.plan("Starter").await;
-    let s = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
     t.tick().await;
     t.tick().await;
-    let adjust = AdjustmentInput { organization_id: org.id.clone(), amount: "-49.99".into(), reason: "test".into(), key: "adj-1".into() };
+    let adjust = AdjustmentInput {
+        organization_id: org.id.clone(),
+        amount: "-49.99".into(),
+        reason: "test".into(),
+        key: "adj-1".into(),
+    };
     t.app.record_adjustment(adjust).await.unwrap();
-    assert_eq!(mail_rows(&t, "low_balance"), 1, "the low balance notice mails in the adjustment's transaction");
+    assert_eq!(
+        mail_rows(&t, "low_balance"),
+        1,
+        "the low balance notice mails in the adjustment's transaction"
+    );
     t.clock.advance(Duration::hours(2));
     t.app.run_billing().await.unwrap();
     assert_eq!(t.app.get_wallet(&org.id).unwrap().wallet.state, "grace");
@@ -192,7 +303,15 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
     t.app.run_billing().await.unwrap();
     assert_eq!(t.app.get_wallet(&org.id).unwrap().wallet.state, "suspended");
     assert_eq!(mail_rows(&t, "suspended"), 1);
-    let suspended = t.app.list_outbox("all").await.unwrap().items.into_iter().find(|i| i.template.as_deref() == Some("suspended")).unwrap();
+    let suspended = t
+        .app
+        .list_outbox("all")
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.template.as_deref() == Some("suspended"))
+        .unwrap();
     let full = t.app.get_outbox_message(&suspended.id).await.unwrap();
     assert!(full.text.contains("- web-1"), "{}", full.text);
     let _ = s;
@@ -202,18 +321,39 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
 async fn an_issued_invoice_is_mailed_with_its_pdf() {
     let t = TestApp::new();
     let org = t.customer("Acme Hosting", "ops@acme.example");
-    t.app.record_payment(payment(&org, "100.00", "BANK-1")).await.unwrap();
+    t.app
+        .record_payment(payment(&org, "100.00", "BANK-1"))
+        .await
+        .unwrap();
     let plan = t.plan("Starter").await;
-    t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
+    t.app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
     t.tick().await;
     t.tick().await;
     // Into the next month: January is invoiced by the billing run.
     t.clock.advance(Duration::days(2));
     t.app.run_billing().await.unwrap();
-    let invoices = t.app.list_documents(DocumentFilterInput { organization_id: Some(org.id.clone()), kind: Some("invoice".into()), period: None }).unwrap();
+    let invoices = t
+        .app
+        .list_documents(DocumentFilterInput {
+            organization_id: Some(org.id.clone()),
+            kind: Some("invoice".into()),
+            period: None,
+        })
+        .unwrap();
     assert_eq!(invoices.len(), 1, "{invoices:?}");
     assert_eq!(mail_rows(&t, "invoice_issued"), 1);
-    let item = t.app.list_outbox("all").await.unwrap().items.into_iter().find(|i| i.template.as_deref() == Some("invoice_issued")).unwrap();
+    let item = t
+        .app
+        .list_outbox("all")
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.template.as_deref() == Some("invoice_issued"))
+        .unwrap();
     let full = t.app.get_outbox_message(&item.id).await.unwrap();
     let number = invoices[0].number.clone().unwrap();
     assert!(full.item.subject.contains(&number), "{}", full.item.subject);
@@ -223,8 +363,15 @@ async fn an_issued_invoice_is_mailed_with_its_pdf() {
     configured(&t, &sink).await;
     t.app.send_due_mail().await.unwrap();
     let got = sink.messages();
-    let invoice_mail = got.iter().map(|m| body(&m.data)).find(|b| b.contains(&number)).expect("the invoice mail arrived");
-    assert!(invoice_mail.contains("application/pdf"), "the PDF is attached");
+    let invoice_mail = got
+        .iter()
+        .map(|m| body(&m.data))
+        .find(|b| b.contains(&number))
+        .expect("the invoice mail arrived");
+    assert!(
+        invoice_mail.contains("application/pdf"),
+        "the PDF is attached"
+    );
 }
 
 #[tokio::test]
@@ -233,16 +380,30 @@ async fn with_the_relay_down_for_a_while_every_queued_mail_arrives_exactly_once(
     let mut sink = SmtpSink::start(SmtpSinkConfig::default()).await.unwrap();
     configured(&t, &sink).await;
     sink.stop().await;
-    let orgs: Vec<_> = (1..=4).map(|i| t.customer(&format!("Customer {i}"), &format!("c{i}@example.com"))).collect();
-    t.app.record_payment(payment(&orgs[0], "100.00", "BANK-9")).await.unwrap();
+    let orgs: Vec<_> = (1..=4)
+        .map(|i| t.customer(&format!("Customer {i}"), &format!("c{i}@example.com")))
+        .collect();
+    t.app
+        .record_payment(payment(&orgs[0], "100.00", "BANK-9"))
+        .await
+        .unwrap();
 
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!((r.sent, r.retried), (0, 5));
     let pending = t.app.list_outbox("pending").await.unwrap().items;
     assert_eq!(pending.len(), 5);
-    assert!(pending.iter().all(|i| i.attempts == 1 && i.last_error.as_deref().is_some_and(|e| e.contains("could not talk to the SMTP relay"))), "{pending:?}");
+    assert!(
+        pending.iter().all(|i| i.attempts == 1
+            && i.last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("could not talk to the SMTP relay"))),
+        "{pending:?}"
+    );
     // Not due yet: nothing is tried before the backoff ends.
-    assert_eq!(t.app.send_due_mail().await.unwrap().unwrap(), Default::default());
+    assert_eq!(
+        t.app.send_due_mail().await.unwrap().unwrap(),
+        Default::default()
+    );
     t.clock.advance(Duration::seconds(11));
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!(r.retried, 5, "still down: retried again, later");
@@ -252,12 +413,25 @@ async fn with_the_relay_down_for_a_while_every_queued_mail_arrives_exactly_once(
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!(r.sent, 5);
     t.clock.advance(Duration::hours(2));
-    assert_eq!(t.app.send_due_mail().await.unwrap().unwrap(), Default::default(), "nothing is sent twice");
+    assert_eq!(
+        t.app.send_due_mail().await.unwrap().unwrap(),
+        Default::default(),
+        "nothing is sent twice"
+    );
     let got = sink.messages();
     assert_eq!(got.len(), 5);
     let mut to: Vec<_> = got.iter().flat_map(|m| m.rcpt_to.clone()).collect();
     to.sort();
-    assert_eq!(to, vec!["c1@example.com", "c1@example.com", "c2@example.com", "c3@example.com", "c4@example.com"]);
+    assert_eq!(
+        to,
+        vec![
+            "c1@example.com",
+            "c1@example.com",
+            "c2@example.com",
+            "c3@example.com",
+            "c4@example.com"
+        ]
+    );
     assert_eq!(t.app.list_outbox("sent").await.unwrap().items.len(), 5);
 }
 
@@ -279,28 +453,81 @@ async fn a_permanently_refused_mail_fails_with_the_relays_answer_and_can_be_retr
     assert_eq!(again.code, "conflict");
     assert_eq!(t.app.send_due_mail().await.unwrap().unwrap().sent, 1);
     assert_eq!(sink.messages().len(), 1);
-    assert_eq!(t.app.retry_mail("no-such-mail").await.unwrap_err().to_dto().code, "not_found");
+    assert_eq!(
+        t.app
+            .retry_mail("no-such-mail")
+            .await
+            .unwrap_err()
+            .to_dto()
+            .code,
+        "not_found"
+    );
 }
 
 #[tokio::test]
 async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_inert() {
     let t = TestApp::new();
     let list = t.app.list_mail_templates().unwrap();
-    assert_eq!(list.len(), 11, "the ten templates of the issue and the payment link");
+    assert_eq!(
+        list.len(),
+        11,
+        "the ten templates of the issue and the payment link"
+    );
     let welcome = list.iter().find(|x| x.kind == "welcome").unwrap().clone();
     assert!(welcome.variables.contains(&"customer_name".to_string()) && !welcome.customized);
 
-    let input = |html: &str| MailTemplateInput { subject: welcome.subject.clone(), text: welcome.text.clone(), html: html.into() };
-    let e = t.app.save_mail_template("welcome", input("<p>Hi</p>\n<p>{{ customer_name </p>")).unwrap_err().to_dto();
+    let input = |html: &str| MailTemplateInput {
+        subject: welcome.subject.clone(),
+        text: welcome.text.clone(),
+        html: html.into(),
+    };
+    let e = t
+        .app
+        .save_mail_template("welcome", input("<p>Hi</p>\n<p>{{ customer_name </p>"))
+        .unwrap_err()
+        .to_dto();
     assert_eq!(e.fields[0].field, "html");
     assert!(e.message.contains("line 2, column"), "{}", e.message);
-    let e = t.app.save_mail_template("welcome", input("<p>{{ custmer_name }}</p>")).unwrap_err().to_dto();
-    assert!(e.message.contains("unknown variable custmer_name"), "{}", e.message);
-    assert!(!t.app.list_mail_templates().unwrap().iter().find(|x| x.kind == "welcome").unwrap().customized, "nothing saved");
+    let e = t
+        .app
+        .save_mail_template("welcome", input("<p>{{ custmer_name }}</p>"))
+        .unwrap_err()
+        .to_dto();
+    assert!(
+        e.message.contains("unknown variable custmer_name"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !t.app
+            .list_mail_templates()
+            .unwrap()
+            .iter()
+            .find(|x| x.kind == "welcome")
+            .unwrap()
+            .customized,
+        "nothing saved"
+    );
 
-    let preview = t.app.preview_mail_template("welcome", input("<h1>Welcome aboard, {{ customer_name }}!</h1>")).unwrap();
-    assert!(preview.html.contains("Welcome aboard, Zoë Ødegård!"), "{}", preview.html);
-    let saved = t.app.save_mail_template("welcome", input("<h1>Welcome aboard, {{ customer_name }}!</h1>")).unwrap();
+    let preview = t
+        .app
+        .preview_mail_template(
+            "welcome",
+            input("<h1>Welcome aboard, {{ customer_name }}!</h1>"),
+        )
+        .unwrap();
+    assert!(
+        preview.html.contains("Welcome aboard, Zoë Ødegård!"),
+        "{}",
+        preview.html
+    );
+    let saved = t
+        .app
+        .save_mail_template(
+            "welcome",
+            input("<h1>Welcome aboard, {{ customer_name }}!</h1>"),
+        )
+        .unwrap();
     assert!(saved.customized);
 
     // A customer whose name is markup and template code: escaped, never run.
@@ -313,14 +540,34 @@ async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_i
             tax_id: None,
         })
         .unwrap();
-    let item = t.app.list_outbox("all").await.unwrap().items.into_iter().find(|i| i.template.as_deref() == Some("welcome")).unwrap();
+    let item = t
+        .app
+        .list_outbox("all")
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.template.as_deref() == Some("welcome"))
+        .unwrap();
     let full = t.app.get_outbox_message(&item.id).await.unwrap();
-    assert!(full.html.contains("Welcome aboard, &lt;script&gt;alert(1)&lt;&#x2f;script&gt;{{ brand.support_email }}!"), "{}", full.html);
+    assert!(
+        full.html.contains(
+            "Welcome aboard, &lt;script&gt;alert(1)&lt;&#x2f;script&gt;{{ brand.support_email }}!"
+        ),
+        "{}",
+        full.html
+    );
     assert!(!full.html.contains("<script>"));
-    assert!(full.text.contains("{{ brand.support_email }}"), "data is shown literally in the text part too");
+    assert!(
+        full.text.contains("{{ brand.support_email }}"),
+        "data is shown literally in the text part too"
+    );
 
     let reset = t.app.reset_mail_template("welcome").unwrap();
     assert!(!reset.customized);
     assert_eq!(reset.html, welcome.html);
-    assert_eq!(t.app.reset_mail_template("nope").unwrap_err().to_dto().code, "not_found");
+    assert_eq!(
+        t.app.reset_mail_template("nope").unwrap_err().to_dto().code,
+        "not_found"
+    );
 }

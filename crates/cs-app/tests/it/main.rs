@@ -3,13 +3,13 @@
 
 mod billing;
 mod documents;
-mod pricing;
 mod lifecycle;
 mod linode;
+mod linode_accounts;
+mod linode_screens;
 mod mail;
 mod payments;
-mod linode_screens;
-mod linode_accounts;
+mod pricing;
 mod validation;
 
 use std::sync::{Arc, Mutex};
@@ -55,24 +55,44 @@ pub fn step() -> Duration {
 impl TestApp {
     pub fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 1, 31, 10, 30, 0).unwrap()));
+        let clock = Arc::new(FixedClock::new(
+            Utc.with_ymd_and_hms(2026, 1, 31, 10, 30, 0).unwrap(),
+        ));
         let events = Arc::new(Recorder::default());
         let app = open(&dir, clock.clone(), events.clone()).unwrap();
-        TestApp { app, clock, events, dir }
+        TestApp {
+            app,
+            clock,
+            events,
+            dir,
+        }
     }
 
     /// Closes the app and opens it again on the same database.
     pub fn restart(self) -> TestApp {
-        let TestApp { app, clock, dir, .. } = self;
+        let TestApp {
+            app, clock, dir, ..
+        } = self;
         drop(app);
         let events = Arc::new(Recorder::default());
         let app = open(&dir, clock.clone(), events.clone()).unwrap();
-        TestApp { app, clock, events, dir }
+        TestApp {
+            app,
+            clock,
+            events,
+            dir,
+        }
     }
 
     pub fn customer(&self, name: &str, email: &str) -> OrganizationDto {
         self.app
-            .create_organization(OrganizationInput { name: name.into(), contact_name: "Zoë Ødegård".into(), contact_email: email.into(), country: "NO".into(), tax_id: None })
+            .create_organization(OrganizationInput {
+                name: name.into(),
+                contact_name: "Zoë Ødegård".into(),
+                contact_email: email.into(),
+                country: "NO".into(),
+                tax_id: None,
+            })
             .unwrap()
     }
 
@@ -110,7 +130,8 @@ impl TestApp {
 
     pub fn table_count(&self, table: &str) -> i64 {
         let conn = rusqlite_conn(&self.dir);
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
     }
 }
 
@@ -118,7 +139,11 @@ fn rusqlite_conn(dir: &tempfile::TempDir) -> cs_store::rusqlite::Connection {
     cs_store::rusqlite::Connection::open(dir.path().join("cs.db")).unwrap()
 }
 
-fn open(dir: &tempfile::TempDir, clock: Arc<FixedClock>, events: Arc<Recorder>) -> cs_app::AppResult<App> {
+fn open(
+    dir: &tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    events: Arc<Recorder>,
+) -> cs_app::AppResult<App> {
     App::open(AppConfig {
         database_path: dir.path().join("cs.db"),
         log_dir: dir.path().join("logs"),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use cs_app::dto::*;
 use cs_app::{App, AppConfig, WebhookOutcome};
-use cs_fakes::paypal::{Fault, FakePayPal, SignedDelivery};
+use cs_fakes::paypal::{FakePayPal, Fault, SignedDelivery};
 use cs_paypal::{Amount, Environment, PayPalClient, PayPalConfig, RefundRequest, RequestId};
 use cs_provider::sandbox::Timing;
 use cs_secrets::{MemorySecrets, SecretStore};
@@ -21,7 +21,11 @@ struct PayApp {
     secrets: Arc<MemorySecrets>,
 }
 
-fn open_with(dir: &tempfile::TempDir, t_clock: Arc<cs_core::FixedClock>, secrets: Arc<MemorySecrets>) -> (App, Arc<Recorder>) {
+fn open_with(
+    dir: &tempfile::TempDir,
+    t_clock: Arc<cs_core::FixedClock>,
+    secrets: Arc<MemorySecrets>,
+) -> (App, Arc<Recorder>) {
     let events = Arc::new(Recorder::default());
     let app = App::open(AppConfig {
         database_path: dir.path().join("cs.db"),
@@ -39,19 +43,39 @@ fn open_with(dir: &tempfile::TempDir, t_clock: Arc<cs_core::FixedClock>, secrets
 impl PayApp {
     fn new() -> PayApp {
         let base = TestApp::new();
-        let TestApp { app, clock, dir, .. } = base;
+        let TestApp {
+            app, clock, dir, ..
+        } = base;
         drop(app);
         let secrets = Arc::new(MemorySecrets::default());
         let (app, events) = open_with(&dir, clock.clone(), secrets.clone());
-        PayApp { t: TestApp { app, clock, events, dir }, secrets }
+        PayApp {
+            t: TestApp {
+                app,
+                clock,
+                events,
+                dir,
+            },
+            secrets,
+        }
     }
 
     fn restart(self) -> PayApp {
         let PayApp { t, secrets } = self;
-        let TestApp { app, clock, dir, .. } = t;
+        let TestApp {
+            app, clock, dir, ..
+        } = t;
         drop(app);
         let (app, events) = open_with(&dir, clock.clone(), secrets.clone());
-        PayApp { t: TestApp { app, clock, events, dir }, secrets }
+        PayApp {
+            t: TestApp {
+                app,
+                clock,
+                events,
+                dir,
+            },
+            secrets,
+        }
     }
 
     fn app(&self) -> &App {
@@ -77,20 +101,43 @@ impl PayApp {
     }
 
     async fn link(&self, org: &OrganizationDto, amount: &str) -> PaymentDetail {
-        self.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: amount.into(), send_email: false }).await.unwrap()
+        self.app()
+            .create_payment_link(PaymentLinkInput {
+                organization_id: org.id.clone(),
+                amount: amount.into(),
+                send_email: false,
+            })
+            .await
+            .unwrap()
     }
 
     fn balance(&self, org: &OrganizationDto) -> String {
-        self.app().get_wallet(&org.id).unwrap().wallet.balance.amount
+        self.app()
+            .get_wallet(&org.id)
+            .unwrap()
+            .wallet
+            .balance
+            .amount
     }
 
     fn receipts(&self, org: &OrganizationDto) -> usize {
-        self.app().get_wallet(&org.id).unwrap().documents.iter().filter(|d| d.kind == "receipt").count()
+        self.app()
+            .get_wallet(&org.id)
+            .unwrap()
+            .documents
+            .iter()
+            .filter(|d| d.kind == "receipt")
+            .count()
     }
 
     fn mail_count(&self, kind: &str) -> i64 {
         let conn = crate::rusqlite_conn(&self.t.dir);
-        conn.query_row("SELECT count(*) FROM mail_outbox WHERE kind = ?1", [kind], |r| r.get(0)).unwrap()
+        conn.query_row(
+            "SELECT count(*) FROM mail_outbox WHERE kind = ?1",
+            [kind],
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 }
 
@@ -98,15 +145,25 @@ impl PayApp {
 async fn approve(p: &PaymentDetail) {
     let url = p.payment.approve_url.clone().expect("an approval URL");
     let resp = reqwest::get(&url).await.unwrap();
-    assert!(resp.status().is_success(), "approval answered {}", resp.status());
+    assert!(
+        resp.status().is_success(),
+        "approval answered {}",
+        resp.status()
+    );
 }
 
 fn headers_of(d: &SignedDelivery) -> Vec<(String, String)> {
-    d.headers().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    d.headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn events_of(fake: &FakePayPal, event_type: &str) -> Vec<serde_json::Value> {
-    fake.events().into_iter().filter(|e| e["event_type"] == event_type).collect()
+    fake.events()
+        .into_iter()
+        .filter(|e| e["event_type"] == event_type)
+        .collect()
 }
 
 /// A capture PayPal made whose response never reached the app: the effect
@@ -129,12 +186,21 @@ async fn settings_keep_the_secret_in_the_keyring_and_test_the_connection() {
 
     let bad = p
         .app()
-        .save_paypal_settings(PayPalSettingsInput { client_id: " ".into(), secret: None, environment: "prod".into(), base_url: Some("ftp://x".into()), webhook_id: Some("no spaces!".into()) })
+        .save_paypal_settings(PayPalSettingsInput {
+            client_id: " ".into(),
+            secret: None,
+            environment: "prod".into(),
+            base_url: Some("ftp://x".into()),
+            webhook_id: Some("no spaces!".into()),
+        })
         .unwrap_err()
         .to_dto();
     let mut fields: Vec<&str> = bad.fields.iter().map(|f| f.field.as_str()).collect();
     fields.sort();
-    assert_eq!(fields, ["baseUrl", "clientId", "environment", "secret", "webhookId"]);
+    assert_eq!(
+        fields,
+        ["baseUrl", "clientId", "environment", "secret", "webhookId"]
+    );
 
     // Wrong secret: saved, but the test says PayPal refused it.
     p.app()
@@ -149,7 +215,11 @@ async fn settings_keep_the_secret_in_the_keyring_and_test_the_connection() {
     let err = p.app().test_paypal_connection().await.unwrap_err().to_dto();
     assert_eq!(err.code, "validation");
     assert_eq!(err.fields[0].field, "secret");
-    assert!(err.message.contains("refused this client id and secret"), "{}", err.message);
+    assert!(
+        err.message.contains("refused this client id and secret"),
+        "{}",
+        err.message
+    );
     assert!(!err.message.contains("WrongSecret123"));
 
     p.connect(&fake);
@@ -169,18 +239,32 @@ async fn settings_keep_the_secret_in_the_keyring_and_test_the_connection() {
             webhook_id: Some(fake.webhook_id().into()),
         })
         .unwrap();
-    assert_eq!(p.secrets.get("paypal/secret").unwrap().unwrap().expose(), fake.client_secret());
+    assert_eq!(
+        p.secrets.get("paypal/secret").unwrap().unwrap().expose(),
+        fake.client_secret()
+    );
     p.app().test_paypal_connection().await.unwrap();
 
     // Never in SQLite (database, WAL) or the activity log.
     let p = p.restart();
     for file in ["cs.db", "cs.db-wal"] {
         if let Ok(bytes) = std::fs::read(p.t.dir.path().join(file)) {
-            assert!(!bytes.windows(fake.client_secret().len()).any(|w| w == fake.client_secret().as_bytes()), "the secret is in {file}");
-            assert!(!bytes.windows(14).any(|w| w == b"WrongSecret123"), "the wrong secret is in {file}");
+            assert!(
+                !bytes
+                    .windows(fake.client_secret().len())
+                    .any(|w| w == fake.client_secret().as_bytes()),
+                "the secret is in {file}"
+            );
+            assert!(
+                !bytes.windows(14).any(|w| w == b"WrongSecret123"),
+                "the wrong secret is in {file}"
+            );
         }
     }
-    p.app().test_paypal_connection().await.expect("loaded from the keyring at start");
+    p.app()
+        .test_paypal_connection()
+        .await
+        .expect("loaded from the keyring at start");
 }
 
 #[tokio::test]
@@ -191,23 +275,65 @@ async fn a_link_approved_by_the_customer_is_captured_and_credited_once_by_the_po
     p.set_mail_sender();
     let org = p.t.customer("Acme Hosting", "ops@acme.example");
 
-    let bad = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "0".into(), send_email: false }).await.unwrap_err().to_dto();
+    let bad = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "0".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
     assert_eq!(bad.fields[0].field, "amount");
-    let bad = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "12.345".into(), send_email: false }).await.unwrap_err().to_dto();
+    let bad = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "12.345".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
     assert_eq!(bad.fields[0].field, "amount");
     assert_eq!(fake.order_count(), 0, "nothing reached PayPal");
 
-    let link = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "50.00".into(), send_email: true }).await.unwrap();
+    let link = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "50.00".into(),
+            send_email: true,
+        })
+        .await
+        .unwrap();
     assert_eq!(link.payment.status, "created");
     assert_eq!(link.payment.amount.amount, "50.00");
     assert!(link.payment.order_id.is_some());
-    assert!(link.payment.approve_url.as_deref().unwrap().starts_with(fake.base_url()));
-    assert_eq!(p.mail_count("payment_link"), 1, "the link was queued by email");
+    assert!(link
+        .payment
+        .approve_url
+        .as_deref()
+        .unwrap()
+        .starts_with(fake.base_url()));
+    assert_eq!(
+        p.mail_count("payment_link"),
+        1,
+        "the link was queued by email"
+    );
     assert_eq!(link.contact_email.as_deref(), Some("ops@acme.example"));
 
     // Not approved yet: a poll changes nothing.
     assert_eq!(p.app().poll_payments().await.unwrap(), 1);
-    assert_eq!(p.app().get_payment(&link.payment.id).unwrap().payment.status, "created");
+    assert_eq!(
+        p.app()
+            .get_payment(&link.payment.id)
+            .unwrap()
+            .payment
+            .status,
+        "created"
+    );
     assert_eq!(p.balance(&org), "0.00");
 
     approve(&link).await;
@@ -220,7 +346,10 @@ async fn a_link_approved_by_the_customer_is_captured_and_credited_once_by_the_po
     assert_eq!(p.receipts(&org), 1);
     assert_eq!(p.mail_count("payment_received"), 1);
     let kinds: Vec<&str> = done.history.iter().map(|h| h.kind.as_str()).collect();
-    assert!(kinds.contains(&"approved") && kinds.contains(&"completed"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"approved") && kinds.contains(&"completed"),
+        "{kinds:?}"
+    );
 
     // Checking again, polling again: nothing more.
     p.app().check_payment(&link.payment.id).await.unwrap();
@@ -228,13 +357,41 @@ async fn a_link_approved_by_the_customer_is_captured_and_credited_once_by_the_po
     assert_eq!(p.balance(&org), "50.00");
     assert_eq!(fake.capture_count(), 1);
 
-    let list = p.app().list_payments(PaymentFilterInput { status: Some("completed".into()), organization_id: Some(org.id.clone()) }).unwrap();
+    let list = p
+        .app()
+        .list_payments(PaymentFilterInput {
+            status: Some("completed".into()),
+            organization_id: Some(org.id.clone()),
+        })
+        .unwrap();
     assert_eq!(list.len(), 1);
-    assert!(p.app().list_payments(PaymentFilterInput { status: Some("refunded".into()), organization_id: None }).unwrap().is_empty());
-    assert_eq!(p.app().list_payments(PaymentFilterInput { status: Some("bogus".into()), organization_id: None }).unwrap_err().code(), "validation");
+    assert!(p
+        .app()
+        .list_payments(PaymentFilterInput {
+            status: Some("refunded".into()),
+            organization_id: None
+        })
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        p.app()
+            .list_payments(PaymentFilterInput {
+                status: Some("bogus".into()),
+                organization_id: None
+            })
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
 
     // Sending the link of a completed payment is refused.
-    assert_eq!(p.app().send_payment_link(&link.payment.id).unwrap_err().code(), "conflict");
+    assert_eq!(
+        p.app()
+            .send_payment_link(&link.payment.id)
+            .unwrap_err()
+            .code(),
+        "conflict"
+    );
 }
 
 #[tokio::test]
@@ -267,13 +424,21 @@ async fn a_webhook_delivered_25_times_and_out_of_order_credits_once() {
         plan.swap(i, (seed % (i as u64 + 1)) as usize);
     }
     // Make sure one order has the capture first.
-    let first_capture = plan.iter().position(|e| e["event_type"] == "PAYMENT.CAPTURE.COMPLETED").unwrap();
+    let first_capture = plan
+        .iter()
+        .position(|e| e["event_type"] == "PAYMENT.CAPTURE.COMPLETED")
+        .unwrap();
     plan.swap(0, first_capture);
     let mut applied = 0;
     let mut duplicates = 0;
     for e in &plan {
         let d = fake.sign_event(e);
-        match p.app().handle_paypal_webhook(&headers_of(&d), &d.body).await.unwrap() {
+        match p
+            .app()
+            .handle_paypal_webhook(&headers_of(&d), &d.body)
+            .await
+            .unwrap()
+        {
             WebhookOutcome::Applied { .. } => applied += 1,
             WebhookOutcome::Duplicate => duplicates += 1,
             other => panic!("{other:?}"),
@@ -288,7 +453,13 @@ async fn a_webhook_delivered_25_times_and_out_of_order_credits_once() {
     assert_eq!(p.balance(&org), "40.00");
     assert_eq!(p.receipts(&org), 1);
     assert_eq!(fake.capture_count(), 1);
-    assert!(paid.history.iter().any(|h| h.kind == "completed" && h.detail.contains("webhook PAYMENT.CAPTURE.COMPLETED")), "{:?}", paid.history);
+    assert!(
+        paid.history.iter().any(
+            |h| h.kind == "completed" && h.detail.contains("webhook PAYMENT.CAPTURE.COMPLETED")
+        ),
+        "{:?}",
+        paid.history
+    );
     // Polling afterwards changes nothing either.
     p.app().check_payment(&link.payment.id).await.unwrap();
     assert_eq!(p.balance(&org), "40.00");
@@ -311,7 +482,11 @@ async fn forged_or_tampered_webhooks_are_refused_and_credit_nothing() {
     let mut tampered_event = capture.clone();
     tampered_event["resource"]["amount"]["value"] = "3000.00".into();
     let tampered_body = serde_json::to_vec(&tampered_event).unwrap();
-    let err = p.app().handle_paypal_webhook(&headers_of(&genuine), &tampered_body).await.unwrap_err();
+    let err = p
+        .app()
+        .handle_paypal_webhook(&headers_of(&genuine), &tampered_body)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "validation");
     assert!(err.to_string().contains("refused"), "{err}");
 
@@ -322,27 +497,59 @@ async fn forged_or_tampered_webhooks_are_refused_and_credit_nothing() {
             *v = base64_of(&[7u8; 256]);
         }
     }
-    assert_eq!(p.app().handle_paypal_webhook(&forged, &genuine.body).await.unwrap_err().code(), "validation");
+    assert_eq!(
+        p.app()
+            .handle_paypal_webhook(&forged, &genuine.body)
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
 
     // A certificate from a host that is not PayPal's.
     let mut elsewhere = headers_of(&genuine);
     for (k, v) in elsewhere.iter_mut() {
         if k == "PAYPAL-CERT-URL" {
-            *v = "https://evil.example/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270".into();
+            *v = "https://evil.example/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270"
+                .into();
         }
     }
-    let err = p.app().handle_paypal_webhook(&elsewhere, &genuine.body).await.unwrap_err();
-    assert!(err.to_string().contains("not allow-listed") || err.to_string().contains("refused"), "{err}");
+    let err = p
+        .app()
+        .handle_paypal_webhook(&elsewhere, &genuine.body)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not allow-listed") || err.to_string().contains("refused"),
+        "{err}"
+    );
 
     // Missing headers.
-    assert_eq!(p.app().handle_paypal_webhook(&[], &genuine.body).await.unwrap_err().code(), "validation");
+    assert_eq!(
+        p.app()
+            .handle_paypal_webhook(&[], &genuine.body)
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
 
     assert_eq!(p.balance(&org), "0.00", "nothing was credited");
     assert_eq!(p.receipts(&org), 0);
-    assert_eq!(p.t.table_count("paypal_webhook_events"), 0, "refused deliveries are not remembered as seen");
+    assert_eq!(
+        p.t.table_count("paypal_webhook_events"),
+        0,
+        "refused deliveries are not remembered as seen"
+    );
 
     // The genuine delivery still works afterwards.
-    assert!(matches!(p.app().handle_paypal_webhook(&headers_of(&genuine), &genuine.body).await.unwrap(), WebhookOutcome::Applied { .. }));
+    assert!(matches!(
+        p.app()
+            .handle_paypal_webhook(&headers_of(&genuine), &genuine.body)
+            .await
+            .unwrap(),
+        WebhookOutcome::Applied { .. }
+    ));
     assert_eq!(p.balance(&org), "30.00");
 }
 
@@ -350,7 +557,11 @@ fn base64_of(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -383,7 +594,11 @@ async fn capture_response_and_webhooks_racing_credit_once() {
     a.unwrap();
     b.unwrap();
     c.unwrap();
-    assert_eq!(fake.capture_count(), 1, "one capture: the request id was reused");
+    assert_eq!(
+        fake.capture_count(),
+        1,
+        "one capture: the request id was reused"
+    );
     assert_eq!(p.balance(&org), "25.00");
 
     // 2. The capture's webhook and a poll that finds it completed, at once.
@@ -417,19 +632,32 @@ async fn a_restart_between_capture_and_crediting_still_credits_once() {
     let link = p.link(&org, "20.00").await;
     approve(&link).await;
     lose_the_next_capture_response(&fake);
-    assert!(p.app().check_payment(&link.payment.id).await.is_err(), "the capture's answer never came");
+    assert!(
+        p.app().check_payment(&link.payment.id).await.is_err(),
+        "the capture's answer never came"
+    );
     assert_eq!(fake.capture_count(), 1);
     assert_eq!(p.balance(&org), "0.00");
 
     let p = p.restart();
     p.app().poll_payments().await.unwrap();
-    assert_eq!(p.app().get_payment(&link.payment.id).unwrap().payment.status, "completed");
+    assert_eq!(
+        p.app()
+            .get_payment(&link.payment.id)
+            .unwrap()
+            .payment
+            .status,
+        "completed"
+    );
     assert_eq!(p.balance(&org), "20.00");
     let p = p.restart();
     p.app().check_payment(&link.payment.id).await.unwrap();
     let capture = events_of(&fake, "PAYMENT.CAPTURE.COMPLETED").remove(0);
     let d = fake.sign_event(&capture);
-    p.app().handle_paypal_webhook(&headers_of(&d), &d.body).await.unwrap();
+    p.app()
+        .handle_paypal_webhook(&headers_of(&d), &d.body)
+        .await
+        .unwrap();
     assert_eq!(p.balance(&org), "20.00");
     assert_eq!(p.receipts(&org), 1);
     assert_eq!(fake.capture_count(), 1);
@@ -440,13 +668,27 @@ async fn a_restart_between_capture_and_crediting_still_credits_once() {
         fake.inject(Fault::ErrorBeforeEffect(503));
     }
     let orders_before = fake.order_count();
-    let err = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "5.00".into(), send_email: false }).await.unwrap_err();
+    let err = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "5.00".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unavailable");
     assert!(err.to_string().contains("same request id"), "{err}");
     let p = p.restart();
     p.app().poll_payments().await.unwrap();
     assert_eq!(fake.order_count(), orders_before + 1, "one order, not two");
-    let waiting = p.app().list_payments(PaymentFilterInput { status: Some("created".into()), organization_id: None }).unwrap();
+    let waiting = p
+        .app()
+        .list_payments(PaymentFilterInput {
+            status: Some("created".into()),
+            organization_id: None,
+        })
+        .unwrap();
     assert_eq!(waiting.len(), 1);
     assert!(waiting[0].approve_url.is_some());
 }
@@ -464,12 +706,29 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     assert_eq!(paid.payment.status, "completed");
     let id = paid.payment.id.clone();
 
-    let bad = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: Some("-1".into()), reason: "".into() }).await.unwrap_err().to_dto();
+    let bad = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: Some("-1".into()),
+            reason: "".into(),
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
     let mut fields: Vec<&str> = bad.fields.iter().map(|f| f.field.as_str()).collect();
     fields.sort();
     assert_eq!(fields, ["amount", "reason"]);
 
-    let r = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: Some("30.00".into()), reason: "Server cancelled".into() }).await.unwrap();
+    let r = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: Some("30.00".into()),
+            reason: "Server cancelled".into(),
+        })
+        .await
+        .unwrap();
     assert_eq!(r.payment.status, "partially_refunded");
     assert_eq!(r.payment.refunded.amount, "30.00");
     assert_eq!(r.payment.refundable.amount, "20.00");
@@ -477,15 +736,30 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     let note_id = r.refunds[0].credit_note_id.clone().expect("a credit note");
     let note = p.app().get_document(&note_id).unwrap();
     assert_eq!(note.summary.kind, "credit_note");
-    assert_eq!(note.summary.credits_document_id, paid.payment.receipt_id, "the credit note corrects the payment's receipt");
-    let (_, pdf) = p.app().document_pdf(&note_id).expect("the credit note prints");
+    assert_eq!(
+        note.summary.credits_document_id, paid.payment.receipt_id,
+        "the credit note corrects the payment's receipt"
+    );
+    let (_, pdf) = p
+        .app()
+        .document_pdf(&note_id)
+        .expect("the credit note prints");
     assert!(pdf.starts_with(b"%PDF"));
     assert_eq!(p.balance(&org), "20.00");
     assert_eq!(p.mail_count("refund"), 1);
 
     // More than what is left: refused by us, nothing sent to PayPal.
     let refunds_before = fake.refund_count();
-    let err = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: Some("25.00".into()), reason: "Too much".into() }).await.unwrap_err().to_dto();
+    let err = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: Some("25.00".into()),
+            reason: "Too much".into(),
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
     assert_eq!(err.code, "validation");
     assert_eq!(err.fields[0].field, "amount");
     assert!(err.message.contains("At most 20.00"), "{}", err.message);
@@ -493,12 +767,37 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
 
     // Someone refunds 15 in PayPal itself; we still think 20 is left, and
     // PayPal refuses our 20 with a clear message.
-    let direct = PayPalClient::new(PayPalConfig::new(Environment::Custom(fake.base_url().into()), fake.client_id(), fake.client_secret())).unwrap();
+    let direct = PayPalClient::new(PayPalConfig::new(
+        Environment::Custom(fake.base_url().into()),
+        fake.client_id(),
+        fake.client_secret(),
+    ))
+    .unwrap();
     let capture_id = r.payment.capture_id.clone().unwrap();
-    direct.refund_capture(&capture_id, &RefundRequest::partial(Amount::new("USD", 1500).unwrap()), &RequestId::new()).await.unwrap();
-    let err = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: Some("20.00".into()), reason: "The rest".into() }).await.unwrap_err().to_dto();
+    direct
+        .refund_capture(
+            &capture_id,
+            &RefundRequest::partial(Amount::new("USD", 1500).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    let err = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: Some("20.00".into()),
+            reason: "The rest".into(),
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
     assert_eq!(err.code, "validation");
-    assert!(err.message.contains("PayPal refused the refund"), "{}", err.message);
+    assert!(
+        err.message.contains("PayPal refused the refund"),
+        "{}",
+        err.message
+    );
     let d = p.app().get_payment(&id).unwrap();
     assert_eq!(d.refunds.iter().filter(|r| r.status == "failed").count(), 1);
     assert_eq!(p.balance(&org), "20.00", "a refused refund debits nothing");
@@ -507,7 +806,10 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     let refunded = events_of(&fake, "PAYMENT.CAPTURE.REFUNDED");
     for e in refunded.iter().chain(refunded.iter()) {
         let dl = fake.sign_event(e);
-        p.app().handle_paypal_webhook(&headers_of(&dl), &dl.body).await.unwrap();
+        p.app()
+            .handle_paypal_webhook(&headers_of(&dl), &dl.body)
+            .await
+            .unwrap();
     }
     let d = p.app().get_payment(&id).unwrap();
     assert_eq!(d.payment.refunded.amount, "45.00");
@@ -515,12 +817,35 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     assert_eq!(p.balance(&org), "5.00");
 
     // Everything left (no amount): fully refunded.
-    let r = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: None, reason: "Closing the account".into() }).await.unwrap();
+    let r = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: None,
+            reason: "Closing the account".into(),
+        })
+        .await
+        .unwrap();
     assert_eq!(r.payment.status, "refunded");
     assert_eq!(p.balance(&org), "0.00");
-    let err = p.app().refund_payment(RefundInput { payment_id: id.clone(), amount: None, reason: "Again".into() }).await.unwrap_err();
+    let err = p
+        .app()
+        .refund_payment(RefundInput {
+            payment_id: id.clone(),
+            amount: None,
+            reason: "Again".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "conflict");
-    let notes = p.app().get_wallet(&org.id).unwrap().documents.iter().filter(|d| d.kind == "credit_note").count();
+    let notes = p
+        .app()
+        .get_wallet(&org.id)
+        .unwrap()
+        .documents
+        .iter()
+        .filter(|d| d.kind == "credit_note")
+        .count();
     assert_eq!(notes, 3);
 }
 
@@ -532,7 +857,11 @@ async fn a_paypal_payment_releases_a_suspended_customer() {
     let t = &p.t;
     let org = t.customer("Acme Hosting", "ops@acme.example");
     let plan = t.plan("Starter").await;
-    let s = t.app.create_server(t.server_input(&org, &plan, "web-1")).await.unwrap();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"))
+        .await
+        .unwrap();
     t.tick().await;
     t.tick().await;
     t.clock.advance(chrono::Duration::hours(2));
@@ -549,14 +878,26 @@ async fn a_paypal_payment_releases_a_suspended_customer() {
     assert_eq!(t.app.get_wallet(&org.id).unwrap().wallet.state, "good");
     t.tick().await;
     t.tick().await;
-    assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "running", "released and booted again");
+    assert_eq!(
+        t.app.get_server(&s.id).unwrap().server.status,
+        "running",
+        "released and booted again"
+    );
 }
 
 #[tokio::test]
 async fn without_paypal_set_up_links_are_refused_clearly() {
     let p = PayApp::new();
     let org = p.t.customer("Acme Hosting", "ops@acme.example");
-    let err = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "5.00".into(), send_email: false }).await.unwrap_err();
+    let err = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "5.00".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unavailable");
     assert!(err.to_string().contains("Settings → Payments"));
     assert_eq!(p.t.table_count("payments"), 0);
@@ -569,12 +910,25 @@ async fn send_by_email_needs_email_set_up() {
     let p = PayApp::new();
     p.connect(&fake);
     let org = p.t.customer("Acme Hosting", "ops@acme.example");
-    let err = p.app().create_payment_link(PaymentLinkInput { organization_id: org.id.clone(), amount: "5.00".into(), send_email: true }).await.unwrap_err();
+    let err = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "5.00".into(),
+            send_email: true,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unavailable");
     assert!(err.to_string().contains("Settings → Email"), "{err}");
     assert_eq!(fake.order_count(), 0, "refused before PayPal was asked");
     let link = p.link(&org, "5.00").await;
-    assert!(p.app().send_payment_link(&link.payment.id).unwrap_err().to_string().contains("Settings → Email"));
+    assert!(p
+        .app()
+        .send_payment_link(&link.payment.id)
+        .unwrap_err()
+        .to_string()
+        .contains("Settings → Email"));
     p.set_mail_sender();
     let d = p.app().send_payment_link(&link.payment.id).unwrap();
     assert!(d.history.iter().any(|h| h.kind == "emailed"));

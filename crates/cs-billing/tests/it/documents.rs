@@ -6,7 +6,11 @@ use cs_core::Currency;
 
 use crate::support::{ts, Env};
 
-fn one_invoice(env: &Env, country: &str, tax_id: Option<&str>) -> (cs_core::OrganizationId, cs_billing::documents::Document) {
+fn one_invoice(
+    env: &Env,
+    country: &str,
+    tax_id: Option<&str>,
+) -> (cs_core::OrganizationId, cs_billing::documents::Document) {
     let org = env.org(&format!("Org {country}"), country, tax_id);
     let plan = env.plan(&format!("Plan {country}"), "g6-nanode-1", "0.0075", "5.00");
     env.server(org, plan, &format!("srv-{country}"), ts(2026, 1, 10, 0, 0));
@@ -34,7 +38,9 @@ fn issued_documents_cannot_change() {
         let text = err.to_string();
         assert!(text.contains("immutable") || text.contains("append-only"), "{sql}: {text}");
     }
-    let after = env.invoices(inv.summary.organization_id.parse().unwrap()).remove(0);
+    let after = env
+        .invoices(inv.summary.organization_id.parse().unwrap())
+        .remove(0);
     assert_eq!(after, inv);
 }
 
@@ -49,9 +55,16 @@ fn numbers_are_gapless_per_series_and_follow_the_format() {
     env.server(org2, plan, "b", ts(2026, 1, 10, 0, 0));
     env.run(ts(2026, 2, 1, 0, 5));
     env.run(ts(2026, 3, 1, 0, 5));
-    let mut numbers: Vec<String> = [org, org2].iter().flat_map(|o| env.invoices(*o)).map(|d| d.summary.number.unwrap()).collect();
+    let mut numbers: Vec<String> = [org, org2]
+        .iter()
+        .flat_map(|o| env.invoices(*o))
+        .map(|d| d.summary.number.unwrap())
+        .collect();
     numbers.sort();
-    assert_eq!(numbers, vec!["F2602-0001", "F2602-0002", "F2603-0001", "F2603-0002"]);
+    assert_eq!(
+        numbers,
+        vec!["F2602-0001", "F2602-0002", "F2603-0001", "F2603-0002"]
+    );
     let bad = env.store.write(|tx| {
         let mut s = cs_billing::BillingSettings::load(tx)?;
         s.invoice_number_format = "INV-{YYYY}".into();
@@ -81,11 +94,24 @@ fn eu_business_customers_abroad_are_reverse_charged() {
     env.server(de, plan, "de-1", ts(2026, 1, 10, 0, 0));
     env.run(ts(2026, 2, 1, 0, 5));
     let b2b = env.invoices(fr).remove(0);
-    assert_eq!((b2b.summary.subtotal_minor, b2b.summary.tax_minor), (396, 0));
-    assert_eq!(b2b.tax_note.as_deref(), Some(cs_core::tax::REVERSE_CHARGE_NOTE));
+    assert_eq!(
+        (b2b.summary.subtotal_minor, b2b.summary.tax_minor),
+        (396, 0)
+    );
+    assert_eq!(
+        b2b.tax_note.as_deref(),
+        Some(cs_core::tax::REVERSE_CHARGE_NOTE)
+    );
     assert_eq!(b2b.tax_totals[0].name, "Reverse charge");
     let domestic = env.invoices(de).remove(0);
-    assert_eq!((domestic.summary.subtotal_minor, domestic.summary.tax_minor, domestic.summary.total_minor), (396, 75, 471));
+    assert_eq!(
+        (
+            domestic.summary.subtotal_minor,
+            domestic.summary.tax_minor,
+            domestic.summary.total_minor
+        ),
+        (396, 75, 471)
+    );
     assert_eq!(domestic.tax_totals[0].name, "USt 19%");
     env.verify();
 }
@@ -102,7 +128,10 @@ fn a_late_server_does_not_reopen_an_invoiced_month() {
     env.run(ts(2026, 3, 1, 0, 5));
     let inv = env.invoices(late);
     assert_eq!(inv.len(), 1);
-    assert_eq!(inv[0].summary.month, Some(cs_core::metering::month_index(2026, 2)));
+    assert_eq!(
+        inv[0].summary.month,
+        Some(cs_core::metering::month_index(2026, 2))
+    );
     assert_eq!(inv[0].lines[0].quantity_hours, Some(28 * 24));
     env.verify();
 }
@@ -111,16 +140,47 @@ fn a_late_server_does_not_reopen_an_invoiced_month() {
 fn an_invoice_is_voided_by_a_credit_note() {
     let env = Env::new();
     let (org, inv) = one_invoice(&env, "US", None);
-    let before = env.store.read(cs_billing::verify::document_digests).unwrap();
+    let before = env
+        .store
+        .read(cs_billing::verify::document_digests)
+        .unwrap();
     let balance = env.balance_micros(org);
-    let cn = env.store.write(|tx| void_invoice(tx, &inv.summary.id, "server never worked", ts(2026, 2, 2, 9, 0), "staff:bob")).unwrap();
+    let cn = env
+        .store
+        .write(|tx| {
+            void_invoice(
+                tx,
+                &inv.summary.id,
+                "server never worked",
+                ts(2026, 2, 2, 9, 0),
+                "staff:bob",
+            )
+        })
+        .unwrap();
     assert_eq!(cn.number.as_deref(), Some("CN-2026-000001"));
     assert_eq!(cn.total_minor, -inv.summary.total_minor);
-    assert_eq!(cn.credits_document_id.as_deref(), Some(inv.summary.id.as_str()));
+    assert_eq!(
+        cn.credits_document_id.as_deref(),
+        Some(inv.summary.id.as_str())
+    );
     assert_eq!(env.balance_micros(org), balance + 396 * 10_000);
-    let after = env.store.read(cs_billing::verify::document_digests).unwrap();
-    assert!(before.iter().all(|(id, d)| after.get(id) == Some(d)), "issued documents unchanged");
-    let again = env.store.write(|tx| void_invoice(tx, &inv.summary.id, "twice", ts(2026, 2, 2, 9, 0), "staff:bob"));
+    let after = env
+        .store
+        .read(cs_billing::verify::document_digests)
+        .unwrap();
+    assert!(
+        before.iter().all(|(id, d)| after.get(id) == Some(d)),
+        "issued documents unchanged"
+    );
+    let again = env.store.write(|tx| {
+        void_invoice(
+            tx,
+            &inv.summary.id,
+            "twice",
+            ts(2026, 2, 2, 9, 0),
+            "staff:bob",
+        )
+    });
     assert!(matches!(again, Err(BillingError::Invalid(_))));
     let partial = env.store.write(|tx| {
         issue_credit_note(
@@ -149,7 +209,11 @@ fn invoicing_an_unbilled_month_is_refused() {
     env.server(org, plan, "e", ts(2026, 1, 10, 0, 0));
     env.run(ts(2026, 1, 20, 0, 0));
     let jan = cs_core::metering::month_index(2026, 1);
-    let err = cs_billing::documents::issue_monthly_invoices(&env.store, jan, ts(2026, 2, 1, 0, 5)).unwrap_err();
-    assert!(matches!(err, BillingError::NotBilledYet { pending: 1, .. }), "{err}");
+    let err = cs_billing::documents::issue_monthly_invoices(&env.store, jan, ts(2026, 2, 1, 0, 5))
+        .unwrap_err();
+    assert!(
+        matches!(err, BillingError::NotBilledYet { pending: 1, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("run billing"), "{err}");
 }

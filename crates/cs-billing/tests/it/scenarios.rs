@@ -2,7 +2,10 @@
 
 use chrono::Duration;
 use cs_billing::dunning::{complete_decision, Outcome};
-use cs_billing::prices::{add_price_rule, apply_price_changes, pending_price_changes, set_provider_price, Item, NewPriceRule};
+use cs_billing::prices::{
+    add_price_rule, apply_price_changes, pending_price_changes, set_provider_price, Item,
+    NewPriceRule,
+};
 use cs_core::dunning::DunningAction;
 use cs_core::metering::month_index;
 use cs_core::pricing::{PriceRule, UnitPrice};
@@ -21,7 +24,9 @@ fn a_server_lifetime_across_two_months() {
         s.suspend_at_minor = 0;
         s.grace_hours = 24;
     });
-    env.store.write(|tx| cs_billing::documents::set_tax_rate(tx, "DE", None, "USt 19%", 190_000)).unwrap();
+    env.store
+        .write(|tx| cs_billing::documents::set_tax_rate(tx, "DE", None, "USt 19%", 190_000))
+        .unwrap();
     let org = env.org("Acme GmbH", "DE", None);
     let small = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
     let large = env.plan("Standard", "g6-standard-1", "0.015", "10.00");
@@ -41,7 +46,17 @@ fn a_server_lifetime_across_two_months() {
         if now == ts(2026, 2, 3, 9, 5) {
             // The resize happens at 09:15; this hour's run comes first.
             env.run(now);
-            env.store.write(|tx| cs_billing::meters::record_resize(tx, server, large, ts(2026, 2, 3, 9, 15), "staff:alice")).unwrap();
+            env.store
+                .write(|tx| {
+                    cs_billing::meters::record_resize(
+                        tx,
+                        server,
+                        large,
+                        ts(2026, 2, 3, 9, 15),
+                        "staff:alice",
+                    )
+                })
+                .unwrap();
             clock.advance(Duration::hours(1));
             continue;
         }
@@ -52,7 +67,17 @@ fn a_server_lifetime_across_two_months() {
             for d in paid.decisions {
                 assert_eq!(d.action, DunningAction::Unsuspend);
                 assert_eq!(d.server_ids, vec![server]);
-                env.store.write(|tx| complete_decision(tx, d.id, Outcome::Done, ts(2026, 2, 6, 15, 12), "system:provider")).unwrap();
+                env.store
+                    .write(|tx| {
+                        complete_decision(
+                            tx,
+                            d.id,
+                            Outcome::Done,
+                            ts(2026, 2, 6, 15, 12),
+                            "system:provider",
+                        )
+                    })
+                    .unwrap();
                 decisions.push((d.action, d.decided_at));
             }
             assert_eq!(env.server_status(server), "offline");
@@ -64,7 +89,9 @@ fn a_server_lifetime_across_two_months() {
         }
         let report = env.run(now);
         for d in report.decisions {
-            env.store.write(|tx| complete_decision(tx, d.id, Outcome::Done, now, "system:provider")).unwrap();
+            env.store
+                .write(|tx| complete_decision(tx, d.id, Outcome::Done, now, "system:provider"))
+                .unwrap();
             decisions.push((d.action, d.decided_at));
         }
         if low_balance_at.is_none() {
@@ -88,7 +115,10 @@ fn a_server_lifetime_across_two_months() {
     // 15:05 run, suspension 24 hours later; the payment releases the server.
     assert_eq!(
         decisions,
-        vec![(DunningAction::Suspend, ts(2026, 2, 5, 15, 5)), (DunningAction::Unsuspend, ts(2026, 2, 6, 15, 10))]
+        vec![
+            (DunningAction::Suspend, ts(2026, 2, 5, 15, 5)),
+            (DunningAction::Unsuspend, ts(2026, 2, 6, 15, 10))
+        ]
     );
 
     let invoices = env.invoices(org);
@@ -97,20 +127,69 @@ fn a_server_lifetime_across_two_months() {
     assert_eq!(jan.summary.number.as_deref(), Some("INV-2026-000001"));
     assert_eq!(jan.summary.month, Some(month_index(2026, 1)));
     assert_eq!(jan.lines.len(), 1);
-    assert_eq!((jan.lines[0].quantity_hours, jan.lines[0].amount_micros, jan.lines[0].amount_minor), (Some(14), 105_000, 11));
-    assert_eq!((jan.summary.subtotal_minor, jan.summary.tax_minor, jan.summary.total_minor), (11, 2, 13));
+    assert_eq!(
+        (
+            jan.lines[0].quantity_hours,
+            jan.lines[0].amount_micros,
+            jan.lines[0].amount_minor
+        ),
+        (Some(14), 105_000, 11)
+    );
+    assert_eq!(
+        (
+            jan.summary.subtotal_minor,
+            jan.summary.tax_minor,
+            jan.summary.total_minor
+        ),
+        (11, 2, 13)
+    );
     assert_eq!(jan.usage_micros, Some(105_000));
 
     let feb = &invoices[1];
     assert_eq!(feb.summary.number.as_deref(), Some("INV-2026-000002"));
     type Line = (Option<i64>, Option<i64>, i64, i64, bool);
-    let lines: Vec<Line> =
-        feb.lines.iter().map(|l| (l.quantity_hours, l.unit_rate_micros, l.amount_micros, l.amount_minor, l.capped)).collect();
-    assert_eq!(lines, vec![(Some(58), Some(7_500), 435_000, 44, false), (Some(415), Some(15_000), 6_225_000, 623, false)]);
-    assert_eq!((feb.summary.subtotal_minor, feb.summary.tax_minor, feb.summary.total_minor), (667, 127, 794));
+    let lines: Vec<Line> = feb
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.quantity_hours,
+                l.unit_rate_micros,
+                l.amount_micros,
+                l.amount_minor,
+                l.capped,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (Some(58), Some(7_500), 435_000, 44, false),
+            (Some(415), Some(15_000), 6_225_000, 623, false)
+        ]
+    );
+    assert_eq!(
+        (
+            feb.summary.subtotal_minor,
+            feb.summary.tax_minor,
+            feb.summary.total_minor
+        ),
+        (667, 127, 794)
+    );
     assert_eq!(feb.tax_totals.len(), 1);
-    assert_eq!((feb.tax_totals[0].rate_ppm, feb.tax_totals[0].net_minor, feb.tax_totals[0].tax_minor), (190_000, 667, 127));
-    assert!(feb.lines[0].description.contains("58 h × 0.0075 USD/h"), "{}", feb.lines[0].description);
+    assert_eq!(
+        (
+            feb.tax_totals[0].rate_ppm,
+            feb.tax_totals[0].net_minor,
+            feb.tax_totals[0].tax_minor
+        ),
+        (190_000, 667, 127)
+    );
+    assert!(
+        feb.lines[0].description.contains("58 h × 0.0075 USD/h"),
+        "{}",
+        feb.lines[0].description
+    );
 
     // 1.00 + 20.00 − 0.13 − 7.94, to the micro-unit: no rounding drift.
     assert_eq!(env.balance_micros(org), 12_930_000);
@@ -135,13 +214,30 @@ fn the_monthly_cap_applies_in_a_long_month() {
     let inv = env.invoices(org);
     assert_eq!(inv.len(), 2);
     let l = &inv[0].lines[0];
-    assert_eq!((l.quantity_hours, l.amount_micros, l.amount_minor, l.capped), (Some(744), 7_000_000, 700, true));
-    assert!(l.description.contains("capped at the monthly price 7.00 USD"), "{}", l.description);
+    assert_eq!(
+        (l.quantity_hours, l.amount_micros, l.amount_minor, l.capped),
+        (Some(744), 7_000_000, 700, true)
+    );
+    assert!(
+        l.description
+            .contains("capped at the monthly price 7.00 USD"),
+        "{}",
+        l.description
+    );
     let l = &inv[1].lines[0];
-    assert_eq!((l.quantity_hours, l.amount_micros, l.amount_minor, l.capped), (Some(216), 2_268_000, 227, false));
+    assert_eq!(
+        (l.quantity_hours, l.amount_micros, l.amount_minor, l.capped),
+        (Some(216), 2_268_000, 227, false)
+    );
     let capped: i64 = env
         .store
-        .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT capped_hours FROM usage_intervals ORDER BY month LIMIT 1", [], |r| r.get(0))?))
+        .read(|c| {
+            Ok::<_, cs_store::StoreError>(c.query_row(
+                "SELECT capped_hours FROM usage_intervals ORDER BY month LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
         .unwrap();
     // 666 full hours, one cut to 7 000 µ, then 77 free hours.
     assert_eq!(capped, 78);
@@ -152,10 +248,15 @@ fn the_monthly_cap_applies_in_a_long_month() {
 /// Three Nano servers of a new organization, created on 5 January at 08:00
 /// and billed by a run every hour until 10 January 12:05 (124 hours each),
 /// and the clock of those runs.
-fn three_servers_billed_to_10_january(env: &Env, name: &str) -> (OrganizationId, Vec<ServerId>, FixedClock) {
+fn three_servers_billed_to_10_january(
+    env: &Env,
+    name: &str,
+) -> (OrganizationId, Vec<ServerId>, FixedClock) {
     let org = env.org(name, "US", None);
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
-    let servers: Vec<_> = (0..3).map(|i| env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0))).collect();
+    let servers: Vec<_> = (0..3)
+        .map(|i| env.server(org, plan, &format!("s{i}"), ts(2026, 1, 5, 8, 0)))
+        .collect();
     let clock = FixedClock::new(ts(2026, 1, 5, 9, 5));
     while clock.now() <= ts(2026, 1, 10, 12, 5) {
         env.run(clock.now());
@@ -202,7 +303,10 @@ fn catch_up_after_two_months_closed() {
     assert_eq!(report.billed.hours_billed, 3 * (1_780 - 124));
     assert_eq!(env.verify().hours_billed, 3 * 1_780);
     // January 640 × 0.0075 = 4.80; February capped at 5.00; March 3.51.
-    assert_eq!(env.balance_micros(org), -3 * (4_800_000 + 5_000_000 + 3_510_000));
+    assert_eq!(
+        env.balance_micros(org),
+        -3 * (4_800_000 + 5_000_000 + 3_510_000)
+    );
     assert_eq!(env.run(ts(2026, 3, 20, 12, 40)).billed.hours_billed, 0);
     env.verify();
 }
@@ -216,10 +320,28 @@ fn a_price_change_mid_month() {
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
     env.store
         .write(|tx| {
-            set_provider_price(tx, "linode", "g6-nanode-1", Item::Server, None, Currency::USD, UnitPrice { hourly_micros: 7_500, monthly_micros: 5_000_000 }, ts(2026, 1, 1, 0, 0))?;
+            set_provider_price(
+                tx,
+                "linode",
+                "g6-nanode-1",
+                Item::Server,
+                None,
+                Currency::USD,
+                UnitPrice {
+                    hourly_micros: 7_500,
+                    monthly_micros: 5_000_000,
+                },
+                ts(2026, 1, 1, 0, 0),
+            )?;
             add_price_rule(
                 tx,
-                &NewPriceRule { plan_id: plan, item: Item::Server, region: None, rule: PriceRule::Markup { markup_bp: 2_000 }, effective_from: ts(2026, 1, 1, 0, 0) },
+                &NewPriceRule {
+                    plan_id: plan,
+                    item: Item::Server,
+                    region: None,
+                    rule: PriceRule::Markup { markup_bp: 2_000 },
+                    effective_from: ts(2026, 1, 1, 0, 0),
+                },
                 ts(2026, 1, 1, 0, 0),
                 "staff:alice",
             )
@@ -231,7 +353,13 @@ fn a_price_change_mid_month() {
         .write(|tx| {
             add_price_rule(
                 tx,
-                &NewPriceRule { plan_id: plan, item: Item::Server, region: None, rule: PriceRule::Markup { markup_bp: 5_000 }, effective_from: ts(2026, 3, 15, 12, 0) },
+                &NewPriceRule {
+                    plan_id: plan,
+                    item: Item::Server,
+                    region: None,
+                    rule: PriceRule::Markup { markup_bp: 5_000 },
+                    effective_from: ts(2026, 3, 15, 12, 0),
+                },
                 ts(2026, 3, 15, 11, 0),
                 "staff:alice",
             )
@@ -239,17 +367,45 @@ fn a_price_change_mid_month() {
         .unwrap();
     let b = env.server(org, plan, "b", ts(2026, 3, 20, 0, 0));
     env.run(ts(2026, 3, 25, 6, 0));
-    let pending = env.store.read(|c| pending_price_changes(c, ts(2026, 3, 25, 6, 30))).unwrap();
+    let pending = env
+        .store
+        .read(|c| pending_price_changes(c, ts(2026, 3, 25, 6, 30)))
+        .unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].server_id, a);
-    assert_eq!(pending[0].billed, UnitPrice { hourly_micros: 9_000, monthly_micros: 6_000_000 });
-    assert_eq!(pending[0].current, UnitPrice { hourly_micros: 11_250, monthly_micros: 7_500_000 });
-    let applied = env.store.write(|tx| apply_price_changes(tx, ts(2026, 3, 25, 6, 30), "staff:alice")).unwrap();
+    assert_eq!(
+        pending[0].billed,
+        UnitPrice {
+            hourly_micros: 9_000,
+            monthly_micros: 6_000_000
+        }
+    );
+    assert_eq!(
+        pending[0].current,
+        UnitPrice {
+            hourly_micros: 11_250,
+            monthly_micros: 7_500_000
+        }
+    );
+    let applied = env
+        .store
+        .write(|tx| apply_price_changes(tx, ts(2026, 3, 25, 6, 30), "staff:alice"))
+        .unwrap();
     assert_eq!(applied.len(), 1);
     env.run(ts(2026, 4, 1, 0, 5));
     let inv = &env.invoices(org)[0];
-    let lines: Vec<(String, Option<i64>, Option<i64>, i64)> =
-        inv.lines.iter().map(|l| (l.server_id.clone().unwrap(), l.quantity_hours, l.unit_rate_micros, l.amount_minor)).collect();
+    let lines: Vec<(String, Option<i64>, Option<i64>, i64)> = inv
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.server_id.clone().unwrap(),
+                l.quantity_hours,
+                l.unit_rate_micros,
+                l.amount_minor,
+            )
+        })
+        .collect();
     assert_eq!(
         lines,
         vec![
@@ -278,15 +434,25 @@ fn two_processes_never_double_charge() {
         let a = s.spawn(|| cs_billing::run_due(&env.store, now, &mut |_| {}).unwrap());
         let b = s.spawn(|| cs_billing::run_due(&second, now, &mut |_| {}).unwrap());
         let (a, b) = (a.join().unwrap(), b.join().unwrap());
-        assert_eq!(a.billed.hours_billed + b.billed.hours_billed, 40 * (31 + 9) * 24);
-        assert_eq!(a.invoices.len() + b.invoices.len(), 1, "January's invoice is issued once");
+        assert_eq!(
+            a.billed.hours_billed + b.billed.hours_billed,
+            40 * (31 + 9) * 24
+        );
+        assert_eq!(
+            a.invoices.len() + b.invoices.len(),
+            1,
+            "January's invoice is issued once"
+        );
     });
     let r = env.verify();
     assert_eq!(r.hours_billed, 40 * 40 * 24);
     // January is capped? 744 h × 0.0075 = 5.58 > 5.00: yes, 5.00 each.
     let inv = &env.invoices(org)[0];
     assert_eq!(inv.summary.subtotal_minor, 40 * 500);
-    assert_eq!(env.balance_micros(org), -(40 * 5_000_000 + 40 * 9 * 24 * 7_500));
+    assert_eq!(
+        env.balance_micros(org),
+        -(40 * 5_000_000 + 40 * 9 * 24 * 7_500)
+    );
 }
 
 /// Servers the app inserted or deleted without telling billing are picked up
@@ -296,12 +462,29 @@ fn meters_follow_the_servers_table() {
     let env = Env::new();
     let org = env.org("Quiet", "US", None);
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
-    let s = env.server_with(org, plan, "quiet-1", ts(2026, 1, 1, 10, 30), cs_core::ServerStatus::Running, false);
-    env.server_with(org, plan, "broken", ts(2026, 1, 1, 10, 30), cs_core::ServerStatus::Failed, false);
+    let s = env.server_with(
+        org,
+        plan,
+        "quiet-1",
+        ts(2026, 1, 1, 10, 30),
+        cs_core::ServerStatus::Running,
+        false,
+    );
+    env.server_with(
+        org,
+        plan,
+        "broken",
+        ts(2026, 1, 1, 10, 30),
+        cs_core::ServerStatus::Failed,
+        false,
+    );
     let r = env.run(ts(2026, 1, 1, 12, 0));
     assert_eq!((r.meters_opened, r.billed.hours_billed), (1, 2));
     env.store
-        .write(|tx| cs_store::servers::mark_deleted(tx, s, ts(2026, 1, 2, 0, 15)).map_err(cs_store::StoreError::from))
+        .write(|tx| {
+            cs_store::servers::mark_deleted(tx, s, ts(2026, 1, 2, 0, 15))
+                .map_err(cs_store::StoreError::from)
+        })
         .unwrap();
     let r = env.run(ts(2026, 1, 3, 0, 0));
     assert_eq!((r.meters_closed, r.billed.hours_billed), (1, 13));
@@ -309,8 +492,19 @@ fn meters_follow_the_servers_table() {
     assert_eq!(env.run(ts(2026, 1, 4, 0, 0)).billed.hours_billed, 0);
     // Recorded before creation, then the provider fails to build it: as the
     // app does, status failed and deleted_at set. Nothing is charged.
-    let f = env.server_with(org, plan, "never-built", ts(2026, 1, 4, 0, 10), cs_core::ServerStatus::Provisioning, false);
-    assert_eq!(env.run(ts(2026, 1, 4, 0, 30)).meters_opened, 1, "provisioning servers are metered");
+    let f = env.server_with(
+        org,
+        plan,
+        "never-built",
+        ts(2026, 1, 4, 0, 10),
+        cs_core::ServerStatus::Provisioning,
+        false,
+    );
+    assert_eq!(
+        env.run(ts(2026, 1, 4, 0, 30)).meters_opened,
+        1,
+        "provisioning servers are metered"
+    );
     env.store
         .write(|tx| {
             tx.execute(
@@ -321,7 +515,10 @@ fn meters_follow_the_servers_table() {
         })
         .unwrap();
     let r = env.run(ts(2026, 1, 4, 3, 0));
-    assert_eq!((r.meters_opened, r.meters_closed, r.billed.hours_billed), (0, 1, 0));
+    assert_eq!(
+        (r.meters_opened, r.meters_closed, r.billed.hours_billed),
+        (0, 1, 0)
+    );
     assert_eq!(env.verify().hours_billed, 15);
 }
 
@@ -340,8 +537,22 @@ fn a_resize_replaced_before_its_hour_bills_the_last_plan() {
     let xl = env.plan("Standard 2", "g6-standard-2", "0.03", "20.00");
     let server = env.server(org, small, "copy-1", ts(2026, 5, 1, 0, 0));
     env.run(ts(2026, 5, 1, 2, 5));
-    env.store.write(|tx| cs_billing::meters::record_resize(tx, server, large, ts(2026, 5, 1, 2, 20), "staff:alice")).unwrap();
-    env.store.write(|tx| cs_billing::meters::record_resize(tx, server, xl, ts(2026, 5, 1, 2, 40), "staff:alice")).unwrap();
+    env.store
+        .write(|tx| {
+            cs_billing::meters::record_resize(
+                tx,
+                server,
+                large,
+                ts(2026, 5, 1, 2, 20),
+                "staff:alice",
+            )
+        })
+        .unwrap();
+    env.store
+        .write(|tx| {
+            cs_billing::meters::record_resize(tx, server, xl, ts(2026, 5, 1, 2, 40), "staff:alice")
+        })
+        .unwrap();
     let copy = |env: &Env| -> (i64, i64, i64) {
         env.store
             .read(|c| {
@@ -353,7 +564,10 @@ fn a_resize_replaced_before_its_hour_bills_the_last_plan() {
             })
             .unwrap()
     };
-    assert_eq!(copy(&env), (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 20_000_000));
+    assert_eq!(
+        copy(&env),
+        (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 20_000_000)
+    );
     env.verify();
     // Hours 2 (small) and 3..=5 (xl) in one run.
     env.run(ts(2026, 5, 1, 6, 5));
@@ -367,7 +581,10 @@ fn a_resize_replaced_before_its_hour_bills_the_last_plan() {
         .unwrap();
     assert_eq!(
         intervals,
-        vec![(hour_of(ts(2026, 5, 1, 0, 0)), 7_500, 3, 22_500), (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 3, 90_000)]
+        vec![
+            (hour_of(ts(2026, 5, 1, 0, 0)), 7_500, 3, 22_500),
+            (hour_of(ts(2026, 5, 1, 3, 0)), 30_000, 3, 90_000)
+        ]
     );
     assert_eq!(env.balance_micros(org), -112_500);
     env.verify();

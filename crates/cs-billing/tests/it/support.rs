@@ -2,7 +2,10 @@
 
 use chrono::{TimeZone, Utc};
 use cs_billing::{run_due, BillingSettings, RunReport};
-use cs_core::{Currency, Money, OrganizationId, Plan, PlanId, ProviderKind, Rate, Server, ServerId, ServerStatus, Timestamp};
+use cs_core::{
+    Currency, Money, OrganizationId, Plan, PlanId, ProviderKind, Rate, Server, ServerId,
+    ServerStatus, Timestamp,
+};
 use cs_store::Store;
 use uuid::Uuid;
 
@@ -64,17 +67,33 @@ impl Env {
             created_at: ts(2026, 1, 1, 0, 0),
             updated_at: ts(2026, 1, 1, 0, 0),
         };
-        self.store.write(|tx| cs_store::plans::insert(tx, &plan).map_err(cs_store::StoreError::from)).unwrap();
+        self.store
+            .write(|tx| cs_store::plans::insert(tx, &plan).map_err(cs_store::StoreError::from))
+            .unwrap();
         id
     }
 
     /// Inserts a running server and opens its meter in the same transaction,
     /// as the app does.
-    pub fn server(&self, org: OrganizationId, plan: PlanId, label: &str, at: Timestamp) -> ServerId {
+    pub fn server(
+        &self,
+        org: OrganizationId,
+        plan: PlanId,
+        label: &str,
+        at: Timestamp,
+    ) -> ServerId {
         self.server_with(org, plan, label, at, ServerStatus::Running, true)
     }
 
-    pub fn server_with(&self, org: OrganizationId, plan: PlanId, label: &str, at: Timestamp, status: ServerStatus, open: bool) -> ServerId {
+    pub fn server_with(
+        &self,
+        org: OrganizationId,
+        plan: PlanId,
+        label: &str,
+        at: Timestamp,
+        status: ServerStatus,
+        open: bool,
+    ) -> ServerId {
         let id = ServerId(Uuid::new_v4());
         let s = Server {
             id,
@@ -124,11 +143,23 @@ impl Env {
 
     pub fn balance_micros(&self, org: OrganizationId) -> i64 {
         self.store
-            .read(|c| cs_billing::ledger::balance_micros(c, cs_billing::ledger::AccountRef::wallet(org), Currency::USD))
+            .read(|c| {
+                cs_billing::ledger::balance_micros(
+                    c,
+                    cs_billing::ledger::AccountRef::wallet(org),
+                    Currency::USD,
+                )
+            })
             .unwrap()
     }
 
-    pub fn pay(&self, org: OrganizationId, amount: &str, reference: &str, now: Timestamp) -> cs_billing::wallet::PaymentRecorded {
+    pub fn pay(
+        &self,
+        org: OrganizationId,
+        amount: &str,
+        reference: &str,
+        now: Timestamp,
+    ) -> cs_billing::wallet::PaymentRecorded {
         self.store
             .write(|tx| {
                 cs_billing::wallet::record_payment(
@@ -149,7 +180,13 @@ impl Env {
 
     pub fn server_status(&self, id: ServerId) -> String {
         self.store
-            .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT status FROM servers WHERE id = ?1", [id.to_string()], |r| r.get::<_, String>(0))?))
+            .read(|c| {
+                Ok::<_, cs_store::StoreError>(c.query_row(
+                    "SELECT status FROM servers WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
             .unwrap()
     }
 
@@ -166,7 +203,9 @@ impl Env {
                     100,
                 )?;
                 list.reverse();
-                list.into_iter().map(|s| cs_billing::documents::get_document(c, &s.id)).collect::<Result<Vec<_>, _>>()
+                list.into_iter()
+                    .map(|s| cs_billing::documents::get_document(c, &s.id))
+                    .collect::<Result<Vec<_>, _>>()
             })
             .unwrap()
     }

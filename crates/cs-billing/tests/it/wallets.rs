@@ -32,7 +32,10 @@ fn a_payment_is_recorded_once_and_a_reused_reference_is_refused() {
             "staff:alice",
         )
     });
-    assert!(matches!(other, Err(BillingError::IdempotencyConflict { .. })), "{other:?}");
+    assert!(
+        matches!(other, Err(BillingError::IdempotencyConflict { .. })),
+        "{other:?}"
+    );
     assert_eq!(env.balance_micros(org), 25_000_000);
     let log: Vec<String> = env
         .store
@@ -41,8 +44,16 @@ fn a_payment_is_recorded_once_and_a_reused_reference_is_refused() {
         .into_iter()
         .map(|a| format!("{} {}", a.actor, a.action))
         .collect();
-    assert!(log.contains(&"staff:alice payment.recorded".to_string()), "{log:?}");
-    assert_eq!(log.iter().filter(|l| l.ends_with("payment.recorded")).count(), 1);
+    assert!(
+        log.contains(&"staff:alice payment.recorded".to_string()),
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.ends_with("payment.recorded"))
+            .count(),
+        1
+    );
     env.verify();
 }
 
@@ -54,24 +65,55 @@ fn adjustments_need_a_reason_and_are_audited() {
         env.store.write(|tx| {
             record_adjustment(
                 tx,
-                &NewAdjustment { organization_id: org, amount: Money::parse(amount, Currency::USD).unwrap(), reason: reason.into(), key: key.into() },
+                &NewAdjustment {
+                    organization_id: org,
+                    amount: Money::parse(amount, Currency::USD).unwrap(),
+                    reason: reason.into(),
+                    key: key.into(),
+                },
                 ts(2026, 1, 2, 0, 0),
                 "staff:bob",
             )
         })
     };
-    assert!(matches!(adj("5.00", " ", "a"), Err(BillingError::Invalid(_))));
+    assert!(matches!(
+        adj("5.00", " ", "a"),
+        Err(BillingError::Invalid(_))
+    ));
     adj("5.00", "welcome credit", "a").unwrap();
     adj("-1.25", "manual fee", "b").unwrap();
     assert!(adj("5.00", "welcome credit", "a").unwrap().already_recorded);
-    assert!(matches!(adj("6.00", "welcome credit", "a"), Err(BillingError::IdempotencyConflict { .. })));
+    assert!(matches!(
+        adj("6.00", "welcome credit", "a"),
+        Err(BillingError::IdempotencyConflict { .. })
+    ));
     assert_eq!(env.balance_micros(org), 3_750_000);
-    let summaries: Vec<String> = env.store.read(|c| cs_store::activity::recent(c, 10, Some(&org.to_string()))).unwrap().into_iter().map(|a| a.summary).collect();
-    assert!(summaries.iter().any(|s| s.contains("by -1.25 USD: manual fee")), "{summaries:?}");
-    let w = env.store.read(|c| cs_billing::wallet::wallet(c, org)).unwrap();
+    let summaries: Vec<String> = env
+        .store
+        .read(|c| cs_store::activity::recent(c, 10, Some(&org.to_string())))
+        .unwrap()
+        .into_iter()
+        .map(|a| a.summary)
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("by -1.25 USD: manual fee")),
+        "{summaries:?}"
+    );
+    let w = env
+        .store
+        .read(|c| cs_billing::wallet::wallet(c, org))
+        .unwrap();
     assert_eq!((w.balance_minor, w.state.as_str()), (375, "good"));
-    let entries = env.store.read(|c| cs_billing::wallet::wallet_entries(c, org, Currency::USD, 10, None)).unwrap();
-    assert_eq!(entries.iter().map(|e| e.amount_micros).collect::<Vec<_>>(), vec![-1_250_000, 5_000_000]);
+    let entries = env
+        .store
+        .read(|c| cs_billing::wallet::wallet_entries(c, org, Currency::USD, 10, None))
+        .unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.amount_micros).collect::<Vec<_>>(),
+        vec![-1_250_000, 5_000_000]
+    );
 }
 
 #[test]
@@ -89,7 +131,17 @@ fn unpaid_servers_are_terminated_after_warnings() {
     let first = env.run(ts(2026, 1, 1, 1, 0));
     assert_eq!(first.decisions.len(), 1);
     assert_eq!(first.decisions[0].action, DunningAction::Suspend);
-    env.store.write(|tx| complete_decision(tx, first.decisions[0].id, Outcome::Done, ts(2026, 1, 1, 1, 1), "system:provider")).unwrap();
+    env.store
+        .write(|tx| {
+            complete_decision(
+                tx,
+                first.decisions[0].id,
+                Outcome::Done,
+                ts(2026, 1, 1, 1, 1),
+                "system:provider",
+            )
+        })
+        .unwrap();
     let mut t = ts(2026, 1, 1, 2, 0);
     let mut terminate = None;
     while t <= ts(2026, 1, 5, 0, 0) {
@@ -98,7 +150,17 @@ fn unpaid_servers_are_terminated_after_warnings() {
             assert_eq!(d.decided_at, ts(2026, 1, 4, 1, 0));
             assert_eq!(env.store.read(pending_decisions).unwrap().len(), 1);
             // The app deletes the server at the provider, then reports back.
-            env.store.write(|tx| complete_decision(tx, d.id, Outcome::Done, ts(2026, 1, 4, 1, 30), "system:provider")).unwrap();
+            env.store
+                .write(|tx| {
+                    complete_decision(
+                        tx,
+                        d.id,
+                        Outcome::Done,
+                        ts(2026, 1, 4, 1, 30),
+                        "system:provider",
+                    )
+                })
+                .unwrap();
             terminate = Some(d);
         }
         t += chrono::Duration::hours(1);
@@ -114,7 +176,16 @@ fn unpaid_servers_are_terminated_after_warnings() {
             Ok::<_, cs_store::StoreError>(v)
         })
         .unwrap();
-    assert_eq!(kinds, vec!["grace_started", "suspended", "termination_warning", "termination_warning", "terminated"]);
+    assert_eq!(
+        kinds,
+        vec![
+            "grace_started",
+            "suspended",
+            "termination_warning",
+            "termination_warning",
+            "terminated"
+        ]
+    );
     // Billing stopped with the hour of termination (01:00 on 4 January).
     env.run(ts(2026, 1, 10, 0, 0));
     assert_eq!(env.verify().hours_billed, 3 * 24 + 2);
@@ -144,8 +215,15 @@ fn a_refund_leaves_the_wallet_with_a_credit_note_once() {
         })
     };
     let cn = refund("PP-REFUND-1").unwrap();
-    assert_eq!((cn.number.as_deref(), cn.total_minor), (Some("CN-2026-000001"), -1_500));
-    assert_eq!(refund("PP-REFUND-1").unwrap(), cn, "a retried refund is recorded once");
+    assert_eq!(
+        (cn.number.as_deref(), cn.total_minor),
+        (Some("CN-2026-000001"), -1_500)
+    );
+    assert_eq!(
+        refund("PP-REFUND-1").unwrap(),
+        cn,
+        "a retried refund is recorded once"
+    );
     assert_eq!(env.balance_micros(org), 25_000_000);
     env.verify();
 }
@@ -183,7 +261,11 @@ fn usage_is_posted_to_one_transaction_per_day_whatever_the_guess() {
             )?)
         })
         .unwrap();
-    assert_eq!((txns, entries), (3, 6), "one transaction per organization and day, each with a wallet and a revenue entry");
+    assert_eq!(
+        (txns, entries),
+        (3, 6),
+        "one transaction per organization and day, each with a wallet and a revenue entry"
+    );
     assert_eq!(env.balance_micros(org), -(7_500 + 7_500 + 2_500 + 500));
     assert_eq!(env.balance_micros(other), -1_000);
     // Balanced, every one (no intervals back these amounts, so `verify`,

@@ -20,12 +20,17 @@ async fn main() -> std::io::Result<()> {
             "--step-ms" => step_ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(3000),
             "--username" => username = args.next().filter(|u| !u.is_empty()).unwrap_or(username),
             other => {
-                eprintln!("unknown argument `{other}`: use --port N, --step-ms N and --username NAME");
+                eprintln!(
+                    "unknown argument `{other}`: use --port N, --step-ms N and --username NAME"
+                );
                 std::process::exit(2);
             }
         }
     }
-    let config = FakeConfig { step: Duration::from_millis(step_ms), ..FakeConfig::default() };
+    let config = FakeConfig {
+        step: Duration::from_millis(step_ms),
+        ..FakeConfig::default()
+    };
     let fake = FakeLinode::start_on(config, SocketAddr::from(([127, 0, 0, 1], port))).await?;
     let token = fake.create_token_for(&username, &["*"], None);
     println!("fake Linode API: {}", fake.api_url());

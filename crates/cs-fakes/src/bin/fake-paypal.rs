@@ -25,7 +25,11 @@ async fn main() -> std::io::Result<()> {
             }
         }
     }
-    let fake = FakePayPal::start_on(FakePayPalConfig::default(), SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let fake = FakePayPal::start_on(
+        FakePayPalConfig::default(),
+        SocketAddr::from(([127, 0, 0, 1], port)),
+    )
+    .await?;
     let line = serde_json::json!({
         "baseUrl": fake.base_url(),
         "clientId": fake.client_id(),

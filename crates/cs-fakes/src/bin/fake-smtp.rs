@@ -18,7 +18,10 @@ use cs_fakes::smtp::{SmtpSink, SmtpSinkConfig};
 async fn main() -> std::io::Result<()> {
     let mut port = 0u16;
     let mut dir: Option<PathBuf> = None;
-    let mut config = SmtpSinkConfig { require_tls_for_auth: false, ..SmtpSinkConfig::default() };
+    let mut config = SmtpSinkConfig {
+        require_tls_for_auth: false,
+        ..SmtpSinkConfig::default()
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {

@@ -10,12 +10,36 @@ pub(crate) struct Region {
 }
 
 pub(crate) const REGIONS: &[Region] = &[
-    Region { id: "us-east", label: "Newark, NJ", country: "us" },
-    Region { id: "us-west", label: "Fremont, CA", country: "us" },
-    Region { id: "eu-central", label: "Frankfurt, DE", country: "de" },
-    Region { id: "ap-south", label: "Singapore, SG", country: "sg" },
-    Region { id: "id-cgk", label: "Jakarta, ID", country: "id" },
-    Region { id: "br-gru", label: "Sao Paulo, BR", country: "br" },
+    Region {
+        id: "us-east",
+        label: "Newark, NJ",
+        country: "us",
+    },
+    Region {
+        id: "us-west",
+        label: "Fremont, CA",
+        country: "us",
+    },
+    Region {
+        id: "eu-central",
+        label: "Frankfurt, DE",
+        country: "de",
+    },
+    Region {
+        id: "ap-south",
+        label: "Singapore, SG",
+        country: "sg",
+    },
+    Region {
+        id: "id-cgk",
+        label: "Jakarta, ID",
+        country: "id",
+    },
+    Region {
+        id: "br-gru",
+        label: "Sao Paulo, BR",
+        country: "br",
+    },
 ];
 
 pub(crate) struct Plan {
@@ -35,11 +59,76 @@ pub(crate) struct Plan {
 }
 
 pub(crate) const PLANS: &[Plan] = &[
-    Plan { id: "g6-nanode-1", label: "Nanode 1GB", class: "nanode", vcpus: 1, memory_mb: 1024, disk_mb: 25600, transfer_gb: 1000, network_out_mbps: 1000, hourly: "0.0075", monthly: "5", backup_hourly: "0.003", backup_monthly: "2" },
-    Plan { id: "g6-standard-1", label: "Linode 2GB", class: "standard", vcpus: 1, memory_mb: 2048, disk_mb: 51200, transfer_gb: 2000, network_out_mbps: 2000, hourly: "0.018", monthly: "12", backup_hourly: "0.004", backup_monthly: "2.5" },
-    Plan { id: "g6-standard-2", label: "Linode 4GB", class: "standard", vcpus: 2, memory_mb: 4096, disk_mb: 81920, transfer_gb: 4000, network_out_mbps: 4000, hourly: "0.036", monthly: "24", backup_hourly: "0.008", backup_monthly: "5" },
-    Plan { id: "g6-standard-4", label: "Linode 8GB", class: "standard", vcpus: 4, memory_mb: 8192, disk_mb: 163840, transfer_gb: 5000, network_out_mbps: 5000, hourly: "0.072", monthly: "48", backup_hourly: "0.015", backup_monthly: "10" },
-    Plan { id: "g6-dedicated-2", label: "Dedicated 4GB", class: "dedicated", vcpus: 2, memory_mb: 4096, disk_mb: 81920, transfer_gb: 4000, network_out_mbps: 4000, hourly: "0.054", monthly: "36", backup_hourly: "0.008", backup_monthly: "5" },
+    Plan {
+        id: "g6-nanode-1",
+        label: "Nanode 1GB",
+        class: "nanode",
+        vcpus: 1,
+        memory_mb: 1024,
+        disk_mb: 25600,
+        transfer_gb: 1000,
+        network_out_mbps: 1000,
+        hourly: "0.0075",
+        monthly: "5",
+        backup_hourly: "0.003",
+        backup_monthly: "2",
+    },
+    Plan {
+        id: "g6-standard-1",
+        label: "Linode 2GB",
+        class: "standard",
+        vcpus: 1,
+        memory_mb: 2048,
+        disk_mb: 51200,
+        transfer_gb: 2000,
+        network_out_mbps: 2000,
+        hourly: "0.018",
+        monthly: "12",
+        backup_hourly: "0.004",
+        backup_monthly: "2.5",
+    },
+    Plan {
+        id: "g6-standard-2",
+        label: "Linode 4GB",
+        class: "standard",
+        vcpus: 2,
+        memory_mb: 4096,
+        disk_mb: 81920,
+        transfer_gb: 4000,
+        network_out_mbps: 4000,
+        hourly: "0.036",
+        monthly: "24",
+        backup_hourly: "0.008",
+        backup_monthly: "5",
+    },
+    Plan {
+        id: "g6-standard-4",
+        label: "Linode 8GB",
+        class: "standard",
+        vcpus: 4,
+        memory_mb: 8192,
+        disk_mb: 163840,
+        transfer_gb: 5000,
+        network_out_mbps: 5000,
+        hourly: "0.072",
+        monthly: "48",
+        backup_hourly: "0.015",
+        backup_monthly: "10",
+    },
+    Plan {
+        id: "g6-dedicated-2",
+        label: "Dedicated 4GB",
+        class: "dedicated",
+        vcpus: 2,
+        memory_mb: 4096,
+        disk_mb: 81920,
+        transfer_gb: 4000,
+        network_out_mbps: 4000,
+        hourly: "0.054",
+        monthly: "36",
+        backup_hourly: "0.008",
+        backup_monthly: "5",
+    },
 ];
 
 /// `(plan, hourly, monthly)` prices of one region.
@@ -47,8 +136,26 @@ type RegionPriceList = &'static [(&'static str, &'static str, &'static str)];
 
 /// Regions where prices differ from the base price, written out per plan.
 pub(crate) const PRICED_REGIONS: &[(&str, RegionPriceList)] = &[
-    ("id-cgk", &[("g6-nanode-1", "0.009", "6"), ("g6-standard-1", "0.021", "14.4"), ("g6-standard-2", "0.043", "28.8"), ("g6-standard-4", "0.086", "57.6"), ("g6-dedicated-2", "0.065", "43.2")]),
-    ("br-gru", &[("g6-nanode-1", "0.0105", "7"), ("g6-standard-1", "0.025", "16.8"), ("g6-standard-2", "0.05", "33.6"), ("g6-standard-4", "0.1", "67.2"), ("g6-dedicated-2", "0.076", "50.4")]),
+    (
+        "id-cgk",
+        &[
+            ("g6-nanode-1", "0.009", "6"),
+            ("g6-standard-1", "0.021", "14.4"),
+            ("g6-standard-2", "0.043", "28.8"),
+            ("g6-standard-4", "0.086", "57.6"),
+            ("g6-dedicated-2", "0.065", "43.2"),
+        ],
+    ),
+    (
+        "br-gru",
+        &[
+            ("g6-nanode-1", "0.0105", "7"),
+            ("g6-standard-1", "0.025", "16.8"),
+            ("g6-standard-2", "0.05", "33.6"),
+            ("g6-standard-4", "0.1", "67.2"),
+            ("g6-dedicated-2", "0.076", "50.4"),
+        ],
+    ),
 ];
 
 fn num(text: &str) -> Value {
@@ -113,11 +220,41 @@ pub(crate) struct ImageDef {
 }
 
 pub(crate) const IMAGES: &[ImageDef] = &[
-    ImageDef { id: "linode/debian12", label: "Debian 12", vendor: "Debian", size_mb: 1300, deprecated: false },
-    ImageDef { id: "linode/ubuntu24.04", label: "Ubuntu 24.04 LTS", vendor: "Ubuntu", size_mb: 2500, deprecated: false },
-    ImageDef { id: "linode/ubuntu22.04", label: "Ubuntu 22.04 LTS", vendor: "Ubuntu", size_mb: 2300, deprecated: false },
-    ImageDef { id: "linode/almalinux9", label: "AlmaLinux 9", vendor: "AlmaLinux", size_mb: 1800, deprecated: false },
-    ImageDef { id: "linode/centos7", label: "CentOS 7", vendor: "CentOS", size_mb: 1500, deprecated: true },
+    ImageDef {
+        id: "linode/debian12",
+        label: "Debian 12",
+        vendor: "Debian",
+        size_mb: 1300,
+        deprecated: false,
+    },
+    ImageDef {
+        id: "linode/ubuntu24.04",
+        label: "Ubuntu 24.04 LTS",
+        vendor: "Ubuntu",
+        size_mb: 2500,
+        deprecated: false,
+    },
+    ImageDef {
+        id: "linode/ubuntu22.04",
+        label: "Ubuntu 22.04 LTS",
+        vendor: "Ubuntu",
+        size_mb: 2300,
+        deprecated: false,
+    },
+    ImageDef {
+        id: "linode/almalinux9",
+        label: "AlmaLinux 9",
+        vendor: "AlmaLinux",
+        size_mb: 1800,
+        deprecated: false,
+    },
+    ImageDef {
+        id: "linode/centos7",
+        label: "CentOS 7",
+        vendor: "CentOS",
+        size_mb: 1500,
+        deprecated: true,
+    },
 ];
 
 pub(crate) fn image(id: &str) -> Option<&'static ImageDef> {
@@ -154,7 +291,12 @@ pub(crate) struct StackScriptDef {
     pub images: &'static [&'static str],
     pub script: &'static str,
     /// (name, label, example, default)
-    pub fields: &'static [(&'static str, &'static str, &'static str, Option<&'static str>)],
+    pub fields: &'static [(
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    )],
 }
 
 pub(crate) const STACKSCRIPTS: &[StackScriptDef] = &[

@@ -10,8 +10,11 @@ use super::state::{ApiError, ApiResult};
 /// `+gt/+gte/+lt/+lte/+neq/+contains`, `+and`, `+or`, `+order_by` with `+order`).
 /// A field outside `filterable` is refused exactly like Linode does.
 pub(crate) fn apply(items: Vec<Value>, filter: &str, filterable: &[&str]) -> ApiResult<Vec<Value>> {
-    let f: Value = serde_json::from_str(filter).map_err(|_| ApiError::field(400, "X-Filter", "The filter is not valid JSON"))?;
-    let obj = f.as_object().ok_or_else(|| ApiError::field(400, "X-Filter", "The filter must be an object"))?;
+    let f: Value = serde_json::from_str(filter)
+        .map_err(|_| ApiError::field(400, "X-Filter", "The filter is not valid JSON"))?;
+    let obj = f
+        .as_object()
+        .ok_or_else(|| ApiError::field(400, "X-Filter", "The filter must be an object"))?;
     check_fields(&f, filterable)?;
     let mut out: Vec<Value> = Vec::new();
     for item in items {
@@ -23,7 +26,11 @@ pub(crate) fn apply(items: Vec<Value>, filter: &str, filterable: &[&str]) -> Api
         let desc = obj.get("+order").and_then(Value::as_str) == Some("desc");
         out.sort_by(|a, b| {
             let o = compare(field(a, order_by), field(b, order_by)).unwrap_or(Ordering::Equal);
-            if desc { o.reverse() } else { o }
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
         });
     }
     Ok(out)
@@ -42,19 +49,31 @@ fn check_fields(f: &Value, filterable: &[&str]) -> ApiResult<()> {
                     "+order_by" => {
                         let name = v.as_str().unwrap_or_default();
                         if !filterable.contains(&name) {
-                            return Err(ApiError::field(400, "X-Filter", &format!("Cannot filter on {name}")));
+                            return Err(ApiError::field(
+                                400,
+                                "X-Filter",
+                                &format!("Cannot filter on {name}"),
+                            ));
                         }
                     }
                     "+order" => {}
                     name if !filterable.contains(&name) => {
-                        return Err(ApiError::field(400, "X-Filter", &format!("Cannot filter on {name}")));
+                        return Err(ApiError::field(
+                            400,
+                            "X-Filter",
+                            &format!("Cannot filter on {name}"),
+                        ));
                     }
                     _ => {}
                 }
             }
             Ok(())
         }
-        _ => Err(ApiError::field(400, "X-Filter", "The filter must be an object")),
+        _ => Err(ApiError::field(
+            400,
+            "X-Filter",
+            "The filter must be an object",
+        )),
     }
 }
 
@@ -83,7 +102,9 @@ fn equals(have: Option<&Value>, want: &Value) -> bool {
 }
 
 fn matches(item: &Value, f: &Value) -> ApiResult<bool> {
-    let map = f.as_object().ok_or_else(|| ApiError::field(400, "X-Filter", "The filter must be an object"))?;
+    let map = f
+        .as_object()
+        .ok_or_else(|| ApiError::field(400, "X-Filter", "The filter must be an object"))?;
     for (k, cond) in map {
         let ok = match k.as_str() {
             "+and" => {
@@ -109,15 +130,29 @@ fn matches(item: &Value, f: &Value) -> ApiResult<bool> {
                         for (op, want) in ops {
                             all &= match op.as_str() {
                                 "+gt" => compare(have, Some(want)) == Some(Ordering::Greater),
-                                "+gte" => matches!(compare(have, Some(want)), Some(Ordering::Greater | Ordering::Equal)),
+                                "+gte" => matches!(
+                                    compare(have, Some(want)),
+                                    Some(Ordering::Greater | Ordering::Equal)
+                                ),
                                 "+lt" => compare(have, Some(want)) == Some(Ordering::Less),
-                                "+lte" => matches!(compare(have, Some(want)), Some(Ordering::Less | Ordering::Equal)),
+                                "+lte" => matches!(
+                                    compare(have, Some(want)),
+                                    Some(Ordering::Less | Ordering::Equal)
+                                ),
                                 "+neq" => !equals(have, want),
                                 "+contains" => match (have, want) {
-                                    (Some(Value::String(h)), Value::String(w)) => h.contains(w.as_str()),
+                                    (Some(Value::String(h)), Value::String(w)) => {
+                                        h.contains(w.as_str())
+                                    }
                                     _ => false,
                                 },
-                                other => return Err(ApiError::field(400, "X-Filter", &format!("Unknown operator {other}"))),
+                                other => {
+                                    return Err(ApiError::field(
+                                        400,
+                                        "X-Filter",
+                                        &format!("Unknown operator {other}"),
+                                    ))
+                                }
                             };
                         }
                         all
@@ -134,10 +169,18 @@ fn matches(item: &Value, f: &Value) -> ApiResult<bool> {
 }
 
 /// Cuts one page out of `items` and wraps it as `{data, page, pages, results}`.
-pub(crate) fn page(items: Vec<Value>, page: Option<&str>, page_size: Option<&str>) -> ApiResult<Value> {
+pub(crate) fn page(
+    items: Vec<Value>,
+    page: Option<&str>,
+    page_size: Option<&str>,
+) -> ApiResult<Value> {
     let page: u64 = match page {
         None => 1,
-        Some(p) => p.parse().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::field(400, "page", "Must be a positive integer"))?,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| ApiError::field(400, "page", "Must be a positive integer"))?,
     };
     let size: u64 = match page_size {
         None => 100,
@@ -149,7 +192,11 @@ pub(crate) fn page(items: Vec<Value>, page: Option<&str>, page_size: Option<&str
     };
     let results = items.len() as u64;
     let pages = results.div_ceil(size).max(1);
-    let data: Vec<Value> = items.into_iter().skip(((page - 1) * size) as usize).take(size as usize).collect();
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip(((page - 1) * size) as usize)
+        .take(size as usize)
+        .collect();
     Ok(serde_json::json!({ "data": data, "page": page, "pages": pages, "results": results }))
 }
 
@@ -160,7 +207,11 @@ mod tests {
 
     #[test]
     fn filters_like_linode() {
-        let items = vec![json!({"label":"a1","id":1,"tags":["x"]}), json!({"label":"b2","id":2,"tags":[]}), json!({"label":"c3","id":3,"tags":["x"]})];
+        let items = vec![
+            json!({"label":"a1","id":1,"tags":["x"]}),
+            json!({"label":"b2","id":2,"tags":[]}),
+            json!({"label":"c3","id":3,"tags":["x"]}),
+        ];
         let f = |s: &str| apply(items.clone(), s, &["label", "id", "tags"]);
         assert_eq!(f(r#"{"label":"b2"}"#).unwrap().len(), 1);
         assert_eq!(f(r#"{"tags":"x"}"#).unwrap().len(), 2);
@@ -169,7 +220,10 @@ mod tests {
         let sorted = f(r#"{"+order_by":"id","+order":"desc"}"#).unwrap();
         assert_eq!(sorted[0]["id"], 3);
         let err = f(r#"{"foo":1}"#).unwrap_err();
-        assert_eq!(err.body(), json!({"errors":[{"reason":"Cannot filter on foo","field":"X-Filter"}]}));
+        assert_eq!(
+            err.body(),
+            json!({"errors":[{"reason":"Cannot filter on foo","field":"X-Filter"}]})
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub(crate) struct Caller {
 
 impl Caller {
     fn username(&self) -> String {
-        self.token.as_ref().map_or_else(|| "anonymous".to_owned(), |t| t.username.clone())
+        self.token
+            .as_ref()
+            .map_or_else(|| "anonymous".to_owned(), |t| t.username.clone())
     }
 }
 
@@ -63,12 +65,21 @@ fn parse_body(bytes: &Bytes) -> ApiResult<Value> {
     serde_json::from_slice(bytes).map_err(|_| ApiError::new(400, "Invalid JSON"))
 }
 
-fn list(items: Vec<Value>, q: &HashMap<String, String>, headers: &HeaderMap, filterable: &[&str]) -> ApiResult<Value> {
+fn list(
+    items: Vec<Value>,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    filterable: &[&str],
+) -> ApiResult<Value> {
     let items = match headers.get("X-Filter").and_then(|v| v.to_str().ok()) {
         Some(f) => filter::apply(items, f, filterable)?,
         None => items,
     };
-    filter::page(items, q.get("page").map(String::as_str), q.get("page_size").map(String::as_str))
+    filter::page(
+        items,
+        q.get("page").map(String::as_str),
+        q.get("page_size").map(String::as_str),
+    )
 }
 
 fn id_of(raw: &str) -> ApiResult<u64> {
@@ -88,23 +99,60 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/linode/stackscripts", get(stackscripts))
         .route("/linode/stackscripts/{id}", get(stackscript_one))
         .route("/linode/instances", get(instances).post(create_instance))
-        .route("/linode/instances/{id}", get(instance_one).put(update_instance).delete(delete_instance))
+        .route(
+            "/linode/instances/{id}",
+            get(instance_one)
+                .put(update_instance)
+                .delete(delete_instance),
+        )
         .route("/linode/instances/{id}/{action}", post(instance_action))
-        .route("/linode/instances/{id}/backups", get(backups).post(snapshot))
-        .route("/linode/instances/{id}/backups/enable", post(backups_enable))
-        .route("/linode/instances/{id}/backups/cancel", post(backups_cancel))
+        .route(
+            "/linode/instances/{id}/backups",
+            get(backups).post(snapshot),
+        )
+        .route(
+            "/linode/instances/{id}/backups/enable",
+            post(backups_enable),
+        )
+        .route(
+            "/linode/instances/{id}/backups/cancel",
+            post(backups_cancel),
+        )
         .route("/linode/instances/{id}/backups/{backup}", get(backup_one))
-        .route("/linode/instances/{id}/backups/{backup}/restore", post(backup_restore))
+        .route(
+            "/linode/instances/{id}/backups/{backup}/restore",
+            post(backup_restore),
+        )
         .route("/linode/instances/{id}/ips", get(ips).post(add_ip))
-        .route("/linode/instances/{id}/ips/{address}", get(ip_one).put(set_rdns))
+        .route(
+            "/linode/instances/{id}/ips/{address}",
+            get(ip_one).put(set_rdns),
+        )
         .route("/linode/instances/{id}/firewalls", get(instance_firewalls))
         .route("/linode/instances/{id}/stats", get(stats))
         .route("/linode/instances/{id}/transfer", get(transfer))
-        .route("/networking/firewalls", get(firewalls).post(create_firewall))
-        .route("/networking/firewalls/{id}", get(firewall_one).put(update_firewall).delete(delete_firewall))
-        .route("/networking/firewalls/{id}/rules", get(rules).put(set_rules))
-        .route("/networking/firewalls/{id}/devices", get(devices).post(add_device))
-        .route("/networking/firewalls/{id}/devices/{device}", get(device_one).delete(remove_device))
+        .route(
+            "/networking/firewalls",
+            get(firewalls).post(create_firewall),
+        )
+        .route(
+            "/networking/firewalls/{id}",
+            get(firewall_one)
+                .put(update_firewall)
+                .delete(delete_firewall),
+        )
+        .route(
+            "/networking/firewalls/{id}/rules",
+            get(rules).put(set_rules),
+        )
+        .route(
+            "/networking/firewalls/{id}/devices",
+            get(devices).post(add_device),
+        )
+        .route(
+            "/networking/firewalls/{id}/devices/{device}",
+            get(device_one).delete(remove_device),
+        )
         .route("/account/events", get(events))
         .route("/account/events/{id}", get(event_one))
         .route("/account/transfer", get(account_transfer))
@@ -129,8 +177,18 @@ fn classify(method: &Method, rel: &str) -> Class {
     }
     let collection = matches!(
         rel,
-        "/profile/tokens" | "/linode/instances" | "/regions" | "/linode/types" | "/images" | "/linode/stackscripts" | "/networking/firewalls" | "/account/events"
-    ) || matches!(segs.as_slice(), ["networking", "firewalls", _, "devices"] | ["linode", "instances", _, "firewalls"]);
+        "/profile/tokens"
+            | "/linode/instances"
+            | "/regions"
+            | "/linode/types"
+            | "/images"
+            | "/linode/stackscripts"
+            | "/networking/firewalls"
+            | "/account/events"
+    ) || matches!(
+        segs.as_slice(),
+        ["networking", "firewalls", _, "devices"] | ["linode", "instances", _, "firewalls"]
+    );
     if method == Method::GET && collection {
         Class::Paginated
     } else {
@@ -191,15 +249,32 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_owned());
     let token = match &bearer {
         Some(t) => match shared.state().tokens.get(t).cloned() {
             Some(rec) => Some(rec),
-            None => return finish(&shared, index, error_response(&ApiError::new(401, "Invalid Token")), None),
+            None => {
+                return finish(
+                    &shared,
+                    index,
+                    error_response(&ApiError::new(401, "Invalid Token")),
+                    None,
+                )
+            }
         },
         None if is_public(&rel) => None,
-        None => return finish(&shared, index, error_response(&ApiError::new(401, "Invalid Token")), None),
+        None => {
+            return finish(
+                &shared,
+                index,
+                error_response(&ApiError::new(401, "Invalid Token")),
+                None,
+            )
+        }
     };
 
     // Rate limits, per token and class.
@@ -211,7 +286,8 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
             let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
             let mut resp = error_response(&ApiError::new(429, "Too many requests"));
             rate_headers(&mut resp, limit, 0, secs);
-            resp.headers_mut().insert("Retry-After", HeaderValue::from(secs));
+            resp.headers_mut()
+                .insert("Retry-After", HeaderValue::from(secs));
             return finish(&shared, index, resp, token.as_ref());
         }
     };
@@ -221,7 +297,10 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
     if let (Some((area, write)), Some(t)) = (needed, &token) {
         if !t.allows(area, write) {
             let scope = format!("{area}:{}", if write { "read_write" } else { "read_only" });
-            let mut resp = error_response(&ApiError::new(403, "Your OAuth token is not authorized to use this endpoint."));
+            let mut resp = error_response(&ApiError::new(
+                403,
+                "Your OAuth token is not authorized to use this endpoint.",
+            ));
             if let Ok(v) = HeaderValue::from_str(&scope) {
                 resp.headers_mut().insert("X-Accepted-OAuth-Scopes", v);
             }
@@ -234,10 +313,14 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
     for f in &faults {
         let resp = match f {
             FaultKind::Busy => Some(error_response(&ApiError::busy())),
-            FaultKind::ServerError(code) => Some(error_response(&ApiError::new(*code, "Please try again later"))),
+            FaultKind::ServerError(code) => Some(error_response(&ApiError::new(
+                *code,
+                "Please try again later",
+            ))),
             FaultKind::RateLimited { retry_after_secs } => {
                 let mut r = error_response(&ApiError::new(429, "Too many requests"));
-                r.headers_mut().insert("Retry-After", HeaderValue::from(*retry_after_secs));
+                r.headers_mut()
+                    .insert("Retry-After", HeaderValue::from(*retry_after_secs));
                 Some(r)
             }
             FaultKind::DropBeforeApply => {
@@ -256,7 +339,9 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
         }
     }
 
-    req.extensions_mut().insert(Caller { token: token.clone() });
+    req.extensions_mut().insert(Caller {
+        token: token.clone(),
+    });
     let mut resp = next.run(req).await;
     if drop_after && resp.status().is_success() {
         shared.set_status(index, None);
@@ -303,26 +388,52 @@ async fn hang_up(kill: Option<ConnKill>) -> Response {
 // ------------------------------------------------------------------ catalogue
 
 async fn profile(Extension(c): Extension<Caller>) -> Reply {
-    Reply(c.token.as_ref().map(render::profile).ok_or_else(|| ApiError::new(401, "Invalid Token")))
+    Reply(
+        c.token
+            .as_ref()
+            .map(render::profile)
+            .ok_or_else(|| ApiError::new(401, "Invalid Token")),
+    )
 }
 
 /// The caller's user's tokens; like Linode, only the first 16 characters of each secret.
-async fn profile_tokens(AxState(sh): Sh, Extension(c): Extension<Caller>, q: Q, headers: HeaderMap) -> Reply {
-    let Some(me) = c.token.as_ref() else { return Reply(Err(ApiError::new(401, "Invalid Token"))) };
+async fn profile_tokens(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    q: Q,
+    headers: HeaderMap,
+) -> Reply {
+    let Some(me) = c.token.as_ref() else {
+        return Reply(Err(ApiError::new(401, "Invalid Token")));
+    };
     let s = sh.state();
-    let mut mine: Vec<(&String, &TokenRec)> = s.tokens.iter().filter(|(_, t)| t.username == me.username).collect();
+    let mut mine: Vec<(&String, &TokenRec)> = s
+        .tokens
+        .iter()
+        .filter(|(_, t)| t.username == me.username)
+        .collect();
     mine.sort_by_key(|(_, t)| t.id);
-    let items = mine.into_iter().map(|(secret, t)| render::token(&s, secret, t)).collect();
+    let items = mine
+        .into_iter()
+        .map(|(secret, t)| render::token(&s, secret, t))
+        .collect();
     Reply(list(items, &q, &headers, &["label", "created"]))
 }
 
 async fn regions(q: Q, headers: HeaderMap) -> Reply {
-    let items = catalogue::REGIONS.iter().map(catalogue::region_json).collect();
+    let items = catalogue::REGIONS
+        .iter()
+        .map(catalogue::region_json)
+        .collect();
     Reply(list(items, &q, &headers, &["id", "country", "label"]))
 }
 
 async fn region(Path(id): Path<String>) -> Reply {
-    Reply(catalogue::region(&id).map(render_region).ok_or_else(ApiError::not_found))
+    Reply(
+        catalogue::region(&id)
+            .map(render_region)
+            .ok_or_else(ApiError::not_found),
+    )
 }
 
 fn render_region(r: &catalogue::Region) -> Value {
@@ -331,45 +442,89 @@ fn render_region(r: &catalogue::Region) -> Value {
 
 async fn types(q: Q, headers: HeaderMap) -> Reply {
     let items = catalogue::PLANS.iter().map(catalogue::plan_json).collect();
-    Reply(list(items, &q, &headers, &["id", "class", "label", "vcpus", "memory", "disk"]))
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &["id", "class", "label", "vcpus", "memory", "disk"],
+    ))
 }
 
 async fn type_one(Path(id): Path<String>) -> Reply {
-    Reply(catalogue::plan(&id).map(catalogue::plan_json).ok_or_else(ApiError::not_found))
+    Reply(
+        catalogue::plan(&id)
+            .map(catalogue::plan_json)
+            .ok_or_else(ApiError::not_found),
+    )
 }
 
 async fn images(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
     let created = s.ts(&s.started);
-    let items = catalogue::IMAGES.iter().map(|i| catalogue::image_json(i, &created)).collect();
-    Reply(list(items, &q, &headers, &["id", "label", "vendor", "is_public", "deprecated", "type"]))
+    let items = catalogue::IMAGES
+        .iter()
+        .map(|i| catalogue::image_json(i, &created))
+        .collect();
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &["id", "label", "vendor", "is_public", "deprecated", "type"],
+    ))
 }
 
 async fn image_one(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
     let created = s.ts(&s.started);
-    Reply(catalogue::image(&id).map(|i| catalogue::image_json(i, &created)).ok_or_else(ApiError::not_found))
+    Reply(
+        catalogue::image(&id)
+            .map(|i| catalogue::image_json(i, &created))
+            .ok_or_else(ApiError::not_found),
+    )
 }
 
 async fn stackscripts(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
     let created = s.ts(&s.started);
-    let items = catalogue::STACKSCRIPTS.iter().map(|x| catalogue::stackscript_json(x, &created)).collect();
-    Reply(list(items, &q, &headers, &["id", "label", "is_public", "mine", "username"]))
+    let items = catalogue::STACKSCRIPTS
+        .iter()
+        .map(|x| catalogue::stackscript_json(x, &created))
+        .collect();
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &["id", "label", "is_public", "mine", "username"],
+    ))
 }
 
 async fn stackscript_one(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
     let created = s.ts(&s.started);
-    Reply(id_of(&id).and_then(|id| catalogue::stackscript(id).ok_or_else(ApiError::not_found)).map(|x| catalogue::stackscript_json(x, &created)))
+    Reply(
+        id_of(&id)
+            .and_then(|id| catalogue::stackscript(id).ok_or_else(ApiError::not_found))
+            .map(|x| catalogue::stackscript_json(x, &created)),
+    )
 }
 
 // ------------------------------------------------------------------ instances
 
 async fn instances(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
-    let items = s.instances.values().map(|i| render::instance(&s, i)).collect();
-    Reply(list(items, &q, &headers, &["id", "label", "region", "status", "tags", "type", "image", "group"]))
+    let items = s
+        .instances
+        .values()
+        .map(|i| render::instance(&s, i))
+        .collect();
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &[
+            "id", "label", "region", "status", "tags", "type", "image", "group",
+        ],
+    ))
 }
 
 async fn create_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, body: Bytes) -> Reply {
@@ -383,10 +538,19 @@ async fn create_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, body:
 
 async fn instance_one(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.instance(id)).map(|i| render::instance(&s, i)))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.instance(id))
+            .map(|i| render::instance(&s, i)),
+    )
 }
 
-async fn update_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn update_instance(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
@@ -395,7 +559,11 @@ async fn update_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(
         if let Some(label) = body.get("label").and_then(Value::as_str) {
             super::state::validate_label(label)?;
             if s.instances.values().any(|i| i.label == label && i.id != id) {
-                return Err(ApiError::field(400, "label", "Label must be unique among your linodes"));
+                return Err(ApiError::field(
+                    400,
+                    "label",
+                    "Label must be unique among your linodes",
+                ));
             }
         }
         let inst = s.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
@@ -403,27 +571,51 @@ async fn update_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(
             inst.label = label.to_owned();
         }
         if let Some(tags) = body.get("tags").and_then(Value::as_array) {
-            inst.tags = tags.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            inst.tags = tags
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
         }
         inst.updated = chrono::Utc::now();
         let label = inst.label.clone();
-        s.event("linode_update", Some((id, label, "linode")), &c.username(), false);
+        s.event(
+            "linode_update",
+            Some((id, label, "linode")),
+            &c.username(),
+            false,
+        );
         Ok(render::instance(&s, s.instance(id)?))
     })())
 }
 
-async fn delete_instance(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Reply {
-    Reply(id_of(&id).and_then(|id| sh.state().delete_instance(id, &c.username())).map(|()| json!({})))
+async fn delete_instance(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Reply {
+    Reply(
+        id_of(&id)
+            .and_then(|id| sh.state().delete_instance(id, &c.username()))
+            .map(|()| json!({})),
+    )
 }
 
-async fn instance_action(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((id, action)): Path<(String, String)>, body: Bytes) -> Reply {
+async fn instance_action(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
         let mut s = sh.state();
         let user = c.username();
         match action.as_str() {
-            "boot" | "shutdown" | "reboot" | "rescue" => s.power(id, &action, &user).map(|()| json!({})),
+            "boot" | "shutdown" | "reboot" | "rescue" => {
+                s.power(id, &action, &user).map(|()| json!({}))
+            }
             "resize" => s.resize(id, &body, &user).map(|()| json!({})),
             "password" => s.reset_password(id, &body, &user).map(|()| json!({})),
             "rebuild" => {
@@ -439,37 +631,76 @@ async fn instance_action(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(
 
 async fn backups(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.instance(id)).map(|i| render::backups(&s, i)))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.instance(id))
+            .map(|i| render::backups(&s, i)),
+    )
 }
 
-async fn snapshot(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn snapshot(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
-        let label = body.get("label").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "label", "label is required"))?;
+        let label = body
+            .get("label")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "label", "label is required"))?;
         let mut s = sh.state();
         let bid = s.snapshot(id, label, &c.username())?;
         Ok(render::backup(&s, s.find_backup(id, bid)?))
     })())
 }
 
-async fn backups_enable(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Reply {
-    Reply(id_of(&id).and_then(|id| sh.state().enable_backups(id, &c.username())).map(|()| json!({})))
+async fn backups_enable(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Reply {
+    Reply(
+        id_of(&id)
+            .and_then(|id| sh.state().enable_backups(id, &c.username()))
+            .map(|()| json!({})),
+    )
 }
 
-async fn backups_cancel(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Reply {
-    Reply(id_of(&id).and_then(|id| sh.state().cancel_backups(id, &c.username())).map(|()| json!({})))
+async fn backups_cancel(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Reply {
+    Reply(
+        id_of(&id)
+            .and_then(|id| sh.state().cancel_backups(id, &c.username()))
+            .map(|()| json!({})),
+    )
 }
 
 async fn backup_one(AxState(sh): Sh, Path((id, backup)): Path<(String, String)>) -> Reply {
     let s = sh.state();
-    Reply((|| Ok(render::backup(&s, s.find_backup(id_of(&id)?, id_of(&backup)?)?)))())
+    Reply((|| {
+        Ok(render::backup(
+            &s,
+            s.find_backup(id_of(&id)?, id_of(&backup)?)?,
+        ))
+    })())
 }
 
-async fn backup_restore(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((id, backup)): Path<(String, String)>, body: Bytes) -> Reply {
+async fn backup_restore(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, backup)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let body = parse_body(&body)?;
-        sh.state().restore(id_of(&id)?, id_of(&backup)?, &body, &c.username())?;
+        sh.state()
+            .restore(id_of(&id)?, id_of(&backup)?, &body, &c.username())?;
         Ok(json!({}))
     })())
 }
@@ -478,17 +709,30 @@ async fn backup_restore(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((
 
 async fn ips(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.instance(id)).map(render::instance_ips))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.instance(id))
+            .map(render::instance_ips),
+    )
 }
 
-async fn add_ip(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn add_ip(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
         let mut s = sh.state();
         let addr = s.add_ip(id, &body, &c.username())?;
         let inst = s.instance(id)?;
-        let ip = inst.ips.iter().find(|i| i.address == addr).ok_or_else(ApiError::not_found)?;
+        let ip = inst
+            .ips
+            .iter()
+            .find(|i| i.address == addr)
+            .ok_or_else(ApiError::not_found)?;
         Ok(render::ipv4(inst, ip))
     })())
 }
@@ -497,49 +741,89 @@ async fn ip_one(AxState(sh): Sh, Path((id, address)): Path<(String, String)>) ->
     let s = sh.state();
     Reply((|| {
         let inst = s.instance(id_of(&id)?)?;
-        let ip = inst.ips.iter().find(|i| i.address.to_string() == address).ok_or_else(ApiError::not_found)?;
+        let ip = inst
+            .ips
+            .iter()
+            .find(|i| i.address.to_string() == address)
+            .ok_or_else(ApiError::not_found)?;
         Ok(render::ipv4(inst, ip))
     })())
 }
 
-async fn set_rdns(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((id, address)): Path<(String, String)>, body: Bytes) -> Reply {
+async fn set_rdns(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, address)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
         let mut s = sh.state();
         s.set_rdns(id, &address, &body, &c.username())?;
         let inst = s.instance(id)?;
-        let ip = inst.ips.iter().find(|i| i.address.to_string() == address).ok_or_else(ApiError::not_found)?;
+        let ip = inst
+            .ips
+            .iter()
+            .find(|i| i.address.to_string() == address)
+            .ok_or_else(ApiError::not_found)?;
         Ok(render::ipv4(inst, ip))
     })())
 }
 
-async fn instance_firewalls(AxState(sh): Sh, Path(id): Path<String>, q: Q, headers: HeaderMap) -> Reply {
+async fn instance_firewalls(
+    AxState(sh): Sh,
+    Path(id): Path<String>,
+    q: Q,
+    headers: HeaderMap,
+) -> Reply {
     let s = sh.state();
     Reply((|| {
         let id = id_of(&id)?;
         s.instance(id)?;
-        let items = s.firewalls.values().filter(|f| f.devices.iter().any(|d| d.1 == id)).map(|f| render::firewall(&s, f)).collect();
+        let items = s
+            .firewalls
+            .values()
+            .filter(|f| f.devices.iter().any(|d| d.1 == id))
+            .map(|f| render::firewall(&s, f))
+            .collect();
         list(items, &q, &headers, &["id", "label", "status"])
     })())
 }
 
 async fn stats(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.instance(id)).and_then(render::stats))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.instance(id))
+            .and_then(render::stats),
+    )
 }
 
 async fn transfer(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.instance(id)).map(render::transfer))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.instance(id))
+            .map(render::transfer),
+    )
 }
 
 // ------------------------------------------------------------------ firewalls
 
 async fn firewalls(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
-    let items = s.firewalls.values().map(|f| render::firewall(&s, f)).collect();
-    Reply(list(items, &q, &headers, &["id", "label", "status", "tags"]))
+    let items = s
+        .firewalls
+        .values()
+        .map(|f| render::firewall(&s, f))
+        .collect();
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &["id", "label", "status", "tags"],
+    ))
 }
 
 async fn create_firewall(AxState(sh): Sh, Extension(c): Extension<Caller>, body: Bytes) -> Reply {
@@ -553,10 +837,19 @@ async fn create_firewall(AxState(sh): Sh, Extension(c): Extension<Caller>, body:
 
 async fn firewall_one(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.firewall(id)).map(|f| render::firewall(&s, f)))
+    Reply(
+        id_of(&id)
+            .and_then(|id| s.firewall(id))
+            .map(|f| render::firewall(&s, f)),
+    )
 }
 
-async fn update_firewall(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn update_firewall(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
@@ -566,8 +859,16 @@ async fn update_firewall(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(
     })())
 }
 
-async fn delete_firewall(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>) -> Reply {
-    Reply(id_of(&id).and_then(|id| sh.state().delete_firewall(id, &c.username())).map(|()| json!({})))
+async fn delete_firewall(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Reply {
+    Reply(
+        id_of(&id)
+            .and_then(|id| sh.state().delete_firewall(id, &c.username()))
+            .map(|()| json!({})),
+    )
 }
 
 async fn rules(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
@@ -575,7 +876,12 @@ async fn rules(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     Reply(id_of(&id).and_then(|id| s.firewall(id)).map(render::rules))
 }
 
-async fn set_rules(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn set_rules(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
@@ -594,14 +900,23 @@ async fn devices(AxState(sh): Sh, Path(id): Path<String>, q: Q, headers: HeaderM
     })())
 }
 
-async fn add_device(AxState(sh): Sh, Extension(c): Extension<Caller>, Path(id): Path<String>, body: Bytes) -> Reply {
+async fn add_device(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Reply {
     Reply((|| {
         let id = id_of(&id)?;
         let body = parse_body(&body)?;
         let mut s = sh.state();
         let dev = s.add_device(id, &body, &c.username())?;
         let fw = s.firewall(id)?;
-        let d = fw.devices.iter().find(|d| d.0 == dev).ok_or_else(ApiError::not_found)?;
+        let d = fw
+            .devices
+            .iter()
+            .find(|d| d.0 == dev)
+            .ok_or_else(ApiError::not_found)?;
         Ok(render::device(&s, d))
     })())
 }
@@ -611,14 +926,23 @@ async fn device_one(AxState(sh): Sh, Path((id, device)): Path<(String, String)>)
     Reply((|| {
         let fw = s.firewall(id_of(&id)?)?;
         let dev = id_of(&device)?;
-        let d = fw.devices.iter().find(|d| d.0 == dev).ok_or_else(ApiError::not_found)?;
+        let d = fw
+            .devices
+            .iter()
+            .find(|d| d.0 == dev)
+            .ok_or_else(ApiError::not_found)?;
         Ok(render::device(&s, d))
     })())
 }
 
-async fn remove_device(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((id, device)): Path<(String, String)>) -> Reply {
+async fn remove_device(
+    AxState(sh): Sh,
+    Extension(c): Extension<Caller>,
+    Path((id, device)): Path<(String, String)>,
+) -> Reply {
     Reply((|| {
-        sh.state().remove_device(id_of(&id)?, id_of(&device)?, &c.username())?;
+        sh.state()
+            .remove_device(id_of(&id)?, id_of(&device)?, &c.username())?;
         Ok(json!({}))
     })())
 }
@@ -627,13 +951,42 @@ async fn remove_device(AxState(sh): Sh, Extension(c): Extension<Caller>, Path((i
 
 async fn events(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
-    let items = s.events.iter().rev().map(|e| render::event(&s, e)).collect();
-    Reply(list(items, &q, &headers, &["id", "action", "created", "entity.id", "entity.type", "status", "seen", "read", "username"]))
+    let items = s
+        .events
+        .iter()
+        .rev()
+        .map(|e| render::event(&s, e))
+        .collect();
+    Reply(list(
+        items,
+        &q,
+        &headers,
+        &[
+            "id",
+            "action",
+            "created",
+            "entity.id",
+            "entity.type",
+            "status",
+            "seen",
+            "read",
+            "username",
+        ],
+    ))
 }
 
 async fn event_one(AxState(sh): Sh, Path(id): Path<String>) -> Reply {
     let s = sh.state();
-    Reply(id_of(&id).and_then(|id| s.events.iter().find(|e| e.id == id).ok_or_else(ApiError::not_found)).map(|e| render::event(&s, e)))
+    Reply(
+        id_of(&id)
+            .and_then(|id| {
+                s.events
+                    .iter()
+                    .find(|e| e.id == id)
+                    .ok_or_else(ApiError::not_found)
+            })
+            .map(|e| render::event(&s, e)),
+    )
 }
 
 async fn account_transfer(AxState(sh): Sh) -> Reply {
@@ -649,11 +1002,17 @@ async fn account_transfer(AxState(sh): Sh) -> Reply {
 pub(crate) fn control_router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/__control/tokens", post(control_token))
-        .route("/__control/faults", post(control_fault).delete(control_clear_faults))
+        .route(
+            "/__control/faults",
+            post(control_fault).delete(control_clear_faults),
+        )
         .route("/__control/dns", post(control_dns))
         .route("/__control/backups/nightly", post(control_nightly))
         .route("/__control/requests", get(control_requests))
-        .route("/__control/health", put(|| async { "ok" }).get(|| async { "ok" }))
+        .route(
+            "/__control/health",
+            put(|| async { "ok" }).get(|| async { "ok" }),
+        )
 }
 
 async fn control_token(AxState(sh): Sh, body: Bytes) -> Response {
@@ -661,11 +1020,24 @@ async fn control_token(AxState(sh): Sh, body: Bytes) -> Response {
     let scopes: Vec<String> = body
         .get("scopes")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_else(|| vec!["*".into()]);
-    let username = body.get("username").and_then(Value::as_str).filter(|u| !u.is_empty()).unwrap_or("reseller").to_owned();
+    let username = body
+        .get("username")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .unwrap_or("reseller")
+        .to_owned();
     // `expires_in_days` (may be negative: already expired); absent means it never expires.
-    let expiry = body.get("expires_in_days").and_then(Value::as_i64).map(|d| chrono::Utc::now() + chrono::Duration::days(d));
+    let expiry = body
+        .get("expires_in_days")
+        .and_then(Value::as_i64)
+        .map(|d| chrono::Utc::now() + chrono::Duration::days(d));
     let token = super::random_token(&sh);
     let mut s = sh.state();
     let rec = s.new_token(&username, scopes, expiry);
@@ -678,19 +1050,36 @@ async fn control_fault(AxState(sh): Sh, body: Bytes) -> Response {
         let body = parse_body(&body).ok()?;
         let kind = match body.get("kind")?.as_str()? {
             "busy" => FaultKind::Busy,
-            "server_error" => FaultKind::ServerError(body.get("status").and_then(Value::as_u64).unwrap_or(500) as u16),
-            "rate_limited" => FaultKind::RateLimited { retry_after_secs: body.get("retry_after_secs").and_then(Value::as_u64).unwrap_or(1) },
+            "server_error" => FaultKind::ServerError(
+                body.get("status").and_then(Value::as_u64).unwrap_or(500) as u16,
+            ),
+            "rate_limited" => FaultKind::RateLimited {
+                retry_after_secs: body
+                    .get("retry_after_secs")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1),
+            },
             "drop_before_apply" => FaultKind::DropBeforeApply,
             "drop_after_apply" => FaultKind::DropAfterApply,
-            "latency" => FaultKind::Latency(Duration::from_millis(body.get("ms").and_then(Value::as_u64).unwrap_or(500))),
+            "latency" => FaultKind::Latency(Duration::from_millis(
+                body.get("ms").and_then(Value::as_u64).unwrap_or(500),
+            )),
             _ => return None,
         };
-        let mut rule = FaultRule::new(kind, body.get("method").and_then(Value::as_str).unwrap_or("GET"), body.get("path")?.as_str()?);
+        let mut rule = FaultRule::new(
+            kind,
+            body.get("method").and_then(Value::as_str).unwrap_or("GET"),
+            body.get("path")?.as_str()?,
+        );
         if body.get("method").is_none() {
             rule.method = None;
         }
         rule.count = body.get("count").and_then(Value::as_u64).map(|c| c as u32);
-        rule.permille = body.get("permille").and_then(Value::as_u64).unwrap_or(0).min(1000) as u32;
+        rule.permille = body
+            .get("permille")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .min(1000) as u32;
         Some(rule)
     })();
     match parsed {
@@ -709,12 +1098,23 @@ async fn control_clear_faults(AxState(sh): Sh) -> Response {
 
 async fn control_dns(AxState(sh): Sh, body: Bytes) -> Response {
     let body = parse_body(&body).unwrap_or(json!({}));
-    match (body.get("name").and_then(Value::as_str), body.get("address").and_then(Value::as_str)) {
+    match (
+        body.get("name").and_then(Value::as_str),
+        body.get("address").and_then(Value::as_str),
+    ) {
         (Some(n), Some(a)) => {
-            sh.state().forward_dns.entry(n.to_ascii_lowercase()).or_default().push(a.to_owned());
+            sh.state()
+                .forward_dns
+                .entry(n.to_ascii_lowercase())
+                .or_default()
+                .push(a.to_owned());
             Json(json!({})).into_response()
         }
-        _ => (StatusCode::BAD_REQUEST, "expected {\"name\":\"host.example.com\",\"address\":\"203.0.113.2\"}").into_response(),
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "expected {\"name\":\"host.example.com\",\"address\":\"203.0.113.2\"}",
+        )
+            .into_response(),
     }
 }
 
@@ -725,6 +1125,11 @@ async fn control_nightly(AxState(sh): Sh) -> Response {
 
 async fn control_requests(AxState(sh): Sh) -> Response {
     let log = super::lock(&sh.log);
-    let items: Vec<Value> = log.iter().map(|r| json!({ "method": r.method, "path": r.path, "query": r.query, "status": r.status })).collect();
+    let items: Vec<Value> = log
+        .iter()
+        .map(
+            |r| json!({ "method": r.method, "path": r.path, "query": r.query, "status": r.status }),
+        )
+        .collect();
     Json(json!({ "requests": items })).into_response()
 }

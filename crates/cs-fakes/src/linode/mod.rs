@@ -65,10 +65,22 @@ impl Default for FakeConfig {
     fn default() -> Self {
         FakeConfig {
             step: Duration::from_secs(3),
-            create_limit: FakeLimit { capacity: 20, window: Duration::from_secs(15) },
-            stats_limit: FakeLimit { capacity: 50, window: Duration::from_secs(60) },
-            paginated_limit: FakeLimit { capacity: 200, window: Duration::from_secs(60) },
-            other_limit: FakeLimit { capacity: 1600, window: Duration::from_secs(60) },
+            create_limit: FakeLimit {
+                capacity: 20,
+                window: Duration::from_secs(15),
+            },
+            stats_limit: FakeLimit {
+                capacity: 50,
+                window: Duration::from_secs(60),
+            },
+            paginated_limit: FakeLimit {
+                capacity: 200,
+                window: Duration::from_secs(60),
+            },
+            other_limit: FakeLimit {
+                capacity: 1600,
+                window: Duration::from_secs(60),
+            },
             seed: 7,
             max_public_ipv4: 2,
             zoned_timestamps: false,
@@ -79,7 +91,10 @@ impl Default for FakeConfig {
 impl FakeConfig {
     /// Fast transitions and generous limits, for tests.
     pub fn fast() -> Self {
-        FakeConfig { step: Duration::from_millis(40), ..FakeConfig::default() }
+        FakeConfig {
+            step: Duration::from_millis(40),
+            ..FakeConfig::default()
+        }
     }
 }
 
@@ -115,7 +130,13 @@ pub struct FaultRule {
 impl FaultRule {
     /// A fault on `METHOD path` (path relative to `/v4`, e.g. `/linode/instances`).
     pub fn new(kind: FaultKind, method: &str, path: &str) -> Self {
-        FaultRule { kind, method: Some(method.to_ascii_uppercase()), path: path.to_owned(), count: None, permille: 0 }
+        FaultRule {
+            kind,
+            method: Some(method.to_ascii_uppercase()),
+            path: path.to_owned(),
+            count: None,
+            permille: 0,
+        }
     }
     /// Fires on the next `n` matching requests.
     pub fn times(mut self, n: u32) -> Self {
@@ -202,7 +223,11 @@ impl Shared {
     }
 
     /// Sliding-window check; returns `(limit, remaining, reset_in)` or the wait on refusal.
-    pub(crate) fn take_rate(&self, token: &str, class: http::Class) -> Result<(u32, u32, Duration), (u32, Duration)> {
+    pub(crate) fn take_rate(
+        &self,
+        token: &str,
+        class: http::Class,
+    ) -> Result<(u32, u32, Duration), (u32, Duration)> {
         let limit = {
             let s = lock(&self.state);
             match class {
@@ -215,15 +240,22 @@ impl Shared {
         let mut windows = lock(&self.windows);
         let q = windows.entry((token.to_owned(), class)).or_default();
         let now = Instant::now();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= limit.window) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= limit.window)
+        {
             q.pop_front();
         }
         if q.len() as u32 >= limit.capacity {
-            let wait = q.front().map_or(limit.window, |t| limit.window.saturating_sub(now.duration_since(*t)));
+            let wait = q.front().map_or(limit.window, |t| {
+                limit.window.saturating_sub(now.duration_since(*t))
+            });
             return Err((limit.capacity, wait));
         }
         q.push_back(now);
-        let reset = q.front().map_or(limit.window, |t| limit.window.saturating_sub(now.duration_since(*t)));
+        let reset = q.front().map_or(limit.window, |t| {
+            limit.window.saturating_sub(now.duration_since(*t))
+        });
         Ok((limit.capacity, limit.capacity - q.len() as u32, reset))
     }
 }
@@ -257,7 +289,12 @@ impl FakeLinode {
         let router = http::router(shared.clone());
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(serve(listener, router, stop_rx));
-        Ok(FakeLinode { addr, shared, stop, task })
+        Ok(FakeLinode {
+            addr,
+            shared,
+            stop,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:PORT` (the server root; the API is under `/v4`).
@@ -278,10 +315,19 @@ impl FakeLinode {
     /// Creates a token of user `username` with the given scopes, expiring at `expiry`
     /// (`None`: never), returning it. `GET /profile/tokens` lists it with its first 16
     /// characters.
-    pub fn create_token_for(&self, username: &str, scopes: &[&str], expiry: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    pub fn create_token_for(
+        &self,
+        username: &str,
+        scopes: &[&str],
+        expiry: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> String {
         let token = random_token(&self.shared);
         let mut s = lock(&self.shared.state);
-        let rec = s.new_token(username, scopes.iter().map(|s| (*s).to_owned()).collect(), expiry);
+        let rec = s.new_token(
+            username,
+            scopes.iter().map(|s| (*s).to_owned()).collect(),
+            expiry,
+        );
         s.tokens.insert(token.clone(), rec);
         token
     }
@@ -301,7 +347,11 @@ impl FakeLinode {
 
     /// Publishes a forward DNS record, so rDNS for `address` may be set to `name`.
     pub fn add_forward_dns(&self, name: &str, address: &str) {
-        lock(&self.shared.state).forward_dns.entry(name.to_ascii_lowercase()).or_default().push(address.to_owned());
+        lock(&self.shared.state)
+            .forward_dns
+            .entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(address.to_owned());
     }
 
     /// Adds `n` running instances directly (no requests, no rate limits), for scale tests.
@@ -332,12 +382,21 @@ impl FakeLinode {
 
     /// Labels of existing instances.
     pub fn instance_labels(&self) -> Vec<String> {
-        self.shared.state().instances.values().map(|i| i.label.clone()).collect()
+        self.shared
+            .state()
+            .instances
+            .values()
+            .map(|i| i.label.clone())
+            .collect()
     }
 
     /// Status of an instance as the fake sees it now.
     pub fn instance_status(&self, id: u64) -> Option<String> {
-        self.shared.state().instances.get(&id).map(|i| i.status.to_owned())
+        self.shared
+            .state()
+            .instances
+            .get(&id)
+            .map(|i| i.status.to_owned())
     }
 
     /// Every request received so far.
@@ -347,7 +406,10 @@ impl FakeLinode {
 
     /// Requests received for `METHOD path` (path relative to `/v4`).
     pub fn request_count(&self, method: &str, path: &str) -> usize {
-        lock(&self.shared.log).iter().filter(|r| r.method == method && r.path == path).count()
+        lock(&self.shared.log)
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .count()
     }
 
     pub fn clear_requests(&self) {
@@ -378,12 +440,16 @@ async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Rec
         tokio::spawn(async move {
             let kill = Arc::new(Notify::new());
             let kill_for_svc = kill.clone();
-            let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(ConnKill(kill_for_svc.clone()));
-                let mut router = router.clone();
-                async move { router.call(req.map(axum::body::Body::new)).await }
-            });
-            let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc);
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnKill(kill_for_svc.clone()));
+                    let mut router = router.clone();
+                    async move { router.call(req.map(axum::body::Body::new)).await }
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc);
             tokio::select! {
                 _ = conn => {}
                 _ = kill.notified() => {}
@@ -395,7 +461,9 @@ async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Rec
 
 pub(crate) fn random_token(shared: &Shared) -> String {
     let mut rng = lock(&shared.rng);
-    (0..64).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect()
+    (0..64)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -423,8 +491,16 @@ mod tests {
 
         let resp = raw(&addr, format!("GET /v4/profile HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")).await;
         assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-        assert!(resp.to_ascii_lowercase().contains("x-oauth-scopes: linodes:read_only"), "{resp}");
-        assert!(resp.to_ascii_lowercase().contains("x-ratelimit-limit: 1600"), "{resp}");
+        assert!(
+            resp.to_ascii_lowercase()
+                .contains("x-oauth-scopes: linodes:read_only"),
+            "{resp}"
+        );
+        assert!(
+            resp.to_ascii_lowercase()
+                .contains("x-ratelimit-limit: 1600"),
+            "{resp}"
+        );
 
         let resp = raw(&addr, format!("POST /v4/linode/instances HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}")).await;
         assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");

@@ -108,8 +108,18 @@ pub(crate) fn ipv4(i: &Instance, ip: &super::state::Ip) -> Value {
 }
 
 pub(crate) fn instance_ips(i: &Instance) -> Value {
-    let public: Vec<Value> = i.ips.iter().filter(|ip| ip.public).map(|ip| ipv4(i, ip)).collect();
-    let private: Vec<Value> = i.ips.iter().filter(|ip| !ip.public).map(|ip| ipv4(i, ip)).collect();
+    let public: Vec<Value> = i
+        .ips
+        .iter()
+        .filter(|ip| ip.public)
+        .map(|ip| ipv4(i, ip))
+        .collect();
+    let private: Vec<Value> = i
+        .ips
+        .iter()
+        .filter(|ip| !ip.public)
+        .map(|ip| ipv4(i, ip))
+        .collect();
     let slaac = i.ipv6.trim_end_matches("/128");
     json!({
         "ipv4": { "public": public, "private": private, "shared": [], "reserved": [], "vpc": [] },
@@ -159,7 +169,9 @@ pub(crate) fn rules(fw: &Firewall) -> Value {
 
 fn fingerprint(s: &str) -> u32 {
     // FNV-1a: stable across runs, enough to tell rule sets apart.
-    s.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 pub(crate) fn firewall(s: &State, fw: &Firewall) -> Value {
@@ -175,7 +187,11 @@ pub(crate) fn firewall(s: &State, fw: &Firewall) -> Value {
 }
 
 pub(crate) fn device(s: &State, dev: &(u64, u64, chrono::DateTime<Utc>)) -> Value {
-    let label = s.instances.get(&dev.1).map(|i| i.label.clone()).unwrap_or_default();
+    let label = s
+        .instances
+        .get(&dev.1)
+        .map(|i| i.label.clone())
+        .unwrap_or_default();
     json!({
         "id": dev.0,
         "created": s.ts(&dev.2),
@@ -204,7 +220,10 @@ pub(crate) fn profile(token: &TokenRec) -> Value {
 /// `[ms, value]` with the value written from thousandths as a decimal number.
 fn sample(at_ms: i64, milli: u64) -> Value {
     let text = format!("{}.{:03}", milli / 1000, milli % 1000);
-    json!([at_ms, serde_json::from_str::<Value>(&text).expect("a decimal is a JSON number")])
+    json!([
+        at_ms,
+        serde_json::from_str::<Value>(&text).expect("a decimal is a JSON number")
+    ])
 }
 
 /// 24 h of 5-minute samples, deterministic per instance and time slot.
@@ -218,7 +237,10 @@ pub(crate) fn stats(i: &Instance) -> ApiResult<Value> {
         (0..288i64)
             .map(|k| {
                 let s = slot - 287 + k;
-                let x = (s as u64).wrapping_mul(2_654_435_761).wrapping_add(i.id.wrapping_mul(40_503)).wrapping_add(salt.wrapping_mul(97));
+                let x = (s as u64)
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(i.id.wrapping_mul(40_503))
+                    .wrapping_add(salt.wrapping_mul(97));
                 sample(s * 300 * 1000, x % modulo)
             })
             .collect()
@@ -239,14 +261,17 @@ pub(crate) fn transfer(i: &Instance) -> Value {
 }
 
 pub(crate) fn account_transfer(s: &State) -> Value {
-    let mut regions: std::collections::BTreeMap<&str, (u64, u64)> = std::collections::BTreeMap::new();
+    let mut regions: std::collections::BTreeMap<&str, (u64, u64)> =
+        std::collections::BTreeMap::new();
     for i in s.instances.values() {
         let e = regions.entry(i.region.as_str()).or_default();
         e.0 += 1;
         e.1 += catalogue::plan(&i.type_id).map_or(0, |p| p.transfer_gb);
     }
-    let region_transfers: Vec<Value> =
-        regions.iter().map(|(id, (n, quota))| json!({ "id": id, "used": n, "quota": quota, "billable": 0 })).collect();
+    let region_transfers: Vec<Value> = regions
+        .iter()
+        .map(|(id, (n, quota))| json!({ "id": id, "used": n, "quota": quota, "billable": 0 }))
+        .collect();
     let used: u64 = regions.values().map(|(n, _)| n).sum();
     let quota: u64 = regions.values().map(|(_, q)| q).sum();
     json!({ "used": used, "quota": quota, "billable": 0, "region_transfers": region_transfers })

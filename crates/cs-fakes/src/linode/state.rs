@@ -19,10 +19,16 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub fn new(status: u16, reason: &str) -> Self {
-        ApiError { status, errors: vec![(reason.to_owned(), None)] }
+        ApiError {
+            status,
+            errors: vec![(reason.to_owned(), None)],
+        }
     }
     pub fn field(status: u16, field: &str, reason: &str) -> Self {
-        ApiError { status, errors: vec![(reason.to_owned(), Some(field.to_owned()))] }
+        ApiError {
+            status,
+            errors: vec![(reason.to_owned(), Some(field.to_owned()))],
+        }
     }
     pub fn not_found() -> Self {
         ApiError::new(404, "Not found")
@@ -186,9 +192,21 @@ impl State {
     }
 
     /// A token record with the next token id (labels like Cloud Manager's: `token-N`).
-    pub fn new_token(&mut self, username: &str, scopes: Vec<String>, expiry: Option<DateTime<Utc>>) -> TokenRec {
+    pub fn new_token(
+        &mut self,
+        username: &str,
+        scopes: Vec<String>,
+        expiry: Option<DateTime<Utc>>,
+    ) -> TokenRec {
         let id = self.tokens.values().map(|t| t.id).max().unwrap_or(0) + 1;
-        TokenRec { scopes, username: username.to_owned(), id, label: format!("token-{id}"), created: Utc::now(), expiry }
+        TokenRec {
+            scopes,
+            username: username.to_owned(),
+            id,
+            label: format!("token-{id}"),
+            created: Utc::now(),
+            expiry,
+        }
     }
 
     pub fn id(&mut self) -> u64 {
@@ -208,7 +226,11 @@ impl State {
         }
         // Documentation ranges first, then the shared address space, so the fake never
         // hands out an address that belongs to someone.
-        let doc = [Ipv4Addr::new(203, 0, 113, 0), Ipv4Addr::new(198, 51, 100, 0), Ipv4Addr::new(192, 0, 2, 0)];
+        let doc = [
+            Ipv4Addr::new(203, 0, 113, 0),
+            Ipv4Addr::new(198, 51, 100, 0),
+            Ipv4Addr::new(192, 0, 2, 0),
+        ];
         let block = (n / 250) as usize;
         if block < doc.len() {
             Ipv4Addr::from(u32::from(doc[block]) + 2 + n % 250)
@@ -256,13 +278,23 @@ impl State {
         }
     }
 
-    pub fn event(&mut self, action: &'static str, entity: Option<(u64, String, &'static str)>, username: &str, in_progress: bool) -> u64 {
+    pub fn event(
+        &mut self,
+        action: &'static str,
+        entity: Option<(u64, String, &'static str)>,
+        username: &str,
+        in_progress: bool,
+    ) -> u64 {
         let id = self.id();
         self.events.push(Event {
             id,
             action,
             entity,
-            status: if in_progress { "started" } else { "notification" },
+            status: if in_progress {
+                "started"
+            } else {
+                "notification"
+            },
             percent: if in_progress { 0 } else { 100 },
             created: Utc::now(),
             started_at: Instant::now(),
@@ -273,7 +305,13 @@ impl State {
     }
 
     /// Schedules `steps` status changes, one `step` apart, finishing `event` at the last.
-    fn schedule(&mut self, id: u64, steps: &[&'static str], event: Option<u64>, delete_at_end: bool) {
+    fn schedule(
+        &mut self,
+        id: u64,
+        steps: &[&'static str],
+        event: Option<u64>,
+        delete_at_end: bool,
+    ) {
         let step = self.step();
         let now = Instant::now();
         if let Some(inst) = self.instances.get_mut(&id) {
@@ -291,13 +329,21 @@ impl State {
                 });
             }
             if delete_at_end {
-                inst.pending.push_back(Transition { at: now + step * (n as u32), status: "deleting", finishes_event: event, delete: true });
+                inst.pending.push_back(Transition {
+                    at: now + step * (n as u32),
+                    status: "deleting",
+                    finishes_event: event,
+                    delete: true,
+                });
             } else if n == 1 {
                 if let Some(e) = event {
-                    self.events.iter_mut().filter(|ev| ev.id == e).for_each(|ev| {
-                        ev.status = "finished";
-                        ev.percent = 100;
-                    });
+                    self.events
+                        .iter_mut()
+                        .filter(|ev| ev.id == e)
+                        .for_each(|ev| {
+                            ev.status = "finished";
+                            ev.percent = 100;
+                        });
                 }
             }
         }
@@ -318,14 +364,26 @@ impl State {
     // ------------------------------------------------------------ instance lifecycle
 
     pub fn create_instance(&mut self, body: &Value, username: &str) -> ApiResult<u64> {
-        let obj = body.as_object().ok_or_else(|| ApiError::new(400, "Request body must be a JSON object"))?;
-        let region = obj.get("region").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "region", "region is required"))?;
+        let obj = body
+            .as_object()
+            .ok_or_else(|| ApiError::new(400, "Request body must be a JSON object"))?;
+        let region = obj
+            .get("region")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "region", "region is required"))?;
         if catalogue::region(region).is_none() {
             return Err(ApiError::field(400, "region", "region is not valid"));
         }
-        let type_id = obj.get("type").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "type", "type is required"))?;
+        let type_id = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "type", "type is required"))?;
         if catalogue::plan(type_id).is_none() {
-            return Err(ApiError::field(400, "type", "A valid plan type by that ID was not found"));
+            return Err(ApiError::field(
+                400,
+                "type",
+                "A valid plan type by that ID was not found",
+            ));
         }
         let id = self.id();
         let label = match obj.get("label").and_then(Value::as_str) {
@@ -334,7 +392,11 @@ impl State {
         };
         validate_label(&label)?;
         if self.instances.values().any(|i| i.label == label) {
-            return Err(ApiError::field(400, "label", "Label must be unique among your linodes"));
+            return Err(ApiError::field(
+                400,
+                "label",
+                "Label must be unique among your linodes",
+            ));
         }
         let image = obj.get("image").and_then(Value::as_str);
         if let Some(image) = image {
@@ -342,25 +404,43 @@ impl State {
                 return Err(ApiError::field(400, "image", "Image is not valid"));
             }
             let has_pass = obj.get("root_pass").and_then(Value::as_str).is_some();
-            let has_keys = obj.get("authorized_keys").and_then(Value::as_array).is_some_and(|k| !k.is_empty());
+            let has_keys = obj
+                .get("authorized_keys")
+                .and_then(Value::as_array)
+                .is_some_and(|k| !k.is_empty());
             if !has_pass && !has_keys {
-                return Err(ApiError::new(400, "Must provide valid root_pass, authorized_keys, or authorized_users"));
+                return Err(ApiError::new(
+                    400,
+                    "Must provide valid root_pass, authorized_keys, or authorized_users",
+                ));
             }
         }
         if let Some(pass) = obj.get("root_pass").and_then(Value::as_str) {
             validate_root_pass(pass)?;
         }
         if let Some(ss) = obj.get("stackscript_id").and_then(Value::as_u64) {
-            let def = catalogue::stackscript(ss).ok_or_else(|| ApiError::field(400, "stackscript_id", "StackScript not found"))?;
+            let def = catalogue::stackscript(ss)
+                .ok_or_else(|| ApiError::field(400, "stackscript_id", "StackScript not found"))?;
             let data = obj.get("stackscript_data").and_then(Value::as_object);
             for (name, _, _, default) in def.fields {
-                let given = data.and_then(|d| d.get(*name)).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+                let given = data
+                    .and_then(|d| d.get(*name))
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| !v.is_empty());
                 if !given && default.is_none() {
-                    return Err(ApiError::field(400, &format!("stackscript_data.{name}"), &format!("{name} is required")));
+                    return Err(ApiError::field(
+                        400,
+                        &format!("stackscript_data.{name}"),
+                        &format!("{name} is required"),
+                    ));
                 }
             }
             if image.is_some_and(|i| !def.images.contains(&i)) {
-                return Err(ApiError::field(400, "image", "Image is not compatible with this StackScript"));
+                return Err(ApiError::field(
+                    400,
+                    "image",
+                    "Image is not compatible with this StackScript",
+                ));
             }
         }
         let has_user_data = match obj.get("metadata").and_then(|m| m.get("user_data")) {
@@ -368,10 +448,22 @@ impl State {
                 use base64::Engine as _;
                 base64::engine::general_purpose::STANDARD
                     .decode(ud)
-                    .map_err(|_| ApiError::field(400, "metadata.user_data", "user_data must be base64-encoded"))?;
+                    .map_err(|_| {
+                        ApiError::field(
+                            400,
+                            "metadata.user_data",
+                            "user_data must be base64-encoded",
+                        )
+                    })?;
                 true
             }
-            Some(_) => return Err(ApiError::field(400, "metadata.user_data", "user_data must be a string")),
+            Some(_) => {
+                return Err(ApiError::field(
+                    400,
+                    "metadata.user_data",
+                    "user_data must be a string",
+                ))
+            }
             None => false,
         };
         if let Some(fw) = obj.get("firewall_id").and_then(Value::as_u64) {
@@ -391,12 +483,19 @@ impl State {
             image: image.map(str::to_owned),
             status: "provisioning",
             tags,
-            ips: vec![Ip { address, public: true, rdns: None }],
+            ips: vec![Ip {
+                address,
+                public: true,
+                rdns: None,
+            }],
             ipv6: format!("2001:db8:{:x}::{:x}/128", id >> 16, id & 0xffff),
             created: now,
             updated: now,
             has_user_data,
-            backups_enabled: obj.get("backups_enabled").and_then(Value::as_bool).unwrap_or(false),
+            backups_enabled: obj
+                .get("backups_enabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             automatic: Vec::new(),
             snapshot_current: None,
             snapshot_in_progress: None,
@@ -411,7 +510,11 @@ impl State {
             }
         }
         let ev = self.event("linode_create", Some((id, label, "linode")), username, true);
-        let steps: &[&'static str] = if booted { &["provisioning", "booting", "running"] } else { &["provisioning", "offline"] };
+        let steps: &[&'static str] = if booted {
+            &["provisioning", "booting", "running"]
+        } else {
+            &["provisioning", "offline"]
+        };
         self.schedule(id, steps, Some(ev), false);
         Ok(id)
     }
@@ -436,10 +539,19 @@ impl State {
 
     pub fn resize(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<()> {
         let inst = self.settled(id)?;
-        let type_id = body.get("type").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "type", "type is required"))?;
-        let plan = catalogue::plan(type_id).ok_or_else(|| ApiError::field(400, "type", "A valid plan type by that ID was not found"))?;
+        let type_id = body
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "type", "type is required"))?;
+        let plan = catalogue::plan(type_id).ok_or_else(|| {
+            ApiError::field(400, "type", "A valid plan type by that ID was not found")
+        })?;
         if plan.id == inst.type_id {
-            return Err(ApiError::field(400, "type", "Linode is already running this service plan."));
+            return Err(ApiError::field(
+                400,
+                "type",
+                "Linode is already running this service plan.",
+            ));
         }
         let was_running = inst.status == "running";
         let label = inst.label.clone();
@@ -447,27 +559,44 @@ impl State {
         if let Some(i) = self.instances.get_mut(&id) {
             i.type_id = plan.id.to_owned();
         }
-        let steps: &[&'static str] =
-            if was_running { &["shutting_down", "migrating", "booting", "running"] } else { &["migrating", "offline"] };
+        let steps: &[&'static str] = if was_running {
+            &["shutting_down", "migrating", "booting", "running"]
+        } else {
+            &["migrating", "offline"]
+        };
         self.schedule(id, steps, Some(ev), false);
         Ok(())
     }
 
     pub fn rebuild(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<()> {
         self.settled(id)?;
-        let image = body.get("image").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "image", "image is required"))?;
+        let image = body
+            .get("image")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "image", "image is required"))?;
         if catalogue::image(image).is_none() {
             return Err(ApiError::field(400, "image", "Image is not valid"));
         }
-        let pass = body.get("root_pass").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "root_pass", "root_pass is required"))?;
+        let pass = body
+            .get("root_pass")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "root_pass", "root_pass is required"))?;
         validate_root_pass(pass)?;
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         inst.image = Some(image.to_owned());
         if body.get("metadata").is_some() {
             inst.has_user_data = true;
         }
         let label = inst.label.clone();
-        let ev = self.event("linode_rebuild", Some((id, label, "linode")), username, true);
+        let ev = self.event(
+            "linode_rebuild",
+            Some((id, label, "linode")),
+            username,
+            true,
+        );
         self.schedule(id, &["rebuilding", "booting", "running"], Some(ev), false);
         Ok(())
     }
@@ -475,12 +604,23 @@ impl State {
     pub fn reset_password(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<()> {
         let inst = self.settled(id)?;
         if inst.status != "offline" {
-            return Err(ApiError::new(400, "Linode must be shut down before resetting the root password"));
+            return Err(ApiError::new(
+                400,
+                "Linode must be shut down before resetting the root password",
+            ));
         }
         let label = inst.label.clone();
-        let pass = body.get("root_pass").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "root_pass", "root_pass is required"))?;
+        let pass = body
+            .get("root_pass")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "root_pass", "root_pass is required"))?;
         validate_root_pass(pass)?;
-        self.event("password_reset", Some((id, label, "linode")), username, false);
+        self.event(
+            "password_reset",
+            Some((id, label, "linode")),
+            username,
+            false,
+        );
         Ok(())
     }
 
@@ -498,38 +638,67 @@ impl State {
     // ------------------------------------------------------------ backups
 
     pub fn enable_backups(&mut self, id: u64, username: &str) -> ApiResult<()> {
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         if !inst.backups_enabled {
             inst.backups_enabled = true;
             let label = inst.label.clone();
-            self.event("backups_enable", Some((id, label, "linode")), username, false);
+            self.event(
+                "backups_enable",
+                Some((id, label, "linode")),
+                username,
+                false,
+            );
         }
         Ok(())
     }
 
     pub fn cancel_backups(&mut self, id: u64, username: &str) -> ApiResult<()> {
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         if !inst.backups_enabled {
-            return Err(ApiError::new(400, "Backups are not enabled for this Linode"));
+            return Err(ApiError::new(
+                400,
+                "Backups are not enabled for this Linode",
+            ));
         }
         inst.backups_enabled = false;
         inst.automatic.clear();
         inst.snapshot_current = None;
         inst.snapshot_in_progress = None;
         let label = inst.label.clone();
-        self.event("backups_cancel", Some((id, label, "linode")), username, false);
+        self.event(
+            "backups_cancel",
+            Some((id, label, "linode")),
+            username,
+            false,
+        );
         Ok(())
     }
 
     pub fn snapshot(&mut self, id: u64, label: &str, username: &str) -> ApiResult<u64> {
         if label.is_empty() || label.len() > 255 {
-            return Err(ApiError::field(400, "label", "Length must be 1-255 characters"));
+            return Err(ApiError::field(
+                400,
+                "label",
+                "Length must be 1-255 characters",
+            ));
         }
         let step = self.step();
         let bid = self.id();
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         if !inst.backups_enabled {
-            return Err(ApiError::new(400, "Backups are not enabled for this Linode"));
+            return Err(ApiError::new(
+                400,
+                "Backups are not enabled for this Linode",
+            ));
         }
         if inst.snapshot_in_progress.is_some() {
             return Err(ApiError::new(400, "A snapshot is already in progress"));
@@ -558,31 +727,65 @@ impl State {
             .ok_or_else(ApiError::not_found)
     }
 
-    pub fn restore(&mut self, id: u64, backup_id: u64, body: &Value, username: &str) -> ApiResult<()> {
+    pub fn restore(
+        &mut self,
+        id: u64,
+        backup_id: u64,
+        body: &Value,
+        username: &str,
+    ) -> ApiResult<()> {
         let b = self.find_backup(id, backup_id)?;
         if b.status != "successful" {
             return Err(ApiError::new(400, "Backup is not available yet"));
         }
-        let target = body.get("linode_id").and_then(Value::as_u64).ok_or_else(|| ApiError::field(400, "linode_id", "linode_id is required"))?;
-        let t = self.instances.get(&target).ok_or_else(|| ApiError::field(400, "linode_id", "Linode not found"))?;
+        let target = body
+            .get("linode_id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ApiError::field(400, "linode_id", "linode_id is required"))?;
+        let t = self
+            .instances
+            .get(&target)
+            .ok_or_else(|| ApiError::field(400, "linode_id", "Linode not found"))?;
         if t.region != self.instance(id)?.region {
-            return Err(ApiError::field(400, "linode_id", "Target Linode must be in the same region"));
+            return Err(ApiError::field(
+                400,
+                "linode_id",
+                "Target Linode must be in the same region",
+            ));
         }
         self.settled(target)?;
         let label = t.label.clone();
-        let ev = self.event("backups_restore", Some((target, label, "linode")), username, true);
+        let ev = self.event(
+            "backups_restore",
+            Some((target, label, "linode")),
+            username,
+            true,
+        );
         self.schedule(target, &["restoring", "offline"], Some(ev), false);
         Ok(())
     }
 
     /// Runs the nightly backup job: one successful automatic backup per enabled instance.
     pub fn nightly_backups(&mut self) -> usize {
-        let ids: Vec<u64> = self.instances.values().filter(|i| i.backups_enabled).map(|i| i.id).collect();
+        let ids: Vec<u64> = self
+            .instances
+            .values()
+            .filter(|i| i.backups_enabled)
+            .map(|i| i.id)
+            .collect();
         for id in &ids {
             let bid = self.id();
             let now = Utc::now();
             if let Some(i) = self.instances.get_mut(id) {
-                i.automatic.push(BackupRec { id: bid, label: None, kind: "auto", status: "successful", created: now, finished: Some(now), ready_at: None });
+                i.automatic.push(BackupRec {
+                    id: bid,
+                    label: None,
+                    kind: "auto",
+                    status: "successful",
+                    created: now,
+                    finished: Some(now),
+                    ready_at: None,
+                });
             }
         }
         ids.len()
@@ -592,81 +795,154 @@ impl State {
 
     pub fn add_ip(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<Ipv4Addr> {
         if body.get("type").and_then(Value::as_str) != Some("ipv4") {
-            return Err(ApiError::field(400, "type", "Only addresses of type ipv4 are currently supported."));
+            return Err(ApiError::field(
+                400,
+                "type",
+                "Only addresses of type ipv4 are currently supported.",
+            ));
         }
-        let public = body.get("public").and_then(Value::as_bool).ok_or_else(|| ApiError::field(400, "public", "public is required"))?;
+        let public = body
+            .get("public")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| ApiError::field(400, "public", "public is required"))?;
         self.instance(id)?;
-        if public && self.instance(id)?.ips.iter().filter(|i| i.public).count() >= self.config.max_public_ipv4 {
+        if public
+            && self.instance(id)?.ips.iter().filter(|i| i.public).count()
+                >= self.config.max_public_ipv4
+        {
             return Err(ApiError::new(400, "Additional IPv4 addresses require technical justification. Please contact support describing your requirement."));
         }
         let addr = self.allocate_ip(public);
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
-        inst.ips.push(Ip { address: addr, public, rdns: None });
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
+        inst.ips.push(Ip {
+            address: addr,
+            public,
+            rdns: None,
+        });
         let label = inst.label.clone();
         self.event("linode_addip", Some((id, label, "linode")), username, false);
         Ok(addr)
     }
 
-    pub fn set_rdns(&mut self, id: u64, address: &str, body: &Value, username: &str) -> ApiResult<()> {
+    pub fn set_rdns(
+        &mut self,
+        id: u64,
+        address: &str,
+        body: &Value,
+        username: &str,
+    ) -> ApiResult<()> {
         let rdns = match body.get("rdns") {
             Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s.trim_end_matches('.').to_ascii_lowercase()),
             _ => return Err(ApiError::field(400, "rdns", "rdns is required")),
         };
         let inst = self.instance(id)?;
-        let ip = inst.ips.iter().find(|i| i.address.to_string() == address).ok_or_else(ApiError::not_found)?;
+        let ip = inst
+            .ips
+            .iter()
+            .find(|i| i.address.to_string() == address)
+            .ok_or_else(ApiError::not_found)?;
         if let Some(name) = &rdns {
             if !valid_domain(name) {
                 return Err(ApiError::field(400, "rdns", "Domain is not valid."));
             }
-            let resolves = self.forward_dns.get(name).is_some_and(|addrs| addrs.iter().any(|a| a == address));
+            let resolves = self
+                .forward_dns
+                .get(name)
+                .is_some_and(|addrs| addrs.iter().any(|a| a == address));
             if !resolves || !ip.public {
                 return Err(ApiError::field(400, "rdns", "Domain is not valid."));
             }
         }
         let label = inst.label.clone();
-        let inst = self.instances.get_mut(&id).ok_or_else(ApiError::not_found)?;
-        if let Some(ip) = inst.ips.iter_mut().find(|i| i.address.to_string() == address) {
+        let inst = self
+            .instances
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
+        if let Some(ip) = inst
+            .ips
+            .iter_mut()
+            .find(|i| i.address.to_string() == address)
+        {
             ip.rdns = rdns;
         }
-        self.event("ipaddress_update", Some((id, label, "linode")), username, false);
+        self.event(
+            "ipaddress_update",
+            Some((id, label, "linode")),
+            username,
+            false,
+        );
         Ok(())
     }
 
     // ------------------------------------------------------------ firewalls
 
     pub fn create_firewall(&mut self, body: &Value, username: &str) -> ApiResult<u64> {
-        let label = body.get("label").and_then(Value::as_str).ok_or_else(|| ApiError::field(400, "label", "label is required"))?;
+        let label = body
+            .get("label")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, "label", "label is required"))?;
         if label.len() < 3 || label.len() > 32 {
-            return Err(ApiError::field(400, "label", "Length must be 3-32 characters"));
+            return Err(ApiError::field(
+                400,
+                "label",
+                "Length must be 3-32 characters",
+            ));
         }
         validate_label(label)?;
         if self.firewalls.values().any(|f| f.label == label) {
-            return Err(ApiError::field(400, "label", "Label must be unique among your Firewalls"));
+            return Err(ApiError::field(
+                400,
+                "label",
+                "Label must be unique among your Firewalls",
+            ));
         }
-        let rules = body.get("rules").cloned().ok_or_else(|| ApiError::field(400, "rules", "rules is required"))?;
+        let rules = body
+            .get("rules")
+            .cloned()
+            .ok_or_else(|| ApiError::field(400, "rules", "rules is required"))?;
         let rules = validate_rules(&rules)?;
         let id = self.id();
         let now = Utc::now();
         let mut devices = Vec::new();
-        for linode in body.pointer("/devices/linodes").and_then(Value::as_array).into_iter().flatten() {
-            let lid = linode.as_u64().ok_or_else(|| ApiError::field(400, "devices.linodes", "must be Linode ids"))?;
-            self.instance(lid).map_err(|_| ApiError::field(400, "devices.linodes", &format!("Linode {lid} not found")))?;
+        for linode in body
+            .pointer("/devices/linodes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let lid = linode
+                .as_u64()
+                .ok_or_else(|| ApiError::field(400, "devices.linodes", "must be Linode ids"))?;
+            self.instance(lid).map_err(|_| {
+                ApiError::field(400, "devices.linodes", &format!("Linode {lid} not found"))
+            })?;
             let dev = self.id();
             devices.push((dev, lid, now));
         }
-        self.firewalls.insert(id, Firewall {
+        self.firewalls.insert(
             id,
-            label: label.to_owned(),
-            status: "enabled".into(),
-            rules,
-            version: 1,
-            tags: string_list(body.get("tags")),
-            devices,
-            created: now,
-            updated: now,
-        });
-        self.event("firewall_create", Some((id, label.to_owned(), "firewall")), username, false);
+            Firewall {
+                id,
+                label: label.to_owned(),
+                status: "enabled".into(),
+                rules,
+                version: 1,
+                tags: string_list(body.get("tags")),
+                devices,
+                created: now,
+                updated: now,
+            },
+        );
+        self.event(
+            "firewall_create",
+            Some((id, label.to_owned(), "firewall")),
+            username,
+            false,
+        );
         Ok(id)
     }
 
@@ -679,15 +955,28 @@ impl State {
         if let Some(l) = &label {
             validate_label(l)?;
             if self.firewalls.values().any(|f| &f.label == l && f.id != id) {
-                return Err(ApiError::field(400, "label", "Label must be unique among your Firewalls"));
+                return Err(ApiError::field(
+                    400,
+                    "label",
+                    "Label must be unique among your Firewalls",
+                ));
             }
         }
         let status = match body.get("status").and_then(Value::as_str) {
             None => None,
             Some(s @ ("enabled" | "disabled")) => Some(s.to_owned()),
-            Some(_) => return Err(ApiError::field(400, "status", "Must be one of enabled, disabled")),
+            Some(_) => {
+                return Err(ApiError::field(
+                    400,
+                    "status",
+                    "Must be one of enabled, disabled",
+                ))
+            }
         };
-        let fw = self.firewalls.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let fw = self
+            .firewalls
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         if let Some(l) = label {
             fw.label = l;
         }
@@ -699,60 +988,111 @@ impl State {
         }
         fw.updated = Utc::now();
         let l = fw.label.clone();
-        self.event("firewall_update", Some((id, l, "firewall")), username, false);
+        self.event(
+            "firewall_update",
+            Some((id, l, "firewall")),
+            username,
+            false,
+        );
         Ok(())
     }
 
     pub fn set_rules(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<()> {
         let rules = validate_rules(body)?;
-        let fw = self.firewalls.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let fw = self
+            .firewalls
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         fw.rules = rules;
         fw.version += 1;
         fw.updated = Utc::now();
         let l = fw.label.clone();
-        self.event("firewall_update", Some((id, l, "firewall")), username, false);
+        self.event(
+            "firewall_update",
+            Some((id, l, "firewall")),
+            username,
+            false,
+        );
         Ok(())
     }
 
     pub fn add_device(&mut self, id: u64, body: &Value, username: &str) -> ApiResult<u64> {
         if body.get("type").and_then(Value::as_str) != Some("linode") {
-            return Err(ApiError::field(400, "type", "Must be one of linode, nodebalancer"));
+            return Err(ApiError::field(
+                400,
+                "type",
+                "Must be one of linode, nodebalancer",
+            ));
         }
-        let lid = body.get("id").and_then(Value::as_u64).ok_or_else(|| ApiError::field(400, "id", "id is required"))?;
-        self.instance(lid).map_err(|_| ApiError::field(400, "id", "Linode not found"))?;
+        let lid = body
+            .get("id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| ApiError::field(400, "id", "id is required"))?;
+        self.instance(lid)
+            .map_err(|_| ApiError::field(400, "id", "Linode not found"))?;
         let dev = self.id();
-        let fw = self.firewalls.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let fw = self
+            .firewalls
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         if fw.devices.iter().any(|(_, l, _)| *l == lid) {
-            return Err(ApiError::field(400, "id", "This Linode is already assigned to this Firewall"));
+            return Err(ApiError::field(
+                400,
+                "id",
+                "This Linode is already assigned to this Firewall",
+            ));
         }
         fw.devices.push((dev, lid, Utc::now()));
         let l = fw.label.clone();
-        self.event("firewall_device_add", Some((id, l, "firewall")), username, false);
+        self.event(
+            "firewall_device_add",
+            Some((id, l, "firewall")),
+            username,
+            false,
+        );
         Ok(dev)
     }
 
     pub fn remove_device(&mut self, id: u64, device: u64, username: &str) -> ApiResult<()> {
-        let fw = self.firewalls.get_mut(&id).ok_or_else(ApiError::not_found)?;
+        let fw = self
+            .firewalls
+            .get_mut(&id)
+            .ok_or_else(ApiError::not_found)?;
         let before = fw.devices.len();
         fw.devices.retain(|(d, _, _)| *d != device);
         if fw.devices.len() == before {
             return Err(ApiError::not_found());
         }
         let l = fw.label.clone();
-        self.event("firewall_device_remove", Some((id, l, "firewall")), username, false);
+        self.event(
+            "firewall_device_remove",
+            Some((id, l, "firewall")),
+            username,
+            false,
+        );
         Ok(())
     }
 
     pub fn delete_firewall(&mut self, id: u64, username: &str) -> ApiResult<()> {
         let fw = self.firewalls.remove(&id).ok_or_else(ApiError::not_found)?;
-        self.event("firewall_delete", Some((id, fw.label, "firewall")), username, false);
+        self.event(
+            "firewall_delete",
+            Some((id, fw.label, "firewall")),
+            username,
+            false,
+        );
         Ok(())
     }
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -764,21 +1104,38 @@ fn uuid_like(id: u64) -> String {
 /// `_`, `.`, and no doubled separators.
 pub(crate) fn validate_label(label: &str) -> ApiResult<()> {
     let ok_len = (3..=64).contains(&label.len());
-    let starts = label.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let chars = label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let starts = label
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic());
+    let chars = label
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     let doubled = label.contains("--") || label.contains("__") || label.contains("..");
     if !ok_len {
-        return Err(ApiError::field(400, "label", "Length must be 3-64 characters"));
+        return Err(ApiError::field(
+            400,
+            "label",
+            "Length must be 3-64 characters",
+        ));
     }
     if !starts || !chars || doubled {
-        return Err(ApiError::field(400, "label", "Must only use ASCII letters, numbers, and underscores"));
+        return Err(ApiError::field(
+            400,
+            "label",
+            "Must only use ASCII letters, numbers, and underscores",
+        ));
     }
     Ok(())
 }
 
 fn validate_root_pass(pass: &str) -> ApiResult<()> {
     if pass.len() < 7 || pass.len() > 128 {
-        return Err(ApiError::field(400, "root_pass", "Length must be 7-128 characters"));
+        return Err(ApiError::field(
+            400,
+            "root_pass",
+            "Length must be 7-128 characters",
+        ));
     }
     let classes = [
         pass.chars().any(|c| c.is_ascii_lowercase()),
@@ -787,7 +1144,11 @@ fn validate_root_pass(pass: &str) -> ApiResult<()> {
         pass.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
     if classes.iter().filter(|c| **c).count() < 3 {
-        return Err(ApiError::field(400, "root_pass", "Password does not meet strength requirement."));
+        return Err(ApiError::field(
+            400,
+            "root_pass",
+            "Password does not meet strength requirement.",
+        ));
     }
     Ok(())
 }
@@ -797,15 +1158,24 @@ fn valid_domain(name: &str) -> bool {
     labels.len() >= 2
         && name.len() <= 253
         && labels.iter().all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
 }
 
 fn validate_rules(rules: &Value) -> ApiResult<Value> {
-    let obj = rules.as_object().ok_or_else(|| ApiError::field(400, "rules", "rules must be an object"))?;
+    let obj = rules
+        .as_object()
+        .ok_or_else(|| ApiError::field(400, "rules", "rules must be an object"))?;
     let mut out = serde_json::Map::new();
     for policy in ["inbound_policy", "outbound_policy"] {
-        let p = obj.get(policy).and_then(Value::as_str).ok_or_else(|| ApiError::field(400, policy, &format!("{policy} is required")))?;
+        let p = obj
+            .get(policy)
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError::field(400, policy, &format!("{policy} is required")))?;
         if p != "ACCEPT" && p != "DROP" {
             return Err(ApiError::field(400, policy, "Must be one of ACCEPT, DROP"));
         }
@@ -813,22 +1183,42 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
     }
     for dir in ["inbound", "outbound"] {
         let mut list = Vec::new();
-        for (i, r) in obj.get(dir).and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, r) in obj
+            .get(dir)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let field = |f: &str| format!("{dir}[{i}].{f}");
             let action = r.get("action").and_then(Value::as_str).unwrap_or_default();
             if action != "ACCEPT" && action != "DROP" {
-                return Err(ApiError::field(400, &field("action"), "Must be one of ACCEPT, DROP"));
+                return Err(ApiError::field(
+                    400,
+                    &field("action"),
+                    "Must be one of ACCEPT, DROP",
+                ));
             }
-            let protocol = r.get("protocol").and_then(Value::as_str).unwrap_or_default();
+            let protocol = r
+                .get("protocol")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if !["TCP", "UDP", "ICMP", "IPENCAP"].contains(&protocol) {
-                return Err(ApiError::field(400, &field("protocol"), "Must be one of TCP, UDP, ICMP, IPENCAP"));
+                return Err(ApiError::field(
+                    400,
+                    &field("protocol"),
+                    "Must be one of TCP, UDP, ICMP, IPENCAP",
+                ));
             }
             let ports = r.get("ports").and_then(Value::as_str);
             if let Some(p) = ports {
                 let valid = p.split(',').all(|part| {
                     let part = part.trim();
                     let mut it = part.splitn(2, '-');
-                    let ok = |s: Option<&str>| s.and_then(|s| s.trim().parse::<u16>().ok()).is_some_and(|n| n > 0);
+                    let ok = |s: Option<&str>| {
+                        s.and_then(|s| s.trim().parse::<u16>().ok())
+                            .is_some_and(|n| n > 0)
+                    };
                     let a = it.next();
                     match it.next() {
                         Some(b) => ok(a) && ok(Some(b)),
@@ -836,7 +1226,11 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
                     }
                 });
                 if !valid || protocol == "ICMP" {
-                    return Err(ApiError::field(400, &field("ports"), "Ports must be a comma-separated list of ports or ranges"));
+                    return Err(ApiError::field(
+                        400,
+                        &field("ports"),
+                        "Ports must be a comma-separated list of ports or ranges",
+                    ));
                 }
             }
             let mut rule = json!({ "action": action, "protocol": protocol, "addresses": r.get("addresses").cloned().unwrap_or(json!({})) });
@@ -860,7 +1254,10 @@ mod tests {
     use super::*;
 
     fn state(step_ms: u64) -> State {
-        State::new(FakeConfig { step: Duration::from_millis(step_ms), ..FakeConfig::default() })
+        State::new(FakeConfig {
+            step: Duration::from_millis(step_ms),
+            ..FakeConfig::default()
+        })
     }
 
     fn create(s: &mut State, label: &str) -> u64 {
@@ -879,7 +1276,10 @@ mod tests {
         assert_eq!(s.events[0].status, "started");
         s.tick(t0 + Duration::from_millis(2001));
         assert_eq!(s.instance(id).unwrap().status, "running");
-        assert_eq!((s.events[0].action, s.events[0].status, s.events[0].percent), ("linode_create", "finished", 100));
+        assert_eq!(
+            (s.events[0].action, s.events[0].status, s.events[0].percent),
+            ("linode_create", "finished", 100)
+        );
     }
 
     #[test]
@@ -887,7 +1287,10 @@ mod tests {
         let mut s = state(1000);
         let id = create(&mut s, "unit-2");
         let err = s.power(id, "shutdown", "u").unwrap_err();
-        assert_eq!(err.body(), json!({ "errors": [{ "reason": "Linode busy." }] }));
+        assert_eq!(
+            err.body(),
+            json!({ "errors": [{ "reason": "Linode busy." }] })
+        );
     }
 
     #[test]
@@ -895,7 +1298,12 @@ mod tests {
         let mut s = state(10);
         create(&mut s, "unit-3");
         let dup = json!({ "region": "us-east", "type": "g6-nanode-1", "label": "unit-3" });
-        assert_eq!(s.create_instance(&dup, "u").unwrap_err().errors[0].1.as_deref(), Some("label"));
+        assert_eq!(
+            s.create_instance(&dup, "u").unwrap_err().errors[0]
+                .1
+                .as_deref(),
+            Some("label")
+        );
         assert!(validate_label("ab").is_err());
         assert!(validate_label("web--1").is_err());
         assert!(validate_label("1web").is_err());
@@ -907,11 +1315,21 @@ mod tests {
         let mut s = state(10);
         let id = create(&mut s, "unit-4");
         let addr = s.instance(id).unwrap().ips[0].address.to_string();
-        let err = s.set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u").unwrap_err();
-        assert_eq!(err.errors[0], ("Domain is not valid.".to_owned(), Some("rdns".to_owned())));
-        s.forward_dns.insert("host.example.com".into(), vec![addr.clone()]);
-        s.set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u").unwrap();
-        assert_eq!(s.instance(id).unwrap().ips[0].rdns.as_deref(), Some("host.example.com"));
+        let err = s
+            .set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u")
+            .unwrap_err();
+        assert_eq!(
+            err.errors[0],
+            ("Domain is not valid.".to_owned(), Some("rdns".to_owned()))
+        );
+        s.forward_dns
+            .insert("host.example.com".into(), vec![addr.clone()]);
+        s.set_rdns(id, &addr, &json!({ "rdns": "host.example.com" }), "u")
+            .unwrap();
+        assert_eq!(
+            s.instance(id).unwrap().ips[0].rdns.as_deref(),
+            Some("host.example.com")
+        );
     }
 
     #[test]

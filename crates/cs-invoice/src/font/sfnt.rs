@@ -14,7 +14,12 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes([*b.get(at)?, *b.get(at + 1)?, *b.get(at + 2)?, *b.get(at + 3)?]))
+    Some(u32::from_be_bytes([
+        *b.get(at)?,
+        *b.get(at + 1)?,
+        *b.get(at + 2)?,
+        *b.get(at + 3)?,
+    ]))
 }
 
 fn checksum(data: &[u8]) -> u32 {
@@ -31,11 +36,19 @@ fn trimmed_name(name: &[u8]) -> Option<Vec<u8>> {
     let mut kept: Vec<([u16; 4], &[u8])> = Vec::new();
     for i in 0..count {
         let r = 6 + i * 12;
-        let (platform, encoding, language, id) = (u16_at(name, r)?, u16_at(name, r + 2)?, u16_at(name, r + 4)?, u16_at(name, r + 6)?);
+        let (platform, encoding, language, id) = (
+            u16_at(name, r)?,
+            u16_at(name, r + 2)?,
+            u16_at(name, r + 4)?,
+            u16_at(name, r + 6)?,
+        );
         let len = usize::from(u16_at(name, r + 8)?);
         let off = storage + usize::from(u16_at(name, r + 10)?);
         if platform == 3 && KEPT_NAME_IDS.contains(&id) {
-            kept.push(([platform, encoding, language, id], name.get(off..off + len)?));
+            kept.push((
+                [platform, encoding, language, id],
+                name.get(off..off + len)?,
+            ));
         }
     }
     let header = 6 + kept.len() * 12;
@@ -107,7 +120,8 @@ pub fn trim_name_table(font: &[u8]) -> Option<Vec<u8>> {
     }
     if let Some(h) = head_at {
         let adjust = 0xB1B0_AFBA_u32.wrapping_sub(checksum(&out));
-        out.get_mut(h + 8..h + 12)?.copy_from_slice(&adjust.to_be_bytes());
+        out.get_mut(h + 8..h + 12)?
+            .copy_from_slice(&adjust.to_be_bytes());
     }
     Some(out)
 }

@@ -35,8 +35,18 @@ pub(super) fn finish(mut pdf: lopdf::Document, doc: &Document) -> Result<Vec<u8>
 
     let title = doc.title();
     let author = doc.seller.name.clone();
-    let subject = format!("{} {} for {}", doc.kind.title(), doc.number, doc.buyer.organization);
-    let keywords = format!("{}, {}, {}", doc.number, doc.kind.title(), doc.buyer.organization);
+    let subject = format!(
+        "{} {} for {}",
+        doc.kind.title(),
+        doc.number,
+        doc.buyer.organization
+    );
+    let keywords = format!(
+        "{}, {}, {}",
+        doc.number,
+        doc.kind.title(),
+        doc.buyer.organization
+    );
     let date = doc.issue_date.format("%Y%m%d").to_string();
     let pdf_date = format!("D:{date}000000Z");
     let xmp_date = format!("{}T00:00:00Z", format::date(doc.issue_date));
@@ -48,8 +58,14 @@ pub(super) fn finish(mut pdf: lopdf::Document, doc: &Document) -> Result<Vec<u8>
         ("Keywords", text_string(&keywords)),
         ("Creator", text_string("ContainerStacks")),
         ("Producer", text_string(PRODUCER)),
-        ("CreationDate", Object::String(pdf_date.clone().into_bytes(), StringFormat::Literal)),
-        ("ModDate", Object::String(pdf_date.into_bytes(), StringFormat::Literal)),
+        (
+            "CreationDate",
+            Object::String(pdf_date.clone().into_bytes(), StringFormat::Literal),
+        ),
+        (
+            "ModDate",
+            Object::String(pdf_date.into_bytes(), StringFormat::Literal),
+        ),
     ]);
     // printpdf wrote its own info dictionary with epoch dates; replace it.
     if let Ok(old) = pdf.trailer.get(b"Info").and_then(Object::as_reference) {
@@ -60,38 +76,64 @@ pub(super) fn finish(mut pdf: lopdf::Document, doc: &Document) -> Result<Vec<u8>
 
     // The document id in the XMP packet is derived from the number and seller, which
     // together identify a finalized document forever.
-    let doc_uuid = uuid_like(&Sha256::digest(format!("{}\u{0}{}", doc.seller.name, doc.number)));
+    let doc_uuid = uuid_like(&Sha256::digest(format!(
+        "{}\u{0}{}",
+        doc.seller.name, doc.number
+    )));
     let xmp = xmp_packet(&title, &author, &subject, &keywords, &xmp_date, &doc_uuid);
     let mut xmp_stream = Stream::new(
-        Dictionary::from_iter(vec![("Type", Object::Name(b"Metadata".to_vec())), ("Subtype", Object::Name(b"XML".to_vec()))]),
+        Dictionary::from_iter(vec![
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
         xmp.into_bytes(),
     );
     // PDF/A wants the metadata readable without decoding.
     xmp_stream.allows_compression = false;
     let metadata_id = pdf.add_object(xmp_stream);
 
-    let icc = Stream::new(Dictionary::from_iter(vec![("N", Object::Integer(3))]), srgb_icc_profile());
+    let icc = Stream::new(
+        Dictionary::from_iter(vec![("N", Object::Integer(3))]),
+        srgb_icc_profile(),
+    );
     let icc_id = pdf.add_object(icc);
     let intent = Dictionary::from_iter(vec![
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
-        ("OutputConditionIdentifier", Object::string_literal("sRGB IEC61966-2.1")),
-        ("RegistryName", Object::string_literal("http://www.color.org")),
+        (
+            "OutputConditionIdentifier",
+            Object::string_literal("sRGB IEC61966-2.1"),
+        ),
+        (
+            "RegistryName",
+            Object::string_literal("http://www.color.org"),
+        ),
         ("Info", Object::string_literal("sRGB IEC61966-2.1")),
         ("DestOutputProfile", Object::Reference(icc_id)),
     ]);
 
-    let root_id = pdf.trailer.get(b"Root").and_then(Object::as_reference).map_err(err)?;
-    let catalog = pdf.get_object_mut(root_id).and_then(Object::as_dict_mut).map_err(err)?;
+    let root_id = pdf
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(err)?;
+    let catalog = pdf
+        .get_object_mut(root_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(err)?;
     catalog.set("Metadata", Object::Reference(metadata_id));
-    catalog.set("OutputIntents", Object::Array(vec![Object::Dictionary(intent)]));
+    catalog.set(
+        "OutputIntents",
+        Object::Array(vec![Object::Dictionary(intent)]),
+    );
     catalog.set("Lang", Object::string_literal("en"));
     catalog.set("PageMode", Object::Name(b"UseNone".to_vec()));
 
     compress_streams(&mut pdf)?;
 
     let placeholder = Object::String(ID_PLACEHOLDER.to_vec(), StringFormat::Hexadecimal);
-    pdf.trailer.set("ID", Object::Array(vec![placeholder.clone(), placeholder]));
+    pdf.trailer
+        .set("ID", Object::Array(vec![placeholder.clone(), placeholder]));
     let mut bytes = Vec::with_capacity(64 * 1024);
     pdf.save_to(&mut bytes)?;
 
@@ -114,7 +156,9 @@ pub(super) fn finish(mut pdf: lopdf::Document, doc: &Document) -> Result<Vec<u8>
         }
     }
     if patched != 2 {
-        return Err(InvoiceError::Pdf(format!("file ID placeholder found {patched} times, expected 2")));
+        return Err(InvoiceError::Pdf(format!(
+            "file ID placeholder found {patched} times, expected 2"
+        )));
     }
     Ok(bytes)
 }
@@ -132,7 +176,9 @@ fn compress_streams(pdf: &mut lopdf::Document) -> Result<(), InvoiceError> {
             enc.write_all(&stream.content)?;
             let compressed = enc.finish()?;
             if compressed.len() < stream.content.len() {
-                stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+                stream
+                    .dict
+                    .set("Filter", Object::Name(b"FlateDecode".to_vec()));
                 stream.set_content(compressed);
             }
         }
@@ -155,7 +201,14 @@ fn text_string(s: &str) -> Object {
 
 fn uuid_like(d: &[u8]) -> String {
     let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 fn xml_escape(s: &str) -> String {
@@ -173,9 +226,20 @@ fn xml_escape(s: &str) -> String {
     out
 }
 
-fn xmp_packet(title: &str, author: &str, subject: &str, keywords: &str, date: &str, uuid: &str) -> String {
-    let (title, author, subject, keywords) =
-        (xml_escape(title), xml_escape(author), xml_escape(subject), xml_escape(keywords));
+fn xmp_packet(
+    title: &str,
+    author: &str,
+    subject: &str,
+    keywords: &str,
+    date: &str,
+    uuid: &str,
+) -> String {
+    let (title, author, subject, keywords) = (
+        xml_escape(title),
+        xml_escape(author),
+        xml_escape(subject),
+        xml_escape(keywords),
+    );
     format!(
         "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
 <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
@@ -238,7 +302,11 @@ fn srgb_icc_profile() -> Vec<u8> {
         t.extend(256_u32.to_be_bytes());
         for i in 0..256 {
             let v = f64::from(i) / 255.0;
-            let lin = if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) };
+            let lin = if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            };
             t.extend(((lin * 65535.0).round() as u16).to_be_bytes());
         }
         t
@@ -300,7 +368,10 @@ mod tests {
     #[test]
     fn icc_profile_is_well_formed() {
         let p = srgb_icc_profile();
-        assert_eq!(u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize, p.len());
+        assert_eq!(
+            u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize,
+            p.len()
+        );
         assert_eq!(&p[36..40], b"acsp");
         assert_eq!(&p[12..24], b"mntrRGB XYZ ");
         assert_eq!(p.len() % 4, 0);
@@ -308,7 +379,10 @@ mod tests {
 
     #[test]
     fn text_strings_use_utf16_for_non_ascii() {
-        assert_eq!(text_string("Ab"), Object::String(b"Ab".to_vec(), StringFormat::Literal));
+        assert_eq!(
+            text_string("Ab"),
+            Object::String(b"Ab".to_vec(), StringFormat::Literal)
+        );
         match text_string("Zoë") {
             Object::String(b, StringFormat::Hexadecimal) => assert_eq!(&b[..2], &[0xFE, 0xFF]),
             other => panic!("unexpected {other:?}"),

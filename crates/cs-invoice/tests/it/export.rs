@@ -5,20 +5,47 @@ use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::{fixtures, tools};
-use cs_invoice::{document_ledger_entries, export_period, Accounts, Currency, ExportPeriod, InvoiceError, LedgerEntry, PaymentReceived, Period};
+use cs_invoice::{
+    document_ledger_entries, export_period, Accounts, Currency, ExportPeriod, InvoiceError,
+    LedgerEntry, PaymentReceived, Period,
+};
 
 fn period() -> ExportPeriod {
-    ExportPeriod { period: Period { start: fixtures::date(2025, 4, 1), end: fixtures::date(2025, 4, 30) }, threads: 2, reconciliation_csv: None }
+    ExportPeriod {
+        period: Period {
+            start: fixtures::date(2025, 4, 1),
+            end: fixtures::date(2025, 4, 30),
+        },
+        threads: 2,
+        reconciliation_csv: None,
+    }
 }
 
 fn documents(n: usize) -> Vec<cs_invoice::Document> {
-    let mut docs = vec![fixtures::unicode_invoice(), fixtures::reverse_charge_invoice(), fixtures::credit_note(), fixtures::receipt()];
+    let mut docs = vec![
+        fixtures::unicode_invoice(),
+        fixtures::reverse_charge_invoice(),
+        fixtures::credit_note(),
+        fixtures::receipt(),
+    ];
     for i in 0..n {
         let mut d = fixtures::document(
             cs_invoice::DocumentKind::Invoice,
             &format!("INV-2025-{:06}", 1000 + i),
-            fixtures::buyer(if i % 2 == 0 { "Ёлкин Пётр" } else { "Zoë Ødegård" }, None, if i % 2 == 0 { "DE" } else { "NO" }),
-            fixtures::usage_lines(1 + i % 4, cs_invoice::TaxCategory::Standard, if i % 2 == 0 { 1900 } else { 2500 }),
+            fixtures::buyer(
+                if i % 2 == 0 {
+                    "Ёлкин Пётр"
+                } else {
+                    "Zoë Ødegård"
+                },
+                None,
+                if i % 2 == 0 { "DE" } else { "NO" },
+            ),
+            fixtures::usage_lines(
+                1 + i % 4,
+                cs_invoice::TaxCategory::Standard,
+                if i % 2 == 0 { 1900 } else { 2500 },
+            ),
             false,
             i % 3 == 0,
         );
@@ -30,16 +57,50 @@ fn documents(n: usize) -> Vec<cs_invoice::Document> {
 }
 
 fn ledger(docs: &[cs_invoice::Document]) -> Vec<LedgerEntry> {
-    docs.iter().flat_map(|d| document_ledger_entries(d, &Accounts::default())).collect()
+    docs.iter()
+        .flat_map(|d| document_ledger_entries(d, &Accounts::default()))
+        .collect()
 }
 
 fn payments() -> Vec<PaymentReceived> {
     let eur = Currency::new("EUR").unwrap();
     vec![
-        PaymentReceived { date: fixtures::date(2025, 4, 3), reference: "7XK21345AB".into(), method: "PayPal".into(), payer: "Zoë Ødegård Consulting".into(), document: Some("RCP-2025-000311".into()), amount_minor: 10_000, currency: eur },
-        PaymentReceived { date: fixtures::date(2025, 4, 9), reference: "BANK-0042".into(), method: "Bank transfer".into(), payer: "Ёлкин Пётр GmbH".into(), document: Some("INV-2025-000043".into()), amount_minor: 5_210, currency: eur },
-        PaymentReceived { date: fixtures::date(2025, 4, 20), reference: "8AB99".into(), method: "PayPal".into(), payer: "Αθηνά Παπαδοπούλου".into(), document: None, amount_minor: 2_500, currency: eur },
-        PaymentReceived { date: fixtures::date(2025, 5, 2), reference: "LATE".into(), method: "PayPal".into(), payer: "outside the period".into(), document: None, amount_minor: 99_999, currency: eur },
+        PaymentReceived {
+            date: fixtures::date(2025, 4, 3),
+            reference: "7XK21345AB".into(),
+            method: "PayPal".into(),
+            payer: "Zoë Ødegård Consulting".into(),
+            document: Some("RCP-2025-000311".into()),
+            amount_minor: 10_000,
+            currency: eur,
+        },
+        PaymentReceived {
+            date: fixtures::date(2025, 4, 9),
+            reference: "BANK-0042".into(),
+            method: "Bank transfer".into(),
+            payer: "Ёлкин Пётр GmbH".into(),
+            document: Some("INV-2025-000043".into()),
+            amount_minor: 5_210,
+            currency: eur,
+        },
+        PaymentReceived {
+            date: fixtures::date(2025, 4, 20),
+            reference: "8AB99".into(),
+            method: "PayPal".into(),
+            payer: "Αθηνά Παπαδοπούλου".into(),
+            document: None,
+            amount_minor: 2_500,
+            currency: eur,
+        },
+        PaymentReceived {
+            date: fixtures::date(2025, 5, 2),
+            reference: "LATE".into(),
+            method: "PayPal".into(),
+            payer: "outside the period".into(),
+            document: None,
+            amount_minor: 99_999,
+            currency: eur,
+        },
     ]
 }
 
@@ -65,24 +126,53 @@ fn export_zip_opens_and_holds_every_document_and_summary() {
     )
     .expect("export");
     assert_eq!(summary.documents, 44);
-    assert_eq!(summary.ubl_files, 43, "every document but the receipt has UBL");
+    assert_eq!(
+        summary.ubl_files, 43,
+        "every document but the receipt has UBL"
+    );
     assert_eq!(summary.payments, 3, "the May payment is outside the period");
     assert_eq!(last.load(Ordering::Relaxed), 44);
-    assert_eq!(calls.load(Ordering::Relaxed), 45, "once at the start, once per document");
+    assert_eq!(
+        calls.load(Ordering::Relaxed),
+        45,
+        "once at the start, once per document"
+    );
 
     let path = tools::write(&tools::out_dir("export"), "april.zip", out.get_ref());
     let (ok, listing, err) = tools::run("unzip", "unzip", &["-t", path.to_str().unwrap()]);
     assert!(ok, "unzip -t failed: {listing}\n{err}");
     assert!(listing.contains("No errors detected"), "{listing}");
-    for name in ["pdf/INV-2025-000042.pdf", "ubl/INV-2025-000042.xml", "pdf/RCP-2025-000311.pdf", "ubl/CN-2025-000007.xml", "journal.csv", "tax_summary.csv", "payments_received.csv", "payments_received_detail.csv", "README.txt"] {
+    for name in [
+        "pdf/INV-2025-000042.pdf",
+        "ubl/INV-2025-000042.xml",
+        "pdf/RCP-2025-000311.pdf",
+        "ubl/CN-2025-000007.xml",
+        "journal.csv",
+        "tax_summary.csv",
+        "payments_received.csv",
+        "payments_received_detail.csv",
+        "README.txt",
+    ] {
         assert!(listing.contains(name), "{name} missing from:\n{listing}");
     }
     assert!(!listing.contains("ubl/RCP-2025-000311.xml"));
 
     // Same input, same archive.
     let mut again = Cursor::new(Vec::new());
-    export_period(&mut again, &period(), &docs, &entries, &payments(), &|_| {}, &AtomicBool::new(false)).unwrap();
-    assert!(again.get_ref() == out.get_ref(), "the export is deterministic");
+    export_period(
+        &mut again,
+        &period(),
+        &docs,
+        &entries,
+        &payments(),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert!(
+        again.get_ref() == out.get_ref(),
+        "the export is deterministic"
+    );
 
     let extract = |name: &str| {
         let (ok, body, err) = tools::run("unzip", "unzip", &["-p", path.to_str().unwrap(), name]);
@@ -93,8 +183,19 @@ fn export_zip_opens_and_holds_every_document_and_summary() {
     // Journal: debits equal credits overall and per transaction.
     let journal = extract("journal.csv");
     let mut rows = journal.lines();
-    assert_eq!(rows.next(), Some("date,transaction,kind,organization,document,account,description,debit,credit,currency"));
-    let cents = |s: &str| if s.is_empty() { 0 } else { s.replace('.', "").parse::<i64>().unwrap() };
+    assert_eq!(
+        rows.next(),
+        Some(
+            "date,transaction,kind,organization,document,account,description,debit,credit,currency"
+        )
+    );
+    let cents = |s: &str| {
+        if s.is_empty() {
+            0
+        } else {
+            s.replace('.', "").parse::<i64>().unwrap()
+        }
+    };
     let mut per_tx = std::collections::BTreeMap::<String, i64>::new();
     let mut n = 0;
     for row in rows {
@@ -104,26 +205,58 @@ fn export_zip_opens_and_holds_every_document_and_summary() {
         n += 1;
     }
     assert_eq!(n, entries.len());
-    assert!(per_tx.values().all(|v| *v == 0), "every transaction balances: {per_tx:?}");
-    assert_eq!(per_tx.values().sum::<i64>(), 0, "the journal balances to zero");
+    assert!(
+        per_tx.values().all(|v| *v == 0),
+        "every transaction balances: {per_tx:?}"
+    );
+    assert_eq!(
+        per_tx.values().sum::<i64>(),
+        0,
+        "the journal balances to zero"
+    );
 
     // Tax summary: per country and rate, invoices minus credit notes, matching documents.
     let tax = extract("tax_summary.csv");
     assert!(tax.starts_with("country,tax_category,rate_percent,currency,documents,taxable,tax"));
-    let expected_de_tax: i64 = docs.iter().filter(|d| d.buyer.address.country == "DE" && d.kind == cs_invoice::DocumentKind::Invoice).flat_map(|d| d.tax_breakdown.iter().filter(|b| b.rate_bp == 1900)).map(|b| b.tax_minor).sum();
-    let de = tax.lines().find(|l| l.starts_with("DE,S,19,")).expect("DE 19 % row");
+    let expected_de_tax: i64 = docs
+        .iter()
+        .filter(|d| d.buyer.address.country == "DE" && d.kind == cs_invoice::DocumentKind::Invoice)
+        .flat_map(|d| d.tax_breakdown.iter().filter(|b| b.rate_bp == 1900))
+        .map(|b| b.tax_minor)
+        .sum();
+    let de = tax
+        .lines()
+        .find(|l| l.starts_with("DE,S,19,"))
+        .expect("DE 19 % row");
     assert_eq!(cents(de.split(',').nth(6).unwrap()), expected_de_tax);
-    assert!(tax.lines().any(|l| l.starts_with("DE,AE,0,EUR,1,")), "reverse charge row:\n{tax}");
+    assert!(
+        tax.lines().any(|l| l.starts_with("DE,AE,0,EUR,1,")),
+        "reverse charge row:\n{tax}"
+    );
     assert!(tax.lines().any(|l| l.starts_with("GR,S,24,")), "{tax}");
 
     let pays = extract("payments_received.csv");
     assert!(pays.contains("PayPal,EUR,2,125.00"), "{pays}");
     assert!(pays.contains("Bank transfer,EUR,1,52.10"), "{pays}");
     let detail = extract("payments_received_detail.csv");
-    assert!(detail.contains("Ёлкин Пётр GmbH") && !detail.contains("LATE"), "{detail}");
+    assert!(
+        detail.contains("Ёлкин Пётр GmbH") && !detail.contains("LATE"),
+        "{detail}"
+    );
 
     // The PDF inside is the PDF render_pdf gives.
-    let (ok, _, _) = tools::run("unzip", "unzip", &["-o", "-q", path.to_str().unwrap(), "pdf/INV-2025-000042.pdf", "-d", tools::out_dir("export").to_str().unwrap()]);
+    let (ok, _, _) = tools::run(
+        "unzip",
+        "unzip",
+        &[
+            "-o",
+            "-q",
+            path.to_str().unwrap(),
+            "pdf/INV-2025-000042.pdf",
+            "-d",
+            tools::out_dir("export").to_str().unwrap(),
+        ],
+    );
     assert!(ok);
     let inside = std::fs::read(tools::out_dir("export").join("pdf/INV-2025-000042.pdf")).unwrap();
     assert!(inside == cs_invoice::render_pdf(&fixtures::unicode_invoice()).unwrap());
@@ -135,15 +268,26 @@ fn cancellation_stops_the_export() {
     let cancel = AtomicBool::new(false);
     let seen = AtomicUsize::new(0);
     let mut out = Cursor::new(Vec::new());
-    let result = export_period(&mut out, &period(), &docs, &ledger(&docs), &[], &|p| {
-        seen.store(p.documents_done, Ordering::Relaxed);
-        if p.documents_done >= 20 {
-            cancel.store(true, Ordering::Relaxed);
-        }
-    }, &cancel);
+    let result = export_period(
+        &mut out,
+        &period(),
+        &docs,
+        &ledger(&docs),
+        &[],
+        &|p| {
+            seen.store(p.documents_done, Ordering::Relaxed);
+            if p.documents_done >= 20 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
     assert!(matches!(result, Err(InvoiceError::Cancelled)), "{result:?}");
     let done = seen.load(Ordering::Relaxed);
-    assert!((20..60).contains(&done), "stopped soon after the request, at {done}");
+    assert!(
+        (20..60).contains(&done),
+        "stopped soon after the request, at {done}"
+    );
 }
 
 #[test]
@@ -151,9 +295,21 @@ fn an_unbalanced_journal_is_refused() {
     let docs = documents(0);
     let mut entries = ledger(&docs);
     entries[0].debit_minor += 1;
-    let err = export_period(Cursor::new(Vec::new()), &period(), &docs, &entries, &[], &|_| {}, &AtomicBool::new(false)).unwrap_err();
+    let err = export_period(
+        Cursor::new(Vec::new()),
+        &period(),
+        &docs,
+        &entries,
+        &[],
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap_err();
     assert!(matches!(err, InvoiceError::Unbalanced(_)), "{err}");
-    assert!(err.to_string().contains("INV-2025-000042") && err.to_string().contains("0.01"), "{err}");
+    assert!(
+        err.to_string().contains("INV-2025-000042") && err.to_string().contains("0.01"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -83,11 +83,21 @@ pub fn buyer(organization: &str, contact: Option<&str>, country: &str) -> Buyer 
 
 /// Builds a consistent document from lines: breakdown and totals are computed the way the
 /// billing engine would, with per-rate tax rounded half up.
-pub fn document(kind: DocumentKind, number: &str, buyer: Buyer, lines: Vec<Line>, reverse_charge: bool, paid: bool) -> Document {
+pub fn document(
+    kind: DocumentKind,
+    number: &str,
+    buyer: Buyer,
+    lines: Vec<Line>,
+    reverse_charge: bool,
+    paid: bool,
+) -> Document {
     let currency = Currency::new("EUR").unwrap();
     let mut breakdown: Vec<TaxBreakdown> = Vec::new();
     for l in &lines {
-        match breakdown.iter_mut().find(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp) {
+        match breakdown
+            .iter_mut()
+            .find(|b| b.category == l.tax_category && b.rate_bp == l.tax_rate_bp)
+        {
             Some(b) => b.taxable_minor += l.amount_minor,
             None => breakdown.push(TaxBreakdown {
                 category: l.tax_category,
@@ -145,12 +155,19 @@ pub fn usage_lines(n: usize, tax: TaxCategory, rate_bp: u32) -> Vec<Line> {
     (0..n)
         .map(|i| {
             let (plan, rate_micro, cap_minor) = PLANS[i % PLANS.len()];
-            let hours_milli = if i % 3 == 0 { 744_000 } else { (100 + (i as i64 * 37) % 600) * 1_000 };
+            let hours_milli = if i % 3 == 0 {
+                744_000
+            } else {
+                (100 + (i as i64 * 37) % 600) * 1_000
+            };
             let uncapped = line_amount_minor(hours_milli, rate_micro, eur);
             let capped = uncapped > cap_minor;
             Line {
                 description: format!("{plan} — web-{:03}.frankfurt", i + 1),
-                period: Some(Period { start: date(2025, 3, 1), end: date(2025, 3, 31) }),
+                period: Some(Period {
+                    start: date(2025, 3, 1),
+                    end: date(2025, 3, 31),
+                }),
                 hours_milli,
                 unit_rate_micro: rate_micro,
                 amount_minor: if capped { cap_minor } else { uncapped },
@@ -167,7 +184,10 @@ pub fn unicode_invoice() -> Document {
     let mut lines = usage_lines(4, TaxCategory::Standard, 2400);
     lines.push(Line {
         description: "Ёлкин Пётр — managed database (Постгрес)".into(),
-        period: Some(Period { start: date(2025, 3, 1), end: date(2025, 3, 31) }),
+        period: Some(Period {
+            start: date(2025, 3, 1),
+            end: date(2025, 3, 31),
+        }),
         hours_milli: 744_000,
         unit_rate_micro: 20_000,
         amount_minor: 1_488,
@@ -210,7 +230,14 @@ pub fn reverse_charge_invoice() -> Document {
 pub fn credit_note() -> Document {
     let mut lines = usage_lines(1, TaxCategory::Standard, 2400);
     lines[0].description = "Refund: downtime credit for web-001.frankfurt".into();
-    document(DocumentKind::CreditNote, "CN-2025-000007", buyer("Αθηνά Παπαδοπούλου", None, "GR"), lines, false, true)
+    document(
+        DocumentKind::CreditNote,
+        "CN-2025-000007",
+        buyer("Αθηνά Παπαδοπούλου", None, "GR"),
+        lines,
+        false,
+        true,
+    )
 }
 
 pub fn receipt() -> Document {
@@ -224,7 +251,14 @@ pub fn receipt() -> Document {
         tax_category: TaxCategory::OutsideScope,
         tax_rate_bp: 0,
     };
-    let mut doc = document(DocumentKind::Receipt, "RCP-2025-000311", buyer("Zoë Ødegård Consulting", None, "NO"), vec![line], false, true);
+    let mut doc = document(
+        DocumentKind::Receipt,
+        "RCP-2025-000311",
+        buyer("Zoë Ødegård Consulting", None, "NO"),
+        vec![line],
+        false,
+        true,
+    );
     doc.period = None;
     doc.notes = vec!["The amount was credited to your prepaid wallet.".into()];
     doc

@@ -31,14 +31,25 @@ fn text_extraction_shows_number_names_in_three_scripts_lines_and_totals() {
         "Unpaid",
         "Page 1 / 1",
     ] {
-        assert!(flat.contains(&squash(needle)), "missing {needle:?} in:\n{text}");
+        assert!(
+            flat.contains(&squash(needle)),
+            "missing {needle:?} in:\n{text}"
+        );
     }
     for line in &doc.lines {
         let amount = cs_invoice::format::amount(line.amount_minor, doc.currency);
-        assert!(raw.contains(&squash(&line.description)), "missing line {:?}", line.description);
+        assert!(
+            raw.contains(&squash(&line.description)),
+            "missing line {:?}",
+            line.description
+        );
         assert!(flat.contains(&amount), "missing amount {amount}");
     }
-    for total in [doc.totals.net_minor, doc.totals.tax_minor, doc.totals.gross_minor] {
+    for total in [
+        doc.totals.net_minor,
+        doc.totals.tax_minor,
+        doc.totals.gross_minor,
+    ] {
         let s = cs_invoice::format::amount(total, doc.currency);
         assert!(flat.contains(&s), "missing total {s}");
     }
@@ -58,7 +69,10 @@ fn qpdf_check_passes_for_every_kind() {
         let path = render_to("qpdf", name, &doc);
         let (ok, out, err) = tools::run("qpdf", "qpdf", &["--check", path.to_str().unwrap()]);
         assert!(ok, "qpdf --check failed for {name}:\n{out}\n{err}");
-        assert!(out.contains("No syntax or stream encoding errors"), "{name}: {out}");
+        assert!(
+            out.contains("No syntax or stream encoding errors"),
+            "{name}: {out}"
+        );
         assert!(err.trim().is_empty(), "{name}: qpdf warned: {err}");
     }
 }
@@ -70,32 +84,60 @@ fn a_120_line_invoice_paginates_with_repeated_header_and_page_numbers() {
     let pages = tools::page_count(&path);
     assert!((3..=8).contains(&pages), "unexpected page count {pages}");
     let text = tools::pdftotext(&path);
-    let page_texts: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let page_texts: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
     assert_eq!(page_texts.len(), pages);
     let mut seen_lines = 0;
     for (i, page) in page_texts.iter().enumerate() {
         let flat = squash(page);
-        assert!(flat.contains(&format!("Page{}/{}", i + 1, pages)), "page {} lacks its number:\n{page}", i + 1);
-        assert!(flat.contains("INV-2025-000120"), "page {} lacks the document number", i + 1);
+        assert!(
+            flat.contains(&format!("Page{}/{}", i + 1, pages)),
+            "page {} lacks its number:\n{page}",
+            i + 1
+        );
+        assert!(
+            flat.contains("INV-2025-000120"),
+            "page {} lacks the document number",
+            i + 1
+        );
         if i > 0 {
-            assert!(flat.contains("(continued)"), "page {} lacks the continuation header", i + 1);
+            assert!(
+                flat.contains("(continued)"),
+                "page {} lacks the continuation header",
+                i + 1
+            );
         }
-        let rows = (1..=120).filter(|n| flat.contains(&format!("web-{n:03}.frankfurt"))).count();
+        let rows = (1..=120)
+            .filter(|n| flat.contains(&format!("web-{n:03}.frankfurt")))
+            .count();
         if rows > 0 {
-            assert!(flat.contains("DescriptionPeriodHoursRate/hAmount(EUR)"), "page {} has rows but no table header", i + 1);
+            assert!(
+                flat.contains("DescriptionPeriodHoursRate/hAmount(EUR)"),
+                "page {} has rows but no table header",
+                i + 1
+            );
         }
         seen_lines += rows;
     }
     assert_eq!(seen_lines, 120, "every line appears exactly once");
     let last = squash(page_texts[pages - 1]);
     let total = cs_invoice::format::amount(doc.totals.gross_minor, doc.currency);
-    assert!(squash(&text).contains(&total), "grand total {total} printed");
+    assert!(
+        squash(&text).contains(&total),
+        "grand total {total} printed"
+    );
     assert!(last.contains("NOTES"), "closing text on the last page");
 }
 
 #[test]
 fn rendering_is_deterministic() {
-    for doc in [fixtures::unicode_invoice(), fixtures::long_invoice(40), fixtures::credit_note()] {
+    for doc in [
+        fixtures::unicode_invoice(),
+        fixtures::long_invoice(40),
+        fixtures::credit_note(),
+    ] {
         let a = cs_invoice::render_pdf(&doc).unwrap();
         let b = cs_invoice::render_pdf(&doc).unwrap();
         assert!(a == b, "two renders of {} differ", doc.number);
@@ -112,7 +154,10 @@ fn rendering_is_deterministic() {
     };
     assert_ne!(id(&a), id(&b));
     let parallel = cs_invoice::render_pdf_many(&[fixtures::unicode_invoice(), other], 2);
-    assert!(parallel[0].as_ref().unwrap() == &a, "thread pool output equals the single render");
+    assert!(
+        parallel[0].as_ref().unwrap() == &a,
+        "thread pool output equals the single render"
+    );
 }
 
 #[test]
@@ -121,19 +166,42 @@ fn metadata_names_title_author_and_number() {
     let path = render_to("meta", "meta.pdf", &doc);
     let (ok, info, err) = tools::run("pdfinfo", "poppler-utils", &[path.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(info.contains("Title:           Invoice INV-2025-000042"), "{info}");
+    assert!(
+        info.contains("Title:           Invoice INV-2025-000042"),
+        "{info}"
+    );
     assert!(info.contains("Author:          Nordlys Cloud AS"), "{info}");
-    assert!(info.contains("Subject:         Invoice INV-2025-000042 for Αθηνά Παπαδοπούλου"), "{info}");
+    assert!(
+        info.contains("Subject:         Invoice INV-2025-000042 for Αθηνά Παπαδοπούλου"),
+        "{info}"
+    );
     assert!(info.contains("Keywords:        INV-2025-000042"), "{info}");
-    assert!(info.contains("CreationDate:") && info.contains("2025"), "{info}");
+    assert!(
+        info.contains("CreationDate:") && info.contains("2025"),
+        "{info}"
+    );
     assert!(info.contains("PDF version:     1.7"), "{info}");
-    let (ok, xmp, _) = tools::run("pdfinfo", "poppler-utils", &["-meta", path.to_str().unwrap()]);
+    let (ok, xmp, _) = tools::run(
+        "pdfinfo",
+        "poppler-utils",
+        &["-meta", path.to_str().unwrap()],
+    );
     assert!(ok);
-    assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>") && xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "{xmp}");
+    assert!(
+        xmp.contains("<pdfaid:part>3</pdfaid:part>")
+            && xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "{xmp}"
+    );
     let (ok, fonts, _) = tools::run("pdffonts", "poppler-utils", &[path.to_str().unwrap()]);
     assert!(ok);
-    let embedded_subsets = fonts.lines().filter(|l| l.contains("+DejaVuSans") && l.contains(" yes yes ")).count();
-    assert_eq!(embedded_subsets, 2, "regular and bold embedded as subsets:\n{fonts}");
+    let embedded_subsets = fonts
+        .lines()
+        .filter(|l| l.contains("+DejaVuSans") && l.contains(" yes yes "))
+        .count();
+    assert_eq!(
+        embedded_subsets, 2,
+        "regular and bold embedded as subsets:\n{fonts}"
+    );
 }
 
 #[test]
@@ -141,7 +209,17 @@ fn rendered_pages_are_not_blank_or_broken() {
     let dir = tools::out_dir("pixels");
     let path = render_to("pixels", "long.pdf", &fixtures::long_invoice(120));
     let prefix = dir.join("page");
-    let (ok, _, err) = tools::run("pdftoppm", "poppler-utils", &["-png", "-r", "40", path.to_str().unwrap(), prefix.to_str().unwrap()]);
+    let (ok, _, err) = tools::run(
+        "pdftoppm",
+        "poppler-utils",
+        &[
+            "-png",
+            "-r",
+            "40",
+            path.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
     assert!(ok, "pdftoppm failed: {err}");
     let mut pngs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -151,7 +229,9 @@ fn rendered_pages_are_not_blank_or_broken() {
     pngs.sort();
     assert_eq!(pngs.len(), tools::page_count(&path));
     for (i, png_path) in pngs.iter().enumerate() {
-        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(png_path).unwrap(),
+        ));
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let frame = reader.next_frame(&mut buf).unwrap();
@@ -172,9 +252,17 @@ fn rendered_pages_are_not_blank_or_broken() {
         }
         let share = ink * 1000 / (w * h);
         // A real page has text and rules (> 1 %) but is not a solid block (< 40 %).
-        assert!(share > 10 && share < 400, "page {} has {share}‰ ink: blank or broken", i + 1);
+        assert!(
+            share > 10 && share < 400,
+            "page {} has {share}‰ ink: blank or broken",
+            i + 1
+        );
         // Every page carries the footer at the bottom.
-        assert!(ink_lower_half > 0, "page {} has nothing in its lower half", i + 1);
+        assert!(
+            ink_lower_half > 0,
+            "page {} has nothing in its lower half",
+            i + 1
+        );
     }
 }
 
@@ -191,13 +279,37 @@ fn inconsistent_documents_are_refused() {
 
 #[test]
 fn reverse_charge_credit_note_and_receipt_say_what_they_are() {
-    let text = squash(&tools::pdftotext(&render_to("kinds", "reverse.pdf", &fixtures::reverse_charge_invoice())));
-    assert!(text.contains(&squash("VAT to be accounted for by the recipient")), "{text}");
-    assert!(text.contains("Reversecharge71.440.00"), "reverse charge row in the tax summary: {text}");
+    let text = squash(&tools::pdftotext(&render_to(
+        "kinds",
+        "reverse.pdf",
+        &fixtures::reverse_charge_invoice(),
+    )));
+    assert!(
+        text.contains(&squash("VAT to be accounted for by the recipient")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Reversecharge71.440.00"),
+        "reverse charge row in the tax summary: {text}"
+    );
     assert!(text.contains("Paid2025-04-03(PayPal)"), "{text}");
-    let text = squash(&tools::pdftotext(&render_to("kinds", "credit.pdf", &fixtures::credit_note())));
+    let text = squash(&tools::pdftotext(&render_to(
+        "kinds",
+        "credit.pdf",
+        &fixtures::credit_note(),
+    )));
     assert!(text.contains("CREDITNOTE"), "{text}");
-    assert!(text.contains(&squash("corrects INV-2025-000041 issued on 2025-03-01")), "{text}");
-    let text = squash(&tools::pdftotext(&render_to("kinds", "receipt.pdf", &fixtures::receipt())));
-    assert!(text.contains("RECEIPT") && text.contains("Amountreceived") && text.contains("EUR100.00"), "{text}");
+    assert!(
+        text.contains(&squash("corrects INV-2025-000041 issued on 2025-03-01")),
+        "{text}"
+    );
+    let text = squash(&tools::pdftotext(&render_to(
+        "kinds",
+        "receipt.pdf",
+        &fixtures::receipt(),
+    )));
+    assert!(
+        text.contains("RECEIPT") && text.contains("Amountreceived") && text.contains("EUR100.00"),
+        "{text}"
+    );
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cs-invoice").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cs-invoice")
+        .join(name);
     std::fs::create_dir_all(&dir).expect("create test output dir");
     dir
 }
@@ -14,12 +16,20 @@ pub fn run(tool: &str, package: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
         panic!("`{tool}` could not be run ({e}): install the Debian package `{package}` (CI must install it)")
     });
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `pdftotext -layout` of the whole file.
 pub fn pdftotext(pdf: &Path) -> String {
-    let (ok, text, err) = run("pdftotext", "poppler-utils", &["-layout", pdf.to_str().unwrap(), "-"]);
+    let (ok, text, err) = run(
+        "pdftotext",
+        "poppler-utils",
+        &["-layout", pdf.to_str().unwrap(), "-"],
+    );
     assert!(ok, "pdftotext failed: {err}");
     text
 }
@@ -41,7 +51,11 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 
 /// `pdftotext -raw`: text in content-stream order, so wrapped cells stay together.
 pub fn pdftotext_raw(pdf: &Path) -> String {
-    let (ok, text, err) = run("pdftotext", "poppler-utils", &["-raw", pdf.to_str().unwrap(), "-"]);
+    let (ok, text, err) = run(
+        "pdftotext",
+        "poppler-utils",
+        &["-raw", pdf.to_str().unwrap(), "-"],
+    );
     assert!(ok, "pdftotext failed: {err}");
     text
 }

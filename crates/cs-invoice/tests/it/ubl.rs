@@ -4,7 +4,9 @@ use crate::fixtures;
 use cs_invoice::{format, Document};
 
 fn children<'a>(n: roxmltree::Node<'a, 'a>, name: &str) -> Vec<roxmltree::Node<'a, 'a>> {
-    n.children().filter(|c| c.is_element() && c.tag_name().name() == name).collect()
+    n.children()
+        .filter(|c| c.is_element() && c.tag_name().name() == name)
+        .collect()
 }
 
 fn path<'a>(root: roxmltree::Node<'a, 'a>, path: &str) -> Option<roxmltree::Node<'a, 'a>> {
@@ -16,7 +18,10 @@ fn path<'a>(root: roxmltree::Node<'a, 'a>, path: &str) -> Option<roxmltree::Node
 }
 
 fn text<'a>(root: roxmltree::Node<'a, 'a>, p: &str) -> String {
-    path(root, p).and_then(|n| n.text()).unwrap_or_else(|| panic!("missing {p}")).to_string()
+    path(root, p)
+        .and_then(|n| n.text())
+        .unwrap_or_else(|| panic!("missing {p}"))
+        .to_string()
 }
 
 fn check(doc: &Document) {
@@ -24,7 +29,10 @@ fn check(doc: &Document) {
     let parsed = roxmltree::Document::parse(&xml).expect("well-formed XML");
     let root = parsed.root_element();
     let credit = doc.kind == cs_invoice::DocumentKind::CreditNote;
-    assert_eq!(root.tag_name().name(), if credit { "CreditNote" } else { "Invoice" });
+    assert_eq!(
+        root.tag_name().name(),
+        if credit { "CreditNote" } else { "Invoice" }
+    );
     assert_eq!(
         root.tag_name().namespace(),
         Some(if credit {
@@ -34,30 +42,76 @@ fn check(doc: &Document) {
         })
     );
     // Peppol BIS Billing 3.0 mandatory elements (BT numbers from EN 16931).
-    assert_eq!(text(root, "CustomizationID"), "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0");
-    assert_eq!(text(root, "ProfileID"), "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0");
+    assert_eq!(
+        text(root, "CustomizationID"),
+        "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+    );
+    assert_eq!(
+        text(root, "ProfileID"),
+        "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+    );
     assert_eq!(text(root, "ID"), doc.number);
     assert_eq!(text(root, "IssueDate"), format::date(doc.issue_date));
-    assert_eq!(text(root, if credit { "CreditNoteTypeCode" } else { "InvoiceTypeCode" }), if credit { "381" } else { "380" });
+    assert_eq!(
+        text(
+            root,
+            if credit {
+                "CreditNoteTypeCode"
+            } else {
+                "InvoiceTypeCode"
+            }
+        ),
+        if credit { "381" } else { "380" }
+    );
     assert_eq!(text(root, "DocumentCurrencyCode"), "EUR");
-    assert!(!text(root, "BuyerReference").is_empty(), "BT-10 buyer reference (R003)");
+    assert!(
+        !text(root, "BuyerReference").is_empty(),
+        "BT-10 buyer reference (R003)"
+    );
     for party in ["AccountingSupplierParty", "AccountingCustomerParty"] {
         let p = path(root, &format!("{party}/Party")).expect(party);
         let endpoint = path(p, "EndpointID").expect("BT-34/BT-49 electronic address");
-        assert!(endpoint.attribute("schemeID").is_some(), "{party} endpoint scheme");
-        assert!(!text(p, "PostalAddress/Country/IdentificationCode").is_empty(), "{party} country");
-        assert!(!text(p, "PartyLegalEntity/RegistrationName").is_empty(), "{party} legal name");
+        assert!(
+            endpoint.attribute("schemeID").is_some(),
+            "{party} endpoint scheme"
+        );
+        assert!(
+            !text(p, "PostalAddress/Country/IdentificationCode").is_empty(),
+            "{party} country"
+        );
+        assert!(
+            !text(p, "PartyLegalEntity/RegistrationName").is_empty(),
+            "{party} legal name"
+        );
     }
-    assert!(!text(root, "AccountingSupplierParty/Party/PartyTaxScheme/CompanyID").is_empty());
-    assert_eq!(text(root, "AccountingSupplierParty/Party/PartyTaxScheme/TaxScheme/ID"), "VAT");
+    assert!(!text(
+        root,
+        "AccountingSupplierParty/Party/PartyTaxScheme/CompanyID"
+    )
+    .is_empty());
+    assert_eq!(
+        text(
+            root,
+            "AccountingSupplierParty/Party/PartyTaxScheme/TaxScheme/ID"
+        ),
+        "VAT"
+    );
     if credit {
-        assert_eq!(text(root, "BillingReference/InvoiceDocumentReference/ID"), doc.corrects.as_ref().unwrap().number);
+        assert_eq!(
+            text(root, "BillingReference/InvoiceDocumentReference/ID"),
+            doc.corrects.as_ref().unwrap().number
+        );
     }
 
     let amount = |minor: i64| format::amount_plain(minor, doc.currency);
     let tax_total = path(root, "TaxTotal").expect("TaxTotal");
     assert_eq!(text(tax_total, "TaxAmount"), amount(doc.totals.tax_minor));
-    assert_eq!(path(tax_total, "TaxAmount").unwrap().attribute("currencyID"), Some("EUR"));
+    assert_eq!(
+        path(tax_total, "TaxAmount")
+            .unwrap()
+            .attribute("currencyID"),
+        Some("EUR")
+    );
     let subtotals = children(tax_total, "TaxSubtotal");
     assert_eq!(subtotals.len(), doc.tax_breakdown.len());
     for (s, b) in subtotals.iter().zip(&doc.tax_breakdown) {
@@ -71,22 +125,46 @@ fn check(doc: &Document) {
         }
     }
     let totals = path(root, "LegalMonetaryTotal").expect("LegalMonetaryTotal");
-    assert_eq!(text(totals, "LineExtensionAmount"), amount(doc.totals.net_minor));
-    assert_eq!(text(totals, "TaxExclusiveAmount"), amount(doc.totals.net_minor));
-    assert_eq!(text(totals, "TaxInclusiveAmount"), amount(doc.totals.gross_minor));
+    assert_eq!(
+        text(totals, "LineExtensionAmount"),
+        amount(doc.totals.net_minor)
+    );
+    assert_eq!(
+        text(totals, "TaxExclusiveAmount"),
+        amount(doc.totals.net_minor)
+    );
+    assert_eq!(
+        text(totals, "TaxInclusiveAmount"),
+        amount(doc.totals.gross_minor)
+    );
     assert_eq!(text(totals, "PayableAmount"), amount(doc.totals.due_minor));
 
-    let line_name = if credit { "CreditNoteLine" } else { "InvoiceLine" };
+    let line_name = if credit {
+        "CreditNoteLine"
+    } else {
+        "InvoiceLine"
+    };
     let lines = children(root, line_name);
     assert_eq!(lines.len(), doc.lines.len());
     let mut sum = 0_i64;
     for (l, m) in lines.iter().zip(&doc.lines) {
         assert!(!text(*l, "ID").is_empty());
-        let qty = path(*l, if credit { "CreditedQuantity" } else { "InvoicedQuantity" }).expect("quantity");
+        let qty = path(
+            *l,
+            if credit {
+                "CreditedQuantity"
+            } else {
+                "InvoicedQuantity"
+            },
+        )
+        .expect("quantity");
         assert!(qty.attribute("unitCode").is_some());
         assert_eq!(text(*l, "LineExtensionAmount"), amount(m.amount_minor));
         assert_eq!(text(*l, "Item/Name"), m.description);
-        assert_eq!(text(*l, "Item/ClassifiedTaxCategory/ID"), m.tax_category.code());
+        assert_eq!(
+            text(*l, "Item/ClassifiedTaxCategory/ID"),
+            m.tax_category.code()
+        );
         assert_eq!(text(*l, "Item/ClassifiedTaxCategory/TaxScheme/ID"), "VAT");
         assert!(!text(*l, "Price/PriceAmount").is_empty());
         // R120: line net = quantity × price − allowance + charge (to the cent).
@@ -103,13 +181,20 @@ fn check(doc: &Document) {
             .iter()
             .map(|a| {
                 let v: i64 = text(*a, "Amount").replace('.', "").parse().unwrap();
-                if text(*a, "ChargeIndicator") == "true" { v } else { -v }
+                if text(*a, "ChargeIndicator") == "true" {
+                    v
+                } else {
+                    -v
+                }
             })
             .sum();
         assert_eq!(gross + adjust, m.amount_minor, "R120 for {}", m.description);
         sum += m.amount_minor;
     }
-    assert_eq!(sum, doc.totals.net_minor, "lines add up to the PDF's net total");
+    assert_eq!(
+        sum, doc.totals.net_minor,
+        "lines add up to the PDF's net total"
+    );
 }
 
 #[test]
@@ -132,5 +217,7 @@ fn xml_special_characters_are_escaped() {
     doc.lines[0].description = "Backups <daily> & \"weekly\"".into();
     let xml = cs_invoice::to_ubl_xml(&doc).unwrap();
     let parsed = roxmltree::Document::parse(&xml).unwrap();
-    assert!(parsed.descendants().any(|n| n.text() == Some("Backups <daily> & \"weekly\"")));
+    assert!(parsed
+        .descendants()
+        .any(|n| n.text() == Some("Backups <daily> & \"weekly\"")));
 }

@@ -12,7 +12,11 @@ fn nanode(label: &str) -> CreateInstance {
         region: "us-east".into(),
         type_id: "g6-nanode-1".into(),
         label: label.into(),
-        deploy: InstanceDeploy { image: Some("linode/debian12".into()), root_pass: Some("Err-Pass-1234".into()), ..Default::default() },
+        deploy: InstanceDeploy {
+            image: Some("linode/debian12".into()),
+            root_pass: Some("Err-Pass-1234".into()),
+            ..Default::default()
+        },
         tags: vec![],
         firewall_id: None,
         backups_enabled: None,
@@ -40,7 +44,9 @@ async fn missing_scope_is_403_and_names_the_scope() {
     c.list_instances(None).await.expect("read is allowed");
     let err = c.create_instance(&nanode("nope-1")).await.unwrap_err();
     match &err {
-        LinodeError::ForbiddenScope { required_scopes, .. } => assert_eq!(required_scopes.as_deref(), Some("linodes:read_write")),
+        LinodeError::ForbiddenScope {
+            required_scopes, ..
+        } => assert_eq!(required_scopes.as_deref(), Some("linodes:read_write")),
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("`linodes:read_write`"), "{err}");
@@ -53,7 +59,10 @@ async fn missing_scope_is_403_and_names_the_scope() {
 async fn not_found_and_validation() {
     let h = support::start().await;
     let err = h.client.get_instance(424_242).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::NotFound { what } if what == "Linode 424242"), "{err:?}");
+    assert!(
+        matches!(&err, LinodeError::NotFound { what } if what == "Linode 424242"),
+        "{err:?}"
+    );
     assert_no_secret(&err, &h.token);
 
     let mut bad = nanode("bad-region");
@@ -70,13 +79,23 @@ async fn not_found_and_validation() {
     let mut bad = nanode("-bad label");
     bad.deploy.root_pass = Some("Err-Pass-1234".into());
     let err = h.client.create_instance(&bad).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"),
+        "{err:?}"
+    );
     let mut nopass = nanode("no-pass");
     nopass.deploy.root_pass = None;
     let err = h.client.create_instance(&nopass).await.unwrap_err();
     assert!(err.to_string().contains("root_pass"), "{err}");
-    let err = h.client.list_instances(Some(r#"{"foo":1}"#.into())).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::Validation { field: Some(f), reason } if f == "X-Filter" && reason == "Cannot filter on foo"), "{err:?}");
+    let err = h
+        .client
+        .list_instances(Some(r#"{"foo":1}"#.into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), reason } if f == "X-Filter" && reason == "Cannot filter on foo"),
+        "{err:?}"
+    );
     h.fake.shutdown().await;
 }
 
@@ -92,11 +111,23 @@ async fn busy_is_reported_and_retried() {
     let err = once.boot_instance(i.id).await.unwrap_err();
     assert!(matches!(err, LinodeError::Busy), "{err:?}");
     assert!(err.is_retryable());
-    h.client.wait_for_status(i.id, &InstanceStatus::Running, Duration::from_millis(10), Duration::from_secs(5)).await.unwrap();
+    h.client
+        .wait_for_status(
+            i.id,
+            &InstanceStatus::Running,
+            Duration::from_millis(10),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
     // Injected busy twice, then success after backoff.
     let path = format!("/linode/instances/{}/shutdown", i.id);
-    h.fake.add_fault(FaultRule::new(FaultKind::Busy, "POST", &path).times(2));
-    h.client.shutdown_instance(i.id).await.expect("succeeds after two busy answers");
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::Busy, "POST", &path).times(2));
+    h.client
+        .shutdown_instance(i.id)
+        .await
+        .expect("succeeds after two busy answers");
     assert_eq!(h.fake.request_count("POST", &path), 3);
     h.fake.shutdown().await;
 }
@@ -104,28 +135,70 @@ async fn busy_is_reported_and_retried() {
 #[tokio::test]
 async fn rate_limited_honours_retry_after() {
     let h = support::start().await;
-    h.fake.add_fault(FaultRule::new(FaultKind::RateLimited { retry_after_secs: 1 }, "GET", "/regions").times(1));
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimited {
+                retry_after_secs: 1,
+            },
+            "GET",
+            "/regions",
+        )
+        .times(1),
+    );
     let once = support::client_with(&h, |c| c.retry.max_attempts = 1);
     let err = once.list_regions().await.unwrap_err();
-    assert!(matches!(err, LinodeError::RateLimited { retry_after } if retry_after == Duration::from_secs(1)), "{err:?}");
+    assert!(
+        matches!(err, LinodeError::RateLimited { retry_after } if retry_after == Duration::from_secs(1)),
+        "{err:?}"
+    );
     assert_no_secret(&err, &h.token);
 
-    h.fake.add_fault(FaultRule::new(FaultKind::RateLimited { retry_after_secs: 1 }, "GET", "/regions").times(1));
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimited {
+                retry_after_secs: 1,
+            },
+            "GET",
+            "/regions",
+        )
+        .times(1),
+    );
     let start = Instant::now();
-    h.client.list_regions().await.expect("retried after Retry-After");
-    assert!(start.elapsed() >= Duration::from_secs(1), "waited {:?}", start.elapsed());
+    h.client
+        .list_regions()
+        .await
+        .expect("retried after Retry-After");
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        start.elapsed()
+    );
 
     // A Retry-After longer than the client accepts is handed back to the caller.
-    h.fake.add_fault(FaultRule::new(FaultKind::RateLimited { retry_after_secs: 600 }, "GET", "/regions").times(1));
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimited {
+                retry_after_secs: 600,
+            },
+            "GET",
+            "/regions",
+        )
+        .times(1),
+    );
     let err = h.client.list_regions().await.unwrap_err();
-    assert!(matches!(err, LinodeError::RateLimited { retry_after } if retry_after == Duration::from_secs(600)));
+    assert!(
+        matches!(err, LinodeError::RateLimited { retry_after } if retry_after == Duration::from_secs(600))
+    );
     h.fake.shutdown().await;
 }
 
 #[tokio::test]
 async fn the_fakes_own_rate_limit_answers_429_and_the_client_recovers() {
     let mut cfg = support::fast_config();
-    cfg.other_limit = FakeLimit { capacity: 3, window: Duration::from_secs(1) };
+    cfg.other_limit = FakeLimit {
+        capacity: 3,
+        window: Duration::from_secs(1),
+    };
     let h = support::start_with(cfg).await;
     let start = Instant::now();
     for _ in 0..5 {
@@ -141,12 +214,20 @@ async fn the_fakes_own_rate_limit_answers_429_and_the_client_recovers() {
 #[tokio::test]
 async fn server_errors_are_retried_then_reported() {
     let h = support::start().await;
-    h.fake.add_fault(FaultRule::new(FaultKind::ServerError(503), "GET", "/linode/types").times(2));
-    assert!(!h.client.list_types().await.unwrap().is_empty(), "two 503s then success");
-    h.fake.add_fault(FaultRule::new(FaultKind::ServerError(500), "GET", "/linode/types").times(10));
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::ServerError(503), "GET", "/linode/types").times(2));
+    assert!(
+        !h.client.list_types().await.unwrap().is_empty(),
+        "two 503s then success"
+    );
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::ServerError(500), "GET", "/linode/types").times(10));
     let c = support::client_with(&h, |c| c.retry.max_attempts = 3);
     let err = c.list_types().await.unwrap_err();
-    assert!(matches!(err, LinodeError::Server { status: 500, .. }), "{err:?}");
+    assert!(
+        matches!(err, LinodeError::Server { status: 500, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("try again later"));
     assert_no_secret(&err, &h.token);
     h.fake.shutdown().await;
@@ -155,7 +236,14 @@ async fn server_errors_are_retried_then_reported() {
 #[tokio::test]
 async fn timeouts_and_transport_failures() {
     let h = support::start().await;
-    h.fake.add_fault(FaultRule::new(FaultKind::Latency(Duration::from_millis(800)), "GET", "/profile").times(5));
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::Latency(Duration::from_millis(800)),
+            "GET",
+            "/profile",
+        )
+        .times(5),
+    );
     let c = support::client_with(&h, |c| {
         c.timeout = Duration::from_millis(150);
         c.retry.max_attempts = 2;
@@ -165,8 +253,12 @@ async fn timeouts_and_transport_failures() {
     assert_no_secret(&err, &h.token);
 
     // A dropped connection on a read is retried.
-    h.fake.add_fault(FaultRule::new(FaultKind::DropBeforeApply, "GET", "/regions").times(1));
-    h.client.list_regions().await.expect("read retried after a dropped connection");
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::DropBeforeApply, "GET", "/regions").times(1));
+    h.client
+        .list_regions()
+        .await
+        .expect("read retried after a dropped connection");
 
     // Nothing listening.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -186,26 +278,49 @@ async fn non_idempotent_writes_are_not_blindly_retried() {
     let h = support::start().await;
     let i = h.client.create_instance(&nanode("ip-1")).await.unwrap();
     let path = format!("/linode/instances/{}/ips", i.id);
-    h.fake.add_fault(FaultRule::new(FaultKind::DropAfterApply, "POST", &path).times(1));
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::DropAfterApply, "POST", &path).times(1));
     let err = h.client.allocate_ipv4(i.id).await.unwrap_err();
     assert!(matches!(err, LinodeError::Transport(_)), "{err:?}");
-    assert_eq!(h.fake.request_count("POST", &path), 1, "an ambiguous allocation is not repeated");
+    assert_eq!(
+        h.fake.request_count("POST", &path),
+        1,
+        "an ambiguous allocation is not repeated"
+    );
     let ips = h.client.list_instance_ips(i.id).await.unwrap();
-    assert_eq!(ips.ipv4.public.len(), 2, "the allocation was applied exactly once");
+    assert_eq!(
+        ips.ipv4.public.len(),
+        2,
+        "the allocation was applied exactly once"
+    );
     h.fake.shutdown().await;
 }
 
 #[tokio::test]
 async fn create_after_lost_answer_finds_the_instance_by_label() {
     let h = support::start().await;
-    h.fake.add_fault(FaultRule::new(FaultKind::DropAfterApply, "POST", "/linode/instances").times(1));
-    let i = h.client.create_instance(&nanode("lost-1")).await.expect("found by label");
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::DropAfterApply, "POST", "/linode/instances").times(1));
+    let i = h
+        .client
+        .create_instance(&nanode("lost-1"))
+        .await
+        .expect("found by label");
     assert_eq!(i.label, "lost-1");
     assert_eq!(h.fake.instance_count(), 1);
-    assert_eq!(h.fake.request_count("POST", "/linode/instances"), 1, "no second create was sent");
+    assert_eq!(
+        h.fake.request_count("POST", "/linode/instances"),
+        1,
+        "no second create was sent"
+    );
     // A 5xx before apply: looked up, not found, then retried.
-    h.fake.add_fault(FaultRule::new(FaultKind::ServerError(502), "POST", "/linode/instances").times(1));
-    h.client.create_instance(&nanode("lost-2")).await.expect("retried after lookup");
+    h.fake.add_fault(
+        FaultRule::new(FaultKind::ServerError(502), "POST", "/linode/instances").times(1),
+    );
+    h.client
+        .create_instance(&nanode("lost-2"))
+        .await
+        .expect("retried after lookup");
     assert_eq!(h.fake.instance_count(), 2);
     h.fake.shutdown().await;
 }

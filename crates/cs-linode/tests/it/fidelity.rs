@@ -54,7 +54,11 @@ fn prism_bin() -> Option<PathBuf> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts Prism proxying to `upstream`; `None` (with a printed reason) when unavailable.
@@ -74,14 +78,35 @@ fn start_prism(upstream: &str) -> Option<Prism> {
     };
     let port = free_port();
     let mut child = Command::new(&bin)
-        .args(["proxy", spec.to_str().unwrap(), upstream, "--errors", "--port", &port.to_string(), "-h", "127.0.0.1"])
+        .args([
+            "proxy",
+            spec.to_str().unwrap(),
+            upstream,
+            "--errors",
+            "--port",
+            &port.to_string(),
+            "-h",
+            "127.0.0.1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("could not start {}: {e}", bin.display()));
     let log = Arc::new(Mutex::new(Vec::new()));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
+    for stream in [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
         let log = log.clone();
         let ready = ready_tx.clone();
         std::thread::spawn(move || {
@@ -109,11 +134,21 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
     cfg.zoned_timestamps = true;
     cfg.step = std::time::Duration::from_millis(60);
     let fake = FakeLinode::start(cfg).await.unwrap();
-    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
     // A token with an expiry: the spec types `expiry` as a string (see the test below for
     // the `null` of a token that never expires).
-    let token = fake.create_token_for("reseller", &["*"], Some(chrono::Utc::now() + chrono::Duration::days(30)));
-    let client = LinodeClient::new(support::test_config(&format!("http://127.0.0.1:{}/v4", prism.port), &token)).unwrap();
+    let token = fake.create_token_for(
+        "reseller",
+        &["*"],
+        Some(chrono::Utc::now() + chrono::Duration::days(30)),
+    );
+    let client = LinodeClient::new(support::test_config(
+        &format!("http://127.0.0.1:{}/v4", prism.port),
+        &token,
+    ))
+    .unwrap();
 
     let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
     let tour = tokio::spawn({
@@ -126,29 +161,67 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
     });
     let fake = match tour.await {
         Ok(f) => f,
-        Err(e) => panic!("the tour through Prism failed: {e}\n--- Prism log (tail) ---\n{}", prism.tail()),
+        Err(e) => panic!(
+            "the tour through Prism failed: {e}\n--- Prism log (tail) ---\n{}",
+            prism.tail()
+        ),
     };
 
     // The token list (GET /profile/tokens), where the token's expiry is read.
-    let mine = client.current_token().await.unwrap_or_else(|e| panic!("{e:?}\n{}", prism.tail())).expect("the token in use is listed");
+    let mine = client
+        .current_token()
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", prism.tail()))
+        .expect("the token in use is listed");
     assert!(mine.expiry.is_some());
 
     // Error answers must conform too: 401, 404, 400 with a field.
-    let bad = LinodeClient::new(support::test_config(&format!("http://127.0.0.1:{}/v4", prism.port), "not-a-token")).unwrap();
+    let bad = LinodeClient::new(support::test_config(
+        &format!("http://127.0.0.1:{}/v4", prism.port),
+        "not-a-token",
+    ))
+    .unwrap();
     let e = bad.get_instance(1).await.unwrap_err();
-    assert!(matches!(e, cs_linode::LinodeError::InvalidToken), "{e:?}\n{}", prism.tail());
+    assert!(
+        matches!(e, cs_linode::LinodeError::InvalidToken),
+        "{e:?}\n{}",
+        prism.tail()
+    );
     let e = client.get_instance(999_999).await.unwrap_err();
-    assert!(matches!(e, cs_linode::LinodeError::NotFound { .. }), "{e:?}\n{}", prism.tail());
+    assert!(
+        matches!(e, cs_linode::LinodeError::NotFound { .. }),
+        "{e:?}\n{}",
+        prism.tail()
+    );
     let e = client.get_type("g6-nope-1").await.unwrap_err();
-    assert!(matches!(e, cs_linode::LinodeError::NotFound { .. }), "{e:?}\n{}", prism.tail());
+    assert!(
+        matches!(e, cs_linode::LinodeError::NotFound { .. }),
+        "{e:?}\n{}",
+        prism.tail()
+    );
     let e = client
         .reset_root_password(424_242, "Whatever-Pass-1")
         .await
         .unwrap_err();
-    assert!(matches!(e, cs_linode::LinodeError::NotFound { .. }), "{e:?}\n{}", prism.tail());
+    assert!(
+        matches!(e, cs_linode::LinodeError::NotFound { .. }),
+        "{e:?}\n{}",
+        prism.tail()
+    );
 
-    let violations = prism.log.lock().unwrap().iter().filter(|l| l.contains("VIOLATIONS") || l.contains("✖  error")).cloned().collect::<Vec<_>>();
-    assert!(violations.is_empty(), "Prism reported violations:\n{}", violations.join("\n"));
+    let violations = prism
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("VIOLATIONS") || l.contains("✖  error"))
+        .cloned()
+        .collect::<Vec<_>>();
+    assert!(
+        violations.is_empty(),
+        "Prism reported violations:\n{}",
+        violations.join("\n")
+    );
     drop(prism);
     fake.shutdown().await;
 }
@@ -156,27 +229,49 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_real_zone_less_timestamps_only_date_time_formats_differ() {
     let fake = FakeLinode::start(support::fast_config()).await.unwrap();
-    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
     let token = fake.create_token(&["*"]);
     fake.seed_instances(2, "us-east", "g6-nanode-1");
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{}/v4", prism.port);
     let mut saw_violation = false;
-    for path in ["/linode/instances", "/account/events", "/images", "/regions", "/linode/types", "/profile"] {
-        let resp = http.get(format!("{base}{path}")).bearer_auth(&token).send().await.unwrap();
+    for path in [
+        "/linode/instances",
+        "/account/events",
+        "/images",
+        "/regions",
+        "/linode/types",
+        "/profile",
+    ] {
+        let resp = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         let body: serde_json::Value = resp.json().await.unwrap();
         if status == 200 {
             continue;
         }
         saw_violation = true;
-        let list = body["validation"].as_array().unwrap_or_else(|| panic!("{path}: {status} {body}"));
+        let list = body["validation"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {status} {body}"));
         for v in list {
             let msg = v["message"].as_str().unwrap_or_default();
-            assert!(msg.contains("must match format \"date-time\""), "{path}: unexpected violation {v}");
+            assert!(
+                msg.contains("must match format \"date-time\""),
+                "{path}: unexpected violation {v}"
+            );
         }
     }
-    assert!(saw_violation, "zone-less timestamps are expected to be flagged by the spec's date-time format");
+    assert!(
+        saw_violation,
+        "zone-less timestamps are expected to be flagged by the spec's date-time format"
+    );
     drop(prism);
     fake.shutdown().await;
 }
@@ -186,21 +281,43 @@ async fn a_token_that_never_expires_differs_from_the_spec_only_by_its_null_expir
     let mut cfg = support::fast_config();
     cfg.zoned_timestamps = true;
     let fake = FakeLinode::start(cfg).await.unwrap();
-    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
     // Linode lists a token made without an expiry with `"expiry": null`; the spec types
     // the field as a plain string, so that null is the one thing Prism may flag.
     let token = fake.create_token(&["*"]);
-    let resp = reqwest::Client::new().get(format!("http://127.0.0.1:{}/v4/profile/tokens", prism.port)).bearer_auth(&token).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{}/v4/profile/tokens", prism.port))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     let status = resp.status().as_u16();
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert_ne!(status, 200, "the spec's string-typed expiry is expected to flag the null: {body}");
-    for v in body["validation"].as_array().unwrap_or_else(|| panic!("{status} {body}")) {
+    assert_ne!(
+        status, 200,
+        "the spec's string-typed expiry is expected to flag the null: {body}"
+    );
+    for v in body["validation"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{status} {body}"))
+    {
         let msg = v["message"].as_str().unwrap_or_default();
-        assert!(msg.contains("expiry") && msg.contains("must be string"), "unexpected violation {v}");
+        assert!(
+            msg.contains("expiry") && msg.contains("must be string"),
+            "unexpected violation {v}"
+        );
     }
     // Directly, the client reads it as "never expires".
     let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
-    assert!(direct.current_token().await.unwrap().unwrap().expiry.is_none());
+    assert!(direct
+        .current_token()
+        .await
+        .unwrap()
+        .unwrap()
+        .expiry
+        .is_none());
     drop(prism);
     fake.shutdown().await;
 }
@@ -208,7 +325,9 @@ async fn a_token_that_never_expires_differs_from_the_spec_only_by_its_null_expir
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction() {
     let fake = FakeLinode::start(support::fast_config()).await.unwrap();
-    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
     let token = fake.create_token(&["*"]);
     let req = cs_linode::CreateFirewall {
         label: "spec-fw".into(),
@@ -219,7 +338,10 @@ async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction
                 action: cs_linode::FirewallAction::Accept,
                 protocol: cs_linode::FirewallProtocol::Tcp,
                 ports: Some("22".into()),
-                addresses: cs_linode::RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: None },
+                addresses: cs_linode::RuleAddresses {
+                    ipv4: Some(vec!["0.0.0.0/0".into()]),
+                    ipv6: None,
+                },
                 label: Some("ssh-in".into()),
                 description: None,
             }],
@@ -231,7 +353,10 @@ async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction
         tags: vec![],
     };
     let resp = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/v4/networking/firewalls", prism.port))
+        .post(format!(
+            "http://127.0.0.1:{}/v4/networking/firewalls",
+            prism.port
+        ))
         .bearer_auth(&token)
         .json(&req)
         .send()
@@ -239,8 +364,12 @@ async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction
         .unwrap();
     assert_eq!(resp.status().as_u16(), 422);
     let body: serde_json::Value = resp.json().await.unwrap();
-    let mut messages: Vec<String> =
-        body["validation"].as_array().unwrap().iter().map(|v| v["message"].as_str().unwrap_or_default().to_owned()).collect();
+    let mut messages: Vec<String> = body["validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
     messages.sort();
     assert_eq!(
         messages,
@@ -252,7 +381,10 @@ async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction
     );
     // And the same request is accepted by the fake, as Linode accepts it.
     let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
-    direct.create_firewall(&req).await.expect("the fake accepts what Linode accepts");
+    direct
+        .create_firewall(&req)
+        .await
+        .expect("the fake accepts what Linode accepts");
     drop(prism);
     fake.shutdown().await;
 }
@@ -260,10 +392,15 @@ async fn create_firewall_request_is_refused_only_for_the_specs_own_contradiction
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn x_filter_is_refused_only_because_the_spec_cannot_describe_json_headers() {
     let fake = FakeLinode::start(support::fast_config()).await.unwrap();
-    let Some(prism) = start_prism(&fake.base_url()) else { return };
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
     let token = fake.create_token(&["*"]);
     let resp = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{}/v4/linode/instances", prism.port))
+        .get(format!(
+            "http://127.0.0.1:{}/v4/linode/instances",
+            prism.port
+        ))
         .bearer_auth(&token)
         .header("X-Filter", cs_linode::filter_eq("label", "web-1"))
         .send()
@@ -272,11 +409,19 @@ async fn x_filter_is_refused_only_because_the_spec_cannot_describe_json_headers(
     assert_eq!(resp.status().as_u16(), 422);
     let body: serde_json::Value = resp.json().await.unwrap();
     for v in body["validation"].as_array().unwrap() {
-        assert_eq!(v["location"], serde_json::json!(["header", "x-filter"]), "unexpected violation {v}");
+        assert_eq!(
+            v["location"],
+            serde_json::json!(["header", "x-filter"]),
+            "unexpected violation {v}"
+        );
     }
     // The same filter is what Linode documents and what the fake applies.
     let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
-    assert!(direct.find_instance_by_label("web-1").await.unwrap().is_none());
+    assert!(direct
+        .find_instance_by_label("web-1")
+        .await
+        .unwrap()
+        .is_none());
     drop(prism);
     fake.shutdown().await;
 }

@@ -12,13 +12,22 @@ const POLL: Duration = Duration::from_millis(15);
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn wait(client: &LinodeClient, id: u64, want: InstanceStatus) -> Instance {
-    let i = client.wait_for_status(id, &want, POLL, WAIT).await.expect("instance can be read");
-    assert_eq!(i.status, want, "instance {id} did not reach {}", want.as_str());
+    let i = client
+        .wait_for_status(id, &want, POLL, WAIT)
+        .await
+        .expect("instance can be read");
+    assert_eq!(
+        i.status,
+        want,
+        "instance {id} did not reach {}",
+        want.as_str()
+    );
     i
 }
 
 fn ssh_key() -> String {
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly000000000000000000000 test@cs".to_owned()
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly000000000000000000000 test@cs"
+        .to_owned()
 }
 
 /// Walks through every operation; used by the plain test and by the Prism fidelity test.
@@ -29,25 +38,45 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     let profile = client.profile().await.expect("profile");
     assert_eq!(profile.username, "reseller");
     assert!(profile.scopes.all, "a `*` token reports full access");
-    client.check_token(RESELLER_SCOPES).await.expect("full token has every scope");
+    client
+        .check_token(RESELLER_SCOPES)
+        .await
+        .expect("full token has every scope");
 
     // Catalogue.
     let regions = client.list_regions().await.expect("regions");
     assert!(regions.iter().any(|r| r.id == "us-east"));
     let types = client.list_types().await.expect("types");
-    let nanode = types.iter().find(|t| t.id == "g6-nanode-1").expect("nanode listed");
+    let nanode = types
+        .iter()
+        .find(|t| t.id == "g6-nanode-1")
+        .expect("nanode listed");
     assert_eq!(nanode.price.hourly, Micros(7_500));
-    assert_eq!(nanode.price_in("id-cgk").monthly, Micros(6_000_000), "region-specific price");
-    assert_eq!(nanode.price_in("us-east"), nanode.price, "base price elsewhere");
+    assert_eq!(
+        nanode.price_in("id-cgk").monthly,
+        Micros(6_000_000),
+        "region-specific price"
+    );
+    assert_eq!(
+        nanode.price_in("us-east"),
+        nanode.price,
+        "base price elsewhere"
+    );
     assert!(nanode.backup_price_in("br-gru").is_some());
     let one = client.get_type("g6-standard-2").await.expect("type");
     assert_eq!(one.vcpus, 2);
     let images = client.list_images().await.expect("images");
     assert!(images.iter().any(|i| i.id == "linode/debian12"));
-    let img = client.get_image("linode/debian12").await.expect("image with a slash in its id");
+    let img = client
+        .get_image("linode/debian12")
+        .await
+        .expect("image with a slash in its id");
     assert_eq!(img.vendor.as_deref(), Some("Debian"));
     let scripts = client.list_stackscripts(None).await.expect("stackscripts");
-    let web = scripts.iter().find(|s| s.label == "web-server").expect("web-server script");
+    let web = scripts
+        .iter()
+        .find(|s| s.label == "web-server")
+        .expect("web-server script");
     let web = client.get_stackscript(web.id).await.expect("stackscript");
     assert!(web.user_defined_fields.iter().any(|f| f.name == "hostname"));
 
@@ -59,7 +88,10 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
             action: FirewallAction::Accept,
             protocol: FirewallProtocol::Tcp,
             ports: Some("22, 80, 443".into()),
-            addresses: RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: Some(vec!["::/0".into()]) },
+            addresses: RuleAddresses {
+                ipv4: Some(vec!["0.0.0.0/0".into()]),
+                ipv6: Some(vec!["::/0".into()]),
+            },
             label: Some("allow-web".into()),
             description: Some("SSH and web".into()),
         }],
@@ -68,7 +100,12 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
         fingerprint: None,
     };
     let fw = direct
-        .create_firewall(&CreateFirewall { label: "tour-fw".into(), rules: rules.clone(), devices: None, tags: vec!["cs".into()] })
+        .create_firewall(&CreateFirewall {
+            label: "tour-fw".into(),
+            rules: rules.clone(),
+            devices: None,
+            tags: vec!["cs".into()],
+        })
         .await
         .expect("create firewall");
     assert_eq!(fw.status, "enabled");
@@ -87,7 +124,9 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
                 authorized_keys: vec![ssh_key()],
                 stackscript_id: Some(web.id),
                 stackscript_data: Some(data),
-                metadata: Some(InstanceMetadata::from_cloud_config("#cloud-config\npackage_update: true\n")),
+                metadata: Some(InstanceMetadata::from_cloud_config(
+                    "#cloud-config\npackage_update: true\n",
+                )),
                 booted: None,
             },
             tags: vec!["customer-42".into()],
@@ -104,14 +143,27 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     let running = wait(client, id, InstanceStatus::Running).await;
     assert!(running.created.is_some(), "timestamps decode");
 
-    let by_tag = direct.list_instances(Some(filter_eq("tags", "customer-42"))).await.expect("filtered list");
+    let by_tag = direct
+        .list_instances(Some(filter_eq("tags", "customer-42")))
+        .await
+        .expect("filtered list");
     assert_eq!(by_tag.iter().map(|i| i.id).collect::<Vec<_>>(), vec![id]);
-    let found = direct.find_instance_by_label("tour-web-1").await.expect("lookup").expect("found by label");
+    let found = direct
+        .find_instance_by_label("tour-web-1")
+        .await
+        .expect("lookup")
+        .expect("found by label");
     assert_eq!(found.id, id);
     let page = client.list_instances_page(1, None).await.expect("one page");
     assert!(page.results >= 1);
     let updated = client
-        .update_instance(id, &UpdateInstance { label: Some("tour-web-one".into()), tags: Some(vec!["customer-42".into(), "vip".into()]) })
+        .update_instance(
+            id,
+            &UpdateInstance {
+                label: Some("tour-web-one".into()),
+                tags: Some(vec!["customer-42".into(), "vip".into()]),
+            },
+        )
         .await
         .expect("update");
     assert_eq!(updated.label, "tour-web-one");
@@ -120,12 +172,18 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     // Power cycle.
     client.shutdown_instance(id).await.expect("shutdown");
     wait(client, id, InstanceStatus::Offline).await;
-    client.reset_root_password(id, "An0ther-Pass!").await.expect("password reset while offline");
+    client
+        .reset_root_password(id, "An0ther-Pass!")
+        .await
+        .expect("password reset while offline");
     client.boot_instance(id).await.expect("boot");
     wait(client, id, InstanceStatus::Running).await;
     client.reboot_instance(id).await.expect("reboot");
     wait(client, id, InstanceStatus::Running).await;
-    client.resize_instance(id, "g6-standard-1", MigrationType::Cold).await.expect("resize");
+    client
+        .resize_instance(id, "g6-standard-1", MigrationType::Cold)
+        .await
+        .expect("resize");
     let resized = wait(client, id, InstanceStatus::Running).await;
     assert_eq!(resized.type_id.as_deref(), Some("g6-standard-1"));
     let rebuilt = client
@@ -150,11 +208,19 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     // Backups and snapshots.
     client.enable_backups(id).await.expect("enable backups");
     assert!(client.get_instance(id).await.unwrap().backups.enabled);
-    let snap = client.take_snapshot(id, "before-upgrade").await.expect("snapshot");
+    let snap = client
+        .take_snapshot(id, "before-upgrade")
+        .await
+        .expect("snapshot");
     assert_eq!(snap.label.as_deref(), Some("before-upgrade"));
     let listed = client.list_backups(id).await.expect("backups");
     // Under load the snapshot may already have finished by the time we look.
-    let seen = listed.snapshot.in_progress.as_ref().or(listed.snapshot.current.as_ref()).map(|b| b.id);
+    let seen = listed
+        .snapshot
+        .in_progress
+        .as_ref()
+        .or(listed.snapshot.current.as_ref())
+        .map(|b| b.id);
     assert_eq!(seen, Some(snap.id));
     assert_eq!(fake.run_nightly_backups(), 1);
     let mut current = None;
@@ -171,7 +237,10 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     assert_eq!(current.status, "successful");
     let one = client.get_backup(id, current.id).await.expect("get backup");
     assert!(one.available);
-    client.restore_backup(id, current.id, id, true).await.expect("restore");
+    client
+        .restore_backup(id, current.id, id, true)
+        .await
+        .expect("restore");
     wait(client, id, InstanceStatus::Offline).await;
     client.boot_instance(id).await.expect("boot after restore");
     wait(client, id, InstanceStatus::Running).await;
@@ -182,21 +251,53 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     assert!(ips.ipv6.slaac.is_some());
     let extra = client.allocate_ipv4(id).await.expect("allocate ipv4");
     assert!(extra.public);
-    assert_eq!(client.list_instance_ips(id).await.unwrap().ipv4.public.len(), 2);
-    let err = client.update_rdns(id, &primary, Some("web1.example.com")).await.expect_err("no forward DNS yet");
-    assert!(matches!(err, LinodeError::RdnsNeedsForwardDns { .. }), "{err:?}");
+    assert_eq!(
+        client
+            .list_instance_ips(id)
+            .await
+            .unwrap()
+            .ipv4
+            .public
+            .len(),
+        2
+    );
+    let err = client
+        .update_rdns(id, &primary, Some("web1.example.com"))
+        .await
+        .expect_err("no forward DNS yet");
+    assert!(
+        matches!(err, LinodeError::RdnsNeedsForwardDns { .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("forward DNS"), "{err}");
     fake.add_forward_dns("web1.example.com", &primary);
-    let ip = client.update_rdns(id, &primary, Some("web1.example.com")).await.expect("rdns set");
+    let ip = client
+        .update_rdns(id, &primary, Some("web1.example.com"))
+        .await
+        .expect("rdns set");
     assert_eq!(ip.rdns.as_deref(), Some("web1.example.com"));
-    let reset = client.update_rdns(id, &primary, None).await.expect("rdns reset");
+    let reset = client
+        .update_rdns(id, &primary, None)
+        .await
+        .expect("rdns reset");
     assert_ne!(reset.rdns.as_deref(), Some("web1.example.com"));
 
     // Firewalls.
-    assert!(client.list_firewalls().await.unwrap().iter().any(|f| f.id == fw.id));
+    assert!(client
+        .list_firewalls()
+        .await
+        .unwrap()
+        .iter()
+        .any(|f| f.id == fw.id));
     assert_eq!(client.get_firewall(fw.id).await.unwrap().label, "tour-fw");
-    let attached = client.list_instance_firewalls(id).await.expect("instance firewalls");
-    assert_eq!(attached.iter().map(|f| f.id).collect::<Vec<_>>(), vec![fw.id]);
+    let attached = client
+        .list_instance_firewalls(id)
+        .await
+        .expect("instance firewalls");
+    assert_eq!(
+        attached.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![fw.id]
+    );
     let got_rules = client.get_firewall_rules(fw.id).await.expect("rules");
     assert_eq!(got_rules.inbound, rules.inbound);
     let v1 = got_rules.version;
@@ -205,21 +306,40 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
         action: FirewallAction::Accept,
         protocol: FirewallProtocol::Icmp,
         ports: None,
-        addresses: RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: None },
+        addresses: RuleAddresses {
+            ipv4: Some(vec!["0.0.0.0/0".into()]),
+            ipv6: None,
+        },
         label: Some("allow-ping".into()),
         description: None,
     });
-    let new_rules = client.set_firewall_rules(fw.id, &more).await.expect("set rules");
+    let new_rules = client
+        .set_firewall_rules(fw.id, &more)
+        .await
+        .expect("set rules");
     assert_eq!(new_rules.inbound.len(), 2);
     assert!(new_rules.version > v1);
     let devices = client.list_firewall_devices(fw.id).await.expect("devices");
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].entity.id, id);
-    client.remove_firewall_device(fw.id, devices[0].id).await.expect("remove device");
-    let dev = client.add_firewall_device(fw.id, id).await.expect("add device");
+    client
+        .remove_firewall_device(fw.id, devices[0].id)
+        .await
+        .expect("remove device");
+    let dev = client
+        .add_firewall_device(fw.id, id)
+        .await
+        .expect("add device");
     assert_eq!(dev.entity.id, id);
     let renamed = client
-        .update_firewall(fw.id, &UpdateFirewall { label: Some("tour-fw-2".into()), status: Some("disabled".into()), tags: None })
+        .update_firewall(
+            fw.id,
+            &UpdateFirewall {
+                label: Some("tour-fw-2".into()),
+                status: Some("disabled".into()),
+                tags: None,
+            },
+        )
         .await
         .expect("update firewall");
     assert_eq!(renamed.status, "disabled");
@@ -228,21 +348,49 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     let stats = client.instance_stats(id).await.expect("stats");
     assert_eq!(stats.cpu.len(), 288, "24 h of 5-minute samples");
     assert!(!stats.netv4.r#in.is_empty() && !stats.io.io.is_empty());
-    let t = client.instance_transfer(id).await.expect("instance transfer");
+    let t = client
+        .instance_transfer(id)
+        .await
+        .expect("instance transfer");
     assert_eq!(t.quota, 2000);
     let at = client.account_transfer().await.expect("account transfer");
     assert!(at.region_transfers.iter().any(|r| r.id == "us-east"));
 
     // Events.
     let events = client.list_events(None).await.expect("events");
-    let actions: Vec<&str> = events.iter().filter(|e| e.linode_id() == Some(id)).map(|e| e.action.as_str()).collect();
-    for want in ["linode_create", "linode_shutdown", "linode_boot", "linode_reboot", "linode_resize", "linode_rebuild", "backups_enable", "linode_snapshot", "backups_restore", "linode_addip", "password_reset"] {
-        assert!(actions.contains(&want), "event {want} missing from {actions:?}");
+    let actions: Vec<&str> = events
+        .iter()
+        .filter(|e| e.linode_id() == Some(id))
+        .map(|e| e.action.as_str())
+        .collect();
+    for want in [
+        "linode_create",
+        "linode_shutdown",
+        "linode_boot",
+        "linode_reboot",
+        "linode_resize",
+        "linode_rebuild",
+        "backups_enable",
+        "linode_snapshot",
+        "backups_restore",
+        "linode_addip",
+        "password_reset",
+    ] {
+        assert!(
+            actions.contains(&want),
+            "event {want} missing from {actions:?}"
+        );
     }
-    let create_ev = events.iter().find(|e| e.action == "linode_create" && e.linode_id() == Some(id)).unwrap();
+    let create_ev = events
+        .iter()
+        .find(|e| e.action == "linode_create" && e.linode_id() == Some(id))
+        .unwrap();
     assert_eq!(create_ev.status, "finished");
     assert_eq!(create_ev.percent_complete, Some(100));
-    let first_page = direct.list_events_page(1, Some(r#"{"action":"linode_boot"}"#.into())).await.expect("filtered events");
+    let first_page = direct
+        .list_events_page(1, Some(r#"{"action":"linode_boot"}"#.into()))
+        .await
+        .expect("filtered events");
     assert!(first_page.data.iter().all(|e| e.action == "linode_boot"));
     let again = client.get_event(create_ev.id).await.expect("event");
     assert_eq!(again.id, create_ev.id);
@@ -250,7 +398,10 @@ pub async fn full_tour(client: &LinodeClient, direct: &LinodeClient, fake: &Fake
     // Clean up: cancel backups, delete the firewall and the instance.
     client.cancel_backups(id).await.expect("cancel backups");
     assert!(!client.get_instance(id).await.unwrap().backups.enabled);
-    client.delete_firewall(fw.id).await.expect("delete firewall");
+    client
+        .delete_firewall(fw.id)
+        .await
+        .expect("delete firewall");
     client.delete_instance(id).await.expect("delete instance");
     let mut gone = false;
     for _ in 0..300 {
@@ -286,7 +437,11 @@ async fn status_follows_the_real_sequence() {
             region: "eu-central".into(),
             type_id: "g6-nanode-1".into(),
             label: "seq-1".into(),
-            deploy: InstanceDeploy { image: Some("linode/debian12".into()), root_pass: Some("Seq-Pass-123".into()), ..Default::default() },
+            deploy: InstanceDeploy {
+                image: Some("linode/debian12".into()),
+                root_pass: Some("Seq-Pass-123".into()),
+                ..Default::default()
+            },
             tags: vec![],
             firewall_id: None,
             backups_enabled: None,
@@ -305,9 +460,19 @@ async fn status_follows_the_real_sequence() {
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(seen, vec![InstanceStatus::Provisioning, InstanceStatus::Booting, InstanceStatus::Running]);
+    assert_eq!(
+        seen,
+        vec![
+            InstanceStatus::Provisioning,
+            InstanceStatus::Booting,
+            InstanceStatus::Running
+        ]
+    );
     h.client.shutdown_instance(i.id).await.unwrap();
-    assert_eq!(h.client.get_instance(i.id).await.unwrap().status, InstanceStatus::ShuttingDown);
+    assert_eq!(
+        h.client.get_instance(i.id).await.unwrap().status,
+        InstanceStatus::ShuttingDown
+    );
     wait(&h.client, i.id, InstanceStatus::Offline).await;
     h.fake.shutdown().await;
 }
@@ -315,14 +480,22 @@ async fn status_follows_the_real_sequence() {
 #[tokio::test]
 async fn scopes_are_reported_and_missing_ones_named() {
     let h = support::start().await;
-    let limited = h.fake.create_token(&["linodes:read_write", "events:read_only"]);
+    let limited = h
+        .fake
+        .create_token(&["linodes:read_write", "events:read_only"]);
     let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &limited)).unwrap();
     let p = c.profile().await.unwrap();
     assert!(p.scopes.allows("linodes", Access::ReadWrite));
     assert!(!p.scopes.allows("firewall", Access::ReadOnly));
-    let err = c.check_token(RESELLER_SCOPES).await.expect_err("scopes are missing");
+    let err = c
+        .check_token(RESELLER_SCOPES)
+        .await
+        .expect_err("scopes are missing");
     let text = err.to_string();
-    assert!(text.contains("firewall:read_write") && text.contains("ips:read_write"), "{text}");
+    assert!(
+        text.contains("firewall:read_write") && text.contains("ips:read_write"),
+        "{text}"
+    );
     support::assert_no_secret(&err, &limited);
     h.fake.shutdown().await;
 }
@@ -331,7 +504,9 @@ async fn scopes_are_reported_and_missing_ones_named() {
 async fn the_token_in_use_is_found_in_the_token_list_with_its_expiry() {
     let h = support::start().await;
     let in_ten_days = chrono::Utc::now() + chrono::Duration::days(10);
-    let expiring = h.fake.create_token_for("reseller", &["*"], Some(in_ten_days));
+    let expiring = h
+        .fake
+        .create_token_for("reseller", &["*"], Some(in_ten_days));
     let _other_user = h.fake.create_token_for("someone-else", &["*"], None);
     let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &expiring)).unwrap();
     let list = c.list_tokens().await.unwrap();
@@ -342,14 +517,27 @@ async fn the_token_in_use_is_found_in_the_token_list_with_its_expiry() {
         assert_eq!(shown.len(), 16, "only the first 16 characters are listed");
         assert_ne!(shown, expiring);
     }
-    let mine = c.current_token().await.unwrap().expect("the token in use is listed");
+    let mine = c
+        .current_token()
+        .await
+        .unwrap()
+        .expect("the token in use is listed");
     assert!(mine.is_prefix_of(&expiring));
     let expiry = mine.expiry.expect("it expires");
-    assert!((expiry - in_ten_days).num_seconds().abs() <= 1, "{expiry} vs {in_ten_days}");
+    assert!(
+        (expiry - in_ten_days).num_seconds().abs() <= 1,
+        "{expiry} vs {in_ten_days}"
+    );
     assert_eq!(mine.scopes.as_deref(), Some("*"));
     // The harness token never expires.
     let never = LinodeClient::new(support::test_config(&h.fake.api_url(), &h.token)).unwrap();
-    assert!(never.current_token().await.unwrap().unwrap().expiry.is_none());
+    assert!(never
+        .current_token()
+        .await
+        .unwrap()
+        .unwrap()
+        .expiry
+        .is_none());
     // Listing tokens needs account:read_only.
     let limited = h.fake.create_token(&["linodes:read_write"]);
     let c = LinodeClient::new(support::test_config(&h.fake.api_url(), &limited)).unwrap();
@@ -365,7 +553,10 @@ async fn creating_a_firewall_is_validated_like_linode() {
         action: FirewallAction::Accept,
         protocol: FirewallProtocol::Tcp,
         ports: ports.map(str::to_owned),
-        addresses: RuleAddresses { ipv4: Some(vec!["0.0.0.0/0".into()]), ipv6: None },
+        addresses: RuleAddresses {
+            ipv4: Some(vec!["0.0.0.0/0".into()]),
+            ipv6: None,
+        },
         label: Some("web".into()),
         description: None,
     };
@@ -377,17 +568,47 @@ async fn creating_a_firewall_is_validated_like_linode() {
         version: None,
         fingerprint: None,
     };
-    let create = |label: &str, r: FirewallRules| CreateFirewall { label: label.into(), rules: r, devices: None, tags: vec![] };
-    let fw = h.client.create_firewall(&create("web-only", rules(rule(Some("80,443"))))).await.expect("created");
+    let create = |label: &str, r: FirewallRules| CreateFirewall {
+        label: label.into(),
+        rules: r,
+        devices: None,
+        tags: vec![],
+    };
+    let fw = h
+        .client
+        .create_firewall(&create("web-only", rules(rule(Some("80,443")))))
+        .await
+        .expect("created");
     assert_eq!(fw.label, "web-only");
     // The label is unique among the account's firewalls.
-    let err = h.client.create_firewall(&create("web-only", rules(rule(Some("22"))))).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
+    let err = h
+        .client
+        .create_firewall(&create("web-only", rules(rule(Some("22")))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"),
+        "{err:?}"
+    );
     // Too short a label, and a port list that is not one: each names its field.
-    let err = h.client.create_firewall(&create("w", rules(rule(Some("22"))))).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"), "{err:?}");
-    let err = h.client.create_firewall(&create("bad-ports", rules(rule(Some("22-"))))).await.unwrap_err();
-    assert!(matches!(&err, LinodeError::Validation { field: Some(f), .. } if f.contains("inbound") && f.contains("ports")), "{err:?}");
+    let err = h
+        .client
+        .create_firewall(&create("w", rules(rule(Some("22")))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "label"),
+        "{err:?}"
+    );
+    let err = h
+        .client
+        .create_firewall(&create("bad-ports", rules(rule(Some("22-")))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), .. } if f.contains("inbound") && f.contains("ports")),
+        "{err:?}"
+    );
     // Nothing was created by the refused requests.
     assert_eq!(h.client.list_firewalls().await.unwrap().len(), 1);
     h.fake.shutdown().await;

@@ -20,7 +20,10 @@ async fn listing_5000_instances_costs_exactly_10_requests() {
     assert_eq!(h.fake.request_count("GET", "/linode/instances"), 10);
     assert_eq!(reqs.len(), 10);
     for (n, r) in reqs.iter().enumerate() {
-        assert_eq!(r.query.as_deref(), Some(format!("page={}&page_size=500", n + 1).as_str()));
+        assert_eq!(
+            r.query.as_deref(),
+            Some(format!("page={}&page_size=500", n + 1).as_str())
+        );
         assert_eq!(r.status, Some(200));
     }
     h.fake.shutdown().await;

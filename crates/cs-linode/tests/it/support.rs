@@ -38,7 +38,10 @@ pub async fn start() -> Harness {
 pub fn fast_config() -> FakeConfig {
     let mut cfg = FakeConfig::fast();
     cfg.step = Duration::from_millis(30);
-    let generous = cs_fakes::linode::FakeLimit { capacity: 100_000, window: Duration::from_secs(60) };
+    let generous = cs_fakes::linode::FakeLimit {
+        capacity: 100_000,
+        window: Duration::from_secs(60),
+    };
     cfg.create_limit = generous;
     cfg.stats_limit = generous;
     cfg.paginated_limit = generous;
@@ -50,7 +53,11 @@ pub async fn start_with(cfg: FakeConfig) -> Harness {
     let fake = FakeLinode::start(cfg).await.expect("fake Linode starts");
     let token = fake.create_token(&["*"]);
     let client = LinodeClient::new(test_config(&fake.api_url(), &token)).expect("client builds");
-    Harness { fake, token, client }
+    Harness {
+        fake,
+        token,
+        client,
+    }
 }
 
 pub fn client_with(h: &Harness, f: impl FnOnce(&mut ClientConfig)) -> LinodeClient {
@@ -61,7 +68,16 @@ pub fn client_with(h: &Harness, f: impl FnOnce(&mut ClientConfig)) -> LinodeClie
 
 /// Asserts that no rendering of an error leaks the token.
 pub fn assert_no_secret(e: &cs_linode::LinodeError, token: &str) {
-    assert!(!e.to_string().contains(token), "token leaked in Display: {e}");
-    assert!(!format!("{e:?}").contains(token), "token leaked in Debug: {e:?}");
-    assert!(!e.to_string().ends_with('.'), "messages end without a period: {e}");
+    assert!(
+        !e.to_string().contains(token),
+        "token leaked in Display: {e}"
+    );
+    assert!(
+        !format!("{e:?}").contains(token),
+        "token leaked in Debug: {e:?}"
+    );
+    assert!(
+        !e.to_string().ends_with('.'),
+        "messages end without a period: {e}"
+    );
 }
