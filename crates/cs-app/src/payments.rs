@@ -29,8 +29,8 @@ use cs_billing::wallet::{self, NewPayment, NewRefund, PaymentMethod};
 use cs_core::{Currency, Money, Timestamp};
 use cs_mail::{TemplateKind, Var, Vars};
 use cs_paypal::{
-    Amount, CaptureStatus, CertPolicy, CreateOrder, Environment, EventKind, Order, OrderStatus,
-    PayPalClient, PayPalConfig, PayPalError, RefundRequest, RefundStatus, RequestId,
+    CaptureStatus, CertPolicy, CreateOrder, Environment, EventKind, Order, OrderStatus,
+    PayPalAmount, PayPalClient, PayPalConfig, PayPalError, RefundRequest, RefundStatus, RequestId,
     WebhookHeaders, WebhookVerifier,
 };
 use cs_secrets::SecretValue;
@@ -182,9 +182,8 @@ fn history(
     Ok(())
 }
 
-fn amount_of(m: Money) -> AppResult<Amount> {
-    Amount::new(m.currency.code(), m.minor)
-        .map_err(|e| AppError::validation("amount", e.to_string()))
+fn amount_of(m: Money) -> AppResult<PayPalAmount> {
+    PayPalAmount::for_order(m).map_err(|e| AppError::validation("amount", e.to_string()))
 }
 
 /// A PayPal failure, in the words staff need.
@@ -538,7 +537,12 @@ impl App {
 
     /// Asks PayPal for the order of a payment row (again, with the same
     /// request id, when an earlier attempt got no answer).
-    async fn create_order_for(&self, rt: &PayPalRuntime, id: &str, wire: &Amount) -> AppResult<()> {
+    async fn create_order_for(
+        &self,
+        rt: &PayPalRuntime,
+        id: &str,
+        wire: &PayPalAmount,
+    ) -> AppResult<()> {
         let (request_id, brand) = self.store.read(|c| {
             let p = load_payment(c, id)?;
             Ok::<_, AppError>((
@@ -546,7 +550,7 @@ impl App {
                 settings::get(c, "reseller.name")?.unwrap_or_else(|| "My Cloud".into()),
             ))
         })?;
-        let mut order = CreateOrder::new(wire.clone());
+        let mut order = CreateOrder::new(*wire);
         order.custom_id = Some(id.to_string());
         order.description = Some(format!("Top-up of your {brand} balance"));
         order.brand_name = Some(brand.chars().take(127).collect());
@@ -857,7 +861,7 @@ impl App {
         &self,
         id: &str,
         capture_id: &str,
-        amount: Option<Amount>,
+        amount: Option<Money>,
         status: CaptureStatus,
         source: &str,
     ) -> AppResult<bool> {
@@ -897,9 +901,9 @@ impl App {
                 }
                 _ => return Ok(false),
             }
-            let amount = amount.clone().ok_or_else(|| AppError::Internal(format!("capture {capture_id} has no amount")))?;
-            if amount.currency_code != p.currency.code() || amount.minor <= 0 {
-                history(tx, id, now, "unexpected_capture", &format!("Capture {capture_id} is {} {}, not in {}: not credited, check in PayPal", amount.to_value(), amount.currency_code, p.currency))?;
+            let amount = amount.ok_or_else(|| AppError::Internal(format!("capture {capture_id} has no amount")))?;
+            if amount.currency != p.currency || amount.minor <= 0 {
+                history(tx, id, now, "unexpected_capture", &format!("Capture {capture_id} is {amount}, not in {}: not credited, check in PayPal", p.currency))?;
                 return Ok(false);
             }
             let money = Money::new(amount.minor, p.currency);
@@ -962,7 +966,14 @@ impl App {
                     e.add("amount", "A refund must be more than zero");
                     None
                 }
-                Ok(m) => Some(m),
+                // 10.50 HUF cannot go through PayPal: refuse it before the refund row exists.
+                Ok(m) => match PayPalAmount::for_refund(m) {
+                    Ok(_) => Some(m),
+                    Err(err) => {
+                        e.add("amount", err.to_string());
+                        None
+                    }
+                },
                 Err(err) => {
                     e.add("amount", format!("Amount: {err}"));
                     None
@@ -1022,7 +1033,10 @@ impl App {
                 |r| r.get(0),
             )?)
         })?;
-        let mut req = RefundRequest::partial(amount_of(amount)?);
+        let mut req = RefundRequest::partial(
+            PayPalAmount::for_refund(amount)
+                .map_err(|e| AppError::validation("amount", e.to_string()))?,
+        );
         req.note_to_payer = Some(reason.chars().take(255).collect());
         let now = self.now();
         match rt.client.refund_capture(capture_id, &req, request_id).await {
@@ -1323,7 +1337,7 @@ impl App {
         &self,
         p: &PaymentRow,
         paypal_refund_id: &str,
-        amount: Option<Amount>,
+        amount: Option<Money>,
         source: &str,
     ) -> AppResult<()> {
         if paypal_refund_id.is_empty() {
@@ -1363,11 +1377,7 @@ impl App {
                     // redelivers, and by then the refund row knows its id.
                     return Err(AppError::Unavailable("A refund of this payment is still being recorded: deliver the event again later".into()));
                 }
-                if minor <= 0
-                    || amount
-                        .as_ref()
-                        .is_some_and(|a| a.currency_code != p.currency.code())
-                {
+                if minor <= 0 || amount.as_ref().is_some_and(|a| a.currency != p.currency) {
                     return Ok(());
                 }
                 let refund_id = crate::new_uuid().to_string();

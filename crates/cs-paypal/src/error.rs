@@ -121,8 +121,9 @@ pub enum PayPalError {
     #[error("PayPal answered HTTP {status} ({api}): report this with the debug id")]
     Unexpected { status: u16, api: ApiError },
 
-    /// An amount could not be expressed for PayPal.
-    #[error("invalid amount: {0}")]
+    /// An amount could not cross between our money and PayPal's (currency not supported,
+    /// a fraction PayPal cannot carry, an unreadable value from PayPal).
+    #[error("{0}")]
     Amount(#[from] crate::amount::AmountError),
 
     /// The client was configured wrongly (bad base URL …).

@@ -8,8 +8,11 @@
 //! [`RequestId`] (the `PayPal-Request-Id` idempotency key of every POST, reused on every
 //! retry), [`WebhookVerifier`] and [`WebhookEvent`], and the typed [`PayPalError`].
 //!
-//! Money is [`Amount`]: integer minor units converted exactly to PayPal's decimal strings,
-//! never floats. Secrets ([`Secret`]: the client secret and access tokens) are redacted in
+//! Money is `cs_core::Money` (ISO 4217 minor units). [`PayPalAmount`] is the one place where
+//! it meets PayPal's decimal strings, whose decimals are PayPal's and not always ISO's (HUF
+//! has two decimals in ISO and none at PayPal): every request amount is a `PayPalAmount` made
+//! from `Money`, every response amount becomes `Money` through it, exactly or with an error,
+//! never rounded. [`currency_support`] says whether PayPal takes a currency at all. Secrets ([`Secret`]: the client secret and access tokens) are redacted in
 //! `Debug` and never put in errors or logs.
 //!
 //! This crate does not credit wallets or store anything: deciding that a capture or a
@@ -22,7 +25,9 @@ mod error;
 mod orders;
 mod webhook;
 
-pub use amount::{currency_decimals, Amount, AmountError, WireMoney};
+pub use amount::{
+    currency_support, AmountError, CurrencySupport, Operation, PayPalAmount, WireMoney,
+};
 pub use client::{Environment, PayPalClient, PayPalConfig, RequestId, RetryPolicy, Secret};
 pub use error::{ApiError, ErrorDetail, PayPalError};
 pub use orders::{

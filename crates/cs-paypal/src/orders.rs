@@ -4,14 +4,15 @@
 //! (unknown fields ignored, unknown statuses kept as `Unknown`) so a PayPal addition never
 //! breaks a payment in flight.
 
+use cs_core::Money;
 use serde::{Deserialize, Serialize};
 
-use crate::amount::{Amount, AmountError, WireMoney};
+use crate::amount::{AmountError, PayPalAmount, WireMoney};
 
 /// What to create: one purchase unit, captured on approval (`intent = CAPTURE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOrder {
-    pub amount: Amount,
+    pub amount: PayPalAmount,
     /// Our own id for the purchase unit (e.g. the top-up id); echoed in captures.
     pub reference_id: Option<String>,
     /// Free reconciliation id, visible in PayPal reports (max 127 chars).
@@ -26,7 +27,7 @@ pub struct CreateOrder {
 }
 
 impl CreateOrder {
-    pub fn new(amount: Amount) -> Self {
+    pub fn new(amount: PayPalAmount) -> Self {
         Self {
             amount,
             reference_id: None,
@@ -157,6 +158,8 @@ impl Order {
     }
 }
 
+/// One purchase unit of an order. `amount` is PayPal's raw money object; read it as our
+/// [`Money`] with [`PurchaseUnit::amount`].
 #[derive(Debug, Clone, Deserialize)]
 pub struct PurchaseUnit {
     #[serde(default)]
@@ -169,6 +172,12 @@ pub struct PurchaseUnit {
     pub invoice_id: Option<String>,
     #[serde(default)]
     pub payments: Option<Payments>,
+}
+
+impl PurchaseUnit {
+    pub fn amount(&self) -> Result<Option<Money>, AmountError> {
+        self.amount.as_ref().map(WireMoney::to_money).transpose()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -203,8 +212,9 @@ pub struct Capture {
 }
 
 impl Capture {
-    pub fn amount(&self) -> Result<Option<Amount>, AmountError> {
-        self.amount.as_ref().map(WireMoney::to_amount).transpose()
+    /// The captured amount in our minor units (100 HUF on PayPal's wire is 100.00 HUF).
+    pub fn amount(&self) -> Result<Option<Money>, AmountError> {
+        self.amount.as_ref().map(WireMoney::to_money).transpose()
     }
 }
 
@@ -226,8 +236,9 @@ pub struct Refund {
 }
 
 impl Refund {
-    pub fn amount(&self) -> Result<Option<Amount>, AmountError> {
-        self.amount.as_ref().map(WireMoney::to_amount).transpose()
+    /// The refunded amount in our minor units.
+    pub fn amount(&self) -> Result<Option<Money>, AmountError> {
+        self.amount.as_ref().map(WireMoney::to_money).transpose()
     }
 
     /// The refunded capture's id, from the `up` link.
@@ -240,7 +251,7 @@ impl Refund {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRequest {
     /// `None` refunds everything not yet refunded.
-    pub amount: Option<Amount>,
+    pub amount: Option<PayPalAmount>,
     pub invoice_id: Option<String>,
     pub note_to_payer: Option<String>,
 }
@@ -254,7 +265,7 @@ impl RefundRequest {
         }
     }
 
-    pub fn partial(amount: Amount) -> Self {
+    pub fn partial(amount: PayPalAmount) -> Self {
         Self {
             amount: Some(amount),
             invoice_id: None,

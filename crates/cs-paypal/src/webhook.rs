@@ -14,7 +14,9 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use crate::amount::{Amount, AmountError, WireMoney};
+use cs_core::Money;
+
+use crate::amount::{AmountError, WireMoney};
 
 /// The hosts PayPal serves webhook certificates from.
 pub const PAYPAL_CERT_HOSTS: [&str; 2] = ["api.paypal.com", "api.sandbox.paypal.com"];
@@ -426,10 +428,10 @@ impl WebhookEvent {
         }
     }
 
-    /// `resource.amount` (capture or refund amount), when present.
-    pub fn amount(&self) -> Option<Result<Amount, AmountError>> {
+    /// `resource.amount` (capture or refund amount) in our minor units, when present.
+    pub fn amount(&self) -> Option<Result<Money, AmountError>> {
         let money: WireMoney = serde_json::from_value(self.resource.get("amount")?.clone()).ok()?;
-        Some(money.to_amount())
+        Some(money.to_money())
     }
 }
 
@@ -492,5 +494,6 @@ mod tests {
         assert_eq!(e.refund_id(), Some("R1"));
         assert_eq!(e.capture_id(), Some("C1"));
         assert_eq!(e.amount().unwrap().unwrap().minor, 250);
+        assert_eq!(e.amount().unwrap().unwrap().currency.code(), "USD");
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use cs_app::dto::*;
 use cs_app::{App, AppConfig, WebhookOutcome};
 use cs_fakes::paypal::{FakePayPal, Fault, SignedDelivery};
-use cs_paypal::{Amount, Environment, PayPalClient, PayPalConfig, RefundRequest, RequestId};
+use cs_paypal::{Environment, PayPalAmount, PayPalClient, PayPalConfig, RefundRequest, RequestId};
 use cs_provider::sandbox::Timing;
 use cs_secrets::{MemorySecrets, SecretStore};
 
@@ -777,7 +777,10 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     direct
         .refund_capture(
             &capture_id,
-            &RefundRequest::partial(Amount::new("USD", 1500).unwrap()),
+            &RefundRequest::partial(
+                PayPalAmount::for_refund(cs_core::Money::new(1500, cs_core::Currency::USD))
+                    .unwrap(),
+            ),
             &RequestId::new(),
         )
         .await
@@ -933,4 +936,51 @@ async fn send_by_email_needs_email_set_up() {
     let d = p.app().send_payment_link(&link.payment.id).unwrap();
     assert!(d.history.iter().any(|h| h.kind == "emailed"));
     assert_eq!(p.mail_count("payment_link"), 1);
+}
+
+/// Issue 11 item 1: a 100.00 HUF link was captured by PayPal as 10000 HUF.
+#[tokio::test]
+async fn a_huf_link_charges_what_it_says() {
+    let fake = FakePayPal::start().await.unwrap();
+    let p = PayApp::new();
+    p.app()
+        .update_settings(SettingsInput {
+            currency: "HUF".into(),
+            reseller_name: "Budapest Cloud".into(),
+        })
+        .unwrap();
+    p.connect(&fake);
+    let org = p.t.customer("Acme Kft", "ops@acme.example");
+    let err = p
+        .app()
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "100.50".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err()
+        .to_dto();
+    assert_eq!(err.fields[0].field, "amount");
+    assert!(
+        err.fields[0]
+            .message
+            .contains("PayPal takes HUF only in steps of 1.00 HUF"),
+        "{err:?}"
+    );
+    assert_eq!(p.t.table_count("payments"), 0, "nothing was recorded");
+    assert_eq!(fake.order_count(), 0, "nothing reached PayPal");
+
+    let link = p.link(&org, "100.00").await;
+    approve(&link).await;
+    let done = p.app().check_payment(&link.payment.id).await.unwrap();
+    assert_eq!(done.payment.status, "completed");
+    assert_eq!(done.payment.captured.unwrap().amount, "100.00");
+    assert_eq!(p.balance(&org), "100.00");
+    let capture = events_of(&fake, "PAYMENT.CAPTURE.COMPLETED").remove(0);
+    assert_eq!(
+        capture["resource"]["amount"],
+        serde_json::json!({ "currency_code": "HUF", "value": "100" }),
+        "PayPal charged 100 HUF, not 10000"
+    );
 }

@@ -125,15 +125,47 @@ fn paypal_id() -> String {
     uuid::Uuid::new_v4().simple().to_string().to_uppercase()[..17].to_owned()
 }
 
-fn decimals(currency: &str) -> u32 {
-    match currency {
-        "HUF" | "JPY" | "TWD" => 0,
-        _ => 2,
-    }
+/// PayPal's REST currencies and their decimals on the wire, as PayPal's currency-code
+/// reference lists them (developer.paypal.com/reference/currency-codes): HUF, JPY and TWD
+/// take no decimals. The fake accepts exactly these; the client decides separately which of
+/// them our product may use.
+const CURRENCIES: &[(&str, u32)] = &[
+    ("AUD", 2),
+    ("BRL", 2),
+    ("CAD", 2),
+    ("CHF", 2),
+    ("CNY", 2),
+    ("CZK", 2),
+    ("DKK", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("HKD", 2),
+    ("HUF", 0),
+    ("ILS", 2),
+    ("INR", 2),
+    ("JPY", 0),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("NOK", 2),
+    ("NZD", 2),
+    ("PHP", 2),
+    ("PLN", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("THB", 2),
+    ("TWD", 0),
+    ("USD", 2),
+];
+
+fn decimals(currency: &str) -> Option<u32> {
+    CURRENCIES
+        .iter()
+        .find(|(c, _)| *c == currency)
+        .map(|(_, d)| *d)
 }
 
 fn format_minor(currency: &str, minor: i64) -> String {
-    let d = decimals(currency);
+    let d = decimals(currency).unwrap_or(2);
     if d == 0 {
         return minor.to_string();
     }
@@ -147,10 +179,22 @@ fn money(currency: &str, minor: i64) -> Value {
     json!({ "currency_code": currency, "value": format_minor(currency, minor) })
 }
 
+/// Which API validates the amount: the issues and their wording differ between the Orders
+/// and the Payments documents, and Prism holds the fake to each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    Orders,
+    Payments,
+}
+
 /// Parses a `money` object the way PayPal validates it. Err is (HTTP status, issue, field).
+/// An unsupported currency is `INVALID_CURRENCY_CODE`; a decimal point in a currency
+/// without decimals is `DECIMAL_PRECISION` for Orders and `DECIMALS_NOT_SUPPORTED` for
+/// Payments, as each document lists; too many decimals is `DECIMAL_PRECISION`.
 fn parse_money(
     v: Option<&Value>,
     field: &str,
+    api: Api,
 ) -> Result<(String, i64), (u16, &'static str, String)> {
     let v = v.ok_or((400, "MISSING_REQUIRED_PARAMETER", field.to_owned()))?;
     let currency = v.get("currency_code").and_then(Value::as_str).ok_or((
@@ -158,13 +202,6 @@ fn parse_money(
         "MISSING_REQUIRED_PARAMETER",
         format!("{field}/currency_code"),
     ))?;
-    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err((
-            422,
-            "INVALID_CURRENCY_CODE",
-            format!("{field}/currency_code"),
-        ));
-    }
     let value = v.get("value").and_then(Value::as_str).ok_or((
         400,
         "MISSING_REQUIRED_PARAMETER",
@@ -175,21 +212,30 @@ fn parse_money(
     if int.is_empty() && frac.is_empty()
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (value.contains('.') && frac.is_empty())
         || int.len() > 15
     {
         return Err(syntax);
     }
-    let d = decimals(currency) as usize;
-    if frac.len() > d {
-        let issue = if d == 0 {
-            "DECIMALS_NOT_SUPPORTED"
-        } else {
-            "DECIMAL_PRECISION"
+    let Some(d) = decimals(currency) else {
+        return Err((
+            422,
+            "INVALID_CURRENCY_CODE",
+            format!("{field}/currency_code"),
+        ));
+    };
+    if d == 0 && value.contains('.') {
+        let issue = match api {
+            Api::Orders => "DECIMAL_PRECISION",
+            Api::Payments => "DECIMALS_NOT_SUPPORTED",
         };
         return Err((422, issue, format!("{field}/value")));
     }
+    if frac.len() > d as usize {
+        return Err((422, "DECIMAL_PRECISION", format!("{field}/value")));
+    }
     let mut minor: i64 = int.parse::<i64>().unwrap_or(0);
-    for i in 0..d {
+    for i in 0..d as usize {
         minor = minor * 10 + frac.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
     }
     Ok((currency.to_owned(), minor))
@@ -484,7 +530,11 @@ pub(super) mod handlers {
 
     fn capture_json(base: &str, c: &CaptureRec) -> Value {
         // PayPal's fee is a percentage plus a fixed part; integers only.
-        let fixed = if decimals(&c.currency) == 0 { 0 } else { 49 };
+        let fixed = if decimals(&c.currency) == Some(0) {
+            0
+        } else {
+            49
+        };
         let fee = ((c.minor * 349 + 5_000) / 10_000 + fixed).min(c.minor);
         let mut capture = json!({
             "id": c.id,
@@ -567,18 +617,21 @@ pub(super) mod handlers {
         }));
     }
 
-    fn bad_body(status: u16, issue: &str, field: &str) -> (u16, Value) {
-        let description = match issue {
-            "MISSING_REQUIRED_PARAMETER" => "A required field / parameter is missing.",
-            "INVALID_PARAMETER_SYNTAX" => {
+    /// An error answer with the description the API's document gives the issue (Prism
+    /// compares it with the document's enum).
+    fn bad_body(status: u16, issue: &str, field: &str, api: Api) -> (u16, Value) {
+        let description = match (issue, api) {
+            ("MISSING_REQUIRED_PARAMETER", _) => "A required field / parameter is missing.",
+            ("INVALID_PARAMETER_SYNTAX", _) => {
                 "The value of a field does not conform to the expected format."
             }
-            "DECIMAL_PRECISION" => {
+            ("DECIMAL_PRECISION", _) => {
                 "If the currency supports decimals, only two decimal place precision is supported."
             }
-            "DECIMALS_NOT_SUPPORTED" => "Currency does not support decimals.",
-            "INVALID_CURRENCY_CODE" => "Currency code is invalid or is not currently supported.",
-            "CANNOT_BE_ZERO_OR_NEGATIVE" => {
+            ("DECIMALS_NOT_SUPPORTED", _) => "Currency does not support decimals. Please refer to https://developer.paypal.com/docs/api/reference/currency-codes/ for more information.",
+            ("INVALID_CURRENCY_CODE", Api::Orders) => "Currency code is invalid or is not currently supported. Please refer https://developer.paypal.com/api/rest/reference/currency-codes/ for list of supported currency codes.",
+            ("INVALID_CURRENCY_CODE", Api::Payments) => "Currency code is invalid or is not currently supported. Please refer https://developer.paypal.com/docs/api/reference/currency-codes/ for list of supported currency codes.",
+            ("CANNOT_BE_ZERO_OR_NEGATIVE", _) => {
                 "Must be greater than zero. If the currency supports decimals, only two decimal place precision is supported."
             }
             _ => "The value of a field is invalid.",
@@ -593,32 +646,39 @@ pub(super) mod handlers {
         let base = s.base_url.clone();
         idempotent(&s, "/v2/checkout/orders".into(), &headers, |inner| {
             let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-                return bad_body(400, "MALFORMED_REQUEST_JSON", "/");
+                return bad_body(400, "MALFORMED_REQUEST_JSON", "/", Api::Orders);
             };
             match req.get("intent").and_then(Value::as_str) {
                 Some("CAPTURE") => {}
-                Some(_) => return bad_body(400, "INVALID_PARAMETER_VALUE", "/intent"),
-                None => return bad_body(400, "MISSING_REQUIRED_PARAMETER", "/intent"),
+                Some(_) => return bad_body(400, "INVALID_PARAMETER_VALUE", "/intent", Api::Orders),
+                None => return bad_body(400, "MISSING_REQUIRED_PARAMETER", "/intent", Api::Orders),
             }
             let Some(unit) = req
                 .get("purchase_units")
                 .and_then(Value::as_array)
                 .and_then(|u| u.first())
             else {
-                return bad_body(400, "MISSING_REQUIRED_PARAMETER", "/purchase_units");
+                return bad_body(
+                    400,
+                    "MISSING_REQUIRED_PARAMETER",
+                    "/purchase_units",
+                    Api::Orders,
+                );
             };
             let (currency, minor) = match parse_money(
                 unit.get("amount"),
                 "/purchase_units/@reference_id=='default'/amount",
+                Api::Orders,
             ) {
                 Ok(m) => m,
-                Err((status, issue, field)) => return bad_body(status, issue, &field),
+                Err((status, issue, field)) => return bad_body(status, issue, &field, Api::Orders),
             };
             if minor <= 0 {
                 return bad_body(
                     422,
                     "CANNOT_BE_ZERO_OR_NEGATIVE",
                     "/purchase_units/@reference_id=='default'/amount/value",
+                    Api::Orders,
                 );
             }
             let text = |k: &str| unit.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -808,7 +868,9 @@ pub(super) mod handlers {
                 } else {
                     match serde_json::from_slice(&body) {
                         Ok(v) => v,
-                        Err(_) => return bad_body(400, "MALFORMED_REQUEST_JSON", "/"),
+                        Err(_) => {
+                            return bad_body(400, "MALFORMED_REQUEST_JSON", "/", Api::Payments)
+                        }
                     }
                 };
                 let Some(capture) = inner
@@ -832,8 +894,10 @@ pub(super) mod handlers {
                 }
                 let minor = match req.get("amount") {
                     None => remaining,
-                    Some(a) => match parse_money(Some(a), "/amount") {
-                        Err((status, issue, field)) => return bad_body(status, issue, &field),
+                    Some(a) => match parse_money(Some(a), "/amount", Api::Payments) {
+                        Err((status, issue, field)) => {
+                            return bad_body(status, issue, &field, Api::Payments)
+                        }
                         Ok((cur, _)) if cur != currency => {
                             return (
                                 422,
@@ -846,7 +910,12 @@ pub(super) mod handlers {
                             );
                         }
                         Ok((_, m)) if m <= 0 => {
-                            return bad_body(422, "CANNOT_BE_ZERO_OR_NEGATIVE", "/amount/value")
+                            return bad_body(
+                                422,
+                                "CANNOT_BE_ZERO_OR_NEGATIVE",
+                                "/amount/value",
+                                Api::Payments,
+                            )
                         }
                         Ok((_, m)) if m > remaining => {
                             return (422, error_body(422, "REFUND_AMOUNT_EXCEEDED", None,
@@ -926,7 +995,7 @@ pub(super) mod handlers {
             return r;
         }
         let Ok(req) = serde_json::from_slice::<Value>(&body) else {
-            let (st, b) = bad_body(400, "MALFORMED_REQUEST_JSON", "/");
+            let (st, b) = bad_body(400, "MALFORMED_REQUEST_JSON", "/", Api::Payments);
             return json_response(st, b);
         };
         let field = |k: &str| req.get(k).and_then(Value::as_str);

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use cs_paypal::{CreateOrder, PayPalError, RefundRequest, RequestId, WebhookHeaders};
+use cs_paypal::{CreateOrder, PayPalAmount, PayPalError, RefundRequest, RequestId, WebhookHeaders};
 
 use crate::support::{approve, client_for, usd};
 
@@ -306,6 +306,71 @@ async fn client_and_fake_traffic_conforms_to_paypal_specs() {
         .await
         .unwrap());
 
+    // HUF: no decimals on PayPal's wire. 100.00 HUF goes as "100", is captured and partly
+    // refunded; the fake's refusals of decimal HUF amounts and of an unsupported currency
+    // must be answers the documents list (checked by Prism like every other response).
+    let huf = cs_core::Currency::parse("HUF").unwrap();
+    let hundred = cs_core::Money::parse("100.00", huf).unwrap();
+    let order = client
+        .create_order(
+            &CreateOrder::new(PayPalAmount::for_order(hundred).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    approve(&order).await;
+    let completed = client
+        .capture_order(&order.id, &RequestId::new())
+        .await
+        .unwrap();
+    let huf_capture = completed.captures().next().unwrap();
+    assert_eq!(huf_capture.amount().unwrap(), Some(hundred));
+    let ten = cs_core::Money::parse("10", huf).unwrap();
+    client
+        .refund_capture(
+            &huf_capture.id,
+            &RefundRequest::partial(PayPalAmount::for_refund(ten).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    let token = fake_token(&fake).await;
+    for (path, body, issue) in [
+        (
+            "/v2/checkout/orders".to_owned(),
+            r#"{"intent":"CAPTURE","purchase_units":[{"amount":{"currency_code":"HUF","value":"100.00"}}]}"#,
+            "DECIMAL_PRECISION",
+        ),
+        (
+            "/v2/checkout/orders".to_owned(),
+            r#"{"intent":"CAPTURE","purchase_units":[{"amount":{"currency_code":"RON","value":"10.00"}}]}"#,
+            "INVALID_CURRENCY_CODE",
+        ),
+        (
+            format!("/v2/payments/captures/{}/refund", huf_capture.id),
+            r#"{"amount":{"currency_code":"HUF","value":"10.00"}}"#,
+            "DECIMALS_NOT_SUPPORTED",
+        ),
+        (
+            format!("/v2/payments/captures/{}/refund", huf_capture.id),
+            r#"{"amount":{"currency_code":"RON","value":"10.00"}}"#,
+            "INVALID_CURRENCY_CODE",
+        ),
+    ] {
+        let resp = reqwest::Client::new()
+            .post(format!("{front}{path}"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .header("PayPal-Request-Id", RequestId::new().as_str())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 422, "{path} {body}");
+        let answer: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(answer["details"][0]["issue"], issue, "{path} {body}");
+    }
+
     let seen = route.violations.lock().unwrap().clone();
     assert!(
         seen.is_empty(),
@@ -314,20 +379,6 @@ async fn client_and_fake_traffic_conforms_to_paypal_specs() {
     );
 
     // Negative controls: Prism really validates each document (nothing silently skipped).
-    let token = reqwest::Client::new()
-        .post(format!("{}/v1/oauth2/token", fake.base_url()))
-        .basic_auth(fake.client_id(), Some(fake.client_secret()))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     for (base, path, body) in [
         (
             &routes[0].1,
@@ -367,4 +418,22 @@ async fn client_and_fake_traffic_conforms_to_paypal_specs() {
             resp.text().await.unwrap_or_default()
         );
     }
+}
+
+/// A token straight from the fake (OAuth2 is not in these specs).
+async fn fake_token(fake: &cs_fakes::paypal::FakePayPal) -> String {
+    reqwest::Client::new()
+        .post(format!("{}/v1/oauth2/token", fake.base_url()))
+        .basic_auth(fake.client_id(), Some(fake.client_secret()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the PayPal client against the stateful fake over real HTTP.
 
+mod currencies;
 mod fidelity;
 mod orders;
 mod refunds;

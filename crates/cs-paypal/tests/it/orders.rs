@@ -1,7 +1,11 @@
+use cs_core::{Currency, Money};
 use cs_fakes::paypal::Fault;
-use cs_paypal::{CaptureStatus, CreateOrder, OrderStatus, PayPalError, RequestId};
+use cs_paypal::{
+    AmountError, CaptureStatus, CreateOrder, Operation, OrderStatus, PayPalAmount, PayPalError,
+    RefundRequest, RequestId,
+};
 
-use crate::support::{approve, start, usd};
+use crate::support::{approve, start, usd, usd_money};
 
 #[tokio::test]
 async fn create_approve_capture() {
@@ -43,11 +47,11 @@ async fn create_approve_capture() {
     assert_eq!(completed.status, OrderStatus::Completed);
     let capture = completed.captures().next().expect("one capture");
     assert_eq!(capture.status, CaptureStatus::Completed);
-    assert_eq!(capture.amount().unwrap(), Some(usd(1_999)));
+    assert_eq!(capture.amount().unwrap(), Some(usd_money(1_999)));
     assert_eq!(capture.invoice_id.as_deref(), Some("INV-2025-0007"));
 
     let fetched = client.get_capture(&capture.id).await.unwrap();
-    assert_eq!(fetched.amount().unwrap(), Some(usd(1_999)));
+    assert_eq!(fetched.amount().unwrap(), Some(usd_money(1_999)));
     assert_eq!(
         client.get_order(&created.id).await.unwrap().status,
         OrderStatus::Completed
@@ -180,4 +184,160 @@ async fn invalid_amounts_are_refused_with_paypal_issues() {
         .unwrap_err();
     assert!(matches!(err, PayPalError::Unprocessable { .. }), "{err:?}");
     assert_eq!(err.issue(), Some("CANNOT_BE_ZERO_OR_NEGATIVE"));
+}
+
+/// 100.00 HUF (10000 minor units in ISO 4217, which gives HUF two decimals) must reach
+/// PayPal as "100", PayPal's HUF having no decimals, and come back as 100.00 HUF.
+#[tokio::test]
+async fn huf_100_00_is_captured_as_100_huf_not_10000() {
+    let (fake, client) = start().await;
+    let huf = Currency::parse("HUF").unwrap();
+    let hundred = Money::parse("100.00", huf).unwrap();
+    assert_eq!(hundred.minor, 10_000);
+    let order = client
+        .create_order(
+            &CreateOrder::new(PayPalAmount::for_order(hundred).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    let wire = order.purchase_units[0].amount.as_ref().unwrap();
+    assert_eq!(
+        (wire.currency_code.as_str(), wire.value.as_str()),
+        ("HUF", "100")
+    );
+    approve(&order).await;
+    let done = client
+        .capture_order(&order.id, &RequestId::new())
+        .await
+        .unwrap();
+    let capture = done.captures().next().unwrap();
+    let wire = capture.amount.as_ref().unwrap();
+    assert_eq!(
+        (wire.currency_code.as_str(), wire.value.as_str()),
+        ("HUF", "100")
+    );
+    assert_eq!(capture.amount().unwrap(), Some(hundred));
+    // The payment-completed event carries the same 100 HUF.
+    let event = fake.events().pop().unwrap();
+    assert_eq!(event["resource"]["amount"]["value"], "100");
+
+    // A partial refund of 40.00 HUF is sent as "40" and read back as 40.00 HUF.
+    let forty = Money::parse("40", huf).unwrap();
+    let refund = client
+        .refund_capture(
+            &capture.id,
+            &RefundRequest::partial(PayPalAmount::for_refund(forty).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refund.amount.as_ref().unwrap().value, "40");
+    assert_eq!(refund.amount().unwrap(), Some(forty));
+}
+
+/// The fake holds us to PayPal's rule: a decimal point in a HUF amount is refused with the
+/// issue PayPal documents for each API, so sending minor units as decimals cannot slip by.
+#[tokio::test]
+async fn the_fake_refuses_decimals_for_huf_like_paypal() {
+    let (fake, client) = start().await;
+    let token = client_token(&fake).await;
+    let http = reqwest::Client::new();
+    let post = |path: String, body: serde_json::Value| {
+        http.post(format!("{}{path}", fake.base_url()))
+            .bearer_auth(&token)
+            .header("PayPal-Request-Id", RequestId::new().as_str())
+            .json(&body)
+            .send()
+    };
+    let unit = |currency: &str, value: &str| serde_json::json!({ "intent": "CAPTURE", "purchase_units": [{ "amount": { "currency_code": currency, "value": value } }] });
+    for (currency, value, status, issue) in [
+        ("HUF", "100.00", 422, "DECIMAL_PRECISION"),
+        ("JPY", "5.5", 422, "DECIMAL_PRECISION"),
+        ("USD", "1.005", 422, "DECIMAL_PRECISION"),
+        ("RON", "10.00", 422, "INVALID_CURRENCY_CODE"),
+        ("HUF", "100.", 400, "INVALID_PARAMETER_SYNTAX"),
+    ] {
+        let resp = post("/v2/checkout/orders".into(), unit(currency, value))
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{currency} {value}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["details"][0]["issue"], issue, "{currency} {value}");
+    }
+    let huf = Currency::parse("HUF").unwrap();
+    let order = client
+        .create_order(
+            &CreateOrder::new(PayPalAmount::for_order(Money::parse("100", huf).unwrap()).unwrap()),
+            &RequestId::new(),
+        )
+        .await
+        .unwrap();
+    approve(&order).await;
+    let done = client
+        .capture_order(&order.id, &RequestId::new())
+        .await
+        .unwrap();
+    let capture_id = &done.captures().next().unwrap().id;
+    let resp = post(
+        format!("/v2/payments/captures/{capture_id}/refund"),
+        serde_json::json!({ "amount": { "currency_code": "HUF", "value": "10.00" } }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["details"][0]["issue"], "DECIMALS_NOT_SUPPORTED");
+}
+
+#[tokio::test]
+async fn amounts_paypal_cannot_take_are_refused_before_anything_is_sent() {
+    let (fake, _client) = start().await;
+    let huf = Currency::parse("HUF").unwrap();
+    let err = PayPalAmount::for_order(Money::parse("100.50", huf).unwrap()).unwrap_err();
+    assert!(
+        matches!(err, AmountError::FinerThanPayPal { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        PayPalError::from(err.clone()).to_string(),
+        "100.50 HUF cannot go through PayPal: PayPal takes HUF only in steps of 1.00 HUF, so use 100.00 HUF or 101.00 HUF"
+    );
+    let ron = Currency::parse("RON").unwrap();
+    let err = PayPalAmount::for_order(Money::parse("10", ron).unwrap()).unwrap_err();
+    assert_eq!(
+        err,
+        AmountError::CurrencyNotSupported {
+            currency: ron,
+            operation: Operation::Payment
+        }
+    );
+    assert!(
+        err.to_string()
+            .starts_with("PayPal cannot take payments in RON"),
+        "{err}"
+    );
+    let err = PayPalAmount::for_refund(Money::parse("10", ron).unwrap()).unwrap_err();
+    assert!(
+        err.to_string().starts_with("PayPal cannot refund in RON"),
+        "{err}"
+    );
+    assert_eq!(fake.order_count(), 0);
+}
+
+async fn client_token(fake: &cs_fakes::paypal::FakePayPal) -> String {
+    reqwest::Client::new()
+        .post(format!("{}/v1/oauth2/token", fake.base_url()))
+        .basic_auth(fake.client_id(), Some(fake.client_secret()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

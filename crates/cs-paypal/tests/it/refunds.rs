@@ -1,6 +1,6 @@
 use cs_paypal::{CaptureStatus, PayPalError, RefundRequest, RefundStatus, RequestId};
 
-use crate::support::{paid_order, start, usd};
+use crate::support::{paid_order, start, usd, usd_money};
 
 #[tokio::test]
 async fn partial_then_full_refund() {
@@ -17,7 +17,7 @@ async fn partial_then_full_refund() {
         .await
         .unwrap();
     assert_eq!(partial.status, RefundStatus::Completed);
-    assert_eq!(partial.amount().unwrap(), Some(usd(250)));
+    assert_eq!(partial.amount().unwrap(), Some(usd_money(250)));
     assert_eq!(partial.capture_id(), Some(capture_id.as_str()));
     assert_eq!(
         client.get_capture(&capture_id).await.unwrap().status,
@@ -30,7 +30,7 @@ async fn partial_then_full_refund() {
         .unwrap();
     assert_eq!(
         rest.amount().unwrap(),
-        Some(usd(750)),
+        Some(usd_money(750)),
         "a full refund refunds what is left"
     );
     assert_eq!(
@@ -39,7 +39,7 @@ async fn partial_then_full_refund() {
     );
     assert_eq!(
         client.get_refund(&rest.id).await.unwrap().amount().unwrap(),
-        Some(usd(750))
+        Some(usd_money(750))
     );
 
     let again = client
@@ -99,9 +99,11 @@ async fn over_refund_is_refused_like_paypal() {
         )
         .await
         .unwrap();
-    assert_eq!(exact.amount().unwrap(), Some(usd(400)));
+    assert_eq!(exact.amount().unwrap(), Some(usd_money(400)));
 
-    let wrong_currency = cs_paypal::Amount::new("EUR", 1).unwrap();
+    let wrong_currency =
+        cs_paypal::PayPalAmount::for_refund(cs_core::Money::new(1, cs_core::Currency::EUR))
+            .unwrap();
     let fresh = paid_order(&client, 300).await;
     let fresh_capture = fresh.captures().next().unwrap().id.clone();
     let err = client

@@ -1,8 +1,10 @@
 use std::time::Duration;
 
+use cs_core::{Currency, Money};
 use cs_fakes::paypal::{FakePayPal, FakePayPalConfig};
 use cs_paypal::{
-    Amount, CreateOrder, Environment, Order, PayPalClient, PayPalConfig, RequestId, RetryPolicy,
+    CreateOrder, Environment, Order, PayPalAmount, PayPalClient, PayPalConfig, RequestId,
+    RetryPolicy,
 };
 
 pub fn fast_retry() -> RetryPolicy {
@@ -32,8 +34,14 @@ pub async fn start_with(config: FakePayPalConfig) -> (FakePayPal, PayPalClient) 
     (fake, client)
 }
 
-pub fn usd(minor: i64) -> Amount {
-    Amount::new("USD", minor).unwrap()
+/// `minor` US cents, ready to send.
+pub fn usd(minor: i64) -> PayPalAmount {
+    PayPalAmount::for_order(usd_money(minor)).unwrap()
+}
+
+/// `minor` US cents as our money, to compare with what the client reads.
+pub fn usd_money(minor: i64) -> Money {
+    Money::new(minor, Currency::USD)
 }
 
 /// Plays the payer: a GET on the approval link.

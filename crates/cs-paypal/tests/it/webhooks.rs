@@ -10,7 +10,7 @@ use cs_paypal::{
     WebhookVerifier,
 };
 
-use crate::support::{paid_order, start, usd};
+use crate::support::{paid_order, start, usd, usd_money};
 
 /// What the application's webhook endpoint does: verify, then deduplicate on the event id.
 struct Receiver {
@@ -149,14 +149,14 @@ async fn duplicated_and_reordered_deliveries_all_verify_and_dedup_on_event_id() 
         .unwrap();
     assert_eq!(capture.capture_id(), Some(capture_id.as_str()));
     assert_eq!(capture.order_id(), Some(order.id.as_str()));
-    assert_eq!(capture.amount().unwrap().unwrap(), usd(4_200));
+    assert_eq!(capture.amount().unwrap().unwrap(), usd_money(4_200));
     let refund = arrivals
         .iter()
         .find(|e| e.kind() == EventKind::CaptureRefunded)
         .unwrap();
     assert_eq!(refund.capture_id(), Some(capture_id.as_str()));
     assert!(refund.refund_id().is_some());
-    assert_eq!(refund.amount().unwrap().unwrap(), usd(1_000));
+    assert_eq!(refund.amount().unwrap().unwrap(), usd_money(1_000));
     let approved = arrivals
         .iter()
         .find(|e| e.kind() == EventKind::OrderApproved)
