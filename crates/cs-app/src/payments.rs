@@ -17,9 +17,10 @@
 //! PayPal, then one transaction with the credit note keyed by the PayPal
 //! refund id.
 //!
-//! Webhooks are verified offline (CRC32 + RSA-SHA256 with the certificate
-//! fetched from PayPal's allow-listed hosts; the configured base-URL override
-//! is the one extra origin trusted, for the fake PayPal) and applied through
+//! Webhooks are verified offline by `cs_paypal::WebhookVerifier` at the app's
+//! clock (±5-minute transmission window, certificate chain, replays; the
+//! configured base-URL override is the one extra origin trusted, for the fake
+//! PayPal) before the event-id check, and applied through
 //! the same path, so duplicates and out-of-order deliveries change nothing.
 
 use std::sync::Arc;
@@ -1217,8 +1218,7 @@ impl App {
         Ok(())
     }
 
-    /// Verifies one PayPal webhook delivery (offline: CRC32 of the raw body
-    /// and RSA-SHA256 with the certificate from an allow-listed PayPal host)
+    /// Verifies one PayPal webhook delivery (offline, see `cs_paypal::webhook`)
     /// and applies it through the same exactly-once path as the poller.
     /// `headers` are the request's headers (any case); `raw_body` the exact bytes.
     /// A forged delivery is refused (`validation` error, answer 400) and changes nothing.
@@ -1242,10 +1242,13 @@ impl App {
         .map_err(|e| {
             AppError::validation("webhook", format!("Not a PayPal webhook delivery: {e}"))
         })?;
-        let event = verifier.verify(&h, raw_body).await.map_err(|e| {
-            tracing::warn!(error = %e, "a PayPal webhook delivery was refused");
-            AppError::validation("webhook", format!("The webhook delivery was refused: {e}"))
-        })?;
+        let event = verifier
+            .verify(&h, raw_body, self.now())
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "a PayPal webhook delivery was refused");
+                AppError::validation("webhook", format!("The webhook delivery was refused: {e}"))
+            })?;
         let seen = self.store.read(|c| {
             Ok::<_, AppError>(
                 c.query_row(

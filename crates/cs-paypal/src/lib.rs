@@ -1,7 +1,8 @@
 //! PayPal REST client for ContainerStacks: OAuth2 client credentials with a cached token,
 //! Orders v2 (create, get, capture), Payments v2 refunds (full and partial), and webhook
-//! verification, both through PayPal's verify-webhook-signature API and offline (CRC32 of
-//! the raw body, RSA-SHA256, certificates fetched only from PayPal's hosts and cached).
+//! verification offline (CRC32 of the raw body, RSA-SHA256 with a certificate fetched only
+//! from PayPal's hosts, its chain checked against Mozilla's roots, a ±5-minute window on the
+//! transmission time, replays refused) and through PayPal's verify-webhook-signature API.
 //!
 //! Main types: [`PayPalClient`] (configured by [`PayPalConfig`] for [`Environment::Sandbox`],
 //! [`Environment::Live`] or a custom base URL such as the fake in `cs-fakes`),
@@ -36,5 +37,5 @@ pub use orders::{
 };
 pub use webhook::{
     signed_message, CertPolicy, EventKind, WebhookError, WebhookEvent, WebhookHeaders,
-    WebhookVerifier, PAYPAL_CERT_HOSTS,
+    WebhookVerifier, PAYPAL_CERT_HOSTS, PAYPAL_SIGNING_NAMES, TRANSMISSION_WINDOW,
 };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use cs_app::dto::*;
 use cs_app::{App, AppConfig, WebhookOutcome};
+use cs_core::Clock as _;
 use cs_fakes::paypal::{FakePayPal, Fault, SignedDelivery};
 use cs_paypal::{Environment, PayPalAmount, PayPalClient, PayPalConfig, RefundRequest, RequestId};
 use cs_provider::sandbox::Timing;
@@ -432,7 +433,7 @@ async fn a_webhook_delivered_25_times_and_out_of_order_credits_once() {
     let mut applied = 0;
     let mut duplicates = 0;
     for e in &plan {
-        let d = fake.sign_event(e);
+        let d = fake.sign_event_at(e, p.t.clock.now());
         match p
             .app()
             .handle_paypal_webhook(&headers_of(&d), &d.body)
@@ -476,7 +477,7 @@ async fn forged_or_tampered_webhooks_are_refused_and_credit_nothing() {
     lose_the_next_capture_response(&fake);
     let _ = p.app().check_payment(&link.payment.id).await;
     let capture = events_of(&fake, "PAYMENT.CAPTURE.COMPLETED").remove(0);
-    let genuine = fake.sign_event(&capture);
+    let genuine = fake.sign_event_at(&capture, p.t.clock.now());
 
     // The amount raised after signing.
     let mut tampered_event = capture.clone();
@@ -551,6 +552,34 @@ async fn forged_or_tampered_webhooks_are_refused_and_credit_nothing() {
         WebhookOutcome::Applied { .. }
     ));
     assert_eq!(p.balance(&org), "30.00");
+
+    // Replays of that delivery are refused by the verifier, before the event-id check:
+    // at once (seen), and 6 minutes later (outside the transmission window).
+    for later in [0, 6] {
+        p.t.clock.advance(chrono::Duration::minutes(later));
+        let err = p
+            .app()
+            .handle_paypal_webhook(&headers_of(&genuine), &genuine.body)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "validation", "{err}");
+        let words = if later == 0 {
+            "replay"
+        } else {
+            "outside the 5-minute window"
+        };
+        assert!(err.to_string().contains(words), "{err}");
+    }
+    // PayPal's own retry (a fresh transmission of the same event) is a duplicate.
+    let retry = fake.sign_event_at(&capture, p.t.clock.now());
+    assert_eq!(
+        p.app()
+            .handle_paypal_webhook(&headers_of(&retry), &retry.body)
+            .await
+            .unwrap(),
+        WebhookOutcome::Duplicate
+    );
+    assert_eq!(p.balance(&org), "30.00");
 }
 
 fn base64_of(bytes: &[u8]) -> String {
@@ -584,7 +613,10 @@ async fn capture_response_and_webhooks_racing_credit_once() {
     // 1. The approval webhook and "Check now" both capture at once.
     let link = p.link(&org, "25.00").await;
     approve(&link).await;
-    let approved = fake.sign_event(&events_of(&fake, "CHECKOUT.ORDER.APPROVED").remove(0));
+    let approved = fake.sign_event_at(
+        &events_of(&fake, "CHECKOUT.ORDER.APPROVED").remove(0),
+        p.t.clock.now(),
+    );
     let h = headers_of(&approved);
     let (a, b, c) = tokio::join!(
         p.app().check_payment(&link.payment.id),
@@ -607,8 +639,8 @@ async fn capture_response_and_webhooks_racing_credit_once() {
     lose_the_next_capture_response(&fake);
     let _ = p.app().check_payment(&link.payment.id).await;
     let capture = events_of(&fake, "PAYMENT.CAPTURE.COMPLETED").pop().unwrap();
-    let d1 = fake.sign_event(&capture);
-    let d2 = fake.sign_event(&capture);
+    let d1 = fake.sign_event_at(&capture, p.t.clock.now());
+    let d2 = fake.sign_event_at(&capture, p.t.clock.now());
     let (h1, h2) = (headers_of(&d1), headers_of(&d2));
     let (a, b, c) = tokio::join!(
         p.app().handle_paypal_webhook(&h1, &d1.body),
@@ -653,7 +685,7 @@ async fn a_restart_between_capture_and_crediting_still_credits_once() {
     let p = p.restart();
     p.app().check_payment(&link.payment.id).await.unwrap();
     let capture = events_of(&fake, "PAYMENT.CAPTURE.COMPLETED").remove(0);
-    let d = fake.sign_event(&capture);
+    let d = fake.sign_event_at(&capture, p.t.clock.now());
     p.app()
         .handle_paypal_webhook(&headers_of(&d), &d.body)
         .await
@@ -808,7 +840,7 @@ async fn refunds_make_credit_notes_and_more_than_what_is_left_is_refused() {
     // PayPal's webhook about the refund made in PayPal records it, once.
     let refunded = events_of(&fake, "PAYMENT.CAPTURE.REFUNDED");
     for e in refunded.iter().chain(refunded.iter()) {
-        let dl = fake.sign_event(e);
+        let dl = fake.sign_event_at(e, p.t.clock.now());
         p.app()
             .handle_paypal_webhook(&headers_of(&dl), &dl.body)
             .await

@@ -6,9 +6,10 @@
 //! COMPLETED, captures, full and partial refunds refused exactly as PayPal refuses them
 //! (`422 UNPROCESSABLE_ENTITY` with `REFUND_AMOUNT_EXCEEDED` or `CAPTURE_FULLY_REFUNDED`), and
 //! `PayPal-Request-Id` replay (the same id on the same endpoint answers the stored response
-//! and has no new effect). Webhook events are recorded for every state change and delivered
-//! on demand, signed with the fake's own RSA key, whose certificate it serves itself; see
-//! [`webhooks`].
+//! and has no new effect). Amounts follow PayPal's currency list and decimals (no decimals
+//! for HUF, JPY and TWD), refused with the issue each API documents. Webhook events are
+//! recorded for every state change and delivered on demand, signed at a chosen transmission
+//! time with the fake's own certificate chain, which it serves itself; see [`webhooks`].
 //!
 //! Faults can be injected ([`Fault`]) to test retries: errors before the effect, rate
 //! limits, and a response lost after the effect happened.
@@ -25,7 +26,7 @@ use axum::Router;
 use tokio::task::JoinHandle;
 
 pub use state::{Fault, LoggedRequest};
-pub use webhooks::SignedDelivery;
+pub use webhooks::{SignedDelivery, WebhookCert};
 
 /// How the fake is set up.
 #[derive(Debug, Clone)]
@@ -36,6 +37,8 @@ pub struct FakePayPalConfig {
     pub token_ttl: Duration,
     /// The id PayPal would give the merchant's webhook (alphanumeric, as in the spec).
     pub webhook_id: String,
+    /// The certificate chain deliveries are signed with.
+    pub webhook_cert: WebhookCert,
 }
 
 impl Default for FakePayPalConfig {
@@ -45,6 +48,7 @@ impl Default for FakePayPalConfig {
             client_secret: "EcsFakeClientSecret0001".into(),
             token_ttl: Duration::from_secs(32_400),
             webhook_id: "1JE4291016473214C".into(),
+            webhook_cert: WebhookCert::Valid,
         }
     }
 }
@@ -71,7 +75,8 @@ impl FakePayPal {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
-        let signer = webhooks::Signer::generate(&base_url).map_err(std::io::Error::other)?;
+        let signer = webhooks::Signer::generate(&base_url, config.webhook_cert)
+            .map_err(std::io::Error::other)?;
         let state = Arc::new(state::Shared {
             base_url,
             config,
@@ -155,7 +160,8 @@ impl FakePayPal {
         self.state.signer.cert_url.clone()
     }
 
-    /// The signing certificate, PEM.
+    /// The certificate file served at [`cert_url`](Self::cert_url), PEM: the signing
+    /// certificate, its intermediate and its root.
     pub fn cert_pem(&self) -> String {
         self.state.signer.cert_pem.clone()
     }
@@ -165,16 +171,35 @@ impl FakePayPal {
         self.state.lock().events.clone()
     }
 
-    /// Signs one delivery of `event` (fresh transmission id and time, like each PayPal retry)
-    /// and remembers it for the verify-webhook-signature endpoint.
+    /// Signs one delivery of `event` (fresh transmission id, transmitted now, like each
+    /// PayPal retry) and remembers it for the verify-webhook-signature endpoint.
     pub fn sign_event(&self, event: &serde_json::Value) -> SignedDelivery {
-        let body = serde_json::to_vec(event).expect("json value serializes");
-        self.sign_body(body)
+        self.sign_event_at(event, chrono::Utc::now())
     }
 
-    /// Signs arbitrary bytes as a delivery body.
+    /// [`sign_event`](Self::sign_event) with the transmission time `at`: a test whose
+    /// receiver runs on a fixed clock signs at that clock's time, and stale or future
+    /// deliveries are made this way.
+    pub fn sign_event_at(
+        &self,
+        event: &serde_json::Value,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> SignedDelivery {
+        let body = serde_json::to_vec(event).expect("json value serializes");
+        self.sign_body_at(body, at)
+    }
+
+    /// Signs arbitrary bytes as a delivery body, transmitted now.
     pub fn sign_body(&self, body: Vec<u8>) -> SignedDelivery {
-        let delivery = self.state.signer.sign(&self.state.config.webhook_id, body);
+        self.sign_body_at(body, chrono::Utc::now())
+    }
+
+    /// Signs arbitrary bytes as a delivery body transmitted at `at`.
+    pub fn sign_body_at(&self, body: Vec<u8>, at: chrono::DateTime<chrono::Utc>) -> SignedDelivery {
+        let delivery = self
+            .state
+            .signer
+            .sign(&self.state.config.webhook_id, body, at);
         self.state
             .lock()
             .transmissions

@@ -1,15 +1,41 @@
 //! Webhook signing and delivery, the way PayPal does it.
 //!
-//! Each fake has its own RSA-2048 key and a self-signed certificate served on its own
-//! loopback address under `/v1/notifications/certs/`. A delivery signs
+//! Each fake has its own certificate chain, like PayPal's: a root CA, an intermediate CA and
+//! an RSA-2048 signing certificate issued to `messageverificationcerts.sandbox.paypal.com`
+//! (a TLS server certificate). It serves the file (signing certificate first, then the
+//! intermediate, then its root, which PayPal leaves out but a test double must provide) on
+//! its own loopback address under `/v1/notifications/certs/`. A delivery signs
 //! `transmission_id|transmission_time|webhook_id|crc32(body)` with RSA-SHA256
 //! (`SHA256withRSA`), base64, in the `PAYPAL-TRANSMISSION-SIG` header.
+//! [`WebhookCert`] makes the chain broken in the ways a verifier must refuse.
 
 use std::time::Duration;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+
+/// The name PayPal's sandbox signing certificate is issued to.
+pub const SIGNING_NAME: &str = "messageverificationcerts.sandbox.paypal.com";
+
+/// Which certificate chain the fake signs with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebhookCert {
+    /// A well-formed chain, valid from 2000 to 2100.
+    #[default]
+    Valid,
+    /// The signing certificate expired on 2001-01-01.
+    Expired,
+    /// The root in the file did not issue the intermediate.
+    UnknownIssuer,
+    /// The signing certificate is issued to another name.
+    WrongName,
+}
 
 /// One signed delivery: the body and the `PAYPAL-*` headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,25 +67,75 @@ pub(super) struct Signer {
     pub cert_url: String,
 }
 
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.distinguished_name.push(
+        DnType::OrganizationName,
+        "Fake PayPal for ContainerStacks tests",
+    );
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2100, 1, 1);
+    params
+}
+
+fn ec_key() -> Result<KeyPair, String> {
+    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| format!("cannot generate a CA key: {e}"))
+}
+
 impl Signer {
-    pub fn generate(base_url: &str) -> Result<Self, String> {
-        let rcgen_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
+    pub fn generate(base_url: &str, kind: WebhookCert) -> Result<Self, String> {
+        let err = |e: rcgen::Error| format!("cannot make the webhook certificate chain: {e}");
+        let root_key = ec_key()?;
+        let root_params = ca_params("Fake PayPal Root CA");
+        let root_cert = root_params.self_signed(&root_key).map_err(err)?;
+        let root = Issuer::new(root_params, root_key);
+
+        let intermediate_key = ec_key()?;
+        let intermediate_params = ca_params("Fake PayPal Webhook CA");
+        let intermediate_cert = intermediate_params
+            .signed_by(&intermediate_key, &root)
+            .map_err(err)?;
+        let intermediate = Issuer::new(intermediate_params, intermediate_key);
+
+        let leaf_key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
             .map_err(|e| format!("cannot generate the webhook signing key: {e}"))?;
-        let mut params =
-            rcgen::CertificateParams::new(vec!["messageverificationcerts.paypal.test".to_owned()])
-                .map_err(|e| e.to_string())?;
-        params.distinguished_name.push(
-            rcgen::DnType::CommonName,
-            "messageverificationcerts.paypal.test",
-        );
-        params.distinguished_name.push(
-            rcgen::DnType::OrganizationName,
+        let name = match kind {
+            WebhookCert::WrongName => "messageverificationcerts.paypal.example",
+            _ => SIGNING_NAME,
+        };
+        let mut leaf_params = CertificateParams::new(vec![name.to_owned()]).map_err(err)?;
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, name);
+        leaf_params.distinguished_name.push(
+            DnType::OrganizationName,
             "Fake PayPal for ContainerStacks tests",
         );
-        let cert = params
-            .self_signed(&rcgen_key)
-            .map_err(|e| format!("cannot sign the webhook certificate: {e}"))?;
-        let key = RsaKeyPair::from_pkcs8(&rcgen_key.serialize_der())
+        leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf_params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        leaf_params.not_after = match kind {
+            WebhookCert::Expired => rcgen::date_time_ymd(2001, 1, 1),
+            _ => rcgen::date_time_ymd(2100, 1, 1),
+        };
+        let leaf_cert = leaf_params
+            .signed_by(&leaf_key, &intermediate)
+            .map_err(err)?;
+
+        let served_root = match kind {
+            WebhookCert::UnknownIssuer => {
+                let other_key = ec_key()?;
+                ca_params("Fake PayPal Root CA")
+                    .self_signed(&other_key)
+                    .map_err(err)?
+            }
+            _ => root_cert,
+        };
+        let key = RsaKeyPair::from_pkcs8(&leaf_key.serialize_der())
             .map_err(|e| format!("cannot load the webhook signing key: {e}"))?;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let cert_url = format!(
@@ -68,15 +144,20 @@ impl Signer {
         );
         Ok(Self {
             key,
-            cert_pem: cert.pem(),
+            cert_pem: format!(
+                "{}{}{}",
+                leaf_cert.pem(),
+                intermediate_cert.pem(),
+                served_root.pem()
+            ),
             cert_url,
         })
     }
 
-    pub fn sign(&self, webhook_id: &str, body: Vec<u8>) -> SignedDelivery {
+    /// Signs `body` as a delivery transmitted at `at`.
+    pub fn sign(&self, webhook_id: &str, body: Vec<u8>, at: DateTime<Utc>) -> SignedDelivery {
         let transmission_id = uuid::Uuid::new_v4().to_string();
-        let transmission_time =
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let transmission_time = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let message = format!(
             "{transmission_id}|{transmission_time}|{webhook_id}|{}",
             crc32fast::hash(&body)

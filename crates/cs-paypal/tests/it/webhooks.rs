@@ -4,13 +4,15 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use cs_fakes::paypal::{FakePayPal, SignedDelivery};
+use cs_fakes::paypal::{FakePayPal, FakePayPalConfig, SignedDelivery, WebhookCert};
 use cs_paypal::{
     CertPolicy, EventKind, RefundRequest, RequestId, WebhookError, WebhookEvent, WebhookHeaders,
     WebhookVerifier,
 };
 
-use crate::support::{paid_order, start, usd, usd_money};
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::support::{paid_order, start, start_with, usd, usd_money};
 
 /// What the application's webhook endpoint does: verify, then deduplicate on the event id.
 struct Receiver {
@@ -24,7 +26,7 @@ async fn receive(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes
     let parsed =
         WebhookHeaders::from_lookup(|name| headers.get(name).and_then(|v| v.to_str().ok()));
     let verified = match parsed {
-        Ok(h) => r.verifier.verify(&h, &body).await,
+        Ok(h) => r.verifier.verify(&h, &body, Utc::now()).await,
         Err(e) => Err(e),
     };
     match verified {
@@ -176,7 +178,7 @@ async fn tampered_body_and_forged_signature_are_rejected() {
 
     let genuine = fake.sign_event(&event);
     let verified = verifier
-        .verify(&headers_of(&genuine), &genuine.body)
+        .verify(&headers_of(&genuine), &genuine.body, Utc::now())
         .await
         .unwrap();
     assert_eq!(verified.id, event["id"].as_str().unwrap());
@@ -188,7 +190,7 @@ async fn tampered_body_and_forged_signature_are_rejected() {
             .replacen("\"10.00\"", "\"99.00\"", 1);
     assert_ne!(tampered_body.as_bytes(), genuine.body.as_slice());
     let err = verifier
-        .verify(&headers_of(&genuine), tampered_body.as_bytes())
+        .verify(&headers_of(&genuine), tampered_body.as_bytes(), Utc::now())
         .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::SignatureMismatch), "{err:?}");
@@ -198,7 +200,10 @@ async fn tampered_body_and_forged_signature_are_rejected() {
     let forged = attacker.sign_body(genuine.body.clone());
     let mut headers = headers_of(&forged);
     headers.cert_url = fake.cert_url();
-    let err = verifier.verify(&headers, &forged.body).await.unwrap_err();
+    let err = verifier
+        .verify(&headers, &forged.body, Utc::now())
+        .await
+        .unwrap_err();
     assert!(matches!(err, WebhookError::SignatureMismatch), "{err:?}");
 
     // A genuine signature moved to another webhook id does not verify either.
@@ -209,7 +214,7 @@ async fn tampered_body_and_forged_signature_are_rejected() {
             .unwrap(),
     );
     let err = other
-        .verify(&headers_of(&genuine), &genuine.body)
+        .verify(&headers_of(&genuine), &genuine.body, Utc::now())
         .await
         .unwrap_err();
     assert!(matches!(err, WebhookError::SignatureMismatch), "{err:?}");
@@ -218,13 +223,13 @@ async fn tampered_body_and_forged_signature_are_rejected() {
     let mut headers = headers_of(&genuine);
     headers.transmission_sig = "not base64 !!".into();
     assert!(matches!(
-        verifier.verify(&headers, &genuine.body).await,
+        verifier.verify(&headers, &genuine.body, Utc::now()).await,
         Err(WebhookError::BadSignatureEncoding)
     ));
     let mut headers = headers_of(&genuine);
     headers.auth_algo = "SHA1withRSA".into();
     assert!(matches!(
-        verifier.verify(&headers, &genuine.body).await,
+        verifier.verify(&headers, &genuine.body, Utc::now()).await,
         Err(WebhookError::UnsupportedAlgorithm(_))
     ));
 }
@@ -245,7 +250,7 @@ async fn certificates_from_hosts_not_allow_listed_are_never_fetched() {
     let attacker = FakePayPal::start().await.unwrap();
     let forged = attacker.sign_event(&event);
     let err = verifier
-        .verify(&headers_of(&forged), &forged.body)
+        .verify(&headers_of(&forged), &forged.body, Utc::now())
         .await
         .unwrap_err();
     assert!(
@@ -266,7 +271,10 @@ async fn certificates_from_hosts_not_allow_listed_are_never_fetched() {
     ] {
         let mut headers = headers_of(&forged);
         headers.cert_url = url.into();
-        let err = verifier.verify(&headers, &forged.body).await.unwrap_err();
+        let err = verifier
+            .verify(&headers, &forged.body, Utc::now())
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, WebhookError::CertUrlNotAllowed { .. }),
             "{url}: {err:?}"
@@ -313,4 +321,196 @@ async fn missing_headers_are_named() {
         matches!(err, WebhookError::MissingHeader("paypal-cert-url")),
         "{err:?}"
     );
+}
+
+/// A fixed receiving time, far from the real clock: the verifier uses only the time it is
+/// given, for the transmission window and for the certificate's dates.
+fn receiving_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2031, 3, 14, 9, 26, 53).unwrap()
+}
+
+/// A fake with the given chain, one completed payment, and a verifier for it.
+async fn setup(cert: WebhookCert) -> (FakePayPal, serde_json::Value, WebhookVerifier) {
+    let (fake, client) = start_with(FakePayPalConfig {
+        webhook_cert: cert,
+        ..FakePayPalConfig::default()
+    })
+    .await;
+    paid_order(&client, 1_000).await;
+    let event = fake.events().pop().unwrap();
+    let verifier = WebhookVerifier::new(
+        fake.webhook_id(),
+        CertPolicy::default()
+            .with_test_origin(fake.base_url())
+            .unwrap(),
+    );
+    (fake, event, verifier)
+}
+
+/// Issue 11 item 15: every way a delivery can be false is refused, each with its own error,
+/// and a genuine one is accepted.
+#[tokio::test]
+async fn each_false_delivery_is_refused_with_its_own_error() {
+    let now = receiving_time();
+    let minutes = chrono::Duration::minutes;
+    let seconds = chrono::Duration::seconds;
+    let (fake, event, verifier) = setup(WebhookCert::Valid).await;
+
+    // Genuine, sent now, and at the edges of the ±5-minute window.
+    for at in [now, now - minutes(5), now + minutes(5), now - seconds(299)] {
+        let d = fake.sign_event_at(&event, at);
+        let got = verifier.verify(&headers_of(&d), &d.body, now).await;
+        assert_eq!(
+            got.unwrap().id,
+            event["id"].as_str().unwrap(),
+            "sent at {at}"
+        );
+    }
+
+    let mut refusals: Vec<(&str, String)> = Vec::new();
+    let mut refused = |case: &'static str, err: WebhookError| {
+        refusals.push((
+            case,
+            format!("{err:?}")
+                .split(['(', ' '])
+                .next()
+                .unwrap()
+                .to_owned(),
+        ));
+        err
+    };
+
+    // Forged: signed with another key, naming the genuine certificate.
+    let attacker = FakePayPal::start().await.unwrap();
+    let forged = attacker.sign_body_at(fake.sign_event_at(&event, now).body, now);
+    let mut h = headers_of(&forged);
+    h.cert_url = fake.cert_url();
+    let err = refused(
+        "forged signature",
+        verifier.verify(&h, &forged.body, now).await.unwrap_err(),
+    );
+    assert!(matches!(err, WebhookError::SignatureMismatch), "{err:?}");
+
+    // Wrong certificate host: nothing is fetched from it.
+    let d = fake.sign_event_at(&event, now);
+    let mut h = headers_of(&d);
+    h.cert_url = "https://api.paypal.com.evil.example/v1/notifications/certs/CERT-1".into();
+    let err = refused(
+        "wrong cert host",
+        verifier.verify(&h, &d.body, now).await.unwrap_err(),
+    );
+    assert!(
+        matches!(err, WebhookError::CertUrlNotAllowed { .. }),
+        "{err:?}"
+    );
+
+    // Stale and future transmission times (a replay of an old delivery is stale).
+    let d = fake.sign_event_at(&event, now - minutes(5) - seconds(1));
+    let err = refused(
+        "stale",
+        verifier
+            .verify(&headers_of(&d), &d.body, now)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, WebhookError::TransmissionTooOld { age_s: 301, .. }),
+        "{err:?}"
+    );
+    let d = fake.sign_event_at(&event, now + minutes(6));
+    let err = refused(
+        "future",
+        verifier
+            .verify(&headers_of(&d), &d.body, now)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, WebhookError::TransmissionInFuture { ahead_s: 360, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("check this computer's clock"),
+        "{err}"
+    );
+    let mut h = headers_of(&d);
+    h.transmission_time = "yesterday".into();
+    let err = refused(
+        "unreadable time",
+        verifier.verify(&h, &d.body, now).await.unwrap_err(),
+    );
+    assert!(
+        matches!(err, WebhookError::BadTransmissionTime(_)),
+        "{err:?}"
+    );
+
+    // Replay inside the window: the same transmission a second time.
+    let d = fake.sign_event_at(&event, now - minutes(1));
+    verifier
+        .verify(&headers_of(&d), &d.body, now)
+        .await
+        .unwrap();
+    let err = refused(
+        "replay",
+        verifier
+            .verify(&headers_of(&d), &d.body, now + minutes(2))
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, WebhookError::Replayed(_)), "{err:?}");
+    // The same replay later than the window is refused by its time.
+    let err = verifier
+        .verify(&headers_of(&d), &d.body, now + minutes(5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WebhookError::TransmissionTooOld { .. }),
+        "{err:?}"
+    );
+
+    // Broken chains, each from a fake that signs with it.
+    for (cert, case) in [
+        (WebhookCert::Expired, "expired chain"),
+        (WebhookCert::UnknownIssuer, "untrusted chain"),
+        (WebhookCert::WrongName, "wrong certificate name"),
+    ] {
+        let (fake, event, verifier) = setup(cert).await;
+        let d = fake.sign_event_at(&event, now);
+        let err = refused(
+            case,
+            verifier
+                .verify(&headers_of(&d), &d.body, now)
+                .await
+                .unwrap_err(),
+        );
+        let expected = match cert {
+            WebhookCert::Expired => matches!(err, WebhookError::CertExpired),
+            WebhookCert::UnknownIssuer => matches!(err, WebhookError::CertUntrusted(_)),
+            _ => matches!(err, WebhookError::CertWrongName),
+        };
+        assert!(expected, "{case}: {err:?}");
+    }
+
+    let mut kinds: Vec<&String> = refusals.iter().map(|(_, k)| k).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        kinds.len(),
+        refusals.len(),
+        "one error per case: {refusals:?}"
+    );
+}
+
+/// The verifier's certificate dates follow the time it is given: a chain valid until 2100
+/// is refused at a delivery in 2101, however the real clock reads.
+#[tokio::test]
+async fn certificate_dates_are_checked_at_the_callers_time() {
+    let (fake, event, verifier) = setup(WebhookCert::Valid).await;
+    let later = Utc.with_ymd_and_hms(2101, 1, 1, 0, 0, 0).unwrap();
+    let d = fake.sign_event_at(&event, later);
+    let err = verifier
+        .verify(&headers_of(&d), &d.body, later)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::CertExpired), "{err:?}");
 }
