@@ -1203,13 +1203,20 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
                 .get("protocol")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if !["TCP", "UDP", "ICMP", "IPENCAP"].contains(&protocol) {
+            // The spec lists four names; Linode also takes `ALL` and IP protocol numbers
+            // (recorded: "ALL", "50", and "6" with ports), so the fake does too.
+            let number = protocol
+                .parse::<u8>()
+                .is_ok_and(|n| n.to_string() == protocol);
+            if !["TCP", "UDP", "ICMP", "IPENCAP", "ALL"].contains(&protocol) && !number {
                 return Err(ApiError::field(
                     400,
                     &field("protocol"),
-                    "Must be one of TCP, UDP, ICMP, IPENCAP",
+                    "Must be one of TCP, UDP, ICMP, IPENCAP, ALL, or an IP protocol number (0-255)",
                 ));
             }
+            // Ports belong to TCP and UDP, by name or by number (6, 17).
+            let has_ports = ["TCP", "UDP", "6", "17"].contains(&protocol);
             let ports = r.get("ports").and_then(Value::as_str);
             if let Some(p) = ports {
                 let valid = p.split(',').all(|part| {
@@ -1225,7 +1232,7 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
                         None => ok(a),
                     }
                 });
-                if !valid || protocol == "ICMP" {
+                if !valid || !has_ports {
                     return Err(ApiError::field(
                         400,
                         &field("ports"),
