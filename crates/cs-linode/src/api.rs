@@ -199,7 +199,7 @@ impl LinodeClient {
                 }
             }
             if !failure.error.is_retryable() {
-                return Err(failure.error);
+                return Err(self.final_error(failure, attempt));
             }
             if failure.ambiguous {
                 had_ambiguous_failure = true;
@@ -209,9 +209,9 @@ impl LinodeClient {
                 }
             }
             if attempt >= policy.max_attempts {
-                return Err(failure.error);
+                return Err(self.final_error(failure, attempt));
             }
-            let wait = self.wait_after(&failure.error, attempt)?;
+            let wait = self.wait_after(&call, &failure, attempt)?;
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::error::LinodeError;
 use crate::model::Page;
-use crate::ratelimit::{LimitClass, Limiter, RateLimits};
+use crate::ratelimit::{route_key, LimitClass, Limiter, RateHeaders, RateLimits};
 use crate::token::ApiToken;
 
 /// Linode's production API root.
@@ -19,15 +19,23 @@ pub const DEFAULT_BASE_URL: &str = "https://api.linode.com/v4";
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// How failed requests are retried.
+///
+/// Waits grow exponentially and are jittered (each is drawn between half its ceiling and
+/// the ceiling), so clients that failed together do not come back together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in total, the first one included.
     pub max_attempts: u32,
-    /// Wait after the first failure; doubled after each further one.
+    /// Ceiling of the wait after the first failure; doubled after each further one.
     pub base_backoff: Duration,
+    /// Cap of every backoff ceiling, the rate-limit one included.
     pub max_backoff: Duration,
-    /// Longest `Retry-After` the client is willing to sleep; a longer one is returned as
-    /// [`LinodeError::RateLimited`] so the caller can schedule the work later.
+    /// Ceiling of the first wait after a 429 that says nothing of when to come back (no
+    /// `Retry-After`, no `X-RateLimit-Reset`, as Linode often answers); doubled after each
+    /// further failure up to `max_backoff`.
+    pub rate_limit_backoff: Duration,
+    /// Longest `Retry-After` (or reset) the client is willing to sleep; a longer one is
+    /// returned as [`LinodeError::RateLimited`] so the caller can schedule the work later.
     pub max_retry_after: Duration,
 }
 
@@ -37,21 +45,62 @@ impl Default for RetryPolicy {
             max_attempts: 6,
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            rate_limit_backoff: Duration::from_secs(1),
             max_retry_after: Duration::from_secs(120),
         }
     }
 }
 
 impl RetryPolicy {
-    /// The wait before attempt `attempt + 1` after a failure of attempt `attempt` (1-based).
+    /// The ceiling of the wait before attempt `attempt + 1` after a failure of attempt
+    /// `attempt` (1-based).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1).min(16))
-            .unwrap_or(u32::MAX);
-        self.base_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
+        exponential(self.base_backoff, attempt, self.max_backoff)
     }
+
+    /// The same for a 429 without any hint of when to come back.
+    pub fn rate_limit_backoff(&self, attempt: u32) -> Duration {
+        exponential(self.rate_limit_backoff, attempt, self.max_backoff)
+    }
+}
+
+fn exponential(base: Duration, attempt: u32, cap: Duration) -> Duration {
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1).min(16))
+        .unwrap_or(u32::MAX);
+    base.saturating_mul(factor).min(cap)
+}
+
+/// A wait drawn uniformly between half of `ceiling` and `ceiling` ("equal jitter": the wait
+/// still grows with the ceiling, but clients that failed together spread out).
+pub(crate) fn jittered(ceiling: Duration) -> Duration {
+    let half = ceiling / 2;
+    let span = u64::try_from((ceiling - half).as_nanos()).unwrap_or(u64::MAX);
+    half + Duration::from_nanos(if span == 0 {
+        0
+    } else {
+        next_random() % (span + 1)
+    })
+}
+
+/// SplitMix64 over a process-wide counter seeded from the clock: jitter needs spread, not
+/// unpredictability.
+fn next_random() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+    static SEED: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut z = seed.wrapping_add(n.wrapping_add(1).wrapping_mul(GOLDEN));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Everything needed to build a [`LinodeClient`].
@@ -128,6 +177,8 @@ pub(crate) struct Failure {
     /// True when the request may have reached Linode and been applied (timeout, dropped
     /// connection, 5xx). False when it certainly was not (429, busy, refused connection).
     pub ambiguous: bool,
+    /// For a 429: when Linode said to come back (`Retry-After`, else `X-RateLimit-Reset`).
+    pub wait_hint: Option<Duration>,
 }
 
 /// One request to send.
@@ -180,6 +231,11 @@ impl Call {
         self.repeatable = false;
         self
     }
+
+    /// The operation, for the rate limiter's per-route buckets.
+    pub fn route(&self) -> String {
+        route_key(self.method.as_str(), &self.path)
+    }
 }
 
 impl LinodeClient {
@@ -214,7 +270,7 @@ impl LinodeClient {
                 auth,
                 retry: config.retry,
                 page_size: config.page_size.clamp(1, MAX_PAGE_SIZE),
-                limiter: Limiter::new(config.rate_limits),
+                limiter: Limiter::new(config.rate_limits, config.retry.max_retry_after),
                 token: config.token.clone(),
             }),
         })
@@ -228,9 +284,11 @@ impl LinodeClient {
         &self.inner.base_url
     }
 
-    /// Sends `call` once (after waiting for the rate limiter).
+    /// Sends `call` once (after waiting for the rate limiter), and lets the limiter learn
+    /// from the answer's rate-limit headers.
     pub(crate) async fn send_once(&self, call: &Call) -> Result<Answer, Failure> {
-        self.inner.limiter.acquire(call.class).await;
+        let route = call.route();
+        self.inner.limiter.acquire(call.class, &route).await;
         let mut url = format!("{}{}", self.inner.base_url, call.path);
         // Query values are page numbers and sizes only, so no encoding is needed.
         for (i, (k, v)) in call.query.iter().enumerate() {
@@ -264,22 +322,24 @@ impl LinodeClient {
             Err(e) => return Err(transport_failure(&e)),
         };
         tracing::debug!(method = %call.method, path = %call.path, status = status.as_u16(), "linode request");
+        let rate = RateHeaders::read(&headers, std::time::SystemTime::now());
+        self.inner.limiter.observe(call.class, &route, &rate);
         if status.is_success() {
             return Ok(Answer { headers, body });
         }
-        let retry_after = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let wait_hint = (status.as_u16() == 429).then(|| rate.wait_hint()).flatten();
         let accepted = headers
             .get("X-Accepted-OAuth-Scopes")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let error =
-            LinodeError::from_response(status.as_u16(), &body, retry_after, accepted, &call.what);
+            LinodeError::from_response(status.as_u16(), &body, wait_hint, accepted, &call.what);
         let ambiguous = matches!(error, LinodeError::Server { .. });
-        Err(Failure { error, ambiguous })
+        Err(Failure {
+            error,
+            ambiguous,
+            wait_hint,
+        })
     }
 
     /// Sends `call`, retrying retryable failures with backoff. A non-repeatable call is only
@@ -295,9 +355,9 @@ impl LinodeClient {
                         || !f.error.is_retryable()
                         || (f.ambiguous && !call.repeatable);
                     if give_up {
-                        return Err(f.error);
+                        return Err(self.final_error(f, attempt));
                     }
-                    let wait = self.wait_after(&f.error, attempt)?;
+                    let wait = self.wait_after(call, &f, attempt)?;
                     tracing::debug!(path = %call.path, attempt, wait_ms = wait.as_millis() as u64, error = %f.error, "retrying linode request");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -306,24 +366,41 @@ impl LinodeClient {
         }
     }
 
-    /// How long to wait before retrying after `error`; a too-long `Retry-After` is returned
-    /// as the error itself.
+    /// How long to wait before retrying after `failure`; a too-long `Retry-After` (or
+    /// reset) is returned as the error itself. After a 429 the route is held for that long,
+    /// so no other task of this client spends the wait asking again.
     pub(crate) fn wait_after(
         &self,
-        error: &LinodeError,
+        call: &Call,
+        failure: &Failure,
         attempt: u32,
     ) -> Result<Duration, LinodeError> {
         let policy = self.inner.retry;
-        match error {
-            LinodeError::RateLimited { retry_after } if *retry_after > policy.max_retry_after => {
-                Err(LinodeError::RateLimited {
-                    retry_after: *retry_after,
-                })
+        let LinodeError::RateLimited { .. } = failure.error else {
+            return Ok(jittered(policy.backoff(attempt)));
+        };
+        let wait = match failure.wait_hint {
+            Some(hint) if hint > policy.max_retry_after => {
+                return Err(LinodeError::RateLimited { retry_after: hint })
             }
-            LinodeError::RateLimited { retry_after } => {
-                Ok((*retry_after).max(policy.backoff(1).min(Duration::from_millis(50))))
+            // Linode said when: honoured as said (never less than a few milliseconds).
+            Some(hint) => hint.max(policy.backoff(1).min(Duration::from_millis(50))),
+            None => jittered(policy.rate_limit_backoff(attempt)),
+        };
+        self.inner.limiter.hold(call.class, &call.route(), wait);
+        Ok(wait)
+    }
+
+    /// The error to hand back after the last attempt: a 429 that named no wait says how
+    /// long the client would have waited next.
+    pub(crate) fn final_error(&self, failure: Failure, attempt: u32) -> LinodeError {
+        match failure.error {
+            LinodeError::RateLimited { .. } if failure.wait_hint.is_none() => {
+                LinodeError::RateLimited {
+                    retry_after: self.inner.retry.rate_limit_backoff(attempt),
+                }
             }
-            _ => Ok(policy.backoff(attempt)),
+            error => error,
         }
     }
 
@@ -383,6 +460,7 @@ fn transport_failure(e: &reqwest::Error) -> Failure {
         return Failure {
             error: LinodeError::Timeout,
             ambiguous: true,
+            wait_hint: None,
         };
     }
     // The token is only ever in a header, so the URL in the message is safe to show.
@@ -396,6 +474,7 @@ fn transport_failure(e: &reqwest::Error) -> Failure {
     Failure {
         error: LinodeError::Transport(text),
         ambiguous: !e.is_connect(),
+        wait_hint: None,
     }
 }
 
@@ -415,6 +494,26 @@ mod tests {
         assert_eq!(p.backoff(3), Duration::from_millis(400));
         assert_eq!(p.backoff(4), Duration::from_millis(500));
         assert_eq!(p.backoff(40), Duration::from_millis(500));
+        assert_eq!(
+            p.rate_limit_backoff(1),
+            Duration::from_secs(1).min(p.max_backoff)
+        );
+        let p = RetryPolicy::default();
+        let ceilings: Vec<u64> = (1..=7).map(|a| p.rate_limit_backoff(a).as_secs()).collect();
+        assert_eq!(ceilings, [1, 2, 4, 8, 16, 30, 30]);
+    }
+
+    #[test]
+    fn jitter_stays_between_half_the_ceiling_and_the_ceiling() {
+        let ceiling = Duration::from_millis(800);
+        let draws: Vec<Duration> = (0..500).map(|_| jittered(ceiling)).collect();
+        assert!(draws.iter().all(|d| *d >= ceiling / 2 && *d <= ceiling));
+        let low = draws.iter().filter(|d| **d < ceiling * 3 / 4).count();
+        assert!(
+            (100..400).contains(&low),
+            "spread over the range, not one value: {low} of 500 in the lower half"
+        );
+        assert_eq!(jittered(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

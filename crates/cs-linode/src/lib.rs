@@ -7,10 +7,12 @@
 //! DNS, firewalls, stats, transfer and account events. Every collection is fetched page by
 //! page at up to 500 items; `X-Filter` narrows lists. Failures come back as [`LinodeError`],
 //! one variant per class a caller acts on. The client paces itself with a token bucket per
-//! documented rate-limit class, honours `429 Retry-After`, retries 5xx, `Linode busy.` and
-//! timeouts with backoff, and never creates an instance twice: after an ambiguous failure it
-//! looks the instance up by its unique label before trying again. The token ([`ApiToken`])
-//! is redacted in `Debug` and never appears in errors or logs.
+//! documented rate-limit class and one per operation learned from the `X-RateLimit-Limit`,
+//! `-Remaining` and `-Reset` headers Linode sends; after a 429 it waits for `Retry-After`,
+//! else the reset, else backs off exponentially with jitter; it retries 5xx, `Linode busy.`
+//! and timeouts with jittered backoff, and never creates an instance twice: after an
+//! ambiguous failure it looks the instance up by its unique label before trying again. The
+//! token ([`ApiToken`]) is redacted in `Debug` and never appears in errors or logs.
 //!
 //! [`LinodeProvider`] (module `provider`) implements `cs_provider::Provider` on top of the
 //! client: it maps ids, prices (exactly, to minor units and micro-units), statuses and errors

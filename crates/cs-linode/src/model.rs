@@ -2,7 +2,10 @@
 //!
 //! Decoding is lenient on purpose: unknown fields are ignored and most fields are optional
 //! or defaulted, because Linode adds fields often and sometimes omits documented ones.
-//! Prices are decoded into integer micro-units ([`Price`]), never floats.
+//! Prices are decoded into integer micro-units ([`Price`]), never floats. Linode's closed
+//! vocabularies (instance statuses, firewall actions and protocols, scope levels) are open
+//! enums: a value this version does not know is kept in `Other` and shown as Linode sent
+//! it, so one new value never makes a whole answer undecodable.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +13,83 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::time;
+
+/// A string enum whose values come from Linode: each known value has a variant, and any
+/// other value is kept verbatim in `Other`, so a value Linode adds later is shown as it is
+/// instead of making the whole answer undecodable. Written back, `Other` is sent unchanged.
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        ///
+        /// Unknown values are kept verbatim in `Other`.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($variant,)+
+            /// A value this version does not know, exactly as Linode sent it.
+            Other(String),
+        }
+
+        impl $name {
+            /// The value as Linode spells it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $text,)+
+                    $name::Other(s) => s,
+                }
+            }
+
+            /// The variant spelled `s` (exactly, as Linode sends it), else `Other(s)`.
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    $($text => $name::$variant,)+
+                    other => $name::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                Ok($name::from_wire(&wire_text(d)?))
+            }
+        }
+    };
+}
+
+/// A string, or a number taken as its decimal text (`50` and `"50"` alike).
+fn wire_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Text;
+    impl serde::de::Visitor<'_> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(Text)
+}
 
 // ---------------------------------------------------------------- pagination
 
@@ -173,11 +253,34 @@ impl PersonalAccessToken {
     }
 }
 
-/// Access level of a scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Access {
-    ReadOnly,
-    ReadWrite,
+open_enum! {
+    /// Access level of a scope (`linodes:read_only`).
+    Access {
+        ReadOnly = "read_only",
+        ReadWrite = "read_write",
+    }
+}
+
+impl Access {
+    /// Whether a scope at this level grants `wanted`. A level this version does not know
+    /// grants nothing it relies on; it is still kept and shown as Linode sent it.
+    pub fn grants(&self, wanted: &Access) -> bool {
+        match (self, wanted) {
+            (Access::ReadWrite, Access::ReadWrite | Access::ReadOnly) => true,
+            (Access::ReadOnly, Access::ReadOnly) => true,
+            (Access::Other(have), Access::Other(want)) => have == want,
+            _ => false,
+        }
+    }
+
+    /// The stronger of two levels for the same area (a known level over an unknown one).
+    fn stronger(self, other: Access) -> Access {
+        if self.grants(&other) || matches!(other, Access::Other(_)) {
+            self
+        } else {
+            other
+        }
+    }
 }
 
 /// The scopes of a token, as Linode reports them in `X-OAuth-Scopes`
@@ -189,7 +292,8 @@ pub struct TokenScopes {
 }
 
 impl TokenScopes {
-    /// Parses the header value; scopes are separated by spaces or commas.
+    /// Parses the header value; scopes are separated by spaces or commas. An area without
+    /// a level counts as `read_write`; an unknown level is kept as sent.
     pub fn parse(header: &str) -> Self {
         let mut out = TokenScopes::default();
         for item in header.split([' ', ',']).filter(|s| !s.is_empty()) {
@@ -198,31 +302,42 @@ impl TokenScopes {
                 continue;
             }
             let (name, level) = item.split_once(':').unwrap_or((item, "read_write"));
-            let level = if level == "read_only" {
-                Access::ReadOnly
-            } else {
-                Access::ReadWrite
+            let level = Access::from_wire(level);
+            let merged = match out.scopes.remove(name) {
+                Some(before) => before.stronger(level),
+                None => level,
             };
-            let entry = out.scopes.entry(name.to_owned()).or_insert(level);
-            *entry = (*entry).max(level);
+            out.scopes.insert(name.to_owned(), merged);
         }
         out
     }
 
     /// Whether the token grants `access` on `area` (e.g. `("linodes", ReadWrite)`).
     pub fn allows(&self, area: &str, access: Access) -> bool {
-        self.all || self.scopes.get(area).is_some_and(|have| *have >= access)
+        self.all
+            || self
+                .scopes
+                .get(area)
+                .is_some_and(|have| have.grants(&access))
     }
 
     /// The scopes (`area:read_write`) in `needed` that the token lacks, to tell the user what to add.
     pub fn missing(&self, needed: &[(&str, Access)]) -> Vec<String> {
         needed
             .iter()
-            .filter(|(area, access)| !self.allows(area, *access))
-            .map(|(area, access)| match access {
-                Access::ReadOnly => format!("{area}:read_only"),
-                Access::ReadWrite => format!("{area}:read_write"),
-            })
+            .filter(|(area, access)| !self.allows(area, access.clone()))
+            .map(|(area, access)| format!("{area}:{access}"))
+            .collect()
+    }
+
+    /// Each scope as `area:level`, levels as Linode sent them (`["*"]` for full access).
+    pub fn listed(&self) -> Vec<String> {
+        if self.all {
+            return vec!["*".to_owned()];
+        }
+        self.scopes
+            .iter()
+            .map(|(area, access)| format!("{area}:{access}"))
             .collect()
     }
 }
@@ -398,25 +513,25 @@ pub struct UserDefinedField {
 
 // ---------------------------------------------------------------- instances
 
-/// Instance status as Linode reports it; unknown values are kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum InstanceStatus {
-    Running,
-    Offline,
-    Booting,
-    Rebooting,
-    ShuttingDown,
-    Provisioning,
-    Deleting,
-    Migrating,
-    Rebuilding,
-    Cloning,
-    Restoring,
-    Resizing,
-    Stopped,
-    Busy,
-    BillingSuspension,
-    Other(String),
+open_enum! {
+    /// Instance status as Linode reports it.
+    InstanceStatus {
+        Running = "running",
+        Offline = "offline",
+        Booting = "booting",
+        Rebooting = "rebooting",
+        ShuttingDown = "shutting_down",
+        Provisioning = "provisioning",
+        Deleting = "deleting",
+        Migrating = "migrating",
+        Rebuilding = "rebuilding",
+        Cloning = "cloning",
+        Restoring = "restoring",
+        Resizing = "resizing",
+        Stopped = "stopped",
+        Busy = "busy",
+        BillingSuspension = "billing_suspension",
+    }
 }
 
 fn unknown_status() -> InstanceStatus {
@@ -424,57 +539,12 @@ fn unknown_status() -> InstanceStatus {
 }
 
 impl InstanceStatus {
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstanceStatus::Running => "running",
-            InstanceStatus::Offline => "offline",
-            InstanceStatus::Booting => "booting",
-            InstanceStatus::Rebooting => "rebooting",
-            InstanceStatus::ShuttingDown => "shutting_down",
-            InstanceStatus::Provisioning => "provisioning",
-            InstanceStatus::Deleting => "deleting",
-            InstanceStatus::Migrating => "migrating",
-            InstanceStatus::Rebuilding => "rebuilding",
-            InstanceStatus::Cloning => "cloning",
-            InstanceStatus::Restoring => "restoring",
-            InstanceStatus::Resizing => "resizing",
-            InstanceStatus::Stopped => "stopped",
-            InstanceStatus::Busy => "busy",
-            InstanceStatus::BillingSuspension => "billing_suspension",
-            InstanceStatus::Other(s) => s,
-        }
-    }
-
     /// Whether the instance is settled (not in the middle of an operation).
     pub fn is_settled(&self) -> bool {
         matches!(
             self,
             InstanceStatus::Running | InstanceStatus::Offline | InstanceStatus::Stopped
         )
-    }
-}
-
-impl<'de> Deserialize<'de> for InstanceStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(match s.as_str() {
-            "running" => InstanceStatus::Running,
-            "offline" => InstanceStatus::Offline,
-            "booting" => InstanceStatus::Booting,
-            "rebooting" => InstanceStatus::Rebooting,
-            "shutting_down" => InstanceStatus::ShuttingDown,
-            "provisioning" => InstanceStatus::Provisioning,
-            "deleting" => InstanceStatus::Deleting,
-            "migrating" => InstanceStatus::Migrating,
-            "rebuilding" => InstanceStatus::Rebuilding,
-            "cloning" => InstanceStatus::Cloning,
-            "restoring" => InstanceStatus::Restoring,
-            "resizing" => InstanceStatus::Resizing,
-            "stopped" => InstanceStatus::Stopped,
-            "busy" => InstanceStatus::Busy,
-            "billing_suspension" => InstanceStatus::BillingSuspension,
-            _ => InstanceStatus::Other(s),
-        })
     }
 }
 
@@ -724,24 +794,24 @@ pub struct InstanceIps {
 
 // ---------------------------------------------------------------- firewalls
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FirewallAction {
-    #[serde(rename = "ACCEPT")]
-    Accept,
-    #[serde(rename = "DROP")]
-    Drop,
+open_enum! {
+    /// What a rule or a policy does with matching traffic.
+    FirewallAction {
+        Accept = "ACCEPT",
+        Drop = "DROP",
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FirewallProtocol {
-    #[serde(rename = "TCP")]
-    Tcp,
-    #[serde(rename = "UDP")]
-    Udp,
-    #[serde(rename = "ICMP")]
-    Icmp,
-    #[serde(rename = "IPENCAP")]
-    Ipencap,
+open_enum! {
+    /// The traffic a rule matches. The spec lists `TCP`, `UDP`, `ICMP` and `IPENCAP`; Linode
+    /// also accepts and sends `ALL` and IP protocol numbers (`"50"`, `"6"` …), kept in `Other`.
+    FirewallProtocol {
+        Tcp = "TCP",
+        Udp = "UDP",
+        Icmp = "ICMP",
+        Ipencap = "IPENCAP",
+        All = "ALL",
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1093,6 +1163,15 @@ mod tests {
             vec!["firewall:read_write"]
         );
         assert!(TokenScopes::parse("*").allows("anything", Access::ReadWrite));
+        // A level this version does not know is shown as sent and grants nothing assumed.
+        let s = TokenScopes::parse(
+            "ips:read_only,ips:owner vpc:owner linodes:read_only linodes:read_write",
+        );
+        assert_eq!(
+            s.listed(),
+            ["ips:read_only", "linodes:read_write", "vpc:owner"]
+        );
+        assert!(!s.allows("vpc", Access::ReadOnly));
     }
 
     #[test]
@@ -1102,6 +1181,41 @@ mod tests {
             ..Default::default()
         };
         assert!(!format!("{d:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn values_linode_adds_later_are_kept_as_sent() {
+        // A rule list as Linode answers it, with protocols beyond the spec's four.
+        let rules: FirewallRules = serde_json::from_str(
+            r#"{"inbound": [
+                {"protocol": "ALL", "addresses": {"ipv4": ["0.0.0.0/0"]}, "action": "ACCEPT"},
+                {"protocol": "50", "addresses": {"ipv4": ["0.0.0.0/0"]}, "action": "ACCEPT"},
+                {"protocol": 47, "addresses": {}, "action": "REJECT"}],
+              "inbound_policy": "DROP", "outbound": null, "outbound_policy": "ACCEPT"}"#,
+        )
+        .unwrap();
+        let shown: Vec<String> = rules
+            .inbound
+            .iter()
+            .map(|r| format!("{} {}", r.action, r.protocol))
+            .collect();
+        assert_eq!(shown, ["ACCEPT ALL", "ACCEPT 50", "REJECT 47"]);
+        assert_eq!(rules.inbound[0].protocol, FirewallProtocol::All);
+        assert_eq!(
+            rules.inbound[1].protocol,
+            FirewallProtocol::Other("50".into())
+        );
+        // Written back, unknown values are sent exactly as they came.
+        let back = serde_json::to_value(&rules.inbound[2]).unwrap();
+        assert_eq!(back["protocol"], "47");
+        assert_eq!(back["action"], "REJECT");
+
+        let i: InstanceStatus = serde_json::from_str(r#""hibernating""#).unwrap();
+        assert_eq!(i.as_str(), "hibernating");
+        assert_eq!(
+            serde_json::from_str::<InstanceStatus>(r#""running""#).unwrap(),
+            InstanceStatus::Running
+        );
     }
 
     #[test]

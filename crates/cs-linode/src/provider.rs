@@ -101,19 +101,7 @@ impl LinodeProvider {
             .check_token(m::RESELLER_SCOPES)
             .await
             .map_err(map_error)?;
-        let scopes = if profile.scopes.all {
-            vec!["*".to_owned()]
-        } else {
-            profile
-                .scopes
-                .scopes
-                .iter()
-                .map(|(area, access)| match access {
-                    m::Access::ReadOnly => format!("{area}:read_only"),
-                    m::Access::ReadWrite => format!("{area}:read_write"),
-                })
-                .collect()
-        };
+        let scopes = profile.scopes.listed();
         let summary = AccountSummary {
             username: profile.username,
             email: profile.email,
@@ -425,45 +413,60 @@ fn map_backup(b: m::Backup, default_kind: &str) -> p::Backup {
     }
 }
 
-fn action_text(a: Option<m::FirewallAction>) -> String {
-    match a {
-        Some(m::FirewallAction::Drop) => "DROP".to_owned(),
-        // Linode's default policy for a new firewall is ACCEPT.
-        Some(m::FirewallAction::Accept) | None => "ACCEPT".to_owned(),
-    }
+fn action_text(a: Option<&m::FirewallAction>) -> String {
+    // Linode's default policy for a new firewall is ACCEPT.
+    a.map_or("ACCEPT", m::FirewallAction::as_str).to_owned()
 }
 
+/// A value Linode may not document yet (as `ALL` and protocol numbers were not): letters,
+/// digits, `-` and `_`, short. Linode itself judges it and names the field if it refuses.
+fn is_wire_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// ACCEPT or DROP in any case; any other word is passed on as it is (a rule read from
+/// Linode with a value this version does not know must be writable back unchanged).
 fn parse_action(s: &str, field: &str) -> ProviderResult<m::FirewallAction> {
-    match s.trim().to_ascii_uppercase().as_str() {
-        "ACCEPT" => Ok(m::FirewallAction::Accept),
-        "DROP" => Ok(m::FirewallAction::Drop),
-        other => Err(ProviderError::Validation {
+    let s = s.trim();
+    match m::FirewallAction::from_wire(&s.to_ascii_uppercase()) {
+        m::FirewallAction::Other(_) if is_wire_token(s) => {
+            Ok(m::FirewallAction::Other(s.to_owned()))
+        }
+        m::FirewallAction::Other(_) => Err(ProviderError::Validation {
             field: field.to_owned(),
-            message: format!("`{other}` is not a firewall action: use ACCEPT or DROP"),
+            message: format!("`{s}` is not a firewall action: use ACCEPT or DROP"),
         }),
+        known => Ok(known),
     }
 }
 
-fn protocol_text(p: &m::FirewallProtocol) -> String {
-    match p {
-        m::FirewallProtocol::Tcp => "TCP",
-        m::FirewallProtocol::Udp => "UDP",
-        m::FirewallProtocol::Icmp => "ICMP",
-        m::FirewallProtocol::Ipencap => "IPENCAP",
-    }
-    .to_owned()
-}
-
+/// The known names in any case, an IP protocol number (0–255, e.g. `50` for ESP) or
+/// another word Linode may know, passed on as it is.
 fn parse_protocol(s: &str) -> ProviderResult<m::FirewallProtocol> {
-    match s.trim().to_ascii_uppercase().as_str() {
-        "TCP" => Ok(m::FirewallProtocol::Tcp),
-        "UDP" => Ok(m::FirewallProtocol::Udp),
-        "ICMP" => Ok(m::FirewallProtocol::Icmp),
-        "IPENCAP" => Ok(m::FirewallProtocol::Ipencap),
-        other => Err(ProviderError::Validation {
-            field: "protocol".to_owned(),
-            message: format!("`{other}` is not a firewall protocol: use TCP, UDP, ICMP or IPENCAP"),
-        }),
+    let s = s.trim();
+    let refuse = || {
+        ProviderError::Validation {
+        field: "protocol".to_owned(),
+        message: format!(
+            "`{s}` is not a firewall protocol: use TCP, UDP, ICMP, IPENCAP, ALL or an IP protocol number from 0 to 255"
+        ),
+    }
+    };
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.parse::<u8>() {
+            Ok(n) => Ok(m::FirewallProtocol::Other(n.to_string())),
+            Err(_) => Err(refuse()),
+        };
+    }
+    match m::FirewallProtocol::from_wire(&s.to_ascii_uppercase()) {
+        m::FirewallProtocol::Other(_) if is_wire_token(s) => {
+            Ok(m::FirewallProtocol::Other(s.to_owned()))
+        }
+        m::FirewallProtocol::Other(_) => Err(refuse()),
+        known => Ok(known),
     }
 }
 
@@ -472,8 +475,8 @@ fn rule_from_linode(r: &m::FirewallRule) -> p::FirewallRule {
     addresses.extend(r.addresses.ipv6.clone().unwrap_or_default());
     p::FirewallRule {
         label: r.label.clone().unwrap_or_default(),
-        action: action_text(Some(r.action)),
-        protocol: protocol_text(&r.protocol),
+        action: action_text(Some(&r.action)),
+        protocol: r.protocol.as_str().to_owned(),
         ports: r.ports.clone().unwrap_or_default(),
         addresses,
     }
@@ -481,8 +484,8 @@ fn rule_from_linode(r: &m::FirewallRule) -> p::FirewallRule {
 
 fn rules_from_linode(r: &m::FirewallRules) -> p::FirewallRules {
     p::FirewallRules {
-        inbound_policy: action_text(r.inbound_policy),
-        outbound_policy: action_text(r.outbound_policy),
+        inbound_policy: action_text(r.inbound_policy.as_ref()),
+        outbound_policy: action_text(r.outbound_policy.as_ref()),
         inbound: r.inbound.iter().map(rule_from_linode).collect(),
         outbound: r.outbound.iter().map(rule_from_linode).collect(),
     }
@@ -1026,6 +1029,32 @@ mod tests {
         ] {
             assert!(matches!(map_error(e), ProviderError::Unavailable(_)));
         }
+    }
+
+    #[test]
+    fn firewall_values_are_written_as_linode_knows_them() {
+        assert_eq!(parse_protocol(" tcp ").unwrap(), m::FirewallProtocol::Tcp);
+        assert_eq!(parse_protocol("all").unwrap(), m::FirewallProtocol::All);
+        assert_eq!(parse_protocol("50").unwrap().as_str(), "50");
+        assert_eq!(parse_protocol("050").unwrap().as_str(), "50");
+        // A word Linode may know but this version does not is passed on unchanged.
+        assert_eq!(parse_protocol("GRE").unwrap().as_str(), "GRE");
+        for bad in ["", "256", "tcp; drop", "UDP 53"] {
+            assert!(
+                matches!(parse_protocol(bad), Err(ProviderError::Validation { field, message }) if field == "protocol" && message.contains("0 to 255")),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse_action("drop", "action").unwrap(),
+            m::FirewallAction::Drop
+        );
+        assert!(parse_action("", "inbound_policy").is_err());
+        assert_eq!(action_text(None), "ACCEPT");
+        assert_eq!(
+            action_text(Some(&m::FirewallAction::Other("REJECT".into()))),
+            "REJECT"
+        );
     }
 
     #[test]

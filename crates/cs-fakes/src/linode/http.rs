@@ -235,6 +235,7 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
         path: rel.clone(),
         query: req.uri().query().map(str::to_owned),
         status: None,
+        at: std::time::Instant::now(),
     });
     let kill = req.extensions().get::<ConnKill>().cloned();
     let faults = shared.draw_faults(method.as_str(), &rel);
@@ -285,7 +286,7 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
         Err((limit, wait)) => {
             let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
             let mut resp = error_response(&ApiError::new(429, "Too many requests"));
-            rate_headers(&mut resp, limit, 0, secs);
+            rate_headers(&mut resp, limit, 0, wait);
             resp.headers_mut()
                 .insert("Retry-After", HeaderValue::from(secs));
             return finish(&shared, index, resp, token.as_ref());
@@ -323,6 +324,17 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
                     .insert("Retry-After", HeaderValue::from(*retry_after_secs));
                 Some(r)
             }
+            FaultKind::RateLimitedWithoutRetryAfter { reset_secs } => {
+                let mut r = error_response(&ApiError::new(429, "Too many requests"));
+                match reset_secs {
+                    Some(n) => rate_headers(&mut r, limit, 0, Duration::from_secs(*n)),
+                    None => {
+                        r.headers_mut()
+                            .insert("X-RateLimit-Limit", HeaderValue::from(limit));
+                    }
+                }
+                return finish(&shared, index, r, token.as_ref());
+            }
             FaultKind::DropBeforeApply => {
                 shared.set_status(index, None);
                 return hang_up(kill).await;
@@ -334,7 +346,7 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
             FaultKind::Latency(_) => None,
         };
         if let Some(mut r) = resp {
-            rate_headers(&mut r, limit, remaining, reset.as_secs());
+            rate_headers(&mut r, limit, remaining, reset);
             return finish(&shared, index, r, token.as_ref());
         }
     }
@@ -347,7 +359,7 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
         shared.set_status(index, None);
         return hang_up(kill).await;
     }
-    rate_headers(&mut resp, limit, remaining, reset.as_secs());
+    rate_headers(&mut resp, limit, remaining, reset);
     if let Some((area, write)) = needed {
         let scope = format!("{area}:{}", if write { "read_write" } else { "read_only" });
         if let Ok(v) = HeaderValue::from_str(&scope) {
@@ -357,8 +369,11 @@ async fn gate(AxState(shared): Sh, mut req: Request, next: Next) -> Response {
     finish(&shared, index, resp, token.as_ref())
 }
 
-fn rate_headers(resp: &mut Response, limit: u32, remaining: u32, reset_secs: u64) {
-    let epoch = chrono::Utc::now().timestamp().max(0) as u64 + reset_secs;
+/// Linode's documented rate-limit headers. `X-RateLimit-Reset` is the epoch second at which
+/// the window frees a request, rounded up so a client that waits for it is never early.
+fn rate_headers(resp: &mut Response, limit: u32, remaining: u32, reset_in: Duration) {
+    let now_ms = chrono::Utc::now().timestamp_millis().max(0) as u64;
+    let epoch = (now_ms + reset_in.as_millis() as u64).div_ceil(1000);
     let h = resp.headers_mut();
     h.insert("X-RateLimit-Limit", HeaderValue::from(limit));
     h.insert("X-RateLimit-Remaining", HeaderValue::from(remaining));
@@ -1059,6 +1074,9 @@ async fn control_fault(AxState(sh): Sh, body: Bytes) -> Response {
                     .and_then(Value::as_u64)
                     .unwrap_or(1),
             },
+            "rate_limited_without_retry_after" => FaultKind::RateLimitedWithoutRetryAfter {
+                reset_secs: body.get("reset_secs").and_then(Value::as_u64),
+            },
             "drop_before_apply" => FaultKind::DropBeforeApply,
             "drop_after_apply" => FaultKind::DropAfterApply,
             "latency" => FaultKind::Latency(Duration::from_millis(
@@ -1087,7 +1105,7 @@ async fn control_fault(AxState(sh): Sh, body: Bytes) -> Response {
             super::lock(&sh.faults).push(rule);
             Json(json!({})).into_response()
         }
-        None => (StatusCode::BAD_REQUEST, "expected {\"kind\":\"busy|server_error|rate_limited|drop_before_apply|drop_after_apply|latency\",\"path\":\"/linode/instances\",\"method\"?,\"count\"?,\"permille\"?}").into_response(),
+        None => (StatusCode::BAD_REQUEST, "expected {\"kind\":\"busy|server_error|rate_limited|rate_limited_without_retry_after|drop_before_apply|drop_after_apply|latency\",\"path\":\"/linode/instances\",\"method\"?,\"count\"?,\"permille\"?}").into_response(),
     }
 }
 

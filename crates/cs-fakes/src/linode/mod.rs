@@ -8,10 +8,11 @@
 //! by the wall clock at a configurable speed, and every action leaves an account event.
 //! Backups and snapshots, IPs with rDNS validation, firewalls with rules and devices, stats
 //! series and transfer are kept per account. Lists are paginated and filtered (`X-Filter`)
-//! like Linode; errors use `{"errors":[{"reason","field"}]}`; per-token rate limits answer
-//! 429 with `Retry-After` and `X-RateLimit-*` headers. Faults ("Linode busy.", 5xx, 429,
-//! latency, connections dropped before or after a request is applied) can be switched on
-//! by count or by seeded probability.
+//! like Linode; errors use `{"errors":[{"reason","field"}]}`; every answer carries the
+//! documented `X-RateLimit-Limit`, `-Remaining` and `-Reset` headers, and per-token rate
+//! limits answer 429 with `Retry-After`. Faults ("Linode busy.", 5xx, 429 with or without
+//! `Retry-After`, latency, connections dropped before or after a request is applied) can be
+//! switched on by count or by seeded probability.
 //!
 //! It is not Linode: there are no disks, configs, volumes, VPCs or NodeBalancers, the
 //! catalogue is our own small invented one, and nothing is ever really provisioned.
@@ -107,6 +108,11 @@ pub enum FaultKind {
     ServerError(u16),
     /// `429 Too many requests` with this `Retry-After` (seconds).
     RateLimited { retry_after_secs: u64 },
+    /// `429 Too many requests` without `Retry-After`, as Linode often answers. With
+    /// `reset_secs: None` only `X-RateLimit-Limit` is sent (like every recorded real 429);
+    /// with `Some(n)` also `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset` `n` seconds
+    /// from now (epoch seconds, rounded up).
+    RateLimitedWithoutRetryAfter { reset_secs: Option<u64> },
     /// The connection is closed before the request is applied.
     DropBeforeApply,
     /// The request is applied, then the connection is closed without an answer.
@@ -168,6 +174,8 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// Status answered, or `None` when the connection was dropped.
     pub status: Option<u16>,
+    /// When the fake received it.
+    pub at: Instant,
 }
 
 pub(crate) struct Shared {

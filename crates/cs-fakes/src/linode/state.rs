@@ -1129,21 +1129,21 @@ pub(crate) fn validate_label(label: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// Linode's rule for root passwords, and no stricter: 11 to 128 characters (Linode's
+/// documentation and its own Terraform provider; the v4.189.0 spec still says 7-128) and a
+/// strength score Linode computes internally without publishing the threshold. There is
+/// no character-class rule. The fake refuses only what Linode's documentation names as
+/// weak (repeats like `aaa`, sequences like `abcd`, keyboard patterns like `qwerty`) when
+/// that is the whole password, which any strength score rejects.
 fn validate_root_pass(pass: &str) -> ApiResult<()> {
-    if pass.len() < 7 || pass.len() > 128 {
+    if !(11..=128).contains(&pass.chars().count()) {
         return Err(ApiError::field(
             400,
             "root_pass",
-            "Length must be 7-128 characters",
+            "Length must be 11-128 characters",
         ));
     }
-    let classes = [
-        pass.chars().any(|c| c.is_ascii_lowercase()),
-        pass.chars().any(|c| c.is_ascii_uppercase()),
-        pass.chars().any(|c| c.is_ascii_digit()),
-        pass.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ];
-    if classes.iter().filter(|c| **c).count() < 3 {
+    if only_a_pattern(pass) {
         return Err(ApiError::field(
             400,
             "root_pass",
@@ -1151,6 +1151,27 @@ fn validate_root_pass(pass: &str) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// The whole password is a group of at most three characters repeated, or a run along
+/// the alphabet, the digits or a keyboard's letter rows (either way, wrapping round).
+fn only_a_pattern(pass: &str) -> bool {
+    let chars: Vec<char> = pass.to_lowercase().chars().collect();
+    let repeated = (1..=3).any(|unit| chars.iter().enumerate().all(|(i, c)| *c == chars[i % unit]));
+    let text: String = chars.iter().collect();
+    let along = |row: &str| {
+        let ring = row.repeat(chars.len() / row.len() + 2);
+        let back: String = ring.chars().rev().collect();
+        ring.contains(&text) || back.contains(&text)
+    };
+    repeated
+        || [
+            "abcdefghijklmnopqrstuvwxyz",
+            "0123456789",
+            "qwertyuiopasdfghjklzxcvbnm",
+        ]
+        .into_iter()
+        .any(along)
 }
 
 fn valid_domain(name: &str) -> bool {
@@ -1203,13 +1224,20 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
                 .get("protocol")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            if !["TCP", "UDP", "ICMP", "IPENCAP"].contains(&protocol) {
+            // The spec lists four names; Linode also takes `ALL` and IP protocol numbers
+            // (recorded: "ALL", "50", and "6" with ports), so the fake does too.
+            let number = protocol
+                .parse::<u8>()
+                .is_ok_and(|n| n.to_string() == protocol);
+            if !["TCP", "UDP", "ICMP", "IPENCAP", "ALL"].contains(&protocol) && !number {
                 return Err(ApiError::field(
                     400,
                     &field("protocol"),
-                    "Must be one of TCP, UDP, ICMP, IPENCAP",
+                    "Must be one of TCP, UDP, ICMP, IPENCAP, ALL, or an IP protocol number (0-255)",
                 ));
             }
+            // Ports belong to TCP and UDP, by name or by number (6, 17).
+            let has_ports = ["TCP", "UDP", "6", "17"].contains(&protocol);
             let ports = r.get("ports").and_then(Value::as_str);
             if let Some(p) = ports {
                 let valid = p.split(',').all(|part| {
@@ -1225,7 +1253,7 @@ fn validate_rules(rules: &Value) -> ApiResult<Value> {
                         None => ok(a),
                     }
                 });
-                if !valid || protocol == "ICMP" {
+                if !valid || !has_ports {
                     return Err(ApiError::field(
                         400,
                         &field("ports"),
@@ -1330,6 +1358,35 @@ mod tests {
             s.instance(id).unwrap().ips[0].rdns.as_deref(),
             Some("host.example.com")
         );
+    }
+
+    #[test]
+    fn root_passwords_are_refused_only_for_length_and_plain_patterns() {
+        for ok in [
+            "kqzvwmtrhxb",
+            "Unit-Pass-123",
+            "correct horse battery",
+            "abcdefghijk1",
+            "aaaaaaaaaab",
+            "12345678901x",
+        ] {
+            assert!(validate_root_pass(ok).is_ok(), "{ok}");
+        }
+        let long_ok = "x".repeat(64) + &"y".repeat(64);
+        assert!(validate_root_pass(&long_ok).is_ok());
+        for bad in [
+            "short-pw",
+            "1111111111111",
+            "xyzabcdefgh",
+            "ZYXWVUTSRQP",
+            "0123456789012",
+            "mnbvcxzlkjhg",
+            "ab1ab1ab1ab1",
+        ] {
+            let err = validate_root_pass(bad).unwrap_err();
+            assert_eq!(err.errors[0].1.as_deref(), Some("root_pass"), "{bad}");
+        }
+        assert!(validate_root_pass(&"x".repeat(129)).is_err());
     }
 
     #[test]

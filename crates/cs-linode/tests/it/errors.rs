@@ -200,14 +200,133 @@ async fn the_fakes_own_rate_limit_answers_429_and_the_client_recovers() {
         window: Duration::from_secs(1),
     };
     let h = support::start_with(cfg).await;
+    // Another program using the same token spends the budget first.
+    let other = support::client_with(&h, |_| {});
+    for _ in 0..3 {
+        other.profile().await.unwrap();
+    }
     let start = Instant::now();
-    for _ in 0..5 {
+    for _ in 0..2 {
         h.client.profile().await.expect("429s are waited out");
     }
     assert!(start.elapsed() >= Duration::from_millis(900));
     let statuses: Vec<Option<u16>> = h.fake.requests().iter().map(|r| r.status).collect();
     assert!(statuses.contains(&Some(429)), "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == Some(200)).count(), 5);
+    h.fake.shutdown().await;
+}
+
+/// The gaps between the fake's receipts of consecutive requests to `path`.
+fn gaps(h: &support::Harness, method: &str, path: &str) -> Vec<Duration> {
+    let at: Vec<_> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == method && r.path == path)
+        .map(|r| r.at)
+        .collect();
+    at.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+#[tokio::test]
+async fn a_429_without_retry_after_backs_off_exponentially_with_jitter_up_to_a_cap() {
+    let h = support::start().await;
+    // Linode's real 429s carry no Retry-After, only X-RateLimit-Limit.
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimitedWithoutRetryAfter { reset_secs: None },
+            "GET",
+            "/regions",
+        )
+        .times(4),
+    );
+    let start = Instant::now();
+    h.client
+        .list_regions()
+        .await
+        .expect("succeeds after four 429s");
+    let elapsed = start.elapsed();
+    let gaps = gaps(&h, "GET", "/regions");
+    assert_eq!(gaps.len(), 4, "{gaps:?}");
+    // Test policy: the first wait is at most 20 ms, doubling, capped at 100 ms; with
+    // jitter each wait is between half its ceiling and the ceiling.
+    for (gap, floor_ms) in gaps.iter().zip([10, 20, 40, 50]) {
+        assert!(
+            *gap >= Duration::from_millis(floor_ms),
+            "waits grow exponentially: {gaps:?}"
+        );
+    }
+    assert!(
+        elapsed < Duration::from_millis(900),
+        "not a fixed second per retry: {elapsed:?} {gaps:?}"
+    );
+
+    // Still refused after every attempt: the caller is told how long to wait.
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimitedWithoutRetryAfter { reset_secs: None },
+            "GET",
+            "/linode/types",
+        )
+        .times(50),
+    );
+    let err = h.client.list_types().await.unwrap_err();
+    assert!(
+        matches!(err, LinodeError::RateLimited { retry_after } if retry_after == Duration::from_millis(100)),
+        "{err:?}"
+    );
+    assert_eq!(h.fake.request_count("GET", "/linode/types"), 6);
+    assert_no_secret(&err, &h.token);
+    h.fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_with_x_ratelimit_reset_waits_for_the_reset() {
+    let h = support::start().await;
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimitedWithoutRetryAfter {
+                reset_secs: Some(1),
+            },
+            "GET",
+            "/regions",
+        )
+        .times(1),
+    );
+    h.client
+        .list_regions()
+        .await
+        .expect("retried after the reset");
+    let gaps = gaps(&h, "GET", "/regions");
+    assert_eq!(gaps.len(), 1);
+    assert!(
+        gaps[0] >= Duration::from_millis(950),
+        "waited for X-RateLimit-Reset, not the short backoff: {gaps:?}"
+    );
+    h.fake.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_client_paces_itself_to_the_limits_linode_reports() {
+    // Linode reports a lower limit than the client's built-in budget (recorded real
+    // answers show 8 or 10 for creating Linodes, 20 for listing images …).
+    let mut cfg = support::fast_config();
+    cfg.other_limit = FakeLimit {
+        capacity: 3,
+        window: Duration::from_secs(1),
+    };
+    let h = support::start_with(cfg).await;
+    let start = Instant::now();
+    for _ in 0..5 {
+        h.client.profile().await.unwrap();
+    }
+    let statuses: Vec<Option<u16>> = h.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![Some(200); 5],
+        "X-RateLimit-Remaining and -Reset keep the client under the limit without a 429"
+    );
+    assert!(start.elapsed() >= Duration::from_millis(900));
     h.fake.shutdown().await;
 }
 

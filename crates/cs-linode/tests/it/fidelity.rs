@@ -11,7 +11,11 @@
 //! complaints about them are exactly these. And: the spec declares RFC 3339 `date-time`
 //! (zone required) but the real API sends zone-less timestamps, so the tour runs with the
 //! fake's `zoned_timestamps` on, and a second check asserts that with real zone-less
-//! timestamps the only violations Prism reports are those `date-time` formats.
+//! timestamps the only violations Prism reports are those `date-time` formats. And: the
+//! spec's firewall `protocol` enum lists four names, but Linode accepts and answers `ALL`
+//! and IP protocol numbers (`"50"`, `"6"`), so a firewall holding such rules is flagged
+//! for exactly those protocol values (see
+//! `firewall_protocols_beyond_the_spec_are_flagged_only_for_their_protocol`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -22,7 +26,7 @@ use std::time::{Duration, Instant};
 use cs_fakes::linode::FakeLinode;
 use cs_linode::LinodeClient;
 
-use crate::{ops, recorded, support};
+use crate::{firewalls, ops, recorded, support};
 
 struct Prism {
     child: Child,
@@ -422,6 +426,78 @@ async fn x_filter_is_refused_only_because_the_spec_cannot_describe_json_headers(
         .await
         .unwrap()
         .is_none());
+    drop(prism);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn firewall_protocols_beyond_the_spec_are_flagged_only_for_their_protocol() {
+    let mut cfg = support::fast_config();
+    cfg.zoned_timestamps = true;
+    let fake = FakeLinode::start(cfg).await.unwrap();
+    let Some(prism) = start_prism(&fake.base_url()) else {
+        return;
+    };
+    let token = fake.create_token(&["*"]);
+    let http = reqwest::Client::new();
+    // Created directly: the create request has the spec's own contradiction (see above).
+    let created: serde_json::Value = http
+        .post(format!("{}/networking/firewalls", fake.api_url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "label": "fw-extended", "rules": firewalls::extended_rules() }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_u64().expect("created");
+
+    // The spec's enum is TCP, UDP, ICMP, IPENCAP. Linode's own client library records
+    // `ALL`, `"50"` and `"6"` (with ports) accepted and answered as sent
+    // (linodego, test/integration/fixtures/TestFirewallRules_ExtendedProtocols.yaml at the
+    // commit in specs/linode/recorded/SOURCE.txt), so the spec is the one behind: those
+    // three values, and nothing else of the answer, are what Prism may flag.
+    let resp = http
+        .get(format!(
+            "http://127.0.0.1:{}/v4/networking/firewalls/{id}",
+            prism.port
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_ne!(
+        status, 200,
+        "the spec's enum is expected to flag ALL, 50 and 6: {body}"
+    );
+    let mut flagged: Vec<String> = body["validation"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{status} {body}"))
+        .iter()
+        .map(|v| v["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    flagged.sort();
+    let mut want: Vec<String> = (0..3)
+        .map(|i| format!("Response body property rules.inbound.{i}.protocol must be equal to one of the allowed values: TCP, UDP, ICMP, IPENCAP"))
+        .collect();
+    want.sort();
+    assert_eq!(flagged, want, "anything else Prism flags is our bug");
+
+    // The same answer read directly decodes, with the protocols as Linode sent them.
+    let direct = LinodeClient::new(support::test_config(&fake.api_url(), &token)).unwrap();
+    let fw = direct.get_firewall(id).await.unwrap();
+    let protocols: Vec<&str> = fw
+        .rules
+        .as_ref()
+        .unwrap()
+        .inbound
+        .iter()
+        .map(|r| r.protocol.as_str())
+        .collect();
+    assert_eq!(protocols, ["ALL", "50", "6"]);
     drop(prism);
     fake.shutdown().await;
 }

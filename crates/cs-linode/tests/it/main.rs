@@ -2,6 +2,7 @@
 
 mod errors;
 mod fidelity;
+mod firewalls;
 mod ops;
 mod provider;
 mod recorded;

@@ -613,3 +613,101 @@ async fn creating_a_firewall_is_validated_like_linode() {
     assert_eq!(h.client.list_firewalls().await.unwrap().len(), 1);
     h.fake.shutdown().await;
 }
+
+/// Linode's documented rule for `root_pass`: 11 to 128 characters (its documentation and
+/// its own Terraform provider; the v4.189.0 spec still says 7) and an internal strength
+/// score whose threshold is not published. The fake must accept every password that rule
+/// accepts; it refuses only what the documentation names as weak (a repeat like `aaa`, a
+/// sequence like `abcd`, a keyboard pattern like `qwerty`) when that is the whole password.
+#[tokio::test]
+async fn root_passwords_follow_linodes_rule_at_its_boundaries() {
+    let h = support::start().await;
+    let create = |n: usize, pass: String| {
+        let client = h.client.clone();
+        async move {
+            client
+                .create_instance(&CreateInstance {
+                    region: "us-east".into(),
+                    type_id: "g6-nanode-1".into(),
+                    label: format!("pw-{n}"),
+                    deploy: InstanceDeploy {
+                        image: Some("linode/debian12".into()),
+                        root_pass: Some(pass),
+                        ..Default::default()
+                    },
+                    tags: vec![],
+                    firewall_id: None,
+                    backups_enabled: None,
+                    private_ip: None,
+                })
+                .await
+        }
+    };
+    let accepted = [
+        // 11 characters, lower case only: no character-class rule at Linode.
+        "kqzvwmtrhxb".to_owned(),
+        // A passphrase of words and spaces.
+        "violet anchor tundra pebble".to_owned(),
+        // 128 characters.
+        "Zq7!mV2#".repeat(16),
+        // 128 characters of two bytes each: the length counts characters, not bytes.
+        "ñøåéüçßðþæ".repeat(12) + "ñøåéüçßð",
+        // Digits and punctuation only.
+        "4821-9930-7714".to_owned(),
+    ];
+    for (n, pass) in accepted.into_iter().enumerate() {
+        let shown = pass.chars().count();
+        create(n, pass)
+            .await
+            .unwrap_or_else(|e| panic!("Linode accepts this {shown}-character password: {e}"));
+    }
+    let refused = [
+        ("kqzvwmtrhx".to_owned(), "10 characters"),
+        ("Zq7!mV2#".repeat(16) + "Z", "129 characters"),
+        ("ñøåéüçßðþæ".to_owned(), "10 characters of 20 bytes"),
+        ("aaaaaaaaaaaa".to_owned(), "one character repeated"),
+        ("abcabcabcabc".to_owned(), "a short group repeated"),
+        ("abcdefghijklm".to_owned(), "a sequence"),
+        ("98765432109".to_owned(), "a sequence, down and round"),
+        ("qwertyuiopas".to_owned(), "a keyboard pattern"),
+    ];
+    for (n, (pass, why)) in refused.into_iter().enumerate() {
+        let err = create(100 + n, pass)
+            .await
+            .expect_err(&format!("refused: {why}"));
+        assert!(
+            matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "root_pass"),
+            "{why}: {err:?}"
+        );
+    }
+    assert_eq!(
+        h.fake.instance_count(),
+        5,
+        "nothing made by refused creates"
+    );
+
+    // The same rule for a password reset.
+    let i = h
+        .client
+        .list_instances(Some(filter_eq("label", "pw-0")))
+        .await
+        .unwrap()
+        .remove(0);
+    wait(&h.client, i.id, InstanceStatus::Running).await;
+    h.client.shutdown_instance(i.id).await.unwrap();
+    wait(&h.client, i.id, InstanceStatus::Offline).await;
+    h.client
+        .reset_root_password(i.id, "lowercaseonlypass")
+        .await
+        .expect("reset accepts what create accepts");
+    let err = h
+        .client
+        .reset_root_password(i.id, "short-pw")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LinodeError::Validation { field: Some(f), .. } if f == "root_pass"),
+        "{err:?}"
+    );
+    h.fake.shutdown().await;
+}

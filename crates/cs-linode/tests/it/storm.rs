@@ -24,6 +24,16 @@ async fn fifty_creates_under_429_busy_5xx_and_dropped_answers_make_exactly_fifty
         .times(3)
         .probability_permille(60),
     );
+    // And 429s without Retry-After, as Linode really sends them.
+    h.fake.add_fault(
+        FaultRule::new(
+            FaultKind::RateLimitedWithoutRetryAfter { reset_secs: None },
+            "POST",
+            create,
+        )
+        .times(3)
+        .probability_permille(40),
+    );
     h.fake.add_fault(
         FaultRule::new(FaultKind::Busy, "POST", create)
             .times(3)

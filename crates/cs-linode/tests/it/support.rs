@@ -19,6 +19,7 @@ pub fn test_config(api_url: &str, token: &str) -> ClientConfig {
         max_attempts: 6,
         base_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(100),
+        rate_limit_backoff: Duration::from_millis(20),
         max_retry_after: Duration::from_secs(5),
     };
     c.rate_limits = RateLimits {
