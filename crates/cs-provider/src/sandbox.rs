@@ -400,12 +400,14 @@ fn noise(seed: &str, n: i64) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
-#[async_trait]
-impl Provider for Sandbox {
-    fn kind(&self) -> ProviderKind {
+impl Sandbox {
+    pub fn kind(&self) -> ProviderKind {
         ProviderKind::Sandbox
     }
+}
 
+#[async_trait]
+impl Provider for Sandbox {
     async fn regions(&self) -> ProviderResult<Vec<Region>> {
         drop(self.enter("regions")?);
         Ok(Self::regions_list())
@@ -922,6 +924,7 @@ impl Provider for Sandbox {
             network_in_bits_per_s: vec![],
             network_out_bits_per_s: vec![],
             disk_io_blocks_per_s: vec![],
+            disk_used_percent: vec![],
         };
         // A day of five-minute samples, as Linode's /stats returns, each
         // sample a pure function of (instance, time slot).
