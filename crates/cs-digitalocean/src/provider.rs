@@ -188,9 +188,21 @@ impl DigitalOceanProvider {
         }
     }
 
-    async fn instance(&self, d: m::Droplet) -> ProviderResult<p::Instance> {
-        let busy = self.in_flight(d.id).await?;
-        Ok(map_droplet(d, busy.as_ref().map(|p| p.kind.as_str())))
+    /// The actions in flight on these Droplets (one request per remembered action). Read
+    /// *before* the Droplets: an action that ends in between then shows its new state
+    /// with a transitional status for one observation, never an old state as final.
+    async fn in_flight_of(&self, ids: &[u64]) -> ProviderResult<HashMap<u64, String>> {
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(p) = self.in_flight(*id).await? {
+                out.insert(*id, p.kind);
+            }
+        }
+        Ok(out)
+    }
+
+    fn remembered(&self) -> Vec<u64> {
+        lock(&self.pending).keys().copied().collect()
     }
 
     async fn act(&self, id: &str, action: m::DropletAction) -> ProviderResult<m::Action> {
@@ -986,7 +998,11 @@ impl Provider for DigitalOceanProvider {
             .collect();
         match found.len() {
             0 => Ok(None),
-            1 => Ok(Some(self.instance(found.into_iter().next().expect("one")).await?)),
+            1 => {
+                let d = found.into_iter().next().expect("one");
+                let busy = self.in_flight(d.id).await?;
+                Ok(Some(map_droplet(d, busy.as_ref().map(|p| p.kind.as_str()))))
+            }
             n => Err(ProviderError::Validation {
                 field: "label".to_owned(),
                 message: format!("{n} Droplets are named {label} at DigitalOcean: rename the ones ContainerStacks did not create"),
@@ -995,19 +1011,24 @@ impl Provider for DigitalOceanProvider {
     }
 
     async fn get_instance(&self, id: &str) -> ProviderResult<p::Instance> {
-        let d = r(self.client.get_droplet(droplet_id(id)?).await)?;
-        self.instance(d).await
+        let n = droplet_id(id)?;
+        let busy = self.in_flight(n).await?;
+        let d = r(self.client.get_droplet(n).await)?;
+        Ok(map_droplet(d, busy.as_ref().map(|p| p.kind.as_str())))
     }
 
     /// Every Droplet: one request per 200, plus one per action this provider started that
     /// has not been seen finished.
     async fn list_instances(&self) -> ProviderResult<Vec<p::Instance>> {
+        let busy = self.in_flight_of(&self.remembered()).await?;
         let all = r(self.client.list_droplets().await)?;
-        let mut out = Vec::with_capacity(all.len());
-        for d in all {
-            out.push(self.instance(d).await?);
-        }
-        Ok(out)
+        Ok(all
+            .into_iter()
+            .map(|d| {
+                let kind = busy.get(&d.id).map(String::as_str);
+                map_droplet(d, kind)
+            })
+            .collect())
     }
 
     async fn boot(&self, id: &str) -> ProviderResult<()> {

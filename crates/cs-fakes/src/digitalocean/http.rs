@@ -501,18 +501,18 @@ async fn droplets(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
             "tag_name can not be combined with name",
         )));
     }
-    let items = s
+    let items: Vec<_> = s
         .droplets
         .values()
         .filter(|d| {
             q.get("tag_name").is_none_or(|t| d.tags.contains(t))
                 && q.get("name").is_none_or(|n| d.name.eq_ignore_ascii_case(n))
         })
-        .map(|d| render::droplet(&s, d))
         .collect();
-    Reply::ok(render::page(
+    Reply::ok(render::page_with(
         "droplets",
         items,
+        |d| render::droplet(&s, d),
         &q,
         &base(&headers),
         "/droplets",
@@ -715,10 +715,11 @@ async fn droplet_firewalls(
 async fn actions(AxState(sh): Sh, q: Q, headers: HeaderMap) -> Reply {
     let s = sh.state();
     // Newest first, as DigitalOcean lists them.
-    let items = s.actions.values().rev().map(render::action).collect();
-    Reply::ok(render::page(
+    let items: Vec<_> = s.actions.values().rev().collect();
+    Reply::ok(render::page_with(
         "actions",
         items,
+        render::action,
         &q,
         &base(&headers),
         "/actions",

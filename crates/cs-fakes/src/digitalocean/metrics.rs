@@ -26,9 +26,10 @@ fn step_for(span: i64) -> i64 {
     }
 }
 
-/// Sample times in `[start, end]` at which the Droplet existed.
+/// Sample times in `[start, end]` at which the Droplet existed, up to now.
 fn times(d: &Droplet, start: i64, end: i64) -> Vec<i64> {
     let step = step_for(end - start);
+    let end = end.min(chrono::Utc::now().timestamp());
     let born = d.created.timestamp();
     let first = start.max(born).div_euclid(step) * step + step;
     (0..)

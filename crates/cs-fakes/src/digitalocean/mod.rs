@@ -422,6 +422,17 @@ impl FakeDigitalOcean {
         lock(&self.shared.state).fail_next.push(kind.to_owned());
     }
 
+    /// Lets every action in progress reach its end now (fast-forward, for tests that
+    /// count requests rather than wait).
+    pub fn finish_pending_actions(&self) {
+        let mut s = lock(&self.shared.state);
+        let now = Instant::now();
+        for a in s.actions.values_mut().filter(|a| a.in_progress()) {
+            a.due = now;
+        }
+        s.tick(now);
+    }
+
     /// Sets the account's status (`active`, `warning`, `locked`) and its message.
     pub fn set_account_status(&self, status: &str, message: &str) {
         let mut s = lock(&self.shared.state);
@@ -459,6 +470,19 @@ impl FakeDigitalOcean {
     /// Turns backups on or off as the console would (an action that completes at once).
     pub fn console_backups(&self, id: u64, enabled: bool) -> bool {
         self.shared.state().console_backups(id, enabled)
+    }
+
+    /// Makes a Droplet look `age` older (its creation time and so its monitoring history),
+    /// so tests can read a day of graphs from a Droplet made a moment ago.
+    pub fn backdate_droplet(&self, id: u64, age: Duration) -> bool {
+        let mut s = self.shared.state();
+        match (s.droplets.get_mut(&id), chrono::Duration::from_std(age)) {
+            (Some(d), Ok(age)) => {
+                d.created -= age;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Number of Droplets that exist.
