@@ -658,4 +658,92 @@ mod tests {
         assert_eq!(last.1["ratelimit-remaining"], "0");
         fake.shutdown().await;
     }
+
+    #[tokio::test]
+    async fn the_control_routes_drive_the_fake_for_demos_and_end_to_end_tests() {
+        let fake = FakeDigitalOcean::start(FakeConfig::fast()).await.unwrap();
+        let http = reqwest::Client::new();
+        let control = |path: &str| format!("{}/__control/{path}", fake.base_url());
+        let post =
+            |path: &str, body: serde_json::Value| http.post(control(path)).json(&body).send();
+        let token: Value = post("tokens", serde_json::json!({"scopes": ["read"]}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["token"].as_str().unwrap().to_owned();
+        assert!(token.starts_with("dop_v1_"));
+        let (status, _, _) = get(&format!("{}/account", fake.api_url()), &token).await;
+        assert_eq!(status, 200);
+
+        let ids = fake.seed_droplets(2, "nyc3", "s-1vcpu-1gb");
+        let r = post(
+            "console",
+            serde_json::json!({"droplet_id": ids[0], "action": "resize", "size": "s-2vcpu-4gb"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(fake.droplet_size(ids[0]).as_deref(), Some("s-2vcpu-4gb"));
+        assert_eq!(fake.droplet_status(ids[0]).as_deref(), Some("off"));
+        post(
+            "console",
+            serde_json::json!({"droplet_id": ids[1], "action": "delete"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(fake.droplet_count(), 1);
+        let r = post(
+            "console",
+            serde_json::json!({"droplet_id": 1, "action": "delete"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+
+        post("faults", serde_json::json!({"kind": "server_error", "status": 503, "path": "/account", "count": 1})).await.unwrap();
+        let (status, _, body) = get(&format!("{}/account", fake.api_url()), &token).await;
+        assert_eq!((status, body["id"].as_str()), (503, Some("server_error")));
+        let bad = post("faults", serde_json::json!({"kind": "meteor"}))
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 400);
+        post(
+            "account",
+            serde_json::json!({"status": "locked", "message": "Overdue."}),
+        )
+        .await
+        .unwrap();
+        let (_, _, body) = get(&format!("{}/account", fake.api_url()), &token).await;
+        assert_eq!(body["account"]["status"], "locked");
+        post("fail-action", serde_json::json!({"type": "power_on"}))
+            .await
+            .unwrap();
+        assert_eq!(
+            lock(&fake.shared.state).fail_next,
+            vec!["power_on".to_owned()]
+        );
+        let n: Value = post("backups/nightly", serde_json::json!({}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(n["backups"], 0);
+        let log: Value = http
+            .get(control("requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            log["requests"].as_array().unwrap().len(),
+            3,
+            "the API calls, not the control ones"
+        );
+        fake.shutdown().await;
+    }
 }
