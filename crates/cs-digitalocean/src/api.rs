@@ -226,11 +226,18 @@ impl DigitalOceanClient {
         };
         match self.create_ssh_key(&name, public_key).await {
             Ok(k) => Ok(k),
-            // Added meanwhile (by another process, or an answer that was lost).
-            Err(DigitalOceanError::Validation { .. })
-            | Err(DigitalOceanError::Server { .. })
-            | Err(DigitalOceanError::Timeout)
-            | Err(DigitalOceanError::Transport(_)) => self.get_ssh_key(&fingerprint).await,
+            // Added meanwhile (by another process), or added with an answer that was lost:
+            // then it is there by its fingerprint. If it is not, the refusal stands.
+            Err(
+                e @ (DigitalOceanError::Validation { .. }
+                | DigitalOceanError::Server { .. }
+                | DigitalOceanError::Timeout
+                | DigitalOceanError::Transport(_)),
+            ) => match self.get_ssh_key(&fingerprint).await {
+                Ok(k) => Ok(k),
+                Err(DigitalOceanError::NotFound { .. }) => Err(e),
+                Err(other) => Err(other),
+            },
             Err(e) => Err(e),
         }
     }

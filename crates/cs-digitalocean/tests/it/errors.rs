@@ -460,3 +460,41 @@ async fn an_errored_action_and_one_that_outlasts_the_wait() {
     assert!(seen >= 2, "progress is reported while waiting");
     h.fake.shutdown().await;
 }
+
+#[tokio::test]
+async fn ssh_keys_are_checked_before_sending_and_a_lost_answer_is_recovered_by_fingerprint() {
+    let h = support::start().await;
+    let err = h
+        .client
+        .ensure_ssh_key("ssh-ed25519 not-base64!")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DigitalOceanError::Validation { message, .. } if message.contains(".pub file")),
+        "{err:?}"
+    );
+    assert!(h.fake.requests().is_empty());
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::DropAfterApply, "POST", "/account/keys").times(1));
+    let key = h
+        .client
+        .ensure_ssh_key(support::SSH_KEY)
+        .await
+        .expect("recovered");
+    assert_eq!(key.fingerprint, support::SSH_FINGERPRINT);
+    assert_eq!(
+        h.fake.request_count("POST", "/account/keys"),
+        1,
+        "added once"
+    );
+    h.fake
+        .add_fault(FaultRule::new(FaultKind::ServerError(500), "POST", "/account/keys").times(10));
+    let other =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKuXeriMhlBY56y3WYvd8NtMqNrGDAkHY5RFSgfMnApr other@cs";
+    let err = h.client.ensure_ssh_key(other).await.unwrap_err();
+    assert!(
+        matches!(err, DigitalOceanError::Server { status: 500, .. }),
+        "the refusal stands, not a 404: {err:?}"
+    );
+    h.fake.shutdown().await;
+}
