@@ -168,6 +168,20 @@ async fn the_fake_and_the_client_conform_to_the_official_spec() {
         .unwrap();
     assert_eq!(refused.status().as_u16(), 422);
     assert!(fake.requests().is_empty());
+    // Prism's log is read by another thread: wait for the refusal's line before clearing.
+    let logged = Instant::now();
+    while !prism
+        .violations()
+        .iter()
+        .any(|l| l.contains("not-a-number"))
+    {
+        assert!(
+            logged.elapsed() < Duration::from_secs(10),
+            "Prism did not log the refusal:\n{}",
+            prism.tail()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     prism.log.lock().unwrap().clear();
     let through = client(&prism.api(), &token);
     let tour = tokio::spawn({
