@@ -1342,7 +1342,9 @@ impl Provider for DigitalOceanProvider {
         ))
     }
 
-    /// DigitalOcean's actions after `after`, oldest first; with no `after`, every action.
+    /// DigitalOcean's actions after `after`, oldest first; with no `after`, every action,
+    /// which on an old account is many pages (DigitalOcean keeps them all): a poller
+    /// starts its cursor from the newest id of `client().list_actions_page(1)` instead.
     async fn events(&self, after: Option<u64>) -> ProviderResult<Vec<p::ProviderEvent>> {
         let mut actions = match after {
             Some(a) => r(self.client.list_actions_after(a).await)?,
