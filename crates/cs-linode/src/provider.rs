@@ -609,12 +609,14 @@ fn map_event(e: m::Event) -> p::ProviderEvent {
 
 // ---------------------------------------------------------------- the trait
 
-#[async_trait]
-impl Provider for LinodeProvider {
-    fn kind(&self) -> ProviderKind {
+impl LinodeProvider {
+    pub fn kind(&self) -> ProviderKind {
         ProviderKind::Linode
     }
+}
 
+#[async_trait]
+impl Provider for LinodeProvider {
     async fn regions(&self) -> ProviderResult<Vec<p::Region>> {
         let regions = r(self.client.list_regions().await)?;
         Ok(regions
@@ -921,6 +923,7 @@ impl Provider for LinodeProvider {
             network_in_bits_per_s: samples(&[&s.netv4.r#in, &s.netv6.r#in]),
             network_out_bits_per_s: samples(&[&s.netv4.out, &s.netv6.out]),
             disk_io_blocks_per_s: samples(&[&s.io.io]),
+            disk_used_percent: vec![],
         })
     }
 

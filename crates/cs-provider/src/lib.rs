@@ -9,8 +9,9 @@
 //! provider's event feed that reconciliation reads.
 //!
 //! [`sandbox::Sandbox`] is the built-in simulated provider: a new user can try
-//! every feature with no account. The Linode implementation lives beside the
-//! Linode client. This crate does not store anything and does not know about
+//! every feature with no account. The Linode and DigitalOcean implementations
+//! live beside their clients; [`Provider::capabilities`] says where a cloud
+//! offers less (or otherwise) than the trait's vocabulary. This crate does not store anything and does not know about
 //! customers or billing: it speaks in provider ids.
 
 pub mod sandbox;
@@ -19,7 +20,6 @@ mod types;
 pub use types::*;
 
 use async_trait::async_trait;
-use cs_core::ProviderKind;
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
@@ -54,9 +54,18 @@ impl ProviderError {
 
 /// A cloud we resell. Every method is one provider operation; none retries a
 /// create on its own (see [`Provider::find_instance_by_label`]).
+///
+/// Which cloud a provider is comes from the server or plan that names it (the
+/// app keeps `ProviderKind` on its rows), not from the trait: a provider need
+/// not be one of the kinds the app already stores.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
-    fn kind(&self) -> ProviderKind;
+    /// How this provider differs from the full vocabulary of the trait (which
+    /// is shaped after Linode), as data the UI shows instead of a broken tab.
+    /// The default describes Linode and the Sandbox.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
 
     // Catalogue.
     async fn regions(&self) -> ProviderResult<Vec<Region>>;

@@ -237,7 +237,8 @@ pub struct Sample {
     pub value: f64,
 }
 
-/// Usage over the last day, at the provider's sampling interval.
+/// Usage over the last day, at the provider's sampling interval. A provider
+/// leaves empty the series it does not measure ([`Capabilities`] says which).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     /// CPU use in percent of one core (can exceed 100 with several cores).
@@ -245,6 +246,10 @@ pub struct Stats {
     pub network_in_bits_per_s: Vec<Sample>,
     pub network_out_bits_per_s: Vec<Sample>,
     pub disk_io_blocks_per_s: Vec<Sample>,
+    /// Used space of the root filesystem in percent (DigitalOcean measures
+    /// this rather than disk I/O).
+    #[serde(default)]
+    pub disk_used_percent: Vec<Sample>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,4 +268,133 @@ pub struct ProviderEvent {
     /// `scheduled`, `started`, `finished`, `failed`, `notification`.
     pub status: String,
     pub created: DateTime<Utc>,
+}
+
+/// Where reverse DNS of a server's addresses comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReverseDns {
+    /// Set per address with [`crate::Provider::set_reverse_dns`].
+    PerAddress,
+    /// The provider publishes the server's name as the PTR record of its own
+    /// addresses when the name is a fully qualified domain name; it cannot be
+    /// set per address (DigitalOcean).
+    FromServerName,
+}
+
+/// The part of the product a [`ProviderNote`] concerns, so the UI shows it
+/// where it applies (the account form, the plan form, a server tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteTopic {
+    Account,
+    Catalogue,
+    Create,
+    Lifecycle,
+    Backups,
+    Network,
+    Firewalls,
+    Stats,
+}
+
+/// One difference, in a sentence the UI can show as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderNote {
+    pub topic: NoteTopic,
+    pub text: String,
+}
+
+/// What a provider offers of the trait's vocabulary (shaped after Linode, the
+/// richest provider). A `false` means the matching method answers
+/// [`crate::ProviderError::Unsupported`] (or, for a series, leaves it empty),
+/// so the UI can hide the control and show the note instead of a broken tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Linode's StackScripts (`stackscripts()` lists them, `create_instance` runs one).
+    pub stackscripts: bool,
+    /// `rescue()` boots a rescue system.
+    pub rescue: bool,
+    /// `reset_root_password()` sets a password the caller chooses.
+    pub set_root_password: bool,
+    /// `rebuild()` takes a new root password and SSH keys.
+    pub rebuild_sets_credentials: bool,
+    /// `resize()` works on a running server (false: power it off first).
+    pub resize_running: bool,
+    /// `restore_backup()` can restore onto another server than the backup's own.
+    pub restore_to_other_server: bool,
+    /// `take_snapshot()` needs backups enabled on the server.
+    pub snapshots_need_backups: bool,
+    pub reverse_dns: ReverseDns,
+    /// Most extra public IPv4 addresses `allocate_ipv4()` adds to one server;
+    /// `None` when the provider decides case by case.
+    pub extra_ipv4_max: Option<u32>,
+    /// Firewall rules and policies may DROP (false: rules only allow, and
+    /// everything not allowed is dropped).
+    pub firewall_drop_rules: bool,
+    /// Firewall rules keep their labels.
+    pub firewall_rule_labels: bool,
+    /// `transfer()` reports the server's own transfer this month.
+    pub transfer: bool,
+    /// Which [`Stats`] series are filled.
+    pub disk_io_stats: bool,
+    pub disk_usage_stats: bool,
+    /// One sentence per difference worth telling the user.
+    pub notes: Vec<ProviderNote>,
+}
+
+impl Default for Capabilities {
+    /// Linode's (and the Sandbox's) offer: everything the trait names.
+    fn default() -> Self {
+        Capabilities {
+            stackscripts: true,
+            rescue: true,
+            set_root_password: true,
+            rebuild_sets_credentials: true,
+            resize_running: true,
+            restore_to_other_server: true,
+            snapshots_need_backups: true,
+            reverse_dns: ReverseDns::PerAddress,
+            extra_ipv4_max: None,
+            firewall_drop_rules: true,
+            firewall_rule_labels: true,
+            transfer: true,
+            disk_io_stats: true,
+            disk_usage_stats: false,
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl Capabilities {
+    /// The notes about one part of the product.
+    pub fn notes_on(&self, topic: NoteTopic) -> impl Iterator<Item = &str> {
+        self.notes
+            .iter()
+            .filter(move |n| n.topic == topic)
+            .map(|n| n.text.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_found_by_topic_and_stats_read_without_disk_usage() {
+        let mut c = Capabilities::default();
+        assert_eq!(c.reverse_dns, ReverseDns::PerAddress);
+        c.notes.push(ProviderNote {
+            topic: NoteTopic::Network,
+            text: "PTR comes from the name".into(),
+        });
+        assert_eq!(
+            c.notes_on(NoteTopic::Network).collect::<Vec<_>>(),
+            ["PTR comes from the name"]
+        );
+        assert_eq!(c.notes_on(NoteTopic::Stats).count(), 0);
+        // Stats serialized before `disk_used_percent` existed still read.
+        let old = r#"{"cpu_percent":[],"network_in_bits_per_s":[],"network_out_bits_per_s":[],"disk_io_blocks_per_s":[]}"#;
+        let s: Stats = serde_json::from_str(old).unwrap();
+        assert!(s.disk_used_percent.is_empty());
+    }
 }

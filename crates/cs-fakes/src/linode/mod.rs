@@ -435,7 +435,11 @@ impl FakeLinode {
 #[derive(Clone)]
 pub(crate) struct ConnKill(pub Arc<Notify>);
 
-async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
     use hyper_util::rt::TokioIo;
     use tower::Service as _;
     loop {
