@@ -321,3 +321,48 @@ fn document_postings_balance_for_every_kind() {
         assert!(debit >= doc.totals.gross_minor, "{}", doc.number);
     }
 }
+
+#[test]
+fn no_text_field_of_the_export_reaches_a_spreadsheet_as_a_formula() {
+    // Customer names, references and adjustment reasons are typed by people; OWASP's
+    // payload hides the formula behind a leading minus and digits.
+    let payload = "-1+1+cmd|' /C calc'!A0";
+    let mut docs = documents(0);
+    docs.retain(|d| d.kind == cs_invoice::DocumentKind::Receipt);
+    let mut entries = ledger(&docs);
+    for e in &mut entries {
+        e.organization = payload.into();
+        e.description = format!("+{payload}");
+    }
+    let mut pays = payments();
+    pays[0].payer = payload.into();
+    pays[0].reference = "@SUM(1+1)".into();
+    let mut out = Cursor::new(Vec::new());
+    export_period(
+        &mut out,
+        &period(),
+        &docs,
+        &entries,
+        &pays,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    let path = tools::write(&tools::out_dir("export"), "injection.zip", out.get_ref());
+    for name in ["journal.csv", "payments_received_detail.csv"] {
+        let (ok, body, err) = tools::run("unzip", "unzip", &["-p", path.to_str().unwrap(), name]);
+        assert!(ok, "{err}");
+        for row in body.lines().skip(1) {
+            for field in row.split(',') {
+                let field = field.trim_matches('"');
+                let formula =
+                    field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+                assert!(
+                    !formula,
+                    "{name} lets a formula through: {field:?} in {row:?}"
+                );
+            }
+        }
+        assert!(body.contains(&format!("'{payload}")), "{name}:\n{body}");
+    }
+}
