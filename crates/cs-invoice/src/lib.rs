@@ -25,6 +25,7 @@ pub mod format;
 mod ledger;
 mod model;
 mod pdf;
+mod peppol;
 mod ubl;
 
 pub use books::{
@@ -39,6 +40,7 @@ pub use model::{
     TaxCategory, Totals,
 };
 pub use pdf::{prepare_fonts, render_pdf, render_pdf_many, render_pdf_phased};
+pub use peppol::{e_invoice_gaps, party_gaps, EInvoiceGap, GapParty};
 pub use ubl::to_ubl_xml;
 
 /// Everything that can go wrong turning documents into files.
@@ -58,6 +60,11 @@ pub enum InvoiceError {
     Pdf(String),
     #[error("{0} has no UBL form: only invoices and credit notes are e-invoices")]
     NoUblForm(String),
+    #[error("{number} cannot be a valid Peppol e-invoice: {}", gaps.iter().map(|g| g.message.as_str()).collect::<Vec<_>>().join("; "))]
+    EInvoiceIncomplete {
+        number: String,
+        gaps: Vec<EInvoiceGap>,
+    },
     #[error("the journal does not balance: {0}")]
     Unbalanced(String),
     #[error("the export was cancelled")]

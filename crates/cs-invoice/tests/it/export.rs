@@ -366,3 +366,39 @@ fn no_text_field_of_the_export_reaches_a_spreadsheet_as_a_formula() {
         assert!(body.contains(&format!("'{payload}")), "{name}:\n{body}");
     }
 }
+
+#[test]
+fn documents_without_peppol_data_get_their_pdf_and_a_reason_instead_of_an_invalid_e_invoice() {
+    let mut docs = documents(0);
+    docs[0].buyer.electronic_address = None; // INV-2025-000042
+    let entries = ledger(&docs);
+    let mut out = Cursor::new(Vec::new());
+    let summary = export_period(
+        &mut out,
+        &period(),
+        &docs,
+        &entries,
+        &[],
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    assert_eq!(
+        summary.ubl_files, 2,
+        "the reverse-charge invoice and the credit note"
+    );
+    assert_eq!(summary.ubl_not_written.len(), 1);
+    assert!(
+        summary.ubl_not_written[0].contains("INV-2025-000042")
+            && summary.ubl_not_written[0].contains("Peppol participant identifier"),
+        "{:?}",
+        summary.ubl_not_written
+    );
+    assert!(summary
+        .files
+        .contains(&"pdf/INV-2025-000042.pdf".to_string()));
+    assert!(!summary
+        .files
+        .contains(&"ubl/INV-2025-000042.xml".to_string()));
+    assert!(summary.files.contains(&"ubl_not_written.txt".to_string()));
+}

@@ -26,7 +26,7 @@ fn text_extraction_shows_number_names_in_three_scripts_lines_and_totals() {
         "Αθηνά Παπαδοπούλου",
         "Ёлкин Пётр",
         "Nordlys Cloud AS",
-        "NO923456789MVA",
+        "NO995525828MVA",
         "2025-04-15",
         "Unpaid",
         "Page 1 / 1",

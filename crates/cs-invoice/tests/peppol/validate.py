@@ -4,12 +4,11 @@ Usage: python3 validate.py RULES_DIR FILE.xml...
 
 RULES_DIR holds PEPPOL-EN16931-UBL.xsl and CEN-EN16931-UBL.xsl (SchXslt output, SVRL).
 Each stylesheet is compiled once with Saxon-HE (the `saxonche` package) and applied to
-every file. Prints one JSON object: {file: [{"rules", "id", "flag", "location", "text"}]}
-listing every failed assert (flag "fatal" is an error, "warning" a warning).
+every file. Prints one line per failed assert, tab-separated:
+file, rule set, rule id, flag ("fatal" is an error, "warning" a warning), location, text.
 Exit status 3 when saxonche is not installed, so the caller can say so.
 """
 
-import json
 import os
 import sys
 import xml.etree.ElementTree as ET
@@ -26,7 +25,7 @@ RULE_SETS = ["PEPPOL-EN16931-UBL", "CEN-EN16931-UBL"]
 
 def main():
     rules_dir, files = sys.argv[1], sys.argv[2:]
-    report = {f: [] for f in files}
+    clean = lambda s: " ".join((s or "").split())
     with PySaxonProcessor(license=False) as proc:
         xslt = proc.new_xslt30_processor()
         for name in RULE_SETS:
@@ -38,14 +37,9 @@ def main():
                 root = ET.fromstring(svrl)
                 for fa in root.iter(SVRL + "failed-assert"):
                     text = fa.find(SVRL + "text")
-                    report[f].append({
-                        "rules": name,
-                        "id": fa.get("id") or "",
-                        "flag": fa.get("flag") or "fatal",
-                        "location": fa.get("location") or "",
-                        "text": " ".join((text.text or "").split()) if text is not None else "",
-                    })
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=1)
+                    fields = [f, name, fa.get("id"), fa.get("flag") or "fatal",
+                              fa.get("location"), text.text if text is not None else ""]
+                    print("\t".join(clean(x) for x in fields))
 
 
 main()
