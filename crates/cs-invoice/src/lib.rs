@@ -48,7 +48,7 @@ pub use model::{
 pub use pdf::{
     prepare_fonts, render_pdf, render_pdf_many, render_pdf_phased, render_pdf_report, RenderedPdf,
 };
-pub use peppol::{e_invoice_gaps, party_gaps, EInvoiceGap, GapParty};
+pub use peppol::{e_invoice_gaps, party_gaps, seller_gaps, EInvoiceGap, GapParty};
 pub use ubl::to_ubl_xml;
 
 /// Everything that can go wrong turning documents into files.

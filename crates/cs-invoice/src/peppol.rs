@@ -122,6 +122,30 @@ pub fn e_invoice_gaps(doc: &Document) -> Vec<EInvoiceGap> {
     gaps
 }
 
+/// What the seller's own data (Settings → Branding) lacks for e-invoices to customers in
+/// its own country with VAT lines: the check to run when the branding is saved, before
+/// any customer is involved. The rules that depend on the customer come from
+/// [`party_gaps`] at issue time.
+pub fn seller_gaps(seller: &Seller) -> Vec<EInvoiceGap> {
+    let placeholder = Buyer {
+        organization: "customer".into(),
+        contact: None,
+        address: crate::model::Address {
+            lines: vec!["street".into()],
+            postal_code: "0000".into(),
+            city: "city".into(),
+            region: None,
+            country: seller.address.country.clone(),
+        },
+        tax_id: None,
+        electronic_address: None,
+        reference: "customer".into(),
+    };
+    let mut gaps = party_gaps(seller, &placeholder, &[TaxCategory::Standard]);
+    gaps.retain(|g| g.party == GapParty::Seller);
+    gaps
+}
+
 /// What the seller's and the customer's data lack for an e-invoice with lines of these
 /// tax categories, before any document exists (for instance when a customer is saved or
 /// before a billing run issues). Pure.
@@ -317,6 +341,32 @@ pub fn party_gaps(seller: &Seller, buyer: &Buyer, categories: &[TaxCategory]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seller_gaps_name_only_the_sellers_data() {
+        let seller = Seller {
+            name: "Rheinwolke GmbH".into(),
+            address: crate::model::Address {
+                lines: vec!["Domstraße 5".into()],
+                postal_code: "50668".into(),
+                city: "Köln".into(),
+                region: None,
+                country: "DE".into(),
+            },
+            tax_id: Some("DE136695976".into()),
+            registration_id: None,
+            email: Some("rechnung@rheinwolke.example".into()),
+            phone: None,
+            website: None,
+            footer_note: None,
+            electronic_address: None,
+            logo_png: None,
+            accent_rgb: [0, 0, 0],
+            bank_account: None,
+        };
+        let fields: Vec<&str> = seller_gaps(&seller).iter().map(|g| g.field).collect();
+        assert_eq!(fields, ["electronic_address", "phone", "bank_account"]);
+    }
 
     #[test]
     fn registration_schemes_are_peppol_codes() {
