@@ -2,7 +2,7 @@
 //! shell scripts.
 //!
 //! - `setup`        install what building and testing need (Debian packages when root,
-//!                  npm packages, tauri-driver)
+//!                  npm packages, tauri-driver, Python packages for the e-invoice checks)
 //! - `run`          setup, build the UI, and open the desktop app (Sandbox provider,
 //!                  SQLite in the app's data folder)
 //! - `test`         setup, then every test: all crates, the OS keyring, the UI's unit
@@ -46,7 +46,18 @@ const APT_PACKAGES: &[&str] = &[
     "unzip",
     // The documents e2e test writes last month's invoice into the database.
     "sqlite3",
+    // The Peppol e-invoice test validates against the UBL 2.1 XSD with xmllint, and runs
+    // the Schematron rules with Saxon-HE from Python (`saxonche`, installed by pip below).
+    "libxml2-utils",
+    "python3-pip",
+    // Fallback fonts the PDFs read at run time for scripts DejaVu lacks (CJK, Arabic,
+    // Hebrew, Devanagari, …); also the .deb's dependencies (tauri.conf.json).
+    "fonts-noto-core",
+    "fonts-noto-cjk",
 ];
+
+/// Python packages the tests need, installed into the user's Python with pip.
+const PIP_PACKAGES: &[(&str, &str)] = &[("saxonche", "saxonche")];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -265,6 +276,27 @@ fn setup(root: &Path) -> Result<()> {
     }
     if !have("tauri-driver") {
         run(Command::new(cargo()).args(["install", "tauri-driver", "--locked"]))?;
+    }
+    for (module, package) in PIP_PACKAGES {
+        let present = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !present {
+            // Debian marks its Python as externally managed; a --user install is what the
+            // tests need and touches no system package.
+            let pip = |extra: &[&str]| {
+                Command::new("python3")
+                    .args(["-m", "pip", "install", "--user", "--quiet"])
+                    .args(extra)
+                    .arg(package)
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            if !pip(&[]) && !pip(&["--break-system-packages"]) {
+                bail!("installing the Python package {package} failed: run `python3 -m pip install --user {package}`");
+            }
+        }
     }
     Ok(())
 }

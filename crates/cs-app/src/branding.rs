@@ -151,9 +151,8 @@ pub(crate) fn to_seller(row: &SellerRow, logo: Option<Vec<u8>>) -> inv::Seller {
         phone: row.phone.clone(),
         website: row.website.clone(),
         footer_note: row.footer_note.clone(),
-        electronic_address: inv::ElectronicAddress::email(
-            row.email.as_deref().unwrap_or("billing@localhost"),
-        ),
+        // Branding has no Peppol participant identifier yet: e-invoices name the gap.
+        electronic_address: None,
         logo_png: logo,
         accent_rgb: parse_accent(&row.accent).unwrap_or([37, 99, 235]),
         bank_account: None,
@@ -456,7 +455,7 @@ fn sample_invoice(
                 country: "NO".into(),
             },
             tax_id: None,
-            electronic_address: inv::ElectronicAddress::email("zoe@example.com"),
+            electronic_address: None,
             reference: "sample".into(),
         },
         lines,

@@ -474,11 +474,12 @@ impl App {
                 printable.number
             )));
         }
-        let xml = inv::to_ubl_xml(&printable).map_err(|e| {
-            AppError::Internal(format!(
+        let xml = inv::to_ubl_xml(&printable).map_err(|e| match e {
+            inv::InvoiceError::EInvoiceIncomplete { .. } => AppError::Conflict(e.to_string()),
+            e => AppError::Internal(format!(
                 "writing the e-invoice of {}: {e}",
                 printable.number
-            ))
+            )),
         })?;
         Ok((printable.number, xml))
     }

@@ -124,7 +124,8 @@ pub fn to_invoice_document(
             contact: None,
             address: address(&d.customer_country),
             tax_id: d.customer_tax_id.clone(),
-            electronic_address: inv::ElectronicAddress::email("customer@localhost"),
+            // Customers have no Peppol participant identifier yet: e-invoices name the gap.
+            electronic_address: None,
             reference: s.organization_id.clone(),
         },
         lines,

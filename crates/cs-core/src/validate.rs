@@ -5,6 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
+mod party_ids;
+pub use party_ids::{
+    check_participant_id, check_vat_id, ParticipantId, VatId, EAS_CODES, VAT_CHECK_DIGIT_COUNTRIES,
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationError {
     /// The input's name as the UI knows it, e.g. `contact_email`.

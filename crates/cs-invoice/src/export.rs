@@ -2,7 +2,9 @@
 //!
 //! Layout of the archive:
 //! - `pdf/<number>.pdf` for every document issued in the period;
-//! - `ubl/<number>.xml` for every invoice and credit note (receipts have no e-invoice form);
+//! - `ubl/<number>.xml` for every invoice and credit note (receipts have no e-invoice form)
+//!   whose seller and customer data make a valid Peppol e-invoice; the others are listed
+//!   with their gaps in `ubl_not_written.txt` (see [`crate::e_invoice_gaps`]);
 //! - `journal.csv`: the ledger entries of the period (must balance, see [`crate::LedgerEntry`]);
 //! - `reconciliation.csv` when given: the journal checked against the documents (see
 //!   [`crate::reconcile`]);
@@ -66,6 +68,9 @@ pub struct ExportProgress {
 pub struct ExportSummary {
     pub documents: usize,
     pub ubl_files: usize,
+    /// Invoices and credit notes without a UBL file, each with why (seller or customer
+    /// data a valid e-invoice needs is missing), as listed in `ubl_not_written.txt`.
+    pub ubl_not_written: Vec<String>,
     pub journal_entries: usize,
     pub payments: usize,
     /// Every file name in the archive, in order.
@@ -137,6 +142,7 @@ pub fn export_period<W: Write + Seek>(
     let batch = threads * 8;
     let mut done = 0;
     let mut ubl_files = 0;
+    let mut ubl_not_written = Vec::new();
     progress(ExportProgress {
         documents_done: 0,
         documents_total: total,
@@ -147,7 +153,10 @@ pub fn export_period<W: Write + Seek>(
         }
         let rendered = render_batch(chunk, threads, cancel);
         for (doc, result) in chunk.iter().zip(rendered) {
-            let (pdf, xml) = result?;
+            let (pdf, xml, missing) = result?;
+            if let Some(why) = missing {
+                ubl_not_written.push(why);
+            }
             let name = file_stem(&doc.number);
             add(&mut zip, format!("pdf/{name}.pdf"), &pdf, stored)?;
             if let Some(xml) = xml {
@@ -167,6 +176,21 @@ pub fn export_period<W: Write + Seek>(
         }
     }
 
+    if !ubl_not_written.is_empty() {
+        let mut text = String::from(
+            "These invoices and credit notes have no e-invoice (ubl/) because seller or customer data a valid\r\nPeppol BIS Billing 3.0 e-invoice needs is missing; complete it and export again:\r\n\r\n",
+        );
+        for why in &ubl_not_written {
+            text.push_str(why);
+            text.push_str("\r\n");
+        }
+        add(
+            &mut zip,
+            "ubl_not_written.txt".into(),
+            text.as_bytes(),
+            deflated,
+        )?;
+    }
     add(&mut zip, "journal.csv".into(), journal.as_bytes(), deflated)?;
     if let Some(csv) = &what.reconciliation_csv {
         add(
@@ -199,21 +223,26 @@ pub fn export_period<W: Write + Seek>(
     Ok(ExportSummary {
         documents: total,
         ubl_files,
+        ubl_not_written,
         journal_entries: entries.len(),
         payments: pays.len(),
         files,
     })
 }
 
-type Rendered = Result<(Vec<u8>, Option<String>), InvoiceError>;
+/// The PDF, the UBL file if there is one, and why an invoice or credit note has none.
+type Rendered = Result<(Vec<u8>, Option<String>, Option<String>), InvoiceError>;
 
 fn render_one(doc: &Document) -> Rendered {
     let pdf = render_pdf(doc)?;
-    let xml = match doc.kind {
-        DocumentKind::Receipt => None,
-        DocumentKind::Invoice | DocumentKind::CreditNote => Some(to_ubl_xml(doc)?),
-    };
-    Ok((pdf, xml))
+    if doc.kind == DocumentKind::Receipt {
+        return Ok((pdf, None, None));
+    }
+    match to_ubl_xml(doc) {
+        Ok(xml) => Ok((pdf, Some(xml), None)),
+        Err(e @ InvoiceError::EInvoiceIncomplete { .. }) => Ok((pdf, None, Some(e.to_string()))),
+        Err(e) => Err(e),
+    }
 }
 
 fn render_batch(chunk: &[&Document], threads: usize, cancel: &AtomicBool) -> Vec<Rendered> {
@@ -354,6 +383,7 @@ fn readme(p: Period, documents: usize, reconciled: bool) -> String {
         "Accountant export {} to {} ({documents} documents)\r\n\r\n\
 pdf/                          the documents as issued (PDF, aiming at PDF/A-3b)\r\n\
 ubl/                          invoices and credit notes as Peppol BIS Billing 3.0 UBL 2.1 XML\r\n\
+ubl_not_written.txt           when present: invoices and credit notes without an e-invoice, and why\r\n\
 journal.csv                   double-entry journal; each transaction balances per currency\r\n\
 {reconciliation}\
 tax_summary.csv               taxable amount and tax per country, category and rate; credit notes negative\r\n\

@@ -205,16 +205,13 @@ pub fn journal_csv(entries: &[LedgerEntry]) -> Result<String, InvoiceError> {
 }
 
 /// Appends one RFC 4180 row. Fields that a spreadsheet would run as a formula are
-/// prefixed with an apostrophe (CSV injection).
+/// prefixed with an apostrophe (CSV injection, see [`formula_risk`]).
 pub(crate) fn csv_row(out: &mut String, fields: &[&str]) {
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        // A leading minus is a formula unless a number follows (negative amounts are data).
-        let risky = f.starts_with(['=', '+', '@', '\t', '\r'])
-            || (f.starts_with('-') && !f.chars().nth(1).is_some_and(|c| c.is_ascii_digit()));
-        let f = if risky {
+        let f = if formula_risk(f) {
             format!("'{f}")
         } else {
             (*f).to_string()
@@ -230,6 +227,35 @@ pub(crate) fn csv_row(out: &mut String, fields: &[&str]) {
     out.push_str("\r\n");
 }
 
+/// True when a spreadsheet could read `field` as a formula: it starts (possibly after
+/// spaces, tabs or line breaks) with `=`, `+`, `-`, `@` or their full-width forms, or with
+/// a tab or CR, and it is not a plain decimal number. OWASP's CSV injection guidance: a
+/// minus followed by digits is still a formula when anything but a number follows
+/// (`-1+1+cmd|' /C calc'!A0`), so only a whole plain number passes.
+fn formula_risk(field: &str) -> bool {
+    if is_plain_decimal(field) {
+        return false;
+    }
+    if field.starts_with(['\t', '\r']) {
+        return true;
+    }
+    field
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with([
+            '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+        ])
+}
+
+/// `-12.50`, `3`, `0.5`: an optional minus, digits, optionally a dot and digits.
+fn is_plain_decimal(field: &str) -> bool {
+    let digits = field.strip_prefix('-').unwrap_or(field);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +268,57 @@ mod tests {
             &["a,b", "say \"hi\"", "=SUM(A1)", "-12.50", "plain"],
         );
         assert_eq!(s, "\"a,b\",\"say \"\"hi\"\"\",'=SUM(A1),-12.50,plain\r\n");
+    }
+
+    fn cell(field: &str) -> String {
+        let mut s = String::new();
+        csv_row(&mut s, &[field]);
+        s.trim_end_matches("\r\n").to_string()
+    }
+
+    #[test]
+    fn a_formula_behind_a_leading_minus_or_plus_is_neutralised() {
+        // OWASP CSV injection: a spreadsheet runs a field starting with = + - @ (also after
+        // a tab, a CR or spaces) as a formula, a minus followed by digits and an operator too.
+        for payload in [
+            "-1+1+cmd|' /C calc'!A0",
+            "+1+1+cmd|' /C calc'!A0",
+            "-2-HYPERLINK(\"http://evil.example\")",
+            "-1e3",
+            "-12.50+1",
+            "@SUM(1+1)*cmd|' /C calc'!A0",
+            "\t=1+1",
+            "\r=1+1",
+            " =1+1",
+            "\u{ff1d}1+1",
+            "-",
+            "+",
+        ] {
+            let out = cell(payload);
+            let unquoted = out
+                .strip_prefix('"')
+                .and_then(|o| o.strip_suffix('"'))
+                .map_or(out.clone(), |o| o.replace("\"\"", "\""));
+            assert!(
+                unquoted.starts_with('\''),
+                "{payload:?} reached the CSV as {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_numbers_and_ordinary_text_stay_as_they_are() {
+        for plain in [
+            "-12.50",
+            "12.50",
+            "0",
+            "-3",
+            "2025-04-01",
+            "Acme GmbH",
+            "ORG-0042",
+            "",
+        ] {
+            assert_eq!(cell(plain), plain);
+        }
     }
 }

@@ -100,9 +100,12 @@ pub struct Address {
     pub country: String,
 }
 
-/// How a party is reached electronically (Peppol BIS "electronic address", BT-34/BT-49).
-/// `scheme` is an EAS code: `"EM"` for e-mail, `"0088"` for a GLN, `"9930"` for a German VAT
-/// id and so on.
+/// Where a party receives e-invoices: its Peppol participant identifier (EN 16931
+/// electronic address, BT-34 seller / BT-49 buyer). `scheme` is a code of Peppol's
+/// Electronic Address Scheme list (`0192` Norwegian organization number, `0088` GLN,
+/// `9930` German VAT number, …), `value` the identifier in that scheme. E-mail (`EM`) is
+/// not a Peppol scheme. Check what a person types with
+/// [`cs_core::validate::check_participant_id`] (or [`ElectronicAddress::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElectronicAddress {
     pub scheme: String,
@@ -110,12 +113,14 @@ pub struct ElectronicAddress {
 }
 
 impl ElectronicAddress {
-    /// An e-mail address (EAS `EM`).
-    pub fn email(address: &str) -> Self {
-        ElectronicAddress {
-            scheme: "EM".to_string(),
-            value: address.to_string(),
-        }
+    /// Checks and normalizes `scheme:value` (e.g. `0192:995525828`), or a scheme and a
+    /// value given apart; the error is a sentence to show next to the input.
+    pub fn parse(scheme: &str, value: &str) -> Result<Self, String> {
+        let p = cs_core::validate::check_participant_id(scheme, value)?;
+        Ok(ElectronicAddress {
+            scheme: p.scheme,
+            value: p.value,
+        })
     }
 }
 
@@ -133,9 +138,12 @@ pub struct Seller {
     /// Legal name, printed large in the header.
     pub name: String,
     pub address: Address,
-    /// VAT or other tax registration number, e.g. `DE123456789`.
+    /// VAT identifier with its country prefix, e.g. `DE136695976` (EN 16931 BT-31).
     pub tax_id: Option<String>,
-    /// Company registration (commercial register) number, if any.
+    /// Company registration (commercial register) number, if any (BT-30): the
+    /// organization number in Norway, the CVR in Denmark, the organisationsnummer in
+    /// Sweden, the enterprise number in Belgium, the SIREN in France, the KvK number in the
+    /// Netherlands.
     pub registration_id: Option<String>,
     pub email: Option<String>,
     /// Telephone number as printed.
@@ -148,7 +156,9 @@ pub struct Seller {
     /// holidays, a thank-you).
     #[serde(default)]
     pub footer_note: Option<String>,
-    pub electronic_address: ElectronicAddress,
+    /// Peppol participant identifier; an e-invoice needs one (see [`crate::e_invoice_gaps`]).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
     /// PNG bytes of the logo (8-bit RGB/RGBA/grey). Printed at most 45 × 18 mm.
     #[serde(default)]
     pub logo_png: Option<Vec<u8>>,
@@ -165,8 +175,11 @@ pub struct Buyer {
     /// The person the document is addressed to, if any.
     pub contact: Option<String>,
     pub address: Address,
+    /// VAT identifier with its country prefix, e.g. `DE136695976`.
     pub tax_id: Option<String>,
-    pub electronic_address: ElectronicAddress,
+    /// Peppol participant identifier; an e-invoice needs one (see [`crate::e_invoice_gaps`]).
+    #[serde(default)]
+    pub electronic_address: Option<ElectronicAddress>,
     /// The customer's own reference (Peppol BT-10 "buyer reference"); the customer id is a
     /// good default.
     pub reference: String,

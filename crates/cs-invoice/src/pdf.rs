@@ -11,22 +11,57 @@
 
 mod pdfa;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
-    Color, CurTransMat, FontId, Line as PdfLine, LinePoint, Op, PaintMode, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage, RawImageData, RawImageFormat,
-    Rect, Rgb, TextItem, TextMatrix, XObject, XObjectId, XObjectTransform,
+    Codepoint, Color, CurTransMat, DictItem, FontId, Line as PdfLine, LinePoint, Op, PaintMode,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, RawImage, RawImageData,
+    RawImageFormat, Rect, Rgb, TextItem, TextMatrix, XObject, XObjectId, XObjectTransform,
 };
 
-use crate::font::Face;
+use crate::font::{missing_font_hint, Face, FontRef};
 use crate::format;
 use crate::model::{Document, DocumentKind, PaymentStatus};
+use crate::shape::{shape, ShapedLine};
 use crate::InvoiceError;
 
-/// Renders one document to PDF bytes. Same document in, same bytes out.
+/// Renders one document to PDF bytes. Same document in, same bytes out (on the same
+/// installed fonts). Characters no installed font covers print as a box and are logged as
+/// a warning; [`render_pdf_report`] returns them.
 pub fn render_pdf(doc: &Document) -> Result<Vec<u8>, InvoiceError> {
-    render_pdf_phased(doc, &mut |_| {})
+    render_pdf_report(doc).map(|r| r.pdf)
+}
+
+/// A rendered PDF and what it could not draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedPdf {
+    pub pdf: Vec<u8>,
+    /// One sentence per script that printed as boxes because no installed font covers it,
+    /// naming the characters and the Debian package that would.
+    pub warnings: Vec<String>,
+}
+
+/// Renders like [`render_pdf`] and also says which characters printed as boxes.
+pub fn render_pdf_report(doc: &Document) -> Result<RenderedPdf, InvoiceError> {
+    let mut missing = BTreeSet::new();
+    let pdf = render(doc, &mut |_| {}, &mut missing)?;
+    let mut by_package: BTreeMap<(&str, &str), String> = BTreeMap::new();
+    for c in missing {
+        by_package.entry(missing_font_hint(c)).or_default().push(c);
+    }
+    let warnings: Vec<String> = by_package
+        .into_iter()
+        .map(|((script, package), chars)| {
+            format!(
+                "{}: no installed font has {script} characters \"{chars}\"; they print as boxes: install the Debian package {package}",
+                doc.title()
+            )
+        })
+        .collect();
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(RenderedPdf { pdf, warnings })
 }
 
 /// Where the time of one render goes: layout, font subsetting, building the object graph
@@ -37,12 +72,25 @@ pub fn render_pdf_phased(
     doc: &Document,
     mark: &mut dyn FnMut(&'static str),
 ) -> Result<Vec<u8>, InvoiceError> {
+    render(doc, mark, &mut BTreeSet::new())
+}
+
+fn render(
+    doc: &Document,
+    mark: &mut dyn FnMut(&'static str),
+    missing: &mut BTreeSet<char>,
+) -> Result<Vec<u8>, InvoiceError> {
     doc.validate()?;
-    let regular = Face::regular()?;
-    let bold = Face::bold()?;
-    let pages = Layout::new(doc, regular, bold).run();
+    Face::regular()?;
+    Face::bold()?;
+    let pages = Layout::new(doc).run()?;
+    for p in &pages {
+        for t in &p.texts {
+            missing.extend(t.line.missing.iter().copied());
+        }
+    }
     mark("layout");
-    serialize(doc, &pages, regular, bold, mark)
+    serialize(doc, &pages, mark)
 }
 
 /// Parses the embedded fonts now rather than on the first render (about 10 ms once per
@@ -111,9 +159,8 @@ struct TextRun {
     x: f32,
     y: f32,
     size: f32,
-    bold: bool,
     rgb: [f32; 3],
-    text: String,
+    line: ShapedLine,
 }
 
 enum Shape {
@@ -147,8 +194,8 @@ struct PageDraw {
 
 struct Layout<'a> {
     doc: &'a Document,
-    regular: &'a Face,
-    bold: &'a Face,
+    /// The first font failure; layout goes on and `run` reports it.
+    error: Option<InvoiceError>,
     accent: [f32; 3],
     logo_size: Option<(u32, u32)>,
     pages: Vec<PageDraw>,
@@ -159,12 +206,11 @@ struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(doc: &'a Document, regular: &'a Face, bold: &'a Face) -> Self {
+    fn new(doc: &'a Document) -> Self {
         let [r, g, b] = doc.seller.accent_rgb;
         Layout {
             doc,
-            regular,
-            bold,
+            error: None,
             accent: [
                 f32::from(r) / 255.0,
                 f32::from(g) / 255.0,
@@ -181,12 +227,20 @@ impl<'a> Layout<'a> {
         }
     }
 
-    fn face(&self, bold: bool) -> &'a Face {
-        if bold {
-            self.bold
-        } else {
-            self.regular
+    /// The shaped line; a font failure is kept for `run` to report.
+    fn shaped(&mut self, text: &str, size: f32, bold: bool) -> ShapedLine {
+        match shape(text, size, bold) {
+            Ok(line) => line,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                ShapedLine::default()
+            }
         }
+    }
+
+    /// Width of `text` as it will be drawn.
+    fn measure(&self, text: &str, size: f32, bold: bool) -> f32 {
+        shape(text, size, bold).map_or(0.0, |l| l.width)
     }
 
     fn page(&mut self) -> &mut PageDraw {
@@ -201,19 +255,28 @@ impl<'a> Layout<'a> {
         if text.is_empty() {
             return;
         }
+        let line = self.shaped(text, size, bold);
         self.page().texts.push(TextRun {
             x,
             y,
             size,
-            bold,
             rgb,
-            text: text.to_string(),
+            line,
         });
     }
 
     fn text_right(&mut self, right: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: &str) {
-        let w = self.face(bold).width(text, size);
-        self.text(right - w, y, size, bold, rgb, text);
+        if text.is_empty() {
+            return;
+        }
+        let line = self.shaped(text, size, bold);
+        self.page().texts.push(TextRun {
+            x: right - line.width,
+            y,
+            size,
+            rgb,
+            line,
+        });
     }
 
     fn fill(&mut self, x: f32, y: f32, w: f32, h: f32, rgb: [f32; 3]) {
@@ -232,7 +295,6 @@ impl<'a> Layout<'a> {
 
     /// Greedy word wrap by measured width; words longer than the width are cut.
     fn wrap(&self, text: &str, size: f32, bold: bool, width: f32) -> Vec<String> {
-        let face = self.face(bold);
         let mut lines = Vec::new();
         for paragraph in text.split('\n') {
             let mut line = String::new();
@@ -242,7 +304,7 @@ impl<'a> Layout<'a> {
                 } else {
                     format!("{line} {word}")
                 };
-                if face.width(&candidate, size) <= width {
+                if self.measure(&candidate, size, bold) <= width {
                     line = candidate;
                     continue;
                 }
@@ -253,7 +315,7 @@ impl<'a> Layout<'a> {
                 let mut piece = String::new();
                 for c in word.chars() {
                     piece.push(c);
-                    if face.width(&piece, size) > width && piece.chars().count() > 1 {
+                    if self.measure(&piece, size, bold) > width && piece.chars().count() > 1 {
                         piece.pop();
                         lines.push(std::mem::take(&mut piece));
                         piece.push(c);
@@ -276,13 +338,16 @@ impl<'a> Layout<'a> {
         ]
     }
 
-    fn run(mut self) -> Vec<PageDraw> {
+    fn run(mut self) -> Result<Vec<PageDraw>, InvoiceError> {
         self.first_page_header();
         self.line_table();
         self.summary();
         self.closing_text();
         self.footers();
-        self.pages
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.pages),
+        }
     }
 
     fn start_page(&mut self) {
@@ -716,7 +781,7 @@ impl<'a> Layout<'a> {
         if let Some(m) = &doc.seller.email {
             who.push(m.clone());
         }
-        let who = who.join("  ·  ");
+        let who = self.shaped(&who.join("  ·  "), 7.0, false);
         for i in 0..total {
             let page = &mut self.pages[i];
             page.shapes.push(Shape::Rule {
@@ -730,32 +795,29 @@ impl<'a> Layout<'a> {
                 x: MARGIN_L,
                 y: 32.0,
                 size: 7.0,
-                bold: false,
                 rgb: MUTED,
-                text: who.clone(),
+                line: who.clone(),
             });
             let number = match &doc.seller.footer_note {
                 Some(note) => format!("{} {}  ·  {note}", doc.kind.title(), doc.number),
                 None => format!("{} {}", doc.kind.title(), doc.number),
             };
-            let label = format!("Page {} / {}", i + 1, total);
-            let w = self.regular.width(&label, 7.5);
+            let label = self.shaped(&format!("Page {} / {}", i + 1, total), 7.5, false);
+            let number = self.shaped(&number, 7.0, false);
             let page = &mut self.pages[i];
             page.texts.push(TextRun {
                 x: MARGIN_L,
                 y: 22.0,
                 size: 7.0,
-                bold: false,
                 rgb: MUTED,
-                text: number,
+                line: number,
             });
             page.texts.push(TextRun {
-                x: CONTENT_R - w,
+                x: CONTENT_R - label.width,
                 y: 32.0,
                 size: 7.5,
-                bold: false,
                 rgb: MUTED,
-                text: label,
+                line: label,
             });
         }
     }
@@ -872,6 +934,105 @@ fn decode_logo(bytes: &[u8]) -> Result<RawImage, InvoiceError> {
     })
 }
 
+/// A face subset for this document: its resource name, original → subset glyph ids, the
+/// text of each original glyph, and its units per em.
+struct EmbeddedFont {
+    id: FontId,
+    remap: BTreeMap<u16, u16>,
+    texts: BTreeMap<u16, String>,
+    units_per_em: u16,
+}
+
+/// `/Span << /ActualText (…) >> BDC`: the reading-order text of shaped or right-to-left
+/// glyphs, which is what text extraction and search then see.
+fn actual_text(text: &str) -> Op {
+    let mut data = vec![0xFE, 0xFF];
+    for unit in text.encode_utf16() {
+        data.extend(unit.to_be_bytes());
+    }
+    Op::BeginMarkedContentWithProperties {
+        tag: "Span".into(),
+        properties: DictItem::Dict {
+            map: BTreeMap::from([(
+                "ActualText".to_string(),
+                DictItem::String {
+                    data,
+                    literal: false,
+                },
+            )]),
+        },
+    }
+}
+
+/// The glyphs of one segment: runs of glyphs without their own offset share one text
+/// position and correct the PDF's advance (the font's width) to the shaped one; a glyph
+/// the shaper moved (an Arabic or Indic mark) gets its own position.
+fn draw_segment(
+    ops: &mut Vec<Op>,
+    t: &TextRun,
+    seg: &crate::shape::Segment,
+    font: &EmbeddedFont,
+) -> Result<(), InvoiceError> {
+    let units_per_em = font.units_per_em;
+    let face = seg.font.face()?;
+    // The width printpdf writes to /W, in thousandths of an em (truncated like printpdf).
+    let pdf_width =
+        |gid: u16| (f32::from(face.advance(gid)) * 1000.0 / f32::from(units_per_em)).trunc();
+    let mut pen = t.x + seg.x;
+    let mut run: Vec<Codepoint> = Vec::new();
+    let mut run_x = pen;
+    let flush = |ops: &mut Vec<Op>, run: &mut Vec<Codepoint>, x: f32, y: f32| {
+        if run.is_empty() {
+            return;
+        }
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(x), Pt(y)),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(std::mem::take(run))],
+        });
+    };
+    // One text per glyph for the whole document, so printpdf's ToUnicode is consistent.
+    let text_of = |gid: u16| font.texts.get(&gid).filter(|s| !s.is_empty()).cloned();
+    for g in &seg.glyphs {
+        let new_gid = font.remap.get(&g.gid).copied().unwrap_or(0);
+        let shaped = g.advance * 1000.0 / t.size;
+        let correction = if seg.complex {
+            let c = pdf_width(g.gid) - shaped;
+            if c.abs() >= 0.5 {
+                c.round()
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        };
+        if g.dx != 0.0 || g.dy != 0.0 {
+            flush(ops, &mut run, run_x, t.y);
+            let mut one = vec![Codepoint {
+                gid: new_gid,
+                offset: 0.0,
+                cid: text_of(g.gid),
+            }];
+            flush(ops, &mut one, pen + g.dx, t.y + g.dy);
+            pen += g.advance;
+            run_x = pen;
+            continue;
+        }
+        if run.is_empty() {
+            run_x = pen;
+        }
+        run.push(Codepoint {
+            gid: new_gid,
+            offset: correction,
+            cid: text_of(g.gid),
+        });
+        pen += g.advance;
+    }
+    flush(ops, &mut run, run_x, t.y);
+    Ok(())
+}
+
 fn color(rgb: [f32; 3]) -> Color {
     Color::Rgb(Rgb {
         r: rgb[0],
@@ -884,8 +1045,6 @@ fn color(rgb: [f32; 3]) -> Color {
 fn serialize(
     doc: &Document,
     pages: &[PageDraw],
-    regular: &Face,
-    bold: &Face,
     mark: &mut dyn FnMut(&'static str),
 ) -> Result<Vec<u8>, InvoiceError> {
     let mut pdf = PdfDocument::new(&doc.title());
@@ -896,26 +1055,47 @@ fn serialize(
             ..Default::default()
         });
 
-    // Fixed resource names keep the output independent of printpdf's random ids.
-    let regular_id = FontId("F1".to_string());
-    let bold_id = FontId("F2".to_string());
-    let mut chars = [BTreeSet::new(), BTreeSet::new()];
+    // Every glyph each face draws, with the text it stands for (ToUnicode).
+    let mut used: BTreeMap<FontRef, BTreeMap<u16, String>> = BTreeMap::new();
     for p in pages {
         for t in &p.texts {
-            chars[usize::from(t.bold)].extend(t.text.chars());
+            for seg in &t.line.segments {
+                let glyphs = used.entry(seg.font).or_default();
+                for (gid, text) in &seg.unicode {
+                    // The first text seen wins, and a single character beats a cluster.
+                    let better = glyphs.get(gid).is_none_or(|old| {
+                        old.is_empty() || (old.chars().count() > 1 && text.chars().count() == 1)
+                    });
+                    if better {
+                        glyphs.insert(*gid, text.clone());
+                    }
+                }
+                for g in &seg.glyphs {
+                    glyphs.entry(g.gid).or_default();
+                }
+            }
         }
     }
-    for (id, face, set) in [
-        (&regular_id, regular, &chars[0]),
-        (&bold_id, bold, &chars[1]),
-    ] {
-        if !set.is_empty() {
-            let subset = face.subset(set.iter().copied())?;
-            pdf.resources
-                .fonts
-                .map
-                .insert(id.clone(), printpdf::PdfFont::new(subset));
-        }
+    // Fixed resource names (in FontRef order) keep the output independent of printpdf's
+    // random ids; each face is subset to exactly its glyphs.
+    let mut fonts: BTreeMap<FontRef, EmbeddedFont> = BTreeMap::new();
+    for (i, (font, glyphs)) in used.iter().enumerate() {
+        let face = font.face()?;
+        let (subset, remap) = face.subset(glyphs)?;
+        let id = FontId(format!("F{}", i + 1));
+        pdf.resources
+            .fonts
+            .map
+            .insert(id.clone(), printpdf::PdfFont::new(subset));
+        fonts.insert(
+            *font,
+            EmbeddedFont {
+                id,
+                remap,
+                texts: glyphs.clone(),
+                units_per_em: face.units_per_em(),
+            },
+        );
     }
     mark("font subsetting");
     let logo_id = XObjectId("Im1".to_string());
@@ -992,33 +1172,34 @@ fn serialize(
             }
         }
         ops.push(Op::StartTextSection);
-        let mut font_state: Option<(bool, u32)> = None;
+        let mut font_state: Option<(FontRef, u32)> = None;
         let mut fill_state: Option<[u32; 3]> = None;
         for t in &p.texts {
-            let key = (t.bold, t.size.to_bits());
-            if font_state != Some(key) {
-                let id = if t.bold {
-                    bold_id.clone()
-                } else {
-                    regular_id.clone()
-                };
-                ops.push(Op::SetFont {
-                    font: PdfFontHandle::External(id),
-                    size: Pt(t.size),
-                });
-                font_state = Some(key);
-            }
             let fill = t.rgb.map(f32::to_bits);
             if fill_state != Some(fill) {
                 ops.push(Op::SetFillColor { col: color(t.rgb) });
                 fill_state = Some(fill);
             }
-            ops.push(Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(Pt(t.x), Pt(t.y)),
-            });
-            ops.push(Op::ShowText {
-                items: vec![TextItem::Text(t.text.clone())],
-            });
+            for seg in &t.line.segments {
+                let Some(embedded) = fonts.get(&seg.font) else {
+                    continue;
+                };
+                let key = (seg.font, t.size.to_bits());
+                if font_state != Some(key) {
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(embedded.id.clone()),
+                        size: Pt(t.size),
+                    });
+                    font_state = Some(key);
+                }
+                if seg.complex {
+                    ops.push(actual_text(&seg.text));
+                }
+                draw_segment(&mut ops, t, seg, embedded)?;
+                if seg.complex {
+                    ops.push(Op::EndMarkedContentWithProperties);
+                }
+            }
         }
         ops.push(Op::EndTextSection);
         pdf.pages

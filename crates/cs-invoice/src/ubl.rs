@@ -9,7 +9,10 @@
 use std::fmt::Write as _;
 
 use crate::format;
-use crate::model::{line_amount_minor, Address, Document, DocumentKind, ElectronicAddress};
+use crate::model::{
+    line_amount_minor, Address, Document, DocumentKind, ElectronicAddress, TaxCategory,
+};
+use crate::peppol::{e_invoice_gaps, outside_scope, registration_scheme, registration_value};
 use crate::InvoiceError;
 
 const CUSTOMIZATION_ID: &str =
@@ -17,9 +20,24 @@ const CUSTOMIZATION_ID: &str =
 const PROFILE_ID: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";
 
 /// The Peppol BIS 3.0 UBL document for an invoice or a credit note. Receipts have no
-/// e-invoice form and give [`InvoiceError::NoUblForm`].
+/// e-invoice form and give [`InvoiceError::NoUblForm`]; a document whose seller or
+/// customer data would make it fail the Peppol rules gives [`InvoiceError::EInvoiceIncomplete`]
+/// naming every gap ([`crate::e_invoice_gaps`]).
 pub fn to_ubl_xml(doc: &Document) -> Result<String, InvoiceError> {
     doc.validate()?;
+    if doc.kind == DocumentKind::Receipt {
+        return Err(InvoiceError::NoUblForm(doc.title()));
+    }
+    let gaps = e_invoice_gaps(doc);
+    if !gaps.is_empty() {
+        return Err(InvoiceError::EInvoiceIncomplete {
+            number: doc.number.clone(),
+            gaps,
+        });
+    }
+    let categories: Vec<TaxCategory> = doc.lines.iter().map(|l| l.tax_category).collect();
+    // Not subject to VAT: no VAT identifiers and no rates anywhere (BR-O-02 to BR-O-05).
+    let no_vat = outside_scope(&categories);
     let (root, type_el, type_code, line_el, qty_el) = match doc.kind {
         DocumentKind::Invoice => (
             "Invoice",
@@ -35,7 +53,7 @@ pub fn to_ubl_xml(doc: &Document) -> Result<String, InvoiceError> {
             "CreditNoteLine",
             "CreditedQuantity",
         ),
-        DocumentKind::Receipt => return Err(InvoiceError::NoUblForm(doc.title())),
+        DocumentKind::Receipt => unreachable!("receipts were refused above"),
     };
     let cur = doc.currency;
     let amt = |minor: i64| format::amount_plain(minor, cur);
@@ -58,13 +76,17 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
         }
     }
     el(&mut x, 1, &format!("cbc:{type_el}"), type_code);
-    for note in &doc.notes {
-        el(&mut x, 1, "cbc:Note", note);
-    }
-    if doc.reverse_charge {
-        if let Some(w) = &doc.reverse_charge_wording {
-            el(&mut x, 1, "cbc:Note", w);
-        }
+    // Peppol allows one document-level note (PEPPOL-EN16931-R002); the reverse-charge
+    // wording is the exemption reason of the AE tax subtotal instead.
+    let note = doc
+        .notes
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !note.is_empty() {
+        el(&mut x, 1, "cbc:Note", &note);
     }
     el(&mut x, 1, "cbc:DocumentCurrencyCode", cur.code());
     el(&mut x, 1, "cbc:BuyerReference", &doc.buyer.reference);
@@ -83,26 +105,57 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
         close(&mut x, 1, "cac:BillingReference");
     }
 
+    let seller = &doc.seller;
+    let seller_country = seller.address.country.trim().to_ascii_uppercase();
+    let seller_vat = seller
+        .tax_id
+        .as_deref()
+        .filter(|_| !no_vat)
+        .and_then(|t| cs_core::validate::check_vat_id(t, Some(&seller_country)).ok())
+        .map(|v| v.as_string());
+    // Norwegian companies state their entry in the register of business enterprises
+    // (foretaksregisterloven § 10-2, Peppol NO-R-002) as a tax scheme "TAX".
+    let seller_tax_registration = (seller_country == "NO").then_some("Foretaksregisteret");
+    let registration = registration_value(seller)
+        .and_then(Result::ok)
+        .map(|v| (v, registration_scheme(&seller_country)));
     open(&mut x, 1, "cac:AccountingSupplierParty");
     party(
         &mut x,
-        &doc.seller.electronic_address,
-        &doc.seller.name,
-        &doc.seller.address,
-        doc.seller.tax_id.as_deref(),
-        doc.seller.registration_id.as_deref(),
-        doc.seller.email.as_deref(),
+        &Party {
+            endpoint: seller.electronic_address.as_ref(),
+            name: &seller.name,
+            address: &seller.address,
+            vat: seller_vat.as_deref(),
+            tax_registration: seller_tax_registration,
+            registration: registration.as_ref().map(|(v, s)| (v.as_str(), *s)),
+            contact: Some((
+                &seller.name,
+                seller.phone.as_deref(),
+                seller.email.as_deref(),
+            )),
+        },
     );
     close(&mut x, 1, "cac:AccountingSupplierParty");
+    let buyer = &doc.buyer;
+    let buyer_vat = buyer
+        .tax_id
+        .as_deref()
+        .filter(|_| !no_vat)
+        .and_then(|t| cs_core::validate::check_vat_id(t, Some(&buyer.address.country)).ok())
+        .map(|v| v.as_string());
     open(&mut x, 1, "cac:AccountingCustomerParty");
     party(
         &mut x,
-        &doc.buyer.electronic_address,
-        &doc.buyer.organization,
-        &doc.buyer.address,
-        doc.buyer.tax_id.as_deref(),
-        None,
-        None,
+        &Party {
+            endpoint: buyer.electronic_address.as_ref(),
+            name: &buyer.organization,
+            address: &buyer.address,
+            vat: buyer_vat.as_deref(),
+            tax_registration: None,
+            registration: None,
+            contact: None,
+        },
     );
     close(&mut x, 1, "cac:AccountingCustomerParty");
 
@@ -149,7 +202,9 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
         el_attr(&mut x, 3, "cbc:TaxAmount", &cur_attr, &amt(b.tax_minor));
         open(&mut x, 3, "cac:TaxCategory");
         el(&mut x, 4, "cbc:ID", b.category.code());
-        el(&mut x, 4, "cbc:Percent", &format::percent(b.rate_bp));
+        if b.category != TaxCategory::OutsideScope {
+            el(&mut x, 4, "cbc:Percent", &format::percent(b.rate_bp));
+        }
         if let Some(code) = b.category.exemption_code() {
             el(&mut x, 4, "cbc:TaxExemptionReasonCode", code);
             let reason = match (&doc.reverse_charge_wording, b.category) {
@@ -266,7 +321,9 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
         el(&mut x, 3, "cbc:Name", &line.description);
         open(&mut x, 3, "cac:ClassifiedTaxCategory");
         el(&mut x, 4, "cbc:ID", line.tax_category.code());
-        el(&mut x, 4, "cbc:Percent", &format::percent(line.tax_rate_bp));
+        if line.tax_category != TaxCategory::OutsideScope {
+            el(&mut x, 4, "cbc:Percent", &format::percent(line.tax_rate_bp));
+        }
         tax_scheme(&mut x, 4);
         close(&mut x, 3, "cac:ClassifiedTaxCategory");
         close(&mut x, 2, "cac:Item");
@@ -279,58 +336,96 @@ xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2
     Ok(x)
 }
 
-fn party(
-    x: &mut String,
-    endpoint: &ElectronicAddress,
-    name: &str,
-    address: &Address,
-    tax_id: Option<&str>,
-    registration: Option<&str>,
-    email: Option<&str>,
-) {
+/// One party block. Empty values are left out (PEPPOL-EN16931-R008 forbids empty elements).
+struct Party<'a> {
+    endpoint: Option<&'a ElectronicAddress>,
+    name: &'a str,
+    address: &'a Address,
+    /// VAT identifier (BT-31 / BT-48), normalized; `None` when not subject to VAT.
+    vat: Option<&'a str>,
+    /// Tax registration other than VAT (BT-32), under tax scheme "TAX".
+    tax_registration: Option<&'a str>,
+    /// Legal registration number (BT-30) and its ICD scheme, if Peppol knows one.
+    registration: Option<(&'a str, Option<&'a str>)>,
+    /// Contact point name, telephone, e-mail (BG-6).
+    contact: Option<(&'a str, Option<&'a str>, Option<&'a str>)>,
+}
+
+fn party(x: &mut String, p: &Party<'_>) {
+    let present = |v: &&str| !v.trim().is_empty();
     open(x, 2, "cac:Party");
-    el_attr(
-        x,
-        3,
-        "cbc:EndpointID",
-        &format!("schemeID=\"{}\"", escape(&endpoint.scheme)),
-        &endpoint.value,
-    );
+    if let Some(endpoint) = p.endpoint {
+        el_attr(
+            x,
+            3,
+            "cbc:EndpointID",
+            &format!("schemeID=\"{}\"", escape(&endpoint.scheme)),
+            &endpoint.value,
+        );
+    }
     open(x, 3, "cac:PartyName");
-    el(x, 4, "cbc:Name", name);
+    el(x, 4, "cbc:Name", p.name);
     close(x, 3, "cac:PartyName");
     open(x, 3, "cac:PostalAddress");
-    if let Some(first) = address.lines.first() {
+    let a = p.address;
+    let mut lines = a.lines.iter().map(String::as_str).filter(present);
+    if let Some(first) = lines.next() {
         el(x, 4, "cbc:StreetName", first);
     }
-    if let Some(second) = address.lines.get(1) {
+    if let Some(second) = lines.next() {
         el(x, 4, "cbc:AdditionalStreetName", second);
     }
-    el(x, 4, "cbc:CityName", &address.city);
-    el(x, 4, "cbc:PostalZone", &address.postal_code);
-    if let Some(r) = &address.region {
+    if present(&a.city.as_str()) {
+        el(x, 4, "cbc:CityName", &a.city);
+    }
+    if present(&a.postal_code.as_str()) {
+        el(x, 4, "cbc:PostalZone", &a.postal_code);
+    }
+    if let Some(r) = a.region.as_deref().filter(present) {
         el(x, 4, "cbc:CountrySubentity", r);
     }
     open(x, 4, "cac:Country");
-    el(x, 5, "cbc:IdentificationCode", &address.country);
+    el(x, 5, "cbc:IdentificationCode", a.country.trim());
     close(x, 4, "cac:Country");
     close(x, 3, "cac:PostalAddress");
-    if let Some(t) = tax_id {
+    if let Some(t) = p.vat {
         open(x, 3, "cac:PartyTaxScheme");
         el(x, 4, "cbc:CompanyID", t);
         tax_scheme(x, 4);
         close(x, 3, "cac:PartyTaxScheme");
     }
+    if let Some(t) = p.tax_registration {
+        open(x, 3, "cac:PartyTaxScheme");
+        el(x, 4, "cbc:CompanyID", t);
+        open(x, 4, "cac:TaxScheme");
+        el(x, 5, "cbc:ID", "TAX");
+        close(x, 4, "cac:TaxScheme");
+        close(x, 3, "cac:PartyTaxScheme");
+    }
     open(x, 3, "cac:PartyLegalEntity");
-    el(x, 4, "cbc:RegistrationName", name);
-    if let Some(r) = registration {
-        el(x, 4, "cbc:CompanyID", r);
+    el(x, 4, "cbc:RegistrationName", p.name);
+    match p.registration {
+        Some((r, Some(scheme))) => {
+            el_attr(x, 4, "cbc:CompanyID", &format!("schemeID=\"{scheme}\""), r)
+        }
+        Some((r, None)) => el(x, 4, "cbc:CompanyID", r),
+        None => {}
     }
     close(x, 3, "cac:PartyLegalEntity");
-    if let Some(m) = email {
-        open(x, 3, "cac:Contact");
-        el(x, 4, "cbc:ElectronicMail", m);
-        close(x, 3, "cac:Contact");
+    if let Some((name, phone, email)) = p.contact {
+        let phone = phone.filter(present);
+        let email = email.filter(present);
+        if phone.is_some() || email.is_some() {
+            open(x, 3, "cac:Contact");
+            el(x, 4, "cbc:Name", name);
+            if let Some(t) = phone {
+                el(x, 4, "cbc:Telephone", t);
+            }
+            if let Some(m) = email {
+                el(x, 4, "cbc:ElectronicMail", m);
+            }
+            close(x, 3, "cac:Contact");
+        }
     }
     close(x, 2, "cac:Party");
 }

@@ -294,7 +294,7 @@ fn bad_branding_and_bad_logos_get_clear_errors() {
 }
 
 #[tokio::test]
-async fn ubl_e_invoices_are_saved_for_invoices_and_refused_for_receipts() {
+async fn ubl_e_invoices_are_refused_without_peppol_ids_and_for_receipts() {
     let t = TestApp::new();
     t.app.update_branding(branding(None)).unwrap();
     let org = t.customer("Ёлкин Пётр", "petr@example.ru");
@@ -319,19 +319,22 @@ async fn ubl_e_invoices_are_saved_for_invoices_and_refused_for_receipts() {
         .unwrap();
     let invoice = docs.first().expect("January's invoice");
     let dir = tempfile::tempdir().unwrap();
-    let saved = t.app.save_document_ubl_in(&invoice.id, dir.path()).unwrap();
     let number = invoice.number.clone().unwrap();
+    // Branding and customers hold no Peppol participant identifier yet, so no e-invoice
+    // that would fail the Peppol rules is written; the refusal names what is missing.
+    let e = t
+        .app
+        .save_document_ubl_in(&invoice.id, dir.path())
+        .unwrap_err();
+    assert_eq!(e.code(), "conflict");
     assert!(
-        saved.path.ends_with(&format!("{number}.xml")),
-        "{}",
-        saved.path
+        e.to_string().contains(&number) && e.to_string().contains("Peppol participant identifier"),
+        "{e}"
     );
-    let xml = std::fs::read_to_string(&saved.path).unwrap();
-    assert!(
-        xml.contains("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0")
-    );
-    assert!(
-        xml.contains("Nordlys Cloud AS") && xml.contains("Ёлкин Пётр") && xml.contains(&number)
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
     );
 
     let w = t

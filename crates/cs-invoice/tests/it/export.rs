@@ -321,3 +321,84 @@ fn document_postings_balance_for_every_kind() {
         assert!(debit >= doc.totals.gross_minor, "{}", doc.number);
     }
 }
+
+#[test]
+fn no_text_field_of_the_export_reaches_a_spreadsheet_as_a_formula() {
+    // Customer names, references and adjustment reasons are typed by people; OWASP's
+    // payload hides the formula behind a leading minus and digits.
+    let payload = "-1+1+cmd|' /C calc'!A0";
+    let mut docs = documents(0);
+    docs.retain(|d| d.kind == cs_invoice::DocumentKind::Receipt);
+    let mut entries = ledger(&docs);
+    for e in &mut entries {
+        e.organization = payload.into();
+        e.description = format!("+{payload}");
+    }
+    let mut pays = payments();
+    pays[0].payer = payload.into();
+    pays[0].reference = "@SUM(1+1)".into();
+    let mut out = Cursor::new(Vec::new());
+    export_period(
+        &mut out,
+        &period(),
+        &docs,
+        &entries,
+        &pays,
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    let path = tools::write(&tools::out_dir("export"), "injection.zip", out.get_ref());
+    for name in ["journal.csv", "payments_received_detail.csv"] {
+        let (ok, body, err) = tools::run("unzip", "unzip", &["-p", path.to_str().unwrap(), name]);
+        assert!(ok, "{err}");
+        for row in body.lines().skip(1) {
+            for field in row.split(',') {
+                let field = field.trim_matches('"');
+                let formula =
+                    field.starts_with(['=', '+', '-', '@']) && field.parse::<f64>().is_err();
+                assert!(
+                    !formula,
+                    "{name} lets a formula through: {field:?} in {row:?}"
+                );
+            }
+        }
+        assert!(body.contains(&format!("'{payload}")), "{name}:\n{body}");
+    }
+}
+
+#[test]
+fn documents_without_peppol_data_get_their_pdf_and_a_reason_instead_of_an_invalid_e_invoice() {
+    let mut docs = documents(0);
+    docs[0].buyer.electronic_address = None; // INV-2025-000042
+    let entries = ledger(&docs);
+    let mut out = Cursor::new(Vec::new());
+    let summary = export_period(
+        &mut out,
+        &period(),
+        &docs,
+        &entries,
+        &[],
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("export");
+    assert_eq!(
+        summary.ubl_files, 2,
+        "the reverse-charge invoice and the credit note"
+    );
+    assert_eq!(summary.ubl_not_written.len(), 1);
+    assert!(
+        summary.ubl_not_written[0].contains("INV-2025-000042")
+            && summary.ubl_not_written[0].contains("Peppol participant identifier"),
+        "{:?}",
+        summary.ubl_not_written
+    );
+    assert!(summary
+        .files
+        .contains(&"pdf/INV-2025-000042.pdf".to_string()));
+    assert!(!summary
+        .files
+        .contains(&"ubl/INV-2025-000042.xml".to_string()));
+    assert!(summary.files.contains(&"ubl_not_written.txt".to_string()));
+}

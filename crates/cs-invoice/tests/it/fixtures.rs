@@ -47,13 +47,16 @@ pub fn seller(with_logo: bool) -> Seller {
             region: None,
             country: "NO".into(),
         },
-        tax_id: Some("NO923456789MVA".into()),
-        registration_id: Some("923 456 789".into()),
+        tax_id: Some("NO995525828MVA".into()),
+        registration_id: Some("995 525 828".into()),
         email: Some("billing@nordlys.example".into()),
         phone: None,
         website: None,
         footer_note: None,
-        electronic_address: ElectronicAddress::email("billing@nordlys.example"),
+        electronic_address: Some(ElectronicAddress {
+            scheme: "0192".into(),
+            value: "995525828".into(),
+        }),
         logo_png: with_logo.then(logo_png),
         accent_rgb: [0x1d, 0x5f, 0xa8],
         bank_account: Some(BankAccount {
@@ -75,9 +78,42 @@ pub fn buyer(organization: &str, contact: Option<&str>, country: &str) -> Buyer 
             region: None,
             country: country.into(),
         },
-        tax_id: Some(format!("{country}094259216")),
-        electronic_address: ElectronicAddress::email("accounts@customer.example"),
+        tax_id: vat_id(country).map(Into::into),
+        electronic_address: Some(peppol_id(country)),
         reference: "ORG-0042".into(),
+    }
+}
+
+/// A valid VAT identifier of a company in `country` (published examples), if it has VAT.
+pub fn vat_id(country: &str) -> Option<&'static str> {
+    Some(match country {
+        "GR" => "EL094259216",
+        "DE" => "DE136695976",
+        "FR" => "FR40303265045",
+        "NO" => "NO988077917MVA",
+        "SE" => "SE123456789701",
+        "DK" => "DK13585628",
+        "BE" => "BE0403019261",
+        "NL" => "NL004495445B01",
+        "AT" => "ATU13585627",
+        _ => return None,
+    })
+}
+
+/// A valid Peppol participant identifier for a customer in `country`.
+pub fn peppol_id(country: &str) -> ElectronicAddress {
+    let (scheme, value) = match country {
+        "GR" => ("9933", "EL094259216"),
+        "DE" => ("9930", "DE136695976"),
+        "FR" => ("0002", "303265045"),
+        "NO" => ("0192", "988077917"),
+        "DK" => ("0184", "DK13585628"),
+        "BE" => ("0208", "0403019261"),
+        _ => ("0088", "5790000435968"),
+    };
+    ElectronicAddress {
+        scheme: scheme.into(),
+        value: value.into(),
     }
 }
 

@@ -5,4 +5,5 @@ mod tools;
 
 mod export;
 mod pdf;
+mod peppol;
 mod ubl;

@@ -26,7 +26,7 @@ fn text_extraction_shows_number_names_in_three_scripts_lines_and_totals() {
         "Αθηνά Παπαδοπούλου",
         "Ёлкин Пётр",
         "Nordlys Cloud AS",
-        "NO923456789MVA",
+        "NO995525828MVA",
         "2025-04-15",
         "Unpaid",
         "Page 1 / 1",
@@ -311,5 +311,68 @@ fn reverse_charge_credit_note_and_receipt_say_what_they_are() {
     assert!(
         text.contains("RECEIPT") && text.contains("Amountreceived") && text.contains("EUR100.00"),
         "{text}"
+    );
+}
+
+/// Customer names in scripts DejaVu lacks: Chinese, Arabic, Hebrew, Devanagari, Japanese.
+fn world_scripts_invoice() -> cs_invoice::Document {
+    let mut doc = fixtures::document(
+        cs_invoice::DocumentKind::Invoice,
+        "INV-2025-000077",
+        fixtures::buyer("王小明有限公司 Ltd", Some("محمد عبد الله"), "DE"),
+        fixtures::usage_lines(2, cs_invoice::TaxCategory::Standard, 1900),
+        false,
+        false,
+    );
+    doc.buyer.address.lines = vec![
+        "שרה כהן, רחוב הרצל 12".into(),
+        "राम शर्मा प्राइवेट लिमिटेड".into(),
+    ];
+    doc.lines[0].description = "サーバー 東京 — خادم الرياض — שרת".into();
+    doc
+}
+
+#[test]
+fn names_in_chinese_arabic_hebrew_and_devanagari_print_and_extract() {
+    let doc = world_scripts_invoice();
+    let report = cs_invoice::render_pdf_report(&doc).expect("render");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let path = tools::write(&tools::out_dir("scripts"), "scripts.pdf", &report.pdf);
+    let text = tools::pdftotext(&path);
+    let flat = squash(&text);
+    for needle in [
+        "王小明有限公司 Ltd",
+        "محمد عبد الله",
+        "שרה כהן",
+        "רחוב הרצל",
+        "राम शर्मा",
+        "サーバー 東京",
+        "خادم الرياض",
+    ] {
+        assert!(
+            flat.contains(&squash(needle)),
+            "missing {needle:?} in:\n{text}"
+        );
+    }
+    assert!(
+        report.pdf == cs_invoice::render_pdf(&doc).unwrap(),
+        "deterministic"
+    );
+    let (ok, out, err) = tools::run("qpdf", "qpdf", &["--check", path.to_str().unwrap()]);
+    assert!(ok && err.trim().is_empty(), "qpdf: {out}\n{err}");
+}
+
+#[test]
+fn characters_no_installed_font_has_are_reported_not_dropped() {
+    let mut doc = world_scripts_invoice();
+    doc.buyer.organization = "Pharaoh \u{13000}\u{13001} Ltd".into();
+    let report = cs_invoice::render_pdf_report(&doc).expect("render");
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    let w = &report.warnings[0];
+    assert!(
+        w.contains("INV-2025-000077")
+            && w.contains('\u{13000}')
+            && w.contains("install the Debian package"),
+        "{w}"
     );
 }
