@@ -33,7 +33,26 @@ impl From<BillingError> for AppError {
     fn from(e: BillingError) -> Self {
         match e {
             BillingError::NotFound { what, id } => AppError::NotFound(format!("There is no {what} {id}: refresh the list")),
-            BillingError::Invalid(m) => AppError::Conflict(m),
+            e @ (BillingError::NotMetered { .. }
+            | BillingError::NoPrice { .. }
+            | BillingError::ProviderCurrency { .. }
+            | BillingError::AlreadyBilled { .. }
+            | BillingError::NotAnAddOn
+            | BillingError::NegativeMarkup { .. }
+            | BillingError::NonPositiveFixedPrice
+            | BillingError::MissingReference
+            | BillingError::NonPositivePayment
+            | BillingError::ZeroAdjustment
+            | BillingError::AmountTooLarge
+            | BillingError::MissingReason { .. }
+            | BillingError::IncompleteRefund
+            | BillingError::InvalidTaxRate
+            | BillingError::NotADraft { .. }
+            | BillingError::MonthNotOver { .. }
+            | BillingError::NotAnIssuedInvoice { .. }
+            | BillingError::AlreadyCredited { .. }
+            | BillingError::CreditNoteLines
+            | BillingError::OtherOrganization) => AppError::Conflict(e.to_string()),
             BillingError::IdempotencyConflict { key, what } => {
                 AppError::Conflict(format!("{what} {key} was already recorded with different details: check the existing entry, or use a new reference"))
             }

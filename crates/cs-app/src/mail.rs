@@ -359,10 +359,10 @@ impl cs_billing::Db for MailingDb<'_> {
     ) -> cs_billing::Result<T> {
         let result = self.0.store.write(|tx| {
             let mark =
-                event_mark(tx).map_err(|e| cs_billing::BillingError::Invalid(e.to_string()))?;
+                event_mark(tx).map_err(|e| cs_billing::BillingError::Caller(e.to_string()))?;
             let value = f(tx)?;
             self.0.mail_for_events(tx, mark).map_err(|e| {
-                cs_billing::BillingError::Invalid(format!("queueing the mails of this change: {e}"))
+                cs_billing::BillingError::Caller(format!("queueing the mails of this change: {e}"))
             })?;
             Ok(value)
         });

@@ -234,7 +234,7 @@ impl App {
                         cs_billing::meters::enable_addon(tx, s.id, cs_billing::prices::Item::Backups, 0, now, &actor)?;
                         "they are billed from now on".to_string()
                     }
-                    Err(cs_billing::BillingError::Invalid(m)) => format!("they are NOT billed: {m}"),
+                    Err(e @ (cs_billing::BillingError::NoPrice { .. } | cs_billing::BillingError::ProviderCurrency { .. })) => format!("they are NOT billed: {e}"),
                     Err(e) => return Err(e.into()),
                 };
                 self.record_as(tx, &actor, now, "server.backups_enabled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Backups of server {} were enabled at the provider: {billed}", s.label))?;
@@ -345,9 +345,23 @@ impl App {
             fitting.sort_by_key(|p| !p.active);
             match fitting.first() {
                 Some(p) => {
-                    next.plan_id = p.id;
-                    new_plan = Some(p.id);
-                    resize_note = format!(": billed on plan {} from the next hour", p.name);
+                    // The new plan must price every add-on the server has,
+                    // or the server stays billed on its old plan.
+                    let priced = self.store.read(|c| {
+                        match cs_billing::meters::resize_prices(c, s.id, p.id, now) {
+                            Ok(_) | Err(cs_billing::BillingError::NotMetered { .. }) => Ok(None),
+                            Err(cs_billing::BillingError::NoPrice { item, .. }) => Ok(Some(item)),
+                            Err(e) => Err(AppError::from(e)),
+                        }
+                    })?;
+                    match priced {
+                        None => {
+                            next.plan_id = p.id;
+                            new_plan = Some(p.id);
+                            resize_note = format!(": billed on plan {} from the next hour", p.name);
+                        }
+                        Some(item) => resize_note = format!(": plan {} sells {t} but has no {} price, so it is still billed on its old plan; add that price to {} or resize it back", p.name, item.as_str(), p.name),
+                    }
                 }
                 None => resize_note = format!(": no plan sells {t} in {}, so it is still billed on its old plan; create a plan for {t} or resize it back", s.region),
             }
@@ -369,7 +383,7 @@ impl App {
                 crate::server_extras::set_plan_and_image(tx, &next)?;
                 match cs_billing::meters::record_resize(tx, next.id, plan, now, &actor) {
                     // Not billed yet: the next billing run opens the meter on the new plan.
-                    Ok(()) | Err(cs_billing::BillingError::Invalid(_)) => {}
+                    Ok(()) | Err(cs_billing::BillingError::NotMetered { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
             }

@@ -234,8 +234,9 @@ impl App {
             price_at(c, s.plan_id, &s.region, Item::Backups, now)
                 .map(|_| ())
                 .map_err(|e| match e {
-                    cs_billing::BillingError::Invalid(m) => {
-                        AppError::Conflict(format!("Backups cannot be billed yet: {m}"))
+                    e @ (cs_billing::BillingError::NoPrice { .. }
+                    | cs_billing::BillingError::ProviderCurrency { .. }) => {
+                        AppError::Conflict(format!("Backups cannot be billed yet: {e}"))
                     }
                     other => other.into(),
                 })
@@ -354,9 +355,10 @@ impl App {
             price_at(c, s.plan_id, &s.region, Item::Ipv4, now)
                 .map(|_| ())
                 .map_err(|e| match e {
-                    cs_billing::BillingError::Invalid(m) => AppError::Conflict(format!(
-                        "An extra IPv4 address cannot be billed yet: {m}"
-                    )),
+                    e @ (cs_billing::BillingError::NoPrice { .. }
+                    | cs_billing::BillingError::ProviderCurrency { .. }) => AppError::Conflict(
+                        format!("An extra IPv4 address cannot be billed yet: {e}"),
+                    ),
                     other => other.into(),
                 })
         })?;
@@ -721,6 +723,29 @@ impl App {
                 ),
             ));
         }
+        // Every meter of the server must have a price on the new plan before
+        // the provider is asked: a resize is billed whole or not at all.
+        let now = self.now();
+        self.store.read(|c| {
+            match meters::resize_prices(c, s.id, plan.id, now) {
+                // Not billed yet (no billing run since it was created): the
+                // next run opens its meter on the new plan.
+                Ok(_) | Err(cs_billing::BillingError::NotMetered { .. }) => Ok(()),
+                Err(cs_billing::BillingError::NoPrice { plan: name, item }) => {
+                    Err(AppError::validation(
+                        "planId",
+                        format!(
+                            "Plan {name} has no {} price and server {} has {}: add a {} price to plan {name}, or switch it off on the server, then resize",
+                            item.as_str(),
+                            s.label,
+                            item.display().to_lowercase(),
+                            item.as_str()
+                        ),
+                    ))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })?;
         if plan.provider_type != s.provider_type {
             p.resize(&pid, &plan.provider_type)
                 .await
@@ -744,9 +769,8 @@ impl App {
             servers::update(tx, &next)?;
             set_plan_and_image(tx, &next)?;
             match meters::record_resize(tx, s.id, plan.id, now, &self.actor) {
-                // Not billed yet (no billing run since it was created): the
-                // next run opens its meter on the new plan.
-                Ok(()) | Err(cs_billing::BillingError::Invalid(_)) => {}
+                // Not billed yet: the next run opens its meter on the new plan.
+                Ok(()) | Err(cs_billing::BillingError::NotMetered { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
             outbox::push(

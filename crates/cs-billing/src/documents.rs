@@ -198,10 +198,7 @@ pub fn set_tax_rate(
     rate_ppm: i64,
 ) -> Result<()> {
     if country.len() != 2 || !(0..=1_000_000).contains(&rate_ppm) {
-        return Err(BillingError::Invalid(
-            "a tax rate needs a two-letter country and a rate between 0 and 1 000 000 ppm (100 %)"
-                .into(),
-        ));
+        return Err(BillingError::InvalidTaxRate);
     }
     conn.execute(
         "INSERT INTO tax_rates (country, region, name, rate_ppm) VALUES (?1, ?2, ?3, ?4)
@@ -343,11 +340,7 @@ pub fn finalize(
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| {
-            BillingError::Invalid(format!(
-                "document {id} is not a draft: it was issued already or does not exist"
-            ))
-        })?;
+        .ok_or_else(|| BillingError::NotADraft { id: id.to_string() })?;
     let kind = DocumentKind::parse(&kind)
         .ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?;
     let fmt_text = kind.format(settings);
@@ -392,10 +385,9 @@ pub fn issue_monthly_invoices(
     let first = month_first_hour(month);
     let last = month_last_hour(month);
     if cs_core::metering::last_complete_hour(now) < last {
-        return Err(BillingError::Invalid(format!(
-            "{} is not over yet: invoices are issued once the month has ended",
-            month_name(month)
-        )));
+        return Err(BillingError::MonthNotOver {
+            month: month_name(month),
+        });
     }
     let pending: i64 = db.read(|c| {
         Ok(c.query_row(
@@ -615,9 +607,9 @@ pub fn void_invoice(
 ) -> Result<DocumentSummary> {
     let inv = get_document(conn, invoice_id)?;
     if inv.summary.kind != DocumentKind::Invoice || inv.summary.number.is_none() {
-        return Err(BillingError::Invalid(format!(
-            "document {invoice_id} is not an issued invoice: only issued invoices can be voided"
-        )));
+        return Err(BillingError::NotAnIssuedInvoice {
+            id: invoice_id.to_string(),
+        });
     }
     let credited: i64 = conn.query_row(
         "SELECT coalesce(sum(total_minor), 0) FROM documents WHERE credits_document_id = ?1 AND status = 'issued'",
@@ -625,10 +617,9 @@ pub fn void_invoice(
         |r| r.get(0),
     )?;
     if credited != 0 {
-        return Err(BillingError::Invalid(format!(
-            "invoice {} already has credit notes: credit the remaining amount with issue_credit_note",
-            inv.summary.number.unwrap_or_default()
-        )));
+        return Err(BillingError::AlreadyCredited {
+            number: inv.summary.number.unwrap_or_default(),
+        });
     }
     let lines: Vec<(String, i64)> = inv
         .lines
@@ -676,12 +667,12 @@ pub fn issue_credit_note(
     actor: &str,
 ) -> Result<DocumentSummary> {
     if n.reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "a credit note needs a reason: say what is being corrected".into(),
-        ));
+        return Err(BillingError::MissingReason {
+            what: "a credit note",
+        });
     }
     if n.lines.is_empty() || n.lines.iter().any(|(_, a)| *a >= 0) {
-        return Err(BillingError::Invalid("credit note lines must be negative amounts (money given back), and there must be at least one".into()));
+        return Err(BillingError::CreditNoteLines);
     }
     let key = format!("credit_note:{}", n.key);
     if let Some(id) = conn
@@ -700,9 +691,7 @@ pub fn issue_credit_note(
         Some(doc) => {
             let d = get_document(conn, doc)?;
             if d.summary.organization_id != n.organization_id.to_string() {
-                return Err(BillingError::Invalid(
-                    "the credited document belongs to another organization".into(),
-                ));
+                return Err(BillingError::OtherOrganization);
             }
             match (d.tax_note.is_some(), d.lines.first()) {
                 (true, _) => TaxTreatment::ReverseCharge,

@@ -114,10 +114,10 @@
 //! - Settings: [`BillingSettings::load`] / [`BillingSettings::save`] (`billing.*` keys).
 //! - Health: [`verify::verify`]`(conn)`, [`verify::unbilled_meters`]`(conn, hour)`.
 //!
-//! Errors are [`BillingError`]; the ones a screen branches on are
+//! Errors are [`BillingError`], one variant per case a caller acts on:
 //! `IdempotencyConflict` (the reference was used for another payment),
-//! `Invalid` (bad input, message for the user), `NotFound`, `NotBilledYet`
-//! and `Setting`.
+//! `NotMetered` and `NoPrice` (a resize or an add-on the engine cannot bill),
+//! `NotFound`, `NotBilledYet`, `Setting`, and one per refused input.
 //!
 //! # Tests and tools
 //!

@@ -147,8 +147,43 @@ pub fn current_plan(conn: &Connection, server: ServerId) -> Result<Option<PlanId
     .transpose()
 }
 
+/// The new prices of every open meter of a server resized to `new_plan`
+/// at `at`, or why the resize cannot be billed: [`BillingError::NotMetered`]
+/// (no open meter), [`BillingError::NoPrice`] (the plan cannot price an
+/// add-on the server has). Writes nothing: the app asks before it asks the
+/// provider to resize.
+pub fn resize_prices(
+    conn: &Connection,
+    server: ServerId,
+    new_plan: PlanId,
+    at: Timestamp,
+) -> Result<Vec<(i64, crate::prices::ResolvedPrice)>> {
+    let s = server_row(conn, server)?;
+    let meters: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, item FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL",
+        )?
+        .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if meters.is_empty() {
+        return Err(BillingError::NotMetered { server: s.label });
+    }
+    meters
+        .into_iter()
+        .map(|(meter, item)| {
+            let item = Item::parse(&item).ok_or_else(|| {
+                BillingError::Invariant(format!("meter {meter} has item {item:?}"))
+            })?;
+            Ok((meter, price_at(conn, new_plan, &s.region, item, at)?))
+        })
+        .collect()
+}
+
 /// Bills a resized server (and its add-ons) at `new_plan`'s prices from the
-/// hour after `at`; the hour in progress keeps the old rate.
+/// hour after `at`; the hour in progress keeps the old rate. Every price is
+/// resolved before anything is written, so a plan that cannot price one of
+/// the server's add-ons is refused ([`BillingError::NoPrice`]) with every
+/// meter unchanged.
 pub fn record_resize(
     conn: &Connection,
     server: ServerId,
@@ -156,18 +191,9 @@ pub fn record_resize(
     at: Timestamp,
     actor: &str,
 ) -> Result<()> {
+    let prices = resize_prices(conn, server, new_plan, at)?;
     let s = server_row(conn, server)?;
     let from = next_hour_after(at);
-    let meters: Vec<(i64, String)> = conn
-        .prepare("SELECT id, item FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL")?
-        .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    if meters.is_empty() {
-        return Err(BillingError::Invalid(format!(
-            "server {} is not being billed (deleted, or never opened): nothing to resize",
-            s.label
-        )));
-    }
     let plan_name: String = conn
         .query_row(
             "SELECT name FROM plans WHERE id = ?1",
@@ -179,10 +205,7 @@ pub fn record_resize(
             what: "plan",
             id: new_plan.to_string(),
         })?;
-    for (meter, item) in meters {
-        let item = Item::parse(&item)
-            .ok_or_else(|| BillingError::Invariant(format!("meter {meter} has item {item:?}")))?;
-        let price = price_at(conn, new_plan, &s.region, item, at)?;
+    for (meter, price) in prices {
         set_meter_price(
             conn,
             meter,
@@ -222,9 +245,7 @@ pub fn enable_addon(
     actor: &str,
 ) -> Result<i64> {
     if item == Item::Server {
-        return Err(BillingError::Invalid(
-            "the server itself is not an add-on: use open_server".into(),
-        ));
+        return Err(BillingError::NotAnAddOn);
     }
     let s = server_row(conn, server)?;
     let plan = current_plan(conn, server)?.unwrap_or(s.plan);

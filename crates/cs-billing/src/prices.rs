@@ -106,7 +106,7 @@ pub fn add_price_rule(
     let (mode, bp, hourly, monthly) = match r.rule {
         PriceRule::Markup { markup_bp } => {
             if markup_bp <= -10_000 {
-                return Err(BillingError::Invalid(format!("a markup of {markup_bp} basis points makes the price negative: use more than -10000")));
+                return Err(BillingError::NegativeMarkup { markup_bp });
             }
             ("markup", Some(markup_bp), None, None)
         }
@@ -115,9 +115,7 @@ pub fn add_price_rule(
             monthly_micros,
         } => {
             if hourly_micros <= 0 || monthly_micros <= 0 {
-                return Err(BillingError::Invalid(
-                    "a fixed price needs an hourly and a monthly price above zero".into(),
-                ));
+                return Err(BillingError::NonPositiveFixedPrice);
             }
             ("fixed", None, Some(hourly_micros), Some(monthly_micros))
         }
@@ -186,7 +184,8 @@ pub fn price_at(
         .query_row([plan.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
         .optional()?
         .ok_or_else(|| BillingError::NotFound { what: "plan", id: plan.to_string() })?;
-    let currency = Currency::parse(&currency).map_err(|e| BillingError::Invalid(e.to_string()))?;
+    let currency =
+        Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
     type RuleRow = (i64, String, Option<i64>, Option<i64>, Option<i64>);
     let rule: Option<RuleRow> = conn
         .prepare_cached(
@@ -212,10 +211,7 @@ pub fn price_at(
                 rule_id: None,
             });
         }
-        return Err(BillingError::Invalid(format!(
-            "plan {name} has no {} price: add a price rule for it before enabling the add-on",
-            item.as_str()
-        )));
+        return Err(BillingError::NoPrice { plan: name, item });
     };
     let rule = if mode == "markup" {
         PriceRule::Markup {
@@ -230,9 +226,12 @@ pub fn price_at(
     let provider_unit = match provider_price(conn, &provider, &provider_type, item, region)? {
         Some((c, p)) if c == currency.code() => Some(p),
         Some((c, _)) => {
-            return Err(BillingError::Invalid(format!(
-                "the provider's price for {provider_type} is in {c} but plan {name} is in {currency}: set a fixed price for this plan"
-            )))
+            return Err(BillingError::ProviderCurrency {
+                provider_type,
+                provider_currency: c,
+                plan: name,
+                plan_currency: currency.code().to_string(),
+            })
         }
         None => None,
     };
@@ -469,9 +468,7 @@ pub(crate) fn set_meter_price(
         |r| r.get(0),
     )?;
     if billed_through.is_some_and(|b| b >= from_hour) {
-        return Err(BillingError::Invalid(format!(
-            "meter {meter_id} is already billed past the hour the new price would start: a price can only change for hours not billed yet"
-        )));
+        return Err(BillingError::AlreadyBilled { meter: meter_id });
     }
     conn.execute(
         "INSERT INTO meter_prices (meter_id, from_hour, hourly_micros, monthly_micros, plan_id, price_rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

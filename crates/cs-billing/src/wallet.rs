@@ -85,12 +85,10 @@ pub fn record_payment(
 ) -> Result<PaymentRecorded> {
     let reference = p.reference.trim();
     if reference.is_empty() {
-        return Err(BillingError::Invalid("a payment needs its reference (bank reference, receipt number, capture id) so it cannot be recorded twice".into()));
+        return Err(BillingError::MissingReference);
     }
     if p.amount.minor <= 0 {
-        return Err(BillingError::Invalid(
-            "a payment must be more than zero: record money going back as a refund".into(),
-        ));
+        return Err(BillingError::NonPositivePayment);
     }
     let cust = documents::customer(conn, p.organization_id)?;
     let key = format!("payment:{}:{reference}", p.method.as_str());
@@ -98,7 +96,7 @@ pub fn record_payment(
         .amount
         .minor
         .checked_mul(per_minor(p.amount.currency))
-        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
+        .ok_or(BillingError::AmountTooLarge)?;
     let receipt_id = uuid::Uuid::new_v4().to_string();
     let posted = post(
         conn,
@@ -226,20 +224,19 @@ pub fn record_adjustment(
     actor: &str,
 ) -> Result<AdjustmentRecorded> {
     if a.reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "an adjustment needs a reason: it is shown in the audit log and to the accountant"
-                .into(),
-        ));
+        return Err(BillingError::MissingReason {
+            what: "an adjustment",
+        });
     }
     if a.amount.minor == 0 {
-        return Err(BillingError::Invalid("an adjustment of zero changes nothing: enter the amount to credit (or, negative, to debit)".into()));
+        return Err(BillingError::ZeroAdjustment);
     }
     let cust = documents::customer(conn, a.organization_id)?;
     let micros = a
         .amount
         .minor
         .checked_mul(per_minor(a.amount.currency))
-        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
+        .ok_or(BillingError::AmountTooLarge)?;
     let posted = post(
         conn,
         &NewTxn {
@@ -332,9 +329,7 @@ pub fn refund(
         r.reason.as_str(),
     );
     if amount.minor <= 0 || reference.trim().is_empty() || reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "a refund needs a positive amount, the refund's reference and a reason".into(),
-        ));
+        return Err(BillingError::IncompleteRefund);
     }
     let key = format!("refund:{}:{}", method.as_str(), reference.trim());
     if let Some(id) = conn

@@ -186,7 +186,13 @@ fn apply_step(conn: &Connection, step: u64, now: Timestamp) -> Result<Timestamp,
                 now,
                 actor,
             ) {
-                Ok(()) | Err(BillingError::Invalid(_)) => {}
+                // Plan 0 cannot price backups: refused, nothing written.
+                Ok(())
+                | Err(
+                    BillingError::NoPrice { .. }
+                    | BillingError::NotMetered { .. }
+                    | BillingError::AlreadyBilled { .. },
+                ) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -194,7 +200,7 @@ fn apply_step(conn: &Connection, step: u64, now: Timestamp) -> Result<Timestamp,
     if rng.below(10) < 1 {
         if let Some(s) = live_server(conn, rng.next())? {
             match cs_billing::meters::enable_addon(conn, s, Item::Backups, 0, now, actor) {
-                Ok(_) | Err(BillingError::Invalid(_)) => {}
+                Ok(_) | Err(BillingError::NoPrice { .. }) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -78,7 +78,7 @@ fn adjustments_need_a_reason_and_are_audited() {
     };
     assert!(matches!(
         adj("5.00", " ", "a"),
-        Err(BillingError::Invalid(_))
+        Err(BillingError::MissingReason { .. })
     ));
     adj("5.00", "welcome credit", "a").unwrap();
     adj("-1.25", "manual fee", "b").unwrap();
