@@ -693,7 +693,7 @@ fn bench_year(dir: &Path, year: u64) -> anyhow::Result<()> {
             "documents",
             "document_lines",
             "activity",
-            "outbox",
+            "sync_outbox",
         ] {
             out.push((
                 table.to_string(),

@@ -20,6 +20,7 @@ use cs_store::{fmt_ts, servers, settings};
 
 use crate::dto::*;
 use crate::orgs::parse_org_id;
+use crate::Subject;
 use crate::{map, App, AppError, AppResult};
 
 const LAST_RUN_KEY: &str = "app.billing.last_run";
@@ -162,7 +163,7 @@ impl App {
             },
         };
         let json = serde_json::to_string(&run).map_err(|e| AppError::Internal(e.to_string()))?;
-        self.store.write(|tx| {
+        self.write(|tx| {
             if run.error.is_some() {
                 let mut failed: Vec<serde_json::Value> = settings::get(tx, FAILED_RUNS_KEY)?
                     .and_then(|s| serde_json::from_str(&s).ok())
@@ -271,26 +272,19 @@ impl App {
             };
             let now = self.now();
             self.write(|tx| {
-                Ok(dunning::complete_decision(
-                    tx,
-                    d.id,
-                    outcome,
-                    now,
-                    "system:billing",
-                )?)
+                dunning::complete_decision(tx, d.id, outcome, now, "system:billing")?;
+                // The UI shows the servers as the decision left them.
+                for sid in &d.server_ids {
+                    if let Some(s) = servers::get(tx, *sid)? {
+                        self.emit_server(tx, &s)?;
+                    }
+                }
+                Ok(())
             })?;
             for sid in &d.server_ids {
                 // Record where the provider took the server (booting after a
-                // release, say) and tell the UI.
-                if !self.observe_server(*sid).await? {
-                    let dto = self.store.read(|c| match servers::get(c, *sid)? {
-                        Some(s) => Ok::<_, AppError>(Some(self.server_dto(c, &s)?)),
-                        None => Ok(None),
-                    })?;
-                    if let Some(dto) = dto {
-                        self.events.server_changed(&dto);
-                    }
-                }
+                // release, say).
+                self.observe_server(*sid).await?;
             }
             done += 1;
         }
@@ -780,13 +774,10 @@ impl App {
                     *ppm,
                 )?;
             }
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "billing.settings_updated",
-                "settings",
-                None,
-                None,
+                Subject::settings(None),
                 format!(
                     "Updated billing settings: grace {} h, termination after {} days",
                     s.grace_hours, s.terminate_after_days

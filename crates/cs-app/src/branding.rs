@@ -15,6 +15,7 @@ use cs_store::rusqlite::{self, params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
 use crate::dto::{BrandingDto, BrandingInput, LogoDto, LogoUploadInput, PdfDto};
+use crate::Subject;
 use crate::{App, AppError, AppResult};
 
 /// Largest logo file accepted.
@@ -594,7 +595,7 @@ impl App {
                 [],
             )?;
             let logo = if row.logo_sha256.is_some() { "with a logo" } else { "without a logo" };
-            self.record(tx, now, "branding.updated", "settings", None, None, format!("Updated the branding: {} ({}), {logo}", row.legal_name, row.country))
+            tx.record(now, "branding.updated", Subject::settings(None), format!("Updated the branding: {} ({}), {logo}", row.legal_name, row.country))
         })?;
         self.branding()
     }

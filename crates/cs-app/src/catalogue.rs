@@ -18,6 +18,7 @@ use cs_store::{fmt_ts, parse_ts};
 use serde::de::DeserializeOwned;
 
 use crate::dto::CatalogueStatusDto;
+use crate::Subject;
 use crate::{App, AppError, AppResult};
 
 /// A cached catalogue older than this is refreshed by the reconciler.
@@ -269,7 +270,7 @@ impl App {
             Ok(f) => f,
             Err(e) => {
                 let msg = e.to_string();
-                self.store.write(|tx| {
+                self.write(|tx| {
                     tx.execute(
                         "INSERT INTO provider_catalogue_refresh (provider, refreshed_at, attempted_at, last_error) VALUES (?1, NULL, ?2, ?3)
                          ON CONFLICT (provider) DO UPDATE SET attempted_at = excluded.attempted_at, last_error = excluded.last_error",
@@ -318,7 +319,7 @@ impl App {
                  ON CONFLICT (provider) DO UPDATE SET refreshed_at = excluded.refreshed_at, attempted_at = excluded.attempted_at, last_error = NULL",
                 params![key, fmt_ts(&now)],
             )?;
-            self.record(tx, now, "catalogue.refreshed", "provider", Some(key.to_string()), None, summary.clone())
+            tx.record(now, "catalogue.refreshed", Subject::provider(key), summary.clone())
         })?;
         Ok(Catalogue {
             regions,

@@ -16,6 +16,7 @@ use cs_invoice as inv;
 use cs_store::rusqlite::{Connection, OptionalExtension};
 
 use crate::dto::{ExportInput, ExportPlanDto, ExportProgressDto, ExportResultDto, SavedFile};
+use crate::Subject;
 use crate::{branding, App, AppError, AppResult};
 
 /// The user's Downloads folder (or home when there is none).
@@ -748,7 +749,7 @@ impl App {
             period.end.format("%Y-%m-%d"),
             target.display()
         );
-        self.write(|tx| self.record(tx, now, "documents.exported", "settings", None, None, what))?;
+        self.write(|tx| tx.record(now, "documents.exported", Subject::settings(None), what))?;
         let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
         Ok(ExportResultDto {
             path: target.display().to_string(),

@@ -29,6 +29,7 @@ mod pricing;
 pub mod reconcile;
 mod server_extras;
 mod servers;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub use linode::{
 };
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that
 /// finished booting, an activity entry written by the reconciler).
@@ -267,84 +269,10 @@ impl App {
             billing.currency = currency;
             billing.save(tx)?;
             settings::set(tx, RESELLER_NAME_KEY, &name)?;
-            self.record(tx, now, "settings.updated", "settings", None, None, format!("Updated settings: reseller {name}, currency {currency}"))
+            tx.record(now, "settings.updated", Subject::settings(None), format!("Updated settings: reseller {name}, currency {currency}"))
         })?;
         self.settings()
     }
-
-    /// Runs `f` in one write transaction, then publishes the activity rows
-    /// it recorded, once they are committed (rolled-back rows are never seen).
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>,
-    ) -> AppResult<T> {
-        RECORDED.with(|r| r.borrow_mut().clear());
-        let result: AppResult<T> = self.store.write(|tx| {
-            // Customer-facing events written by `f` (documents issued,
-            // dunning notices) get their emails in this same transaction.
-            let mark = mail::event_mark(tx)?;
-            let value = f(tx)?;
-            self.mail_for_events(tx, mark)?;
-            Ok(value)
-        });
-        // Wakes the outbox worker if this transaction queued mail.
-        self.wake_mail_worker();
-        let recorded = RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()));
-        let value = result?;
-        for a in recorded {
-            self.events.activity_recorded(&map::activity(a));
-        }
-        Ok(value)
-    }
-
-    /// Appends an activity-log row in the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        tx: &cs_store::rusqlite::Connection,
-        at: Timestamp,
-        action: &str,
-        kind: &str,
-        subject: Option<String>,
-        org: Option<String>,
-        summary: String,
-    ) -> AppResult<()> {
-        self.record_as(tx, &self.actor, at, action, kind, subject, org, summary)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn record_as(
-        &self,
-        tx: &cs_store::rusqlite::Connection,
-        actor: &str,
-        at: Timestamp,
-        action: &str,
-        kind: &str,
-        subject: Option<String>,
-        org: Option<String>,
-        summary: String,
-    ) -> AppResult<()> {
-        let row = activity::append(
-            tx,
-            &activity::NewActivity {
-                at,
-                actor,
-                action,
-                subject_kind: kind,
-                subject_id: subject,
-                organization_id: org,
-                summary,
-            },
-        )?;
-        RECORDED.with(|r| r.borrow_mut().push(row));
-        Ok(())
-    }
-}
-
-thread_local! {
-    /// Activity rows written by the transaction running on this thread; the
-    /// write closure runs synchronously on the caller's thread.
-    static RECORDED: std::cell::RefCell<Vec<activity::Activity>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A fresh UUID for a new entity. Ids come from outside the core (which reads

@@ -17,6 +17,7 @@ use cs_store::rusqlite::{params, Connection, OptionalExtension};
 use cs_store::{fmt_ts, parse_ts};
 
 use crate::dto::{AddLinodeAccountInput, LinodeAccountDto, ProviderInfo};
+use crate::Subject;
 use crate::{App, AppError, AppResult};
 
 /// The keyring key of the single account of before migration 0009; read once
@@ -251,7 +252,7 @@ impl App {
             if existing.is_empty() {
                 tx.execute("UPDATE servers SET account_id = ?1 WHERE provider = 'linode' AND account_id IS NULL AND deleted_at IS NULL", [&id])?;
             }
-            self.record(tx, now, "provider.account_added", "provider", Some(id.clone()), None, format!("Connected Linode account {label} (user {})", summary.username))
+            tx.record(now, "provider.account_added", Subject::provider(&id), format!("Connected Linode account {label} (user {})", summary.username))
         });
         if let Err(e) = written {
             // Nothing points at the secret: do not leave it behind.
@@ -368,7 +369,7 @@ impl App {
                 "UPDATE provider_accounts SET username = ?2, email = ?3, restricted = ?4, scopes = ?5, token_expiry = ?6, token_expiry_known = ?7, token_expiry_note = ?8, token_checked_at = ?9 WHERE id = ?1",
                 params![row.id, summary.username, summary.email, summary.restricted as i64, scopes, expiry, known as i64, note, fmt_ts(&now)],
             )?;
-            self.record(tx, now, action, "provider", Some(row.id.clone()), None, text)
+            tx.record(now, action, Subject::provider(&row.id), text)
         })
     }
 
@@ -410,13 +411,10 @@ impl App {
                 "DELETE FROM provider_event_cursor WHERE provider = ?1",
                 [&key],
             )?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "provider.account_removed",
-                "provider",
-                Some(row.id.clone()),
-                None,
+                Subject::provider(&row.id),
                 format!("Removed Linode account {} and its token", row.label),
             )
         })?;
@@ -456,7 +454,7 @@ impl App {
                         continue;
                     }
                 }
-                self.store.write(|tx| {
+                self.write(|tx| {
                     tx.execute(
                         "UPDATE provider_accounts SET legacy_token = 0 WHERE id = ?1",
                         [&row.id],

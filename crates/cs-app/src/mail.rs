@@ -6,17 +6,16 @@
 //!
 //! # Mail in the same transaction as its event
 //!
-//! Every customer-facing event is already recorded in the portal `outbox`
-//! table by the code that makes it (cs-billing issues a document, dunning
-//! queues a notice). [`App::write`](crate::App) and [`MailingDb`] (the
-//! billing run's transactions) note the last outbox sequence number before
-//! the work and, before committing, turn every new event row into a rendered
-//! mail in `mail_outbox` ([`App::mail_for_events`]): the mail exists exactly
-//! when the event does. The welcome mail is queued by `create_organization`
+//! Every customer-facing event is already recorded as a portal sync record
+//! (`cs_store::sync_outbox`) by the code that makes it (cs-billing issues a
+//! document, dunning queues a notice). The unit of work ([`crate::Write`],
+//! also around the billing run's transactions through [`MailingDb`]) notes
+//! the last sync sequence number before the work and, before committing,
+//! turns every new record into a rendered mail in the mail outbox
+//! ([`App::mail_for_events`]): the mail exists exactly when the event does. The welcome mail is queued by `create_organization`
 //! itself. When email is not set up yet, mail is queued anyway (with no
 //! sender, filled in when it is set up) and waits.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -30,10 +29,12 @@ use cs_mail::{
 };
 use cs_secrets::SecretValue;
 use cs_store::rusqlite::{params, Connection};
+use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, settings};
 
 use crate::dto::*;
-use crate::{App, AppError, AppResult};
+use crate::Subject;
+use crate::{App, AppError, AppResult, Write};
 
 /// The keyring entry of the SMTP password.
 pub const PASSWORD_KEY: &str = "smtp/password";
@@ -54,8 +55,6 @@ const DEFAULT_COLOR: &str = "#2563eb";
 /// The façade's mail machinery that is not in the database.
 pub(crate) struct MailRuntime {
     wake: tokio::sync::Notify,
-    /// Set when a transaction queued mail; the worker is woken after commit.
-    queued: AtomicBool,
     policy: RwLock<OutboxPolicy>,
     extra_root_pem: RwLock<Option<String>>,
 }
@@ -64,7 +63,6 @@ impl Default for MailRuntime {
     fn default() -> Self {
         Self {
             wake: tokio::sync::Notify::new(),
-            queued: AtomicBool::new(false),
             policy: RwLock::new(OutboxPolicy {
                 poll_interval: Duration::from_secs(5),
                 ..OutboxPolicy::default()
@@ -343,13 +341,9 @@ fn store_err(e: cs_mail::StoreError) -> AppError {
     AppError::Internal(e.to_string())
 }
 
-/// The highest event sequence number so far: events after it were written by
-/// the current transaction.
-pub(crate) fn event_mark(c: &Connection) -> AppResult<i64> {
-    Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?)
-}
-
-/// The billing engine's transactions, with their mails queued inside them.
+/// The billing engine's transactions: each one is a unit of work of the
+/// façade ([`App::unit_of_work`]), so the mails of the documents and notices
+/// it publishes are queued inside it.
 pub(crate) struct MailingDb<'a>(pub &'a App);
 
 impl cs_billing::Db for MailingDb<'_> {
@@ -357,17 +351,10 @@ impl cs_billing::Db for MailingDb<'_> {
         &self,
         f: impl FnOnce(&Connection) -> cs_billing::Result<T>,
     ) -> cs_billing::Result<T> {
-        let result = self.0.store.write(|tx| {
-            let mark =
-                event_mark(tx).map_err(|e| cs_billing::BillingError::Caller(e.to_string()))?;
-            let value = f(tx)?;
-            self.0.mail_for_events(tx, mark).map_err(|e| {
-                cs_billing::BillingError::Caller(format!("queueing the mails of this change: {e}"))
-            })?;
-            Ok(value)
-        });
-        self.0.wake_mail_worker();
-        result
+        self.0.unit_of_work(
+            |w| f(w),
+            |e| cs_billing::BillingError::Caller(format!("queueing the mails of this change: {e}")),
+        )
     }
 
     fn read<T>(
@@ -381,13 +368,6 @@ impl cs_billing::Db for MailingDb<'_> {
 impl App {
     /// Tells the outbox worker to look now (mail was queued, settings changed).
     pub(crate) fn wake_mail_worker(&self) {
-        if self.mail.queued.swap(false, Ordering::AcqRel) {
-            self.mail.wake.notify_one();
-        }
-    }
-
-    fn wake_now(&self) {
-        self.mail.queued.store(false, Ordering::Release);
         self.mail.wake.notify_one();
     }
 
@@ -573,13 +553,10 @@ impl App {
             ] {
                 settings::set(tx, k, v)?;
             }
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "email.settings_updated",
-                "settings",
-                None,
-                None,
+                Subject::settings(None),
                 format!(
                     "Updated email settings: relay {host}:{} ({}), sender {from_address}",
                     input.port,
@@ -587,7 +564,7 @@ impl App {
                 ),
             )
         })?;
-        self.wake_now();
+        self.wake_mail_worker();
         self.email_settings()
     }
 
@@ -653,13 +630,10 @@ impl App {
         let now = self.now();
         let answer = acceptance.to_string();
         self.write(|tx| {
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "email.test_sent",
-                "settings",
-                None,
-                None,
+                Subject::settings(None),
                 format!("Sent a test mail to {to}: the relay answered {answer}"),
             )
         })?;
@@ -750,17 +724,14 @@ impl App {
         }
         let now = self.now();
         self.write(|tx| {
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "email.retried",
-                "mail",
-                Some(id.clone()),
-                None,
+                Subject::mail(&id),
                 format!("Queued mail {id} again after it failed"),
             )
         })?;
-        self.wake_now();
+        self.wake_mail_worker();
         let all = outbox
             .list(OutboxFilter::All, 500)
             .await
@@ -796,7 +767,7 @@ impl App {
                  ON CONFLICT (kind) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text, body_html = excluded.body_html, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                 params![kind.key(), source.subject, source.text, source.html, fmt_ts(&now), actor],
             )?;
-            self.record(tx, now, "email.template_saved", "mail_template", Some(kind.key().into()), None, format!("Edited the {} email template", template_name(kind)))
+            tx.record(now, "email.template_saved", Subject::mail_template(kind.key()), format!("Edited the {} email template", template_name(kind)))
         })?;
         let (t, customized) = self.store.read(load_templates)?;
         Ok(template_dto(&t, kind, customized.contains(&kind)))
@@ -807,13 +778,10 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             tx.execute("DELETE FROM mail_templates WHERE kind = ?1", [kind.key()])?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "email.template_reset",
-                "mail_template",
-                Some(kind.key().into()),
-                None,
+                Subject::mail_template(kind.key()),
                 format!(
                     "Reset the {} email template to its default",
                     template_name(kind)
@@ -852,7 +820,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn queue_mail(
         &self,
-        tx: &Connection,
+        tx: &mut Write<'_>,
         now: Timestamp,
         kind: TemplateKind,
         name: &str,
@@ -886,14 +854,14 @@ impl App {
         email.attachments = attachments;
         let entry = OutboxEntry::new(email, now);
         cs_mail::enqueue_in(tx, Some(kind), &entry)?;
-        self.mail.queued.store(true, Ordering::Release);
+        tx.mail_queued();
         Ok(())
     }
 
     /// Queues the welcome mail for a new customer's contact.
     pub(crate) fn queue_welcome(
         &self,
-        tx: &Connection,
+        tx: &mut Write<'_>,
         now: Timestamp,
         name: &str,
         email: &str,
@@ -907,18 +875,11 @@ impl App {
     }
 
     /// Turns the events written after `mark` in this transaction into mails.
-    pub(crate) fn mail_for_events(&self, tx: &Connection, mark: i64) -> AppResult<usize> {
-        let events: Vec<(String, Option<String>, String, String, String)> = {
-            let mut stmt = tx.prepare("SELECT at, organization_id, kind, entity_id, payload FROM outbox WHERE seq > ?1 AND kind IN ('document', 'billing.notice') ORDER BY seq")?;
-            let rows = stmt
-                .query_map([mark], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })?
-                .collect::<Result<_, _>>()?;
-            rows
-        };
+    pub(crate) fn mail_for_events(&self, tx: &mut Write<'_>, mark: i64) -> AppResult<usize> {
+        let events = sync_outbox::since(tx, mark, &[SyncKind::Document, SyncKind::BillingNotice])?;
         let mut queued = 0;
-        for (at, org, kind, entity, payload) in events {
+        for e in events {
+            let (org, kind, entity, payload) = (e.organization_id, e.kind, e.entity_id, e.payload);
             let Some(org) = org
                 .as_deref()
                 .and_then(|o| o.parse::<OrganizationId>().ok())
@@ -928,15 +889,15 @@ impl App {
             let Some(record) = cs_store::orgs::get(tx, org)? else {
                 continue;
             };
-            let now = cs_store::parse_ts(&at).unwrap_or_else(|_| self.now());
+            let now = e.at;
             let s = load_settings(tx)?;
             let portal = s.portal();
             let name = record.contact.name.clone();
             let to = record.contact.email.clone();
             let mut vars = Vars::from([("customer_name".to_string(), text(name.clone()))]);
             let top_up = text(format!("{portal}/billing"));
-            let kind = match kind.as_str() {
-                "document" => {
+            let kind = match kind {
+                SyncKind::Document => {
                     let doc = documents::get_document(tx, &entity)?;
                     let currency = doc.summary.currency;
                     let number = doc.summary.number.clone().unwrap_or_default();
@@ -987,8 +948,8 @@ impl App {
                     queued += 1;
                     continue;
                 }
-                "billing.notice" => {
-                    let Ok(notice) = serde_json::from_str::<Notice>(&payload) else {
+                SyncKind::BillingNotice => {
+                    let Ok(notice) = serde_json::from_value::<Notice>(payload) else {
                         continue;
                     };
                     let currency = self.currency_in(tx)?;
@@ -1062,7 +1023,7 @@ impl App {
         // Mail queued before a sender was set up gets it now.
         let sender = s.sender();
         let reply_to = s.reply_to();
-        self.store.write(|tx| {
+        self.write(|tx| {
             tx.execute("UPDATE mail_outbox SET from_addr = ?1 WHERE from_addr = '' AND status IN ('queued', 'failed')", [&sender])?;
             if let Some(r) = &reply_to {
                 tx.execute("UPDATE mail_outbox SET reply_to = ?1 WHERE reply_to IS NULL AND from_addr = ?2 AND status IN ('queued', 'failed') AND attempts = 0", params![r, sender])?;

@@ -3,10 +3,12 @@
 use cs_core::{
     NewOrganization, Organization, OrganizationId, Role, User, UserId, ValidationErrors,
 };
-use cs_store::{activity, orgs, outbox, servers};
+use cs_store::sync_outbox::SyncKind;
+use cs_store::{activity, orgs, servers};
 use serde_json::json;
 
 use crate::dto::{OrganizationDetail, OrganizationDto, OrganizationInput};
+use crate::Subject;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
 fn domain_input(input: &OrganizationInput) -> NewOrganization {
@@ -50,7 +52,7 @@ fn org_not_found(id: impl std::fmt::Display) -> AppError {
 }
 
 /// The customer-facing view of an organization that the portal receives.
-fn outbox_payload(o: &Organization, contact: &User) -> serde_json::Value {
+fn sync_payload(o: &Organization, contact: &User) -> serde_json::Value {
     json!({
         "id": o.id, "name": o.name, "country": o.country, "tax_id": o.tax_id,
         "contact": { "id": contact.id, "name": contact.name, "email": contact.email, "role": contact.role },
@@ -115,22 +117,18 @@ impl App {
         self.write(|tx| {
             check_unique(tx, &org.name, &contact.email, None, None)?;
             orgs::insert(tx, &org, &contact)?;
-            outbox::push(
-                tx,
+            tx.publish(
                 now,
-                Some(org.id.to_string()),
-                "organization",
+                Some(org.id),
+                SyncKind::Organization,
                 &org.id.to_string(),
-                &outbox_payload(&org, &contact),
+                &sync_payload(&org, &contact),
             )?;
             self.queue_welcome(tx, now, &contact.name, &contact.email)?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "organization.created",
-                "organization",
-                Some(org.id.to_string()),
-                Some(org.id.to_string()),
+                Subject::organization(org.id),
                 format!(
                     "Created customer {} with contact {} <{}>",
                     org.name, contact.name, contact.email
@@ -171,25 +169,21 @@ impl App {
                 ..current.contact.clone()
             };
             orgs::update(tx, &org, &contact)?;
-            outbox::push(
-                tx,
+            tx.publish(
                 now,
-                Some(org.id.to_string()),
-                "organization",
+                Some(org.id),
+                SyncKind::Organization,
                 &org.id.to_string(),
-                &outbox_payload(&org, &contact),
+                &sync_payload(&org, &contact),
             )?;
             let live = servers::list_for_org(tx, id)?
                 .iter()
                 .filter(|s| s.deleted_at.is_none())
                 .count() as i64;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "organization.updated",
-                "organization",
-                Some(id.to_string()),
-                Some(id.to_string()),
+                Subject::organization(id),
                 format!("Updated customer {}", org.name),
             )?;
             Ok(map::organization(&org, &contact, live))

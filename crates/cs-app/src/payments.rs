@@ -39,7 +39,7 @@ use cs_store::{fmt_ts, settings};
 
 use crate::dto::*;
 use crate::orgs::parse_org_id;
-use crate::{map, App, AppError, AppResult};
+use crate::{map, App, AppError, AppResult, Subject, Write};
 
 const SECRET_KEY: &str = "paypal/secret";
 const CLIENT_ID_KEY: &str = "paypal.client_id";
@@ -442,13 +442,10 @@ impl App {
                     }
                 }
             }
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "paypal.settings_updated",
-                "settings",
-                Some("paypal".into()),
-                None,
+                Subject::settings(Some("paypal")),
                 format!(
                     "Updated the PayPal settings ({}{})",
                     runtime.label,
@@ -526,7 +523,7 @@ impl App {
                 params![id, org.to_string(), currency.code(), amount.minor, rt.label, RequestId::new().as_str(), RequestId::new().as_str(), fmt_ts(&now), actor],
             )?;
             history(tx, &id, now, "created", &format!("Payment link for {amount} created by {actor}"))?;
-            self.record(tx, now, "payment.link_created", "payment", Some(id.clone()), Some(org.to_string()), format!("Created a PayPal payment link of {amount} for {name}"))?;
+            tx.record(now, "payment.link_created", Subject::payment(&id, &org.to_string()), format!("Created a PayPal payment link of {amount} for {name}"))?;
             Ok(())
         })?;
         self.create_order_for(&rt, &id, &wire).await?;
@@ -611,7 +608,7 @@ impl App {
             vars.insert("pay_url".into(), Var::from(url));
             self.queue_mail(tx, now, TemplateKind::PaymentLink, &name, &email, vars, vec![])?;
             history(tx, id, now, "emailed", &format!("Link emailed to {email}"))?;
-            self.record(tx, now, "payment.link_sent", "payment", Some(id.to_string()), Some(p.organization_id.clone()), format!("Emailed the payment link of {amount} to {email}"))
+            tx.record(now, "payment.link_sent", Subject::payment(id, &p.organization_id.to_string()), format!("Emailed the payment link of {amount} to {email}"))
         })?;
         self.get_payment(id)
     }
@@ -628,7 +625,7 @@ impl App {
     /// Queues an automatic mail when email is set up; never blocks the money.
     fn queue_mail_if_possible(
         &self,
-        tx: &Connection,
+        tx: &mut Write<'_>,
         payment_id: &str,
         org: &str,
         kind: TemplateKind,
@@ -738,7 +735,7 @@ impl App {
         let rt = self.paypal()?;
         let p = self.store.read(|c| load_payment(c, id))?;
         let now = self.now();
-        self.store.write(|tx| {
+        self.write(|tx| {
             tx.execute(
                 "UPDATE payments SET last_checked_at = ?2 WHERE id = ?1",
                 params![id, fmt_ts(&now)],
@@ -924,7 +921,7 @@ impl App {
                 params![id, capture_id, amount.minor, recorded.receipt.id, fmt_ts(&now)],
             )?;
             history(tx, id, now, "completed", &format!("Captured {money} (capture {capture_id}, seen by {source}); wallet credited, receipt {}", recorded.receipt.number.as_deref().unwrap_or("issued")))?;
-            self.record_as(tx, &actor, now, "payment.completed", "payment", Some(id.to_string()), Some(p.organization_id.clone()), format!("PayPal payment of {money} from {} credited; balance {}", p.organization_name, recorded.balance))?;
+            tx.record_as(&actor, now, "payment.completed", Subject::payment(id, &p.organization_id.to_string()), format!("PayPal payment of {money} from {} credited; balance {}", p.organization_name, recorded.balance))?;
             // Issuing the receipt queued the "payment received" mail, with the
             // receipt attached, in this transaction (see `mail.rs`).
             Ok(true)
@@ -1135,7 +1132,7 @@ impl App {
             tx.execute("UPDATE payments SET refunded_minor = ?2, status = ?3, updated_at = ?4 WHERE id = ?1", params![payment_id, refunded.min(captured), status, fmt_ts(&now)])?;
             let balance = wallet::wallet_balance(tx, org, p.currency)?;
             history(tx, payment_id, now, "refunded", &format!("Refunded {amount} (PayPal refund {paypal_refund_id}); credit note {}", note.number.as_deref().unwrap_or("issued")))?;
-            self.record_as(tx, &actor, now, "payment.refunded", "payment", Some(payment_id.to_string()), Some(p.organization_id.clone()), format!("Refunded {amount} of a PayPal payment to {}: {reason}; balance {balance}", p.organization_name))?;
+            tx.record_as(&actor, now, "payment.refunded", Subject::payment(payment_id, &p.organization_id.to_string()), format!("Refunded {amount} of a PayPal payment to {}: {reason}; balance {balance}", p.organization_name))?;
             self.queue_mail_if_possible(
                 tx,
                 payment_id,
@@ -1307,7 +1304,7 @@ impl App {
             WebhookOutcome::Applied { payment_id } => Some(payment_id.clone()),
             _ => None,
         };
-        self.store.write(|tx| {
+        self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO paypal_webhook_events (event_id, event_type, payment_id, received_at) VALUES (?1, ?2, ?3, ?4)",
                 params![event.id, event.event_type, payment_id, fmt_ts(&now)],

@@ -4,9 +4,11 @@ use cs_core::plan::ValidPlan;
 use cs_core::{Currency, Money, NewPlan, Plan, PlanId, ProviderKind, Rate, ValidationErrors};
 use cs_provider::{InstanceType, Price};
 use cs_store::plans;
+use cs_store::sync_outbox::SyncKind;
 
 use crate::dto::*;
 use crate::orgs::camel_fields;
+use crate::Subject;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
 pub(crate) fn parse_plan_id(id: &str) -> AppResult<PlanId> {
@@ -18,7 +20,7 @@ fn plan_not_found(id: impl std::fmt::Display) -> AppError {
 }
 
 /// The customer-facing view of a plan that the portal receives.
-fn outbox_payload(plan: &Plan) -> serde_json::Value {
+fn sync_payload(plan: &Plan) -> serde_json::Value {
     serde_json::json!({
         "id": plan.id, "name": plan.name, "regions": plan.regions, "monthly": plan.monthly, "hourly": plan.hourly, "active": plan.active,
     })
@@ -146,21 +148,17 @@ impl App {
                 ));
             }
             plans::insert(tx, &plan)?;
-            cs_store::outbox::push(
-                tx,
+            tx.publish(
                 now,
                 None,
-                "plan",
+                SyncKind::Plan,
                 &plan.id.to_string(),
-                &outbox_payload(&plan),
+                &sync_payload(&plan),
             )?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "plan.created",
-                "plan",
-                Some(plan.id.to_string()),
-                None,
+                Subject::plan(Some(plan.id)),
                 format!(
                     "Created plan {} ({} {}) at {} a month, {} an hour",
                     plan.name,
@@ -189,8 +187,8 @@ impl App {
             }
             let plan = Plan { name: valid.name.clone(), provider: valid.provider, provider_type: valid.provider_type.clone(), regions: valid.regions.clone(), monthly: valid.monthly, hourly: valid.hourly, updated_at: now, ..current };
             plans::update(tx, &plan)?;
-            cs_store::outbox::push(tx, now, None, "plan", &plan.id.to_string(), &outbox_payload(&plan))?;
-            self.record(tx, now, "plan.updated", "plan", Some(plan.id.to_string()), None, format!("Updated plan {}: {} a month, {} an hour", plan.name, plan.monthly, plan.hourly))?;
+            tx.publish(now, None, SyncKind::Plan, &plan.id.to_string(), &sync_payload(&plan))?;
+            tx.record(now, "plan.updated", Subject::plan(Some(plan.id)), format!("Updated plan {}: {} a month, {} an hour", plan.name, plan.monthly, plan.hourly))?;
             Ok(plan_dto(&plan, t.as_ref(), live))
         })
     }

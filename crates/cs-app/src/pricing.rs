@@ -21,6 +21,7 @@ use cs_store::{fmt_ts, plans, servers};
 use crate::dto::*;
 use crate::plans::parse_plan_id;
 use crate::servers::parse_server_id;
+use crate::Subject;
 use crate::{map, App, AppError, AppResult};
 
 /// Markups are between -99.99 % and +1000 % (basis points).
@@ -140,7 +141,7 @@ impl App {
         };
         let now = self.now();
         let provider_name = plan.provider.as_str();
-        self.store.write(|tx| {
+        self.write(|tx| {
             prices::set_provider_price(
                 tx,
                 provider_name,
@@ -181,8 +182,7 @@ impl App {
     /// run does it too), so a server created a moment ago shows with its
     /// billed price and its pending change right away.
     fn sync_meters(&self) -> AppResult<()> {
-        self.store
-            .write(|tx| Ok::<_, AppError>(meters::sync_meters(tx).map(|_| ())?))
+        self.write(|tx| Ok(meters::sync_meters(tx).map(|_| ())?))
     }
 
     fn load_plan(&self, id: &str) -> AppResult<Plan> {
@@ -539,13 +539,10 @@ impl App {
                     )
                 }
             };
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "plan.price_version_added",
-                "plan",
-                Some(plan.id.to_string()),
-                None,
+                Subject::plan(Some(plan.id)),
                 format!(
                     "New {} price for plan {} in {}: {what}, effective {}",
                     item.display().to_lowercase(),
@@ -612,13 +609,10 @@ impl App {
                     .unwrap_or_default(),
                 None => String::new(),
             };
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "plan.prices_applied",
-                "plan",
-                plan.map(|p| p.to_string()),
-                None,
+                Subject::plan(plan),
                 format!(
                     "Applied new prices to {} running server(s){scope} from {}",
                     servers.len(),
@@ -761,17 +755,14 @@ impl App {
             } else {
                 meters::disable_addon(tx, id, item, 0, now, &actor)?;
             }
-            self.record(
-                tx,
+            tx.record(
                 now,
                 if enabled {
                     "server.addon_enabled"
                 } else {
                     "server.addon_disabled"
                 },
-                "server",
-                Some(id.to_string()),
-                Some(s.organization_id.to_string()),
+                Subject::server(&s),
                 format!(
                     "{} {} for {}{}",
                     if enabled {

@@ -18,9 +18,10 @@ use std::time::Duration;
 use cs_core::{ProviderKind, Server, ServerStatus};
 use cs_provider::{InstanceStatus, Provider, ProviderError};
 use cs_store::rusqlite::{params, OptionalExtension};
-use cs_store::{fmt_ts, outbox, servers};
+use cs_store::{fmt_ts, servers};
 
-use crate::servers::{local_status, outbox_payload};
+use crate::servers::{local_status, publish_server};
+use crate::Subject;
 
 /// Which account each server on a provider account lives on.
 fn server_accounts(
@@ -158,7 +159,7 @@ impl App {
         })?;
         let save = |id: u64| {
             let now = self.now();
-            self.store.write(|tx| {
+            self.write(|tx| {
                 tx.execute(
                     "INSERT INTO provider_event_cursor (provider, last_event_id, updated_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT (provider) DO UPDATE SET last_event_id = max(last_event_id, excluded.last_event_id), updated_at = excluded.updated_at",
@@ -237,10 +238,10 @@ impl App {
                     Err(e @ (cs_billing::BillingError::NoPrice { .. } | cs_billing::BillingError::ProviderCurrency { .. })) => format!("they are NOT billed: {e}"),
                     Err(e) => return Err(e.into()),
                 };
-                self.record_as(tx, &actor, now, "server.backups_enabled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Backups of server {} were enabled at the provider: {billed}", s.label))?;
+                tx.record_as(&actor, now, "server.backups_enabled", Subject::server(s), format!("Backups of server {} were enabled at the provider: {billed}", s.label))?;
             } else if !enabled && live {
                 cs_billing::meters::disable_addon(tx, s.id, cs_billing::prices::Item::Backups, 0, now, &actor)?;
-                self.record_as(tx, &actor, now, "server.backups_cancelled", "server", Some(s.id.to_string()), Some(s.organization_id.to_string()), format!("Backups of server {} were cancelled at the provider: billing for them stops", s.label))?;
+                tx.record_as(&actor, now, "server.backups_cancelled", Subject::server(s), format!("Backups of server {} were cancelled at the provider: billing for them stops", s.label))?;
             }
             Ok(())
         })
@@ -391,36 +392,20 @@ impl App {
                 // The meters stop now (the billing run's sync would too).
                 cs_billing::meters::close_server(tx, next.id, deleted)?;
             }
-            outbox::push(
-                tx,
-                now,
-                Some(next.organization_id.to_string()),
-                "server",
-                &next.id.to_string(),
-                &outbox_payload(&next),
-            )?;
+            publish_server(tx, now, &next)?;
             if !summary.is_empty() {
                 let action = format!("server.{}", next.status.as_str());
-                self.record_as(
-                    tx,
+                tx.record_as(
                     &actor,
                     now,
                     &action,
-                    "server",
-                    Some(next.id.to_string()),
-                    Some(next.organization_id.to_string()),
+                    Subject::server(&next),
                     summary.clone(),
                 )?;
             }
-            Ok(Some(self.server_dto(tx, &next)?))
+            Ok(Some(self.emit_server(tx, &next)?))
         })?;
-        match dto {
-            Some(dto) => {
-                self.events.server_changed(&dto);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        Ok(dto.is_some())
     }
 
     /// The Sandbox forgets its instances when the process ends; re-create the
@@ -468,7 +453,7 @@ pub async fn run(app: Arc<App>, interval: Duration) {
     let mut round: u64 = 0;
     loop {
         ticker.tick().await;
-        let full = round % 30 == 0;
+        let full = round.is_multiple_of(30);
         round += 1;
         if let Err(e) = app.reconcile_once(full).await {
             tracing::warn!(error = %e, "reconciliation failed; retrying next round");

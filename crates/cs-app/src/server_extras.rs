@@ -16,11 +16,12 @@ use cs_billing::prices::{price_at, Item};
 use cs_core::server::{validate_root_password, validate_ssh_key};
 use cs_core::{ProviderKind, Server, ServerStatus, ValidationErrors};
 use cs_provider::{Provider, ProviderError, Rebuild, Secret};
-use cs_store::{fmt_ts, outbox, plans, servers};
+use cs_store::{fmt_ts, plans, servers};
 
 use crate::dto::*;
 use crate::plans::parse_plan_id;
-use crate::servers::{outbox_payload, parse_server_id};
+use crate::servers::{parse_server_id, publish_server};
+use crate::Subject;
 use crate::{App, AppError, AppResult};
 
 fn backup_dto(b: cs_provider::Backup) -> BackupDto {
@@ -194,17 +195,7 @@ impl App {
 
     fn log_server(&self, s: &Server, action: &str, summary: String) -> AppResult<()> {
         let now = self.now();
-        self.write(|tx| {
-            self.record(
-                tx,
-                now,
-                action,
-                "server",
-                Some(s.id.to_string()),
-                Some(s.organization_id.to_string()),
-                summary,
-            )
-        })
+        self.write(|tx| tx.record(now, action, Subject::server(s), summary))
     }
 
     // ------------------------------------------------------------ backups
@@ -244,13 +235,10 @@ impl App {
         p.enable_backups(&pid).await?;
         self.write(|tx| {
             meters::enable_addon(tx, s.id, Item::Backups, 0, now, &self.actor)?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "server.backups_enabled",
-                "server",
-                Some(s.id.to_string()),
-                Some(s.organization_id.to_string()),
+                Subject::server(&s),
                 format!("Enabled backups of server {}", s.label),
             )
         })?;
@@ -268,13 +256,10 @@ impl App {
                 Ok(()) | Err(cs_billing::BillingError::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "server.backups_cancelled",
-                "server",
-                Some(s.id.to_string()),
-                Some(s.organization_id.to_string()),
+                Subject::server(&s),
                 format!(
                     "Cancelled backups of server {} (its backups are deleted at the provider)",
                     s.label
@@ -370,13 +355,10 @@ impl App {
         })?;
         self.write(|tx| {
             meters::enable_addon(tx, s.id, Item::Ipv4, extra, now, &self.actor)?;
-            self.record(
-                tx,
+            tx.record(
                 now,
                 "server.ipv4_added",
-                "server",
-                Some(s.id.to_string()),
-                Some(s.organization_id.to_string()),
+                Subject::server(&s),
                 format!("Added IPv4 address {} to server {}", ip.address, s.label),
             )
         })?;
@@ -674,26 +656,10 @@ impl App {
         };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
-            outbox::push(
-                tx,
-                now,
-                Some(next.organization_id.to_string()),
-                "server",
-                &next.id.to_string(),
-                &outbox_payload(&next),
-            )?;
-            self.record(
-                tx,
-                now,
-                action,
-                "server",
-                Some(next.id.to_string()),
-                Some(next.organization_id.to_string()),
-                summary,
-            )?;
-            self.server_dto(tx, &next)
+            publish_server(tx, now, &next)?;
+            tx.record(now, action, Subject::server(&next), summary)?;
+            self.emit_server(tx, &next)
         })?;
-        self.events.server_changed(&dto);
         Ok(dto)
     }
 
@@ -773,29 +739,18 @@ impl App {
                 Ok(()) | Err(cs_billing::BillingError::NotMetered { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            outbox::push(
-                tx,
-                now,
-                Some(next.organization_id.to_string()),
-                "server",
-                &next.id.to_string(),
-                &outbox_payload(&next),
-            )?;
-            self.record(
-                tx,
+            publish_server(tx, now, &next)?;
+            tx.record(
                 now,
                 "server.resized",
-                "server",
-                Some(next.id.to_string()),
-                Some(next.organization_id.to_string()),
+                Subject::server(&next),
                 format!(
                     "Resizing server {} to plan {} ({})",
                     s.label, plan.name, plan.provider_type
                 ),
             )?;
-            self.server_dto(tx, &next)
+            self.emit_server(tx, &next)
         })?;
-        self.events.server_changed(&dto);
         Ok(dto)
     }
 
@@ -864,26 +819,15 @@ impl App {
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
             set_plan_and_image(tx, &next)?;
-            outbox::push(
-                tx,
-                now,
-                Some(next.organization_id.to_string()),
-                "server",
-                &next.id.to_string(),
-                &outbox_payload(&next),
-            )?;
-            self.record(
-                tx,
+            publish_server(tx, now, &next)?;
+            tx.record(
                 now,
                 "server.rebuilt",
-                "server",
-                Some(next.id.to_string()),
-                Some(next.organization_id.to_string()),
+                Subject::server(&next),
                 format!("Rebuilding server {} from {image}", s.label),
             )?;
-            self.server_dto(tx, &next)
+            self.emit_server(tx, &next)
         })?;
-        self.events.server_changed(&dto);
         Ok(dto)
     }
 

@@ -6,16 +6,19 @@
 //! do not know about.
 
 use cs_core::server::{validate_label, validate_root_password, validate_ssh_key};
-use cs_core::{PowerAction, ProviderKind, Server, ServerId, ServerStatus, ValidationErrors};
+use cs_core::{
+    PowerAction, ProviderKind, Server, ServerId, ServerStatus, Timestamp, ValidationErrors,
+};
 use cs_provider::{CreateInstance, InstanceStatus, Provider, ProviderError, Secret};
 use cs_store::rusqlite::OptionalExtension;
-use cs_store::{orgs, outbox, plans, servers};
+use cs_store::sync_outbox::SyncKind;
+use cs_store::{orgs, plans, servers};
 use serde_json::json;
 
 use crate::dto::*;
 use crate::orgs::parse_org_id;
 use crate::plans::parse_plan_id;
-use crate::{map, new_uuid, App, AppError, AppResult};
+use crate::{map, new_uuid, App, AppError, AppEvent, AppResult, Subject, Write};
 
 pub(crate) fn parse_server_id(id: &str) -> AppResult<ServerId> {
     id.trim().parse().map_err(|_| {
@@ -48,12 +51,23 @@ pub(crate) fn local_status(s: InstanceStatus) -> ServerStatus {
 }
 
 /// The customer-facing state of a server that the portal receives.
-pub(crate) fn outbox_payload(s: &Server) -> serde_json::Value {
+fn sync_payload(s: &Server) -> serde_json::Value {
     json!({
         "id": s.id, "organization_id": s.organization_id, "plan_id": s.plan_id, "label": s.label,
         "region": s.region, "image": s.image, "status": s.status, "ipv4": s.ipv4, "ipv6": s.ipv6,
         "created_at": s.created_at, "deleted_at": s.deleted_at,
     })
+}
+
+/// Publishes the customer-facing state of a server to the portal.
+pub(crate) fn publish_server(w: &mut Write<'_>, at: Timestamp, s: &Server) -> AppResult<()> {
+    w.publish(
+        at,
+        Some(s.organization_id),
+        SyncKind::Server,
+        &s.id.to_string(),
+        &sync_payload(s),
+    )
 }
 
 impl App {
@@ -91,6 +105,13 @@ impl App {
         dto.account_label = c
             .query_row("SELECT a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id WHERE s.id = ?1", [s.id.to_string()], |r| r.get(0))
             .optional()?;
+        Ok(dto)
+    }
+
+    /// [`App::server_dto`], also sent to the UI once the transaction commits.
+    pub(crate) fn emit_server(&self, w: &mut Write<'_>, s: &Server) -> AppResult<ServerDto> {
+        let dto = self.server_dto(w, s)?;
+        w.emit(AppEvent::ServerChanged(dto.clone()));
         Ok(dto)
     }
 
@@ -332,21 +353,11 @@ impl App {
                     cs_store::rusqlite::params![server.id.to_string(), a],
                 )?;
             }
-            outbox::push(
-                tx,
-                now,
-                Some(server.organization_id.to_string()),
-                "server",
-                &server.id.to_string(),
-                &outbox_payload(&server),
-            )?;
-            self.record(
-                tx,
+            publish_server(tx, now, &server)?;
+            tx.record(
                 now,
                 "server.created",
-                "server",
-                Some(server.id.to_string()),
-                Some(org.organization.id.to_string()),
+                Subject::server(&server),
                 format!(
                     "Created server {label} ({}, {region}) for {}",
                     plan.name, org.organization.name
@@ -392,17 +403,9 @@ impl App {
                 server.updated_at = now;
                 let dto = self.write(|tx| {
                     servers::update(tx, &server)?;
-                    outbox::push(
-                        tx,
-                        now,
-                        Some(server.organization_id.to_string()),
-                        "server",
-                        &server.id.to_string(),
-                        &outbox_payload(&server),
-                    )?;
-                    self.server_dto(tx, &server)
+                    publish_server(tx, now, &server)?;
+                    self.emit_server(tx, &server)
                 })?;
-                self.events.server_changed(&dto);
                 Ok(dto)
             }
             Err(err) => {
@@ -412,32 +415,21 @@ impl App {
                 server.status = ServerStatus::Failed;
                 server.updated_at = now;
                 server.deleted_at = Some(now);
-                let dto = self.write(|tx| {
+                self.write(|tx| {
                     servers::update(tx, &server)?;
-                    outbox::push(
-                        tx,
-                        now,
-                        Some(server.organization_id.to_string()),
-                        "server",
-                        &server.id.to_string(),
-                        &outbox_payload(&server),
-                    )?;
-                    self.record_as(
-                        tx,
+                    publish_server(tx, now, &server)?;
+                    tx.record_as(
                         &format!("provider:{}", plan.provider.as_str()),
                         now,
                         "server.create_failed",
-                        "server",
-                        Some(server.id.to_string()),
-                        Some(server.organization_id.to_string()),
+                        Subject::server(&server),
                         format!(
                             "{} could not create server {label}: {err}",
                             plan.provider.display_name()
                         ),
                     )?;
-                    self.server_dto(tx, &server)
+                    self.emit_server(tx, &server)
                 })?;
-                self.events.server_changed(&dto);
                 Err(match err {
                     ProviderError::Validation { field, message } => AppError::validation(
                         provider_field(&field),
@@ -511,26 +503,15 @@ impl App {
         };
         let dto = self.write(|tx| {
             servers::update(tx, &updated)?;
-            outbox::push(
-                tx,
-                now,
-                Some(updated.organization_id.to_string()),
-                "server",
-                &updated.id.to_string(),
-                &outbox_payload(&updated),
-            )?;
-            self.record(
-                tx,
+            publish_server(tx, now, &updated)?;
+            tx.record(
                 now,
                 &format!("server.{verb}"),
-                "server",
-                Some(updated.id.to_string()),
-                Some(updated.organization_id.to_string()),
+                Subject::server(&updated),
                 format!("{human} server {}", updated.label),
             )?;
-            self.server_dto(tx, &updated)
+            self.emit_server(tx, &updated)
         })?;
-        self.events.server_changed(&dto);
         Ok(dto)
     }
 

@@ -26,6 +26,7 @@ use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
 use cs_core::{Currency, Money, OrganizationId, Rate, Timestamp};
 use cs_store::activity::{append, NewActivity};
+use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -320,7 +321,7 @@ pub(crate) fn write_and_issue(
             ),
         },
     )?;
-    cs_store::outbox::push(conn, now, Some(org.to_string()), "document", id, &summary)?;
+    sync_outbox::publish(conn, now, Some(org), SyncKind::Document, id, &summary)?;
     Ok(summary)
 }
 

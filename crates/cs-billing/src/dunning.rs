@@ -13,6 +13,7 @@ use cs_core::dunning::{step, CustomerDunning, DunningAction, DunningState};
 use cs_core::money::micros_to_minor_rounded;
 use cs_core::{OrganizationId, ServerId, Timestamp};
 use cs_store::activity::{append, NewActivity};
+use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -161,11 +162,11 @@ fn evaluate_loaded(
         save(conn, org, &s.next)?;
     }
     for n in &s.notices {
-        cs_store::outbox::push(
+        sync_outbox::publish(
             conn,
             now,
-            Some(org.to_string()),
-            "billing.notice",
+            Some(org),
+            SyncKind::BillingNotice,
             &org.to_string(),
             n,
         )?;
@@ -341,11 +342,11 @@ pub fn complete_decision(
                 crate::meters::close_server(conn, *s, now)?;
             }
         }
-        cs_store::outbox::push(
+        sync_outbox::publish(
             conn,
             now,
-            Some(org.clone()),
-            "server.billing_status",
+            Some(d.organization_id),
+            SyncKind::ServerBillingStatus,
             &sid,
             &serde_json::json!({ "action": d.action.as_str() }),
         )?;

@@ -6,7 +6,8 @@
 //! and applies the embedded migrations of `migrations/` ([`migrate`]). Queries
 //! live in one module per table group and take a `&Connection`, so the façade
 //! composes them inside one transaction with [`Store::write`]: a change, its
-//! activity-log row and its outbox record commit together or not at all.
+//! activity-log row and its portal sync record ([`sync_outbox`]) commit
+//! together or not at all.
 //!
 //! It deliberately knows no business rules beyond what the schema enforces;
 //! validation and authorization belong to the façade.
@@ -15,10 +16,10 @@ pub mod activity;
 pub mod mail_outbox;
 pub mod migrate;
 pub mod orgs;
-pub mod outbox;
 pub mod plans;
 pub mod servers;
 pub mod settings;
+pub mod sync_outbox;
 mod time;
 
 use std::fs::{File, OpenOptions, TryLockError};

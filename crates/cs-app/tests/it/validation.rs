@@ -14,7 +14,7 @@ async fn bad_customers_write_nothing() {
     let before = (
         t.table_count("organizations"),
         t.table_count("activity"),
-        t.table_count("outbox"),
+        t.table_count("sync_outbox"),
     );
     let err = t
         .app
@@ -48,7 +48,7 @@ async fn bad_customers_write_nothing() {
         (
             t.table_count("organizations"),
             t.table_count("activity"),
-            t.table_count("outbox")
+            t.table_count("sync_outbox")
         ),
         (before.0 + 1, before.1 + 1, before.2 + 1)
     );

@@ -95,11 +95,20 @@ fn a_server_lifetime_across_two_months() {
             decisions.push((d.action, d.decided_at));
         }
         if low_balance_at.is_none() {
-            let notices: i64 = env
+            let notices = env
                 .store
-                .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT count(*) FROM outbox WHERE kind = 'billing.notice' AND payload LIKE '%low_balance%'", [], |r| r.get(0))?))
+                .read(|c| {
+                    cs_store::sync_outbox::since(
+                        c,
+                        0,
+                        &[cs_store::sync_outbox::SyncKind::BillingNotice],
+                    )
+                })
                 .unwrap();
-            if notices > 0 {
+            if notices
+                .iter()
+                .any(|n| n.payload.to_string().contains("low_balance"))
+            {
                 low_balance_at = Some(now);
             }
         }
