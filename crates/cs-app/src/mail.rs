@@ -322,10 +322,7 @@ fn outbox_item(s: OutboxSummary) -> OutboxItemDto {
         template: s.kind.map(|k| k.key().to_string()),
         to: s.to,
         subject: s.subject,
-        state: serde_json::to_value(s.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        state: s.state.as_str().to_string(),
         attempts: s.attempts,
         next_attempt_at: fmt_ts(&s.next_attempt_at),
         relay_response: s.relay_response,
@@ -852,8 +849,8 @@ impl App {
             rendered,
         );
         email.attachments = attachments;
-        let entry = OutboxEntry::new(email, now);
-        cs_mail::enqueue_in(tx, Some(kind), &entry)?;
+        let entry = OutboxEntry::new(email, now).with_kind(kind);
+        cs_mail::enqueue_in(tx, &entry)?;
         tx.mail_queued();
         Ok(())
     }
@@ -1023,13 +1020,11 @@ impl App {
         // Mail queued before a sender was set up gets it now.
         let sender = s.sender();
         let reply_to = s.reply_to();
-        self.write(|tx| {
-            tx.execute("UPDATE mail_outbox SET from_addr = ?1 WHERE from_addr = '' AND status IN ('queued', 'failed')", [&sender])?;
-            if let Some(r) = &reply_to {
-                tx.execute("UPDATE mail_outbox SET reply_to = ?1 WHERE reply_to IS NULL AND from_addr = ?2 AND status IN ('queued', 'failed') AND attempts = 0", params![r, sender])?;
-            }
-            Ok::<_, AppError>(())
-        })?;
+        let outbox = SqliteOutbox::new(self.store.clone());
+        outbox
+            .fill_sender(&sender, reply_to.as_deref())
+            .await
+            .map_err(store_err)?;
         let mailer = match Mailer::new(&config) {
             Ok(m) => m,
             Err(e) => {
@@ -1043,11 +1038,7 @@ impl App {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let worker = OutboxWorker::new(
-            Arc::new(SqliteOutbox::new(self.store.clone())),
-            mailer,
-            policy,
-        );
+        let worker = OutboxWorker::new(Arc::new(outbox), mailer, policy);
         let report = worker.run_once(self.now()).await.map_err(store_err)?;
         Ok(Some(report))
     }

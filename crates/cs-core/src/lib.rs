@@ -2,8 +2,9 @@
 //!
 //! This crate holds the nouns every other crate speaks: typed ids ([`ids`]),
 //! [`Money`] and sub-cent [`Rate`]s, the [`Clock`] through which time is passed
-//! in, organizations and their users with roles, plans, and servers with their
-//! state machine ([`ServerStatus`]). Validation of user input lives here too, as
+//! in, organizations and their users with roles, plans, and the lifecycles
+//! with their allowed transitions: servers ([`ServerStatus`]), payments and
+//! refunds ([`payment`]) and mails in the outbox ([`mail`]). Validation of user input lives here too, as
 //! plain functions returning [`ValidationError`]s that name the offending field.
 //!
 //! It deliberately does no I/O: no files, no network, no database, and it never
@@ -15,10 +16,12 @@ pub mod clock;
 pub mod dunning;
 pub mod ids;
 pub mod ledger;
+pub mod mail;
 pub mod metering;
 pub mod money;
 pub mod numbering;
 pub mod org;
+pub mod payment;
 pub mod plan;
 pub mod pricing;
 pub mod server;

@@ -13,7 +13,6 @@
 //! validation and authorization belong to the façade.
 
 pub mod activity;
-pub mod mail_outbox;
 pub mod migrate;
 pub mod orgs;
 pub mod plans;

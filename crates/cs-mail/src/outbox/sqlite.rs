@@ -1,175 +1,125 @@
-//! The mail outbox (`mail_outbox` and `mail_outbox_attachments`, migration
-//! 0003): fully rendered messages waiting to be sent, sent, or given up on.
+//! The mail outbox in the desktop's SQLite store: the SQL of `mail_outbox`
+//! and `mail_outbox_attachments` (migration 0003). Nothing secret is stored:
+//! only what is sent.
 //!
-//! [`enqueue_in`] is called by the façade inside the transaction of the event
-//! that causes the mail, so the mail exists exactly when the event does. The
-//! worker's operations ([`claim_due`], [`mark_sent`], [`mark_retry`],
-//! [`mark_failed`]) are each meant to run in their own short IMMEDIATE
-//! transaction ([`crate::Store::write`]); the state machine and its guarantees
-//! are documented in the `cs-mail` crate, whose `SqliteOutbox` wraps these
-//! functions. This module stores no secret: only what is sent.
+//! Two ways in:
+//! - [`enqueue_in`] inside the caller's transaction, so a mail exists exactly
+//!   when the event that causes it does (an invoice issued, a password reset
+//!   requested…);
+//! - [`SqliteOutbox`], the [`OutboxStore`] the [`OutboxWorker`] runs on, plus
+//!   what the Outbox screen needs ([`SqliteOutbox::list`],
+//!   [`SqliteOutbox::retry_failed`], [`SqliteOutbox::get`],
+//!   [`SqliteOutbox::fill_sender`]).
+//!
+//! Every status change is one UPDATE guarded on the statuses the lifecycle
+//! allows ([`MailStatus::sources`]), each in its own short IMMEDIATE
+//! transaction run on Tokio's blocking pool, so a slow disk never stalls the
+//! runtime and two workers never claim the same row.
+//!
+//! [`OutboxWorker`]: super::OutboxWorker
 
-use cs_core::Timestamp;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::sync::Arc;
 
-use crate::{fmt_ts, parse_ts, Result, StoreError};
+use chrono::{DateTime, Utc};
+use cs_store::rusqlite::{self, params, Connection, OptionalExtension, Row};
+use cs_store::{fmt_ts, parse_ts, Store, StoreError as DbError};
+use serde::Serialize;
 
-/// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MailStatus {
-    Queued,
-    Sending,
-    Sent,
-    Failed,
-}
+use super::{MailEvent, MailStatus, OutboxEntry, OutboxStore, StoreError};
+use crate::mailer::{Attachment, Email};
+use crate::templates::TemplateKind;
 
-impl MailStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "queued" => Self::Queued,
-            "sending" => Self::Sending,
-            "sent" => Self::Sent,
-            "failed" => Self::Failed,
-            other => return Err(StoreError::Corrupt(format!("mail outbox status {other:?}"))),
-        })
-    }
-}
-
-/// One attached file, exactly as sent.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MailAttachment {
-    pub filename: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for MailAttachment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MailAttachment")
-            .field("filename", &self.filename)
-            .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
-            .finish()
-    }
-}
-
-/// One outbox row with everything needed to send the message again,
-/// byte-for-byte the same apart from transport encoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailRow {
-    pub id: String,
-    /// Template key (`invoice_issued` …), `None` for a message not made from a template.
-    pub kind: Option<String>,
-    pub from: String,
-    pub to: Vec<String>,
-    pub reply_to: Option<String>,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub attachments: Vec<MailAttachment>,
-    /// Without angle brackets.
-    pub message_id: String,
-    pub date_unix: i64,
-    pub status: MailStatus,
-    pub attempts: u32,
-    pub next_attempt_at: Timestamp,
-    pub lease_until: Option<Timestamp>,
-    pub relay_response: Option<String>,
-    pub last_error: Option<String>,
-    pub possibly_duplicated: bool,
-    pub created_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
-}
-
-/// What a state change did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Done,
-    /// The row is not in the state the change applies to; it was left alone.
-    Skipped {
-        status: MailStatus,
-    },
-    NotFound,
-}
-
-/// Which rows the Outbox screen shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MailFilter {
+/// Which mail the Outbox screen shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxFilter {
     #[default]
     All,
-    /// Waiting or being sent (`queued` and `sending`).
+    /// Waiting for its next attempt or being sent.
     Pending,
     Sent,
     Failed,
 }
 
-/// A row as the Outbox screen lists it: no bodies, no attachment bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailSummary {
+/// One line of the Outbox screen: no bodies, no attachment bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxSummary {
     pub id: String,
-    pub kind: Option<String>,
+    /// The template it was rendered from, when known to this version.
+    pub kind: Option<TemplateKind>,
     pub to: Vec<String>,
     pub subject: String,
     pub message_id: String,
-    pub status: MailStatus,
+    pub state: MailStatus,
     pub attempts: u32,
-    pub next_attempt_at: Timestamp,
+    pub next_attempt_at: DateTime<Utc>,
+    /// The relay's acceptance (`250 2.0.0 Ok: queued as …`) once sent.
     pub relay_response: Option<String>,
+    /// Why the last attempt failed (the relay's refusal or the connection error).
     pub last_error: Option<String>,
     pub possibly_duplicated: bool,
-    pub created_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
     pub attachment_count: u32,
 }
 
-/// Inserts `row` as given (normally `queued`, `attempts` 0) with its
-/// attachments. Call it with the transaction of the event that causes the mail.
-/// An id or Message-ID already in the outbox is refused (a UNIQUE violation,
-/// see [`crate::is_unique_violation`]).
-pub fn enqueue_in(conn: &Connection, row: &MailRow) -> Result<()> {
-    let to = serde_json::to_string(&row.to)
-        .map_err(|e| StoreError::Corrupt(format!("mail recipients: {e}")))?;
-    conn.execute(
+/// What a guarded status change did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Done,
+    /// The row is not in a status the change applies to; it was left alone.
+    Skipped,
+    NotFound,
+}
+
+/// `'queued', 'sending'`: the statuses as SQL literals, from the lifecycle.
+fn status_list(statuses: &[MailStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Queues `entry` with the caller's transaction (`store.write(|tx| …)`): if
+/// that transaction rolls back, nothing is queued. An id or Message-ID already
+/// queued is refused (a UNIQUE violation, see [`cs_store::is_unique_violation`]).
+pub fn enqueue_in(conn: &Connection, entry: &OutboxEntry) -> Result<(), DbError> {
+    let e = &entry.email;
+    let to = serde_json::to_string(&e.to)
+        .map_err(|err| DbError::Corrupt(format!("mail recipients: {err}")))?;
+    conn.prepare_cached(
         "INSERT INTO mail_outbox (id, kind, from_addr, to_addrs, reply_to, subject, body_text, body_html, message_id, date_unix,
                                   status, attempts, next_attempt_at, lease_until, relay_response, last_error, possibly_duplicated, created_at, sent_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        params![
-            row.id,
-            row.kind,
-            row.from,
-            to,
-            row.reply_to,
-            row.subject,
-            row.text,
-            row.html,
-            row.message_id,
-            row.date_unix,
-            row.status.as_str(),
-            row.attempts,
-            fmt_ts(&row.next_attempt_at),
-            row.lease_until.as_ref().map(fmt_ts),
-            row.relay_response,
-            row.last_error,
-            row.possibly_duplicated,
-            fmt_ts(&row.created_at),
-            row.sent_at.as_ref().map(fmt_ts),
-        ],
-    )?;
+    )?
+    .execute(params![
+        entry.id,
+        entry.kind.map(|k| k.key()),
+        e.from,
+        to,
+        e.reply_to,
+        e.subject,
+        e.text,
+        e.html,
+        e.message_id,
+        e.date_unix,
+        entry.state.as_str(),
+        entry.attempts,
+        fmt_ts(&entry.next_attempt_at),
+        entry.lease_until.as_ref().map(fmt_ts),
+        entry.relay_response,
+        entry.last_error,
+        entry.possibly_duplicated,
+        fmt_ts(&entry.created_at),
+        entry.sent_at.as_ref().map(fmt_ts),
+    ])?;
     let mut insert = conn.prepare_cached(
         "INSERT INTO mail_outbox_attachments (mail_id, position, filename, content_type, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    for (position, a) in row.attachments.iter().enumerate() {
+    for (position, a) in e.attachments.iter().enumerate() {
         insert.execute(params![
-            row.id,
+            entry.id,
             position as i64,
             a.filename,
             a.content_type,
@@ -186,25 +136,30 @@ pub fn enqueue_in(conn: &Connection, row: &MailRow) -> Result<()> {
 ///
 /// The claim is one UPDATE statement, so two workers never claim the same row;
 /// run it in an IMMEDIATE transaction so the rows read back are the ones claimed.
-pub fn claim_due(
+fn claim_due(
     conn: &Connection,
-    now: Timestamp,
-    lease_until: Timestamp,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
     limit: usize,
-) -> Result<Vec<MailRow>> {
+) -> Result<Vec<OutboxEntry>, DbError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let (queued, sending) = (MailStatus::Queued.as_str(), MailStatus::Sending.as_str());
+    debug_assert_eq!(
+        MailStatus::sources(MailEvent::Claim),
+        [MailStatus::Queued, MailStatus::Sending]
+    );
     let ids: Vec<String> = {
         // Right-hand sides see the row before the update, so `status = 'sending'`
         // below is the old status: the row was leased and the lease ran out.
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "UPDATE mail_outbox
-             SET possibly_duplicated = (possibly_duplicated OR status = 'sending'),
-                 status = 'sending', lease_until = ?2, attempts = attempts + 1
+             SET possibly_duplicated = (possibly_duplicated OR status = '{sending}'),
+                 status = '{sending}', lease_until = ?2, attempts = attempts + 1
              WHERE id IN (SELECT id FROM mail_outbox
-                          WHERE (status = 'queued' AND next_attempt_at <= ?1) OR (status = 'sending' AND lease_until < ?1)
+                          WHERE (status = '{queued}' AND next_attempt_at <= ?1) OR (status = '{sending}' AND lease_until < ?1)
                           ORDER BY next_attempt_at, created_at, id LIMIT ?3)
-             RETURNING id",
-        )?;
+             RETURNING id"
+        ))?;
         let rows = stmt.query_map(params![fmt_ts(&now), fmt_ts(&lease_until), limit], |r| {
             r.get(0)
         })?;
@@ -214,7 +169,7 @@ pub fn claim_due(
     for id in &ids {
         claimed.push(
             get(conn, id)?
-                .ok_or_else(|| StoreError::Corrupt(format!("claimed mail {id} vanished")))?,
+                .ok_or_else(|| DbError::Corrupt(format!("claimed mail {id} vanished")))?,
         );
     }
     claimed.sort_by(|a, b| {
@@ -223,83 +178,119 @@ pub fn claim_due(
     Ok(claimed)
 }
 
+/// Moves a row by `event`: `set` is the rest of the SET clause (parameters
+/// from ?2), applied only if the row is in a status the event applies to.
+fn change(
+    conn: &Connection,
+    id: &str,
+    event: MailEvent,
+    set: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Change, DbError> {
+    let to = MailStatus::sources(event)[0]
+        .apply(event)
+        .map_err(|e| DbError::Corrupt(e.to_string()))?;
+    let sql = format!(
+        "UPDATE mail_outbox SET status = '{}', {set} WHERE id = ?1 AND status IN ({})",
+        to.as_str(),
+        status_list(MailStatus::sources(event))
+    );
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id];
+    all.extend_from_slice(params);
+    if conn.prepare_cached(&sql)?.execute(all.as_slice())? == 1 {
+        return Ok(Change::Done);
+    }
+    let exists = conn
+        .query_row("SELECT 1 FROM mail_outbox WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok(if exists {
+        Change::Skipped
+    } else {
+        Change::NotFound
+    })
+}
+
 /// `sending` → `sent`, recording the relay's answer and when.
-pub fn mark_sent(
+fn mark_sent(
     conn: &Connection,
     id: &str,
     relay_response: &str,
-    at: Timestamp,
-) -> Result<Change> {
+    at: DateTime<Utc>,
+) -> Result<Change, DbError> {
     change(
         conn,
         id,
-        "UPDATE mail_outbox SET status = 'sent', relay_response = ?2, sent_at = ?3, lease_until = NULL
-         WHERE id = ?1 AND status = 'sending'",
-        params![id, relay_response, fmt_ts(&at)],
+        MailEvent::Accepted,
+        "relay_response = ?2, sent_at = ?3, lease_until = NULL",
+        &[&relay_response, &fmt_ts(&at)],
     )
 }
 
 /// `sending` → `queued` for another attempt at `next_attempt_at`.
-pub fn mark_retry(
+fn mark_retry(
     conn: &Connection,
     id: &str,
     error: &str,
-    next_attempt_at: Timestamp,
-) -> Result<Change> {
+    next_attempt_at: DateTime<Utc>,
+) -> Result<Change, DbError> {
     change(
         conn,
         id,
-        "UPDATE mail_outbox SET status = 'queued', last_error = ?2, next_attempt_at = ?3, lease_until = NULL
-         WHERE id = ?1 AND status = 'sending'",
-        params![id, error, fmt_ts(&next_attempt_at)],
+        MailEvent::RetryLater,
+        "last_error = ?2, next_attempt_at = ?3, lease_until = NULL",
+        &[&error, &fmt_ts(&next_attempt_at)],
     )
 }
 
 /// `sending` → `failed`, recording the error or the relay's refusal.
-pub fn mark_failed(conn: &Connection, id: &str, error: &str) -> Result<Change> {
+fn mark_failed(conn: &Connection, id: &str, error: &str) -> Result<Change, DbError> {
     change(
         conn,
         id,
-        "UPDATE mail_outbox SET status = 'failed', last_error = ?2, lease_until = NULL
-         WHERE id = ?1 AND status = 'sending'",
-        params![id, error],
+        MailEvent::GiveUp,
+        "last_error = ?2, lease_until = NULL",
+        &[&error],
     )
 }
 
 /// `failed` → `queued`, due at `now`, with a fresh attempt budget (the UI's
 /// "Retry"). The last error is kept until the next attempt replaces it.
-pub fn retry_failed(conn: &Connection, id: &str, now: Timestamp) -> Result<Change> {
+fn retry_failed(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<Change, DbError> {
     change(
         conn,
         id,
-        "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = ?2, lease_until = NULL
-         WHERE id = ?1 AND status = 'failed'",
-        params![id, fmt_ts(&now)],
+        MailEvent::Requeue,
+        "attempts = 0, next_attempt_at = ?2, lease_until = NULL",
+        &[&fmt_ts(&now)],
     )
 }
 
-fn change(conn: &Connection, id: &str, sql: &str, params: impl rusqlite::Params) -> Result<Change> {
-    if conn.prepare_cached(sql)?.execute(params)? == 1 {
-        return Ok(Change::Done);
+/// Gives the mails queued before a sender was set up (their sender is empty)
+/// the sender and reply-to address, unless a worker holds them or the relay
+/// has them already.
+fn fill_sender(conn: &Connection, sender: &str, reply_to: Option<&str>) -> Result<(), DbError> {
+    let waiting = status_list(&[MailStatus::Queued, MailStatus::Failed]);
+    conn.execute(
+        &format!(
+            "UPDATE mail_outbox SET from_addr = ?1 WHERE from_addr = '' AND status IN ({waiting})"
+        ),
+        [sender],
+    )?;
+    if let Some(r) = reply_to {
+        conn.execute(
+            &format!("UPDATE mail_outbox SET reply_to = ?1 WHERE reply_to IS NULL AND from_addr = ?2 AND status IN ({waiting}) AND attempts = 0"),
+            params![r, sender],
+        )?;
     }
-    let status: Option<String> = conn
-        .query_row("SELECT status FROM mail_outbox WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    match status {
-        Some(s) => Ok(Change::Skipped {
-            status: MailStatus::parse(&s)?,
-        }),
-        None => Ok(Change::NotFound),
-    }
+    Ok(())
 }
 
 const COLUMNS: &str = "id, kind, from_addr, to_addrs, reply_to, subject, body_text, body_html, message_id, date_unix,
                        status, attempts, next_attempt_at, lease_until, relay_response, last_error, possibly_duplicated, created_at, sent_at";
 
 /// The row with its attachments.
-pub fn get(conn: &Connection, id: &str) -> Result<Option<MailRow>> {
+fn get(conn: &Connection, id: &str) -> Result<Option<OutboxEntry>, DbError> {
     let raw = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = ?1"))?
         .query_row([id], RawRow::read)
@@ -308,7 +299,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<MailRow>> {
     let attachments = {
         let mut stmt = conn.prepare_cached("SELECT filename, content_type, bytes FROM mail_outbox_attachments WHERE mail_id = ?1 ORDER BY position")?;
         let rows = stmt.query_map([id], |r| {
-            Ok(MailAttachment {
+            Ok(Attachment {
                 filename: r.get(0)?,
                 content_type: r.get(1)?,
                 bytes: r.get(2)?,
@@ -316,22 +307,30 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<MailRow>> {
         })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    raw.into_row(attachments).map(Some)
+    raw.into_entry(attachments).map(Some)
 }
 
 /// The newest `limit` rows matching `filter`, newest first.
-pub fn list(conn: &Connection, filter: MailFilter, limit: usize) -> Result<Vec<MailSummary>> {
-    let condition = match filter {
-        MailFilter::All => "1",
-        MailFilter::Pending => "status IN ('queued', 'sending')",
-        MailFilter::Sent => "status = 'sent'",
-        MailFilter::Failed => "status = 'failed'",
-    };
+fn list(
+    conn: &Connection,
+    filter: OutboxFilter,
+    limit: usize,
+) -> Result<Vec<OutboxSummary>, DbError> {
+    let statuses: Vec<MailStatus> = MailStatus::ALL
+        .into_iter()
+        .filter(|s| match filter {
+            OutboxFilter::All => true,
+            OutboxFilter::Pending => s.is_pending(),
+            OutboxFilter::Sent => *s == MailStatus::Sent,
+            OutboxFilter::Failed => *s == MailStatus::Failed,
+        })
+        .collect();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, kind, to_addrs, subject, message_id, status, attempts, next_attempt_at, relay_response, last_error,
                 possibly_duplicated, created_at, sent_at,
                 (SELECT count(*) FROM mail_outbox_attachments a WHERE a.mail_id = m.id)
-         FROM mail_outbox m WHERE {condition} ORDER BY created_at DESC, id DESC LIMIT ?1"
+         FROM mail_outbox m WHERE status IN ({}) ORDER BY created_at DESC, id DESC LIMIT ?1",
+        status_list(&statuses)
     ))?;
     let rows = stmt
         .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
@@ -355,14 +354,14 @@ pub fn list(conn: &Connection, filter: MailFilter, limit: usize) -> Result<Vec<M
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|r| {
-            Ok(MailSummary {
+            Ok(OutboxSummary {
                 to: parse_to(&r.to)?,
-                status: MailStatus::parse(&r.status)?,
+                state: parse_status(&r.status)?,
                 next_attempt_at: parse_ts(&r.next_attempt_at)?,
                 created_at: parse_ts(&r.created_at)?,
                 sent_at: r.sent_at.as_deref().map(parse_ts).transpose()?,
+                kind: kind_of(r.kind.as_deref()),
                 id: r.id,
-                kind: r.kind,
                 subject: r.subject,
                 message_id: r.message_id,
                 attempts: r.attempts,
@@ -392,9 +391,17 @@ struct RawSummary {
     attachment_count: u32,
 }
 
-fn parse_to(json: &str) -> Result<Vec<String>> {
+fn parse_to(json: &str) -> Result<Vec<String>, DbError> {
     serde_json::from_str(json)
-        .map_err(|e| StoreError::Corrupt(format!("mail recipients {json:?}: {e}")))
+        .map_err(|e| DbError::Corrupt(format!("mail recipients {json:?}: {e}")))
+}
+
+fn parse_status(s: &str) -> Result<MailStatus, DbError> {
+    MailStatus::parse(s).ok_or_else(|| DbError::Corrupt(format!("mail outbox status {s:?}")))
+}
+
+fn kind_of(key: Option<&str>) -> Option<TemplateKind> {
+    key.and_then(|k| TemplateKind::ALL.into_iter().find(|t| t.key() == k))
 }
 
 /// A row as read, before its text columns are parsed.
@@ -445,24 +452,26 @@ impl RawRow {
         })
     }
 
-    fn into_row(self, attachments: Vec<MailAttachment>) -> Result<MailRow> {
-        Ok(MailRow {
-            to: parse_to(&self.to)?,
-            status: MailStatus::parse(&self.status)?,
+    fn into_entry(self, attachments: Vec<Attachment>) -> Result<OutboxEntry, DbError> {
+        Ok(OutboxEntry {
+            kind: kind_of(self.kind.as_deref()),
+            email: Email {
+                from: self.from,
+                to: parse_to(&self.to)?,
+                reply_to: self.reply_to,
+                subject: self.subject,
+                text: self.text,
+                html: self.html,
+                attachments,
+                message_id: self.message_id,
+                date_unix: self.date_unix,
+            },
+            state: parse_status(&self.status)?,
             next_attempt_at: parse_ts(&self.next_attempt_at)?,
             lease_until: self.lease_until.as_deref().map(parse_ts).transpose()?,
             created_at: parse_ts(&self.created_at)?,
             sent_at: self.sent_at.as_deref().map(parse_ts).transpose()?,
             id: self.id,
-            kind: self.kind,
-            from: self.from,
-            reply_to: self.reply_to,
-            subject: self.subject,
-            text: self.text,
-            html: self.html,
-            attachments,
-            message_id: self.message_id,
-            date_unix: self.date_unix,
             attempts: self.attempts,
             relay_response: self.relay_response,
             last_error: self.last_error,
@@ -471,46 +480,185 @@ impl RawRow {
     }
 }
 
+/// The mail outbox on a [`Store`]. Cheap to clone; clones share the store.
+#[derive(Debug, Clone)]
+pub struct SqliteOutbox {
+    store: Arc<Store>,
+}
+
+impl SqliteOutbox {
+    pub fn new(store: Arc<Store>) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The UI's "Retry" on a failed mail: it is queued again, due now, with a
+    /// fresh attempt budget. Returns false when the mail is not `failed` (already
+    /// retried, or sent), an error when there is no such mail.
+    pub async fn retry_failed(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let owned = id.to_owned();
+        let change = self
+            .blocking(move |s| s.write(|tx| retry_failed(tx, &owned, now)))
+            .await?;
+        match change {
+            Change::Done => Ok(true),
+            Change::Skipped => Ok(false),
+            Change::NotFound => Err(no_such_row(id)),
+        }
+    }
+
+    /// The newest `limit` mails matching `filter`, newest first.
+    pub async fn list(
+        &self,
+        filter: OutboxFilter,
+        limit: usize,
+    ) -> Result<Vec<OutboxSummary>, StoreError> {
+        self.blocking(move |s| s.read(|c| list(c, filter, limit)))
+            .await
+    }
+
+    /// One mail in full, attachments included.
+    pub async fn get(&self, id: &str) -> Result<Option<OutboxEntry>, StoreError> {
+        let id = id.to_owned();
+        self.blocking(move |s| s.read(|c| get(c, &id))).await
+    }
+
+    /// Mail queued before a sender was set up gets `sender` (and
+    /// `reply_to`) now.
+    pub async fn fill_sender(
+        &self,
+        sender: &str,
+        reply_to: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let (sender, reply_to) = (sender.to_owned(), reply_to.map(str::to_owned));
+        self.blocking(move |s| s.write(|tx| fill_sender(tx, &sender, reply_to.as_deref())))
+            .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| StoreError(format!("the database task stopped ({e})")))?
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    async fn mark(
+        &self,
+        id: &str,
+        f: impl FnOnce(&Connection, &str) -> Result<Change, DbError> + Send + 'static,
+    ) -> Result<(), StoreError> {
+        let owned = id.to_owned();
+        match self.blocking(move |s| s.write(|tx| f(tx, &owned))).await? {
+            // A row that is no longer `sending` was settled by someone else: leave it.
+            Change::Done | Change::Skipped => Ok(()),
+            Change::NotFound => Err(no_such_row(id)),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl OutboxStore for SqliteOutbox {
+    async fn enqueue(&self, entry: OutboxEntry) -> Result<(), StoreError> {
+        self.blocking(move |s| s.write(|tx| enqueue_in(tx, &entry)))
+            .await
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.blocking(move |s| s.write(|tx| claim_due(tx, now, lease_until, limit)))
+            .await
+    }
+
+    async fn mark_sent(
+        &self,
+        id: &str,
+        relay_response: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let relay_response = relay_response.to_owned();
+        self.mark(id, move |tx, id| mark_sent(tx, id, &relay_response, at))
+            .await
+    }
+
+    async fn mark_retry(
+        &self,
+        id: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let error = error.to_owned();
+        self.mark(id, move |tx, id| {
+            mark_retry(tx, id, &error, next_attempt_at)
+        })
+        .await
+    }
+
+    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
+        let error = error.to_owned();
+        self.mark(id, move |tx, id| mark_failed(tx, id, &error))
+            .await
+    }
+}
+
+fn no_such_row(id: &str) -> StoreError {
+    StoreError(format!("no outbox row {id}"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
     use std::sync::{Arc, Barrier};
 
-    use chrono::{Duration, TimeZone, Utc};
-    use rusqlite::TransactionBehavior;
+    use chrono::{Duration, TimeZone};
+    use cs_store::rusqlite::TransactionBehavior;
 
     use super::*;
-    use crate::Store;
+
+    type Timestamp = DateTime<Utc>;
+    type Result<T, E = DbError> = std::result::Result<T, E>;
 
     fn t(s: i64) -> Timestamp {
         Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap() + Duration::seconds(s)
     }
 
-    fn mail(n: u32, at: Timestamp) -> MailRow {
-        MailRow {
+    fn mail(n: u32, at: Timestamp) -> OutboxEntry {
+        OutboxEntry {
             id: format!("mail-{n:03}"),
-            kind: Some("invoice_issued".into()),
-            from: "Acme Cloud <billing@acme.example>".into(),
-            to: vec!["Ada <ada@example.com>".into(), "books@example.com".into()],
-            reply_to: Some("help@acme.example".into()),
-            subject: format!("Invoice INV-{n}"),
-            text: "Hello Ada".into(),
-            html: "<p>Hello Ada</p>".into(),
-            attachments: vec![
-                MailAttachment {
-                    filename: format!("INV-{n}.pdf"),
-                    content_type: "application/pdf".into(),
-                    bytes: vec![0, 1, 2, 255, n as u8],
-                },
-                MailAttachment {
-                    filename: "terms.txt".into(),
-                    content_type: "text/plain".into(),
-                    bytes: b"terms".to_vec(),
-                },
-            ],
-            message_id: format!("{n}@acme.example"),
-            date_unix: at.timestamp(),
-            status: MailStatus::Queued,
+            kind: Some(TemplateKind::InvoiceIssued),
+            email: Email {
+                from: "Acme Cloud <billing@acme.example>".into(),
+                to: vec!["Ada <ada@example.com>".into(), "books@example.com".into()],
+                reply_to: Some("help@acme.example".into()),
+                subject: format!("Invoice INV-{n}"),
+                text: "Hello Ada".into(),
+                html: "<p>Hello Ada</p>".into(),
+                attachments: vec![
+                    Attachment {
+                        filename: format!("INV-{n}.pdf"),
+                        content_type: "application/pdf".into(),
+                        bytes: vec![0, 1, 2, 255, n as u8],
+                    },
+                    Attachment {
+                        filename: "terms.txt".into(),
+                        content_type: "text/plain".into(),
+                        bytes: b"terms".to_vec(),
+                    },
+                ],
+                message_id: format!("{n}@acme.example"),
+                date_unix: at.timestamp(),
+            },
+            state: MailStatus::Queued,
             attempts: 0,
             next_attempt_at: at,
             lease_until: None,
@@ -547,18 +695,18 @@ mod tests {
         let (_dir, store) = store();
         let r: Result<()> = store.write(|tx| {
             enqueue_in(tx, &mail(1, t(0)))?;
-            Err(StoreError::Corrupt(
+            Err(DbError::Corrupt(
                 "the event that caused the mail failed".into(),
             ))
         });
         assert!(r.is_err());
         assert!(store
-            .read(|c| list(c, MailFilter::All, 10))
+            .read(|c| list(c, OutboxFilter::All, 10))
             .unwrap()
             .is_empty());
         let attachments: i64 = store
             .read(|c| {
-                Ok::<_, StoreError>(c.query_row(
+                Ok::<_, DbError>(c.query_row(
                     "SELECT count(*) FROM mail_outbox_attachments",
                     [],
                     |r| r.get(0),
@@ -573,18 +721,16 @@ mod tests {
     fn a_second_row_with_the_same_id_or_message_id_is_refused() {
         let (_dir, store) = store();
         write(&store, |c| enqueue_in(c, &mail(1, t(0))));
-        let same_id = MailRow {
-            message_id: "other@acme.example".into(),
-            ..mail(1, t(0))
-        };
-        let same_message = MailRow {
+        let mut same_id = mail(1, t(0));
+        same_id.email.message_id = "other@acme.example".into();
+        let same_message = OutboxEntry {
             id: "other".into(),
             ..mail(1, t(0))
         };
         for row in [same_id, same_message] {
             let err = store.write(|c| enqueue_in(c, &row)).unwrap_err();
             assert!(
-                matches!(&err, StoreError::Sqlite(e) if crate::is_unique_violation(e)),
+                matches!(&err, DbError::Sqlite(e) if cs_store::is_unique_violation(e)),
                 "{err}"
             );
         }
@@ -604,7 +750,7 @@ mod tests {
             "mail-002 is not due yet"
         );
         assert_eq!(
-            (first[0].status, first[0].attempts, first[0].lease_until),
+            (first[0].state, first[0].attempts, first[0].lease_until),
             (MailStatus::Sending, 1, Some(t(61)))
         );
         assert!(!first[0].possibly_duplicated);
@@ -652,9 +798,7 @@ mod tests {
         );
         assert_eq!(
             write(&store, |c| mark_failed(c, "mail-001", "late worker")),
-            Change::Skipped {
-                status: MailStatus::Sent
-            },
+            Change::Skipped,
             "a sent row is never changed again"
         );
         assert_eq!(
@@ -663,7 +807,7 @@ mod tests {
         );
         let sent = store.read(|c| get(c, "mail-001")).unwrap().unwrap();
         assert_eq!(
-            (sent.status, sent.sent_at, sent.lease_until),
+            (sent.state, sent.sent_at, sent.lease_until),
             (MailStatus::Sent, Some(t(63)), None)
         );
         assert_eq!(
@@ -700,21 +844,21 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            ids(MailFilter::All),
+            ids(OutboxFilter::All),
             ["mail-003", "mail-002", "mail-001"],
             "newest first"
         );
-        assert_eq!(ids(MailFilter::Pending), ["mail-003"]);
-        assert_eq!(ids(MailFilter::Sent), ["mail-001"]);
-        assert_eq!(ids(MailFilter::Failed), ["mail-002"]);
+        assert_eq!(ids(OutboxFilter::Pending), ["mail-003"]);
+        assert_eq!(ids(OutboxFilter::Sent), ["mail-001"]);
+        assert_eq!(ids(OutboxFilter::Failed), ["mail-002"]);
         assert_eq!(
-            store.read(|c| list(c, MailFilter::All, 1)).unwrap().len(),
+            store.read(|c| list(c, OutboxFilter::All, 1)).unwrap().len(),
             1
         );
-        let failed = &store.read(|c| list(c, MailFilter::Failed, 10)).unwrap()[0];
+        let failed = &store.read(|c| list(c, OutboxFilter::Failed, 10)).unwrap()[0];
         assert_eq!(failed.last_error.as_deref(), Some("550 5.1.1 no such user"));
         assert_eq!((failed.attachment_count, failed.to.len()), (2, 2));
-        let sent = &store.read(|c| list(c, MailFilter::Sent, 10)).unwrap()[0];
+        let sent = &store.read(|c| list(c, OutboxFilter::Sent, 10)).unwrap()[0];
         assert_eq!(
             (sent.relay_response.as_deref(), sent.sent_at),
             (Some("250 ok"), Some(t(11)))
@@ -722,9 +866,7 @@ mod tests {
 
         assert_eq!(
             write(&store, |c| retry_failed(c, "mail-001", t(20))),
-            Change::Skipped {
-                status: MailStatus::Sent
-            }
+            Change::Skipped
         );
         assert_eq!(
             write(&store, |c| retry_failed(c, "nope", t(20))),
@@ -753,7 +895,7 @@ mod tests {
         let path = dir.path().join("cs.db");
         let mut setup = Connection::open(&path).unwrap();
         setup.pragma_update(None, "journal_mode", "WAL").unwrap();
-        crate::migrate::apply(&mut setup).unwrap();
+        cs_store::migrate::apply(&mut setup).unwrap();
         let tx = setup.transaction().unwrap();
         for n in 0..60 {
             enqueue_in(&tx, &mail(n, t(i64::from(n)))).unwrap();
@@ -794,12 +936,12 @@ mod tests {
     #[test]
     fn the_schema_refuses_impossible_states() {
         let (_dir, store) = store();
-        let sending_without_lease = MailRow {
-            status: MailStatus::Sending,
+        let sending_without_lease = OutboxEntry {
+            state: MailStatus::Sending,
             ..mail(1, t(0))
         };
-        let sent_without_answer = MailRow {
-            status: MailStatus::Sent,
+        let sent_without_answer = OutboxEntry {
+            state: MailStatus::Sent,
             sent_at: Some(t(0)),
             ..mail(2, t(0))
         };
@@ -807,7 +949,7 @@ mod tests {
             assert!(
                 store.write(|c| enqueue_in(c, &row)).is_err(),
                 "{:?} accepted",
-                row.status
+                row.state
             );
         }
     }

@@ -1,42 +1,45 @@
-//! The durable outbox: its state machine, the storage trait and the worker.
+//! The mail outbox: one module for the mail that waits to be sent.
 //!
-//! ```text
-//!  enqueue ──► queued ──claim──► sending ──relay 250──► sent      (relay answer recorded)
-//!                ▲                 │  │
-//!                └──retry (backoff)┘  └──5xx / attempts exhausted──► failed (answer recorded)
-//!   sending with an expired lease (the process died mid-send) ──claim──► sending again
-//! ```
+//! - the lifecycle of a mail is `cs_core::mail::MailStatus` (queued →
+//!   sending → sent / failed, with its allowed transitions);
+//! - [`OutboxEntry`] is one mail with everything needed to send it again;
+//! - [`sqlite`] holds the SQL of the tables `mail_outbox` and
+//!   `mail_outbox_attachments` (migration 0003): [`enqueue_in`] queues a mail
+//!   in the caller's transaction, and [`SqliteOutbox`] is the queue the
+//!   worker and the Outbox screen use;
+//! - [`OutboxStore`] is the worker's queue interface, [`MemoryOutboxStore`]
+//!   its reference implementation for tests;
+//! - [`OutboxPolicy`] is the retry policy and [`OutboxWorker`] the worker.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+pub use cs_core::mail::{MailEvent, MailStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::error::MailError;
 use crate::mailer::{Email, Mailer};
+use crate::templates::TemplateKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    /// Waiting for `next_attempt_at`.
-    Queued,
-    /// Claimed by a worker until `lease_until`.
-    Sending,
-    /// The relay accepted it; `relay_response` holds its answer.
-    Sent,
-    /// Given up; `last_error` says why.
-    Failed,
-}
+mod memory;
+pub mod sqlite;
+
+pub use memory::MemoryOutboxStore;
+pub use sqlite::{enqueue_in, OutboxFilter, OutboxSummary, SqliteOutbox};
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// Row id (UUID v7), chosen by the caller in the transaction that queues the mail.
     pub id: String,
+    /// The template it was rendered from (shown on the Outbox screen); `None`
+    /// for a message not made from a template, or from one this version does
+    /// not know.
+    pub kind: Option<TemplateKind>,
     /// The fully rendered message; its Message-ID and Date never change.
     pub email: Email,
-    pub state: OutboxState,
+    pub state: MailStatus,
     /// Sending attempts started so far.
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
@@ -55,8 +58,9 @@ impl OutboxEntry {
     pub fn new(email: Email, now: DateTime<Utc>) -> Self {
         Self {
             id: uuid::Uuid::now_v7().to_string(),
+            kind: None,
             email,
-            state: OutboxState::Queued,
+            state: MailStatus::Queued,
             attempts: 0,
             next_attempt_at: now,
             lease_until: None,
@@ -66,6 +70,12 @@ impl OutboxEntry {
             created_at: now,
             sent_at: None,
         }
+    }
+
+    /// The entry, marked as rendered from `kind`.
+    pub fn with_kind(mut self, kind: TemplateKind) -> Self {
+        self.kind = Some(kind);
+        self
     }
 }
 
@@ -114,123 +124,6 @@ pub trait OutboxStore: Send + Sync {
 
     /// `sending` → `failed`, storing the error or the relay's refusal.
     async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError>;
-}
-
-/// An in-memory [`OutboxStore`].
-#[derive(Debug, Default)]
-pub struct MemoryOutboxStore {
-    rows: Mutex<Vec<OutboxEntry>>,
-}
-
-impl MemoryOutboxStore {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A snapshot of all rows.
-    pub fn entries(&self) -> Vec<OutboxEntry> {
-        self.lock().clone()
-    }
-
-    pub fn get(&self, id: &str) -> Option<OutboxEntry> {
-        self.lock().iter().find(|r| r.id == id).cloned()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<OutboxEntry>> {
-        self.rows.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn update_sending(&self, id: &str, f: impl FnOnce(&mut OutboxEntry)) -> Result<(), StoreError> {
-        let mut rows = self.lock();
-        match rows.iter_mut().find(|r| r.id == id) {
-            Some(r) if r.state == OutboxState::Sending => {
-                f(r);
-                Ok(())
-            }
-            Some(_) => Ok(()),
-            None => Err(StoreError(format!("no outbox row {id}"))),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl OutboxStore for MemoryOutboxStore {
-    async fn enqueue(&self, entry: OutboxEntry) -> Result<(), StoreError> {
-        let mut rows = self.lock();
-        if rows.iter().any(|r| r.id == entry.id) {
-            return Err(StoreError(format!(
-                "outbox row {} already exists",
-                entry.id
-            )));
-        }
-        rows.push(entry);
-        Ok(())
-    }
-
-    async fn claim_due(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut rows = self.lock();
-        let mut claimed = Vec::new();
-        let mut due: Vec<&mut OutboxEntry> = rows
-            .iter_mut()
-            .filter(|r| match r.state {
-                OutboxState::Queued => r.next_attempt_at <= now,
-                OutboxState::Sending => r.lease_until.is_some_and(|l| l < now),
-                _ => false,
-            })
-            .collect();
-        due.sort_by_key(|r| (r.next_attempt_at, r.created_at));
-        for r in due.into_iter().take(limit) {
-            if r.state == OutboxState::Sending {
-                r.possibly_duplicated = true;
-            }
-            r.state = OutboxState::Sending;
-            r.lease_until = Some(lease_until);
-            r.attempts += 1;
-            claimed.push(r.clone());
-        }
-        Ok(claimed)
-    }
-
-    async fn mark_sent(
-        &self,
-        id: &str,
-        relay_response: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.update_sending(id, |r| {
-            r.state = OutboxState::Sent;
-            r.relay_response = Some(relay_response.to_owned());
-            r.sent_at = Some(at);
-            r.lease_until = None;
-        })
-    }
-
-    async fn mark_retry(
-        &self,
-        id: &str,
-        error: &str,
-        next_attempt_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.update_sending(id, |r| {
-            r.state = OutboxState::Queued;
-            r.last_error = Some(error.to_owned());
-            r.next_attempt_at = next_attempt_at;
-            r.lease_until = None;
-        })
-    }
-
-    async fn mark_failed(&self, id: &str, error: &str) -> Result<(), StoreError> {
-        self.update_sending(id, |r| {
-            r.state = OutboxState::Failed;
-            r.last_error = Some(error.to_owned());
-            r.lease_until = None;
-        })
-    }
 }
 
 /// How the worker retries.
