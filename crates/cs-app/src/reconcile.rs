@@ -381,7 +381,6 @@ impl App {
             }
             servers::update(tx, &next)?;
             if let Some(plan) = new_plan {
-                crate::server_extras::set_plan_and_image(tx, &next)?;
                 match cs_billing::meters::record_resize(tx, next.id, plan, now, &actor) {
                     // Not billed yet: the next billing run opens the meter on the new plan.
                     Ok(()) | Err(cs_billing::BillingError::NotMetered { .. }) => {}

@@ -157,16 +157,6 @@ fn firewall_field(field: &str) -> String {
     }
 }
 
-/// `servers::update` keeps a server's plan and image; a resize or rebuild
-/// changes them.
-pub(crate) fn set_plan_and_image(tx: &cs_store::rusqlite::Connection, s: &Server) -> AppResult<()> {
-    tx.execute(
-        "UPDATE servers SET plan_id = ?2, image = ?3 WHERE id = ?1",
-        cs_store::rusqlite::params![s.id.to_string(), s.plan_id.to_string(), s.image],
-    )?;
-    Ok(())
-}
-
 impl App {
     /// A live server with its provider instance: what every tab needs.
     async fn instance_of(&self, id: &str) -> AppResult<(Server, Arc<dyn Provider>, String)> {
@@ -733,7 +723,6 @@ impl App {
         };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
-            set_plan_and_image(tx, &next)?;
             match meters::record_resize(tx, s.id, plan.id, now, &self.actor) {
                 // Not billed yet: the next run opens its meter on the new plan.
                 Ok(()) | Err(cs_billing::BillingError::NotMetered { .. }) => {}
@@ -818,7 +807,6 @@ impl App {
         };
         let dto = self.write(|tx| {
             servers::update(tx, &next)?;
-            set_plan_and_image(tx, &next)?;
             publish_server(tx, now, &next)?;
             tx.record(
                 now,

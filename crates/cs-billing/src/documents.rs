@@ -137,21 +137,22 @@ pub(crate) struct Customer {
     pub region: Option<String>,
 }
 
+/// The organization as documents name it (`cs_store::orgs`), with its tax
+/// region from its billing profile.
 pub(crate) fn customer(conn: &Connection, org: OrganizationId) -> Result<Customer> {
-    let raw: Option<(String, String, Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT o.name, o.country, o.tax_id, c.region FROM organizations o LEFT JOIN billing_customers c ON c.organization_id = o.id WHERE o.id = ?1",
-        )?
-        .query_row([org.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let (name, country, tax_id, region) = raw.ok_or_else(|| BillingError::NotFound {
+    let o = cs_store::orgs::get_organization(conn, org)?.ok_or_else(|| BillingError::NotFound {
         what: "organization",
         id: org.to_string(),
     })?;
+    let region: Option<String> = conn
+        .prepare_cached("SELECT region FROM billing_customers WHERE organization_id = ?1")?
+        .query_row([org.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten();
     Ok(Customer {
-        name,
-        country,
-        tax_id,
+        name: o.name,
+        country: o.country,
+        tax_id: o.tax_id,
         region,
     })
 }

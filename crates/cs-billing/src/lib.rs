@@ -130,6 +130,7 @@
 //! as `cargo run --release -p cs-billing --example billing-xtask -- crash-test
 //! 20` (or `-- bench`), which needs no other workspace crate.
 
+pub mod bench;
 pub mod db;
 pub mod documents;
 pub mod dunning;

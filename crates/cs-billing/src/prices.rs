@@ -120,17 +120,12 @@ pub fn add_price_rule(
             ("fixed", None, Some(hourly_micros), Some(monthly_micros))
         }
     };
-    let plan_name: String = conn
-        .query_row(
-            "SELECT name FROM plans WHERE id = ?1",
-            [r.plan_id.to_string()],
-            |row| row.get(0),
-        )
-        .optional()?
+    let plan_name = cs_store::plans::get_price(conn, r.plan_id)?
         .ok_or_else(|| BillingError::NotFound {
             what: "plan",
             id: r.plan_id.to_string(),
-        })?;
+        })?
+        .name;
     conn.execute(
         "INSERT INTO price_rules (plan_id, item, region, mode, markup_bp, hourly_micros, monthly_micros, effective_from, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -179,13 +174,19 @@ pub fn price_at(
     item: Item,
     at: Timestamp,
 ) -> Result<ResolvedPrice> {
-    let (name, provider, provider_type, currency, monthly_minor, hourly_micros): (String, String, String, String, i64, i64) = conn
-        .prepare_cached("SELECT name, provider, provider_type, currency, monthly_minor, hourly_micros FROM plans WHERE id = ?1")?
-        .query_row([plan.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-        .optional()?
-        .ok_or_else(|| BillingError::NotFound { what: "plan", id: plan.to_string() })?;
-    let currency =
-        Currency::parse(&currency).map_err(|e| BillingError::Invariant(e.to_string()))?;
+    let cs_store::plans::PlanPrice {
+        name,
+        provider,
+        provider_type,
+        monthly,
+        hourly,
+        ..
+    } = cs_store::plans::get_price(conn, plan)?.ok_or_else(|| BillingError::NotFound {
+        what: "plan",
+        id: plan.to_string(),
+    })?;
+    let (currency, monthly_minor, hourly_micros) = (monthly.currency, monthly.minor, hourly.micros);
+    let provider = provider.as_str();
     type RuleRow = (i64, String, Option<i64>, Option<i64>, Option<i64>);
     let rule: Option<RuleRow> = conn
         .prepare_cached(
@@ -223,7 +224,7 @@ pub fn price_at(
             monthly_micros: monthly.unwrap_or(0),
         }
     };
-    let provider_unit = match provider_price(conn, &provider, &provider_type, item, region)? {
+    let provider_unit = match provider_price(conn, provider, &provider_type, item, region)? {
         Some((c, p)) if c == currency.code() => Some(p),
         Some((c, _)) => {
             return Err(BillingError::ProviderCurrency {
@@ -353,8 +354,8 @@ pub struct PriceChange {
 /// What [`apply_price_changes`] would change at `now`.
 pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<PriceChange>> {
     let mut stmt = conn.prepare(
-        "SELECT m.id, m.server_id, m.label, m.item, s.region, p.plan_id, p.hourly_micros, p.monthly_micros
-         FROM billing_meters m JOIN servers s ON s.id = m.server_id
+        "SELECT m.id, m.server_id, m.label, m.item, p.plan_id, p.hourly_micros, p.monthly_micros
+         FROM billing_meters m
          JOIN meter_prices p ON p.meter_id = m.id AND p.from_hour = (SELECT max(from_hour) FROM meter_prices WHERE meter_id = m.id)
          WHERE m.end_hour IS NULL ORDER BY m.id",
     )?;
@@ -366,14 +367,27 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
+                r.get(5)?,
                 r.get(6)?,
-                r.get(7)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Each server's region, looked up once (a server has a few meters).
+    let mut regions: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
-    for (meter_id, server, label, item, region, plan, h, m) in rows {
+    for (meter_id, server, label, item, plan, h, m) in rows {
+        if !regions.contains_key(&server) {
+            let id: ServerId = server.parse().map_err(|_| {
+                BillingError::Invariant(format!("meter {meter_id} has a bad server id"))
+            })?;
+            let region = cs_store::servers::get_brief(conn, id)?.map(|s| s.region);
+            regions.insert(server.clone(), region);
+        }
+        // A meter of a server gone from the table has nothing to move.
+        let Some(region) = regions[&server].clone() else {
+            continue;
+        };
         let item = Item::parse(&item).ok_or_else(|| {
             BillingError::Invariant(format!("meter {meter_id} has item {item:?}"))
         })?;

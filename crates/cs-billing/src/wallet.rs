@@ -452,33 +452,35 @@ pub struct WalletView {
 }
 
 /// Every organization's wallet in the reseller's currency (organizations
-/// without any movement show a zero balance).
+/// without any movement show a zero balance), by organization name.
 pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
     let s = BillingSettings::load(conn)?;
-    let mut stmt = conn.prepare(
-        "SELECT o.id, o.name, coalesce(a.balance_micros, 0), c.low_balance_threshold_minor, coalesce(c.state, 'good'), c.state_since
-         FROM organizations o
-         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
-         LEFT JOIN billing_customers c ON c.organization_id = o.id
-         ORDER BY o.name_key",
-    )?;
-    let rows = stmt
-        .query_map([s.currency.code()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(|(id, name, micros, threshold, state, since)| {
+    let balances: std::collections::HashMap<String, i64> = conn
+        .prepare_cached(
+            "SELECT organization_id, balance_micros FROM ledger_accounts WHERE kind = 'wallet' AND currency = ?1",
+        )?
+        .query_map([s.currency.code()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    type Dunning = (Option<i64>, String, Option<String>);
+    let customers: std::collections::HashMap<String, Dunning> = conn
+        .prepare_cached(
+            "SELECT organization_id, low_balance_threshold_minor, state, state_since FROM billing_customers",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    cs_store::orgs::list_organizations(conn)?
+        .into_iter()
+        .map(|o| {
+            let id = o.id.to_string();
+            let micros = balances.get(&id).copied().unwrap_or(0);
+            let (threshold, state, since) =
+                customers
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or((None, "good".into(), None));
             Ok(WalletView {
                 organization_id: id,
-                organization_name: name,
+                organization_name: o.name,
                 currency: s.currency,
                 balance_micros: micros,
                 balance_minor: micros_to_minor_rounded(micros, s.currency),
