@@ -226,7 +226,7 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 }
             };
             tauri_app.manage(app.clone());
-            tauri::async_runtime::spawn(cs_app::reconcile::run(app.clone(), RECONCILE_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_reconciler(app.clone(), RECONCILE_EVERY));
             tauri::async_runtime::spawn(cs_app::run_mail_worker(app.clone()));
             tauri::async_runtime::spawn(cs_app::run_paypal_poller(app.clone(), PAYPAL_POLL_EVERY));
             tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));

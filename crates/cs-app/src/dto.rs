@@ -10,9 +10,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-#[path = "dto_providers.rs"]
-mod providers;
-pub use providers::*;
+pub use crate::providers::dto::*;
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -587,7 +585,7 @@ pub struct SavedFile {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct BillingRunDto {
     pub at: String,
@@ -647,8 +645,7 @@ pub struct TaxRateDto {
     pub rate_percent: String,
 }
 
-mod payments;
-pub use payments::*;
+pub use crate::payments::dto::*;
 // ---- Documents for accountants: branding, e-invoices, period export ----
 
 /// The reseller's branding as printed on documents (Settings → Branding).

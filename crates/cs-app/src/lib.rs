@@ -13,21 +13,15 @@
 //! the [`EventSink`] trait, which each shell implements.
 
 mod billing;
-pub mod branding;
-pub mod catalogue;
+mod customers;
 mod documents;
 pub mod dto;
 mod error;
-mod linode;
 mod mail;
 mod map;
-mod orgs;
 mod payments;
-mod pdf;
 mod plans;
-mod pricing;
-pub mod reconcile;
-mod server_extras;
+mod providers;
 mod servers;
 mod write;
 
@@ -43,12 +37,13 @@ use cs_store::{activity, settings, Store};
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
 pub use error::{AppError, AppResult};
-pub use linode::{
+pub use mail::run_worker as run_mail_worker;
+pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub use providers::linode::{
     token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING,
     LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY,
 };
-pub use mail::run_worker as run_mail_worker;
-pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub use servers::reconcile::run as run_reconciler;
 pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that
@@ -200,18 +195,28 @@ impl App {
         self.store.read(|c| {
             let by_status = cs_store::servers::count_by_status(c)?;
             let live: i64 = by_status.iter().map(|(_, n)| n).sum();
-            let revenue: i64 = c.query_row(
-                "SELECT coalesce(sum(p.monthly_minor), 0) FROM servers s JOIN plans p ON p.id = s.plan_id WHERE s.deleted_at IS NULL AND s.status != 'failed'",
-                [],
-                |r| r.get(0),
-            )?;
+            // Each live server at its plan's monthly price.
+            let per_plan = cs_store::servers::count_live_by_plan(c)?;
+            let revenue: i64 = cs_store::plans::list(c)?
+                .iter()
+                .map(|p| p.monthly.minor * per_plan.get(&p.id).copied().unwrap_or(0))
+                .sum();
             Ok(dto::Dashboard {
                 organizations: map::count(cs_store::orgs::count(c)?),
                 plans: map::count(cs_store::plans::count(c)?),
                 live_servers: map::count(live),
-                servers_by_status: by_status.into_iter().map(|(s, n)| dto::StatusCount { status: s.as_str().into(), count: map::count(n) }).collect(),
+                servers_by_status: by_status
+                    .into_iter()
+                    .map(|(s, n)| dto::StatusCount {
+                        status: s.as_str().into(),
+                        count: map::count(n),
+                    })
+                    .collect(),
                 monthly_revenue: map::money(cs_core::Money::new(revenue, currency)),
-                recent_activity: activity::recent(c, 10, None)?.into_iter().map(map::activity).collect(),
+                recent_activity: activity::recent(c, 10, None)?
+                    .into_iter()
+                    .map(map::activity)
+                    .collect(),
             })
         })
     }

@@ -135,6 +135,7 @@ pub mod db;
 pub mod documents;
 pub mod dunning;
 pub mod error;
+pub mod journal;
 pub mod ledger;
 pub mod meters;
 pub mod prices;

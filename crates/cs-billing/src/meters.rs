@@ -360,3 +360,43 @@ pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
     conn.execute("DELETE FROM billing_sync_queue", [])?;
     Ok((opened, closed))
 }
+
+/// An add-on being billed now: from which hour, at which price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveAddon {
+    pub start_hour: cs_core::metering::Hour,
+    pub price: cs_core::pricing::UnitPrice,
+}
+
+/// The add-on `item` (`slot` 0: backups, the first extra IPv4) of a server,
+/// if it is billed now.
+pub fn live_addon(
+    conn: &Connection,
+    server: ServerId,
+    item: Item,
+    slot: i64,
+) -> Result<Option<LiveAddon>> {
+    let live: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT id, start_hour FROM billing_meters WHERE server_id = ?1 AND item = ?2 AND slot = ?3 AND end_hour IS NULL",
+        )?
+        .query_row(params![server.to_string(), item.as_str(), slot], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((meter, start_hour)) = live else {
+        return Ok(None);
+    };
+    let (hourly_micros, monthly_micros) = conn
+        .prepare_cached(
+            "SELECT hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1",
+        )?
+        .query_row([meter], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Some(LiveAddon {
+        start_hour,
+        price: cs_core::pricing::UnitPrice {
+            hourly_micros,
+            monthly_micros,
+        },
+    }))
+}

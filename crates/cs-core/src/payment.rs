@@ -5,10 +5,12 @@
 //!      │  └──────── capture ───────────────────────►     │
 //!      │                           │                      ├─partial refund─► partially_refunded ─┐
 //!      └──── voided / declined / refused ──┴──► failed    └─full refund────► refunded ◄───────────┘
+//!   (a capture PayPal completes after all moves failed to completed)
 //! ```
 //!
 //! A refund is `pending` from the moment it is asked for (its amount is
-//! reserved) until PayPal completes or refuses it. The store (the app's
+//! reserved) until PayPal completes or refuses it; PayPal's word wins, so a
+//! refund it completes after refusing it is completed. The store (the app's
 //! payments area) guards every update on the statuses
 //! [`PaymentStatus::sources`] / [`RefundStatus::sources`] allow.
 
@@ -94,9 +96,10 @@ impl PaymentStatus {
         use PaymentStatus::*;
         match event {
             PaymentEvent::Approve => &[Created],
-            PaymentEvent::HoldCapture | PaymentEvent::Complete | PaymentEvent::Fail => {
-                &[Created, Approved]
-            }
+            PaymentEvent::HoldCapture | PaymentEvent::Fail => &[Created, Approved],
+            // PayPal's word wins: a capture that completes after we gave up
+            // on the order still brought the money in.
+            PaymentEvent::Complete => &[Created, Approved, Failed],
             PaymentEvent::Refund { .. } => &[Completed, PartiallyRefunded],
         }
     }
@@ -171,9 +174,13 @@ impl RefundStatus {
         RefundStatus::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// The statuses `event` applies to.
-    pub fn sources(_event: RefundEvent) -> &'static [RefundStatus] {
-        &[RefundStatus::Pending]
+    /// The statuses `event` applies to. PayPal's word wins: a refund it
+    /// reports completed is completed, even one it had reported failed.
+    pub fn sources(event: RefundEvent) -> &'static [RefundStatus] {
+        match event {
+            RefundEvent::Complete => &[RefundStatus::Pending, RefundStatus::Failed],
+            RefundEvent::Fail => &[RefundStatus::Pending],
+        }
     }
 
     pub fn apply(self, event: RefundEvent) -> Result<RefundStatus, RefundTransitionError> {
@@ -197,6 +204,7 @@ mod tests {
         use PaymentStatus::*;
         assert_eq!(Created.apply(Approve), Ok(Approved));
         assert_eq!(Created.apply(Complete), Ok(Completed));
+        assert_eq!(Failed.apply(Complete), Ok(Completed), "PayPal's word wins");
         assert_eq!(Approved.apply(HoldCapture), Ok(Approved));
         assert_eq!(Approved.apply(Fail), Ok(Failed));
         assert_eq!(
@@ -210,7 +218,6 @@ mod tests {
         for (from, event) in [
             (Approved, Approve),
             (Completed, Complete),
-            (Failed, Complete),
             (Completed, Fail),
             (Refunded, Refund { fully: true }),
             (Created, Refund { fully: false }),
@@ -235,6 +242,9 @@ mod tests {
             Ok(RefundStatus::Completed)
         );
         assert!(RefundStatus::Completed.apply(RefundEvent::Fail).is_err());
-        assert!(RefundStatus::Failed.apply(RefundEvent::Complete).is_err());
+        assert!(RefundStatus::Completed
+            .apply(RefundEvent::Complete)
+            .is_err());
+        assert!(RefundStatus::Failed.apply(RefundEvent::Fail).is_err());
     }
 }

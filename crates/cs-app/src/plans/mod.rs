@@ -7,7 +7,9 @@ use cs_store::plans;
 use cs_store::sync_outbox::SyncKind;
 
 use crate::dto::*;
-use crate::orgs::camel_fields;
+
+mod pricing;
+use crate::customers::camel_fields;
 use crate::Subject;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
@@ -39,7 +41,7 @@ impl App {
     /// prices, images.
     pub async fn catalog(&self, provider: &str) -> AppResult<CatalogDto> {
         // `linode:<account id>` asks for one account's catalogue (the new-server form).
-        let (kind, account) = crate::catalogue::split_provider(provider)?;
+        let (kind, account) = crate::providers::catalogue::split_provider(provider)?;
         let c = match &account {
             Some(a) => self.account_catalogue(a).await?,
             None => self.catalogue(kind).await?,
@@ -84,15 +86,9 @@ impl App {
 
     pub async fn list_plans(&self) -> AppResult<Vec<PlanDto>> {
         let plans = self.store.read(|c| Ok::<_, AppError>(plans::list(c)?))?;
-        let live: Vec<(String, i64)> = self.store.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT plan_id, count(*) FROM servers WHERE deleted_at IS NULL GROUP BY plan_id",
-            )?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            Ok::<_, AppError>(rows)
-        })?;
+        let live = self
+            .store
+            .read(|c| Ok::<_, AppError>(cs_store::servers::count_live_by_plan(c)?))?;
         // The sandbox catalogue is always at hand; a provider that is not
         // connected simply shows no provider price.
         let sandbox_types = self
@@ -112,11 +108,7 @@ impl App {
                     ProviderKind::Sandbox => sandbox_types.iter().find(|t| t.id == p.provider_type),
                     ProviderKind::Linode => linode_types.iter().find(|t| t.id == p.provider_type),
                 };
-                let n = live
-                    .iter()
-                    .find(|(id, _)| *id == p.id.to_string())
-                    .map(|(_, n)| *n)
-                    .unwrap_or(0);
+                let n = live.get(&p.id).copied().unwrap_or(0);
                 plan_dto(p, t, n)
             })
             .collect())
@@ -181,7 +173,7 @@ impl App {
             if plans::name_taken(tx, &valid.name, Some(id))? {
                 return Err(AppError::validation("name", format!("A plan named {:?} already exists: choose another name", valid.name)));
             }
-            let live: i64 = tx.query_row("SELECT count(*) FROM servers WHERE plan_id = ?1 AND deleted_at IS NULL", [id.to_string()], |r| r.get(0))?;
+            let live = cs_store::servers::count_live_by_plan(tx)?.get(&id).copied().unwrap_or(0);
             if live > 0 && (valid.provider != current.provider || valid.provider_type != current.provider_type) {
                 return Err(AppError::validation("providerType", format!("{live} live server(s) use this plan: its provider and type cannot change; create a new plan instead")));
             }
@@ -220,7 +212,8 @@ impl App {
         if let Some(kind) = kind {
             self.provider(kind)
                 .map_err(|err| AppError::validation("provider", err.to_string()))?;
-            let crate::catalogue::Catalogue { types, regions, .. } = self.catalogue(kind).await?;
+            let crate::providers::catalogue::Catalogue { types, regions, .. } =
+                self.catalogue(kind).await?;
             let type_id = input.provider_type.trim();
             if !type_id.is_empty() {
                 match types.iter().find(|t| t.id == type_id) {

@@ -13,9 +13,9 @@ use cs_core::{ProviderKind, Server};
 use cs_linode::{ApiToken, ClientConfig, LinodeClient, LinodeError, LinodeProvider};
 use cs_provider::Provider;
 use cs_secrets::SecretValue;
-use cs_store::rusqlite::{params, Connection, OptionalExtension};
 use cs_store::{fmt_ts, parse_ts};
 
+use super::store::{self, TokenCheck};
 use crate::dto::{AddLinodeAccountInput, LinodeAccountDto, ProviderInfo};
 use crate::Subject;
 use crate::{App, AppError, AppResult};
@@ -41,85 +41,24 @@ pub(crate) fn account_key(account_id: &str) -> String {
     format!("linode:{account_id}")
 }
 
-/// One row of `provider_accounts`.
-#[derive(Debug, Clone)]
-pub(crate) struct AccountRow {
-    pub id: String,
-    pub label: String,
-    pub base_url: Option<String>,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub restricted: bool,
-    pub scopes: Vec<String>,
-    pub token_expiry: Option<String>,
-    pub token_expiry_known: bool,
-    pub token_expiry_note: Option<String>,
-    pub token_checked_at: Option<String>,
-    pub legacy_token: bool,
-    pub connected_at: String,
-}
-
-const ACCOUNT_COLUMNS: &str = "id, label, base_url, username, email, restricted, scopes, token_expiry, token_expiry_known, token_expiry_note, token_checked_at, legacy_token, connected_at";
-
-fn account_row(r: &cs_store::rusqlite::Row<'_>) -> cs_store::rusqlite::Result<AccountRow> {
-    let scopes: String = r.get(6)?;
-    Ok(AccountRow {
-        id: r.get(0)?,
-        label: r.get(1)?,
-        base_url: r.get(2)?,
-        username: r.get(3)?,
-        email: r.get(4)?,
-        restricted: r.get::<_, i64>(5)? != 0,
-        scopes: serde_json::from_str(&scopes).unwrap_or_default(),
-        token_expiry: r.get(7)?,
-        token_expiry_known: r.get::<_, i64>(8)? != 0,
-        token_expiry_note: r.get(9)?,
-        token_checked_at: r.get(10)?,
-        legacy_token: r.get::<_, i64>(11)? != 0,
-        connected_at: r.get(12)?,
-    })
-}
-
-/// The live (not removed) Linode accounts, oldest first.
-pub(crate) fn live_accounts(c: &Connection) -> AppResult<Vec<AccountRow>> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = 'linode' AND removed_at IS NULL ORDER BY connected_at, rowid"))?;
-    let rows = stmt
-        .query_map([], account_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
-pub(crate) fn account(c: &Connection, id: &str) -> AppResult<Option<AccountRow>> {
-    Ok(c.query_row(
-        &format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE id = ?1 AND removed_at IS NULL"
-        ),
-        [id],
-        account_row,
-    )
-    .optional()?)
-}
-
-/// The account a server lives on (`None` for the Sandbox).
-pub(crate) fn server_account(
-    c: &Connection,
-    server: cs_core::ServerId,
-) -> AppResult<Option<String>> {
-    Ok(c.query_row(
-        "SELECT account_id FROM servers WHERE id = ?1",
-        [server.to_string()],
-        |r| r.get::<_, Option<String>>(0),
-    )
-    .optional()?
-    .flatten())
-}
-
-fn live_servers_on(c: &Connection, account: &str) -> AppResult<i64> {
-    Ok(c.query_row(
-        "SELECT count(*) FROM servers WHERE account_id = ?1 AND deleted_at IS NULL",
-        [account],
-        |r| r.get(0),
-    )?)
+/// What a token check learned: the account summary and what the token list
+/// says about the token in use.
+async fn token_check<'a>(
+    client: &LinodeClient,
+    summary: &'a cs_linode::AccountSummary,
+    at: cs_core::Timestamp,
+) -> TokenCheck<'a> {
+    let (expiry_known, expiry, expiry_note) = token_expiry(client).await;
+    TokenCheck {
+        username: &summary.username,
+        email: summary.email.as_deref(),
+        restricted: summary.restricted,
+        scopes: &summary.scopes,
+        expiry_known,
+        expiry,
+        expiry_note,
+        at,
+    }
 }
 
 /// What the token list says about the token in use: (known, expiry, note).
@@ -204,8 +143,9 @@ impl App {
             }
         }
         let (provider, summary) = connect(base_url.clone(), token).await?;
-        let (known, expiry, note) = token_expiry(provider.client()).await;
-        let existing = self.store.read(live_accounts)?;
+        let now = self.now();
+        let check = token_check(provider.client(), &summary, now).await;
+        let existing = self.store.read(store::live_accounts)?;
         if let Some(same) = existing.iter().find(|a| {
             a.username.as_deref() == Some(summary.username.as_str()) && a.base_url == base_url
         }) {
@@ -238,21 +178,23 @@ impl App {
         let id = format!("acc-{}", &crate::new_uuid().simple().to_string()[..16]);
         self.secrets
             .set(&token_key(&id), &SecretValue::new(token))?;
-        let now = self.now();
-        let scopes = serde_json::to_string(&summary.scopes).unwrap_or_else(|_| "[]".into());
         let written = self.write(|tx| {
-            tx.execute(
-                "INSERT INTO provider_accounts (id, provider, label, base_url, username, email, restricted, scopes, token_expiry, token_expiry_known, token_expiry_note, token_checked_at, connected_at)
-                 VALUES (?1, 'linode', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                params![id, label, base_url, summary.username, summary.email, summary.restricted as i64, scopes, expiry, known as i64, note, fmt_ts(&now)],
-            )?;
+            store::insert_account(tx, &id, &label, base_url.as_deref(), &check)?;
             // Linode servers left without an account (the single account of
             // before 0009 was disconnected while they lived) belong to the
             // first account connected again.
             if existing.is_empty() {
-                tx.execute("UPDATE servers SET account_id = ?1 WHERE provider = 'linode' AND account_id IS NULL AND deleted_at IS NULL", [&id])?;
+                cs_store::servers::adopt_unassigned_linode(tx, &id)?;
             }
-            tx.record(now, "provider.account_added", Subject::provider(&id), format!("Connected Linode account {label} (user {})", summary.username))
+            tx.record(
+                now,
+                "provider.account_added",
+                Subject::provider(&id),
+                format!(
+                    "Connected Linode account {label} (user {})",
+                    summary.username
+                ),
+            )
         });
         if let Err(e) = written {
             // Nothing points at the secret: do not leave it behind.
@@ -274,14 +216,14 @@ impl App {
 
     /// Every connected Linode account, oldest first.
     pub fn linode_accounts(&self) -> AppResult<Vec<LinodeAccountDto>> {
-        let rows = self.store.read(live_accounts)?;
+        let rows = self.store.read(store::live_accounts)?;
         rows.iter().map(|a| self.account_dto(a)).collect()
     }
 
     pub fn linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
         let row = self
             .store
-            .read(|c| account(c, id.trim()))?
+            .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
         self.account_dto(&row)
     }
@@ -291,7 +233,7 @@ impl App {
     pub async fn test_linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
         let row = self
             .store
-            .read(|c| account(c, id.trim()))?
+            .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
         let token = self.secrets.get(&token_key(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
@@ -325,7 +267,7 @@ impl App {
         let token = trimmed_token(token)?;
         let row = self
             .store
-            .read(|c| account(c, id.trim()))?
+            .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
         let (provider, summary) = connect(row.base_url.clone(), token).await?;
         if let Some(user) = &row.username {
@@ -355,20 +297,16 @@ impl App {
 
     async fn save_check(
         &self,
-        row: &AccountRow,
+        row: &store::AccountRow,
         provider: &LinodeProvider,
         summary: &cs_linode::AccountSummary,
         action: &str,
         text: String,
     ) -> AppResult<()> {
-        let (known, expiry, note) = token_expiry(provider.client()).await;
         let now = self.now();
-        let scopes = serde_json::to_string(&summary.scopes).unwrap_or_else(|_| "[]".into());
+        let check = token_check(provider.client(), summary, now).await;
         self.write(|tx| {
-            tx.execute(
-                "UPDATE provider_accounts SET username = ?2, email = ?3, restricted = ?4, scopes = ?5, token_expiry = ?6, token_expiry_known = ?7, token_expiry_note = ?8, token_checked_at = ?9 WHERE id = ?1",
-                params![row.id, summary.username, summary.email, summary.restricted as i64, scopes, expiry, known as i64, note, fmt_ts(&now)],
-            )?;
+            store::save_token_check(tx, &row.id, &check)?;
             tx.record(now, action, Subject::provider(&row.id), text)
         })
     }
@@ -378,9 +316,11 @@ impl App {
     pub fn remove_linode_account(&self, id: &str) -> AppResult<Vec<LinodeAccountDto>> {
         let row = self
             .store
-            .read(|c| account(c, id.trim()))?
+            .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
-        let servers = self.store.read(|c| live_servers_on(c, &row.id))?;
+        let servers = self
+            .store
+            .read(|c| Ok::<_, AppError>(cs_store::servers::count_live_on_account(c, &row.id)?))?;
         if servers > 0 {
             return Err(AppError::Conflict(format!(
                 "Account “{}” still has {servers} server{} on it: delete {} first (or keep the account); removing it would leave them unmanaged and unbilled",
@@ -392,25 +332,13 @@ impl App {
         let now = self.now();
         let key = account_key(&row.id);
         self.write(|tx| {
-            if live_servers_on(tx, &row.id)? > 0 {
+            if cs_store::servers::count_live_on_account(tx, &row.id)? > 0 {
                 return Err(AppError::Conflict(format!(
                     "A server was just created on account “{}”: it cannot be removed now",
                     row.label
                 )));
             }
-            tx.execute(
-                "UPDATE provider_accounts SET removed_at = ?2 WHERE id = ?1",
-                params![row.id, fmt_ts(&now)],
-            )?;
-            tx.execute("DELETE FROM provider_catalogue WHERE provider = ?1", [&key])?;
-            tx.execute(
-                "DELETE FROM provider_catalogue_refresh WHERE provider = ?1",
-                [&key],
-            )?;
-            tx.execute(
-                "DELETE FROM provider_event_cursor WHERE provider = ?1",
-                [&key],
-            )?;
+            store::remove_account(tx, &row.id, &key, now)?;
             tx.record(
                 now,
                 "provider.account_removed",
@@ -438,7 +366,7 @@ impl App {
     /// The token of the single account of before 0009 is moved, once, from
     /// `linode/token` to the account's own key.
     pub(crate) fn load_linode(&self) -> AppResult<()> {
-        let rows = self.store.read(live_accounts)?;
+        let rows = self.store.read(store::live_accounts)?;
         for row in rows {
             let key = token_key(&row.id);
             if row.legacy_token {
@@ -454,13 +382,7 @@ impl App {
                         continue;
                     }
                 }
-                self.write(|tx| {
-                    tx.execute(
-                        "UPDATE provider_accounts SET legacy_token = 0 WHERE id = ?1",
-                        [&row.id],
-                    )?;
-                    Ok::<_, AppError>(())
-                })?;
+                self.write(|tx| store::clear_legacy_token(tx, &row.id))?;
             }
             let token = match self.secrets.get(&key) {
                 Ok(Some(t)) => t,
@@ -489,13 +411,15 @@ impl App {
         Ok(())
     }
 
-    fn account_dto(&self, a: &AccountRow) -> AppResult<LinodeAccountDto> {
+    fn account_dto(&self, a: &store::AccountRow) -> AppResult<LinodeAccountDto> {
         let connected = self
             .linode
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .contains_key(&a.id);
-        let servers = self.store.read(|c| live_servers_on(c, &a.id))?;
+        let servers = self
+            .store
+            .read(|c| Ok::<_, AppError>(cs_store::servers::count_live_on_account(c, &a.id)?))?;
         let now = self.now();
         let expiry = a.token_expiry.as_deref().and_then(|e| parse_ts(e).ok());
         let (expired, warning) = match expiry {
@@ -531,7 +455,7 @@ impl App {
     }
 
     pub(crate) fn linode_info(&self) -> AppResult<ProviderInfo> {
-        let rows = self.store.read(live_accounts)?;
+        let rows = self.store.read(store::live_accounts)?;
         let loaded = self.linode.read().unwrap_or_else(|e| e.into_inner()).len();
         Ok(ProviderInfo {
             kind: "linode".into(),
@@ -554,7 +478,7 @@ impl App {
     /// The account used where no server says which (the plan form, the
     /// catalogue offered to plans): the oldest connected one.
     pub(crate) fn default_linode_account(&self) -> AppResult<String> {
-        let rows = self.store.read(live_accounts)?;
+        let rows = self.store.read(store::live_accounts)?;
         let loaded = self.linode.read().unwrap_or_else(|e| e.into_inner());
         rows.into_iter()
             .map(|a| a.id)
@@ -573,16 +497,7 @@ impl App {
         {
             return Ok(p);
         }
-        let label = self.store.read(|c| {
-            Ok::<_, AppError>(
-                c.query_row(
-                    "SELECT label FROM provider_accounts WHERE id = ?1",
-                    [account_id],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?,
-            )
-        })?;
+        let label = self.store.read(|c| store::account_label(c, account_id))?;
         Err(match label {
             Some(l) => AppError::Unavailable(format!("Linode account “{l}” is not connected (its token is missing from the keyring or it was removed): use Replace token in Settings → Providers")),
             None => not_connected(),
@@ -591,7 +506,9 @@ impl App {
 
     /// The Linode provider of the account `s` lives on.
     pub(crate) fn linode_of(&self, s: &Server) -> AppResult<Arc<LinodeProvider>> {
-        let account = self.store.read(|c| server_account(c, s.id))?;
+        let account = self
+            .store
+            .read(|c| Ok::<_, AppError>(cs_store::servers::account_of(c, s.id)?))?;
         match account {
             Some(a) => self.linode_provider(&a),
             None => Err(AppError::Unavailable(format!(
@@ -617,7 +534,7 @@ impl App {
     ) -> Result<String, (String, String)> {
         let rows = self
             .store
-            .read(live_accounts)
+            .read(store::live_accounts)
             .map_err(|e| ("accountId".to_string(), e.to_string()))?;
         let loaded: Vec<String> = {
             let map = self.linode.read().unwrap_or_else(|e| e.into_inner());

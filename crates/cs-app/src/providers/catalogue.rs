@@ -1,4 +1,5 @@
-//! The providers' catalogues, cached in SQLite (`migrations/0008`).
+//! The providers' catalogues, cached in SQLite (`migrations/0008`, SQL in
+//! [`super::store`]).
 //!
 //! Regions, instance types with their per-region prices, images with their
 //! capabilities and StackScripts are imported from the provider by
@@ -13,10 +14,9 @@ use cs_billing::prices::{set_provider_price, Item};
 use cs_core::pricing::UnitPrice;
 use cs_core::{Currency, ProviderKind};
 use cs_provider::{Image, InstanceType, Price, Region, StackScript};
-use cs_store::rusqlite::{params, Connection, OptionalExtension};
-use cs_store::{fmt_ts, parse_ts};
-use serde::de::DeserializeOwned;
+use cs_store::parse_ts;
 
+use super::store;
 use crate::dto::CatalogueStatusDto;
 use crate::Subject;
 use crate::{App, AppError, AppResult};
@@ -60,33 +60,6 @@ pub(crate) fn split_provider(provider: &str) -> AppResult<(ProviderKind, Option<
     }
 }
 
-fn items<T: DeserializeOwned>(c: &Connection, provider: &str, kind: &str) -> AppResult<Vec<T>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT data FROM provider_catalogue WHERE provider = ?1 AND kind = ?2 ORDER BY position",
-    )?;
-    let rows: Vec<String> = stmt
-        .query_map(params![provider, kind], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    rows.iter()
-        .map(|d| serde_json::from_str(d).map_err(|e| AppError::Internal(format!("the cached {provider} {kind} catalogue is unreadable ({e}): refresh the catalogue"))))
-        .collect()
-}
-
-fn put<T: serde::Serialize>(
-    tx: &Connection,
-    provider: &str,
-    kind: &str,
-    list: &[T],
-    id: impl Fn(&T) -> &str,
-) -> AppResult<()> {
-    let mut stmt = tx.prepare_cached("INSERT INTO provider_catalogue (provider, kind, id, position, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    for (i, item) in list.iter().enumerate() {
-        let data = serde_json::to_string(item).map_err(|e| AppError::Internal(e.to_string()))?;
-        stmt.execute(params![provider, kind, id(item), i as i64, data])?;
-    }
-    Ok(())
-}
-
 /// A provider price as billing keeps it (micro-units a month and an hour).
 fn unit(p: Price, currency: Currency) -> UnitPrice {
     let per_minor = cs_core::money::MICROS_PER_UNIT / 10i64.pow(currency.exponent());
@@ -100,7 +73,7 @@ fn unit(p: Price, currency: Currency) -> UnitPrice {
 /// Linode account has its own).
 fn catalogue_key(kind: ProviderKind, account: Option<&str>) -> String {
     match (kind, account) {
-        (ProviderKind::Linode, Some(a)) => crate::linode::account_key(a),
+        (ProviderKind::Linode, Some(a)) => crate::providers::linode::account_key(a),
         _ => kind.as_str().to_string(),
     }
 }
@@ -148,21 +121,14 @@ impl App {
 
     fn cached_by_key(&self, p: &str) -> AppResult<Option<Catalogue>> {
         self.store.read(|c| {
-            let refreshed: Option<Option<String>> = c
-                .query_row(
-                    "SELECT refreshed_at FROM provider_catalogue_refresh WHERE provider = ?1",
-                    [p],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(Some(at)) = refreshed else {
+            let Some(at) = store::refresh_state(c, p)?.refreshed_at else {
                 return Ok(None);
             };
             Ok(Some(Catalogue {
-                regions: items(c, p, "region")?,
-                types: items(c, p, "type")?,
-                images: items(c, p, "image")?,
-                stackscripts: items(c, p, "stackscript")?,
+                regions: store::catalogue_items(c, p, "region")?,
+                types: store::catalogue_items(c, p, "type")?,
+                images: store::catalogue_items(c, p, "image")?,
+                stackscripts: store::catalogue_items(c, p, "stackscript")?,
                 refreshed_at: Some(parse_ts(&at)?),
             }))
         })
@@ -218,16 +184,14 @@ impl App {
 
     pub(crate) fn catalogue_status_of(&self, p: &str) -> AppResult<CatalogueStatusDto> {
         self.store.read(|c| {
-            let row: Option<(Option<String>, String, Option<String>)> =
-                c.query_row("SELECT refreshed_at, attempted_at, last_error FROM provider_catalogue_refresh WHERE provider = ?1", [p], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
             let count = |k: &str| -> AppResult<u32> {
-                let n: i64 = c.query_row("SELECT count(*) FROM provider_catalogue WHERE provider = ?1 AND kind = ?2", params![p, k], |r| r.get(0))?;
-                Ok(crate::map::count(n))
+                Ok(crate::map::count(store::catalogue_count(c, p, k)?))
             };
-            let (refreshed_at, attempted_at, last_error) = match row {
-                Some((r, a, e)) => (r, Some(a), e),
-                None => (None, None, None),
-            };
+            let store::RefreshState {
+                refreshed_at,
+                attempted_at,
+                last_error,
+            } = store::refresh_state(c, p)?;
             Ok(CatalogueStatusDto {
                 provider: p.split(':').next().unwrap_or(p).to_string(),
                 refreshed_at,
@@ -270,21 +234,14 @@ impl App {
             Ok(f) => f,
             Err(e) => {
                 let msg = e.to_string();
-                self.write(|tx| {
-                    tx.execute(
-                        "INSERT INTO provider_catalogue_refresh (provider, refreshed_at, attempted_at, last_error) VALUES (?1, NULL, ?2, ?3)
-                         ON CONFLICT (provider) DO UPDATE SET attempted_at = excluded.attempted_at, last_error = excluded.last_error",
-                        params![key, fmt_ts(&now), msg],
-                    )?;
-                    Ok::<_, AppError>(())
-                })?;
+                self.write(|tx| store::refresh_failed(tx, key, now, &msg))?;
                 return Err(e.into());
             }
         };
         let account_label = match account {
             Some(a) => self
                 .store
-                .read(|c| crate::linode::account(c, a))?
+                .read(|c| store::account(c, a))?
                 .map(|r| format!(" (account {})", r.label))
                 .unwrap_or_default(),
             None => String::new(),
@@ -298,14 +255,27 @@ impl App {
             stackscripts.len()
         );
         self.write(|tx| {
-            tx.execute("DELETE FROM provider_catalogue WHERE provider = ?1", [key])?;
-            put(tx, key, "region", &regions, |r| &r.id)?;
-            put(tx, key, "type", &types, |t| &t.id)?;
-            put(tx, key, "image", &images, |i| &i.id)?;
-            put(tx, key, "stackscript", &stackscripts, |s| &s.id)?;
+            store::clear_catalogue(tx, key)?;
+            store::put_catalogue_items(tx, key, "region", &regions, |r| &r.id)?;
+            store::put_catalogue_items(tx, key, "type", &types, |t| &t.id)?;
+            store::put_catalogue_items(tx, key, "image", &images, |i| &i.id)?;
+            store::put_catalogue_items(tx, key, "stackscript", &stackscripts, |s| &s.id)?;
             for t in &types {
-                let Ok(currency) = Currency::parse(&t.currency) else { continue };
-                let set = |region: Option<&str>, item: Item, price: Price| set_provider_price(tx, p, &t.id, item, region, currency, unit(price, currency), now);
+                let Ok(currency) = Currency::parse(&t.currency) else {
+                    continue;
+                };
+                let set = |region: Option<&str>, item: Item, price: Price| {
+                    set_provider_price(
+                        tx,
+                        p,
+                        &t.id,
+                        item,
+                        region,
+                        currency,
+                        unit(price, currency),
+                        now,
+                    )
+                };
                 set(None, Item::Server, t.price)?;
                 for rp in &t.region_prices {
                     set(Some(&rp.region), Item::Server, rp.price)?;
@@ -314,12 +284,13 @@ impl App {
                     set(None, Item::Backups, t.backups_price)?;
                 }
             }
-            tx.execute(
-                "INSERT INTO provider_catalogue_refresh (provider, refreshed_at, attempted_at, last_error) VALUES (?1, ?2, ?2, NULL)
-                 ON CONFLICT (provider) DO UPDATE SET refreshed_at = excluded.refreshed_at, attempted_at = excluded.attempted_at, last_error = NULL",
-                params![key, fmt_ts(&now)],
-            )?;
-            tx.record(now, "catalogue.refreshed", Subject::provider(key), summary.clone())
+            store::refreshed(tx, key, now)?;
+            tx.record(
+                now,
+                "catalogue.refreshed",
+                Subject::provider(key),
+                summary.clone(),
+            )
         })?;
         Ok(Catalogue {
             regions,
@@ -338,16 +309,10 @@ impl App {
         let mut first_error = None;
         for (id, _) in self.linode_accounts_loaded() {
             let key = catalogue_key(ProviderKind::Linode, Some(&id));
-            let attempted: Option<String> = self.store.read(|c| {
-                Ok::<_, AppError>(
-                    c.query_row(
-                        "SELECT attempted_at FROM provider_catalogue_refresh WHERE provider = ?1",
-                        [&key],
-                        |r| r.get(0),
-                    )
-                    .optional()?,
-                )
-            })?;
+            let attempted = self
+                .store
+                .read(|c| store::refresh_state(c, &key))?
+                .attempted_at;
             let due = match attempted {
                 None => true,
                 // Counted from the last attempt, so a failing provider is not

@@ -5,15 +5,18 @@
 //! `migrations/0005_branding.sql` copies the branding in force into
 //! `document_sellers` in the transaction that issues a document, and
 //! [`seller_of`] prints from that copy. Saving the branding therefore only
-//! changes documents issued afterwards.
+//! changes documents issued afterwards. The tables' SQL is the documents
+//! area's [`store`](super::store).
 
 use base64::Engine as _;
 use chrono::NaiveDate;
 use cs_core::ValidationErrors;
 use cs_invoice as inv;
-use cs_store::rusqlite::{self, params, Connection, OptionalExtension};
+use cs_store::rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
+use super::store;
+pub(crate) use super::store::{in_force, logo_png, seller_of, SellerRow};
 use crate::dto::{BrandingDto, BrandingInput, LogoDto, LogoUploadInput, PdfDto};
 use crate::Subject;
 use crate::{App, AppError, AppResult};
@@ -25,83 +28,8 @@ pub const LOGO_MIN_SIDE: u32 = 16;
 pub const LOGO_MAX_SIDE: u32 = 2000;
 const DEFAULT_ACCENT: &str = "#2563eb";
 
-/// The seller details of a document or of the branding in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SellerRow {
-    pub legal_name: String,
-    pub address_lines: String,
-    pub country: String,
-    pub tax_id: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub website: Option<String>,
-    pub accent: String,
-    pub payment_instructions: Option<String>,
-    pub footer_note: Option<String>,
-    pub logo_sha256: Option<String>,
-}
-
-const SELLER_COLUMNS: &str = "legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256";
-
-fn seller_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SellerRow> {
-    Ok(SellerRow {
-        legal_name: r.get(0)?,
-        address_lines: r.get(1)?,
-        country: r.get(2)?,
-        tax_id: r.get(3)?,
-        email: r.get(4)?,
-        phone: r.get(5)?,
-        website: r.get(6)?,
-        accent: r.get(7)?,
-        payment_instructions: r.get(8)?,
-        footer_note: r.get(9)?,
-        logo_sha256: r.get(10)?,
-    })
-}
-
-/// The branding documents issued now would carry.
-pub(crate) fn in_force(c: &Connection) -> AppResult<SellerRow> {
-    Ok(c.query_row(
-        &format!("SELECT {SELLER_COLUMNS} FROM branding_in_force"),
-        [],
-        seller_row,
-    )?)
-}
-
-/// The seller a document was issued with (its snapshot), or, for a document
-/// without one (a draft), the branding in force.
-pub(crate) fn seller_of(c: &Connection, document_id: &str) -> AppResult<SellerRow> {
-    let snap = c
-        .query_row(
-            &format!("SELECT {SELLER_COLUMNS} FROM document_sellers WHERE document_id = ?1"),
-            [document_id],
-            seller_row,
-        )
-        .optional()?;
-    match snap {
-        Some(s) => Ok(s),
-        None => in_force(c),
-    }
-}
-
-pub(crate) fn logo_png(c: &Connection, sha: &str) -> AppResult<Option<Vec<u8>>> {
-    Ok(c.query_row(
-        "SELECT png FROM branding_logos WHERE sha256 = ?1",
-        [sha],
-        |r| r.get(0),
-    )
-    .optional()?)
-}
-
 fn logo_dto(c: &Connection, sha: &str) -> AppResult<Option<LogoDto>> {
-    let row: Option<(Vec<u8>, u32, u32)> = c
-        .query_row(
-            "SELECT png, width, height FROM branding_logos WHERE sha256 = ?1",
-            [sha],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    Ok(row.map(|(png, width, height)| LogoDto {
+    Ok(store::logo(c, sha)?.map(|(png, width, height)| LogoDto {
         id: sha.to_string(),
         width,
         height,
@@ -508,11 +436,7 @@ impl App {
     pub fn branding(&self) -> AppResult<BrandingDto> {
         self.store.read(|c| {
             let row = in_force(c)?;
-            let saved: bool = c.query_row(
-                "SELECT EXISTS (SELECT 1 FROM branding WHERE id = 1)",
-                [],
-                |r| r.get(0),
-            )?;
+            let saved = store::branding_saved(c)?;
             let logo = match &row.logo_sha256 {
                 Some(sha) => logo_dto(c, sha)?,
                 None => None,
@@ -542,14 +466,8 @@ impl App {
             })?;
         let logo = check_logo(&bytes)?;
         let sha = hex_sha256(&logo.png);
-        let now = cs_store::fmt_ts(&self.now());
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO branding_logos (sha256, png, width, height, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
-                params![sha, logo.png, logo.width, logo.height, now],
-            )?;
-            Ok(())
-        })?;
+        let now = self.now();
+        self.write(|tx| store::keep_logo(tx, &sha, &logo.png, logo.width, logo.height, now))?;
         self.store
             .read(|c| logo_dto(c, &sha))?
             .ok_or_else(|| AppError::Internal("the logo was not stored".into()))
@@ -561,41 +479,27 @@ impl App {
         let now = self.now();
         self.write(|tx| {
             if let Some(sha) = &row.logo_sha256 {
-                let known: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM branding_logos WHERE sha256 = ?1)", [sha], |r| r.get(0))?;
-                if !known {
+                if !store::logo_known(tx, sha)? {
                     return Err(logo_error("That logo is no longer stored: upload it again"));
                 }
             }
-            tx.execute(
-                "INSERT INTO branding (id, legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256, updated_at)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (id) DO UPDATE SET legal_name = excluded.legal_name, address_lines = excluded.address_lines, country = excluded.country,
-                   tax_id = excluded.tax_id, email = excluded.email, phone = excluded.phone, website = excluded.website, accent = excluded.accent,
-                   payment_instructions = excluded.payment_instructions, footer_note = excluded.footer_note, logo_sha256 = excluded.logo_sha256,
-                   updated_at = excluded.updated_at",
-                params![
-                    row.legal_name,
-                    row.address_lines,
-                    row.country,
-                    row.tax_id,
-                    row.email,
-                    row.phone,
-                    row.website,
-                    row.accent,
-                    row.payment_instructions,
-                    row.footer_note,
-                    row.logo_sha256,
-                    cs_store::fmt_ts(&now)
-                ],
-            )?;
+            store::save_branding(tx, &row, now)?;
             // Uploads that were never saved, or were replaced, and that no document printed.
-            tx.execute(
-                "DELETE FROM branding_logos WHERE sha256 NOT IN (SELECT logo_sha256 FROM branding WHERE logo_sha256 IS NOT NULL)
-                   AND sha256 NOT IN (SELECT logo_sha256 FROM document_sellers WHERE logo_sha256 IS NOT NULL)",
-                [],
-            )?;
-            let logo = if row.logo_sha256.is_some() { "with a logo" } else { "without a logo" };
-            tx.record(now, "branding.updated", Subject::settings(None), format!("Updated the branding: {} ({}), {logo}", row.legal_name, row.country))
+            store::prune_logos(tx)?;
+            let logo = if row.logo_sha256.is_some() {
+                "with a logo"
+            } else {
+                "without a logo"
+            };
+            tx.record(
+                now,
+                "branding.updated",
+                Subject::settings(None),
+                format!(
+                    "Updated the branding: {} ({}), {logo}",
+                    row.legal_name, row.country
+                ),
+            )
         })?;
         self.branding()
     }

@@ -40,7 +40,7 @@ fn address(country: &str) -> inv::Address {
 
 /// Builds the printable document. `corrected` is the invoice a credit note
 /// corrects; `seller` is the seller block the document was issued with
-/// (see [`crate::branding`]), `payment_instructions` its printed instructions
+/// (see [`crate::documents::branding`]), `payment_instructions` its printed instructions
 /// (on invoices only: receipts and credit notes need no payment).
 pub fn to_invoice_document(
     d: &Document,

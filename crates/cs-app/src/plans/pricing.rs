@@ -15,7 +15,7 @@ use cs_core::metering::{hour_start, next_hour_after};
 use cs_core::money::MICROS_PER_UNIT;
 use cs_core::pricing::{PriceRule, UnitPrice};
 use cs_core::{Currency, Money, Plan, PlanId, Rate, ServerId, ValidationErrors};
-use cs_store::rusqlite::{params, Connection, OptionalExtension};
+use cs_store::rusqlite::Connection;
 use cs_store::{fmt_ts, plans, servers};
 
 use crate::dto::*;
@@ -633,32 +633,28 @@ impl App {
         let currency = self.currency()?;
         let now = self.now();
         self.store.read(|c| {
-            let s = servers::get(c, id)?.ok_or_else(|| AppError::NotFound(format!("Server {id} no longer exists: refresh the list")))?;
+            let s = servers::get(c, id)?.ok_or_else(|| {
+                AppError::NotFound(format!("Server {id} no longer exists: refresh the list"))
+            })?;
             let plan = meters::current_plan(c, id)?.unwrap_or(s.plan_id);
             ADDONS
                 .iter()
                 .map(|&item| {
-                    let live: Option<(i64, i64)> = c
-                        .query_row(
-                            "SELECT id, start_hour FROM billing_meters WHERE server_id = ?1 AND item = ?2 AND slot = 0 AND end_hour IS NULL",
-                            params![id.to_string(), item.as_str()],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()?;
-                    let (enabled, billed_from, price, problem) = match live {
-                        Some((meter, start)) => {
-                            let p: (i64, i64) = c.query_row(
-                                "SELECT hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1",
-                                [meter],
-                                |r| Ok((r.get(0)?, r.get(1)?)),
-                            )?;
-                            (true, Some(fmt_ts(&hour_start(start))), Some(unit_dto(UnitPrice { hourly_micros: p.0, monthly_micros: p.1 }, currency)), None)
-                        }
-                        None => match prices::price_at(c, plan, &s.region, item, now) {
-                            Ok(p) => (false, None, Some(unit_dto(p.unit, currency)), None),
-                            Err(e) => (false, None, None, Some(AppError::from(e).to_dto().message)),
-                        },
-                    };
+                    let (enabled, billed_from, price, problem) =
+                        match meters::live_addon(c, id, item, 0)? {
+                            Some(live) => (
+                                true,
+                                Some(fmt_ts(&hour_start(live.start_hour))),
+                                Some(unit_dto(live.price, currency)),
+                                None,
+                            ),
+                            None => match prices::price_at(c, plan, &s.region, item, now) {
+                                Ok(p) => (false, None, Some(unit_dto(p.unit, currency)), None),
+                                Err(e) => {
+                                    (false, None, None, Some(AppError::from(e).to_dto().message))
+                                }
+                            },
+                        };
                     Ok(ServerAddonDto {
                         item: item.as_str().into(),
                         label: item.display().into(),
@@ -804,17 +800,20 @@ fn pending_dto(
     changes: Vec<prices::PriceChange>,
     currency: Currency,
 ) -> AppResult<PendingPriceChangesDto> {
+    let names = cs_store::orgs::names(c)?;
     let mut out = vec![];
     let mut servers: Vec<ServerId> = vec![];
     for ch in changes {
-        let (label, org, plan): (String, String, String) = c
-            .query_row(
-                "SELECT s.label, o.name, p.name FROM servers s JOIN organizations o ON o.id = s.organization_id JOIN plans p ON p.id = ?2 WHERE s.id = ?1",
-                params![ch.server_id.to_string(), ch.plan_id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .unwrap_or_else(|| (ch.label.clone(), String::new(), String::new()));
+        let (label, org, plan) = match servers::get(c, ch.server_id)? {
+            Some(s) => (
+                s.label,
+                names.get(&s.organization_id).cloned().unwrap_or_default(),
+                plans::get_price(c, ch.plan_id)?
+                    .map(|p| p.name)
+                    .unwrap_or_default(),
+            ),
+            None => (ch.label.clone(), String::new(), String::new()),
+        };
         servers.push(ch.server_id);
         out.push(PendingPriceChangeDto {
             server_id: ch.server_id.to_string(),

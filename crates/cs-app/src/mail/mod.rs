@@ -28,11 +28,13 @@ use cs_mail::{
     TemplateSource, Templates, Var, Vars,
 };
 use cs_secrets::SecretValue;
-use cs_store::rusqlite::{params, Connection};
+use cs_store::rusqlite::Connection;
 use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, settings};
 
 use crate::dto::*;
+
+mod store;
 use crate::Subject;
 use crate::{App, AppError, AppResult, Write};
 
@@ -211,22 +213,8 @@ fn parse_kind(kind: &str) -> AppResult<TemplateKind> {
 fn load_templates(c: &Connection) -> AppResult<(Templates, Vec<TemplateKind>)> {
     let mut t = Templates::default();
     let mut customized = vec![];
-    let mut stmt = c.prepare("SELECT kind, subject, body_text, body_html FROM mail_templates")?;
-    let rows: Vec<(String, String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    for (kind, subject, text, html) in rows {
-        let Some(kind) = TemplateKind::ALL.into_iter().find(|k| k.key() == kind) else {
-            continue;
-        };
-        match t.set(
-            kind,
-            TemplateSource {
-                subject,
-                text,
-                html,
-            },
-        ) {
+    for (kind, source) in store::saved_templates(c)? {
+        match t.set(kind, source) {
             Ok(()) => customized.push(kind),
             Err(e) => {
                 tracing::warn!(template = %kind, error = %e, "a saved email template no longer checks; the default is used")
@@ -759,12 +747,13 @@ impl App {
         let now = self.now();
         let actor = self.actor.clone();
         self.write(|tx| {
-            tx.execute(
-                "INSERT INTO mail_templates (kind, subject, body_text, body_html, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (kind) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text, body_html = excluded.body_html, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                params![kind.key(), source.subject, source.text, source.html, fmt_ts(&now), actor],
-            )?;
-            tx.record(now, "email.template_saved", Subject::mail_template(kind.key()), format!("Edited the {} email template", template_name(kind)))
+            store::save_template(tx, kind, &source, now, &actor)?;
+            tx.record(
+                now,
+                "email.template_saved",
+                Subject::mail_template(kind.key()),
+                format!("Edited the {} email template", template_name(kind)),
+            )
         })?;
         let (t, customized) = self.store.read(load_templates)?;
         Ok(template_dto(&t, kind, customized.contains(&kind)))
@@ -774,7 +763,7 @@ impl App {
         let kind = parse_kind(kind)?;
         let now = self.now();
         self.write(|tx| {
-            tx.execute("DELETE FROM mail_templates WHERE kind = ?1", [kind.key()])?;
+            store::reset_template(tx, kind)?;
             tx.record(
                 now,
                 "email.template_reset",
@@ -1143,20 +1132,18 @@ fn template_dto(t: &Templates, kind: TemplateKind, customized: bool) -> MailTemp
     }
 }
 
+/// The labels of an organization's servers (live ones, or all).
 fn server_labels(
     c: &Connection,
     org: OrganizationId,
     include_deleted: bool,
 ) -> AppResult<Vec<String>> {
-    let sql = if include_deleted {
-        "SELECT label FROM servers WHERE organization_id = ?1 ORDER BY label"
-    } else {
-        "SELECT label FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL ORDER BY label"
-    };
-    let mut stmt = c.prepare(sql)?;
-    let labels = stmt
-        .query_map([org.to_string()], |r| r.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
+    let mut labels: Vec<String> = cs_store::servers::list_for_org(c, org)?
+        .into_iter()
+        .filter(|s| include_deleted || s.deleted_at.is_none())
+        .map(|s| s.label)
+        .collect();
+    labels.sort();
     Ok(labels)
 }
 

@@ -1,8 +1,8 @@
-//! Documents for accountants: the printable form of an issued document (with
-//! the seller it was issued with), its UBL e-invoice, files saved to the
-//! Downloads folder, and the period export (one ZIP with every PDF and UBL
-//! file, the journal of the billing ledger reconciled with the documents, a tax
-//! summary and the payments received).
+//! The accountant's period export: one ZIP with every PDF and UBL file of
+//! the period, the journal of the billing ledger (read through
+//! `cs_billing::journal`) reconciled with the documents, a tax summary and
+//! the payments received; off the UI thread, with progress and cancellation,
+//! never overwriting a file.
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -10,52 +10,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use cs_billing::documents;
+use cs_billing::documents::DocumentKind;
+use cs_billing::journal;
+use cs_billing::ledger::TxnKind;
 use cs_core::ValidationErrors;
 use cs_invoice as inv;
-use cs_store::rusqlite::{Connection, OptionalExtension};
+use cs_store::rusqlite::Connection;
 
-use crate::dto::{ExportInput, ExportPlanDto, ExportProgressDto, ExportResultDto, SavedFile};
-use crate::Subject;
-use crate::{branding, App, AppError, AppResult};
-
-/// The user's Downloads folder (or home when there is none).
-pub(crate) fn downloads_dir() -> AppResult<PathBuf> {
-    dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| {
-        AppError::Unavailable("There is no Downloads or home folder to save the file in".into())
-    })
-}
-
-/// A document number as a file name.
-fn safe_stem(number: &str) -> String {
-    number
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Writes `<number>.<ext>` into `dir`. The same document always gives the same
-/// bytes, so an earlier download of it is replaced.
-pub(crate) fn save_in(dir: &Path, number: &str, ext: &str, bytes: &[u8]) -> AppResult<SavedFile> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| AppError::Unavailable(format!("Cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(format!("{}.{ext}", safe_stem(number)));
-    std::fs::write(&path, bytes).map_err(|e| {
-        AppError::Unavailable(format!(
-            "Cannot write {}: {e}: check the folder's permissions",
-            path.display()
-        ))
-    })?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-    })
-}
+use crate::dto::{ExportInput, ExportPlanDto, ExportProgressDto, ExportResultDto};
+use crate::{App, AppError, AppResult, Subject};
 
 fn parse_day(e: &mut ValidationErrors, field: &str, s: &str) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
@@ -78,33 +41,18 @@ fn parse_period(e: &mut ValidationErrors, from: &str, to: &str) -> Option<inv::P
     Some(inv::Period { start, end })
 }
 
-/// Ids of the documents issued in the period (UTC issue dates), oldest first.
-fn issued_in(c: &Connection, p: inv::Period) -> AppResult<Vec<String>> {
-    let mut stmt = c.prepare(
-        "SELECT id FROM documents WHERE status = 'issued' AND substr(issued_at, 1, 10) BETWEEN ?1 AND ?2 ORDER BY issued_at, kind, seq",
-    )?;
-    let ids = stmt
-        .query_map(
-            [
-                p.start.format("%Y-%m-%d").to_string(),
-                p.end.format("%Y-%m-%d").to_string(),
-            ],
-            |r| r.get::<_, String>(0),
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ids)
+/// A period's first and last day as `YYYY-MM-DD`.
+fn days(p: inv::Period) -> (String, String) {
+    (
+        p.start.format("%Y-%m-%d").to_string(),
+        p.end.format("%Y-%m-%d").to_string(),
+    )
 }
 
-/// Ledger transactions dated in the period.
-fn ledger_count(c: &Connection, p: inv::Period) -> AppResult<i64> {
-    Ok(c.query_row(
-        "SELECT count(*) FROM ledger_txns WHERE substr(at, 1, 10) BETWEEN ?1 AND ?2",
-        [
-            p.start.format("%Y-%m-%d").to_string(),
-            p.end.format("%Y-%m-%d").to_string(),
-        ],
-        |r| r.get(0),
-    )?)
+/// Ids of the documents issued in the period (UTC issue dates), oldest first.
+fn issued_in(c: &Connection, p: inv::Period) -> AppResult<Vec<String>> {
+    let (from, to) = days(p);
+    Ok(journal::issued_between(c, &from, &to)?)
 }
 
 fn default_file_name(p: inv::Period) -> String {
@@ -156,150 +104,86 @@ fn month_label(m: i64) -> String {
     format!("{y}-{mo:02}")
 }
 
-fn book_currency(code: &str) -> AppResult<inv::Currency> {
-    inv::Currency::new(code)
-        .map_err(|e| AppError::Internal(format!("the ledger holds currency {code:?}: {e}")))
+fn book_currency(c: cs_core::Currency) -> AppResult<inv::Currency> {
+    inv::Currency::new(c.code())
+        .map_err(|e| AppError::Internal(format!("the ledger holds currency {c}: {e}")))
 }
 
-fn book_account(kind: &str) -> AppResult<inv::BookAccount> {
+fn book_account(kind: cs_core::ledger::AccountKind) -> inv::BookAccount {
     use cs_core::ledger::AccountKind as K;
-    Ok(
-        match K::parse(kind)
-            .ok_or_else(|| AppError::Internal(format!("ledger account kind {kind:?}")))?
-        {
-            K::Wallet => inv::BookAccount::CustomerWallet,
-            K::Revenue => inv::BookAccount::Revenue,
-            K::TaxPayable => inv::BookAccount::TaxPayable,
-            K::PaymentClearing => inv::BookAccount::PaymentClearing,
-            K::Adjustments => inv::BookAccount::Adjustments,
-            K::Rounding => inv::BookAccount::Rounding,
-        },
-    )
+    match kind {
+        K::Wallet => inv::BookAccount::CustomerWallet,
+        K::Revenue => inv::BookAccount::Revenue,
+        K::TaxPayable => inv::BookAccount::TaxPayable,
+        K::PaymentClearing => inv::BookAccount::PaymentClearing,
+        K::Adjustments => inv::BookAccount::Adjustments,
+        K::Rounding => inv::BookAccount::Rounding,
+    }
 }
 
-fn book_kind(kind: &str) -> AppResult<inv::BookTxnKind> {
-    Ok(match kind {
-        "usage" => inv::BookTxnKind::Usage,
-        "payment" => inv::BookTxnKind::Payment,
-        "adjustment" => inv::BookTxnKind::Adjustment,
-        "invoice" => inv::BookTxnKind::Invoice,
-        "credit_note" => inv::BookTxnKind::CreditNote,
-        "refund" => inv::BookTxnKind::Refund,
-        other => {
-            return Err(AppError::Internal(format!(
-                "ledger transaction kind {other:?}"
-            )))
-        }
+fn book_kind(kind: TxnKind) -> inv::BookTxnKind {
+    match kind {
+        TxnKind::Usage => inv::BookTxnKind::Usage,
+        TxnKind::Payment => inv::BookTxnKind::Payment,
+        TxnKind::Adjustment => inv::BookTxnKind::Adjustment,
+        TxnKind::Invoice => inv::BookTxnKind::Invoice,
+        TxnKind::CreditNote => inv::BookTxnKind::CreditNote,
+        TxnKind::Refund => inv::BookTxnKind::Refund,
+    }
+}
+
+fn book_txn(t: journal::JournalTxn) -> AppResult<inv::BookTxn> {
+    Ok(inv::BookTxn {
+        id: t.id,
+        kind: book_kind(t.kind),
+        date: NaiveDate::parse_from_str(&t.date, "%Y-%m-%d").map_err(|e| {
+            AppError::Internal(format!(
+                "ledger transaction {} is dated {:?}: {e}",
+                t.id, t.date
+            ))
+        })?,
+        organization_id: t.organization_id,
+        currency: book_currency(t.currency)?,
+        month: t.month.map(month_label),
+        memo: t.memo,
+        document_id: t.document_id,
+        entries: t
+            .entries
+            .into_iter()
+            .map(|(k, micros)| inv::BookEntry {
+                account: book_account(k),
+                micros,
+            })
+            .collect(),
     })
 }
 
-const TXN_COLUMNS: &str = "SELECT id, kind, coalesce(organization_id, ''), currency, substr(at, 1, 10), month, memo, document_id FROM ledger_txns";
-
-fn read_txns(
-    c: &Connection,
-    filter: &str,
-    args: &[&dyn cs_store::rusqlite::ToSql],
-) -> AppResult<Vec<inv::BookTxn>> {
-    type Raw = (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        String,
-        Option<String>,
-    );
-    let raw: Vec<Raw> = c
-        .prepare_cached(&format!("{TXN_COLUMNS} WHERE {filter} ORDER BY at, id"))?
-        .query_map(args, |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
-    let mut entries = c.prepare_cached(
-        "SELECT a.kind, e.amount_micros FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.txn_id = ?1 ORDER BY a.kind",
-    )?;
-    let mut out = Vec::with_capacity(raw.len());
-    for (id, kind, org, currency, date, month, memo, document_id) in raw {
-        let rows: Vec<(String, i64)> = entries
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let entries = rows
-            .into_iter()
-            .map(|(k, m)| {
-                Ok(inv::BookEntry {
-                    account: book_account(&k)?,
-                    micros: m,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        out.push(inv::BookTxn {
-            id,
-            kind: book_kind(&kind)?,
-            date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
-                AppError::Internal(format!("ledger transaction {id} is dated {date:?}: {e}"))
-            })?,
-            organization_id: org,
-            currency: book_currency(&currency)?,
-            month: month.map(month_label),
-            memo,
-            document_id,
-            entries,
-        });
-    }
-    Ok(out)
+fn book_txns(txns: Vec<journal::JournalTxn>) -> AppResult<Vec<inv::BookTxn>> {
+    txns.into_iter().map(book_txn).collect()
 }
 
 fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDocument>> {
-    type Raw = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<i64>,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-    );
-    let raw: Option<Raw> = c
-        .prepare_cached(
-            "SELECT number, kind, organization_id, currency, substr(issued_at, 1, 10), month, subtotal_minor, tax_minor, total_minor, ledger_txn_id
-             FROM documents WHERE id = ?1 AND status = 'issued'",
-        )?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?)))
-        .optional()?;
-    let Some((number, kind, org, currency, date, month, net, tax, total, txn)) = raw else {
+    let Some(d) = journal::issued_totals(c, id)? else {
         return Ok(None);
     };
     Ok(Some(inv::BookDocument {
-        id: id.to_string(),
-        number,
-        kind: match kind.as_str() {
-            "invoice" => inv::DocumentKind::Invoice,
-            "receipt" => inv::DocumentKind::Receipt,
-            "credit_note" => inv::DocumentKind::CreditNote,
-            other => return Err(AppError::Internal(format!("document kind {other:?}"))),
+        issue_date: NaiveDate::parse_from_str(&d.issue_date, "%Y-%m-%d").map_err(|e| {
+            AppError::Internal(format!("document {id} is dated {:?}: {e}", d.issue_date))
+        })?,
+        id: d.id,
+        number: d.number,
+        kind: match d.kind {
+            DocumentKind::Invoice => inv::DocumentKind::Invoice,
+            DocumentKind::Receipt => inv::DocumentKind::Receipt,
+            DocumentKind::CreditNote => inv::DocumentKind::CreditNote,
         },
-        organization_id: org,
-        currency: book_currency(&currency)?,
-        issue_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-            .map_err(|e| AppError::Internal(format!("document {id} is dated {date:?}: {e}")))?,
-        month: month.map(month_label),
-        net_minor: net,
-        tax_minor: tax,
-        total_minor: total,
-        ledger_txn_id: txn,
+        organization_id: d.organization_id,
+        currency: book_currency(d.currency)?,
+        month: d.month.map(month_label),
+        net_minor: d.net_minor,
+        tax_minor: d.tax_minor,
+        total_minor: d.total_minor,
+        ledger_txn_id: d.ledger_txn_id,
     }))
 }
 
@@ -308,11 +192,8 @@ fn read_book_document(c: &Connection, id: &str) -> AppResult<Option<inv::BookDoc
 /// currency, month) they touch, all of that month's usage and invoice postings
 /// and its invoice, and every document a transaction of the period names.
 fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<inv::BooksReport> {
-    let (from, to) = (
-        p.start.format("%Y-%m-%d").to_string(),
-        p.end.format("%Y-%m-%d").to_string(),
-    );
-    let mut txns = read_txns(c, "substr(at, 1, 10) BETWEEN ?1 AND ?2", &[&from, &to])?;
+    let (from, to) = days(p);
+    let mut txns = book_txns(journal::transactions_between(c, &from, &to)?)?;
     let mut docs = Vec::new();
     let mut seen_docs = std::collections::BTreeSet::new();
     let mut add_doc =
@@ -358,15 +239,14 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
             .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
             .unwrap_or((0, 1));
         let index = cs_core::metering::month_index(y, m);
-        for t in read_txns(c, "kind IN ('usage', 'invoice') AND organization_id = ?1 AND currency = ?2 AND month = ?3", &[&org, &currency, &index])? {
+        for t in book_txns(journal::usage_and_invoices_of_month(
+            c, &org, &currency, index,
+        )?)? {
             if have.insert(t.id) {
                 txns.push(t);
             }
         }
-        let invoices: Vec<String> = c
-            .prepare_cached("SELECT id FROM documents WHERE kind = 'invoice' AND status = 'issued' AND organization_id = ?1 AND currency = ?2 AND month = ?3")?
-            .query_map(cs_store::rusqlite::params![org, currency, index], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let invoices = journal::issued_invoices(c, &org, &currency, index)?;
         for id in &invoices {
             add_doc(c, id, &mut docs)?;
         }
@@ -379,21 +259,20 @@ fn load_books(c: &Connection, p: inv::Period, doc_ids: &[String]) -> AppResult<i
         .filter(|id| !have.contains(id))
         .collect();
     for id in named {
-        for t in read_txns(c, "id = ?1", &[&id])? {
+        for t in book_txns(journal::transaction(c, id)?.into_iter().collect())? {
             if have.insert(t.id) {
                 txns.push(t);
             }
         }
     }
-    let organizations: std::collections::BTreeMap<String, String> = c
-        .prepare_cached("SELECT id, name FROM organizations")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let invoiced_months: std::collections::BTreeSet<String> = c
-        .prepare_cached("SELECT month FROM invoice_runs")?
-        .query_map([], |r| r.get::<_, i64>(0))?
-        .map(|m| m.map(month_label))
-        .collect::<Result<_, _>>()?;
+    let organizations: std::collections::BTreeMap<String, String> = cs_store::orgs::names(c)?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    let invoiced_months: std::collections::BTreeSet<String> = journal::invoiced_months(c)?
+        .into_iter()
+        .map(month_label)
+        .collect();
     Ok(inv::reconcile(
         &inv::Books {
             period: p,
@@ -427,74 +306,6 @@ fn not_reconciled(p: inv::Period, r: &inv::BooksReport) -> AppError {
 }
 
 impl App {
-    /// An issued document in the printable model, with the seller, logo and
-    /// payment instructions it was issued with.
-    pub(crate) fn printable_document(&self, id: &str) -> AppResult<inv::Document> {
-        self.store.read(|c| self.printable_in(c, id))
-    }
-
-    pub(crate) fn printable_in(&self, c: &Connection, id: &str) -> AppResult<inv::Document> {
-        let doc = documents::get_document(c, id)?;
-        if doc.summary.number.is_none() {
-            return Err(AppError::Conflict("This document is a draft: it gets a number, a PDF and an e-invoice when it is issued".into()));
-        }
-        let corrected = match &doc.summary.credits_document_id {
-            Some(of) => Some(documents::get_document(c, of)?),
-            None => None,
-        };
-        let row = branding::seller_of(c, id)?;
-        let logo = match &row.logo_sha256 {
-            Some(sha) => branding::logo_png(c, sha)?,
-            None => None,
-        };
-        let instructions = row.payment_instructions.clone();
-        crate::pdf::to_invoice_document(
-            &doc,
-            corrected.as_ref(),
-            branding::to_seller(&row, logo),
-            instructions,
-        )
-    }
-
-    /// The document's PDF for the in-app preview.
-    pub fn document_pdf_dto(&self, id: &str) -> AppResult<crate::dto::PdfDto> {
-        use base64::Engine as _;
-        let (number, bytes) = self.document_pdf(id)?;
-        Ok(crate::dto::PdfDto {
-            file_name: format!("{}.pdf", safe_stem(&number)),
-            pdf_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-        })
-    }
-
-    /// The document as Peppol BIS Billing 3.0 UBL 2.1 XML (invoices and credit notes).
-    pub fn document_ubl(&self, id: &str) -> AppResult<(String, String)> {
-        let printable = self.printable_document(id)?;
-        if printable.kind == inv::DocumentKind::Receipt {
-            return Err(AppError::Conflict(format!(
-                "{} is a receipt: receipts have no e-invoice form (only invoices and credit notes do); download its PDF instead",
-                printable.number
-            )));
-        }
-        let xml = inv::to_ubl_xml(&printable).map_err(|e| {
-            AppError::Internal(format!(
-                "writing the e-invoice of {}: {e}",
-                printable.number
-            ))
-        })?;
-        Ok((printable.number, xml))
-    }
-
-    /// Writes the document's UBL e-invoice to the user's Downloads folder.
-    pub fn save_document_ubl(&self, id: &str) -> AppResult<SavedFile> {
-        self.save_document_ubl_in(id, &downloads_dir()?)
-    }
-
-    /// Writes the document's UBL e-invoice as `<number>.xml` into `dir`.
-    pub fn save_document_ubl_in(&self, id: &str, dir: &Path) -> AppResult<SavedFile> {
-        let (number, xml) = self.document_ubl(id)?;
-        save_in(dir, &number, "xml", xml.as_bytes())
-    }
-
     /// How many documents a period holds, and a file name free in `folder`.
     pub fn plan_export(&self, from: &str, to: &str, folder: &str) -> AppResult<ExportPlanDto> {
         let mut e = ValidationErrors::new();
@@ -503,9 +314,13 @@ impl App {
             Some(p) if e.is_empty() => p,
             _ => return Err(AppError::Validation(e)),
         };
-        let (count, txns) = self
-            .store
-            .read(|c| Ok::<_, AppError>((issued_in(c, period)?.len(), ledger_count(c, period)?)))?;
+        let (count, txns) = self.store.read(|c| {
+            let (from, to) = days(period);
+            Ok::<_, AppError>((
+                issued_in(c, period)?.len(),
+                journal::count_between(c, &from, &to)?,
+            ))
+        })?;
         let name = default_file_name(period);
         let folder = folder.trim();
         let suggested = if folder.is_empty() {
@@ -615,18 +430,13 @@ impl App {
             let mut payments = Vec::new();
             for id in &ids {
                 if cancel.load(Ordering::Relaxed) {
-                    return Err(AppError::Conflict("The export was cancelled: no file was written".into()));
+                    return Err(AppError::Conflict(
+                        "The export was cancelled: no file was written".into(),
+                    ));
                 }
                 let d = self.printable_in(c, id)?;
                 if d.kind == inv::DocumentKind::Receipt {
-                    let (reference, key): (Option<String>, Option<String>) = c
-                        .query_row(
-                            "SELECT d.reference, t.idem_key FROM documents d LEFT JOIN ledger_txns t ON t.id = d.ledger_txn_id WHERE d.id = ?1",
-                            [id],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()?
-                        .unwrap_or((None, None));
+                    let (reference, key) = journal::receipt_payment(c, id)?;
                     payments.push(inv::PaymentReceived {
                         date: d.issue_date,
                         reference: reference.unwrap_or_default(),

@@ -17,30 +17,12 @@ use std::time::Duration;
 
 use cs_core::{ProviderKind, Server, ServerStatus};
 use cs_provider::{InstanceStatus, Provider, ProviderError};
-use cs_store::rusqlite::{params, OptionalExtension};
-use cs_store::{fmt_ts, servers};
+use cs_store::servers;
 
+use crate::providers::store;
 use crate::servers::{local_status, publish_server};
 use crate::Subject;
 
-/// Which account each server on a provider account lives on.
-fn server_accounts(
-    c: &cs_store::rusqlite::Connection,
-) -> AppResult<std::collections::HashMap<cs_core::ServerId, String>> {
-    let mut stmt =
-        c.prepare_cached("SELECT id, account_id FROM servers WHERE account_id IS NOT NULL")?;
-    let rows: Vec<(String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, a)| {
-            id.parse::<uuid::Uuid>()
-                .ok()
-                .map(|u| (cs_core::ServerId(u), a))
-        })
-        .collect())
-}
 use crate::{App, AppError, AppResult};
 
 /// A server recorded locally but never matched with a provider instance (the
@@ -60,7 +42,9 @@ impl App {
                 servers::list_transitional(c)?
             })
         })?;
-        let accounts = self.store.read(server_accounts)?;
+        let accounts = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::accounts(c)?))?;
         // (provider, the servers it holds): the Sandbox, then each account.
         let mut groups: Vec<(Arc<dyn cs_provider::Provider>, Vec<&Server>)> = Vec::new();
         let sandbox: Vec<&Server> = list
@@ -146,26 +130,12 @@ impl App {
     /// where the feed is. Returns how many servers changed.
     pub async fn poll_account_events(&self, account: &str) -> AppResult<usize> {
         let linode = self.linode_provider(account)?;
-        let p = crate::linode::account_key(account);
-        let cursor: Option<i64> = self.store.read(|c| {
-            Ok::<_, AppError>(
-                c.query_row(
-                    "SELECT last_event_id FROM provider_event_cursor WHERE provider = ?1",
-                    [&p],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            )
-        })?;
+        let p = crate::providers::linode::account_key(account);
+        let cursor = self.store.read(|c| store::event_cursor(c, &p))?;
         let save = |id: u64| {
             let now = self.now();
             self.write(|tx| {
-                tx.execute(
-                    "INSERT INTO provider_event_cursor (provider, last_event_id, updated_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (provider) DO UPDATE SET last_event_id = max(last_event_id, excluded.last_event_id), updated_at = excluded.updated_at",
-                    params![p, i64::try_from(id).unwrap_or(i64::MAX), fmt_ts(&now)],
-                )?;
-                Ok::<_, AppError>(())
+                store::save_event_cursor(tx, &p, i64::try_from(id).unwrap_or(i64::MAX), now)
             })
         };
         let Some(after) = cursor else {
@@ -192,7 +162,9 @@ impl App {
             return Ok(0);
         };
         let live = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
-        let accounts = self.store.read(server_accounts)?;
+        let accounts = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::accounts(c)?))?;
         let mut seen = std::collections::BTreeSet::new();
         let mut changed = 0;
         for e in &events {
@@ -224,11 +196,8 @@ impl App {
         let now = self.now();
         let actor = format!("provider:{}", s.provider.as_str());
         self.write(|tx| {
-            let live: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM billing_meters WHERE server_id = ?1 AND item = 'backups' AND end_hour IS NULL)",
-                [s.id.to_string()],
-                |r| r.get(0),
-            )?;
+            let live = cs_billing::meters::live_addon(tx, s.id, cs_billing::prices::Item::Backups, 0)?
+                .is_some();
             if enabled && !live {
                 let billed = match cs_billing::prices::price_at(tx, s.plan_id, &s.region, cs_billing::prices::Item::Backups, now) {
                     Ok(_) => {

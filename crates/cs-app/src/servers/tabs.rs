@@ -455,7 +455,7 @@ impl App {
     /// The account's firewalls, for the new-server form (`linode:<account
     /// id>` for one Linode account).
     pub async fn provider_firewalls(&self, provider: &str) -> AppResult<Vec<FirewallDto>> {
-        let (kind, account) = crate::catalogue::split_provider(provider)?;
+        let (kind, account) = crate::providers::catalogue::split_provider(provider)?;
         let p: Arc<dyn Provider> = match &account {
             Some(a) => self.linode_provider(a)?,
             None => self.provider(kind)?,
@@ -774,7 +774,7 @@ impl App {
                 }
             }
         }
-        let mut e = crate::orgs::camel_fields(e);
+        let mut e = crate::customers::camel_fields(e);
         let image = input.image.trim().to_string();
         let images = self.catalogue(s.provider).await?.images;
         if !images.iter().any(|i| i.id == image && !i.deprecated) {
@@ -836,7 +836,7 @@ impl App {
     pub async fn reset_server_root_password(&self, id: &str, password: &str) -> AppResult<()> {
         let mut e = ValidationErrors::new();
         validate_root_password(&mut e, password.trim());
-        crate::orgs::camel_fields(e)
+        crate::customers::camel_fields(e)
             .into_result(())
             .map_err(AppError::Validation)?;
         let (s, p, pid) = self.instance_of(id).await?;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use super::MoneyDto;
+use crate::dto::MoneyDto;
 
 /// Settings → Payments. The secret never leaves the keyring: only whether one is stored.
 #[derive(Debug, Clone, Serialize, Type)]

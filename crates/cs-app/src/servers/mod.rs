@@ -10,13 +10,15 @@ use cs_core::{
     PowerAction, ProviderKind, Server, ServerId, ServerStatus, Timestamp, ValidationErrors,
 };
 use cs_provider::{CreateInstance, InstanceStatus, Provider, ProviderError, Secret};
-use cs_store::rusqlite::OptionalExtension;
 use cs_store::sync_outbox::SyncKind;
 use cs_store::{orgs, plans, servers};
 use serde_json::json;
 
 use crate::dto::*;
-use crate::orgs::parse_org_id;
+
+pub(crate) mod reconcile;
+mod tabs;
+use crate::customers::parse_org_id;
 use crate::plans::parse_plan_id;
 use crate::{map, new_uuid, App, AppError, AppEvent, AppResult, Subject, Write};
 
@@ -76,15 +78,17 @@ impl App {
             let orgs = orgs::list(c)?;
             let plans = plans::list(c)?;
             let list = servers::list(c)?;
-            let mut stmt = c.prepare_cached("SELECT s.id, a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id")?;
-            let accounts: std::collections::HashMap<String, String> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let accounts = servers::accounts(c)?;
+            let labels = crate::providers::store::account_labels(c)?;
             Ok(list
                 .iter()
                 .filter_map(|s| {
-                    let org = orgs.iter().find(|o| o.organization.id == s.organization_id)?;
+                    let org = orgs
+                        .iter()
+                        .find(|o| o.organization.id == s.organization_id)?;
                     let plan = plans.iter().find(|p| p.id == s.plan_id)?;
                     let mut dto = map::server(s, &org.organization.name, plan);
-                    dto.account_label = accounts.get(&s.id.to_string()).cloned();
+                    dto.account_label = accounts.get(&s.id).and_then(|a| labels.get(a)).cloned();
                     Some(dto)
                 })
                 .collect())
@@ -102,9 +106,10 @@ impl App {
         let plan = plans::get(c, s.plan_id)?
             .ok_or_else(|| AppError::Internal(format!("server {} has no plan", s.id)))?;
         let mut dto = map::server(s, &org.organization.name, &plan);
-        dto.account_label = c
-            .query_row("SELECT a.label FROM servers s JOIN provider_accounts a ON a.id = s.account_id WHERE s.id = ?1", [s.id.to_string()], |r| r.get(0))
-            .optional()?;
+        dto.account_label = match servers::account_of(c, s.id)? {
+            Some(a) => crate::providers::store::account_label(c, &a)?,
+            None => None,
+        };
         Ok(dto)
     }
 
@@ -170,7 +175,7 @@ impl App {
                 }
             }
         }
-        let mut e = crate::orgs::camel_fields(e);
+        let mut e = crate::customers::camel_fields(e);
         let org_id = parse_org_id(&input.organization_id).ok();
         let plan_id = parse_plan_id(&input.plan_id).ok();
         let (org, plan) = self.store.read(|c| {
@@ -348,10 +353,7 @@ impl App {
             }
             servers::insert(tx, &server)?;
             if let Some(a) = &account {
-                tx.execute(
-                    "UPDATE servers SET account_id = ?2 WHERE id = ?1",
-                    cs_store::rusqlite::params![server.id.to_string(), a],
-                )?;
+                servers::set_account(tx, server.id, Some(a))?;
             }
             publish_server(tx, now, &server)?;
             tx.record(
