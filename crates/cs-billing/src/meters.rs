@@ -361,6 +361,16 @@ pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
     Ok((opened, closed))
 }
 
+/// Whether a server has an open meter (it is billed now, or will be for its
+/// last hours).
+pub fn is_metered(conn: &Connection, server: ServerId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL)",
+        )?
+        .query_row([server.to_string()], |r| r.get(0))?)
+}
+
 /// An add-on being billed now: from which hour, at which price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiveAddon {

@@ -654,15 +654,9 @@ async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documen
     {
         let mut conn = crate::rusqlite_conn(&t.dir);
         let tx = conn.transaction().unwrap();
-        let currency = cs_core::Currency::parse(
-            &tx.query_row(
-                "SELECT currency FROM documents WHERE id = ?1",
-                [&receipt.id],
-                |r| r.get::<_, String>(0),
-            )
-            .unwrap(),
-        )
-        .unwrap();
+        let currency = cs_billing::documents::get_summary(&tx, &receipt.id)
+            .unwrap()
+            .currency;
         cs_billing::wallet::refund(
             &tx,
             &cs_billing::wallet::NewRefund {
@@ -891,6 +885,9 @@ async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documen
 
     // Tampering: a stray payment with no receipt, and stray usage in the invoiced
     // January. The export refuses, names both, and writes nothing.
+    // owner-exempt(ledger_accounts): finds the accounts a forged posting goes to
+    // owner-exempt(ledger_txns): forges a posting the engine never writes, to see the export refuse it
+    // owner-exempt(ledger_entries): forges a posting the engine never writes, to see the export refuse it
     let conn = crate::rusqlite_conn(&t.dir);
     let account = |kind: &str, org: &str| -> i64 {
         conn.query_row(

@@ -290,7 +290,7 @@ const COLUMNS: &str = "id, kind, from_addr, to_addrs, reply_to, subject, body_te
                        status, attempts, next_attempt_at, lease_until, relay_response, last_error, possibly_duplicated, created_at, sent_at";
 
 /// The row with its attachments.
-fn get(conn: &Connection, id: &str) -> Result<Option<OutboxEntry>, DbError> {
+pub fn get(conn: &Connection, id: &str) -> Result<Option<OutboxEntry>, DbError> {
     let raw = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM mail_outbox WHERE id = ?1"))?
         .query_row([id], RawRow::read)
@@ -311,7 +311,7 @@ fn get(conn: &Connection, id: &str) -> Result<Option<OutboxEntry>, DbError> {
 }
 
 /// The newest `limit` rows matching `filter`, newest first.
-fn list(
+pub fn list(
     conn: &Connection,
     filter: OutboxFilter,
     limit: usize,
