@@ -11,6 +11,7 @@ use cs_billing::BillingError;
 
 use crate::AppError;
 
+pub(crate) mod dto;
 pub(crate) mod runs;
 mod scheduler;
 mod settings;

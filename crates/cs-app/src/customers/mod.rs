@@ -11,6 +11,8 @@ use crate::dto::{OrganizationDetail, OrganizationDto, OrganizationInput};
 use crate::Subject;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
+pub(crate) mod dto;
+
 fn domain_input(input: &OrganizationInput) -> NewOrganization {
     NewOrganization {
         name: input.name.clone(),

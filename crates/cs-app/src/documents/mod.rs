@@ -17,6 +17,7 @@ use crate::dto::*;
 use crate::{map, App, AppError, AppResult};
 
 pub(crate) mod branding;
+pub(crate) mod dto;
 mod export;
 pub(crate) mod pdf;
 mod store;

@@ -34,6 +34,7 @@ use cs_store::{fmt_ts, settings};
 
 use crate::dto::*;
 
+pub(crate) mod dto;
 mod store;
 use crate::Subject;
 use crate::{App, AppError, AppResult, Write};

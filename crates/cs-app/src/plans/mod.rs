@@ -1,13 +1,15 @@
 //! Plans and the provider catalogue they are built on.
 
 use cs_core::plan::ValidPlan;
-use cs_core::{Currency, Money, NewPlan, Plan, PlanId, ProviderKind, Rate, ValidationErrors};
-use cs_provider::{InstanceType, Price};
+use cs_core::{Currency, NewPlan, Plan, PlanId, ProviderKind, ValidationErrors};
+use cs_provider::InstanceType;
 use cs_store::plans;
 use cs_store::sync_outbox::SyncKind;
 
 use crate::dto::*;
+use crate::providers::catalogue::price_dto;
 
+pub(crate) mod dto;
 mod pricing;
 use crate::customers::camel_fields;
 use crate::Subject;
@@ -28,62 +30,7 @@ fn sync_payload(plan: &Plan) -> serde_json::Value {
     })
 }
 
-fn price_dto(region: &str, p: Price, currency: Currency) -> RegionPriceDto {
-    RegionPriceDto {
-        region: region.to_string(),
-        monthly: map::money(Money::new(p.monthly_minor, currency)),
-        hourly: map::rate(Rate::new(p.hourly_micros, currency)),
-    }
-}
-
 impl App {
-    /// The provider's catalogue: regions, instance types with per-region
-    /// prices, images.
-    pub async fn catalog(&self, provider: &str) -> AppResult<CatalogDto> {
-        // `linode:<account id>` asks for one account's catalogue (the new-server form).
-        let (kind, account) = crate::providers::catalogue::split_provider(provider)?;
-        let c = match &account {
-            Some(a) => self.account_catalogue(a).await?,
-            None => self.catalogue(kind).await?,
-        };
-        Ok(CatalogDto {
-            provider: kind.as_str().to_string(),
-            regions: c
-                .regions
-                .into_iter()
-                .map(|r| RegionDto {
-                    id: r.id,
-                    label: r.label,
-                    country: r.country,
-                    available: r.available,
-                })
-                .collect(),
-            types: c.types.iter().filter_map(|t| type_dto(t).ok()).collect(),
-            images: c
-                .images
-                .into_iter()
-                .filter(|i| !i.deprecated)
-                .map(|i| ImageDto {
-                    id: i.id,
-                    label: i.label,
-                    vendor: i.vendor,
-                    cloud_init: i.cloud_init,
-                })
-                .collect(),
-            stackscripts: c
-                .stackscripts
-                .into_iter()
-                .map(|s| StackScriptDto {
-                    id: s.id,
-                    label: s.label,
-                    description: s.description,
-                    images: s.images,
-                })
-                .collect(),
-            refreshed_at: c.refreshed_at.map(|t| cs_store::fmt_ts(&t)),
-        })
-    }
-
     pub async fn list_plans(&self) -> AppResult<Vec<PlanDto>> {
         let plans = self.store.read(|c| Ok::<_, AppError>(plans::list(c)?))?;
         let live = self
@@ -266,25 +213,6 @@ impl App {
             _ => Err(AppError::Validation(e)),
         }
     }
-}
-
-fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
-    let currency = Currency::parse(&t.currency)?;
-    Ok(InstanceTypeDto {
-        id: t.id.clone(),
-        label: t.label.clone(),
-        vcpus: t.vcpus,
-        memory_mb: t.memory_mb,
-        disk_gb: t.disk_mb / 1024,
-        transfer_gb: t.transfer_gb,
-        monthly: map::money(Money::new(t.price.monthly_minor, currency)),
-        hourly: map::rate(Rate::new(t.price.hourly_micros, currency)),
-        region_prices: t
-            .region_prices
-            .iter()
-            .map(|rp| price_dto(&rp.region, rp.price, currency))
-            .collect(),
-    })
 }
 
 fn plan_dto(p: &Plan, t: Option<&InstanceType>, live: i64) -> PlanDto {

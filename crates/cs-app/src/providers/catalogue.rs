@@ -9,15 +9,16 @@
 //! live. A refresh also records each type's list prices (per region) with
 //! `cs_billing::prices::set_provider_price`, which price rules mark up.
 
+use crate::map;
 use chrono::Duration;
 use cs_billing::prices::{set_provider_price, Item};
 use cs_core::pricing::UnitPrice;
-use cs_core::{Currency, ProviderKind};
+use cs_core::{Currency, Money, ProviderKind, Rate};
 use cs_provider::{Image, InstanceType, Price, Region, StackScript};
 use cs_store::parse_ts;
 
 use super::store;
-use crate::dto::CatalogueStatusDto;
+use crate::dto::*;
 use crate::Subject;
 use crate::{App, AppError, AppResult};
 
@@ -78,6 +79,33 @@ fn catalogue_key(kind: ProviderKind, account: Option<&str>) -> String {
     }
 }
 
+pub(crate) fn price_dto(region: &str, p: Price, currency: Currency) -> RegionPriceDto {
+    RegionPriceDto {
+        region: region.to_string(),
+        monthly: map::money(Money::new(p.monthly_minor, currency)),
+        hourly: map::rate(Rate::new(p.hourly_micros, currency)),
+    }
+}
+
+pub(crate) fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
+    let currency = Currency::parse(&t.currency)?;
+    Ok(InstanceTypeDto {
+        id: t.id.clone(),
+        label: t.label.clone(),
+        vcpus: t.vcpus,
+        memory_mb: t.memory_mb,
+        disk_gb: t.disk_mb / 1024,
+        transfer_gb: t.transfer_gb,
+        monthly: map::money(Money::new(t.price.monthly_minor, currency)),
+        hourly: map::rate(Rate::new(t.price.hourly_micros, currency)),
+        region_prices: t
+            .region_prices
+            .iter()
+            .map(|rp| price_dto(&rp.region, rp.price, currency))
+            .collect(),
+    })
+}
+
 impl App {
     /// The catalogue of `kind`: the Sandbox's live one, Linode's from the
     /// oldest connected account (imported first if it never was). Plans are
@@ -131,6 +159,54 @@ impl App {
                 stackscripts: store::catalogue_items(c, p, "stackscript")?,
                 refreshed_at: Some(parse_ts(&at)?),
             }))
+        })
+    }
+
+    /// A provider's catalogue as the plan and new-server forms show it:
+    /// regions, instance types with per-region prices, images, StackScripts.
+    /// `linode:<account id>` asks for one Linode account's.
+    pub async fn provider_catalogue(&self, provider: &str) -> AppResult<CatalogueDto> {
+        // `linode:<account id>` asks for one account's catalogue (the new-server form).
+        let (kind, account) = split_provider(provider)?;
+        let c = match &account {
+            Some(a) => self.account_catalogue(a).await?,
+            None => self.catalogue(kind).await?,
+        };
+        Ok(CatalogueDto {
+            provider: kind.as_str().to_string(),
+            regions: c
+                .regions
+                .into_iter()
+                .map(|r| RegionDto {
+                    id: r.id,
+                    label: r.label,
+                    country: r.country,
+                    available: r.available,
+                })
+                .collect(),
+            types: c.types.iter().filter_map(|t| type_dto(t).ok()).collect(),
+            images: c
+                .images
+                .into_iter()
+                .filter(|i| !i.deprecated)
+                .map(|i| ImageDto {
+                    id: i.id,
+                    label: i.label,
+                    vendor: i.vendor,
+                    cloud_init: i.cloud_init,
+                })
+                .collect(),
+            stackscripts: c
+                .stackscripts
+                .into_iter()
+                .map(|s| StackScriptDto {
+                    id: s.id,
+                    label: s.label,
+                    description: s.description,
+                    images: s.images,
+                })
+                .collect(),
+            refreshed_at: c.refreshed_at.map(|t| cs_store::fmt_ts(&t)),
         })
     }
 

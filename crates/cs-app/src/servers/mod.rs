@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::dto::*;
 
+pub(crate) mod dto;
 pub(crate) mod reconcile;
 mod tabs;
 use crate::customers::parse_org_id;
@@ -134,14 +135,10 @@ impl App {
         })
     }
 
-    pub async fn create_server(&self, input: ServerInput) -> AppResult<ServerDto> {
-        self.create_server_with(input, CreateOptionsInput::default())
-            .await
-    }
-
-    /// [`App::create_server`] with a StackScript and its data, cloud-init
-    /// user data (only for images that read it) and a firewall.
-    pub async fn create_server_with(
+    /// Creates a server from a plan, with the options the form offers: a
+    /// StackScript and its data, cloud-init user data (only for images that
+    /// read it), a firewall, the Linode account.
+    pub async fn create_server(
         &self,
         input: ServerInput,
         options: CreateOptionsInput,

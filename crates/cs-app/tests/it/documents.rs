@@ -301,7 +301,7 @@ async fn ubl_e_invoices_are_saved_for_invoices_and_refused_for_receipts() {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -603,7 +603,7 @@ async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documen
     let zoe = t.customer("Zoë Ødegård", "zoe@example.no");
     let plan = t.plan("Starter").await; // 0.0225 an hour
     t.app
-        .create_server(t.server_input(&zoe, &plan, "web-1"))
+        .create_server(t.server_input(&zoe, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -977,14 +977,14 @@ async fn usage_of_two_servers_with_vat_reconciles_to_the_cent_across_the_month_b
     let zoe = t.customer("Zoë Ødegård", "zoe@example.no");
     let plan = t.plan("Starter").await; // 0.0225 an hour
     t.app
-        .create_server(t.server_input(&zoe, &plan, "web-1"))
+        .create_server(t.server_input(&zoe, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
     t.tick().await;
     t.clock.advance(Duration::hours(5));
     t.app
-        .create_server(t.server_input(&zoe, &plan, "web-2"))
+        .create_server(t.server_input(&zoe, &plan, "web-2"), Default::default())
         .await
         .unwrap();
     t.tick().await;

@@ -24,7 +24,7 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
 
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert_eq!(s.status, "provisioning");
@@ -152,7 +152,7 @@ async fn every_customer_facing_change_has_its_outbox_record() {
     assert_eq!(t.table_count("sync_outbox"), 2);
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert_eq!(
@@ -186,7 +186,7 @@ async fn a_server_deleted_outside_the_app_is_noticed() {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -224,7 +224,7 @@ async fn a_provider_failure_is_reported_and_frees_the_label() {
     });
     let err = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap_err();
     let dto = err.to_dto();
@@ -233,7 +233,7 @@ async fn a_provider_failure_is_reported_and_frees_the_label() {
     assert!(dto.message.contains("London is full"));
     // The label is free again and the failure is in the log.
     t.app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert!(t

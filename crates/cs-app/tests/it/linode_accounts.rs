@@ -220,7 +220,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
 
     // With two accounts the form must say which.
     let err = app
-        .create_server_with(
+        .create_server(
             server(&org, &plan, "nowhere"),
             CreateOptionsInput::default(),
         )
@@ -229,7 +229,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
         .to_dto();
     assert_eq!(err.fields[0].field, "accountId", "{err:?}");
     let err = app
-        .create_server_with(
+        .create_server(
             server(&org, &plan, "nowhere"),
             CreateOptionsInput {
                 account_id: Some("acc-nope".into()),
@@ -242,11 +242,11 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     assert_eq!(err.fields[0].field, "accountId");
 
     let sa = app
-        .create_server_with(server(&org, &plan, "on-a"), on(&a))
+        .create_server(server(&org, &plan, "on-a"), on(&a))
         .await
         .unwrap();
     let sb = app
-        .create_server_with(server(&org, &plan, "on-b"), on(&b))
+        .create_server(server(&org, &plan, "on-b"), on(&b))
         .await
         .unwrap();
     assert_eq!(

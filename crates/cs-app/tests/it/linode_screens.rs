@@ -75,7 +75,11 @@ async fn wait_for(t: &TestApp, id: &str, status: &str) {
 }
 
 async fn running(s: &Setup, label: &str) -> ServerDto {
-    let server = s.t.app.create_server(input(s, label)).await.unwrap();
+    let server =
+        s.t.app
+            .create_server(input(s, label), Default::default())
+            .await
+            .unwrap();
     wait_for(&s.t, &server.id, "running").await;
     server
 }
@@ -110,7 +114,7 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
     // Page views read SQLite: no catalogue request reaches Linode.
     s.fake.clear_requests();
     for _ in 0..5 {
-        let c = s.t.app.catalog("linode").await.unwrap();
+        let c = s.t.app.provider_catalogue("linode").await.unwrap();
         assert!(c.refreshed_at.is_some());
         assert!(
             c.images.iter().all(|i| i.id != "linode/centos7"),
@@ -563,7 +567,7 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     i.image = "linode/almalinux9".into();
     let err =
         s.t.app
-            .create_server_with(i, opts.clone())
+            .create_server(i, opts.clone())
             .await
             .unwrap_err()
             .to_dto();
@@ -577,7 +581,7 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     opts.user_data = Some("#cloud-config\npackages: [htop]\n".into());
     let server =
         s.t.app
-            .create_server_with(input(&s, "opts-1"), opts)
+            .create_server(input(&s, "opts-1"), opts)
             .await
             .unwrap();
     wait_for(&s.t, &server.id, "running").await;
@@ -690,7 +694,10 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     let sb_plan = s.t.plan("Sandbox small").await;
     let sb =
         s.t.app
-            .create_server(s.t.server_input(&s.org, &sb_plan, "sb-1"))
+            .create_server(
+                s.t.server_input(&s.org, &sb_plan, "sb-1"),
+                Default::default(),
+            )
             .await
             .unwrap();
     let err =

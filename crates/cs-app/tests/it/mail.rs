@@ -277,7 +277,7 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -326,7 +326,7 @@ async fn an_issued_invoice_is_mailed_with_its_pdf() {
         .unwrap();
     let plan = t.plan("Starter").await;
     t.app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;

@@ -270,7 +270,7 @@ async fn a_new_price_reaches_running_servers_only_when_applied_from_the_next_hou
     // Created 31 January 10:30.
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -357,7 +357,7 @@ async fn add_ons_switch_at_the_provider_and_bill_on_their_own_invoice_lines() {
         .unwrap();
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -521,7 +521,7 @@ async fn a_resize_to_a_plan_without_a_price_for_an_add_on_is_refused_and_changes
         .unwrap();
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -604,7 +604,7 @@ async fn a_long_catch_up_reports_its_progress_in_hours() {
         .await
         .unwrap();
     t.app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;

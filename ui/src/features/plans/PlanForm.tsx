@@ -1,6 +1,6 @@
 import * as React from "react";
-import type { CatalogDto, InstanceTypeDto, PlanDto, PlanInput } from "@/api/client";
-import { useAppInfo, useCatalog, useSavePlan, useSettings } from "@/api/queries";
+import type { CatalogueDto, InstanceTypeDto, PlanDto, PlanInput } from "@/api/client";
+import { useAppInfo, useCatalogue, useSavePlan, useSettings } from "@/api/queries";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field, FieldError } from "@/components/ui/field";
@@ -67,7 +67,7 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   );
   // Prices follow the chosen type's provider price until the user types their own.
   const [pricesTouched, setPricesTouched] = React.useState(Boolean(plan));
-  const catalog = useCatalog(v.provider || null);
+  const catalog = useCatalogue(v.provider || null);
   const form = useApiForm(FIELDS);
   const save = useSavePlan();
   const toast = useToast();
@@ -213,7 +213,7 @@ function TypeSpecs({ type }: { type: InstanceTypeDto }) {
   );
 }
 
-function RegionChecklist({ catalog, type, selected, onToggle, invalid }: { catalog: CatalogDto; type?: InstanceTypeDto; selected: string[]; onToggle: (id: string, on: boolean) => void; invalid: boolean }) {
+function RegionChecklist({ catalog, type, selected, onToggle, invalid }: { catalog: CatalogueDto; type?: InstanceTypeDto; selected: string[]; onToggle: (id: string, on: boolean) => void; invalid: boolean }) {
   return (
     <div className={cn("grid gap-2 sm:grid-cols-2", invalid && "rounded-lg ring-1 ring-destructive ring-offset-4 ring-offset-card")}>
       {catalog.regions.map((r) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CatalogDto } from "@/bindings";
+import type { CatalogueDto } from "@/bindings";
 import { checkOptions, NO_OPTIONS } from "./CreateOptions";
 
 const catalog = {
@@ -9,7 +9,7 @@ const catalog = {
     { id: "linode/legacy", label: "Legacy", vendor: "X", cloudInit: false },
   ],
   stackscripts: [{ id: "10001", label: "web-server", description: "", images: ["linode/debian12"] }],
-} satisfies CatalogDto;
+} satisfies CatalogueDto;
 
 describe("checkOptions", () => {
   it("passes no options", () => {

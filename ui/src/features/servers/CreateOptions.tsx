@@ -1,17 +1,17 @@
 // Optional create settings for the new-server form: a StackScript and its
 // fields, cloud-init user data (only for images that read it) and a firewall.
 import { useQuery } from "@tanstack/react-query";
-import type { CatalogDto, CreateOptionsInput } from "@/bindings";
+import type { CatalogueDto, CreateOptionsInput } from "@/bindings";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
-import { providerApi } from "@/features/providers/api";
+import { tabsApi } from "./tabs-api";
 
 export const OPTION_FIELDS = ["stackscriptId", "stackscriptData", "userData", "firewallId"] as const;
 export const NO_OPTIONS: CreateOptionsInput = { stackscriptId: null, stackscriptData: [], userData: null, firewallId: null, accountId: null };
 
 /** Client-side checks; the backend checks again against the catalogue. */
-export function checkOptions(o: CreateOptionsInput, catalog: CatalogDto | undefined, image: string): Record<string, string> {
+export function checkOptions(o: CreateOptionsInput, catalog: CatalogueDto | undefined, image: string): Record<string, string> {
   const e: Record<string, string> = {};
   const img = catalog?.images.find((i) => i.id === image);
   if (o.userData?.trim() && img && !img.cloudInit) e.userData = `${img.label} does not read cloud-init user data: choose another image or leave this empty`;
@@ -23,9 +23,9 @@ export function checkOptions(o: CreateOptionsInput, catalog: CatalogDto | undefi
 }
 
 export function CreateOptions({ provider, catalog, image, value, onChange, errors }: {
-  provider: string; catalog: CatalogDto | undefined; image: string; value: CreateOptionsInput; onChange: (v: CreateOptionsInput) => void; errors: Record<string, string>;
+  provider: string; catalog: CatalogueDto | undefined; image: string; value: CreateOptionsInput; onChange: (v: CreateOptionsInput) => void; errors: Record<string, string>;
 }) {
-  const firewalls = useQuery({ queryKey: ["providerFirewalls", provider], queryFn: () => providerApi.firewalls(provider), enabled: Boolean(provider) });
+  const firewalls = useQuery({ queryKey: ["providerFirewalls", provider], queryFn: () => tabsApi.firewalls(provider), enabled: Boolean(provider) });
   const img = catalog?.images.find((i) => i.id === image);
   const scripts = catalog?.stackscripts ?? [];
   const set = (patch: Partial<CreateOptionsInput>) => onChange({ ...value, ...patch });

@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { ArrowLeft, KeyRound, Sparkles } from "lucide-react";
 import type { ServerInput } from "@/api/client";
-import { useCatalog, useOrganizations, usePlans } from "@/api/queries";
+import { useCatalogue, useCreateServer, useOrganizations, usePlans } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -14,7 +14,7 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 import { generatePassword, labelError, looksLikeSshKey, passwordStrength } from "./password";
 import { checkOptions, CreateOptions, NO_OPTIONS, OPTION_FIELDS } from "./CreateOptions";
-import { useCreateServerWithOptions, useLinodeAccounts } from "@/features/providers/api";
+import { useLinodeAccounts } from "@/features/providers/api";
 
 const FIELDS = ["organizationId", "planId", "accountId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
 
@@ -70,9 +70,9 @@ export function NewServerPage() {
   // The account picker shows only when a Linode plan meets several accounts.
   const accounts = plan?.provider === "linode" ? (linodeAccounts.data ?? []) : [];
   const source = catalogueSource(plan?.provider, accounts.length > 1 ? options.accountId : null);
-  const catalog = useCatalog(source);
+  const catalog = useCatalogue(source);
   const form = useApiForm(FIELDS);
-  const create = useCreateServerWithOptions();
+  const create = useCreateServer();
   const toast = useToast();
   const navigate = useNavigate();
   const formRef = React.useRef<HTMLFormElement>(null);

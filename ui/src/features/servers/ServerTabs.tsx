@@ -1,4 +1,4 @@
-// The server's provider tabs: backups and snapshots, network (addresses,
+// The server tabs: backups and snapshots, network (addresses,
 // reverse DNS, transfer), firewalls and their rules, disk I/O, and the
 // lifecycle actions beyond power (resize, rebuild, rescue, root password).
 // Every operation works on the Sandbox and on Linode; detaching a firewall
@@ -6,7 +6,7 @@
 import * as React from "react";
 import { Archive, Camera, Plus, Shield, Trash2 } from "lucide-react";
 import { ApiError } from "@/api/client";
-import { useCatalog, usePlans, useServerStats } from "@/api/queries";
+import { useCatalogue, usePlans, useServerStats } from "@/api/queries";
 import type { FirewallDto, FirewallRuleDto, FirewallRulesDto, ServerDto } from "@/bindings";
 import { LineChart } from "@/components/line-chart";
 import { QueryError } from "@/components/query-state";
@@ -22,14 +22,14 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime } from "@/lib/format";
 import { useApiForm } from "@/lib/use-api-form";
-import { providerApi, providerKeys, useServerBackups, useServerFirewalls, useServerMutation, useServerNetwork } from "@/features/providers/api";
+import { tabKeys, tabsApi, useServerBackups, useServerFirewalls, useServerMutation, useServerNetwork } from "./tabs-api";
 import { RdnsForm } from "./RdnsForm";
 
-export function ProviderTabs({ server }: { server: ServerDto }) {
+export function ServerTabs({ server }: { server: ServerDto }) {
   const live = Boolean(server.providerId) && !["provisioning", "failed", "deleting", "deleted"].includes(server.status);
   if (!live) return null;
   return (
-    <Card data-testid="provider-tabs">
+    <Card data-testid="server-tabs">
       <CardHeader>
         <CardTitle>Manage at {server.provider === "linode" ? "Linode" : "the Sandbox"}</CardTitle>
       </CardHeader>
@@ -62,11 +62,11 @@ function useFail() {
 
 function BackupsTab({ server }: { server: ServerDto }) {
   const q = useServerBackups(server.id);
-  const key = providerKeys.backups(server.id);
-  const enable = useServerMutation(key, () => providerApi.enableBackups(server.id));
-  const cancel = useServerMutation(key, () => providerApi.cancelBackups(server.id));
-  const snapshot = useServerMutation(key, (label: string) => providerApi.takeSnapshot(server.id, label));
-  const restore = useServerMutation(key, (backupId: string) => providerApi.restoreBackup(server.id, backupId));
+  const key = tabKeys.backups(server.id);
+  const enable = useServerMutation(key, () => tabsApi.enableBackups(server.id));
+  const cancel = useServerMutation(key, () => tabsApi.cancelBackups(server.id));
+  const snapshot = useServerMutation(key, (label: string) => tabsApi.takeSnapshot(server.id, label));
+  const restore = useServerMutation(key, (backupId: string) => tabsApi.restoreBackup(server.id, backupId));
   const toast = useToast();
   const fail = useFail();
   const [label, setLabel] = React.useState("");
@@ -155,7 +155,7 @@ function BackupsTab({ server }: { server: ServerDto }) {
 
 function NetworkTab({ server }: { server: ServerDto }) {
   const q = useServerNetwork(server.id);
-  const add = useServerMutation(providerKeys.network(server.id), () => providerApi.addIpv4(server.id));
+  const add = useServerMutation(tabKeys.network(server.id), () => tabsApi.addIpv4(server.id));
   const [editing, setEditing] = React.useState<string | null>(null);
   const toast = useToast();
   const fail = useFail();
@@ -192,9 +192,9 @@ function NetworkTab({ server }: { server: ServerDto }) {
 
 function FirewallTab({ server }: { server: ServerDto }) {
   const q = useServerFirewalls(server.id);
-  const key = providerKeys.firewalls(server.id);
-  const attach = useServerMutation(key, (fw: string) => providerApi.attachFirewall(server.id, fw));
-  const detach = useServerMutation(key, (fw: string) => providerApi.detachFirewall(server.id, fw));
+  const key = tabKeys.firewalls(server.id);
+  const attach = useServerMutation(key, (fw: string) => tabsApi.attachFirewall(server.id, fw));
+  const detach = useServerMutation(key, (fw: string) => tabsApi.detachFirewall(server.id, fw));
   const [choice, setChoice] = React.useState("");
   const [editing, setEditing] = React.useState<FirewallDto | null>(null);
   const [creating, setCreating] = React.useState(false);
@@ -270,9 +270,9 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
   const [label, setLabel] = React.useState("");
   const [attach, setAttach] = React.useState(true);
   const [addresses, setAddresses] = React.useState<Record<string, string>>({});
-  const key = providerKeys.firewalls(server.id);
-  const save = useServerMutation(key, (r: FirewallRulesDto) => providerApi.setFirewallRules(server.id, firewall?.id ?? "", r));
-  const create = useServerMutation(key, (r: FirewallRulesDto) => providerApi.createServerFirewall(server.id, { label: label.trim(), rules: r, attach }));
+  const key = tabKeys.firewalls(server.id);
+  const save = useServerMutation(key, (r: FirewallRulesDto) => tabsApi.setFirewallRules(server.id, firewall?.id ?? "", r));
+  const create = useServerMutation(key, (r: FirewallRulesDto) => tabsApi.createServerFirewall(server.id, { label: label.trim(), rules: r, attach }));
   const fieldNames = React.useMemo(() => ["label", "inboundPolicy", "outboundPolicy", ...(["inbound", "outbound"] as const).flatMap((d) => rules[d].flatMap((_, i) => ["label", "action", "protocol", "ports", "addresses"].map((f) => `${d}.${i}.${f}`)))], [rules]);
   const form = useApiForm(fieldNames);
   const toast = useToast();
@@ -362,12 +362,12 @@ function DiskTab({ server }: { server: ServerDto }) {
 
 function ManageTab({ server }: { server: ServerDto }) {
   const plans = usePlans();
-  const catalog = useCatalog(server.provider);
+  const catalog = useCatalogue(server.provider);
   const key = ["server", server.id] as const;
-  const resize = useServerMutation(key, (planId: string) => providerApi.resizeServer(server.id, planId));
-  const rebuild = useServerMutation(key, (v: { image: string; rootPassword: string }) => providerApi.rebuildServer(server.id, { image: v.image, rootPassword: v.rootPassword, sshKey: null }));
-  const rescue = useServerMutation(key, () => providerApi.rescueServer(server.id));
-  const reset = useServerMutation(key, (pw: string) => providerApi.resetRootPassword(server.id, pw));
+  const resize = useServerMutation(key, (planId: string) => tabsApi.resizeServer(server.id, planId));
+  const rebuild = useServerMutation(key, (v: { image: string; rootPassword: string }) => tabsApi.rebuildServer(server.id, { image: v.image, rootPassword: v.rootPassword, sshKey: null }));
+  const rescue = useServerMutation(key, () => tabsApi.rescueServer(server.id));
+  const reset = useServerMutation(key, (pw: string) => tabsApi.resetRootPassword(server.id, pw));
   const resizeForm = useApiForm(["planId"]);
   const rebuildForm = useApiForm(["image", "rootPassword", "sshKey"]);
   const resetForm = useApiForm(["rootPassword"]);
