@@ -45,10 +45,21 @@ pub struct ServerBrief {
     pub deleted_at: Option<Timestamp>,
 }
 
+/// organization, plan, label, region, status, created, deleted.
+type BriefRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
 /// [`ServerBrief`] of one server (one cached statement: the billing run
 /// calls it once per server whose meters it opens or closes).
 pub fn get_brief(conn: &Connection, id: ServerId) -> Result<Option<ServerBrief>> {
-    let raw: Option<(String, String, String, String, String, String, Option<String>)> = conn
+    let raw: Option<BriefRow> = conn
         .prepare_cached(
             "SELECT organization_id, plan_id, label, region, status, created_at, deleted_at FROM servers WHERE id = ?1",
         )?

@@ -68,7 +68,7 @@ pub fn to_invoice_document(
         .iter()
         .map(|l| inv::Line {
             description: l.description.clone(),
-            period: period,
+            period,
             hours_milli: l.quantity_hours.unwrap_or(0) * 1000,
             unit_rate_micro: l.unit_rate_micros.unwrap_or(0),
             amount_minor: l.amount_minor,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cs_core::{ProviderKind, Server, ServerStatus};
-use cs_provider::{InstanceStatus, Provider, ProviderError};
+use cs_provider::{Instance, InstanceStatus, Provider, ProviderError};
 use cs_store::servers;
 
 use crate::providers::store;
@@ -396,16 +396,19 @@ impl App {
                     ServerStatus::Failed => InstanceStatus::Failed,
                     ServerStatus::Deleted => continue,
                 };
-                self.sandbox.adopt(
-                    pid,
-                    &s.label,
-                    &s.region,
-                    &s.provider_type,
-                    &s.image,
+                self.sandbox.adopt(Instance {
+                    id: pid.clone(),
+                    label: s.label.clone(),
+                    region: s.region.clone(),
+                    instance_type: s.provider_type.clone(),
+                    image: s.image.clone(),
                     status,
-                    s.ipv4.as_deref(),
-                    s.created_at,
-                );
+                    ipv4: s.ipv4.iter().cloned().collect(),
+                    ipv6: None,
+                    backups_enabled: false,
+                    tags: vec![],
+                    created: s.created_at,
+                });
             }
         }
         Ok(())
