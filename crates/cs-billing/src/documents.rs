@@ -24,7 +24,7 @@ use cs_core::metering::{
 use cs_core::money::{micros_to_minor_rounded, MICROS_PER_UNIT};
 use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
-use cs_core::{Currency, Money, OrganizationId, Rate, Timestamp};
+use cs_core::{Currency, DocumentKind, Money, OrganizationId, Rate, Timestamp};
 use cs_store::activity::{append, NewActivity};
 use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
@@ -36,37 +36,12 @@ use crate::error::{BillingError, Result};
 use crate::ledger::{post, AccountRef, NewTxn, TxnKind};
 use crate::settings::BillingSettings;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    Invoice,
-    Receipt,
-    CreditNote,
-}
-
-impl DocumentKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DocumentKind::Invoice => "invoice",
-            DocumentKind::Receipt => "receipt",
-            DocumentKind::CreditNote => "credit_note",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DocumentKind> {
-        [
-            DocumentKind::Invoice,
-            DocumentKind::Receipt,
-            DocumentKind::CreditNote,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-    fn format<'a>(&self, s: &'a BillingSettings) -> &'a str {
-        match self {
-            DocumentKind::Invoice => &s.invoice_number_format,
-            DocumentKind::Receipt => &s.receipt_number_format,
-            DocumentKind::CreditNote => &s.credit_note_number_format,
-        }
+/// The number format of `kind`'s series.
+fn number_format(kind: DocumentKind, s: &BillingSettings) -> &str {
+    match kind {
+        DocumentKind::Invoice => &s.invoice_number_format,
+        DocumentKind::Receipt => &s.receipt_number_format,
+        DocumentKind::CreditNote => &s.credit_note_number_format,
     }
 }
 
@@ -299,11 +274,7 @@ pub(crate) fn write_and_issue(
     }
     finalize(conn, id, settings, now)?;
     let summary = get_summary(conn, id)?;
-    let what = match kind {
-        DocumentKind::Invoice => "invoice",
-        DocumentKind::Receipt => "receipt",
-        DocumentKind::CreditNote => "credit_note",
-    };
+    let what = kind.as_str();
     append(
         conn,
         &NewActivity {
@@ -345,7 +316,7 @@ pub fn finalize(
         .ok_or_else(|| BillingError::NotADraft { id: id.to_string() })?;
     let kind = DocumentKind::parse(&kind)
         .ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?;
-    let fmt_text = kind.format(settings);
+    let fmt_text = number_format(kind, settings);
     let format = NumberFormat::parse(fmt_text).map_err(|e| BillingError::Setting {
         key: format!("billing.number_format.{}", kind.as_str()),
         value: fmt_text.into(),

@@ -11,9 +11,9 @@ use cs_core::metering::Month;
 use cs_core::Currency;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 
-use crate::documents::DocumentKind;
 use crate::error::{BillingError, Result};
 use crate::ledger::TxnKind;
+use cs_core::DocumentKind;
 
 /// A ledger transaction with its entries.
 #[derive(Debug, Clone, PartialEq, Eq)]

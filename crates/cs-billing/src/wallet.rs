@@ -16,11 +16,12 @@ use cs_store::parse_ts;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::documents::{self, DocumentKind, DocumentSummary, LineDraft};
+use crate::documents::{self, DocumentSummary, LineDraft};
 use crate::dunning::{self, Decision};
 use crate::error::{BillingError, Result};
 use crate::ledger::{balance_micros, post, AccountRef, NewTxn, Posted, TxnKind};
 use crate::settings::BillingSettings;
+use cs_core::DocumentKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

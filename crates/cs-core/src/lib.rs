@@ -1,7 +1,9 @@
 //! The pure domain of ContainerStacks.
 //!
 //! This crate holds the nouns every other crate speaks: typed ids ([`ids`]),
-//! [`Money`] and sub-cent [`Rate`]s, the [`Clock`] through which time is passed
+//! [`Money`] and sub-cent [`Rate`]s with the one rounding rule
+//! ([`money::round_half_away`]), the kinds of billing document
+//! ([`DocumentKind`]), the [`Clock`] through which time is passed
 //! in, organizations and their users with roles, plans, and the lifecycles
 //! with their allowed transitions: servers ([`ServerStatus`]), payments and
 //! refunds ([`payment`]) and mails in the outbox ([`mail`]). Validation of user input lives here too, as
@@ -13,6 +15,7 @@
 //! months in milliseconds.
 
 pub mod clock;
+pub mod document;
 pub mod dunning;
 pub mod ids;
 pub mod ledger;
@@ -29,6 +32,7 @@ pub mod tax;
 pub mod validate;
 
 pub use clock::{Clock, FixedClock, Timestamp};
+pub use document::DocumentKind;
 pub use ids::{OrganizationId, PlanId, ServerId, UserId};
 pub use money::{Currency, Money, MoneyError, Rate};
 pub use org::{NewOrganization, Organization, Role, User};

@@ -344,9 +344,7 @@ fn sample_invoice(
     let day = |d| {
         NaiveDate::from_ymd_opt(2026, 1, d).ok_or_else(|| AppError::Internal("sample date".into()))
     };
-    let currency = inv::Currency::new(currency)
-        .or_else(|_| inv::Currency::new("EUR"))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let currency = cs_core::Currency::parse(currency).unwrap_or(cs_core::Currency::EUR);
     let period = inv::Period {
         start: day(1)?,
         end: day(31)?,
@@ -368,7 +366,7 @@ fn sample_invoice(
     let net: i64 = lines.iter().map(|l| l.amount_minor).sum();
     let tax = 660; // 19 % of 34.74, rounded
     Ok(inv::Document {
-        kind: inv::DocumentKind::Invoice,
+        kind: cs_core::DocumentKind::Invoice,
         number: "INV-2026-000001".into(),
         issue_date: day(31)?,
         due_date: Some(day(31)?),

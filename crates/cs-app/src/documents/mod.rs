@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cs_billing::documents::{self, DocumentFilter, DocumentKind};
+use cs_billing::documents::{self, DocumentFilter};
+use cs_core::DocumentKind;
 use cs_core::{Money, Rate};
 use cs_invoice as inv;
 use cs_store::fmt_ts;
@@ -266,7 +267,7 @@ impl App {
     /// The document as Peppol BIS Billing 3.0 UBL 2.1 XML (invoices and credit notes).
     pub fn document_ubl(&self, id: &str) -> AppResult<(String, String)> {
         let printable = self.printable_document(id)?;
-        if printable.kind == inv::DocumentKind::Receipt {
+        if printable.kind == DocumentKind::Receipt {
             return Err(AppError::Conflict(format!(
                 "{} is a receipt: receipts have no e-invoice form (only invoices and credit notes do); download its PDF instead",
                 printable.number

@@ -1,7 +1,8 @@
 //! The billing engine's documents in the printable model of `cs-invoice`.
 
 use chrono::NaiveDate;
-use cs_billing::documents::{Document, DocumentKind};
+use cs_billing::documents::Document;
+use cs_core::DocumentKind;
 use cs_invoice as inv;
 
 use crate::{AppError, AppResult};
@@ -56,8 +57,7 @@ pub fn to_invoice_document(
         .issued_at
         .ok_or_else(|| AppError::Conflict(format!("{number} is not issued yet")))?
         .date_naive();
-    let currency =
-        inv::Currency::new(s.currency.code()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let currency = s.currency;
     let reverse = d
         .tax_note
         .as_deref()
@@ -100,10 +100,11 @@ pub fn to_invoice_document(
             .map(|t| t.tax_minor)
             .sum();
     }
-    let (kind, status_method) = match s.kind {
-        DocumentKind::Invoice => (inv::DocumentKind::Invoice, "wallet"),
-        DocumentKind::Receipt => (inv::DocumentKind::Receipt, "received"),
-        DocumentKind::CreditNote => (inv::DocumentKind::CreditNote, "credited"),
+    let kind = s.kind;
+    let status_method = match kind {
+        DocumentKind::Invoice => "wallet",
+        DocumentKind::Receipt => "received",
+        DocumentKind::CreditNote => "credited",
     };
     let mut notes = vec![];
     if let Some(r) = &d.reason {
@@ -116,7 +117,7 @@ pub fn to_invoice_document(
         kind,
         number,
         issue_date: issued,
-        due_date: (kind == inv::DocumentKind::Invoice).then_some(issued),
+        due_date: (kind == DocumentKind::Invoice).then_some(issued),
         period,
         seller,
         buyer: inv::Buyer {
@@ -144,7 +145,7 @@ pub fn to_invoice_document(
             method: status_method.to_string(),
         },
         notes,
-        payment_instructions: if kind == inv::DocumentKind::Invoice {
+        payment_instructions: if kind == DocumentKind::Invoice {
             payment_instructions
         } else {
             None

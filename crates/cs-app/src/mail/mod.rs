@@ -19,8 +19,9 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cs_billing::documents::{self, DocumentKind};
+use cs_billing::documents;
 use cs_core::dunning::Notice;
+use cs_core::DocumentKind;
 use cs_core::{Money, OrganizationId, Timestamp};
 use cs_mail::{
     Attachment, Branding, Email, Mailer, OutboxEntry, OutboxFilter, OutboxPolicy, OutboxSummary,

@@ -208,7 +208,7 @@ impl Env {
                     c,
                     &cs_billing::documents::DocumentFilter {
                         organization_id: Some(org),
-                        kind: Some(cs_billing::documents::DocumentKind::Invoice),
+                        kind: Some(cs_core::DocumentKind::Invoice),
                         month: None,
                     },
                     100,
