@@ -9,6 +9,7 @@ use cs_store::sync_outbox::SyncKind;
 use crate::dto::*;
 use crate::providers::catalogue::price_dto;
 
+mod addons;
 pub(crate) mod dto;
 mod pricing;
 use crate::customers::camel_fields;
