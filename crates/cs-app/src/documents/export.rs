@@ -348,100 +348,10 @@ impl App {
         input: ExportInput,
         progress: &(dyn Fn(ExportProgressDto) + Sync),
     ) -> AppResult<ExportResultDto> {
-        let mut e = ValidationErrors::new();
-        let period = parse_period(&mut e, &input.from, &input.to);
-        let folder = PathBuf::from(input.folder.trim());
-        if input.folder.trim().is_empty() {
-            e.add("folder", "Choose the folder to write the export to");
-        } else if !folder.is_absolute() {
-            e.add("folder", format!("{} is not a full path: choose the folder with Browse… or write a path starting with /", folder.display()));
-        } else if !folder.is_dir() {
-            e.add(
-                "folder",
-                format!(
-                    "{} does not exist or is not a folder: create it or choose another",
-                    folder.display()
-                ),
-            );
-        }
-        let mut name = input.file_name.trim().to_string();
-        if name.is_empty() {
-            if let Some(p) = period {
-                name = default_file_name(p);
-            }
-        }
-        if !name.to_ascii_lowercase().ends_with(".zip") {
-            name.push_str(".zip");
-        }
-        if name.contains('/')
-            || name.contains('\\')
-            || name.starts_with('.')
-            || name.chars().count() > 150
-        {
-            e.add("fileName", "Write a plain file name (no folders, not starting with a dot, at most 150 characters)");
-        }
-        let period = match period {
-            Some(p) if e.is_empty() => p,
-            _ => return Err(AppError::Validation(e)),
-        };
-        let target = folder.join(&name);
-        if target.exists() {
-            let free = free_name(&folder, &name);
-            return Err(AppError::validation("fileName", format!("{name} already exists in {}: it is not overwritten; use another name such as {free}", folder.display())));
-        }
-
-        // One export at a time.
-        let cancel = Arc::new(AtomicBool::new(false));
-        {
-            let mut slot = self
-                .export_cancel
-                .lock()
-                .map_err(|_| AppError::Internal("export lock poisoned".into()))?;
-            if slot.is_some() {
-                return Err(AppError::Conflict(
-                    "An export is already running: wait for it or cancel it".into(),
-                ));
-            }
-            *slot = Some(cancel.clone());
-        }
-        struct Clear<'a>(&'a std::sync::Mutex<Option<Arc<AtomicBool>>>);
-        impl Drop for Clear<'_> {
-            fn drop(&mut self) {
-                if let Ok(mut s) = self.0.lock() {
-                    *s = None;
-                }
-            }
-        }
-        let _clear = Clear(&self.export_cancel);
-
-        let (docs, payments, books) = self.store.read(|c| {
-            let ids = issued_in(c, period)?;
-            let books = load_books(c, period, &ids)?;
-            let mut docs = Vec::with_capacity(ids.len());
-            let mut payments = Vec::new();
-            for id in &ids {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(AppError::Conflict(
-                        "The export was cancelled: no file was written".into(),
-                    ));
-                }
-                let d = self.printable_in(c, id)?;
-                if d.kind == DocumentKind::Receipt {
-                    let (reference, key) = journal::receipt_payment(c, id)?;
-                    payments.push(inv::PaymentReceived {
-                        date: d.issue_date,
-                        reference: reference.unwrap_or_default(),
-                        method: payment_method(key.as_deref().unwrap_or("")).to_string(),
-                        payer: d.buyer.organization.clone(),
-                        document: Some(d.number.clone()),
-                        amount_minor: d.totals.gross_minor,
-                        currency: d.currency,
-                    });
-                }
-                docs.push(d);
-            }
-            Ok((docs, payments, books))
-        })?;
+        let (period, folder, name) = check_export(&input)?;
+        let running = self.begin_export()?;
+        let cancel = &running.cancel;
+        let (docs, payments, books) = self.gather_period(period, cancel)?;
         if docs.is_empty() && books.transactions == 0 {
             return Err(AppError::validation(
                 "from",
@@ -457,90 +367,28 @@ impl App {
         if !books.is_reconciled() {
             return Err(not_reconciled(period, &books));
         }
-        let ledger = &books.journal;
-        inv::check_balanced(ledger).map_err(|err| {
+        inv::check_balanced(&books.journal).map_err(|err| {
             AppError::Internal(format!("the journal of the period does not balance: {err}"))
         })?;
-        let reconciliation_csv = Some(inv::reconciliation_csv(&books));
-
-        let part_path = folder.join(format!("{name}.part"));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&part_path)
-            .map_err(|err| {
-                AppError::validation(
-                    "folder",
-                    format!(
-                        "Cannot write in {}: {err}; choose a folder you can write to",
-                        folder.display()
-                    ),
-                )
-            })?;
-        let mut part = PartialFile {
-            path: part_path.clone(),
-            keep: false,
-        };
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .clamp(1, 4);
-        let report = |p: inv::ExportProgress| {
-            progress(ExportProgressDto {
-                done: u32::try_from(p.documents_done).unwrap_or(u32::MAX),
-                total: u32::try_from(p.documents_total).unwrap_or(u32::MAX),
-            })
-        };
-        let mut out = BufWriter::new(file);
-        let summary = inv::export_period(
-            &mut out,
-            &inv::ExportPeriod {
-                period,
-                threads,
-                reconciliation_csv,
-            },
-            &docs,
-            ledger,
-            &payments,
-            &report,
-            &cancel,
-        )
-        .map_err(|err| match err {
-            inv::InvoiceError::Cancelled => {
-                AppError::Conflict("The export was cancelled: the partial file was removed".into())
-            }
-            inv::InvoiceError::Io(io) => AppError::Unavailable(format!(
-                "Writing {} failed: {io}; check the free space and permissions",
-                part_path.display()
-            )),
-            other => AppError::Internal(format!("the export failed: {other}")),
+        let target = folder.join(&name);
+        let summary = write_zip(&folder, &name, cancel, progress, |out, report| {
+            inv::export_period(
+                out,
+                &inv::ExportPeriod {
+                    period,
+                    threads: std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(1)
+                        .clamp(1, 4),
+                    reconciliation_csv: Some(inv::reconciliation_csv(&books)),
+                },
+                &docs,
+                &books.journal,
+                &payments,
+                report,
+                cancel,
+            )
         })?;
-        let file = out.into_inner().map_err(|err| {
-            AppError::Unavailable(format!(
-                "Writing {} failed: {}",
-                part_path.display(),
-                err.error()
-            ))
-        })?;
-        file.sync_all().map_err(|err| {
-            AppError::Unavailable(format!("Writing {} failed: {err}", part_path.display()))
-        })?;
-        drop(file);
-        if cancel.load(Ordering::Relaxed) {
-            return Err(AppError::Conflict(
-                "The export was cancelled: the partial file was removed".into(),
-            ));
-        }
-        // Move into place without replacing anything that appeared meanwhile.
-        std::fs::hard_link(&part_path, &target).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::AlreadyExists {
-                AppError::validation("fileName", format!("{name} appeared in {} during the export: it is not overwritten; use another name", folder.display()))
-            } else {
-                AppError::Unavailable(format!("Cannot create {}: {err}", target.display()))
-            }
-        })?;
-        let _ = std::fs::remove_file(&part_path);
-        part.keep = true;
         let size = std::fs::metadata(&target).map(|m| m.len()).unwrap_or(0);
         let now = self.now();
         let what = format!(
@@ -572,6 +420,208 @@ impl App {
             files: summary.files,
         })
     }
+
+    /// One export at a time: the running export's cancel flag, cleared when
+    /// the returned guard is dropped.
+    fn begin_export(&self) -> AppResult<RunningExport<'_>> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut slot = self
+            .export_cancel
+            .lock()
+            .map_err(|_| AppError::Internal("export lock poisoned".into()))?;
+        if slot.is_some() {
+            return Err(AppError::Conflict(
+                "An export is already running: wait for it or cancel it".into(),
+            ));
+        }
+        *slot = Some(cancel.clone());
+        Ok(RunningExport {
+            slot: &self.export_cancel,
+            cancel,
+        })
+    }
+
+    /// The period's documents ready to print, the payments received with
+    /// them, and the books reconciled against them.
+    fn gather_period(
+        &self,
+        period: inv::Period,
+        cancel: &AtomicBool,
+    ) -> AppResult<(
+        Vec<inv::Document>,
+        Vec<inv::PaymentReceived>,
+        inv::BooksReport,
+    )> {
+        self.store.read(|c| {
+            let ids = issued_in(c, period)?;
+            let books = load_books(c, period, &ids)?;
+            let mut docs = Vec::with_capacity(ids.len());
+            let mut payments = Vec::new();
+            for id in &ids {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(AppError::Conflict(
+                        "The export was cancelled: no file was written".into(),
+                    ));
+                }
+                let d = self.printable_in(c, id)?;
+                if d.kind == DocumentKind::Receipt {
+                    let (reference, key) = journal::receipt_payment(c, id)?;
+                    payments.push(inv::PaymentReceived {
+                        date: d.issue_date,
+                        reference: reference.unwrap_or_default(),
+                        method: payment_method(key.as_deref().unwrap_or("")).to_string(),
+                        payer: d.buyer.organization.clone(),
+                        document: Some(d.number.clone()),
+                        amount_minor: d.totals.gross_minor,
+                        currency: d.currency,
+                    });
+                }
+                docs.push(d);
+            }
+            Ok((docs, payments, books))
+        })
+    }
+}
+
+/// The running export's cancel flag; dropping it frees the slot.
+struct RunningExport<'a> {
+    slot: &'a std::sync::Mutex<Option<Arc<AtomicBool>>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for RunningExport<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.slot.lock() {
+            *s = None;
+        }
+    }
+}
+
+/// The period, the folder and the file name of an export, checked: the
+/// folder exists, the name is a plain `.zip` name that is still free.
+fn check_export(input: &ExportInput) -> AppResult<(inv::Period, PathBuf, String)> {
+    let mut e = ValidationErrors::new();
+    let period = parse_period(&mut e, &input.from, &input.to);
+    let folder = PathBuf::from(input.folder.trim());
+    if input.folder.trim().is_empty() {
+        e.add("folder", "Choose the folder to write the export to");
+    } else if !folder.is_absolute() {
+        e.add("folder", format!("{} is not a full path: choose the folder with Browse… or write a path starting with /", folder.display()));
+    } else if !folder.is_dir() {
+        e.add(
+            "folder",
+            format!(
+                "{} does not exist or is not a folder: create it or choose another",
+                folder.display()
+            ),
+        );
+    }
+    let mut name = input.file_name.trim().to_string();
+    if name.is_empty() {
+        if let Some(p) = period {
+            name = default_file_name(p);
+        }
+    }
+    if !name.to_ascii_lowercase().ends_with(".zip") {
+        name.push_str(".zip");
+    }
+    if name.contains('/')
+        || name.contains('\\')
+        || name.starts_with('.')
+        || name.chars().count() > 150
+    {
+        e.add(
+            "fileName",
+            "Write a plain file name (no folders, not starting with a dot, at most 150 characters)",
+        );
+    }
+    let period = match period {
+        Some(p) if e.is_empty() => p,
+        _ => return Err(AppError::Validation(e)),
+    };
+    if folder.join(&name).exists() {
+        let free = free_name(&folder, &name);
+        return Err(AppError::validation("fileName", format!("{name} already exists in {}: it is not overwritten; use another name such as {free}", folder.display())));
+    }
+    Ok((period, folder, name))
+}
+
+/// Writes `folder/name` through `write` without ever replacing a file: into
+/// `name.part` first (removed on any failure or cancel), then linked into
+/// place only if the name is still free.
+fn write_zip(
+    folder: &Path,
+    name: &str,
+    cancel: &AtomicBool,
+    progress: &(dyn Fn(ExportProgressDto) + Sync),
+    write: impl FnOnce(
+        &mut BufWriter<std::fs::File>,
+        &(dyn Fn(inv::ExportProgress) + Sync),
+    ) -> Result<inv::ExportSummary, inv::InvoiceError>,
+) -> AppResult<inv::ExportSummary> {
+    let target = folder.join(name);
+    let part_path = folder.join(format!("{name}.part"));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&part_path)
+        .map_err(|err| {
+            AppError::validation(
+                "folder",
+                format!(
+                    "Cannot write in {}: {err}; choose a folder you can write to",
+                    folder.display()
+                ),
+            )
+        })?;
+    let mut part = PartialFile {
+        path: part_path.clone(),
+        keep: false,
+    };
+    let report = |p: inv::ExportProgress| {
+        progress(ExportProgressDto {
+            done: u32::try_from(p.documents_done).unwrap_or(u32::MAX),
+            total: u32::try_from(p.documents_total).unwrap_or(u32::MAX),
+        })
+    };
+    let mut out = BufWriter::new(file);
+    let summary = write(&mut out, &report).map_err(|err| match err {
+        inv::InvoiceError::Cancelled => {
+            AppError::Conflict("The export was cancelled: the partial file was removed".into())
+        }
+        inv::InvoiceError::Io(io) => AppError::Unavailable(format!(
+            "Writing {} failed: {io}; check the free space and permissions",
+            part_path.display()
+        )),
+        other => AppError::Internal(format!("the export failed: {other}")),
+    })?;
+    let file = out.into_inner().map_err(|err| {
+        AppError::Unavailable(format!(
+            "Writing {} failed: {}",
+            part_path.display(),
+            err.error()
+        ))
+    })?;
+    file.sync_all().map_err(|err| {
+        AppError::Unavailable(format!("Writing {} failed: {err}", part_path.display()))
+    })?;
+    drop(file);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(AppError::Conflict(
+            "The export was cancelled: the partial file was removed".into(),
+        ));
+    }
+    // Move into place without replacing anything that appeared meanwhile.
+    std::fs::hard_link(&part_path, &target).map_err(|err| {
+        if err.kind() == std::io::ErrorKind::AlreadyExists {
+            AppError::validation("fileName", format!("{name} appeared in {} during the export: it is not overwritten; use another name", folder.display()))
+        } else {
+            AppError::Unavailable(format!("Cannot create {}: {err}", target.display()))
+        }
+    })?;
+    let _ = std::fs::remove_file(&part_path);
+    part.keep = true;
+    Ok(summary)
 }
 
 /// The total difference between ledger and documents, per currency ("0.00 EUR"):

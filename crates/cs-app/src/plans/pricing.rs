@@ -11,7 +11,7 @@ use cs_billing::meters;
 use cs_billing::prices::{self, Item, NewPriceRule};
 use cs_core::metering::{hour_start, next_hour_after};
 use cs_core::pricing::{PriceRule, UnitPrice};
-use cs_core::{Currency, Money, Plan, PlanId, Rate, ServerId, ValidationErrors};
+use cs_core::{Currency, Money, Plan, PlanId, Rate, ServerId, Timestamp, ValidationErrors};
 use cs_store::rusqlite::Connection;
 use cs_store::{fmt_ts, plans, servers};
 
@@ -350,90 +350,8 @@ impl App {
                 );
             }
         }
-        let rule = match input.mode.trim() {
-            "markup" => match parse_markup(input.markup_percent.as_deref().unwrap_or("")) {
-                Ok(bp) => Some(PriceRule::Markup { markup_bp: bp }),
-                Err(m) => {
-                    e.add("markupPercent", m);
-                    None
-                }
-            },
-            "fixed" => {
-                let hourly =
-                    match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency)
-                    {
-                        Ok(r) if r.micros > 0 => Some(r.micros),
-                        Ok(_) => {
-                            e.add("hourlyPrice", "A fixed hourly price must be more than zero");
-                            None
-                        }
-                        Err(err) => {
-                            e.add("hourlyPrice", format!("Hourly price: {err}"));
-                            None
-                        }
-                    };
-                let monthly = match Money::parse(
-                    input.monthly_price.as_deref().unwrap_or("").trim(),
-                    currency,
-                ) {
-                    Ok(m) if m.minor > 0 => Some(m.minor * currency.micros_per_minor()),
-                    Ok(_) => {
-                        e.add(
-                            "monthlyPrice",
-                            "A fixed monthly price must be more than zero",
-                        );
-                        None
-                    }
-                    Err(err) => {
-                        e.add("monthlyPrice", format!("Monthly price: {err}"));
-                        None
-                    }
-                };
-                match (hourly, monthly) {
-                    (Some(h), Some(m)) => Some(PriceRule::Fixed {
-                        hourly_micros: h,
-                        monthly_micros: m,
-                    }),
-                    _ => None,
-                }
-            }
-            other => {
-                e.add(
-                    "mode",
-                    format!("{other:?} is not a pricing mode: choose markup or fixed"),
-                );
-                None
-            }
-        };
-        let effective_from = match input
-            .effective_from
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            None => Some(now),
-            Some(s) => match DateTime::parse_from_rfc3339(s) {
-                Ok(t) => {
-                    let t = t.with_timezone(&Utc);
-                    if t < now - Duration::seconds(NOW_SLACK_SECONDS) {
-                        e.add("effectiveFrom", "The effective time is in the past: choose now or a later time (prices never change retroactively)");
-                        None
-                    } else if t > now + Duration::days(MAX_SCHEDULE_DAYS) {
-                        e.add(
-                            "effectiveFrom",
-                            "A price can be scheduled at most two years ahead",
-                        );
-                        None
-                    } else {
-                        Some(t.max(now))
-                    }
-                }
-                Err(_) => {
-                    e.add("effectiveFrom", format!("{s:?} is not a date and time"));
-                    None
-                }
-            },
-        };
+        let rule = parse_rule(&mut e, &input, currency);
+        let effective_from = parse_effective_from(&mut e, input.effective_from.as_deref(), now);
         if !e.is_empty() {
             return Err(AppError::Validation(e));
         }
@@ -442,53 +360,12 @@ impl App {
                 "validated price input is incomplete".into(),
             ));
         };
-        let mut provider_note = None;
-        if let PriceRule::Markup { .. } = rule {
-            if item == Item::Ipv4 {
-                return Err(AppError::validation(
-                    "mode",
-                    "The provider's catalogue has no price for an extra IPv4 address, so a markup has nothing to apply to: set a fixed price",
-                ));
+        let provider_note = match rule {
+            PriceRule::Markup { .. } => {
+                self.check_markup_base(&plan, item, region.as_ref()).await?
             }
-            // A markup is only as good as the provider price under it: read
-            // the catalogue now, and refuse if a region would have none.
-            if let Err(err) = self.sync_provider_prices(&plan).await {
-                provider_note = Some(err.to_dto().message);
-            }
-            let regions: Vec<&String> = match &region {
-                Some(r) => vec![r],
-                None => plan.regions.iter().collect(),
-            };
-            let missing = self.store.read(|c| {
-                let mut missing = vec![];
-                for r in regions {
-                    match prices::provider_price(
-                        c,
-                        plan.provider.as_str(),
-                        &plan.provider_type,
-                        item,
-                        r,
-                    )? {
-                        Some((code, _)) if code == currency.code() => {}
-                        Some((code, _)) => missing.push(format!(
-                            "{r} (priced in {code}, your prices are in {currency})"
-                        )),
-                        None => missing.push(r.clone()),
-                    }
-                }
-                Ok::<_, AppError>(missing)
-            })?;
-            if !missing.is_empty() {
-                let why = provider_note
-                    .clone()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default();
-                return Err(AppError::validation(
-                    "mode",
-                    format!("No usable provider price for {} in {}{why}: set a fixed price, or connect the provider and try again", item.display().to_lowercase(), missing.join(", ")),
-                ));
-            }
-        }
+            PriceRule::Fixed { .. } => None,
+        };
         let actor = self.actor.clone();
         let new = NewPriceRule {
             plan_id: plan.id,
@@ -509,19 +386,7 @@ impl App {
             {
                 prices::price_at(tx, plan.id, r, item, effective_from)?;
             }
-            let what = match rule {
-                PriceRule::Markup { markup_bp } => format!("markup {} %", bp_percent(markup_bp)),
-                PriceRule::Fixed {
-                    hourly_micros,
-                    monthly_micros,
-                } => {
-                    format!(
-                        "{} an hour, {} a month",
-                        Rate::new(hourly_micros, currency),
-                        Money::new(monthly_micros / currency.micros_per_minor(), currency)
-                    )
-                }
-            };
+            let what = rule_text(rule, currency);
             tx.record(
                 now,
                 "plan.price_version_added",
@@ -536,6 +401,63 @@ impl App {
             )
         })?;
         self.pricing_table(&plan, provider_note)
+    }
+
+    /// A markup is only as good as the provider price under it: reads the
+    /// catalogue now, and refuses if a region would have none. Returns why the
+    /// catalogue could not be read, if it could not.
+    async fn check_markup_base(
+        &self,
+        plan: &Plan,
+        item: Item,
+        region: Option<&String>,
+    ) -> AppResult<Option<String>> {
+        let currency = plan.monthly.currency;
+        if item == Item::Ipv4 {
+            return Err(AppError::validation(
+                "mode",
+                "The provider's catalogue has no price for an extra IPv4 address, so a markup has nothing to apply to: set a fixed price",
+            ));
+        }
+        let provider_note = self
+            .sync_provider_prices(plan)
+            .await
+            .err()
+            .map(|err| err.to_dto().message);
+        let regions: Vec<&String> = match region {
+            Some(r) => vec![r],
+            None => plan.regions.iter().collect(),
+        };
+        let missing = self.store.read(|c| {
+            let mut missing = vec![];
+            for r in regions {
+                match prices::provider_price(
+                    c,
+                    plan.provider.as_str(),
+                    &plan.provider_type,
+                    item,
+                    r,
+                )? {
+                    Some((code, _)) if code == currency.code() => {}
+                    Some((code, _)) => missing.push(format!(
+                        "{r} (priced in {code}, your prices are in {currency})"
+                    )),
+                    None => missing.push(r.clone()),
+                }
+            }
+            Ok::<_, AppError>(missing)
+        })?;
+        if !missing.is_empty() {
+            let why = provider_note
+                .clone()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            return Err(AppError::validation(
+                "mode",
+                format!("No usable provider price for {} in {}{why}: set a fixed price, or connect the provider and try again", item.display().to_lowercase(), missing.join(", ")),
+            ));
+        }
+        Ok(provider_note)
     }
 
     /// Running servers (and add-ons) whose billed price differs from the
@@ -649,6 +571,119 @@ fn pending_dto(
         servers: map::count(servers.len() as i64),
         changes: out,
     })
+}
+
+/// The rule of a price version as typed: a markup in percent, or a fixed
+/// hourly and monthly price (both above zero).
+fn parse_rule(
+    e: &mut ValidationErrors,
+    input: &PriceVersionInput,
+    currency: Currency,
+) -> Option<PriceRule> {
+    match input.mode.trim() {
+        "markup" => match parse_markup(input.markup_percent.as_deref().unwrap_or("")) {
+            Ok(bp) => Some(PriceRule::Markup { markup_bp: bp }),
+            Err(m) => {
+                e.add("markupPercent", m);
+                None
+            }
+        },
+        "fixed" => {
+            let hourly =
+                match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency) {
+                    Ok(r) if r.micros > 0 => Some(r.micros),
+                    Ok(_) => {
+                        e.add("hourlyPrice", "A fixed hourly price must be more than zero");
+                        None
+                    }
+                    Err(err) => {
+                        e.add("hourlyPrice", format!("Hourly price: {err}"));
+                        None
+                    }
+                };
+            let monthly = match Money::parse(
+                input.monthly_price.as_deref().unwrap_or("").trim(),
+                currency,
+            ) {
+                Ok(m) if m.minor > 0 => Some(m.minor * currency.micros_per_minor()),
+                Ok(_) => {
+                    e.add(
+                        "monthlyPrice",
+                        "A fixed monthly price must be more than zero",
+                    );
+                    None
+                }
+                Err(err) => {
+                    e.add("monthlyPrice", format!("Monthly price: {err}"));
+                    None
+                }
+            };
+            match (hourly, monthly) {
+                (Some(h), Some(m)) => Some(PriceRule::Fixed {
+                    hourly_micros: h,
+                    monthly_micros: m,
+                }),
+                _ => None,
+            }
+        }
+        other => {
+            e.add(
+                "mode",
+                format!("{other:?} is not a pricing mode: choose markup or fixed"),
+            );
+            None
+        }
+    }
+}
+
+/// When a price version takes effect: now when not given, else a time from
+/// now (a few minutes' slack) up to two years ahead.
+fn parse_effective_from(
+    e: &mut ValidationErrors,
+    effective_from: Option<&str>,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    match effective_from.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Some(now),
+        Some(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => {
+                let t = t.with_timezone(&Utc);
+                if t < now - Duration::seconds(NOW_SLACK_SECONDS) {
+                    e.add("effectiveFrom", "The effective time is in the past: choose now or a later time (prices never change retroactively)");
+                    None
+                } else if t > now + Duration::days(MAX_SCHEDULE_DAYS) {
+                    e.add(
+                        "effectiveFrom",
+                        "A price can be scheduled at most two years ahead",
+                    );
+                    None
+                } else {
+                    Some(t.max(now))
+                }
+            }
+            Err(_) => {
+                e.add("effectiveFrom", format!("{s:?} is not a date and time"));
+                None
+            }
+        },
+    }
+}
+
+/// A rule as the activity log says it.
+fn rule_text(rule: PriceRule, currency: Currency) -> String {
+    match rule {
+        PriceRule::Markup { markup_bp } => format!("markup {} %", bp_percent(markup_bp)),
+        PriceRule::Fixed {
+            hourly_micros,
+            monthly_micros,
+        } => {
+            format!(
+                "{} an hour, {} a month",
+                Rate::new(hourly_micros, currency),
+                Money::new(monthly_micros / currency.micros_per_minor(), currency)
+            )
+        }
+    }
 }
 
 #[cfg(test)]
