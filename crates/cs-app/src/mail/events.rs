@@ -102,8 +102,8 @@ impl App {
         let events = sync_outbox::since(tx, mark, &[SyncKind::Document, SyncKind::BillingNotice])?;
         let mut queued = 0;
         for e in events {
-            let (org, kind, entity, payload) = (e.organization_id, e.kind, e.entity_id, e.payload);
-            let Some(org) = org
+            let Some(org) = e
+                .organization_id
                 .as_deref()
                 .and_then(|o| o.parse::<OrganizationId>().ok())
             else {
@@ -112,116 +112,126 @@ impl App {
             let Some(record) = cs_store::orgs::get(tx, org)? else {
                 continue;
             };
-            let now = e.at;
-            let s = load_settings(tx)?;
-            let portal = s.portal();
-            let name = record.contact.name.clone();
-            let to = record.contact.email.clone();
+            let portal = load_settings(tx)?.portal();
+            let (name, to) = (record.contact.name, record.contact.email);
             let mut vars = Vars::from([("customer_name".to_string(), text(name.clone()))]);
-            let top_up = text(format!("{portal}/billing"));
-            let kind = match kind {
+            let mail = match e.kind {
                 SyncKind::Document => {
-                    let doc = documents::get_document(tx, &entity)?;
-                    let currency = doc.summary.currency;
-                    let number = doc.summary.number.clone().unwrap_or_default();
-                    let total = Money::new(doc.summary.total_minor, currency).to_string();
-                    let issued = doc.summary.issued_at.as_ref().map(day).unwrap_or_default();
-                    let template = match doc.summary.kind {
-                        DocumentKind::Invoice => {
-                            vars.insert("invoice_number".into(), text(number.clone()));
-                            vars.insert("amount".into(), text(total));
-                            vars.insert("due_date".into(), text(issued));
-                            vars.insert(
-                                "invoice_url".into(),
-                                text(format!("{portal}/invoices/{entity}")),
-                            );
-                            TemplateKind::InvoiceIssued
-                        }
-                        DocumentKind::Receipt => {
-                            let method = doc
-                                .lines
-                                .first()
-                                .and_then(|l| {
-                                    l.description.split_once(" by ").map(|(_, r)| {
-                                        r.split(',').next().unwrap_or(r).trim().to_string()
-                                    })
-                                })
-                                .unwrap_or_else(|| "payment".into());
-                            let balance = cs_billing::wallet::wallet_balance(tx, org, currency)?;
-                            vars.insert("amount".into(), text(total));
-                            vars.insert("payment_method".into(), text(method));
-                            vars.insert("new_balance".into(), text(balance.to_string()));
-                            TemplateKind::PaymentReceived
-                        }
-                        DocumentKind::CreditNote => continue,
-                    };
-                    let pdf = self.document_pdf_in(tx, &doc)?;
-                    self.queue_mail(
-                        tx,
-                        now,
-                        template,
-                        &name,
-                        &to,
-                        vars,
-                        vec![Attachment::pdf(
-                            format!("{}.pdf", safe_file_name(&number)),
-                            pdf,
-                        )],
-                    )?;
-                    queued += 1;
-                    continue;
+                    self.document_mail(tx, org, &e.entity_id, &portal, &mut vars)?
                 }
-                SyncKind::BillingNotice => {
-                    let Ok(notice) = serde_json::from_value::<Notice>(payload) else {
-                        continue;
-                    };
-                    let currency = self.currency_in(tx)?;
-                    let money = |m: i64| Money::new(m, currency).to_string();
-                    match notice {
-                        Notice::LowBalance {
-                            balance_minor,
-                            threshold_minor,
-                        } => {
-                            vars.insert("balance".into(), text(money(balance_minor)));
-                            vars.insert("threshold".into(), text(money(threshold_minor)));
-                            vars.insert("top_up_url".into(), top_up);
-                            TemplateKind::LowBalance
-                        }
-                        Notice::GraceStarted {
-                            balance_minor,
-                            suspend_at,
-                        } => {
-                            vars.insert("balance".into(), text(money(balance_minor)));
-                            vars.insert("suspend_on".into(), text(day(&suspend_at)));
-                            vars.insert("top_up_url".into(), top_up);
-                            TemplateKind::SuspensionWarning
-                        }
-                        Notice::Suspended { .. } => {
-                            vars.insert(
-                                "server_list".into(),
-                                Var::List(server_labels(tx, org, false)?),
-                            );
-                            vars.insert("top_up_url".into(), top_up);
-                            TemplateKind::Suspended
-                        }
-                        Notice::Terminated { .. } => {
-                            vars.insert(
-                                "server_list".into(),
-                                Var::List(server_labels(tx, org, true)?),
-                            );
-                            vars.insert("terminated_on".into(), text(day(&now)));
-                            TemplateKind::Terminated
-                        }
-                        // No template of their own (yet): the portal shows them.
-                        Notice::TerminationWarning { .. } | Notice::Restored { .. } => continue,
-                    }
-                }
-                _ => continue,
+                SyncKind::BillingNotice => self
+                    .notice_mail(tx, org, e.payload, e.at, &portal, &mut vars)?
+                    .map(|template| (template, vec![])),
+                _ => None,
             };
-            self.queue_mail(tx, now, kind, &name, &to, vars, vec![])?;
+            let Some((template, attachments)) = mail else {
+                continue;
+            };
+            self.queue_mail(tx, e.at, template, &name, &to, vars, attachments)?;
             queued += 1;
         }
         Ok(queued)
+    }
+
+    /// The mail of an issued document, with its PDF: an invoice or a receipt
+    /// (a credit note has no mail of its own yet).
+    fn document_mail(
+        &self,
+        tx: &Connection,
+        org: OrganizationId,
+        id: &str,
+        portal: &str,
+        vars: &mut Vars,
+    ) -> AppResult<Option<(TemplateKind, Vec<Attachment>)>> {
+        let doc = documents::get_document(tx, id)?;
+        let currency = doc.summary.currency;
+        let number = doc.summary.number.clone().unwrap_or_default();
+        let total = Money::new(doc.summary.total_minor, currency).to_string();
+        let issued = doc.summary.issued_at.as_ref().map(day).unwrap_or_default();
+        let template = match doc.summary.kind {
+            DocumentKind::Invoice => {
+                vars.insert("invoice_number".into(), text(number.clone()));
+                vars.insert("amount".into(), text(total));
+                vars.insert("due_date".into(), text(issued));
+                vars.insert(
+                    "invoice_url".into(),
+                    text(format!("{portal}/invoices/{id}")),
+                );
+                TemplateKind::InvoiceIssued
+            }
+            DocumentKind::Receipt => {
+                let method = doc
+                    .lines
+                    .first()
+                    .and_then(|l| {
+                        l.description
+                            .split_once(" by ")
+                            .map(|(_, r)| r.split(',').next().unwrap_or(r).trim().to_string())
+                    })
+                    .unwrap_or_else(|| "payment".into());
+                let balance = cs_billing::wallet::wallet_balance(tx, org, currency)?;
+                vars.insert("amount".into(), text(total));
+                vars.insert("payment_method".into(), text(method));
+                vars.insert("new_balance".into(), text(balance.to_string()));
+                TemplateKind::PaymentReceived
+            }
+            DocumentKind::CreditNote => return Ok(None),
+        };
+        let pdf = self.document_pdf_in(tx, &doc)?;
+        let name = format!("{}.pdf", safe_file_name(&number));
+        Ok(Some((template, vec![Attachment::pdf(name, pdf)])))
+    }
+
+    /// The mail of a dunning notice, if it has one.
+    fn notice_mail(
+        &self,
+        tx: &Connection,
+        org: OrganizationId,
+        payload: serde_json::Value,
+        at: Timestamp,
+        portal: &str,
+        vars: &mut Vars,
+    ) -> AppResult<Option<TemplateKind>> {
+        let Ok(notice) = serde_json::from_value::<Notice>(payload) else {
+            return Ok(None);
+        };
+        let currency = self.currency_in(tx)?;
+        let money = |m: i64| text(Money::new(m, currency).to_string());
+        let top_up = text(format!("{portal}/billing"));
+        Ok(Some(match notice {
+            Notice::LowBalance {
+                balance_minor,
+                threshold_minor,
+            } => {
+                vars.insert("balance".into(), money(balance_minor));
+                vars.insert("threshold".into(), money(threshold_minor));
+                vars.insert("top_up_url".into(), top_up);
+                TemplateKind::LowBalance
+            }
+            Notice::GraceStarted {
+                balance_minor,
+                suspend_at,
+            } => {
+                vars.insert("balance".into(), money(balance_minor));
+                vars.insert("suspend_on".into(), text(day(&suspend_at)));
+                vars.insert("top_up_url".into(), top_up);
+                TemplateKind::SuspensionWarning
+            }
+            Notice::Suspended { .. } => {
+                let servers = server_labels(tx, org, false)?;
+                vars.insert("server_list".into(), Var::List(servers));
+                vars.insert("top_up_url".into(), top_up);
+                TemplateKind::Suspended
+            }
+            Notice::Terminated { .. } => {
+                let servers = server_labels(tx, org, true)?;
+                vars.insert("server_list".into(), Var::List(servers));
+                vars.insert("terminated_on".into(), text(day(&at)));
+                TemplateKind::Terminated
+            }
+            // No template of their own (yet): the portal shows them.
+            Notice::TerminationWarning { .. } | Notice::Restored { .. } => return Ok(None),
+        }))
     }
 
     fn currency_in(&self, c: &Connection) -> AppResult<cs_core::Currency> {
