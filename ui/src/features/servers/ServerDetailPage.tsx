@@ -49,9 +49,9 @@ export function ServerDetailPage() {
 
 function ServerView({ server: s, activity, back }: { server: ServerDto; activity: ActivityDto[]; back: React.ReactNode }) {
   // Labels for the region and image ids, when the provider's catalogue is at hand.
-  const catalog = useCatalogue(s.provider);
-  const region = catalog.data?.regions.find((r) => r.id === s.region);
-  const image = catalog.data?.images.find((i) => i.id === s.image);
+  const catalogue = useCatalogue(s.provider);
+  const region = catalogue.data?.regions.find((r) => r.id === s.region);
+  const image = catalogue.data?.images.find((i) => i.id === s.image);
   return (
     <>
       <PageHeader

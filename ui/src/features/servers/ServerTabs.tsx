@@ -362,7 +362,7 @@ function DiskTab({ server }: { server: ServerDto }) {
 
 function ManageTab({ server }: { server: ServerDto }) {
   const plans = usePlans();
-  const catalog = useCatalogue(server.provider);
+  const catalogue = useCatalogue(server.provider);
   const key = ["server", server.id] as const;
   const resize = useServerMutation(key, (planId: string) => tabsApi.resizeServer(server.id, planId));
   const rebuild = useServerMutation(key, (v: { image: string; rootPassword: string }) => tabsApi.rebuildServer(server.id, { image: v.image, rootPassword: v.rootPassword, sshKey: null }));
@@ -380,7 +380,7 @@ function ManageTab({ server }: { server: ServerDto }) {
   const fail = useFail();
   const settled = server.status === "running" || server.status === "offline";
   if (plans.isError) return <QueryError what="plans" error={plans.error} retry={() => plans.refetch()} />;
-  if (!plans.data || !catalog.data) return catalog.isError ? <QueryError what="catalogue" error={catalog.error} retry={() => catalog.refetch()} /> : <Skeleton className="h-40" />;
+  if (!plans.data || !catalogue.data) return catalogue.isError ? <QueryError what="catalogue" error={catalogue.error} retry={() => catalogue.refetch()} /> : <Skeleton className="h-40" />;
   const others = plans.data.filter((p) => p.active && p.provider === server.provider && p.id !== server.planId && p.regions.includes(server.region));
   return (
     <div className="grid gap-6 text-sm">
@@ -400,7 +400,7 @@ function ManageTab({ server }: { server: ServerDto }) {
         <h3 className="font-medium">Rebuild</h3>
         <div className="grid gap-2 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
           <Field name="image" label="Image" error={rebuildForm.errors.image}>
-            {(p) => <Select {...p} value={image} onChange={(e) => setImage(e.target.value)}>{catalog.data.images.map((i) => <option key={i.id} value={i.id}>{i.label}</option>)}</Select>}
+            {(p) => <Select {...p} value={image} onChange={(e) => setImage(e.target.value)}>{catalogue.data.images.map((i) => <option key={i.id} value={i.id}>{i.label}</option>)}</Select>}
           </Field>
           <Field name="rootPassword" label="New root password" error={rebuildForm.errors.rootPassword}>
             {(p) => <Input {...p} type="password" autoComplete="new-password" value={pw} onChange={(e) => { setPw(e.target.value); rebuildForm.clear("rootPassword"); }} />}
