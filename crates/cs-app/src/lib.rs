@@ -2,12 +2,15 @@
 //!
 //! [`App`] owns the store, the providers, the clock and the event sink, and
 //! exposes one method per use case (create an organization, define a plan,
-//! create a server, reboot it …). The desktop shell (`src-tauri`) and the
-//! headless daemon are thin clients of it: all validation happens here (the UI
-//! validates too, for comfort, never instead), every change is written with its
-//! activity-log row and its outbox record in one transaction, and every result
-//! leaves as a DTO from [`dto`]. [`reconcile`] keeps local server state true to
-//! the provider's in a background task.
+//! create a server, reboot it …), grouped by area: `customers`, `plans`,
+//! `servers`, `billing`, `documents`, `payments`, `mail`, `providers`. An
+//! area holds its use cases, the SQL of the tables it owns (`store.rs`) and
+//! its DTOs (re-exported by [`dto`]). The desktop shell (`src-tauri`) and the
+//! headless daemon are thin clients of it: all validation happens here (the
+//! UI validates too, for comfort, never instead), and every change goes
+//! through the one write path, `App::write` (`write.rs`): a unit of work
+//! that writes the change, its activity row and its portal sync records in
+//! one transaction and sends the UI's events after it commits.
 //!
 //! It does not know about Tauri, windows or HTTP servers: events leave through
 //! the [`EventSink`] trait, which each shell implements.

@@ -378,7 +378,7 @@ impl App {
     }
 
     /// Refreshes every connected Linode account's catalogue that is older
-    /// than [`MAX_AGE`] (or was never imported). Returns how many were
+    /// than `MAX_AGE` (or was never imported). Returns how many were
     /// refreshed; one account failing does not stop the others.
     pub async fn refresh_stale_catalogues(&self) -> AppResult<usize> {
         let mut n = 0;
