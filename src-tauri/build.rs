@@ -2,7 +2,7 @@
 //! app's own commands are declared here so each gets an `allow-<command>`
 //! permission that the main window's capability grants one by one.
 
-/// Every command of `src-tauri/commands.rs`; a test keeps the two lists equal.
+/// Every command of `src-tauri/commands/`; a test keeps the two lists equal.
 const COMMANDS: &[&str] = &[
     "app_info",
     "dashboard",
@@ -13,7 +13,7 @@ const COMMANDS: &[&str] = &[
     "list_plans",
     "create_plan",
     "update_plan",
-    "catalog",
+    "catalogue",
     "list_servers",
     "get_server",
     "create_server",
@@ -77,7 +77,6 @@ const COMMANDS: &[&str] = &[
     "linode_accounts",
     "refresh_catalogue",
     "refresh_account_catalogue",
-    "create_server_with_options",
     "server_backups",
     "enable_server_backups",
     "cancel_server_backups",

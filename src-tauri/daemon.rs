@@ -19,7 +19,7 @@ pub fn run() -> anyhow::Result<()> {
     runtime.block_on(async {
         let app = Arc::new(open_app(Arc::new(NoEvents)).map_err(|e| anyhow::anyhow!("{e}"))?);
         tracing::info!(database = %app.database_path().display(), "daemon started; stop it with Ctrl-C or SIGTERM");
-        let reconcile = tokio::spawn(cs_app::reconcile::run(app.clone(), Duration::from_secs(5)));
+        let reconcile = tokio::spawn(cs_app::run_reconciler(app.clone(), Duration::from_secs(5)));
         let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
         let mail = tokio::spawn(cs_app::run_mail_worker(app.clone()));
         let paypal = tokio::spawn(cs_app::run_paypal_poller(app.clone(), Duration::from_secs(5)));

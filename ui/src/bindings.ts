@@ -79,9 +79,9 @@ async updatePlan(id: string, input: PlanInput) : Promise<Result<PlanDto, ErrorDt
     else return { status: "error", error: e  as any };
 }
 },
-async catalog(provider: string) : Promise<Result<CatalogDto, ErrorDto>> {
+async catalogue(provider: string) : Promise<Result<CatalogueDto, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("catalog", { provider }) };
+    return { status: "ok", data: await TAURI_INVOKE("catalogue", { provider }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -103,9 +103,9 @@ async getServer(id: string) : Promise<Result<ServerDetail, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
-async createServer(input: ServerInput) : Promise<Result<ServerDto, ErrorDto>> {
+async createServer(input: ServerInput, options: CreateOptionsInput) : Promise<Result<ServerDto, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("create_server", { input }) };
+    return { status: "ok", data: await TAURI_INVOKE("create_server", { input, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -629,14 +629,6 @@ async refreshAccountCatalogue(accountId: string) : Promise<Result<CatalogueStatu
     else return { status: "error", error: e  as any };
 }
 },
-async createServerWithOptions(input: ServerInput, options: CreateOptionsInput) : Promise<Result<ServerDto, ErrorDto>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("create_server_with_options", { input, options }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
 async serverBackups(id: string) : Promise<Result<ServerBackupsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("server_backups", { id }) };
@@ -906,7 +898,7 @@ accent: string; paymentInstructions: string; footerNote: string;
  * The id of an uploaded logo ([`LogoDto::id`]), or null for none.
  */
 logoId: string | null }
-export type CatalogDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[]; stackscripts: StackScriptDto[]; 
+export type CatalogueDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[]; stackscripts: StackScriptDto[]; 
 /**
  * When the cached catalogue was imported; `None` for the Sandbox's live one.
  */
@@ -997,14 +989,36 @@ export type EmailSettingsInput = { host: string; port: number; security: string;
  */
 password: string | null; fromName: string; fromAddress: string; replyTo: string; brandColor: string; logoUrl: string; website: string; portalUrl: string }
 /**
+ * What kind of failure an error is: the closed set the UI branches on (a
+ * TypeScript union in the bindings). Add a code only when a screen needs to
+ * tell it apart.
+ */
+export type ErrorCode = 
+/**
+ * Bad input: nothing was written; `fields` says where.
+ */
+"validation" | "not_found" | 
+/**
+ * Valid, but the current state forbids it.
+ */
+"conflict" | 
+/**
+ * The provider refused.
+ */
+"provider" | 
+/**
+ * Something outside is missing or not answering (setup, network): try again later.
+ */
+"unavailable" | 
+/**
+ * Our fault: logged.
+ */
+"internal"
+/**
  * The error every command returns: a code the UI branches on, a message for
  * people, and per-field messages for forms.
  */
-export type ErrorDto = { 
-/**
- * One of `validation`, `not_found`, `conflict`, `provider`, `unavailable`, `internal`.
- */
-code: string; message: string; fields: FieldErrorDto[] }
+export type ErrorDto = { code: ErrorCode; message: string; fields: FieldErrorDto[] }
 export type ExportInput = { 
 /**
  * First day, `YYYY-MM-DD`, inclusive.

@@ -23,7 +23,7 @@ use chrono::{Duration, TimeZone, Utc};
 use cs_billing::verify::{document_digests, unbilled_meters, verify};
 use cs_core::metering::last_complete_hour;
 use cs_core::Timestamp;
-use cs_store::rusqlite::{self, params};
+use cs_store::rusqlite;
 use cs_store::{fmt_ts, parse_ts, Store};
 use rand::Rng;
 
@@ -195,18 +195,27 @@ fn ts(y: i32, mo: u32, d: u32) -> Timestamp {
         .unwrap_or_default()
 }
 
-const PLAN: &str = "00000000-0000-0000-0000-00000000b0b0";
+fn plan_id() -> cs_core::PlanId {
+    cs_core::PlanId(uuid::Uuid::from_u128(0xb0b0))
+}
 
 fn org_id(i: u64) -> String {
     uuid::Uuid::from_u128(0x0a00_0000_0000_0000_0000 + u128::from(i)).to_string()
 }
 
-fn server_id(i: u64) -> String {
-    uuid::Uuid::from_u128(0x0c00_0000_0000_0000_0000 + u128::from(i)).to_string()
+fn org_ids(orgs: u64) -> Vec<String> {
+    (0..orgs).map(org_id).collect()
+}
+
+fn server_id(i: u64) -> cs_core::ServerId {
+    cs_core::ServerId(uuid::Uuid::from_u128(
+        0x0c00_0000_0000_0000_0000 + u128::from(i),
+    ))
 }
 
 /// A database with `orgs` organizations and `servers` servers created at
-/// `at`, and their meters (opened by the engine's own sync).
+/// `at`, written through the store's own functions, and their meters
+/// (opened by the engine's own sync).
 fn populate(path: &Path, servers: u64, orgs: u64, at: Timestamp) -> anyhow::Result<Store> {
     let store = Store::open(path)?;
     store.write(|tx| -> anyhow::Result<()> {
@@ -215,14 +224,40 @@ fn populate(path: &Path, servers: u64, orgs: u64, at: Timestamp) -> anyhow::Resu
         s.low_balance_threshold_minor = -1_000_000_000;
         s.suspend_at_minor = -1_000_000_000;
         s.save(tx)?;
-        tx.execute(
-            "INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, created_at, updated_at)
-             VALUES (?1, 'Nano', 'nano', 'linode', 'g6-nanode-1', 'USD', 500, 7500, ?2, ?2)",
-            params![PLAN, fmt_ts(&at)],
+        let usd = cs_core::Currency::USD;
+        cs_store::plans::insert(
+            tx,
+            &cs_core::Plan {
+                id: plan_id(),
+                name: "Nano".into(),
+                provider: cs_core::ProviderKind::Linode,
+                provider_type: "g6-nanode-1".into(),
+                regions: vec![],
+                monthly: cs_core::Money::new(500, usd),
+                hourly: cs_core::Rate::new(7500, usd),
+                active: true,
+                created_at: at,
+                updated_at: at,
+            },
         )?;
-        let mut o = tx.prepare("INSERT INTO organizations (id, name, name_key, country, created_at, updated_at) VALUES (?1, ?2, ?2, 'US', ?3, ?3)")?;
         for i in 0..orgs {
-            o.execute(params![org_id(i), format!("org {i}"), fmt_ts(&at)])?;
+            let org = cs_core::Organization {
+                id: org_id(i).parse()?,
+                name: format!("org {i}"),
+                country: "US".into(),
+                tax_id: None,
+                created_at: at,
+                updated_at: at,
+            };
+            let contact = cs_core::User {
+                id: cs_core::UserId(uuid::Uuid::from_u128(0x0d00_0000_0000 + u128::from(i))),
+                organization_id: Some(org.id),
+                name: format!("contact {i}"),
+                email: format!("billing{i}@bench.example"),
+                role: cs_core::Role::OrgAdmin,
+                created_at: at,
+            };
+            cs_store::orgs::insert(tx, &org, &contact)?;
         }
         insert_servers(tx, 0..servers, orgs, at)?;
         Ok(())
@@ -237,18 +272,27 @@ fn insert_servers(
     orgs: u64,
     at: Timestamp,
 ) -> anyhow::Result<()> {
-    let mut s = tx.prepare(
-        "INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_type, region, image, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'linode', 'g6-nanode-1', 'eu-central', 'debian', 'running', ?5, ?5)",
-    )?;
     for i in range {
-        s.execute(params![
-            server_id(i),
-            org_id(i % orgs),
-            PLAN,
-            format!("srv-{i}"),
-            fmt_ts(&at)
-        ])?;
+        cs_store::servers::insert(
+            tx,
+            &cs_core::Server {
+                id: server_id(i),
+                organization_id: org_id(i % orgs).parse()?,
+                plan_id: plan_id(),
+                label: format!("srv-{i}"),
+                provider: cs_core::ProviderKind::Linode,
+                provider_id: None,
+                provider_type: "g6-nanode-1".into(),
+                region: "eu-central".into(),
+                image: "debian".into(),
+                status: cs_core::ServerStatus::Running,
+                ipv4: None,
+                ipv6: None,
+                created_at: at,
+                updated_at: at,
+                deleted_at: None,
+            },
+        )?;
     }
     Ok(())
 }
@@ -474,15 +518,7 @@ fn print_b(name: &str, hours: u64, c: &Cost, ratio: &dyn Fn(u64, &Cost) -> Strin
 /// The revenue account and every organization's wallet account, which the
 /// engine opened with their first meter (populate's sync): (a) writes to them.
 fn ledger_accounts(store: &Store, orgs: u64) -> anyhow::Result<(i64, Vec<i64>)> {
-    store.read(|c| -> anyhow::Result<(i64, Vec<i64>)> {
-        let revenue = c.query_row("SELECT id FROM ledger_accounts WHERE kind = 'revenue' AND currency = 'USD'", [], |r| r.get(0))?;
-        let mut wallets = Vec::with_capacity(orgs as usize);
-        let mut q = c.prepare("SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = 'USD'")?;
-        for o in 0..orgs {
-            wallets.push(q.query_row([org_id(o)], |r| r.get(0))?);
-        }
-        Ok((revenue, wallets))
-    })
+    Ok(store.read(|c| cs_billing::bench::usd_accounts(c, &org_ids(orgs)))?)
 }
 
 /// (a): returns the cost of writing the full output of one hourly run.
@@ -549,33 +585,15 @@ fn run_rows(
     revenue_account: i64,
     wallet_accounts: &[i64],
 ) -> anyhow::Result<()> {
-    let (month, hour) = interval;
-    let mut s = tx.prepare(
-        "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
-            amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
-    )?;
-    let mut txn = tx.prepare(
-        "INSERT INTO ledger_txns (idem_key, kind, organization_id, currency, fingerprint, at, month, memo, actor)
-         VALUES (?1, 'usage', ?2, 'USD', ?1, ?3, ?4, 'Usage', 'bench')",
-    )?;
-    let mut entry = tx.prepare(
-        "INSERT INTO ledger_entries (txn_id, account_id, amount_micros) VALUES (?1, ?2, ?3)",
-    )?;
-    for meter in 1..=servers as i64 {
-        s.execute(params![meter, month, hour])?;
-    }
-    for o in 0..orgs {
-        txn.execute(params![
-            format!("usage:{}:USD:raw", org_id(o)),
-            org_id(o),
-            fmt_ts(&start),
-            cs_core::metering::month_of(start)
-        ])?;
-        let id = tx.last_insert_rowid();
-        entry.execute(params![id, wallet_accounts[o as usize], -75_000])?;
-        entry.execute(params![id, revenue_account, 75_000])?;
-    }
-    Ok(())
+    Ok(cs_billing::bench::insert_run(
+        tx,
+        servers as i64,
+        &org_ids(orgs),
+        start,
+        interval,
+        revenue_account,
+        wallet_accounts,
+    )?)
 }
 
 /// The timed writes of (a), a function of its own so that profilers can
@@ -592,16 +610,7 @@ fn raw_rows(
     let h = cs_core::metering::hour_of(start);
     let m = cs_core::metering::month_of(start);
     let p = Probe::start();
-    store_a.write(|tx| -> anyhow::Result<()> {
-        let mut s = tx.prepare(
-            "INSERT INTO usage_intervals (meter_id, month, price_from_hour, hourly_micros, monthly_micros, first_hour, last_hour, hours, capped_hours,
-                amount_micros, month_to_date_micros) VALUES (?1, ?2, ?3, 7500, 5000000, ?3, ?3, 1, 0, 7500, 7500)",
-        )?;
-        for meter in 1..=servers as i64 {
-            s.execute(params![meter, m, h])?;
-        }
-        Ok(())
-    })?;
+    store_a.write(|tx| cs_billing::bench::insert_intervals(tx, servers as i64, m, h))?;
     let raw_intervals = p.stop();
     let p = Probe::start();
     store_a.write(|tx| {
@@ -660,9 +669,14 @@ fn bench_year(dir: &Path, year: u64) -> anyhow::Result<()> {
         store.write(|tx| -> anyhow::Result<()> {
             for _ in 0..churn {
                 let victim = server_id(rng.random_range(0..next_server));
-                tx.execute("UPDATE servers SET status = 'deleted', deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", params![victim, fmt_ts(&(now - Duration::hours(3)))])?;
+                cs_store::servers::mark_deleted(tx, victim, now - Duration::hours(3))?;
             }
-            insert_servers(tx, next_server..next_server + churn, orgs, now - Duration::hours(2))?;
+            insert_servers(
+                tx,
+                next_server..next_server + churn,
+                orgs,
+                now - Duration::hours(2),
+            )?;
             if now.format("%d").to_string() == "01" {
                 for o in 0..orgs {
                     let p = cs_billing::wallet::NewPayment {
@@ -682,24 +696,10 @@ fn bench_year(dir: &Path, year: u64) -> anyhow::Result<()> {
     }
     let d = t.elapsed();
     let report = store.read(verify)?;
-    let counts = store.read(|c| -> anyhow::Result<Vec<(String, i64)>> {
-        let mut out = Vec::new();
-        for table in [
-            "billing_meters",
-            "meter_prices",
-            "usage_intervals",
-            "ledger_txns",
-            "ledger_entries",
-            "documents",
-            "document_lines",
-            "activity",
-            "outbox",
-        ] {
-            out.push((
-                table.to_string(),
-                c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?,
-            ));
-        }
+    let counts = store.read(|c| -> anyhow::Result<Vec<(&str, i64)>> {
+        let mut out = cs_billing::bench::row_counts(c)?;
+        out.push(("activity", cs_store::activity::count(c)?));
+        out.push(("sync_outbox", cs_store::sync_outbox::count(c)?));
         Ok(out)
     })?;
     let path = store.path().to_path_buf();

@@ -1,17 +1,19 @@
 //! `cargo xtask …`: the project's automation, in Rust rather than scattered
 //! shell scripts.
 //!
-//! - `setup`        install what building and testing need (Debian packages when root,
-//!                  npm packages, tauri-driver, Python packages for the e-invoice checks)
-//! - `run`          setup, build the UI, and open the desktop app (Sandbox provider,
-//!                  SQLite in the app's data folder)
-//! - `test`         setup, then every test: all crates, the OS keyring, the UI's unit
-//!                  tests, the billing crash test and the desktop end-to-end test
-//! - `e2e`          only the desktop end-to-end test (builds the app first)
-//! - `bindings`     regenerate ui/src/bindings.ts from the Rust commands
-//! - `deb`          build the .deb package with the Tauri CLI
-//! - `crash-test N` SIGKILL the billing process N times and check every invariant
-//! - `bench billing` print the billing benchmark figures
+//! - `setup`: install what building and testing need (Debian packages when
+//!   root, clippy and rustfmt, npm packages, tauri-driver)
+//! - `run`: setup, build the UI, and open the desktop app (Sandbox provider,
+//!   SQLite in the app's data folder)
+//! - `test`: setup, then the lint gates (rustfmt, clippy, the UI's type check
+//!   and ESLint) and every test: all crates, the OS keyring, the UI's unit
+//!   tests, the billing crash test and the desktop end-to-end test
+//! - `e2e`: only the desktop end-to-end test (builds the app first)
+//! - `bindings`: regenerate ui/src/bindings.ts from the Rust commands
+//! - `deb`: build the .deb package with the Tauri CLI
+//! - `crash-test N`: SIGKILL the billing process N times and check every
+//!   invariant
+//! - `bench billing`: print the billing benchmark figures
 
 mod billing;
 
@@ -265,8 +267,23 @@ fn setup(root: &Path) -> Result<()> {
             );
         }
     }
+    // The lint gates of `cargo xtask test`.
+    let has = |sub: &str| {
+        Command::new(cargo())
+            .args([sub, "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has("clippy") || !has("fmt") {
+        run(Command::new("rustup").args(["component", "add", "clippy", "rustfmt"]))?;
+    }
     for dir in ["ui", "tests"] {
-        if !root.join(dir).join("node_modules").exists() {
+        // Installed, and not older than the lockfile (npm keeps a copy of
+        // the lockfile it installed in node_modules/.package-lock.json).
+        let modified = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let installed = modified(root.join(dir).join("node_modules/.package-lock.json"));
+        let wanted = modified(root.join(dir).join("package-lock.json"));
+        if installed.is_none() || installed < wanted {
             run(Command::new("npm").current_dir(root.join(dir)).args([
                 "ci",
                 "--no-audit",
@@ -320,6 +337,7 @@ fn bindings(root: &Path) -> Result<()> {
 }
 
 fn test_all(root: &Path) -> Result<()> {
+    lint(root)?;
     build_ui(root)?;
     // Every crate's unit and integration tests (the keyring test is ignored here and run below).
     run(Command::new(cargo()).args(["test", "--workspace", "--no-fail-fast"]))?;
@@ -333,6 +351,30 @@ fn test_all(root: &Path) -> Result<()> {
         .unwrap_or(20);
     billing::crash_test(crashes)?;
     e2e(root)
+}
+
+/// The lint gates, first because they fail in seconds: rustfmt, clippy with
+/// warnings as errors, and the UI's type check and ESLint.
+fn lint(root: &Path) -> Result<()> {
+    run(Command::new(cargo())
+        .args(["fmt", "--all", "--check"])
+        .current_dir(root))?;
+    run(Command::new(cargo())
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .current_dir(root))?;
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "typecheck"]))?;
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "lint"]))
 }
 
 /// The keyring test against a real gnome-keyring inside a private D-Bus

@@ -6,7 +6,7 @@ use cs_provider::ProviderError;
 use cs_secrets::SecretError;
 use cs_store::StoreError;
 
-use crate::dto::{ErrorDto, FieldErrorDto};
+use crate::dto::{ErrorCode, ErrorDto, FieldErrorDto};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -38,16 +38,16 @@ impl AppError {
         AppError::Validation(ValidationErrors::single(field, message))
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Validation(_) => "validation",
-            AppError::NotFound(_) => "not_found",
-            AppError::Conflict(_) => "conflict",
-            AppError::Provider(e) if e.is_transient() => "unavailable",
-            AppError::Provider(_) => "provider",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Store(StoreError::Locked { .. }) => "conflict",
-            AppError::Store(_) | AppError::Secret(_) | AppError::Internal(_) => "internal",
+            AppError::Validation(_) => ErrorCode::Validation,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Provider(e) if e.is_transient() => ErrorCode::Unavailable,
+            AppError::Provider(_) => ErrorCode::Provider,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Store(StoreError::Locked { .. }) => ErrorCode::Conflict,
+            AppError::Store(_) | AppError::Secret(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -71,7 +71,7 @@ impl AppError {
             other => other.to_string(),
         };
         ErrorDto {
-            code: self.code().to_string(),
+            code: self.code(),
             message,
             fields,
         }

@@ -2,33 +2,31 @@
 //!
 //! [`App`] owns the store, the providers, the clock and the event sink, and
 //! exposes one method per use case (create an organization, define a plan,
-//! create a server, reboot it …). The desktop shell (`src-tauri`) and the
-//! headless daemon are thin clients of it: all validation happens here (the UI
-//! validates too, for comfort, never instead), every change is written with its
-//! activity-log row and its outbox record in one transaction, and every result
-//! leaves as a DTO from [`dto`]. [`reconcile`] keeps local server state true to
-//! the provider's in a background task.
+//! create a server, reboot it …), grouped by area: `customers`, `plans`,
+//! `servers`, `billing`, `documents`, `payments`, `mail`, `providers`. An
+//! area holds its use cases, the SQL of the tables it owns (`store.rs`) and
+//! its DTOs (re-exported by [`dto`]). The desktop shell (`src-tauri`) and the
+//! headless daemon are thin clients of it: all validation happens here (the
+//! UI validates too, for comfort, never instead), and every change goes
+//! through the one write path, `App::write` (`write.rs`): a unit of work
+//! that writes the change, its activity row and its portal sync records in
+//! one transaction and sends the UI's events after it commits.
 //!
 //! It does not know about Tauri, windows or HTTP servers: events leave through
 //! the [`EventSink`] trait, which each shell implements.
 
 mod billing;
-pub mod branding;
-pub mod catalogue;
+mod customers;
 mod documents;
 pub mod dto;
 mod error;
-mod linode;
 mod mail;
 mod map;
-mod orgs;
 mod payments;
-mod pdf;
 mod plans;
-mod pricing;
-pub mod reconcile;
-mod server_extras;
+mod providers;
 mod servers;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,12 +40,14 @@ use cs_store::{activity, settings, Store};
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
 pub use error::{AppError, AppResult};
-pub use linode::{
+pub use mail::run_worker as run_mail_worker;
+pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub use providers::linode::{
     token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING,
     LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY,
 };
-pub use mail::run_worker as run_mail_worker;
-pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub use servers::reconcile::run as run_reconciler;
+pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that
 /// finished booting, an activity entry written by the reconciler).
@@ -198,18 +198,28 @@ impl App {
         self.store.read(|c| {
             let by_status = cs_store::servers::count_by_status(c)?;
             let live: i64 = by_status.iter().map(|(_, n)| n).sum();
-            let revenue: i64 = c.query_row(
-                "SELECT coalesce(sum(p.monthly_minor), 0) FROM servers s JOIN plans p ON p.id = s.plan_id WHERE s.deleted_at IS NULL AND s.status != 'failed'",
-                [],
-                |r| r.get(0),
-            )?;
+            // Each live server at its plan's monthly price.
+            let per_plan = cs_store::servers::count_live_by_plan(c)?;
+            let revenue: i64 = cs_store::plans::list(c)?
+                .iter()
+                .map(|p| p.monthly.minor * per_plan.get(&p.id).copied().unwrap_or(0))
+                .sum();
             Ok(dto::Dashboard {
                 organizations: map::count(cs_store::orgs::count(c)?),
                 plans: map::count(cs_store::plans::count(c)?),
                 live_servers: map::count(live),
-                servers_by_status: by_status.into_iter().map(|(s, n)| dto::StatusCount { status: s.as_str().into(), count: map::count(n) }).collect(),
+                servers_by_status: by_status
+                    .into_iter()
+                    .map(|(s, n)| dto::StatusCount {
+                        status: s.as_str().into(),
+                        count: map::count(n),
+                    })
+                    .collect(),
                 monthly_revenue: map::money(cs_core::Money::new(revenue, currency)),
-                recent_activity: activity::recent(c, 10, None)?.into_iter().map(map::activity).collect(),
+                recent_activity: activity::recent(c, 10, None)?
+                    .into_iter()
+                    .map(map::activity)
+                    .collect(),
             })
         })
     }
@@ -267,84 +277,10 @@ impl App {
             billing.currency = currency;
             billing.save(tx)?;
             settings::set(tx, RESELLER_NAME_KEY, &name)?;
-            self.record(tx, now, "settings.updated", "settings", None, None, format!("Updated settings: reseller {name}, currency {currency}"))
+            tx.record(now, "settings.updated", Subject::settings(None), format!("Updated settings: reseller {name}, currency {currency}"))
         })?;
         self.settings()
     }
-
-    /// Runs `f` in one write transaction, then publishes the activity rows
-    /// it recorded, once they are committed (rolled-back rows are never seen).
-    fn write<T>(
-        &self,
-        f: impl FnOnce(&cs_store::rusqlite::Transaction<'_>) -> AppResult<T>,
-    ) -> AppResult<T> {
-        RECORDED.with(|r| r.borrow_mut().clear());
-        let result: AppResult<T> = self.store.write(|tx| {
-            // Customer-facing events written by `f` (documents issued,
-            // dunning notices) get their emails in this same transaction.
-            let mark = mail::event_mark(tx)?;
-            let value = f(tx)?;
-            self.mail_for_events(tx, mark)?;
-            Ok(value)
-        });
-        // Wakes the outbox worker if this transaction queued mail.
-        self.wake_mail_worker();
-        let recorded = RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()));
-        let value = result?;
-        for a in recorded {
-            self.events.activity_recorded(&map::activity(a));
-        }
-        Ok(value)
-    }
-
-    /// Appends an activity-log row in the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &self,
-        tx: &cs_store::rusqlite::Connection,
-        at: Timestamp,
-        action: &str,
-        kind: &str,
-        subject: Option<String>,
-        org: Option<String>,
-        summary: String,
-    ) -> AppResult<()> {
-        self.record_as(tx, &self.actor, at, action, kind, subject, org, summary)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn record_as(
-        &self,
-        tx: &cs_store::rusqlite::Connection,
-        actor: &str,
-        at: Timestamp,
-        action: &str,
-        kind: &str,
-        subject: Option<String>,
-        org: Option<String>,
-        summary: String,
-    ) -> AppResult<()> {
-        let row = activity::append(
-            tx,
-            &activity::NewActivity {
-                at,
-                actor,
-                action,
-                subject_kind: kind,
-                subject_id: subject,
-                organization_id: org,
-                summary,
-            },
-        )?;
-        RECORDED.with(|r| r.borrow_mut().push(row));
-        Ok(())
-    }
-}
-
-thread_local! {
-    /// Activity rows written by the transaction running on this thread; the
-    /// write closure runs synchronously on the caller's thread.
-    static RECORDED: std::cell::RefCell<Vec<activity::Activity>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A fresh UUID for a new entity. Ids come from outside the core (which reads

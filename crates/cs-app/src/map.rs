@@ -26,6 +26,17 @@ pub fn rate(r: Rate) -> RateDto {
     }
 }
 
+/// Parts per million as a percent: 190_000 → "19", 77_000 → "7.7".
+pub fn ppm_percent(ppm: i64) -> String {
+    let whole = ppm / 10_000;
+    let frac = (ppm % 10_000).abs();
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{}", format!("{frac:04}").trim_end_matches('0'))
+    }
+}
+
 pub fn activity(a: Activity) -> ActivityDto {
     ActivityDto {
         seq: a.seq.to_string(),

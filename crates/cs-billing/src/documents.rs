@@ -24,8 +24,9 @@ use cs_core::metering::{
 use cs_core::money::{micros_to_minor_rounded, MICROS_PER_UNIT};
 use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
-use cs_core::{Currency, Money, OrganizationId, Rate, Timestamp};
+use cs_core::{Currency, DocumentKind, Money, OrganizationId, Rate, Timestamp};
 use cs_store::activity::{append, NewActivity};
+use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -35,37 +36,12 @@ use crate::error::{BillingError, Result};
 use crate::ledger::{post, AccountRef, NewTxn, TxnKind};
 use crate::settings::BillingSettings;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    Invoice,
-    Receipt,
-    CreditNote,
-}
-
-impl DocumentKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DocumentKind::Invoice => "invoice",
-            DocumentKind::Receipt => "receipt",
-            DocumentKind::CreditNote => "credit_note",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DocumentKind> {
-        [
-            DocumentKind::Invoice,
-            DocumentKind::Receipt,
-            DocumentKind::CreditNote,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-    fn format<'a>(&self, s: &'a BillingSettings) -> &'a str {
-        match self {
-            DocumentKind::Invoice => &s.invoice_number_format,
-            DocumentKind::Receipt => &s.receipt_number_format,
-            DocumentKind::CreditNote => &s.credit_note_number_format,
-        }
+/// The number format of `kind`'s series.
+fn number_format(kind: DocumentKind, s: &BillingSettings) -> &str {
+    match kind {
+        DocumentKind::Invoice => &s.invoice_number_format,
+        DocumentKind::Receipt => &s.receipt_number_format,
+        DocumentKind::CreditNote => &s.credit_note_number_format,
     }
 }
 
@@ -136,21 +112,22 @@ pub(crate) struct Customer {
     pub region: Option<String>,
 }
 
+/// The organization as documents name it (`cs_store::orgs`), with its tax
+/// region from its billing profile.
 pub(crate) fn customer(conn: &Connection, org: OrganizationId) -> Result<Customer> {
-    let raw: Option<(String, String, Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT o.name, o.country, o.tax_id, c.region FROM organizations o LEFT JOIN billing_customers c ON c.organization_id = o.id WHERE o.id = ?1",
-        )?
-        .query_row([org.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?;
-    let (name, country, tax_id, region) = raw.ok_or_else(|| BillingError::NotFound {
+    let o = cs_store::orgs::get_organization(conn, org)?.ok_or_else(|| BillingError::NotFound {
         what: "organization",
         id: org.to_string(),
     })?;
+    let region: Option<String> = conn
+        .prepare_cached("SELECT region FROM billing_customers WHERE organization_id = ?1")?
+        .query_row([org.to_string()], |r| r.get(0))
+        .optional()?
+        .flatten();
     Ok(Customer {
-        name,
-        country,
-        tax_id,
+        name: o.name,
+        country: o.country,
+        tax_id: o.tax_id,
         region,
     })
 }
@@ -198,10 +175,7 @@ pub fn set_tax_rate(
     rate_ppm: i64,
 ) -> Result<()> {
     if country.len() != 2 || !(0..=1_000_000).contains(&rate_ppm) {
-        return Err(BillingError::Invalid(
-            "a tax rate needs a two-letter country and a rate between 0 and 1 000 000 ppm (100 %)"
-                .into(),
-        ));
+        return Err(BillingError::InvalidTaxRate);
     }
     conn.execute(
         "INSERT INTO tax_rates (country, region, name, rate_ppm) VALUES (?1, ?2, ?3, ?4)
@@ -300,11 +274,7 @@ pub(crate) fn write_and_issue(
     }
     finalize(conn, id, settings, now)?;
     let summary = get_summary(conn, id)?;
-    let what = match kind {
-        DocumentKind::Invoice => "invoice",
-        DocumentKind::Receipt => "receipt",
-        DocumentKind::CreditNote => "credit_note",
-    };
+    let what = kind.as_str();
     append(
         conn,
         &NewActivity {
@@ -323,7 +293,7 @@ pub(crate) fn write_and_issue(
             ),
         },
     )?;
-    cs_store::outbox::push(conn, now, Some(org.to_string()), "document", id, &summary)?;
+    sync_outbox::publish(conn, now, Some(org), SyncKind::Document, id, &summary)?;
     Ok(summary)
 }
 
@@ -343,14 +313,10 @@ pub fn finalize(
             |r| r.get(0),
         )
         .optional()?
-        .ok_or_else(|| {
-            BillingError::Invalid(format!(
-                "document {id} is not a draft: it was issued already or does not exist"
-            ))
-        })?;
+        .ok_or_else(|| BillingError::NotADraft { id: id.to_string() })?;
     let kind = DocumentKind::parse(&kind)
         .ok_or_else(|| BillingError::Invariant(format!("document kind {kind:?}")))?;
-    let fmt_text = kind.format(settings);
+    let fmt_text = number_format(kind, settings);
     let format = NumberFormat::parse(fmt_text).map_err(|e| BillingError::Setting {
         key: format!("billing.number_format.{}", kind.as_str()),
         value: fmt_text.into(),
@@ -392,10 +358,9 @@ pub fn issue_monthly_invoices(
     let first = month_first_hour(month);
     let last = month_last_hour(month);
     if cs_core::metering::last_complete_hour(now) < last {
-        return Err(BillingError::Invalid(format!(
-            "{} is not over yet: invoices are issued once the month has ended",
-            month_name(month)
-        )));
+        return Err(BillingError::MonthNotOver {
+            month: month_name(month),
+        });
     }
     let pending: i64 = db.read(|c| {
         Ok(c.query_row(
@@ -615,9 +580,9 @@ pub fn void_invoice(
 ) -> Result<DocumentSummary> {
     let inv = get_document(conn, invoice_id)?;
     if inv.summary.kind != DocumentKind::Invoice || inv.summary.number.is_none() {
-        return Err(BillingError::Invalid(format!(
-            "document {invoice_id} is not an issued invoice: only issued invoices can be voided"
-        )));
+        return Err(BillingError::NotAnIssuedInvoice {
+            id: invoice_id.to_string(),
+        });
     }
     let credited: i64 = conn.query_row(
         "SELECT coalesce(sum(total_minor), 0) FROM documents WHERE credits_document_id = ?1 AND status = 'issued'",
@@ -625,10 +590,9 @@ pub fn void_invoice(
         |r| r.get(0),
     )?;
     if credited != 0 {
-        return Err(BillingError::Invalid(format!(
-            "invoice {} already has credit notes: credit the remaining amount with issue_credit_note",
-            inv.summary.number.unwrap_or_default()
-        )));
+        return Err(BillingError::AlreadyCredited {
+            number: inv.summary.number.unwrap_or_default(),
+        });
     }
     let lines: Vec<(String, i64)> = inv
         .lines
@@ -676,12 +640,12 @@ pub fn issue_credit_note(
     actor: &str,
 ) -> Result<DocumentSummary> {
     if n.reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "a credit note needs a reason: say what is being corrected".into(),
-        ));
+        return Err(BillingError::MissingReason {
+            what: "a credit note",
+        });
     }
     if n.lines.is_empty() || n.lines.iter().any(|(_, a)| *a >= 0) {
-        return Err(BillingError::Invalid("credit note lines must be negative amounts (money given back), and there must be at least one".into()));
+        return Err(BillingError::CreditNoteLines);
     }
     let key = format!("credit_note:{}", n.key);
     if let Some(id) = conn
@@ -700,9 +664,7 @@ pub fn issue_credit_note(
         Some(doc) => {
             let d = get_document(conn, doc)?;
             if d.summary.organization_id != n.organization_id.to_string() {
-                return Err(BillingError::Invalid(
-                    "the credited document belongs to another organization".into(),
-                ));
+                return Err(BillingError::OtherOrganization);
             }
             match (d.tax_note.is_some(), d.lines.first()) {
                 (true, _) => TaxTreatment::ReverseCharge,
@@ -957,4 +919,29 @@ pub fn list_tax_rates(conn: &Connection) -> Result<Vec<(String, String, String, 
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// The credit note that voids each credited document: credited id → credit
+/// note id.
+pub fn credit_notes_by_credited(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT credits_document_id, id FROM documents WHERE credits_document_id IS NOT NULL",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// A credit note that credits document `id`, if any.
+pub fn credited_by(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM documents WHERE credits_document_id = ?1 LIMIT 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

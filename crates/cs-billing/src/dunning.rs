@@ -13,6 +13,7 @@ use cs_core::dunning::{step, CustomerDunning, DunningAction, DunningState};
 use cs_core::money::micros_to_minor_rounded;
 use cs_core::{OrganizationId, ServerId, Timestamp};
 use cs_store::activity::{append, NewActivity};
+use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -110,17 +111,20 @@ pub fn customer_state(conn: &Connection, org: OrganizationId) -> Result<Customer
     Ok(load(conn, org)?.0)
 }
 
-fn server_ids(conn: &Connection, sql: &str, org: OrganizationId) -> Result<Vec<ServerId>> {
-    let ids: Vec<String> = conn
-        .prepare_cached(sql)?
-        .query_map([org.to_string()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.iter()
-        .map(|s| {
-            s.parse()
-                .map_err(|_| BillingError::Invariant(format!("server id {s:?}")))
-        })
-        .collect()
+/// The organization's servers a dunning action covers
+/// (`ServerStatus::dunning_applies`), by id.
+fn server_ids(
+    conn: &Connection,
+    org: OrganizationId,
+    action: DunningAction,
+) -> Result<Vec<ServerId>> {
+    let mut ids: Vec<ServerId> = cs_store::servers::list_for_org(conn, org)?
+        .into_iter()
+        .filter(|s| s.status.dunning_applies(action))
+        .map(|s| s.id)
+        .collect();
+    ids.sort_by_key(|id| id.to_string());
+    Ok(ids)
 }
 
 /// Evaluates one customer at `now`; records and returns a decision if the
@@ -161,11 +165,11 @@ fn evaluate_loaded(
         save(conn, org, &s.next)?;
     }
     for n in &s.notices {
-        cs_store::outbox::push(
+        sync_outbox::publish(
             conn,
             now,
-            Some(org.to_string()),
-            "billing.notice",
+            Some(org),
+            SyncKind::BillingNotice,
             &org.to_string(),
             n,
         )?;
@@ -189,17 +193,7 @@ fn evaluate_loaded(
     let Some(action) = s.action else {
         return Ok(None);
     };
-    let ids = match action {
-        DunningAction::Suspend => server_ids(
-            conn,
-            "SELECT id FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL AND status NOT IN ('suspended', 'deleting', 'deleted', 'failed') ORDER BY id",
-            org,
-        )?,
-        DunningAction::Unsuspend => server_ids(conn, "SELECT id FROM servers WHERE organization_id = ?1 AND status = 'suspended' ORDER BY id", org)?,
-        DunningAction::Terminate => {
-            server_ids(conn, "SELECT id FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL AND status NOT IN ('deleted', 'failed') ORDER BY id", org)?
-        }
-    };
+    let ids = server_ids(conn, org, action)?;
     let json = serde_json::to_string(&ids).map_err(|e| BillingError::Invariant(e.to_string()))?;
     conn.prepare_cached("INSERT INTO dunning_decisions (organization_id, action, server_ids, decided_at) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![org.to_string(), action.as_str(), json, fmt_ts(&now)])?;
@@ -326,26 +320,27 @@ pub fn complete_decision(
     }
     for s in &d.server_ids {
         let sid = s.to_string();
-        match d.action {
-            DunningAction::Suspend => {
-                conn.execute("UPDATE servers SET status = 'suspended', updated_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", params![sid, fmt_ts(&now)])?;
-            }
-            DunningAction::Unsuspend => {
-                conn.execute("UPDATE servers SET status = 'offline', updated_at = ?2 WHERE id = ?1 AND status = 'suspended'", params![sid, fmt_ts(&now)])?;
-            }
-            DunningAction::Terminate => {
-                conn.execute(
-                    "UPDATE servers SET status = 'deleted', deleted_at = coalesce(deleted_at, ?2), updated_at = ?2 WHERE id = ?1",
-                    params![sid, fmt_ts(&now)],
-                )?;
-                crate::meters::close_server(conn, *s, now)?;
+        // Each server moves along its own lifecycle (cs_core's
+        // `ServerStatus::after_dunning`); one the action no longer covers
+        // (deleted meanwhile, say) is left as it is.
+        if let Some(mut server) = cs_store::servers::get(conn, *s)? {
+            if let Some(next) = server.status.after_dunning(d.action) {
+                server.status = next;
+                server.updated_at = now;
+                if next == cs_core::ServerStatus::Deleted {
+                    server.deleted_at.get_or_insert(now);
+                }
+                cs_store::servers::update(conn, &server)?;
             }
         }
-        cs_store::outbox::push(
+        if d.action == DunningAction::Terminate {
+            crate::meters::close_server(conn, *s, now)?;
+        }
+        sync_outbox::publish(
             conn,
             now,
-            Some(org.clone()),
-            "server.billing_status",
+            Some(d.organization_id),
+            SyncKind::ServerBillingStatus,
             &sid,
             &serde_json::json!({ "action": d.action.as_str() }),
         )?;

@@ -47,6 +47,19 @@ impl TxnKind {
             TxnKind::Refund => "refund",
         }
     }
+
+    pub fn parse(s: &str) -> Option<TxnKind> {
+        [
+            TxnKind::Usage,
+            TxnKind::Payment,
+            TxnKind::Adjustment,
+            TxnKind::Invoice,
+            TxnKind::CreditNote,
+            TxnKind::Refund,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
 
 /// An account: its kind, and the organization for customer accounts.
@@ -361,4 +374,15 @@ pub fn balance_micros(conn: &Connection, account: AccountRef, currency: Currency
         .query_row(params![account.kind.as_str(), org, currency.code()], |r| r.get(0))
         .optional()?
         .unwrap_or(0))
+}
+
+/// Revenue recognised in `currency` since `since` (micro-units): the credits
+/// to the revenue account by transactions dated from then on.
+pub fn revenue_since(conn: &Connection, currency: Currency, since: Timestamp) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(-sum(e.amount_micros), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id JOIN ledger_txns t ON t.id = e.txn_id
+         WHERE a.kind = 'revenue' AND a.currency = ?1 AND t.at >= ?2",
+        params![currency.code(), fmt_ts(&since)],
+        |r| r.get(0),
+    )?)
 }

@@ -114,10 +114,10 @@
 //! - Settings: [`BillingSettings::load`] / [`BillingSettings::save`] (`billing.*` keys).
 //! - Health: [`verify::verify`]`(conn)`, [`verify::unbilled_meters`]`(conn, hour)`.
 //!
-//! Errors are [`BillingError`]; the ones a screen branches on are
+//! Errors are [`BillingError`], one variant per case a caller acts on:
 //! `IdempotencyConflict` (the reference was used for another payment),
-//! `Invalid` (bad input, message for the user), `NotFound`, `NotBilledYet`
-//! and `Setting`.
+//! `NotMetered` and `NoPrice` (a resize or an add-on the engine cannot bill),
+//! `NotFound`, `NotBilledYet`, `Setting`, and one per refused input.
 //!
 //! # Tests and tools
 //!
@@ -130,10 +130,12 @@
 //! as `cargo run --release -p cs-billing --example billing-xtask -- crash-test
 //! 20` (or `-- bench`), which needs no other workspace crate.
 
+pub mod bench;
 pub mod db;
 pub mod documents;
 pub mod dunning;
 pub mod error;
+pub mod journal;
 pub mod ledger;
 pub mod meters;
 pub mod prices;

@@ -9,9 +9,9 @@
 //! [`close_server`]; resizes and add-ons must be reported explicitly.
 
 use cs_core::metering::{first_billable_hour, last_billable_hour, next_hour_after};
-use cs_core::{OrganizationId, PlanId, ServerId, Timestamp};
+use cs_core::{OrganizationId, PlanId, ServerId, ServerStatus, Timestamp};
 use cs_store::activity::{append, NewActivity};
-use cs_store::{fmt_ts, parse_ts};
+use cs_store::fmt_ts;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{BillingError, Result};
@@ -81,29 +81,19 @@ struct ServerRow {
     deleted_at: Option<Timestamp>,
 }
 
+/// The server as billing sees it, through the `servers` module's cached
+/// lookup by primary key.
 fn server_row(conn: &Connection, server: ServerId) -> Result<ServerRow> {
-    let raw: Option<(String, String, String, String, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT organization_id, label, region, plan_id, deleted_at FROM servers WHERE id = ?1",
-        )?
-        .query_row([server.to_string()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .optional()?;
-    let (org, label, region, plan, deleted) = raw.ok_or_else(|| BillingError::NotFound {
+    let s = cs_store::servers::get_brief(conn, server)?.ok_or_else(|| BillingError::NotFound {
         what: "server",
         id: server.to_string(),
     })?;
     Ok(ServerRow {
-        org: org.parse().map_err(|_| {
-            BillingError::Invariant(format!("server {server} has a bad organization id"))
-        })?,
-        label,
-        region,
-        plan: plan
-            .parse()
-            .map_err(|_| BillingError::Invariant(format!("server {server} has a bad plan id")))?,
-        deleted_at: deleted.as_deref().map(parse_ts).transpose()?,
+        org: s.organization_id,
+        label: s.label,
+        region: s.region,
+        plan: s.plan_id,
+        deleted_at: s.deleted_at,
     })
 }
 
@@ -147,8 +137,43 @@ pub fn current_plan(conn: &Connection, server: ServerId) -> Result<Option<PlanId
     .transpose()
 }
 
+/// The new prices of every open meter of a server resized to `new_plan`
+/// at `at`, or why the resize cannot be billed: [`BillingError::NotMetered`]
+/// (no open meter), [`BillingError::NoPrice`] (the plan cannot price an
+/// add-on the server has). Writes nothing: the app asks before it asks the
+/// provider to resize.
+pub fn resize_prices(
+    conn: &Connection,
+    server: ServerId,
+    new_plan: PlanId,
+    at: Timestamp,
+) -> Result<Vec<(i64, crate::prices::ResolvedPrice)>> {
+    let s = server_row(conn, server)?;
+    let meters: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, item FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL",
+        )?
+        .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if meters.is_empty() {
+        return Err(BillingError::NotMetered { server: s.label });
+    }
+    meters
+        .into_iter()
+        .map(|(meter, item)| {
+            let item = Item::parse(&item).ok_or_else(|| {
+                BillingError::Invariant(format!("meter {meter} has item {item:?}"))
+            })?;
+            Ok((meter, price_at(conn, new_plan, &s.region, item, at)?))
+        })
+        .collect()
+}
+
 /// Bills a resized server (and its add-ons) at `new_plan`'s prices from the
-/// hour after `at`; the hour in progress keeps the old rate.
+/// hour after `at`; the hour in progress keeps the old rate. Every price is
+/// resolved before anything is written, so a plan that cannot price one of
+/// the server's add-ons is refused ([`BillingError::NoPrice`]) with every
+/// meter unchanged.
 pub fn record_resize(
     conn: &Connection,
     server: ServerId,
@@ -156,33 +181,16 @@ pub fn record_resize(
     at: Timestamp,
     actor: &str,
 ) -> Result<()> {
+    let prices = resize_prices(conn, server, new_plan, at)?;
     let s = server_row(conn, server)?;
     let from = next_hour_after(at);
-    let meters: Vec<(i64, String)> = conn
-        .prepare("SELECT id, item FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL")?
-        .query_map([server.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    if meters.is_empty() {
-        return Err(BillingError::Invalid(format!(
-            "server {} is not being billed (deleted, or never opened): nothing to resize",
-            s.label
-        )));
-    }
-    let plan_name: String = conn
-        .query_row(
-            "SELECT name FROM plans WHERE id = ?1",
-            [new_plan.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?
+    let plan_name = cs_store::plans::get_price(conn, new_plan)?
         .ok_or_else(|| BillingError::NotFound {
             what: "plan",
             id: new_plan.to_string(),
-        })?;
-    for (meter, item) in meters {
-        let item = Item::parse(&item)
-            .ok_or_else(|| BillingError::Invariant(format!("meter {meter} has item {item:?}")))?;
-        let price = price_at(conn, new_plan, &s.region, item, at)?;
+        })?
+        .name;
+    for (meter, price) in prices {
         set_meter_price(
             conn,
             meter,
@@ -222,9 +230,7 @@ pub fn enable_addon(
     actor: &str,
 ) -> Result<i64> {
     if item == Item::Server {
-        return Err(BillingError::Invalid(
-            "the server itself is not an add-on: use open_server".into(),
-        ));
+        return Err(BillingError::NotAnAddOn);
     }
     let s = server_row(conn, server)?;
     let plan = current_plan(conn, server)?.unwrap_or(s.plan);
@@ -316,38 +322,91 @@ fn close_server_at_hour(
 /// if it has none (failed servers excepted: they never existed at the
 /// provider) and closes the meters of a deleted one. Returns (opened, closed).
 pub fn sync_meters(conn: &Connection) -> Result<(usize, usize)> {
-    // CROSS JOIN keeps the queue the outer loop (SQLite never reorders it):
-    // without statistics the planner otherwise scanned every server and
-    // probed the queue, which cost each hourly run a pass over the whole
-    // servers table (BENCH.md, 2026-11-26 evening).
-    let queued: Vec<(String, String, String, Option<String>, bool)> = conn
-        .prepare(
-            "SELECT s.id, s.status, s.created_at, s.deleted_at,
-                    EXISTS (SELECT 1 FROM billing_meters m WHERE m.server_id = s.id AND m.item = 'server')
-             FROM billing_sync_queue q CROSS JOIN servers s ON s.id = q.server_id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+    // The queue is read alone and each server looked up by primary key (a
+    // cached statement of the `servers` module), so the run never visits the
+    // servers it has nothing to do for.
+    let queued: Vec<String> = conn
+        .prepare_cached("SELECT server_id FROM billing_sync_queue")?
+        .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    let mut has_meter = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM billing_meters WHERE server_id = ?1 AND item = 'server')",
+    )?;
     let (mut opened, mut closed) = (0, 0);
-    for (id, status, created, deleted, has_meter) in &queued {
+    for id in &queued {
         let sid: ServerId = id
             .parse()
             .map_err(|_| BillingError::Invariant(format!("server id {id:?}")))?;
-        if !has_meter && status != "failed" {
-            open_server(conn, sid, parse_ts(created)?)?;
-            opened += 1;
-        } else if status == "failed" {
+        // A queued server that is gone from the table has nothing to bill.
+        let Some(s) = cs_store::servers::get_brief(conn, sid)? else {
+            continue;
+        };
+        let metered: bool = has_meter.query_row([id], |r| r.get(0))?;
+        if s.status == ServerStatus::Failed {
             // A server the provider never built costs nothing: its meters end
             // before they start (hours already billed stay; see close_server).
-            if close_server_at_hour(conn, sid, i64::MIN)? > 0 {
+            if metered && close_server_at_hour(conn, sid, i64::MIN)? > 0 {
                 closed += 1;
             }
-        } else if let Some(d) = deleted {
-            if close_server(conn, sid, parse_ts(d)?)? > 0 {
+        } else if !metered {
+            open_server(conn, sid, s.created_at)?;
+            opened += 1;
+        } else if let Some(d) = s.deleted_at {
+            if close_server(conn, sid, d)? > 0 {
                 closed += 1;
             }
         }
     }
     conn.execute("DELETE FROM billing_sync_queue", [])?;
     Ok((opened, closed))
+}
+
+/// Whether a server has an open meter (it is billed now, or will be for its
+/// last hours).
+pub fn is_metered(conn: &Connection, server: ServerId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL)",
+        )?
+        .query_row([server.to_string()], |r| r.get(0))?)
+}
+
+/// An add-on being billed now: from which hour, at which price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveAddon {
+    pub start_hour: cs_core::metering::Hour,
+    pub price: cs_core::pricing::UnitPrice,
+}
+
+/// The add-on `item` (`slot` 0: backups, the first extra IPv4) of a server,
+/// if it is billed now.
+pub fn live_addon(
+    conn: &Connection,
+    server: ServerId,
+    item: Item,
+    slot: i64,
+) -> Result<Option<LiveAddon>> {
+    let live: Option<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT id, start_hour FROM billing_meters WHERE server_id = ?1 AND item = ?2 AND slot = ?3 AND end_hour IS NULL",
+        )?
+        .query_row(params![server.to_string(), item.as_str(), slot], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((meter, start_hour)) = live else {
+        return Ok(None);
+    };
+    let (hourly_micros, monthly_micros) = conn
+        .prepare_cached(
+            "SELECT hourly_micros, monthly_micros FROM meter_prices WHERE meter_id = ?1 ORDER BY from_hour DESC LIMIT 1",
+        )?
+        .query_row([meter], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Some(LiveAddon {
+        start_hour,
+        price: cs_core::pricing::UnitPrice {
+            hourly_micros,
+            monthly_micros,
+        },
+    }))
 }

@@ -106,7 +106,7 @@ pub fn add_price_rule(
     let (mode, bp, hourly, monthly) = match r.rule {
         PriceRule::Markup { markup_bp } => {
             if markup_bp <= -10_000 {
-                return Err(BillingError::Invalid(format!("a markup of {markup_bp} basis points makes the price negative: use more than -10000")));
+                return Err(BillingError::NegativeMarkup { markup_bp });
             }
             ("markup", Some(markup_bp), None, None)
         }
@@ -115,24 +115,17 @@ pub fn add_price_rule(
             monthly_micros,
         } => {
             if hourly_micros <= 0 || monthly_micros <= 0 {
-                return Err(BillingError::Invalid(
-                    "a fixed price needs an hourly and a monthly price above zero".into(),
-                ));
+                return Err(BillingError::NonPositiveFixedPrice);
             }
             ("fixed", None, Some(hourly_micros), Some(monthly_micros))
         }
     };
-    let plan_name: String = conn
-        .query_row(
-            "SELECT name FROM plans WHERE id = ?1",
-            [r.plan_id.to_string()],
-            |row| row.get(0),
-        )
-        .optional()?
+    let plan_name = cs_store::plans::get_price(conn, r.plan_id)?
         .ok_or_else(|| BillingError::NotFound {
             what: "plan",
             id: r.plan_id.to_string(),
-        })?;
+        })?
+        .name;
     conn.execute(
         "INSERT INTO price_rules (plan_id, item, region, mode, markup_bp, hourly_micros, monthly_micros, effective_from, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -181,12 +174,19 @@ pub fn price_at(
     item: Item,
     at: Timestamp,
 ) -> Result<ResolvedPrice> {
-    let (name, provider, provider_type, currency, monthly_minor, hourly_micros): (String, String, String, String, i64, i64) = conn
-        .prepare_cached("SELECT name, provider, provider_type, currency, monthly_minor, hourly_micros FROM plans WHERE id = ?1")?
-        .query_row([plan.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-        .optional()?
-        .ok_or_else(|| BillingError::NotFound { what: "plan", id: plan.to_string() })?;
-    let currency = Currency::parse(&currency).map_err(|e| BillingError::Invalid(e.to_string()))?;
+    let cs_store::plans::PlanPrice {
+        name,
+        provider,
+        provider_type,
+        monthly,
+        hourly,
+        ..
+    } = cs_store::plans::get_price(conn, plan)?.ok_or_else(|| BillingError::NotFound {
+        what: "plan",
+        id: plan.to_string(),
+    })?;
+    let (currency, monthly_minor, hourly_micros) = (monthly.currency, monthly.minor, hourly.micros);
+    let provider = provider.as_str();
     type RuleRow = (i64, String, Option<i64>, Option<i64>, Option<i64>);
     let rule: Option<RuleRow> = conn
         .prepare_cached(
@@ -212,10 +212,7 @@ pub fn price_at(
                 rule_id: None,
             });
         }
-        return Err(BillingError::Invalid(format!(
-            "plan {name} has no {} price: add a price rule for it before enabling the add-on",
-            item.as_str()
-        )));
+        return Err(BillingError::NoPrice { plan: name, item });
     };
     let rule = if mode == "markup" {
         PriceRule::Markup {
@@ -227,12 +224,15 @@ pub fn price_at(
             monthly_micros: monthly.unwrap_or(0),
         }
     };
-    let provider_unit = match provider_price(conn, &provider, &provider_type, item, region)? {
+    let provider_unit = match provider_price(conn, provider, &provider_type, item, region)? {
         Some((c, p)) if c == currency.code() => Some(p),
         Some((c, _)) => {
-            return Err(BillingError::Invalid(format!(
-                "the provider's price for {provider_type} is in {c} but plan {name} is in {currency}: set a fixed price for this plan"
-            )))
+            return Err(BillingError::ProviderCurrency {
+                provider_type,
+                provider_currency: c,
+                plan: name,
+                plan_currency: currency.code().to_string(),
+            })
         }
         None => None,
     };
@@ -354,8 +354,8 @@ pub struct PriceChange {
 /// What [`apply_price_changes`] would change at `now`.
 pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<PriceChange>> {
     let mut stmt = conn.prepare(
-        "SELECT m.id, m.server_id, m.label, m.item, s.region, p.plan_id, p.hourly_micros, p.monthly_micros
-         FROM billing_meters m JOIN servers s ON s.id = m.server_id
+        "SELECT m.id, m.server_id, m.label, m.item, p.plan_id, p.hourly_micros, p.monthly_micros
+         FROM billing_meters m
          JOIN meter_prices p ON p.meter_id = m.id AND p.from_hour = (SELECT max(from_hour) FROM meter_prices WHERE meter_id = m.id)
          WHERE m.end_hour IS NULL ORDER BY m.id",
     )?;
@@ -367,14 +367,27 @@ pub fn pending_price_changes(conn: &Connection, now: Timestamp) -> Result<Vec<Pr
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
+                r.get(5)?,
                 r.get(6)?,
-                r.get(7)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Each server's region, looked up once (a server has a few meters).
+    let mut regions: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
-    for (meter_id, server, label, item, region, plan, h, m) in rows {
+    for (meter_id, server, label, item, plan, h, m) in rows {
+        if !regions.contains_key(&server) {
+            let id: ServerId = server.parse().map_err(|_| {
+                BillingError::Invariant(format!("meter {meter_id} has a bad server id"))
+            })?;
+            let region = cs_store::servers::get_brief(conn, id)?.map(|s| s.region);
+            regions.insert(server.clone(), region);
+        }
+        // A meter of a server gone from the table has nothing to move.
+        let Some(region) = regions[&server].clone() else {
+            continue;
+        };
         let item = Item::parse(&item).ok_or_else(|| {
             BillingError::Invariant(format!("meter {meter_id} has item {item:?}"))
         })?;
@@ -469,9 +482,7 @@ pub(crate) fn set_meter_price(
         |r| r.get(0),
     )?;
     if billed_through.is_some_and(|b| b >= from_hour) {
-        return Err(BillingError::Invalid(format!(
-            "meter {meter_id} is already billed past the hour the new price would start: a price can only change for hours not billed yet"
-        )));
+        return Err(BillingError::AlreadyBilled { meter: meter_id });
     }
     conn.execute(
         "INSERT INTO meter_prices (meter_id, from_hour, hourly_micros, monthly_micros, plan_id, price_rule_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

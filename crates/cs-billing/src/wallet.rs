@@ -16,11 +16,12 @@ use cs_store::parse_ts;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::documents::{self, DocumentKind, DocumentSummary, LineDraft};
+use crate::documents::{self, DocumentSummary, LineDraft};
 use crate::dunning::{self, Decision};
 use crate::error::{BillingError, Result};
 use crate::ledger::{balance_micros, post, AccountRef, NewTxn, Posted, TxnKind};
 use crate::settings::BillingSettings;
+use cs_core::DocumentKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,12 +86,10 @@ pub fn record_payment(
 ) -> Result<PaymentRecorded> {
     let reference = p.reference.trim();
     if reference.is_empty() {
-        return Err(BillingError::Invalid("a payment needs its reference (bank reference, receipt number, capture id) so it cannot be recorded twice".into()));
+        return Err(BillingError::MissingReference);
     }
     if p.amount.minor <= 0 {
-        return Err(BillingError::Invalid(
-            "a payment must be more than zero: record money going back as a refund".into(),
-        ));
+        return Err(BillingError::NonPositivePayment);
     }
     let cust = documents::customer(conn, p.organization_id)?;
     let key = format!("payment:{}:{reference}", p.method.as_str());
@@ -98,7 +97,7 @@ pub fn record_payment(
         .amount
         .minor
         .checked_mul(per_minor(p.amount.currency))
-        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
+        .ok_or(BillingError::AmountTooLarge)?;
     let receipt_id = uuid::Uuid::new_v4().to_string();
     let posted = post(
         conn,
@@ -226,20 +225,19 @@ pub fn record_adjustment(
     actor: &str,
 ) -> Result<AdjustmentRecorded> {
     if a.reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "an adjustment needs a reason: it is shown in the audit log and to the accountant"
-                .into(),
-        ));
+        return Err(BillingError::MissingReason {
+            what: "an adjustment",
+        });
     }
     if a.amount.minor == 0 {
-        return Err(BillingError::Invalid("an adjustment of zero changes nothing: enter the amount to credit (or, negative, to debit)".into()));
+        return Err(BillingError::ZeroAdjustment);
     }
     let cust = documents::customer(conn, a.organization_id)?;
     let micros = a
         .amount
         .minor
         .checked_mul(per_minor(a.amount.currency))
-        .ok_or(BillingError::Invalid("the amount is too large".into()))?;
+        .ok_or(BillingError::AmountTooLarge)?;
     let posted = post(
         conn,
         &NewTxn {
@@ -332,9 +330,7 @@ pub fn refund(
         r.reason.as_str(),
     );
     if amount.minor <= 0 || reference.trim().is_empty() || reason.trim().is_empty() {
-        return Err(BillingError::Invalid(
-            "a refund needs a positive amount, the refund's reference and a reason".into(),
-        ));
+        return Err(BillingError::IncompleteRefund);
     }
     let key = format!("refund:{}:{}", method.as_str(), reference.trim());
     if let Some(id) = conn
@@ -457,33 +453,35 @@ pub struct WalletView {
 }
 
 /// Every organization's wallet in the reseller's currency (organizations
-/// without any movement show a zero balance).
+/// without any movement show a zero balance), by organization name.
 pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
     let s = BillingSettings::load(conn)?;
-    let mut stmt = conn.prepare(
-        "SELECT o.id, o.name, coalesce(a.balance_micros, 0), c.low_balance_threshold_minor, coalesce(c.state, 'good'), c.state_since
-         FROM organizations o
-         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
-         LEFT JOIN billing_customers c ON c.organization_id = o.id
-         ORDER BY o.name_key",
-    )?;
-    let rows = stmt
-        .query_map([s.currency.code()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(|(id, name, micros, threshold, state, since)| {
+    let balances: std::collections::HashMap<String, i64> = conn
+        .prepare_cached(
+            "SELECT organization_id, balance_micros FROM ledger_accounts WHERE kind = 'wallet' AND currency = ?1",
+        )?
+        .query_map([s.currency.code()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    type Dunning = (Option<i64>, String, Option<String>);
+    let customers: std::collections::HashMap<String, Dunning> = conn
+        .prepare_cached(
+            "SELECT organization_id, low_balance_threshold_minor, state, state_since FROM billing_customers",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    cs_store::orgs::list_organizations(conn)?
+        .into_iter()
+        .map(|o| {
+            let id = o.id.to_string();
+            let micros = balances.get(&id).copied().unwrap_or(0);
+            let (threshold, state, since) =
+                customers
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or((None, "good".into(), None));
             Ok(WalletView {
                 organization_id: id,
-                organization_name: name,
+                organization_name: o.name,
                 currency: s.currency,
                 balance_micros: micros,
                 balance_minor: micros_to_minor_rounded(micros, s.currency),

@@ -35,7 +35,7 @@ pub enum MoneyError {
 }
 
 /// An ISO 4217 currency with its number of minor-unit digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency {
     code: [u8; 3],
@@ -109,6 +109,11 @@ impl Currency {
 
     fn minor_per_major(&self) -> i64 {
         10i64.pow(self.exponent())
+    }
+
+    /// Micro-units in one minor unit (10 000 for USD, 1 000 000 for JPY).
+    pub fn micros_per_minor(&self) -> i64 {
+        MICROS_PER_UNIT / self.minor_per_major()
     }
 }
 
@@ -245,17 +250,25 @@ impl fmt::Display for Rate {
     }
 }
 
-/// Rounds an amount in micro-units to the currency's minor unit, half away
-/// from zero. This is the one rounding rule of the product.
-pub fn micros_to_minor_rounded(micros: i64, currency: Currency) -> i64 {
-    let per_minor = MICROS_PER_UNIT / currency.minor_per_major();
-    let q = micros / per_minor;
-    let r = micros % per_minor;
-    if r.abs() * 2 >= per_minor {
-        q + micros.signum()
+/// `n / d` rounded half away from zero (`d > 0`): the one rounding rule of
+/// the product. Every rounding of money (a rate to a whole micro-unit, micros
+/// to the minor unit, tax, a document line) goes through here.
+pub fn round_half_away(n: i128, d: i128) -> i128 {
+    debug_assert!(d > 0);
+    let q = n / d;
+    let r = n % d;
+    if r.abs() * 2 >= d {
+        q + n.signum()
     } else {
         q
     }
+}
+
+/// Rounds an amount in micro-units to the currency's minor unit, half away
+/// from zero ([`round_half_away`]).
+pub fn micros_to_minor_rounded(micros: i64, currency: Currency) -> i64 {
+    // |micros / per_minor| <= |micros|, so the quotient fits.
+    round_half_away(i128::from(micros), i128::from(currency.micros_per_minor())) as i64
 }
 
 fn parse_scaled(text: &str, scale: u32) -> Result<i64, MoneyError> {
@@ -370,6 +383,10 @@ mod tests {
 
     #[test]
     fn rounding_is_half_away_from_zero() {
+        assert_eq!(round_half_away(5, 2), 3);
+        assert_eq!(round_half_away(-5, 2), -3);
+        assert_eq!(round_half_away(4, 3), 1);
+        assert_eq!(round_half_away(-4, 3), -1);
         assert_eq!(micros_to_minor_rounded(5_000, Currency::USD), 1);
         assert_eq!(micros_to_minor_rounded(4_999, Currency::USD), 0);
         assert_eq!(micros_to_minor_rounded(-5_000, Currency::USD), -1);

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::money::{micros_to_minor_rounded, Currency, MICROS_PER_UNIT};
+use crate::money::{micros_to_minor_rounded, round_half_away, Currency};
 
 /// How the reseller prices one plan (or add-on) in one region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,18 +47,6 @@ pub enum PricingError {
     Overflow,
 }
 
-/// Divides, rounding half away from zero.
-pub fn div_round_half_away(n: i128, d: i128) -> i128 {
-    debug_assert!(d > 0);
-    let q = n / d;
-    let r = n % d;
-    if r.abs() * 2 >= d {
-        q + n.signum()
-    } else {
-        q
-    }
-}
-
 /// The customer's price under `rule`, given the provider's price if known.
 pub fn resolve(
     rule: PriceRule,
@@ -87,12 +75,11 @@ pub fn resolve(
                 return Err(PricingError::NegativePrice);
             }
             let factor = 10_000 + i128::from(markup_bp);
-            let hourly = div_round_half_away(i128::from(p.hourly_micros) * factor, 10_000);
-            let monthly_exact = div_round_half_away(i128::from(p.monthly_micros) * factor, 10_000);
+            let hourly = round_half_away(i128::from(p.hourly_micros) * factor, 10_000);
+            let monthly_exact = round_half_away(i128::from(p.monthly_micros) * factor, 10_000);
             let monthly_exact = i64::try_from(monthly_exact).map_err(|_| PricingError::Overflow)?;
-            let per_minor = MICROS_PER_UNIT / 10i64.pow(currency.exponent());
             let monthly = micros_to_minor_rounded(monthly_exact, currency)
-                .checked_mul(per_minor)
+                .checked_mul(currency.micros_per_minor())
                 .ok_or(PricingError::Overflow)?;
             Ok(UnitPrice {
                 hourly_micros: i64::try_from(hourly).map_err(|_| PricingError::Overflow)?,
@@ -105,6 +92,37 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::{Money, Rate};
+
+    /// The cases the UI's live preview (`applyMarkup`) is checked against too.
+    #[test]
+    fn markup_cases_shared_with_the_ui() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("pricing_cases.json")).unwrap();
+        let cases = file["cases"].as_array().unwrap();
+        assert!(cases.len() >= 10);
+        for c in cases {
+            let text = |k: &str| c[k].as_str().unwrap();
+            let currency = Currency::parse(text("currency")).unwrap();
+            let micros = |k: &str| Rate::parse(text(k), currency).unwrap().micros;
+            let minor = |k: &str| Money::parse(text(k), currency).unwrap().minor;
+            // "33.33" % is 3 333 basis points: hundredths, as cents are of a dollar.
+            let markup_bp = Money::parse(text("markupPercent"), Currency::USD)
+                .unwrap()
+                .minor;
+            let provider = UnitPrice {
+                hourly_micros: micros("hourly"),
+                monthly_micros: micros("monthly"),
+            };
+            let got = resolve(PriceRule::Markup { markup_bp }, Some(provider), currency).unwrap();
+            assert_eq!(got.hourly_micros, micros("expectHourly"), "{c}");
+            assert_eq!(
+                got.monthly_micros,
+                minor("expectMonthly") * currency.micros_per_minor(),
+                "{c}"
+            );
+        }
+    }
 
     #[test]
     fn markup_rounds_hourly_to_micros_and_monthly_to_cents() {
@@ -152,12 +170,5 @@ mod tests {
             resolve(f, None, Currency::USD).unwrap().hourly_micros,
             15_000
         );
-    }
-
-    #[test]
-    fn half_away_from_zero() {
-        assert_eq!(div_round_half_away(5, 2), 3);
-        assert_eq!(div_round_half_away(-5, 2), -3);
-        assert_eq!(div_round_half_away(4, 3), 1);
     }
 }

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dunning::DunningAction;
 use crate::ids::{OrganizationId, PlanId, ServerId};
 use crate::plan::ProviderKind;
 use crate::validate::ValidationErrors;
@@ -72,6 +73,30 @@ impl ServerStatus {
                 | ServerStatus::ShuttingDown
                 | ServerStatus::Deleting
         )
+    }
+
+    /// Whether a dunning `action` covers a server in this status: suspend
+    /// every live server not already suspended, being deleted or failed;
+    /// release the suspended ones; terminate every one not gone.
+    pub fn dunning_applies(&self, action: DunningAction) -> bool {
+        use ServerStatus::*;
+        match action {
+            DunningAction::Suspend => !matches!(self, Suspended | Deleting | Deleted | Failed),
+            DunningAction::Unsuspend => *self == Suspended,
+            DunningAction::Terminate => !matches!(self, Deleted | Failed),
+        }
+    }
+
+    /// The status a server takes once the app reports a dunning `action`
+    /// done at the provider: suspended (powered off for an unpaid balance),
+    /// offline (released: the customer boots it) or deleted (terminated).
+    /// `None` when the action does not cover this status.
+    pub fn after_dunning(&self, action: DunningAction) -> Option<ServerStatus> {
+        self.dunning_applies(action).then_some(match action {
+            DunningAction::Suspend => ServerStatus::Suspended,
+            DunningAction::Unsuspend => ServerStatus::Offline,
+            DunningAction::Terminate => ServerStatus::Deleted,
+        })
     }
 
     /// The status a power action moves the server into right away.
@@ -315,5 +340,27 @@ mod tests {
         assert!(e.is_empty(), "{e:?}");
         validate_ssh_key(&mut e, "not a key");
         assert_eq!(e.0.len(), 1);
+    }
+
+    #[test]
+    fn dunning_moves_servers_along_their_own_lifecycle() {
+        use ServerStatus::*;
+        assert_eq!(
+            Running.after_dunning(DunningAction::Suspend),
+            Some(Suspended)
+        );
+        assert_eq!(Suspended.after_dunning(DunningAction::Suspend), None);
+        assert_eq!(Deleting.after_dunning(DunningAction::Suspend), None);
+        assert_eq!(
+            Suspended.after_dunning(DunningAction::Unsuspend),
+            Some(Offline)
+        );
+        assert_eq!(Running.after_dunning(DunningAction::Unsuspend), None);
+        assert_eq!(
+            Suspended.after_dunning(DunningAction::Terminate),
+            Some(Deleted)
+        );
+        assert_eq!(Deleted.after_dunning(DunningAction::Terminate), None);
+        assert_eq!(Failed.after_dunning(DunningAction::Terminate), None);
     }
 }

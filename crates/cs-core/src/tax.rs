@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::div_round_half_away;
+use crate::money::round_half_away;
 
 /// EU member states (ISO 3166-1 alpha-2; Greece as used in VAT ids is "EL" but
 /// its country code is "GR").
@@ -99,7 +99,7 @@ pub fn determine(
 
 /// Tax on a net amount in minor units, rounded half away from zero.
 pub fn tax_minor(net_minor: i64, rate_ppm: i64) -> i64 {
-    div_round_half_away(i128::from(net_minor) * i128::from(rate_ppm), 1_000_000) as i64
+    round_half_away(i128::from(net_minor) * i128::from(rate_ppm), 1_000_000) as i64
 }
 
 /// One row of a document's tax summary.

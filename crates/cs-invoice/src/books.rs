@@ -44,6 +44,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
+use cs_core::money::micros_to_minor_rounded;
 
 use crate::format;
 use crate::ledger::{csv_row, Accounts, LedgerEntry};
@@ -190,24 +191,6 @@ pub struct BooksReport {
 impl BooksReport {
     pub fn is_reconciled(&self) -> bool {
         self.mismatches.is_empty()
-    }
-}
-
-/// Micro-units per minor unit of the currency (10 000 for EUR, 1 000 000 for JPY).
-pub fn micros_per_minor(c: Currency) -> i64 {
-    10_i64.pow(6 - c.minor_digits().min(6))
-}
-
-/// Micro-units to minor units, half away from zero: the product's one rounding rule
-/// (`cs_core::money::micros_to_minor_rounded`, restated because this crate does not
-/// depend on the billing engine; the app checks that the two agree).
-pub fn micros_to_minor(micros: i64, c: Currency) -> i64 {
-    let per = micros_per_minor(c);
-    let (q, r) = (micros / per, micros % per);
-    if r.abs() * 2 >= per {
-        q + micros.signum()
-    } else {
-        q
     }
 }
 
@@ -361,7 +344,7 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                          claimed: &mut BTreeSet<i64>,
                          mismatches: &mut Vec<Mismatch>|
      -> (usize, i64) {
-        let per = micros_per_minor(d.currency);
+        let per = d.currency.micros_per_minor();
         let org = name(&d.organization_id);
         let Some(month) = &d.month else {
             mismatches.push(Mismatch {
@@ -451,7 +434,7 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
     period_docs.dedup_by(|a, b| a.id == b.id);
     for d in &period_docs {
         documents_checked += 1;
-        let per = micros_per_minor(d.currency);
+        let per = d.currency.micros_per_minor();
         let org = name(&d.organization_id);
         let expected = d.total_minor * per;
         if d.kind == DocumentKind::Invoice {
@@ -694,7 +677,7 @@ pub fn reconcile(b: &Books<'_>, accounts: &Accounts) -> BooksReport {
                 transactions: a.transactions,
                 ledger_micros: a.ledger_micros,
                 difference_micros: (documents_row && a.compared)
-                    .then(|| a.ledger_micros - a.documents_minor * micros_per_minor(currency)),
+                    .then(|| a.ledger_micros - a.documents_minor * currency.micros_per_minor()),
                 note: a
                     .notes
                     .into_iter()
@@ -746,9 +729,9 @@ fn usage_rows_minor(usage: &BTreeMap<Stream, Vec<&BookTxn>>) -> UsageMinor {
         let mut cum = 0i64;
         for t in txns {
             let charged = -wallet(t);
-            let before = micros_to_minor(cum, stream.1);
+            let before = micros_to_minor_rounded(cum, stream.1);
             cum += charged;
-            per_txn.insert(t.id, micros_to_minor(cum, stream.1) - before);
+            per_txn.insert(t.id, micros_to_minor_rounded(cum, stream.1) - before);
         }
         per_stream_micros.insert(stream.clone(), cum);
     }
@@ -790,8 +773,8 @@ fn minor_entries(t: &BookTxn, u: &UsageMinor) -> Vec<(BookAccount, i64)> {
                 .unwrap_or(0);
             let r = account_micros(t, BookAccount::Rounding);
             let tax = account_micros(t, BookAccount::TaxPayable);
-            let rounding = micros_to_minor(used + r, c) - micros_to_minor(used, c);
-            let tax = micros_to_minor(tax, c);
+            let rounding = micros_to_minor_rounded(used + r, c) - micros_to_minor_rounded(used, c);
+            let tax = micros_to_minor_rounded(tax, c);
             let mut out = vec![(BookAccount::CustomerWallet, -(rounding + tax))];
             if t.entries.iter().any(|e| e.account == BookAccount::Rounding) {
                 out.push((BookAccount::Rounding, rounding));
@@ -809,7 +792,7 @@ fn minor_entries(t: &BookTxn, u: &UsageMinor) -> Vec<(BookAccount, i64)> {
     let mut out: Vec<(BookAccount, i64)> = t
         .entries
         .iter()
-        .map(|e| (e.account, micros_to_minor(e.micros, c)))
+        .map(|e| (e.account, micros_to_minor_rounded(e.micros, c)))
         .collect();
     let rest: i64 = out.iter().map(|e| e.1).sum();
     if rest != 0 {

@@ -2,7 +2,7 @@ use super::*;
 use crate::ledger::check_balanced;
 
 fn eur() -> Currency {
-    Currency::new("EUR").unwrap()
+    Currency::parse("EUR").unwrap()
 }
 
 fn day(m: u32, d: u32) -> NaiveDate {
@@ -238,13 +238,13 @@ fn rows(r: &BooksReport) -> Vec<(String, String, i64, i64)> {
 #[test]
 fn rounding_matches_the_engines_rule() {
     let c = eur();
-    assert_eq!(micros_to_minor(5_000, c), 1);
-    assert_eq!(micros_to_minor(4_999, c), 0);
-    assert_eq!(micros_to_minor(-5_000, c), -1);
-    assert_eq!(micros_to_minor(1_085_000, c), 109);
-    let jpy = Currency::new("JPY").unwrap();
-    assert_eq!(micros_per_minor(jpy), 1_000_000);
-    assert_eq!(micros_to_minor(1_500_000, jpy), 2);
+    assert_eq!(micros_to_minor_rounded(5_000, c), 1);
+    assert_eq!(micros_to_minor_rounded(4_999, c), 0);
+    assert_eq!(micros_to_minor_rounded(-5_000, c), -1);
+    assert_eq!(micros_to_minor_rounded(1_085_000, c), 109);
+    let jpy = Currency::parse("JPY").unwrap();
+    assert_eq!(jpy.micros_per_minor(), 1_000_000);
+    assert_eq!(micros_to_minor_rounded(1_500_000, jpy), 2);
     assert_eq!(format::micros_plain(16_740_000, c), "16.74");
     assert_eq!(format::micros_plain(16_742_500, c), "16.7425");
     assert_eq!(format::micros_plain(-5_000, c), "-0.005");
@@ -521,7 +521,7 @@ fn random_months_reconcile_and_add_up_to_their_invoice() {
             .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
-    let per = micros_per_minor(eur());
+    let per = eur().micros_per_minor();
     for case in 0..400 {
         let lines: Vec<i64> = (0..1 + rnd(5)).map(|_| rnd(4_000_000) as i64).collect();
         let usage_total: i64 = lines.iter().sum();
@@ -548,7 +548,10 @@ fn random_months_reconcile_and_add_up_to_their_invoice() {
                 ));
             }
         }
-        let subtotal: i64 = lines.iter().map(|l| micros_to_minor(*l, eur())).sum();
+        let subtotal: i64 = lines
+            .iter()
+            .map(|l| micros_to_minor_rounded(*l, eur()))
+            .sum();
         let rate_bp = [0, 600, 2500][rnd(3) as usize];
         let tax = (subtotal * rate_bp + 5_000) / 10_000;
         let rounding = subtotal * per - usage_total;

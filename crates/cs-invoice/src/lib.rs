@@ -35,8 +35,8 @@ mod shape;
 mod ubl;
 
 pub use books::{
-    micros_per_minor, micros_to_minor, reconcile, reconciliation_csv, BookAccount, BookDocument,
-    BookEntry, BookTxn, BookTxnKind, Books, BooksReport, Mismatch, ReconciliationRow,
+    reconcile, reconciliation_csv, BookAccount, BookDocument, BookEntry, BookTxn, BookTxnKind,
+    Books, BooksReport, Mismatch, ReconciliationRow,
 };
 pub use export::{export_period, ExportPeriod, ExportProgress, ExportSummary, PaymentReceived};
 pub use ledger::{check_balanced, document_ledger_entries, journal_csv, Accounts, LedgerEntry};
@@ -56,8 +56,6 @@ pub use ubl::to_ubl_xml;
 pub enum InvoiceError {
     #[error("document {number} does not add up: {what}; fix the billing run that produced it")]
     Inconsistent { number: String, what: String },
-    #[error("\"{0}\" is not an ISO 4217 currency code: use three capital letters such as EUR")]
-    InvalidCurrency(String),
     #[error("the embedded font failed: {0}")]
     Font(String),
     #[error(

@@ -7,85 +7,11 @@
 //! amounts, it checks that they add up ([`Document::validate`]) and prints them.
 
 use chrono::NaiveDate;
+use cs_core::money::round_half_away;
+pub use cs_core::{Currency, DocumentKind};
 use serde::{Deserialize, Serialize};
 
 use crate::InvoiceError;
-
-/// What a document is. The kind decides the title, the UBL root element and the sign of
-/// its journal entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    /// A demand for payment (monthly usage). UBL `Invoice`, type code 380.
-    Invoice,
-    /// A confirmation that money was received (wallet top-up). No UBL counterpart.
-    Receipt,
-    /// A correction or refund of an earlier invoice. UBL `CreditNote`, type code 381.
-    /// Amounts on a credit note are positive, as printed; the kind carries the direction.
-    CreditNote,
-}
-
-impl DocumentKind {
-    /// The printed title.
-    pub fn title(self) -> &'static str {
-        match self {
-            DocumentKind::Invoice => "Invoice",
-            DocumentKind::Receipt => "Receipt",
-            DocumentKind::CreditNote => "Credit note",
-        }
-    }
-}
-
-/// An ISO 4217 alphabetic currency code such as `EUR`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Currency([u8; 3]);
-
-impl Currency {
-    /// Parses a three-letter upper-case code.
-    pub fn new(code: &str) -> Result<Self, InvoiceError> {
-        let bytes = code.as_bytes();
-        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_uppercase) {
-            return Err(InvoiceError::InvalidCurrency(code.to_string()));
-        }
-        Ok(Currency([bytes[0], bytes[1], bytes[2]]))
-    }
-
-    /// The code, e.g. `"EUR"`.
-    pub fn code(&self) -> &str {
-        // The constructor only admits ASCII upper-case letters.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
-    }
-
-    /// Number of decimals of the minor unit (ISO 4217): 2 for EUR, 0 for JPY, 3 for KWD.
-    pub fn minor_digits(&self) -> u32 {
-        match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-            _ => 2,
-        }
-    }
-}
-
-impl TryFrom<String> for Currency {
-    type Error = InvoiceError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Currency::new(&value)
-    }
-}
-
-impl From<Currency> for String {
-    fn from(value: Currency) -> Self {
-        value.code().to_string()
-    }
-}
-
-impl std::fmt::Display for Currency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
-}
 
 /// A postal address. `country` is an ISO 3166-1 alpha-2 code (`DE`, `NO`, `GR`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -340,16 +266,10 @@ pub struct Document {
 /// The rounding rule for an uncapped line: hours × rate, rounded half away from zero to the
 /// currency's minor unit, once. 100 h at 0.0075 USD = 0.75 USD → 75.
 pub fn line_amount_minor(hours_milli: i64, unit_rate_micro: i64, currency: Currency) -> i64 {
-    // hours_milli × rate_micro is in 10⁻⁹ currency units; minor units are 10^-digits.
+    // hours_milli × rate_micro is in 10⁻⁹ currency units; minor units are 10^-exponent.
     let product = i128::from(hours_milli) * i128::from(unit_rate_micro);
-    let divisor = 10_i128.pow(9 - currency.minor_digits());
-    let half = divisor / 2;
-    let rounded = if product >= 0 {
-        (product + half) / divisor
-    } else {
-        (product - half) / divisor
-    };
-    i64::try_from(rounded).unwrap_or(i64::MAX)
+    let divisor = 10_i128.pow(9 - currency.exponent());
+    i64::try_from(round_half_away(product, divisor)).unwrap_or(i64::MAX)
 }
 
 impl Document {
@@ -450,21 +370,13 @@ mod tests {
 
     #[test]
     fn rounding_rule_is_half_away_from_zero_once() {
-        let usd = Currency::new("USD").unwrap();
+        let usd = Currency::USD;
         assert_eq!(line_amount_minor(100_000, 7_500, usd), 75);
         // 1 h at 0.0075 = 0.0075 → 0.01 (half away from zero).
         assert_eq!(line_amount_minor(1_000, 7_500, usd), 1);
         assert_eq!(line_amount_minor(1_000, 4_999, usd), 0);
-        let jpy = Currency::new("JPY").unwrap();
+        assert_eq!(line_amount_minor(-1_000, 7_500, usd), -1);
+        let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(line_amount_minor(720_000, 1_500_000, jpy), 1080);
-        let kwd = Currency::new("KWD").unwrap();
-        assert_eq!(line_amount_minor(1_000, 1_234_567, kwd), 1235);
-    }
-
-    #[test]
-    fn currency_codes_are_checked() {
-        assert!(Currency::new("eur").is_err());
-        assert!(Currency::new("EURO").is_err());
-        assert_eq!(Currency::new("EUR").unwrap().minor_digits(), 2);
     }
 }

@@ -2,8 +2,8 @@
 //! sandboxed minijinja: values are data, HTML is auto-escaped), messages with plain-text
 //! and HTML alternatives and PDF attachments ([`Email`]), delivery over SMTP with lettre
 //! ([`Mailer`], configured by [`SmtpConfig`]: STARTTLS, implicit TLS, or no encryption for a
-//! loopback relay only; the password is redacted in `Debug` and never in errors), and a
-//! durable outbox ([`OutboxStore`], [`OutboxWorker`]).
+//! loopback relay only; the password is redacted in `Debug` and never in errors), and the
+//! durable mail outbox ([`outbox`]: the tables' SQL, the retry policy, the worker).
 //!
 //! # The outbox guarantee
 //!
@@ -24,25 +24,24 @@
 //!   invoice or password reset is worse than a duplicate, and the duplicate carries the
 //!   same Message-ID, so it is recognisable (many mailbox providers collapse it).
 //!
-//! This crate does not own the database: [`OutboxStore`] is five atomic operations,
-//! documented on the trait; [`SqliteOutbox`] implements them on the desktop's store
-//! (`cs-store`, table `mail_outbox`) and [`enqueue_in`] queues a mail inside the
-//! caller's transaction; [`MemoryOutboxStore`] is the reference implementation.
-//! Amounts arrive in template variables already formatted.
+//! The mail outbox tables (`mail_outbox`, `mail_outbox_attachments`) are this crate's:
+//! their SQL lives in [`outbox::sqlite`] only. [`OutboxStore`] is the worker's queue, five
+//! atomic operations documented on the trait; [`SqliteOutbox`] implements them on the
+//! desktop's store and [`enqueue_in`] queues a mail inside the caller's transaction;
+//! [`MemoryOutboxStore`] is the reference implementation. Amounts arrive in template
+//! variables already formatted.
 
 mod error;
 mod mailer;
-mod outbox;
-mod sqlite;
+pub mod outbox;
 mod templates;
 
 pub use error::MailError;
 pub use mailer::{Attachment, Email, Mailer, Password, RelayAcceptance, Security, SmtpConfig};
 pub use outbox::{
-    MemoryOutboxStore, OutboxEntry, OutboxPolicy, OutboxState, OutboxStore, OutboxWorker,
-    RoundReport, StoreError,
+    enqueue_in, MailStatus, MemoryOutboxStore, OutboxEntry, OutboxFilter, OutboxPolicy,
+    OutboxStore, OutboxSummary, OutboxWorker, RoundReport, SqliteOutbox, StoreError,
 };
-pub use sqlite::{enqueue_in, OutboxFilter, OutboxSummary, SqliteOutbox};
 pub use templates::{
     Branding, BrandingError, Part, Rendered, TemplateError, TemplateKind, TemplateSource,
     Templates, Var, Vars,

@@ -144,21 +144,11 @@ impl Sandbox {
 
     /// Re-creates an instance the app knows from an earlier run (the sandbox
     /// forgets everything when the process ends). Transitional states settle
-    /// to where they were heading.
-    #[allow(clippy::too_many_arguments)] // one per column the app stores
-    pub fn adopt(
-        &self,
-        id: &str,
-        label: &str,
-        region: &str,
-        instance_type: &str,
-        image: &str,
-        status: InstanceStatus,
-        ipv4: Option<&str>,
-        created: Timestamp,
-    ) {
+    /// to where they were heading. Of `instance`, its id, label, region, type,
+    /// image, status, first IPv4 address and creation time are kept.
+    pub fn adopt(&self, instance: Instance) {
         let mut st = self.lock();
-        let status = match status {
+        let status = match instance.status {
             InstanceStatus::Provisioning | InstanceStatus::Booting | InstanceStatus::Rebooting => {
                 InstanceStatus::Running
             }
@@ -166,25 +156,25 @@ impl Sandbox {
             InstanceStatus::Deleting => return,
             s => s,
         };
+        let ipv4 = instance.ipv4.first().cloned();
+        let id = instance.id.clone();
         if let Ok(n) = id.parse::<u64>() {
             st.next_id = st.next_id.max(n + 1);
         }
-        let ips = ipv4.map(|a| vec![ipv4_record(a)]).unwrap_or_default();
+        let ips = ipv4
+            .as_deref()
+            .map(|a| vec![ipv4_record(a)])
+            .unwrap_or_default();
         st.instances.insert(
-            id.to_string(),
+            id,
             SandboxInstance {
                 instance: Instance {
-                    id: id.to_string(),
-                    label: label.to_string(),
-                    region: region.to_string(),
-                    instance_type: instance_type.to_string(),
-                    image: image.to_string(),
                     status,
-                    ipv4: ipv4.map(|a| vec![a.to_string()]).unwrap_or_default(),
+                    ipv4: ipv4.into_iter().collect(),
                     ipv6: None,
                     backups_enabled: false,
                     tags: vec![],
-                    created,
+                    ..instance
                 },
                 schedule: VecDeque::new(),
                 action: None,
@@ -392,6 +382,7 @@ fn not_found(id: &str) -> ProviderError {
 }
 
 /// A deterministic pseudo-random number in [0, 1) from a seed (FNV + xorshift).
+#[allow(clippy::float_arithmetic)] // synthetic graphs, never money
 fn noise(seed: &str, n: i64) -> f64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in seed.bytes().chain(n.to_le_bytes()) {
@@ -912,6 +903,7 @@ impl Provider for Sandbox {
         Ok(())
     }
 
+    #[allow(clippy::float_arithmetic)] // synthetic graphs, never money
     async fn stats(&self, id: &str) -> ProviderResult<Stats> {
         let now = self.clock.now();
         let st = self.enter("stats")?;

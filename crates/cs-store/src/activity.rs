@@ -90,3 +90,8 @@ pub fn recent(
         )
         .collect()
 }
+
+/// How many entries the log holds (the benchmark's size report).
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?)
+}

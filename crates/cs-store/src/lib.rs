@@ -3,22 +3,26 @@
 //! [`Store::open`] opens (or creates) the database file, takes the process lock
 //! beside it (a second ContainerStacks process on the same database is refused
 //! with a clear error, never allowed to interleave), sets WAL and foreign keys,
-//! and applies the embedded migrations of `migrations/` ([`migrate`]). Queries
-//! live in one module per table group and take a `&Connection`, so the façade
-//! composes them inside one transaction with [`Store::write`]: a change, its
-//! activity-log row and its outbox record commit together or not at all.
+//! and applies the embedded migrations of `migrations/` ([`migrate`]).
+//! [`Store::write`] and [`Store::read`] run one transaction each.
+//!
+//! Besides the machinery it owns the core tables, one module each, whose
+//! functions take a `&Connection` so callers compose them inside one
+//! transaction: [`orgs`] (organizations, users), [`plans`] (plans, their
+//! regions), [`servers`], [`activity`], [`settings`], and [`sync_outbox`], the
+//! portal sync outbox with its one writer, [`sync_outbox::publish`]. Other
+//! crates' tables are theirs (see ARCHITECTURE.md, "Who owns which table").
 //!
 //! It deliberately knows no business rules beyond what the schema enforces;
 //! validation and authorization belong to the façade.
 
 pub mod activity;
-pub mod mail_outbox;
 pub mod migrate;
 pub mod orgs;
-pub mod outbox;
 pub mod plans;
 pub mod servers;
 pub mod settings;
+pub mod sync_outbox;
 mod time;
 
 use std::fs::{File, OpenOptions, TryLockError};

@@ -124,7 +124,7 @@ mod tests {
             "plans",
             "servers",
             "activity",
-            "outbox",
+            "sync_outbox",
             "schema_migrations",
         ] {
             assert!(t.contains(&name.to_string()), "{name} missing from {t:?}");

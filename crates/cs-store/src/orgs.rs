@@ -1,5 +1,7 @@
 //! Organizations and their users.
 
+use std::collections::HashMap;
+
 use cs_core::{Organization, OrganizationId, Role, User, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -14,27 +16,27 @@ pub struct OrganizationRecord {
 }
 
 pub fn insert(conn: &Connection, org: &Organization, contact: &User) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO organizations (id, name, name_key, country, tax_id, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            org.id.to_string(),
-            org.name,
-            org.name.to_lowercase(),
-            org.country,
-            org.tax_id,
-            fmt_ts(&org.created_at),
-            fmt_ts(&org.updated_at)
-        ],
-    )?;
+    )?
+    .execute(params![
+        org.id.to_string(),
+        org.name,
+        org.name.to_lowercase(),
+        org.country,
+        org.tax_id,
+        fmt_ts(&org.created_at),
+        fmt_ts(&org.updated_at)
+    ])?;
     insert_user(conn, contact)
 }
 
 pub fn insert_user(conn: &Connection, user: &User) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO users (id, organization_id, name, email, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![user.id.to_string(), user.organization_id.map(|o| o.to_string()), user.name, user.email, user.role.as_str(), fmt_ts(&user.created_at)],
-    )?;
+    )?
+    .execute(params![user.id.to_string(), user.organization_id.map(|o| o.to_string()), user.name, user.email, user.role.as_str(), fmt_ts(&user.created_at)])?;
     Ok(())
 }
 
@@ -52,15 +54,17 @@ pub fn update(conn: &Connection, org: &Organization, contact: &User) -> rusqlite
 
 const SELECT: &str = "
     SELECT o.id, o.name, o.country, o.tax_id, o.created_at, o.updated_at,
-           u.id, u.name, u.email, u.role, u.created_at,
-           (SELECT count(*) FROM servers s WHERE s.organization_id = o.id AND s.deleted_at IS NULL)
+           u.id, u.name, u.email, u.role, u.created_at
     FROM organizations o
     JOIN users u ON u.id = (SELECT id FROM users WHERE organization_id = o.id AND role = 'org_admin' ORDER BY created_at, id LIMIT 1)";
 
+/// An organization with its contact and its count of live servers (from
+/// the `servers` module).
 pub fn get(conn: &Connection, id: OrganizationId) -> Result<Option<OrganizationRecord>> {
     let sql = format!("{SELECT} WHERE o.id = ?1");
     let raw = conn.query_row(&sql, [id.to_string()], raw_row).optional()?;
-    raw.map(decode).transpose()
+    let live = crate::servers::count_live_by_org(conn)?;
+    raw.map(|r| decode(r, &live)).transpose()
 }
 
 pub fn list(conn: &Connection) -> Result<Vec<OrganizationRecord>> {
@@ -69,7 +73,69 @@ pub fn list(conn: &Connection) -> Result<Vec<OrganizationRecord>> {
     let rows = stmt
         .query_map([], raw_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter().map(decode).collect()
+    let live = crate::servers::count_live_by_org(conn)?;
+    rows.into_iter().map(|r| decode(r, &live)).collect()
+}
+
+/// The organization alone (an organization may have no contact yet).
+pub fn get_organization(conn: &Connection, id: OrganizationId) -> Result<Option<Organization>> {
+    let raw = conn
+        .prepare_cached(&format!("{ORG_ONLY} WHERE id = ?1"))?
+        .query_row([id.to_string()], org_row)
+        .optional()?;
+    raw.map(decode_org).transpose()
+}
+
+/// Every organization (contact or not), by name.
+pub fn list_organizations(conn: &Connection) -> Result<Vec<Organization>> {
+    let mut stmt = conn.prepare_cached(&format!("{ORG_ONLY} ORDER BY name_key"))?;
+    let rows = stmt
+        .query_map([], org_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(decode_org).collect()
+}
+
+/// Every organization's name by id.
+pub fn names(conn: &Connection) -> Result<HashMap<OrganizationId, String>> {
+    Ok(list_organizations(conn)?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+/// The organization's contact (its first administrator).
+pub fn contact(conn: &Connection, org: OrganizationId) -> Result<Option<User>> {
+    Ok(get(conn, org)?.map(|r| r.contact))
+}
+
+const ORG_ONLY: &str =
+    "SELECT id, name, country, tax_id, created_at, updated_at FROM organizations";
+
+type OrgRaw = (String, String, String, Option<String>, String, String);
+
+fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRaw> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn decode_org(raw: OrgRaw) -> Result<Organization> {
+    let (id, name, country, tax_id, created, updated) = raw;
+    Ok(Organization {
+        id: id
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?,
+        name,
+        country,
+        tax_id,
+        created_at: parse_ts(&created)?,
+        updated_at: parse_ts(&updated)?,
+    })
 }
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
@@ -114,7 +180,6 @@ type Raw = (
     String,
     String,
     String,
-    i64,
 );
 
 fn raw_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
@@ -130,13 +195,11 @@ fn raw_row(r: &Row<'_>) -> rusqlite::Result<Raw> {
         r.get(8)?,
         r.get(9)?,
         r.get(10)?,
-        r.get(11)?,
     ))
 }
 
-fn decode(raw: Raw) -> Result<OrganizationRecord> {
-    let (id, name, country, tax_id, created, updated, uid, uname, email, role, ucreated, live) =
-        raw;
+fn decode(raw: Raw, live: &HashMap<OrganizationId, i64>) -> Result<OrganizationRecord> {
+    let (id, name, country, tax_id, created, updated, uid, uname, email, role, ucreated) = raw;
     let id: OrganizationId = id
         .parse()
         .map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?;
@@ -160,6 +223,6 @@ fn decode(raw: Raw) -> Result<OrganizationRecord> {
                 .ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
             created_at: parse_ts(&ucreated)?,
         },
-        live_servers: live,
+        live_servers: live.get(&id).copied().unwrap_or(0),
     })
 }

@@ -6,15 +6,15 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::{fmt_ts, parse_ts, Result, StoreError};
 
 pub fn insert(conn: &Connection, plan: &Plan) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, active, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
+    )?
+    .execute(params![
             plan.id.to_string(), plan.name, plan.name.to_lowercase(), plan.provider.as_str(), plan.provider_type,
             plan.monthly.currency.code(), plan.monthly.minor, plan.hourly.micros, plan.active,
             fmt_ts(&plan.created_at), fmt_ts(&plan.updated_at)
-        ],
-    )?;
+        ])?;
     write_regions(conn, plan)
 }
 
@@ -64,6 +64,38 @@ pub fn list(conn: &Connection) -> Result<Vec<Plan>> {
         .query_map([], raw_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(decode).collect()
+}
+
+/// A plan's name, provider, type and list price, without its regions: what
+/// billing prices a meter with (one cached statement by primary key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanPrice {
+    pub id: PlanId,
+    pub name: String,
+    pub provider: ProviderKind,
+    pub provider_type: String,
+    pub monthly: Money,
+    pub hourly: Rate,
+}
+
+pub fn get_price(conn: &Connection, id: PlanId) -> Result<Option<PlanPrice>> {
+    let raw: Option<(String, String, String, String, i64, i64)> = conn
+        .prepare_cached("SELECT name, provider, provider_type, currency, monthly_minor, hourly_micros FROM plans WHERE id = ?1")?
+        .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    let Some((name, provider, provider_type, currency, monthly, hourly)) = raw else {
+        return Ok(None);
+    };
+    let currency = Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(PlanPrice {
+        id,
+        name,
+        provider: ProviderKind::parse(&provider)
+            .ok_or_else(|| StoreError::Corrupt(format!("provider {provider:?}")))?,
+        provider_type,
+        monthly: Money::new(monthly, currency),
+        hourly: Rate::new(hourly, currency),
+    }))
 }
 
 pub fn name_taken(conn: &Connection, name: &str, except: Option<PlanId>) -> rusqlite::Result<bool> {

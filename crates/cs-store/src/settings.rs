@@ -17,3 +17,9 @@ pub fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     )?;
     Ok(())
 }
+
+/// Forgets a setting (its default applies again).
+pub fn remove(conn: &Connection, key: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+    Ok(())
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { ApiError, api, camelCase, unwrap } from "./client";
+import { ApiError, api, camelCase, unwrap, type ErrorDto } from "./client";
 
 async function rejection(p: Promise<unknown>): Promise<ApiError> {
   return p.then(
@@ -38,7 +38,9 @@ describe("unwrap", () => {
   });
 
   it("maps unknown codes, thrown Errors and strings to internal", async () => {
-    const unknown = await rejection(unwrap(Promise.resolve({ status: "error" as const, error: { code: "teapot", message: "?", fields: [] } })));
+    // A code this UI does not know (a backend newer than the bindings) is not trusted.
+    const teapot = { code: "teapot", message: "?", fields: [] } as unknown as ErrorDto;
+    const unknown = await rejection(unwrap(Promise.resolve({ status: "error" as const, error: teapot })));
     expect(unknown.code).toBe("internal");
     const thrown = await rejection(unwrap(Promise.reject(new Error("IPC broke"))));
     expect(thrown).toBeInstanceOf(ApiError);

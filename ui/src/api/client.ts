@@ -5,8 +5,13 @@
 import { commands, events, type Result } from "../bindings";
 import type * as T from "../bindings";
 
-export type ErrorCode = "validation" | "not_found" | "conflict" | "provider" | "unavailable" | "internal";
-const KNOWN_CODES: readonly string[] = ["validation", "not_found", "conflict", "provider", "unavailable", "internal"];
+// The codes are the backend's closed set (`cs_app::dto::ErrorCode`), generated
+// into the bindings as a union. The record below must name exactly its members
+// (the type check fails otherwise); at run time it recognises an answer that is
+// not one of ours (a stray rejection), which becomes "internal".
+export type ErrorCode = T.ErrorCode;
+const CODES: Record<ErrorCode, true> = { validation: true, not_found: true, conflict: true, provider: true, unavailable: true, internal: true };
+const isErrorCode = (c: string): c is ErrorCode => Object.hasOwn(CODES, c);
 
 export class ApiError extends Error {
   readonly code: ErrorCode;
@@ -24,7 +29,7 @@ export class ApiError extends Error {
   static from(raw: unknown): ApiError {
     if (raw instanceof ApiError) return raw;
     if (isErrorDto(raw)) {
-      const code = (KNOWN_CODES.includes(raw.code) ? raw.code : "internal") as ErrorCode;
+      const code: ErrorCode = isErrorCode(raw.code) ? raw.code : "internal";
       const fields: Record<string, string> = {};
       for (const f of raw.fields ?? []) {
         const key = camelCase(f.field);
@@ -74,10 +79,10 @@ export const api = {
   listPlans: () => unwrap(commands.listPlans()),
   createPlan: (input: T.PlanInput) => unwrap(commands.createPlan(input)),
   updatePlan: (id: string, input: T.PlanInput) => unwrap(commands.updatePlan(id, input)),
-  catalog: (provider: string) => unwrap(commands.catalog(provider)),
+  catalogue: (provider: string) => unwrap(commands.catalogue(provider)),
   listServers: () => unwrap(commands.listServers()),
   getServer: (id: string) => unwrap(commands.getServer(id)),
-  createServer: (input: T.ServerInput) => unwrap(commands.createServer(input)),
+  createServer: (input: T.ServerInput, options: T.CreateOptionsInput) => unwrap(commands.createServer(input, options)),
   serverAction: (id: string, action: T.ServerAction) => unwrap(commands.serverAction(id, action)),
   deleteServer: (id: string) => unwrap(commands.deleteServer(id)),
   serverStats: (id: string) => unwrap(commands.serverStats(id)),
@@ -119,7 +124,8 @@ export type {
   WalletDetail,
   WalletDto,
   WalletEntryDto,
-  CatalogDto,
+  CatalogueDto,
+  CreateOptionsInput,
   Dashboard,
   ErrorDto,
   FieldErrorDto,

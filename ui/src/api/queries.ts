@@ -1,7 +1,7 @@
 // TanStack Query keys and hooks over the API client. Live events (live.ts)
 // write into the same keys, so screens update without refetching.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentFilterInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type SettingsInput } from "./client";
+import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentFilterInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type CreateOptionsInput, type SettingsInput } from "./client";
 
 export const keys = {
   appInfo: ["appInfo"] as const,
@@ -9,7 +9,7 @@ export const keys = {
   organizations: ["organizations"] as const,
   organization: (id: string) => ["organization", id] as const,
   plans: ["plans"] as const,
-  catalog: (provider: string) => ["catalog", provider] as const,
+  catalogue: (provider: string) => ["catalogue", provider] as const,
   servers: ["servers"] as const,
   server: (id: string) => ["server", id] as const,
   serverStats: (id: string) => ["serverStats", id] as const,
@@ -32,8 +32,8 @@ export const useDashboard = () => useQuery({ queryKey: keys.dashboard, queryFn: 
 export const useOrganizations = () => useQuery({ queryKey: keys.organizations, queryFn: api.listOrganizations });
 export const useOrganization = (id: string) => useQuery({ queryKey: keys.organization(id), queryFn: () => api.getOrganization(id) });
 export const usePlans = () => useQuery({ queryKey: keys.plans, queryFn: api.listPlans });
-export const useCatalog = (provider: string | null) =>
-  useQuery({ queryKey: keys.catalog(provider ?? ""), queryFn: () => api.catalog(provider!), enabled: Boolean(provider), staleTime: 5 * 60_000 });
+export const useCatalogue = (provider: string | null) =>
+  useQuery({ queryKey: keys.catalogue(provider ?? ""), queryFn: () => api.catalogue(provider!), enabled: Boolean(provider), staleTime: 5 * 60_000 });
 export const useServers = () => useQuery({ queryKey: keys.servers, queryFn: api.listServers });
 export const useServer = (id: string) => useQuery({ queryKey: keys.server(id), queryFn: () => api.getServer(id) });
 export const useServerStats = (id: string, enabled: boolean) =>
@@ -140,10 +140,11 @@ export function useSavePlan() {
   });
 }
 
+/** Creates a server with the options the form offers (StackScript, user data, firewall, account). */
 export function useCreateServer() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: ServerInput) => api.createServer(input),
+    mutationFn: (v: { input: ServerInput; options: CreateOptionsInput }) => api.createServer(v.input, v.options),
     onSuccess: (server) => {
       upsertServer(qc, server);
       qc.invalidateQueries({ queryKey: keys.dashboard });

@@ -1,9 +1,9 @@
-import type { CatalogDto, ServerDto } from "@/bindings";
+import type { CatalogueDto, ServerDto } from "@/bindings";
 
 const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
 const rate = (amount: string, micros: string) => ({ amount, micros, currency: "USD" });
 
-export const catalog: CatalogDto = {
+export const catalogue: CatalogueDto = {
   provider: "sandbox",
   regions: [
     { id: "eu-west", label: "London, GB", country: "gb", available: true },

@@ -12,7 +12,7 @@ async fn running_server(t: &TestApp) -> (OrganizationDto, ServerDto) {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;

@@ -24,7 +24,7 @@ async fn a_server_lives_its_whole_life_and_survives_a_restart() {
 
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert_eq!(s.status, "provisioning");
@@ -149,14 +149,14 @@ async fn every_customer_facing_change_has_its_outbox_record() {
     let t = TestApp::new();
     let org = t.customer("Acme Hosting", "ops@acme.example");
     let plan = t.plan("Starter").await;
-    assert_eq!(t.table_count("outbox"), 2);
+    assert_eq!(t.table_count("sync_outbox"), 2);
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert_eq!(
-        t.table_count("outbox"),
+        t.table_count("sync_outbox"),
         4,
         "recorded, then matched with the instance"
     );
@@ -166,13 +166,15 @@ async fn every_customer_facing_change_has_its_outbox_record() {
         .server_action(&s.id, ServerAction::Shutdown)
         .await
         .unwrap();
-    assert_eq!(t.table_count("outbox"), 7);
+    assert_eq!(t.table_count("sync_outbox"), 7);
     // No secret reached the database.
     let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
-    let dump: String = conn
-        .query_row("SELECT group_concat(payload) FROM outbox", [], |r| r.get(0))
-        .unwrap();
-    assert!(!dump.contains("Correct-Horse-9"));
+    let dump: Vec<String> = cs_store::sync_outbox::pending(&conn, 100)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.payload.to_string())
+        .collect();
+    assert!(!dump.concat().contains("Correct-Horse-9"));
     let bytes = std::fs::read(t.dir.path().join("cs.db")).unwrap();
     assert!(!bytes.windows(15).any(|w| w == b"Correct-Horse-9"));
 }
@@ -184,7 +186,7 @@ async fn a_server_deleted_outside_the_app_is_noticed() {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -222,7 +224,7 @@ async fn a_provider_failure_is_reported_and_frees_the_label() {
     });
     let err = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap_err();
     let dto = err.to_dto();
@@ -231,7 +233,7 @@ async fn a_provider_failure_is_reported_and_frees_the_label() {
     assert!(dto.message.contains("London is full"));
     // The label is free again and the failure is in the log.
     t.app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     assert!(t

@@ -63,8 +63,8 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
         "the token is not in SQLite"
     );
 
-    let catalog = t.app.catalog("linode").await.unwrap();
-    let nanode = catalog
+    let catalogue = t.app.provider_catalogue("linode").await.unwrap();
+    let nanode = catalogue
         .types
         .iter()
         .find(|x| x.id == "g6-nanode-1")
@@ -81,15 +81,18 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
     let plan = t.app.create_plan(nano_plan(&["eu-central"])).await.unwrap();
     let s = t
         .app
-        .create_server(ServerInput {
-            organization_id: org.id.clone(),
-            plan_id: plan.id.clone(),
-            label: "linode-web-1".into(),
-            region: "eu-central".into(),
-            image: "linode/debian12".into(),
-            root_password: Some("Correct-Horse-9!".into()),
-            ssh_key: None,
-        })
+        .create_server(
+            ServerInput {
+                organization_id: org.id.clone(),
+                plan_id: plan.id.clone(),
+                label: "linode-web-1".into(),
+                region: "eu-central".into(),
+                image: "linode/debian12".into(),
+                root_password: Some("Correct-Horse-9!".into()),
+                ssh_key: None,
+            },
+            Default::default(),
+        )
         .await
         .unwrap();
     assert!(s.provider_id.is_some());
@@ -126,7 +129,7 @@ async fn a_linode_account_is_checked_kept_in_the_keyring_and_sells_servers() {
             .connected
     );
     assert_eq!(
-        t.app.catalog("linode").await.unwrap_err().code(),
+        t.app.provider_catalogue("linode").await.unwrap_err().code(),
         "unavailable"
     );
 }

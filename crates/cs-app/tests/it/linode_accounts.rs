@@ -220,7 +220,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
 
     // With two accounts the form must say which.
     let err = app
-        .create_server_with(
+        .create_server(
             server(&org, &plan, "nowhere"),
             CreateOptionsInput::default(),
         )
@@ -229,7 +229,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
         .to_dto();
     assert_eq!(err.fields[0].field, "accountId", "{err:?}");
     let err = app
-        .create_server_with(
+        .create_server(
             server(&org, &plan, "nowhere"),
             CreateOptionsInput {
                 account_id: Some("acc-nope".into()),
@@ -242,11 +242,11 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     assert_eq!(err.fields[0].field, "accountId");
 
     let sa = app
-        .create_server_with(server(&org, &plan, "on-a"), on(&a))
+        .create_server(server(&org, &plan, "on-a"), on(&a))
         .await
         .unwrap();
     let sb = app
-        .create_server_with(server(&org, &plan, "on-b"), on(&b))
+        .create_server(server(&org, &plan, "on-b"), on(&b))
         .await
         .unwrap();
     assert_eq!(
@@ -445,6 +445,13 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     let now = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
     {
         // A database as the single-account version left it (migrations up to 0008).
+        // owner-exempt(settings): writes the rows of a database the version before migration 0009 left, in that version's schema
+        // owner-exempt(organizations): the same database of before 0009
+        // owner-exempt(plans): the same database of before 0009
+        // owner-exempt(servers): the same database of before 0009, and its account after the upgrade
+        // owner-exempt(provider_catalogue_refresh): the same database of before 0009
+        // owner-exempt(provider_event_cursor): the same database of before 0009, and the cursor moved by the upgrade
+        // owner-exempt(provider_accounts): the account the upgrade made out of the single one of before
         let mut conn = cs_store::rusqlite::Connection::open(dir.path().join("cs.db")).unwrap();
         let before: Vec<_> = cs_store::migrate::embedded()
             .into_iter()

@@ -75,7 +75,11 @@ async fn wait_for(t: &TestApp, id: &str, status: &str) {
 }
 
 async fn running(s: &Setup, label: &str) -> ServerDto {
-    let server = s.t.app.create_server(input(s, label)).await.unwrap();
+    let server =
+        s.t.app
+            .create_server(input(s, label), Default::default())
+            .await
+            .unwrap();
     wait_for(&s.t, &server.id, "running").await;
     server
 }
@@ -110,7 +114,7 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
     // Page views read SQLite: no catalogue request reaches Linode.
     s.fake.clear_requests();
     for _ in 0..5 {
-        let c = s.t.app.catalog("linode").await.unwrap();
+        let c = s.t.app.provider_catalogue("linode").await.unwrap();
         assert!(c.refreshed_at.is_some());
         assert!(
             c.images.iter().all(|i| i.id != "linode/centos7"),
@@ -144,12 +148,21 @@ async fn the_catalogue_is_cached_refreshed_and_feeds_provider_prices() {
         ("7.00", "0.0105")
     );
     let conn = cs_store::rusqlite::Connection::open(s.t.dir.path().join("cs.db")).unwrap();
-    let (h, m): (i64, i64) = conn
-        .query_row("SELECT hourly_micros, monthly_micros FROM provider_prices WHERE provider='linode' AND provider_type='g6-nanode-1' AND item='server' AND region='br-gru'", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap();
-    assert_eq!((h, m), (10_500, 7_000_000));
-    let base: i64 = conn.query_row("SELECT monthly_micros FROM provider_prices WHERE provider='linode' AND provider_type='g6-nanode-1' AND item='server' AND region=''", [], |r| r.get(0)).unwrap();
-    assert_eq!(base, 5_000_000);
+    let price = |region: &str| {
+        cs_billing::prices::provider_price(
+            &conn,
+            "linode",
+            "g6-nanode-1",
+            cs_billing::prices::Item::Server,
+            region,
+        )
+        .unwrap()
+        .unwrap()
+        .1
+    };
+    let gru = price("br-gru");
+    assert_eq!((gru.hourly_micros, gru.monthly_micros), (10_500, 7_000_000));
+    assert_eq!(price("").monthly_micros, 5_000_000);
 
     // On demand: a refresh asks Linode once per list and says when.
     s.fake.clear_requests();
@@ -282,19 +295,16 @@ async fn deletions_and_resizes_in_linodes_console_are_noticed_through_the_event_
         db.activity
     );
     let conn = cs_store::rusqlite::Connection::open(s.t.dir.path().join("cs.db")).unwrap();
-    let open_a: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM billing_meters WHERE server_id = ?1 AND end_hour IS NULL",
-            [&a.id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(open_a, 0, "the deleted server's meter is closed");
-    let next_price: String = conn
-        .query_row("SELECT p.plan_id FROM billing_meters m JOIN meter_prices p ON p.meter_id = m.id WHERE m.server_id = ?1 ORDER BY p.from_hour DESC LIMIT 1", [&b.id], |r| r.get(0))
+    assert!(
+        !cs_billing::meters::is_metered(&conn, a.id.parse().unwrap()).unwrap(),
+        "the deleted server's meter is closed"
+    );
+    let next_price = cs_billing::meters::current_plan(&conn, b.id.parse().unwrap())
+        .unwrap()
         .unwrap();
     assert_eq!(
-        next_price, bigger.id,
+        next_price.to_string(),
+        bigger.id,
         "the resized server is billed on the new plan from the next hour"
     );
 
@@ -557,7 +567,7 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     i.image = "linode/almalinux9".into();
     let err =
         s.t.app
-            .create_server_with(i, opts.clone())
+            .create_server(i, opts.clone())
             .await
             .unwrap_err()
             .to_dto();
@@ -571,7 +581,7 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     opts.user_data = Some("#cloud-config\npackages: [htop]\n".into());
     let server =
         s.t.app
-            .create_server_with(input(&s, "opts-1"), opts)
+            .create_server(input(&s, "opts-1"), opts)
             .await
             .unwrap();
     wait_for(&s.t, &server.id, "running").await;
@@ -684,7 +694,10 @@ async fn resize_rebuild_rescue_password_and_create_options() {
     let sb_plan = s.t.plan("Sandbox small").await;
     let sb =
         s.t.app
-            .create_server(s.t.server_input(&s.org, &sb_plan, "sb-1"))
+            .create_server(
+                s.t.server_input(&s.org, &sb_plan, "sb-1"),
+                Default::default(),
+            )
             .await
             .unwrap();
     let err =

@@ -52,6 +52,12 @@ pub fn step() -> Duration {
     Duration::seconds(3)
 }
 
+impl Default for TestApp {
+    fn default() -> TestApp {
+        TestApp::new()
+    }
+}
+
 impl TestApp {
     pub fn new() -> TestApp {
         let dir = tempfile::tempdir().unwrap();

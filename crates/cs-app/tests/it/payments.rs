@@ -98,7 +98,8 @@ impl PayApp {
     /// Lets customer mail be queued (the sender is set in Settings → Email).
     fn set_mail_sender(&self) {
         let conn = crate::rusqlite_conn(&self.t.dir);
-        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('mail.from_name', 'My Cloud'), ('mail.from_address', 'billing@mycloud.example')", []).unwrap();
+        cs_store::settings::set(&conn, "mail.from_name", "My Cloud").unwrap();
+        cs_store::settings::set(&conn, "mail.from_address", "billing@mycloud.example").unwrap();
     }
 
     async fn link(&self, org: &OrganizationDto, amount: &str) -> PaymentDetail {
@@ -133,12 +134,11 @@ impl PayApp {
 
     fn mail_count(&self, kind: &str) -> i64 {
         let conn = crate::rusqlite_conn(&self.t.dir);
-        conn.query_row(
-            "SELECT count(*) FROM mail_outbox WHERE kind = ?1",
-            [kind],
-            |r| r.get(0),
-        )
-        .unwrap()
+        cs_mail::outbox::sqlite::list(&conn, cs_mail::OutboxFilter::All, usize::MAX)
+            .unwrap()
+            .iter()
+            .filter(|m| m.kind.map(|k| k.key()) == Some(kind))
+            .count() as i64
     }
 }
 
@@ -894,7 +894,7 @@ async fn a_paypal_payment_releases_a_suspended_customer() {
     let plan = t.plan("Starter").await;
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;

@@ -270,7 +270,7 @@ async fn a_new_price_reaches_running_servers_only_when_applied_from_the_next_hou
     // Created 31 January 10:30.
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -357,7 +357,7 @@ async fn add_ons_switch_at_the_provider_and_bill_on_their_own_invoice_lines() {
         .unwrap();
     let s = t
         .app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;
@@ -494,6 +494,96 @@ async fn add_ons_switch_at_the_provider_and_bill_on_their_own_invoice_lines() {
     );
 }
 
+/// A resize to a plan that cannot price an add-on the server has is refused
+/// before the provider is asked, and nothing changes: the server stays on its
+/// plan and type, and every meter keeps its price (it once committed with the
+/// server meter on the new price and the add-on's on the old one).
+#[tokio::test]
+async fn a_resize_to_a_plan_without_a_price_for_an_add_on_is_refused_and_changes_nothing() {
+    let t = TestApp::new();
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    let plan = t.plan("Starter").await;
+    let bigger = t
+        .app
+        .create_plan(PlanInput {
+            name: "Bigger".into(),
+            provider: "sandbox".into(),
+            provider_type: "sb-medium".into(),
+            regions: vec!["eu-west".into(), "ap-south".into()],
+            monthly_price: "30.00".into(),
+            hourly_price: "0.045".into(),
+        })
+        .await
+        .unwrap();
+    t.app
+        .add_price_version(&plan.id, fixed("backups", "0.01", "5.00"))
+        .await
+        .unwrap();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
+        .await
+        .unwrap();
+    t.tick().await;
+    t.tick().await;
+    // 12:05: billed through 11:00, so the server's meter is open.
+    t.clock.advance(Duration::minutes(95) - crate::step() * 2);
+    t.app.run_billing().await.unwrap();
+    t.app
+        .set_server_addon(&s.id, "backups", true)
+        .await
+        .unwrap();
+    let prices_before = t.table_count("meter_prices");
+
+    let err = t.app.resize_server(&s.id, &bigger.id).await.unwrap_err();
+    assert_eq!(err.code(), "validation", "{err}");
+    let dto = err.to_dto();
+    assert_eq!(
+        dto.fields
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect::<Vec<_>>(),
+        ["planId"]
+    );
+    let message = dto.message;
+    assert!(
+        message.contains("Bigger") && message.contains("backups"),
+        "{message}"
+    );
+
+    let after = t.app.get_server(&s.id).unwrap().server;
+    assert_eq!(
+        (
+            after.plan_id.as_str(),
+            after.provider_type.as_str(),
+            after.status.as_str()
+        ),
+        (plan.id.as_str(), "sb-small", "running")
+    );
+    use cs_provider::Provider;
+    let instance = t
+        .app
+        .sandbox()
+        .get_instance(after.provider_id.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        instance.instance_type, "sb-small",
+        "the provider was not asked"
+    );
+    assert_eq!(
+        t.table_count("meter_prices"),
+        prices_before,
+        "no meter got a new price"
+    );
+    assert!(!t
+        .app
+        .list_activity(50, Some(s.id.clone()))
+        .unwrap()
+        .iter()
+        .any(|a| a.action == "server.resized" || a.action == "billing.resized"));
+}
+
 #[tokio::test]
 async fn a_long_catch_up_reports_its_progress_in_hours() {
     let t = TestApp::new();
@@ -514,7 +604,7 @@ async fn a_long_catch_up_reports_its_progress_in_hours() {
         .await
         .unwrap();
     t.app
-        .create_server(t.server_input(&org, &plan, "web-1"))
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
         .await
         .unwrap();
     t.tick().await;

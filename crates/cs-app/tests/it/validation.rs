@@ -14,7 +14,7 @@ async fn bad_customers_write_nothing() {
     let before = (
         t.table_count("organizations"),
         t.table_count("activity"),
-        t.table_count("outbox"),
+        t.table_count("sync_outbox"),
     );
     let err = t
         .app
@@ -48,7 +48,7 @@ async fn bad_customers_write_nothing() {
         (
             t.table_count("organizations"),
             t.table_count("activity"),
-            t.table_count("outbox")
+            t.table_count("sync_outbox")
         ),
         (before.0 + 1, before.1 + 1, before.2 + 1)
     );
@@ -230,7 +230,11 @@ async fn bad_servers_write_nothing() {
         ),
     ];
     for (input, field) in cases {
-        let err = t.app.create_server(input.clone()).await.unwrap_err();
+        let err = t
+            .app
+            .create_server(input.clone(), Default::default())
+            .await
+            .unwrap_err();
         assert!(
             fields(&err).contains(&field.to_string()),
             "{input:?}: {:?}",
@@ -238,8 +242,15 @@ async fn bad_servers_write_nothing() {
         );
     }
     assert_eq!(t.table_count("servers"), 0);
-    t.app.create_server(good.clone()).await.unwrap();
-    let dup = t.app.create_server(good).await.unwrap_err();
+    t.app
+        .create_server(good.clone(), Default::default())
+        .await
+        .unwrap();
+    let dup = t
+        .app
+        .create_server(good, Default::default())
+        .await
+        .unwrap_err();
     assert_eq!(fields(&dup), ["label"]);
     assert_eq!(t.table_count("servers"), 1);
 }

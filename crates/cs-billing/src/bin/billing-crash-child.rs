@@ -18,9 +18,12 @@ use cs_billing::wallet::{
 };
 use cs_billing::{BillingError, BillingSettings};
 use cs_core::pricing::PriceRule;
-use cs_core::{Currency, Money, OrganizationId, PlanId, ServerId, Timestamp};
+use cs_core::{
+    Currency, Money, Organization, OrganizationId, Plan, PlanId, ProviderKind, Rate, Role, Server,
+    ServerId, ServerStatus, Timestamp, User, UserId,
+};
 use cs_store::{fmt_ts, parse_ts, Store};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
 const ORGS: u128 = 20;
 const FIRST_SERVERS: u64 = 200;
@@ -64,10 +67,25 @@ fn insert_server(
     at: Timestamp,
 ) -> Result<(), BillingError> {
     let id = ServerId(uuid::Uuid::from_u128(0x0c00_0000_0000_0000 + u128::from(n)));
-    conn.execute(
-        "INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_id, provider_type, region, image, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'sandbox', NULL, 'sb', 'eu', 'debian', 'running', ?5, ?5)",
-        params![id.to_string(), org.to_string(), plan.to_string(), format!("crash-{n}"), fmt_ts(&at)],
+    cs_store::servers::insert(
+        conn,
+        &Server {
+            id,
+            organization_id: org,
+            plan_id: plan,
+            label: format!("crash-{n}"),
+            provider: ProviderKind::Sandbox,
+            provider_id: None,
+            provider_type: "sb".into(),
+            region: "eu".into(),
+            image: "debian".into(),
+            status: ServerStatus::Running,
+            ipv4: None,
+            ipv6: None,
+            created_at: at,
+            updated_at: at,
+            deleted_at: None,
+        },
     )?;
     cs_billing::meters::open_server(conn, id, at)?;
     Ok(())
@@ -94,19 +112,42 @@ fn setup(conn: &Connection) -> Result<(), BillingError> {
         } else {
             None
         };
-        conn.execute(
-            "INSERT INTO organizations (id, name, name_key, country, tax_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![org_id(i).to_string(), format!("Org {i}"), format!("org {i}"), country, tax_id, fmt_ts(&start)],
-        )?;
+        let org = Organization {
+            id: org_id(i),
+            name: format!("Org {i}"),
+            country: country.into(),
+            tax_id,
+            created_at: start,
+            updated_at: start,
+        };
+        let contact = User {
+            id: UserId(uuid::Uuid::from_u128(0x0d00_0000_0000_0000 + i)),
+            organization_id: Some(org.id),
+            name: format!("Contact {i}"),
+            email: format!("billing{i}@crash.example"),
+            role: Role::OrgAdmin,
+            created_at: start,
+        };
+        cs_store::orgs::insert(conn, &org, &contact)?;
     }
     for (i, (hourly, monthly)) in [(7_500i64, 500i64), (36_100, 2_400)]
         .into_iter()
         .enumerate()
     {
-        conn.execute(
-            "INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'sandbox', 'sb', 'USD', ?4, ?5, ?6, ?6)",
-            params![plan_id(i as u128).to_string(), format!("Plan {i}"), format!("plan {i}"), monthly, hourly, fmt_ts(&start)],
+        cs_store::plans::insert(
+            conn,
+            &Plan {
+                id: plan_id(i as u128),
+                name: format!("Plan {i}"),
+                provider: ProviderKind::Sandbox,
+                provider_type: "sb".into(),
+                regions: vec![],
+                monthly: Money::new(monthly, Currency::USD),
+                hourly: Rate::new(hourly, Currency::USD),
+                active: true,
+                created_at: start,
+                updated_at: start,
+            },
         )?;
     }
     add_price_rule(
@@ -138,23 +179,18 @@ fn setup(conn: &Connection) -> Result<(), BillingError> {
     Ok(())
 }
 
+/// The live server at position `r` (modulo their number) in id order.
 fn live_server(conn: &Connection, r: u64) -> Result<Option<ServerId>, BillingError> {
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM servers WHERE deleted_at IS NULL",
-        [],
-        |x| x.get(0),
-    )?;
-    if n == 0 {
+    let mut live: Vec<ServerId> = cs_store::servers::list(conn)?
+        .into_iter()
+        .filter(|s| s.deleted_at.is_none())
+        .map(|s| s.id)
+        .collect();
+    if live.is_empty() {
         return Ok(None);
     }
-    let id: Option<String> = conn
-        .query_row(
-            "SELECT id FROM servers WHERE deleted_at IS NULL ORDER BY id LIMIT 1 OFFSET ?1",
-            [r as i64 % n],
-            |x| x.get(0),
-        )
-        .optional()?;
-    Ok(id.and_then(|s| s.parse().ok()))
+    live.sort_by_key(|id| id.to_string());
+    Ok(Some(live[(r % live.len() as u64) as usize]))
 }
 
 /// Applies step `step` and moves the simulated clock, in the caller's transaction.
@@ -186,7 +222,13 @@ fn apply_step(conn: &Connection, step: u64, now: Timestamp) -> Result<Timestamp,
                 now,
                 actor,
             ) {
-                Ok(()) | Err(BillingError::Invalid(_)) => {}
+                // Plan 0 cannot price backups: refused, nothing written.
+                Ok(())
+                | Err(
+                    BillingError::NoPrice { .. }
+                    | BillingError::NotMetered { .. }
+                    | BillingError::AlreadyBilled { .. },
+                ) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -194,7 +236,7 @@ fn apply_step(conn: &Connection, step: u64, now: Timestamp) -> Result<Timestamp,
     if rng.below(10) < 1 {
         if let Some(s) = live_server(conn, rng.next())? {
             match cs_billing::meters::enable_addon(conn, s, Item::Backups, 0, now, actor) {
-                Ok(_) | Err(BillingError::Invalid(_)) => {}
+                Ok(_) | Err(BillingError::NoPrice { .. }) => {}
                 Err(e) => return Err(e),
             }
         }

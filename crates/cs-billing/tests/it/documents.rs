@@ -181,7 +181,7 @@ fn an_invoice_is_voided_by_a_credit_note() {
             "staff:bob",
         )
     });
-    assert!(matches!(again, Err(BillingError::Invalid(_))));
+    assert!(matches!(again, Err(BillingError::AlreadyCredited { .. })));
     let partial = env.store.write(|tx| {
         issue_credit_note(
             tx,

@@ -60,7 +60,7 @@ proptest! {
                     // Refused (and nothing written) when the new plan cannot
                     // price an add-on the server has.
                     match env.store.write(|tx| cs_billing::meters::record_resize(tx, s, plans[plan], now, "staff:p")) {
-                        Ok(()) | Err(cs_billing::BillingError::Invalid(_)) => {}
+                        Ok(()) | Err(cs_billing::BillingError::NoPrice { .. }) => {}
                         Err(e) => prop_assert!(false, "resize failed: {}", e),
                     }
                 }

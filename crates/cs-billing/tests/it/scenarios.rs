@@ -95,11 +95,20 @@ fn a_server_lifetime_across_two_months() {
             decisions.push((d.action, d.decided_at));
         }
         if low_balance_at.is_none() {
-            let notices: i64 = env
+            let notices = env
                 .store
-                .read(|c| Ok::<_, cs_store::StoreError>(c.query_row("SELECT count(*) FROM outbox WHERE kind = 'billing.notice' AND payload LIKE '%low_balance%'", [], |r| r.get(0))?))
+                .read(|c| {
+                    cs_store::sync_outbox::since(
+                        c,
+                        0,
+                        &[cs_store::sync_outbox::SyncKind::BillingNotice],
+                    )
+                })
                 .unwrap();
-            if notices > 0 {
+            if notices
+                .iter()
+                .any(|n| n.payload.to_string().contains("low_balance"))
+            {
                 low_balance_at = Some(now);
             }
         }
@@ -507,11 +516,12 @@ fn meters_follow_the_servers_table() {
     );
     env.store
         .write(|tx| {
-            tx.execute(
-                "UPDATE servers SET status = 'failed', deleted_at = ?2, updated_at = ?2 WHERE id = ?1",
-                rusqlite::params![f.to_string(), "2026-01-04T00:12:00.000Z"],
-            )
-            .map_err(cs_store::StoreError::from)
+            let mut s = cs_store::servers::get(tx, f)?.expect("the server exists");
+            let at = ts(2026, 1, 4, 0, 12);
+            s.status = cs_core::ServerStatus::Failed;
+            s.deleted_at = Some(at);
+            s.updated_at = at;
+            cs_store::servers::update(tx, &s).map_err(cs_store::StoreError::from)
         })
         .unwrap();
     let r = env.run(ts(2026, 1, 4, 3, 0));

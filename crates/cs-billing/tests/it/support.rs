@@ -3,8 +3,8 @@
 use chrono::{TimeZone, Utc};
 use cs_billing::{run_due, BillingSettings, RunReport};
 use cs_core::{
-    Currency, Money, OrganizationId, Plan, PlanId, ProviderKind, Rate, Server, ServerId,
-    ServerStatus, Timestamp,
+    Currency, Money, Organization, OrganizationId, Plan, PlanId, ProviderKind, Rate, Role, Server,
+    ServerId, ServerStatus, Timestamp, User, UserId,
 };
 use cs_store::Store;
 use uuid::Uuid;
@@ -41,13 +41,26 @@ impl Env {
 
     pub fn org(&self, name: &str, country: &str, tax_id: Option<&str>) -> OrganizationId {
         let id = OrganizationId(Uuid::new_v4());
+        let at = ts(2026, 1, 1, 0, 0);
+        let org = Organization {
+            id,
+            name: name.into(),
+            country: country.into(),
+            tax_id: tax_id.map(str::to_string),
+            created_at: at,
+            updated_at: at,
+        };
+        let contact = User {
+            id: UserId(Uuid::new_v4()),
+            organization_id: Some(id),
+            name: format!("Contact of {name}"),
+            email: format!("billing-{}@example.com", &id.to_string()[..8]),
+            role: Role::OrgAdmin,
+            created_at: at,
+        };
         self.store
             .write(|tx| {
-                tx.execute(
-                    "INSERT INTO organizations (id, name, name_key, country, tax_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                    rusqlite::params![id.to_string(), name, name.to_lowercase(), country, tax_id, "2026-01-01T00:00:00.000Z"],
-                )?;
-                Ok::<_, cs_store::StoreError>(())
+                cs_store::orgs::insert(tx, &org, &contact).map_err(cs_store::StoreError::from)
             })
             .unwrap();
         id
@@ -180,14 +193,12 @@ impl Env {
 
     pub fn server_status(&self, id: ServerId) -> String {
         self.store
-            .read(|c| {
-                Ok::<_, cs_store::StoreError>(c.query_row(
-                    "SELECT status FROM servers WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get::<_, String>(0),
-                )?)
-            })
+            .read(|c| cs_store::servers::get(c, id))
             .unwrap()
+            .expect("the server exists")
+            .status
+            .as_str()
+            .to_string()
     }
 
     pub fn invoices(&self, org: OrganizationId) -> Vec<cs_billing::documents::Document> {
@@ -197,7 +208,7 @@ impl Env {
                     c,
                     &cs_billing::documents::DocumentFilter {
                         organization_id: Some(org),
-                        kind: Some(cs_billing::documents::DocumentKind::Invoice),
+                        kind: Some(cs_core::DocumentKind::Invoice),
                         month: None,
                     },
                     100,

@@ -5,6 +5,7 @@ use cs_billing::wallet::{record_adjustment, NewAdjustment};
 use cs_billing::BillingError;
 use cs_core::dunning::DunningAction;
 use cs_core::{Currency, Money};
+use cs_store::sync_outbox::{self, SyncKind};
 
 use crate::support::{ts, Env};
 
@@ -78,7 +79,7 @@ fn adjustments_need_a_reason_and_are_audited() {
     };
     assert!(matches!(
         adj("5.00", " ", "a"),
-        Err(BillingError::Invalid(_))
+        Err(BillingError::MissingReason { .. })
     ));
     adj("5.00", "welcome credit", "a").unwrap();
     adj("-1.25", "manual fee", "b").unwrap();
@@ -170,12 +171,11 @@ fn unpaid_servers_are_terminated_after_warnings() {
     assert_eq!(env.server_status(server), "deleted");
     let kinds: Vec<String> = env
         .store
-        .read(|c| {
-            let mut s = c.prepare("SELECT json_extract(payload, '$.notice') FROM outbox WHERE kind = 'billing.notice' ORDER BY seq")?;
-            let v = s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-            Ok::<_, cs_store::StoreError>(v)
-        })
-        .unwrap();
+        .read(|c| sync_outbox::since(c, 0, &[SyncKind::BillingNotice]))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.payload["notice"].as_str().unwrap_or_default().to_string())
+        .collect();
     assert_eq!(
         kinds,
         vec![

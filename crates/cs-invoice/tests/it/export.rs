@@ -63,7 +63,7 @@ fn ledger(docs: &[cs_invoice::Document]) -> Vec<LedgerEntry> {
 }
 
 fn payments() -> Vec<PaymentReceived> {
-    let eur = Currency::new("EUR").unwrap();
+    let eur = Currency::parse("EUR").unwrap();
     vec![
         PaymentReceived {
             date: fixtures::date(2025, 4, 3),

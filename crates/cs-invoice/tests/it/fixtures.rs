@@ -127,7 +127,7 @@ pub fn document(
     reverse_charge: bool,
     paid: bool,
 ) -> Document {
-    let currency = Currency::new("EUR").unwrap();
+    let currency = Currency::parse("EUR").unwrap();
     let mut breakdown: Vec<TaxBreakdown> = Vec::new();
     for l in &lines {
         match breakdown
@@ -187,7 +187,7 @@ const PLANS: [(&str, i64, i64); 5] = [
 
 /// `n` usage lines: servers and add-ons, some capped at the monthly price.
 pub fn usage_lines(n: usize, tax: TaxCategory, rate_bp: u32) -> Vec<Line> {
-    let eur = Currency::new("EUR").unwrap();
+    let eur = Currency::parse("EUR").unwrap();
     (0..n)
         .map(|i| {
             let (plan, rate_micro, cap_minor) = PLANS[i % PLANS.len()];

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cs_mail::{
-    MemoryOutboxStore, OutboxEntry, OutboxPolicy, OutboxState, OutboxStore, OutboxWorker,
-    StoreError,
+    MailStatus, MemoryOutboxStore, OutboxEntry, OutboxPolicy, OutboxStore, OutboxWorker, StoreError,
 };
 use mail_parser::MessageParser;
 
@@ -65,7 +64,7 @@ async fn mail_queued_while_the_relay_is_down_arrives_exactly_once_when_it_is_bac
     assert!(store
         .entries()
         .iter()
-        .all(|e| e.state == OutboxState::Queued && e.attempts == 2 && e.last_error.is_some()));
+        .all(|e| e.state == MailStatus::Queued && e.attempts == 2 && e.last_error.is_some()));
 
     sink.restart().await.unwrap();
     let early = worker.run_once(secs(t0, 2)).await.unwrap();
@@ -85,7 +84,7 @@ async fn mail_queued_while_the_relay_is_down_arrives_exactly_once_when_it_is_bac
     let rows = store.entries();
     assert!(rows
         .iter()
-        .all(|e| e.state == OutboxState::Sent && !e.possibly_duplicated));
+        .all(|e| e.state == MailStatus::Sent && !e.possibly_duplicated));
     for row in &rows {
         let queued_as = row.relay_response.as_deref().unwrap();
         assert!(
@@ -157,7 +156,7 @@ async fn a_crash_after_acceptance_resends_once_with_the_same_message_id() {
 
     let first = worker.run_once(t0).await.unwrap();
     assert_eq!(first.unrecorded, 1);
-    assert_eq!(store.inner.get(&id).unwrap().state, OutboxState::Sending);
+    assert_eq!(store.inner.get(&id).unwrap().state, MailStatus::Sending);
     assert_eq!(
         worker.run_once(secs(t0, 30)).await.unwrap(),
         Default::default(),
@@ -167,7 +166,7 @@ async fn a_crash_after_acceptance_resends_once_with_the_same_message_id() {
     let after_lease = worker.run_once(secs(t0, 61)).await.unwrap();
     assert_eq!(after_lease.sent, 1);
     let row = store.inner.get(&id).unwrap();
-    assert_eq!(row.state, OutboxState::Sent);
+    assert_eq!(row.state, MailStatus::Sent);
     assert!(row.possibly_duplicated);
     let ids = message_ids(&sink);
     assert_eq!(
@@ -195,7 +194,7 @@ async fn a_wrong_password_keeps_mail_queued_until_fixed() {
         .unwrap();
     assert_eq!(worker.run_once(t0).await.unwrap().retried, 1);
     let row = &store.entries()[0];
-    assert_eq!(row.state, OutboxState::Queued);
+    assert_eq!(row.state, MailStatus::Queued);
     assert!(
         row.last_error.as_deref().unwrap().contains("535"),
         "{:?}",

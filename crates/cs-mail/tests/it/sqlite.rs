@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cs_mail::{
-    enqueue_in, Attachment, OutboxEntry, OutboxFilter, OutboxPolicy, OutboxState, OutboxStore,
+    enqueue_in, Attachment, MailStatus, OutboxEntry, OutboxFilter, OutboxPolicy, OutboxStore,
     OutboxWorker, SqliteOutbox, StoreError, TemplateKind,
 };
 use cs_store::activity::{self, NewActivity};
@@ -80,7 +80,7 @@ fn queue_with_event(store: &Store, kind: TemplateKind, entry: &OutboxEntry) {
                     summary: "Issued invoice INV-2025-0042".into(),
                 },
             )?;
-            enqueue_in(tx, Some(kind), entry)
+            enqueue_in(tx, &entry.clone().with_kind(kind))
         })
         .unwrap();
 }
@@ -102,7 +102,7 @@ async fn mail_queued_while_the_relay_is_down_arrives_exactly_once_when_it_is_bac
     assert_eq!(worker.run_once(secs(t0, 1)).await.unwrap().retried, 5);
     let pending = outbox.list(OutboxFilter::Pending, 100).await.unwrap();
     assert_eq!(pending.len(), 5);
-    assert!(pending.iter().all(|e| e.state == OutboxState::Queued
+    assert!(pending.iter().all(|e| e.state == MailStatus::Queued
         && e.attempts == 2
         && e.kind == Some(TemplateKind::Welcome)
         && e.last_error
@@ -198,7 +198,7 @@ async fn a_crash_after_acceptance_resends_once_after_reopening_with_the_same_mes
     let row = outbox.get(&id).await.unwrap().unwrap();
     assert_eq!(
         (row.state, row.attempts),
-        (OutboxState::Sending, 1),
+        (MailStatus::Sending, 1),
         "the claim survived the crash"
     );
     let worker = OutboxWorker::new(Arc::clone(&outbox), mailer(&sink), policy());
@@ -217,7 +217,7 @@ async fn a_crash_after_acceptance_resends_once_after_reopening_with_the_same_mes
     }
 
     let row = outbox.get(&id).await.unwrap().unwrap();
-    assert_eq!((row.state, row.attempts), (OutboxState::Sent, 2));
+    assert_eq!((row.state, row.attempts), (MailStatus::Sent, 2));
     assert!(row.possibly_duplicated);
     assert_eq!(
         row.email, entry.email,
@@ -259,7 +259,7 @@ async fn mail_queued_in_a_transaction_that_rolls_back_is_never_sent() {
     let t0 = Utc::now();
     let entry = OutboxEntry::new(invoice("ada@example.com"), t0);
     let result: Result<(), cs_store::StoreError> = outbox.store().write(|tx| {
-        enqueue_in(tx, Some(TemplateKind::InvoiceIssued), &entry)?;
+        enqueue_in(tx, &entry.clone().with_kind(TemplateKind::InvoiceIssued))?;
         Err(cs_store::StoreError::Corrupt(
             "finalizing the invoice failed".into(),
         ))
@@ -341,7 +341,7 @@ async fn two_workers_on_one_database_never_send_a_row_twice() {
     let rows = outbox.list(OutboxFilter::All, 100).await.unwrap();
     assert!(rows
         .iter()
-        .all(|r| r.state == OutboxState::Sent && r.attempts == 1 && !r.possibly_duplicated));
+        .all(|r| r.state == MailStatus::Sent && r.attempts == 1 && !r.possibly_duplicated));
 }
 
 #[tokio::test]
@@ -390,7 +390,7 @@ async fn a_failed_mail_shows_why_and_is_sent_after_retry() {
         .is_err());
     assert_eq!(worker.run_once(secs(t0, 10)).await.unwrap().sent, 1);
     let row = outbox.get(&entry.id).await.unwrap().unwrap();
-    assert_eq!((row.state, row.attempts), (OutboxState::Sent, 1));
+    assert_eq!((row.state, row.attempts), (MailStatus::Sent, 1));
     assert_eq!(received(&sink).len(), 1);
 }
 
@@ -419,7 +419,7 @@ async fn a_wrong_password_keeps_mail_queued_until_fixed() {
         1
     );
     let row = &outbox.list(OutboxFilter::Pending, 10).await.unwrap()[0];
-    assert_eq!((row.state, row.kind), (OutboxState::Queued, None));
+    assert_eq!((row.state, row.kind), (MailStatus::Queued, None));
     assert!(
         row.last_error.as_deref().unwrap().contains("535"),
         "{:?}",

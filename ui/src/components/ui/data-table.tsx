@@ -5,7 +5,6 @@ import {
   getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
-  type ColumnDef,
   type FilterFn,
   type Row,
   type SortingState,
@@ -13,6 +12,7 @@ import {
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { Input } from "./input";
+import type { Column } from "@/lib/table";
 
 declare module "@tanstack/react-table" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -27,7 +27,7 @@ declare module "@tanstack/react-table" {
 type DataTableProps<T> = {
   testId: string;
   data: T[];
-  columns: ColumnDef<T, any>[];
+  columns: Column<T>[];
   getRowId: (row: T) => string;
   searchPlaceholder?: string;
   initialSorting?: SortingState;

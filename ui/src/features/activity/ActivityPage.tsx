@@ -1,7 +1,6 @@
 import * as React from "react";
 import { Link } from "react-router";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
-import type { ColumnDef } from "@tanstack/react-table";
 import { Activity } from "lucide-react";
 import type { ActivityDto } from "@/api/client";
 import { ACTIVITY_PAGE, useActivity } from "@/api/queries";
@@ -14,8 +13,9 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { subjectHref } from "./ActivityList";
 import { actorText, parseActor } from "@/lib/actor";
+import type { Column } from "@/lib/table";
 
-export const activityColumns: ColumnDef<ActivityDto, any>[] = [
+export const activityColumns: Column<ActivityDto>[] = [
   {
     id: "at",
     // Sequence numbers order entries exactly, even within one second.

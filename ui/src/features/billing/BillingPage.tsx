@@ -1,5 +1,4 @@
 import { Link } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import { AlertTriangle, CircleAlert, Clock, PauseCircle, Play, Wallet, TrendingUp } from "lucide-react";
 import type { ReactNode } from "react";
 import type { BillingRunDto, UpcomingSuspension } from "@/api/client";
@@ -15,7 +14,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 import { SignedMoney, WalletStateBadge } from "./wallet-state";
 
 function Stat({ label, value, icon: Icon, testId, tone }: { label: string; value: ReactNode; icon: typeof Wallet; testId: string; tone?: "warn" | "bad" }) {
@@ -42,7 +41,7 @@ function Stat({ label, value, icon: Icon, testId, tone }: { label: string; value
   );
 }
 
-const suspensionColumns: ColumnDef<UpcomingSuspension, any>[] = [
+const suspensionColumns: Column<UpcomingSuspension>[] = [
   {
     id: "customer",
     accessorFn: (u) => u.wallet.organizationName,

@@ -1,6 +1,5 @@
 import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import { FileText, PackageOpen } from "lucide-react";
 import type { DocumentFilterInput, DocumentSummaryDto } from "@/api/client";
 import { useDocuments, useOrganizations } from "@/api/queries";
@@ -14,10 +13,10 @@ import { Input, Label, Select } from "@/components/ui/input";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 import { DOCUMENT_KINDS, documentKindLabel } from "./wallet-state";
 
-export const documentColumns: ColumnDef<DocumentSummaryDto, any>[] = [
+export const documentColumns: Column<DocumentSummaryDto>[] = [
   {
     id: "number",
     accessorFn: (d) => d.number ?? "",

@@ -1,6 +1,5 @@
 import * as React from "react";
 import { Link } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import { Plus, SlidersHorizontal } from "lucide-react";
 import type { AdjustmentInput, PaymentInput, WalletDetail, WalletEntryDto } from "@/api/client";
 import { useRecordAdjustment, useRecordPayment, useWallet } from "@/api/queries";
@@ -15,11 +14,11 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime } from "@/lib/format";
 import { currencyDigits, formatMoney, formatMoneyDto } from "@/lib/money";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { SignedMoney, WalletStateBadge, entryKindLabel } from "./wallet-state";
 
-const entryColumns: ColumnDef<WalletEntryDto, any>[] = [
+const entryColumns: Column<WalletEntryDto>[] = [
   {
     accessorKey: "at",
     header: "Date",

@@ -1,6 +1,5 @@
 import * as React from "react";
 import { Link, useNavigate } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import { Plus, Users } from "lucide-react";
 import type { OrganizationDto } from "@/api/client";
 import { useOrganizations } from "@/api/queries";
@@ -12,12 +11,13 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { countryName, formatDate } from "@/lib/format";
 import { CustomerDialog } from "./CustomerForm";
+import type { Column } from "@/lib/table";
 
 export function CountryCode({ code }: { code: string }) {
   return <span className="inline-block w-7 rounded bg-muted px-1 py-px text-center font-mono text-[10px] font-medium text-muted-foreground">{code.toUpperCase()}</span>;
 }
 
-export const customerColumns: ColumnDef<OrganizationDto, any>[] = [
+export const customerColumns: Column<OrganizationDto>[] = [
   {
     accessorKey: "name",
     header: "Name",

@@ -50,7 +50,9 @@ export function ExportPage() {
 
   // How many documents the period holds, and a free file name in the folder.
   React.useEffect(() => {
-    if (exportErrors({ ...v, folder: v.folder || "/" }).from || exportErrors({ ...v, folder: v.folder || "/" }).to) return setPlan(null);
+    // Only the period decides whether there is a plan to show.
+    const period = exportErrors({ from: v.from, to: v.to, folder: "/", fileName: "" });
+    if (period.from || period.to) return setPlan(null);
     let live = true;
     const t = window.setTimeout(() => {
       docsApi

@@ -1,13 +1,12 @@
 import { Link, useNavigate } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import type { PaymentDto } from "@/bindings";
 import { DataTable } from "@/components/ui/data-table";
 import { formatDateTime } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 import { PaymentStatusBadge, paymentStatusLabel } from "./status";
 
-const columns: ColumnDef<PaymentDto, any>[] = [
+const columns: Column<PaymentDto>[] = [
   {
     accessorKey: "createdAt",
     header: "Created",

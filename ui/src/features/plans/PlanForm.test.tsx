@@ -3,7 +3,7 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { renderWithProviders } from "@/test/render";
-import { appInfo, catalog } from "@/test/fixtures";
+import { appInfo, catalogue } from "@/test/fixtures";
 import { PlanForm } from "./PlanForm";
 
 describe("PlanForm", () => {
@@ -12,10 +12,10 @@ describe("PlanForm", () => {
     mockIPC((cmd, args) => {
       if (cmd === "app_info") return appInfo;
       if (cmd === "get_settings") return { currency: "USD", currencyLocked: false, resellerName: "Me" };
-      if (cmd === "catalog") return catalog;
+      if (cmd === "catalogue") return catalogue;
       if (cmd === "create_plan") {
         sent = (args as { input: unknown }).input;
-        return { id: "plan_1", name: "Small", provider: "sandbox", providerType: "sb-small", providerTypeLabel: null, regions: [], monthly: catalog.types[0].monthly, hourly: catalog.types[0].hourly, providerPrices: [], active: true, liveServers: 0, createdAt: "2026-01-01T00:00:00Z" };
+        return { id: "plan_1", name: "Small", provider: "sandbox", providerType: "sb-small", providerTypeLabel: null, regions: [], monthly: catalogue.types[0].monthly, hourly: catalogue.types[0].hourly, providerPrices: [], active: true, liveServers: 0, createdAt: "2026-01-01T00:00:00Z" };
       }
     });
     const user = userEvent.setup();
@@ -44,7 +44,7 @@ describe("PlanForm", () => {
   });
 
   it("rejects malformed prices before calling the backend", async () => {
-    mockIPC((cmd) => (cmd === "catalog" ? catalog : cmd === "app_info" ? appInfo : undefined));
+    mockIPC((cmd) => (cmd === "catalogue" ? catalogue : cmd === "app_info" ? appInfo : undefined));
     const user = userEvent.setup();
     const { container } = renderWithProviders(<PlanForm onDone={() => {}} onCancel={() => {}} />);
     await waitFor(() => expect(screen.getByLabelText("Instance type")).toBeEnabled());

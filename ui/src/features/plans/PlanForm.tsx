@@ -1,6 +1,6 @@
 import * as React from "react";
-import type { CatalogDto, InstanceTypeDto, PlanDto, PlanInput } from "@/api/client";
-import { useAppInfo, useCatalog, useSavePlan, useSettings } from "@/api/queries";
+import type { CatalogueDto, InstanceTypeDto, PlanDto, PlanInput } from "@/api/client";
+import { useAppInfo, useCatalogue, useSavePlan, useSettings } from "@/api/queries";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field, FieldError } from "@/components/ui/field";
@@ -67,12 +67,12 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   );
   // Prices follow the chosen type's provider price until the user types their own.
   const [pricesTouched, setPricesTouched] = React.useState(Boolean(plan));
-  const catalog = useCatalog(v.provider || null);
+  const catalogue = useCatalogue(v.provider || null);
   const form = useApiForm(FIELDS);
   const save = useSavePlan();
   const toast = useToast();
   const formRef = React.useRef<HTMLFormElement>(null);
-  const type = catalog.data?.types.find((t) => t.id === v.providerType);
+  const type = catalogue.data?.types.find((t) => t.id === v.providerType);
   // The backend refuses to change what a plan sells while servers run on it.
   const typeLocked = Boolean(plan && plan.liveServers > 0);
 
@@ -82,7 +82,7 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   };
 
   const chooseType = (id: string) => {
-    const t = catalog.data?.types.find((x) => x.id === id);
+    const t = catalogue.data?.types.find((x) => x.id === id);
     const patch: Partial<PlanInput> = { providerType: id };
     if (t && !pricesTouched) {
       patch.monthlyPrice = t.monthly.amount;
@@ -137,9 +137,9 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
         <Field name="providerType" label="Instance type" error={form.errors.providerType}
           hint={typeLocked ? `${plan!.liveServers} live server${plan!.liveServers === 1 ? " uses" : "s use"} this plan: to sell another type, create a new plan` : undefined}>
           {(p) => (
-            <Select {...p} value={v.providerType} onChange={(e) => chooseType(e.target.value)} disabled={!catalog.data || typeLocked}>
-              <option value="" disabled>{catalog.isPending ? "Loading types…" : "Choose a type…"}</option>
-              {catalog.data?.types.map((t) => (
+            <Select {...p} value={v.providerType} onChange={(e) => chooseType(e.target.value)} disabled={!catalogue.data || typeLocked}>
+              <option value="" disabled>{catalogue.isPending ? "Loading types…" : "Choose a type…"}</option>
+              {catalogue.data?.types.map((t) => (
                 <option key={t.id} value={t.id}>
                   {t.label} — {formatMoneyDto(t.monthly)}/mo
                 </option>
@@ -149,7 +149,7 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
         </Field>
       </div>
 
-      {catalog.isError && <p className="text-sm text-destructive">The provider's catalogue could not be loaded. Check Settings → Providers.</p>}
+      {catalogue.isError && <p className="text-sm text-destructive">The provider's catalogue could not be loaded. Check Settings → Providers.</p>}
       {type && <TypeSpecs type={type} />}
 
       <Field name="name" label="Plan name" error={form.errors.name} hint="What your customers see, e.g. “Starter 2 GB”">
@@ -158,10 +158,10 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
 
       <fieldset className="grid gap-2">
         <legend className="mb-1.5 text-sm font-medium">Regions</legend>
-        {!catalog.data ? (
+        {!catalogue.data ? (
           <div className="grid grid-cols-2 gap-2">{Array.from({ length: 4 }, (_, i) => <Skeleton key={i} className="h-10" />)}</div>
         ) : (
-          <RegionChecklist catalog={catalog.data} type={type} selected={v.regions} onToggle={toggleRegion} invalid={Boolean(form.errors.regions)} />
+          <RegionChecklist catalogue={catalogue.data} type={type} selected={v.regions} onToggle={toggleRegion} invalid={Boolean(form.errors.regions)} />
         )}
         <FieldError name="regions" message={form.errors.regions} />
       </fieldset>
@@ -213,10 +213,10 @@ function TypeSpecs({ type }: { type: InstanceTypeDto }) {
   );
 }
 
-function RegionChecklist({ catalog, type, selected, onToggle, invalid }: { catalog: CatalogDto; type?: InstanceTypeDto; selected: string[]; onToggle: (id: string, on: boolean) => void; invalid: boolean }) {
+function RegionChecklist({ catalogue, type, selected, onToggle, invalid }: { catalogue: CatalogueDto; type?: InstanceTypeDto; selected: string[]; onToggle: (id: string, on: boolean) => void; invalid: boolean }) {
   return (
     <div className={cn("grid gap-2 sm:grid-cols-2", invalid && "rounded-lg ring-1 ring-destructive ring-offset-4 ring-offset-card")}>
-      {catalog.regions.map((r) => {
+      {catalogue.regions.map((r) => {
         const price = type ? priceFor(type, r.id) : null;
         return (
           <label

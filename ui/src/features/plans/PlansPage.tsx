@@ -1,5 +1,4 @@
 import * as React from "react";
-import type { ColumnDef } from "@tanstack/react-table";
 import { BadgeDollarSign, Pencil, Plus, Tags } from "lucide-react";
 import { Link } from "react-router";
 import type { PlanDto } from "@/api/client";
@@ -12,7 +11,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatMoney, formatMoneyDto, margin, parseDecimal, compareDecimal } from "@/lib/money";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 import { cn } from "@/lib/utils";
 import { PlanDialog } from "./PlanForm";
 
@@ -40,7 +39,7 @@ export function PlansPage() {
   const [editing, setEditing] = React.useState<PlanDto | null>(null);
   const [creating, setCreating] = React.useState(false);
 
-  const columns = React.useMemo<ColumnDef<PlanDto, any>[]>(
+  const columns = React.useMemo<Column<PlanDto>[]>(
     () => [
       {
         accessorKey: "name",

@@ -1,33 +1,33 @@
 // Optional create settings for the new-server form: a StackScript and its
 // fields, cloud-init user data (only for images that read it) and a firewall.
 import { useQuery } from "@tanstack/react-query";
-import type { CatalogDto, CreateOptionsInput } from "@/bindings";
+import type { CatalogueDto, CreateOptionsInput } from "@/bindings";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input, Select, Textarea } from "@/components/ui/input";
-import { providerApi } from "@/features/providers/api";
+import { tabsApi } from "./tabs-api";
 
 export const OPTION_FIELDS = ["stackscriptId", "stackscriptData", "userData", "firewallId"] as const;
 export const NO_OPTIONS: CreateOptionsInput = { stackscriptId: null, stackscriptData: [], userData: null, firewallId: null, accountId: null };
 
 /** Client-side checks; the backend checks again against the catalogue. */
-export function checkOptions(o: CreateOptionsInput, catalog: CatalogDto | undefined, image: string): Record<string, string> {
+export function checkOptions(o: CreateOptionsInput, catalogue: CatalogueDto | undefined, image: string): Record<string, string> {
   const e: Record<string, string> = {};
-  const img = catalog?.images.find((i) => i.id === image);
+  const img = catalogue?.images.find((i) => i.id === image);
   if (o.userData?.trim() && img && !img.cloudInit) e.userData = `${img.label} does not read cloud-init user data: choose another image or leave this empty`;
   if (o.userData && o.userData.length > 48 * 1024) e.userData = "Keep user data under 48 KiB";
-  const script = catalog?.stackscripts.find((s) => s.id === o.stackscriptId);
+  const script = catalogue?.stackscripts.find((s) => s.id === o.stackscriptId);
   if (script && image && script.images.length && !script.images.includes(image) && !script.images.includes("any/all")) e.stackscriptId = `${script.label} does not deploy this image: choose one of ${script.images.join(", ")}`;
   if (o.stackscriptData.some((f) => !f.name.trim())) e.stackscriptData = "Every StackScript field needs a name";
   return e;
 }
 
-export function CreateOptions({ provider, catalog, image, value, onChange, errors }: {
-  provider: string; catalog: CatalogDto | undefined; image: string; value: CreateOptionsInput; onChange: (v: CreateOptionsInput) => void; errors: Record<string, string>;
+export function CreateOptions({ provider, catalogue, image, value, onChange, errors }: {
+  provider: string; catalogue: CatalogueDto | undefined; image: string; value: CreateOptionsInput; onChange: (v: CreateOptionsInput) => void; errors: Record<string, string>;
 }) {
-  const firewalls = useQuery({ queryKey: ["providerFirewalls", provider], queryFn: () => providerApi.firewalls(provider), enabled: Boolean(provider) });
-  const img = catalog?.images.find((i) => i.id === image);
-  const scripts = catalog?.stackscripts ?? [];
+  const firewalls = useQuery({ queryKey: ["providerFirewalls", provider], queryFn: () => tabsApi.firewalls(provider), enabled: Boolean(provider) });
+  const img = catalogue?.images.find((i) => i.id === image);
+  const scripts = catalogue?.stackscripts ?? [];
   const set = (patch: Partial<CreateOptionsInput>) => onChange({ ...value, ...patch });
   return (
     <div className="grid gap-4" data-testid="create-options">

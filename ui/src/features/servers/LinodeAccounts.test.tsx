@@ -8,7 +8,7 @@ import type { LinodeAccountDto, PlanDto } from "@/bindings";
 import { renderWithProviders } from "@/test/render";
 import { server } from "@/test/fixtures";
 import { catalogueSource, NewServerPage } from "./NewServerPage";
-import { firewallLabelError, ProviderTabs } from "./ProviderTabs";
+import { firewallLabelError, ServerTabs } from "./ServerTabs";
 
 const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
 const plan: PlanDto = {
@@ -20,7 +20,7 @@ const account = (id: string, label: string): LinodeAccountDto => ({
   id, label, connected: true, username: label.toLowerCase(), email: null, restricted: false, scopes: ["*"], baseUrl: null, connectedAt: null,
   tokenExpiry: null, tokenExpiryKnown: true, tokenExpiryNote: null, tokenCheckedAt: null, tokenExpired: false, tokenWarning: null, servers: 0, catalogue,
 });
-const catalog = (images: string[]) => ({ provider: "linode", regions: [{ id: "eu-central", label: "Frankfurt", country: "de", available: true }], types: [], images: images.map((id) => ({ id, label: id, vendor: "Debian", cloudInit: true })), stackscripts: [], refreshedAt: null });
+const catalogueWith = (images: string[]) => ({ provider: "linode", regions: [{ id: "eu-central", label: "Frankfurt", country: "de", available: true }], types: [], images: images.map((id) => ({ id, label: id, vendor: "Debian", cloudInit: true })), stackscripts: [], refreshedAt: null });
 
 describe("catalogueSource", () => {
   it("reads one Linode account's catalogue once chosen", () => {
@@ -46,7 +46,7 @@ function renderNewServer(accounts: LinodeAccountDto[], calls: [string, unknown][
     if (cmd === "list_organizations") return [{ id: "org_1", name: "Kestrel", country: "FI", taxId: null, contactName: "A", contactEmail: "a@example.fi", servers: 0, createdAt: "2026-01-01T00:00:00Z" }];
     if (cmd === "list_plans") return [plan];
     if (cmd === "linode_accounts") return accounts;
-    if (cmd === "catalog") return catalog([(args as { provider: string }).provider === "linode:acc-2" ? "linode/ubuntu24.04" : "linode/debian12"]);
+    if (cmd === "catalogue") return catalogueWith([(args as { provider: string }).provider === "linode:acc-2" ? "linode/ubuntu24.04" : "linode/debian12"]);
     if (cmd === "provider_firewalls") return [];
   });
   return renderWithProviders(<NewServerPage />, { route: "/servers/new" });
@@ -63,9 +63,9 @@ describe("NewServerPage with Linode accounts", () => {
     const accountSelect = await waitFor(() => { const el = document.querySelector<HTMLSelectElement>('select[name="accountId"]'); if (!el) throw new Error("no account picker"); return el; });
     await user.click(screen.getByRole("button", { name: "Create server" }));
     expect(container.querySelector('[data-field-error="accountId"]')).toHaveTextContent("Choose the Linode account");
-    expect(calls.some(([c]) => c === "create_server_with_options")).toBe(false);
+    expect(calls.some(([c]) => c === "create_server")).toBe(false);
     await user.selectOptions(accountSelect, "acc-2");
-    await waitFor(() => expect(calls).toContainEqual(["catalog", { provider: "linode:acc-2" }]));
+    await waitFor(() => expect(calls).toContainEqual(["catalogue", { provider: "linode:acc-2" }]));
     await waitFor(() => expect(screen.getByRole("option", { name: "linode/ubuntu24.04" })).toBeInTheDocument());
   });
 
@@ -76,7 +76,7 @@ describe("NewServerPage with Linode accounts", () => {
     const planSelect = await waitFor(() => document.querySelector<HTMLSelectElement>('select[name="planId"]')!);
     await waitFor(() => expect(screen.getByRole("option", { name: /Linode Nano/ })).toBeInTheDocument());
     await user.selectOptions(planSelect, "plan_l");
-    await waitFor(() => expect(calls).toContainEqual(["catalog", { provider: "linode" }]));
+    await waitFor(() => expect(calls).toContainEqual(["catalogue", { provider: "linode" }]));
     expect(document.querySelector('select[name="accountId"]')).toBeNull();
   });
 });
@@ -96,7 +96,7 @@ describe("Firewall tab: New firewall", () => {
       }
     });
     const user = userEvent.setup();
-    renderWithProviders(<ProviderTabs server={linodeServer} />);
+    renderWithProviders(<ServerTabs server={linodeServer} />);
     await user.click(await screen.findByTestId("tab-firewall"));
     await user.click(await screen.findByTestId("new-firewall"));
     const dialog = await screen.findByRole("dialog");

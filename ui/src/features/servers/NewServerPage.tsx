@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { ArrowLeft, KeyRound, Sparkles } from "lucide-react";
 import type { ServerInput } from "@/api/client";
-import { useCatalog, useOrganizations, usePlans } from "@/api/queries";
+import { useCatalogue, useCreateServer, useOrganizations, usePlans } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -14,7 +14,7 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 import { generatePassword, labelError, looksLikeSshKey, passwordStrength } from "./password";
 import { checkOptions, CreateOptions, NO_OPTIONS, OPTION_FIELDS } from "./CreateOptions";
-import { useCreateServerWithOptions, useLinodeAccounts } from "@/features/providers/api";
+import { useLinodeAccounts } from "@/features/providers/api";
 
 const FIELDS = ["organizationId", "planId", "accountId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
 
@@ -70,14 +70,14 @@ export function NewServerPage() {
   // The account picker shows only when a Linode plan meets several accounts.
   const accounts = plan?.provider === "linode" ? (linodeAccounts.data ?? []) : [];
   const source = catalogueSource(plan?.provider, accounts.length > 1 ? options.accountId : null);
-  const catalog = useCatalog(source);
+  const catalogue = useCatalogue(source);
   const form = useApiForm(FIELDS);
-  const create = useCreateServerWithOptions();
+  const create = useCreateServer();
   const toast = useToast();
   const navigate = useNavigate();
   const formRef = React.useRef<HTMLFormElement>(null);
   const activePlans = plans.data?.filter((p) => p.active) ?? [];
-  const regions = plan ? plan.regions.map((id) => catalog.data?.regions.find((r) => r.id === id) ?? { id, label: id, country: "", available: true }) : [];
+  const regions = plan ? plan.regions.map((id) => catalogue.data?.regions.find((r) => r.id === id) ?? { id, label: id, country: "", available: true }) : [];
   const org = orgs.data?.find((o) => o.id === v.organizationId);
 
   const update = (patch: Partial<ServerInput>) => {
@@ -94,9 +94,9 @@ export function NewServerPage() {
 
   React.useEffect(() => {
     // Default image: the first one of the provider's catalogue.
-    if (catalog.data && !v.image && catalog.data.images.length) update({ image: catalog.data.images[0].id });
+    if (catalogue.data && !v.image && catalogue.data.images.length) update({ image: catalogue.data.images[0].id });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [catalog.data]);
+  }, [catalogue.data]);
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
@@ -106,7 +106,7 @@ export function NewServerPage() {
       rootPassword: v.rootPassword ? v.rootPassword : null,
       sshKey: v.sshKey?.trim() ? v.sshKey.trim() : null,
     };
-    const local: Record<string, string> = { ...validateServer(input), ...checkOptions(options, catalog.data, input.image) };
+    const local: Record<string, string> = { ...validateServer(input), ...checkOptions(options, catalogue.data, input.image) };
     if (accounts.length > 1 && !options.accountId) local.accountId = "Choose the Linode account this server goes on";
     if (Object.keys(local).length) {
       form.setErrors(local);
@@ -192,9 +192,9 @@ export function NewServerPage() {
               <Section n={4} title="Image" done={Boolean(v.image)}>
                 <Field name="image" label="Operating system" error={form.errors.image}>
                   {(p) => (
-                    <Select {...p} value={v.image} onChange={(e) => update({ image: e.target.value })} disabled={!catalog.data}>
+                    <Select {...p} value={v.image} onChange={(e) => update({ image: e.target.value })} disabled={!catalogue.data}>
                       <option value="" disabled>{plan ? "Loading images…" : "Choose a plan first"}</option>
-                      {catalog.data?.images.map((i) => <option key={i.id} value={i.id}>{i.label}</option>)}
+                      {catalogue.data?.images.map((i) => <option key={i.id} value={i.id}>{i.label}</option>)}
                     </Select>
                   )}
                 </Field>
@@ -225,7 +225,7 @@ export function NewServerPage() {
                 </div>
               </Section>
               <Section n={7} title="Options (optional)" done={false}>
-                <CreateOptions provider={source ?? ""} catalog={catalog.data} image={v.image} value={options} onChange={(o) => { setOptions(o); OPTION_FIELDS.forEach(form.clear); }} errors={form.errors} />
+                <CreateOptions provider={source ?? ""} catalogue={catalogue.data} image={v.image} value={options} onChange={(o) => { setOptions(o); OPTION_FIELDS.forEach(form.clear); }} errors={form.errors} />
               </Section>
               <div className="flex justify-end gap-2 border-t pt-5">
                 <Button variant="outline" asChild><Link to="/servers">Cancel</Link></Button>
@@ -241,7 +241,7 @@ export function NewServerPage() {
             <SummaryRow label="Plan">{plan?.name}</SummaryRow>
             {accounts.length > 1 && <SummaryRow label="Account">{accounts.find((a) => a.id === options.accountId)?.label}</SummaryRow>}
             <SummaryRow label="Region">{v.region || undefined}</SummaryRow>
-            <SummaryRow label="Image">{catalog.data?.images.find((i) => i.id === v.image)?.label}</SummaryRow>
+            <SummaryRow label="Image">{catalogue.data?.images.find((i) => i.id === v.image)?.label}</SummaryRow>
             <SummaryRow label="Label">{v.label.trim() || undefined}</SummaryRow>
             <div className="mt-1 border-t pt-3">
               <div className="flex items-baseline justify-between">

@@ -6,7 +6,7 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
-import { providerApi, providerKeys, useServerMutation } from "@/features/providers/api";
+import { tabKeys, tabsApi, useServerMutation } from "./tabs-api";
 
 /** A host name for rDNS, or an error message; empty means "reset to the provider's default". */
 export function checkRdns(value: string): string | null {
@@ -20,7 +20,7 @@ export function checkRdns(value: string): string | null {
 export function RdnsForm({ serverId, address, current, onDone }: { serverId: string; address: string; current: string | null; onDone: () => void }) {
   const [value, setValue] = React.useState(current ?? "");
   const form = useApiForm(["rdns", "address"]);
-  const save = useServerMutation(providerKeys.network(serverId), (rdns: string | null) => providerApi.setRdns(serverId, address, rdns));
+  const save = useServerMutation(tabKeys.network(serverId), (rdns: string | null) => tabsApi.setRdns(serverId, address, rdns));
   const toast = useToast();
   const ref = React.useRef<HTMLFormElement>(null);
   const submit = (e: React.FormEvent) => {

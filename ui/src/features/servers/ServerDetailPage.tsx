@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useParams } from "react-router";
 import { ArrowLeft, Check, Copy, Play, Power, RotateCw, Trash2 } from "lucide-react";
 import { ApiError, type ActivityDto, type ServerAction, type ServerDto } from "@/api/client";
-import { useCatalog, useServer, useServerAction, useServerStats } from "@/api/queries";
+import { useCatalogue, useServer, useServerAction, useServerStats } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { StatusBadge } from "@/components/status-badge";
@@ -17,7 +17,7 @@ import { ActivityList } from "@/features/activity/ActivityList";
 import { formatBits, formatDateTime } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { allowedActions, statusInfo } from "@/lib/status";
-import { ProviderTabs } from "./ProviderTabs";
+import { ServerTabs } from "./ServerTabs";
 
 const ACTION_TEXT: Record<ServerAction | "delete", { done: string; fail: string }> = {
   boot: { done: "Booting", fail: "Could not boot" },
@@ -49,9 +49,9 @@ export function ServerDetailPage() {
 
 function ServerView({ server: s, activity, back }: { server: ServerDto; activity: ActivityDto[]; back: React.ReactNode }) {
   // Labels for the region and image ids, when the provider's catalogue is at hand.
-  const catalog = useCatalog(s.provider);
-  const region = catalog.data?.regions.find((r) => r.id === s.region);
-  const image = catalog.data?.images.find((i) => i.id === s.image);
+  const catalogue = useCatalogue(s.provider);
+  const region = catalogue.data?.regions.find((r) => r.id === s.region);
+  const image = catalogue.data?.images.find((i) => i.id === s.image);
   return (
     <>
       <PageHeader
@@ -93,7 +93,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
         </div>
         <div className="grid content-start gap-5 lg:col-span-2">
           <Stats server={s} />
-          <ProviderTabs server={s} />
+          <ServerTabs server={s} />
           <Card>
             <CardHeader><CardTitle>Activity</CardTitle></CardHeader>
             <CardContent className="pb-2"><ActivityList items={activity} empty="No activity for this server yet" /></CardContent>

@@ -1,6 +1,5 @@
 import * as React from "react";
 import { Link, useNavigate } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
 import { Plus, Server } from "lucide-react";
 import type { ServerDto } from "@/api/client";
 import { useServers } from "@/api/queries";
@@ -15,10 +14,10 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { STATUS_ORDER, isLive, statusInfo } from "@/lib/status";
-import { decimalSort } from "@/lib/table";
+import { decimalSort, type Column } from "@/lib/table";
 
-function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
-  const cols: (ColumnDef<ServerDto, any> | false)[] = [
+function columns(hideCustomer: boolean): Column<ServerDto>[] {
+  const cols: (Column<ServerDto> | false)[] = [
     {
       accessorKey: "label",
       header: "Server",
@@ -65,7 +64,7 @@ function columns(hideCustomer: boolean): ColumnDef<ServerDto, any>[] {
       cell: ({ getValue }) => <span className="whitespace-nowrap text-muted-foreground">{formatDate(getValue())}</span>,
     },
   ];
-  return cols.filter((c): c is ColumnDef<ServerDto, any> => Boolean(c));
+  return cols.filter((c): c is Column<ServerDto> => Boolean(c));
 }
 
 /** The servers table, on the Servers screen and on a customer's page. */

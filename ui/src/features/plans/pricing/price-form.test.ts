@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import shared from "../../../../../crates/cs-core/src/pricing_cases.json";
 import { applyMarkup, emptyPriceForm, toPriceVersionInput, validatePriceForm, type PriceFormValues } from "./price-form";
 
 const now = new Date("2026-03-10T12:00:00Z");
@@ -59,12 +60,14 @@ describe("validatePriceForm", () => {
 });
 
 describe("applyMarkup", () => {
-  it("rounds like the backend: hourly to micros, monthly to cents, half away from zero", () => {
-    expect(applyMarkup({ hourly: "0.0075", monthly: "5.00" }, "25", "USD")).toEqual({ hourly: "0.009375", monthly: "6.25" });
-    expect(applyMarkup({ hourly: "0.0075", monthly: "5.00" }, "33.33", "USD")).toEqual({ hourly: "0.01", monthly: "6.67" });
-    expect(applyMarkup({ hourly: "0.0216", monthly: "14.40" }, "50", "USD")).toEqual({ hourly: "0.0324", monthly: "21.60" });
-    expect(applyMarkup({ hourly: "0.018", monthly: "12.00" }, "-10", "USD")).toEqual({ hourly: "0.0162", monthly: "10.80" });
-    expect(applyMarkup({ hourly: "0.018", monthly: "1200" }, "25", "JPY")?.monthly).toBe("1500");
+  // The same cases cs_core::pricing's test checks resolve() against.
+  const cases = shared.cases;
+
+  it("rounds like the backend: hourly to micros, monthly to the minor unit, half away from zero", () => {
+    expect(cases.length).toBeGreaterThanOrEqual(10);
+    for (const c of cases) {
+      expect(applyMarkup({ hourly: c.hourly, monthly: c.monthly }, c.markupPercent, c.currency), JSON.stringify(c)).toEqual({ hourly: c.expectHourly, monthly: c.expectMonthly });
+    }
   });
 
   it("gives nothing for input it cannot price", () => {

@@ -94,6 +94,11 @@ function divRoundHalfAway(n: bigint, d: bigint): bigint {
  * The customer's price under a markup, computed as the backend does
  * (cs_core::pricing::resolve): hourly rounded half away from zero to a
  * micro-unit, monthly to the currency's minor unit. Null for bad input.
+ *
+ * A copy of the backend's rule, kept on purpose: the price form previews the
+ * price on every keystroke, without a round trip. It is only a preview — the
+ * backend computes the price it stores — and price-form.test.ts checks it
+ * against the cases cs-core's own test uses (crates/cs-core/src/pricing_cases.json).
  */
 export function applyMarkup(provider: { hourly: string; monthly: string }, markupPercent: string, currency: string): { hourly: string; monthly: string } | null {
   const pct = parseDecimal(markupPercent.trim());

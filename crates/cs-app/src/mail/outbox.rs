@@ -1,0 +1,267 @@
+//! The Outbox screen, queueing a mail and the worker that sends the queue
+//! (the queue itself, its SQL and its retry policy are `cs_mail::outbox`).
+
+use std::sync::Arc;
+
+use cs_core::Timestamp;
+use cs_mail::{
+    Attachment, Mailer, OutboxEntry, OutboxFilter, OutboxSummary, OutboxWorker, Rendered,
+    SqliteOutbox, TemplateKind, Templates, Vars,
+};
+use cs_store::fmt_ts;
+
+use crate::Subject;
+use crate::{App, AppError, AppResult, Write};
+
+use super::templates::*;
+use super::*;
+
+impl App {
+    /// The Outbox screen: `all`, `pending` (queued or sending), `sent` or `failed`.
+    pub async fn list_outbox(&self, filter: &str) -> AppResult<OutboxListDto> {
+        let filter = match filter.trim() {
+            "" | "all" => OutboxFilter::All,
+            "pending" | "queued" => OutboxFilter::Pending,
+            "sent" => OutboxFilter::Sent,
+            "failed" => OutboxFilter::Failed,
+            other => {
+                return Err(AppError::validation(
+                    "filter",
+                    format!("{other:?} is not an outbox filter: use all, pending, sent or failed"),
+                ))
+            }
+        };
+        let items = SqliteOutbox::new(self.store.clone())
+            .list(filter, 500)
+            .await
+            .map_err(store_err)?;
+        Ok(OutboxListDto {
+            configured: self.smtp_config()?.is_some(),
+            items: items.into_iter().map(outbox_item).collect(),
+        })
+    }
+
+    pub async fn get_outbox_message(&self, id: &str) -> AppResult<OutboxMessageDto> {
+        let outbox = SqliteOutbox::new(self.store.clone());
+        let entry = outbox
+            .get(id.trim())
+            .await
+            .map_err(store_err)?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
+            })?;
+        let item = outbox
+            .list(OutboxFilter::All, usize::MAX >> 1)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|s| s.id == entry.id)
+            .map(outbox_item)
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
+            })?;
+        Ok(OutboxMessageDto {
+            item,
+            from: entry.email.from,
+            reply_to: entry.email.reply_to,
+            message_id: entry.email.message_id,
+            text: entry.email.text,
+            html: entry.email.html,
+            attachments: entry
+                .email
+                .attachments
+                .into_iter()
+                .map(|a| a.filename)
+                .collect(),
+        })
+    }
+
+    /// "Retry" on a failed mail: queued again now, with a fresh attempt budget.
+    pub async fn retry_mail(&self, id: &str) -> AppResult<OutboxItemDto> {
+        let id = id.trim().to_string();
+        let outbox = SqliteOutbox::new(self.store.clone());
+        let retried = outbox.retry_failed(&id, self.now()).await.map_err(|e| {
+            if e.0.contains("no outbox row") {
+                AppError::NotFound(format!(
+                    "There is no mail {id} in the outbox: refresh the list"
+                ))
+            } else {
+                store_err(e)
+            }
+        })?;
+        if !retried {
+            return Err(AppError::Conflict("This mail is not failed any more (it was retried or sent already): refresh the list".into()));
+        }
+        let now = self.now();
+        self.write(|tx| {
+            tx.record(
+                now,
+                "email.retried",
+                Subject::mail(&id),
+                format!("Queued mail {id} again after it failed"),
+            )
+        })?;
+        self.wake_mail_worker();
+        let all = outbox
+            .list(OutboxFilter::All, 500)
+            .await
+            .map_err(store_err)?;
+        all.into_iter()
+            .find(|s| s.id == id)
+            .map(outbox_item)
+            .ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox")))
+    }
+
+    /// Renders `kind` for one recipient and queues it in the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn queue_mail(
+        &self,
+        tx: &mut Write<'_>,
+        now: Timestamp,
+        kind: TemplateKind,
+        name: &str,
+        address: &str,
+        vars: Vars,
+        attachments: Vec<Attachment>,
+    ) -> AppResult<()> {
+        let s = load_settings(tx)?;
+        let brand = branding(tx, &s)?;
+        let (templates, _) = load_templates(tx)?;
+        let rendered: Rendered = match templates.render(kind, &brand, &vars) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(template = %kind, error = %e, "an email template failed to render; sending the default text");
+                match Templates::default().render(kind, &brand, &vars) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return Err(AppError::Internal(format!(
+                            "the default {kind} email does not render: {e}"
+                        )))
+                    }
+                }
+            }
+        };
+        let mut email = cs_mail::compose(
+            &s.sender(),
+            vec![mailbox(name, address)],
+            s.reply_to(),
+            rendered,
+        );
+        email.attachments = attachments;
+        let entry = OutboxEntry::new(email, now).with_kind(kind);
+        cs_mail::enqueue_in(tx, &entry)?;
+        tx.mail_queued();
+        Ok(())
+    }
+
+    /// One round of the outbox worker at the app's clock: sends what is due.
+    /// Returns `None` when email is not set up (mail keeps waiting).
+    pub async fn send_due_mail(&self) -> AppResult<Option<cs_mail::RoundReport>> {
+        let Some((config, s)) = self.smtp_config()? else {
+            return Ok(None);
+        };
+        // Mail queued before a sender was set up gets it now.
+        let sender = s.sender();
+        let reply_to = s.reply_to();
+        let outbox = SqliteOutbox::new(self.store.clone());
+        outbox
+            .fill_sender(&sender, reply_to.as_deref())
+            .await
+            .map_err(store_err)?;
+        let mailer = match Mailer::new(&config) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "email settings cannot be used; mail waits in the outbox");
+                return Ok(None);
+            }
+        };
+        let policy = self
+            .mail
+            .policy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let worker = OutboxWorker::new(Arc::new(outbox), mailer, policy);
+        let report = worker.run_once(self.now()).await.map_err(store_err)?;
+        Ok(Some(report))
+    }
+
+    pub(super) async fn wait_for_mail_work(&self) {
+        let interval = self
+            .mail
+            .policy
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .poll_interval;
+        tokio::select! {
+            _ = self.mail.wake.notified() => {}
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+pub(super) fn outbox_item(s: OutboxSummary) -> OutboxItemDto {
+    OutboxItemDto {
+        id: s.id,
+        template: s.kind.map(|k| k.key().to_string()),
+        to: s.to,
+        subject: s.subject,
+        state: s.state.as_str().to_string(),
+        attempts: s.attempts,
+        next_attempt_at: fmt_ts(&s.next_attempt_at),
+        relay_response: s.relay_response,
+        last_error: s.last_error,
+        possibly_duplicated: s.possibly_duplicated,
+        created_at: fmt_ts(&s.created_at),
+        sent_at: s.sent_at.as_ref().map(fmt_ts),
+        attachment_count: s.attachment_count,
+    }
+}
+
+pub(super) fn store_err(e: cs_mail::StoreError) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// The outbox worker: sends due mail whenever something is queued and every
+/// few seconds (retries with backoff); when email is not set up, mail waits.
+pub async fn run_worker(app: Arc<App>) {
+    let mut warned = false;
+    loop {
+        match app.send_due_mail().await {
+            Ok(Some(r)) => {
+                warned = false;
+                if r.sent + r.retried + r.failed + r.unrecorded > 0 {
+                    tracing::info!(
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        "mail outbox round"
+                    );
+                }
+                // A full batch: more may be due right away.
+                if r.sent + r.retried + r.failed
+                    >= app
+                        .mail
+                        .policy
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .batch
+                {
+                    continue;
+                }
+            }
+            Ok(None) => {
+                if !warned {
+                    tracing::info!("email is not set up: mail waits in the outbox");
+                    warned = true;
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "mail outbox round failed"),
+        }
+        app.wait_for_mail_work().await;
+    }
+}

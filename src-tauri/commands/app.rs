@@ -1,0 +1,44 @@
+//! The app-wide commands: about, the dashboard, the activity log, Settings → General.
+
+use cs_app::dto::*;
+use tauri::State;
+
+use super::{fail, CmdResult};
+use crate::Shared;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(app: State<'_, Shared>) -> CmdResult<AppInfo> {
+    app.info().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn dashboard(app: State<'_, Shared>) -> CmdResult<Dashboard> {
+    app.dashboard().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_activity(
+    app: State<'_, Shared>,
+    limit: u32,
+    subject: Option<String>,
+) -> CmdResult<Vec<ActivityDto>> {
+    app.list_activity(limit, subject).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_settings(app: State<'_, Shared>) -> CmdResult<SettingsDto> {
+    app.settings().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_settings(
+    app: State<'_, Shared>,
+    input: SettingsInput,
+) -> CmdResult<SettingsDto> {
+    app.update_settings(input).map_err(fail)
+}
