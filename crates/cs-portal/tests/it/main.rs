@@ -1,0 +1,7 @@
+//! cs-portal's integration tests: one binary. The storage tests run on both
+//! databases — an SQLite file and a throwaway PostgreSQL cluster started by
+//! the tests themselves (`cs_portal::testing::Cluster`).
+
+mod storage;
+mod support;
+mod sync_api;
