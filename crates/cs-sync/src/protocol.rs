@@ -306,6 +306,21 @@ fn check_shape(push: &PushRequest) -> Result<(), ErrorBody> {
     Ok(())
 }
 
+/// The desktop's next push: `records` are the records it still holds above
+/// `after`, ascending, at most [`MAX_BATCH_RECORDS`] of them (the batch is
+/// complete for its range because they are all the records of that range).
+pub fn batch(stream: Uuid, after: u64, records: Vec<Envelope>) -> PushRequest {
+    debug_assert!(records.len() <= MAX_BATCH_RECORDS);
+    debug_assert!(records.windows(2).all(|w| w[0].seq < w[1].seq));
+    PushRequest {
+        protocol: PROTOCOL_VERSION,
+        stream,
+        after,
+        last: records.last().map_or(after, |r| r.seq),
+        records,
+    }
+}
+
 /// Where the desktop continues after a push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {

@@ -317,6 +317,17 @@ impl Db {
             .unwrap_or_else(|e| Err(E::from(DbError::Other(format!("task failed: {e}")))))
     }
 
+    /// Writes a consistent copy of an SQLite database to `to` (a new file).
+    /// PostgreSQL is backed up with its own tools (`pg_dump`).
+    pub fn backup_sqlite(&self, to: &std::path::Path) -> Result<(), DbError> {
+        match &self.inner.backend {
+            Backend::Sqlite(b) => b.backup(to),
+            Backend::Postgres(_) => Err(DbError::Other(
+                "back up a PostgreSQL portal with pg_dump".into(),
+            )),
+        }
+    }
+
     /// Live notices of committed changes (from every portal process on
     /// PostgreSQL).
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {

@@ -75,6 +75,14 @@ impl Sqlite {
         })
     }
 
+    /// Writes a consistent copy of the database to `to` (`VACUUM INTO`),
+    /// while readers go on.
+    pub fn backup(&self, to: &Path) -> Result<(), DbError> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])?;
+        restrict_file(to)
+    }
+
     pub fn transaction<T, E: From<DbError>>(
         &self,
         write: bool,

@@ -2,6 +2,7 @@
 //! databases — an SQLite file and a throwaway PostgreSQL cluster started by
 //! the tests themselves (`cs_portal::testing::Cluster`).
 
+mod simulation;
 mod storage;
 mod support;
 mod sync_api;
