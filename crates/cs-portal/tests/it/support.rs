@@ -68,17 +68,10 @@ pub async fn serve(database: &Database) -> Running {
     let database = database.clone();
     let c = clock.clone();
     let u = url.clone();
-    let portal = tokio::task::spawn_blocking(move || {
-        Portal::open(Config {
-            database,
-            connections: 8,
-            public_url: u,
-            clock: c,
-        })
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    let portal =
+        tokio::task::spawn_blocking(move || Portal::open(Config::new(database, u, c)).unwrap())
+            .await
+            .unwrap();
     let p = portal.clone();
     let task = tokio::spawn(async move {
         cs_portal::serve(p, listener).await.unwrap();
