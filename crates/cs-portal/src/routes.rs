@@ -214,6 +214,7 @@ pub fn routes() -> Vec<(Route, Handler)> {
         (r("GET", "/", Public), get(web::root)),
         (r("GET", "/assets/{*path}", Public), get(web::asset)),
         (r("GET", "/{tenant}", Public), get(web::page)),
+        (r("GET", "/{tenant}/", Public), get(web::page)),
         (r("GET", "/{tenant}/{*rest}", Public), get(web::page)),
     ]
 }
