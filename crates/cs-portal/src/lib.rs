@@ -70,6 +70,9 @@ pub struct Config {
     pub behind_proxy: bool,
     /// Where mail goes out; without it mail waits in the queue.
     pub mail: Option<mail::MailSettings>,
+    /// How often an open event stream checks its session and sends a
+    /// keep-alive comment.
+    pub events_tick: std::time::Duration,
 }
 
 impl Config {
@@ -82,6 +85,7 @@ impl Config {
             clock,
             behind_proxy: false,
             mail: None,
+            events_tick: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -94,6 +98,7 @@ pub struct Portal {
     pub effects: Box<dyn storage::projection::Effects>,
     pub behind_proxy: bool,
     pub mail: Option<mail::MailSettings>,
+    pub events_tick: std::time::Duration,
     /// The domain of queued mails' Message-IDs (the sender's).
     pub mail_domain: String,
     /// Wakes the mail worker after a transaction queued mail.
@@ -130,6 +135,7 @@ impl Portal {
             public_url,
             behind_proxy: config.behind_proxy,
             mail: config.mail,
+            events_tick: config.events_tick,
             mail_wake: tokio::sync::Notify::new(),
             hashing: tokio::sync::Semaphore::new(cores),
             password_checks: AtomicU64::new(0),

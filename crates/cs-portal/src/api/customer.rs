@@ -5,7 +5,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration as StdDuration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -518,10 +517,6 @@ fn relevant(c: &sessions::Live, n: &Notice) -> Option<&'static str> {
     }
 }
 
-/// How often the stream checks that its session is still live (and sends
-/// a comment that keeps proxies from closing it).
-const TICK: StdDuration = StdDuration::from_secs(20);
-
 struct Stream_ {
     portal: Arc<Portal>,
     session: sessions::Live,
@@ -530,13 +525,14 @@ struct Stream_ {
 }
 
 /// `GET /api/v1/events`: `event: change` with `data: {"what": …}` whenever
-/// something the caller sees changed (from any portal process). The stream
-/// ends when the session does.
+/// something the caller sees changed (from any portal process). Every
+/// [`Portal::events_tick`] the stream checks its session (it ends when the
+/// session does) and sends a keep-alive comment.
 pub async fn events(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let mut tick = tokio::time::interval(TICK);
+    let mut tick = tokio::time::interval(portal.events_tick);
     tick.reset();
     let state = Stream_ {
         notices: portal.db.subscribe(),

@@ -76,6 +76,7 @@ pub async fn serve_with(database: &Database, mail: Option<MailSettings>) -> Runn
     let portal = tokio::task::spawn_blocking(move || {
         let mut config = Config::new(database, u, c);
         config.mail = mail;
+        config.events_tick = std::time::Duration::from_millis(300);
         Portal::open(config).unwrap()
     })
     .await

@@ -346,6 +346,51 @@ pub fn transaction(org: &str, id: &str, minutes: i64, memo: &str, amount_minor: 
     )
 }
 
+/// A small RGB PNG of one colour.
+pub fn png(rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut e = png::Encoder::new(&mut out, 8, 4);
+        e.set_color(png::ColorType::Rgb);
+        e.set_depth(png::BitDepth::Eight);
+        let mut w = e.write_header().unwrap();
+        let data: Vec<u8> = std::iter::repeat_n(rgb, 32).flatten().collect();
+        w.write_image_data(&data).unwrap();
+    }
+    out
+}
+
+/// A logo record; returns it with its id (the SHA-256 of the PNG).
+pub fn logo(png: Vec<u8>) -> (Rec, String) {
+    let l = LogoV1 { png };
+    let id = l.sha256_hex();
+    (rec(&id, None, Record::Logo(l)), id)
+}
+
+/// A receipt that adds up.
+pub fn receipt(org: &str, id: &str, number: &str, day: u32, amount_minor: i64) -> Rec {
+    let mut r = invoice(org, id, number, day, "Receipt buyer", amount_minor, None);
+    if let Some(Record::Document(d)) = &mut r.body {
+        d.kind = DocumentKindV1::Receipt;
+        d.lines[0].tax_category = TaxCategoryV1::OutsideScope;
+        d.lines[0].tax_rate_bp = 0;
+        d.tax_breakdown = vec![TaxBreakdownV1 {
+            category: TaxCategoryV1::OutsideScope,
+            rate_bp: 0,
+            taxable_minor: amount_minor,
+            tax_minor: 0,
+        }];
+        d.totals = TotalsV1 {
+            net_minor: amount_minor,
+            tax_minor: 0,
+            gross_minor: amount_minor,
+            paid_minor: amount_minor,
+            due_minor: 0,
+        };
+    }
+    r
+}
+
 fn address(line: &str) -> AddressV1 {
     AddressV1 {
         lines: vec![line.into()],
