@@ -20,14 +20,17 @@ use crate::storage::tokens::{self, Issue, Purpose};
 use crate::storage::{accounts, audit, tenants, StorageError};
 use crate::Portal;
 
-/// `Session` of API.md.
+/// `Session` of API.md. Until the second factor is given it says nothing
+/// of the account (a password alone does not show whose it is, nor where).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionBody {
     pub stage: &'static str,
     pub csrf_token: String,
-    pub account: AccountBody,
-    pub organization: Named,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Named>,
     pub tenant: TenantBody,
 }
 
@@ -55,19 +58,24 @@ pub struct TenantBody {
 
 fn session_body(tx: &mut dyn Tx, s: &Live) -> Result<SessionBody, StorageError> {
     let brand = Brand::load_by_id(tx, &s.tenant_id)?;
+    let signed_in = s.stage == Stage::SignedIn;
     Ok(SessionBody {
         stage: s.stage.as_str(),
         csrf_token: s.csrf.clone(),
-        account: AccountBody {
+        account: signed_in.then(|| AccountBody {
             id: s.account_id.clone(),
             name: s.name.clone(),
             email: s.email.clone(),
             role: s.role,
             two_factor: s.two_factor,
-        },
-        organization: Named {
-            id: s.org.clone(),
-            name: organization_name(tx, &s.tenant_id, &s.org)?,
+        }),
+        organization: if signed_in {
+            Some(Named {
+                id: s.org.clone(),
+                name: organization_name(tx, &s.tenant_id, &s.org)?,
+            })
+        } else {
+            None
         },
         tenant: TenantBody {
             slug: s.tenant_slug.clone(),

@@ -6,6 +6,7 @@
 
 mod auth;
 mod customer;
+mod isolation;
 mod storage;
 mod support;
 mod sync_api;

@@ -22,10 +22,10 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A portal, one paired tenant and (optionally) the SMTP sink its mail goes to.
 pub struct World {
-    pub portal: Running,
+    pub portal: Arc<Running>,
     pub slug: String,
     pub tenant_id: String,
-    pub sink: Option<SmtpSink>,
+    pub sink: Option<Arc<SmtpSink>>,
     token: String,
     stream: Uuid,
     seq: Mutex<u64>,
@@ -54,12 +54,15 @@ impl World {
             None
         };
         let portal = serve_with(database, sink.as_ref().map(mail_settings)).await;
-        World::pair(portal, slug, sink).await
+        World::pair(Arc::new(portal), slug, sink.map(Arc::new)).await
     }
 
-    /// Another tenant on the same running portal's database (a second
-    /// World over the same portal).
-    pub async fn pair(portal: Running, slug: &str, sink: Option<SmtpSink>) -> World {
+    /// Another tenant, paired with the same portal.
+    pub async fn another(&self, slug: &str) -> World {
+        World::pair(self.portal.clone(), slug, self.sink.clone()).await
+    }
+
+    async fn pair(portal: Arc<Running>, slug: &str, sink: Option<Arc<SmtpSink>>) -> World {
         let now = portal.portal.now();
         let s = slug.to_string();
         let (tenant_id, code) = portal
