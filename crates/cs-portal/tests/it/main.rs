@@ -7,6 +7,7 @@
 mod auth;
 mod customer;
 mod isolation;
+mod mail;
 mod storage;
 mod support;
 mod sync_api;

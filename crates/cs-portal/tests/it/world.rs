@@ -62,7 +62,7 @@ impl World {
         World::pair(self.portal.clone(), slug, self.sink.clone()).await
     }
 
-    async fn pair(portal: Arc<Running>, slug: &str, sink: Option<Arc<SmtpSink>>) -> World {
+    pub async fn pair(portal: Arc<Running>, slug: &str, sink: Option<Arc<SmtpSink>>) -> World {
         let now = portal.portal.now();
         let s = slug.to_string();
         let (tenant_id, code) = portal
@@ -499,6 +499,10 @@ pub struct Mail {
 }
 
 impl Mail {
+    pub fn parse_public(data: &[u8]) -> Mail {
+        Mail::parse(data)
+    }
+
     fn parse(data: &[u8]) -> Mail {
         let m = mail_parser::MessageParser::default().parse(data).unwrap();
         let from = m
