@@ -11,4 +11,5 @@ mod mail;
 mod storage;
 mod support;
 mod sync_api;
+mod web;
 mod world;

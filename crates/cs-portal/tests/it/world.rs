@@ -23,7 +23,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A portal, one paired tenant and (optionally) the SMTP sink its mail goes to.
 pub struct World {
     pub portal: Arc<Running>,
-    pub slug: String,
     pub tenant_id: String,
     pub sink: Option<Arc<SmtpSink>>,
     token: String,
@@ -91,7 +90,6 @@ impl World {
             .unwrap();
         World {
             portal,
-            slug: slug.to_string(),
             tenant_id,
             sink,
             token: paired.token,
