@@ -12,9 +12,27 @@
 //!
 //! The desktop stays the source of truth: the portal never changes a server
 //! or moves money; it shows the projection of what the desktop pushed
-//! ([`storage::projection`]).
+//! ([`storage::projection`]). Pushed records also have [`effects`]: an
+//! invitation mails its link, a removed contact closes its account.
 //!
-//! It deliberately holds no cloud provider credentials.
+//! Customers (API.md is the contract):
+//!
+//! - [`routes`]: every route in one table, each declaring who may call it
+//!   ([`routes::Access`]); [`auth::guard`] enforces the declaration before the
+//!   handler runs (session from the cookie, stage, role, CSRF) and hands the
+//!   handler an [`auth::Caller`] — the only place a tenant and organization
+//!   come from;
+//! - [`auth`]: argon2id passwords, TOTP; [`storage::accounts`],
+//!   [`storage::sessions`], [`storage::tokens`]: accounts, server-side
+//!   sessions and single-use mailed links, stored as hashes;
+//! - [`api`]: the handlers (sign-in and links, the account, the customer's
+//!   servers, documents rendered with `cs-invoice`, wallet, live updates);
+//! - [`mail`]: the portal's own relay, its templates and the worker that
+//!   sends [`storage::mail_queue`]; [`http`]: errors, bodies, cookies,
+//!   security headers; [`web`]: the embedded web UI.
+//!
+//! It deliberately holds no cloud provider credentials, and no state a
+//! customer acts on: part 1 shows; the desktop decides.
 
 pub mod api;
 pub mod auth;
