@@ -243,6 +243,7 @@ fn host_of(url: &str) -> &str {
 pub async fn serve(portal: Arc<Portal>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let worker = mail::spawn_worker(portal.clone())?;
     let _stop_worker = AbortOnDrop(worker);
+    let _stop_housekeeping = AbortOnDrop(Some(spawn_housekeeping(portal.clone())));
     let app = router(portal);
     axum::serve(
         listener,
@@ -250,6 +251,27 @@ pub async fn serve(portal: Arc<Portal>, listener: tokio::net::TcpListener) -> an
     )
     .await?;
     Ok(())
+}
+
+/// Deletes what no longer matters, hourly ([`storage::housekeeping`]).
+fn spawn_housekeeping(portal: Arc<Portal>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = portal.now();
+            match portal
+                .db
+                .run(true, move |tx| storage::housekeeping::run(tx, now))
+                .await
+            {
+                Ok(removed) => tracing::debug!(?removed, "housekeeping"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "housekeeping failed; it runs again in an hour")
+                }
+            }
+        }
+    })
 }
 
 /// Stops a background task when the server stops.

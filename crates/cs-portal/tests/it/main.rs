@@ -6,6 +6,7 @@
 
 mod auth;
 mod customer;
+mod housekeeping;
 mod isolation;
 mod mail;
 mod storage;
