@@ -5,6 +5,7 @@
 //! loopback port, with mail going to the project's SMTP sink.
 
 mod auth;
+mod binary;
 mod customer;
 mod housekeeping;
 mod isolation;
