@@ -1,4 +1,4 @@
-//! Everything the portal stores, as functions over one transaction ([`Tx`]):
+//! Everything the portal stores, as functions over one transaction ([`Tx`](crate::db::Tx)):
 //! written once, run on SQLite or PostgreSQL alike.
 //!
 //! - [`tenants`]: resellers, their pairing codes and sync tokens;
