@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -25,6 +27,8 @@ const CHANNEL: &str = "cs_portal";
 
 pub struct Postgres {
     pool: Pool<PgConn>,
+    /// Ends the listener thread when the database is dropped.
+    stop: Arc<AtomicBool>,
 }
 
 /// A connection with the statements it prepared, so each statement is parsed
@@ -51,7 +55,8 @@ impl Postgres {
             migrate::apply(&mut t, MIGRATIONS)?;
             tx.commit()?;
         }
-        spawn_listener(url.to_string(), notices);
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_listener(url.to_string(), notices, stop.clone())?;
         let url = url.to_string();
         let pool = Pool::new(
             connections,
@@ -63,7 +68,7 @@ impl Postgres {
             }),
         );
         drop(first);
-        Ok(Postgres { pool })
+        Ok(Postgres { pool, stop })
     }
 
     pub fn transaction<T, E: From<DbError>>(
@@ -88,6 +93,7 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
         // The driver closes a connection by blocking on its own runtime,
         // which Tokio forbids on its worker threads: close them on a thread
         // of their own.
@@ -100,32 +106,58 @@ impl Drop for Postgres {
     }
 }
 
-/// Listens on the notice channel for as long as the process lives,
-/// reconnecting after a failure, and forwards each notice to this process's
-/// subscribers (its open event streams).
-fn spawn_listener(url: String, notices: broadcast::Sender<Notice>) {
+/// Listens on the notice channel until the database is dropped, reconnecting
+/// after a failure, and forwards each notice to this process's subscribers
+/// (its open event streams). Returns once the first `LISTEN` is in place, so
+/// no notice committed after [`Postgres::open`] returns is missed.
+fn spawn_listener(
+    url: String,
+    notices: broadcast::Sender<Notice>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), DbError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
     std::thread::Builder::new()
         .name("portal-pg-listen".into())
-        .spawn(move || loop {
-            let result = (|| -> Result<(), DbError> {
-                let mut client = Client::connect(&url, NoTls)?;
-                client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-                let mut n = client.notifications();
-                let mut it = n.blocking_iter();
-                while let Some(note) = postgres::fallible_iterator::FallibleIterator::next(&mut it)?
-                {
-                    if let Some(notice) = Notice::decode(note.payload()) {
-                        let _ = notices.send(notice);
+        .spawn(move || {
+            let mut ready = Some(ready_tx);
+            while !stop.load(Ordering::Relaxed) {
+                let result = (|| -> Result<(), DbError> {
+                    let mut client = Client::connect(&url, NoTls)?;
+                    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(Ok(()));
                     }
+                    let mut n = client.notifications();
+                    let mut it = n.timeout_iter(Duration::from_millis(500));
+                    while !stop.load(Ordering::Relaxed) {
+                        if let Some(note) =
+                            postgres::fallible_iterator::FallibleIterator::next(&mut it)?
+                        {
+                            if let Some(notice) = Notice::decode(note.payload()) {
+                                let _ = notices.send(notice);
+                            }
+                        }
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = result {
+                    if let Some(r) = ready.take() {
+                        let _ = r.send(Err(e.to_string()));
+                        return;
+                    }
+                    tracing::warn!(error = %e, "the PostgreSQL listener stopped; reconnecting");
+                    std::thread::sleep(Duration::from_secs(1));
                 }
-                Ok(())
-            })();
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "the PostgreSQL listener stopped; reconnecting");
             }
-            std::thread::sleep(Duration::from_secs(1));
         })
-        .expect("a thread for the PostgreSQL listener");
+        .map_err(|e| DbError::Other(format!("cannot start the PostgreSQL listener: {e}")))?;
+    match ready_rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(DbError::Other(format!("cannot listen for notices: {e}"))),
+        Err(_) => Err(DbError::Other(
+            "the PostgreSQL listener did not start within 30 s".into(),
+        )),
+    }
 }
 
 struct PgTx<'a, 'c> {
