@@ -54,6 +54,16 @@ use cs_core::Clock;
 
 pub use routes::{router, Access, Route};
 
+/// The real clock (tests use `cs_core::FixedClock`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}
+
 /// Where the portal keeps its data.
 #[derive(Clone)]
 pub enum Database {

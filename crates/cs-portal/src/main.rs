@@ -200,7 +200,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
-    let mut config = Config::new(args.database.clone(), public_url, Arc::new(SystemClock));
+    let mut config = Config::new(
+        args.database.clone(),
+        public_url,
+        Arc::new(cs_portal::SystemClock),
+    );
     config.behind_proxy = args.behind_proxy;
     config.mail = args.mail;
     let portal = Portal::open(config)
@@ -323,12 +327,4 @@ fn print_code(tenant: &tenants::Tenant, code: &str) {
         tenant.slug,
         tenants::PAIRING_CODE_TTL.num_hours()
     );
-}
-
-struct SystemClock;
-
-impl cs_core::Clock for SystemClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
-    }
 }

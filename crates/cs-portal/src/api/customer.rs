@@ -36,21 +36,24 @@ fn scope(c: &Caller) -> Scope<'_> {
     }
 }
 
-/// Every record of `kind` in the caller's organization, in sort order.
-fn all(
+/// Every record of `kind` in `scope`, in sort order.
+fn all_in(
     tx: &mut dyn Tx,
-    c: &Caller,
+    scope: Scope<'_>,
     kind: Kind,
     newest_first: bool,
 ) -> Result<Vec<Envelope>, StorageError> {
     const PAGE: u32 = 500;
+    let tenant = match scope {
+        Scope::Tenant(t) | Scope::Organization { tenant: t, .. } => t,
+    };
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = projection::list(tx, scope(c), kind, newest_first, after.as_deref(), PAGE)?;
+        let page = projection::list(tx, scope, kind, newest_first, after.as_deref(), PAGE)?;
         let full = page.len() == PAGE as usize;
         if let Some(last) = page.last() {
-            after = projection::sort_key_of(tx, &c.session.tenant_id, kind, &last.id)?;
+            after = projection::sort_key_of(tx, tenant, kind, &last.id)?;
         }
         out.extend(page);
         if !full {
@@ -94,8 +97,14 @@ fn server_body(id: &str, s: ServerV1) -> Option<ServerBody> {
 }
 
 fn servers_of(tx: &mut dyn Tx, c: &Caller) -> Result<Vec<ServerBody>, StorageError> {
+    server_list(tx, scope(c))
+}
+
+/// The live servers in `scope` as "my servers" answers them (the benchmark's
+/// floor reads them through here too, without a session).
+pub fn server_list(tx: &mut dyn Tx, scope: Scope<'_>) -> Result<Vec<ServerBody>, StorageError> {
     let mut out = Vec::new();
-    for e in all(tx, c, Kind::Server, false)? {
+    for e in all_in(tx, scope, Kind::Server, false)? {
         if let Record::Server(s) = projection::decode(&e)? {
             out.extend(server_body(&e.id, s));
         }

@@ -297,7 +297,7 @@ impl Db {
     ) -> Result<T, E> {
         match &self.inner.backend {
             Backend::Sqlite(b) => b.transaction(write, f),
-            Backend::Postgres(b) => b.transaction(f),
+            Backend::Postgres(b) => b.transaction(write, f),
         }
     }
 

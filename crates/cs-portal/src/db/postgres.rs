@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use postgres::types::{IsNull, ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, GenericClient, NoTls, Statement};
 use tokio::sync::broadcast;
 
 use super::migrate::{self, Migration};
@@ -71,8 +71,13 @@ impl Postgres {
         Ok(Postgres { pool, stop })
     }
 
+    /// Runs `f` in a transaction; a read runs its statements straight on a
+    /// connection instead. Under PostgreSQL's default isolation (read
+    /// committed) each statement sees its own snapshot either way, so the
+    /// `BEGIN` and `COMMIT` of a read would only cost two round trips.
     pub fn transaction<T, E: From<DbError>>(
         &self,
+        write: bool,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut pooled = self.pool.get()?;
@@ -81,6 +86,12 @@ impl Postgres {
             pooled = self.pool.get()?;
         }
         let PgConn { client, statements } = pooled.conn();
+        if !write {
+            return f(&mut PgTx {
+                tx: client,
+                statements,
+            });
+        }
         let mut tx = client.transaction().map_err(DbError::from)?;
         let value = f(&mut PgTx {
             tx: &mut tx,
@@ -160,12 +171,13 @@ fn spawn_listener(
     }
 }
 
-struct PgTx<'a, 'c> {
-    tx: &'a mut postgres::Transaction<'c>,
+/// Statements on a transaction, or straight on the connection for reads.
+struct PgTx<'a, C: GenericClient> {
+    tx: &'a mut C,
     statements: &'a mut HashMap<String, Statement>,
 }
 
-impl PgTx<'_, '_> {
+impl<C: GenericClient> PgTx<'_, C> {
     fn statement(&mut self, sql: &str) -> Result<Statement, DbError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
@@ -183,7 +195,7 @@ fn map_err(e: postgres::Error) -> DbError {
     DbError::Postgres(e)
 }
 
-impl Tx for PgTx<'_, '_> {
+impl<C: GenericClient> Tx for PgTx<'_, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
