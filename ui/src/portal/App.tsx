@@ -56,8 +56,8 @@ export function PortalRoutes() {
         <Route path="forgot-password" element={<ForgotPasswordPage />} />
         <Route path="reset-password" element={<ResetPasswordPage />} />
         <Route path="reset-password/:token" element={<ResetPasswordPage />} />
-        <Route path="invitation" element={<AcceptInvitationPage />} />
-        <Route path="invitation/:token" element={<AcceptInvitationPage />} />
+        <Route path="accept-invitation" element={<AcceptInvitationPage />} />
+        <Route path="accept-invitation/:token" element={<AcceptInvitationPage />} />
         <Route path="confirm-email" element={<ConfirmEmailPage />} />
         <Route path="confirm-email/:token" element={<ConfirmEmailPage />} />
         <Route element={<PortalShell />}>

@@ -83,32 +83,40 @@ export type DocumentSummary = {
   status: DocumentStatus;
 };
 
+export type TaxCategory = "standard" | "zero_rated" | "exempt" | "reverse_charge" | "export" | "outside_scope";
+
 export type DocumentLine = {
   description: string;
   period?: Period | null;
-  /** Hours (or another quantity) as a decimal string. */
-  quantity?: string | null;
-  hours?: string | null;
-  unitPrice?: Money | null;
+  /** Hours in thousandths, as a string ("720000" is 720 h). */
+  hoursMilli: string;
+  /** Millionths of the currency unit per hour, as a string. */
+  unitRateMicro: string;
   amount: Money;
-  taxRate?: string | null;
+  /** The monthly cap applied to this line. */
+  capped: boolean;
+  taxCategory: TaxCategory;
+  /** The tax rate in basis points (2100 is 21 %). */
+  taxRateBp: number;
 };
 
-export type TaxRow = {
-  category?: string | null;
-  /** A percentage as a decimal string, e.g. "21". */
-  rate?: string | null;
-  taxable: Money;
-  tax: Money;
-};
+export type TaxRow = { category: TaxCategory; rateBp: number; taxable: Money; tax: Money };
 
 export type Document = DocumentSummary & {
+  dueDate?: string | null;
+  seller: string;
+  buyer: string;
   lines: DocumentLine[];
   taxBreakdown: TaxRow[];
-  net?: Money | null;
-  tax?: Money | null;
-  dueDate?: string | null;
+  totals: { net: Money; tax: Money; gross: Money; paid: Money; due: Money };
+  reverseCharge: boolean;
+  notes: string[];
+  /** For a credit note: the number of the invoice it corrects. */
+  corrects?: string | null;
+  /** For a voided invoice: the credit note that voided it. */
   voidedBy?: string | null;
+  /** Invoices and credit notes have a UBL form; receipts do not. */
+  hasUbl: boolean;
 };
 
 export type WalletState = "good" | "low" | "grace" | "suspended" | "terminated";
@@ -134,7 +142,8 @@ export type WalletTransaction = {
 export type Page<T> = { items: T[]; next?: string | null };
 
 export type Dashboard = {
-  servers: { total: number; running: number; stopped: number; other: number };
+  /** Absent for a role that may not see servers. */
+  servers?: { total: number; running: number; stopped: number; other: number } | null;
   wallet?: Wallet | null;
   recentDocuments: DocumentSummary[];
 };

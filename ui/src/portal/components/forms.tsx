@@ -1,5 +1,5 @@
 import * as React from "react";
-import { Check, X } from "lucide-react";
+import { Check, Dot, X } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { Alert } from "@/components/ui/alert";
 import { Button, type ButtonProps } from "@/components/ui/button";
@@ -64,7 +64,7 @@ export function NewPasswordField({
             autoFocus={autoFocus}
             required
           />
-          <div className="flex items-center gap-2" aria-hidden={value ? undefined : true}>
+          <div className={cn("flex items-center gap-2", !value && "hidden")} aria-hidden={value ? undefined : true}>
             <div className="grid flex-1 grid-cols-4 gap-1">
               {[1, 2, 3, 4].map((i) => (
                 <div key={i} className={cn("h-1 rounded-full bg-muted", value && strength.score >= i && BARS[strength.score])} />
@@ -76,10 +76,16 @@ export function NewPasswordField({
           </div>
           <ul id={rulesId} className="grid gap-1 text-xs" aria-label="Password rules">
             {rules.map((r) => (
-              <li key={r.id} data-rule={r.id} data-ok={r.ok} className={cn("flex items-center gap-1.5", r.ok ? "text-emerald-700 dark:text-emerald-400" : "text-muted-foreground")}>
-                {r.ok ? <Check className="size-3.5" aria-hidden="true" /> : <X className="size-3.5" aria-hidden="true" />}
+              <li key={r.id} data-rule={r.id} data-ok={r.ok ?? undefined} className={cn("flex items-center gap-1.5", r.ok ? "text-emerald-700 dark:text-emerald-400" : "text-muted-foreground")}>
+                {r.ok === null ? (
+                  <Dot className="size-3.5" aria-hidden="true" />
+                ) : r.ok ? (
+                  <Check className="size-3.5" aria-hidden="true" />
+                ) : (
+                  <X className="size-3.5" aria-hidden="true" />
+                )}
                 <span>{r.label}</span>
-                <span className="sr-only">{r.ok ? "(met)" : "(not met yet)"}</span>
+                {r.ok !== null && <span className="sr-only">{r.ok ? "(met)" : "(not met yet)"}</span>}
               </li>
             ))}
           </ul>

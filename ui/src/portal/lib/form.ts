@@ -1,13 +1,18 @@
 import * as React from "react";
 import { PortalError } from "../api/client";
 
+/** A message as a sentence: the server writes them in lower case, to fit after a field's name. */
+export function sentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
 /** A refusal as words for the user, with the wait a rate limit asks for. */
 export function errorText(e: PortalError): string {
   if (e.code === "rate_limited" && e.retryAfterSeconds !== undefined && !/\d/.test(e.message)) {
     const min = Math.ceil(e.retryAfterSeconds / 60);
-    return `${e.message} (try again in ${e.retryAfterSeconds < 90 ? `${e.retryAfterSeconds} seconds` : `${min} minutes`})`;
+    return `${sentence(e.message)} (try again in ${e.retryAfterSeconds < 90 ? `${e.retryAfterSeconds} seconds` : `${min} minutes`})`;
   }
-  return e.message;
+  return sentence(e.message);
 }
 
 /**
@@ -35,8 +40,8 @@ export function useFormErrors(fieldNames: readonly string[], aliases: Record<str
       const others: string[] = [];
       for (const [k, msg] of Object.entries(e.fields)) {
         const name = aliases[k] ?? k;
-        if (fieldNames.includes(name)) mine[name] ??= msg;
-        else others.push(msg);
+        if (fieldNames.includes(name)) mine[name] ??= sentence(msg);
+        else others.push(sentence(msg));
       }
       setErrors(mine);
       setFormError(Object.keys(mine).length === 0 ? errorText(e) : others.length ? others.join("; ") : null);

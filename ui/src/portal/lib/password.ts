@@ -5,7 +5,8 @@
 export const MIN_LENGTH = 12;
 export const MAX_LENGTH = 200;
 
-export type Rule = { id: "length" | "varied" | "notEmail"; label: string; ok: boolean };
+/** `ok` is null for a rule that cannot be checked here (the email of a reset link is not known). */
+export type Rule = { id: "length" | "varied" | "notEmail"; label: string; ok: boolean | null };
 
 export function passwordRules(password: string, email?: string): Rule[] {
   const chars = [...password];
@@ -17,13 +18,13 @@ export function passwordRules(password: string, email?: string): Rule[] {
       ok: chars.length >= MIN_LENGTH && chars.length <= MAX_LENGTH,
     },
     { id: "varied", label: "Not one character repeated", ok: chars.length > 0 && new Set(chars).size > 1 },
-    { id: "notEmail", label: "Not your email address", ok: chars.length > 0 && (!email || lower !== email.trim().toLowerCase()) },
+    { id: "notEmail", label: "Not your email address", ok: email === undefined ? null : chars.length > 0 && lower !== email.trim().toLowerCase() },
   ];
 }
 
 /** The first broken rule as a message for the field, or undefined when all hold. */
 export function passwordProblem(password: string, email?: string): string | undefined {
-  const broken = passwordRules(password, email).find((r) => !r.ok);
+  const broken = passwordRules(password, email).find((r) => r.ok === false);
   if (!broken) return undefined;
   switch (broken.id) {
     case "length":

@@ -20,7 +20,7 @@ import { useDocumentTitle, useTenant } from "../branding";
 import { CopyButton, When } from "../components/bits";
 import { FormError, NewPasswordField, SubmitButton } from "../components/forms";
 import { useSignedIn } from "../layout/PortalShell";
-import { errorText, focusFirstInvalid, useFormErrors } from "../lib/form";
+import { errorText, focusFirstInvalid, sentence, useFormErrors } from "../lib/form";
 import { passwordProblem } from "../lib/password";
 import { roleLabel } from "../lib/roles";
 import { describeUserAgent } from "../lib/user-agent";
@@ -58,9 +58,21 @@ export function AccountLayout() {
   );
 }
 
-function Section({ title, description, children, testId }: { title: string; description?: React.ReactNode; children: React.ReactNode; testId?: string }) {
+function Section({
+  title,
+  description,
+  children,
+  testId,
+  className,
+}: {
+  title: string;
+  description?: React.ReactNode;
+  children: React.ReactNode;
+  testId?: string;
+  className?: string;
+}) {
   return (
-    <Card data-testid={testId}>
+    <Card data-testid={testId} className={className}>
       <CardHeader>
         <CardTitle className="text-base">{title}</CardTitle>
         {description && <CardDescription>{description}</CardDescription>}
@@ -74,9 +86,9 @@ export function ProfilePage() {
   useDocumentTitle("Your account");
   const s = useSignedIn();
   return (
-    <div className="grid gap-5 lg:grid-cols-2">
-      <Section title="Your details">
-        <dl className="grid gap-3 text-sm sm:grid-cols-2">
+    <div className="grid items-start gap-5 lg:grid-cols-2">
+      <Section title="Your details" className="lg:col-span-2">
+        <dl className="grid gap-3 text-sm sm:grid-cols-2 lg:grid-cols-4">
           <div>
             <dt className="text-xs text-muted-foreground">Name</dt>
             <dd className="mt-0.5 font-medium">{s.account.name}</dd>
@@ -95,8 +107,8 @@ export function ProfilePage() {
           </div>
         </dl>
       </Section>
-      <ChangeEmailForm />
       <ChangePasswordForm />
+      <ChangeEmailForm />
     </div>
   );
 }
@@ -134,7 +146,7 @@ function ChangePasswordForm() {
       setDone(true);
     } catch (err) {
       const pe = f.fail(err);
-      if (pe.code === "invalid_credentials") f.setErrors({ currentPassword: pe.message });
+      if (pe.code === "invalid_credentials") f.setErrors({ currentPassword: sentence(pe.message) });
       focusFirstInvalid(formRef.current);
     } finally {
       setPending(false);
@@ -228,7 +240,7 @@ function ChangeEmailForm() {
       setPassword("");
     } catch (err) {
       const pe = f.fail(err);
-      if (pe.code === "invalid_credentials") f.setErrors({ password: pe.message });
+      if (pe.code === "invalid_credentials") f.setErrors({ password: sentence(pe.message) });
       focusFirstInvalid(formRef.current);
     } finally {
       setPending(false);
@@ -405,7 +417,7 @@ function TwoFactorSetupCard({ onEnabled }: { onEnabled: (codes: string[]) => voi
       onEnabled(r.recoveryCodes);
     } catch (err) {
       const pe = PortalError.from(err);
-      if (pe.code === "invalid_code") f.setErrors({ code: pe.message });
+      if (pe.code === "invalid_code") f.setErrors({ code: sentence(pe.message) });
       else f.fail(pe);
       setCode("");
       focusFirstInvalid(formRef.current);
@@ -531,8 +543,8 @@ function TwoFactorOn() {
       await qc.invalidateQueries({ queryKey: keys.session });
     } catch (err) {
       const pe = PortalError.from(err);
-      if (pe.code === "invalid_code") f.setErrors({ code: pe.message });
-      else if (pe.code === "invalid_credentials") f.setErrors({ password: pe.message });
+      if (pe.code === "invalid_code") f.setErrors({ code: sentence(pe.message) });
+      else if (pe.code === "invalid_credentials") f.setErrors({ password: sentence(pe.message) });
       else f.fail(pe);
       setCode("");
       focusFirstInvalid(formRef.current);
@@ -628,7 +640,7 @@ function RegenerateCodes({ onCodes }: { onCodes: (codes: string[]) => void }) {
       onCodes(r.recoveryCodes);
     } catch (err) {
       const pe = PortalError.from(err);
-      if (pe.code === "invalid_credentials") f.setErrors({ password: pe.message });
+      if (pe.code === "invalid_credentials") f.setErrors({ password: sentence(pe.message) });
       else f.fail(pe);
       focusFirstInvalid(formRef.current);
     } finally {

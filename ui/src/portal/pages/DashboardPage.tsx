@@ -67,7 +67,7 @@ function DashboardCards({ d, showServers, showBilling }: { d: Dashboard; showSer
     <>
       {showBilling && d.wallet && d.wallet.state !== "good" && <WalletStateNotice wallet={d.wallet} brand={brand} />}
       <div className="grid gap-5 md:grid-cols-2">
-        {showServers && (
+        {showServers && d.servers && (
           <Card data-testid="dashboard-servers">
             <CardHeader className="flex-row items-center justify-between">
               <CardTitle className="flex items-center gap-2">

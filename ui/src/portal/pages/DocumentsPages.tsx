@@ -11,7 +11,8 @@ import { Skeleton, TableSkeleton } from "@/components/ui/skeleton";
 import { documentKindLabel } from "@/components/wallet-state";
 import { portalApi } from "../api/client";
 import { useDocument, useDocuments } from "../api/queries";
-import type { Document, DocumentSummary } from "../api/types";
+import type { Document, DocumentLine, DocumentSummary } from "../api/types";
+import { decimalToString, formatMoney } from "@/lib/money";
 import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { DocumentStatusBadge, MoneyText, formatDay, formatPeriod } from "../components/bits";
 
@@ -174,11 +175,13 @@ export function DocumentPage() {
                 <Download aria-hidden="true" /> PDF
               </a>
             </Button>
-            <Button asChild variant="outline">
-              <a href={portalApi.documentUblUrl(d.id)} download data-testid="download-ubl" title="The e-invoice (Peppol UBL) for accounting software">
-                <FileCode2 aria-hidden="true" /> E-invoice (UBL)
-              </a>
-            </Button>
+            {d.hasUbl !== false && (
+              <Button asChild variant="outline">
+                <a href={portalApi.documentUblUrl(d.id)} download data-testid="download-ubl" title="The e-invoice (Peppol UBL) for accounting software">
+                  <FileCode2 aria-hidden="true" /> E-invoice (UBL)
+                </a>
+              </Button>
+            )}
           </>
         }
       />
@@ -187,9 +190,33 @@ export function DocumentPage() {
   );
 }
 
+const TAX_CATEGORY: Record<string, string> = {
+  zero_rated: "zero-rated",
+  exempt: "exempt from tax",
+  reverse_charge: "reverse charge",
+  export: "export, no tax",
+  outside_scope: "outside the scope of tax",
+};
+
+/** "21 %" from basis points, "reverse charge" and the like for the other categories. */
+export function taxLabel(category: string, rateBp: number): string {
+  if (category !== "standard" && TAX_CATEGORY[category]) return TAX_CATEGORY[category];
+  return `${decimalToString({ units: BigInt(Math.trunc(rateBp)), scale: 2 })} %`;
+}
+
+/** "672 h × €0.0275/h" from thousandths of hours and millionths of the currency per hour. */
+export function lineQuantity(l: DocumentLine, currency: string): string | null {
+  if (!/^-?\d+$/.test(l.hoursMilli ?? "") || !/^-?\d+$/.test(l.unitRateMicro ?? "")) return null;
+  const hours = decimalToString({ units: BigInt(l.hoursMilli), scale: 3 });
+  if (BigInt(l.hoursMilli) === 0n) return null;
+  const rate = formatMoney(decimalToString({ units: BigInt(l.unitRateMicro), scale: 6 }), currency, { maxFraction: 6 });
+  return `${hours} h × ${rate}/h`;
+}
+
 function DocumentBody({ d }: { d: Document }) {
   const lines = d.lines ?? [];
   const taxes = d.taxBreakdown ?? [];
+  const currency = d.total.currency;
   return (
     <div className="grid gap-5">
       {d.status === "voided" && (
@@ -197,9 +224,16 @@ function DocumentBody({ d }: { d: Document }) {
           This invoice was cancelled{d.voidedBy ? ` by credit note ${d.voidedBy}` : ""}: nothing is owed on it.
         </p>
       )}
+      {d.corrects && <p className="text-sm text-muted-foreground">This credit note corrects invoice {d.corrects}.</p>}
       <Card>
         <CardHeader>
           <CardTitle>Lines</CardTitle>
+          {(d.seller || d.buyer) && (
+            <p className="text-xs text-muted-foreground">
+              From {d.seller} to {d.buyer}
+              {d.dueDate ? ` · due ${formatDay(d.dueDate)}` : ""}
+            </p>
+          )}
         </CardHeader>
         <CardContent>
           {lines.length === 0 ? (
@@ -211,7 +245,12 @@ function DocumentBody({ d }: { d: Document }) {
                   <div className="min-w-0 flex-1 basis-64">
                     <p className="text-sm break-words">{l.description}</p>
                     <p className="text-xs text-muted-foreground">
-                      {[l.period ? formatPeriod(l.period) : null, (l.quantity ?? l.hours) ? `${l.quantity ?? l.hours} h` : null, l.taxRate ? `tax ${l.taxRate} %` : null]
+                      {[
+                        l.period ? formatPeriod(l.period) : null,
+                        lineQuantity(l, currency),
+                        l.capped ? "capped at the monthly price" : null,
+                        l.taxCategory ? `tax ${taxLabel(l.taxCategory, l.taxRateBp)}` : null,
+                      ]
                         .filter(Boolean)
                         .join(" · ")}
                     </p>
@@ -227,27 +266,38 @@ function DocumentBody({ d }: { d: Document }) {
         <CardHeader>
           <CardTitle>Totals</CardTitle>
         </CardHeader>
-        <CardContent>
-          <dl className="ml-auto grid max-w-sm gap-2 text-sm" data-testid="document-totals">
-            {d.net && <Row label="Net" m={d.net} />}
+        <CardContent className="grid gap-4 sm:grid-cols-2">
+          <div className="grid content-start gap-2 text-sm text-muted-foreground">
+            {d.reverseCharge && <p>Reverse charge: the buyer accounts for the tax.</p>}
+            {(d.notes ?? []).map((n, i) => (
+              <p key={i} className="break-words whitespace-pre-line">{n}</p>
+            ))}
+          </div>
+          <dl className="grid content-start gap-2 text-sm sm:col-start-2" data-testid="document-totals">
+            {d.totals && <Row label="Net" m={d.totals.net} />}
             {taxes.map((t, i) => (
               <Row
                 key={i}
                 label={
                   <>
-                    Tax{t.rate ? ` ${t.rate} %` : ""} on <MoneyText m={t.taxable} signed={false} />
+                    Tax {taxLabel(t.category, t.rateBp)} on <MoneyText m={t.taxable} signed={false} />
                   </>
                 }
                 m={t.tax}
               />
             ))}
-            {!taxes.length && d.tax && <Row label="Tax" m={d.tax} />}
             <div className="flex items-baseline justify-between gap-4 border-t pt-2 text-base font-semibold">
               <dt>Total</dt>
               <dd>
                 <MoneyText m={d.total} testId="document-total" />
               </dd>
             </div>
+            {d.kind === "invoice" && d.totals && d.status !== "voided" && (
+              <>
+                <Row label="Paid" m={d.totals.paid} />
+                <Row label="Due" m={d.totals.due} />
+              </>
+            )}
           </dl>
         </CardContent>
       </Card>

@@ -11,7 +11,7 @@ import { PortalError, portalApi } from "../api/client";
 import { keys, useSession } from "../api/queries";
 import { AuthLayout, useBrand, useTenant } from "../branding";
 import { FormError, SubmitButton } from "../components/forms";
-import { focusFirstInvalid, useFormErrors } from "../lib/form";
+import { focusFirstInvalid, sentence, useFormErrors } from "../lib/form";
 import { safeNext } from "../layout/PortalShell";
 
 /** What a page that sends the user to sign-in may say there. */
@@ -181,7 +181,7 @@ export function SecondFactorPage() {
         return;
       }
       if (pe.code === "invalid_code") {
-        f.setErrors({ [field]: pe.message });
+        f.setErrors({ [field]: sentence(pe.message) });
         focusFirstInvalid(formRef.current);
       } else {
         f.fail(pe);

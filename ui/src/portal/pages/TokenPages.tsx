@@ -15,11 +15,15 @@ import { PortalError, portalApi } from "../api/client";
 import { keys } from "../api/queries";
 import { AuthLayout, useBrand, useTenant } from "../branding";
 import { FormError, NewPasswordField, SubmitButton } from "../components/forms";
-import { focusFirstInvalid, useFormErrors } from "../lib/form";
+import { focusFirstInvalid, sentence, useFormErrors } from "../lib/form";
 import { passwordProblem } from "../lib/password";
 import type { SignInNotice } from "./SignInPage";
 
-/** The token of a mail's link: `/…/:token`, `?token=` or `#token`. */
+/**
+ * The token of a mail's link. The portal's mails put it after `#`
+ * (`/{tenant}/reset-password#TOKEN`), which browsers never send to a server
+ * or in a Referer; `/…/:token` and `?token=` are read too.
+ */
 export function useLinkToken(): string {
   const params = useParams();
   const [search] = useSearchParams();
@@ -77,7 +81,7 @@ export function AcceptInvitationPage() {
           <Alert tone="error" data-testid="invitation-error">
             {e.code === "expired" || e.code === "not_found"
               ? `This invitation was already used or has expired. If you set your password already, sign in; otherwise ask ${brand.name} to invite you again.`
-              : e.message}
+              : sentence(e.message)}
           </Alert>
           <Button asChild variant="outline">
             <Link to={`/${tenant}/sign-in`}>Go to sign-in</Link>
@@ -87,7 +91,7 @@ export function AcceptInvitationPage() {
     );
   }
   const inv = q.data;
-  if (inv.tenant !== tenant) return <Navigate to={`/${inv.tenant}/invitation?token=${encodeURIComponent(token)}`} replace />;
+  if (inv.tenant !== tenant) return <Navigate to={`/${inv.tenant}/accept-invitation#${encodeURIComponent(token)}`} replace />;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -347,7 +351,7 @@ export function ConfirmEmailPage() {
       if (pe.code === "expired") setState("expired");
       else {
         setState("ready");
-        setError(pe.message);
+        setError(sentence(pe.message));
       }
     }
   };

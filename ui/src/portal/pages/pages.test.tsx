@@ -117,7 +117,7 @@ describe("the invitation", () => {
       },
       "GET /api/v1/dashboard": { body: { servers: { total: 0, running: 0, stopped: 0, other: 0 }, wallet: wallet(), recentDocuments: [] } },
     });
-    renderPortal("/acme/invitation?token=tok123");
+    renderPortal("/acme/accept-invitation#tok123");
     expect(await screen.findByRole("heading", { name: "Welcome, Ada Lovelace" })).toBeInTheDocument();
     expect(screen.getByLabelText("Email")).toHaveValue("ada@example.com");
 
@@ -146,7 +146,7 @@ describe("the invitation", () => {
       "GET /api/v1/t/acme/branding": { body: branding },
       "GET /api/v1/invitations/old": { status: 410, body: { code: "expired", message: "This invitation has expired" } },
     });
-    renderPortal("/acme/invitation/old");
+    renderPortal("/acme/accept-invitation/old");
     expect(await screen.findByTestId("invitation-error")).toHaveTextContent("already used or has expired");
     expect(screen.getByRole("link", { name: "Go to sign-in" })).toHaveAttribute("href", "/acme/sign-in");
   });
@@ -158,7 +158,7 @@ describe("the invitation", () => {
       "GET /api/v1/invitations/tok": { body: invitation },
       "POST /api/v1/invitations/accept": { status: 400, body: { code: "invalid", message: "Choose another password", fields: { password: "This password is too common" } } },
     });
-    renderPortal("/acme/invitation/tok");
+    renderPortal("/acme/accept-invitation?token=tok");
     await user.type(await screen.findByLabelText("Password"), "password1234");
     await user.type(screen.getByLabelText("Password again"), "password1234");
     await user.click(screen.getByRole("button", { name: "Set password and sign in" }));
@@ -184,7 +184,7 @@ describe("password reset", () => {
       "POST /api/v1/password-reset/confirm": { status: 204 },
       "GET /api/v1/session": signedOut,
     });
-    renderPortal("/acme/reset-password?token=r-tok");
+    renderPortal("/acme/reset-password#r-tok");
     await user.type(await screen.findByLabelText("New password"), "a brand new passphrase");
     await user.type(screen.getByLabelText("New password again"), "a brand new passphrase");
     await user.click(screen.getByRole("button", { name: "Save the new password" }));
