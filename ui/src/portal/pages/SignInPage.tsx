@@ -92,35 +92,26 @@ export function SignInPage() {
             />
           )}
         </Field>
-        <Field
-          name="password"
-          label={
-            <span className="flex items-baseline justify-between gap-2">
-              Password
-              <Link
-                to={`/${tenant}/forgot-password`}
-                state={{ email }}
-                className="text-xs font-normal text-primary hover:underline"
-              >
-                Forgot your password?
-              </Link>
-            </span>
-          }
-          error={f.errors.password}
-        >
-          {(p) => (
-            <PasswordInput
-              {...p}
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => {
-                setPassword(e.target.value);
-                f.clear("password");
-              }}
-              autoFocus={Boolean(email)}
-            />
-          )}
-        </Field>
+        <div className="relative">
+          <Field name="password" label="Password" error={f.errors.password}>
+            {(p) => (
+              <PasswordInput
+                {...p}
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => {
+                  setPassword(e.target.value);
+                  f.clear("password");
+                }}
+                autoFocus={Boolean(email)}
+              />
+            )}
+          </Field>
+          {/* Beside the label, not in it: the input's name stays "Password". */}
+          <Link to={`/${tenant}/forgot-password`} state={{ email }} className="absolute top-0 right-0 text-xs text-primary hover:underline">
+            Forgot your password?
+          </Link>
+        </div>
         <FormError message={f.formError} />
         <SubmitButton pending={pending} pendingText="Signing in…" className="w-full">
           Sign in
