@@ -3,6 +3,9 @@
 //!
 //! ```text
 //! containerstacks-portal [--data DIR | --database-url URL] [--listen ADDR] [--public-url URL]
+//!                       [--behind-proxy] [--smtp-host HOST --mail-from ADDR [--smtp-port N]
+//!                       [--smtp-security starttls|tls|none] [--smtp-user USER]
+//!                       [--smtp-password-file FILE] [--smtp-ca-file PEM]]
 //! containerstacks-portal [--data DIR | --database-url URL] tenant add SLUG NAME
 //! containerstacks-portal [--data DIR | --database-url URL] tenant list
 //! containerstacks-portal [--data DIR | --database-url URL] tenant pair-code SLUG
@@ -12,10 +15,19 @@
 //! With nothing configured it keeps one reseller's portal in
 //! `./portal-data/portal.db` and, on first start, creates that reseller's
 //! tenant and prints a pairing code for the desktop.
+//!
+//! Mail (invitations, password resets) goes through the portal's own SMTP
+//! relay. The password is read from `CS_PORTAL_SMTP_PASSWORD` or from the
+//! file `--smtp-password-file` names, never from the command line (other
+//! users can read a process's arguments), and is never logged. Every flag
+//! also reads from an environment variable: `--smtp-host` from
+//! `CS_PORTAL_SMTP_HOST` and so on.
 
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use cs_mail::{Password, Security, SmtpConfig};
+use cs_portal::mail::MailSettings;
 use cs_portal::storage::tenants;
 use cs_portal::{Config, Database, Portal};
 
@@ -23,11 +35,97 @@ struct Args {
     database: Database,
     listen: String,
     public_url: Option<String>,
+    behind_proxy: bool,
+    mail: Option<MailSettings>,
     command: Vec<String>,
 }
 
 fn usage() -> &'static str {
-    "usage: containerstacks-portal [--data DIR | --database-url URL] [--listen ADDR] [--public-url URL] [tenant add SLUG NAME | tenant list | tenant pair-code SLUG | tenant revoke SLUG]"
+    "usage: containerstacks-portal [--data DIR | --database-url URL] [--listen ADDR] [--public-url URL] [--behind-proxy] [--smtp-host HOST --mail-from ADDR [--smtp-port N] [--smtp-security starttls|tls|none] [--smtp-user USER] [--smtp-password-file FILE] [--smtp-ca-file PEM]] [tenant add SLUG NAME | tenant list | tenant pair-code SLUG | tenant revoke SLUG]"
+}
+
+/// The SMTP flags as given.
+#[derive(Default)]
+struct SmtpFlags {
+    host: Option<String>,
+    port: Option<String>,
+    security: Option<String>,
+    user: Option<String>,
+    password_file: Option<String>,
+    ca_file: Option<String>,
+    from: Option<String>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl SmtpFlags {
+    fn from_env() -> SmtpFlags {
+        SmtpFlags {
+            host: env("CS_PORTAL_SMTP_HOST"),
+            port: env("CS_PORTAL_SMTP_PORT"),
+            security: env("CS_PORTAL_SMTP_SECURITY"),
+            user: env("CS_PORTAL_SMTP_USER"),
+            password_file: env("CS_PORTAL_SMTP_PASSWORD_FILE"),
+            ca_file: env("CS_PORTAL_SMTP_CA_FILE"),
+            from: env("CS_PORTAL_MAIL_FROM"),
+        }
+    }
+
+    fn settings(self) -> anyhow::Result<Option<MailSettings>> {
+        let Some(host) = self.host else {
+            if self.from.is_some() || self.user.is_some() {
+                bail!("--smtp-host is missing: give the relay's host name with the other SMTP settings");
+            }
+            return Ok(None);
+        };
+        let security = match self.security.as_deref().unwrap_or("starttls") {
+            "starttls" => Security::StartTls,
+            "tls" => Security::ImplicitTls,
+            "none" => Security::None,
+            other => bail!("--smtp-security {other:?}: use starttls, tls or none"),
+        };
+        let port = match self.port {
+            Some(p) => p
+                .parse()
+                .with_context(|| format!("--smtp-port {p:?} is not a port number"))?,
+            None if security == Security::ImplicitTls => 465,
+            None => 587,
+        };
+        let from = self
+            .from
+            .context("--mail-from is missing: give the address the portal's mail comes from")?;
+        if !from.contains('@') {
+            bail!("--mail-from {from:?} is not an email address");
+        }
+        let mut smtp = SmtpConfig::new(host, port, security);
+        let password = match (env("CS_PORTAL_SMTP_PASSWORD"), self.password_file) {
+            (Some(p), _) => Some(p),
+            (None, Some(file)) => Some(
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read the SMTP password file {file}"))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+            ),
+            (None, None) => None,
+        };
+        match (self.user, password) {
+            (Some(user), Some(password)) => smtp = smtp.with_login(user, Password::new(password)),
+            (None, None) => {}
+            (Some(_), None) => bail!(
+                "--smtp-user needs a password: set CS_PORTAL_SMTP_PASSWORD or --smtp-password-file"
+            ),
+            (None, Some(_)) => bail!("an SMTP password is set but no --smtp-user"),
+        }
+        if let Some(file) = self.ca_file {
+            smtp.extra_root_pem = Some(
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read the certificate file {file}"))?,
+            );
+        }
+        Ok(Some(MailSettings::new(smtp, from)))
+    }
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -35,6 +133,8 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut url = std::env::var("CS_PORTAL_DATABASE_URL").ok();
     let mut listen = std::env::var("CS_PORTAL_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let mut public_url = std::env::var("CS_PORTAL_PUBLIC_URL").ok();
+    let mut behind_proxy = env("CS_PORTAL_BEHIND_PROXY").is_some_and(|v| v == "1" || v == "true");
+    let mut smtp = SmtpFlags::from_env();
     let mut command = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -47,6 +147,15 @@ fn parse_args() -> anyhow::Result<Args> {
             "--database-url" => url = Some(value("--database-url")?),
             "--listen" => listen = value("--listen")?,
             "--public-url" => public_url = Some(value("--public-url")?),
+            "--behind-proxy" => behind_proxy = true,
+            "--smtp-host" => smtp.host = Some(value("--smtp-host")?),
+            "--smtp-port" => smtp.port = Some(value("--smtp-port")?),
+            "--smtp-security" => smtp.security = Some(value("--smtp-security")?),
+            "--smtp-user" => smtp.user = Some(value("--smtp-user")?),
+            "--smtp-password-file" => smtp.password_file = Some(value("--smtp-password-file")?),
+            "--smtp-ca-file" => smtp.ca_file = Some(value("--smtp-ca-file")?),
+            "--mail-from" => smtp.from = Some(value("--mail-from")?),
+            "--smtp-password" => bail!("the SMTP password is not taken on the command line (other users can read it there): set CS_PORTAL_SMTP_PASSWORD or --smtp-password-file"),
             "-h" | "--help" => {
                 println!("{}", usage());
                 std::process::exit(0);
@@ -67,6 +176,8 @@ fn parse_args() -> anyhow::Result<Args> {
         database,
         listen,
         public_url,
+        behind_proxy,
+        mail: smtp.settings()?,
         command,
     })
 }
@@ -89,13 +200,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", args.listen));
-    let portal = Portal::open(Config {
-        database: args.database.clone(),
-        connections: 8,
-        public_url,
-        clock: Arc::new(SystemClock),
-    })
-    .with_context(|| format!("cannot open the portal's database ({:?})", args.database))?;
+    let mut config = Config::new(args.database.clone(), public_url, Arc::new(SystemClock));
+    config.behind_proxy = args.behind_proxy;
+    config.mail = args.mail;
+    let portal = Portal::open(config)
+        .with_context(|| format!("cannot open the portal's database ({:?})", args.database))?;
     let now = portal.now();
     let words: Vec<&str> = args.command.iter().map(String::as_str).collect();
     let db = &portal.db;

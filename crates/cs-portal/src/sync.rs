@@ -178,7 +178,11 @@ pub async fn push(
         })
         .await;
     match result {
-        Ok(answer) => Ok(Json(answer).into_response()),
+        Ok(answer) => {
+            // An invitation in the push queued its mail.
+            portal.mail_wake.notify_one();
+            Ok(Json(answer).into_response())
+        }
         Err(StorageError::Sync(body)) => {
             if body.stops_sync() {
                 tracing::warn!(tenant = %tenant.slug, code = ?body.code, message = %body.message, "a push was refused; the tenant's sync stops");

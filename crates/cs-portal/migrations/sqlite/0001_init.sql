@@ -62,9 +62,13 @@ CREATE TABLE accounts (
     email           TEXT NOT NULL,
     email_key       TEXT NOT NULL,
     password_hash   TEXT NOT NULL,
+    -- the TOTP secret in use once enabled, and the one being set up
     totp_secret     BLOB,
     totp_enabled_at INTEGER,
+    -- the last time step a code was accepted for: a code of that step or an
+    -- earlier one is refused (replay)
     totp_last_step  INTEGER,
+    totp_pending    BLOB,
     created_at      INTEGER NOT NULL,
     disabled_at     INTEGER,
     UNIQUE (tenant_id, email_key),
@@ -85,7 +89,7 @@ CREATE TABLE sessions (
     tenant_id    TEXT NOT NULL REFERENCES tenants(id),
     account_id   TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     csrf         TEXT NOT NULL,
-    -- 'second_factor' until the TOTP code was given, then 'full'
+    -- 'second_factor' until the TOTP code was given, then 'signed_in'
     stage        TEXT NOT NULL,
     created_at   INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL,
@@ -104,6 +108,7 @@ CREATE TABLE tokens (
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
     account_id TEXT,
     contact    TEXT,
+    org        TEXT,
     email      TEXT NOT NULL,
     -- the invitation record's id, so each invitation is mailed once
     source     TEXT,
@@ -112,6 +117,7 @@ CREATE TABLE tokens (
     used_at    INTEGER
 ) STRICT;
 CREATE UNIQUE INDEX tokens_by_source ON tokens(tenant_id, purpose, source);
+CREATE INDEX tokens_by_account ON tokens(account_id);
 
 -- Fixed-window counters shared by every portal process.
 CREATE TABLE rate_limits (
@@ -124,7 +130,14 @@ CREATE TABLE rate_limits (
 CREATE TABLE mail_queue (
     id         TEXT PRIMARY KEY,
     tenant_id  TEXT NOT NULL REFERENCES tenants(id),
+    -- what the mail is (invitation, password_reset …), for the operator
+    kind       TEXT NOT NULL,
+    -- the From display name (the reseller's) and Reply-To
+    sender_name TEXT NOT NULL,
+    reply_to   TEXT,
     recipient  TEXT NOT NULL,
+    -- fixed when queued, so a resend is recognisably the same message
+    message_id TEXT NOT NULL,
     subject    TEXT NOT NULL,
     text_body  TEXT NOT NULL,
     html_body  TEXT NOT NULL,
@@ -134,7 +147,14 @@ CREATE TABLE mail_queue (
     lease_until INTEGER,
     sent_at    INTEGER,
     failed_at  INTEGER,
-    last_error TEXT
+    last_error TEXT,
+    -- the relay's answer when it took the mail
+    relay_answer TEXT,
+    -- sent again after a lease ran out: the relay may have it twice
+    possibly_duplicated INTEGER NOT NULL DEFAULT 0,
+    -- the single-use token the bodies carry: removed from them once the
+    -- relay has the mail (or refused it for good)
+    secret     TEXT
 ) STRICT;
 CREATE INDEX mail_queue_due ON mail_queue(next_at);
 

@@ -37,3 +37,11 @@ pub fn clear(tx: &mut dyn Tx, key: &str) -> Result<()> {
     tx.execute("DELETE FROM rate_limits WHERE key = $1", params![key])?;
     Ok(())
 }
+
+/// How long until the window `now` falls in ends (the `Retry-After` of a
+/// refused attempt).
+pub fn retry_after(window: Duration, now: DateTime<Utc>) -> Duration {
+    let width = window.num_milliseconds().max(1);
+    let start = now.timestamp_millis() / width * width;
+    Duration::milliseconds(start + width - now.timestamp_millis())
+}

@@ -4,14 +4,23 @@
 //! - [`tenants`]: resellers, their pairing codes and sync tokens;
 //! - [`projection`]: applying a desktop's push, and reading the records
 //!   customers see (always by tenant and organization);
+//! - [`accounts`], [`sessions`], [`tokens`]: customers' sign-ins, their
+//!   server-side sessions and the single-use links mailed to them;
+//! - [`limits`]: rate-limit counters; [`audit`]: who did what;
+//!   [`mail_queue`]: mail waiting for the relay.
 //!
 //! Every read a customer can reach takes the tenant and organization from the
 //! caller's session (see [`crate::auth`]); no function here takes them from a
 //! request.
 
+pub mod accounts;
+pub mod audit;
 pub mod limits;
+pub mod mail_queue;
 pub mod projection;
+pub mod sessions;
 pub mod tenants;
+pub mod tokens;
 
 use crate::db::DbError;
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::{TimeZone, Utc};
 use cs_core::FixedClock;
 use cs_portal::db::Db;
+use cs_portal::mail::MailSettings;
 use cs_portal::testing::Cluster;
 use cs_portal::{Config, Database, Portal};
 
@@ -49,7 +50,6 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 /// A portal serving on a free loopback port.
 pub struct Running {
     pub portal: Arc<Portal>,
-    #[allow(dead_code)]
     pub clock: Arc<FixedClock>,
     pub url: String,
     task: tokio::task::JoinHandle<()>,
@@ -62,6 +62,11 @@ impl Drop for Running {
 }
 
 pub async fn serve(database: &Database) -> Running {
+    serve_with(database, None).await
+}
+
+/// A portal serving on a free loopback port, sending mail through `mail`.
+pub async fn serve_with(database: &Database, mail: Option<MailSettings>) -> Running {
     let clock = Arc::new(FixedClock::new(start_time()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -69,13 +74,10 @@ pub async fn serve(database: &Database) -> Running {
     let c = clock.clone();
     let u = url.clone();
     let portal = tokio::task::spawn_blocking(move || {
-        Portal::open(Config {
-            database,
-            connections: 8,
-            public_url: u,
-            clock: c,
-        })
-        .unwrap()
+        let mut config = Config::new(database, u, c);
+        config.mail = mail;
+        config.events_tick = std::time::Duration::from_millis(300);
+        Portal::open(config).unwrap()
     })
     .await
     .unwrap();
