@@ -19,6 +19,7 @@ export type ErrorCode =
   | "csrf"
   | "not_found"
   | "expired"
+  | "conflict"
   | "rate_limited"
   /** The server could not be reached, or answered with something that is not the API's. */
   | "unavailable"
@@ -26,7 +27,7 @@ export type ErrorCode =
 
 const KNOWN: readonly string[] = [
   "invalid", "too_large", "signed_out", "invalid_credentials", "invalid_code", "second_factor",
-  "forbidden", "csrf", "not_found", "expired", "rate_limited", "unavailable", "internal",
+  "forbidden", "csrf", "not_found", "expired", "conflict", "rate_limited", "unavailable", "internal",
 ];
 
 export class PortalError extends Error {

@@ -8,6 +8,8 @@ import type { ChangeEvent } from "./types";
 export const keys = {
   branding: (tenant: string) => ["branding", tenant] as const,
   session: ["session"] as const,
+  /** Set by "Sign out", so the sign-in page can say so. */
+  signedOut: ["signed-out"] as const,
   sessions: ["sessions"] as const,
   invitation: (token: string) => ["invitation", token] as const,
   dashboard: ["dashboard"] as const,
@@ -25,7 +27,10 @@ export function makePortalQueryClient(): QueryClient {
       // A session that ended (expired, revoked elsewhere) sends every page
       // back to sign-in: the session guard watches this query.
       onError: (e) => {
-        if (e instanceof PortalError && e.code === "signed_out") client.setQueryData(keys.session, null);
+        if (!(e instanceof PortalError)) return;
+        if (e.code === "signed_out") client.setQueryData(keys.session, null);
+        // The session went back to needing its second factor: the guard sends the user there.
+        if (e.code === "second_factor") void client.invalidateQueries({ queryKey: keys.session });
       },
     }),
     defaultOptions: {
@@ -76,13 +81,14 @@ export function staleKeys(what: string): readonly (readonly string[])[] {
     case "document":
       return [keys.documents, keys.dashboard, keys.walletTransactions];
     case "wallet":
+      // ["wallet"] covers its transactions too.
       return [keys.wallet, keys.dashboard];
     case "branding":
       return [["branding"]];
-    case "account":
     case "session":
       return [keys.session, keys.sessions];
     default:
+      // "all" (the desktop re-sent everything), or a change this UI does not know yet.
       return [];
   }
 }
@@ -99,7 +105,7 @@ export function useLiveUpdates(enabled: boolean) {
     let source: EventSource | null = null;
     let retry: number | undefined;
     let dropped = false;
-    const refetchAll = () => void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "session" });
+    const refetchAll = () => void qc.invalidateQueries();
     const onChange = (ev: MessageEvent) => {
       let what = "";
       try {

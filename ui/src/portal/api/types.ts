@@ -17,13 +17,21 @@ export type Branding = {
 export type Role = "admin" | "member" | "billing";
 export type Stage = "signed_in" | "second_factor";
 
+export type Account = { id: string; name: string; email: string; role: Role; twoFactor: boolean };
+
+/**
+ * A session. `account` and `organization` come only once both factors are
+ * passed: a password alone does not show whose account it is.
+ */
 export type Session = {
   stage: Stage;
   csrfToken: string;
-  account: { id: string; name: string; email: string; role: Role; twoFactor: boolean };
-  organization: { id: string; name: string };
+  account?: Account;
+  organization?: { id: string; name: string };
   tenant: { slug: string; name: string };
 };
+
+export type SignedInSession = Session & { stage: "signed_in"; account: Account; organization: { id: string; name: string } };
 
 export type Invitation = {
   tenant: string;

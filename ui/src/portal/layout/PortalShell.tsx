@@ -1,5 +1,5 @@
 import * as React from "react";
-import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, Navigate, NavLink, Outlet, useLocation } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import { FileText, LayoutDashboard, LogOut, Menu, Server, UserRound, Wallet, X } from "lucide-react";
 import { cn } from "@/lib/utils";
@@ -10,14 +10,18 @@ import { RouteErrorBoundary } from "@/components/error-boundary";
 import { useToast } from "@/components/ui/toast";
 import { portalApi } from "../api/client";
 import { keys, useLiveUpdates, useSession } from "../api/queries";
-import type { Session } from "../api/types";
+import type { Session, SignedInSession } from "../api/types";
 import { BrandContact, BrandMark, useBrand, useTenant } from "../branding";
 import { canSee, type Area } from "../lib/roles";
 
-const SessionContext = React.createContext<Session | null>(null);
+const SessionContext = React.createContext<SignedInSession | null>(null);
+
+export function isSignedIn(s: Session | null | undefined): s is SignedInSession {
+  return Boolean(s && s.stage === "signed_in" && s.account && s.organization);
+}
 
 /** The signed-in session (inside the shell only). */
-export function useSignedIn(): Session {
+export function useSignedIn(): SignedInSession {
   const s = React.useContext(SessionContext);
   if (!s) throw new Error("useSignedIn needs <PortalShell> above it");
   return s;
@@ -51,6 +55,7 @@ function withTenant(path: string, slug: string): string {
 export function PortalShell() {
   const tenant = useTenant();
   const location = useLocation();
+  const qc = useQueryClient();
   const q = useSession();
   const signedIn = q.data?.stage === "signed_in" && q.data.tenant.slug === tenant;
   useLiveUpdates(signedIn);
@@ -65,9 +70,13 @@ export function PortalShell() {
   }
   const here = location.pathname + location.search;
   const s = q.data;
-  if (!s) return <Navigate to={`/${tenant}/sign-in?next=${encodeURIComponent(here)}`} replace />;
+  if (!s) {
+    // After "Sign out" the sign-in page says so, and does not send the user back here.
+    if (qc.getQueryData(keys.signedOut)) return <Navigate to={`/${tenant}/sign-in`} replace state={{ signedOut: true }} />;
+    return <Navigate to={`/${tenant}/sign-in?next=${encodeURIComponent(here)}`} replace />;
+  }
   if (s.tenant.slug !== tenant) return <Navigate to={withTenant(here, s.tenant.slug)} replace />;
-  if (s.stage === "second_factor") return <Navigate to={`/${tenant}/sign-in/verify?next=${encodeURIComponent(here)}`} replace />;
+  if (!isSignedIn(s)) return <Navigate to={`/${tenant}/sign-in/verify?next=${encodeURIComponent(here)}`} replace />;
   return (
     <SessionContext.Provider value={s}>
       <Frame session={s} />
@@ -75,7 +84,7 @@ export function PortalShell() {
   );
 }
 
-function Frame({ session }: { session: Session }) {
+function Frame({ session }: { session: SignedInSession }) {
   const tenant = useTenant();
   const brand = useBrand();
   const location = useLocation();
@@ -197,8 +206,6 @@ function Frame({ session }: { session: Session }) {
 }
 
 function useSignOut() {
-  const tenant = useTenant();
-  const navigate = useNavigate();
   const qc = useQueryClient();
   const toast = useToast();
   return React.useCallback(async () => {
@@ -211,10 +218,12 @@ function useSignOut() {
         return;
       }
     }
-    navigate(`/${tenant}/sign-in`, { replace: true, state: { signedOut: true } });
+    // The guard above sees the session gone and goes to sign-in (a navigation
+    // from here would lose to the guard's: the cache updates render first).
+    qc.setQueryData(keys.signedOut, true);
     qc.setQueryData(keys.session, null);
-    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== "branding" && q.queryKey[0] !== "session" });
-  }, [navigate, qc, tenant, toast]);
+    qc.removeQueries({ predicate: (q) => !["branding", "session", "signed-out"].includes(String(q.queryKey[0])) });
+  }, [qc, toast]);
 }
 
 function ShellSkeleton() {

@@ -32,6 +32,9 @@ export function SignInPage() {
   const [password, setPassword] = React.useState("");
   const [pending, setPending] = React.useState(false);
   const f = useFormErrors(["email", "password"]);
+  React.useEffect(() => {
+    if (notice.signedOut) qc.removeQueries({ queryKey: keys.signedOut });
+  }, [notice.signedOut, qc]);
 
   if (session.isPending) {
     return (
@@ -202,9 +205,6 @@ export function SecondFactorPage() {
       }
     >
       <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4" aria-label="Two-factor authentication">
-        <p className="text-sm">
-          Signing in as <span className="font-medium">{session.data.account.email}</span>
-        </p>
         {recovery ? (
           <Field key="recoveryCode" name="recoveryCode" label="Recovery code" error={f.errors.recoveryCode}>
             {(p) => (

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { ColumnDef } from "@tanstack/react-table";
-import { Receipt } from "lucide-react";
+import { Receipt, Wallet as WalletIcon } from "lucide-react";
+import { PortalError } from "../api/client";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -47,7 +48,9 @@ export function WalletPage() {
     <>
       <PageHeader title="Wallet" description={`Your prepaid balance with ${brand.name}: usage is taken from it hour by hour`} />
       <div className="grid gap-5">
-        {w.isError ? (
+        {w.isError && PortalError.from(w.error).code === "not_found" ? (
+          <EmptyState icon={<WalletIcon />} title="No wallet yet" description={`Your wallet appears here once ${brand.name} opens it.`} />
+        ) : w.isError ? (
           <QueryError error={w.error} retry={() => w.refetch()} what="wallet" home={{ to: `/${tenant}/`, label: "Go to the dashboard" }} />
         ) : !w.data ? (
           <Skeleton className="h-40 rounded-lg" />

@@ -77,9 +77,11 @@ describe("signing in", () => {
 
   it("refuses a code that is not six digits without asking the server", async () => {
     const user = userEvent.setup();
+    // At the second factor the session does not say whose account it is.
+    const { account: _a, organization: _o, ...halfway } = session({}, "second_factor");
     const { calls } = mockApi({
       "GET /api/v1/t/acme/branding": { body: branding },
-      "GET /api/v1/session": { body: session({}, "second_factor") },
+      "GET /api/v1/session": { body: halfway },
     });
     renderPortal("/acme/sign-in/verify");
     await user.type(await screen.findByLabelText("Code"), "12345");
@@ -288,6 +290,16 @@ describe("signed in", () => {
     expect(calls.some((c) => c.path === "/api/v1/documents?before=cursor-1")).toBe(true);
   });
 
+  it("a wallet the desktop has not pushed yet is not an error", async () => {
+    signedInApi("billing", {
+      "GET /api/v1/wallet": { status: 404, body: { code: "not_found", message: "no wallet" } },
+      "GET /api/v1/wallet/transactions": { body: { items: [] } },
+    });
+    renderPortal("/acme/wallet");
+    expect(await screen.findByText("No wallet yet")).toBeInTheDocument();
+    expect(await screen.findByText("No transactions yet")).toBeInTheDocument();
+  });
+
   it("the wallet explains a suspension and lists transactions", async () => {
     signedInApi("admin", {
       "GET /api/v1/wallet": { body: wallet({ state: "suspended", balance: eur("-2500"), terminatesAt: "2026-04-01T00:00:00Z" }) },
@@ -300,6 +312,23 @@ describe("signed in", () => {
     expect(screen.getByTestId("wallet-balance")).toHaveAttribute("data-negative", "true");
     expect(await screen.findByText("Usage 1 March")).toBeInTheDocument();
     expect(screen.getByText("-€3.10")).toBeInTheDocument();
+  });
+
+  it("signing out lands on sign-in, which says so", async () => {
+    const user = userEvent.setup();
+    let out = false;
+    const { calls } = signedInApi("admin", {
+      "GET /api/v1/session": () => (out ? signedOut : { body: session() }),
+      "POST /api/v1/sign-out": () => {
+        out = true;
+        return { status: 204 };
+      },
+    });
+    renderPortal("/acme/");
+    await user.click(await screen.findByTestId("sign-out"));
+    expect(await screen.findByText("You have signed out.")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+    expect(calls.find((c) => c.path === "/api/v1/sign-out")?.headers["X-CSRF-Token"]).toBe("csrf-session");
   });
 
   it("an expired session sends every page back to sign-in", async () => {
