@@ -438,6 +438,29 @@ step("a forgotten password is reset from the mail's link, and every session ends
   await screens("reset-expired");
 });
 
+step("a new email address counts once the link mailed to it is opened", async () => {
+  const NEW_EMAIL = "ada.lovelace@example.com";
+  await page.goto(`${base}/account`);
+  await fill("New email address", NEW_EMAIL);
+  await fill("Your password", NEW_PASSWORD);
+  await page.getByRole("button", { name: "Change email" }).click();
+  await page.getByTestId("email-change-sent").waitFor();
+  await screens("email-change-sent");
+  // The old address is told; the new one gets the link.
+  await mailsTo(EMAIL, "the notice to the old address", (text) => text.includes(NEW_EMAIL));
+  const mail = await mailsTo(NEW_EMAIL, "the confirmation link", (text) => text.includes("/confirm-email"));
+  assert.equal(await page.getByTestId("account-email").textContent(), EMAIL);
+
+  await page.goto(linkIn(mail, base, "/confirm-email"));
+  await page.getByRole("heading", { name: "Confirm your new email address" }).waitFor();
+  await screens("confirm-email");
+  await page.getByRole("button", { name: "Confirm the new address" }).click();
+  await page.getByTestId("email-confirmed").waitFor();
+  await screens("email-confirmed");
+  await page.goto(`${base}/account`);
+  await page.getByTestId("account-email").getByText(NEW_EMAIL).waitFor();
+});
+
 step("the phone menu opens and leads to every page; unknown pages and tenants say so", async () => {
   await page.goto(`${base}/`);
   await page.getByTestId("dashboard-servers").waitFor();
@@ -445,7 +468,7 @@ step("the phone menu opens and leads to every page; unknown pages and tenants sa
   await page.getByTestId("menu-toggle").click();
   const menu = page.locator("#phone-nav");
   await menu.waitFor();
-  await shootAll(page, SHOTS, shootName("phone-menu"));
+  await shootAll(page, SHOTS, shootName("phone-menu"), { only: "phone" });
   await menu.getByRole("link", { name: "Wallet" }).click();
   await page.getByTestId("wallet-balance").waitFor();
   await page.setViewportSize({ width: 1280, height: 860 });

@@ -391,10 +391,10 @@ export const VARIANTS = [
  * which the portal follows until the user picks one) at desktop and phone
  * width; the page is left as it was found.
  */
-export async function shootAll(page, dir, name) {
+export async function shootAll(page, dir, name, { only } = {}) {
   await mkdir(dir, { recursive: true });
   const before = page.viewportSize();
-  for (const v of VARIANTS) {
+  for (const v of VARIANTS.filter((v) => !only || v.name === only)) {
     await page.emulateMedia({ colorScheme: v.theme });
     await page.setViewportSize({ width: v.width, height: v.height });
     await page.waitForTimeout(150);

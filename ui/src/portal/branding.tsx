@@ -1,6 +1,6 @@
 import * as React from "react";
 import { useParams } from "react-router";
-import { Globe, Mail } from "lucide-react";
+import { Globe, Mail, SearchX } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { Skeleton } from "@/components/ui/skeleton";
 import { QueryError } from "@/components/query-state";
@@ -101,6 +101,7 @@ export function TenantBranding({ children }: { children: React.ReactNode }) {
         {e.code === "not_found" ? (
           <EmptyState
             className="w-full"
+            icon={<SearchX />}
             title="There is no customer portal here"
             description="Check the address in the mail or link your provider gave you: its first part names your provider's portal."
           />

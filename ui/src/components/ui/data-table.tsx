@@ -101,6 +101,7 @@ export function DataTable<T>({
 
   return (
     <div className="grid gap-3">
+      {(search || toolbar) && (
       <div className="flex flex-wrap items-center gap-3">
         {search && (
         <div className="relative w-full max-w-xs">
@@ -120,6 +121,7 @@ export function DataTable<T>({
           {rows.length === data.length ? `${data.length} ${data.length === 1 ? "row" : "rows"}` : `${rows.length} of ${data.length}`}
         </span>
       </div>
+      )}
       <div className={cn("overflow-x-auto rounded-lg border bg-card shadow-xs", stackOnPhone && "max-sm:overflow-visible max-sm:rounded-none max-sm:border-0 max-sm:bg-transparent max-sm:shadow-none")}>
         <table data-testid={testId} className={cn("w-full caption-bottom border-collapse text-sm", stackOnPhone && "max-sm:block")}>
           <thead className={cn("bg-muted/50", stackOnPhone && "max-sm:sr-only")}>

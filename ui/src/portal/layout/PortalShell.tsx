@@ -123,7 +123,10 @@ function Frame({ session }: { session: SignedInSession }) {
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-4 sm:px-6">
           <Link to={`/${tenant}/`} className="flex min-w-0 items-center gap-2.5 rounded-md" aria-label={`${brand.name}: dashboard`}>
             <BrandMark brand={brand} />
-            {!brand.logoUrl && <span className="truncate text-sm font-semibold tracking-tight" data-testid="brand-name">{brand.name}</span>}
+            {/* A logo may be an icon without the name: the name stays beside it where there is room. */}
+            <span className={cn("truncate text-sm font-semibold tracking-tight", brand.logoUrl && "hidden lg:inline")} data-testid="brand-name">
+              {brand.name}
+            </span>
           </Link>
           <nav aria-label="Main" className="ml-4 hidden items-center gap-1 md:flex">
             {items.map((i) => link(i, false))}

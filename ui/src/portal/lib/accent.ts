@@ -1,7 +1,7 @@
 // The reseller's accent colour as the UI's primary colour, readable in both
 // themes: the text on it is white or near-black, whichever contrasts more,
-// and on the dark theme an accent too dark to see is lightened (mixed with
-// white) until it stands out from the background. The colour is the
+// and an accent too close to the theme's background is mixed with white (dark
+// theme) or ink (light theme) until links in it read at 4.5:1. The colour is the
 // reseller's text: anything but `#rrggbb` is ignored.
 
 export type Rgb = [number, number, number];
@@ -54,8 +54,8 @@ export type AccentColours = { primary: string; primaryForeground: string; ring: 
 export function accentColours(accent: string, theme: "light" | "dark"): AccentColours | null {
   const rgb = parseHex(accent);
   if (!rgb) return null;
-  // Links and focus rings use the colour as text on the page: keep it at 3:1 at least.
-  const primary = theme === "dark" ? until(rgb, WHITE, DARK_BG, 3) : until(rgb, INK, LIGHT_BG, 3);
+  // Links use the colour as text on the page: keep it at 4.5:1 (WCAG AA for text).
+  const primary = theme === "dark" ? until(rgb, WHITE, DARK_BG, 4.5) : until(rgb, INK, LIGHT_BG, 4.5);
   const fg = contrast(primary, WHITE) >= contrast(primary, INK) ? WHITE : INK;
   return { primary: toHex(primary), primaryForeground: toHex(fg), ring: toHex(primary) };
 }

@@ -55,9 +55,12 @@ describe("accent colour", () => {
 
   it("lightens an accent that would vanish on the dark theme, and darkens one that would on the light", () => {
     const dark = accentColours("#1e1b4b", "dark")!;
-    expect(contrast(parseHex(dark.primary)!, [24, 26, 33])).toBeGreaterThanOrEqual(3);
+    expect(contrast(parseHex(dark.primary)!, [24, 26, 33])).toBeGreaterThanOrEqual(4.5);
     const light = accentColours("#fef08a", "light")!;
-    expect(contrast(parseHex(light.primary)!, [249, 250, 251])).toBeGreaterThanOrEqual(3);
+    expect(contrast(parseHex(light.primary)!, [249, 250, 251])).toBeGreaterThanOrEqual(4.5);
+    // A teal that reads on white but not quite on the dark background is lightened there only.
+    expect(accentColours("#0f766e", "light")!.primary).toBe("#0f766e");
+    expect(accentColours("#0f766e", "dark")!.primary).not.toBe("#0f766e");
   });
 });
 

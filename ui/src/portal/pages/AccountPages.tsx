@@ -312,9 +312,9 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone?: () 
       <Alert tone="warning" title="Save these recovery codes now">
         They are shown only this once. If you lose your phone, each code signs you in one time instead of an authenticator code.
       </Alert>
-      <ul className="grid grid-cols-2 gap-2 rounded-lg border bg-muted/40 p-4 font-mono text-sm sm:grid-cols-2" aria-label="Recovery codes">
+      <ul className="grid gap-2 rounded-lg border bg-muted/40 p-3 font-mono text-sm sm:grid-cols-2 sm:p-4" aria-label="Recovery codes">
         {codes.map((c) => (
-          <li key={c} className="rounded bg-card px-2 py-1 text-center tracking-wide" data-testid="recovery-code">
+          <li key={c} className="rounded bg-card px-2 py-1 text-center tracking-wide whitespace-nowrap" data-testid="recovery-code">
             {c}
           </li>
         ))}
@@ -471,7 +471,7 @@ function TwoFactorSetupCard({ onEnabled }: { onEnabled: (codes: string[]) => voi
                 )}
                 <div className="grid min-w-0 flex-1 basis-48 gap-1.5">
                   <p className="text-muted-foreground">Cannot scan it? Type this key into the app:</p>
-                  <code className="rounded-md bg-muted px-2.5 py-2 font-mono text-sm break-all" data-testid="two-factor-secret" data-secret={setup.secret}>
+                  <code className="rounded-md bg-muted px-2.5 py-2 font-mono text-sm break-words" data-testid="two-factor-secret" data-secret={setup.secret}>
                     {groupSecret(setup.secret)}
                   </code>
                   <div>

@@ -255,7 +255,7 @@ function DocumentBody({ d }: { d: Document }) {
                         .join(" · ")}
                     </p>
                   </div>
-                  <MoneyText m={l.amount} className="text-sm font-medium" />
+                  <MoneyText m={l.amount} className="ml-auto text-sm font-medium" />
                 </li>
               ))}
             </ul>

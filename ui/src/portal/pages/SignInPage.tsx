@@ -31,6 +31,7 @@ export function SignInPage() {
   const [email, setEmail] = React.useState(notice.email ?? "");
   const [password, setPassword] = React.useState("");
   const [pending, setPending] = React.useState(false);
+  const [showNotice, setShowNotice] = React.useState(true);
   const f = useFormErrors(["email", "password"]);
   React.useEffect(() => {
     if (notice.signedOut) qc.removeQueries({ queryKey: keys.signedOut });
@@ -51,6 +52,7 @@ export function SignInPage() {
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     f.reset();
+    setShowNotice(false);
     const problems: Record<string, string> = {};
     if (!email.trim()) problems.email = "Enter the email address your account uses";
     if (!password) problems.password = "Enter your password";
@@ -77,8 +79,8 @@ export function SignInPage() {
   return (
     <AuthLayout title="Sign in" description={<>to your account with {brand.name}</>}>
       <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4" aria-label="Sign in">
-        {notice.signedOut && <Alert tone="success">You have signed out.</Alert>}
-        {notice.passwordReset && <Alert tone="success">Your password is changed. Sign in with the new one.</Alert>}
+        {showNotice && notice.signedOut && <Alert tone="success">You have signed out.</Alert>}
+        {showNotice && notice.passwordReset && <Alert tone="success">Your password is changed. Sign in with the new one.</Alert>}
         <Field name="email" label="Email" error={f.errors.email}>
           {(p) => (
             <Input
