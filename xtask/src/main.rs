@@ -1,20 +1,22 @@
 //! `cargo xtask …`: the project's automation, in Rust rather than scattered
 //! shell scripts.
 //!
-//! - `setup`        install what building and testing need (Debian packages when root,
-//!                  npm packages, tauri-driver)
-//! - `run`          setup, build the UI, and open the desktop app (Sandbox provider,
-//!                  SQLite in the app's data folder)
-//! - `test`         setup, then every test: all crates, the OS keyring, the UI's unit
-//!                  tests, the billing crash test, the portal's browser test and the
-//!                  desktop end-to-end test
-//! - `e2e`          only the desktop end-to-end test (builds the app first)
-//! - `portal-e2e`   only the customer portal's browser test (builds the portal's UI
-//!                  and binary first; headless Chromium)
-//! - `bindings`     regenerate ui/src/bindings.ts from the Rust commands
-//! - `deb`          build the .deb package with the Tauri CLI
-//! - `crash-test N` SIGKILL the billing process N times and check every invariant
-//! - `bench billing` print the billing benchmark figures
+//! ```text
+//! setup          install what building and testing need (Debian packages when root,
+//!                npm packages, tauri-driver)
+//! run            setup, build the UI, and open the desktop app (Sandbox provider,
+//!                SQLite in the app's data folder)
+//! test           setup, then every test: all crates, the OS keyring, the UI's unit
+//!                tests, the billing crash test, the portal's browser test and the
+//!                desktop end-to-end test
+//! e2e            only the desktop end-to-end test (builds the app first)
+//! portal-e2e     only the customer portal's browser test (builds the portal's UI
+//!                and binary first; headless Chromium)
+//! bindings       regenerate ui/src/bindings.ts from the Rust commands
+//! deb            build the .deb package with the Tauri CLI
+//! crash-test N   SIGKILL the billing process N times and check every invariant
+//! bench billing  print the billing benchmark figures
+//! ```
 
 mod billing;
 
