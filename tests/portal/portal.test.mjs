@@ -42,6 +42,7 @@ let base; // http://127.0.0.1:PORT/{tenant}
 let secret;
 let usedStep = 0;
 let recoveryCodes = [];
+let oldRecoveryCodes = [];
 let shot = 0;
 
 const shootName = (name) => `${String(++shot).padStart(2, "0")}-${name}`;
@@ -306,6 +307,18 @@ step("two-factor: set up with the QR code's secret, recovery codes shown once", 
   await page.getByTestId("recovery-codes-done").click();
   await page.getByTestId("two-factor-state").getByText("on").waitFor();
   await screens("two-factor-on");
+
+  // New codes replace the old ones (checked at sign-in below).
+  const card = page.getByTestId("recovery-codes-card");
+  await card.getByLabel("Your password").fill(PASSWORD);
+  await card.getByRole("button", { name: "New recovery codes" }).click();
+  await page.getByTestId("recovery-codes").waitFor();
+  oldRecoveryCodes = recoveryCodes;
+  recoveryCodes = await page.getByTestId("recovery-code").allTextContents();
+  assert.equal(recoveryCodes.length, 10);
+  assert.ok(!recoveryCodes.includes(oldRecoveryCodes[0]));
+  await page.getByTestId("recovery-codes-done").click();
+  await page.getByTestId("two-factor-state").getByText("on").waitFor();
 });
 
 step("sign out, then in again with the password and a code from the app", async () => {
@@ -334,9 +347,12 @@ step("a wrong password is refused next to the form", async () => {
   await screens("sign-in-wrong-password");
 });
 
-step("a recovery code signs in once", async () => {
+step("a recovery code signs in once; the replaced ones do not", async () => {
   await signIn(PASSWORD, async () => {
     await page.getByRole("button", { name: "Use a recovery code" }).click();
+    await fill("Recovery code", oldRecoveryCodes[5]);
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.locator('[data-field-error="recoveryCode"]').waitFor();
     await fill("Recovery code", recoveryCodes[0]);
     await screens("two-factor-recovery");
     await page.getByRole("button", { name: "Verify" }).click();

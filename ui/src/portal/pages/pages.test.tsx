@@ -378,6 +378,52 @@ describe("the account", () => {
     expect(calls.filter((c) => c.method === "POST").every((c) => c.headers["X-CSRF-Token"] === "csrf-session")).toBe(true);
   });
 
+  it("new recovery codes need the password, and are shown once", async () => {
+    const user = userEvent.setup();
+    const { calls } = signedInApi("admin", {
+      "POST /api/v1/account/recovery-codes": ({ body }) =>
+        body.password === "the right password"
+          ? { body: { recoveryCodes: Array.from({ length: 10 }, (_, i) => `NEW${i}-AAAA-BBBB-CCCC`) } }
+          : { status: 400, body: { code: "invalid", message: "the password is wrong", fields: { password: "the password is wrong" } } },
+    });
+    renderPortal("/acme/account/security");
+    const card = await screen.findByTestId("recovery-codes-card");
+    await user.click(within(card).getByRole("button", { name: "New recovery codes" }));
+    expect(card.querySelector('[data-field-error="password"]')).toHaveTextContent("Enter your password");
+    await user.type(within(card).getByLabelText("Your password"), "wrong one");
+    await user.click(within(card).getByRole("button", { name: "New recovery codes" }));
+    expect(await within(card).findByText("The password is wrong")).toHaveAttribute("data-field-error", "password");
+    await user.clear(within(card).getByLabelText("Your password"));
+    await user.type(within(card).getByLabelText("Your password"), "the right password");
+    await user.click(within(card).getByRole("button", { name: "New recovery codes" }));
+    expect(await screen.findAllByTestId("recovery-code")).toHaveLength(10);
+    expect(screen.getByText("NEW0-AAAA-BBBB-CCCC")).toBeInTheDocument();
+    expect(calls.filter((c) => c.path === "/api/v1/account/recovery-codes")).toHaveLength(2);
+  });
+
+  it("turning two-factor off asks for the password and a current code", async () => {
+    const user = userEvent.setup();
+    let on = true;
+    const { calls } = signedInApi("admin", {
+      "GET /api/v1/session": () => ({ body: session({ twoFactor: on }) }),
+      "POST /api/v1/account/two-factor/disable": ({ body }) => {
+        if (body.code !== "654321") return { status: 401, body: { code: "invalid_code", message: "the code is wrong or was used" } };
+        on = false;
+        return { status: 204 };
+      },
+    });
+    renderPortal("/acme/account/security");
+    await user.click(await screen.findByTestId("two-factor-disable-open"));
+    await user.type(screen.getByLabelText("Password"), "my password is long");
+    await user.type(screen.getByLabelText("Code from your app"), "123456");
+    await user.click(screen.getByRole("button", { name: "Turn off two-factor" }));
+    expect(await screen.findByText("The code is wrong or was used")).toHaveAttribute("data-field-error", "code");
+    await user.type(screen.getByLabelText("Code from your app"), "654321");
+    await user.click(screen.getByRole("button", { name: "Turn off two-factor" }));
+    expect(await screen.findByTestId("two-factor-state")).toHaveTextContent("off");
+    expect(calls.filter((c) => c.path === "/api/v1/account/two-factor/disable").at(-1)?.body).toEqual({ password: "my password is long", code: "654321" });
+  });
+
   it("lists sessions and signs another one out", async () => {
     const user = userEvent.setup();
     let list = [
