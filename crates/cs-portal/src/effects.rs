@@ -7,9 +7,9 @@
 //! - a contact's tombstone closes the contact's account: its sessions and
 //!   links end at once.
 //!
-//! A contact whose role or organization changes needs nothing here: every
-//! request reads them from the contact record
-//! ([`crate::storage::sessions::lookup`]).
+//! A contact whose role or organization changes needs nothing more than the
+//! account following its name and organization (for mails): every request
+//! reads them from the contact record ([`crate::storage::sessions::lookup`]).
 
 use chrono::{DateTime, Utc};
 use cs_sync::record::{Envelope, Kind, Record};
@@ -48,6 +48,13 @@ impl Effects for RecordEffects {
                 Ok(())
             }
             (Ok(Kind::Contact), None) => close_contact(tx, tenant_id, &envelope.id, now),
+            (_, Some(Record::Contact(c))) => accounts::follow_contact(
+                tx,
+                tenant_id,
+                &envelope.id,
+                envelope.org.as_deref().unwrap_or_default(),
+                &c.name,
+            ),
             _ => Ok(()),
         }
     }

@@ -12,9 +12,27 @@
 //!
 //! The desktop stays the source of truth: the portal never changes a server
 //! or moves money; it shows the projection of what the desktop pushed
-//! ([`storage::projection`]).
+//! ([`storage::projection`]). Pushed records also have [`effects`]: an
+//! invitation mails its link, a removed contact closes its account.
 //!
-//! It deliberately holds no cloud provider credentials.
+//! Customers (API.md is the contract):
+//!
+//! - [`routes`]: every route in one table, each declaring who may call it
+//!   ([`routes::Access`]); [`auth::guard`] enforces the declaration before the
+//!   handler runs (session from the cookie, stage, role, CSRF) and hands the
+//!   handler an [`auth::Caller`] — the only place a tenant and organization
+//!   come from;
+//! - [`auth`]: argon2id passwords, TOTP; [`storage::accounts`],
+//!   [`storage::sessions`], [`storage::tokens`]: accounts, server-side
+//!   sessions and single-use mailed links, stored as hashes;
+//! - [`api`]: the handlers (sign-in and links, the account, the customer's
+//!   servers, documents rendered with `cs-invoice`, wallet, live updates);
+//! - [`mail`]: the portal's own relay, its templates and the worker that
+//!   sends [`storage::mail_queue`]; [`http`]: errors, bodies, cookies,
+//!   security headers; [`web`]: the embedded web UI.
+//!
+//! It deliberately holds no cloud provider credentials, and no state a
+//! customer acts on: part 1 shows; the desktop decides.
 
 pub mod api;
 pub mod auth;
@@ -225,6 +243,7 @@ fn host_of(url: &str) -> &str {
 pub async fn serve(portal: Arc<Portal>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let worker = mail::spawn_worker(portal.clone())?;
     let _stop_worker = AbortOnDrop(worker);
+    let _stop_housekeeping = AbortOnDrop(Some(spawn_housekeeping(portal.clone())));
     let app = router(portal);
     axum::serve(
         listener,
@@ -232,6 +251,27 @@ pub async fn serve(portal: Arc<Portal>, listener: tokio::net::TcpListener) -> an
     )
     .await?;
     Ok(())
+}
+
+/// Deletes what no longer matters, hourly ([`storage::housekeeping`]).
+fn spawn_housekeeping(portal: Arc<Portal>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let now = portal.now();
+            match portal
+                .db
+                .run(true, move |tx| storage::housekeeping::run(tx, now))
+                .await
+            {
+                Ok(removed) => tracing::debug!(?removed, "housekeeping"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "housekeeping failed; it runs again in an hour")
+                }
+            }
+        }
+    })
 }
 
 /// Stops a background task when the server stops.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
-use cs_sync::record::{ContactRole, Kind, Record};
+use cs_sync::record::ContactRole;
 use serde::{Deserialize, Serialize};
 
 use super::{clear_limit, limit, organization_name, rates, tenant_by_slug, Brand, Limit};
@@ -14,7 +14,6 @@ use crate::auth::{password, totp, Caller};
 use crate::db::Tx;
 use crate::http::{self, ApiError, ApiJson, Client};
 use crate::mail::{self, templates};
-use crate::storage::projection::{self, Scope};
 use crate::storage::sessions::{self, Live, Stage};
 use crate::storage::tokens::{self, Issue, Purpose};
 use crate::storage::{accounts, audit, tenants, StorageError};
@@ -130,16 +129,7 @@ fn audit_entry<'a>(
 /// Whether the account's contact is on the portal (an account whose contact
 /// is missing cannot be used, see [`sessions::lookup`]).
 fn contact_present(tx: &mut dyn Tx, a: &accounts::Account) -> Result<bool, StorageError> {
-    Ok(projection::get(
-        tx,
-        Scope::Organization {
-            tenant: &a.tenant_id,
-            org: &a.org,
-        },
-        Kind::Contact,
-        &a.contact,
-    )?
-    .is_some())
+    Ok(accounts::contact(tx, &a.tenant_id, &a.contact)?.is_some())
 }
 
 #[derive(Debug, Deserialize)]
@@ -419,30 +409,20 @@ pub struct InvitationBody {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The invitation behind a token with its contact, if both are still good.
+/// The invitation behind a token with its contact (and the contact's
+/// organization now), if both are still good.
 fn invitation_of(
     tx: &mut dyn Tx,
     t: &tokens::Token,
-) -> Result<Option<(tenants::Tenant, cs_sync::record::ContactV1)>, StorageError> {
-    let (Some(contact), Some(org)) = (t.contact.as_deref(), t.org.as_deref()) else {
+) -> Result<Option<(tenants::Tenant, String, cs_sync::record::ContactV1)>, StorageError> {
+    let Some(contact) = t.contact.as_deref() else {
         return Ok(None);
     };
-    let record = projection::get(
-        tx,
-        Scope::Organization {
-            tenant: &t.tenant_id,
-            org,
-        },
-        Kind::Contact,
-        contact,
-    )?
-    .map(|e| projection::decode(&e))
-    .transpose()?;
-    let Some(Record::Contact(c)) = record else {
+    let Some((org, c)) = accounts::contact(tx, &t.tenant_id, contact)? else {
         return Ok(None);
     };
     let tenant = tenants::by_id(tx, &t.tenant_id)?.ok_or(StorageError::NotFound)?;
-    Ok(Some((tenant, c)))
+    Ok(Some((tenant, org, c)))
 }
 
 /// `GET /api/v1/invitations/{token}`.
@@ -459,11 +439,11 @@ pub async fn invitation(
             let Some(t) = tokens::peek(tx, Purpose::Invitation, &token, now)? else {
                 return Ok(None);
             };
-            let Some((tenant, contact)) = invitation_of(tx, &t)? else {
+            let Some((tenant, org, contact)) = invitation_of(tx, &t)? else {
                 return Ok(None);
             };
             let brand = Brand::load(tx, &tenant)?;
-            let organization = organization_name(tx, &tenant.id, t.org.as_deref().unwrap_or(""))?;
+            let organization = organization_name(tx, &tenant.id, &org)?;
             Ok::<_, StorageError>(Some(InvitationBody {
                 tenant: tenant.slug,
                 tenant_name: brand.name,
@@ -514,13 +494,10 @@ pub async fn accept_invitation(
             let Some(t) = tokens::take(tx, Purpose::Invitation, &body.token, now)? else {
                 return Ok(None);
             };
-            let Some((_, contact)) = invitation_of(tx, &t)? else {
+            let Some((_, org, contact)) = invitation_of(tx, &t)? else {
                 return Ok(None);
             };
-            let (contact_id, org) = (
-                t.contact.clone().unwrap_or_default(),
-                t.org.clone().unwrap_or_default(),
-            );
+            let contact_id = t.contact.clone().unwrap_or_default();
             let existed = accounts::by_contact(tx, &t.tenant_id, &contact_id)?.is_some();
             let a = accounts::accept_invitation(
                 tx,

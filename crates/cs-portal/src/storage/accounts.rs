@@ -7,10 +7,62 @@
 //! once. Removing the contact closes the account ([`close_for_contact`]).
 
 use chrono::{DateTime, Utc};
+use cs_sync::record::{ContactV1, Envelope, Kind, Record};
 
 use super::{hash_token, new_id, Result, StorageError};
 use crate::db::{DbError, Row, Tx};
 use crate::params;
+
+/// The contact record `contact` of the tenant, wherever its organization
+/// is now, with that organization's id. For sign-in and links only: what a
+/// customer reads goes through the projection with the session's scope.
+pub fn contact(
+    tx: &mut dyn Tx,
+    tenant_id: &str,
+    contact: &str,
+) -> Result<Option<(String, ContactV1)>> {
+    let Some(r) = tx.query_opt(
+        "SELECT org, seq, at, version, body FROM records
+         WHERE tenant_id = $1 AND kind = 'contact' AND entity = $2",
+        params![tenant_id, contact],
+    )?
+    else {
+        return Ok(None);
+    };
+    let Some(org) = r.opt_text(0)? else {
+        return Ok(None);
+    };
+    let envelope = Envelope {
+        seq: r.int(1)? as u64,
+        at: r.time(2)?,
+        kind: Kind::Contact.as_str().to_string(),
+        v: r.int(3)? as u32,
+        id: contact.to_string(),
+        org: Some(org.clone()),
+        body: serde_json::from_str(&r.text(4)?).ok(),
+    };
+    match envelope.decode() {
+        Ok(Some(Record::Contact(c))) => Ok(Some((org, c))),
+        Ok(_) => Ok(None),
+        Err(e) => Err(StorageError::Sync(e.into())),
+    }
+}
+
+/// Follows a contact record the desktop changed: the account's organization
+/// and name (used for links and mails; requests read the record itself).
+pub fn follow_contact(
+    tx: &mut dyn Tx,
+    tenant_id: &str,
+    contact: &str,
+    org: &str,
+    name: &str,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE accounts SET org = $3, name = $4 WHERE tenant_id = $1 AND contact = $2",
+        params![tenant_id, contact, org, name],
+    )?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

@@ -1,4 +1,4 @@
-//! Everything the portal stores, as functions over one transaction ([`Tx`]):
+//! Everything the portal stores, as functions over one transaction ([`Tx`](crate::db::Tx)):
 //! written once, run on SQLite or PostgreSQL alike.
 //!
 //! - [`tenants`]: resellers, their pairing codes and sync tokens;
@@ -7,7 +7,8 @@
 //! - [`accounts`], [`sessions`], [`tokens`]: customers' sign-ins, their
 //!   server-side sessions and the single-use links mailed to them;
 //! - [`limits`]: rate-limit counters; [`audit`]: who did what;
-//!   [`mail_queue`]: mail waiting for the relay.
+//!   [`mail_queue`]: mail waiting for the relay; [`housekeeping`]: what
+//!   is deleted when.
 //!
 //! Every read a customer can reach takes the tenant and organization from the
 //! caller's session (see [`crate::auth`]); no function here takes them from a
@@ -15,6 +16,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod housekeeping;
 pub mod limits;
 pub mod mail_queue;
 pub mod projection;

@@ -484,10 +484,102 @@ async fn a_push_to_one_portal_process_reaches_a_browser_on_another() {
         .await
         .unwrap();
     assert_eq!(stream.status(), 200);
-    w.push(vec![server("org-a", "s-a", "a-1", ServerStatusV1::Running)])
-        .await;
-    let (events, _) = read_events(stream, 1, StdDuration::from_secs(10)).await;
+    // The other process starts listening on its own thread: push until it
+    // hears (a notice sent before it listens is not kept by PostgreSQL).
+    let pushes = async {
+        for _ in 0..50 {
+            w.push(vec![server("org-a", "s-a", "a-1", ServerStatusV1::Running)])
+                .await;
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+        }
+    };
+    let (events, _) = tokio::select! {
+        got = read_events(stream, 1, StdDuration::from_secs(10)) => got,
+        _ = pushes => (Vec::new(), false),
+    };
     assert_eq!(events, [r#"{"what":"server"}"#]);
     let list = b.get("/api/v1/servers").await;
     assert_eq!(list.json[0]["status"], "running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_moved_to_another_organization_sees_that_one_only() {
+    for (name, database, _dir) in databases_async().await {
+        let w = World::new(&database, "acme", true).await;
+        let a = w.customer("org-a", "ada", ContactRole::Admin).await;
+        w.push(vec![
+            organization("org-b", "Org B"),
+            server("org-a", "s-a", "a-1", ServerStatusV1::Running),
+            server("org-b", "s-b", "b-1", ServerStatusV1::Running),
+        ])
+        .await;
+        assert_eq!(
+            a.get("/api/v1/servers").await.json[0]["id"],
+            "s-a",
+            "{name}"
+        );
+        // The desktop moves Ada's contact record to org-b.
+        w.push(vec![
+            tombstone(Kind::Contact, "ada", Some("org-a")),
+            contact(
+                "org-b",
+                "ada",
+                "Ada Person",
+                "ada@org-a.example",
+                ContactRole::Admin,
+            ),
+        ])
+        .await;
+        // (A tombstone closes the account: a move is the same entity
+        // pushed with its new organization, without a tombstone.)
+        assert_eq!(
+            a.get("/api/v1/session").await.code(),
+            "signed_out",
+            "{name}"
+        );
+
+        let b = w.customer("org-a", "bob", ContactRole::Admin).await;
+        w.push(vec![contact(
+            "org-b",
+            "bob",
+            "Bob Person",
+            "bob@org-a.example",
+            ContactRole::Admin,
+        )])
+        .await;
+        let s = b.get("/api/v1/session").await;
+        assert_eq!(
+            s.json["organization"],
+            json!({ "id": "org-b", "name": "Org B" }),
+            "{name}"
+        );
+        let servers = b.get("/api/v1/servers").await;
+        let ids: Vec<&str> = servers
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["s-b"], "{name}");
+        assert_eq!(b.get("/api/v1/servers/s-a").await.status, 404, "{name}");
+        let mut again = w.browser();
+        assert_eq!(
+            again
+                .sign_in("acme", "bob@org-a.example", PASSWORD)
+                .await
+                .status,
+            200,
+            "{name}"
+        );
+        let r = w
+            .browser()
+            .post(
+                "/api/v1/t/acme/password-reset",
+                json!({ "email": "bob@org-a.example" }),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{name}");
+        w.wait_mail("bob@org-a.example", 2).await;
+    }
 }

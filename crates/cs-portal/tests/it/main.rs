@@ -5,9 +5,13 @@
 //! loopback port, with mail going to the project's SMTP sink.
 
 mod auth;
+mod binary;
 mod customer;
+mod housekeeping;
 mod isolation;
+mod mail;
 mod storage;
 mod support;
 mod sync_api;
+mod web;
 mod world;

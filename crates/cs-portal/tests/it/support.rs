@@ -67,6 +67,15 @@ pub async fn serve(database: &Database) -> Running {
 
 /// A portal serving on a free loopback port, sending mail through `mail`.
 pub async fn serve_with(database: &Database, mail: Option<MailSettings>) -> Running {
+    serve_config(database, move |c| c.mail = mail).await
+}
+
+/// A portal serving on a free loopback port, its configuration changed by
+/// `change` (the public URL is the server's own unless `change` sets one).
+pub async fn serve_config(
+    database: &Database,
+    change: impl FnOnce(&mut Config) + Send + 'static,
+) -> Running {
     let clock = Arc::new(FixedClock::new(start_time()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -75,8 +84,8 @@ pub async fn serve_with(database: &Database, mail: Option<MailSettings>) -> Runn
     let u = url.clone();
     let portal = tokio::task::spawn_blocking(move || {
         let mut config = Config::new(database, u, c);
-        config.mail = mail;
         config.events_tick = std::time::Duration::from_millis(300);
+        change(&mut config);
         Portal::open(config).unwrap()
     })
     .await

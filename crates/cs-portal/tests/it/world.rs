@@ -23,7 +23,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A portal, one paired tenant and (optionally) the SMTP sink its mail goes to.
 pub struct World {
     pub portal: Arc<Running>,
-    pub slug: String,
     pub tenant_id: String,
     pub sink: Option<Arc<SmtpSink>>,
     token: String,
@@ -62,7 +61,7 @@ impl World {
         World::pair(self.portal.clone(), slug, self.sink.clone()).await
     }
 
-    async fn pair(portal: Arc<Running>, slug: &str, sink: Option<Arc<SmtpSink>>) -> World {
+    pub async fn pair(portal: Arc<Running>, slug: &str, sink: Option<Arc<SmtpSink>>) -> World {
         let now = portal.portal.now();
         let s = slug.to_string();
         let (tenant_id, code) = portal
@@ -91,7 +90,6 @@ impl World {
             .unwrap();
         World {
             portal,
-            slug: slug.to_string(),
             tenant_id,
             sink,
             token: paired.token,
@@ -499,6 +497,10 @@ pub struct Mail {
 }
 
 impl Mail {
+    pub fn parse_public(data: &[u8]) -> Mail {
+        Mail::parse(data)
+    }
+
     fn parse(data: &[u8]) -> Mail {
         let m = mail_parser::MessageParser::default().parse(data).unwrap();
         let from = m
