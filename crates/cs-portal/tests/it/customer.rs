@@ -484,9 +484,19 @@ async fn a_push_to_one_portal_process_reaches_a_browser_on_another() {
         .await
         .unwrap();
     assert_eq!(stream.status(), 200);
-    w.push(vec![server("org-a", "s-a", "a-1", ServerStatusV1::Running)])
-        .await;
-    let (events, _) = read_events(stream, 1, StdDuration::from_secs(10)).await;
+    // The other process starts listening on its own thread: push until it
+    // hears (a notice sent before it listens is not kept by PostgreSQL).
+    let pushes = async {
+        for _ in 0..50 {
+            w.push(vec![server("org-a", "s-a", "a-1", ServerStatusV1::Running)])
+                .await;
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+        }
+    };
+    let (events, _) = tokio::select! {
+        got = read_events(stream, 1, StdDuration::from_secs(10)) => got,
+        _ = pushes => (Vec::new(), false),
+    };
     assert_eq!(events, [r#"{"what":"server"}"#]);
     let list = b.get("/api/v1/servers").await;
     assert_eq!(list.json[0]["status"], "running");

@@ -15,7 +15,7 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { decimalSort } from "@/lib/table";
-import { DOCUMENT_KINDS, documentKindLabel } from "./wallet-state";
+import { DOCUMENT_KINDS, documentKindLabel } from "@/components/wallet-state";
 
 export const documentColumns: ColumnDef<DocumentSummaryDto, any>[] = [
   {
