@@ -16,6 +16,7 @@
 //! deb            build the .deb package with the Tauri CLI
 //! crash-test N   SIGKILL the billing process N times and check every invariant
 //! bench billing  print the billing benchmark figures
+//! bench portal   the portal's "my servers" under load against its floor (wrk)
 //! ```
 
 mod billing;
@@ -103,11 +104,37 @@ fn main() -> Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("billing") => {
             billing::bench(&args[2..])
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("portal") => {
+            bench_portal(&args[2..])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal>");
             bail!("unknown or missing task")
         }
     }
+}
+
+/// `cargo xtask bench portal [--quick] [--only sqlite|postgres]`: the
+/// portal's "my servers" under load against its floor (crates/cs-portal/
+/// examples/bench.rs says how), with wrk from Debian's packages.
+fn bench_portal(args: &[String]) -> Result<()> {
+    if !have("wrk") {
+        if !is_root() {
+            bail!("the portal benchmark uses wrk: sudo apt-get install -y wrk");
+        }
+        run(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))?;
+    }
+    run(Command::new(cargo())
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "cs-portal",
+            "--example",
+            "bench",
+            "--",
+        ])
+        .args(args))
 }
 
 fn project_root() -> PathBuf {
