@@ -7,13 +7,17 @@
 //!   SQLite in the app's data folder)
 //! - `test`: setup, then the lint gates (rustfmt, clippy, the UI's type check
 //!   and ESLint) and every test: all crates, the OS keyring, the UI's unit
-//!   tests, the billing crash test and the desktop end-to-end test
+//!   tests, the billing crash test, the portal's browser test and the desktop
+//!   end-to-end test
 //! - `e2e`: only the desktop end-to-end test (builds the app first)
+//! - `portal-e2e`: only the customer portal's browser test (builds the
+//!   portal's UI and binary first; headless Chromium)
 //! - `bindings`: regenerate ui/src/bindings.ts from the Rust commands
 //! - `deb`: build the .deb package with the Tauri CLI
 //! - `crash-test N`: SIGKILL the billing process N times and check every
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
+//! - `bench portal`: the portal's "my servers" under load against its floor
 
 mod billing;
 
@@ -56,6 +60,8 @@ const APT_PACKAGES: &[&str] = &[
     // Hebrew, Devanagari, …); also the .deb's dependencies (tauri.conf.json).
     "fonts-noto-core",
     "fonts-noto-cjk",
+    // The portal's browser test drives Debian's Chromium (playwright-core, no download).
+    "chromium",
 ];
 
 /// Python packages the tests need, installed into the user's Python with pip.
@@ -80,6 +86,7 @@ fn main() -> Result<()> {
             build_ui(&root)?;
             e2e(&root)
         }
+        Some("portal-e2e") => portal_e2e(&root),
         Some("bindings") => bindings(&root),
         Some("deb") => {
             setup(&root)?;
@@ -108,11 +115,37 @@ fn main() -> Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("billing") => {
             billing::bench(&args[2..])
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("portal") => {
+            bench_portal(&args[2..])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | bindings | deb | crash-test N | bench billing>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal>");
             bail!("unknown or missing task")
         }
     }
+}
+
+/// `cargo xtask bench portal [--quick] [--only sqlite|postgres]`: the
+/// portal's "my servers" under load against its floor (crates/cs-portal/
+/// examples/bench.rs says how), with wrk from Debian's packages.
+fn bench_portal(args: &[String]) -> Result<()> {
+    if !have("wrk") {
+        if !is_root() {
+            bail!("the portal benchmark uses wrk: sudo apt-get install -y wrk");
+        }
+        run(Command::new("apt-get").args(["install", "-y", "-qq", "wrk"]))?;
+    }
+    run(Command::new(cargo())
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "cs-portal",
+            "--example",
+            "bench",
+            "--",
+        ])
+        .args(args))
 }
 
 fn project_root() -> PathBuf {
@@ -350,6 +383,7 @@ fn test_all(root: &Path) -> Result<()> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(20);
     billing::crash_test(crashes)?;
+    portal_e2e(root)?;
     e2e(root)
 }
 
@@ -419,5 +453,45 @@ fn e2e(root: &Path) -> Result<()> {
             .env("CS_APP_BINARY", &app)
             .current_dir(root),
         Some(Duration::from_secs(30 * 60)),
+    )
+}
+
+/// The customer portal in headless Chromium against the real
+/// `containerstacks-portal` (with the web UI embedded) and the SMTP sink:
+/// tests/portal, one browser, the steps in sequence.
+fn portal_e2e(root: &Path) -> Result<()> {
+    // The binary embeds ui/dist-portal/ when it is built: the UI comes first.
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "build:portal"]))?;
+    run(Command::new(cargo()).args([
+        "build",
+        "--package",
+        "cs-portal",
+        "--bin",
+        "containerstacks-portal",
+        "--package",
+        "cs-fakes",
+        "--bin",
+        "fake-smtp",
+    ]))?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    // Under two minutes here; stopped after ten rather than hanging CI.
+    run_limited(
+        Command::new("node")
+            .args([
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=300000",
+                "tests/portal/",
+            ])
+            .env(
+                "CS_PORTAL_BINARY",
+                target.join("debug").join("containerstacks-portal"),
+            )
+            .current_dir(root),
+        Some(Duration::from_secs(10 * 60)),
     )
 }

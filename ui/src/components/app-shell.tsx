@@ -1,9 +1,8 @@
-import * as React from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { CatchUpBanner } from "@/features/plans/pricing/catch-up";
-import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Moon, Server, Settings, Sun, Tags, Users, Wallet } from "lucide-react";
+import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Server, Settings, Tags, Users, Wallet } from "lucide-react";
 import { cn } from "@/lib/utils";
-import { currentTheme, saveTheme, storedTheme, applyTheme, type Theme } from "@/lib/theme";
+import { ThemeToggle } from "@/components/theme-toggle";
 import { useAppInfo, useSettings } from "@/api/queries";
 import { useLiveUpdates } from "@/api/live";
 import { useToast } from "@/components/ui/toast";
@@ -22,37 +21,12 @@ const NAV = [
   { to: "/settings", label: "Settings", icon: Settings },
 ] as const;
 
-function useTheme(): [Theme, () => void] {
-  const [theme, setTheme] = React.useState<Theme>(currentTheme);
-  React.useEffect(() => {
-    // Follow the system while the user has not chosen.
-    const mq = window.matchMedia?.("(prefers-color-scheme: dark)");
-    if (!mq) return;
-    const onChange = () => {
-      if (!storedTheme()) {
-        const t: Theme = mq.matches ? "dark" : "light";
-        applyTheme(t);
-        setTheme(t);
-      }
-    };
-    mq.addEventListener("change", onChange);
-    return () => mq.removeEventListener("change", onChange);
-  }, []);
-  const toggle = () => {
-    const next: Theme = theme === "dark" ? "light" : "dark";
-    saveTheme(next);
-    setTheme(next);
-  };
-  return [theme, toggle];
-}
-
 export function AppShell() {
   const toast = useToast();
   const location = useLocation();
   useLiveUpdates({
     onServerFailed: (s) => toast.error(`${s.label} failed`, `The provider could not build or run the server of ${s.organizationName}. See the server's activity for details`),
   });
-  const [theme, toggleTheme] = useTheme();
   const settings = useSettings();
   const info = useAppInfo();
 
@@ -93,16 +67,7 @@ export function AppShell() {
         </nav>
         <div className="flex items-center justify-between gap-2 border-t px-3 py-3">
           <span className="text-[11px] text-muted-foreground tabular-nums">{info.data ? `v${info.data.version}` : ""}</span>
-          <button
-            type="button"
-            onClick={toggleTheme}
-            className="inline-flex size-8 items-center justify-center rounded-md text-muted-foreground hover:bg-accent hover:text-foreground"
-            aria-label={theme === "dark" ? "Switch to light theme" : "Switch to dark theme"}
-            title={theme === "dark" ? "Light theme" : "Dark theme"}
-            data-testid="theme-toggle"
-          >
-            {theme === "dark" ? <Sun className="size-4" /> : <Moon className="size-4" />}
-          </button>
+          <ThemeToggle />
         </div>
       </aside>
       <main id="main" className="min-w-0 flex-1 overflow-y-auto">

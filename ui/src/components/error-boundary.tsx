@@ -4,7 +4,9 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Button } from "@/components/ui/button";
 
 /** Keeps a crash in one screen from blanking the whole window; the sidebar stays usable. */
-export class RouteErrorBoundary extends React.Component<{ children: React.ReactNode }, { error: Error | null }> {
+const DESKTOP_HINT = "Try again, or go to another screen. If it keeps happening, the log folder in Settings → About has the details.";
+
+export class RouteErrorBoundary extends React.Component<{ children: React.ReactNode; hint?: string }, { error: Error | null }> {
   state = { error: null as Error | null };
 
   static getDerivedStateFromError(error: Error) {
@@ -21,7 +23,7 @@ export class RouteErrorBoundary extends React.Component<{ children: React.ReactN
       <EmptyState
         icon={<CircleAlert />}
         title="This screen ran into a problem"
-        description="Try again, or go to another screen. If it keeps happening, the log folder in Settings → About has the details."
+        description={this.props.hint ?? DESKTOP_HINT}
         action={<Button variant="outline" onClick={() => this.setState({ error: null })}>Try again</Button>}
       />
     );

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { compareDecimal, decimalToString, formatMoney, isPriceInput, margin, parseDecimal, subtractDecimal, sumMoney } from "./money";
+import { compareDecimal, decimalToString, formatMinor, formatMoney, isPriceInput, margin, minorToAmount, parseDecimal, signOfMinor, subtractDecimal, sumMoney } from "./money";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -76,5 +76,30 @@ describe("sumMoney", () => {
     expect(sumMoney([])).toBeNull();
     expect(sumMoney([m("1"), { minor: "1", currency: "EUR" }])).toBeNull();
     expect(sumMoney([{ minor: "1500", currency: "JPY" }])).toEqual({ amount: "1500", currency: "JPY" });
+  });
+});
+
+describe("minor-unit money (the portal's {minor, currency})", () => {
+  it("converts minor units to the currency's decimal places without floats", () => {
+    expect(minorToAmount({ minor: "12345", currency: "EUR" })).toEqual({ amount: "123.45", currency: "EUR" });
+    expect(minorToAmount({ minor: "-5", currency: "EUR" })).toEqual({ amount: "-0.05", currency: "EUR" });
+    expect(minorToAmount({ minor: "1500", currency: "JPY" })).toEqual({ amount: "1500", currency: "JPY" });
+    expect(minorToAmount({ minor: "1234", currency: "KWD" })).toEqual({ amount: "1.234", currency: "KWD" });
+    expect(minorToAmount({ minor: "12.5", currency: "EUR" })).toBeNull();
+  });
+
+  it("formats with Intl, digits beyond 2^53 intact", () => {
+    const spy = vi.spyOn(globalThis, "parseFloat");
+    expect(formatMinor({ minor: "123450", currency: "EUR" }, { locale: "en-US" })).toBe("€1,234.50");
+    expect(formatMinor({ minor: "-1230", currency: "USD" }, { locale: "en-US" })).toBe("-$12.30");
+    expect(formatMinor({ minor: "900719925474099301", currency: "USD" }, { locale: "en-US" })).toBe("$9,007,199,254,740,993.01");
+    expect(formatMinor({ minor: "abc", currency: "USD" })).toBe("abc USD");
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("tells the sign", () => {
+    expect(signOfMinor("-1")).toBe(-1);
+    expect(signOfMinor("0")).toBe(0);
+    expect(signOfMinor("99999999999999999999")).toBe(1);
   });
 });

@@ -145,3 +145,29 @@ export function sumMoney(items: { minor: string; currency: string }[]): { amount
   const digits = currencyDigits(currency);
   return { amount: decimalToString({ units, scale: digits }, digits), currency };
 }
+
+/** Money as the portal's API sends it: integer minor units as a string. */
+export type MinorMoney = { minor: string; currency: string };
+
+/**
+ * Minor units ("12345", "EUR") → the decimal amount ("123.45"), by string and
+ * BigInt arithmetic only. Null when `minor` is not an integer.
+ */
+export function minorToAmount(m: MinorMoney): { amount: string; currency: string } | null {
+  if (!/^\s*-?\d+\s*$/.test(m.minor)) return null;
+  const digits = currencyDigits(m.currency);
+  return { amount: decimalToString({ units: BigInt(m.minor.trim()), scale: digits }, digits), currency: m.currency };
+}
+
+/** Formats `{minor, currency}` money, e.g. {"123450", "EUR"} → "€1,234.50". */
+export function formatMinor(m: MinorMoney, opts?: FormatOptions): string {
+  const a = minorToAmount(m);
+  return a ? formatMoney(a.amount, a.currency, opts) : `${m.minor} ${m.currency}`;
+}
+
+/** Sign of a minor-units amount: -1, 0 or 1 (0 for anything unreadable). */
+export function signOfMinor(minor: string): -1 | 0 | 1 {
+  if (!/^\s*-?\d+\s*$/.test(minor)) return 0;
+  const v = BigInt(minor.trim());
+  return v < 0n ? -1 : v > 0n ? 1 : 0;
+}

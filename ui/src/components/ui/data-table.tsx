@@ -21,6 +21,10 @@ declare module "@tanstack/react-table" {
     /** Text the search box matches for this column (defaults to the accessor value). */
     searchText?: (row: TData) => string;
     className?: string;
+    /** The cell's label when rows stack into cards on a phone (defaults to a string header). */
+    label?: string;
+    /** On a phone, this cell is the card's title (shown first, without a label). */
+    primary?: boolean;
   }
 }
 
@@ -37,6 +41,10 @@ type DataTableProps<T> = {
   /** Extra controls beside the search box (toggles, counts). */
   toolbar?: React.ReactNode;
   rowClassName?: (row: T) => string | undefined;
+  /** Show the search box (default); off for lists loaded page by page, where it would search one page. */
+  search?: boolean;
+  /** Below the `sm` breakpoint each row becomes a card of label: value lines, instead of a table that scrolls sideways. */
+  stackOnPhone?: boolean;
 };
 
 /**
@@ -54,6 +62,8 @@ export function DataTable<T>({
   noMatches = "Nothing matches your search",
   toolbar,
   rowClassName,
+  search = true,
+  stackOnPhone = false,
 }: DataTableProps<T>) {
   const [sorting, setSorting] = React.useState<SortingState>(initialSorting);
   const [globalFilter, setGlobalFilter] = React.useState("");
@@ -91,7 +101,9 @@ export function DataTable<T>({
 
   return (
     <div className="grid gap-3">
+      {(search || toolbar) && (
       <div className="flex flex-wrap items-center gap-3">
+        {search && (
         <div className="relative w-full max-w-xs">
           <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" />
           <Input
@@ -103,14 +115,16 @@ export function DataTable<T>({
             className="pl-8"
           />
         </div>
+        )}
         {toolbar}
         <span className="ml-auto text-xs text-muted-foreground tabular-nums" aria-live="polite">
           {rows.length === data.length ? `${data.length} ${data.length === 1 ? "row" : "rows"}` : `${rows.length} of ${data.length}`}
         </span>
       </div>
-      <div className="overflow-x-auto rounded-lg border bg-card shadow-xs">
-        <table data-testid={testId} className="w-full caption-bottom border-collapse text-sm">
-          <thead className="bg-muted/50">
+      )}
+      <div className={cn("overflow-x-auto rounded-lg border bg-card shadow-xs", stackOnPhone && "max-sm:overflow-visible max-sm:rounded-none max-sm:border-0 max-sm:bg-transparent max-sm:shadow-none")}>
+        <table data-testid={testId} className={cn("w-full caption-bottom border-collapse text-sm", stackOnPhone && "max-sm:block")}>
+          <thead className={cn("bg-muted/50", stackOnPhone && "max-sm:sr-only")}>
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id} className="border-b">
                 {hg.headers.map((header) => {
@@ -156,10 +170,10 @@ export function DataTable<T>({
               </tr>
             ))}
           </thead>
-          <tbody>
+          <tbody className={cn(stackOnPhone && "max-sm:grid max-sm:gap-3")}>
             {rows.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-10 text-center text-sm text-muted-foreground">
+              <tr className={cn(stackOnPhone && "max-sm:block max-sm:rounded-lg max-sm:border max-sm:bg-card")}>
+                <td colSpan={columns.length} className={cn("px-4 py-10 text-center text-sm text-muted-foreground", stackOnPhone && "max-sm:block")}>
                   {noMatches}
                 </td>
               </tr>
@@ -175,19 +189,28 @@ export function DataTable<T>({
                   } : undefined}
                   className={cn(
                     "border-b last:border-b-0 transition-colors hover:bg-muted/40",
+                    stackOnPhone && "max-sm:block max-sm:rounded-lg max-sm:border max-sm:bg-card max-sm:px-4 max-sm:py-3 max-sm:shadow-xs max-sm:last:border-b",
                     onRowClick && "cursor-pointer",
                     rowClassName?.(row.original),
                   )}
                 >
                   {row.getVisibleCells().map((cell) => {
-                    const align = cell.column.columnDef.meta?.align ?? "left";
+                    const meta = cell.column.columnDef.meta;
+                    const align = meta?.align ?? "left";
+                    const header = cell.column.columnDef.header;
+                    const label = meta?.label ?? (typeof header === "string" ? header : undefined);
                     return (
                       <td
                         key={cell.id}
+                        data-label={stackOnPhone ? label : undefined}
                         className={cn(
                           "h-12 px-4 align-middle whitespace-nowrap",
                           align === "right" ? "text-right tabular-nums" : "text-left",
-                          cell.column.columnDef.meta?.className,
+                          meta?.className,
+                          stackOnPhone &&
+                            (meta?.primary
+                              ? "max-sm:block max-sm:h-auto max-sm:px-0 max-sm:pb-1.5 max-sm:text-left max-sm:text-base max-sm:font-medium max-sm:whitespace-normal"
+                              : "max-sm:flex max-sm:h-auto max-sm:items-baseline max-sm:justify-between max-sm:gap-4 max-sm:px-0 max-sm:py-1 max-sm:text-right max-sm:whitespace-normal max-sm:before:shrink-0 max-sm:before:text-xs max-sm:before:font-medium max-sm:before:text-muted-foreground max-sm:before:content-[attr(data-label)]"),
                         )}
                       >
                         {flexRender(cell.column.columnDef.cell, cell.getContext())}

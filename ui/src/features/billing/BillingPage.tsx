@@ -15,7 +15,7 @@ import { useToast } from "@/components/ui/toast";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
-import { SignedMoney, WalletStateBadge } from "./wallet-state";
+import { SignedMoney, WalletStateBadge } from "@/components/wallet-state";
 
 function Stat({ label, value, icon: Icon, testId, tone }: { label: string; value: ReactNode; icon: typeof Wallet; testId: string; tone?: "warn" | "bad" }) {
   return (

@@ -16,7 +16,7 @@ import { useToast } from "@/components/ui/toast";
 import { countryName, formatDate } from "@/lib/format";
 import { formatMoney, formatMoneyDto } from "@/lib/money";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
-import { documentKindLabel } from "./wallet-state";
+import { documentKindLabel } from "@/components/wallet-state";
 import { useDocumentPdf, useSaveDocumentUbl } from "@/features/documents/api";
 import { PdfView } from "@/features/documents/pdf-view";
 

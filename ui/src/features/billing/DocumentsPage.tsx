@@ -14,7 +14,7 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
-import { DOCUMENT_KINDS, documentKindLabel } from "./wallet-state";
+import { DOCUMENT_KINDS, documentKindLabel } from "@/components/wallet-state";
 
 export const documentColumns: Column<DocumentSummaryDto>[] = [
   {

@@ -16,7 +16,7 @@ import { formatDateTime } from "@/lib/format";
 import { currencyDigits, formatMoney, formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
-import { SignedMoney, WalletStateBadge, entryKindLabel } from "./wallet-state";
+import { SignedMoney, WalletStateBadge, entryKindLabel } from "@/components/wallet-state";
 
 const entryColumns: Column<WalletEntryDto>[] = [
   {

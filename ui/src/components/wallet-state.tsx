@@ -3,9 +3,11 @@ import type { Tone } from "@/lib/status";
 import { cn } from "@/lib/utils";
 import { formatMoneyDto } from "@/lib/money";
 
-// Wallet states (cs-billing's dunning): good → grace → suspended → terminated.
+// Wallet states (cs-billing's dunning): good → grace → suspended → terminated;
+// the portal also shows "low" (at or under the low-balance threshold).
 const STATE: Record<string, { label: string; tone: Tone }> = {
   good: { label: "Good", tone: "green" },
+  low: { label: "Low", tone: "amber" },
   grace: { label: "Grace", tone: "amber" },
   suspended: { label: "Suspended", tone: "red" },
   terminated: { label: "Terminated", tone: "muted" },

@@ -1,0 +1,5 @@
+//! cs-sync's integration tests: the pinned JSON of every record and message,
+//! and the protocol's decisions.
+
+mod protocol;
+mod records;
