@@ -139,7 +139,8 @@ async fn an_admin_sees_servers_documents_and_the_wallet_of_its_organization() {
         assert_eq!(
             (ubl.status, ubl.header("content-type")),
             (200, "application/xml"),
-            "{name}"
+            "{name}: {}",
+            ubl.text
         );
         assert_eq!(
             ubl.header("content-disposition"),

@@ -430,23 +430,33 @@ pub fn invoice(
             seller: SellerV1 {
                 name: "Reseller GmbH".into(),
                 address: address("Sellerstr. 1"),
-                tax_id: Some("DE123456789".into()),
+                tax_id: Some("DE136695976".into()),
                 registration_id: None,
                 email: Some("billing@reseller.example".into()),
-                phone: None,
+                phone: Some("+49 30 1234567".into()),
                 website: None,
                 footer_note: None,
-                endpoint: None,
+                endpoint: Some(EndpointV1 {
+                    scheme: "9930".into(),
+                    id: "DE136695976".into(),
+                }),
                 logo: logo.map(str::to_string),
                 accent: "#0a7cff".into(),
-                bank_account: None,
+                bank_account: Some(BankAccountV1 {
+                    iban: "DE89 3704 0044 0532 0130 00".into(),
+                    bic: None,
+                    holder: "Reseller GmbH".into(),
+                }),
             },
             buyer: BuyerV1 {
                 organization: buyer.into(),
                 contact: None,
                 address: address("Buyerweg 2"),
                 tax_id: None,
-                endpoint: None,
+                endpoint: Some(EndpointV1 {
+                    scheme: "0088".into(),
+                    id: "5790000435968".into(),
+                }),
                 reference: org.into(),
             },
             lines: vec![LineV1 {
