@@ -23,7 +23,9 @@ pub fn run() -> anyhow::Result<()> {
         let billing = tokio::spawn(cs_app::run_billing_scheduler(app.clone(), Duration::from_secs(60)));
         let mail = tokio::spawn(cs_app::run_mail_worker(app.clone()));
         let paypal = tokio::spawn(cs_app::run_paypal_poller(app.clone(), Duration::from_secs(5)));
+        let portal = tokio::spawn(cs_app::run_portal_sync(app.clone()));
         shutdown_signal().await;
+        portal.abort();
         paypal.abort();
         reconcile.abort();
         billing.abort();

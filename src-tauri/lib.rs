@@ -55,6 +55,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app::list_activity,
             commands::app::get_settings,
             commands::app::update_settings,
+            commands::portal::get_portal_status,
+            commands::portal::pair_portal,
+            commands::portal::unpair_portal,
+            commands::portal::sync_portal_now,
+            commands::portal::invite_to_portal,
             commands::mail::get_email_settings,
             commands::mail::update_email_settings,
             commands::mail::send_test_mail,
@@ -228,6 +233,7 @@ pub fn run_desktop() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(cs_app::run_reconciler(app.clone(), RECONCILE_EVERY));
             tauri::async_runtime::spawn(cs_app::run_mail_worker(app.clone()));
             tauri::async_runtime::spawn(cs_app::run_paypal_poller(app.clone(), PAYPAL_POLL_EVERY));
+            tauri::async_runtime::spawn(cs_app::run_portal_sync(app.clone()));
             tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
             Ok(())
         })

@@ -1,6 +1,6 @@
 //! The Tauri commands, one module per area of the façade (`cs_app`'s
 //! `customers`, `plans`, `servers`, `billing`, `documents`, `payments`,
-//! `mail`, `providers`, and the app-wide ones). Each command parses its
+//! `mail`, `providers`, `portal`, and the app-wide ones). Each command parses its
 //! arguments, calls the façade and maps the error to `{code, message,
 //! fields}`; no business logic lives here.
 
@@ -14,6 +14,7 @@ pub mod documents;
 pub mod mail;
 pub mod payments;
 pub mod plans;
+pub mod portal;
 pub mod providers;
 pub mod servers;
 

@@ -159,6 +159,56 @@ async updateSettings(input: SettingsInput) : Promise<Result<SettingsDto, ErrorDt
     else return { status: "error", error: e  as any };
 }
 },
+async getPortalStatus() : Promise<Result<PortalStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_portal_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pairs with a portal: its address and the one-time code it printed; the
+ * sync token goes to the OS keyring.
+ */
+async pairPortal(input: PortalPairInput) : Promise<Result<PortalStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pair_portal", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async unpairPortal() : Promise<Result<PortalStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("unpair_portal") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Pushes now (and resumes a sync that stopped on a refusal).
+ */
+async syncPortalNow() : Promise<Result<PortalStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_portal_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Mails a customer's contact an invitation to the portal.
+ */
+async inviteToPortal(organizationId: string) : Promise<Result<PortalInvitationDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("invite_to_portal", { organizationId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getEmailSettings() : Promise<Result<EmailSettingsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_email_settings") };
@@ -1366,6 +1416,38 @@ providerNote: string | null; items: ItemPricingDto[]; versions: PriceVersionDto[
  * Running servers of this plan whose billed price differs from now's.
  */
 pending: PendingPriceChangesDto }
+/**
+ * An invitation sent to a customer's contact.
+ */
+export type PortalInvitationDto = { id: string; email: string; portalUrl: string }
+/**
+ * Pairing: the portal's address and the one-time code its operator printed.
+ */
+export type PortalPairInput = { url: string; code: string }
+/**
+ * What Settings → Portal shows.
+ */
+export type PortalStatusDto = { paired: boolean; url: string | null; tenant: string | null; tenantName: string | null; 
+/**
+ * Where the reseller's customers sign in.
+ */
+customerUrl: string | null; 
+/**
+ * The last push was answered and nothing failed since.
+ */
+connected: boolean; 
+/**
+ * The portal refused in a way a person must act on (see `last_error`).
+ */
+stopped: boolean; 
+/**
+ * Records the portal does not hold yet.
+ */
+waiting: number; lastPushAt: string | null; 
+/**
+ * How long the oldest waiting record has waited.
+ */
+lagSeconds: number | null; lastError: string | null; pairedAt: string | null }
 /**
  * A reseller price rule: a markup over the provider's price, or fixed.
  */

@@ -20,6 +20,7 @@ pub use crate::documents::dto::*;
 pub use crate::mail::dto::*;
 pub use crate::payments::dto::*;
 pub use crate::plans::dto::*;
+pub use crate::portal::dto::*;
 pub use crate::providers::dto::*;
 pub use crate::servers::dto::*;
 

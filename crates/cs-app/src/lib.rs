@@ -24,6 +24,7 @@ mod mail;
 mod map;
 mod payments;
 mod plans;
+mod portal;
 mod providers;
 mod servers;
 mod write;
@@ -42,6 +43,7 @@ pub use cs_mail::OutboxPolicy;
 pub use error::{AppError, AppResult};
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
+pub use portal::{run as run_portal_sync, TOKEN_KEY as PORTAL_TOKEN_KEY};
 pub use providers::linode::{
     token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING,
     LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY,
@@ -109,6 +111,8 @@ pub struct App {
     /// The SMTP side: retry policy, an extra trusted certificate, the wake-up
     /// of the outbox worker.
     mail: mail::MailRuntime,
+    /// The wake-up and HTTP client of the portal sync worker.
+    portal: portal::PortalRuntime,
     /// The cancel flag of the running period export, if one runs.
     export_cancel: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
@@ -138,6 +142,7 @@ impl App {
             actor: config.actor,
             log_dir: config.log_dir,
             mail: mail::MailRuntime::default(),
+            portal: portal::PortalRuntime::default(),
             export_cancel: std::sync::Mutex::new(None),
         };
         app.adopt_sandbox_servers()?;
@@ -277,6 +282,7 @@ impl App {
             billing.currency = currency;
             billing.save(tx)?;
             settings::set(tx, RESELLER_NAME_KEY, &name)?;
+            self.publish_portal_branding(tx)?;
             tx.record(now, "settings.updated", Subject::settings(None), format!("Updated settings: reseller {name}, currency {currency}"))
         })?;
         self.settings()

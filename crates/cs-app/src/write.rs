@@ -103,6 +103,7 @@ pub(crate) struct Effects {
     activity: Vec<Activity>,
     events: Vec<AppEvent>,
     mail_queued: bool,
+    portal_published: bool,
 }
 
 /// One unit of work: the open transaction and what it records, publishes
@@ -178,6 +179,12 @@ impl Write<'_> {
         self.effects.events.push(event);
     }
 
+    /// Notes that portal records were written: the sync worker is woken
+    /// after commit.
+    pub fn portal_published(&mut self) {
+        self.effects.portal_published = true;
+    }
+
     /// Notes that a mail was queued: the outbox worker is woken after commit.
     pub fn mail_queued(&mut self) {
         self.effects.mail_queued = true;
@@ -208,6 +215,9 @@ impl App {
             let mark = sync_outbox::last_seq(tx)?;
             let value = f(&mut w)?;
             self.mail_for_events(&mut w, mark).map_err(&map)?;
+            if self.publish_portal_records(&mut w, mark).map_err(&map)? {
+                w.portal_published();
+            }
             Ok(value)
         });
         if result.is_ok() {
@@ -220,6 +230,7 @@ impl App {
         if effects.mail_queued {
             self.wake_mail_worker();
         }
+        self.after_portal_commit(effects.portal_published);
         for a in effects.activity {
             self.events.activity_recorded(&map::activity(a));
         }

@@ -483,6 +483,7 @@ impl App {
             store::save_branding(tx, &row, now)?;
             // Uploads that were never saved, or were replaced, and that no document printed.
             store::prune_logos(tx)?;
+            self.publish_portal_branding(tx)?;
             let logo = if row.logo_sha256.is_some() {
                 "with a logo"
             } else {

@@ -9,6 +9,7 @@ mod linode_accounts;
 mod linode_screens;
 mod mail;
 mod payments;
+mod portal;
 mod pricing;
 mod validation;
 
@@ -43,6 +44,8 @@ impl EventSink for Recorder {
 
 pub struct TestApp {
     pub app: App,
+    /// The app's keyring.
+    pub secrets: Arc<MemorySecrets>,
     pub clock: Arc<FixedClock>,
     pub events: Arc<Recorder>,
     pub dir: tempfile::TempDir,
@@ -65,9 +68,11 @@ impl TestApp {
             Utc.with_ymd_and_hms(2026, 1, 31, 10, 30, 0).unwrap(),
         ));
         let events = Arc::new(Recorder::default());
-        let app = open(&dir, clock.clone(), events.clone()).unwrap();
+        let secrets = Arc::new(MemorySecrets::default());
+        let app = open(&dir, clock.clone(), events.clone(), secrets.clone()).unwrap();
         TestApp {
             app,
+            secrets,
             clock,
             events,
             dir,
@@ -81,9 +86,11 @@ impl TestApp {
         } = self;
         drop(app);
         let events = Arc::new(Recorder::default());
-        let app = open(&dir, clock.clone(), events.clone()).unwrap();
+        let secrets = Arc::new(MemorySecrets::default());
+        let app = open(&dir, clock.clone(), events.clone(), secrets.clone()).unwrap();
         TestApp {
             app,
+            secrets,
             clock,
             events,
             dir,
@@ -149,13 +156,14 @@ fn open(
     dir: &tempfile::TempDir,
     clock: Arc<FixedClock>,
     events: Arc<Recorder>,
+    secrets: Arc<MemorySecrets>,
 ) -> cs_app::AppResult<App> {
     App::open(AppConfig {
         database_path: dir.path().join("cs.db"),
         log_dir: dir.path().join("logs"),
         clock,
         events,
-        secrets: Arc::new(MemorySecrets::default()),
+        secrets,
         sandbox_timing: Timing::uniform(step()),
         actor: "staff:owner".into(),
     })

@@ -53,6 +53,7 @@ impl PayApp {
         PayApp {
             t: TestApp {
                 app,
+                secrets: secrets.clone(),
                 clock,
                 events,
                 dir,
@@ -71,6 +72,7 @@ impl PayApp {
         PayApp {
             t: TestApp {
                 app,
+                secrets: secrets.clone(),
                 clock,
                 events,
                 dir,

@@ -14,6 +14,7 @@ import { isLive } from "@/lib/status";
 import { formatMoneyDto, sumMoney } from "@/lib/money";
 import { WalletCard } from "@/features/billing/WalletCard";
 import { PaymentsCard } from "@/features/payments/PaymentsCard";
+import { InviteToPortalButton } from "@/features/portal/InviteButton";
 import { CustomerDialog } from "./CustomerForm";
 import { CountryCode } from "./CustomersPage";
 
@@ -49,6 +50,7 @@ export function CustomerDetailPage() {
         actions={
           <>
             <Button variant="outline" onClick={() => setEditing(true)}><Pencil /> Edit</Button>
+            <InviteToPortalButton organizationId={o.id} contactEmail={o.contactEmail} />
             <Button onClick={() => navigate(`/servers/new?organizationId=${encodeURIComponent(o.id)}`)}><Plus /> New server</Button>
           </>
         }

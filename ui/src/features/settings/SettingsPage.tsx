@@ -16,6 +16,7 @@ import { EmailSettingsSection } from "@/features/mail/EmailSettingsCard";
 import { PayPalSettingsSection } from "@/features/payments/PayPalSettingsCard";
 import { BrandingSection } from "@/features/documents/BrandingCard";
 import { ProvidersCard } from "@/features/providers/ProvidersCard";
+import { PortalSection } from "@/features/portal/PortalCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -31,6 +32,7 @@ export function SettingsPage() {
         <EmailSettingsSection />
         <PayPalSettingsSection />
         <BrandingSection />
+        <PortalSection />
         <ProvidersCard />
         <AboutCard />
       </div>

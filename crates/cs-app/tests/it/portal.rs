@@ -1,0 +1,281 @@
+//! The desktop paired with a real portal (cs-portal on an embedded SQLite
+//! file, served on a loopback port): pairing, the full snapshot, each change
+//! pushed after its commit, invitations, and refusals shown in words.
+
+use std::sync::Arc;
+
+use cs_app::dto::*;
+use cs_app::AppError;
+use cs_portal::storage::{projection, tenants, StorageError};
+use cs_portal::{Config, Database, Portal};
+use cs_sync::record::{Kind, Record};
+
+use crate::TestApp;
+
+struct RunningPortal {
+    portal: Arc<Portal>,
+    url: String,
+    tenant_id: String,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningPortal {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn portal() -> RunningPortal {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let db = Database::Sqlite(dir.path().join("portal").join("portal.db"));
+    let u = url.clone();
+    let portal = tokio::task::spawn_blocking(move || {
+        Portal::open(Config::new(db, u, Arc::new(cs_portal::SystemClock))).unwrap()
+    })
+    .await
+    .unwrap();
+    let now = portal.now();
+    let tenant_id = portal
+        .db
+        .run(true, move |tx| {
+            let t = tenants::create(tx, "acme", "Acme Cloud", now)?;
+            Ok::<_, StorageError>(t.id)
+        })
+        .await
+        .unwrap();
+    let p = portal.clone();
+    let task = tokio::spawn(async move {
+        cs_portal::serve(p, listener).await.unwrap();
+    });
+    RunningPortal {
+        portal,
+        url,
+        tenant_id,
+        _dir: dir,
+        task,
+    }
+}
+
+impl RunningPortal {
+    async fn code(&self) -> String {
+        let now = self.portal.now();
+        let t = self.tenant_id.clone();
+        self.portal
+            .db
+            .run(true, move |tx| tenants::new_pairing_code(tx, &t, now))
+            .await
+            .unwrap()
+    }
+
+    /// What the portal holds, decoded, by kind.
+    async fn held(&self) -> Vec<(Kind, String, Option<Record>)> {
+        let t = self.tenant_id.clone();
+        let all = self
+            .portal
+            .db
+            .run(false, move |tx| projection::all(tx, &t))
+            .await
+            .unwrap();
+        all.iter()
+            .map(|e| (e.kind().unwrap(), e.id.clone(), e.decode().unwrap()))
+            .collect()
+    }
+
+    async fn organization_name(&self, id: &str) -> Option<String> {
+        self.held()
+            .await
+            .into_iter()
+            .find_map(|(k, i, r)| match (k, r) {
+                (Kind::Organization, Some(Record::Organization(o))) if i == id => Some(o.name),
+                _ => None,
+            })
+    }
+}
+
+fn field_error(e: AppError, field: &str) -> String {
+    match e {
+        AppError::Validation(v) => {
+            v.0.iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone())
+                .unwrap_or_else(|| panic!("no error on {field}: {v:?}"))
+        }
+        e => panic!("expected a validation error on {field}, got {e:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paired_desktop_sends_everything_then_each_change_and_invitations() {
+    let t = TestApp::new();
+    let org = t.customer("Fjord Hosting AS", "ops@fjord.example");
+    let plan = t.plan("Small").await;
+    t.app
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
+        .await
+        .unwrap();
+    let p = portal().await;
+
+    // Bad input first: nothing is paired.
+    let e = t
+        .app
+        .pair_portal(PortalPairInput {
+            url: "http://portal.example.com".into(),
+            code: "x".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(field_error(e, "url").contains("https"));
+    let e = t
+        .app
+        .pair_portal(PortalPairInput {
+            url: p.url.clone(),
+            code: "not-a-code".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(!field_error(e, "code").is_empty());
+    assert!(!t.app.portal_status().unwrap().paired);
+
+    let status = t
+        .app
+        .pair_portal(PortalPairInput {
+            url: format!("{}/", p.url),
+            code: p.code().await,
+        })
+        .await
+        .unwrap();
+    assert!(status.paired);
+    assert_eq!(status.tenant_name.as_deref(), Some("Acme Cloud"));
+    assert_eq!(status.customer_url, Some(format!("{}/acme/", p.url)));
+    assert!(status.waiting > 0, "the snapshot waits to be sent");
+
+    let status = t.app.sync_portal_until_idle().await.unwrap();
+    assert_eq!(status.waiting, 0, "{status:?}");
+    assert!(
+        status.connected && status.last_error.is_none(),
+        "{status:?}"
+    );
+    let held = p.held().await;
+    let kinds: std::collections::BTreeSet<Kind> = held.iter().map(|h| h.0).collect();
+    for k in [
+        Kind::Branding,
+        Kind::Organization,
+        Kind::Contact,
+        Kind::Plan,
+        Kind::Server,
+        Kind::Wallet,
+    ] {
+        assert!(kinds.contains(&k), "the portal holds no {k}: {kinds:?}");
+    }
+    assert_eq!(
+        p.organization_name(&org.id).await.as_deref(),
+        Some("Fjord Hosting AS")
+    );
+    let server = held
+        .iter()
+        .find_map(|h| match &h.2 {
+            Some(Record::Server(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (server.label.as_str(), server.plan_name.as_str()),
+        ("web-1", "Small")
+    );
+
+    // A change is pushed after its commit.
+    t.app
+        .update_organization(
+            &org.id,
+            OrganizationInput {
+                name: "Fjord Hosting ASA".into(),
+                contact_name: "Zoë Ødegård".into(),
+                contact_email: "ops@fjord.example".into(),
+                country: "NO".into(),
+                tax_id: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(t.app.portal_status().unwrap().waiting, 1);
+    t.app.sync_portal_until_idle().await.unwrap();
+    assert_eq!(
+        p.organization_name(&org.id).await.as_deref(),
+        Some("Fjord Hosting ASA")
+    );
+
+    // A payment: its receipt, the wallet's balance and the movement follow.
+    t.app
+        .record_payment(PaymentInput {
+            organization_id: org.id.clone(),
+            amount: "50.00".into(),
+            method: "bank_transfer".into(),
+            reference: "BANK-1".into(),
+            note: None,
+        })
+        .await
+        .unwrap();
+    t.app.sync_portal_until_idle().await.unwrap();
+    let held = p.held().await;
+    let receipt = held.iter().find_map(|h| match &h.2 {
+        Some(Record::Document(d)) => Some(d.clone()),
+        _ => None,
+    });
+    let receipt = receipt.expect("the receipt reached the portal");
+    assert_eq!(receipt.totals.gross_minor, 5000);
+    let wallet = held.iter().find_map(|h| match &h.2 {
+        Some(Record::Wallet(w)) if h.1 == org.id => Some(w.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        wallet.expect("the wallet reached the portal").balance_minor,
+        5000
+    );
+    assert!(held.iter().any(|h| matches!(&h.2,
+        Some(Record::WalletTransaction(m)) if m.amount_minor == 5000)));
+
+    // Invitation: the portal receives it (and mails the contact).
+    let inv = t.app.invite_to_portal(&org.id).unwrap();
+    assert_eq!(inv.email, "ops@fjord.example");
+    t.app.sync_portal_until_idle().await.unwrap();
+    assert!(p
+        .held()
+        .await
+        .iter()
+        .any(|h| h.0 == Kind::Invitation && h.1 == inv.id));
+
+    // The token is in the keyring, never in the database file.
+    use cs_secrets::SecretStore;
+    let db = std::fs::read(t.dir.path().join("cs.db")).unwrap();
+    let token = t
+        .secrets
+        .get(cs_app::PORTAL_TOKEN_KEY)
+        .unwrap()
+        .expect("the sync token is in the keyring");
+    let token = token.expose();
+    assert!(token.len() > 16);
+    assert!(!db.windows(token.len()).any(|w| w == token.as_bytes()));
+
+    // A revoked token stops the sync with words, and nothing more is sent.
+    let tenant = p.tenant_id.clone();
+    let now = p.portal.now();
+    p.portal
+        .db
+        .run(true, move |tx| tenants::revoke_tokens(tx, &tenant, now))
+        .await
+        .unwrap();
+    t.customer("Second AS", "two@second.example");
+    let status = t.app.sync_portal_until_idle().await.unwrap();
+    assert!(status.stopped, "{status:?}");
+    assert!(
+        status
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("pair again"),
+        "{status:?}"
+    );
+    assert!(status.waiting > 0);
+}
