@@ -1,5 +1,5 @@
 import { Link, useNavigate, useParams } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
+import type { Column } from "@/lib/table";
 import { ArrowLeft, Download, FileCode2, FileText } from "lucide-react";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
@@ -16,7 +16,7 @@ import { decimalToString, formatMoney } from "@/lib/money";
 import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { DocumentStatusBadge, MoneyText, formatDay, formatPeriod } from "../components/bits";
 
-function documentColumns(tenant: string): ColumnDef<DocumentSummary, any>[] {
+function documentColumns(tenant: string): Column<DocumentSummary>[] {
   return [
     {
       accessorKey: "number",

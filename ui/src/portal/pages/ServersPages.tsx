@@ -1,5 +1,5 @@
 import { Link, useNavigate, useParams } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
+import type { Column } from "@/lib/table";
 import { ArrowLeft, Radio, Server as ServerIcon } from "lucide-react";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
@@ -15,7 +15,7 @@ import type { Server } from "../api/types";
 import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { CopyButton, When } from "../components/bits";
 
-function serverColumns(tenant: string): ColumnDef<Server, any>[] {
+function serverColumns(tenant: string): Column<Server>[] {
   return [
     {
       accessorKey: "label",

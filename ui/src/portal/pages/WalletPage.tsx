@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { ColumnDef } from "@tanstack/react-table";
+import type { Column } from "@/lib/table";
 import { Receipt, Wallet as WalletIcon } from "lucide-react";
 import { PortalError } from "../api/client";
 import { PageHeader } from "@/components/page-header";
@@ -15,7 +15,7 @@ import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { MoneyText, WalletStateNotice, When } from "../components/bits";
 import { MoreButton } from "./DocumentsPages";
 
-function transactionColumns(tenant: string): ColumnDef<WalletTransaction, any>[] {
+function transactionColumns(tenant: string): Column<WalletTransaction>[] {
   return [
     {
       id: "memo",

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { setSessionCsrf } from "../api/client";
+import type { ServerStatus } from "../api/types";
 import { FakeEventSource, type Handler, branding, doc, eur, mockApi, renderPortal, server, session, wallet } from "../test-utils";
 
 const signedOut = { status: 401, body: { code: "signed_out", message: "Sign in again" } };
@@ -257,7 +258,7 @@ describe("signed in", () => {
 
   it("a server's status changes when the event stream says servers changed", async () => {
     let status = "provisioning";
-    signedInApi("admin", { "GET /api/v1/servers/srv_1": () => ({ body: server({ status: status as any, ipv4: null }) }) });
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": () => ({ body: server({ status: status as ServerStatus, ipv4: null }) }) });
     renderPortal("/acme/servers/srv_1");
     expect(await screen.findByTestId("server-status")).toHaveAttribute("data-status", "provisioning");
     expect(screen.getByText("Not assigned yet", { selector: "span" })).toBeInTheDocument();
