@@ -431,8 +431,10 @@ fn keyring_test(root: &Path) -> Result<()> {
 /// WebKitWebDriver) by tests/e2e.
 fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
-    // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode.
+    // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode; and
+    // the portal the desktop pairs with.
     run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bins"]))?;
+    build_portal(root)?;
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
@@ -460,21 +462,7 @@ fn e2e(root: &Path) -> Result<()> {
 /// `containerstacks-portal` (with the web UI embedded) and the SMTP sink:
 /// tests/portal, one browser, the steps in sequence.
 fn portal_e2e(root: &Path) -> Result<()> {
-    // The binary embeds ui/dist-portal/ when it is built: the UI comes first.
-    run(Command::new("npm")
-        .current_dir(root.join("ui"))
-        .args(["run", "build:portal"]))?;
-    run(Command::new(cargo()).args([
-        "build",
-        "--package",
-        "cs-portal",
-        "--bin",
-        "containerstacks-portal",
-        "--package",
-        "cs-fakes",
-        "--bin",
-        "fake-smtp",
-    ]))?;
+    build_portal(root)?;
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
@@ -494,4 +482,24 @@ fn portal_e2e(root: &Path) -> Result<()> {
             .current_dir(root),
         Some(Duration::from_secs(10 * 60)),
     )
+}
+
+/// The portal binary with its web UI embedded, and the SMTP sink.
+fn build_portal(root: &Path) -> Result<()> {
+    // The binary embeds ui/dist-portal/ when it is built: the UI comes first.
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "build:portal"]))?;
+    run(Command::new(cargo()).args([
+        "build",
+        "--package",
+        "cs-portal",
+        "--bin",
+        "containerstacks-portal",
+        "--package",
+        "cs-fakes",
+        "--bin",
+        "fake-smtp",
+    ]))?;
+    Ok(())
 }

@@ -1,0 +1,140 @@
+// The customer portal from the reseller's desk to the customer's browser:
+// the real desktop app under Xvfb (its keyring a private gnome-keyring) pairs
+// in Settings → Customer portal with the real containerstacks-portal on an
+// embedded SQLite file, whose mail goes to a real SMTP sink on loopback. The
+// reseller creates a customer and a server and clicks "Invite to portal"; the
+// customer opens the mailed link in headless Chromium, sets a password and
+// sees the server and its live state, pushed by the desktop.
+//
+// Needs `cargo build -p containerstacks -p cs-fakes --bins -p cs-portal --bins`
+// and `npm run build:portal` in ui/ (cargo xtask e2e does it).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+import { Session, sleep, startDriverWithKeyring } from "./webdriver.mjs";
+import { SMTP_PASSWORD, linkIn, startPortal, startSmtp, waitForMail } from "../portal/support.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const app = process.env.CS_APP_BINARY;
+const shots = path.join(here, "screenshots");
+const CHROMIUM = process.env.CS_CHROMIUM ?? "/usr/bin/chromium";
+const EMAIL = "ingrid@fjord.example";
+const PASSWORD = "a fjord in winter light";
+
+let tmp;
+let driver;
+let s;
+let smtp;
+let portal;
+let browser;
+
+before(async () => {
+  assert.ok(app && existsSync(app), `CS_APP_BINARY must name the built app (got ${app}); run \`cargo xtask e2e\``);
+  const bin = (name) => path.join(path.dirname(app), name);
+  tmp = await mkdtemp(path.join(os.tmpdir(), "cs-e2e-portal-"));
+  smtp = await startSmtp(bin("fake-smtp"), path.join(tmp, "mail"));
+  const passwordFile = path.join(tmp, "smtp-password");
+  await writeFile(passwordFile, SMTP_PASSWORD, { mode: 0o600 });
+  portal = await startPortal(bin("containerstacks-portal"), { data: path.join(tmp, "portal"), smtp, passwordFile });
+  assert.ok(portal.code, "the portal printed a pairing code");
+  await mkdir(path.join(tmp, "xdg"));
+  driver = await startDriverWithKeyring({ XDG_DATA_HOME: path.join(tmp, "xdg"), CS_DATA_DIR: path.join(tmp, "data") });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await s?.quit();
+  driver?.stop();
+  await portal?.stop();
+  await smtp?.stop();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+async function showCard() {
+  await s.exec("document.querySelector('[data-testid=portal-settings]').scrollIntoView({ block: 'center' })");
+  await sleep(300);
+}
+
+/** Clicks a button by its label from the page (a toast may cover it for WebDriver). */
+async function pressButton(label) {
+  await s.waitFor(() => s.exec("const b = [...document.querySelectorAll('button')].find((b) => b.textContent.trim().endsWith(arguments[0]) && !b.disabled); if (b) { b.scrollIntoView(); b.click(); return true; } return false;", label), { what: `an enabled button "${label}"` });
+}
+
+test("the reseller pairs with the portal and invites a customer, who signs in and sees their organization, kept up to date", async () => {
+  s = await Session.start(driver.url, app, shots);
+  await s.find('a[href="#/dashboard"]', { timeout: 30_000 });
+
+  // A customer with a server, before the portal exists: the pairing sends it all.
+  await s.go("#/customers");
+  await s.clickButton("New customer");
+  await s.type('input[name="name"]', "Fjord Hosting AS");
+  await s.type('input[name="contactName"]', "Ingrid Fjeld");
+  await s.type('input[name="contactEmail"]', EMAIL);
+  await s.select("country", "NO");
+  await s.clickButton("Create customer");
+  await s.find('[data-testid="customers-table"] tr[data-row-id]', { text: "Fjord Hosting AS" });
+
+  // --- Settings → Customer portal: a wrong code is refused on its field, the right one pairs.
+  await s.go("#/settings");
+  await s.find('[data-testid="portal-settings"]');
+  await s.exec("document.querySelector('[data-testid=portal-settings]').scrollIntoView()");
+  await s.type('input[name="url"]', portal.url);
+  await s.type('input[name="code"]', "WRONG-CODE");
+  await pressButton("Pair");
+  await s.find('[data-field-error="code"]', { timeout: 15_000 });
+  await showCard();
+  await s.screenshot("portal-01-wrong-code");
+  await s.type('input[name="code"]', portal.code);
+  await pressButton("Pair");
+  await s.find('[data-testid="portal-customer-url"]', { text: portal.url, timeout: 15_000 });
+  await s.find('[data-testid="portal-waiting"]', { text: "the portal is up to date", timeout: 20_000 });
+  await s.find('[data-testid="portal-settings"]', { text: "Connected" });
+  const customerUrl = (await s.text(await s.find('[data-testid="portal-customer-url"]'))).trim();
+  await showCard();
+  await s.screenshot("portal-02-paired");
+
+  // --- Invite to portal on the customer's page: the portal mails the contact.
+  await s.go("#/customers");
+  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting AS");
+  await pressButton("Invite to portal");
+  await s.find('[role="status"]', { text: "Invitation on its way" });
+  await s.screenshot("portal-03-invited");
+  const mail = await waitForMail(path.join(tmp, "mail"), "the invitation", (m) => m.rcpt_to.includes(EMAIL), { timeoutMs: 30_000 });
+  const link = linkIn(mail, portal.url, "/accept-invitation");
+
+  // --- The customer, in a browser: accept, set a password, see the (empty) servers.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: "en-GB", timezoneId: "UTC" })).newPage();
+  await page.goto(link);
+  await page.getByRole("heading", { name: "Welcome, Ingrid Fjeld" }).waitFor();
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await page.getByText("Your account is ready").waitFor();
+  assert.ok(page.url().startsWith(customerUrl.replace(/\/$/, "")), `${page.url()} is under ${customerUrl}`);
+
+  await page.getByText("Fjord Hosting AS").first().waitFor();
+  await page.screenshot({ path: path.join(shots, "portal-04-customer-dashboard.png"), fullPage: true });
+
+  // --- The reseller renames the customer: the portal follows within seconds.
+  await s.go("#/customers");
+  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting AS");
+  await pressButton("Edit");
+  await s.type('input[name="name"]', "Fjord Hosting ASA");
+  await pressButton("Save customer");
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    await page.reload();
+    if (await page.getByText("Fjord Hosting ASA").count()) break;
+    assert.ok(Date.now() < deadline, "the portal shows the new name within 20 s");
+    await sleep(1000);
+  }
+  await page.screenshot({ path: path.join(shots, "portal-05-customer-renamed.png"), fullPage: true });
+});
