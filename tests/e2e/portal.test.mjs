@@ -137,4 +137,28 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
     await sleep(1000);
   }
   await page.screenshot({ path: path.join(shots, "portal-05-customer-renamed.png"), fullPage: true });
+
+  // --- The portal goes down: the desktop says so and keeps the change; back up, it arrives.
+  await portal.stop();
+  await s.go("#/customers");
+  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting ASA");
+  await pressButton("Edit");
+  await s.type('input[name="name"]', "Fjord Cloud ASA");
+  await pressButton("Save customer");
+  await s.go("#/settings");
+  await s.find('[data-testid="portal-error"]', { text: "cannot be reached", timeout: 30_000 });
+  await s.find('[data-testid="portal-waiting"]', { text: "1 record" });
+  await showCard();
+  await s.screenshot("portal-06-portal-down");
+  const port = Number(new URL(portal.url).port);
+  portal = await startPortal(path.join(path.dirname(app), "containerstacks-portal"), { data: path.join(tmp, "portal"), smtp, passwordFile: path.join(tmp, "smtp-password"), port });
+  await pressButton("Sync now");
+  await s.find('[data-testid="portal-waiting"]', { text: "the portal is up to date", timeout: 30_000 });
+  const back = Date.now() + 20_000;
+  for (;;) {
+    await page.reload();
+    if (await page.getByText("Fjord Cloud ASA").count()) break;
+    assert.ok(Date.now() < back, "the change made while the portal was down arrives after it restarts");
+    await sleep(1000);
+  }
 });

@@ -116,8 +116,8 @@ export async function startSmtp(bin, dir) {
 }
 
 /** The portal on a free port, its public URL that address; resolves with its pairing code too. */
-export async function startPortal(bin, { data, smtp, passwordFile }) {
-  const port = await freePort();
+export async function startPortal(bin, { data, smtp, passwordFile, port: fixedPort }) {
+  const port = fixedPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = ["--data", data, "--listen", `127.0.0.1:${port}`, "--public-url", url];
   if (smtp) {

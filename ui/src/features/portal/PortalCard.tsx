@@ -123,7 +123,7 @@ function Paired({ status }: { status: PortalStatusDto }) {
         </dd>
         <dt className="text-muted-foreground">Waiting to be sent</dt>
         <dd data-testid="portal-waiting">{status.waiting === 0 ? "Nothing: the portal is up to date" : `${status.waiting} record${status.waiting === 1 ? "" : "s"}`}{status.lagSeconds != null && status.waiting > 0 ? ` (oldest ${lag(status.lagSeconds)})` : ""}</dd>
-        <dt className="text-muted-foreground">Last push</dt>
+        <dt className="text-muted-foreground">Last successful push</dt>
         <dd data-testid="portal-last-push">{status.lastPushAt ? <span title={formatDateTime(status.lastPushAt)}>{formatRelative(status.lastPushAt)}</span> : "Not yet"}</dd>
       </dl>
       {status.lastError && (
