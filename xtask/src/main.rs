@@ -18,6 +18,8 @@
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
 //! - `bench portal`: the portal's "my servers" under load against its floor
+//! - `bench sync`: the desktop's first full sync with the portal, and the
+//!   latency from a commit to the portal holding it
 
 mod billing;
 
@@ -118,8 +120,9 @@ fn main() -> Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("portal") => {
             bench_portal(&args[2..])
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal|sync>");
             bail!("unknown or missing task")
         }
     }
@@ -143,6 +146,31 @@ fn bench_portal(args: &[String]) -> Result<()> {
             "cs-portal",
             "--example",
             "bench",
+            "--",
+        ])
+        .args(args))
+}
+
+/// `cargo xtask bench sync [--quick]`: the desktop's first full sync with
+/// the real portal binary, and commit-to-portal latency
+/// (crates/cs-app/examples/bench_sync.rs says how).
+fn bench_sync(args: &[String]) -> Result<()> {
+    run(Command::new(cargo()).args([
+        "build",
+        "--release",
+        "--package",
+        "cs-portal",
+        "--bin",
+        "containerstacks-portal",
+    ]))?;
+    run(Command::new(cargo())
+        .args([
+            "run",
+            "--release",
+            "--package",
+            "cs-app",
+            "--example",
+            "bench_sync",
             "--",
         ])
         .args(args))
