@@ -6,8 +6,11 @@
 //!
 //! - [`Write::record`]: an activity-log entry, written now and shown to the
 //!   UI once the transaction committed (a rolled-back entry is never seen);
-//! - [`Write::publish`]: a portal sync record, written now
-//!   (`cs_store::sync_outbox::publish`, the one writer of that table);
+//! - [`Write::publish`]: a change notice of customer-facing state, written
+//!   now (`cs_store::sync_outbox::publish`, the one writer of that table);
+//!   before commit the portal's typed records of the entities the notices
+//!   name are written (`App::publish_portal_records`) and the sync worker is
+//!   woken after commit;
 //! - [`Write::emit`]: a UI event, sent once the transaction committed.
 //!
 //! Before it commits, the mails of the customer-facing records the

@@ -1,10 +1,13 @@
-//! The portal sync outbox (`sync_outbox`): customer-facing changes waiting to
-//! be pushed to the portal, in sequence order. Each record is written by
-//! [`publish`] in the same transaction as the change it describes, so the
-//! portal can never miss or invent a change.
+//! The change notices of customer-facing state (`sync_outbox`): which entity
+//! changed, written by [`publish`] in the same transaction as the change. The
+//! unit of work of cs-app reads the notices its transaction wrote before it
+//! commits: the mails of documents and dunning notices are queued from them,
+//! and the typed portal records (cs-sync) of the entities they name are
+//! written into the portal's outbox (cs-app's `portal` area), so the portal
+//! can never miss or invent a change.
 //!
-//! [`publish`] is the one function that writes a record: the payload is JSON
-//! for now, and typed wire records replace it there.
+//! [`publish`] is the one function that writes a notice; its JSON payload is
+//! what the mails need (a document's summary, a dunning notice).
 
 use cs_core::{OrganizationId, Timestamp};
 use rusqlite::{params, Connection};
