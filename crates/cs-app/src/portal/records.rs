@@ -156,9 +156,18 @@ fn status(s: ServerStatus) -> ServerStatusV1 {
     }
 }
 
-/// An issued document as printed (drafts are not customer-facing), and the
-/// logo it prints.
+/// An issued document as printed (drafts are not customer-facing) and the
+/// logo it prints; for a credit note, also the invoice it voids (which now
+/// names it).
 pub(crate) fn document(app: &App, c: &Connection, id: &str) -> AppResult<Vec<Item>> {
+    let mut items = issued(app, c, id)?;
+    if let Some(of) = cs_billing::documents::get_summary(c, id)?.credits_document_id {
+        items.extend(issued(app, c, &of)?);
+    }
+    Ok(items)
+}
+
+fn issued(app: &App, c: &Connection, id: &str) -> AppResult<Vec<Item>> {
     let summary = cs_billing::documents::get_summary(c, id)?;
     if summary.number.is_none() || summary.issued_at.is_none() {
         return Ok(vec![]);
