@@ -1,7 +1,10 @@
 // Documents for accountants in the real app (Xvfb + WebDriver): branding with
 // a logo upload and the live PDF preview (pdf.js under the app's CSP), a
-// receipt and an invoice with their PDFs shown in the app, "Download PDF" and
-// the UBL e-invoice saved to the Downloads folder, and "Export period…" to a
+// receipt and an invoice with their PDFs shown in the app, "Download PDF"
+// saved to the Downloads folder (never over a file of the same name), the UBL
+// e-invoice refused while Peppol data is missing (Branding and the customer
+// list what is missing), then, once a user filled it in, written for a
+// credit note issued afterwards, and "Export period…" to a
 // typed folder: first refused because an invoice has no usage behind it in the
 // ledger (the page names the invoice and the difference), then, once the ledger
 // holds that usage, written, with the reconciliation shown and the ZIP checked
@@ -128,9 +131,9 @@ function sql(db, statement) {
   return execFileSync("sqlite3", [db, statement], { encoding: "utf8" }).trim();
 }
 
-async function toastText(re) {
+async function toastText(re, role = "status") {
   return s.waitFor(async () => {
-    for (const el of await s.findAll('[role="status"]')) {
+    for (const el of await s.findAll(`[role="${role}"]`)) {
       const t = await s.text(el);
       if (re.test(t)) return t;
     }
@@ -157,12 +160,14 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.exec("document.querySelector('[data-testid=\"branding-settings\"]').scrollIntoView()");
   await s.type('input[name="legalName"]', "Nordlys Cloud AS");
   // WebDriver types a line break as the Enter key (U+E007).
-  await s.type('textarea[name="addressLines"]', "Akersgata 1\uE0070158 Oslo");
+  await s.type('textarea[name="addressLines"]', "Akersgata 1\uE007Postboks 7");
+  await s.type('input[name="postalCode"]', "0158");
+  await s.type('input[name="city"]', "Oslo");
   await s.select("country", "NO");
-  await s.type('input[name="taxId"]', "NO923456789MVA");
+  await s.type('input[name="taxId"]', "NO995525828MVA");
   await s.type('input[name="email"]', "billing@nordlys.example");
   await s.type('input[name="phone"]', "+47 22 33 44 55");
-  await s.type('input[name="website"]', "www.nordlys.example");
+  await s.type('[data-testid="branding-settings"] input[name="website"]', "www.nordlys.example");
   await s.type('input[name="accent"]', "crimson");
   await s.type('textarea[name="paymentInstructions"]', "Top up your wallet by bank transfer to IBAN NO93 8601 1117 947.");
   await s.type('input[name="footerNote"]', "Thank you for hosting with Nordlys.");
@@ -185,11 +190,20 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.screenshot("docs-02-branding-preview");
   await s.clickButton("Save branding");
   await toastText(/Branding saved/);
+  // Saved without a Peppol identifier: the card says e-invoices cannot be made yet.
+  const sellerGaps = await s.text(await s.find('[data-testid="branding-e-invoice-gaps"]'));
+  assert.match(sellerGaps, /E-invoices \(UBL\) cannot be produced until:/);
+  assert.match(sellerGaps, /the seller has no Peppol participant identifier/);
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  await s.exec("document.querySelector('[data-testid=\"branding-e-invoice-gaps\"]').scrollIntoView({ block: 'start' })");
+  await sleep(300);
+  await s.screenshot("docs-02b-branding-e-invoice-gaps");
 
   // --- A payment makes a receipt issued with this branding.
   await s.go("#/customers");
   await s.click('[data-testid="customers-table"] a', { text: "Αθηνά" });
   await s.find('[data-testid="wallet-card"]');
+  assert.match(await s.text(await s.find('[data-testid="customer-e-invoice-gaps"]')), /Αθηνά Παπαδοπούλου has no Peppol participant identifier/);
   await s.clickButton("Record payment");
   await s.type('dialog[open] input[name="amount"]', "25.00");
   await s.select("method", "bank_transfer");
@@ -237,8 +251,8 @@ test("branding with a logo is previewed and printed, documents are previewed and
   const savedPdf = (await toastText(/Saved to .*\.pdf/)).match(/Saved to (\S+\.pdf)/)[1];
   assert.equal(path.dirname(savedPdf), downloads);
   const receiptText = execFileSync("pdftotext", ["-layout", savedPdf, "-"], { encoding: "utf8" });
-  assert.ok(receiptText.includes("Akersgata 1") && receiptText.includes("0158 Oslo") && !receiptText.includes("Akersgata 10158"), "the address keeps its lines");
-  for (const needle of ["Nordlys Cloud AS", "NO923456789MVA", "Αθηνά Παπαδοπούλου", "Thank you for hosting with Nordlys."]) {
+  assert.ok(receiptText.includes("Akersgata 1") && receiptText.includes("Postboks 7") && receiptText.includes("0158 Oslo"), "the address keeps its lines");
+  for (const needle of ["Nordlys Cloud AS", "NO995525828MVA", "www.nordlys.example", "Αθηνά Παπαδοπούλου", "Thank you for hosting with Nordlys."]) {
     assert.ok(receiptText.includes(needle), `${needle} is printed on the receipt`);
   }
   execFileSync("pdftoppm", ["-png", "-r", "60", savedPdf, path.join(shots, "docs-receipt-page")]);
@@ -247,19 +261,88 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.go("#/invoices");
   await s.click('[data-testid="documents-table"] tr[data-row-id] a', { text: "E2E001" }).catch(async () => s.click('[data-testid="documents-table"] tr[data-row-id]', { text: "E2E001" }));
   await pdfShown("document-pdf");
+  // Issued before seller and customer had a Peppol identifier: no e-invoice, and the error says what is missing.
   await s.clickButton("Download e-invoice (UBL)");
-  const savedXml = (await toastText(/Saved to .*\.xml/)).match(/Saved to (\S+\.xml)/)[1];
-  assert.equal(savedXml, path.join(downloads, `INV-${year}-E2E001.xml`));
-  const xml = await readFile(savedXml, "utf8");
-  assert.match(xml, /urn:fdc:peppol\.eu:2017:poacc:billing:3\.0/);
-  assert.match(xml, /Nordlys Cloud AS/);
-  assert.match(xml, /Αθηνά Παπαδοπούλου/);
+  const refused = await toastText(/Could not save the e-invoice/, "alert");
+  assert.match(refused, new RegExp(`INV-${year}-E2E001 cannot be a valid Peppol e-invoice`));
+  assert.match(refused, /the seller has no Peppol participant identifier/);
+  assert.match(refused, /Αθηνά Παπαδοπούλου has no Peppol participant identifier/);
+  await s.screenshot("docs-04a-ubl-refused");
+  assert.ok(!(await readdir(downloads)).some((f) => f.endsWith(".xml")), "no e-invoice was written");
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  // A file of the invoice's name in Downloads is kept: the PDF takes a free name.
+  await writeFile(path.join(downloads, `INV-${year}-E2E001.pdf`), "my own notes");
   await s.clickButton("Download PDF");
-  const invoicePdf = (await toastText(/Saved to .*E2E001\.pdf/)).match(/Saved to (\S+\.pdf)/)[1];
+  const invoicePdf = (await toastText(/Saved to .*E2E001-2\.pdf/)).match(/Saved to (\S+\.pdf)/)[1];
+  assert.equal(await readFile(path.join(downloads, `INV-${year}-E2E001.pdf`), "utf8"), "my own notes", "an existing file is never overwritten");
   const invoiceText = execFileSync("pdftotext", ["-layout", invoicePdf, "-"], { encoding: "utf8" });
   assert.ok(invoiceText.includes("Top up your wallet by bank transfer"), "the invoice carries the payment instructions");
   execFileSync("pdftoppm", ["-png", "-r", "60", invoicePdf, path.join(shots, "docs-invoice-page")]);
   await s.screenshot("docs-04-invoice-pdf");
+
+  // --- The Peppol data, filled in as a user would: Branding, then the customer.
+  await s.go("#/settings");
+  await s.find('[data-testid="branding-settings"]');
+  await s.type('input[name="peppolId"]', "0192:995525827");
+  await s.type('input[name="registrationId"]', "995525828");
+  await s.type('input[name="bankIban"]', "NO93 8601 1117 947");
+  await s.type('input[name="bankBic"]', "DNBANOKKXXX");
+  await s.clickButton("Save branding");
+  // A wrong check digit is refused next to the field.
+  assert.match(await s.text(await s.find('[data-field-error="peppolId"]')), /995525827/);
+  await s.type('input[name="peppolId"]', "0192:995525828");
+  await s.clickButton("Save branding");
+  await toastText(/Branding saved/);
+  await s.waitFor(async () => (await s.findAll('[data-testid="branding-e-invoice-gaps"]')).length === 0, { what: "the e-invoice warning to go away" });
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  await s.exec("document.querySelector('[data-testid=\"branding-e-invoice\"]').scrollIntoView({ block: 'center' })");
+  await sleep(300);
+  await s.screenshot("docs-04b-branding-peppol");
+
+  await s.go("#/customers");
+  await s.click('[data-testid="customers-table"] a', { text: "Αθηνά" });
+  await s.find('[data-testid="customer-e-invoice-gaps"]');
+  await s.clickButton("Edit");
+  await s.type('dialog[open] textarea[name="addressLines"]', "Ermou 10");
+  await s.type('dialog[open] input[name="postalCode"]', "105 63");
+  await s.type('dialog[open] input[name="city"]', "Αθήνα");
+  await s.type('dialog[open] input[name="peppolId"]', "0088:5790000435968");
+  await s.screenshot("docs-04c-customer-form");
+  await s.clickButton("Save customer");
+  await toastText(/Customer saved/);
+  await s.waitFor(async () => /0088:5790000435968/.test(await s.text(await s.find('[data-testid="customer-peppol-id"]'))), { what: "the customer's Peppol id" });
+  await s.waitFor(async () => (await s.findAll('[data-testid="customer-e-invoice-gaps"]')).length === 0, { what: "the customer's e-invoice warning to go away" });
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  await sleep(300);
+  await s.screenshot("docs-04d-customer-peppol");
+
+  // The invoice keeps what it was issued with; voiding it issues a credit note
+  // with the data now in force, and that one is an e-invoice.
+  await s.go("#/invoices");
+  await s.click('[data-testid="documents-table"] tr[data-row-id] a', { text: "E2E001" }).catch(async () => s.click('[data-testid="documents-table"] tr[data-row-id]', { text: "E2E001" }));
+  await pdfShown("document-pdf");
+  await s.clickButton("Void by credit note");
+  await s.type('input[name="reason"]', "Billed before the e-invoice data was complete");
+  await s.click('[role="alertdialog"] button[type="submit"], dialog[open] button[type="submit"]');
+  const creditNote = (await toastText(/Credit note \S+ issued/)).match(/Credit note (\S+) issued/)[1];
+  await s.go("#/invoices");
+  await s.click('[data-testid="documents-table"] tr[data-row-id] a', { text: creditNote }).catch(async () => s.click('[data-testid="documents-table"] tr[data-row-id]', { text: creditNote }));
+  await pdfShown("document-pdf");
+  await s.clickButton("Download e-invoice (UBL)");
+  const savedXml = (await toastText(/Saved to .*\.xml/)).match(/Saved to (\S+\.xml)/)[1];
+  assert.equal(savedXml, path.join(downloads, `${creditNote.replace(/[^A-Za-z0-9-]/g, "_")}.xml`));
+  const xml = await readFile(savedXml, "utf8");
+  assert.match(xml, /urn:fdc:peppol\.eu:2017:poacc:billing:3\.0/);
+  assert.match(xml, /<cbc:EndpointID schemeID="0192">995525828<\/cbc:EndpointID>/);
+  assert.match(xml, /<cbc:EndpointID schemeID="0088">5790000435968<\/cbc:EndpointID>/);
+  assert.match(xml, /Nordlys Cloud AS/);
+  assert.match(xml, /Αθηνά Παπαδοπούλου/);
+  assert.match(xml, /Ermou 10/);
+  // Downloading again never replaces the first file.
+  await s.exec("document.querySelectorAll('button[aria-label=\"Dismiss\"]').forEach((b) => b.click())");
+  await s.clickButton("Download e-invoice (UBL)");
+  const again = (await toastText(/Saved to .*-2\.xml/)).match(/Saved to (\S+\.xml)/)[1];
+  assert.equal(await readFile(again, "utf8"), xml);
 
   // --- Export period…: last month and this month, to a typed folder.
   await s.go("#/invoices");
@@ -268,7 +351,7 @@ test("branding with a logo is previewed and printed, documents are previewed and
   const first = `${lastMonth.getUTCFullYear()}-${String(lastMonth.getUTCMonth() + 1).padStart(2, "0")}-01`;
   const today = now.toISOString().slice(0, 10);
   await fillExportForm(first, today, exportDir);
-  await s.waitFor(async () => /2 documents and 1 ledger transaction in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the document count of the period" });
+  await s.waitFor(async () => /3 documents and 2 ledger transactions in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the document count of the period" });
   await s.screenshot("docs-05-export-form");
 
   // The invoice written by hand has no usage in the ledger: the export is
@@ -308,14 +391,15 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.click('[data-testid="export-period"]');
   await s.find('[data-testid="export-form"]');
   await fillExportForm(first, today, exportDir);
-  await s.waitFor(async () => /2 documents and 2 ledger transactions in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the period with the usage booked" });
+  await s.waitFor(async () => /3 documents and 3 ledger transactions in this period/.test(await s.text(await s.find('[data-testid="export-count"]'))), { what: "the period with the usage booked" });
   await s.clickButton("Export");
   const result = await s.find('[data-testid="export-result"]', { timeout: 60_000 });
   const resultText = await s.text(result);
   assert.match(resultText, /balances to zero/);
-  assert.match(resultText, /2 PDFs, 1 e-invoices/);
-  assert.match(resultText, new RegExp(`Journal matches the ledger: 2 transactions, 0\\.00 ${currency} difference`));
-  assert.match(resultText, /2 documents of 1 customer checked against it/);
+  assert.match(resultText, /3 PDFs, 1 e-invoices/);
+  assert.match(resultText, /1 invoice or credit note has no e-invoice: seller or customer data is missing/);
+  assert.match(resultText, new RegExp(`Journal matches the ledger: 3 transactions, 0\\.00 ${currency} difference`));
+  assert.match(resultText, /3 documents of 1 customer checked against it/);
   await s.exec("arguments[0].scrollIntoView()", { [ELEMENT]: result });
   await sleep(300);
   await s.screenshot("docs-07-export-done");
@@ -325,7 +409,9 @@ test("branding with a logo is previewed and printed, documents are previewed and
   const listing = execFileSync("unzip", ["-l", zipPath], { encoding: "utf8" });
   assert.match(listing, /pdf\/RCT-.*\.pdf/);
   assert.match(listing, new RegExp(`pdf/INV-${year}-E2E001\\.pdf`));
-  assert.match(listing, new RegExp(`ubl/INV-${year}-E2E001\\.xml`));
+  assert.match(listing, new RegExp(`ubl/${creditNote}\\.xml`));
+  assert.doesNotMatch(listing, new RegExp(`ubl/INV-${year}-E2E001\\.xml`));
+  assert.match(execFileSync("unzip", ["-p", zipPath, "ubl_not_written.txt"], { encoding: "utf8" }), /INV-[0-9]+-E2E001 cannot be a valid Peppol e-invoice/);
   assert.match(listing, /journal\.csv/);
   assert.match(listing, /reconciliation\.csv/);
   const journal = execFileSync("unzip", ["-p", zipPath, "journal.csv"], { encoding: "utf8" });

@@ -926,7 +926,12 @@ export type BrandingDto = { branding: BrandingInput; logo: LogoDto | null;
  * False until the Branding card was saved once (the values are then the
  * defaults documents were printed with).
  */
-saved: boolean }
+saved: boolean; 
+/**
+ * What the saved branding lacks for valid e-invoices (Peppol BIS 3.0), as
+ * sentences; empty when UBL files can be produced.
+ */
+eInvoiceGaps: string[] }
 /**
  * The reseller's branding as printed on documents (Settings → Branding).
  * Optional text fields are empty strings when not set.
@@ -947,7 +952,27 @@ accent: string; paymentInstructions: string; footerNote: string;
 /**
  * The id of an uploaded logo ([`LogoDto::id`]), or null for none.
  */
-logoId: string | null }
+logoId: string | null; 
+/**
+ * Post code and city, apart from the street lines (e-invoices need them apart).
+ */
+postalCode: string; city: string; 
+/**
+ * Company registration number (organization number, CVR, SIREN, KvK …).
+ */
+registrationId: string; 
+/**
+ * Peppol participant identifier written `scheme:id`, e.g. "0192:995525828".
+ */
+peppolId: string; 
+/**
+ * Bank account named in e-invoices as payment means.
+ */
+bankIban: string; bankBic: string; 
+/**
+ * Account holder; the legal name when empty.
+ */
+bankHolder: string }
 export type CatalogueDto = { provider: string; regions: RegionDto[]; types: InstanceTypeDto[]; images: ImageDto[]; stackscripts: StackScriptDto[]; 
 /**
  * When the cached catalogue was imported; `None` for the Sandbox's live one.
@@ -1100,7 +1125,12 @@ ledgerTransactions: number; suggestedFileName: string }
  */
 export type ExportProgress = { progress: ExportProgressDto }
 export type ExportProgressDto = { done: number; total: number }
-export type ExportResultDto = { path: string; sizeBytes: string; documents: number; eInvoices: number; journalEntries: number; payments: number; 
+export type ExportResultDto = { path: string; sizeBytes: string; documents: number; eInvoices: number; 
+/**
+ * Invoices and credit notes written without an e-invoice because seller or
+ * customer data is missing (listed with why in `ubl_not_written.txt`).
+ */
+eInvoicesNotWritten: number; journalEntries: number; payments: number; 
 /**
  * The journal balances to zero per transaction and currency (the export
  * refuses to finish otherwise).
@@ -1265,9 +1295,30 @@ amount: string }
  * account and, with `attach`, attached to the server at once.
  */
 export type NewFirewallInput = { label: string; rules: FirewallRulesDto; attach: boolean }
-export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[] }
-export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string }
-export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null }
+export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[]; 
+/**
+ * What this customer's data lacks for valid e-invoices (Peppol BIS 3.0),
+ * as sentences; empty when it is complete.
+ */
+eInvoiceGaps: string[] }
+export type OrganizationDto = { id: string; name: string; country: string; taxId: string | null; contactName: string; contactEmail: string; liveServers: number; createdAt: string; updatedAt: string; 
+/**
+ * Street lines, one per line; empty when not set.
+ */
+addressLines: string; postalCode: string; city: string; 
+/**
+ * Peppol participant identifier `scheme:id`; empty when not set.
+ */
+peppolId: string }
+export type OrganizationInput = { name: string; contactName: string; contactEmail: string; country: string; taxId: string | null; 
+/**
+ * Street lines, one per line (for e-invoices).
+ */
+addressLines?: string | null; postalCode?: string | null; city?: string | null; 
+/**
+ * Peppol participant identifier written `scheme:id`, e.g. "0088:5790000435968".
+ */
+peppolId?: string | null }
 /**
  * One mail on the Outbox screen.
  */

@@ -50,7 +50,12 @@ pub fn activity(a: Activity) -> ActivityDto {
     }
 }
 
-pub fn organization(o: &Organization, contact: &User, live_servers: i64) -> OrganizationDto {
+pub fn organization(
+    o: &Organization,
+    contact: &User,
+    live_servers: i64,
+    e: &cs_store::orgs::EInvoiceData,
+) -> OrganizationDto {
     OrganizationDto {
         id: o.id.to_string(),
         name: o.name.clone(),
@@ -61,6 +66,13 @@ pub fn organization(o: &Organization, contact: &User, live_servers: i64) -> Orga
         live_servers: count(live_servers),
         created_at: fmt_ts(&o.created_at),
         updated_at: fmt_ts(&o.updated_at),
+        address_lines: e.address_lines.clone().unwrap_or_default(),
+        postal_code: e.postal_code.clone().unwrap_or_default(),
+        city: e.city.clone().unwrap_or_default(),
+        peppol_id: match (&e.peppol_scheme, &e.peppol_id) {
+            (Some(s), Some(v)) => format!("{s}:{v}"),
+            _ => String::new(),
+        },
     }
 }
 

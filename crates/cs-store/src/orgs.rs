@@ -226,3 +226,72 @@ fn decode(raw: Raw, live: &HashMap<OrganizationId, i64>) -> Result<OrganizationR
         live_servers: live.get(&id).copied().unwrap_or(0),
     })
 }
+
+/// What an e-invoice needs of an organization beyond its name, country and VAT
+/// identifier: its postal address and Peppol participant identifier (each
+/// `None` until set; checked by the caller).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EInvoiceData {
+    /// Street lines, newline-separated.
+    pub address_lines: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    /// Peppol Electronic Address Scheme code, e.g. `0088`.
+    pub peppol_scheme: Option<String>,
+    pub peppol_id: Option<String>,
+}
+
+const E_INVOICE_COLUMNS: &str = "address_lines, postal_code, city, peppol_scheme, peppol_id";
+
+fn e_invoice_row(r: &Row<'_>, at: usize) -> rusqlite::Result<EInvoiceData> {
+    Ok(EInvoiceData {
+        address_lines: r.get(at)?,
+        postal_code: r.get(at + 1)?,
+        city: r.get(at + 2)?,
+        peppol_scheme: r.get(at + 3)?,
+        peppol_id: r.get(at + 4)?,
+    })
+}
+
+/// The organization's e-invoice data (empty for an unknown organization).
+pub fn e_invoice_data(conn: &Connection, id: OrganizationId) -> Result<EInvoiceData> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {E_INVOICE_COLUMNS} FROM organizations WHERE id = ?1"),
+            [id.to_string()],
+            |r| e_invoice_row(r, 0),
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Every organization's e-invoice data by id.
+pub fn e_invoice_data_all(conn: &Connection) -> Result<HashMap<OrganizationId, EInvoiceData>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, {E_INVOICE_COLUMNS} FROM organizations"
+    ))?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, e_invoice_row(r, 1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, d)| {
+            let id: OrganizationId = id
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?;
+            Ok((id, d))
+        })
+        .collect()
+}
+
+/// Sets the organization's e-invoice data.
+pub fn set_e_invoice_data(
+    conn: &Connection,
+    id: OrganizationId,
+    d: &EInvoiceData,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE organizations SET address_lines = ?2, postal_code = ?3, city = ?4, peppol_scheme = ?5, peppol_id = ?6 WHERE id = ?1",
+        params![id.to_string(), d.address_lines, d.postal_code, d.city, d.peppol_scheme, d.peppol_id],
+    )?;
+    Ok(())
+}

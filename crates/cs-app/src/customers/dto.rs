@@ -17,6 +17,12 @@ pub struct OrganizationDto {
     pub live_servers: u32,
     pub created_at: String,
     pub updated_at: String,
+    /// Street lines, one per line; empty when not set.
+    pub address_lines: String,
+    pub postal_code: String,
+    pub city: String,
+    /// Peppol participant identifier `scheme:id`; empty when not set.
+    pub peppol_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -25,6 +31,9 @@ pub struct OrganizationDetail {
     pub organization: OrganizationDto,
     pub servers: Vec<ServerDto>,
     pub activity: Vec<ActivityDto>,
+    /// What this customer's data lacks for valid e-invoices (Peppol BIS 3.0),
+    /// as sentences; empty when it is complete.
+    pub e_invoice_gaps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Type)]
@@ -35,4 +44,14 @@ pub struct OrganizationInput {
     pub contact_email: String,
     pub country: String,
     pub tax_id: Option<String>,
+    /// Street lines, one per line (for e-invoices).
+    #[serde(default)]
+    pub address_lines: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Peppol participant identifier written `scheme:id`, e.g. "0088:5790000435968".
+    #[serde(default)]
+    pub peppol_id: Option<String>,
 }

@@ -3,6 +3,7 @@
 use cs_core::{
     NewOrganization, Organization, OrganizationId, Role, User, UserId, ValidationErrors,
 };
+use cs_store::orgs::EInvoiceData;
 use cs_store::sync_outbox::SyncKind;
 use cs_store::{activity, orgs, servers};
 use serde_json::json;
@@ -20,6 +21,68 @@ fn domain_input(input: &OrganizationInput) -> NewOrganization {
         contact_email: input.contact_email.clone(),
         country: input.country.clone(),
         tax_id: input.tax_id.clone(),
+    }
+}
+
+/// Checks the address and Peppol identifier an e-invoice needs (each optional).
+fn e_invoice_fields(e: &mut ValidationErrors, input: &OrganizationInput) -> EInvoiceData {
+    use crate::documents::branding::{
+        check_city, check_peppol_id, check_postal_code, has_hidden_chars,
+    };
+    let lines: Vec<&str> = input
+        .address_lines
+        .as_deref()
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() > 3 {
+        e.add(
+            "addressLines",
+            "Use at most 3 street lines: the post code and city have their own fields",
+        );
+    } else if lines
+        .iter()
+        .any(|l| l.chars().count() > 80 || has_hidden_chars(l))
+    {
+        e.add(
+            "addressLines",
+            "An address line has at most 80 characters and no control characters: split it",
+        );
+    }
+    let postal_code = check_postal_code(
+        e,
+        "postalCode",
+        input.postal_code.as_deref().unwrap_or_default(),
+    );
+    let city = check_city(e, "city", input.city.as_deref().unwrap_or_default());
+    let (peppol_scheme, peppol_id) = check_peppol_id(
+        e,
+        "peppolId",
+        input.peppol_id.as_deref().unwrap_or_default(),
+    );
+    EInvoiceData {
+        address_lines: (!lines.is_empty()).then(|| lines.join("\n")),
+        postal_code,
+        city,
+        peppol_scheme,
+        peppol_id,
+    }
+}
+
+/// Validates the whole form, reporting every problem at once.
+fn validate(input: &OrganizationInput) -> AppResult<(NewOrganization, EInvoiceData)> {
+    let core = domain_input(input).validate().map_err(camel_fields);
+    let mut e = ValidationErrors::new();
+    let data = e_invoice_fields(&mut e, input);
+    match core {
+        Ok(valid) if e.is_empty() => Ok((valid, data)),
+        Ok(_) => Err(e.into()),
+        Err(mut c) => {
+            c.0.extend(e.0);
+            Err(c.into())
+        }
     }
 }
 
@@ -65,19 +128,25 @@ fn sync_payload(o: &Organization, contact: &User) -> serde_json::Value {
 impl App {
     pub fn list_organizations(&self) -> AppResult<Vec<OrganizationDto>> {
         self.store.read(|c| {
+            let data = orgs::e_invoice_data_all(c)?;
             Ok(orgs::list(c)?
                 .iter()
-                .map(|r| map::organization(&r.organization, &r.contact, r.live_servers))
+                .map(|r| {
+                    let d = data.get(&r.organization.id).cloned().unwrap_or_default();
+                    map::organization(&r.organization, &r.contact, r.live_servers, &d)
+                })
                 .collect())
         })
     }
 
     pub fn get_organization(&self, id: &str) -> AppResult<OrganizationDetail> {
         let id = parse_org_id(id)?;
-        let record = self
-            .store
-            .read(|c| Ok::<_, AppError>(orgs::get(c, id)?))?
-            .ok_or_else(|| org_not_found(id))?;
+        let (record, data, gaps) = self.store.read(|c| {
+            let record = orgs::get(c, id)?.ok_or_else(|| org_not_found(id))?;
+            let data = orgs::e_invoice_data(c, id)?;
+            let gaps = crate::documents::customer_gaps(c, &record.organization, &data)?;
+            Ok::<_, AppError>((record, data, gaps))
+        })?;
         let servers = self
             .list_servers()?
             .into_iter()
@@ -91,14 +160,16 @@ impl App {
                 &record.organization,
                 &record.contact,
                 record.live_servers,
+                &data,
             ),
             servers,
             activity: activity.into_iter().map(map::activity).collect(),
+            e_invoice_gaps: gaps,
         })
     }
 
     pub fn create_organization(&self, input: OrganizationInput) -> AppResult<OrganizationDto> {
-        let valid = domain_input(&input).validate().map_err(camel_fields)?;
+        let (valid, data) = validate(&input)?;
         let now = self.now();
         let org = Organization {
             id: OrganizationId(new_uuid()),
@@ -119,6 +190,7 @@ impl App {
         self.write(|tx| {
             check_unique(tx, &org.name, &contact.email, None, None)?;
             orgs::insert(tx, &org, &contact)?;
+            orgs::set_e_invoice_data(tx, org.id, &data)?;
             tx.publish(
                 now,
                 Some(org.id),
@@ -138,7 +210,7 @@ impl App {
             )
         })?;
         tracing::info!(organization = %org.id, "organization created");
-        Ok(map::organization(&org, &contact, 0))
+        Ok(map::organization(&org, &contact, 0, &data))
     }
 
     pub fn update_organization(
@@ -147,7 +219,7 @@ impl App {
         input: OrganizationInput,
     ) -> AppResult<OrganizationDto> {
         let id = parse_org_id(id)?;
-        let valid = domain_input(&input).validate().map_err(camel_fields)?;
+        let (valid, data) = validate(&input)?;
         let now = self.now();
         self.write(|tx| {
             let current = orgs::get(tx, id)?.ok_or_else(|| org_not_found(id))?;
@@ -171,6 +243,7 @@ impl App {
                 ..current.contact.clone()
             };
             orgs::update(tx, &org, &contact)?;
+            orgs::set_e_invoice_data(tx, id, &data)?;
             tx.publish(
                 now,
                 Some(org.id),
@@ -188,7 +261,7 @@ impl App {
                 Subject::organization(id),
                 format!("Updated customer {}", org.name),
             )?;
-            Ok(map::organization(&org, &contact, live))
+            Ok(map::organization(&org, &contact, live, &data))
         })
     }
 }

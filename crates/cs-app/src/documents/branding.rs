@@ -6,7 +6,10 @@
 //! `document_sellers` in the transaction that issues a document, and
 //! [`seller_of`] prints from that copy. Saving the branding therefore only
 //! changes documents issued afterwards. The tables' SQL is the documents
-//! area's [`store`](super::store).
+//! area's [`store`](super::store). It also holds what a Peppol e-invoice needs
+//! of the seller (participant identifier, registration number, post code and
+//! city, bank account); the screen lists what is still missing
+//! ([`cs_invoice::seller_gaps`]).
 
 use base64::Engine as _;
 use chrono::NaiveDate;
@@ -65,27 +68,140 @@ pub(crate) fn to_seller(row: &SellerRow, logo: Option<Vec<u8>>) -> inv::Seller {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect();
+    let electronic_address = match (&row.peppol_scheme, &row.peppol_id) {
+        (Some(scheme), Some(value)) => Some(inv::ElectronicAddress {
+            scheme: scheme.clone(),
+            value: value.clone(),
+        }),
+        _ => None,
+    };
+    let bank_account = row.bank_iban.as_ref().map(|iban| inv::BankAccount {
+        iban: iban.clone(),
+        bic: row.bank_bic.clone(),
+        holder: row
+            .bank_holder
+            .clone()
+            .unwrap_or_else(|| row.legal_name.clone()),
+    });
     inv::Seller {
         name: row.legal_name.clone(),
         address: inv::Address {
             lines,
-            postal_code: String::new(),
-            city: String::new(),
+            postal_code: text(&row.postal_code),
+            city: text(&row.city),
             region: None,
             country: row.country.clone(),
         },
         tax_id: row.tax_id.clone(),
-        registration_id: None,
+        registration_id: row.registration_id.clone(),
         email: row.email.clone(),
         phone: row.phone.clone(),
         website: row.website.clone(),
         footer_note: row.footer_note.clone(),
-        // Branding has no Peppol participant identifier yet: e-invoices name the gap.
-        electronic_address: None,
+        electronic_address,
         logo_png: logo,
         accent_rgb: parse_accent(&row.accent).unwrap_or([37, 99, 235]),
-        bank_account: None,
+        bank_account,
     }
+}
+
+/// What the seller lacks for valid e-invoices, as sentences for the Branding screen.
+pub(crate) fn seller_gap_messages(row: &SellerRow) -> Vec<String> {
+    inv::seller_gaps(&to_seller(row, None))
+        .into_iter()
+        .map(|g| g.message)
+        .collect()
+}
+
+/// True when `s` holds a control or invisible format character (line breaks
+/// excepted where a field has lines).
+pub(crate) fn has_hidden_chars(s: &str) -> bool {
+    s.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2028}' | '\u{2029}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+    })
+}
+
+/// Checks a post code: letters, digits, spaces and dashes, at most 16.
+pub(crate) fn check_postal_code(e: &mut ValidationErrors, field: &str, s: &str) -> Option<String> {
+    let t = opt(s)?;
+    if t.chars().count() > 16
+        || !t
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+    {
+        e.add(
+            field,
+            format!("{t:?} is not a post code: use letters, digits, spaces and dashes, at most 16"),
+        );
+    }
+    Some(t)
+}
+
+/// Checks a city name: one line of at most 60 characters.
+pub(crate) fn check_city(e: &mut ValidationErrors, field: &str, s: &str) -> Option<String> {
+    let t = opt(s)?;
+    if t.chars().count() > 60 || t.contains('\n') || has_hidden_chars(&t) {
+        e.add(
+            field,
+            "The city is one line of at most 60 characters without control characters",
+        );
+    }
+    Some(t)
+}
+
+/// Checks a Peppol participant identifier written `scheme:id`; returns (scheme, id).
+pub(crate) fn check_peppol_id(
+    e: &mut ValidationErrors,
+    field: &str,
+    s: &str,
+) -> (Option<String>, Option<String>) {
+    let Some(t) = opt(s) else {
+        return (None, None);
+    };
+    match cs_core::validate::check_participant_id("", &t) {
+        Ok(p) => (Some(p.scheme), Some(p.value)),
+        Err(why) => {
+            e.add(field, why);
+            (None, None)
+        }
+    }
+}
+
+/// An IBAN without spaces, upper case, if its form and ISO 7064 check digits hold.
+fn check_iban(s: &str) -> Result<String, String> {
+    let iban: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let form = (15..=34).contains(&iban.len())
+        && iban.chars().all(|c| c.is_ascii_alphanumeric())
+        && iban[..2].chars().all(|c| c.is_ascii_uppercase())
+        && iban[2..4].chars().all(|c| c.is_ascii_digit());
+    if !form {
+        return Err(format!(
+            "{:?} is not an IBAN: write the country code, the check digits and the account, e.g. NO93 8601 1117 947",
+            s.trim()
+        ));
+    }
+    let rearranged = format!("{}{}", &iban[4..], &iban[..4]);
+    let mut rem: u32 = 0;
+    for c in rearranged.chars() {
+        let v = c.to_digit(36).unwrap_or(0);
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    if rem != 1 {
+        return Err(format!(
+            "{:?} is not a valid IBAN: its check digits do not match; copy it from a bank statement",
+            s.trim()
+        ));
+    }
+    Ok(iban)
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -129,9 +245,72 @@ fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
             ),
         );
     }
-    let tax_id = opt(&input.tax_id);
-    if tax_id.as_ref().is_some_and(|t| t.chars().count() > 40) {
-        e.add("taxId", "A tax id has at most 40 characters");
+    let tax_id = match opt(&input.tax_id) {
+        Some(t) if t.chars().count() > 40 => {
+            e.add("taxId", "A VAT identifier has at most 40 characters");
+            None
+        }
+        // Checked against the country only when the country itself is valid.
+        Some(t) => match cs_core::validate::check_vat_id(
+            &t,
+            cs_core::org::is_country_code(&country).then_some(country.as_str()),
+        ) {
+            Ok(v) => Some(v.as_string()),
+            Err(why) => {
+                e.add("taxId", why);
+                None
+            }
+        },
+        None => None,
+    };
+    let postal_code = check_postal_code(&mut e, "postalCode", &input.postal_code);
+    let city = check_city(&mut e, "city", &input.city);
+    let registration_id = opt(&input.registration_id);
+    if let Some(r) = &registration_id {
+        if r.chars().count() > 40 || has_hidden_chars(r) || r.contains('\n') {
+            e.add(
+                "registrationId",
+                "The registration number is one line of at most 40 characters",
+            );
+        }
+    }
+    let (peppol_scheme, peppol_id) = check_peppol_id(&mut e, "peppolId", &input.peppol_id);
+    let bank_iban = match opt(&input.bank_iban) {
+        Some(i) => match check_iban(&i) {
+            Ok(i) => Some(i),
+            Err(why) => {
+                e.add("bankIban", why);
+                None
+            }
+        },
+        None => None,
+    };
+    let bank_bic = opt(&input.bank_bic).map(|b| b.replace(' ', "").to_ascii_uppercase());
+    if let Some(b) = &bank_bic {
+        let ok = (b.len() == 8 || b.len() == 11)
+            && b.chars().all(|c| c.is_ascii_alphanumeric())
+            && b[..6].chars().all(|c| c.is_ascii_alphabetic());
+        if !ok {
+            e.add(
+                "bankBic",
+                format!("{b:?} is not a BIC: it has 8 or 11 letters and digits, e.g. DNBANOKKXXX"),
+            );
+        }
+        if bank_iban.is_none() && opt(&input.bank_iban).is_none() {
+            e.add(
+                "bankIban",
+                "Give the IBAN the BIC belongs to, or leave the BIC empty",
+            );
+        }
+    }
+    let bank_holder = opt(&input.bank_holder);
+    if let Some(h) = &bank_holder {
+        if h.chars().count() > 70 || has_hidden_chars(h) || h.contains('\n') {
+            e.add(
+                "bankHolder",
+                "The account holder is one line of at most 70 characters",
+            );
+        }
     }
     let email = opt(&input.email);
     if let Some(m) = &email {
@@ -207,6 +386,14 @@ fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
         payment_instructions,
         footer_note,
         logo_sha256: input.logo_id.clone().filter(|s| !s.is_empty()),
+        postal_code,
+        city,
+        registration_id,
+        peppol_scheme,
+        peppol_id,
+        bank_iban,
+        bank_bic,
+        bank_holder,
     })
 }
 
@@ -425,6 +612,16 @@ fn row_to_input(r: &SellerRow) -> BrandingInput {
         payment_instructions: text(&r.payment_instructions),
         footer_note: text(&r.footer_note),
         logo_id: r.logo_sha256.clone(),
+        postal_code: text(&r.postal_code),
+        city: text(&r.city),
+        registration_id: text(&r.registration_id),
+        peppol_id: match (&r.peppol_scheme, &r.peppol_id) {
+            (Some(s), Some(v)) => format!("{s}:{v}"),
+            _ => String::new(),
+        },
+        bank_iban: text(&r.bank_iban),
+        bank_bic: text(&r.bank_bic),
+        bank_holder: text(&r.bank_holder),
     }
 }
 
@@ -446,6 +643,7 @@ impl App {
                 branding,
                 logo,
                 saved,
+                e_invoice_gaps: seller_gap_messages(&row),
             })
         })
     }

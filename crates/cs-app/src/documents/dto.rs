@@ -105,6 +105,18 @@ pub struct BrandingInput {
     pub footer_note: String,
     /// The id of an uploaded logo ([`LogoDto::id`]), or null for none.
     pub logo_id: Option<String>,
+    /// Post code and city, apart from the street lines (e-invoices need them apart).
+    pub postal_code: String,
+    pub city: String,
+    /// Company registration number (organization number, CVR, SIREN, KvK …).
+    pub registration_id: String,
+    /// Peppol participant identifier written `scheme:id`, e.g. "0192:995525828".
+    pub peppol_id: String,
+    /// Bank account named in e-invoices as payment means.
+    pub bank_iban: String,
+    pub bank_bic: String,
+    /// Account holder; the legal name when empty.
+    pub bank_holder: String,
 }
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
@@ -115,6 +127,9 @@ pub struct BrandingDto {
     /// False until the Branding card was saved once (the values are then the
     /// defaults documents were printed with).
     pub saved: bool,
+    /// What the saved branding lacks for valid e-invoices (Peppol BIS 3.0), as
+    /// sentences; empty when UBL files can be produced.
+    pub e_invoice_gaps: Vec<String>,
 }
 
 /// An uploaded logo, stored as PNG.
@@ -166,6 +181,9 @@ pub struct ExportResultDto {
     pub size_bytes: String,
     pub documents: u32,
     pub e_invoices: u32,
+    /// Invoices and credit notes written without an e-invoice because seller or
+    /// customer data is missing (listed with why in `ubl_not_written.txt`).
+    pub e_invoices_not_written: u32,
     pub journal_entries: u32,
     pub payments: u32,
     /// The journal balances to zero per transaction and currency (the export

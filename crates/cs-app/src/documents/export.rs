@@ -405,6 +405,7 @@ impl App {
             size_bytes: size.to_string(),
             documents: n(summary.documents),
             e_invoices: n(summary.ubl_files),
+            e_invoices_not_written: n(summary.ubl_not_written.len()),
             journal_entries: n(summary.journal_entries),
             payments: n(summary.payments),
             journal_balanced: true,

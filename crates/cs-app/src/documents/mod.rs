@@ -44,21 +44,54 @@ fn safe_stem(number: &str) -> String {
         .collect()
 }
 
-/// Writes `<number>.<ext>` into `dir`. The same document always gives the same
-/// bytes, so an earlier download of it is replaced.
+/// Writes `<number>.<ext>` into `dir`, or `<number>-2.<ext>`, `-3` … when that
+/// name is taken: an existing file is never replaced, and a symbolic link at the
+/// name is never followed (the file is created exclusively, `O_CREAT | O_EXCL`,
+/// which fails on any existing entry, links included).
 pub(crate) fn save_in(dir: &Path, number: &str, ext: &str, bytes: &[u8]) -> AppResult<SavedFile> {
+    use std::io::Write as _;
     std::fs::create_dir_all(dir)
         .map_err(|e| AppError::Unavailable(format!("Cannot create {}: {e}", dir.display())))?;
-    let path = dir.join(format!("{}.{ext}", safe_stem(number)));
-    std::fs::write(&path, bytes).map_err(|e| {
-        AppError::Unavailable(format!(
-            "Cannot write {}: {e}: check the folder's permissions",
-            path.display()
-        ))
-    })?;
-    Ok(SavedFile {
-        path: path.display().to_string(),
-    })
+    let stem = safe_stem(number);
+    for n in 1..=999 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        let mut file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(AppError::Unavailable(format!(
+                    "Cannot write {}: {e}: check the folder's permissions",
+                    path.display()
+                )))
+            }
+        };
+        return match file.write_all(bytes).and_then(|()| file.sync_all()) {
+            Ok(()) => Ok(SavedFile {
+                path: path.display().to_string(),
+            }),
+            Err(e) => {
+                drop(file);
+                let _ = std::fs::remove_file(&path);
+                Err(AppError::Unavailable(format!(
+                    "Writing {} failed: {e}; check the free space and permissions",
+                    path.display()
+                )))
+            }
+        };
+    }
+    Err(AppError::Conflict(format!(
+        "{} already holds 999 copies of {stem}.{ext}: remove some and download again",
+        dir.display()
+    )))
 }
 
 fn month_label(m: i64) -> String {
@@ -91,6 +124,31 @@ fn summary_dto(
         credits_document_id: d.credits_document_id,
         voided_by,
     }
+}
+
+/// What a customer's data lacks for valid e-invoices from the seller in force,
+/// as sentences (only the customer's part; the seller's is on the Branding screen).
+pub(crate) fn customer_gaps(
+    c: &Connection,
+    org: &cs_core::Organization,
+    data: &cs_store::orgs::EInvoiceData,
+) -> AppResult<Vec<String>> {
+    let seller = branding::to_seller(&branding::in_force(c)?, None);
+    let buyer_row = store::BuyerRow {
+        address_lines: data.address_lines.clone(),
+        postal_code: data.postal_code.clone(),
+        city: data.city.clone(),
+        peppol_scheme: data.peppol_scheme.clone(),
+        peppol_id: data.peppol_id.clone(),
+    };
+    let buyer = pdf::to_buyer(org, &buyer_row);
+    Ok(
+        inv::party_gaps(&seller, &buyer, &[inv::TaxCategory::Standard])
+            .into_iter()
+            .filter(|g| g.party == inv::GapParty::Customer)
+            .map(|g| g.message)
+            .collect(),
+    )
 }
 
 impl App {
@@ -221,8 +279,14 @@ impl App {
 
     /// Writes the document's PDF to the user's Downloads folder.
     pub fn save_document_pdf(&self, id: &str) -> AppResult<SavedFile> {
+        self.save_document_pdf_in(id, &downloads_dir()?)
+    }
+
+    /// Writes the document's PDF as `<number>.pdf` into `dir` (a free name; nothing
+    /// is replaced).
+    pub fn save_document_pdf_in(&self, id: &str, dir: &Path) -> AppResult<SavedFile> {
         let (number, bytes) = self.document_pdf(id)?;
-        save_in(&downloads_dir()?, &number, "pdf", &bytes)
+        save_in(dir, &number, "pdf", &bytes)
     }
 
     /// An issued document in the printable model, with the seller, logo and
@@ -246,10 +310,22 @@ impl App {
             None => None,
         };
         let instructions = row.payment_instructions.clone();
+        let buyer = match store::buyer_of(c, id)? {
+            Some(b) => Some(b),
+            // A document without a snapshot: the customer as it is now.
+            None => doc
+                .summary
+                .organization_id
+                .parse()
+                .ok()
+                .map(|org| store::buyer_now(c, org))
+                .transpose()?,
+        };
         pdf::to_invoice_document(
             &doc,
             corrected.as_ref(),
             branding::to_seller(&row, logo),
+            buyer.as_ref(),
             instructions,
         )
     }
@@ -288,7 +364,8 @@ impl App {
         self.save_document_ubl_in(id, &downloads_dir()?)
     }
 
-    /// Writes the document's UBL e-invoice as `<number>.xml` into `dir`.
+    /// Writes the document's UBL e-invoice as `<number>.xml` into `dir` (a free
+    /// name; nothing is replaced).
     pub fn save_document_ubl_in(&self, id: &str, dir: &Path) -> AppResult<SavedFile> {
         let (number, xml) = self.document_ubl(id)?;
         save_in(dir, &number, "xml", xml.as_bytes())

@@ -5,6 +5,7 @@ use cs_billing::documents::Document;
 use cs_core::DocumentKind;
 use cs_invoice as inv;
 
+use super::store::BuyerRow;
 use crate::{AppError, AppResult};
 
 fn month_period(month: i64) -> Option<inv::Period> {
@@ -29,24 +30,57 @@ fn category(reverse_charge: bool, rate_ppm: i64) -> inv::TaxCategory {
     }
 }
 
-fn address(country: &str) -> inv::Address {
-    inv::Address {
-        lines: vec![],
-        postal_code: String::new(),
-        city: String::new(),
+/// The customer's address and Peppol identifier as the document was issued with them.
+fn buyer_parts(
+    country: &str,
+    data: Option<&BuyerRow>,
+) -> (inv::Address, Option<inv::ElectronicAddress>) {
+    let d = data.cloned().unwrap_or_default();
+    let address = inv::Address {
+        lines: d
+            .address_lines
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        postal_code: d.postal_code.unwrap_or_default(),
+        city: d.city.unwrap_or_default(),
         region: None,
         country: country.to_string(),
+    };
+    let electronic = match (d.peppol_scheme, d.peppol_id) {
+        (Some(scheme), Some(value)) => Some(inv::ElectronicAddress { scheme, value }),
+        _ => None,
+    };
+    (address, electronic)
+}
+
+/// The customer as an e-invoice names it, from its current data.
+pub(crate) fn to_buyer(org: &cs_core::Organization, data: &BuyerRow) -> inv::Buyer {
+    let (address, electronic_address) = buyer_parts(&org.country, Some(data));
+    inv::Buyer {
+        organization: org.name.clone(),
+        contact: None,
+        address,
+        tax_id: org.tax_id.clone(),
+        electronic_address,
+        reference: org.id.to_string(),
     }
 }
 
 /// Builds the printable document. `corrected` is the invoice a credit note
 /// corrects; `seller` is the seller block the document was issued with
-/// (see [`crate::documents::branding`]), `payment_instructions` its printed instructions
-/// (on invoices only: receipts and credit notes need no payment).
-pub fn to_invoice_document(
+/// (see [`crate::documents::branding`]), `buyer` the customer's address and Peppol
+/// identifier it was issued with (`None`: none kept), `payment_instructions` its printed
+/// instructions (on invoices only: receipts and credit notes need no payment).
+pub(crate) fn to_invoice_document(
     d: &Document,
     corrected: Option<&Document>,
     seller: inv::Seller,
+    buyer: Option<&BuyerRow>,
     payment_instructions: Option<String>,
 ) -> AppResult<inv::Document> {
     let s = &d.summary;
@@ -113,6 +147,7 @@ pub fn to_invoice_document(
     if let Some(r) = &d.reference {
         notes.push(format!("Reference: {r}"));
     }
+    let (buyer_address, buyer_electronic) = buyer_parts(&d.customer_country, buyer);
     let doc = inv::Document {
         kind,
         number,
@@ -123,10 +158,9 @@ pub fn to_invoice_document(
         buyer: inv::Buyer {
             organization: d.customer_name.clone(),
             contact: None,
-            address: address(&d.customer_country),
+            address: buyer_address,
             tax_id: d.customer_tax_id.clone(),
-            // Customers have no Peppol participant identifier yet: e-invoices name the gap.
-            electronic_address: None,
+            electronic_address: buyer_electronic,
             reference: s.organization_id.clone(),
         },
         lines,

@@ -1,7 +1,8 @@
 //! The SQL of the documents area: the reseller's branding (`branding`), its
 //! logos (`branding_logos`) and the seller every issued document keeps
 //! (`document_sellers`, written by a trigger when a document is issued), with
-//! the view `branding_in_force` (migration 0005).
+//! the view `branding_in_force` (migrations 0005 and 0010), and the customer's
+//! e-invoice data every issued document keeps (`document_buyers`, migration 0010).
 
 use cs_core::Timestamp;
 use cs_store::fmt_ts;
@@ -23,9 +24,18 @@ pub(crate) struct SellerRow {
     pub payment_instructions: Option<String>,
     pub footer_note: Option<String>,
     pub logo_sha256: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub registration_id: Option<String>,
+    pub peppol_scheme: Option<String>,
+    pub peppol_id: Option<String>,
+    pub bank_iban: Option<String>,
+    pub bank_bic: Option<String>,
+    pub bank_holder: Option<String>,
 }
 
-const SELLER_COLUMNS: &str = "legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256";
+const SELLER_COLUMNS: &str = "legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256,
+    postal_code, city, registration_id, peppol_scheme, peppol_id, bank_iban, bank_bic, bank_holder";
 
 fn seller_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SellerRow> {
     Ok(SellerRow {
@@ -40,6 +50,55 @@ fn seller_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SellerRow> {
         payment_instructions: r.get(8)?,
         footer_note: r.get(9)?,
         logo_sha256: r.get(10)?,
+        postal_code: r.get(11)?,
+        city: r.get(12)?,
+        registration_id: r.get(13)?,
+        peppol_scheme: r.get(14)?,
+        peppol_id: r.get(15)?,
+        bank_iban: r.get(16)?,
+        bank_bic: r.get(17)?,
+        bank_holder: r.get(18)?,
+    })
+}
+
+/// A customer's e-invoice data as a document was issued with it (migration 0010).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct BuyerRow {
+    pub address_lines: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub peppol_scheme: Option<String>,
+    pub peppol_id: Option<String>,
+}
+
+/// The customer's address and Peppol identifier a document was issued with, or
+/// `None` for a document without a snapshot (a draft).
+pub(crate) fn buyer_of(c: &Connection, document_id: &str) -> AppResult<Option<BuyerRow>> {
+    Ok(c.query_row(
+        "SELECT address_lines, postal_code, city, peppol_scheme, peppol_id FROM document_buyers WHERE document_id = ?1",
+        [document_id],
+        |r| {
+            Ok(BuyerRow {
+                address_lines: r.get(0)?,
+                postal_code: r.get(1)?,
+                city: r.get(2)?,
+                peppol_scheme: r.get(3)?,
+                peppol_id: r.get(4)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// The customer's e-invoice data as it is now (for a document without a snapshot).
+pub(crate) fn buyer_now(c: &Connection, org: cs_core::OrganizationId) -> AppResult<BuyerRow> {
+    let d = cs_store::orgs::e_invoice_data(c, org)?;
+    Ok(BuyerRow {
+        address_lines: d.address_lines,
+        postal_code: d.postal_code,
+        city: d.city,
+        peppol_scheme: d.peppol_scheme,
+        peppol_id: d.peppol_id,
     })
 }
 
@@ -123,12 +182,15 @@ pub(crate) fn branding_saved(c: &Connection) -> AppResult<bool> {
 /// Saves the branding documents issued from now on carry.
 pub(crate) fn save_branding(c: &Connection, row: &SellerRow, at: Timestamp) -> AppResult<()> {
     c.execute(
-        "INSERT INTO branding (id, legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256, updated_at)
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO branding (id, legal_name, address_lines, country, tax_id, email, phone, website, accent, payment_instructions, footer_note, logo_sha256, updated_at,
+           postal_code, city, registration_id, peppol_scheme, peppol_id, bank_iban, bank_bic, bank_holder)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT (id) DO UPDATE SET legal_name = excluded.legal_name, address_lines = excluded.address_lines, country = excluded.country,
            tax_id = excluded.tax_id, email = excluded.email, phone = excluded.phone, website = excluded.website, accent = excluded.accent,
            payment_instructions = excluded.payment_instructions, footer_note = excluded.footer_note, logo_sha256 = excluded.logo_sha256,
-           updated_at = excluded.updated_at",
+           updated_at = excluded.updated_at, postal_code = excluded.postal_code, city = excluded.city,
+           registration_id = excluded.registration_id, peppol_scheme = excluded.peppol_scheme, peppol_id = excluded.peppol_id,
+           bank_iban = excluded.bank_iban, bank_bic = excluded.bank_bic, bank_holder = excluded.bank_holder",
         params![
             row.legal_name,
             row.address_lines,
@@ -141,7 +203,15 @@ pub(crate) fn save_branding(c: &Connection, row: &SellerRow, at: Timestamp) -> A
             row.payment_instructions,
             row.footer_note,
             row.logo_sha256,
-            fmt_ts(&at)
+            fmt_ts(&at),
+            row.postal_code,
+            row.city,
+            row.registration_id,
+            row.peppol_scheme,
+            row.peppol_id,
+            row.bank_iban,
+            row.bank_bic,
+            row.bank_holder,
         ],
     )?;
     Ok(())

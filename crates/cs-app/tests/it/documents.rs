@@ -68,7 +68,7 @@ fn branding(logo_id: Option<String>) -> BrandingInput {
         legal_name: "Nordlys Cloud AS".into(),
         address_lines: "Akersgata 1\n0158 Oslo".into(),
         country: "no".into(),
-        tax_id: "NO923456789MVA".into(),
+        tax_id: "NO995525828MVA".into(),
         email: "billing@nordlys.example".into(),
         phone: "+47 22 33 44 55".into(),
         website: "www.nordlys.example".into(),
@@ -77,7 +77,78 @@ fn branding(logo_id: Option<String>) -> BrandingInput {
             .into(),
         footer_note: "Thank you for hosting with Nordlys.".into(),
         logo_id,
+        postal_code: String::new(),
+        city: String::new(),
+        registration_id: String::new(),
+        peppol_id: String::new(),
+        bank_iban: String::new(),
+        bank_bic: String::new(),
+        bank_holder: String::new(),
     }
+}
+
+/// The branding with everything a Peppol e-invoice needs of the seller.
+fn peppol_branding() -> BrandingInput {
+    BrandingInput {
+        address_lines: "Akersgata 1".into(),
+        postal_code: "0158".into(),
+        city: "Oslo".into(),
+        registration_id: "995525828".into(),
+        peppol_id: "0192:995525828".into(),
+        bank_iban: "NO93 8601 1117 947".into(),
+        bank_bic: "DNBANOKKXXX".into(),
+        ..branding(None)
+    }
+}
+
+/// A customer with everything a Peppol e-invoice needs of it.
+fn peppol_customer(t: &TestApp, name: &str, email: &str, peppol_id: &str) -> OrganizationDto {
+    t.app
+        .create_organization(OrganizationInput {
+            name: name.into(),
+            contact_name: "Zoë Ødegård".into(),
+            contact_email: email.into(),
+            country: "NO".into(),
+            tax_id: None,
+            address_lines: Some("Storgata 5".into()),
+            postal_code: Some("0155".into()),
+            city: Some("Oslo".into()),
+            peppol_id: Some(peppol_id.into()),
+        })
+        .unwrap()
+}
+
+/// January's invoices of customers with one server each, issued by the billing run in
+/// February, in the order of `orgs`.
+async fn january_invoices(t: &TestApp, orgs: &[&OrganizationDto]) -> Vec<DocumentSummaryDto> {
+    let plan = t.plan("Starter").await;
+    for (i, org) in orgs.iter().enumerate() {
+        t.app
+            .create_server(
+                t.server_input(org, &plan, &format!("web-{i}")),
+                Default::default(),
+            )
+            .await
+            .unwrap();
+    }
+    t.tick().await;
+    t.tick().await;
+    t.clock.advance(Duration::hours(15)); // into February: January's invoice is due
+    t.app.run_billing().await.unwrap();
+    orgs.iter()
+        .map(|org| {
+            t.app
+                .list_documents(DocumentFilterInput {
+                    organization_id: Some(org.id.clone()),
+                    kind: Some("invoice".into()),
+                    period: None,
+                })
+                .unwrap()
+                .into_iter()
+                .next()
+                .expect("January's invoice")
+        })
+        .collect()
 }
 
 fn payment(org: &OrganizationDto, amount: &str, reference: &str) -> PaymentInput {
@@ -163,7 +234,7 @@ async fn branding_is_stored_printed_and_kept_by_documents_issued_with_it() {
         "Akersgata 1",
         "0158 Oslo",
         "Norway",
-        "VAT ID NO923456789MVA",
+        "VAT ID NO995525828MVA",
         "+47 22 33 44 55",
         "www.nordlys.example",
         "Thank you for hosting with Nordlys.",
@@ -359,6 +430,280 @@ async fn ubl_e_invoices_are_refused_without_peppol_ids_and_for_receipts() {
         .decode(pdf.pdf_base64)
         .unwrap()
         .starts_with(b"%PDF-"));
+}
+
+#[test]
+fn peppol_data_of_the_seller_and_the_customer_is_checked_field_by_field() {
+    let t = TestApp::new();
+    let e = t
+        .app
+        .update_branding(BrandingInput {
+            tax_id: "NO923456789MVA".into(),
+            postal_code: "01:58".into(),
+            peppol_id: "0192:995525827".into(),
+            bank_iban: "NO93 8601 1117 948".into(),
+            bank_bic: "DNB".into(),
+            ..peppol_branding()
+        })
+        .unwrap_err();
+    let f = fields(e);
+    let names: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["taxId", "postalCode", "peppolId", "bankIban", "bankBic"],
+        "{f:?}"
+    );
+    assert!(f[0].1.contains("Norwegian VAT number"), "{f:?}");
+    assert!(f[3].1.contains("check digits"), "{f:?}");
+    assert!(!t.app.branding().unwrap().saved, "nothing was saved");
+
+    // Saved without a Peppol identifier: the screen lists what e-invoices lack.
+    let saved = t
+        .app
+        .update_branding(BrandingInput {
+            peppol_id: String::new(),
+            registration_id: String::new(),
+            ..peppol_branding()
+        })
+        .unwrap();
+    assert!(
+        saved
+            .e_invoice_gaps
+            .iter()
+            .any(|g| g.contains("no Peppol participant identifier")),
+        "{:?}",
+        saved.e_invoice_gaps
+    );
+    let saved = t.app.update_branding(peppol_branding()).unwrap();
+    assert_eq!(saved.e_invoice_gaps, Vec::<String>::new());
+    assert_eq!(saved.branding.peppol_id, "0192:995525828");
+    assert_eq!(saved.branding.bank_iban, "NO9386011117947");
+    assert_eq!(saved.branding.tax_id, "NO995525828MVA");
+
+    let e = t
+        .app
+        .create_organization(OrganizationInput {
+            name: "Fjord Data AS".into(),
+            contact_name: "Kari".into(),
+            contact_email: "kari@fjord.example".into(),
+            country: "NO".into(),
+            tax_id: None,
+            address_lines: Some("1\n2\n3\n4".into()),
+            postal_code: Some("0155".into()),
+            city: Some("Oslo\u{202e}".into()),
+            peppol_id: Some("0088:5790000435969".into()),
+        })
+        .unwrap_err();
+    let f = fields(e);
+    let names: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["addressLines", "city", "peppolId"], "{f:?}");
+    assert!(
+        t.app.list_organizations().unwrap().is_empty(),
+        "nothing was saved"
+    );
+
+    // A customer without an identifier: its screen names the gap; with one, none.
+    let org = t.customer("Fjord Data AS", "kari@fjord.example");
+    let detail = t.app.get_organization(&org.id).unwrap();
+    assert_eq!(
+        detail.e_invoice_gaps.len(),
+        1,
+        "{:?}",
+        detail.e_invoice_gaps
+    );
+    assert!(detail.e_invoice_gaps[0].contains("Fjord Data AS has no Peppol participant identifier"));
+    let updated = t
+        .app
+        .update_organization(
+            &org.id,
+            OrganizationInput {
+                name: "Fjord Data AS".into(),
+                contact_name: "Kari".into(),
+                contact_email: "kari@fjord.example".into(),
+                country: "NO".into(),
+                tax_id: None,
+                address_lines: Some(" Storgata 5 \n\n".into()),
+                postal_code: Some("0155".into()),
+                city: Some("Oslo".into()),
+                peppol_id: Some("0088:5790000435968".into()),
+            },
+        )
+        .unwrap();
+    assert_eq!(updated.peppol_id, "0088:5790000435968");
+    assert_eq!(updated.address_lines, "Storgata 5");
+    let detail = t.app.get_organization(&org.id).unwrap();
+    assert_eq!(detail.e_invoice_gaps, Vec::<String>::new());
+    assert_eq!(detail.organization.city, "Oslo");
+}
+
+#[tokio::test]
+async fn a_ubl_needs_the_peppol_data_the_document_was_issued_with_and_keeps_it() {
+    let t = TestApp::new();
+    t.app.update_branding(peppol_branding()).unwrap();
+    let without = t.customer("Ёлкин Пётр", "petr@example.ru");
+    let with = peppol_customer(
+        &t,
+        "Fjord Data AS",
+        "kari@fjord.example",
+        "0088:5790000435968",
+    );
+    let [before, invoice]: [DocumentSummaryDto; 2] = january_invoices(&t, &[&without, &with])
+        .await
+        .try_into()
+        .unwrap();
+
+    // The customer issued without an identifier: refused, naming what is missing.
+    let dir = tempfile::tempdir().unwrap();
+    let e = t
+        .app
+        .save_document_ubl_in(&before.id, dir.path())
+        .unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("Ёлкин Пётр has no Peppol participant identifier")
+            && !msg.contains("the seller"),
+        "{msg}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // Issued with the data: written, with both identifiers, the addresses, the bank.
+    let saved = t.app.save_document_ubl_in(&invoice.id, dir.path()).unwrap();
+    let xml = std::fs::read_to_string(&saved.path).unwrap();
+    for needle in [
+        r#"<cbc:EndpointID schemeID="0192">995525828</cbc:EndpointID>"#,
+        r#"<cbc:EndpointID schemeID="0088">5790000435968</cbc:EndpointID>"#,
+        "Akersgata 1",
+        "Storgata 5",
+        "<cbc:PostalZone>0155</cbc:PostalZone>",
+        "<cbc:CityName>Oslo</cbc:CityName>",
+        "NO9386011117947",
+    ] {
+        assert!(xml.contains(needle), "{needle} missing from {xml}");
+    }
+
+    // Filling the data in later does not reach a document issued without it, and
+    // changing it does not change a document issued with it (the triggers copied it).
+    t.app
+        .update_organization(
+            &without.id,
+            OrganizationInput {
+                name: "Ёлкин Пётр".into(),
+                contact_name: "Zoë Ødegård".into(),
+                contact_email: "petr@example.ru".into(),
+                country: "NO".into(),
+                tax_id: None,
+                peppol_id: Some("0192:995525828".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(t.app.document_ubl(&before.id).is_err());
+    let mut changed = peppol_branding();
+    changed.peppol_id = "0088:5790000435968".into();
+    changed.city = "Bergen".into();
+    t.app.update_branding(changed).unwrap();
+    t.app
+        .update_organization(
+            &with.id,
+            OrganizationInput {
+                name: "Fjord Data AS".into(),
+                contact_name: "Zoë Ødegård".into(),
+                contact_email: "kari@fjord.example".into(),
+                country: "NO".into(),
+                tax_id: None,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let (_, again) = t.app.document_ubl(&invoice.id).unwrap();
+    assert_eq!(
+        again, xml,
+        "the issued document keeps its seller and customer"
+    );
+
+    // The period export writes the one e-invoice it can and counts the other.
+    let r = t
+        .app
+        .export_documents(
+            ExportInput {
+                from: "2026-02-01".into(),
+                to: "2026-02-28".into(),
+                folder: dir.path().display().to_string(),
+                file_name: "february".into(),
+            },
+            &|_| {},
+        )
+        .unwrap();
+    assert_eq!(
+        (r.documents, r.e_invoices, r.e_invoices_not_written),
+        (2, 1, 1)
+    );
+    let why = unzip_text(&r.path, "ubl_not_written.txt");
+    assert!(
+        why.contains("Ёлкин Пётр has no Peppol participant identifier"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn downloads_never_replace_a_file_nor_follow_a_link() {
+    let t = TestApp::new();
+    t.app.update_branding(peppol_branding()).unwrap();
+    let org = peppol_customer(
+        &t,
+        "Fjord Data AS",
+        "kari@fjord.example",
+        "0088:5790000435968",
+    );
+    let invoice = january_invoices(&t, &[&org]).await.remove(0);
+    let number = invoice.number.clone().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    // A file of the same name is kept as it was; the download takes a free name.
+    std::fs::write(dir.path().join(format!("{number}.pdf")), b"my notes").unwrap();
+    let pdf = t.app.save_document_pdf_in(&invoice.id, dir.path()).unwrap();
+    assert_eq!(
+        pdf.path,
+        dir.path()
+            .join(format!("{number}-2.pdf"))
+            .display()
+            .to_string()
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join(format!("{number}.pdf"))).unwrap(),
+        b"my notes"
+    );
+    assert!(std::fs::read(&pdf.path).unwrap().starts_with(b"%PDF-"));
+
+    // A link at the name is not followed: its target is untouched.
+    let target = elsewhere.path().join("victim.txt");
+    std::fs::write(&target, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join(format!("{number}.xml"))).unwrap();
+    // A dangling link is not followed either (it would create its target).
+    let dangling = elsewhere.path().join("created-through-a-link.xml");
+    std::os::unix::fs::symlink(&dangling, dir.path().join(format!("{number}-2.xml"))).unwrap();
+    let xml = t.app.save_document_ubl_in(&invoice.id, dir.path()).unwrap();
+    assert_eq!(
+        xml.path,
+        dir.path()
+            .join(format!("{number}-3.xml"))
+            .display()
+            .to_string()
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    assert!(!dangling.exists(), "nothing was created through the link");
+
+    // Downloading again gives another free name.
+    let again = t.app.save_document_ubl_in(&invoice.id, dir.path()).unwrap();
+    assert_eq!(
+        again.path,
+        dir.path()
+            .join(format!("{number}-4.xml"))
+            .display()
+            .to_string()
+    );
 }
 
 fn export_input(dir: &Path, name: &str) -> ExportInput {
@@ -690,6 +1035,8 @@ async fn the_journal_is_the_ledger_of_the_period_and_reconciles_with_the_documen
     let r = t.app.export_documents(feb("february"), &|_| {}).unwrap();
     // invoice, receipt, refund's credit note, void's credit note
     assert_eq!(r.documents, 4);
+    // Neither seller nor customer has a Peppol identifier: no e-invoice, and the count says so.
+    assert_eq!((r.e_invoices, r.e_invoices_not_written), (0, 3));
     assert_eq!(r.reconciled_documents, 4);
     assert_eq!(r.reconciled_organizations, 1);
     let cur = invoice.total.currency.clone();

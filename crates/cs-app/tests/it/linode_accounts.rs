@@ -211,6 +211,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
             contact_email: "aino@example.fi".into(),
             country: "FI".into(),
             tax_id: None,
+            ..Default::default()
         })
         .unwrap();
     let plan = app

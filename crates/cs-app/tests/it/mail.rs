@@ -229,6 +229,7 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
         contact_email: "else@acme.example".into(),
         country: "NO".into(),
         tax_id: None,
+        ..Default::default()
     });
     assert!(dup.is_err());
     assert_eq!(
@@ -538,6 +539,7 @@ async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_i
             contact_email: "evil@example.com".into(),
             country: "NO".into(),
             tax_id: None,
+            ..Default::default()
         })
         .unwrap();
     let item = t

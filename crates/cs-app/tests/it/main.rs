@@ -105,6 +105,7 @@ impl TestApp {
                 contact_email: email.into(),
                 country: "NO".into(),
                 tax_id: None,
+                ..Default::default()
             })
             .unwrap()
     }

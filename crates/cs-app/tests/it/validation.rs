@@ -24,6 +24,7 @@ async fn bad_customers_write_nothing() {
             contact_email: "not-an-email".into(),
             country: "XX".into(),
             tax_id: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(err.code(), "validation");
@@ -40,6 +41,7 @@ async fn bad_customers_write_nothing() {
             contact_email: "OPS@acme.example".into(),
             country: "DE".into(),
             tax_id: None,
+            ..Default::default()
         })
         .unwrap_err();
     assert_eq!(fields(&dup), ["name", "contactEmail"]);

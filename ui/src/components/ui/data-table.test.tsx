@@ -8,6 +8,7 @@ import { renderWithProviders } from "@/test/render";
 
 const org = (id: string, name: string, country: string, liveServers: number, createdAt: string): OrganizationDto => ({
   id, name, country, liveServers, createdAt, updatedAt: createdAt, taxId: null, contactName: `${name} Contact`, contactEmail: `${id}@example.com`,
+  addressLines: "", postalCode: "", city: "", peppolId: "",
 });
 
 const data = [

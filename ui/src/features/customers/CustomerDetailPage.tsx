@@ -4,6 +4,7 @@ import { ArrowLeft, Pencil, Plus } from "lucide-react";
 import { useOrganization } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -37,7 +38,8 @@ export function CustomerDetailPage() {
       </>
     );
   }
-  const { organization: o, servers, activity } = q.data;
+  const { organization: o, servers, activity, eInvoiceGaps } = q.data;
+  const address = [...o.addressLines.split("\n"), [o.postalCode, o.city].filter(Boolean).join(" ")].filter(Boolean);
   const liveServers = servers.filter(isLive);
   // What this customer's servers cost a month at their plans' prices (failed builds are not billed).
   const monthly = sumMoney(liveServers.filter((s) => s.status !== "failed").map((s) => s.monthly));
@@ -56,6 +58,13 @@ export function CustomerDetailPage() {
         }
       />
       <div className="grid gap-5">
+        {eInvoiceGaps.length > 0 && (
+          <Alert tone="warning" title="E-invoices (UBL) to this customer cannot be produced until:" data-testid="customer-e-invoice-gaps">
+            <ul className="list-disc space-y-0.5 pl-4">
+              {eInvoiceGaps.map((g) => <li key={g}>{g}</li>)}
+            </ul>
+          </Alert>
+        )}
         <Card>
           <CardHeader><CardTitle>Details</CardTitle></CardHeader>
           <CardContent>
@@ -64,6 +73,8 @@ export function CustomerDetailPage() {
               <Row label="Email"><a href={`mailto:${o.contactEmail}`} className="break-words text-primary hover:underline">{o.contactEmail}</a></Row>
               <Row label="Country">{countryName(o.country)} <CountryCode code={o.country} /></Row>
               <Row label="Tax id">{o.taxId ?? <span className="text-muted-foreground">—</span>}</Row>
+              <Row label="Address">{address.length ? address.map((l) => <span key={l} className="block">{l}</span>) : <span className="text-muted-foreground">—</span>}</Row>
+              <Row label="Peppol id"><span className="font-mono" data-testid="customer-peppol-id">{o.peppolId || <span className="font-sans text-muted-foreground">—</span>}</span></Row>
               <Row label="Live servers"><span className="tabular-nums">{o.liveServers}</span></Row>
               <Row label="Monthly"><span className="tabular-nums" data-testid="customer-monthly">{monthly ? formatMoneyDto(monthly) : "—"}</span></Row>
               <Row label="Updated">{formatDateTime(o.updatedAt)}</Row>

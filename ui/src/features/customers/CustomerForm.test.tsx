@@ -41,6 +41,31 @@ describe("CustomerForm", () => {
     expect(screen.queryByRole("alert")).toBeNull();
   });
 
+  it("sends the address and Peppol id and shows their errors", async () => {
+    const sent: unknown[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "create_organization") {
+        sent.push((args as { input: unknown }).input);
+        throw { code: "validation", message: "Some fields need attention", fields: [{ field: "peppolId", message: "\"5790000435969\" is not a valid GLN" }] };
+      }
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<CustomerForm onDone={() => {}} onCancel={() => {}} />);
+    await fill(user);
+    await user.type(screen.getByLabelText("Street address"), " Domstraße 5 ");
+    await user.type(screen.getByLabelText("Post code"), "50668");
+    await user.type(screen.getByLabelText("City"), "Köln");
+    await user.type(screen.getByLabelText("Peppol participant id"), "5790000435969");
+    await user.click(screen.getByRole("button", { name: "Create customer" }));
+    expect(container.querySelector('[data-field-error="peppolId"]')).toHaveTextContent("e.g. 0088:5790000435968");
+    expect(sent).toEqual([]);
+    await user.clear(screen.getByLabelText("Peppol participant id"));
+    await user.type(screen.getByLabelText("Peppol participant id"), "0088:5790000435969");
+    await user.click(screen.getByRole("button", { name: "Create customer" }));
+    await waitFor(() => expect(container.querySelector('[data-field-error="peppolId"]')).toHaveTextContent("not a valid GLN"));
+    expect(sent).toEqual([expect.objectContaining({ addressLines: "Domstraße 5", postalCode: "50668", city: "Köln", peppolId: "0088:5790000435969" })]);
+  });
+
   it("shows an error without fields as an alert toast", async () => {
     mockIPC(() => {
       throw { code: "internal", message: "The database is locked by another process", fields: [] };
@@ -70,7 +95,7 @@ describe("CustomerForm", () => {
     mockIPC((cmd, args) => {
       if (cmd === "create_organization") {
         sent = (args as { input: unknown }).input;
-        return { id: "org_1", name: "Acme Hosting", country: "DE", taxId: null, contactName: "Jane Doe", contactEmail: "jane@acme.example", liveServers: 0, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z" };
+        return { id: "org_1", name: "Acme Hosting", country: "DE", taxId: null, contactName: "Jane Doe", contactEmail: "jane@acme.example", liveServers: 0, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-01T00:00:00Z", addressLines: "", postalCode: "", city: "", peppolId: "" };
       }
     });
     const user = userEvent.setup();
@@ -79,6 +104,6 @@ describe("CustomerForm", () => {
     await fill(user);
     await user.click(screen.getByRole("button", { name: "Create customer" }));
     await waitFor(() => expect(onDone).toHaveBeenCalled());
-    expect(sent).toEqual({ name: "Acme Hosting", contactName: "Jane Doe", contactEmail: "jane@acme.example", country: "DE", taxId: null });
+    expect(sent).toEqual({ name: "Acme Hosting", contactName: "Jane Doe", contactEmail: "jane@acme.example", country: "DE", taxId: null, addressLines: null, postalCode: null, city: null, peppolId: null });
   });
 });

@@ -4,12 +4,12 @@ import { useCreateOrganization, useUpdateOrganization } from "@/api/queries";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
-import { Input, Select } from "@/components/ui/input";
+import { Input, Select, Textarea } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
 import { sortedCountries } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 
-const FIELDS = ["name", "contactName", "contactEmail", "country", "taxId"] as const;
+const FIELDS = ["name", "contactName", "contactEmail", "country", "taxId", "addressLines", "postalCode", "city", "peppolId"] as const;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function validateCustomer(v: OrganizationInput): Record<string, string> {
@@ -20,10 +20,17 @@ export function validateCustomer(v: OrganizationInput): Record<string, string> {
   else if (!EMAIL_RE.test(v.contactEmail.trim())) e.contactEmail = "Enter an email address like name@example.com";
   if (!v.country) e.country = "Choose the customer's country";
   if (v.taxId && !/^[A-Za-z0-9.-]{4,20}$/.test(v.taxId.trim())) e.taxId = "Tax id must be 4–20 letters, digits, dots or dashes (e.g. DE123456789), or left empty";
+  if ((v.addressLines ?? "").split("\n").filter((l) => l.trim()).length > 3) e.addressLines = "Use at most 3 street lines: the post code and city have their own fields";
+  if (v.postalCode && !/^[\p{L}\p{N} -]{1,16}$/u.test(v.postalCode.trim())) e.postalCode = "Letters, digits, spaces and dashes, at most 16";
+  if (v.city && v.city.trim().length > 60) e.city = "At most 60 characters";
+  if (v.peppolId && !/^\d{4}\s*:\s*\S+$/.test(v.peppolId.trim())) e.peppolId = "Write the scheme code, a colon and the identifier, e.g. 0088:5790000435968";
   return e;
 }
 
-const EMPTY: OrganizationInput = { name: "", contactName: "", contactEmail: "", country: "", taxId: null };
+const EMPTY: OrganizationInput = { name: "", contactName: "", contactEmail: "", country: "", taxId: null, addressLines: null, postalCode: null, city: null, peppolId: null };
+
+/** Empty text as null, the rest trimmed. */
+const orNull = (s: string | null | undefined) => (s?.trim() ? s.trim() : null);
 
 /** Create or edit a customer in a dialog. */
 export function CustomerDialog({
@@ -55,7 +62,17 @@ export function CustomerDialog({
 export function CustomerForm({ customer, onDone, onCancel }: { customer?: OrganizationDto; onDone: (org: OrganizationDto) => void; onCancel: () => void }) {
   const [v, setV] = React.useState<OrganizationInput>(() =>
     customer
-      ? { name: customer.name, contactName: customer.contactName, contactEmail: customer.contactEmail, country: customer.country, taxId: customer.taxId }
+      ? {
+          name: customer.name,
+          contactName: customer.contactName,
+          contactEmail: customer.contactEmail,
+          country: customer.country,
+          taxId: customer.taxId,
+          addressLines: customer.addressLines,
+          postalCode: customer.postalCode,
+          city: customer.city,
+          peppolId: customer.peppolId,
+        }
       : EMPTY,
   );
   const form = useApiForm(FIELDS);
@@ -66,7 +83,7 @@ export function CustomerForm({ customer, onDone, onCancel }: { customer?: Organi
   const countries = React.useMemo(sortedCountries, []);
   const pending = create.isPending || update.isPending;
 
-  const set = (k: keyof OrganizationInput) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+  const set = (k: keyof OrganizationInput) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => {
     setV((x) => ({ ...x, [k]: e.target.value }));
     form.clear(k);
   };
@@ -78,7 +95,11 @@ export function CustomerForm({ customer, onDone, onCancel }: { customer?: Organi
       contactName: v.contactName.trim(),
       contactEmail: v.contactEmail.trim(),
       country: v.country,
-      taxId: v.taxId?.trim() ? v.taxId.trim() : null,
+      taxId: orNull(v.taxId),
+      addressLines: orNull((v.addressLines ?? "").split("\n").map((l) => l.trim()).filter(Boolean).join("\n")),
+      postalCode: orNull(v.postalCode),
+      city: orNull(v.city),
+      peppolId: orNull(v.peppolId),
     };
     const local = validateCustomer(input);
     if (Object.keys(local).length) {
@@ -126,6 +147,23 @@ export function CustomerForm({ customer, onDone, onCancel }: { customer?: Organi
           {(p) => <Input {...p} value={v.taxId ?? ""} onChange={set("taxId")} placeholder="DE123456789" />}
         </Field>
       </div>
+      <fieldset className="grid gap-4 rounded-md border p-3" data-testid="customer-e-invoice">
+        <legend className="px-1 text-sm font-medium">Address and e-invoices <span className="font-normal text-muted-foreground">(optional)</span></legend>
+        <Field name="addressLines" label="Street address" hint="Street and number, one line each" error={form.errors.addressLines}>
+          {(p) => <Textarea {...p} className="font-sans text-sm" rows={2} value={v.addressLines ?? ""} onChange={set("addressLines")} />}
+        </Field>
+        <div className="grid grid-cols-[8rem_1fr] gap-3">
+          <Field name="postalCode" label="Post code" error={form.errors.postalCode}>
+            {(p) => <Input {...p} value={v.postalCode ?? ""} onChange={set("postalCode")} />}
+          </Field>
+          <Field name="city" label="City" error={form.errors.city}>
+            {(p) => <Input {...p} value={v.city ?? ""} onChange={set("city")} />}
+          </Field>
+        </div>
+        <Field name="peppolId" label="Peppol participant id" hint="Where the customer receives e-invoices, e.g. 0088:5790000435968" error={form.errors.peppolId}>
+          {(p) => <Input {...p} value={v.peppolId ?? ""} onChange={set("peppolId")} placeholder="0088:5790000435968" className="font-mono" />}
+        </Field>
+      </fieldset>
       <DialogFooter>
         <Button variant="outline" onClick={onCancel}>Cancel</Button>
         <Button type="submit" disabled={pending}>{customer ? "Save customer" : "Create customer"}</Button>

@@ -4,6 +4,7 @@ import * as React from "react";
 import { ImageUp, RefreshCw, Trash2 } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { QueryError } from "@/components/query-state";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field, FieldError } from "@/components/ui/field";
@@ -119,14 +120,31 @@ export function BrandingCard({ branding }: { branding: BrandingDto }) {
         <CardDescription>Your business as it appears on invoices, receipts and credit notes. Issued documents keep the details they were issued with.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-6">
+        {branding.eInvoiceGaps.length > 0 && (
+          <Alert tone="warning" title="E-invoices (UBL) cannot be produced until:" data-testid="branding-e-invoice-gaps">
+            <ul className="list-disc space-y-0.5 pl-4">
+              {branding.eInvoiceGaps.map((g) => <li key={g}>{g}</li>)}
+            </ul>
+          </Alert>
+        )}
         <form ref={ref} onSubmit={submit} noValidate className="grid gap-4" aria-label="Branding">
           <div className="grid gap-4 sm:grid-cols-2">
             <Field name="legalName" label="Legal name" error={form.errors.legalName} className="sm:col-span-2">
               {(p) => <Input {...p} value={v.legalName} onChange={set("legalName")} autoComplete="organization" />}
             </Field>
-            <Field name="addressLines" label="Address" hint="Street, postal code and city: one per line" error={form.errors.addressLines}>
-              {(p) => <Textarea {...p} className="font-sans text-sm" rows={3} value={v.addressLines} onChange={set("addressLines")} />}
-            </Field>
+            <div className="grid content-start gap-4">
+              <Field name="addressLines" label="Street address" hint="Street and number, one line each" error={form.errors.addressLines}>
+                {(p) => <Textarea {...p} className="font-sans text-sm" rows={2} value={v.addressLines} onChange={set("addressLines")} />}
+              </Field>
+              <div className="grid grid-cols-[8rem_1fr] gap-3">
+                <Field name="postalCode" label="Post code" error={form.errors.postalCode}>
+                  {(p) => <Input {...p} value={v.postalCode} onChange={set("postalCode")} autoComplete="postal-code" />}
+                </Field>
+                <Field name="city" label="City" error={form.errors.city}>
+                  {(p) => <Input {...p} value={v.city} onChange={set("city")} autoComplete="address-level2" />}
+                </Field>
+              </div>
+            </div>
             <div className="grid content-start gap-4">
               <Field name="country" label="Country" error={form.errors.country}>
                 {(p) => (
@@ -136,8 +154,8 @@ export function BrandingCard({ branding }: { branding: BrandingDto }) {
                   </Select>
                 )}
               </Field>
-              <Field name="taxId" label="Tax id" hint="VAT or tax registration number" error={form.errors.taxId}>
-                {(p) => <Input {...p} value={v.taxId} onChange={set("taxId")} placeholder="DE123456789" />}
+              <Field name="taxId" label="VAT id" hint="With the country prefix; checked against the country" error={form.errors.taxId}>
+                {(p) => <Input {...p} value={v.taxId} onChange={set("taxId")} placeholder="DE136695976" />}
               </Field>
             </div>
             <Field name="email" label="E-mail" error={form.errors.email}>
@@ -163,6 +181,26 @@ export function BrandingCard({ branding }: { branding: BrandingDto }) {
                 </div>
               )}
             </Field>
+            <fieldset className="grid gap-4 rounded-md border p-4 sm:col-span-2 sm:grid-cols-2" data-testid="branding-e-invoice">
+              <legend className="px-1 text-sm font-medium">E-invoices (Peppol)</legend>
+              <Field name="peppolId" label="Peppol participant id" hint="Scheme code and identifier, e.g. 0192:995525828" error={form.errors.peppolId}>
+                {(p) => <Input {...p} value={v.peppolId} onChange={set("peppolId")} placeholder="0192:995525828" className="font-mono" />}
+              </Field>
+              <Field name="registrationId" label="Company registration number" hint="Organization number, CVR, SIREN, KvK …" error={form.errors.registrationId}>
+                {(p) => <Input {...p} value={v.registrationId} onChange={set("registrationId")} />}
+              </Field>
+              <Field name="bankIban" label="IBAN" hint="Named in e-invoices as the way to pay" error={form.errors.bankIban}>
+                {(p) => <Input {...p} value={v.bankIban} onChange={set("bankIban")} placeholder="NO93 8601 1117 947" className="font-mono" />}
+              </Field>
+              <div className="grid grid-cols-[10rem_1fr] gap-3">
+                <Field name="bankBic" label="BIC" error={form.errors.bankBic}>
+                  {(p) => <Input {...p} value={v.bankBic} onChange={set("bankBic")} className="font-mono" />}
+                </Field>
+                <Field name="bankHolder" label="Account holder" hint="The legal name when empty" error={form.errors.bankHolder}>
+                  {(p) => <Input {...p} value={v.bankHolder} onChange={set("bankHolder")} />}
+                </Field>
+              </div>
+            </fieldset>
             <Field name="paymentInstructions" label="Payment instructions" hint="Printed on invoices, e.g. your bank account" error={form.errors.paymentInstructions} className="sm:col-span-2">
               {(p) => <Textarea {...p} className="font-sans text-sm" rows={2} value={v.paymentInstructions} onChange={set("paymentInstructions")} />}
             </Field>

@@ -3,7 +3,7 @@
 // disagree, what does not match), the tax summary and the payments received.
 import * as React from "react";
 import { Link } from "react-router";
-import { ArrowLeft, CheckCircle2, FolderOpen, OctagonAlert, PackageOpen, Scale, Square } from "lucide-react";
+import { ArrowLeft, CheckCircle2, FolderOpen, OctagonAlert, PackageOpen, Scale, Square, TriangleAlert } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
@@ -232,7 +232,15 @@ function ExportResult({ r }: { r: ExportResultDto }) {
           <dt className="text-muted-foreground">Size</dt>
           <dd data-testid="export-size">{formatBytes(Number(r.sizeBytes))}</dd>
           <dt className="text-muted-foreground">Documents</dt>
-          <dd data-testid="export-documents">{r.documents} PDFs, {r.eInvoices} e-invoices (UBL)</dd>
+          <dd data-testid="export-documents">
+            {r.documents} PDFs, {r.eInvoices} e-invoices (UBL)
+            {r.eInvoicesNotWritten > 0 && (
+              <span className="mt-1 flex items-start gap-1.5 text-amber-700 dark:text-amber-400" data-testid="export-e-invoices-not-written">
+                <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+                {r.eInvoicesNotWritten === 1 ? "1 invoice or credit note has" : `${r.eInvoicesNotWritten} invoices and credit notes have`} no e-invoice: seller or customer data is missing; ubl_not_written.txt in the ZIP says what
+              </span>
+            )}
+          </dd>
           <dt className="text-muted-foreground">Journal</dt>
           <dd data-testid="export-journal">{r.journalEntries} entries from the ledger, {r.journalBalanced ? "balances to zero" : "does not balance"}</dd>
           <dt className="text-muted-foreground">Reconciliation</dt>

@@ -1,7 +1,10 @@
 // The Branding form's checks (the backend checks again and has the last word).
 import type { BrandingInput } from "@/bindings";
 
-export const BRANDING_FIELDS = ["legalName", "addressLines", "country", "taxId", "email", "phone", "website", "accent", "paymentInstructions", "footerNote", "logo"] as const;
+export const BRANDING_FIELDS = [
+  "legalName", "addressLines", "postalCode", "city", "country", "taxId", "registrationId", "peppolId", "email", "phone", "website", "accent",
+  "bankIban", "bankBic", "bankHolder", "paymentInstructions", "footerNote", "logo",
+] as const;
 export const LOGO_MAX_BYTES = 1024 * 1024;
 
 /** `#rgb` or `#rrggbb` → `#rrggbb` in lower case; null when it is not a colour. */
@@ -18,7 +21,12 @@ export function brandingErrors(v: BrandingInput): Record<string, string> {
   if (!v.legalName.trim()) e.legalName = "The legal name is required: it heads every document";
   else if (v.legalName.trim().length > 120) e.legalName = "At most 120 characters";
   const lines = v.addressLines.split("\n").map((l) => l.trim()).filter(Boolean);
-  if (lines.length > 4) e.addressLines = "Use at most 4 address lines (street, postal code and city, region)";
+  if (lines.length > 4) e.addressLines = "Use at most 4 address lines (street and number, building, region)";
+  if (v.postalCode.trim() && !/^[\p{L}\p{N} -]{1,16}$/u.test(v.postalCode.trim())) e.postalCode = "Letters, digits, spaces and dashes, at most 16";
+  if (v.city.trim().length > 60) e.city = "At most 60 characters";
+  if (v.peppolId.trim() && !/^\d{4}\s*:\s*\S+$/.test(v.peppolId.trim())) e.peppolId = "Write the scheme code, a colon and the identifier, e.g. 0192:995525828";
+  if (v.bankIban.trim() && !/^[A-Za-z]{2}\d{2}[A-Za-z0-9 ]{11,40}$/.test(v.bankIban.trim())) e.bankIban = "Write the IBAN with its country code and check digits, e.g. NO93 8601 1117 947";
+  if (v.bankBic.trim() && !/^[A-Za-z]{6}[A-Za-z0-9]{2}([A-Za-z0-9]{3})?$/.test(v.bankBic.trim())) e.bankBic = "A BIC has 8 or 11 letters and digits, e.g. DNBANOKKXXX";
   if (!/^[A-Za-z]{2}$/.test(v.country.trim())) e.country = "Choose the country of your address";
   if (v.email.trim() && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email.trim())) e.email = "Enter an e-mail address like billing@example.com";
   if (v.phone.trim() && !/^[0-9 +\-()./]{3,30}$/.test(v.phone.trim())) e.phone = "Digits, spaces and + - ( ) . / only";
@@ -55,6 +63,13 @@ export function brandingInput(v: BrandingInput): BrandingInput {
     addressLines: v.addressLines.split("\n").map((l) => l.trim()).filter(Boolean).join("\n"),
     country: v.country.trim().toUpperCase(),
     taxId: v.taxId.trim(),
+    postalCode: v.postalCode.trim(),
+    city: v.city.trim(),
+    registrationId: v.registrationId.trim(),
+    peppolId: v.peppolId.trim(),
+    bankIban: v.bankIban.trim(),
+    bankBic: v.bankBic.trim(),
+    bankHolder: v.bankHolder.trim(),
     email: v.email.trim(),
     phone: v.phone.trim(),
     website: v.website.trim(),

@@ -18,7 +18,7 @@ const input = (over: Partial<BrandingInput> = {}): BrandingInput => ({
   legalName: "Nordlys Cloud AS",
   addressLines: "Akersgata 1\n0158 Oslo",
   country: "NO",
-  taxId: "NO923456789MVA",
+  taxId: "NO995525828MVA",
   email: "billing@nordlys.example",
   phone: "+47 22 33 44 55",
   website: "www.nordlys.example",
@@ -26,6 +26,13 @@ const input = (over: Partial<BrandingInput> = {}): BrandingInput => ({
   paymentInstructions: "",
   footerNote: "",
   logoId: null,
+  postalCode: "",
+  city: "",
+  registrationId: "",
+  peppolId: "",
+  bankIban: "",
+  bankBic: "",
+  bankHolder: "",
   ...over,
 });
 
@@ -87,7 +94,7 @@ describe("export form logic", () => {
   });
 });
 
-const saved: BrandingDto = { branding: input(), logo: null, saved: true };
+const saved: BrandingDto = { branding: input(), logo: null, saved: true, eInvoiceGaps: [] };
 
 describe("BrandingCard", () => {
   it("previews the unsaved form, uploads a logo and saves", async () => {
@@ -96,7 +103,7 @@ describe("BrandingCard", () => {
       calls.push([cmd, args]);
       if (cmd === "preview_branding") return { fileName: "preview.pdf", pdfBase64: `PDF:${(args as { input: BrandingInput }).input.legalName}` };
       if (cmd === "upload_logo") return { id: "a".repeat(64), width: 240, height: 80, bytes: 900, dataUrl: "data:image/png;base64,AAAA" };
-      if (cmd === "update_branding") return { branding: (args as { input: BrandingInput }).input, logo: null, saved: true };
+      if (cmd === "update_branding") return { branding: (args as { input: BrandingInput }).input, logo: null, saved: true, eInvoiceGaps: [] };
     });
     const user = userEvent.setup();
     const { container } = renderWithProviders(<BrandingCard branding={saved} />);
@@ -117,6 +124,32 @@ describe("BrandingCard", () => {
     await waitFor(() => expect(calls.some(([c]) => c === "update_branding")).toBe(true));
     const sent = calls.find(([c]) => c === "update_branding")![1] as { input: BrandingInput };
     expect(sent.input).toMatchObject({ legalName: "Zoë Hosting", logoId: "a".repeat(64) });
+  }, 20_000);
+
+  it("lists what e-invoices lack and sends the Peppol fields", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "preview_branding") return { fileName: "preview.pdf", pdfBase64: "x" };
+      if (cmd === "update_branding") return { branding: (args as { input: BrandingInput }).input, logo: null, saved: true, eInvoiceGaps: [] };
+    });
+    const user = userEvent.setup();
+    const gaps = ["the seller has no Peppol participant identifier (e.g. 0192:995525828): set it in Settings → Branding"];
+    const { container } = renderWithProviders(<BrandingCard branding={{ ...saved, eInvoiceGaps: gaps }} />);
+    expect(screen.getByTestId("branding-e-invoice-gaps")).toHaveTextContent("E-invoices (UBL) cannot be produced until:");
+    expect(screen.getByTestId("branding-e-invoice-gaps")).toHaveTextContent("no Peppol participant identifier");
+    const peppol = container.querySelector<HTMLInputElement>('input[name="peppolId"]')!;
+    await user.type(peppol, "995525828");
+    await user.click(screen.getByRole("button", { name: "Save branding" }));
+    expect(container.querySelector('[data-field-error="peppolId"]')).toHaveTextContent("0192:995525828");
+    expect(calls.some(([c]) => c === "update_branding")).toBe(false);
+    await user.clear(peppol);
+    await user.type(peppol, " 0192:995525828 ");
+    await user.type(container.querySelector<HTMLInputElement>('input[name="bankIban"]')!, "NO93 8601 1117 947");
+    await user.click(screen.getByRole("button", { name: "Save branding" }));
+    await waitFor(() => expect(calls.some(([c]) => c === "update_branding")).toBe(true));
+    const sent = calls.find(([c]) => c === "update_branding")![1] as { input: BrandingInput };
+    expect(sent.input).toMatchObject({ peppolId: "0192:995525828", bankIban: "NO93 8601 1117 947" });
   }, 20_000);
 
   it("refuses a file that is not an image before uploading, and shows the backend's field errors", async () => {
@@ -160,6 +193,7 @@ describe("ExportPage", () => {
           sizeBytes: "20480",
           documents: 3,
           eInvoices: 1,
+          eInvoicesNotWritten: 2,
           journalEntries: 830,
           payments: 2,
           journalBalanced: true,
@@ -179,6 +213,7 @@ describe("ExportPage", () => {
     expect(await screen.findByTestId("export-result")).toHaveTextContent("/tmp/out/containerstacks-documents.zip");
     expect(screen.getByTestId("export-size")).toHaveTextContent("20.0 KB");
     expect(screen.getByTestId("export-journal")).toHaveTextContent("830 entries from the ledger, balances to zero");
+    expect(screen.getByTestId("export-e-invoices-not-written")).toHaveTextContent("2 invoices and credit notes have no e-invoice: seller or customer data is missing");
     expect(screen.getByTestId("export-reconciliation")).toHaveTextContent("Journal matches the ledger: 412 transactions, 0.00 EUR difference");
     expect(screen.getByTestId("export-reconciliation")).toHaveTextContent("3 documents of 2 customers checked against it");
     const sent = calls.find(([c]) => c === "export_documents")![1] as { input: { folder: string; fileName: string } };
