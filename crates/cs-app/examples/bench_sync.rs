@@ -308,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
                 contact_email: format!("billing{}@bench.example", i % orgs),
                 country: "US".into(),
                 tax_id: None,
+                ..Default::default()
             },
         )?;
         // The rename re-sequences the organization (its contact is unchanged).

@@ -196,6 +196,7 @@ async fn a_paired_desktop_sends_everything_then_each_change_and_invitations() {
                 contact_email: "ops@fjord.example".into(),
                 country: "NO".into(),
                 tax_id: None,
+                ..Default::default()
             },
         )
         .unwrap();
