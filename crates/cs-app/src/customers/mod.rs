@@ -98,7 +98,9 @@ impl App {
     }
 
     pub fn create_organization(&self, input: OrganizationInput) -> AppResult<OrganizationDto> {
-        let valid = domain_input(&input).validate().map_err(camel_fields)?;
+        let valid = domain_input(&input)
+            .validate(cs_mail::check_address)
+            .map_err(camel_fields)?;
         let now = self.now();
         let org = Organization {
             id: OrganizationId(new_uuid()),
@@ -147,7 +149,9 @@ impl App {
         input: OrganizationInput,
     ) -> AppResult<OrganizationDto> {
         let id = parse_org_id(id)?;
-        let valid = domain_input(&input).validate().map_err(camel_fields)?;
+        let valid = domain_input(&input)
+            .validate(cs_mail::check_address)
+            .map_err(camel_fields)?;
         let now = self.now();
         self.write(|tx| {
             let current = orgs::get(tx, id)?.ok_or_else(|| org_not_found(id))?;
