@@ -1165,11 +1165,12 @@ export type FirewallRuleDto = { label: string;
  */
 action: string; 
 /**
- * `TCP`, `UDP` or `ICMP`.
+ * `TCP`, `UDP`, `ICMP`, `IPENCAP`, `ALL` or an IP protocol number
+ * (`50`); shown as the provider sent it, unknown values included.
  */
 protocol: string; 
 /**
- * "22", "80,443", "1024-65535"; empty for ICMP or every port.
+ * "22", "80,443", "1024-65535" (TCP and UDP only); empty for every port.
  */
 ports: string; 
 /**
@@ -1376,7 +1377,17 @@ webhookId: string | null;
 /**
  * The API the app talks to, e.g. `https://api-m.sandbox.paypal.com`.
  */
-effectiveBaseUrl: string }
+effectiveBaseUrl: string; 
+/**
+ * The reseller's currency, and whether PayPal takes it: when not,
+ * payment links are refused and `currency_note` says why.
+ */
+currency: string; currencySupported: boolean; 
+/**
+ * What staff should know about PayPal and the currency (unsupported, or
+ * held only by accounts of one country); `None` when nothing.
+ */
+currencyNote: string | null }
 export type PayPalSettingsInput = { clientId: string; 
 /**
  * Empty or absent keeps the stored secret.
@@ -1657,9 +1668,13 @@ export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: Met
 diskIoBlocksPerS: MetricPoint[]; transferUsedGb: string; transferQuotaGb: number }
 export type SettingsDto = { currency: string; 
 /**
- * Whether the currency can still be changed (no plan exists yet).
+ * Whether the currency can no longer be changed.
  */
-currencyLocked: boolean; resellerName: string }
+currencyLocked: boolean; 
+/**
+ * Why it is locked, e.g. "payments were recorded".
+ */
+currencyLockedBecause: string | null; resellerName: string }
 export type SettingsInput = { currency: string; resellerName: string }
 export type StackScriptDto = { id: string; label: string; description: string; 
 /**

@@ -99,8 +99,10 @@ pub struct ActivityDto {
 #[serde(rename_all = "camelCase")]
 pub struct SettingsDto {
     pub currency: String,
-    /// Whether the currency can still be changed (no plan exists yet).
+    /// Whether the currency can no longer be changed.
     pub currency_locked: bool,
+    /// Why it is locked, e.g. "payments were recorded".
+    pub currency_locked_because: Option<String>,
     pub reseller_name: String,
 }
 
@@ -170,4 +172,141 @@ pub struct ErrorDto {
 pub struct FieldErrorDto {
     pub field: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod secret_redaction {
+    use super::*;
+
+    const SECRET: &str = "s3cr3t-Hunter2-do-not-log";
+
+    /// Every DTO that carries a secret, with the secret set: none may show it
+    /// in its `Debug` output (which is what tracing and panics print).
+    fn every_dto_with_a_secret() -> Vec<(&'static str, String)> {
+        let s = || SECRET.to_string();
+        vec![
+            (
+                "EmailSettingsInput",
+                format!(
+                    "{:?}",
+                    EmailSettingsInput {
+                        host: "smtp.example.com".into(),
+                        port: 587,
+                        security: "starttls".into(),
+                        username: "billing".into(),
+                        password: Some(s()),
+                        from_name: "Billing".into(),
+                        from_address: "billing@example.com".into(),
+                        reply_to: String::new(),
+                        brand_color: "#2563eb".into(),
+                        logo_url: String::new(),
+                        website: String::new(),
+                        portal_url: String::new(),
+                    }
+                ),
+            ),
+            (
+                "PayPalSettingsInput",
+                format!(
+                    "{:?}",
+                    PayPalSettingsInput {
+                        client_id: "client".into(),
+                        secret: Some(s()),
+                        environment: "sandbox".into(),
+                        ..Default::default()
+                    }
+                ),
+            ),
+            (
+                "AddLinodeAccountInput",
+                format!(
+                    "{:?}",
+                    AddLinodeAccountInput {
+                        token: s(),
+                        label: None,
+                        base_url: None,
+                    }
+                ),
+            ),
+            (
+                "ServerInput",
+                format!(
+                    "{:?}",
+                    ServerInput {
+                        root_password: Some(s()),
+                        ssh_key: Some(s()),
+                        ..Default::default()
+                    }
+                ),
+            ),
+            (
+                "RebuildInput",
+                format!(
+                    "{:?}",
+                    RebuildInput {
+                        image: "linode/debian12".into(),
+                        root_password: Some(s()),
+                        ssh_key: None,
+                    }
+                ),
+            ),
+            (
+                // A pairing code buys a sync token: a secret until used.
+                "PortalPairInput",
+                format!(
+                    "{:?}",
+                    PortalPairInput {
+                        url: "https://portal.example.com".into(),
+                        code: s(),
+                    }
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn no_debug_output_shows_a_secret() {
+        for (name, debug) in every_dto_with_a_secret() {
+            assert!(!debug.contains(SECRET), "{name} shows its secret: {debug}");
+            assert!(debug.starts_with(name), "{debug}");
+        }
+    }
+
+    /// The list above is complete: every DTO field named like a secret
+    /// belongs to a struct in it, so a new one cannot be forgotten.
+    #[test]
+    fn the_list_names_every_dto_with_a_secret() {
+        let listed: Vec<&str> = every_dto_with_a_secret().iter().map(|d| d.0).collect();
+        let sources = [
+            include_str!("dto.rs"),
+            include_str!("billing/dto.rs"),
+            include_str!("customers/dto.rs"),
+            include_str!("documents/dto.rs"),
+            include_str!("mail/dto.rs"),
+            include_str!("payments/dto.rs"),
+            include_str!("plans/dto.rs"),
+            include_str!("portal/dto.rs"),
+            include_str!("providers/dto.rs"),
+            include_str!("servers/dto.rs"),
+        ];
+        let mut current = "";
+        for line in sources.iter().flat_map(|s| s.lines()) {
+            let line = line.trim();
+            if let Some(rest) = line.strip_prefix("pub struct ") {
+                current = rest.split([' ', '{', '(', '<']).next().unwrap_or("");
+            } else if let Some(field) = line.strip_prefix("pub ") {
+                let (name, ty) = field.split_once(':').unwrap_or((field, ""));
+                let secret = ty.contains("String")
+                    && ["password", "secret", "token"]
+                        .iter()
+                        .any(|w| name == *w || name.ends_with(&format!("_{w}")));
+                if secret {
+                    assert!(
+                        listed.contains(&current),
+                        "{current}.{name} looks like a secret: redact its Debug and add it to every_dto_with_a_secret"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -248,7 +248,8 @@ impl App {
         self.store.read(|c| {
             Ok(dto::SettingsDto {
                 currency: currency.code().to_string(),
-                currency_locked: cs_store::plans::count(c)? > 0,
+                currency_locked: currency_lock(c)?.is_some(),
+                currency_locked_because: currency_lock(c)?,
                 reseller_name: settings::get(c, RESELLER_NAME_KEY)?
                     .unwrap_or_else(|| "My Cloud".to_string()),
             })
@@ -275,8 +276,10 @@ impl App {
         let current = self.currency()?;
         let now = self.now();
         self.write(|tx| {
-            if currency != current && cs_store::plans::count(tx)? > 0 {
-                return Err(AppError::validation("currency", "The currency cannot change once plans exist: prices and wallets are kept in it"));
+            if currency != current {
+                if let Some(why) = currency_lock(tx)? {
+                    return Err(AppError::validation("currency", format!("The currency cannot change: {why}, and prices, wallets and documents are kept in {current}; keep {current}, or start a new database for {currency}")));
+                }
             }
             let mut billing = cs_billing::BillingSettings::load(tx)?;
             billing.currency = currency;
@@ -287,6 +290,24 @@ impl App {
         })?;
         self.settings()
     }
+}
+
+/// Why the reseller's currency can no longer change, if it cannot: once a
+/// plan is priced or any money is recorded (a payment, a wallet entry, a
+/// document), switching would silently change what those amounts mean.
+fn currency_lock(c: &cs_store::rusqlite::Connection) -> AppResult<Option<String>> {
+    let why = if cs_store::plans::count(c)? > 0 {
+        "plans exist"
+    } else if payments::store::any_payment(c)? {
+        "payments were recorded"
+    } else if cs_billing::ledger::any_posted(c)? {
+        "wallet entries were recorded"
+    } else if cs_billing::documents::any_document(c)? {
+        "documents exist"
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(why.to_string()))
 }
 
 /// A fresh UUID for a new entity. Ids come from outside the core (which reads

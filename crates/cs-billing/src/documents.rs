@@ -297,6 +297,11 @@ pub(crate) fn write_and_issue(
     Ok(summary)
 }
 
+/// Whether any document exists, draft or issued.
+pub fn any_document(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM documents)", [], |r| r.get(0))?)
+}
+
 /// Assigns the next number of the document's series and issues it. Numbers
 /// are gapless per series and period because the counter and the document
 /// change in one transaction.
@@ -647,6 +652,13 @@ pub fn issue_credit_note(
     if n.lines.is_empty() || n.lines.iter().any(|(_, a)| *a >= 0) {
         return Err(BillingError::CreditNoteLines);
     }
+    // Tax is at most the subtotal, so when twice the total fits in micros,
+    // every line, the tax and the postings below fit too.
+    n.lines
+        .iter()
+        .try_fold(0i64, |sum, (_, a)| sum.checked_add(*a))
+        .and_then(|sum| sum.checked_mul(2 * MICROS_PER_UNIT))
+        .ok_or(BillingError::AmountTooLarge)?;
     let key = format!("credit_note:{}", n.key);
     if let Some(id) = conn
         .query_row(

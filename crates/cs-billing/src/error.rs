@@ -54,7 +54,7 @@ pub enum BillingError {
     NonPositivePayment,
     #[error("an adjustment of zero changes nothing: enter the amount to credit (or, negative, to debit)")]
     ZeroAdjustment,
-    #[error("the amount is too large")]
+    #[error("the amount is too large: check for an extra zero")]
     AmountTooLarge,
     /// An adjustment or a credit note without its reason.
     #[error("{what} needs a reason: it is shown in the audit log and to the accountant")]

@@ -363,6 +363,15 @@ impl UsagePoster {
     }
 }
 
+/// Whether any money was ever posted (a payment, an adjustment, usage…).
+pub fn any_posted(conn: &Connection) -> Result<bool> {
+    Ok(
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM ledger_txns)", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 /// The balance of an account in micro-units (0 for an account never used).
 pub fn balance_micros(conn: &Connection, account: AccountRef, currency: Currency) -> Result<i64> {
     let org = account

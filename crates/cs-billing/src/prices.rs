@@ -117,6 +117,12 @@ pub fn add_price_rule(
             if hourly_micros <= 0 || monthly_micros <= 0 {
                 return Err(BillingError::NonPositiveFixedPrice);
             }
+            // The plan form's bound: anything above is a typo, and keeps
+            // every product of a price and hours far from overflowing.
+            let max = cs_core::plan::MAX_MONTHLY_MAJOR * MICROS_PER_UNIT;
+            if hourly_micros > max || monthly_micros > max {
+                return Err(BillingError::AmountTooLarge);
+            }
             ("fixed", None, Some(hourly_micros), Some(monthly_micros))
         }
     };
@@ -206,7 +212,9 @@ pub fn price_at(
                 plan_id: plan,
                 unit: UnitPrice {
                     hourly_micros,
-                    monthly_micros: monthly_minor * per_minor,
+                    monthly_micros: monthly_minor
+                        .checked_mul(per_minor)
+                        .ok_or(BillingError::AmountTooLarge)?,
                 },
                 currency,
                 rule_id: None,

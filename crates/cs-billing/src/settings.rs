@@ -2,7 +2,10 @@
 //! Every threshold of the dunning policy and every number format is one of
 //! them; a missing key means its default.
 
-use cs_core::dunning::DunningPolicy;
+use cs_core::dunning::{
+    DunningPolicy, MAX_GRACE_HOURS, MAX_TERMINATE_AFTER_DAYS, MAX_TERMINATION_WARNINGS,
+    MAX_THRESHOLD_MAJOR,
+};
 use cs_core::numbering::NumberFormat;
 use cs_core::Currency;
 use rusqlite::Connection;
@@ -154,12 +157,59 @@ impl BillingSettings {
                 "grace cannot be negative; 0 suspends at once",
             ));
         }
+        if self.grace_hours > MAX_GRACE_HOURS {
+            return Err(bad(
+                "billing.grace_hours",
+                &self.grace_hours.to_string(),
+                &format!("grace is at most {MAX_GRACE_HOURS} hours (a year)"),
+            ));
+        }
         if self.terminate_after_days < 1 {
             return Err(bad(
                 "billing.terminate_after_days",
                 &self.terminate_after_days.to_string(),
                 "keep servers suspended at least one day",
             ));
+        }
+        if self.terminate_after_days > MAX_TERMINATE_AFTER_DAYS {
+            return Err(bad(
+                "billing.terminate_after_days",
+                &self.terminate_after_days.to_string(),
+                &format!("servers are terminated at most {MAX_TERMINATE_AFTER_DAYS} days after suspension"),
+            ));
+        }
+        let days = &self.termination_warning_days;
+        if days.len() > MAX_TERMINATION_WARNINGS
+            || days
+                .iter()
+                .any(|d| !(1..=MAX_TERMINATE_AFTER_DAYS).contains(d))
+        {
+            return Err(bad(
+                "billing.termination_warning_days",
+                &days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+                &format!(
+                    "warn on at most {MAX_TERMINATION_WARNINGS} days, each 1 to {MAX_TERMINATE_AFTER_DAYS} days before termination"
+                ),
+            ));
+        }
+        let limit = MAX_THRESHOLD_MAJOR.saturating_mul(10i64.pow(self.currency.exponent()));
+        for (k, v) in [
+            (
+                "billing.low_balance_threshold_minor",
+                self.low_balance_threshold_minor,
+            ),
+            ("billing.suspend_at_minor", self.suspend_at_minor),
+        ] {
+            if !(-limit..=limit).contains(&v) {
+                return Err(bad(
+                    k,
+                    &cs_core::Money::new(v, self.currency).to_decimal_string(),
+                    &format!(
+                        "use an amount between -{MAX_THRESHOLD_MAJOR} and {MAX_THRESHOLD_MAJOR} {}",
+                        self.currency
+                    ),
+                ));
+            }
         }
         if self.low_balance_threshold_minor < self.suspend_at_minor {
             return Err(bad(
@@ -168,15 +218,40 @@ impl BillingSettings {
                 "the warning threshold must not be below the suspension limit, or customers get no warning",
             ));
         }
-        for (k, f) in [
-            ("billing.number_format.invoice", &self.invoice_number_format),
-            ("billing.number_format.receipt", &self.receipt_number_format),
+        let mut formats: Vec<(&str, &str, NumberFormat)> = Vec::new();
+        for (k, kind, f) in [
+            (
+                "billing.number_format.invoice",
+                "invoice",
+                &self.invoice_number_format,
+            ),
+            (
+                "billing.number_format.receipt",
+                "receipt",
+                &self.receipt_number_format,
+            ),
             (
                 "billing.number_format.credit_note",
+                "credit note",
                 &self.credit_note_number_format,
             ),
         ] {
-            NumberFormat::parse(f).map_err(|e| bad(k, f, &e.to_string()))?;
+            let parsed = NumberFormat::parse(f).map_err(|e| bad(k, f, &e.to_string()))?;
+            // Numbers are unique across every kind of document: two formats
+            // that can render the same number would make issuing fail.
+            for (_, other_kind, other) in &formats {
+                if let Some(example) = parsed.clash_with(other) {
+                    return Err(bad(
+                        k,
+                        f,
+                        &format!(
+                            "it can give the same number as the {other_kind} format {:?} (e.g. {example}); give each kind of document its own fixed text, e.g. INV- and RCT-",
+                            other.as_str()
+                        ),
+                    ));
+                }
+            }
+            formats.push((k, kind, parsed));
         }
         Ok(())
     }

@@ -343,7 +343,10 @@ pub fn refund(
     {
         return documents::get_summary(conn, &id);
     }
-    let micros = amount.minor * per_minor(amount.currency);
+    let micros = amount
+        .minor
+        .checked_mul(per_minor(amount.currency))
+        .ok_or(BillingError::AmountTooLarge)?;
     let id = uuid::Uuid::new_v4().to_string();
     let posted = post(
         conn,

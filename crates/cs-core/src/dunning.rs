@@ -19,6 +19,43 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 
+/// The longest grace period a reseller may set (a year).
+pub const MAX_GRACE_HOURS: i64 = 24 * 366;
+/// The longest a customer may stay suspended before termination (a year).
+pub const MAX_TERMINATE_AFTER_DAYS: i64 = 366;
+/// The most termination warning days.
+pub const MAX_TERMINATION_WARNINGS: usize = 10;
+/// The largest low-balance threshold or suspension limit, either sign, in
+/// major units: anything beyond is a typo.
+pub const MAX_THRESHOLD_MAJOR: i64 = 1_000_000;
+
+/// `t + d`, or the last representable time when that overflows: a policy
+/// read from an old database may hold any number, and the scheduler must
+/// never panic on it ("never" is the honest answer to a far-off deadline).
+fn later(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_add_signed(d)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+/// `t - d`, or the first representable time when that overflows.
+fn earlier(t: Timestamp, d: Duration) -> Timestamp {
+    t.checked_sub_signed(d)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+}
+
+/// When a grace period that started at `since` ends, without overflowing.
+pub fn grace_end(since: Timestamp, grace_hours: i64) -> Timestamp {
+    later(since, in_hours(grace_hours))
+}
+
+fn in_hours(h: i64) -> Duration {
+    Duration::try_hours(h).unwrap_or(if h < 0 { Duration::MIN } else { Duration::MAX })
+}
+
+fn in_days(d: i64) -> Duration {
+    Duration::try_days(d).unwrap_or(if d < 0 { Duration::MIN } else { Duration::MAX })
+}
+
 /// The thresholds, all settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DunningPolicy {
@@ -175,8 +212,8 @@ pub fn step(
         next.low_warned = false;
     }
 
-    let grace = Duration::hours(policy.grace_hours);
-    let terminate_after = Duration::days(policy.terminate_after_days);
+    let grace = in_hours(policy.grace_hours);
+    let terminate_after = in_days(policy.terminate_after_days);
     match current.state {
         DunningState::Good | DunningState::Terminated { .. } if above_limit => {
             next.state = DunningState::Good;
@@ -186,7 +223,7 @@ pub fn step(
             next.state = DunningState::Grace { since: now };
             notices.push(Notice::GraceStarted {
                 balance_minor,
-                suspend_at: now + grace,
+                suspend_at: later(now, grace),
             });
             if policy.grace_hours <= 0 {
                 return step(next, balance_minor, policy, now).merge_notices(notices);
@@ -197,13 +234,13 @@ pub fn step(
             notices.push(Notice::Restored { balance_minor });
         }
         DunningState::Grace { since } => {
-            if now >= since + grace {
+            if now >= later(since, grace) {
                 next.state = DunningState::Suspended { since: now };
                 next.termination_warnings_sent = 0;
                 action = Some(DunningAction::Suspend);
                 notices.push(Notice::Suspended {
                     balance_minor,
-                    terminate_at: now + terminate_after,
+                    terminate_at: later(now, terminate_after),
                 });
             }
         }
@@ -214,7 +251,7 @@ pub fn step(
             notices.push(Notice::Restored { balance_minor });
         }
         DunningState::Suspended { since } => {
-            let terminate_at = since + terminate_after;
+            let terminate_at = later(since, terminate_after);
             if now >= terminate_at {
                 next.state = DunningState::Terminated { at: now };
                 action = Some(DunningAction::Terminate);
@@ -232,7 +269,7 @@ pub fn step(
                 // (the latest) when that count grew, however many were passed.
                 let due = days
                     .iter()
-                    .filter(|d| now >= terminate_at - Duration::days(**d))
+                    .filter(|d| now >= earlier(terminate_at, in_days(**d)))
                     .count() as u32;
                 if due > current.termination_warnings_sent {
                     let left = terminate_at - now;
@@ -312,6 +349,30 @@ mod tests {
         let paid = step(w2.next, 1_000, &p, suspended_at + Duration::days(13));
         assert_eq!(paid.action, Some(DunningAction::Unsuspend));
         assert_eq!(paid.next.state, DunningState::Good);
+    }
+
+    #[test]
+    fn huge_settings_never_overflow_a_date() {
+        // The reproduction: 4294967295 hours of grace made the scheduler
+        // panic on `DateTime + TimeDelta`.
+        let p = DunningPolicy {
+            grace_hours: i64::from(u32::MAX),
+            terminate_after_days: i64::MAX,
+            termination_warning_days: vec![i64::MAX, 1],
+            ..policy()
+        };
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let g = step(CustomerDunning::default(), -1, &p, t0);
+        assert_eq!(g.next.state, DunningState::Grace { since: t0 });
+        assert_eq!(g.action, None);
+        let later = t0 + Duration::days(365 * 100);
+        assert_eq!(step(g.next, -1, &p, later).action, None);
+        let suspended = CustomerDunning {
+            state: DunningState::Suspended { since: t0 },
+            ..CustomerDunning::default()
+        };
+        let s = step(suspended, -1, &p, later);
+        assert_eq!(s.action, None);
     }
 
     #[test]

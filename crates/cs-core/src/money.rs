@@ -28,7 +28,7 @@ pub enum MoneyError {
     NotAnAmount(String),
     #[error("{value:?} has more than {max} digits after the decimal point")]
     TooPrecise { value: String, max: u32 },
-    #[error("the amount is too large")]
+    #[error("the amount is too large: check for an extra zero")]
     Overflow,
     #[error("cannot combine {0} with {1}: amounts are in different currencies")]
     CurrencyMismatch(Currency, Currency),

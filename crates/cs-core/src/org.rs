@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrganizationId, UserId};
-use crate::validate::{is_plausible_email, required_text, ValidationErrors};
+use crate::validate::{email, required_text, AddressParser, ValidationErrors, MAX_NAME_CHARS};
 use crate::Timestamp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,29 +81,31 @@ pub struct NewOrganization {
 }
 
 impl NewOrganization {
-    /// Trims, normalizes and checks every field, reporting all problems at once.
-    pub fn validate(&self) -> Result<NewOrganization, ValidationErrors> {
+    /// Trims, normalizes and checks every field, reporting all problems at
+    /// once; `address` is the mailer's parser (see [`AddressParser`]).
+    pub fn validate(&self, address: AddressParser) -> Result<NewOrganization, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let name = required_text(&mut e, "name", "Organization name", &self.name, 120);
+        let name = required_text(
+            &mut e,
+            "name",
+            "Organization name",
+            &self.name,
+            MAX_NAME_CHARS,
+        );
         let contact_name = required_text(
             &mut e,
             "contact_name",
             "Contact name",
             &self.contact_name,
-            120,
+            MAX_NAME_CHARS,
         );
-        let contact_email = self.contact_email.trim().to_lowercase();
-        if contact_email.is_empty() {
-            e.add("contact_email", "Contact email is required");
-        } else if !is_plausible_email(&contact_email) {
-            e.add(
-                "contact_email",
-                format!(
-                    "{:?} is not a valid email address: check for typos, e.g. name@example.com",
-                    self.contact_email.trim()
-                ),
-            );
-        }
+        let contact_email = email(
+            &mut e,
+            "contact_email",
+            "Contact email",
+            &self.contact_email,
+            address,
+        );
         let country = self.country.trim().to_ascii_uppercase();
         if country.is_empty() {
             e.add("country", "Country is required");
@@ -163,9 +165,13 @@ mod tests {
         }
     }
 
+    fn any_address(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
     #[test]
     fn normalizes_valid_input() {
-        let v = valid().validate().unwrap();
+        let v = valid().validate(any_address).unwrap();
         assert_eq!(v.name, "Ødegård Hosting AS");
         assert_eq!(v.contact_email, "zoe@example.no");
         assert_eq!(v.country, "NO");
@@ -181,7 +187,7 @@ mod tests {
             country: "XX".into(),
             tax_id: Some("!".into()),
         };
-        let errs = bad.validate().unwrap_err();
+        let errs = bad.validate(any_address).unwrap_err();
         let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,

@@ -47,6 +47,20 @@ pub use templates::{
     Templates, Var, Vars,
 };
 
+/// Whether the mailer can send to `address`, by lettre's own parsers (the
+/// bare address, and the mailbox the message builder reads): the rule every
+/// address is checked against at input (`cs_core::validate::AddressParser`),
+/// so a stored address never fails in the outbox for its form.
+pub fn check_address(address: &str) -> Result<(), String> {
+    address
+        .parse::<lettre::Address>()
+        .map_err(|e| e.to_string())?;
+    address
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// Builds an [`Email`] from a rendered template.
 pub fn compose(from: &str, to: Vec<String>, reply_to: Option<String>, rendered: Rendered) -> Email {
     let mut email = Email::new(from, to, rendered.subject);
@@ -54,4 +68,31 @@ pub fn compose(from: &str, to: Vec<String>, reply_to: Option<String>, rendered: 
     email.text = rendered.text;
     email.html = rendered.html;
     email
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_checked_by_the_mailers_parser() {
+        for good in [
+            "zoe@example.com",
+            "a.b+c@sub.example.co",
+            "ops@xn--bcher-kva.example",
+        ] {
+            assert_eq!(super::check_address(good), Ok(()), "{good}");
+        }
+        // Each passes a dotted-domain plausibility check, yet lettre cannot
+        // send to it.
+        for bad in [
+            "a..b@example.com",
+            ".zoe@example.com",
+            "zoe.@example.com",
+            "zo(e)@example.com",
+            "zo\"e@example.com",
+        ] {
+            assert!(cs_core::validate::is_plausible_email(bad), "{bad}");
+            assert!(super::check_address(bad).is_err(), "{bad}");
+        }
+        assert!(super::check_address("<zoe@example.com>").is_err());
+    }
 }

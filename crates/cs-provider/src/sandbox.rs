@@ -470,6 +470,9 @@ impl Provider for Sandbox {
                 message: "a root password or an SSH key is required".into(),
             });
         }
+        if let Some(p) = &req.root_password {
+            check_root_pass(p)?;
+        }
         if st.instances.values().any(|i| i.instance.label == req.label) {
             return Err(ProviderError::Validation {
                 field: "label".into(),
@@ -678,12 +681,7 @@ impl Provider for Sandbox {
     async fn reset_root_password(&self, id: &str, password: &Secret) -> ProviderResult<()> {
         let now = self.clock.now();
         let mut st = self.enter("reset_root_password")?;
-        if password.expose().len() < 11 {
-            return Err(ProviderError::Validation {
-                field: "root_pass".into(),
-                message: "root password must be at least 11 characters".into(),
-            });
-        }
+        check_root_pass(password)?;
         let si = st.instances.get(id).ok_or_else(|| not_found(id))?;
         if si.instance.status != InstanceStatus::Offline {
             return Err(ProviderError::Validation {
@@ -1039,6 +1037,19 @@ impl Sandbox {
     }
 }
 
+/// Linode's length rule for root passwords, in characters (not bytes): an
+/// 11-letter password in Norwegian or Greek is 11 characters, whatever its
+/// UTF-8 length.
+fn check_root_pass(password: &Secret) -> ProviderResult<()> {
+    if !(11..=128).contains(&password.expose().chars().count()) {
+        return Err(ProviderError::Validation {
+            field: "root_pass".into(),
+            message: "root password must be 11–128 characters".into(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1068,6 +1079,31 @@ mod tests {
             tags: vec![],
             backups_enabled: false,
         }
+    }
+
+    #[tokio::test]
+    async fn root_passwords_are_counted_in_characters() {
+        let (clock, sb) = setup();
+        let mut short = request("web-1");
+        // Six characters, twelve bytes.
+        short.root_password = Some(Secret::new("ÆØÅæøå"));
+        assert!(matches!(
+            sb.create_instance(&short).await,
+            Err(ProviderError::Validation { .. })
+        ));
+        let mut ok = request("web-1");
+        ok.root_password = Some(Secret::new("Ærøskøbing1"));
+        let i = sb.create_instance(&ok).await.unwrap();
+        clock.advance(Duration::seconds(4));
+        sb.shutdown(&i.id).await.unwrap();
+        clock.advance(Duration::seconds(2));
+        sb.reset_root_password(&i.id, &Secret::new("Ærøskøbing1"))
+            .await
+            .unwrap();
+        assert!(sb
+            .reset_root_password(&i.id, &Secret::new("ÆØÅæøå"))
+            .await
+            .is_err());
     }
 
     #[tokio::test]

@@ -97,13 +97,24 @@ impl App {
                 );
                 continue;
             }
+            let region = cs_core::validate::optional_text(
+                &mut e,
+                &format!("taxRates.{i}.region"),
+                "The region",
+                &r.region,
+                80,
+            )
+            .unwrap_or_default();
+            let name = cs_core::validate::optional_text(
+                &mut e,
+                &format!("taxRates.{i}.name"),
+                "The tax name",
+                &r.name,
+                80,
+            )
+            .unwrap_or_default();
             match parse_percent(&format!("taxRates.{i}.ratePercent"), &r.rate_percent) {
-                Ok(ppm) => rates.push((
-                    c,
-                    r.region.trim().to_string(),
-                    r.name.trim().to_string(),
-                    ppm,
-                )),
+                Ok(ppm) => rates.push((c, region, name, ppm)),
                 Err(AppError::Validation(v)) => e.0.extend(v.0),
                 Err(other) => return Err(other),
             }

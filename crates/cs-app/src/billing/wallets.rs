@@ -109,12 +109,13 @@ impl App {
             &input.reference,
             100,
         );
-        let note = input
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string);
+        let note = cs_core::validate::optional_note(
+            &mut e,
+            "note",
+            "Note",
+            input.note.as_deref().unwrap_or(""),
+            cs_core::validate::MAX_NOTE_CHARS,
+        );
         let (org, amount, method) = match (org, amount, method) {
             (Some(o), Some(a), Some(m)) if e.is_empty() => (o, a, m),
             _ => return Err(AppError::Validation(e)),
@@ -202,7 +203,7 @@ impl App {
                     wallet: wallet_dto(w),
                     suspend_at: w
                         .state_since
-                        .map(|t| fmt_ts(&(t + chrono::Duration::hours(s.grace_hours))))
+                        .map(|t| fmt_ts(&cs_core::dunning::grace_end(t, s.grace_hours)))
                         .unwrap_or_default(),
                 })
                 .collect::<Vec<_>>();

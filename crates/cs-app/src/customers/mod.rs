@@ -73,7 +73,9 @@ fn e_invoice_fields(e: &mut ValidationErrors, input: &OrganizationInput) -> EInv
 
 /// Validates the whole form, reporting every problem at once.
 fn validate(input: &OrganizationInput) -> AppResult<(NewOrganization, EInvoiceData)> {
-    let core = domain_input(input).validate().map_err(camel_fields);
+    let core = domain_input(input)
+        .validate(cs_mail::check_address)
+        .map_err(camel_fields);
     let mut e = ValidationErrors::new();
     let data = e_invoice_fields(&mut e, input);
     match core {

@@ -254,13 +254,25 @@ impl App {
 
     /// Voids an issued invoice by issuing a credit note for all of it.
     pub fn void_invoice(&self, id: &str, reason: &str) -> AppResult<DocumentSummaryDto> {
-        let reason = reason.trim();
-        if reason.is_empty() {
+        if reason.trim().is_empty() {
             return Err(AppError::validation(
                 "reason",
                 "Say why the invoice is voided: it is printed on the credit note",
             ));
         }
+        let mut e = cs_core::ValidationErrors::new();
+        let reason = cs_core::validate::optional_text(
+            &mut e,
+            "reason",
+            "The reason",
+            reason,
+            cs_core::validate::MAX_LABEL_CHARS,
+        )
+        .unwrap_or_default();
+        if !e.is_empty() {
+            return Err(AppError::Validation(e));
+        }
+        let reason = reason.as_str();
         let now = self.now();
         let actor = self.actor.clone();
         let credit = self.write(|tx| Ok(documents::void_invoice(tx, id, reason, now, &actor)?))?;

@@ -28,7 +28,7 @@ pub struct EmailSettingsDto {
     pub portal_url: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Type)]
+#[derive(Clone, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EmailSettingsInput {
     pub host: String,
@@ -44,6 +44,26 @@ pub struct EmailSettingsInput {
     pub logo_url: String,
     pub website: String,
     pub portal_url: String,
+}
+
+/// The password never reaches a log: only whether one was given.
+impl std::fmt::Debug for EmailSettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettingsInput")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("from_name", &self.from_name)
+            .field("from_address", &self.from_address)
+            .field("reply_to", &self.reply_to)
+            .field("brand_color", &self.brand_color)
+            .field("logo_url", &self.logo_url)
+            .field("website", &self.website)
+            .field("portal_url", &self.portal_url)
+            .finish()
+    }
 }
 
 /// What the relay answered to "Send test mail".

@@ -267,6 +267,7 @@ impl App {
             );
         } else if host.len() > 253
             || host.contains(char::is_whitespace)
+            || host.chars().any(cs_core::validate::is_invisible_or_control)
             || host.contains(['/', ':', '@']) && !host.starts_with('[')
         {
             e.add("host", format!("{host:?} is not a host name: write only the name, e.g. mail.smtp2go.com (no smtp://, no port)"));
@@ -285,10 +286,14 @@ impl App {
             }
             _ => {}
         }
-        let username = input.username.trim().to_string();
-        if username.len() > 256 {
-            e.add("username", "The user name is longer than 256 characters");
-        }
+        let username = cs_core::validate::optional_text(
+            &mut e,
+            "username",
+            "The user name",
+            &input.username,
+            256,
+        )
+        .unwrap_or_default();
         let new_password = input.password.clone();
         let has_password = match &new_password {
             Some(p) => !p.is_empty(),
@@ -312,32 +317,43 @@ impl App {
                 "The password cannot contain line breaks or be longer than 1024 characters",
             );
         }
-        let from_name = input.from_name.trim().to_string();
-        if from_name.chars().count() > 100 || from_name.contains(['\r', '\n', '<', '>']) {
+        let from_name = cs_core::validate::optional_text(
+            &mut e,
+            "fromName",
+            "The sender name",
+            &input.from_name,
+            100,
+        )
+        .unwrap_or_default();
+        if from_name.contains(['<', '>', '"']) {
             e.add(
                 "fromName",
-                "The sender name is at most 100 characters, on one line, without < or >",
+                "The sender name is at most 100 characters, on one line, without <, > or quotes",
             );
         }
-        let from_address = input.from_address.trim().to_string();
-        if from_address.is_empty() {
+        let from_address = if input.from_address.trim().is_empty() {
             e.add(
                 "fromAddress",
                 "Enter the address your mail comes from, e.g. billing@yourcloud.com",
             );
-        } else if !cs_core::validate::is_plausible_email(&from_address) {
-            e.add(
+            String::new()
+        } else {
+            cs_core::validate::email(
+                &mut e,
                 "fromAddress",
-                format!("{from_address:?} is not an email address"),
-            );
-        }
-        let reply_to = input.reply_to.trim().to_string();
-        if !reply_to.is_empty() && !cs_core::validate::is_plausible_email(&reply_to) {
-            e.add(
-                "replyTo",
-                format!("{reply_to:?} is not an email address: correct it or leave it empty"),
-            );
-        }
+                "The sender address",
+                &input.from_address,
+                cs_mail::check_address,
+            )
+        };
+        let reply_to = cs_core::validate::optional_email(
+            &mut e,
+            "replyTo",
+            "The reply-to address",
+            &input.reply_to,
+            cs_mail::check_address,
+        )
+        .unwrap_or_default();
         let brand_color = input.brand_color.trim().to_ascii_lowercase();
         let brand_color = if brand_color.is_empty() {
             DEFAULT_COLOR.to_string()
@@ -433,12 +449,16 @@ impl App {
     /// Sends a test mail right now (not through the outbox) with the saved
     /// settings and returns the relay's answer.
     pub async fn send_test_mail(&self, to: &str) -> AppResult<TestMailResult> {
-        let to = to.trim().to_string();
-        if !cs_core::validate::is_plausible_email(&to) {
-            return Err(AppError::validation(
-                "testTo",
-                "Enter the address to send the test mail to",
-            ));
+        let mut e = cs_core::ValidationErrors::new();
+        let to = cs_core::validate::email(
+            &mut e,
+            "testTo",
+            "The address to send the test mail to",
+            to,
+            cs_mail::check_address,
+        );
+        if !e.is_empty() {
+            return Err(AppError::Validation(e));
         }
         let (config, s) = self.smtp_config()?.ok_or_else(|| {
             AppError::Unavailable("Email is not set up: fill in the relay, the password and the sender address in Settings → Email and save first".into())

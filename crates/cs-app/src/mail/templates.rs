@@ -192,6 +192,8 @@ pub(super) fn check_source(
     let mut e = cs_core::ValidationErrors::new();
     if input.subject.trim().is_empty() {
         e.add("subject", "The subject cannot be empty");
+    } else if input.subject.contains(['\n', '\r']) {
+        e.add("subject", "The subject is one line: remove the line breaks");
     }
     for (field, v) in [
         ("subject", &input.subject),
@@ -200,6 +202,13 @@ pub(super) fn check_source(
     ] {
         if v.len() > 100_000 {
             e.add(field, "This part is longer than 100,000 characters");
+        } else if v.chars().any(|c| {
+            cs_core::validate::is_invisible_or_control(c) && !matches!(c, '\n' | '\r' | '\t')
+        }) {
+            e.add(
+                field,
+                "This part contains a control or invisible character (such as a zero-width space or a direction override): retype it as plain text",
+            );
         }
     }
     if input.text.trim().is_empty() {

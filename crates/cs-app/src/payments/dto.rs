@@ -21,9 +21,16 @@ pub struct PayPalSettingsDto {
     pub webhook_id: Option<String>,
     /// The API the app talks to, e.g. `https://api-m.sandbox.paypal.com`.
     pub effective_base_url: String,
+    /// The reseller's currency, and whether PayPal takes it: when not,
+    /// payment links are refused and `currency_note` says why.
+    pub currency: String,
+    pub currency_supported: bool,
+    /// What staff should know about PayPal and the currency (unsupported, or
+    /// held only by accounts of one country); `None` when nothing.
+    pub currency_note: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[derive(Clone, Default, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PayPalSettingsInput {
     pub client_id: String,
@@ -32,6 +39,19 @@ pub struct PayPalSettingsInput {
     pub environment: String,
     pub base_url: Option<String>,
     pub webhook_id: Option<String>,
+}
+
+/// The secret never reaches a log: only whether one was given.
+impl std::fmt::Debug for PayPalSettingsInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayPalSettingsInput")
+            .field("client_id", &self.client_id)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url)
+            .field("webhook_id", &self.webhook_id)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

@@ -27,6 +27,9 @@ impl App {
     /// the link the customer pays at.
     pub async fn create_payment_link(&self, input: PaymentLinkInput) -> AppResult<PaymentDetail> {
         let currency = self.currency()?;
+        if let (false, Some(why)) = super::currency_note(currency) {
+            return Err(AppError::Conflict(why));
+        }
         let mut e = cs_core::ValidationErrors::new();
         let org = parse_org_id(&input.organization_id).ok();
         if org.is_none() {

@@ -41,7 +41,7 @@ mod links;
 mod poller;
 mod refunds;
 mod settings;
-mod store;
+pub(crate) mod store;
 mod webhooks;
 
 pub use poller::run;
@@ -91,6 +91,26 @@ fn payment_dto(p: &store::PaymentRow) -> PaymentDto {
         created_at: p.created_at.clone(),
         updated_at: p.updated_at.clone(),
         completed_at: p.completed_at.clone(),
+    }
+}
+
+/// Whether PayPal takes the reseller's currency, and what staff should know
+/// about it: Settings → Payments shows it, payment links refuse with it.
+pub(crate) fn currency_note(currency: cs_core::Currency) -> (bool, Option<String>) {
+    match cs_paypal::currency_support(currency) {
+        cs_paypal::CurrencySupport::Supported { .. } => (true, None),
+        cs_paypal::CurrencySupport::InCountryOnly { country, .. } => (
+            true,
+            Some(format!(
+                "PayPal holds {currency} only in accounts registered in {country}: any other account receives these payments converted into its own currency, with PayPal's conversion fee"
+            )),
+        ),
+        cs_paypal::CurrencySupport::Unsupported => (
+            false,
+            Some(format!(
+                "PayPal does not support {currency}, the currency you bill in, so customers cannot pay by PayPal: record their bank transfers and cash payments on the customer's wallet instead"
+            )),
+        ),
     }
 }
 

@@ -17,16 +17,21 @@ use crate::{App, AppError, AppResult, Subject};
 impl App {
     /// Refunds a completed payment, fully (no amount) or partly.
     pub async fn refund_payment(&self, input: RefundInput) -> AppResult<PaymentDetail> {
-        let reason = input.reason.trim().to_string();
         let mut e = cs_core::ValidationErrors::new();
-        if reason.is_empty() {
+        if input.reason.trim().is_empty() {
             e.add(
                 "reason",
                 "Say why the money goes back: it is printed on the credit note",
             );
-        } else if reason.chars().count() > 200 {
-            e.add("reason", "Keep the reason under 200 characters");
         }
+        let reason = cs_core::validate::optional_text(
+            &mut e,
+            "reason",
+            "The reason",
+            &input.reason,
+            cs_core::validate::MAX_LABEL_CHARS,
+        )
+        .unwrap_or_default();
         let p = self
             .store
             .read(|c| store::load(c, input.payment_id.trim()))?;

@@ -199,6 +199,8 @@ impl App {
     }
 
     pub fn paypal_settings(&self) -> AppResult<PayPalSettingsDto> {
+        let currency = self.currency()?;
+        let (currency_supported, currency_note) = super::currency_note(currency);
         let stored = self.store.read(stored_settings)?;
         let has_secret = self.secrets.get(SECRET_KEY).ok().flatten().is_some();
         Ok(match stored {
@@ -212,6 +214,9 @@ impl App {
                 environment: s.environment,
                 base_url: s.base_url,
                 webhook_id: s.webhook_id,
+                currency: currency.code().to_string(),
+                currency_supported,
+                currency_note,
             },
             None => PayPalSettingsDto {
                 configured: false,
@@ -221,6 +226,9 @@ impl App {
                 base_url: None,
                 webhook_id: None,
                 effective_base_url: Environment::Sandbox.base_url().to_string(),
+                currency: currency.code().to_string(),
+                currency_supported,
+                currency_note,
             },
         })
     }

@@ -162,6 +162,11 @@ pub(crate) fn insert(c: &Connection, p: &NewPaymentRow<'_>) -> AppResult<()> {
     Ok(())
 }
 
+/// Whether any PayPal payment was ever started.
+pub(crate) fn any_payment(c: &Connection) -> AppResult<bool> {
+    Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM payments)", [], |r| r.get(0))?)
+}
+
 pub(crate) fn load(c: &Connection, id: &str) -> AppResult<PaymentRow> {
     select(c, "p.id = ?1", &[&id])?.pop().ok_or_else(|| {
         AppError::NotFound(format!(

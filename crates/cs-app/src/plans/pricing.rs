@@ -589,13 +589,26 @@ fn parse_rule(
             }
         },
         "fixed" => {
+            // The plan form's bounds: at most MAX_MONTHLY_MAJOR a month, and
+            // an hour never above the month. They keep every product of a
+            // price and hours far from overflowing.
+            let max_major = cs_core::plan::MAX_MONTHLY_MAJOR;
             let hourly =
                 match Rate::parse(input.hourly_price.as_deref().unwrap_or("").trim(), currency) {
-                    Ok(r) if r.micros > 0 => Some(r.micros),
-                    Ok(_) => {
+                    Ok(r) if r.micros <= 0 => {
                         e.add("hourlyPrice", "A fixed hourly price must be more than zero");
                         None
                     }
+                    Ok(r) if r.micros > max_major * cs_core::money::MICROS_PER_UNIT => {
+                        e.add(
+                            "hourlyPrice",
+                            format!(
+                            "Hourly price is above {max_major} {currency}: check for an extra zero"
+                        ),
+                        );
+                        None
+                    }
+                    Ok(r) => Some(r.micros),
                     Err(err) => {
                         e.add("hourlyPrice", format!("Hourly price: {err}"));
                         None
@@ -605,20 +618,37 @@ fn parse_rule(
                 input.monthly_price.as_deref().unwrap_or("").trim(),
                 currency,
             ) {
-                Ok(m) if m.minor > 0 => Some(m.minor * currency.micros_per_minor()),
-                Ok(_) => {
+                Ok(m) if m.minor <= 0 => {
                     e.add(
                         "monthlyPrice",
                         "A fixed monthly price must be more than zero",
                     );
                     None
                 }
+                Ok(m) => match m
+                    .minor
+                    .checked_mul(currency.micros_per_minor())
+                    .filter(|micros| *micros <= max_major * cs_core::money::MICROS_PER_UNIT)
+                {
+                    Some(micros) => Some(micros),
+                    None => {
+                        e.add("monthlyPrice", format!("Monthly price is above {max_major} {currency}: check for an extra zero"));
+                        None
+                    }
+                },
                 Err(err) => {
                     e.add("monthlyPrice", format!("Monthly price: {err}"));
                     None
                 }
             };
             match (hourly, monthly) {
+                (Some(h), Some(m)) if h > m => {
+                    e.add(
+                        "hourlyPrice",
+                        "Hourly price is higher than the monthly price: check both figures",
+                    );
+                    None
+                }
                 (Some(h), Some(m)) => Some(PriceRule::Fixed {
                     hourly_micros: h,
                     monthly_micros: m,

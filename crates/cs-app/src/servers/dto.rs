@@ -140,9 +140,10 @@ pub struct FirewallRuleDto {
     pub label: String,
     /// `ACCEPT` or `DROP`.
     pub action: String,
-    /// `TCP`, `UDP` or `ICMP`.
+    /// `TCP`, `UDP`, `ICMP`, `IPENCAP`, `ALL` or an IP protocol number
+    /// (`50`); shown as the provider sent it, unknown values included.
     pub protocol: String,
-    /// "22", "80,443", "1024-65535"; empty for ICMP or every port.
+    /// "22", "80,443", "1024-65535" (TCP and UDP only); empty for every port.
     pub ports: String,
     /// Addresses or networks (`0.0.0.0/0`, `::/0`, `203.0.113.0/24`).
     pub addresses: Vec<String>,

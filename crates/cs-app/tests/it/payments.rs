@@ -1018,3 +1018,47 @@ async fn a_huf_link_charges_what_it_says() {
         "PayPal charged 100 HUF, not 10000"
     );
 }
+
+/// Settings → Payments says plainly when PayPal does not take the reseller's
+/// currency, and a payment link is refused with that message, not an
+/// obscure error from PayPal.
+#[tokio::test]
+async fn a_currency_paypal_does_not_support_is_named_and_links_are_refused() {
+    let t = TestApp::new();
+    assert!(t.app.paypal_settings().unwrap().currency_supported);
+    t.app
+        .update_settings(SettingsInput {
+            currency: "RON".into(),
+            reseller_name: "Nordlys Cloud".into(),
+        })
+        .unwrap();
+    let s = t.app.paypal_settings().unwrap();
+    assert_eq!(s.currency, "RON");
+    assert!(!s.currency_supported);
+    let note = s.currency_note.unwrap();
+    assert!(note.contains("PayPal does not support RON"), "{note}");
+    let org = t.customer("Acme", "ops@acme.example");
+    let err = t
+        .app
+        .create_payment_link(PaymentLinkInput {
+            organization_id: org.id.clone(),
+            amount: "10.00".into(),
+            send_email: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    assert_eq!(err.to_string(), note);
+    assert_eq!(t.table_count("payments"), 0);
+    // A currency held by one country's accounts only is usable, with a warning.
+    let t = TestApp::new();
+    t.app
+        .update_settings(SettingsInput {
+            currency: "BRL".into(),
+            reseller_name: "Nordlys Cloud".into(),
+        })
+        .unwrap();
+    let s = t.app.paypal_settings().unwrap();
+    assert!(s.currency_supported);
+    assert!(s.currency_note.unwrap().contains("Brazil"));
+}

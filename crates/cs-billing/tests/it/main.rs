@@ -6,5 +6,6 @@ mod price_copy;
 mod pricing;
 mod properties;
 mod scenarios;
+mod settings;
 mod support;
 mod wallets;

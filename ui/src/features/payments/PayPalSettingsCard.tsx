@@ -103,7 +103,16 @@ export function PayPalSettingsCard({ settings }: { settings: PayPalSettingsDto }
           Top-up links paid with PayPal. Create a REST app at developer.paypal.com and paste its credentials; the secret is kept in the system keyring, never in the database.
         </CardDescription>
       </CardHeader>
-      <CardContent>
+      <CardContent className="grid gap-4">
+        {settings.currencyNote && (
+          <p
+            role={settings.currencySupported ? undefined : "alert"}
+            data-testid="paypal-currency-note"
+            className={settings.currencySupported ? "rounded-md bg-muted/60 px-3 py-2 text-sm text-muted-foreground" : "rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive"}
+          >
+            {settings.currencyNote}
+          </p>
+        )}
         <form ref={formRef} onSubmit={submit} noValidate className="grid gap-4" aria-label="PayPal settings">
           <div className="grid gap-4 sm:grid-cols-2">
             <Field name="clientId" label="Client id" error={form.errors.clientId}>

@@ -21,6 +21,7 @@ export function PaymentsCard({ organizationId, organizationName, contactEmail }:
   const [open, setOpen] = React.useState(false);
   const [created, setCreated] = React.useState<PaymentDetail | null>(null);
   const configured = settings.data?.configured ?? false;
+  const supported = settings.data?.currencySupported ?? true;
   const currency = info.data?.currency ?? "USD";
   const close = () => {
     setOpen(false);
@@ -30,12 +31,15 @@ export function PaymentsCard({ organizationId, organizationName, contactEmail }:
     <Card data-testid="payments-card">
       <CardHeader className="flex-row flex-wrap items-center justify-between gap-2">
         <CardTitle>PayPal payments</CardTitle>
-        <Button size="sm" onClick={() => setOpen(true)} disabled={!configured} title={configured ? undefined : "Set up PayPal in Settings → Payments first"}>
+        <Button size="sm" onClick={() => setOpen(true)} disabled={!configured || !supported} title={!supported ? settings.data?.currencyNote ?? undefined : configured ? undefined : "Set up PayPal in Settings → Payments first"}>
           <Link2 /> Create payment link
         </Button>
       </CardHeader>
       <CardContent className="grid gap-3">
-        {settings.data && !configured && (
+        {settings.data && !supported && (
+          <p className="text-sm text-muted-foreground" data-testid="paypal-currency-note">{settings.data.currencyNote}</p>
+        )}
+        {settings.data && supported && !configured && (
           <p className="text-sm text-muted-foreground">
             PayPal is not set up. <Link to="/settings" className="underline underline-offset-4">Add your PayPal REST app in Settings</Link> to send top-up links.
           </p>

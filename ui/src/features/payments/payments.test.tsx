@@ -8,7 +8,7 @@ import { PayPalSettingsCard, paypalSettingsInput } from "./PayPalSettingsCard";
 import { PaymentLinkForm } from "./PaymentLinkForm";
 import { RefundForm, checkRefund } from "./RefundForm";
 
-const unset: PayPalSettingsDto = { configured: false, clientId: "", hasSecret: false, environment: "sandbox", baseUrl: null, webhookId: null, effectiveBaseUrl: "https://api-m.sandbox.paypal.com" };
+const unset: PayPalSettingsDto = { configured: false, clientId: "", hasSecret: false, environment: "sandbox", baseUrl: null, webhookId: null, effectiveBaseUrl: "https://api-m.sandbox.paypal.com", currency: "USD", currencySupported: true, currencyNote: null };
 const money = (amount: string) => ({ amount, currency: "USD", minor: amount.replace(".", "").replace(/^0+(?=\d)/, "") });
 
 const detail: PaymentDetail = {
@@ -73,6 +73,19 @@ describe("PayPal settings", () => {
     await user.click(screen.getByRole("button", { name: /Test connection/ }));
     await waitFor(() => expect(screen.getByTestId("paypal-test-result")).toHaveAttribute("data-ok", "true"));
     expect(screen.getByTestId("paypal-test-result")).toHaveTextContent("Connected");
+  });
+});
+
+describe("PayPal and the reseller's currency", () => {
+  it("says plainly when PayPal does not take the currency", () => {
+    const note = "PayPal does not support RON, the currency you bill in, so customers cannot pay by PayPal: record their bank transfers and cash payments on the customer's wallet instead";
+    renderWithProviders(<PayPalSettingsCard settings={{ ...unset, currency: "RON", currencySupported: false, currencyNote: note }} />);
+    expect(screen.getByRole("alert")).toHaveTextContent("PayPal does not support RON");
+  });
+
+  it("shows nothing for a supported currency", () => {
+    renderWithProviders(<PayPalSettingsCard settings={unset} />);
+    expect(screen.queryByTestId("paypal-currency-note")).toBeNull();
   });
 });
 

@@ -8,7 +8,7 @@ import type { LinodeAccountDto, PlanDto } from "@/bindings";
 import { renderWithProviders } from "@/test/render";
 import { server } from "@/test/fixtures";
 import { catalogueSource, NewServerPage } from "./NewServerPage";
-import { firewallLabelError, ServerTabs } from "./ServerTabs";
+import { firewallLabelError, firewallRuleErrors, ServerTabs } from "./ServerTabs";
 
 const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
 const plan: PlanDto = {
@@ -28,6 +28,16 @@ describe("catalogueSource", () => {
     expect(catalogueSource("sandbox", "acc-1")).toBe("sandbox");
     expect(catalogueSource("linode", null)).toBe("linode");
     expect(catalogueSource("linode", "acc-2")).toBe("linode:acc-2");
+  });
+});
+
+describe("firewallRuleErrors", () => {
+  it("takes every protocol Linode takes, with ports only for TCP and UDP", () => {
+    for (const [protocol, ports] of [["TCP", "22"], ["udp", "53"], ["ICMP", ""], ["IPENCAP", ""], ["ALL", ""], ["0", ""], ["50", ""], ["255", ""], ["6", "443"], ["17", "53"]]) {
+      expect(firewallRuleErrors(protocol, ports), `${protocol} ${ports}`).toEqual({});
+    }
+    for (const p of ["256", "-1", "GRE", "", "5.0"]) expect(firewallRuleErrors(p, "").protocol, p).toMatch(/0 to 255/);
+    for (const p of ["ALL", "IPENCAP", "50", "ICMP"]) expect(firewallRuleErrors(p, "22").ports, p).toMatch(/only TCP and UDP/);
   });
 });
 

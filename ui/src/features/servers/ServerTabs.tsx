@@ -254,6 +254,20 @@ const NEW_RULE: FirewallRuleDto = { label: "", action: "ACCEPT", protocol: "TCP"
 /** A new firewall starts closed inbound except SSH, open outbound. */
 export const NEW_FIREWALL_RULES: FirewallRulesDto = { inboundPolicy: "DROP", outboundPolicy: "ACCEPT", inbound: [{ ...NEW_RULE, label: "ssh", ports: "22" }], outbound: [] };
 
+/** The protocols a rule may name besides an IP protocol number (0–255), as Linode takes them. */
+export const FIREWALL_PROTOCOLS = ["TCP", "UDP", "ICMP", "IPENCAP", "ALL"] as const;
+
+/** The backend's protocol rule, checked before asking: a named protocol or an IP protocol
+ * number from 0 to 255; ports only for TCP and UDP (6 and 17). */
+export function firewallRuleErrors(protocol: string, ports: string): { protocol?: string; ports?: string } {
+  const p = protocol.trim().toUpperCase();
+  const number = /^[0-9]{1,3}$/.test(p) && Number(p) <= 255;
+  if (!number && !(FIREWALL_PROTOCOLS as readonly string[]).includes(p)) return { protocol: "Choose TCP, UDP, ICMP, IPENCAP, ALL or an IP protocol number from 0 to 255" };
+  const hasPorts = ["TCP", "UDP"].includes(p) || (number && [6, 17].includes(Number(p)));
+  if (!hasPorts && ports.trim()) return { ports: `${p} has no ports: only TCP and UDP rules name ports; leave this empty` };
+  return {};
+}
+
 /** Linode's firewall label rule, checked before asking (the backend checks again, and uniqueness). */
 export function firewallLabelError(label: string): string | null {
   const l = label.trim();
@@ -282,6 +296,18 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
     e.preventDefault();
     const withAddresses = (dir: "inbound" | "outbound") => rules[dir].map((r, i) => ({ ...r, addresses: text(dir, i).split(",").map((a) => a.trim()).filter(Boolean) }));
     const full = { ...rules, inbound: withAddresses("inbound"), outbound: withAddresses("outbound") };
+    const local: Record<string, string> = {};
+    for (const dir of ["inbound", "outbound"] as const) {
+      full[dir].forEach((r, i) => {
+        const errs = firewallRuleErrors(r.protocol, r.ports);
+        if (errs.protocol) local[`${dir}.${i}.protocol`] = errs.protocol;
+        if (errs.ports) local[`${dir}.${i}.ports`] = errs.ports;
+      });
+    }
+    if (Object.keys(local).length > 0) {
+      form.setErrors(local);
+      return;
+    }
     if (creating) {
       const le = firewallLabelError(label);
       if (le) {
@@ -303,7 +329,7 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
         <div key={i} className="grid grid-cols-2 gap-2 rounded-md border p-2 sm:grid-cols-[1fr_7rem_6rem_1fr_1.4fr_auto]">
           <Field name={`${dir}.${i}.label`} label="Label" error={form.errors[`${dir}.${i}.label`]}>{(p) => <Input {...p} value={r.label} onChange={(e) => update(dir, i, { label: e.target.value })} placeholder="ssh" />}</Field>
           <Field name={`${dir}.${i}.action`} label="Action" error={form.errors[`${dir}.${i}.action`]}>{(p) => <Select {...p} value={r.action} onChange={(e) => update(dir, i, { action: e.target.value })}><option>ACCEPT</option><option>DROP</option></Select>}</Field>
-          <Field name={`${dir}.${i}.protocol`} label="Protocol" error={form.errors[`${dir}.${i}.protocol`]}>{(p) => <Select {...p} value={r.protocol} onChange={(e) => update(dir, i, { protocol: e.target.value })}><option>TCP</option><option>UDP</option><option>ICMP</option></Select>}</Field>
+          <Field name={`${dir}.${i}.protocol`} label="Protocol" error={form.errors[`${dir}.${i}.protocol`]}>{(p) => <Input {...p} list="firewall-protocols" value={r.protocol} onChange={(e) => update(dir, i, { protocol: e.target.value })} placeholder="TCP, ALL, 50" autoComplete="off" spellCheck={false} />}</Field>
           <Field name={`${dir}.${i}.ports`} label="Ports" error={form.errors[`${dir}.${i}.ports`]}>{(p) => <Input {...p} value={r.ports} onChange={(e) => update(dir, i, { ports: e.target.value })} placeholder="22, 80,443" />}</Field>
           <Field name={`${dir}.${i}.addresses`} label="From / to" error={form.errors[`${dir}.${i}.addresses`]}>{(p) => <Input {...p} value={text(dir, i)} onChange={(e) => setAddresses({ ...addresses, [`${dir}.${i}`]: e.target.value })} placeholder="0.0.0.0/0, ::/0" />}</Field>
           <Button type="button" variant="ghost" size="icon" className="self-end" aria-label={`Remove ${dir} rule ${i + 1}`} onClick={() => setRules({ ...rules, [dir]: rules[dir].filter((_, j) => j !== i) })}><Trash2 /></Button>
@@ -331,6 +357,7 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
               </label>
             </div>
           )}
+          <datalist id="firewall-protocols">{FIREWALL_PROTOCOLS.map((p) => <option key={p} value={p} />)}</datalist>
           {section("inbound", "Inbound")}
           {section("outbound", "Outbound")}
           <div className="flex justify-end gap-2">

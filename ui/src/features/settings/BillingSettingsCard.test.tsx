@@ -59,4 +59,20 @@ describe("BillingSettingsCard", () => {
     expect(container.querySelector('[data-field-error="lowBalanceThreshold"]')).toHaveTextContent("before the suspension limit");
     expect(calls).toEqual([]);
   });
+
+  it("bounds the dunning settings like the backend (issue 11: a grace period of years)", async () => {
+    const calls: string[] = [];
+    mockIPC((cmd) => void calls.push(cmd));
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<BillingSettingsCard settings={settings} />);
+    for (const [name, value] of [["graceHours", "100000"], ["terminateAfterDays", "0"], ["terminationWarningDays", "7, 400"]]) {
+      await user.clear(container.querySelector(`input[name="${name}"]`)!);
+      await user.type(container.querySelector(`input[name="${name}"]`)!, value);
+    }
+    await user.click(screen.getByRole("button", { name: "Save billing settings" }));
+    expect(container.querySelector('[data-field-error="graceHours"]')).toHaveTextContent("at most 8784 hours");
+    expect(container.querySelector('[data-field-error="terminateAfterDays"]')).toHaveTextContent("Between 1 and 366");
+    expect(container.querySelector('[data-field-error="terminationWarningDays"]')).toHaveTextContent("each 1 to 366");
+    expect(calls).toEqual([]);
+  });
 });

@@ -45,6 +45,8 @@ function toForm(s: BillingSettingsDto): Form {
   };
 }
 
+const MAX_GRACE_HOURS = 24 * 366;
+const MAX_DAYS = 366;
 const SIGNED_DECIMAL = /^-?\d{1,9}(\.\d{1,4})?$/;
 const PERCENT = /^\d{1,3}(\.\d{1,4})?$/;
 const WHOLE = /^\d{1,6}$/;
@@ -63,10 +65,14 @@ export function billingSettingsInput(v: Form): { input: BillingSettingsDto; erro
       e.lowBalanceThreshold = "The low-balance warning must come at or before the suspension limit";
     }
   }
+  // The backend's bounds (cs_core::dunning): a year at most, ten warnings.
   if (!WHOLE.test(v.graceHours.trim())) e.graceHours = "Enter whole hours, e.g. 72";
+  else if (Number(v.graceHours.trim()) > MAX_GRACE_HOURS) e.graceHours = `Grace is at most ${MAX_GRACE_HOURS} hours (a year)`;
   if (!WHOLE.test(v.terminateAfterDays.trim())) e.terminateAfterDays = "Enter whole days, e.g. 30";
+  else if (Number(v.terminateAfterDays.trim()) < 1 || Number(v.terminateAfterDays.trim()) > MAX_DAYS) e.terminateAfterDays = `Between 1 and ${MAX_DAYS} days`;
   const days = v.terminationWarningDays.split(",").map((d) => d.trim()).filter(Boolean);
   if (days.some((d) => !WHOLE.test(d))) e.terminationWarningDays = "Enter whole days separated by commas, e.g. 7, 3, 1";
+  else if (days.length > 10 || days.some((d) => Number(d) < 1 || Number(d) > MAX_DAYS)) e.terminationWarningDays = `At most 10 days, each 1 to ${MAX_DAYS}`;
   for (const k of ["invoiceNumberFormat", "receiptNumberFormat", "creditNoteNumberFormat"] as const) {
     if (!v[k].trim()) e[k] = "A number format is required";
   }

@@ -84,7 +84,7 @@ function BusinessCard() {
               name="currency"
               label="Currency"
               error={form.errors.currency}
-              hint={s.currencyLocked ? <span className="inline-flex items-center gap-1" data-testid="currency-locked"><Lock className="size-3 shrink-0" /> Locked</span> : "Locks when the first plan is created"}
+              hint={s.currencyLocked ? <span className="inline-flex items-center gap-1" data-testid="currency-locked"><Lock className="size-3 shrink-0" /> Locked</span> : "Locks when the first plan is created or money is recorded"}
             >
               {(p) => (
                 <Select {...p} value={v.currency} disabled={s.currencyLocked} onChange={(e) => { setV({ ...v, currency: e.target.value }); form.clear("currency"); }}>
@@ -95,7 +95,7 @@ function BusinessCard() {
           </div>
           {s.currencyLocked && (
             <p className="rounded-md bg-muted/60 px-3 py-2 text-xs text-muted-foreground">
-              The currency is locked because plans exist: their prices and your customers' wallets are kept in {s.currency}, and changing it would change what everyone owes.
+              The currency is locked because {s.currencyLockedBecause ?? "plans exist"}: prices, your customers' wallets and documents are kept in {s.currency}, and changing it would change what everyone owes.
             </p>
           )}
           <div className="flex justify-end">

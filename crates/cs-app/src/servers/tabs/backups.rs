@@ -93,10 +93,15 @@ impl App {
 
     pub async fn take_server_snapshot(&self, id: &str, label: &str) -> AppResult<BackupDto> {
         let label = label.trim();
-        if label.is_empty() || label.len() > 255 {
+        if label.is_empty()
+            || label.chars().count() > 255
+            || label
+                .chars()
+                .any(cs_core::validate::is_invisible_or_control)
+        {
             return Err(AppError::validation(
                 "label",
-                "Name the snapshot (1 to 255 characters)",
+                "Name the snapshot: 1 to 255 characters on one line, without invisible characters",
             ));
         }
         let (s, p, pid) = self.instance_of(id).await?;

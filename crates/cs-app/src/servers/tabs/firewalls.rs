@@ -38,6 +38,22 @@ fn firewall_dto(f: &cs_provider::Firewall) -> FirewallDto {
     }
 }
 
+/// A rule's protocol as Linode takes it: TCP, UDP, ICMP, IPENCAP, ALL (any
+/// case), or an IP protocol number from 0 to 255 (`50` for ESP). Returns the
+/// value to send and whether the protocol has ports (TCP and UDP, by name or
+/// as 6 and 17).
+fn parse_protocol(p: &str) -> Option<(String, bool)> {
+    let p = p.trim().to_ascii_uppercase();
+    if let Ok(n) = p.parse::<u8>() {
+        return Some((n.to_string(), n == 6 || n == 17));
+    }
+    match p.as_str() {
+        "TCP" | "UDP" => Some((p, true)),
+        "ICMP" | "IPENCAP" | "ALL" => Some((p, false)),
+        _ => None,
+    }
+}
+
 /// Checks rules field by field (`inbound.0.ports` …) and converts them.
 fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules> {
     let mut e = ValidationErrors::new();
@@ -59,13 +75,16 @@ fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules
                 if action != "ACCEPT" && action != "DROP" {
                     e.add(&f("action"), "Choose ACCEPT or DROP");
                 }
-                let protocol = r.protocol.trim().to_ascii_uppercase();
-                if !["TCP", "UDP", "ICMP"].contains(&protocol.as_str()) {
-                    e.add(&f("protocol"), "Choose TCP, UDP or ICMP");
-                }
+                let (protocol, has_ports) = match parse_protocol(&r.protocol) {
+                    Some(p) => p,
+                    None => {
+                        e.add(&f("protocol"), format!("{:?} is not a protocol: choose TCP, UDP, ICMP, IPENCAP, ALL or an IP protocol number from 0 to 255", r.protocol.trim()));
+                        (r.protocol.trim().to_string(), true)
+                    }
+                };
                 let ports: String = r.ports.chars().filter(|c| !c.is_whitespace()).collect();
-                if protocol == "ICMP" && !ports.is_empty() {
-                    e.add(&f("ports"), "ICMP has no ports: leave this empty");
+                if !has_ports && !ports.is_empty() {
+                    e.add(&f("ports"), format!("{protocol} has no ports: only TCP and UDP rules name ports; leave this empty"));
                 }
                 let ports_ok = ports.is_empty()
                     || ports.split(',').all(|part| {
@@ -90,10 +109,8 @@ fn valid_rules(input: &FirewallRulesDto) -> AppResult<cs_provider::FirewallRules
                         e.add(&f("addresses"), format!("{a:?} is not an address or network: use e.g. 203.0.113.7, 203.0.113.0/24 or ::/0"));
                     }
                 }
-                let label = r.label.trim().to_string();
-                if label.len() > 32 {
-                    e.add(&f("label"), "Keep rule labels to 32 characters");
-                }
+                let label = cs_core::validate::optional_text(&mut e, &f("label"), "A rule label", &r.label, 32)
+                    .unwrap_or_default();
                 cs_provider::FirewallRule { label, action, protocol, ports, addresses }
             })
             .collect()
@@ -317,6 +334,83 @@ impl App {
 
 #[cfg(test)]
 mod tests {
+    use crate::dto::{FirewallRuleDto, FirewallRulesDto};
+
+    fn rules(protocol: &str, ports: &str) -> FirewallRulesDto {
+        FirewallRulesDto {
+            inbound_policy: "DROP".into(),
+            outbound_policy: "ACCEPT".into(),
+            inbound: vec![FirewallRuleDto {
+                label: "r".into(),
+                action: "ACCEPT".into(),
+                protocol: protocol.into(),
+                ports: ports.into(),
+                addresses: vec!["0.0.0.0/0".into()],
+            }],
+            outbound: vec![],
+        }
+    }
+
+    fn fields(protocol: &str, ports: &str) -> Vec<String> {
+        match super::valid_rules(&rules(protocol, ports)) {
+            Ok(_) => vec![],
+            Err(crate::AppError::Validation(e)) => e.0.into_iter().map(|x| x.field).collect(),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn every_protocol_linode_takes_is_accepted_with_ports_only_for_tcp_and_udp() {
+        for (protocol, ports) in [
+            ("TCP", "22"),
+            ("udp", "53"),
+            ("ICMP", ""),
+            ("IPENCAP", ""),
+            ("ALL", ""),
+            ("all", ""),
+            ("0", ""),
+            ("50", ""),
+            ("255", ""),
+            ("6", "443"),
+            ("17", "53"),
+        ] {
+            assert_eq!(
+                fields(protocol, ports),
+                Vec::<String>::new(),
+                "{protocol} {ports}"
+            );
+        }
+        let sent = super::valid_rules(&rules(" ipencap ", "")).unwrap();
+        assert_eq!(sent.inbound[0].protocol, "IPENCAP");
+        for (protocol, ports, field) in [
+            ("256", "", "inbound.0.protocol"),
+            ("-1", "", "inbound.0.protocol"),
+            ("GRE", "", "inbound.0.protocol"),
+            ("", "", "inbound.0.protocol"),
+            ("ALL", "22", "inbound.0.ports"),
+            ("IPENCAP", "22", "inbound.0.ports"),
+            ("50", "22", "inbound.0.ports"),
+            ("ICMP", "1", "inbound.0.ports"),
+        ] {
+            assert_eq!(fields(protocol, ports), [field], "{protocol} {ports}");
+        }
+    }
+
+    /// A rule shows the protocol the provider sent, whatever it is.
+    #[test]
+    fn rules_show_the_providers_own_protocol() {
+        for p in ["ALL", "50", "IPENCAP", "SOMETHING-NEW"] {
+            let r = cs_provider::FirewallRule {
+                label: String::new(),
+                action: "ACCEPT".into(),
+                protocol: p.into(),
+                ports: String::new(),
+                addresses: vec!["0.0.0.0/0".into()],
+            };
+            assert_eq!(super::rule_dto(&r).protocol, p);
+        }
+    }
+
     #[test]
     fn linode_firewall_fields_become_the_forms_fields() {
         assert_eq!(super::firewall_field("label"), "label");
