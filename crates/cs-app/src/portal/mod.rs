@@ -160,7 +160,7 @@ impl App {
 
     /// The whole customer-facing state, written into the outbox (what is
     /// already there unchanged stays as it is). Runs when the outbox is
-    /// empty at start (a database from before the portal) and at pairing.
+    /// empty: at start or at pairing on a database from before the portal.
     pub(crate) fn portal_snapshot(&self, c: &Connection) -> AppResult<usize> {
         let at = self.now();
         let mut n = put_all(c, at, records::branding(c)?)?;
@@ -376,7 +376,15 @@ impl App {
                     stopped: false,
                 },
             )?;
-            self.portal_snapshot(w)?;
+            // The outbox is kept whether or not a portal is paired; it is
+            // empty only on a database from before the portal.
+            if store::newest_seq(w)? == 0 {
+                self.portal_snapshot(w)?;
+            } else {
+                // Branding is a setting, not a change notice: written here
+                // for a reseller who never saved Settings → Branding.
+                self.publish_portal_branding(w)?;
+            }
             w.record(
                 now,
                 "portal.paired",
