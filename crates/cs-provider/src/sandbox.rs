@@ -142,6 +142,14 @@ impl Sandbox {
         self.lock().faults.push_back(fault);
     }
 
+    /// Hands out no id at or below `highest` from now on: the app seeds the
+    /// Sandbox past every id it ever recorded (deleted servers included), as
+    /// the Sandbox forgets its history when the process ends.
+    pub fn skip_ids_through(&self, highest: u64) {
+        let mut st = self.lock();
+        st.next_id = st.next_id.max(highest.saturating_add(1));
+    }
+
     /// Re-creates an instance the app knows from an earlier run (the sandbox
     /// forgets everything when the process ends). Transitional states settle
     /// to where they were heading. Of `instance`, its id, label, region, type,
