@@ -1,6 +1,6 @@
 //! Linode accounts: a reseller connects one or more, each with a personal
 //! access token (checked against the API, scopes and expiry shown, kept in the
-//! OS keyring under `linode/<account id>/token` — never in SQLite or logs).
+//! OS keyring under `SecretKeys::linode_token` (`crate::secrets`) — never in SQLite or logs).
 //! Each account has a label, its API root, its own catalogue and its own
 //! event cursor (`migrations/0009_provider_accounts.sql`); every server
 //! records the account it lives on, and every provider call about it goes to
@@ -20,21 +20,12 @@ use crate::dto::{AddLinodeAccountInput, LinodeAccountDto, ProviderInfo};
 use crate::Subject;
 use crate::{App, AppError, AppResult};
 
-/// The keyring key of the single account of before migration 0009; read once
-/// at start and moved to the account's own key.
-pub const LEGACY_TOKEN_KEY: &str = "linode/token";
-
 /// The environment variable that points the app at another Linode API root
 /// (the fake Linode in end-to-end tests and demos) when none is given.
 pub const BASE_URL_ENV: &str = "CS_LINODE_BASE_URL";
 
 /// A token expiring within this is warned about.
 pub const EXPIRY_WARNING: Duration = Duration::days(14);
-
-/// Where an account's token lives in the keyring.
-pub fn token_key(account_id: &str) -> String {
-    format!("linode/{account_id}/token")
-}
 
 /// The catalogue and event-cursor key of an account (`linode:<id>`).
 pub(crate) fn account_key(account_id: &str) -> String {
@@ -176,8 +167,10 @@ impl App {
             }
         };
         let id = format!("acc-{}", &crate::new_uuid().simple().to_string()[..16]);
-        self.secrets
-            .set(&token_key(&id), &SecretValue::new(token))?;
+        self.secrets.set(
+            &self.secret_keys.linode_token(&id),
+            &SecretValue::new(token),
+        )?;
         let written = self.write(|tx| {
             store::insert_account(tx, &id, &label, base_url.as_deref(), &check)?;
             // Linode servers left without an account (the single account of
@@ -198,7 +191,7 @@ impl App {
         });
         if let Err(e) = written {
             // Nothing points at the secret: do not leave it behind.
-            let _ = self.secrets.delete(&token_key(&id));
+            let _ = self.secrets.delete(&self.secret_keys.linode_token(&id));
             return Err(e);
         }
         self.linode
@@ -235,7 +228,7 @@ impl App {
             .store
             .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
-        let token = self.secrets.get(&token_key(&row.id))?.ok_or_else(|| {
+        let token = self.secrets.get(&self.secret_keys.linode_token(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
         })?;
         let (provider, summary) = match connect(row.base_url.clone(), token.expose()).await {
@@ -278,8 +271,10 @@ impl App {
                 ));
             }
         }
-        self.secrets
-            .set(&token_key(&row.id), &SecretValue::new(token))?;
+        self.secrets.set(
+            &self.secret_keys.linode_token(&row.id),
+            &SecretValue::new(token),
+        )?;
         self.save_check(
             &row,
             &provider,
@@ -352,11 +347,11 @@ impl App {
             .remove(&row.id);
         // After the account is gone from the store, so a refused removal never
         // loses a token that is still in use.
-        if let Err(e) = self.secrets.delete(&token_key(&row.id)) {
+        if let Err(e) = self.secrets.delete(&self.secret_keys.linode_token(&row.id)) {
             return Err(AppError::Unavailable(format!(
                 "Account “{}” was removed, but its token could not be deleted from the system keyring ({e}): delete the entry {} with your keyring tool",
                 row.label,
-                token_key(&row.id)
+                self.secret_keys.linode_token(&row.id)
             )));
         }
         self.linode_accounts()
@@ -368,12 +363,12 @@ impl App {
     pub(crate) fn load_linode(&self) -> AppResult<()> {
         let rows = self.store.read(store::live_accounts)?;
         for row in rows {
-            let key = token_key(&row.id);
+            let key = self.secret_keys.linode_token(&row.id);
             if row.legacy_token {
-                match self.secrets.get(LEGACY_TOKEN_KEY) {
+                match self.secrets.get(crate::secrets::legacy::LINODE_TOKEN) {
                     Ok(Some(old)) => {
                         self.secrets.set(&key, &old)?;
-                        self.secrets.delete(LEGACY_TOKEN_KEY)?;
+                        self.secrets.delete(crate::secrets::legacy::LINODE_TOKEN)?;
                     }
                     Ok(None) => {}
                     Err(e) => {

@@ -143,7 +143,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     // Each token in its own keyring key, never in SQLite.
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&a.id))
+            .get(&app.secret_keys().linode_token(&a.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -151,7 +151,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -341,7 +341,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert!(e
         .secrets
-        .get(&cs_app::linode_token_key(&b.id))
+        .get(&app.secret_keys().linode_token(&b.id))
         .unwrap()
         .is_some());
 
@@ -367,7 +367,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     assert!(b2.token_warning.is_none() && b2.token_expiry.is_none() && b2.token_expiry_known);
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -388,7 +388,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .is_none(),
         "the keyring secret is deleted"
@@ -473,7 +473,7 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     let secrets = Arc::new(MemorySecrets::default());
     secrets
         .set(
-            cs_app::LEGACY_LINODE_TOKEN_KEY,
+            cs_app::secrets::legacy::LINODE_TOKEN,
             &SecretValue::new(token.clone()),
         )
         .unwrap();
@@ -496,12 +496,12 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     );
     // The token moved: read once from the old key, now only under the new one.
     assert!(secrets
-        .get(cs_app::LEGACY_LINODE_TOKEN_KEY)
+        .get(cs_app::secrets::legacy::LINODE_TOKEN)
         .unwrap()
         .is_none());
     assert_eq!(
         secrets
-            .get(&cs_app::linode_token_key(&a.id))
+            .get(&app.secret_keys().linode_token(&a.id))
             .unwrap()
             .unwrap()
             .expose(),

@@ -10,6 +10,7 @@ mod linode_screens;
 mod mail;
 mod payments;
 mod pricing;
+mod secrets;
 mod validation;
 
 use std::sync::{Arc, Mutex};
