@@ -12,6 +12,7 @@ use cs_app::NoEvents;
 use crate::{logging, open_app, paths};
 
 pub fn run() -> anyhow::Result<()> {
+    paths::ensure_data_dir()?;
     let _guard = logging::init(&paths::log_dir())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -203,6 +203,7 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
 
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
+    paths::ensure_data_dir()?;
     let _guard = logging::init(&paths::log_dir())?;
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
