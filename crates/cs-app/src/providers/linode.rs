@@ -15,6 +15,7 @@ use cs_provider::Provider;
 use cs_secrets::SecretValue;
 use cs_store::{fmt_ts, parse_ts};
 
+use super::api_root;
 use super::store::{self, TokenCheck};
 use crate::dto::{AddLinodeAccountInput, LinodeAccountDto, ProviderInfo};
 use crate::Subject;
@@ -62,25 +63,11 @@ async fn token_expiry(client: &LinodeClient) -> (bool, Option<String>, Option<St
     }
 }
 
-fn valid_base_url(base_url: Option<String>) -> AppResult<Option<String>> {
-    let base_url = base_url
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-        .or_else(|| {
-            std::env::var(BASE_URL_ENV)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-        });
-    if let Some(u) = &base_url {
-        if !(u.starts_with("https://")
-            || u.starts_with("http://127.")
-            || u.starts_with("http://localhost")
-            || u.starts_with("http://[::1]"))
-        {
-            return Err(AppError::validation("baseUrl", format!("{u:?} is not an API address: use https://… (or http:// on this computer, for the fake Linode)")));
-        }
-    }
-    Ok(base_url)
+/// The API root an account with `stored` talks to now (its own, else the
+/// `CS_LINODE_BASE_URL` override, else Linode's), checked.
+fn effective_root(stored: Option<&str>) -> AppResult<Option<String>> {
+    let env = std::env::var(BASE_URL_ENV).ok();
+    api_root::effective(stored, env.as_deref()).map_err(|m| AppError::validation("baseUrl", m))
 }
 
 async fn connect(
@@ -118,7 +105,10 @@ impl App {
         input: AddLinodeAccountInput,
     ) -> AppResult<LinodeAccountDto> {
         let token = trimmed_token(&input.token)?;
-        let base_url = valid_base_url(input.base_url)?;
+        // What the account stores: the root typed, never the environment's.
+        let base_url = api_root::to_store(input.base_url.as_deref())
+            .map_err(|m| AppError::validation("baseUrl", m))?;
+        let root = effective_root(base_url.as_deref())?;
         let wanted_label = input
             .label
             .as_deref()
@@ -133,7 +123,7 @@ impl App {
                 ));
             }
         }
-        let (provider, summary) = connect(base_url.clone(), token).await?;
+        let (provider, summary) = connect(root, token).await?;
         let now = self.now();
         let check = token_check(provider.client(), &summary, now).await;
         let existing = self.store.read(store::live_accounts)?;
@@ -231,7 +221,12 @@ impl App {
         let token = self.secrets.get(&self.secret_keys.linode_token(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
         })?;
-        let (provider, summary) = match connect(row.base_url.clone(), token.expose()).await {
+        let (provider, summary) = match connect(
+            effective_root(row.base_url.as_deref())?,
+            token.expose(),
+        )
+        .await
+        {
             Ok(p) => p,
             Err(AppError::Validation(_)) => {
                 return Err(AppError::validation("token", format!("Linode refused the token of account “{}” (expired, revoked or missing scopes): paste a new one with Replace token; the account and its servers stay", row.label)));
@@ -262,7 +257,7 @@ impl App {
             .store
             .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
-        let (provider, summary) = connect(row.base_url.clone(), token).await?;
+        let (provider, summary) = connect(effective_root(row.base_url.as_deref())?, token).await?;
         if let Some(user) = &row.username {
             if user != &summary.username {
                 return Err(AppError::validation(
@@ -392,8 +387,16 @@ impl App {
                     continue;
                 }
             };
+            let root = match effective_root(row.base_url.as_deref()) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Never send the token to a root the check refuses.
+                    tracing::warn!(account = %row.id, error = %e, "a Linode account's API root is refused; the account stays disconnected");
+                    continue;
+                }
+            };
             let mut config = ClientConfig::new(ApiToken::new(token.expose().to_string()));
-            if let Some(u) = &row.base_url {
+            if let Some(u) = &root {
                 config = config.with_base_url(u.clone());
             }
             let client =
@@ -437,6 +440,10 @@ impl App {
             restricted: a.restricted,
             scopes: a.scopes.clone(),
             base_url: a.base_url.clone(),
+            api_root_warning: match effective_root(a.base_url.as_deref()) {
+                Ok(root) => api_root::warning(root.as_deref()),
+                Err(e) => Some(e.to_string()),
+            },
             connected_at: Some(a.connected_at.clone()),
             token_expiry: a.token_expiry.clone(),
             token_expiry_known: a.token_expiry_known,

@@ -582,3 +582,43 @@ async fn linode_servers_left_without_an_account_join_the_first_account_connected
     assert_eq!(b.servers, 0);
     f.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_api_root_that_only_looks_local_is_refused_and_a_custom_one_is_warned_about() {
+    let f = fake().await;
+    let e = env();
+    let token = f.create_token_for("alice", &["*"], None);
+    // The fake listens on 127.0.0.1:<port>; these roots start like a local
+    // address but name another host (or carry credentials for one).
+    let port = f.api_url().rsplit(':').next().unwrap().to_string();
+    for root in [
+        format!("http://localhost@evil.example/{port}"),
+        "http://localhost.evil.example/v4".to_string(),
+        "http://127.0.0.1.evil.example/v4".to_string(),
+        "http://evil.example/v4".to_string(),
+    ] {
+        let err = e
+            .app
+            .add_linode_account(add(&token, root.clone(), None))
+            .await
+            .unwrap_err()
+            .to_dto();
+        assert_eq!(err.code, "validation", "{root}: {err:?}");
+        assert_eq!(err.fields[0].field, "baseUrl", "{root}: {err:?}");
+    }
+    assert!(e.app.linode_accounts().unwrap().is_empty());
+
+    // A root of this computer (the fake) is allowed, and the account says,
+    // for as long as it exists, where its token goes.
+    let a = e
+        .app
+        .add_linode_account(add(&token, f.api_url(), None))
+        .await
+        .unwrap();
+    let w = a
+        .api_root_warning
+        .expect("a custom API root is warned about");
+    assert!(w.contains(&f.api_url()), "{w}");
+    let again = e.app.linode_accounts().unwrap();
+    assert!(again[0].api_root_warning.is_some());
+}
