@@ -190,11 +190,12 @@ async sendTestMail(to: string) : Promise<Result<TestMailResult, ErrorDto>> {
 }
 },
 /**
- * `filter`: all, pending, sent or failed.
+ * `filter`: all, pending, sent or failed; `cursor`: the previous page's
+ * `nextCursor` (none for the first page); `limit`: mails per page.
  */
-async listOutbox(filter: string) : Promise<Result<OutboxListDto, ErrorDto>> {
+async listOutbox(filter: string, cursor: string | null, limit: number | null) : Promise<Result<OutboxListDto, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter }) };
+    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter, cursor, limit }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1136,7 +1137,12 @@ scopes: string[];
 /**
  * The API root when it is not Linode's (e.g. the fake Linode).
  */
-baseUrl: string | null; connectedAt: string | null; 
+baseUrl: string | null; 
+/**
+ * Set, permanently, while the account talks to an API root other than
+ * Linode's (its token is sent there): what it is and how to undo it.
+ */
+apiRootWarning: string | null; connectedAt: string | null; 
 /**
  * When the token expires; `None` with `tokenExpiryKnown` = never.
  */
@@ -1237,12 +1243,21 @@ relayResponse: string | null;
 /**
  * Why the last attempt failed.
  */
-lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number }
+lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number; 
+/**
+ * When the attachments' bytes were removed, 30 days after delivery
+ * (their names stay).
+ */
+attachmentsPrunedAt: string | null }
 export type OutboxListDto = { 
 /**
  * False: email is not set up and mail waits in the outbox.
  */
-configured: boolean; items: OutboxItemDto[] }
+configured: boolean; items: OutboxItemDto[]; 
+/**
+ * Pass back to get the next page; `None` on the last page.
+ */
+nextCursor: string | null }
 /**
  * One mail in full, for the message viewer.
  */

@@ -40,6 +40,7 @@ use cs_store::{activity, settings, Store};
 
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
+pub use cs_store::create_private_dir_all;
 pub use error::{AppError, AppResult};
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};

@@ -127,7 +127,8 @@ mod tests {
         assert!(!move_secret(&s, "old", "new").unwrap());
         assert_eq!(s.get("new").unwrap().unwrap().expose(), "v1");
         // A move interrupted after the write: the new value stays.
-        s.set("old", &SecretValue::new("stale".to_string())).unwrap();
+        s.set("old", &SecretValue::new("stale".to_string()))
+            .unwrap();
         assert!(move_secret(&s, "old", "new").unwrap());
         assert_eq!(s.get("new").unwrap().unwrap().expose(), "v1");
         assert!(s.get("old").unwrap().is_none());

@@ -44,6 +44,8 @@ pub(crate) struct MailRuntime {
     wake: tokio::sync::Notify,
     policy: RwLock<OutboxPolicy>,
     extra_root_pem: RwLock<Option<String>>,
+    /// When sent mail's attachments were last pruned (at most hourly).
+    pruned_at: std::sync::Mutex<Option<cs_core::Timestamp>>,
 }
 
 impl Default for MailRuntime {
@@ -55,6 +57,7 @@ impl Default for MailRuntime {
                 ..OutboxPolicy::default()
             }),
             extra_root_pem: RwLock::new(None),
+            pruned_at: std::sync::Mutex::new(None),
         }
     }
 }
