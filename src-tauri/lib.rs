@@ -127,12 +127,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::rescue_server,
             commands::servers::reset_server_root_password,
             commands::servers::provider_firewalls,
+            commands::app::loop_health,
         ])
         .events(tauri_specta::collect_events![
             events::ServerChanged,
             events::ActivityRecorded,
             events::ExportProgress,
-            events::BillingProgress
+            events::BillingProgress,
+            events::LoopHealthChanged
         ])
 }
 
@@ -201,6 +203,35 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     Ok(app)
 }
 
+/// The four background loops, each under `cs_app::supervise` (a panic is
+/// logged, shown and the loop restarted with backoff), for the caller's
+/// runtime to spawn: the reconciler every `reconcile_every`, billing, the
+/// mail worker and the PayPal poller.
+pub fn start_background_loops(
+    app: Arc<App>,
+    reconcile_every: Duration,
+) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+    use cs_app::{supervise, BackgroundLoop};
+    vec![
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Reconciler,
+            move |a| cs_app::run_reconciler(a, reconcile_every),
+        )),
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Mail,
+            cs_app::run_mail_worker,
+        )),
+        Box::pin(supervise(app.clone(), BackgroundLoop::PayPal, |a| {
+            cs_app::run_paypal_poller(a, PAYPAL_POLL_EVERY)
+        })),
+        Box::pin(supervise(app, BackgroundLoop::Billing, |a| {
+            cs_app::run_billing_scheduler(a, BILL_EVERY)
+        })),
+    ]
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
@@ -226,10 +257,9 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 }
             };
             tauri_app.manage(app.clone());
-            tauri::async_runtime::spawn(cs_app::run_reconciler(app.clone(), RECONCILE_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_mail_worker(app.clone()));
-            tauri::async_runtime::spawn(cs_app::run_paypal_poller(app.clone(), PAYPAL_POLL_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
+            for task in start_background_loops(app, RECONCILE_EVERY) {
+                tauri::async_runtime::spawn(task);
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -776,6 +776,17 @@ async providerFirewalls(provider: string) : Promise<Result<FirewallDto[], ErrorD
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The health of the background loops (the banner shows the failing ones).
+ */
+async loopHealth() : Promise<Result<LoopHealthDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("loop_health") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -786,11 +797,13 @@ export const events = __makeEvents__<{
 activityRecorded: ActivityRecorded,
 billingProgress: BillingProgress,
 exportProgress: ExportProgress,
+loopHealthChanged: LoopHealthChanged,
 serverChanged: ServerChanged
 }>({
 activityRecorded: "activity-recorded",
 billingProgress: "billing-progress",
 exportProgress: "export-progress",
+loopHealthChanged: "loop-health-changed",
 serverChanged: "server-changed"
 })
 
@@ -1180,6 +1193,34 @@ export type LogoUploadInput = { fileName: string;
  * The file's bytes, base64.
  */
 dataBase64: string }
+/**
+ * A background loop panicked (and restarts), or runs again.
+ */
+export type LoopHealthChanged = { health: LoopHealthDto }
+/**
+ * The health of one background loop.
+ */
+export type LoopHealthDto = { 
+/**
+ * `billing`, `mail`, `paypal` or `reconciler`.
+ */
+name: string; label: string; 
+/**
+ * False from a panic until the restarted loop completes a round.
+ */
+healthy: boolean; 
+/**
+ * Panics since the app started.
+ */
+panics: number; 
+/**
+ * The last panic's message.
+ */
+lastPanic: string | null; lastPanicAt: string | null; 
+/**
+ * While failing: what happened and what the app does about it.
+ */
+message: string | null }
 /**
  * A template rendered with sample data.
  */

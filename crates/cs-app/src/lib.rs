@@ -20,6 +20,7 @@ mod customers;
 mod documents;
 pub mod dto;
 mod error;
+mod health;
 mod mail;
 mod map;
 mod payments;
@@ -42,6 +43,7 @@ pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
 pub use cs_store::create_private_dir_all;
 pub use error::{AppError, AppResult};
+pub use health::{supervise, BackgroundLoop};
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
 pub use providers::linode::EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING;
@@ -57,6 +59,9 @@ pub trait EventSink: Send + Sync {
     /// A long billing catch-up made progress (the default ignores it; the
     /// façade logs it as well).
     fn billing_progress(&self, _progress: &dto::BillingProgressDto) {}
+    /// A background loop started, panicked (it is restarted with backoff) or
+    /// runs again after a restart (the default ignores it; it is logged).
+    fn loop_health_changed(&self, _health: &dto::LoopHealthDto) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).
@@ -111,6 +116,8 @@ pub struct App {
     /// The SMTP side: retry policy, an extra trusted certificate, the wake-up
     /// of the outbox worker.
     mail: mail::MailRuntime,
+    /// The health of the background loops (`health.rs`).
+    loops: health::LoopHealth,
     /// The cancel flag of the running period export, if one runs.
     export_cancel: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
@@ -143,6 +150,7 @@ impl App {
             log_dir: config.log_dir,
             mail: mail::MailRuntime::default(),
             export_cancel: std::sync::Mutex::new(None),
+            loops: health::LoopHealth::default(),
         };
         app.adopt_sandbox_servers()?;
         app.move_legacy_secrets()?;

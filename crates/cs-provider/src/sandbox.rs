@@ -71,6 +71,9 @@ pub enum Fault {
     },
     /// The next instance created ends in `failed` instead of booting.
     FailProvisioning,
+    /// The next call of `op` panics (a bug somewhere below the app), for
+    /// tests of the app's supervision of its background loops.
+    Panic { op: &'static str },
 }
 
 struct SandboxInstance {
@@ -202,6 +205,15 @@ impl Sandbox {
     fn enter(&self, op: &'static str) -> ProviderResult<std::sync::MutexGuard<'_, State>> {
         let now = self.clock.now();
         let mut st = self.lock();
+        if let Some(pos) = st
+            .faults
+            .iter()
+            .position(|f| matches!(f, Fault::Panic { op: o } if *o == op))
+        {
+            st.faults.remove(pos);
+            drop(st);
+            panic!("injected panic in the Sandbox's {op}");
+        }
         settle(&mut st, now);
         if let Some(pos) = st
             .faults

@@ -279,7 +279,9 @@ pub(super) fn store_err(e: cs_mail::StoreError) -> AppError {
 pub async fn run_worker(app: Arc<App>) {
     let mut warned = false;
     loop {
-        match app.send_due_mail().await {
+        let round = app.send_due_mail().await;
+        app.loop_round_done(crate::BackgroundLoop::Mail);
+        match round {
             Ok(Some(r)) => {
                 warned = false;
                 if r.sent + r.retried + r.failed + r.unrecorded > 0 {

@@ -451,5 +451,6 @@ pub async fn run(app: Arc<App>, interval: Duration) {
                 tracing::warn!(error = %e, "refreshing a provider catalogue failed; retrying later");
             }
         }
+        app.loop_round_done(crate::BackgroundLoop::Reconciler);
     }
 }

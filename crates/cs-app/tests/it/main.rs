@@ -11,6 +11,7 @@ mod mail;
 mod payments;
 mod pricing;
 mod secrets;
+mod supervision;
 mod validation;
 
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ pub struct Recorder {
     pub servers: Mutex<Vec<ServerDto>>,
     pub activity: Mutex<Vec<ActivityDto>>,
     pub progress: Mutex<Vec<BillingProgressDto>>,
+    pub health: Mutex<Vec<LoopHealthDto>>,
 }
 
 impl EventSink for Recorder {
@@ -39,6 +41,9 @@ impl EventSink for Recorder {
     }
     fn billing_progress(&self, progress: &BillingProgressDto) {
         self.progress.lock().unwrap().push(progress.clone());
+    }
+    fn loop_health_changed(&self, health: &LoopHealthDto) {
+        self.health.lock().unwrap().push(health.clone());
     }
 }
 
