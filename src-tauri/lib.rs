@@ -232,6 +232,22 @@ pub fn start_background_loops(
     ]
 }
 
+/// Shows why the app cannot start in a native dialog, then exits with
+/// status 2 once it is closed. The dialog runs on the main thread after
+/// `setup` returns (a blocking dialog here would wait for itself); the main
+/// window stays hidden meanwhile.
+fn show_startup_failure(app: &mut tauri::App, message: String) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    for window in app.webview_windows().values() {
+        let _ = window.hide();
+    }
+    app.dialog()
+        .message(message)
+        .title(cs_app::STARTUP_FAILURE_TITLE)
+        .kind(MessageDialogKind::Error)
+        .show(|_| std::process::exit(2));
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
@@ -250,10 +266,13 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 Ok(app) => Arc::new(app),
                 Err(e) => {
                     // The window cannot work without its database: say why
-                    // and stop, rather than open an empty shell.
+                    // (in a dialog too: started from a menu, nobody sees
+                    // stderr) and stop, rather than open an empty shell.
+                    let message = cs_app::startup_failure_message(&e, &paths::database_path());
                     tracing::error!(error = %e, "cannot open the database");
-                    eprintln!("ContainerStacks cannot start: {e}");
-                    std::process::exit(2);
+                    eprintln!("{}: {message}", cs_app::STARTUP_FAILURE_TITLE);
+                    show_startup_failure(tauri_app, message);
+                    return Ok(());
                 }
             };
             tauri_app.manage(app.clone());

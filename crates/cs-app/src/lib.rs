@@ -28,6 +28,7 @@ mod plans;
 mod providers;
 pub mod secrets;
 mod servers;
+mod startup;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +50,7 @@ pub use payments::{run as run_paypal_poller, WebhookOutcome};
 pub use providers::linode::EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING;
 pub use secrets::SecretKeys;
 pub use servers::reconcile::run as run_reconciler;
+pub use startup::{startup_failure_message, STARTUP_FAILURE_TITLE};
 pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that

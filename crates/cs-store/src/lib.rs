@@ -194,15 +194,18 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Makes an existing file owner-only (0600 on Unix); a missing one is fine.
+/// Takes group and other permissions off an existing file (0644 becomes
+/// 0600 on Unix); a missing one is fine.
 fn make_private(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         match std::fs::metadata(path) {
-            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            }
+            // Only group and other bits go: a file made read-only stays so.
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => std::fs::set_permissions(
+                path,
+                std::fs::Permissions::from_mode(m.permissions().mode() & 0o700),
+            ),
             Ok(_) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

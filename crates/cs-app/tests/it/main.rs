@@ -11,6 +11,7 @@ mod mail;
 mod payments;
 mod pricing;
 mod secrets;
+mod startup;
 mod supervision;
 mod validation;
 
