@@ -341,8 +341,8 @@ async fn a_create_whose_provider_id_cannot_be_recorded_leaves_nothing_half_made(
     let b = running_server(&t, &org, &plan, "web-2").await;
     t.app.delete_server(&b.id).await.unwrap();
     t.tick().await;
-    // Names the `servers` table (cs-store's) to stage a clash the code can
-    // no longer produce: the deleted row claims the id the Sandbox hands out next.
+    // owner-exempt(servers): stages a clash the code can no longer produce:
+    // the deleted row claims the id the Sandbox hands out next.
     let clash = (a_pid + 2).to_string();
     crate::rusqlite_conn(&t.dir)
         .execute(
