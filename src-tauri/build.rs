@@ -100,6 +100,7 @@ const COMMANDS: &[&str] = &[
     "rescue_server",
     "reset_server_root_password",
     "provider_firewalls",
+    "loop_health",
 ];
 
 fn main() {

@@ -1,6 +1,6 @@
 //! Backend events pushed to the UI, typed for the generated bindings.
 
-use cs_app::dto::{ActivityDto, BillingProgressDto, ExportProgressDto, ServerDto};
+use cs_app::dto::{ActivityDto, BillingProgressDto, ExportProgressDto, LoopHealthDto, ServerDto};
 use cs_app::EventSink;
 use serde::Serialize;
 use specta::Type;
@@ -29,6 +29,12 @@ pub struct ExportProgress {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct BillingProgress {
     pub progress: BillingProgressDto,
+}
+
+/// A background loop panicked (and restarts), or runs again.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct LoopHealthChanged {
+    pub health: LoopHealthDto,
 }
 
 /// Forwards the façade's events to the webview.
@@ -62,6 +68,16 @@ impl EventSink for TauriEvents {
         .emit(&self.0)
         {
             tracing::warn!(error = %e, "could not push billing progress to the UI");
+        }
+    }
+
+    fn loop_health_changed(&self, health: &LoopHealthDto) {
+        if let Err(e) = (LoopHealthChanged {
+            health: health.clone(),
+        })
+        .emit(&self.0)
+        {
+            tracing::warn!(error = %e, "could not push a background loop's health to the UI");
         }
     }
 }

@@ -132,12 +132,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::rescue_server,
             commands::servers::reset_server_root_password,
             commands::servers::provider_firewalls,
+            commands::app::loop_health,
         ])
         .events(tauri_specta::collect_events![
             events::ServerChanged,
             events::ActivityRecorded,
             events::ExportProgress,
-            events::BillingProgress
+            events::BillingProgress,
+            events::LoopHealthChanged
         ])
 }
 
@@ -206,8 +208,59 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     Ok(app)
 }
 
+/// The four background loops, each under `cs_app::supervise` (a panic is
+/// logged, shown and the loop restarted with backoff), for the caller's
+/// runtime to spawn: the reconciler every `reconcile_every`, billing, the
+/// mail worker and the PayPal poller.
+pub fn start_background_loops(
+    app: Arc<App>,
+    reconcile_every: Duration,
+) -> Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+    use cs_app::{supervise, BackgroundLoop};
+    vec![
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Reconciler,
+            move |a| cs_app::run_reconciler(a, reconcile_every),
+        )),
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Mail,
+            cs_app::run_mail_worker,
+        )),
+        Box::pin(supervise(app.clone(), BackgroundLoop::PayPal, |a| {
+            cs_app::run_paypal_poller(a, PAYPAL_POLL_EVERY)
+        })),
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Portal,
+            cs_app::run_portal_sync,
+        )),
+        Box::pin(supervise(app, BackgroundLoop::Billing, |a| {
+            cs_app::run_billing_scheduler(a, BILL_EVERY)
+        })),
+    ]
+}
+
+/// Shows why the app cannot start in a native dialog, then exits with
+/// status 2 once it is closed. The dialog runs on the main thread after
+/// `setup` returns (a blocking dialog here would wait for itself); the main
+/// window stays hidden meanwhile.
+fn show_startup_failure(app: &mut tauri::App, message: String) {
+    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+    for window in app.webview_windows().values() {
+        let _ = window.hide();
+    }
+    app.dialog()
+        .message(message)
+        .title(cs_app::STARTUP_FAILURE_TITLE)
+        .kind(MessageDialogKind::Error)
+        .show(|_| std::process::exit(2));
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
+    paths::ensure_data_dir()?;
     let _guard = logging::init(&paths::log_dir())?;
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
@@ -223,18 +276,19 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 Ok(app) => Arc::new(app),
                 Err(e) => {
                     // The window cannot work without its database: say why
-                    // and stop, rather than open an empty shell.
+                    // (in a dialog too: started from a menu, nobody sees
+                    // stderr) and stop, rather than open an empty shell.
+                    let message = cs_app::startup_failure_message(&e, &paths::database_path());
                     tracing::error!(error = %e, "cannot open the database");
-                    eprintln!("ContainerStacks cannot start: {e}");
-                    std::process::exit(2);
+                    eprintln!("{}: {message}", cs_app::STARTUP_FAILURE_TITLE);
+                    show_startup_failure(tauri_app, message);
+                    return Ok(());
                 }
             };
             tauri_app.manage(app.clone());
-            tauri::async_runtime::spawn(cs_app::run_reconciler(app.clone(), RECONCILE_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_mail_worker(app.clone()));
-            tauri::async_runtime::spawn(cs_app::run_paypal_poller(app.clone(), PAYPAL_POLL_EVERY));
-            tauri::async_runtime::spawn(cs_app::run_portal_sync(app.clone()));
-            tauri::async_runtime::spawn(cs_app::run_billing_scheduler(app, BILL_EVERY));
+            for task in start_background_loops(app, RECONCILE_EVERY) {
+                tauri::async_runtime::spawn(task);
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -10,7 +10,7 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 /// Installs the subscriber; keep the guard alive to flush the file on exit.
 pub fn init(log_dir: &Path) -> anyhow::Result<WorkerGuard> {
-    std::fs::create_dir_all(log_dir)?;
+    cs_app::create_private_dir_all(log_dir)?;
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("containerstacks")

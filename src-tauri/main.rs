@@ -9,12 +9,13 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         None => containerstacks_desktop::run_desktop(),
         Some("daemon") => containerstacks_desktop::daemon::run(),
+        Some("health") => std::process::exit(containerstacks_desktop::daemon::health()),
         Some("--version" | "-V") => {
             println!("containerstacks {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
         Some("--help" | "-h") => {
-            println!("usage: containerstacks [daemon]\n\n  (no argument)  open the desktop app\n  daemon         run the backend without a window (reconciliation, billing, sync)\n\nenvironment: CS_DATA_DIR (data folder), CS_LOG (log filter, e.g. debug)");
+            println!("usage: containerstacks [daemon | health]\n\n  (no argument)  open the desktop app\n  daemon         run the backend without a window (reconciliation, billing, sync)\n  health         the running daemon's health: exit 0 when all is well, 1 while a background loop is failing, 2 when no daemon runs\n\nenvironment: CS_DATA_DIR (data folder), CS_LOG (log filter, e.g. debug)");
             Ok(())
         }
         Some(other) => Err(anyhow::anyhow!(

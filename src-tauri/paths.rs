@@ -18,6 +18,23 @@ pub fn data_dir() -> PathBuf {
         .join(IDENTIFIER)
 }
 
+/// Creates the data folder readable by its owner only (0700 on Unix), and
+/// tightens one an earlier version created readable by everyone: it holds
+/// customer data. Call before anything writes into it (the logs).
+pub fn ensure_data_dir() -> std::io::Result<()> {
+    let dir = data_dir();
+    cs_app::create_private_dir_all(&dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn database_path() -> PathBuf {
     data_dir().join("containerstacks.db")
 }

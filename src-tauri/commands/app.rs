@@ -12,6 +12,13 @@ pub async fn app_info(app: State<'_, Shared>) -> CmdResult<AppInfo> {
     app.info().map_err(fail)
 }
 
+/// The health of the background loops (the banner shows the failing ones).
+#[tauri::command]
+#[specta::specta]
+pub async fn loop_health(app: State<'_, Shared>) -> CmdResult<Vec<LoopHealthDto>> {
+    Ok(app.loop_health())
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn dashboard(app: State<'_, Shared>) -> CmdResult<Dashboard> {

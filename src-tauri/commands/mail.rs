@@ -29,11 +29,17 @@ pub async fn send_test_mail(app: State<'_, Shared>, to: String) -> CmdResult<Tes
     app.send_test_mail(&to).await.map_err(fail)
 }
 
-/// `filter`: all, pending, sent or failed.
+/// `filter`: all, pending, sent or failed; `cursor`: the previous page's
+/// `nextCursor` (none for the first page); `limit`: mails per page.
 #[tauri::command]
 #[specta::specta]
-pub async fn list_outbox(app: State<'_, Shared>, filter: String) -> CmdResult<OutboxListDto> {
-    app.list_outbox(&filter).await.map_err(fail)
+pub async fn list_outbox(
+    app: State<'_, Shared>,
+    filter: String,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> CmdResult<OutboxListDto> {
+    app.list_outbox(&filter, cursor, limit).await.map_err(fail)
 }
 
 #[tauri::command]

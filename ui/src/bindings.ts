@@ -240,11 +240,12 @@ async sendTestMail(to: string) : Promise<Result<TestMailResult, ErrorDto>> {
 }
 },
 /**
- * `filter`: all, pending, sent or failed.
+ * `filter`: all, pending, sent or failed; `cursor`: the previous page's
+ * `nextCursor` (none for the first page); `limit`: mails per page.
  */
-async listOutbox(filter: string) : Promise<Result<OutboxListDto, ErrorDto>> {
+async listOutbox(filter: string, cursor: string | null, limit: number | null) : Promise<Result<OutboxListDto, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter }) };
+    return { status: "ok", data: await TAURI_INVOKE("list_outbox", { filter, cursor, limit }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -825,6 +826,17 @@ async providerFirewalls(provider: string) : Promise<Result<FirewallDto[], ErrorD
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The health of the background loops (the banner shows the failing ones).
+ */
+async loopHealth() : Promise<Result<LoopHealthDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("loop_health") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -835,11 +847,13 @@ export const events = __makeEvents__<{
 activityRecorded: ActivityRecorded,
 billingProgress: BillingProgress,
 exportProgress: ExportProgress,
+loopHealthChanged: LoopHealthChanged,
 serverChanged: ServerChanged
 }>({
 activityRecorded: "activity-recorded",
 billingProgress: "billing-progress",
 exportProgress: "export-progress",
+loopHealthChanged: "loop-health-changed",
 serverChanged: "server-changed"
 })
 
@@ -1217,7 +1231,12 @@ scopes: string[];
 /**
  * The API root when it is not Linode's (e.g. the fake Linode).
  */
-baseUrl: string | null; connectedAt: string | null; 
+baseUrl: string | null; 
+/**
+ * Set, permanently, while the account talks to an API root other than
+ * Linode's (its token is sent there): what it is and how to undo it.
+ */
+apiRootWarning: string | null; connectedAt: string | null; 
 /**
  * When the token expires; `None` with `tokenExpiryKnown` = never.
  */
@@ -1255,6 +1274,34 @@ export type LogoUploadInput = { fileName: string;
  * The file's bytes, base64.
  */
 dataBase64: string }
+/**
+ * A background loop panicked (and restarts), or runs again.
+ */
+export type LoopHealthChanged = { health: LoopHealthDto }
+/**
+ * The health of one background loop.
+ */
+export type LoopHealthDto = { 
+/**
+ * `billing`, `mail`, `paypal`, `reconciler` or `portal`.
+ */
+name: string; label: string; 
+/**
+ * False from a panic until the restarted loop completes a round.
+ */
+healthy: boolean; 
+/**
+ * Panics since the app started.
+ */
+panics: number; 
+/**
+ * The last panic's message.
+ */
+lastPanic: string | null; lastPanicAt: string | null; 
+/**
+ * While failing: what happened and what the app does about it.
+ */
+message: string | null }
 /**
  * A template rendered with sample data.
  */
@@ -1339,12 +1386,21 @@ relayResponse: string | null;
 /**
  * Why the last attempt failed.
  */
-lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number }
+lastError: string | null; possiblyDuplicated: boolean; createdAt: string; sentAt: string | null; attachmentCount: number; 
+/**
+ * When the attachments' bytes were removed, 30 days after delivery
+ * (their names stay).
+ */
+attachmentsPrunedAt: string | null }
 export type OutboxListDto = { 
 /**
  * False: email is not set up and mail waits in the outbox.
  */
-configured: boolean; items: OutboxItemDto[] }
+configured: boolean; items: OutboxItemDto[]; 
+/**
+ * Pass back to get the next page; `None` on the last page.
+ */
+nextCursor: string | null }
 /**
  * One mail in full, for the message viewer.
  */

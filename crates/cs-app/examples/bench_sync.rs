@@ -281,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
     // commit to the portal holding it.
     let worker = tokio::spawn(cs_app::run_portal_sync(app.clone()));
     let token = secrets
-        .get(cs_app::PORTAL_TOKEN_KEY)?
+        .get(&app.secret_keys().portal_token())?
         .ok_or_else(|| anyhow::anyhow!("no token"))?;
     let http = reqwest::Client::new();
     let held = || async {

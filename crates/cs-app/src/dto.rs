@@ -17,6 +17,7 @@ use specta::Type;
 pub use crate::billing::dto::*;
 pub use crate::customers::dto::*;
 pub use crate::documents::dto::*;
+pub use crate::health::LoopHealthDto;
 pub use crate::mail::dto::*;
 pub use crate::payments::dto::*;
 pub use crate::plans::dto::*;

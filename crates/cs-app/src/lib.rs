@@ -20,13 +20,16 @@ mod customers;
 mod documents;
 pub mod dto;
 mod error;
+mod health;
 mod mail;
 mod map;
 mod payments;
 mod plans;
 mod portal;
 mod providers;
+pub mod secrets;
 mod servers;
+mod startup;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -40,15 +43,16 @@ use cs_store::{activity, settings, Store};
 
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
+pub use cs_store::create_private_dir_all;
 pub use error::{AppError, AppResult};
+pub use health::{supervise, BackgroundLoop};
 pub use mail::run_worker as run_mail_worker;
 pub use payments::{run as run_paypal_poller, WebhookOutcome};
-pub use portal::{run as run_portal_sync, TOKEN_KEY as PORTAL_TOKEN_KEY};
-pub use providers::linode::{
-    token_key as linode_token_key, EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING,
-    LEGACY_TOKEN_KEY as LEGACY_LINODE_TOKEN_KEY,
-};
+pub use portal::run as run_portal_sync;
+pub use providers::linode::EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING;
+pub use secrets::SecretKeys;
 pub use servers::reconcile::run as run_reconciler;
+pub use startup::{startup_failure_message, STARTUP_FAILURE_TITLE};
 pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that
@@ -59,6 +63,9 @@ pub trait EventSink: Send + Sync {
     /// A long billing catch-up made progress (the default ignores it; the
     /// façade logs it as well).
     fn billing_progress(&self, _progress: &dto::BillingProgressDto) {}
+    /// A background loop started, panicked (it is restarted with backoff) or
+    /// runs again after a restart (the default ignores it; it is logged).
+    fn loop_health_changed(&self, _health: &dto::LoopHealthDto) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).
@@ -100,9 +107,11 @@ pub struct App {
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
     secrets: Arc<dyn SecretStore>,
+    /// The keyring keys of this database's secrets.
+    secret_keys: SecretKeys,
     sandbox: Sandbox,
     /// The connected Linode accounts by account id (their tokens live in the
-    /// keyring under `linode/<id>/token`).
+    /// keyring, under `SecretKeys::linode_token`).
     linode: std::sync::RwLock<std::collections::BTreeMap<String, Arc<cs_linode::LinodeProvider>>>,
     /// The PayPal account, if set up (its secret lives in the keyring).
     paypal: std::sync::RwLock<Option<Arc<payments::PayPalRuntime>>>,
@@ -113,6 +122,8 @@ pub struct App {
     mail: mail::MailRuntime,
     /// The wake-up and HTTP client of the portal sync worker.
     portal: portal::PortalRuntime,
+    /// The health of the background loops (`health.rs`).
+    loops: health::LoopHealth,
     /// The cancel flag of the running period export, if one runs.
     export_cancel: std::sync::Mutex<Option<Arc<std::sync::atomic::AtomicBool>>>,
 }
@@ -131,11 +142,13 @@ impl App {
     pub fn open(config: AppConfig) -> AppResult<App> {
         let store = Arc::new(Store::open(&config.database_path)?);
         let sandbox = Sandbox::new(config.clock.clone(), config.sandbox_timing);
+        let secret_keys = SecretKeys::new(secrets::database_id(&store)?);
         let app = App {
             store,
             clock: config.clock,
             events: config.events,
             secrets: config.secrets,
+            secret_keys,
             sandbox,
             linode: std::sync::RwLock::new(std::collections::BTreeMap::new()),
             paypal: std::sync::RwLock::new(None),
@@ -144,8 +157,10 @@ impl App {
             mail: mail::MailRuntime::default(),
             portal: portal::PortalRuntime::default(),
             export_cancel: std::sync::Mutex::new(None),
+            loops: health::LoopHealth::default(),
         };
         app.adopt_sandbox_servers()?;
+        app.move_legacy_secrets()?;
         app.load_linode()?;
         app.load_paypal()?;
         Ok(app)
@@ -153,6 +168,55 @@ impl App {
 
     pub fn database_path(&self) -> &Path {
         self.store.path()
+    }
+
+    /// The keyring keys of this database's secrets.
+    pub fn secret_keys(&self) -> &SecretKeys {
+        &self.secret_keys
+    }
+
+    /// Moves, once, the secrets of before they were keyed by database to this
+    /// database's keys: the SMTP password and the PayPal secret only when
+    /// this database uses them (another installation may own them), each
+    /// Linode account's token always (account ids are this database's own).
+    /// Without a keyring the move waits for the next start.
+    fn move_legacy_secrets(&self) -> AppResult<()> {
+        let (smtp, paypal, accounts) = self.store.read(|c| {
+            Ok::<_, AppError>((
+                mail::smtp_username_set(c)?,
+                payments::paypal_set_up(c)?,
+                providers::store::live_accounts(c)?,
+            ))
+        })?;
+        let k = &self.secret_keys;
+        let mut moves = vec![];
+        if smtp {
+            moves.push((
+                secrets::legacy::SMTP_PASSWORD.to_string(),
+                k.smtp_password(),
+            ));
+        }
+        if paypal {
+            moves.push((
+                secrets::legacy::PAYPAL_SECRET.to_string(),
+                k.paypal_secret(),
+            ));
+        }
+        for a in accounts {
+            moves.push((secrets::legacy::linode_token(&a.id), k.linode_token(&a.id)));
+        }
+        for (old, new) in moves {
+            match secrets::move_secret(self.secrets.as_ref(), &old, &new) {
+                Ok(true) => {
+                    tracing::info!(from = %old, to = %new, "moved a secret to this database's keyring key")
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(key = %old, error = %e, "a secret could not be moved to this database's keyring key; trying again at the next start")
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The Sandbox provider, for tests that inject faults.

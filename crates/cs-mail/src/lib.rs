@@ -39,8 +39,9 @@ mod templates;
 pub use error::MailError;
 pub use mailer::{Attachment, Email, Mailer, Password, RelayAcceptance, Security, SmtpConfig};
 pub use outbox::{
-    enqueue_in, MailStatus, MemoryOutboxStore, OutboxEntry, OutboxFilter, OutboxPolicy,
-    OutboxStore, OutboxSummary, OutboxWorker, RoundReport, SqliteOutbox, StoreError,
+    enqueue_in, MailStatus, MemoryOutboxStore, OutboxCursor, OutboxEntry, OutboxFilter, OutboxPage,
+    OutboxPolicy, OutboxStore, OutboxSummary, OutboxWorker, RoundReport, SqliteOutbox, StoreError,
+    ATTACHMENT_RETENTION_DAYS,
 };
 pub use templates::{
     Branding, BrandingError, Part, Rendered, TemplateError, TemplateKind, TemplateSource,

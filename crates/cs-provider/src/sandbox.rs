@@ -71,6 +71,9 @@ pub enum Fault {
     },
     /// The next instance created ends in `failed` instead of booting.
     FailProvisioning,
+    /// The next call of `op` panics (a bug somewhere below the app), for
+    /// tests of the app's supervision of its background loops.
+    Panic { op: &'static str },
 }
 
 struct SandboxInstance {
@@ -142,6 +145,14 @@ impl Sandbox {
         self.lock().faults.push_back(fault);
     }
 
+    /// Hands out no id at or below `highest` from now on: the app seeds the
+    /// Sandbox past every id it ever recorded (deleted servers included), as
+    /// the Sandbox forgets its history when the process ends.
+    pub fn skip_ids_through(&self, highest: u64) {
+        let mut st = self.lock();
+        st.next_id = st.next_id.max(highest.saturating_add(1));
+    }
+
     /// Re-creates an instance the app knows from an earlier run (the sandbox
     /// forgets everything when the process ends). Transitional states settle
     /// to where they were heading. Of `instance`, its id, label, region, type,
@@ -194,6 +205,15 @@ impl Sandbox {
     fn enter(&self, op: &'static str) -> ProviderResult<std::sync::MutexGuard<'_, State>> {
         let now = self.clock.now();
         let mut st = self.lock();
+        if let Some(pos) = st
+            .faults
+            .iter()
+            .position(|f| matches!(f, Fault::Panic { op: o } if *o == op))
+        {
+            st.faults.remove(pos);
+            drop(st);
+            panic!("injected panic in the Sandbox's {op}");
+        }
         settle(&mut st, now);
         if let Some(pos) = st
             .faults

@@ -87,16 +87,24 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database at `path`, creating it and its folder when missing.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir_all(dir).map_err(open_err)?;
         }
         let lock = take_process_lock(path)?;
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
+        // files the mode of the database file.
+        create_private_file(path).map_err(open_err)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // A database of an earlier version was created readable by everyone.
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            make_private(Path::new(&format!("{}{suffix}", path.display()))).map_err(open_err)?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate::apply(&mut conn)?;
@@ -156,19 +164,74 @@ impl Store {
 /// One process per database: an exclusive advisory lock on `<db>.lock`, which
 /// the OS releases when the process ends, however it ends. The holder writes
 /// its pid there so the refusal can name it.
+/// Creates `dir` and its missing parents readable by the owner only (0700
+/// on Unix): the data folder holds customer data. An existing folder is left
+/// as it is (it may be shared, like a temporary folder).
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Creates `path` empty, owner-only (0600 on Unix), unless it exists.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    match o.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes group and other permissions off an existing file (0644 becomes
+/// 0600 on Unix); a missing one is fine.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(path) {
+            // Only group and other bits go: a file made read-only stays so.
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => std::fs::set_permissions(
+                path,
+                std::fs::Permissions::from_mode(m.permissions().mode() & 0o700),
+            ),
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(())
+    }
+}
+
 fn take_process_lock(db: &Path) -> Result<File> {
     let lock_path = PathBuf::from(format!("{}.lock", db.display()));
     let open_err = |source| StoreError::Open {
         path: lock_path.clone(),
         source,
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(open_err)?;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&lock_path).map_err(open_err)?;
     match file.try_lock() {
         Ok(()) => {
             file.set_len(0).map_err(open_err)?;
@@ -227,5 +290,48 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    /// The database holds customer data: only its owner may read it.
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_and_files_are_private_to_the_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("data").join("nested");
+        let path = folder.join("cs.db");
+        let store = Store::open(&path).unwrap();
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(mode(&folder), 0o700, "the data folder");
+        assert_eq!(
+            mode(&dir.path().join("data")),
+            0o700,
+            "a parent created with it"
+        );
+        for f in ["cs.db", "cs.db-wal", "cs.db-shm", "cs.db.lock"] {
+            assert_eq!(mode(&folder.join(f)), 0o600, "{f}");
+        }
+        drop(store);
+
+        // A database of before (created readable by everyone) is tightened.
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["cs.db", "cs.db.lock"] {
+            std::fs::set_permissions(folder.join(f), std::fs::Permissions::from_mode(0o644))
+                .unwrap();
+        }
+        let _store = Store::open(&path).unwrap();
+        for f in ["cs.db", "cs.db-wal", "cs.db-shm", "cs.db.lock"] {
+            assert_eq!(mode(&folder.join(f)), 0o600, "{f} after a reopen");
+        }
     }
 }

@@ -213,6 +213,26 @@ pub fn list_transitional(conn: &Connection) -> Result<Vec<Server>> {
     )
 }
 
+/// The highest numeric provider id ever recorded for `provider`, deleted
+/// servers included: a provider that forgets its history (the Sandbox) is
+/// seeded past it, so an id is never handed out twice.
+pub fn max_numeric_provider_id(
+    conn: &Connection,
+    provider: cs_core::ProviderKind,
+) -> rusqlite::Result<Option<u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider_id FROM servers WHERE provider = ?1 AND provider_id IS NOT NULL",
+    )?;
+    let ids = stmt.query_map([provider.as_str()], |r| r.get::<_, String>(0))?;
+    let mut max = None;
+    for id in ids {
+        if let Ok(n) = id?.parse::<u64>() {
+            max = max.max(Some(n));
+        }
+    }
+    Ok(max)
+}
+
 pub fn label_taken(conn: &Connection, label: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM servers WHERE label = ?1 AND deleted_at IS NULL)",

@@ -1,5 +1,6 @@
 import { NavLink, Outlet, useLocation } from "react-router";
 import { CatchUpBanner } from "@/features/plans/pricing/catch-up";
+import { LoopHealthBanner } from "@/components/loop-health-banner";
 import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Server, Settings, Tags, Users, Wallet } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { ThemeToggle } from "@/components/theme-toggle";
@@ -72,6 +73,7 @@ export function AppShell() {
       </aside>
       <main id="main" className="min-w-0 flex-1 overflow-y-auto">
         <div className="mx-auto max-w-6xl px-6 py-6 lg:px-8 lg:py-7">
+          <LoopHealthBanner />
           <CatchUpBanner />
           <RouteErrorBoundary key={location.pathname}>
             <Outlet />

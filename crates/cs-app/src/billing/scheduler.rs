@@ -197,5 +197,6 @@ pub async fn run(app: Arc<App>, every: Duration) {
         if let Err(e) = app.run_billing().await {
             tracing::error!(error = %e, "billing run could not be recorded");
         }
+        app.loop_round_done(crate::BackgroundLoop::Billing);
     }
 }

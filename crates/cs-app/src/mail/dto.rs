@@ -95,6 +95,9 @@ pub struct OutboxItemDto {
     pub created_at: String,
     pub sent_at: Option<String>,
     pub attachment_count: u32,
+    /// When the attachments' bytes were removed, 30 days after delivery
+    /// (their names stay).
+    pub attachments_pruned_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
@@ -103,6 +106,8 @@ pub struct OutboxListDto {
     /// False: email is not set up and mail waits in the outbox.
     pub configured: bool,
     pub items: Vec<OutboxItemDto>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One mail in full, for the message viewer.

@@ -26,9 +26,6 @@ use crate::{App, AppError, AppResult};
 pub(crate) use events::MailingDb;
 pub use outbox::run_worker;
 
-/// The keyring entry of the SMTP password.
-pub const PASSWORD_KEY: &str = "smtp/password";
-
 const HOST: &str = "mail.host";
 const PORT: &str = "mail.port";
 const SECURITY: &str = "mail.security";
@@ -47,6 +44,8 @@ pub(crate) struct MailRuntime {
     wake: tokio::sync::Notify,
     policy: RwLock<OutboxPolicy>,
     extra_root_pem: RwLock<Option<String>>,
+    /// When sent mail's attachments were last pruned (at most hourly).
+    pruned_at: std::sync::Mutex<Option<cs_core::Timestamp>>,
 }
 
 impl Default for MailRuntime {
@@ -58,6 +57,7 @@ impl Default for MailRuntime {
                 ..OutboxPolicy::default()
             }),
             extra_root_pem: RwLock::new(None),
+            pruned_at: std::sync::Mutex::new(None),
         }
     }
 }
@@ -98,6 +98,12 @@ fn parse_security(s: &str) -> Option<Security> {
 /// Whether a sender address is set up in Settings → Email.
 pub(crate) fn sender_configured(c: &Connection) -> AppResult<bool> {
     Ok(!load_settings(c)?.from_address.is_empty())
+}
+
+/// Whether a username for SMTP is set (the password then belongs to this
+/// database, for the move of the legacy keyring key).
+pub(crate) fn smtp_username_set(c: &Connection) -> AppResult<bool> {
+    Ok(settings::get(c, USERNAME)?.is_some_and(|u| !u.is_empty()))
 }
 
 fn load_settings(c: &Connection) -> AppResult<MailSettings> {
@@ -226,7 +232,7 @@ impl App {
     }
 
     fn smtp_password(&self) -> Option<SecretValue> {
-        match self.secrets.get(PASSWORD_KEY) {
+        match self.secrets.get(&self.secret_keys.smtp_password()) {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error = %e, "the SMTP password could not be read from the keyring");
@@ -384,11 +390,14 @@ impl App {
         }
         let security = security.unwrap_or(Security::StartTls);
         match &new_password {
-            Some(p) if !p.is_empty() => self
-                .secrets
-                .set(PASSWORD_KEY, &SecretValue::new(p.clone()))?,
-            Some(_) => self.secrets.delete(PASSWORD_KEY)?,
-            None if username.is_empty() => self.secrets.delete(PASSWORD_KEY)?,
+            Some(p) if !p.is_empty() => self.secrets.set(
+                &self.secret_keys.smtp_password(),
+                &SecretValue::new(p.clone()),
+            )?,
+            Some(_) => self.secrets.delete(&self.secret_keys.smtp_password())?,
+            None if username.is_empty() => {
+                self.secrets.delete(&self.secret_keys.smtp_password())?
+            }
             None => {}
         }
         let now = self.now();

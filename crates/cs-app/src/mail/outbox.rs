@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use cs_core::Timestamp;
 use cs_mail::{
-    Attachment, Mailer, OutboxEntry, OutboxFilter, OutboxSummary, OutboxWorker, Rendered,
-    SqliteOutbox, TemplateKind, Templates, Vars,
+    Attachment, Mailer, OutboxCursor, OutboxEntry, OutboxFilter, OutboxSummary, OutboxWorker,
+    Rendered, SqliteOutbox, TemplateKind, Templates, Vars, ATTACHMENT_RETENTION_DAYS,
 };
+
+/// Mails per page of the Outbox screen, by default and at most.
+const OUTBOX_PAGE: u32 = 50;
+const OUTBOX_PAGE_MAX: u32 = 200;
 use cs_store::fmt_ts;
 
 use crate::Subject;
@@ -17,8 +21,15 @@ use super::templates::*;
 use super::*;
 
 impl App {
-    /// The Outbox screen: `all`, `pending` (queued or sending), `sent` or `failed`.
-    pub async fn list_outbox(&self, filter: &str) -> AppResult<OutboxListDto> {
+    /// The Outbox screen, a page at a time, newest first: `all`, `pending`
+    /// (queued or sending), `sent` or `failed`; `cursor` is the previous
+    /// page's `nextCursor`, `limit` at most 200 (50 when not given).
+    pub async fn list_outbox(
+        &self,
+        filter: &str,
+        cursor: Option<String>,
+        limit: Option<u32>,
+    ) -> AppResult<OutboxListDto> {
         let filter = match filter.trim() {
             "" | "all" => OutboxFilter::All,
             "pending" | "queued" => OutboxFilter::Pending,
@@ -31,39 +42,45 @@ impl App {
                 ))
             }
         };
-        let items = SqliteOutbox::new(self.store.clone())
-            .list(filter, 500)
+        let after = match cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(OutboxCursor::parse(c).ok_or_else(|| {
+                AppError::validation(
+                    "cursor",
+                    "This page of the outbox is not known: reload the list from the start",
+                )
+            })?),
+        };
+        let limit = limit.unwrap_or(OUTBOX_PAGE).clamp(1, OUTBOX_PAGE_MAX) as usize;
+        let page = SqliteOutbox::new(self.store.clone())
+            .list_page(filter, after, limit)
             .await
             .map_err(store_err)?;
         Ok(OutboxListDto {
             configured: self.smtp_config()?.is_some(),
-            items: items.into_iter().map(outbox_item).collect(),
+            items: page.items.into_iter().map(outbox_item).collect(),
+            next_cursor: page.next.map(|c| c.to_string()),
         })
     }
 
     pub async fn get_outbox_message(&self, id: &str) -> AppResult<OutboxMessageDto> {
         let outbox = SqliteOutbox::new(self.store.clone());
+        let missing = || {
+            AppError::NotFound(format!(
+                "There is no mail {id} in the outbox: refresh the list"
+            ))
+        };
         let entry = outbox
             .get(id.trim())
             .await
             .map_err(store_err)?
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "There is no mail {id} in the outbox: refresh the list"
-                ))
-            })?;
+            .ok_or_else(missing)?;
         let item = outbox
-            .list(OutboxFilter::All, usize::MAX >> 1)
+            .summary(&entry.id)
             .await
             .map_err(store_err)?
-            .into_iter()
-            .find(|s| s.id == entry.id)
             .map(outbox_item)
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "There is no mail {id} in the outbox: refresh the list"
-                ))
-            })?;
+            .ok_or_else(missing)?;
         Ok(OutboxMessageDto {
             item,
             from: entry.email.from,
@@ -106,14 +123,43 @@ impl App {
             )
         })?;
         self.wake_mail_worker();
-        let all = outbox
-            .list(OutboxFilter::All, 500)
+        outbox
+            .summary(&id)
             .await
-            .map_err(store_err)?;
-        all.into_iter()
-            .find(|s| s.id == id)
+            .map_err(store_err)?
             .map(outbox_item)
             .ok_or_else(|| AppError::NotFound(format!("There is no mail {id} in the outbox")))
+    }
+
+    /// Removes the attachments' bytes of mail delivered more than
+    /// `ATTACHMENT_RETENTION_DAYS` ago, at most once an hour (each worker
+    /// round asks). Returns how many mails were pruned.
+    pub(super) async fn prune_mail_attachments(&self) -> AppResult<usize> {
+        let now = self.now();
+        {
+            let mut last = self
+                .mail
+                .pruned_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|l| now - l < chrono::Duration::hours(1) && l <= now) {
+                return Ok(0);
+            }
+            *last = Some(now);
+        }
+        let before = now - chrono::Duration::days(ATTACHMENT_RETENTION_DAYS);
+        let n = SqliteOutbox::new(self.store.clone())
+            .prune_attachments(before, now)
+            .await
+            .map_err(store_err)?;
+        if n > 0 {
+            tracing::info!(
+                mails = n,
+                days = ATTACHMENT_RETENTION_DAYS,
+                "removed the attachments of mail delivered before the retention period"
+            );
+        }
+        Ok(n)
     }
 
     /// Renders `kind` for one recipient and queues it in the caller's transaction.
@@ -161,6 +207,7 @@ impl App {
     /// One round of the outbox worker at the app's clock: sends what is due.
     /// Returns `None` when email is not set up (mail keeps waiting).
     pub async fn send_due_mail(&self) -> AppResult<Option<cs_mail::RoundReport>> {
+        self.prune_mail_attachments().await?;
         let Some((config, s)) = self.smtp_config()? else {
             return Ok(None);
         };
@@ -219,6 +266,7 @@ pub(super) fn outbox_item(s: OutboxSummary) -> OutboxItemDto {
         created_at: fmt_ts(&s.created_at),
         sent_at: s.sent_at.as_ref().map(fmt_ts),
         attachment_count: s.attachment_count,
+        attachments_pruned_at: s.attachments_pruned_at.as_ref().map(fmt_ts),
     }
 }
 
@@ -231,7 +279,9 @@ pub(super) fn store_err(e: cs_mail::StoreError) -> AppError {
 pub async fn run_worker(app: Arc<App>) {
     let mut warned = false;
     loop {
-        match app.send_due_mail().await {
+        let round = app.send_due_mail().await;
+        app.loop_round_done(crate::BackgroundLoop::Mail);
+        match round {
             Ok(Some(r)) => {
                 warned = false;
                 if r.sent + r.retried + r.failed + r.unrecorded > 0 {

@@ -45,6 +45,7 @@ pub(crate) mod store;
 mod webhooks;
 
 pub use poller::run;
+pub(crate) use settings::paypal_set_up;
 
 /// The PayPal account in use, rebuilt whenever the settings change.
 pub(crate) struct PayPalRuntime {

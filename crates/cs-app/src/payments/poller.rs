@@ -62,5 +62,6 @@ pub async fn run(app: Arc<App>, every: Duration) {
         if let Err(e) = app.poll_payments().await {
             tracing::error!(error = %e, "the PayPal poller failed");
         }
+        app.loop_round_done(crate::BackgroundLoop::PayPal);
     }
 }

@@ -14,7 +14,6 @@ use super::PayPalRuntime;
 use crate::dto::*;
 use crate::{App, AppError, AppResult, Subject};
 
-const SECRET_KEY: &str = "paypal/secret";
 const CLIENT_ID_KEY: &str = "paypal.client_id";
 const ENVIRONMENT_KEY: &str = "paypal.environment";
 const BASE_URL_KEY: &str = "paypal.base_url";
@@ -177,13 +176,18 @@ fn url_parts(u: &str) -> Option<(&str, &str)> {
     Some((scheme, host))
 }
 
+/// Whether PayPal is set up in this database (its secret then belongs to it).
+pub(crate) fn paypal_set_up(c: &Connection) -> AppResult<bool> {
+    Ok(settings::get(c, CLIENT_ID_KEY)?.is_some())
+}
+
 impl App {
     /// Loads the PayPal account saved by an earlier run, without calling PayPal.
     pub(crate) fn load_paypal(&self) -> AppResult<()> {
         let Some(s) = self.store.read(stored_settings)? else {
             return Ok(());
         };
-        let secret = match self.secrets.get(SECRET_KEY) {
+        let secret = match self.secrets.get(&self.secret_keys.paypal_secret()) {
             Ok(Some(s)) => s,
             Ok(None) => return Ok(()),
             Err(e) => {
@@ -202,7 +206,12 @@ impl App {
         let currency = self.currency()?;
         let (currency_supported, currency_note) = super::currency_note(currency);
         let stored = self.store.read(stored_settings)?;
-        let has_secret = self.secrets.get(SECRET_KEY).ok().flatten().is_some();
+        let has_secret = self
+            .secrets
+            .get(&self.secret_keys.paypal_secret())
+            .ok()
+            .flatten()
+            .is_some();
         Ok(match stored {
             Some(s) => PayPalSettingsDto {
                 configured: has_secret,
@@ -236,19 +245,25 @@ impl App {
     /// Saves the PayPal settings; the secret goes to the OS keyring only.
     /// Nothing is sent to PayPal: "Test connection" does that.
     pub fn save_paypal_settings(&self, input: PayPalSettingsInput) -> AppResult<PayPalSettingsDto> {
-        let has_stored = self.secrets.get(SECRET_KEY)?.is_some();
+        let has_stored = self
+            .secrets
+            .get(&self.secret_keys.paypal_secret())?
+            .is_some();
         let (s, secret) = validate_settings(&input, has_stored)?;
         let secret_value = match &secret {
             Some(v) => v.clone(),
             None => self
                 .secrets
-                .get(SECRET_KEY)?
+                .get(&self.secret_keys.paypal_secret())?
                 .map(|v| v.expose().to_string())
                 .unwrap_or_default(),
         };
         let runtime = build_runtime(&s, &secret_value)?;
         if let Some(v) = &secret {
-            self.secrets.set(SECRET_KEY, &SecretValue::new(v.clone()))?;
+            self.secrets.set(
+                &self.secret_keys.paypal_secret(),
+                &SecretValue::new(v.clone()),
+            )?;
         }
         let now = self.now();
         self.write(|tx| {

@@ -20,8 +20,8 @@
 //! token, a newer record version than the portal reads) stops the sync and
 //! Settings → Portal says why.
 //!
-//! The sync token lives in the OS keyring under `portal/token`, never in
-//! SQLite.
+//! The sync token lives in the OS keyring (`SecretKeys::portal_token`),
+//! never in SQLite.
 
 pub(crate) mod dto;
 pub(crate) mod records;
@@ -45,8 +45,6 @@ use crate::{App, AppError, AppResult, Subject, Write};
 pub(crate) use dto::*;
 use records::Item;
 
-/// The keyring entry of the sync token.
-pub const TOKEN_KEY: &str = "portal/token";
 /// How often an idle worker asks the portal what it holds.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
@@ -358,8 +356,10 @@ impl App {
                 format!("{url} did not answer as a ContainerStacks portal"),
             )
         })?;
-        self.secrets
-            .set(TOKEN_KEY, &SecretValue::new(paired.token.clone()))?;
+        self.secrets.set(
+            &self.secret_keys().portal_token(),
+            &SecretValue::new(paired.token.clone()),
+        )?;
         let now = self.now();
         self.write(|w| {
             store::set_link(
@@ -415,7 +415,7 @@ impl App {
                 format!("Unpaired from the portal at {}", l.url),
             )
         })?;
-        self.secrets.delete(TOKEN_KEY)?;
+        self.secrets.delete(&self.secret_keys().portal_token())?;
         self.portal_status()
     }
 
@@ -503,7 +503,7 @@ impl App {
         if link.stopped {
             return Ok(Round::Idle);
         }
-        let Some(token) = self.secrets.get(TOKEN_KEY)? else {
+        let Some(token) = self.secrets.get(&self.secret_keys().portal_token())? else {
             self.store.write(|c| {
                 store::failed(
                     c,

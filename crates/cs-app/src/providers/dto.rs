@@ -99,6 +99,9 @@ pub struct LinodeAccountDto {
     pub scopes: Vec<String>,
     /// The API root when it is not Linode's (e.g. the fake Linode).
     pub base_url: Option<String>,
+    /// Set, permanently, while the account talks to an API root other than
+    /// Linode's (its token is sent there): what it is and how to undo it.
+    pub api_root_warning: Option<String>,
     pub connected_at: Option<String>,
     /// When the token expires; `None` with `tokenExpiryKnown` = never.
     pub token_expiry: Option<String>,

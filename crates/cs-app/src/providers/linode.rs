@@ -1,6 +1,6 @@
 //! Linode accounts: a reseller connects one or more, each with a personal
 //! access token (checked against the API, scopes and expiry shown, kept in the
-//! OS keyring under `linode/<account id>/token` — never in SQLite or logs).
+//! OS keyring under `SecretKeys::linode_token` (`crate::secrets`) — never in SQLite or logs).
 //! Each account has a label, its API root, its own catalogue and its own
 //! event cursor (`migrations/0009_provider_accounts.sql`); every server
 //! records the account it lives on, and every provider call about it goes to
@@ -15,14 +15,11 @@ use cs_provider::Provider;
 use cs_secrets::SecretValue;
 use cs_store::{fmt_ts, parse_ts};
 
+use super::api_root;
 use super::store::{self, TokenCheck};
 use crate::dto::{AddLinodeAccountInput, LinodeAccountDto, ProviderInfo};
 use crate::Subject;
 use crate::{App, AppError, AppResult};
-
-/// The keyring key of the single account of before migration 0009; read once
-/// at start and moved to the account's own key.
-pub const LEGACY_TOKEN_KEY: &str = "linode/token";
 
 /// The environment variable that points the app at another Linode API root
 /// (the fake Linode in end-to-end tests and demos) when none is given.
@@ -30,11 +27,6 @@ pub const BASE_URL_ENV: &str = "CS_LINODE_BASE_URL";
 
 /// A token expiring within this is warned about.
 pub const EXPIRY_WARNING: Duration = Duration::days(14);
-
-/// Where an account's token lives in the keyring.
-pub fn token_key(account_id: &str) -> String {
-    format!("linode/{account_id}/token")
-}
 
 /// The catalogue and event-cursor key of an account (`linode:<id>`).
 pub(crate) fn account_key(account_id: &str) -> String {
@@ -71,25 +63,11 @@ async fn token_expiry(client: &LinodeClient) -> (bool, Option<String>, Option<St
     }
 }
 
-fn valid_base_url(base_url: Option<String>) -> AppResult<Option<String>> {
-    let base_url = base_url
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-        .or_else(|| {
-            std::env::var(BASE_URL_ENV)
-                .ok()
-                .filter(|u| !u.trim().is_empty())
-        });
-    if let Some(u) = &base_url {
-        if !(u.starts_with("https://")
-            || u.starts_with("http://127.")
-            || u.starts_with("http://localhost")
-            || u.starts_with("http://[::1]"))
-        {
-            return Err(AppError::validation("baseUrl", format!("{u:?} is not an API address: use https://… (or http:// on this computer, for the fake Linode)")));
-        }
-    }
-    Ok(base_url)
+/// The API root an account with `stored` talks to now (its own, else the
+/// `CS_LINODE_BASE_URL` override, else Linode's), checked.
+fn effective_root(stored: Option<&str>) -> AppResult<Option<String>> {
+    let env = std::env::var(BASE_URL_ENV).ok();
+    api_root::effective(stored, env.as_deref()).map_err(|m| AppError::validation("baseUrl", m))
 }
 
 async fn connect(
@@ -127,7 +105,10 @@ impl App {
         input: AddLinodeAccountInput,
     ) -> AppResult<LinodeAccountDto> {
         let token = trimmed_token(&input.token)?;
-        let base_url = valid_base_url(input.base_url)?;
+        // What the account stores: the root typed, never the environment's.
+        let base_url = api_root::to_store(input.base_url.as_deref())
+            .map_err(|m| AppError::validation("baseUrl", m))?;
+        let root = effective_root(base_url.as_deref())?;
         let wanted_label = input
             .label
             .as_deref()
@@ -142,7 +123,7 @@ impl App {
                 ));
             }
         }
-        let (provider, summary) = connect(base_url.clone(), token).await?;
+        let (provider, summary) = connect(root, token).await?;
         let now = self.now();
         let check = token_check(provider.client(), &summary, now).await;
         let existing = self.store.read(store::live_accounts)?;
@@ -176,8 +157,10 @@ impl App {
             }
         };
         let id = format!("acc-{}", &crate::new_uuid().simple().to_string()[..16]);
-        self.secrets
-            .set(&token_key(&id), &SecretValue::new(token))?;
+        self.secrets.set(
+            &self.secret_keys.linode_token(&id),
+            &SecretValue::new(token),
+        )?;
         let written = self.write(|tx| {
             store::insert_account(tx, &id, &label, base_url.as_deref(), &check)?;
             // Linode servers left without an account (the single account of
@@ -198,7 +181,7 @@ impl App {
         });
         if let Err(e) = written {
             // Nothing points at the secret: do not leave it behind.
-            let _ = self.secrets.delete(&token_key(&id));
+            let _ = self.secrets.delete(&self.secret_keys.linode_token(&id));
             return Err(e);
         }
         self.linode
@@ -235,10 +218,15 @@ impl App {
             .store
             .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
-        let token = self.secrets.get(&token_key(&row.id))?.ok_or_else(|| {
+        let token = self.secrets.get(&self.secret_keys.linode_token(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
         })?;
-        let (provider, summary) = match connect(row.base_url.clone(), token.expose()).await {
+        let (provider, summary) = match connect(
+            effective_root(row.base_url.as_deref())?,
+            token.expose(),
+        )
+        .await
+        {
             Ok(p) => p,
             Err(AppError::Validation(_)) => {
                 return Err(AppError::validation("token", format!("Linode refused the token of account “{}” (expired, revoked or missing scopes): paste a new one with Replace token; the account and its servers stay", row.label)));
@@ -269,7 +257,7 @@ impl App {
             .store
             .read(|c| store::account(c, id.trim()))?
             .ok_or_else(|| no_account(id))?;
-        let (provider, summary) = connect(row.base_url.clone(), token).await?;
+        let (provider, summary) = connect(effective_root(row.base_url.as_deref())?, token).await?;
         if let Some(user) = &row.username {
             if user != &summary.username {
                 return Err(AppError::validation(
@@ -278,8 +266,10 @@ impl App {
                 ));
             }
         }
-        self.secrets
-            .set(&token_key(&row.id), &SecretValue::new(token))?;
+        self.secrets.set(
+            &self.secret_keys.linode_token(&row.id),
+            &SecretValue::new(token),
+        )?;
         self.save_check(
             &row,
             &provider,
@@ -352,11 +342,11 @@ impl App {
             .remove(&row.id);
         // After the account is gone from the store, so a refused removal never
         // loses a token that is still in use.
-        if let Err(e) = self.secrets.delete(&token_key(&row.id)) {
+        if let Err(e) = self.secrets.delete(&self.secret_keys.linode_token(&row.id)) {
             return Err(AppError::Unavailable(format!(
                 "Account “{}” was removed, but its token could not be deleted from the system keyring ({e}): delete the entry {} with your keyring tool",
                 row.label,
-                token_key(&row.id)
+                self.secret_keys.linode_token(&row.id)
             )));
         }
         self.linode_accounts()
@@ -368,12 +358,12 @@ impl App {
     pub(crate) fn load_linode(&self) -> AppResult<()> {
         let rows = self.store.read(store::live_accounts)?;
         for row in rows {
-            let key = token_key(&row.id);
+            let key = self.secret_keys.linode_token(&row.id);
             if row.legacy_token {
-                match self.secrets.get(LEGACY_TOKEN_KEY) {
+                match self.secrets.get(crate::secrets::legacy::LINODE_TOKEN) {
                     Ok(Some(old)) => {
                         self.secrets.set(&key, &old)?;
-                        self.secrets.delete(LEGACY_TOKEN_KEY)?;
+                        self.secrets.delete(crate::secrets::legacy::LINODE_TOKEN)?;
                     }
                     Ok(None) => {}
                     Err(e) => {
@@ -397,8 +387,16 @@ impl App {
                     continue;
                 }
             };
+            let root = match effective_root(row.base_url.as_deref()) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Never send the token to a root the check refuses.
+                    tracing::warn!(account = %row.id, error = %e, "a Linode account's API root is refused; the account stays disconnected");
+                    continue;
+                }
+            };
             let mut config = ClientConfig::new(ApiToken::new(token.expose().to_string()));
-            if let Some(u) = &row.base_url {
+            if let Some(u) = &root {
                 config = config.with_base_url(u.clone());
             }
             let client =
@@ -442,6 +440,10 @@ impl App {
             restricted: a.restricted,
             scopes: a.scopes.clone(),
             base_url: a.base_url.clone(),
+            api_root_warning: match effective_root(a.base_url.as_deref()) {
+                Ok(root) => api_root::warning(root.as_deref()),
+                Err(e) => Some(e.to_string()),
+            },
             connected_at: Some(a.connected_at.clone()),
             token_expiry: a.token_expiry.clone(),
             token_expiry_known: a.token_expiry_known,

@@ -5,6 +5,7 @@
 //! `provider_accounts`, `provider_catalogue`, `provider_catalogue_refresh`,
 //! `provider_event_cursor`).
 
+pub(crate) mod api_root;
 pub(crate) mod catalogue;
 pub(crate) mod dto;
 pub(crate) mod linode;

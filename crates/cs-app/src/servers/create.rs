@@ -67,11 +67,23 @@ impl App {
                 server.ipv4 = instance.ipv4.first().cloned();
                 server.ipv6 = instance.ipv6.clone();
                 server.updated_at = now;
-                self.write(|tx| {
+                let recorded = self.write(|tx| {
                     servers::update(tx, &server)?;
                     publish_server(tx, now, &server)?;
                     self.emit_server(tx, &server)
-                })
+                });
+                match recorded {
+                    Ok(dto) => Ok(dto),
+                    Err(e) => Err(self
+                        .undo_unrecorded_create(
+                            &mut server,
+                            &checked.plan,
+                            provider.as_ref(),
+                            &instance,
+                            e,
+                        )
+                        .await),
+                }
             }
             Err(err) => Err(self.close_failed_create(&mut server, &checked.plan, err)?),
         }
@@ -287,6 +299,43 @@ impl App {
             )
         })?;
         Ok(server)
+    }
+
+    /// The provider made the instance but its id could not be recorded: the
+    /// instance is deleted again (nobody knows or bills it) and the server is
+    /// closed as failed, so nothing is left half-made. Returns the error.
+    async fn undo_unrecorded_create(
+        &self,
+        server: &mut Server,
+        plan: &Plan,
+        provider: &dyn Provider,
+        instance: &Instance,
+        err: AppError,
+    ) -> AppError {
+        tracing::error!(server = %server.id, provider_id = %instance.id, error = %err, "the new server's provider id could not be recorded; deleting the instance again");
+        let undo = match provider.delete(&instance.id).await {
+            Ok(()) | Err(ProviderError::NotFound(_)) => ProviderError::Unavailable(format!(
+                "its id {} could not be recorded ({err}), so it was deleted again",
+                instance.id
+            )),
+            Err(e) => {
+                tracing::error!(provider_id = %instance.id, error = %e, "deleting the unrecorded instance failed");
+                ProviderError::Unavailable(format!(
+                    "its id {} could not be recorded ({err}) and deleting it failed ({e}): delete it in the provider's console",
+                    instance.id
+                ))
+            }
+        };
+        server.provider_id = None;
+        server.status = ServerStatus::Provisioning;
+        if let Err(e) = self.close_failed_create(server, plan, undo) {
+            tracing::error!(server = %server.id, error = %e, "closing the failed create failed");
+        }
+        AppError::Internal(format!(
+            "Server {} could not be recorded after {} created it, so it was deleted again ({err}): try again",
+            server.label,
+            plan.provider.display_name()
+        ))
     }
 
     /// The provider refused or could not be reached: the server exists

@@ -379,7 +379,15 @@ impl App {
     /// The Sandbox forgets its instances when the process ends; re-create the
     /// live ones the store knows so they keep working after a restart.
     pub(crate) fn adopt_sandbox_servers(&self) -> AppResult<()> {
-        let list = self.store.read(|c| Ok::<_, AppError>(servers::list(c)?))?;
+        let (list, highest) = self.store.read(|c| {
+            Ok::<_, AppError>((
+                servers::list(c)?,
+                servers::max_numeric_provider_id(c, ProviderKind::Sandbox)?,
+            ))
+        })?;
+        if let Some(h) = highest {
+            self.sandbox.skip_ids_through(h);
+        }
         for s in list
             .iter()
             .filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none())
@@ -443,5 +451,6 @@ pub async fn run(app: Arc<App>, interval: Duration) {
                 tracing::warn!(error = %e, "refreshing a provider catalogue failed; retrying later");
             }
         }
+        app.loop_round_done(crate::BackgroundLoop::Reconciler);
     }
 }

@@ -266,3 +266,114 @@ async fn a_second_process_on_the_same_database_is_refused() {
         "{err}"
     );
 }
+
+/// Creates a server and ticks until the provider says it runs.
+async fn running_server(
+    t: &TestApp,
+    org: &cs_app::dto::OrganizationDto,
+    plan: &cs_app::dto::PlanDto,
+    label: &str,
+) -> cs_app::dto::ServerDto {
+    let s = t
+        .app
+        .create_server(t.server_input(org, plan, label), Default::default())
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        t.tick().await;
+    }
+    s
+}
+
+#[tokio::test]
+async fn the_sandbox_never_reuses_a_deleted_servers_id_after_a_restart() {
+    let t = TestApp::new();
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    let plan = t.plan("Starter").await;
+    running_server(&t, &org, &plan, "web-1").await;
+    let newer = running_server(&t, &org, &plan, "web-2").await;
+    t.app.delete_server(&newer.id).await.unwrap();
+    t.tick().await;
+    assert_eq!(
+        t.app.get_server(&newer.id).unwrap().server.status,
+        "deleted"
+    );
+
+    // The Sandbox forgets everything when the app closes and re-adopts only
+    // the live servers: the deleted server's id must still not come back.
+    let t = t.restart();
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-3"), Default::default())
+        .await
+        .expect("a new server after a restart is created");
+    let provider_ids: Vec<Option<String>> = t
+        .app
+        .list_servers()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.provider_id)
+        .collect();
+    let mine = t.app.get_server(&s.id).unwrap().server.provider_id;
+    assert!(mine.is_some());
+    assert_eq!(
+        provider_ids.iter().filter(|p| **p == mine).count(),
+        1,
+        "{provider_ids:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_create_whose_provider_id_cannot_be_recorded_leaves_nothing_half_made() {
+    let t = TestApp::new();
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    let plan = t.plan("Starter").await;
+    let a = running_server(&t, &org, &plan, "web-1").await;
+    let a_pid: u64 = t
+        .app
+        .get_server(&a.id)
+        .unwrap()
+        .server
+        .provider_id
+        .unwrap()
+        .parse()
+        .unwrap();
+    let b = running_server(&t, &org, &plan, "web-2").await;
+    t.app.delete_server(&b.id).await.unwrap();
+    t.tick().await;
+    // owner-exempt(servers): stages a clash the code can no longer produce:
+    // the deleted row claims the id the Sandbox hands out next.
+    let clash = (a_pid + 2).to_string();
+    crate::rusqlite_conn(&t.dir)
+        .execute(
+            "UPDATE servers SET provider_id = ?1 WHERE id = ?2",
+            [clash.as_str(), b.id.as_str()],
+        )
+        .unwrap();
+
+    let err = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-3"), Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "internal", "{err}");
+    // The instance made at the provider is deleted again, the row is closed
+    // as failed and the label is free.
+    t.clock.advance(crate::step() * 2);
+    assert!(matches!(
+        cs_provider::Provider::get_instance(t.app.sandbox(), &clash).await,
+        Err(cs_provider::ProviderError::NotFound(_))
+    ));
+    let failed = t
+        .app
+        .list_servers()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.label == "web-3")
+        .collect::<Vec<_>>();
+    assert!(failed.iter().all(|s| s.status == "failed"), "{failed:?}");
+    t.app
+        .create_server(t.server_input(&org, &plan, "web-3"), Default::default())
+        .await
+        .expect("the label is free again");
+}

@@ -143,7 +143,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     // Each token in its own keyring key, never in SQLite.
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&a.id))
+            .get(&app.secret_keys().linode_token(&a.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -151,7 +151,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -342,7 +342,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert!(e
         .secrets
-        .get(&cs_app::linode_token_key(&b.id))
+        .get(&app.secret_keys().linode_token(&b.id))
         .unwrap()
         .is_some());
 
@@ -368,7 +368,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     assert!(b2.token_warning.is_none() && b2.token_expiry.is_none() && b2.token_expiry_known);
     assert_eq!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -389,7 +389,7 @@ async fn two_linode_accounts_keep_their_servers_apart() {
     );
     assert!(
         e.secrets
-            .get(&cs_app::linode_token_key(&b.id))
+            .get(&app.secret_keys().linode_token(&b.id))
             .unwrap()
             .is_none(),
         "the keyring secret is deleted"
@@ -474,7 +474,7 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     let secrets = Arc::new(MemorySecrets::default());
     secrets
         .set(
-            cs_app::LEGACY_LINODE_TOKEN_KEY,
+            cs_app::secrets::legacy::LINODE_TOKEN,
             &SecretValue::new(token.clone()),
         )
         .unwrap();
@@ -497,12 +497,12 @@ async fn the_single_account_of_before_0009_becomes_the_first_account_and_its_tok
     );
     // The token moved: read once from the old key, now only under the new one.
     assert!(secrets
-        .get(cs_app::LEGACY_LINODE_TOKEN_KEY)
+        .get(cs_app::secrets::legacy::LINODE_TOKEN)
         .unwrap()
         .is_none());
     assert_eq!(
         secrets
-            .get(&cs_app::linode_token_key(&a.id))
+            .get(&app.secret_keys().linode_token(&a.id))
             .unwrap()
             .unwrap()
             .expose(),
@@ -582,4 +582,44 @@ async fn linode_servers_left_without_an_account_join_the_first_account_connected
         .unwrap();
     assert_eq!(b.servers, 0);
     f.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_api_root_that_only_looks_local_is_refused_and_a_custom_one_is_warned_about() {
+    let f = fake().await;
+    let e = env();
+    let token = f.create_token_for("alice", &["*"], None);
+    // The fake listens on 127.0.0.1:<port>; these roots start like a local
+    // address but name another host (or carry credentials for one).
+    let port = f.api_url().rsplit(':').next().unwrap().to_string();
+    for root in [
+        format!("http://localhost@evil.example/{port}"),
+        "http://localhost.evil.example/v4".to_string(),
+        "http://127.0.0.1.evil.example/v4".to_string(),
+        "http://evil.example/v4".to_string(),
+    ] {
+        let err = e
+            .app
+            .add_linode_account(add(&token, root.clone(), None))
+            .await
+            .unwrap_err()
+            .to_dto();
+        assert_eq!(err.code, "validation", "{root}: {err:?}");
+        assert_eq!(err.fields[0].field, "baseUrl", "{root}: {err:?}");
+    }
+    assert!(e.app.linode_accounts().unwrap().is_empty());
+
+    // A root of this computer (the fake) is allowed, and the account says,
+    // for as long as it exists, where its token goes.
+    let a = e
+        .app
+        .add_linode_account(add(&token, f.api_url(), None))
+        .await
+        .unwrap();
+    let w = a
+        .api_root_warning
+        .expect("a custom API root is warned about");
+    assert!(w.contains(&f.api_url()), "{w}");
+    let again = e.app.linode_accounts().unwrap();
+    assert!(again[0].api_root_warning.is_some());
 }

@@ -169,7 +169,7 @@ async fn a_wrong_password_says_the_relay_refused_the_login() {
     t.customer("Acme Hosting", "ops@acme.example");
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!((r.sent, r.retried), (0, 1));
-    let list = t.app.list_outbox("pending").await.unwrap();
+    let list = t.app.list_outbox("pending", None, None).await.unwrap();
     assert_eq!(list.items.len(), 1);
     assert!(
         list.items[0]
@@ -190,7 +190,7 @@ async fn without_email_settings_mail_waits_in_the_outbox_and_goes_out_once_set_u
         t.app.send_due_mail().await.unwrap().is_none(),
         "not set up: nothing is tried"
     );
-    let list = t.app.list_outbox("all").await.unwrap();
+    let list = t.app.list_outbox("all", None, None).await.unwrap();
     assert!(!list.configured);
     assert_eq!(list.items.len(), 1);
     assert_eq!(list.items[0].state, "queued");
@@ -208,7 +208,7 @@ async fn without_email_settings_mail_waits_in_the_outbox_and_goes_out_once_set_u
         "the sender set up later is used: {text}"
     );
     assert_eq!(got[0].rcpt_to, vec!["ops@acme.example".to_string()]);
-    let sent = t.app.list_outbox("sent").await.unwrap();
+    let sent = t.app.list_outbox("sent", None, None).await.unwrap();
     assert!(sent.configured);
     assert!(sent.items[0]
         .relay_response
@@ -254,7 +254,7 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
         1,
         "a refused payment has no receipt mail"
     );
-    let list = t.app.list_outbox("all").await.unwrap();
+    let list = t.app.list_outbox("all", None, None).await.unwrap();
     let receipt = list
         .items
         .iter()
@@ -305,7 +305,7 @@ async fn business_events_queue_their_mail_in_the_same_transaction() {
     assert_eq!(mail_rows(&t, "suspended"), 1);
     let suspended = t
         .app
-        .list_outbox("all")
+        .list_outbox("all", None, None)
         .await
         .unwrap()
         .items
@@ -347,7 +347,7 @@ async fn an_issued_invoice_is_mailed_with_its_pdf() {
     assert_eq!(mail_rows(&t, "invoice_issued"), 1);
     let item = t
         .app
-        .list_outbox("all")
+        .list_outbox("all", None, None)
         .await
         .unwrap()
         .items
@@ -390,7 +390,12 @@ async fn with_the_relay_down_for_a_while_every_queued_mail_arrives_exactly_once(
 
     let r = t.app.send_due_mail().await.unwrap().unwrap();
     assert_eq!((r.sent, r.retried), (0, 5));
-    let pending = t.app.list_outbox("pending").await.unwrap().items;
+    let pending = t
+        .app
+        .list_outbox("pending", None, None)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(pending.len(), 5);
     assert!(
         pending.iter().all(|i| i.attempts == 1
@@ -432,7 +437,15 @@ async fn with_the_relay_down_for_a_while_every_queued_mail_arrives_exactly_once(
             "c4@example.com"
         ]
     );
-    assert_eq!(t.app.list_outbox("sent").await.unwrap().items.len(), 5);
+    assert_eq!(
+        t.app
+            .list_outbox("sent", None, None)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -445,7 +458,7 @@ async fn a_permanently_refused_mail_fails_with_the_relays_answer_and_can_be_retr
     // owner-exempt(mail_outbox): puts a mail in the failed state the worker leaves after a permanent refusal, which nothing does on demand
     let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
     conn.execute("UPDATE mail_outbox SET status = 'failed', attempts = 1, last_error = 'the SMTP relay refused the message for good (550 5.1.1 no such user)'", []).unwrap();
-    let failed = t.app.list_outbox("failed").await.unwrap().items;
+    let failed = t.app.list_outbox("failed", None, None).await.unwrap().items;
     assert_eq!(failed.len(), 1);
     assert!(failed[0].last_error.as_deref().unwrap().contains("550"));
     let item = t.app.retry_mail(&failed[0].id).await.unwrap();
@@ -544,7 +557,7 @@ async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_i
         .unwrap();
     let item = t
         .app
-        .list_outbox("all")
+        .list_outbox("all", None, None)
         .await
         .unwrap()
         .items
@@ -572,4 +585,72 @@ async fn templates_are_checked_on_save_previewed_reset_and_customer_data_stays_i
         t.app.reset_mail_template("nope").unwrap_err().to_dto().code,
         "not_found"
     );
+}
+
+#[tokio::test]
+async fn the_outbox_pages_and_sent_attachments_are_pruned_after_thirty_days() {
+    let t = TestApp::new();
+    let sink = SmtpSink::start(SmtpSinkConfig::default()).await.unwrap();
+    configured(&t, &sink).await;
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    for i in 0..4 {
+        t.clock.advance(Duration::seconds(1));
+        t.app
+            .record_payment(payment(&org, "10.00", &format!("BANK-{i}")))
+            .await
+            .unwrap();
+    }
+    let r = t.app.send_due_mail().await.unwrap().unwrap();
+    assert!(r.sent >= 5, "a welcome mail and four receipts at least");
+    let total = r.sent as usize;
+
+    // Two at a time, newest first, each mail once.
+    let mut seen = vec![];
+    let mut cursor = None;
+    loop {
+        let page = t
+            .app
+            .list_outbox("all", cursor.clone(), Some(2))
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.into_iter().map(|i| i.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), total, "{seen:?}");
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), total, "each mail once");
+    let e = t
+        .app
+        .list_outbox("all", Some("nonsense".into()), None)
+        .await
+        .unwrap_err()
+        .to_dto();
+    assert_eq!(e.fields[0].field, "cursor", "{e:?}");
+
+    // Thirty days after delivery the receipts' PDFs are removed; the mail
+    // says so and keeps the file names.
+    let receipt = t
+        .app
+        .list_outbox("sent", None, None)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|i| i.attachment_count == 1)
+        .unwrap();
+    t.clock.advance(Duration::days(29));
+    t.app.send_due_mail().await.unwrap();
+    let full = t.app.get_outbox_message(&receipt.id).await.unwrap();
+    assert!(full.item.attachments_pruned_at.is_none());
+    t.clock.advance(Duration::days(2));
+    t.app.send_due_mail().await.unwrap();
+    let full = t.app.get_outbox_message(&receipt.id).await.unwrap();
+    assert!(full.item.attachments_pruned_at.is_some(), "{:?}", full.item);
+    assert_eq!(full.attachments.len(), 1);
+    assert!(full.attachments[0].ends_with(".pdf"));
 }

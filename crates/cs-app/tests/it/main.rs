@@ -11,6 +11,9 @@ mod mail;
 mod payments;
 mod portal;
 mod pricing;
+mod secrets;
+mod startup;
+mod supervision;
 mod validation;
 
 use std::sync::{Arc, Mutex};
@@ -28,6 +31,7 @@ pub struct Recorder {
     pub servers: Mutex<Vec<ServerDto>>,
     pub activity: Mutex<Vec<ActivityDto>>,
     pub progress: Mutex<Vec<BillingProgressDto>>,
+    pub health: Mutex<Vec<LoopHealthDto>>,
 }
 
 impl EventSink for Recorder {
@@ -39,6 +43,9 @@ impl EventSink for Recorder {
     }
     fn billing_progress(&self, progress: &BillingProgressDto) {
         self.progress.lock().unwrap().push(progress.clone());
+    }
+    fn loop_health_changed(&self, health: &LoopHealthDto) {
+        self.health.lock().unwrap().push(health.clone());
     }
 }
 

@@ -243,7 +243,11 @@ async fn settings_keep_the_secret_in_the_keyring_and_test_the_connection() {
         })
         .unwrap();
     assert_eq!(
-        p.secrets.get("paypal/secret").unwrap().unwrap().expose(),
+        p.secrets
+            .get(&p.app().secret_keys().paypal_secret())
+            .unwrap()
+            .unwrap()
+            .expose(),
         fake.client_secret()
     );
     p.app().test_paypal_connection().await.unwrap();

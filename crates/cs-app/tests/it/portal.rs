@@ -252,7 +252,7 @@ async fn a_paired_desktop_sends_everything_then_each_change_and_invitations() {
     let db = std::fs::read(t.dir.path().join("cs.db")).unwrap();
     let token = t
         .secrets
-        .get(cs_app::PORTAL_TOKEN_KEY)
+        .get(&t.app.secret_keys().portal_token())
         .unwrap()
         .expect("the sync token is in the keyring");
     let token = token.expose();

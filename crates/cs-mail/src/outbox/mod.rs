@@ -26,7 +26,10 @@ mod memory;
 pub mod sqlite;
 
 pub use memory::MemoryOutboxStore;
-pub use sqlite::{enqueue_in, OutboxFilter, OutboxSummary, SqliteOutbox};
+pub use sqlite::{
+    enqueue_in, OutboxCursor, OutboxFilter, OutboxPage, OutboxSummary, SqliteOutbox,
+    ATTACHMENT_RETENTION_DAYS,
+};
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,7 +193,8 @@ impl<S: OutboxStore + ?Sized> OutboxWorker<S> {
         }
     }
 
-    /// One round at time `now`: claim due rows, send each, record the outcome.
+    /// One round at time `now` (the caller's clock, also the time recorded
+    /// as sent): claim due rows, send each, record the outcome.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RoundReport, StoreError> {
         let lease_until =
             now + chrono::Duration::from_std(self.policy.lease).unwrap_or(chrono::Duration::MAX);
@@ -207,7 +211,7 @@ impl<S: OutboxStore + ?Sized> OutboxWorker<S> {
                 Ok(acceptance) => {
                     match self
                         .store
-                        .mark_sent(&entry.id, &acceptance.to_string(), Utc::now())
+                        .mark_sent(&entry.id, &acceptance.to_string(), now)
                         .await
                     {
                         Ok(()) => report.sent += 1,

@@ -61,6 +61,52 @@ pub struct OutboxSummary {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub attachment_count: u32,
+    /// When the attachments' bytes were removed after the retention period
+    /// (their names stay).
+    pub attachments_pruned_at: Option<DateTime<Utc>>,
+}
+
+/// How long a sent mail keeps its attachments' bytes (invoice PDFs …).
+pub const ATTACHMENT_RETENTION_DAYS: i64 = 30;
+
+/// Where the next page of the Outbox screen starts: after the mail created
+/// at `created_at` with `id` (newest first). Text for the UI: `<time>/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxCursor {
+    created_at: String,
+    id: String,
+}
+
+impl OutboxCursor {
+    fn after(s: &OutboxSummary) -> Self {
+        Self {
+            created_at: fmt_ts(&s.created_at),
+            id: s.id.clone(),
+        }
+    }
+
+    /// `None` when `text` is not a cursor this module gave out.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once('/')?;
+        parse_ts(at).ok()?;
+        (!id.is_empty()).then(|| Self {
+            created_at: at.to_string(),
+            id: id.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for OutboxCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.created_at, self.id)
+    }
+}
+
+/// One page of the Outbox screen, and where the next starts (`None`: the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxPage {
+    pub items: Vec<OutboxSummary>,
+    pub next: Option<OutboxCursor>,
 }
 
 /// What a guarded status change did.
@@ -316,6 +362,17 @@ pub fn list(
     filter: OutboxFilter,
     limit: usize,
 ) -> Result<Vec<OutboxSummary>, DbError> {
+    Ok(list_page(conn, filter, None, limit)?.items)
+}
+
+/// Up to `limit` rows matching `filter` after `after` (from the newest when
+/// `None`), newest first, and the cursor of the next page.
+pub fn list_page(
+    conn: &Connection,
+    filter: OutboxFilter,
+    after: Option<&OutboxCursor>,
+    limit: usize,
+) -> Result<OutboxPage, DbError> {
     let statuses: Vec<MailStatus> = MailStatus::ALL
         .into_iter()
         .filter(|s| match filter {
@@ -325,15 +382,48 @@ pub fn list(
             OutboxFilter::Failed => *s == MailStatus::Failed,
         })
         .collect();
+    let limit = limit.max(1);
+    let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let (at, id) = after
+        .map(|c| (c.created_at.as_str(), c.id.as_str()))
+        .unwrap_or(("", ""));
+    let mut items = summaries(
+        conn,
+        &format!(
+            "status IN ({}) AND (?2 = '' OR created_at < ?2 OR (created_at = ?2 AND id < ?3))
+             ORDER BY created_at DESC, id DESC LIMIT ?1",
+            status_list(&statuses)
+        ),
+        params![fetch, at, id],
+    )?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(OutboxCursor::after)
+    } else {
+        None
+    };
+    Ok(OutboxPage { items, next })
+}
+
+/// One row of the Outbox screen.
+pub fn summary(conn: &Connection, id: &str) -> Result<Option<OutboxSummary>, DbError> {
+    Ok(summaries(conn, "id = ?1", params![id])?.into_iter().next())
+}
+
+fn summaries(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<OutboxSummary>, DbError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, kind, to_addrs, subject, message_id, status, attempts, next_attempt_at, relay_response, last_error,
                 possibly_duplicated, created_at, sent_at,
-                (SELECT count(*) FROM mail_outbox_attachments a WHERE a.mail_id = m.id)
-         FROM mail_outbox m WHERE status IN ({}) ORDER BY created_at DESC, id DESC LIMIT ?1",
-        status_list(&statuses)
+                (SELECT count(*) FROM mail_outbox_attachments a WHERE a.mail_id = m.id),
+                attachments_pruned_at
+         FROM mail_outbox m WHERE {condition}"
     ))?;
     let rows = stmt
-        .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        .query_map(params, |r| {
             Ok(RawSummary {
                 id: r.get(0)?,
                 kind: r.get(1)?,
@@ -349,6 +439,7 @@ pub fn list(
                 created_at: r.get(11)?,
                 sent_at: r.get(12)?,
                 attachment_count: r.get(13)?,
+                attachments_pruned_at: r.get(14)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -360,6 +451,11 @@ pub fn list(
                 next_attempt_at: parse_ts(&r.next_attempt_at)?,
                 created_at: parse_ts(&r.created_at)?,
                 sent_at: r.sent_at.as_deref().map(parse_ts).transpose()?,
+                attachments_pruned_at: r
+                    .attachments_pruned_at
+                    .as_deref()
+                    .map(parse_ts)
+                    .transpose()?,
                 kind: kind_of(r.kind.as_deref()),
                 id: r.id,
                 subject: r.subject,
@@ -372,6 +468,31 @@ pub fn list(
             })
         })
         .collect()
+}
+
+/// Empties the attachments' bytes of mail sent before `sent_before` (names
+/// and count stay), stamping the mail with `now`. Returns how many mails.
+pub fn prune_attachments(
+    conn: &Connection,
+    sent_before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<usize, DbError> {
+    let sent = status_list(&[MailStatus::Sent]);
+    let due = format!(
+        "SELECT id FROM mail_outbox WHERE status IN ({sent}) AND attachments_pruned_at IS NULL AND sent_at < ?1"
+    );
+    conn.execute(
+        &format!("UPDATE mail_outbox_attachments SET bytes = X'' WHERE mail_id IN ({due})"),
+        [fmt_ts(&sent_before)],
+    )?;
+    let n = conn.execute(
+        &format!(
+            "UPDATE mail_outbox SET attachments_pruned_at = ?2 WHERE id IN ({due})
+               AND EXISTS (SELECT 1 FROM mail_outbox_attachments a WHERE a.mail_id = mail_outbox.id)"
+        ),
+        params![fmt_ts(&sent_before), fmt_ts(&now)],
+    )?;
+    Ok(n)
 }
 
 struct RawSummary {
@@ -389,6 +510,7 @@ struct RawSummary {
     created_at: String,
     sent_at: Option<String>,
     attachment_count: u32,
+    attachments_pruned_at: Option<String>,
 }
 
 fn parse_to(json: &str) -> Result<Vec<String>, DbError> {
@@ -517,6 +639,34 @@ impl SqliteOutbox {
         limit: usize,
     ) -> Result<Vec<OutboxSummary>, StoreError> {
         self.blocking(move |s| s.read(|c| list(c, filter, limit)))
+            .await
+    }
+
+    /// A page of mails matching `filter`, newest first, after `after`.
+    pub async fn list_page(
+        &self,
+        filter: OutboxFilter,
+        after: Option<OutboxCursor>,
+        limit: usize,
+    ) -> Result<OutboxPage, StoreError> {
+        self.blocking(move |s| s.read(|c| list_page(c, filter, after.as_ref(), limit)))
+            .await
+    }
+
+    /// One line of the Outbox screen.
+    pub async fn summary(&self, id: &str) -> Result<Option<OutboxSummary>, StoreError> {
+        let id = id.to_owned();
+        self.blocking(move |s| s.read(|c| summary(c, &id))).await
+    }
+
+    /// Empties the attachments of mail sent before `sent_before`; returns how
+    /// many mails (see [`prune_attachments`]).
+    pub async fn prune_attachments(
+        &self,
+        sent_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.blocking(move |s| s.write(|tx| prune_attachments(tx, sent_before, now)))
             .await
     }
 

@@ -47,6 +47,8 @@ export function OutboxPage() {
   const [filter, setFilter] = React.useState<OutboxFilter>("all");
   const [open, setOpen] = React.useState<string | null>(null);
   const q = useOutbox(filter);
+  const items = React.useMemo(() => q.data?.pages.flatMap((p) => p.items) ?? [], [q.data]);
+  const configured = q.data?.pages[0]?.configured ?? true;
   const retry = useRetryMail();
   const toast = useToast();
 
@@ -117,7 +119,7 @@ export function OutboxPage() {
         description="Every email the app sends: queued, sent, or failed with the relay's answer. Refreshes by itself."
         actions={<Button asChild variant="outline"><Link to="/email-templates">Email templates</Link></Button>}
       />
-      {q.data && !q.data.configured && (
+      {q.data && !configured && (
         <div role="note" data-testid="email-not-configured" className="mb-4 flex flex-wrap items-center gap-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-400/30 dark:bg-amber-500/10 dark:text-amber-200">
           <MailWarning className="size-4 shrink-0" />
           <span className="flex-1">Email is not set up — mail waits in the outbox.</span>
@@ -142,14 +144,23 @@ export function OutboxPage() {
         <QueryError error={q.error} retry={() => q.refetch()} />
       ) : !q.data ? (
         <TableSkeleton rows={5} columns={6} />
-      ) : q.data.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <EmptyState
           icon={<Inbox />}
           title={filter === "all" ? "No mail yet" : filter === "failed" ? "No failed mail" : filter === "sent" ? "Nothing sent yet" : "Nothing waiting"}
           description={filter === "all" ? "Welcome mails, invoices, receipts and billing notices appear here as they are queued." : "Mail in this state appears here."}
         />
       ) : (
-        <DataTable testId="outbox-table" data={q.data.items} columns={columns} getRowId={(r) => r.id} searchPlaceholder="Search recipient, subject…" onRowClick={(r) => setOpen(r.id)} />
+        <>
+          <DataTable testId="outbox-table" data={items} columns={columns} getRowId={(r) => r.id} searchPlaceholder="Search recipient, subject…" onRowClick={(r) => setOpen(r.id)} />
+          {q.hasNextPage && (
+            <div className="mt-3 flex justify-center">
+              <Button variant="outline" data-testid="outbox-more" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+                {q.isFetchingNextPage ? "Loading…" : "Show older mail"}
+              </Button>
+            </div>
+          )}
+        </>
       )}
       <MessageDialog id={open} onClose={() => setOpen(null)} />
     </>
@@ -174,6 +185,7 @@ function MessageDialog({ id, onClose }: { id: string | null; onClose: () => void
                 <span className="block">From {q.data.from || "(the sender set up in Settings → Email)"} to {q.data.item.to.join(", ")}{q.data.replyTo ? `, replies to ${q.data.replyTo}` : ""}</span>
                 <span className="block font-mono text-xs">Message-ID &lt;{q.data.messageId}&gt;</span>
                 {q.data.attachments.length > 0 && <span className="mt-1 flex items-center gap-1"><Paperclip className="size-3.5" /> {q.data.attachments.join(", ")}</span>}
+                {q.data.item.attachmentsPrunedAt && <span className="mt-1 block" data-testid="attachments-pruned">The attachments were removed on {formatDateTime(q.data.item.attachmentsPrunedAt)}, 30 days after delivery; the documents stay in the app.</span>}
                 {q.data.item.possiblyDuplicated && <span className="mt-1 block text-amber-700 dark:text-amber-300">An attempt was interrupted mid-send: the recipient may have received this twice (same Message-ID).</span>}
               </DialogDescription>
             </DialogHeader>

@@ -1,6 +1,6 @@
 // The email screens' backend calls and TanStack Query hooks (Settings → Email,
 // the Outbox, the template editor). Errors arrive as ApiError via `unwrap`.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { unwrap } from "@/api/client";
 import { commands } from "@/bindings";
 import type * as T from "@/bindings";
@@ -19,7 +19,7 @@ export const mailApi = {
   emailSettings: () => unwrap(commands.getEmailSettings()),
   updateEmailSettings: (input: T.EmailSettingsInput) => unwrap(commands.updateEmailSettings(input)),
   sendTestMail: (to: string) => unwrap(commands.sendTestMail(to)),
-  listOutbox: (filter: OutboxFilter) => unwrap(commands.listOutbox(filter)),
+  listOutbox: (filter: OutboxFilter, cursor: string | null = null, limit: number | null = null) => unwrap(commands.listOutbox(filter, cursor, limit)),
   getOutboxMessage: (id: string) => unwrap(commands.getOutboxMessage(id)),
   retryMail: (id: string) => unwrap(commands.retryMail(id)),
   listTemplates: () => unwrap(commands.listMailTemplates()),
@@ -39,6 +39,8 @@ export const mailKeys = {
 
 /** How often the Outbox refreshes itself while open (the worker sends in the background). */
 export const OUTBOX_REFRESH_MS = 2_000;
+/** Mails per page of the Outbox ("Show more" loads the next). */
+export const OUTBOX_PAGE = 50;
 
 export function useEmailSettings() {
   return useQuery({ queryKey: mailKeys.settings, queryFn: mailApi.emailSettings });
@@ -59,8 +61,16 @@ export function useSendTestMail() {
   return useMutation({ mutationFn: mailApi.sendTestMail });
 }
 
+/** The Outbox a page at a time, newest first; every loaded page refreshes. */
 export function useOutbox(filter: OutboxFilter) {
-  return useQuery({ queryKey: mailKeys.outbox(filter), queryFn: () => mailApi.listOutbox(filter), refetchInterval: OUTBOX_REFRESH_MS, staleTime: 0 });
+  return useInfiniteQuery({
+    queryKey: mailKeys.outbox(filter),
+    queryFn: ({ pageParam }) => mailApi.listOutbox(filter, pageParam, OUTBOX_PAGE),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: OUTBOX_REFRESH_MS,
+    staleTime: 0,
+  });
 }
 
 export function useOutboxMessage(id: string | null) {

@@ -4,16 +4,17 @@ import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { renderWithProviders } from "@/test/render";
 import type { LinodeAccountDto } from "@/bindings";
-import { checkLinodeForm, expiryText, ProvidersCard } from "./ProvidersCard";
+import { apiRootAllowed, checkLinodeForm, expiryText, ProvidersCard } from "./ProvidersCard";
 
 const catalogue = { provider: "linode", refreshedAt: "2026-01-31T10:00:00.000Z", attemptedAt: "2026-01-31T10:00:00.000Z", lastError: null, regions: 6, types: 5, images: 4, stackscripts: 2 };
 const eu: LinodeAccountDto = {
   id: "acc-1", label: "EU resale", connected: true, username: "northwind", email: "ops@northwind.example", restricted: false, scopes: ["linodes:read_write", "events:read_only"],
   baseUrl: "http://127.0.0.1:4010/v4", connectedAt: "2026-01-31T10:00:00.000Z",
   tokenExpiry: null, tokenExpiryKnown: true, tokenExpiryNote: null, tokenCheckedAt: "2026-01-31T10:00:00.000Z", tokenExpired: false, tokenWarning: null, servers: 2, catalogue,
+  apiRootWarning: "Custom API root: this account talks to http://127.0.0.1:4010/v4, not to Linode (https://api.linode.com/v4), and its token is sent there.",
 };
 const us: LinodeAccountDto = {
-  ...eu, id: "acc-2", label: "US resale", username: "northwind-us", servers: 0,
+  ...eu, id: "acc-2", label: "US resale", username: "northwind-us", servers: 0, baseUrl: null, apiRootWarning: null,
   tokenExpiry: "2026-02-05T10:00:00.000Z", tokenWarning: "The token of “US resale” expires in 5 days (2026-02-05): create a new token in Linode Cloud Manager (My Profile → API Tokens) and paste it with Replace token before then.",
 };
 
@@ -25,6 +26,13 @@ describe("checkLinodeForm", () => {
     expect(checkLinodeForm("abc", "http://127.0.0.1:4010/v4")).toEqual({});
     expect(checkLinodeForm(" abc ", "https://api.linode.com/v4")).toEqual({});
     expect(checkLinodeForm("abc", "", "x".repeat(65))).toEqual({ label: expect.stringContaining("64") });
+  });
+});
+
+describe("apiRootAllowed", () => {
+  it("parses the URL: plain http only to this computer, never a look-alike host", () => {
+    for (const ok of ["https://api.linode.com/v4", "http://localhost:8080/v4", "http://127.0.0.1:4010/v4", "http://[::1]:9000/v4"]) expect(apiRootAllowed(ok)).toBe(true);
+    for (const bad of ["http://localhost@evil.example/v4", "http://localhost.evil.example/v4", "http://127.0.0.1.evil.example/v4", "http://evil.example/v4", "https://u:p@api.example/v4", "ftp://localhost/v4", "localhost:8080"]) expect(apiRootAllowed(bad)).toBe(false);
   });
 });
 
@@ -90,6 +98,12 @@ describe("ProvidersCard", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toHaveTextContent("US resale");
     expect(warnings[0]).toHaveTextContent("Replace token");
+    // The account on another API root says so, for as long as it exists.
+    const roots = screen.getAllByTestId("api-root-warning");
+    expect(roots).toHaveLength(1);
+    expect(roots[0]).toHaveTextContent("EU resale");
+    expect(roots[0]).toHaveTextContent("Custom API root");
+    expect(within(cards[0]).getByText("Custom API root")).toBeInTheDocument();
 
     await user.click(within(cards[1]).getByTestId("refresh-catalogue"));
     await waitFor(() => expect(calls).toContainEqual(["refresh_account_catalogue", { accountId: "acc-2" }]));

@@ -28,10 +28,25 @@ export function checkLinodeForm(token: string, baseUrl: string, label = ""): Rec
   if (!token.trim()) errors.token = "Paste a Linode personal access token (Cloud Manager → My Profile → API Tokens)";
   else if (/\s/.test(token.trim())) errors.token = "A token has no spaces: paste it again";
   const url = baseUrl.trim();
-  if (url && !/^(https:\/\/|http:\/\/(127\.|localhost|\[::1\]))/.test(url)) {
+  if (url && !apiRootAllowed(url)) {
     errors.baseUrl = "Use an https:// address (or http:// on this computer, for the fake Linode)";
   }
   return errors;
+}
+
+/** The backend's rule, for comfort: a parsed URL, no credentials; plain http only to an exact loopback host. */
+export function apiRootAllowed(root: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(root);
+  } catch {
+    return false;
+  }
+  if (u.username || u.password || u.search || u.hash) return false;
+  if (u.protocol === "https:") return u.hostname !== "";
+  if (u.protocol !== "http:") return false;
+  const host = u.hostname.toLowerCase();
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** "expires on 2026-12-01", "never expires", or why it is unknown. */
@@ -54,6 +69,12 @@ export function ProvidersCard() {
         <CardDescription>Where your customers' servers run.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
+        {list.filter((a) => a.apiRootWarning).map((a) => (
+          <div key={`api-${a.id}`} role="alert" data-testid="api-root-warning" className="flex gap-3 rounded-md border border-amber-500/40 bg-amber-500/10 p-3 text-sm text-amber-900 dark:text-amber-200">
+            <AlertTriangle className="mt-0.5 size-4 shrink-0" />
+            <p><span className="font-medium">{a.label}:</span> {a.apiRootWarning}</p>
+          </div>
+        ))}
         {warnings.map((a) => (
           <div key={a.id} role="alert" data-testid="token-warning" className={`flex gap-3 rounded-md border p-3 text-sm ${a.tokenExpired ? "border-destructive/40 bg-destructive/10 text-destructive" : "border-amber-500/40 bg-amber-500/10 text-amber-900 dark:text-amber-200"}`}>
             <AlertTriangle className="mt-0.5 size-4 shrink-0" />
@@ -207,7 +228,7 @@ function LinodeAccount({ account }: { account: LinodeAccountDto }) {
           <span data-testid="token-expiry" className={account.tokenExpired ? "text-destructive" : account.tokenWarning ? "text-amber-700 dark:text-amber-300" : undefined}>{expiryText(account)}</span>
           {account.tokenCheckedAt && <span className="block text-xs text-muted-foreground">Checked {formatRelative(account.tokenCheckedAt)}</span>}
         </Row>
-        {account.baseUrl && <Row label="API"><span className="font-mono text-xs break-all" data-testid="linode-base-url">{account.baseUrl}</span></Row>}
+        {account.baseUrl && <Row label="API"><span className="font-mono text-xs break-all" data-testid="linode-base-url">{account.baseUrl}</span>{account.apiRootWarning && <Badge tone="amber" className="ml-2">Custom API root</Badge>}</Row>}
         {account.connectedAt && <Row label="Connected">{formatDateTime(account.connectedAt)}</Row>}
       </dl>
       <div className="grid gap-2 rounded-md border bg-muted/30 p-3" data-testid="linode-catalogue">

@@ -18,7 +18,7 @@ const plan: PlanDto = {
 const catalogue = { provider: "linode", refreshedAt: null, attemptedAt: null, lastError: null, regions: 6, types: 5, images: 4, stackscripts: 2 };
 const account = (id: string, label: string): LinodeAccountDto => ({
   id, label, connected: true, username: label.toLowerCase(), email: null, restricted: false, scopes: ["*"], baseUrl: null, connectedAt: null,
-  tokenExpiry: null, tokenExpiryKnown: true, tokenExpiryNote: null, tokenCheckedAt: null, tokenExpired: false, tokenWarning: null, servers: 0, catalogue,
+  tokenExpiry: null, tokenExpiryKnown: true, tokenExpiryNote: null, tokenCheckedAt: null, tokenExpired: false, tokenWarning: null, servers: 0, catalogue, apiRootWarning: null,
 });
 const catalogueWith = (images: string[]) => ({ provider: "linode", regions: [{ id: "eu-central", label: "Frankfurt", country: "de", available: true }], types: [], images: images.map((id) => ({ id, label: id, vendor: "Debian", cloudInit: true })), stackscripts: [], refreshedAt: null });
 
