@@ -20,6 +20,9 @@
 //!
 //! Options: `--quick` (a tenth of the data, 5 s runs), `--only sqlite|postgres`.
 
+// Figures for people: floats are fine here, no money is computed.
+#![allow(clippy::float_arithmetic)]
+
 use std::io::Write as _;
 use std::process::Command;
 use std::sync::Arc;
