@@ -253,16 +253,7 @@ async fn main() -> anyhow::Result<()> {
         "the sync did not finish: {status:?}"
     );
     let bytes = std::fs::metadata(dir.path().join("desktop.db"))?.len();
-    let json_bytes: u64 = {
-        let conn = cs_store::rusqlite::Connection::open(dir.path().join("desktop.db"))?;
-        // The benchmark reads the size of what travelled; the table is the
-        // portal area's (reading it here is the one exception).
-        conn.query_row(
-            "SELECT coalesce(sum(length(body)), 0) FROM portal_outbox",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as u64
-    };
+    let (_, json_bytes) = app.portal_outbox_size()?;
     println!(
         "first full sync: {records} records in {:.1} s: {:.0} records/s, {:.1} MB/s of record JSON ({:.1} MB; desktop database {:.0} MB)",
         sync.as_secs_f64(),

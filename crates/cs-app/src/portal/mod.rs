@@ -243,6 +243,12 @@ impl App {
         }
     }
 
+    /// The portal outbox's records and the bytes of their JSON (diagnostics
+    /// and the sync benchmark).
+    pub fn portal_outbox_size(&self) -> AppResult<(u64, u64)> {
+        self.store.read(store::size)
+    }
+
     /// Settings → Portal.
     pub fn portal_status(&self) -> AppResult<PortalStatusDto> {
         let now = self.now();

@@ -57,6 +57,17 @@ pub(crate) fn newest_seq(c: &Connection) -> AppResult<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// How many records the outbox holds and the bytes of their JSON bodies.
+pub(crate) fn size(c: &Connection) -> AppResult<(u64, u64)> {
+    let (n, bytes): (i64, i64) = c
+        .prepare_cached("SELECT count(*), coalesce(sum(length(body)), 0) FROM portal_outbox")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok((
+        u64::try_from(n).unwrap_or(0),
+        u64::try_from(bytes).unwrap_or(0),
+    ))
+}
+
 /// How many records wait above `after`.
 pub(crate) fn count_after(c: &Connection, after: u64) -> AppResult<u64> {
     let n: i64 = c
