@@ -220,9 +220,10 @@ fn populate(path: &Path, servers: u64, orgs: u64, at: Timestamp) -> anyhow::Resu
     let store = Store::open(path)?;
     store.write(|tx| -> anyhow::Result<()> {
         let mut s = cs_billing::BillingSettings::load(tx)?;
-        // Benchmarks measure billing, not dunning: nobody runs out of money.
-        s.low_balance_threshold_minor = -1_000_000_000;
-        s.suspend_at_minor = -1_000_000_000;
+        // Benchmarks measure billing, not dunning: nobody runs out of money
+        // (-1,000,000 USD, the lowest threshold the settings allow).
+        s.low_balance_threshold_minor = -100_000_000;
+        s.suspend_at_minor = -100_000_000;
         s.save(tx)?;
         let usd = cs_core::Currency::USD;
         cs_store::plans::insert(
