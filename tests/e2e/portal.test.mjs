@@ -67,7 +67,7 @@ async function pressButton(label) {
   await s.waitFor(() => s.exec("const b = [...document.querySelectorAll('button')].find((b) => b.textContent.trim().endsWith(arguments[0]) && !b.disabled); if (b) { b.scrollIntoView(); b.click(); return true; } return false;", label), { what: `an enabled button "${label}"` });
 }
 
-test("the reseller pairs with the portal and invites a customer, who signs in and sees their organization, kept up to date", async () => {
+test("the reseller pairs with the portal and invites a customer, who signs in and sees their organization and server, kept up to date, also while the desktop is closed", async () => {
   s = await Session.start(driver.url, app, shots);
   await s.find('a[href="#/dashboard"]', { timeout: 30_000 });
 
@@ -138,6 +138,35 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   }
   await page.screenshot({ path: path.join(shots, "portal-05-customer-renamed.png"), fullPage: true });
 
+  // --- A server created on the desktop: the customer watches it boot, live.
+  await s.go("#/plans");
+  await s.clickButton("New plan");
+  await s.select("provider", "sandbox");
+  await s.select("providerType", "sb-small");
+  await s.type('input[name="name"]', "Starter 2 GB");
+  await s.click('input[name="regions"][value="eu-west"]');
+  await s.type('input[name="monthlyPrice"]', "15.00");
+  await s.type('input[name="hourlyPrice"]', "0.0225");
+  await s.clickButton("Create plan");
+  await s.find('[data-testid="plans-table"] tr[data-row-id]', { text: "Starter 2 GB" });
+  await s.go("#/servers");
+  await s.clickButton("New server");
+  const option = (name, text) => s.exec(`return [...document.querySelectorAll('select[name="${name}"] option')].find(o => o.textContent.includes('${text}'))?.value ?? null`);
+  await s.waitFor(async () => (await option("organizationId", "Fjord")) && (await option("planId", "Starter")), { what: "the customer and the plan in the server form" });
+  await s.select("organizationId", await option("organizationId", "Fjord"));
+  await s.select("planId", await option("planId", "Starter"));
+  await s.select("region", "eu-west");
+  await s.select("image", "sandbox/debian12");
+  await s.type('input[name="label"]', "fjord-web-1");
+  await s.type('input[name="rootPassword"]', "Correct-Horse-9!");
+  await s.clickButton("Create server");
+  await page.goto(`${customerUrl}servers`);
+  await page.getByTestId("servers-table").getByText("fjord-web-1").waitFor({ timeout: 20_000 });
+  await page.getByRole("link", { name: "fjord-web-1" }).click();
+  const status = page.getByTestId("server-status");
+  await status.and(page.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: path.join(shots, "portal-05b-customer-server-running.png"), fullPage: true });
+
   // --- The portal goes down: the desktop says so and keeps the change; back up, it arrives.
   await portal.stop();
   await s.go("#/customers");
@@ -161,4 +190,20 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
     assert.ok(Date.now() < back, "the change made while the portal was down arrives after it restarts");
     await sleep(1000);
   }
+
+  // --- The desktop is closed: the customer still signs in and sees the last state.
+  await s.quit();
+  s = null;
+  driver.stop();
+  driver = null;
+  await page.goto(`${customerUrl}`);
+  await page.getByTestId("sign-out").click();
+  await page.getByText("You have signed out.").waitFor();
+  await page.goto(`${customerUrl}sign-in`);
+  await page.getByLabel("Email", { exact: true }).fill(EMAIL);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("Fjord Cloud ASA").first().waitFor();
+  await page.goto(`${customerUrl}servers`);
+  await page.getByTestId("servers-table").getByText("fjord-web-1").waitFor();
 });
