@@ -312,12 +312,15 @@ fn validate(input: &BrandingInput) -> Result<SellerRow, ValidationErrors> {
             );
         }
     }
-    let email = opt(&input.email);
-    if let Some(m) = &email {
-        if !cs_core::validate::is_plausible_email(m) {
-            e.add("email", format!("{m:?} is not an e-mail address"));
-        }
-    }
+    // Printed on documents and shown on the portal: the address the mailer
+    // would accept, by its own parser.
+    let email = cs_core::validate::optional_email(
+        &mut e,
+        "email",
+        "Email",
+        &input.email,
+        cs_mail::check_address,
+    );
     let phone = opt(&input.phone);
     if let Some(p) = &phone {
         let ok = p.chars().count() <= 30
