@@ -92,6 +92,15 @@ pub fn count_live_by_org(conn: &Connection) -> Result<HashMap<OrganizationId, i6
     count_live_by(conn, "organization_id")
 }
 
+/// One organization's count of live (not deleted) servers.
+pub fn count_live_of_org(conn: &Connection, org: OrganizationId) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM servers WHERE organization_id = ?1 AND deleted_at IS NULL",
+        )?
+        .query_row([org.to_string()], |r| r.get(0))?)
+}
+
 /// Every plan's count of live (not deleted) servers.
 pub fn count_live_by_plan(conn: &Connection) -> Result<HashMap<PlanId, i64>> {
     count_live_by(conn, "plan_id")

@@ -519,7 +519,15 @@ impl App {
             })?;
             return Ok(Round::Idle);
         };
-        self.publish_wallets()?;
+        // Wallets are read when the portal is nearly caught up, not before
+        // every batch of a long catch-up.
+        if self
+            .store
+            .read(|c| store::count_after(c, link.held_through))?
+            < MAX_BATCH_RECORDS as u64
+        {
+            self.publish_wallets()?;
+        }
         let (records, newest) = self.store.read(|c| {
             Ok::<_, AppError>((
                 store::after(c, link.held_through, MAX_BATCH_RECORDS)?,
