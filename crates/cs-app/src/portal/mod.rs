@@ -10,7 +10,8 @@
 //! transaction wrote into `cs_store::sync_outbox` into typed records here
 //! before it commits ([`App::publish_portal_records`]). Wallets are the one
 //! derived state: their balance moves with every billed hour, so the worker
-//! reads them before each push and writes the ones that changed.
+//! reads them before a push once fewer than a batch of records wait, and
+//! writes the ones that changed.
 //!
 //! **The worker** ([`run`]) pushes the records above what the portal holds,
 //! at most 500 at a time in sequence order, whenever a transaction commits
