@@ -64,6 +64,8 @@ const APT_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
     // The portal's browser test drives Debian's Chromium (playwright-core, no download).
     "chromium",
+    // The portal's storage tests run on a throwaway PostgreSQL cluster as well as SQLite.
+    "postgresql",
 ];
 
 /// Python packages the tests need, installed into the user's Python with pip.
