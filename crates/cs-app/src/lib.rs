@@ -27,6 +27,7 @@ mod payments;
 mod plans;
 mod portal;
 mod providers;
+mod remote_url;
 pub mod secrets;
 mod servers;
 mod startup;

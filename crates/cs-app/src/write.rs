@@ -233,7 +233,9 @@ impl App {
         if effects.mail_queued {
             self.wake_mail_worker();
         }
-        self.after_portal_commit(effects.portal_published);
+        if effects.portal_published {
+            self.wake_portal_worker();
+        }
         for a in effects.activity {
             self.events.activity_recorded(&map::activity(a));
         }

@@ -41,6 +41,7 @@ use cs_sync::protocol::{
 use cs_sync::record::{InvitationV1, Kind, Record};
 
 use crate::customers::parse_org_id;
+use crate::remote_url::{self, Refusal};
 use crate::{App, AppError, AppResult, Subject, Write};
 
 pub(crate) use dto::*;
@@ -79,41 +80,29 @@ fn put_all(c: &Connection, at: Timestamp, items: Vec<Item>) -> AppResult<usize> 
     Ok(changed)
 }
 
-/// Checks a portal URL: https, or plain http on this machine only (a test
-/// or a portal on the same host); no user info, query or fragment.
+/// Checks a portal URL (`crate::remote_url`'s rule: the sync token goes
+/// there).
 pub(crate) fn parse_portal_url(input: &str) -> Result<String, String> {
     let t = input.trim().trim_end_matches('/');
     if t.is_empty() {
         return Err("Enter the portal's address, e.g. https://portal.example.com".into());
     }
-    let url = reqwest::Url::parse(t)
-        .map_err(|e| format!("Not a web address ({e}): enter e.g. https://portal.example.com"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("The address must not contain a user name or password".into());
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err("The address must not contain a query or fragment".into());
-    }
-    let Some(host) = url.host_str() else {
-        return Err("The address has no host".into());
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(
-                "The portal must use https (plain http is allowed only on this machine)".into(),
-            )
+    match remote_url::check(t) {
+        Ok(url) => Ok(url.as_str().trim_end_matches('/').to_string()),
+        Err(Refusal::NotUrl(e)) => Err(format!(
+            "Not a web address ({e}): enter e.g. https://portal.example.com"
+        )),
+        Err(Refusal::Credentials) => {
+            Err("The address must not contain a user name or password".into())
         }
-        s => return Err(format!("{s}: is not a web address; use https://")),
+        Err(Refusal::QueryOrFragment) => {
+            Err("The address must not contain a query or fragment".into())
+        }
+        Err(Refusal::PlainHttpElsewhere) => {
+            Err("The portal must use https (plain http is allowed only on this machine)".into())
+        }
+        Err(Refusal::NotWeb) => Err(format!("{t}: is not a web address; use https://")),
     }
-    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 impl App {
@@ -234,14 +223,8 @@ impl App {
         })
     }
 
-    fn wake_portal_worker(&self) {
+    pub(crate) fn wake_portal_worker(&self) {
         self.portal.wake.notify_one();
-    }
-
-    pub(crate) fn after_portal_commit(&self, published: bool) {
-        if published {
-            self.wake_portal_worker();
-        }
     }
 
     /// The portal outbox's records and the bytes of their JSON (diagnostics

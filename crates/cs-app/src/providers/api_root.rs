@@ -9,50 +9,32 @@
 //! `CS_LINODE_BASE_URL` (tests, demos) applies at run time to accounts that
 //! have no root of their own; it is never stored on an account.
 
-use url::Url;
+use crate::remote_url::{self, Refusal};
 
 /// Linode's API root.
 pub const LINODE_API_ROOT: &str = cs_linode::DEFAULT_BASE_URL;
 
-/// Checks an API root. `Err` says why it is refused and what to do.
+/// Checks an API root (`crate::remote_url`'s rule). `Err` says why it is
+/// refused and what to do.
 pub fn check(root: &str) -> Result<String, String> {
     let root = root.trim();
-    let url = Url::parse(root).map_err(|e| {
-        format!("{root:?} is not an API address ({e}): use https://… (or http:// on this computer, for the fake Linode)")
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
+    match remote_url::check(root) {
+        Ok(_) => Ok(root.trim_end_matches('/').to_string()),
+        Err(Refusal::NotUrl(e)) => Err(format!(
+            "{root:?} is not an API address ({e}): use https://… (or http:// on this computer, for the fake Linode)"
+        )),
+        Err(Refusal::Credentials) => Err(format!(
             "{root:?} carries a user name or password: give the API root alone, like {LINODE_API_ROOT}"
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
+        )),
+        Err(Refusal::QueryOrFragment) => Err(format!(
             "{root:?} has a query or fragment: give the API root alone, like {LINODE_API_ROOT}"
-        ));
-    }
-    match url.scheme() {
-        "https" if url.host().is_some() => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(format!(
-                "{root:?} is plain http to another computer, which would send the token unencrypted: use https://, or http:// only on this computer (localhost, 127.0.0.1, [::1])"
-            ))
-        }
-        _ => {
-            return Err(format!(
-                "{root:?} is not an API address: use https://… (or http:// on this computer, for the fake Linode)"
-            ))
-        }
-    }
-    Ok(root.trim_end_matches('/').to_string())
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+        )),
+        Err(Refusal::PlainHttpElsewhere) => Err(format!(
+            "{root:?} is plain http to another computer, which would send the token unencrypted: use https://, or http:// only on this computer (localhost, 127.0.0.1, [::1])"
+        )),
+        Err(Refusal::NotWeb) => Err(format!(
+            "{root:?} is not an API address: use https://… (or http:// on this computer, for the fake Linode)"
+        )),
     }
 }
 
