@@ -172,13 +172,10 @@ impl App {
 
     /// Fills an empty outbox from the store (databases from before the portal).
     pub(crate) fn portal_backfill(&self) -> AppResult<()> {
-        let empty = self
-            .store
-            .read(|c| Ok::<_, AppError>(store::newest_seq(c)? == 0))?;
-        let has_data = self
-            .store
-            .read(|c| Ok::<_, AppError>(cs_store::orgs::count(c)? > 0))?;
-        if empty && has_data {
+        let needed = self.store.read(|c| {
+            Ok::<_, AppError>(store::newest_seq(c)? == 0 && cs_store::orgs::count(c)? > 0)
+        })?;
+        if needed {
             let n = self.store.write(|c| self.portal_snapshot(c))?;
             tracing::info!(records = n, "portal outbox filled from the store");
         }

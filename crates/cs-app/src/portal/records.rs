@@ -160,15 +160,21 @@ fn status(s: ServerStatus) -> ServerStatusV1 {
 /// logo it prints; for a credit note, also the invoice it voids (which now
 /// names it).
 pub(crate) fn document(app: &App, c: &Connection, id: &str) -> AppResult<Vec<Item>> {
-    let mut items = issued(app, c, id)?;
-    if let Some(of) = cs_billing::documents::get_summary(c, id)?.credits_document_id {
-        items.extend(issued(app, c, &of)?);
+    let summary = cs_billing::documents::get_summary(c, id)?;
+    let voids = summary.credits_document_id.clone();
+    let mut items = issued(app, c, summary)?;
+    if let Some(of) = voids {
+        items.extend(issued(app, c, cs_billing::documents::get_summary(c, &of)?)?);
     }
     Ok(items)
 }
 
-fn issued(app: &App, c: &Connection, id: &str) -> AppResult<Vec<Item>> {
-    let summary = cs_billing::documents::get_summary(c, id)?;
+fn issued(
+    app: &App,
+    c: &Connection,
+    summary: cs_billing::documents::DocumentSummary,
+) -> AppResult<Vec<Item>> {
+    let id = summary.id.as_str();
     if summary.number.is_none() || summary.issued_at.is_none() {
         return Ok(vec![]);
     }
