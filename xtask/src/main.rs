@@ -387,6 +387,12 @@ fn build_ui(root: &Path) -> Result<()> {
         .args(["run", "build"]))
 }
 
+fn build_portal_ui(root: &Path) -> Result<()> {
+    run(Command::new("npm")
+        .current_dir(root.join("ui"))
+        .args(["run", "build:portal"]))
+}
+
 fn bindings(root: &Path) -> Result<()> {
     run(Command::new(cargo())
         .args([
@@ -400,8 +406,12 @@ fn bindings(root: &Path) -> Result<()> {
 }
 
 fn test_all(root: &Path) -> Result<()> {
-    lint(root)?;
+    // Both web UIs first: the desktop crate checks at compile time that
+    // ui/dist exists (tauri's generate_context!), and the portal embeds
+    // ui/dist-portal. On a fresh clone neither exists yet.
     build_ui(root)?;
+    build_portal_ui(root)?;
+    lint(root)?;
     // Every crate's unit and integration tests (the keyring test is ignored here and run below).
     run(Command::new(cargo()).args(["test", "--workspace", "--no-fail-fast"]))?;
     keyring_test(root)?;
@@ -517,9 +527,7 @@ fn portal_e2e(root: &Path) -> Result<()> {
 /// The portal binary with its web UI embedded, and the SMTP sink.
 fn build_portal(root: &Path) -> Result<()> {
     // The binary embeds ui/dist-portal/ when it is built: the UI comes first.
-    run(Command::new("npm")
-        .current_dir(root.join("ui"))
-        .args(["run", "build:portal"]))?;
+    build_portal_ui(root)?;
     run(Command::new(cargo()).args([
         "build",
         "--package",
