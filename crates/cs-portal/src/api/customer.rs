@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use cs_sync::record::{
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::documents::{self, Summary};
 use super::Money;
-use crate::auth::Caller;
+use crate::auth::{Caller, Prefetched};
 use crate::db::{Notice, Tx};
 use crate::http::{self, ApiError};
 use crate::routes::Area;
@@ -51,14 +52,14 @@ fn all_in(
     let mut after: Option<String> = None;
     loop {
         let page = projection::list(tx, scope, kind, newest_first, after.as_deref(), PAGE)?;
-        let full = page.len() == PAGE as usize;
+        if page.len() < PAGE as usize {
+            out.extend(page);
+            return Ok(out);
+        }
         if let Some(last) = page.last() {
             after = projection::sort_key_of(tx, tenant, kind, &last.id)?;
         }
         out.extend(page);
-        if !full {
-            return Ok(out);
-        }
     }
 }
 
@@ -103,9 +104,13 @@ fn servers_of(tx: &mut dyn Tx, c: &Caller) -> Result<Vec<ServerBody>, StorageErr
 /// The live servers in `scope` as "my servers" answers them (the benchmark's
 /// floor reads them through here too, without a session).
 pub fn server_list(tx: &mut dyn Tx, scope: Scope<'_>) -> Result<Vec<ServerBody>, StorageError> {
+    servers_from(&all_in(tx, scope, Kind::Server, false)?)
+}
+
+fn servers_from(records: &[Envelope]) -> Result<Vec<ServerBody>, StorageError> {
     let mut out = Vec::new();
-    for e in all_in(tx, scope, Kind::Server, false)? {
-        if let Record::Server(s) = projection::decode(&e)? {
+    for e in records {
+        if let Record::Server(s) = projection::decode(e)? {
             out.extend(server_body(&e.id, s));
         }
     }
@@ -221,11 +226,18 @@ pub async fn dashboard(
 pub async fn servers(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
+    prefetched: Option<Extension<Prefetched>>,
 ) -> Result<Response, ApiError> {
-    let list = portal
-        .db
-        .run(false, move |tx| servers_of(tx, &caller))
-        .await?;
+    let list = match prefetched {
+        // Read by the guard with the session (the route declares it).
+        Some(Extension(Prefetched(records))) => servers_from(&records)?,
+        None => {
+            portal
+                .db
+                .run(false, move |tx| servers_of(tx, &caller))
+                .await?
+        }
+    };
     Ok(http::json(StatusCode::OK, &list))
 }
 

@@ -17,10 +17,10 @@ use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cs_sync::record::ContactRole;
+use cs_sync::record::{ContactRole, Envelope, Kind};
 
 use crate::http::{self, ApiError, Client};
-use crate::routes::{Access, Area};
+use crate::routes::{Access, Area, Route};
 use crate::storage::sessions::{self, Live, Stage};
 use crate::Portal;
 
@@ -61,20 +61,44 @@ impl Area {
     }
 }
 
+/// The caller's records of the route's [`Route::prefetch`] kind, read with
+/// the session (in `sort_key` order); only in a request whose session passed
+/// every check of the guard.
+#[derive(Debug, Clone)]
+pub struct Prefetched(pub Vec<Envelope>);
+
 /// The session the request's cookie names, if it is live.
 pub async fn session_of(
     portal: &Portal,
     headers: &axum::http::HeaderMap,
 ) -> Result<Option<Live>, ApiError> {
+    Ok(session_and_records(portal, headers, None)
+        .await?
+        .map(|(live, _)| live))
+}
+
+/// [`session_of`], and with `kind`, the session's organization's records of
+/// that kind read in the same statement.
+async fn session_and_records(
+    portal: &Portal,
+    headers: &axum::http::HeaderMap,
+    kind: Option<Kind>,
+) -> Result<Option<(Live, Option<Prefetched>)>, ApiError> {
     let Some(token) = http::cookie(headers, http::SESSION_COOKIE) else {
         return Ok(None);
     };
     let now = portal.now();
-    let live = portal
+    let found = portal
         .db
-        .run(false, move |tx| sessions::lookup(tx, &token, now))
+        .run(false, move |tx| match kind {
+            Some(kind) => Ok(sessions::lookup_with_records(tx, &token, kind, now)?
+                .map(|(live, records)| (live, Some(Prefetched(records))))),
+            None => Ok::<_, crate::storage::StorageError>(
+                sessions::lookup(tx, &token, now)?.map(|live| (live, None)),
+            ),
+        })
         .await?;
-    if let Some(s) = &live {
+    if let Some((s, _)) = &found {
         if s.last_seen_at + sessions::TOUCH_EVERY <= now {
             let id = s.id.clone();
             portal
@@ -83,18 +107,19 @@ pub async fn session_of(
                 .await?;
         }
     }
-    Ok(live)
+    Ok(found)
 }
 
 /// Checks a request against its route's [`Access`] (see the module doc).
-pub async fn guard(portal: Arc<Portal>, access: Access, req: Request, next: Next) -> Response {
-    match check(&portal, access, req).await {
+pub async fn guard(portal: Arc<Portal>, route: Route, req: Request, next: Next) -> Response {
+    match check(&portal, route, req).await {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn check(portal: &Portal, access: Access, req: Request) -> Result<Request, ApiError> {
+async fn check(portal: &Portal, route: Route, req: Request) -> Result<Request, ApiError> {
+    let access = route.access;
     let (mut parts, body) = req.into_parts();
     let writes = http::is_state_changing(&parts.method);
     match access {
@@ -111,7 +136,11 @@ async fn check(portal: &Portal, access: Access, req: Request) -> Result<Request,
             }
         }
         Access::Session | Access::Customer(_) => {
-            let session = session_of(portal, &parts.headers)
+            // Records are read ahead only for a read by a signed-in customer.
+            let prefetch = route
+                .prefetch
+                .filter(|_| !writes && matches!(access, Access::Customer(_)));
+            let (session, prefetched) = session_and_records(portal, &parts.headers, prefetch)
                 .await?
                 .ok_or_else(ApiError::signed_out)?;
             if let Access::Customer(area) = access {
@@ -130,6 +159,9 @@ async fn check(portal: &Portal, access: Access, req: Request) -> Result<Request,
             }
             let client = Client::from_parts(&parts, portal.behind_proxy);
             parts.extensions.insert(Caller { session, client });
+            if let Some(p) = prefetched {
+                parts.extensions.insert(p);
+            }
         }
     }
     Ok(Request::from_parts(parts, body))

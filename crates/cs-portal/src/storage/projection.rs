@@ -261,15 +261,21 @@ pub fn all(tx: &mut dyn Tx, tenant: &str) -> Result<Vec<Envelope>> {
 }
 
 fn envelope(r: &Row) -> Result<Envelope> {
-    let body: serde_json::Value = serde_json::from_str(&r.text(6)?)
+    envelope_at(r, 0)
+}
+
+/// A record from the columns `kind, entity, org, seq, version, at, body` of
+/// `r`, starting at column `at`.
+pub(crate) fn envelope_at(r: &Row, at: usize) -> Result<Envelope> {
+    let body: serde_json::Value = serde_json::from_str(&r.text(at + 6)?)
         .map_err(|e| StorageError::Conflict(format!("a stored record is not JSON: {e}")))?;
     Ok(Envelope {
-        kind: r.text(0)?,
-        id: r.text(1)?,
-        org: r.opt_text(2)?,
-        seq: r.int(3)? as u64,
-        v: r.int(4)? as u32,
-        at: r.time(5)?,
+        kind: r.text(at)?,
+        id: r.text(at + 1)?,
+        org: r.opt_text(at + 2)?,
+        seq: r.int(at + 3)? as u64,
+        v: r.int(at + 4)? as u32,
+        at: r.time(at + 5)?,
         body: Some(body),
     })
 }

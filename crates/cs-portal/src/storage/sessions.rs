@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use cs_sync::record::{ContactRole, Envelope, Kind, Record};
 
 use super::{hash_token, new_id, new_token, Result};
-use crate::db::Tx;
+use crate::db::{Row, Tx};
 use crate::params;
 
 /// A session unused this long is over.
@@ -129,21 +129,66 @@ pub fn by_id(tx: &mut dyn Tx, id: &str, now: DateTime<Utc>) -> Result<Option<Liv
     live(tx, "s.id = $1", id, now)
 }
 
+/// The columns [`parse_live`] reads, in its order, from `sessions s`,
+/// `accounts a`, `tenants t` and the contact record `c`.
+const LIVE_COLUMNS: &str =
+    "s.id, s.tenant_id, t.slug, t.name, s.account_id, s.csrf, s.stage, s.last_seen_at,
+    s.expires_at, s.revoked_at, a.email, a.totp_enabled_at, a.disabled_at, a.contact,
+    c.org, c.version, c.body, c.seq, c.at";
+const LIVE_WIDTH: usize = 19;
+const LIVE_FROM: &str = "FROM sessions s
+    JOIN accounts a ON a.id = s.account_id
+    JOIN tenants t ON t.id = s.tenant_id
+    LEFT JOIN records c ON c.tenant_id = s.tenant_id AND c.kind = 'contact' AND c.entity = a.contact";
+
 fn live(tx: &mut dyn Tx, which: &str, key: &str, now: DateTime<Utc>) -> Result<Option<Live>> {
-    let Some(r) = tx.query_opt(
-        &format!("SELECT s.id, s.tenant_id, t.slug, t.name, s.account_id, s.csrf, s.stage, s.last_seen_at,
-                s.expires_at, s.revoked_at, a.email, a.totp_enabled_at, a.disabled_at, a.contact,
-                c.org, c.version, c.body, c.seq, c.at
-         FROM sessions s
-         JOIN accounts a ON a.id = s.account_id
-         JOIN tenants t ON t.id = s.tenant_id
-         LEFT JOIN records c ON c.tenant_id = s.tenant_id AND c.kind = 'contact' AND c.entity = a.contact
-         WHERE {which}"),
+    match tx.query_opt(
+        &format!("SELECT {LIVE_COLUMNS} {LIVE_FROM} WHERE {which}"),
         params![key],
-    )?
-    else {
+    )? {
+        Some(r) => parse_live(&r, now),
+        None => Ok(None),
+    }
+}
+
+/// The live session of `token` and, read in the same statement (one round
+/// trip), the records of `kind` in its organization in `sort_key` order:
+/// `None` as for [`lookup`]. The caller still checks the session's stage and
+/// role before it answers with the records.
+pub fn lookup_with_records(
+    tx: &mut dyn Tx,
+    token: &str,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> Result<Option<(Live, Vec<Envelope>)>> {
+    debug_assert!(kind.is_scoped(), "only an organization's records");
+    let rows = tx.query(
+        &format!(
+            "SELECT {LIVE_COLUMNS}, r.kind, r.entity, r.org, r.seq, r.version, r.at, r.body
+             {LIVE_FROM}
+             LEFT JOIN records r ON r.tenant_id = s.tenant_id AND r.org = c.org AND r.kind = $2
+             WHERE s.token_hash = $1
+             ORDER BY r.sort_key"
+        ),
+        params![hash_token(token), kind.as_str()],
+    )?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
+    let Some(live) = parse_live(first, now)? else {
+        return Ok(None);
+    };
+    let mut records = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if r.opt_text(LIVE_WIDTH + 1)?.is_some() {
+            records.push(super::projection::envelope_at(r, LIVE_WIDTH)?);
+        }
+    }
+    Ok(Some((live, records)))
+}
+
+/// A session from a row of [`LIVE_COLUMNS`]: `None` when it is not live.
+fn parse_live(r: &Row, now: DateTime<Utc>) -> Result<Option<Live>> {
     let last_seen = r.time(7)?;
     let live = r.opt_time(9)?.is_none()
         && r.time(8)? > now

@@ -389,3 +389,105 @@ fn rate_limits_count_per_window() {
         );
     }
 }
+
+#[test]
+fn a_session_read_with_its_records_sees_its_own_organization_only() {
+    use cs_portal::storage::{accounts, sessions};
+    for (name, database, _dir) in databases() {
+        let db = open(&database);
+        let t = tenant(&db);
+        let contact = |seq, id: &str, org: &str| {
+            Envelope::new(
+                seq,
+                start_time(),
+                id,
+                Some(org.to_string()),
+                &Record::Contact(ContactV1 {
+                    name: "Ada".into(),
+                    email: format!("{id}@example.com"),
+                    role: ContactRole::Admin,
+                }),
+            )
+        };
+        apply(
+            &db,
+            &t,
+            &push(
+                0,
+                vec![
+                    contact(1, "c-a", ORG_A),
+                    contact(2, "c-empty", "org-empty"),
+                    server(3, "s2", ORG_A, "a-2"),
+                    server(4, "s1", ORG_A, "a-1"),
+                    server(5, "s3", ORG_B, "b-1"),
+                ],
+            ),
+        )
+        .unwrap();
+        let now = start_time() + Duration::minutes(5);
+        let token_of = |contact: &str, org: &str| {
+            let (t, contact, org) = (t.clone(), contact.to_string(), org.to_string());
+            db.transaction(true, move |tx| {
+                let a = accounts::accept_invitation(
+                    tx,
+                    &t,
+                    &contact,
+                    &org,
+                    "Ada",
+                    &format!("{contact}@example.com"),
+                    "not a real hash",
+                    now,
+                )?;
+                Ok::<_, StorageError>((
+                    a.id.clone(),
+                    sessions::create(
+                        tx,
+                        &t,
+                        &a.id,
+                        sessions::Stage::SignedIn,
+                        "192.0.2.1",
+                        "test",
+                        now,
+                    )?,
+                ))
+            })
+            .unwrap()
+        };
+        let (account, (session, token)) = token_of("c-a", ORG_A);
+        let (_, (_, empty_token)) = token_of("c-empty", "org-empty");
+        let read = |token: &str| {
+            let token = token.to_string();
+            db.transaction(false, move |tx| {
+                sessions::lookup_with_records(tx, &token, Kind::Server, now)
+            })
+            .unwrap()
+        };
+
+        let (live, records) = read(&token).expect("a live session");
+        assert_eq!(live.org, ORG_A, "{name}");
+        let ids: Vec<_> = records.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s2"], "{name}: its own servers, by label");
+        let plain = {
+            let token = token.clone();
+            db.transaction(false, move |tx| sessions::lookup(tx, &token, now))
+                .unwrap()
+                .expect("a live session")
+        };
+        assert_eq!(
+            format!("{live:?}"),
+            format!("{plain:?}"),
+            "{name}: the same session as a plain lookup"
+        );
+
+        let (_, none) = read(&empty_token).expect("a live session without servers");
+        assert!(none.is_empty(), "{name}");
+        assert!(read("not-a-token").is_none(), "{name}");
+
+        db.transaction(true, |tx| sessions::revoke(tx, &account, &session, now))
+            .unwrap();
+        assert!(
+            read(&token).is_none(),
+            "{name}: a revoked session reads nothing"
+        );
+    }
+}
