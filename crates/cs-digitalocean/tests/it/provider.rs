@@ -33,6 +33,18 @@ fn request(label: &str) -> p::CreateInstance {
     }
 }
 
+/// Waits for the server's backups to be switched `on` or off (an action).
+async fn backups_become(p: &DigitalOceanProvider, id: &str, on: bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while p.get_instance(id).await.expect("get").backups_enabled != on {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "backups of {id} never became {on}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn until(p: &DigitalOceanProvider, id: &str, want: InstanceStatus) -> p::Instance {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
@@ -194,7 +206,9 @@ async fn capabilities_say_where_digitalocean_differs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_servers_life_through_the_trait() {
     let mut cfg = support::fast_config();
-    cfg.step = Duration::from_millis(80);
+    // Long enough that the state in the middle of an action is still there
+    // when the test reads it on a loaded 2-core CI machine (80 ms was not).
+    cfg.step = Duration::from_secs(1);
     let h = support::start_with(cfg).await;
     let p = DigitalOceanProvider::new(h.client.clone());
 
@@ -366,7 +380,21 @@ async fn a_servers_life_through_the_trait() {
         p.restore_backup(&id, &snap.id, &id).await,
         Err(ProviderError::Validation { .. })
     ));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The snapshot action runs its course.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !p
+        .list_backups(&id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|b| b.kind == "snapshot" && b.status == "successful")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the snapshot never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     h.fake.run_nightly_backups();
     let backups = p.list_backups(&id).await.unwrap();
     let taken = backups
@@ -399,11 +427,9 @@ async fn a_servers_life_through_the_trait() {
     );
     until(&p, &id, InstanceStatus::Running).await;
     p.cancel_backups(&id).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!p.get_instance(&id).await.unwrap().backups_enabled);
+    backups_become(&p, &id, false).await;
     p.enable_backups(&id).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(p.get_instance(&id).await.unwrap().backups_enabled);
+    backups_become(&p, &id, true).await;
 
     // Firewall rules replaced, membership kept.
     let mut rules = fw.rules.clone();
