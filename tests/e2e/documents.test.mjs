@@ -22,12 +22,12 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 
-import { Session, startDriver, sleep } from "./webdriver.mjs";
+import { ELEMENT, Session, startDriver, sleep } from "./webdriver.mjs";
+import { issueLastMonthsInvoice, sql, storeIn } from "./store.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = process.env.CS_APP_BINARY;
 const shots = path.join(here, "screenshots");
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 let tmp;
 let dataDir;
 let downloads;
@@ -127,10 +127,6 @@ async function pdfShown(testId) {
   return el;
 }
 
-function sql(db, statement) {
-  return execFileSync("sqlite3", [db, statement], { encoding: "utf8" }).trim();
-}
-
 async function toastText(re, role = "status") {
   return s.waitFor(async () => {
     for (const el of await s.findAll(`[role="${role}"]`)) {
@@ -216,25 +212,17 @@ test("branding with a logo is previewed and printed, documents are previewed and
   // for): written with the sqlite3 tool while the app is closed.
   await s.quit();
   s = undefined;
-  const db = path.join(dataDir, "containerstacks.db");
-  const dbFile = existsSync(db) ? db : path.join(dataDir, (await readdir(dataDir)).find((f) => f.endsWith(".db")));
+  const dbFile = storeIn(dataDir);
+  const year = new Date().getUTCFullYear();
   const org = sql(dbFile, "SELECT id FROM organizations LIMIT 1");
-  const currency = sql(dbFile, "SELECT coalesce((SELECT value FROM settings WHERE key = 'billing.currency'), 'USD')");
-  const now = new Date();
-  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const month = lastMonth.getUTCFullYear() * 12 + lastMonth.getUTCMonth();
-  const issued = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 5)).toISOString();
-  const year = now.getUTCFullYear();
-  sql(
-    dbFile,
-    `BEGIN;
-     INSERT INTO documents (id, kind, status, idem_key, organization_id, currency, month, customer_name, customer_country, subtotal_minor, tax_minor, total_minor, created_at)
-       VALUES ('e2e-invoice', 'invoice', 'draft', 'e2e:invoice', '${org}', '${currency}', ${month}, 'Αθηνά Παπαδοπούλου', 'GR', 1674, 0, 1674, '${issued}');
-     INSERT INTO document_lines (document_id, line_no, description, quantity_hours, unit_rate_micros, amount_micros, amount_minor, tax_name, tax_rate_ppm)
-       VALUES ('e2e-invoice', 1, 'Server web-1 (Starter 2 GB, eu-west)', 744, 22500, 16740000, 1674, 'No tax', 0);
-     UPDATE documents SET status = 'issued', number = 'INV-${year}-E2E001', period = '${year}-e2e', seq = 1, issued_at = '${issued}' WHERE id = 'e2e-invoice';
-     COMMIT;`,
-  );
+  issueLastMonthsInvoice(dbFile, {
+    id: "e2e-invoice",
+    org,
+    customerName: "Αθηνά Παπαδοπούλου",
+    country: "GR",
+    number: `INV-${year}-E2E001`,
+    line: "Server web-1 (Starter 2 GB, eu-west)",
+  });
   assert.equal(sql(dbFile, "SELECT legal_name FROM document_sellers WHERE document_id = 'e2e-invoice'"), "Nordlys Cloud AS", "the issued invoice keeps the branding in force");
   await open();
 
@@ -348,6 +336,9 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.go("#/invoices");
   await s.click('[data-testid="export-period"]');
   await s.find('[data-testid="export-form"]');
+  const now = new Date();
+  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const month = lastMonth.getUTCFullYear() * 12 + lastMonth.getUTCMonth();
   const first = `${lastMonth.getUTCFullYear()}-${String(lastMonth.getUTCMonth() + 1).padStart(2, "0")}-01`;
   const today = now.toISOString().slice(0, 10);
   await fillExportForm(first, today, exportDir);
@@ -359,6 +350,7 @@ test("branding with a logo is previewed and printed, documents are previewed and
   await s.clickButton("Export");
   const mismatch = await s.find('[data-testid="export-mismatch"]', { timeout: 60_000 });
   const mismatchText = await s.text(mismatch);
+  const currency = sql(dbFile, "SELECT coalesce((SELECT value FROM settings WHERE key = 'billing.currency'), 'USD')");
   assert.match(mismatchText, /The documents do not match the ledger/);
   assert.match(mismatchText, new RegExp(`Αθηνά Παπαδοπούλου: invoice INV-${year}-E2E001 bills 16\\.74 ${currency} but the ledger charged the wallet 0\\.00 ${currency}`));
   assert.match(mismatchText, new RegExp(`difference -16\\.74 ${currency}`));

@@ -13,15 +13,15 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-import { Session, sleep, startDriverWithKeyring } from "./webdriver.mjs";
+import { ELEMENT, Session, sleep, startDriverWithKeyring } from "./webdriver.mjs";
+import { issueLastMonthsInvoice, sql, storeIn } from "./store.mjs";
 import { SMTP_PASSWORD, freshCode, linkIn, pdfText, startPortal, startSmtp, waitForMail } from "../portal/support.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,8 +65,12 @@ async function showCard() {
   await sleep(300);
 }
 
-function sql(db, statement) {
-  return execFileSync("sqlite3", [db, statement], { encoding: "utf8" }).trim();
+/** Opens the customer `name` from the Customers list, once the list shows it. */
+async function openCustomer(name) {
+  await s.go("#/customers");
+  const row = await s.find('[data-testid="customers-table"] tr[data-row-id]', { text: name });
+  // A click from the page: a toast may cover the row for WebDriver.
+  await s.exec("arguments[0].click()", { [ELEMENT]: row });
 }
 
 /** Clicks a button by its label from the page (a toast may cover it for WebDriver). */
@@ -95,26 +99,17 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   // while the app is closed; on its next start the app fills the outbox from
   // the store, and the pairing below carries it all to the portal.
   await s.quit();
-  const dataDir = path.join(tmp, "data");
-  const dbFile = path.join(dataDir, (await readdir(dataDir)).find((f) => f.endsWith(".db")));
-  const org = sql(dbFile, "SELECT id FROM organizations LIMIT 1");
-  const currency = sql(dbFile, "SELECT coalesce((SELECT value FROM settings WHERE key = 'billing.currency'), 'USD')");
-  const now = new Date();
-  const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const month = lastMonth.getUTCFullYear() * 12 + lastMonth.getUTCMonth();
-  const issued = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 5)).toISOString();
-  const invoice = `INV-${now.getUTCFullYear()}-FJ0001`;
-  sql(
-    dbFile,
-    `BEGIN;
-     INSERT INTO documents (id, kind, status, idem_key, organization_id, currency, month, customer_name, customer_country, subtotal_minor, tax_minor, total_minor, created_at)
-       VALUES ('e2e-fjord-invoice', 'invoice', 'draft', 'e2e:fjord-invoice', '${org}', '${currency}', ${month}, 'Fjord Hosting AS', 'NO', 1674, 0, 1674, '${issued}');
-     INSERT INTO document_lines (document_id, line_no, description, quantity_hours, unit_rate_micros, amount_micros, amount_minor, tax_name, tax_rate_ppm)
-       VALUES ('e2e-fjord-invoice', 1, 'Server fjord-old-1 (Starter 2 GB, eu-west)', 744, 22500, 16740000, 1674, 'No tax', 0);
-     UPDATE documents SET status = 'issued', number = '${invoice}', period = 'e2e-fjord', seq = 1, issued_at = '${issued}' WHERE id = 'e2e-fjord-invoice';
-     DELETE FROM portal_outbox;
-     COMMIT;`,
-  );
+  const dbFile = storeIn(path.join(tmp, "data"));
+  const invoice = `INV-${new Date().getUTCFullYear()}-FJ0001`;
+  issueLastMonthsInvoice(dbFile, {
+    id: "e2e-fjord-invoice",
+    org: sql(dbFile, "SELECT id FROM organizations LIMIT 1"),
+    customerName: "Fjord Hosting AS",
+    country: "NO",
+    number: invoice,
+    line: "Server fjord-old-1 (Starter 2 GB, eu-west)",
+    after: "DELETE FROM portal_outbox;",
+  });
   s = await Session.start(driver.url, app, shots);
   await s.find('a[href="#/dashboard"]', { timeout: 30_000 });
 
@@ -138,8 +133,7 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   await s.screenshot("portal-02-paired");
 
   // --- Invite to portal on the customer's page: the portal mails the contact.
-  await s.go("#/customers");
-  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting AS");
+  await openCustomer("Fjord Hosting AS");
   await pressButton("Invite to portal");
   await s.find('[role="status"]', { text: "Invitation on its way" });
   await s.screenshot("portal-03-invited");
@@ -188,8 +182,7 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   }
 
   // --- The reseller renames the customer: the portal follows within seconds.
-  await s.go("#/customers");
-  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting AS");
+  await openCustomer("Fjord Hosting AS");
   await pressButton("Edit");
   await s.type('input[name="name"]', "Fjord Hosting ASA");
   await pressButton("Save customer");
@@ -232,8 +225,7 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   await page.screenshot({ path: path.join(shots, "portal-05b-customer-server-running.png"), fullPage: true });
 
   // --- The reseller records a bank transfer: the customer's wallet shows it, with its receipt.
-  await s.go("#/customers");
-  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting ASA");
+  await openCustomer("Fjord Hosting ASA");
   await pressButton("Record payment");
   await s.type('dialog[open] input[name="amount"]', "25.00");
   await s.select("method", "bank_transfer");
@@ -254,8 +246,7 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
 
   // --- The portal goes down: the desktop says so and keeps the change; back up, it arrives.
   await portal.stop();
-  await s.go("#/customers");
-  await s.exec("[...document.querySelectorAll('[data-testid=customers-table] tr[data-row-id]')].find((r) => r.innerText.includes(arguments[0])).click()", "Fjord Hosting ASA");
+  await openCustomer("Fjord Hosting ASA");
   await pressButton("Edit");
   await s.type('input[name="name"]', "Fjord Cloud ASA");
   await pressButton("Save customer");
