@@ -65,7 +65,11 @@ exec tauri-driver --port ${port} --native-port ${nativePort} --native-driver /us
   child.on("error", (e) => {
     throw new Error(`dbus-run-session could not start tauri-driver (apt-get install dbus gnome-keyring; cargo install tauri-driver --locked): ${e.message}`);
   });
+  // tauri-driver listens at once and starts WebKitWebDriver beside it; a
+  // session asked for before WebKitWebDriver listens fails ("tcp connect
+  // error"), which happened on a loaded machine.
   await waitForPort(port, 20_000);
+  await waitForPort(nativePort, 20_000);
   const signal = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
   return {
     url: `http://127.0.0.1:${port}`,
