@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { countryName, formatBits, formatMemory } from "./format";
+import { countryName, formatBits, formatCount, formatMemory } from "./format";
 
 describe("format", () => {
+  it("groups the digits of counts for the locale", () => {
+    expect(formatCount(30000, "en")).toBe("30,000");
+    expect(formatCount(10000, "de")).toBe("10.000");
+    expect(formatCount(999, "en")).toBe("999");
+    expect(formatCount(0, "en")).toBe("0");
+  });
+
   it("formats bit rates with sensible precision", () => {
     expect(formatBits(0)).toBe("0 bit/s");
     expect(formatBits(0.5)).toBe("0.5 bit/s");

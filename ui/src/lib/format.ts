@@ -26,6 +26,11 @@ export function formatRelative(iso: string, now: Date = new Date(), locale?: str
   return formatDate(iso, locale);
 }
 
+/** A count with the locale's digit grouping: 30000 → "30,000" (en). */
+export function formatCount(n: number, locale?: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+}
+
 export function formatMemory(mb: number): string {
   return mb >= 1024 ? `${+(mb / 1024).toFixed(1)} GB` : `${mb} MB`;
 }

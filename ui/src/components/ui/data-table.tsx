@@ -13,6 +13,7 @@ import { ArrowDown, ArrowUp, ArrowUpDown, Search } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { Input } from "./input";
 import type { Column } from "@/lib/table";
+import { formatCount } from "@/lib/format";
 
 declare module "@tanstack/react-table" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -118,7 +119,7 @@ export function DataTable<T>({
         )}
         {toolbar}
         <span className="ml-auto text-xs text-muted-foreground tabular-nums" aria-live="polite">
-          {rows.length === data.length ? `${data.length} ${data.length === 1 ? "row" : "rows"}` : `${rows.length} of ${data.length}`}
+          {rows.length === data.length ? `${formatCount(data.length)} ${data.length === 1 ? "row" : "rows"}` : `${formatCount(rows.length)} of ${formatCount(data.length)}`}
         </span>
       </div>
       )}

@@ -12,7 +12,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
-import { formatDateTime, formatRelative } from "@/lib/format";
+import { formatCount, formatDateTime, formatRelative } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
 import { SignedMoney, WalletStateBadge } from "@/components/wallet-state";
@@ -121,9 +121,9 @@ export function BillingPage() {
               <>
                 <Stat label="Revenue this month" value={formatMoneyDto(q.data.revenueThisMonth)} icon={TrendingUp} testId="stat-billing-revenue" />
                 <Stat label="Total in wallets" value={formatMoneyDto(q.data.walletsTotal)} icon={Wallet} testId="stat-wallets-total" />
-                <Stat label="Low balance" value={q.data.customersLow} icon={AlertTriangle} testId="stat-customers-low" tone={q.data.customersLow ? "warn" : undefined} />
-                <Stat label="In grace" value={q.data.customersInGrace} icon={Clock} testId="stat-customers-grace" tone={q.data.customersInGrace ? "warn" : undefined} />
-                <Stat label="Suspended" value={q.data.customersSuspended} icon={PauseCircle} testId="stat-customers-suspended" tone={q.data.customersSuspended ? "bad" : undefined} />
+                <Stat label="Low balance" value={formatCount(q.data.customersLow)} icon={AlertTriangle} testId="stat-customers-low" tone={q.data.customersLow ? "warn" : undefined} />
+                <Stat label="In grace" value={formatCount(q.data.customersInGrace)} icon={Clock} testId="stat-customers-grace" tone={q.data.customersInGrace ? "warn" : undefined} />
+                <Stat label="Suspended" value={formatCount(q.data.customersSuspended)} icon={PauseCircle} testId="stat-customers-suspended" tone={q.data.customersSuspended ? "bad" : undefined} />
               </>
             ) : (
               Array.from({ length: 5 }, (_, i) => <Skeleton key={i} className="h-[92px] rounded-lg" />)

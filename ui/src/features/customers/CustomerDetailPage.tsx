@@ -10,7 +10,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ActivityList } from "@/features/activity/ActivityList";
 import { ServerTable } from "@/features/servers/ServersPage";
-import { countryName, formatDateTime } from "@/lib/format";
+import { countryName, formatCount, formatDateTime } from "@/lib/format";
 import { isLive } from "@/lib/status";
 import { formatMoneyDto, sumMoney } from "@/lib/money";
 import { WalletCard } from "@/features/billing/WalletCard";
@@ -85,7 +85,7 @@ export function CustomerDetailPage() {
         <PaymentsCard organizationId={o.id} organizationName={o.name} contactEmail={o.contactEmail} />
         <div className="grid gap-5">
           <section aria-labelledby="org-servers">
-            <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({liveServers.length})</span></h2>
+            <h2 id="org-servers" className="mb-3 text-sm font-semibold">Servers <span className="font-normal text-muted-foreground">({formatCount(liveServers.length)})</span></h2>
             <ServerTable servers={servers} hideCustomer emptyText="This customer has no servers yet" />
           </section>
           <Card>

@@ -9,6 +9,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { StatusBadge } from "@/components/status-badge";
 import { QueryError } from "@/components/query-state";
 import { ActivityList } from "@/features/activity/ActivityList";
+import { formatCount } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { STATUS_ORDER, statusInfo } from "@/lib/status";
 import { cn } from "@/lib/utils";
@@ -52,9 +53,9 @@ export function DashboardPage() {
           <div className="grid grid-cols-2 gap-4 lg:grid-cols-4">
             {q.data ? (
               <>
-                <Stat label="Customers" value={q.data.organizations} icon={Users} to="/customers" testId="stat-customers" />
-                <Stat label="Plans" value={q.data.plans} icon={Tags} to="/plans" testId="stat-plans" />
-                <Stat label="Live servers" value={q.data.liveServers} icon={Server} to="/servers" testId="stat-live-servers" />
+                <Stat label="Customers" value={formatCount(q.data.organizations)} icon={Users} to="/customers" testId="stat-customers" />
+                <Stat label="Plans" value={formatCount(q.data.plans)} icon={Tags} to="/plans" testId="stat-plans" />
+                <Stat label="Live servers" value={formatCount(q.data.liveServers)} icon={Server} to="/servers" testId="stat-live-servers" />
                 <Stat label="Monthly revenue" value={formatMoneyDto(q.data.monthlyRevenue)} icon={Wallet} to="/servers" testId="stat-revenue" />
               </>
             ) : (
@@ -112,7 +113,7 @@ function StatusBars({ counts }: { counts: { status: string; count: number }[] })
           <div className="h-2 overflow-hidden rounded-full bg-muted">
             <div className={cn("h-full rounded-full", BAR[statusInfo(r.status).tone])} style={{ width: `${Math.max(4, (r.count / max) * 100)}%` }} />
           </div>
-          <span className="text-right text-sm font-medium tabular-nums">{r.count}</span>
+          <span className="text-right text-sm font-medium tabular-nums">{formatCount(r.count)}</span>
         </li>
       ))}
     </ul>

@@ -11,7 +11,7 @@ import { DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Checkbox } from "@/components/ui/input";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { formatDate } from "@/lib/format";
+import { formatCount, formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { STATUS_ORDER, isLive, statusInfo } from "@/lib/status";
 import { decimalSort, type Column } from "@/lib/table";
@@ -88,7 +88,7 @@ export function ServerTable({ servers, hideCustomer = false, emptyText }: { serv
       toolbar={
         <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-muted-foreground select-none">
           <Checkbox name="showDeleted" checked={showDeleted} onChange={(e) => setShowDeleted(e.target.checked)} data-testid="show-deleted" />
-          Show deleted{deletedCount ? ` (${deletedCount})` : ""}
+          Show deleted{deletedCount ? ` (${formatCount(deletedCount)})` : ""}
         </label>
       }
     />

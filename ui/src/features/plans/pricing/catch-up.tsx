@@ -3,6 +3,7 @@ import { Loader2 } from "lucide-react";
 import { useLocation } from "react-router";
 import { events } from "@/api/client";
 import type { BillingProgressDto } from "./api";
+import { formatCount } from "@/lib/format";
 
 // The latest catch-up progress pushed by the backend (event `billingProgress`),
 // shared by the banner in the app shell and the Billing overview.
@@ -44,7 +45,7 @@ export function useCatchUpListener() {
 }
 
 export function catchUpText(p: BillingProgressDto): string {
-  return p.done ? `Billing caught up: ${p.hoursTotal} missed hours billed` : `Catching up billing: ${p.hoursDone} / ${p.hoursTotal} hours`;
+  return p.done ? `Billing caught up: ${formatCount(p.hoursTotal)} missed hours billed` : `Catching up billing: ${formatCount(p.hoursDone)} / ${formatCount(p.hoursTotal)} hours`;
 }
 
 export function CatchUpProgress({ className }: { className?: string }) {
