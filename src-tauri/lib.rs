@@ -133,6 +133,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::reset_server_root_password,
             commands::servers::provider_firewalls,
             commands::app::loop_health,
+            commands::backup::get_backup_settings,
+            commands::backup::update_backup_settings,
+            commands::backup::list_backups,
+            commands::backup::back_up_now,
+            commands::backup::preview_restore,
+            commands::backup::restore_backup,
         ])
         .events(tauri_specta::collect_events![
             events::ServerChanged,
@@ -208,10 +214,11 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     Ok(app)
 }
 
-/// The four background loops, each under `cs_app::supervise` (a panic is
+/// The background loops, each under `cs_app::supervise` (a panic is
 /// logged, shown and the loop restarted with backoff), for the caller's
 /// runtime to spawn: the reconciler every `reconcile_every`, billing, the
-/// mail worker and the PayPal poller.
+/// mail worker, the PayPal poller, the portal sync and the backup schedule
+/// (the window and the daemon run the same set).
 pub fn start_background_loops(
     app: Arc<App>,
     reconcile_every: Duration,
@@ -235,6 +242,11 @@ pub fn start_background_loops(
             app.clone(),
             BackgroundLoop::Portal,
             cs_app::run_portal_sync,
+        )),
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Backup,
+            cs_app::run_backup_loop,
         )),
         Box::pin(supervise(app, BackgroundLoop::Billing, |a| {
             cs_app::run_billing_scheduler(a, BILL_EVERY)
