@@ -270,6 +270,18 @@ fn show_startup_failure(app: &mut tauri::App, message: String) {
         .show(|_| std::process::exit(2));
 }
 
+/// The window-state plugin's file in the data folder.
+pub const WINDOW_STATE_FILE: &str = "window-state.json";
+
+/// Brings the main window back: shown, restored if minimized, focused.
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
@@ -277,6 +289,25 @@ pub fn run_desktop() -> anyhow::Result<()> {
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
     tauri::Builder::default()
+        // First of all: a second start of the window (on this desktop
+        // session) hands over to this process and exits before it touches
+        // the database, and this window comes to the front.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("the app was started again: showing this window");
+            focus_main_window(app);
+        }))
+        // The window's size and place, kept in the data folder (so each
+        // data folder, as each test's, has its own).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_filename(
+                    paths::data_dir()
+                        .join(WINDOW_STATE_FILE)
+                        .display()
+                        .to_string(),
+                )
+                .build(),
+        )
         // The folder chooser of "Export period…", called from the pick_folder
         // command (Rust side): the webview gets no dialog permission.
         .plugin(tauri_plugin_dialog::init())
