@@ -101,6 +101,12 @@ const COMMANDS: &[&str] = &[
     "reset_server_root_password",
     "provider_firewalls",
     "loop_health",
+    "get_backup_settings",
+    "update_backup_settings",
+    "list_backups",
+    "back_up_now",
+    "preview_restore",
+    "restore_backup",
 ];
 
 fn main() {

@@ -1,6 +1,6 @@
 //! Headless mode: `containerstacks daemon` runs the same façade with no
-//! window, so reconciliation and hourly billing (and, later, portal sync) keep
-//! running 24/7 on a server. It takes the same database lock as the window:
+//! window, so reconciliation, hourly billing, the portal sync and the
+//! scheduled backups keep running 24/7 on a server. It takes the same database lock as the window:
 //! starting it while the app is open on the same data folder is refused with
 //! a clear message, never allowed to interleave.
 //!

@@ -133,6 +133,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::reset_server_root_password,
             commands::servers::provider_firewalls,
             commands::app::loop_health,
+            commands::backup::get_backup_settings,
+            commands::backup::update_backup_settings,
+            commands::backup::list_backups,
+            commands::backup::back_up_now,
+            commands::backup::preview_restore,
+            commands::backup::restore_backup,
         ])
         .events(tauri_specta::collect_events![
             events::ServerChanged,
@@ -208,10 +214,11 @@ pub fn open_app(events: Arc<dyn EventSink>) -> cs_app::AppResult<App> {
     Ok(app)
 }
 
-/// The four background loops, each under `cs_app::supervise` (a panic is
+/// The background loops, each under `cs_app::supervise` (a panic is
 /// logged, shown and the loop restarted with backoff), for the caller's
 /// runtime to spawn: the reconciler every `reconcile_every`, billing, the
-/// mail worker and the PayPal poller.
+/// mail worker, the PayPal poller, the portal sync and the backup schedule
+/// (the window and the daemon run the same set).
 pub fn start_background_loops(
     app: Arc<App>,
     reconcile_every: Duration,
@@ -236,6 +243,11 @@ pub fn start_background_loops(
             BackgroundLoop::Portal,
             cs_app::run_portal_sync,
         )),
+        Box::pin(supervise(
+            app.clone(),
+            BackgroundLoop::Backup,
+            cs_app::run_backup_loop,
+        )),
         Box::pin(supervise(app, BackgroundLoop::Billing, |a| {
             cs_app::run_billing_scheduler(a, BILL_EVERY)
         })),
@@ -258,6 +270,18 @@ fn show_startup_failure(app: &mut tauri::App, message: String) {
         .show(|_| std::process::exit(2));
 }
 
+/// The window-state plugin's file in the data folder.
+pub const WINDOW_STATE_FILE: &str = "window-state.json";
+
+/// Brings the main window back: shown, restored if minimized, focused.
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
@@ -265,6 +289,25 @@ pub fn run_desktop() -> anyhow::Result<()> {
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
     tauri::Builder::default()
+        // First of all: a second start of the window (on this desktop
+        // session) hands over to this process and exits before it touches
+        // the database, and this window comes to the front.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("the app was started again: showing this window");
+            focus_main_window(app);
+        }))
+        // The window's size and place, kept in the data folder (so each
+        // data folder, as each test's, has its own).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_filename(
+                    paths::data_dir()
+                        .join(WINDOW_STATE_FILE)
+                        .display()
+                        .to_string(),
+                )
+                .build(),
+        )
         // The folder chooser of "Export period…", called from the pick_folder
         // command (Rust side): the webview gets no dialog permission.
         .plugin(tauri_plugin_dialog::init())

@@ -1,6 +1,6 @@
 //! The Tauri commands, one module per area of the façade (`cs_app`'s
 //! `customers`, `plans`, `servers`, `billing`, `documents`, `payments`,
-//! `mail`, `providers`, `portal`, and the app-wide ones). Each command parses its
+//! `mail`, `providers`, `portal`, `backup`, and the app-wide ones). Each command parses its
 //! arguments, calls the façade and maps the error to `{code, message,
 //! fields}`; no business logic lives here.
 
@@ -8,6 +8,7 @@ use cs_app::dto::{ErrorCode, ErrorDto};
 use cs_app::AppError;
 
 pub mod app;
+pub mod backup;
 pub mod billing;
 pub mod customers;
 pub mod documents;

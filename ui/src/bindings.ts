@@ -837,6 +837,62 @@ async loopHealth() : Promise<Result<LoopHealthDto[], ErrorDto>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async getBackupSettings() : Promise<Result<BackupSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_backup_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateBackupSettings(input: BackupSettingsInput) : Promise<Result<BackupSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_backup_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listBackups() : Promise<Result<DataBackupListDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_backups") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes and checks a backup off the async runtime: other commands keep
+ * answering meanwhile.
+ */
+async backUpNow() : Promise<Result<DataBackupDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("back_up_now") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async previewRestore(file: string) : Promise<Result<RestorePreviewDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_restore", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Restores a backup, then runs billing once so the hours since the
+ * backup's last billed hour are billed now (each exactly once).
+ */
+async restoreBackup(file: string) : Promise<Result<RestoredDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restore_backup", { file }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -908,6 +964,27 @@ kind: string;
  * `pending`, `running`, `successful`, `failed`.
  */
 status: string; created: string }
+/**
+ * The backup schedule and folder.
+ */
+export type BackupSettingsDto = { 
+/**
+ * Where backups go; none until the reseller chooses a folder.
+ */
+folder: string | null; 
+/**
+ * A backup every this many hours; 0 when scheduled backups are off.
+ */
+everyHours: number; 
+/**
+ * The schedules the UI offers (0 = off).
+ */
+choices: number[]; 
+/**
+ * The folder of the database, where the file of before a restore is kept.
+ */
+dataFolder: string }
+export type BackupSettingsInput = { folder: string | null; everyHours: number }
 export type BillingOverview = { revenueThisMonth: MoneyDto; walletsTotal: MoneyDto; customersLow: number; customersInGrace: number; customersSuspended: number; 
 /**
  * Customers in grace, with when their servers will be suspended.
@@ -1022,6 +1099,50 @@ export type Dashboard = { organizations: number; plans: number; liveServers: num
  * What the live servers bring in per month at their plans' prices.
  */
 monthlyRevenue: MoneyDto; recentActivity: ActivityDto[] }
+/**
+ * A good backup in the folder (checked before it got its name).
+ */
+export type DataBackupDto = { 
+/**
+ * The file name in the backup folder; what Restore takes.
+ */
+file: string; takenAt: string; 
+/**
+ * Bytes, as a decimal string.
+ */
+sizeBytes: string; 
+/**
+ * The size for people, e.g. `3.4 MB`.
+ */
+size: string; 
+/**
+ * `manual` or `scheduled` when this app made it and remembers it.
+ */
+trigger: string | null }
+/**
+ * A backup that failed.
+ */
+export type DataBackupFailureDto = { at: string; trigger: string; error: string }
+/**
+ * Settings → Backups: the good backups, newest first, and the recent failures.
+ */
+export type DataBackupListDto = { folder: string | null; backups: DataBackupDto[]; 
+/**
+ * Failures newer than the newest good backup, newest first.
+ */
+failures: DataBackupFailureDto[]; 
+/**
+ * When the schedule makes the next backup (none when it is off).
+ */
+nextAt: string | null; 
+/**
+ * A backup or restore is running now.
+ */
+running: boolean; 
+/**
+ * The folder cannot be read (why, and what to do).
+ */
+folderError: string | null }
 export type DocumentDetail = { summary: DocumentSummaryDto; customerName: string; customerCountry: string; customerTaxId: string | null; taxNote: string | null; reference: string | null; reason: string | null; lines: DocumentLineDto[]; taxTotals: TaxTotalDto[] }
 export type DocumentFilterInput = { organizationId: string | null; 
 /**
@@ -1283,7 +1404,7 @@ export type LoopHealthChanged = { health: LoopHealthDto }
  */
 export type LoopHealthDto = { 
 /**
- * `billing`, `mail`, `paypal`, `reconciler` or `portal`.
+ * `billing`, `mail`, `paypal`, `reconciler`, `portal` or `backup`.
  */
 name: string; label: string; 
 /**
@@ -1660,6 +1781,26 @@ ruleScope: string; rule: PriceRuleDto | null;
  * priced (see `problem`).
  */
 customerPrice: UnitPriceDto | null; problem: string | null }
+/**
+ * Shown before a restore: what the backup holds against what the app holds now.
+ */
+export type RestorePreviewDto = { file: string; takenAt: string; size: string; backup: StoreContentsDto; current: StoreContentsDto; 
+/**
+ * The backup was made by an older version: restoring upgrades it.
+ */
+upgrades: boolean; 
+/**
+ * Where the current file will be kept.
+ */
+asidePath: string; warning: string }
+/**
+ * A restore that happened.
+ */
+export type RestoredDto = { file: string; 
+/**
+ * Where the file of before the restore is kept.
+ */
+asidePath: string; contents: StoreContentsDto }
 export type SavedFile = { path: string }
 export type ServerAction = "boot" | "reboot" | "shutdown"
 /**
@@ -1739,6 +1880,18 @@ export type StackScriptDto = { id: string; label: string; description: string;
 images: string[] }
 export type StackScriptField = { name: string; value: string }
 export type StatusCount = { status: string; count: number }
+/**
+ * What a database holds, for the restore preview.
+ */
+export type StoreContentsDto = { customers: number; servers: number; 
+/**
+ * The number of the newest issued document.
+ */
+lastDocumentNumber: string | null; 
+/**
+ * The start of the last hour billed.
+ */
+lastBilledHour: string | null }
 export type TaxRateDto = { country: string; region: string; name: string; 
 /**
  * Percent as a decimal string, e.g. "25".

@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+pub use crate::backup::dto::*;
 pub use crate::billing::dto::*;
 pub use crate::customers::dto::*;
 pub use crate::documents::dto::*;

@@ -1,5 +1,5 @@
 //! The background loops (billing scheduler, mail worker, PayPal poller,
-//! reconciler) and their supervision. A shell starts each loop through
+//! reconciler, portal sync, backups) and their supervision. A shell starts each loop through
 //! [`supervise`]: the loop runs as its own task; when it panics the cause is
 //! logged, the loop is marked failing (the [`EventSink`](crate::EventSink)
 //! hears it, [`App::loop_health`] says it) and it is restarted after a
@@ -34,15 +34,17 @@ pub enum BackgroundLoop {
     PayPal,
     Reconciler,
     Portal,
+    Backup,
 }
 
 impl BackgroundLoop {
-    pub const ALL: [BackgroundLoop; 5] = [
+    pub const ALL: [BackgroundLoop; 6] = [
         BackgroundLoop::Billing,
         BackgroundLoop::Mail,
         BackgroundLoop::PayPal,
         BackgroundLoop::Reconciler,
         BackgroundLoop::Portal,
+        BackgroundLoop::Backup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +54,7 @@ impl BackgroundLoop {
             BackgroundLoop::PayPal => "paypal",
             BackgroundLoop::Reconciler => "reconciler",
             BackgroundLoop::Portal => "portal",
+            BackgroundLoop::Backup => "backup",
         }
     }
 
@@ -63,6 +66,7 @@ impl BackgroundLoop {
             BackgroundLoop::PayPal => "Checking PayPal payments",
             BackgroundLoop::Reconciler => "Following the servers at the providers",
             BackgroundLoop::Portal => "Keeping the customer portal up to date",
+            BackgroundLoop::Backup => "Scheduled backups",
         }
     }
 }
@@ -71,7 +75,7 @@ impl BackgroundLoop {
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct LoopHealthDto {
-    /// `billing`, `mail`, `paypal`, `reconciler` or `portal`.
+    /// `billing`, `mail`, `paypal`, `reconciler`, `portal` or `backup`.
     pub name: String,
     pub label: String,
     /// False from a panic until the restarted loop completes a round.

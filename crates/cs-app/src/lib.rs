@@ -3,7 +3,8 @@
 //! [`App`] owns the store, the providers, the clock and the event sink, and
 //! exposes one method per use case (create an organization, define a plan,
 //! create a server, reboot it …), grouped by area: `customers`, `plans`,
-//! `servers`, `billing`, `documents`, `payments`, `mail`, `providers`. An
+//! `servers`, `billing`, `documents`, `payments`, `mail`, `providers`,
+//! `portal`, `backup`. An
 //! area holds its use cases, the SQL of the tables it owns (`store.rs`) and
 //! its DTOs (re-exported by [`dto`]). The desktop shell (`src-tauri`) and the
 //! headless daemon are thin clients of it: all validation happens here (the
@@ -15,6 +16,7 @@
 //! It does not know about Tauri, windows or HTTP servers: events leave through
 //! the [`EventSink`] trait, which each shell implements.
 
+mod backup;
 mod billing;
 mod customers;
 mod documents;
@@ -42,6 +44,7 @@ use cs_provider::Provider;
 use cs_secrets::SecretStore;
 use cs_store::{activity, settings, Store};
 
+pub use backup::run as run_backup_loop;
 pub use billing::run as run_billing_scheduler;
 pub use cs_mail::OutboxPolicy;
 pub use cs_store::create_private_dir_all;
@@ -67,6 +70,8 @@ pub trait EventSink: Send + Sync {
     /// A background loop started, panicked (it is restarted with backoff) or
     /// runs again after a restart (the default ignores it; it is logged).
     fn loop_health_changed(&self, _health: &dto::LoopHealthDto) {}
+    /// A backup failed (scheduled or not); `message` says why and what to do.
+    fn backup_failed(&self, _message: &str) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).
@@ -123,6 +128,8 @@ pub struct App {
     mail: mail::MailRuntime,
     /// The wake-up and HTTP client of the portal sync worker.
     portal: portal::PortalRuntime,
+    /// Backups and restores, one at a time (`backup/`).
+    backup: backup::BackupRuntime,
     /// The health of the background loops (`health.rs`).
     loops: health::LoopHealth,
     /// The cancel flag of the running period export, if one runs.
@@ -159,6 +166,7 @@ impl App {
             portal: portal::PortalRuntime::default(),
             export_cancel: std::sync::Mutex::new(None),
             loops: health::LoopHealth::default(),
+            backup: backup::BackupRuntime::default(),
         };
         app.adopt_sandbox_servers()?;
         app.move_legacy_secrets()?;

@@ -14,7 +14,7 @@ use cs_store::{settings, Store};
 use crate::{AppError, AppResult};
 
 /// The setting that holds this database's id.
-const DATABASE_ID_KEY: &str = "database.id";
+pub(crate) const DATABASE_ID_KEY: &str = "database.id";
 
 /// The keyring keys of one database's secrets.
 #[derive(Debug, Clone, PartialEq, Eq)]

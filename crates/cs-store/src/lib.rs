@@ -5,6 +5,8 @@
 //! with a clear error, never allowed to interleave), sets WAL and foreign keys,
 //! and applies the embedded migrations of `migrations/` ([`migrate`]).
 //! [`Store::write`] and [`Store::read`] run one transaction each.
+//! [`backup`] makes online copies (`VACUUM INTO` on a connection of its own)
+//! and checks them; [`Store::replace_with`] swaps a checked copy in.
 //!
 //! Besides the machinery it owns the core tables, one module each, whose
 //! functions take a `&Connection` so callers compose them inside one
@@ -17,6 +19,7 @@
 //! validation and authorization belong to the façade.
 
 pub mod activity;
+pub mod backup;
 pub mod migrate;
 pub mod orgs;
 pub mod plans;
@@ -95,25 +98,72 @@ impl Store {
             create_private_dir_all(dir).map_err(open_err)?;
         }
         let lock = take_process_lock(path)?;
-        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
-        // files the mode of the database file.
-        create_private_file(path).map_err(open_err)?;
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // A database of an earlier version was created readable by everyone.
-        for suffix in ["", "-wal", "-shm", ".lock"] {
-            make_private(Path::new(&format!("{}{suffix}", path.display()))).map_err(open_err)?;
-        }
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate::apply(&mut conn)?;
+        let conn = connect(path)?;
         tracing::info!(path = %path.display(), "store opened");
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             _lock: lock,
         })
+    }
+
+    /// Replaces the database with `replacement` (a checked copy in the same
+    /// folder, see [`backup::check`]) without giving up the process lock:
+    /// between two transactions the connection is closed (the WAL is
+    /// checkpointed into the file), the current file is renamed to `aside`
+    /// (with any `-wal`/`-shm` beside it), `replacement` takes its name and
+    /// is opened as [`Store::open`] opens a database (migrations included).
+    /// When that fails the current file is put back and reopened, and the
+    /// error returned: the store is then as it was.
+    pub fn replace_with(&self, replacement: &Path, aside: &Path) -> Result<()> {
+        let mut conn = self.lock();
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
+        if let Err((old, e)) = old.close() {
+            *conn = old;
+            return Err(e.into());
+        }
+        let with = |p: &Path, suffix: &str| PathBuf::from(format!("{}{suffix}", p.display()));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Open { path, source }
+        };
+        let swap = || -> Result<Connection> {
+            std::fs::rename(&self.path, aside).map_err(io(aside))?;
+            for suffix in ["-wal", "-shm"] {
+                let side = with(&self.path, suffix);
+                if side.exists() {
+                    std::fs::rename(&side, with(aside, suffix)).map_err(io(&side))?;
+                }
+            }
+            std::fs::rename(replacement, &self.path).map_err(io(&self.path))?;
+            connect(&self.path)
+        };
+        match swap() {
+            Ok(new) => {
+                *conn = new;
+                tracing::info!(path = %self.path.display(), aside = %aside.display(), "store replaced; the file of before was kept aside");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "replacing the store failed; putting the file of before back");
+                if aside.exists() {
+                    if self.path.exists() {
+                        let _ = std::fs::rename(&self.path, with(&self.path, ".failed-restore"));
+                    }
+                    for suffix in ["-wal", "-shm"] {
+                        let _ = std::fs::remove_file(with(&self.path, suffix));
+                        let side = with(aside, suffix);
+                        if side.exists() {
+                            let _ = std::fs::rename(&side, with(&self.path, suffix));
+                        }
+                    }
+                    std::fs::rename(aside, &self.path).map_err(io(&self.path))?;
+                }
+                *conn = connect(&self.path)?;
+                Err(e)
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -161,9 +211,29 @@ impl Store {
     }
 }
 
-/// One process per database: an exclusive advisory lock on `<db>.lock`, which
-/// the OS releases when the process ends, however it ends. The holder writes
-/// its pid there so the refusal can name it.
+/// Opens the database file (created 0600 when missing) with the store's
+/// settings (WAL, foreign keys) and applies the migrations.
+fn connect(path: &Path) -> Result<Connection> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm
+    // files the mode of the database file.
+    create_private_file(path).map_err(open_err)?;
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A database of an earlier version was created readable by everyone.
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        make_private(Path::new(&format!("{}{suffix}", path.display()))).map_err(open_err)?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate::apply(&mut conn)?;
+    Ok(conn)
+}
+
 /// Creates `dir` and its missing parents readable by the owner only (0700
 /// on Unix): the data folder holds customer data. An existing folder is left
 /// as it is (it may be shared, like a temporary folder).
@@ -179,7 +249,7 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Creates `path` empty, owner-only (0600 on Unix), unless it exists.
-fn create_private_file(path: &Path) -> std::io::Result<()> {
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
     let mut o = OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -218,6 +288,9 @@ fn make_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// One process per database: an exclusive advisory lock on `<db>.lock`, which
+/// the OS releases when the process ends, however it ends. The holder writes
+/// its pid there so the refusal can name it.
 fn take_process_lock(db: &Path) -> Result<File> {
     let lock_path = PathBuf::from(format!("{}.lock", db.display()));
     let open_err = |source| StoreError::Open {

@@ -54,30 +54,9 @@ pub fn apply_list(conn: &mut Connection, migrations: &[Migration<'_>]) -> Result
             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         ) STRICT;",
     )?;
-    let applied: Vec<(u32, String, String)> = {
-        let mut stmt =
-            tx.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let applied = applied(&tx)?;
     let known = migrations.last().map(|m| m.version).unwrap_or(0);
-    for (version, name, sum) in &applied {
-        match migrations.iter().find(|m| m.version == *version) {
-            None => {
-                return Err(StoreError::DatabaseTooNew {
-                    version: *version,
-                    name: name.clone(),
-                    known,
-                })
-            }
-            Some(m) if checksum(m.sql) != *sum => {
-                return Err(StoreError::MigrationEdited {
-                    name: m.name.to_string(),
-                })
-            }
-            Some(_) => {}
-        }
-    }
+    compare(&applied, migrations)?;
     for m in migrations
         .iter()
         .filter(|m| !applied.iter().any(|(v, _, _)| *v == m.version))
@@ -95,6 +74,73 @@ pub fn apply_list(conn: &mut Connection, migrations: &[Migration<'_>]) -> Result
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// What a database's migration record says against this binary's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// Migrations the database has (each known here, with the same checksum).
+    pub applied: u32,
+    /// Migrations this binary would still apply at open.
+    pub pending: u32,
+}
+
+/// Checks a database's migration record against the embedded migrations
+/// without changing anything (a backup before it is counted or restored):
+/// refused as [`apply`] would refuse it (edited, or written by a newer
+/// version), or when it has no record at all.
+pub fn check(conn: &Connection) -> Result<Applied> {
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
+        |r| r.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if !has_table {
+        return Err(StoreError::Corrupt(
+            "it has no migration record, so it is not a ContainerStacks database".into(),
+        ));
+    }
+    let applied = applied(conn)?;
+    let migrations = embedded();
+    compare(&applied, &migrations)?;
+    let n = u32::try_from(applied.len()).unwrap_or(u32::MAX);
+    Ok(Applied {
+        applied: n,
+        pending: u32::try_from(migrations.len())
+            .unwrap_or(u32::MAX)
+            .saturating_sub(n),
+    })
+}
+
+fn applied(conn: &Connection) -> Result<Vec<(u32, String, String)>> {
+    let mut stmt =
+        conn.prepare("SELECT version, name, checksum FROM schema_migrations ORDER BY version")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Refuses an applied migration this binary does not know (a newer
+/// database) or whose text changed since.
+fn compare(applied: &[(u32, String, String)], migrations: &[Migration<'_>]) -> Result<()> {
+    let known = migrations.last().map(|m| m.version).unwrap_or(0);
+    for (version, name, sum) in applied {
+        match migrations.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(StoreError::DatabaseTooNew {
+                    version: *version,
+                    name: name.clone(),
+                    known,
+                })
+            }
+            Some(m) if checksum(m.sql) != *sum => {
+                return Err(StoreError::MigrationEdited {
+                    name: m.name.to_string(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
     Ok(())
 }
 

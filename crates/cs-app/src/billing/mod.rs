@@ -19,6 +19,16 @@ mod wallets;
 
 pub use scheduler::run;
 
+/// The last hour billed (hour index), by the last good run.
+pub(crate) fn last_billed_hour(
+    c: &cs_store::rusqlite::Connection,
+) -> crate::AppResult<Option<i64>> {
+    Ok(runs::last_good(c)?.and_then(|r| match r.outcome {
+        runs::Outcome::Billed { through_hour, .. } => Some(through_hour),
+        runs::Outcome::Failed { .. } => None,
+    }))
+}
+
 impl From<BillingError> for AppError {
     fn from(e: BillingError) -> Self {
         match e {

@@ -220,6 +220,19 @@ impl App {
         })
     }
 
+    /// After the store was restored from a backup: the restored outbox's
+    /// sequence may be below what the portal holds, or pass it with other
+    /// records, so continuing the old stream could skip records the portal
+    /// lacks. A new stream from 0 makes the portal replace what it holds
+    /// with the restored state (`cs_sync::protocol::plan_push` resets on a
+    /// new stream).
+    pub(crate) fn restart_portal_stream(c: &Connection) -> AppResult<()> {
+        if store::link(c)?.is_some() {
+            store::restart_stream(c, crate::new_uuid())?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn wake_portal_worker(&self) {
         self.portal.wake.notify_one();
     }

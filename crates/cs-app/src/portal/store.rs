@@ -196,6 +196,16 @@ pub(crate) fn clear_link(c: &Connection) -> AppResult<()> {
     Ok(())
 }
 
+/// Starts a new stream from 0 (after a restore): the portal's next push
+/// replaces everything it holds with the outbox's records.
+pub(crate) fn restart_stream(c: &Connection, stream: Uuid) -> AppResult<()> {
+    c.execute(
+        "UPDATE portal_link SET stream = ?1, held_through = 0, last_error = NULL, stopped = 0",
+        params![stream.to_string()],
+    )?;
+    Ok(())
+}
+
 /// A push was answered: the portal holds `stream` through `held`.
 pub(crate) fn pushed(c: &Connection, stream: Uuid, held: u64, at: Timestamp) -> AppResult<()> {
     c.execute(

@@ -1,6 +1,7 @@
 //! The façade's use cases against a real SQLite file and the Sandbox provider,
 //! with an injected clock.
 
+mod backup;
 mod billing;
 mod documents;
 mod lifecycle;

@@ -12,9 +12,9 @@ use cs_sync::record::{Kind, Record};
 
 use crate::TestApp;
 
-struct RunningPortal {
+pub(crate) struct RunningPortal {
     portal: Arc<Portal>,
-    url: String,
+    pub(crate) url: String,
     tenant_id: String,
     _dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
@@ -26,7 +26,7 @@ impl Drop for RunningPortal {
     }
 }
 
-async fn portal() -> RunningPortal {
+pub(crate) async fn portal() -> RunningPortal {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -60,7 +60,7 @@ async fn portal() -> RunningPortal {
 }
 
 impl RunningPortal {
-    async fn code(&self) -> String {
+    pub(crate) async fn code(&self) -> String {
         let now = self.portal.now();
         let t = self.tenant_id.clone();
         self.portal
@@ -71,7 +71,7 @@ impl RunningPortal {
     }
 
     /// What the portal holds, decoded, by kind.
-    async fn held(&self) -> Vec<(Kind, String, Option<Record>)> {
+    pub(crate) async fn held(&self) -> Vec<(Kind, String, Option<Record>)> {
         let t = self.tenant_id.clone();
         let all = self
             .portal

@@ -17,6 +17,7 @@ import { PayPalSettingsSection } from "@/features/payments/PayPalSettingsCard";
 import { BrandingSection } from "@/features/documents/BrandingCard";
 import { ProvidersCard } from "@/features/providers/ProvidersCard";
 import { PortalSection } from "@/features/portal/PortalCard";
+import { BackupsSection } from "@/features/backup/BackupsCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -33,6 +34,7 @@ export function SettingsPage() {
         <PayPalSettingsSection />
         <BrandingSection />
         <PortalSection />
+        <BackupsSection />
         <ProvidersCard />
         <AboutCard />
       </div>
