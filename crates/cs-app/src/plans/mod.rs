@@ -44,9 +44,13 @@ impl App {
             .instance_types()
             .await
             .unwrap_or_default();
-        // Linode's types from the cached catalogue: no provider call here.
+        // The clouds' types from the cached catalogues: no provider call here.
         let linode_types = self
             .cached_catalogue(ProviderKind::Linode)?
+            .map(|c| c.types)
+            .unwrap_or_default();
+        let digitalocean_types = self
+            .cached_catalogue(ProviderKind::DigitalOcean)?
             .map(|c| c.types)
             .unwrap_or_default();
         Ok(plans
@@ -55,6 +59,9 @@ impl App {
                 let t = match p.provider {
                     ProviderKind::Sandbox => sandbox_types.iter().find(|t| t.id == p.provider_type),
                     ProviderKind::Linode => linode_types.iter().find(|t| t.id == p.provider_type),
+                    ProviderKind::DigitalOcean => {
+                        digitalocean_types.iter().find(|t| t.id == p.provider_type)
+                    }
                 };
                 let n = live.get(&p.id).copied().unwrap_or(0);
                 plan_dto(p, t, n)

@@ -2,6 +2,7 @@
 //! with an injected clock.
 
 mod billing;
+mod digitalocean;
 mod documents;
 mod lifecycle;
 mod linode;
@@ -160,7 +161,7 @@ fn rusqlite_conn(dir: &tempfile::TempDir) -> cs_store::rusqlite::Connection {
     cs_store::rusqlite::Connection::open(dir.path().join("cs.db")).unwrap()
 }
 
-fn open(
+pub fn open(
     dir: &tempfile::TempDir,
     clock: Arc<FixedClock>,
     events: Arc<Recorder>,

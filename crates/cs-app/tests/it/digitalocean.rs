@@ -1,0 +1,739 @@
+//! The app on a DigitalOcean account, against the stateful fake DigitalOcean
+//! over real HTTP on loopback: the token is checked (a read-only one is
+//! refused with the reason) and kept in the keyring only; the catalogue is
+//! cached with its prices; a server lives its whole life; a deletion or a
+//! resize in DigitalOcean's own console is noticed and billing follows; and a
+//! customer with a server on Linode and one on DigitalOcean gets one invoice.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use cs_app::dto::*;
+use cs_core::ProviderKind;
+use cs_fakes::digitalocean::{FakeConfig, FakeDigitalOcean, FULL_ACCESS, READ_ONLY};
+
+use crate::TestApp;
+
+pub fn add(token: &str, base_url: Option<String>) -> AddDigitalOceanAccountInput {
+    AddDigitalOceanAccountInput {
+        token: token.into(),
+        label: None,
+        base_url,
+    }
+}
+
+/// The plan the DigitalOcean tests sell: a 1 GB Droplet at $9.00 a month ($0.0134 an hour).
+pub fn droplet_plan(name: &str, size: &str, regions: &[&str]) -> PlanInput {
+    PlanInput {
+        name: name.into(),
+        provider: "digitalocean".into(),
+        provider_type: size.into(),
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        monthly_price: "9.00".into(),
+        hourly_price: "0.0134".into(),
+    }
+}
+
+struct Setup {
+    t: TestApp,
+    fake: FakeDigitalOcean,
+    account: DigitalOceanAccountDto,
+    org: OrganizationDto,
+    plan: PlanDto,
+}
+
+async fn connected() -> Setup {
+    let fake = FakeDigitalOcean::start(FakeConfig::fast()).await.unwrap();
+    let t = TestApp::new();
+    let token = fake.create_token(FULL_ACCESS);
+    let account = t
+        .app
+        .add_digitalocean_account(add(&token, Some(fake.api_url())))
+        .await
+        .unwrap();
+    let org = t.customer("Ёлкин Пётр", "petr@example.ru");
+    let plan = t
+        .app
+        .create_plan(droplet_plan(
+            "Droplet 1 GB",
+            "s-1vcpu-1gb",
+            &["fra1", "ams3"],
+        ))
+        .await
+        .unwrap();
+    Setup {
+        t,
+        fake,
+        account,
+        org,
+        plan,
+    }
+}
+
+fn input(s: &Setup, label: &str) -> ServerInput {
+    ServerInput {
+        organization_id: s.org.id.clone(),
+        plan_id: s.plan.id.clone(),
+        label: label.into(),
+        region: "fra1".into(),
+        image: "debian-12-x64".into(),
+        root_password: Some("Correct-Horse-9!".into()),
+        ssh_key: None,
+    }
+}
+
+async fn wait_for(t: &TestApp, id: &str, status: &str) {
+    let mut now = String::new();
+    for _ in 0..150 {
+        t.app.reconcile_once(false).await.unwrap();
+        now = t.app.get_server(id).unwrap().server.status;
+        if now == status {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    panic!("server {id} stayed {now}, never {status}");
+}
+
+fn field_error(e: cs_app::AppError) -> (String, String) {
+    let dto = e.to_dto();
+    let f = dto
+        .fields
+        .first()
+        .unwrap_or_else(|| panic!("no field: {dto:?}"));
+    (f.field.clone(), f.message.clone())
+}
+
+#[tokio::test]
+async fn a_digitalocean_account_is_checked_kept_in_the_keyring_and_its_catalogue_cached() {
+    let fake = FakeDigitalOcean::start(FakeConfig::fast()).await.unwrap();
+    let t = TestApp::new();
+
+    let (field, _) = field_error(
+        t.app
+            .add_digitalocean_account(add("  ", None))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "token");
+    let (field, message) = field_error(
+        t.app
+            .add_digitalocean_account(add("dop_v1_nope", Some(fake.api_url())))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "token");
+    assert!(!message.contains("dop_v1_nope"), "{message}");
+
+    // A read-only token is refused, saying why and what to do.
+    let read_only = fake.create_token(READ_ONLY);
+    let (field, message) = field_error(
+        t.app
+            .add_digitalocean_account(add(&read_only, Some(fake.api_url())))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "token");
+    assert!(
+        message.starts_with("The DigitalOcean token is read-only")
+            && message.contains("Full Access"),
+        "{message}"
+    );
+    assert!(!message.contains(&read_only));
+
+    // Plain http to another computer would send the token in clear.
+    let token = fake.create_token(FULL_ACCESS);
+    let (field, _) = field_error(
+        t.app
+            .add_digitalocean_account(add(&token, Some("http://api.example.com/v2".into())))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "baseUrl");
+
+    let account = t
+        .app
+        .add_digitalocean_account(add(&token, Some(fake.api_url())))
+        .await
+        .unwrap();
+    assert!(account.connected);
+    assert_eq!(account.label, "Reseller team", "the team's name by default");
+    assert_eq!(account.team.as_deref(), Some("Reseller team"));
+    assert_eq!(account.email.as_deref(), Some("reseller@example.com"));
+    assert_eq!(account.status.as_deref(), Some("active"));
+    assert_eq!(account.droplet_limit, Some(25));
+    assert!(account
+        .api_root_warning
+        .as_deref()
+        .is_some_and(|w| w.contains("not to DigitalOcean")));
+    assert!(account.notes.iter().any(|n| n.contains("StackScripts")));
+    let key = t.app.secret_keys().digitalocean_token(&account.id);
+    assert_eq!(
+        cs_secrets::SecretStore::get(t.secrets.as_ref(), &key)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        token
+    );
+    let bytes = std::fs::read(t.dir.path().join("cs.db")).unwrap();
+    assert!(
+        !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the token is not in SQLite"
+    );
+    // The same account again is refused; a second token of it is not a second account.
+    let again = fake.create_token(FULL_ACCESS);
+    let (field, message) = field_error(
+        t.app
+            .add_digitalocean_account(add(&again, Some(fake.api_url())))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "token");
+    assert!(message.contains("already connected"), "{message}");
+
+    let info = t.app.info().unwrap();
+    let p = info
+        .providers
+        .iter()
+        .find(|p| p.kind == "digitalocean")
+        .unwrap();
+    assert!(p.connected);
+    assert!(!p.capabilities.rdns_per_address && !p.capabilities.transfer);
+    assert!(
+        info.providers
+            .iter()
+            .find(|p| p.kind == "linode")
+            .unwrap()
+            .capabilities
+            .rdns_per_address
+    );
+
+    // The catalogue was imported on connecting: regions with availability,
+    // sizes with monthly and hourly prices, distribution and 1-Click images.
+    assert_eq!(account.catalogue.regions, 8);
+    assert!(account.catalogue.refreshed_at.is_some());
+    fake.clear_requests();
+    let c = t.app.provider_catalogue("digitalocean").await.unwrap();
+    let c2 = t
+        .app
+        .provider_catalogue(&format!("digitalocean:{}", account.id))
+        .await
+        .unwrap();
+    assert_eq!(c.types.len(), c2.types.len());
+    assert!(
+        fake.requests().is_empty(),
+        "page views read the cache: {:?}",
+        fake.requests()
+    );
+    assert_eq!(c.provider, "digitalocean");
+    assert!(!c.regions.iter().find(|r| r.id == "nyc1").unwrap().available);
+    assert!(c.regions.iter().find(|r| r.id == "fra1").unwrap().available);
+    let one = c.types.iter().find(|x| x.id == "s-1vcpu-1gb").unwrap();
+    assert_eq!(
+        (
+            one.monthly.amount.as_str(),
+            one.hourly.amount.as_str(),
+            one.memory_mb,
+            one.disk_gb
+        ),
+        ("6.00", "0.00893", 1024, 25)
+    );
+    assert!(c
+        .images
+        .iter()
+        .any(|i| i.id == "debian-12-x64" && i.cloud_init));
+    assert!(
+        c.images.iter().any(|i| i.id == "wordpress-24-04"),
+        "1-Click applications too"
+    );
+    assert!(c.stackscripts.is_empty());
+    let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
+    let list = cs_billing::prices::provider_price(
+        &conn,
+        "digitalocean",
+        "s-1vcpu-1gb",
+        cs_billing::prices::Item::Server,
+        "fra1",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(list.1.monthly_micros, 6_000_000, "{list:?}");
+    let backups = cs_billing::prices::provider_price(
+        &conn,
+        "digitalocean",
+        "s-1vcpu-1gb",
+        cs_billing::prices::Item::Backups,
+        "fra1",
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(backups.1.monthly_micros, 1_200_000, "weekly backups: 20 %");
+
+    // Refreshing asks DigitalOcean again and keeps the account's catalogue.
+    let status = t.app.refresh_account_catalogue(&account.id).await.unwrap();
+    assert_eq!(status.provider, "digitalocean");
+    assert!(fake.request_count("GET", "/sizes") >= 1);
+
+    // Plans are built on it with the same rules: an unknown size, a region
+    // not accepting servers.
+    let e = t
+        .app
+        .create_plan(droplet_plan("Bad", "s-99vcpu", &["nyc1"]))
+        .await
+        .unwrap_err()
+        .to_dto();
+    let fields: Vec<&str> = e.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["providerType", "regions"], "{e:?}");
+    let plan = t
+        .app
+        .create_plan(droplet_plan("Droplet", "s-1vcpu-1gb", &["fra1"]))
+        .await
+        .unwrap();
+    let listed = t.app.list_plans().await.unwrap();
+    let p = listed.iter().find(|p| p.id == plan.id).unwrap();
+    assert_eq!(p.provider, "digitalocean");
+    assert_eq!(
+        p.provider_type_label.as_deref(),
+        Some("Basic 1 GB / 1 vCPU / 25 GB")
+    );
+    assert_eq!(p.provider_prices[0].monthly.amount, "6.00");
+
+    // Kept across a restart (the keyring survives; the app loads it).
+    let secrets = t.secrets.clone();
+    let t = reopen_with(t, secrets);
+    let again = t.app.digitalocean_accounts().unwrap();
+    assert_eq!(again.len(), 1);
+    assert!(again[0].connected);
+    let tested = t.app.test_digitalocean_account(&again[0].id).await.unwrap();
+    assert!(tested.token_checked_at.is_some());
+
+    // A revoked token: Test says so and what to do; the account stays.
+    fake.revoke_token(&token);
+    let (field, message) = field_error(
+        t.app
+            .test_digitalocean_account(&account.id)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "token");
+    assert!(message.contains("Replace token"), "{message}");
+    let fresh = fake.create_token(FULL_ACCESS);
+    t.app
+        .replace_digitalocean_token(&account.id, &fresh)
+        .await
+        .unwrap();
+    assert_eq!(
+        cs_secrets::SecretStore::get(t.secrets.as_ref(), &key)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        fresh
+    );
+
+    assert!(t
+        .app
+        .remove_digitalocean_account(&account.id)
+        .unwrap()
+        .is_empty());
+    assert!(cs_secrets::SecretStore::get(t.secrets.as_ref(), &key)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        t.app
+            .provider_catalogue("digitalocean")
+            .await
+            .unwrap_err()
+            .code(),
+        "unavailable"
+    );
+}
+
+/// Closes the app and opens it again with the keyring `secrets`.
+fn reopen_with(t: TestApp, secrets: std::sync::Arc<cs_secrets::MemorySecrets>) -> TestApp {
+    let TestApp {
+        app, clock, dir, ..
+    } = t;
+    drop(app);
+    let events = std::sync::Arc::new(crate::Recorder::default());
+    let app = crate::open(&dir, clock.clone(), events.clone(), secrets.clone()).unwrap();
+    TestApp {
+        app,
+        secrets,
+        clock,
+        events,
+        dir,
+    }
+}
+
+#[tokio::test]
+async fn a_server_lives_its_whole_life_on_digitalocean() {
+    let s = connected().await;
+    let t = &s.t;
+
+    // A StackScript is refused where DigitalOcean has none.
+    let e = t
+        .app
+        .create_server(
+            input(&s, "do-bad"),
+            CreateOptionsInput {
+                stackscript_id: Some("1".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_dto();
+    assert_eq!(e.fields[0].field, "stackscriptId", "{e:?}");
+
+    let server = t
+        .app
+        .create_server(
+            input(&s, "do-web-1"),
+            CreateOptionsInput {
+                account_id: Some(s.account.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(server.provider, "digitalocean");
+    assert_eq!(
+        server.account_label.as_deref(),
+        Some(s.account.label.as_str())
+    );
+    let droplet: u64 = server.provider_id.clone().unwrap().parse().unwrap();
+    let user_data = s.fake.droplet_user_data(droplet).unwrap();
+    assert!(
+        user_data.starts_with("#cloud-config"),
+        "the password goes through cloud-init"
+    );
+    wait_for(t, &server.id, "running").await;
+    let detail = t.app.get_server(&server.id).unwrap();
+    assert!(detail.server.ipv4.is_some());
+    assert!(!detail.capabilities.set_root_password && !detail.capabilities.rescue);
+    assert!(!detail.capabilities.rdns_per_address);
+    assert!(detail
+        .capabilities
+        .notes
+        .iter()
+        .any(|n| n.topic == "network" && n.text.contains("server's name")));
+
+    t.app
+        .server_action(&server.id, ServerAction::Reboot)
+        .await
+        .unwrap();
+    wait_for(t, &server.id, "running").await;
+
+    // Stats: CPU and disk use, no per-server transfer.
+    let stats = t.app.server_stats(&server.id).await.unwrap();
+    assert!(stats.transfer_used_gb.is_none() && stats.transfer_quota_gb.is_none());
+    let net = t.app.server_network(&server.id).await.unwrap();
+    assert!(net.transfer_used_gb.is_none());
+    assert!(net.addresses.iter().any(|a| a.kind == "ipv4" && a.public));
+
+    // Reverse DNS comes from the name: setting it is refused, not broken.
+    let ip = net
+        .addresses
+        .iter()
+        .find(|a| a.kind == "ipv4")
+        .unwrap()
+        .address
+        .clone();
+    let e = t
+        .app
+        .set_server_rdns(&server.id, &ip, Some("mail.example.com".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "provider", "{e}");
+
+    // Resizing needs the server off at DigitalOcean.
+    let bigger = t
+        .app
+        .create_plan(PlanInput {
+            monthly_price: "20.00".into(),
+            hourly_price: "0.0298".into(),
+            ..droplet_plan("Droplet 2 GB", "s-2vcpu-2gb", &["fra1"])
+        })
+        .await
+        .unwrap();
+    let e = t
+        .app
+        .resize_server(&server.id, &bigger.id)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    assert!(e.to_string().contains("shut server do-web-1 down"), "{e}");
+    t.app
+        .server_action(&server.id, ServerAction::Shutdown)
+        .await
+        .unwrap();
+    wait_for(t, &server.id, "offline").await;
+    // The password cannot be chosen at DigitalOcean: the capability said so.
+    let e = t
+        .app
+        .reset_server_root_password(&server.id, "Another-Horse-7!")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "provider");
+    let resized = t.app.resize_server(&server.id, &bigger.id).await.unwrap();
+    assert_eq!(resized.plan_id, bigger.id);
+    for _ in 0..100 {
+        if s.fake.droplet_size(droplet).as_deref() == Some("s-2vcpu-2gb") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(s.fake.droplet_size(droplet).as_deref(), Some("s-2vcpu-2gb"));
+    wait_for(t, &server.id, "offline").await;
+    t.app
+        .server_action(&server.id, ServerAction::Boot)
+        .await
+        .unwrap();
+    wait_for(t, &server.id, "running").await;
+
+    // Rebuild keeps the SSH keys: credentials are refused, none is fine.
+    let e = t
+        .app
+        .rebuild_server(
+            &server.id,
+            RebuildInput {
+                image: "ubuntu-24-04-x64".into(),
+                root_password: Some("Correct-Horse-9!".into()),
+                ssh_key: None,
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_dto();
+    assert_eq!(e.fields[0].field, "rootPassword", "{e:?}");
+    t.app
+        .rebuild_server(
+            &server.id,
+            RebuildInput {
+                image: "ubuntu-24-04-x64".into(),
+                root_password: None,
+                ssh_key: None,
+            },
+        )
+        .await
+        .unwrap();
+    wait_for(t, &server.id, "running").await;
+    assert_eq!(
+        t.app.get_server(&server.id).unwrap().server.image,
+        "ubuntu-24-04-x64"
+    );
+
+    // Backups switched on are billed once the plan prices them.
+    let e = t.app.enable_server_backups(&server.id).await.unwrap_err();
+    assert!(e.to_string().contains("billed"), "{e}");
+
+    // Deleted: gone at DigitalOcean, and the account can go.
+    let e = t
+        .app
+        .remove_digitalocean_account(&s.account.id)
+        .unwrap_err();
+    assert_eq!(e.code(), "conflict");
+    t.app.delete_server(&server.id).await.unwrap();
+    wait_for(t, &server.id, "deleted").await;
+    assert_eq!(s.fake.droplet_count(), 0);
+    assert!(t
+        .app
+        .remove_digitalocean_account(&s.account.id)
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn deletions_and_resizes_in_digitaloceans_console_are_noticed_and_billing_follows() {
+    let s = connected().await;
+    let t = &s.t;
+    assert_eq!(
+        t.app.poll_events(ProviderKind::DigitalOcean).await.unwrap(),
+        0,
+        "the first poll only finds the feed's end"
+    );
+    let mut ids = vec![];
+    for label in ["feed-a", "feed-b"] {
+        let server = t
+            .app
+            .create_server(input(&s, label), Default::default())
+            .await
+            .unwrap();
+        wait_for(t, &server.id, "running").await;
+        ids.push(server);
+    }
+    let (a, b) = (&ids[0], &ids[1]);
+    t.app.poll_events(ProviderKind::DigitalOcean).await.unwrap();
+    let bigger = t
+        .app
+        .create_plan(PlanInput {
+            monthly_price: "20.00".into(),
+            hourly_price: "0.0298".into(),
+            ..droplet_plan("Droplet 2 GB", "s-2vcpu-2gb", &["fra1"])
+        })
+        .await
+        .unwrap();
+    t.app.run_billing().await.unwrap();
+
+    let da: u64 = a.provider_id.clone().unwrap().parse().unwrap();
+    let db: u64 = b.provider_id.clone().unwrap().parse().unwrap();
+    assert!(s.fake.console_delete(da));
+    assert!(s.fake.console_resize(db, "s-2vcpu-2gb"));
+
+    // Counted: the actions feed, then one Droplet GET per server it names.
+    s.fake.clear_requests();
+    let changed = t.app.poll_events(ProviderKind::DigitalOcean).await.unwrap();
+    assert_eq!(changed, 2);
+    let reqs = s.fake.requests();
+    assert_eq!(
+        reqs.iter().filter(|r| r.path == "/actions").count(),
+        1,
+        "{reqs:?}"
+    );
+    assert_eq!(reqs.len(), 3, "{reqs:?}");
+
+    let sa = t.app.get_server(&a.id).unwrap();
+    assert_eq!(sa.server.status, "deleted");
+    assert!(
+        sa.activity
+            .iter()
+            .any(|x| x.summary.contains("deleted outside the app")),
+        "{:?}",
+        sa.activity
+    );
+    let sb = t.app.get_server(&b.id).unwrap();
+    assert_eq!(sb.server.provider_type, "s-2vcpu-2gb");
+    assert_eq!(sb.server.status, "offline");
+    assert_eq!(
+        sb.server.plan_id, bigger.id,
+        "billed on the plan that sells the new size"
+    );
+    assert!(
+        sb.activity
+            .iter()
+            .any(|x| x.summary.contains("resized to s-2vcpu-2gb")
+                && x.summary.contains("plan Droplet 2 GB")),
+        "{:?}",
+        sb.activity
+    );
+    let conn = cs_store::rusqlite::Connection::open(t.dir.path().join("cs.db")).unwrap();
+    assert!(!cs_billing::meters::is_metered(&conn, a.id.parse().unwrap()).unwrap());
+    assert_eq!(
+        cs_billing::meters::current_plan(&conn, b.id.parse().unwrap())
+            .unwrap()
+            .unwrap()
+            .to_string(),
+        bigger.id
+    );
+
+    // Without the feed, the full pass notices too.
+    let c = t
+        .app
+        .create_server(input(&s, "feed-c"), Default::default())
+        .await
+        .unwrap();
+    wait_for(t, &c.id, "running").await;
+    assert!(s
+        .fake
+        .console_delete(c.provider_id.clone().unwrap().parse().unwrap()));
+    t.app.reconcile_once(true).await.unwrap();
+    assert_eq!(t.app.get_server(&c.id).unwrap().server.status, "deleted");
+
+    // A poll with nothing new costs one request.
+    t.app.poll_events(ProviderKind::DigitalOcean).await.unwrap();
+    s.fake.clear_requests();
+    assert_eq!(
+        t.app.poll_events(ProviderKind::DigitalOcean).await.unwrap(),
+        0
+    );
+    assert_eq!(s.fake.requests().len(), 1, "{:?}", s.fake.requests());
+}
+
+#[tokio::test]
+async fn a_customer_with_a_server_on_each_cloud_gets_one_invoice() {
+    let s = connected().await; // 2026-01-31 10:30 UTC
+    let t = &s.t;
+    let linode = cs_fakes::linode::FakeLinode::start(cs_fakes::linode::FakeConfig {
+        step: Duration::from_millis(60),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let token = linode.create_token(&["*"]);
+    t.app
+        .add_linode_account(crate::linode::add(&token, Some(linode.api_url())))
+        .await
+        .unwrap();
+    let nano = t
+        .app
+        .create_plan(crate::linode::nano_plan(&["eu-central"]))
+        .await
+        .unwrap();
+    let on_linode = t
+        .app
+        .create_server(
+            ServerInput {
+                plan_id: nano.id.clone(),
+                region: "eu-central".into(),
+                image: "linode/debian12".into(),
+                ..input(&s, "both-linode")
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    let on_do = t
+        .app
+        .create_server(input(&s, "both-do"), Default::default())
+        .await
+        .unwrap();
+    wait_for(t, &on_linode.id, "running").await;
+    wait_for(t, &on_do.id, "running").await;
+    t.app.run_billing().await.unwrap();
+    t.clock.advance(Span::hours(15)); // 2026-02-01 01:30: January is invoiced
+    t.app.run_billing().await.unwrap();
+
+    let invoices = t
+        .app
+        .list_documents(DocumentFilterInput {
+            organization_id: Some(s.org.id.clone()),
+            kind: Some("invoice".into()),
+            period: None,
+        })
+        .unwrap();
+    assert_eq!(
+        invoices.len(),
+        1,
+        "one invoice for both clouds: {invoices:?}"
+    );
+    let doc = t.app.get_document(&invoices[0].id).unwrap();
+    assert_eq!(doc.summary.period.as_deref(), Some("2026-01"));
+    let line = |label: &str| {
+        doc.lines
+            .iter()
+            .find(|l| l.description.contains(label))
+            .unwrap_or_else(|| panic!("no line for {label}: {:?}", doc.lines))
+    };
+    // 10:30 to midnight: 14 started hours each, at each plan's rate.
+    let l = line("both-linode");
+    assert_eq!(
+        (
+            l.hours.as_deref(),
+            l.rate.as_ref().map(|r| r.amount.as_str()),
+            l.amount.amount.as_str()
+        ),
+        (Some("14"), Some("0.0105"), "0.15")
+    );
+    let d = line("both-do");
+    assert_eq!(
+        (
+            d.hours.as_deref(),
+            d.rate.as_ref().map(|r| r.amount.as_str()),
+            d.amount.amount.as_str()
+        ),
+        (Some("14"), Some("0.0134"), "0.19")
+    );
+    assert_eq!(doc.lines.len(), 2, "{:?}", doc.lines);
+    assert_eq!(doc.summary.total.amount, "0.34");
+    linode.shutdown().await;
+}
