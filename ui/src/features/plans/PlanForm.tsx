@@ -16,6 +16,7 @@ const FIELDS = ["name", "provider", "providerType", "regions", "monthlyPrice", "
 const FALLBACK_PROVIDERS = [
   { kind: "sandbox", name: "Sandbox", connected: true, detail: "" },
   { kind: "linode", name: "Linode", connected: false, detail: "Not connected" },
+  { kind: "digitalocean", name: "DigitalOcean", connected: false, detail: "Not connected" },
 ];
 
 export function validatePlan(v: PlanInput, currency: string): Record<string, string> {
@@ -73,6 +74,10 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   const toast = useToast();
   const formRef = React.useRef<HTMLFormElement>(null);
   const type = catalogue.data?.types.find((t) => t.id === v.providerType);
+  // Where the chosen cloud differs (DigitalOcean: no StackScripts, one price in every region).
+  const catalogueNotes = (info.data?.providers.find((pr) => pr.kind === v.provider)?.capabilities.notes ?? [])
+    .filter((n) => n.topic === "catalogue")
+    .map((n) => n.text);
   // The backend refuses to change what a plan sells while servers run on it.
   const typeLocked = Boolean(plan && plan.liveServers > 0);
 
@@ -150,6 +155,11 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
       </div>
 
       {catalogue.isError && <p className="text-sm text-destructive">The provider's catalogue could not be loaded. Check Settings → Providers.</p>}
+      {catalogueNotes.length > 0 && (
+        <ul className="grid list-disc gap-1 pl-5 text-sm text-muted-foreground" data-testid="provider-catalogue-notes">
+          {catalogueNotes.map((n) => <li key={n}>{n}</li>)}
+        </ul>
+      )}
       {type && <TypeSpecs type={type} />}
 
       <Field name="name" label="Plan name" error={form.errors.name} hint="What your customers see, e.g. “Starter 2 GB”">
