@@ -225,7 +225,7 @@ test("a reseller runs a server on DigitalOcean from adding the account to deleti
 
   // --- Disk: space used, not I/O.
   await openTab("disk");
-  await s.find('[data-testid="disk-graph"], [data-testid="server-tabs"] p', { timeout: 15_000 });
+  await s.find('[data-testid="server-tabs"] [role="tabpanel"]', { text: "Disk space used", timeout: 15_000 }).catch(() => s.find('[data-testid="server-tabs"] [role="tabpanel"]', { text: "monitoring agent" }));
   await s.screenshot("digitalocean-06-server");
 
   // --- Delete it from the app.
