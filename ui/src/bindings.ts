@@ -1305,7 +1305,11 @@ ports: string;
 addresses: string[] }
 export type FirewallRulesDto = { inboundPolicy: string; outboundPolicy: string; inbound: FirewallRuleDto[]; outbound: FirewallRuleDto[] }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
-export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[]; 
+/**
+ * The regions where this type can be created; none: every region.
+ */
+regions: string[] | null }
 export type IpAddressDto = { address: string; 
 /**
  * `ipv4` or `ipv6`.

@@ -364,6 +364,9 @@ fn map_size(s: m::Size) -> Option<p::InstanceType> {
         price,
         region_prices: vec![],
         backups_price,
+        // DigitalOcean sells some sizes in some regions only; an unavailable size
+        // in none.
+        regions: Some(if s.available { s.regions } else { vec![] }),
     })
 }
 

@@ -15,6 +15,7 @@ export const catalogue: CatalogueDto = {
       id: "sb-small", label: "Sandbox Small 2 GB", vcpus: 1, memoryMb: 2048, diskGb: 50, transferGb: 2000,
       monthly: usd("12.00", "1200"), hourly: rate("0.018", "18000"),
       regionPrices: [{ region: "ap-south", monthly: usd("14.40", "1440"), hourly: rate("0.0216", "21600") }],
+      regions: null,
     },
   ],
   images: [{ id: "sandbox/debian12", label: "Debian 12", vendor: "Debian", cloudInit: true }],

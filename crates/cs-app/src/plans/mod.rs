@@ -203,6 +203,40 @@ impl App {
                     Some(_) => {}
                 }
             }
+            // A type sold in some regions only (DigitalOcean's sizes) cannot
+            // be planned elsewhere: the provider would refuse every server.
+            if let Some(t) = &found_type {
+                let missing: Vec<String> = input
+                    .regions
+                    .iter()
+                    .map(|r| r.trim())
+                    .filter(|r| !r.is_empty() && !t.offered_in(r))
+                    .map(|r| match regions.iter().find(|x| x.id == r) {
+                        Some(x) => format!("{} ({r})", x.label),
+                        None => r.to_string(),
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    let offered = t.regions.as_deref().unwrap_or_default();
+                    let hint = if offered.is_empty() {
+                        format!(
+                            "{} offers it in no region now: choose another type",
+                            kind.display_name()
+                        )
+                    } else {
+                        format!("choose among {}", offered.join(", "))
+                    };
+                    e.add(
+                        "regions",
+                        format!(
+                            "{} does not offer {} in {}: {hint}",
+                            kind.display_name(),
+                            t.id,
+                            missing.join(", ")
+                        ),
+                    );
+                }
+            }
             if let Some(t) = &found_type {
                 if valid.is_ok() && t.currency != currency.code() {
                     e.add(

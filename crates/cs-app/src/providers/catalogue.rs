@@ -103,6 +103,7 @@ pub(crate) fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
             .iter()
             .map(|rp| price_dto(&rp.region, rp.price, currency))
             .collect(),
+        regions: t.regions.clone(),
     })
 }
 

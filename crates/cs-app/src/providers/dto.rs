@@ -26,6 +26,8 @@ pub struct InstanceTypeDto {
     pub monthly: MoneyDto,
     pub hourly: RateDto,
     pub region_prices: Vec<RegionPriceDto>,
+    /// The regions where this type can be created; none: every region.
+    pub regions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]

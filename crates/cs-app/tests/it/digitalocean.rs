@@ -348,6 +348,81 @@ async fn a_digitalocean_account_is_checked_kept_in_the_keyring_and_its_catalogue
     );
 }
 
+#[tokio::test]
+async fn a_size_sold_in_some_regions_only_is_planned_only_there() {
+    let s = connected().await;
+    let c = s.t.app.provider_catalogue("digitalocean").await.unwrap();
+    // The form learns where each size is sold.
+    let general = c.types.iter().find(|x| x.id == "g-2vcpu-8gb").unwrap();
+    assert_eq!(
+        general.regions.as_deref(),
+        Some(&["nyc3".to_string(), "fra1".into(), "lon1".into()][..])
+    );
+
+    // A plan offering it elsewhere is refused on `regions`, naming the regions.
+    let e =
+        s.t.app
+            .create_plan(droplet_plan(
+                "General",
+                "g-2vcpu-8gb",
+                &["fra1", "ams3", "sgp1"],
+            ))
+            .await
+            .unwrap_err()
+            .to_dto();
+    assert_eq!(e.fields.len(), 1, "{e:?}");
+    assert_eq!(e.fields[0].field, "regions");
+    let m = &e.fields[0].message;
+    assert!(
+        m.contains("does not offer g-2vcpu-8gb in Amsterdam 3 (ams3), Singapore 1 (sgp1)")
+            && m.contains("choose among nyc3, fra1, lon1")
+            && !m.contains("fra1 ("),
+        "{m}"
+    );
+    assert!(s
+        .t
+        .app
+        .list_plans()
+        .await
+        .unwrap()
+        .iter()
+        .all(|p| p.name != "General"));
+
+    // Where it is sold, the plan is made; moving it to a region without the
+    // size is refused too.
+    let plan =
+        s.t.app
+            .create_plan(droplet_plan("General", "g-2vcpu-8gb", &["fra1", "lon1"]))
+            .await
+            .unwrap();
+    assert_eq!(plan.regions, ["fra1", "lon1"]);
+    let (field, message) = field_error(
+        s.t.app
+            .update_plan(
+                &plan.id,
+                droplet_plan("General", "g-2vcpu-8gb", &["fra1", "syd1"]),
+            )
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "regions");
+    assert!(message.contains("Sydney 1 (syd1)"), "{message}");
+
+    // A size DigitalOcean sells nowhere now cannot be planned at all.
+    let (field, message) = field_error(
+        s.t.app
+            .create_plan(droplet_plan("Storage", "so-2vcpu-16gb", &["fra1"]))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, "regions");
+    assert!(message.contains("in no region now"), "{message}");
+
+    // The Sandbox's types say nothing of regions: sold everywhere, as before.
+    let sandbox = s.t.app.provider_catalogue("sandbox").await.unwrap();
+    assert!(sandbox.types.iter().all(|t| t.regions.is_none()));
+}
+
 /// Closes the app and opens it again with the keyring `secrets`.
 fn reopen_with(t: TestApp, secrets: std::sync::Arc<cs_secrets::MemorySecrets>) -> TestApp {
     let TestApp {
