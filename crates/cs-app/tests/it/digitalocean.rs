@@ -812,3 +812,406 @@ async fn a_customer_with_a_server_on_each_cloud_gets_one_invoice() {
     assert_eq!(doc.summary.total.amount, "0.34");
     linode.shutdown().await;
 }
+
+/// A running server of the setup's plan (on fra1).
+async fn running(s: &Setup, label: &str, options: CreateOptionsInput) -> ServerDto {
+    let server =
+        s.t.app
+            .create_server(input(s, label), options)
+            .await
+            .unwrap();
+    wait_for(&s.t, &server.id, "running").await;
+    server
+}
+
+fn price(item: &str, mode: &str, value: &str) -> PriceVersionInput {
+    let fixed = mode == "fixed";
+    PriceVersionInput {
+        item: item.into(),
+        region: None,
+        mode: mode.into(),
+        markup_percent: (!fixed).then(|| value.into()),
+        hourly_price: fixed.then(|| "0.006".into()),
+        monthly_price: fixed.then(|| value.into()),
+        effective_from: None,
+    }
+}
+
+fn addon<'a>(list: &'a [ServerAddonDto], item: &str) -> &'a ServerAddonDto {
+    list.iter().find(|a| a.item == item).unwrap()
+}
+
+#[tokio::test]
+async fn backups_and_snapshots_on_a_droplet_are_listed_taken_restored_and_billed() {
+    let s = connected().await;
+    let server = running(&s, "do-backups-1", CreateOptionsInput::default()).await;
+    let id = server.id.as_str();
+    let droplet: u64 = server.provider_id.clone().unwrap().parse().unwrap();
+
+    let b = s.t.app.server_backups(id).await.unwrap();
+    assert!(!b.enabled && b.backups.is_empty());
+    // No price for backups on the plan: refused before DigitalOcean is asked.
+    let e = s.t.app.enable_server_backups(id).await.unwrap_err();
+    assert_eq!(e.code(), "conflict", "{e}");
+    assert!(s
+        .fake
+        .requests()
+        .iter()
+        .all(|r| !r.path.ends_with("/actions") || r.method != "POST"));
+
+    // DigitalOcean's weekly backups are 20 % of $6.00: $1.20, marked up 25 %.
+    s.t.app
+        .add_price_version(&s.plan.id, price("backups", "markup", "25"))
+        .await
+        .unwrap();
+    let b = s.t.app.enable_server_backups(id).await.unwrap();
+    assert!(b.enabled);
+    let addons = s.t.app.server_addons(id).unwrap();
+    let backups = addon(&addons, "backups");
+    assert!(backups.enabled && backups.at_provider);
+    assert_eq!(backups.price.as_ref().unwrap().monthly.amount, "1.50");
+
+    // A snapshot: pending at first, then listed as DigitalOcean made it.
+    assert_eq!(
+        s.t.app
+            .take_server_snapshot(id, "  ")
+            .await
+            .unwrap_err()
+            .code(),
+        "validation"
+    );
+    let snap =
+        s.t.app
+            .take_server_snapshot(id, "before-upgrade")
+            .await
+            .unwrap();
+    assert_eq!(
+        (snap.kind.as_str(), snap.label.as_deref()),
+        ("snapshot", Some("before-upgrade"))
+    );
+    let mut listed = None;
+    for _ in 0..100 {
+        let list = s.t.app.server_backups(id).await.unwrap();
+        let snaps: Vec<&BackupDto> = list
+            .backups
+            .iter()
+            .filter(|x| x.label.as_deref() == Some("before-upgrade"))
+            .collect();
+        assert!(snaps.len() <= 1, "one snapshot, listed once: {snaps:?}");
+        if let Some(x) = snaps.first().filter(|x| x.status == "successful") {
+            listed = Some((*x).clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    let snapshot = listed.expect("the snapshot is listed as done");
+    wait_for(&s.t, id, "running").await;
+
+    // The nightly backup appears beside it.
+    assert!(s.fake.run_nightly_backups() >= 1);
+    let list = s.t.app.server_backups(id).await.unwrap();
+    let backup = list
+        .backups
+        .iter()
+        .find(|x| x.kind != "snapshot")
+        .unwrap_or_else(|| panic!("a backup in {list:?}"))
+        .clone();
+    assert_eq!(backup.status, "successful");
+    assert_eq!(list.backups.len(), 2, "{list:?}");
+
+    // Restoring a backup: the server is provisioning until DigitalOcean is done.
+    let restored = s.t.app.restore_server_backup(id, &backup.id).await.unwrap();
+    assert_eq!(restored.status, "provisioning");
+    wait_for(&s.t, id, "running").await;
+    // And a snapshot (DigitalOcean rebuilds from it).
+    let restored =
+        s.t.app
+            .restore_server_backup(id, &snapshot.id)
+            .await
+            .unwrap();
+    assert_eq!(restored.status, "provisioning");
+    wait_for(&s.t, id, "running").await;
+    let e =
+        s.t.app
+            .restore_server_backup(id, "999999")
+            .await
+            .unwrap_err();
+    assert_eq!(e.code(), "provider", "{e}");
+    assert_eq!(s.fake.droplet_count(), 1, "restores made no new Droplet");
+    let _ = droplet;
+
+    // Cancelled: DigitalOcean stops them and billing stops after this hour.
+    let b = s.t.app.cancel_server_backups(id).await.unwrap();
+    assert!(!b.enabled && b.backups.is_empty());
+    assert!(!addon(&s.t.app.server_addons(id).unwrap(), "backups").enabled);
+
+    let d = s.t.app.get_server(id).unwrap();
+    for action in [
+        "server.backups_enabled",
+        "server.snapshot_taken",
+        "server.restoring",
+        "server.backups_cancelled",
+    ] {
+        assert!(
+            d.activity.iter().any(|a| a.action == action),
+            "no {action} in {:?}",
+            d.activity
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_extra_reserved_ip_is_added_and_billed_when_the_plan_prices_one() {
+    let s = connected().await;
+    let server = running(&s, "do-ip-1", CreateOptionsInput::default()).await;
+    let id = server.id.as_str();
+    let public_v4 = |n: &ServerNetworkDto| {
+        n.addresses
+            .iter()
+            .filter(|a| a.kind == "ipv4" && a.public)
+            .count()
+    };
+    assert_eq!(public_v4(&s.t.app.server_network(id).await.unwrap()), 1);
+
+    // No IPv4 price on the plan: refused, nothing reserved at DigitalOcean.
+    let e = s.t.app.add_server_ipv4(id).await.unwrap_err();
+    assert_eq!(e.code(), "conflict", "{e}");
+    assert!(e.to_string().contains("cannot be billed"), "{e}");
+    assert_eq!(s.fake.request_count("POST", "/reserved_ips"), 0);
+
+    // Priced (DigitalOcean gives no list price for it: a fixed price).
+    s.t.app
+        .add_price_version(&s.plan.id, price("ipv4", "fixed", "4.00"))
+        .await
+        .unwrap();
+    let net = s.t.app.add_server_ipv4(id).await.unwrap();
+    assert_eq!(public_v4(&net), 2, "{net:?}");
+    let addons = s.t.app.server_addons(id).unwrap();
+    let ipv4 = addon(&addons, "ipv4");
+    assert!(ipv4.enabled, "{addons:?}");
+    assert_eq!(ipv4.price.as_ref().unwrap().monthly.amount, "4.00");
+    // Still there on a fresh read.
+    assert_eq!(public_v4(&s.t.app.server_network(id).await.unwrap()), 2);
+
+    // DigitalOcean allows one reserved IP per Droplet: a second is refused,
+    // saying why, and nothing more is billed.
+    let e = s.t.app.add_server_ipv4(id).await.unwrap_err();
+    assert_eq!(e.code(), "conflict", "{e}");
+    assert_eq!(public_v4(&s.t.app.server_network(id).await.unwrap()), 2);
+    let d = s.t.app.get_server(id).unwrap();
+    assert_eq!(
+        d.activity
+            .iter()
+            .filter(|a| a.action == "server.ipv4_added")
+            .count(),
+        1
+    );
+}
+
+fn rule(protocol: &str, ports: &str, addresses: &[&str]) -> FirewallRuleDto {
+    FirewallRuleDto {
+        label: String::new(),
+        action: "ACCEPT".into(),
+        protocol: protocol.into(),
+        ports: ports.into(),
+        addresses: addresses.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+fn rules(inbound: Vec<FirewallRuleDto>) -> FirewallRulesDto {
+    FirewallRulesDto {
+        inbound_policy: "DROP".into(),
+        outbound_policy: "ACCEPT".into(),
+        inbound,
+        outbound: vec![],
+    }
+}
+
+#[tokio::test]
+async fn cloud_firewalls_are_created_attached_replaced_and_detached() {
+    let s = connected().await;
+    let first = running(&s, "do-fw-1", CreateOptionsInput::default()).await;
+    let id = first.id.as_str();
+
+    // Created from the Firewall tab and attached at once.
+    let f =
+        s.t.app
+            .create_server_firewall(
+                id,
+                NewFirewallInput {
+                    label: "web-only".into(),
+                    rules: rules(vec![
+                        rule("tcp", "80, 443", &["0.0.0.0/0", "::/0"]),
+                        rule("ICMP", "", &["0.0.0.0/0"]),
+                    ]),
+                    attach: true,
+                },
+            )
+            .await
+            .unwrap();
+    assert!(f.can_detach);
+    let fw = f
+        .attached
+        .iter()
+        .find(|x| x.label == "web-only")
+        .unwrap_or_else(|| panic!("attached at once: {f:?}"))
+        .clone();
+    assert_eq!(fw.instance_count, 1);
+    assert_eq!(
+        (
+            fw.rules.inbound_policy.as_str(),
+            fw.rules.outbound_policy.as_str()
+        ),
+        ("DROP", "ACCEPT")
+    );
+    let ports: Vec<(&str, &str)> = fw
+        .rules
+        .inbound
+        .iter()
+        .map(|r| (r.protocol.as_str(), r.ports.as_str()))
+        .collect();
+    assert_eq!(ports, [("TCP", "80"), ("TCP", "443"), ("ICMP", "")]);
+
+    // A DROP rule cannot exist at DigitalOcean: refused, saying so, nothing changed.
+    let mut drop = rule("TCP", "22", &["203.0.113.0/24"]);
+    drop.action = "DROP".into();
+    let e =
+        s.t.app
+            .set_firewall_rules(id, &fw.id, rules(vec![drop]))
+            .await
+            .unwrap_err();
+    assert!(e.to_string().contains("only allow"), "{e}");
+
+    // Rules replaced: the firewall keeps its Droplet.
+    let replaced =
+        s.t.app
+            .set_firewall_rules(
+                id,
+                &fw.id,
+                rules(vec![rule("TCP", "22", &["203.0.113.0/24"])]),
+            )
+            .await
+            .unwrap();
+    assert_eq!(replaced.rules.inbound.len(), 1);
+    assert_eq!(replaced.rules.inbound[0].ports, "22");
+    assert_eq!(replaced.rules.inbound[0].addresses, ["203.0.113.0/24"]);
+    let f = s.t.app.server_firewalls(id).await.unwrap();
+    assert_eq!(f.attached.len(), 1);
+    assert_eq!(f.attached[0].rules.inbound[0].ports, "22");
+
+    // A new server joins the firewall at creation.
+    let offered =
+        s.t.app
+            .provider_firewalls(&format!("digitalocean:{}", s.account.id))
+            .await
+            .unwrap();
+    assert!(offered.iter().any(|x| x.id == fw.id));
+    let second = running(
+        &s,
+        "do-fw-2",
+        CreateOptionsInput {
+            firewall_id: Some(fw.id.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let f2 = s.t.app.server_firewalls(&second.id).await.unwrap();
+    assert_eq!(f2.attached.len(), 1, "{f2:?}");
+    assert_eq!(f2.attached[0].id, fw.id);
+    assert_eq!(f2.attached[0].instance_count, 2);
+    // An unknown firewall is refused on its field before anything is created.
+    let e =
+        s.t.app
+            .create_server(
+                input(&s, "do-fw-3"),
+                CreateOptionsInput {
+                    firewall_id: Some("00000000-0000-0000-0000-000000000000".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_dto();
+    assert_eq!(e.fields[0].field, "firewallId", "{e:?}");
+    assert_eq!(s.fake.droplet_count(), 2);
+
+    // Detached from the first server; the second keeps it.
+    let f = s.t.app.detach_server_firewall(id, &fw.id).await.unwrap();
+    assert!(f.attached.is_empty(), "{f:?}");
+    assert!(f.available.iter().any(|x| x.id == fw.id));
+    let f2 = s.t.app.server_firewalls(&second.id).await.unwrap();
+    assert_eq!(f2.attached[0].instance_count, 1);
+    // Detaching again says it is not attached.
+    let e =
+        s.t.app
+            .detach_server_firewall(id, &fw.id)
+            .await
+            .unwrap_err();
+    assert_eq!(e.code(), "conflict", "{e}");
+
+    let d = s.t.app.get_server(id).unwrap();
+    for action in [
+        "firewall.created",
+        "server.firewall_attached",
+        "firewall.rules_updated",
+        "server.firewall_detached",
+    ] {
+        assert!(
+            d.activity.iter().any(|a| a.action == action),
+            "no {action} in {:?}",
+            d.activity
+        );
+    }
+}
+
+#[tokio::test]
+async fn graphs_show_cpu_network_and_disk_from_the_monitoring_endpoints() {
+    let s = connected().await;
+    let server = running(&s, "do-graphs-1", CreateOptionsInput::default()).await;
+    let droplet: u64 = server.provider_id.clone().unwrap().parse().unwrap();
+    // A Droplet has samples from its creation on: this one has run for a while.
+    assert!(s
+        .fake
+        .backdate_droplet(droplet, Duration::from_secs(3 * 3600)));
+    let stats = s.t.app.server_stats(&server.id).await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    for (name, series) in [
+        ("cpu", &stats.cpu_percent),
+        ("network in", &stats.network_in_bits_per_s),
+        ("network out", &stats.network_out_bits_per_s),
+        ("disk used", &stats.disk_used_percent),
+    ] {
+        assert!(!series.is_empty(), "no {name} points");
+        assert!(
+            series.windows(2).all(|w| w[0].t < w[1].t),
+            "{name} in time order"
+        );
+        assert!(
+            series
+                .iter()
+                .all(|p| i64::from(p.t) > now - 86_400 - 600 && i64::from(p.t) <= now + 60),
+            "{name}: the last day"
+        );
+        assert!(
+            series.iter().all(|p| p.v.is_finite() && p.v >= 0.0),
+            "{name}: {series:?}"
+        );
+    }
+    assert!(stats.cpu_percent.iter().all(|p| p.v <= 100.0), "one vCPU");
+    assert!(stats.disk_used_percent.iter().all(|p| p.v <= 100.0));
+    assert!(
+        stats.network_in_bits_per_s.iter().any(|p| p.v > 0.0),
+        "some traffic"
+    );
+    // DigitalOcean measures no disk I/O and no per-server transfer: empty, not zero.
+    assert!(stats.disk_io_blocks_per_s.is_empty());
+    assert!(stats.transfer_used_gb.is_none());
+    for path in [
+        "/monitoring/metrics/droplet/cpu",
+        "/monitoring/metrics/droplet/bandwidth",
+        "/monitoring/metrics/droplet/filesystem_free",
+        "/monitoring/metrics/droplet/filesystem_size",
+    ] {
+        assert!(s.fake.request_count("GET", path) >= 1, "{path} asked");
+    }
+}

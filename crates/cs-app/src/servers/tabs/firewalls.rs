@@ -288,8 +288,21 @@ impl App {
                 let droplet: u64 = pid.parse().map_err(|_| {
                     AppError::Internal(format!("Droplet id {pid:?} is not a number"))
                 })?;
-                self.digitalocean_provider(&account)?
-                    .client()
+                let provider = self.digitalocean_provider(&account)?;
+                let client = provider.client();
+                // DigitalOcean answers removing a Droplet that is not in the
+                // firewall with success: check first, as for Linode.
+                let fw = client
+                    .get_firewall(firewall_id.trim())
+                    .await
+                    .map_err(cs_digitalocean::map_error)?;
+                if !fw.droplet_ids.contains(&droplet) {
+                    return Err(AppError::Conflict(format!(
+                        "Firewall {} is not attached to server {}",
+                        fw.name, s.label
+                    )));
+                }
+                client
                     .remove_droplets_from_firewall(firewall_id.trim(), &[droplet])
                     .await
                     .map_err(cs_digitalocean::map_error)?;
