@@ -98,6 +98,16 @@ async function jsClick(css, timeout = 15_000) {
   await s.exec(`const e = document.querySelector(arguments[0]); e.scrollIntoView({ block: 'center' }); e.click();`, css);
 }
 
+/** A screenshot in the dark theme with `css` scrolled to the top; the light theme is back afterwards. */
+async function darkScreenshot(name, css) {
+  await jsClick('[data-testid="theme-toggle"]');
+  assert.equal(await s.exec("return document.documentElement.classList.contains('dark')"), true);
+  await s.exec(`document.querySelector(arguments[0]).scrollIntoView({ block: 'start' })`, css);
+  await new Promise((r) => setTimeout(r, 400));
+  await s.screenshot(name);
+  await jsClick('[data-testid="theme-toggle"]');
+}
+
 /** Radix tabs switch on mousedown, not click. */
 async function openTab(name) {
   const css = `[data-testid="tab-${name}"]`;
@@ -157,6 +167,7 @@ test("a reseller runs a server on DigitalOcean from adding the account to deleti
   await s.exec(`document.querySelector('[data-provider="digitalocean"]').scrollIntoView({ block: 'start' })`);
   await new Promise((r) => setTimeout(r, 400));
   await s.screenshot("digitalocean-02-connected");
+  await darkScreenshot("digitalocean-02-connected-dark", '[data-provider="digitalocean"]');
 
   // --- A customer and two plans on DigitalOcean's catalogue.
   await s.go("#/customers");
@@ -211,7 +222,11 @@ test("a reseller runs a server on DigitalOcean from adding the account to deleti
   await openTab("manage");
   await s.find('[data-testid="resize-when-off"]');
   assert.equal(await s.exec(`return [...document.querySelectorAll('h3')].some(h => /Rescue mode|Reset root password/.test(h.textContent))`), false);
+  // Only the chosen tab looks chosen (once its transition is over).
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(await s.exec(`return [...document.querySelectorAll('[data-testid="server-tabs"] [role="tab"]')].filter((t) => getComputedStyle(t).boxShadow !== "none").map((t) => t.dataset.testid)`), ["tab-manage"]);
   await s.screenshot("digitalocean-05-manage-tab");
+  await darkScreenshot("digitalocean-05-manage-tab-dark", '[data-testid="server-tabs"]');
   await press("Shut down");
   await statusIs("offline", 30_000);
   await openTab("manage");
@@ -227,6 +242,7 @@ test("a reseller runs a server on DigitalOcean from adding the account to deleti
   await openTab("disk");
   await s.find('[data-testid="server-tabs"] [role="tabpanel"]', { text: "Disk space used", timeout: 15_000 }).catch(() => s.find('[data-testid="server-tabs"] [role="tabpanel"]', { text: "monitoring agent" }));
   await s.screenshot("digitalocean-06-server");
+  await darkScreenshot("digitalocean-06-server-dark", "main");
 
   // --- Delete it from the app.
   await s.go(serverUrl);
