@@ -286,7 +286,12 @@ impl App {
                 next.provider_id = Some(i.id.clone());
                 next.ipv4 = i.ipv4.first().cloned().or(next.ipv4);
                 next.ipv6 = i.ipv6.clone().or(next.ipv6);
-                next.provider_type = i.instance_type.clone();
+                // While a resize runs the instance may still report its old
+                // type (DigitalOcean's size changes when the action ends):
+                // only a settled type tells a resize made elsewhere.
+                if i.status != InstanceStatus::Resizing {
+                    next.provider_type = i.instance_type.clone();
+                }
                 // Our own suspension is an offline server we keep calling suspended.
                 next.status = match (s.status, i.status) {
                     (
@@ -302,7 +307,7 @@ impl App {
                     ServerStatus::Running if s.status != ServerStatus::Running => format!("Server {} is running", s.label),
                     ServerStatus::Offline if s.status != ServerStatus::Offline => format!("Server {} is off", s.label),
                     ServerStatus::Failed if s.status != ServerStatus::Failed => format!("The provider failed to build server {}", s.label),
-                    _ if s.provider_type != i.instance_type => format!("Server {} was resized to {} at the provider", s.label, i.instance_type),
+                    _ if s.provider_type != next.provider_type => format!("Server {} was resized to {} at the provider", s.label, next.provider_type),
                     _ => String::new(),
                 };
             }

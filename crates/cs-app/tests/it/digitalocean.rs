@@ -552,6 +552,15 @@ async fn a_server_lives_its_whole_life_on_digitalocean() {
     assert_eq!(e.code(), "provider");
     let resized = t.app.resize_server(&server.id, &bigger.id).await.unwrap();
     assert_eq!(resized.plan_id, bigger.id);
+    // While DigitalOcean resizes, the Droplet still reports its old size: that
+    // is not a resize back made in its console, so the plan stays.
+    for _ in 0..3 {
+        t.app.reconcile_once(false).await.unwrap();
+        assert_eq!(
+            t.app.get_server(&server.id).unwrap().server.plan_id,
+            bigger.id
+        );
+    }
     for _ in 0..100 {
         if s.fake.droplet_size(droplet).as_deref() == Some("s-2vcpu-2gb") {
             break;
@@ -560,6 +569,15 @@ async fn a_server_lives_its_whole_life_on_digitalocean() {
     }
     assert_eq!(s.fake.droplet_size(droplet).as_deref(), Some("s-2vcpu-2gb"));
     wait_for(t, &server.id, "offline").await;
+    let d = t.app.get_server(&server.id).unwrap();
+    assert_eq!(d.server.plan_id, bigger.id);
+    assert!(
+        !d.activity
+            .iter()
+            .any(|a| a.summary.contains("at the provider")),
+        "a resize from the app is not reported as one made at the provider: {:?}",
+        d.activity
+    );
     t.app
         .server_action(&server.id, ServerAction::Boot)
         .await
