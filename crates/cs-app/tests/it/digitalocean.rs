@@ -877,6 +877,13 @@ async fn backups_and_snapshots_on_a_droplet_are_listed_taken_restored_and_billed
         .iter()
         .all(|r| !r.path.ends_with("/actions") || r.method != "POST"));
 
+    assert_eq!(
+        addon(&s.t.app.server_addons(id).unwrap(), "backups")
+            .problem
+            .as_deref(),
+        Some("Plan Droplet 1 GB has no backups price: add a price rule for it before enabling the add-on")
+    );
+
     // DigitalOcean's weekly backups are 20 % of $6.00: $1.20, marked up 25 %.
     s.t.app
         .add_price_version(&s.plan.id, price("backups", "markup", "25"))
