@@ -184,6 +184,16 @@ test("a reseller runs a server on DigitalOcean from adding the account to deleti
     await press("New plan");
     await s.select("provider", "digitalocean");
     await s.waitFor(async () => (await s.exec(`return document.querySelectorAll('select[name="providerType"] option').length`)) > 1, { what: "DigitalOcean's sizes", timeout: 20_000 });
+    if (name === "DO Basic") {
+      // A size sold in some regions only: the others cannot be ticked, and say why.
+      await s.select("providerType", "g-2vcpu-8gb");
+      await s.find('[data-testid="region-note-sgp1"]', { text: "this type is not sold here" });
+      assert.equal(await s.exec(`return document.querySelector('input[name="regions"][value="sgp1"]').disabled`), true);
+      assert.equal(await s.exec(`return document.querySelector('input[name="regions"][value="fra1"]').disabled`), false);
+      await s.exec(`document.querySelector('input[name="regions"][value="sgp1"]').scrollIntoView({ block: 'center' })`);
+      await new Promise((r) => setTimeout(r, 300));
+      await s.screenshot("digitalocean-03-plan-form-regional-size");
+    }
     await s.select("providerType", size);
     await s.type('input[name="name"]', name);
     await jsClick('input[name="regions"][value="fra1"]');
