@@ -1,4 +1,4 @@
-//! Providers: catalogues and Linode accounts.
+//! Providers: catalogues, Linode accounts and DigitalOcean accounts.
 
 use cs_app::dto::*;
 use tauri::State;
@@ -78,4 +78,56 @@ pub async fn refresh_catalogue(
     provider: String,
 ) -> CmdResult<CatalogueStatusDto> {
     app.refresh_catalogue(&provider).await.map_err(fail)
+}
+
+/// Checks a DigitalOcean personal access token (a read-only one is refused),
+/// keeps it in the OS keyring and adds the account. `base_url` points at
+/// another API endpoint (the fake DigitalOcean in demos and tests).
+#[tauri::command]
+#[specta::specta]
+pub async fn add_digitalocean_account(
+    app: State<'_, Shared>,
+    input: AddDigitalOceanAccountInput,
+) -> CmdResult<DigitalOceanAccountDto> {
+    app.add_digitalocean_account(input).await.map_err(fail)
+}
+
+/// Removes a DigitalOcean account without servers, and its token from the keyring.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_digitalocean_account(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<Vec<DigitalOceanAccountDto>> {
+    app.remove_digitalocean_account(&id).map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn test_digitalocean_account(
+    app: State<'_, Shared>,
+    id: String,
+) -> CmdResult<DigitalOceanAccountDto> {
+    app.test_digitalocean_account(&id).await.map_err(fail)
+}
+
+/// A new token for an existing DigitalOcean account; the account and its servers stay.
+#[tauri::command]
+#[specta::specta]
+pub async fn replace_digitalocean_token(
+    app: State<'_, Shared>,
+    id: String,
+    token: String,
+) -> CmdResult<DigitalOceanAccountDto> {
+    app.replace_digitalocean_token(&id, &token)
+        .await
+        .map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn digitalocean_accounts(
+    app: State<'_, Shared>,
+) -> CmdResult<Vec<DigitalOceanAccountDto>> {
+    app.digitalocean_accounts().map_err(fail)
 }

@@ -489,6 +489,57 @@ async replaceLinodeToken(id: string, token: string) : Promise<Result<LinodeAccou
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Checks a DigitalOcean personal access token (a read-only one is refused),
+ * keeps it in the OS keyring and adds the account. `base_url` points at
+ * another API endpoint (the fake DigitalOcean in demos and tests).
+ */
+async addDigitaloceanAccount(input: AddDigitalOceanAccountInput) : Promise<Result<DigitalOceanAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_digitalocean_account", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a DigitalOcean account without servers, and its token from the keyring.
+ */
+async removeDigitaloceanAccount(id: string) : Promise<Result<DigitalOceanAccountDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_digitalocean_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async testDigitaloceanAccount(id: string) : Promise<Result<DigitalOceanAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_digitalocean_account", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A new token for an existing DigitalOcean account; the account and its servers stay.
+ */
+async replaceDigitaloceanToken(id: string, token: string) : Promise<Result<DigitalOceanAccountDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("replace_digitalocean_token", { id, token }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async digitaloceanAccounts() : Promise<Result<DigitalOceanAccountDto[], ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("digitalocean_accounts") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getPaypalSettings() : Promise<Result<PayPalSettingsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_paypal_settings") };
@@ -925,6 +976,22 @@ export type ActivityDto = { seq: string; at: string; actor: string; action: stri
  */
 export type ActivityRecorded = { activity: ActivityDto }
 /**
+ * "Add DigitalOcean account".
+ */
+export type AddDigitalOceanAccountInput = { 
+/**
+ * Kept in the keyring only; never stored or logged.
+ */
+token: string; 
+/**
+ * The reseller's name for the account; the team name or email when empty.
+ */
+label: string | null; 
+/**
+ * Another API root (the fake DigitalOcean); DigitalOcean's when empty.
+ */
+baseUrl: string | null }
+/**
  * "Add Linode account".
  */
 export type AddLinodeAccountInput = { 
@@ -1143,6 +1210,51 @@ running: boolean;
  * The folder cannot be read (why, and what to do).
  */
 folderError: string | null }
+/**
+ * One connected DigitalOcean account as Settings → Providers shows it.
+ */
+export type DigitalOceanAccountDto = { id: string; 
+/**
+ * The reseller's name for it (the team name or the email by default).
+ */
+label: string; 
+/**
+ * False when its token is missing from the keyring (Replace token).
+ */
+connected: boolean; email: string | null; 
+/**
+ * The team the token belongs to, for a team token.
+ */
+team: string | null; 
+/**
+ * The account's status at the last check: `active` or `warning`.
+ */
+status: string | null; 
+/**
+ * DigitalOcean's message about that status, if any.
+ */
+statusNote: string | null; 
+/**
+ * How many Droplets the account may have.
+ */
+dropletLimit: number | null; 
+/**
+ * The API root when it is not DigitalOcean's (e.g. the fake DigitalOcean).
+ */
+baseUrl: string | null; 
+/**
+ * Set, permanently, while the account talks to an API root other than
+ * DigitalOcean's (its token is sent there).
+ */
+apiRootWarning: string | null; connectedAt: string; tokenCheckedAt: string | null; 
+/**
+ * Live servers on this account.
+ */
+servers: number; catalogue: CatalogueStatusDto; 
+/**
+ * What differs from Linode, for the account and its catalogue.
+ */
+notes: string[] }
 export type DocumentDetail = { summary: DocumentSummaryDto; customerName: string; customerCountry: string; customerTaxId: string | null; taxNote: string | null; reference: string | null; reason: string | null; lines: DocumentLineDto[]; taxTotals: TaxTotalDto[] }
 export type DocumentFilterInput = { organizationId: string | null; 
 /**
@@ -1314,7 +1426,11 @@ ports: string;
 addresses: string[] }
 export type FirewallRulesDto = { inboundPolicy: string; outboundPolicy: string; inbound: FirewallRuleDto[]; outbound: FirewallRuleDto[] }
 export type ImageDto = { id: string; label: string; vendor: string; cloudInit: boolean }
-export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[] }
+export type InstanceTypeDto = { id: string; label: string; vcpus: number; memoryMb: number; diskGb: number; transferGb: number; monthly: MoneyDto; hourly: RateDto; regionPrices: RegionPriceDto[]; 
+/**
+ * The regions where this type can be created; none: every region.
+ */
+regions: string[] | null }
 export type IpAddressDto = { address: string; 
 /**
  * `ipv4` or `ipv6`.
@@ -1741,7 +1857,50 @@ hourlyPrice: string | null; monthlyPrice: string | null;
  * RFC 3339; none or empty: now.
  */
 effectiveFrom: string | null }
-export type ProviderInfo = { kind: string; name: string; connected: boolean; detail: string }
+/**
+ * What a provider offers of what the app can do (Linode and the Sandbox
+ * offer everything), so the UI hides a control and shows the note instead
+ * of a tab that fails (`cs_provider::Capabilities`).
+ */
+export type ProviderCapabilitiesDto = { stackscripts: boolean; rescue: boolean; 
+/**
+ * A root password the reseller chooses can be set on a running server.
+ */
+setRootPassword: boolean; 
+/**
+ * A rebuild takes a new root password and SSH key.
+ */
+rebuildSetsCredentials: boolean; 
+/**
+ * A running server can be resized (false: power it off first).
+ */
+resizeRunning: boolean; 
+/**
+ * Reverse DNS is set per address (false: it comes from the server's name).
+ */
+rdnsPerAddress: boolean; 
+/**
+ * The most extra IPv4 addresses one server may have; `None`: no fixed limit.
+ */
+extraIpv4Max: number | null; firewallDropRules: boolean; firewallRuleLabels: boolean; 
+/**
+ * The server's own transfer this month is known.
+ */
+transfer: boolean; diskIoStats: boolean; diskUsageStats: boolean; notes: ProviderNoteDto[] }
+export type ProviderInfo = { kind: string; name: string; connected: boolean; detail: string; 
+/**
+ * What this provider offers, so screens hide what it lacks.
+ */
+capabilities: ProviderCapabilitiesDto }
+/**
+ * One difference of a provider, where the UI shows it.
+ */
+export type ProviderNoteDto = { 
+/**
+ * `account`, `catalogue`, `create`, `lifecycle`, `backups`, `network`,
+ * `firewalls` or `stats`.
+ */
+topic: string; text: string }
 export type RateDto = { 
 /**
  * Integer micro-units of the major unit, as a string.
@@ -1833,10 +1992,14 @@ export type ServerBackupsDto = { enabled: boolean; backups: BackupDto[] }
  * A server changed (status, addresses, deletion).
  */
 export type ServerChanged = { server: ServerDto }
-export type ServerDetail = { server: ServerDto; activity: ActivityDto[] }
+export type ServerDetail = { server: ServerDto; activity: ActivityDto[]; 
+/**
+ * What the server's provider offers: the tabs hide what it lacks.
+ */
+capabilities: ProviderCapabilitiesDto }
 export type ServerDto = { id: string; label: string; organizationId: string; organizationName: string; planId: string; planName: string; provider: string; providerId: string | null; 
 /**
- * The label of the Linode account it lives on; `None` on the Sandbox.
+ * The label of the Linode or DigitalOcean account it lives on; `None` on the Sandbox.
  */
 accountLabel: string | null; providerType: string; region: string; image: string; status: string; ipv4: string | null; ipv6: string | null; monthly: MoneyDto; hourly: RateDto; createdAt: string; updatedAt: string; deletedAt: string | null }
 export type ServerFirewallsDto = { attached: FirewallDto[]; 
@@ -1855,14 +2018,23 @@ export type ServerInput = { organizationId: string; planId: string; label: strin
 rootPassword: string | null; sshKey: string | null }
 export type ServerNetworkDto = { addresses: IpAddressDto[]; 
 /**
- * This month's transfer, GB with two decimals.
+ * This month's transfer, GB with two decimals; `None` where the provider
+ * has no per-server transfer (DigitalOcean).
  */
-transferUsedGb: string; transferQuotaGb: number }
+transferUsedGb: string | null; transferQuotaGb: number | null }
 export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: MetricPoint[]; networkOutBitsPerS: MetricPoint[]; 
 /**
- * Disk I/O in blocks per second.
+ * Disk I/O in blocks per second (empty where the provider measures disk use instead).
  */
-diskIoBlocksPerS: MetricPoint[]; transferUsedGb: string; transferQuotaGb: number }
+diskIoBlocksPerS: MetricPoint[]; 
+/**
+ * Used space of the root filesystem in percent (DigitalOcean).
+ */
+diskUsedPercent: MetricPoint[]; 
+/**
+ * `None` where the provider has no per-server transfer (DigitalOcean).
+ */
+transferUsedGb: string | null; transferQuotaGb: number | null }
 export type SettingsDto = { currency: string; 
 /**
  * Whether the currency can no longer be changed.

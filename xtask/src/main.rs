@@ -471,8 +471,8 @@ fn keyring_test(root: &Path) -> Result<()> {
 /// WebKitWebDriver) by tests/e2e.
 fn e2e(root: &Path) -> Result<()> {
     run(Command::new(cargo()).args(["build", "--package", "containerstacks"]))?;
-    // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode; and
-    // the portal the desktop pairs with.
+    // The fakes the e2e tests start: fake-smtp, fake-paypal, fake-linode,
+    // fake-digitalocean; and the portal the desktop pairs with.
     run(Command::new(cargo()).args(["build", "--package", "cs-fakes", "--bins"]))?;
     build_portal(root)?;
     let target = std::env::var("CARGO_TARGET_DIR")

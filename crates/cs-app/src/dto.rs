@@ -63,6 +63,8 @@ pub struct ProviderInfo {
     pub name: String,
     pub connected: bool,
     pub detail: String,
+    /// What this provider offers, so screens hide what it lacks.
+    pub capabilities: ProviderCapabilitiesDto,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -224,6 +226,17 @@ mod secret_redaction {
                 format!(
                     "{:?}",
                     AddLinodeAccountInput {
+                        token: s(),
+                        label: None,
+                        base_url: None,
+                    }
+                ),
+            ),
+            (
+                "AddDigitalOceanAccountInput",
+                format!(
+                    "{:?}",
+                    AddDigitalOceanAccountInput {
                         token: s(),
                         label: None,
                         base_url: None,

@@ -119,6 +119,11 @@ pub struct App {
     /// The connected Linode accounts by account id (their tokens live in the
     /// keyring, under `SecretKeys::linode_token`).
     linode: std::sync::RwLock<std::collections::BTreeMap<String, Arc<cs_linode::LinodeProvider>>>,
+    /// The connected DigitalOcean accounts by account id (tokens under
+    /// `SecretKeys::digitalocean_token`).
+    digitalocean: std::sync::RwLock<
+        std::collections::BTreeMap<String, Arc<cs_digitalocean::DigitalOceanProvider>>,
+    >,
     /// The PayPal account, if set up (its secret lives in the keyring).
     paypal: std::sync::RwLock<Option<Arc<payments::PayPalRuntime>>>,
     actor: String,
@@ -159,6 +164,7 @@ impl App {
             secret_keys,
             sandbox,
             linode: std::sync::RwLock::new(std::collections::BTreeMap::new()),
+            digitalocean: std::sync::RwLock::new(std::collections::BTreeMap::new()),
             paypal: std::sync::RwLock::new(None),
             actor: config.actor,
             log_dir: config.log_dir,
@@ -171,6 +177,7 @@ impl App {
         app.adopt_sandbox_servers()?;
         app.move_legacy_secrets()?;
         app.load_linode()?;
+        app.load_digitalocean()?;
         app.load_paypal()?;
         Ok(app)
     }
@@ -239,6 +246,9 @@ impl App {
             // Where no server says which account: the oldest connected one.
             // Anything about a server goes through `provider_of`.
             ProviderKind::Linode => Ok(self.linode_provider(&self.default_linode_account()?)?),
+            ProviderKind::DigitalOcean => {
+                Ok(self.digitalocean_provider(&self.default_account(ProviderKind::DigitalOcean)?)?)
+            }
         }
     }
 
@@ -265,8 +275,12 @@ impl App {
                     name: "Sandbox".into(),
                     connected: true,
                     detail: "Built in: simulated servers, no account needed".into(),
+                    capabilities: providers::capabilities_dto(&providers::capabilities(
+                        ProviderKind::Sandbox,
+                    )),
                 },
                 self.linode_info()?,
+                self.digitalocean_info()?,
             ],
         })
     }

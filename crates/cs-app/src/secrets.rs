@@ -53,6 +53,11 @@ impl SecretKeys {
         self.key(&format!("linode/{account_id}/token"))
     }
 
+    /// The personal access token of one DigitalOcean account.
+    pub fn digitalocean_token(&self, account_id: &str) -> String {
+        self.key(&format!("digitalocean/{account_id}/token"))
+    }
+
     /// The sync token of the paired customer portal.
     pub fn portal_token(&self) -> String {
         self.key("portal/token")
@@ -116,6 +121,7 @@ mod tests {
         assert_eq!(k.paypal_secret(), "db/0d5f/paypal/secret");
         assert_eq!(k.linode_token("a1"), "db/0d5f/linode/a1/token");
         assert_eq!(k.portal_token(), "db/0d5f/portal/token");
+        assert_eq!(k.digitalocean_token("a2"), "db/0d5f/digitalocean/a2/token");
         assert_ne!(
             SecretKeys::new("one").smtp_password(),
             SecretKeys::new("two").smtp_password()

@@ -18,6 +18,9 @@ use crate::Timestamp;
 pub enum ProviderKind {
     Sandbox,
     Linode,
+    /// Stored and sent as `digitalocean`, like `as_str`.
+    #[serde(rename = "digitalocean")]
+    DigitalOcean,
 }
 
 impl ProviderKind {
@@ -25,6 +28,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Sandbox => "sandbox",
             ProviderKind::Linode => "linode",
+            ProviderKind::DigitalOcean => "digitalocean",
         }
     }
 
@@ -32,6 +36,7 @@ impl ProviderKind {
         match s {
             "sandbox" => Some(ProviderKind::Sandbox),
             "linode" => Some(ProviderKind::Linode),
+            "digitalocean" => Some(ProviderKind::DigitalOcean),
             _ => None,
         }
     }
@@ -40,6 +45,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Sandbox => "Sandbox",
             ProviderKind::Linode => "Linode",
+            ProviderKind::DigitalOcean => "DigitalOcean",
         }
     }
 }
@@ -94,7 +100,7 @@ impl NewPlan {
             e.add(
                 "provider",
                 format!(
-                    "{:?} is not a provider: choose Sandbox or Linode",
+                    "{:?} is not a provider: choose Sandbox, Linode or DigitalOcean",
                     self.provider
                 ),
             );

@@ -364,6 +364,9 @@ fn map_size(s: m::Size) -> Option<p::InstanceType> {
         price,
         region_prices: vec![],
         backups_price,
+        // DigitalOcean sells some sizes in some regions only; an unavailable size
+        // in none.
+        regions: Some(if s.available { s.regions } else { vec![] }),
     })
 }
 
@@ -425,7 +428,13 @@ fn map_droplet(d: m::Droplet, action_in_flight: Option<&str>) -> p::Instance {
     p::Instance {
         status: map_status(&d.status, action_in_flight),
         ipv6: d.public_ipv6().map(str::to_owned),
-        backups_enabled: d.backups_enabled(),
+        // Switching backups is an action: while it runs, the Droplet's features still
+        // say the old state, but the switch was accepted.
+        backups_enabled: match action_in_flight {
+            Some("enable_backups") => true,
+            Some("disable_backups") => false,
+            _ => d.backups_enabled(),
+        },
         image: d
             .image
             .slug

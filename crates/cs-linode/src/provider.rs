@@ -314,6 +314,9 @@ fn map_type(t: m::LinodeType) -> Option<p::InstanceType> {
         price,
         region_prices,
         backups_price,
+        // Linode's type object does not list regions (availability per
+        // region is a separate endpoint this client does not read).
+        regions: None,
     })
 }
 

@@ -260,6 +260,7 @@ impl Sandbox {
                     price: price(m * 6 / 5, h * 6 / 5),
                 }],
                 backups_price: price(m / 5, h / 5),
+                regions: None,
             }
         };
         vec![

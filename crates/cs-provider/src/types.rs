@@ -63,6 +63,11 @@ pub struct InstanceType {
     /// Regions where the price differs from `price`.
     pub region_prices: Vec<RegionPrice>,
     pub backups_price: Price,
+    /// The regions where this type can be created; `None` when the provider's
+    /// type does not say (Linode's and the Sandbox's are sold in every region).
+    /// Catalogues cached before this field existed read as `None`.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
 }
 
 impl InstanceType {
@@ -73,6 +78,13 @@ impl InstanceType {
             .find(|p| p.region == region)
             .map(|p| p.price)
             .unwrap_or(self.price)
+    }
+
+    /// Whether a server of this type can be created in `region`.
+    pub fn offered_in(&self, region: &str) -> bool {
+        self.regions
+            .as_ref()
+            .is_none_or(|rs| rs.iter().any(|r| r == region))
     }
 }
 

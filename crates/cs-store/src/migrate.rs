@@ -254,4 +254,57 @@ mod tests {
         assert!(matches!(err, StoreError::MigrationFailed { .. }));
         assert!(!tables(&conn).contains(&"a".to_string()));
     }
+    #[test]
+    fn digitalocean_widens_plans_and_accounts_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        let all = embedded();
+        let before: Vec<_> = all.iter().filter(|m| m.version < 22).cloned().collect();
+        apply_list(&mut conn, &before).unwrap();
+        conn.execute_batch(
+            "INSERT INTO organizations (id, name, name_key, country, created_at, updated_at) VALUES ('o1', 'Acme', 'acme', 'NO', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, active, created_at, updated_at)
+               VALUES ('p1', 'Nano', 'nano', 'linode', 'g6-nanode-1', 'USD', 700, 10500, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO plan_regions (plan_id, region) VALUES ('p1', 'eu-central'), ('p1', 'us-east');
+             INSERT INTO provider_accounts (id, provider, label, username, connected_at) VALUES ('acc-1', 'linode', 'EU', 'reseller', '2026-01-01T00:00:00Z');
+             INSERT INTO servers (id, organization_id, plan_id, label, provider, provider_id, provider_type, region, image, status, created_at, updated_at, account_id)
+               VALUES ('s1', 'o1', 'p1', 'web-1', 'linode', '42', 'g6-nanode-1', 'eu-central', 'linode/debian12', 'running', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'acc-1');",
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let regions: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM plan_regions WHERE plan_id = 'p1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(regions, 2, "the plan keeps its regions");
+        let account: String = conn
+            .query_row("SELECT account_id FROM servers WHERE id = 's1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(account, "acc-1");
+        let violations: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(violations, 0);
+        conn.execute_batch(
+            "INSERT INTO plans (id, name, name_key, provider, provider_type, currency, monthly_minor, hourly_micros, active, created_at, updated_at)
+               VALUES ('p2', 'Droplet', 'droplet', 'digitalocean', 's-1vcpu-1gb', 'USD', 900, 13400, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+             INSERT INTO provider_accounts (id, provider, label, email, account_uuid, account_status, droplet_limit, connected_at)
+               VALUES ('acc-2', 'digitalocean', 'DO', 'a@example.com', 'u-1', 'active', 25, '2026-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        assert!(conn
+            .execute("INSERT INTO provider_accounts (id, provider, label, connected_at) VALUES ('acc-3', 'aws', 'x', 'now')", [])
+            .is_err());
+        // Plans still cascade their regions.
+        conn.execute("DELETE FROM plans WHERE id = 'p2'", [])
+            .unwrap();
+    }
 }

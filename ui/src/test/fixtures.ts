@@ -1,4 +1,4 @@
-import type { CatalogueDto, ServerDto } from "@/bindings";
+import type { AppInfo, CatalogueDto, ProviderCapabilitiesDto, ServerDto } from "@/bindings";
 
 const usd = (amount: string, minor: string) => ({ amount, minor, currency: "USD" });
 const rate = (amount: string, micros: string) => ({ amount, micros, currency: "USD" });
@@ -15,6 +15,7 @@ export const catalogue: CatalogueDto = {
       id: "sb-small", label: "Sandbox Small 2 GB", vcpus: 1, memoryMb: 2048, diskGb: 50, transferGb: 2000,
       monthly: usd("12.00", "1200"), hourly: rate("0.018", "18000"),
       regionPrices: [{ region: "ap-south", monthly: usd("14.40", "1440"), hourly: rate("0.0216", "21600") }],
+      regions: null,
     },
   ],
   images: [{ id: "sandbox/debian12", label: "Debian 12", vendor: "Debian", cloudInit: true }],
@@ -22,11 +23,29 @@ export const catalogue: CatalogueDto = {
   refreshedAt: null,
 };
 
-export const appInfo = {
+/** Linode's and the Sandbox's offer: everything. */
+export const fullCapabilities: ProviderCapabilitiesDto = {
+  stackscripts: true, rescue: true, setRootPassword: true, rebuildSetsCredentials: true, resizeRunning: true, rdnsPerAddress: true,
+  extraIpv4Max: null, firewallDropRules: true, firewallRuleLabels: true, transfer: true, diskIoStats: true, diskUsageStats: false, notes: [],
+};
+
+/** What DigitalOcean offers (as `cs_digitalocean::capabilities`, notes shortened). */
+export const digitalOceanCapabilities: ProviderCapabilitiesDto = {
+  ...fullCapabilities, stackscripts: false, rescue: false, setRootPassword: false, rebuildSetsCredentials: false, resizeRunning: false, rdnsPerAddress: false,
+  extraIpv4Max: 1, firewallDropRules: false, firewallRuleLabels: false, transfer: false, diskIoStats: false, diskUsageStats: true,
+  notes: [
+    { topic: "catalogue", text: "DigitalOcean has no StackScripts: configure servers with cloud-init user data" },
+    { topic: "network", text: "Reverse DNS comes from the server's name: name the server with the host name wanted (like mail.example.com); it cannot be set per address" },
+    { topic: "lifecycle", text: "DigitalOcean cannot set a chosen root password on an existing server, has no rescue mode in its API, and a rebuild keeps the server's SSH keys" },
+  ],
+};
+
+export const appInfo: AppInfo = {
   version: "0.1.0", databasePath: "/tmp/cs.db", logDir: "/tmp/logs", currency: "USD",
   providers: [
-    { kind: "sandbox", name: "Sandbox", connected: true, detail: "Built in" },
-    { kind: "linode", name: "Linode", connected: false, detail: "Not connected" },
+    { kind: "sandbox", name: "Sandbox", connected: true, detail: "Built in", capabilities: fullCapabilities },
+    { kind: "linode", name: "Linode", connected: false, detail: "Not connected", capabilities: fullCapabilities },
+    { kind: "digitalocean", name: "DigitalOcean", connected: false, detail: "Not connected", capabilities: digitalOceanCapabilities },
   ],
 };
 

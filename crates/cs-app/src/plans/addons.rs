@@ -39,9 +39,12 @@ impl App {
                             ),
                             None => match prices::price_at(c, plan, &s.region, item, now) {
                                 Ok(p) => (false, None, Some(unit_dto(p.unit, currency)), None),
-                                Err(e) => {
-                                    (false, None, None, Some(AppError::from(e).to_dto().message))
-                                }
+                                Err(e) => (
+                                    false,
+                                    None,
+                                    None,
+                                    Some(sentence(AppError::from(e).to_dto().message)),
+                                ),
                             },
                         };
                     Ok(ServerAddonDto {
@@ -181,6 +184,16 @@ impl App {
             return Err(err);
         }
         self.server_addons(server_id)
+    }
+}
+
+/// A message shown on its own starts with a capital (billing's errors are
+/// written to follow a colon).
+fn sentence(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => message,
     }
 }
 

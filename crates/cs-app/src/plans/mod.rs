@@ -44,9 +44,13 @@ impl App {
             .instance_types()
             .await
             .unwrap_or_default();
-        // Linode's types from the cached catalogue: no provider call here.
+        // The clouds' types from the cached catalogues: no provider call here.
         let linode_types = self
             .cached_catalogue(ProviderKind::Linode)?
+            .map(|c| c.types)
+            .unwrap_or_default();
+        let digitalocean_types = self
+            .cached_catalogue(ProviderKind::DigitalOcean)?
             .map(|c| c.types)
             .unwrap_or_default();
         Ok(plans
@@ -55,6 +59,9 @@ impl App {
                 let t = match p.provider {
                     ProviderKind::Sandbox => sandbox_types.iter().find(|t| t.id == p.provider_type),
                     ProviderKind::Linode => linode_types.iter().find(|t| t.id == p.provider_type),
+                    ProviderKind::DigitalOcean => {
+                        digitalocean_types.iter().find(|t| t.id == p.provider_type)
+                    }
                 };
                 let n = live.get(&p.id).copied().unwrap_or(0);
                 plan_dto(p, t, n)
@@ -194,6 +201,40 @@ impl App {
                         ),
                     ),
                     Some(_) => {}
+                }
+            }
+            // A type sold in some regions only (DigitalOcean's sizes) cannot
+            // be planned elsewhere: the provider would refuse every server.
+            if let Some(t) = &found_type {
+                let missing: Vec<String> = input
+                    .regions
+                    .iter()
+                    .map(|r| r.trim())
+                    .filter(|r| !r.is_empty() && !t.offered_in(r))
+                    .map(|r| match regions.iter().find(|x| x.id == r) {
+                        Some(x) => format!("{} ({r})", x.label),
+                        None => r.to_string(),
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    let offered = t.regions.as_deref().unwrap_or_default();
+                    let hint = if offered.is_empty() {
+                        format!(
+                            "{} offers it in no region now: choose another type",
+                            kind.display_name()
+                        )
+                    } else {
+                        format!("choose among {}", offered.join(", "))
+                    };
+                    e.add(
+                        "regions",
+                        format!(
+                            "{} does not offer {} in {}: {hint}",
+                            kind.display_name(),
+                            t.id,
+                            missing.join(", ")
+                        ),
+                    );
                 }
             }
             if let Some(t) = &found_type {

@@ -39,20 +39,20 @@ pub(crate) fn parse_provider(provider: &str) -> AppResult<ProviderKind> {
     ProviderKind::parse(provider.trim()).ok_or_else(|| {
         AppError::validation(
             "provider",
-            format!("{provider:?} is not a provider: choose Sandbox or Linode"),
+            format!("{provider:?} is not a provider: choose Sandbox, Linode or DigitalOcean"),
         )
     })
 }
 
-/// `sandbox`, `linode`, or `linode:<account id>` (one Linode account).
+/// `sandbox`, `linode`, `digitalocean`, or `<kind>:<account id>` (one account).
 pub(crate) fn split_provider(provider: &str) -> AppResult<(ProviderKind, Option<String>)> {
     match provider.trim().split_once(':') {
         Some((k, a)) if !a.trim().is_empty() => {
             let kind = parse_provider(k)?;
-            if kind != ProviderKind::Linode {
+            if kind == ProviderKind::Sandbox {
                 return Err(AppError::validation(
                     "provider",
-                    format!("{provider:?}: only Linode has accounts"),
+                    format!("{provider:?}: the Sandbox has no accounts"),
                 ));
             }
             Ok((kind, Some(a.trim().to_string())))
@@ -70,12 +70,12 @@ fn unit(p: Price, currency: Currency) -> UnitPrice {
     }
 }
 
-/// Where a catalogue is kept: `sandbox`, or `linode:<account id>` (each
-/// Linode account has its own).
+/// Where a catalogue is kept: `sandbox`, or `<kind>:<account id>` (each
+/// Linode or DigitalOcean account has its own).
 fn catalogue_key(kind: ProviderKind, account: Option<&str>) -> String {
     match (kind, account) {
-        (ProviderKind::Linode, Some(a)) => crate::providers::linode::account_key(a),
-        _ => kind.as_str().to_string(),
+        (ProviderKind::Sandbox, _) | (_, None) => kind.as_str().to_string(),
+        (_, Some(a)) => crate::providers::account_key(kind, a),
     }
 }
 
@@ -103,11 +103,12 @@ pub(crate) fn type_dto(t: &InstanceType) -> AppResult<InstanceTypeDto> {
             .iter()
             .map(|rp| price_dto(&rp.region, rp.price, currency))
             .collect(),
+        regions: t.regions.clone(),
     })
 }
 
 impl App {
-    /// The catalogue of `kind`: the Sandbox's live one, Linode's from the
+    /// The catalogue of `kind`: the Sandbox's live one, a cloud's from its
     /// oldest connected account (imported first if it never was). Plans are
     /// built on it.
     pub(crate) async fn catalogue(&self, kind: ProviderKind) -> AppResult<Catalogue> {
@@ -122,29 +123,63 @@ impl App {
             });
         }
         // A catalogue is only offered while an account is connected.
-        let account = self.default_linode_account()?;
-        self.account_catalogue(&account).await
+        let account = self.default_account(kind)?;
+        self.account_catalogue(kind, &account).await
     }
 
-    /// The cached catalogue of one Linode account (imported first if it never was).
-    pub(crate) async fn account_catalogue(&self, account: &str) -> AppResult<Catalogue> {
-        if let Some(c) = self.cached_by_key(&catalogue_key(ProviderKind::Linode, Some(account)))? {
+    /// The cached catalogue of one account of `kind` (imported first if it
+    /// never was).
+    pub(crate) async fn account_catalogue(
+        &self,
+        kind: ProviderKind,
+        account: &str,
+    ) -> AppResult<Catalogue> {
+        if let Some(c) = self.cached_by_key(&catalogue_key(kind, Some(account)))? {
             return Ok(c);
         }
-        self.import_catalogue(ProviderKind::Linode, Some(account))
-            .await
+        self.import_catalogue(kind, Some(account)).await
     }
 
-    /// The cached catalogue (Linode: the oldest connected account's), `None`
-    /// when it was never imported.
+    /// The cached catalogue (a cloud's: its oldest connected account's),
+    /// `None` when it was never imported.
     pub(crate) fn cached_catalogue(&self, kind: ProviderKind) -> AppResult<Option<Catalogue>> {
         match kind {
-            ProviderKind::Linode => match self.default_linode_account() {
+            ProviderKind::Sandbox => self.cached_by_key(kind.as_str()),
+            _ => match self.default_account(kind) {
                 Ok(a) => self.cached_by_key(&catalogue_key(kind, Some(&a))),
                 Err(_) => Ok(None),
             },
-            ProviderKind::Sandbox => self.cached_by_key(kind.as_str()),
         }
+    }
+
+    /// The catalogue of the account a server lives on (the Sandbox's for
+    /// the Sandbox).
+    pub(crate) async fn server_catalogue(&self, s: &cs_core::Server) -> AppResult<Catalogue> {
+        if s.provider == ProviderKind::Sandbox {
+            return self.catalogue(s.provider).await;
+        }
+        let account = self
+            .store
+            .read(|c| Ok::<_, AppError>(cs_store::servers::account_of(c, s.id)?))?;
+        match account {
+            Some(a) => self.account_catalogue(s.provider, &a).await,
+            None => self.catalogue(s.provider).await,
+        }
+    }
+
+    /// The kind of a live account (`refresh_account_catalogue` serves both clouds).
+    fn account_kind(&self, account: &str) -> AppResult<ProviderKind> {
+        let row = self
+            .store
+            .read(|c| store::account(c, account))?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "There is no provider account {account:?}: refresh Settings → Providers"
+                ))
+            })?;
+        ProviderKind::parse(&row.provider).ok_or_else(|| {
+            AppError::Internal(format!("account {account} has provider {}", row.provider))
+        })
     }
 
     fn cached_by_key(&self, p: &str) -> AppResult<Option<Catalogue>> {
@@ -164,12 +199,12 @@ impl App {
 
     /// A provider's catalogue as the plan and new-server forms show it:
     /// regions, instance types with per-region prices, images, StackScripts.
-    /// `linode:<account id>` asks for one Linode account's.
+    /// `<kind>:<account id>` asks for one account's.
     pub async fn provider_catalogue(&self, provider: &str) -> AppResult<CatalogueDto> {
-        // `linode:<account id>` asks for one account's catalogue (the new-server form).
+        // `<kind>:<account id>` asks for one account's catalogue (the new-server form).
         let (kind, account) = split_provider(provider)?;
         let c = match &account {
-            Some(a) => self.account_catalogue(a).await?,
+            Some(a) => self.account_catalogue(kind, a).await?,
             None => self.catalogue(kind).await?,
         };
         Ok(CatalogueDto {
@@ -210,7 +245,7 @@ impl App {
         })
     }
 
-    /// Imports `provider`'s catalogue now; for Linode, every connected
+    /// Imports `provider`'s catalogue now; for a cloud, every connected
     /// account's. Returns the state of the one plans are built on.
     pub async fn refresh_catalogue(&self, provider: &str) -> AppResult<CatalogueStatusDto> {
         let kind = parse_provider(provider)?;
@@ -218,10 +253,10 @@ impl App {
             ProviderKind::Sandbox => {
                 self.import_catalogue(kind, None).await?;
             }
-            ProviderKind::Linode => {
-                let default = self.default_linode_account()?;
+            ProviderKind::Linode | ProviderKind::DigitalOcean => {
+                let default = self.default_account(kind)?;
                 let mut first_error = None;
-                for (id, _) in self.linode_accounts_loaded() {
+                for (id, _) in self.accounts_loaded(kind) {
                     if let Err(e) = self.import_catalogue(kind, Some(&id)).await {
                         first_error.get_or_insert(e);
                     }
@@ -235,25 +270,25 @@ impl App {
         self.catalogue_status(provider)
     }
 
-    /// "Refresh catalogue" of one Linode account.
+    /// "Refresh catalogue" of one Linode or DigitalOcean account.
     pub async fn refresh_account_catalogue(&self, account: &str) -> AppResult<CatalogueStatusDto> {
         let account = account.trim();
-        self.linode_provider(account)?;
-        self.import_catalogue(ProviderKind::Linode, Some(account))
-            .await?;
-        self.catalogue_status_of(&catalogue_key(ProviderKind::Linode, Some(account)))
+        let kind = self.account_kind(account)?;
+        self.account_provider(kind, account)?;
+        self.import_catalogue(kind, Some(account)).await?;
+        self.catalogue_status_of(&catalogue_key(kind, Some(account)))
     }
 
-    /// When `provider`'s catalogue was refreshed and what it holds (Linode:
-    /// the oldest connected account's).
+    /// When `provider`'s catalogue was refreshed and what it holds (a cloud:
+    /// its oldest connected account's).
     pub fn catalogue_status(&self, provider: &str) -> AppResult<CatalogueStatusDto> {
         let kind = parse_provider(provider)?;
         let key = match kind {
-            ProviderKind::Linode => match self.default_linode_account() {
+            ProviderKind::Sandbox => kind.as_str().to_string(),
+            _ => match self.default_account(kind) {
                 Ok(a) => catalogue_key(kind, Some(&a)),
                 Err(_) => kind.as_str().to_string(),
             },
-            ProviderKind::Sandbox => kind.as_str().to_string(),
         };
         self.catalogue_status_of(&key)
     }
@@ -289,9 +324,9 @@ impl App {
         kind: ProviderKind,
         account: Option<&str>,
     ) -> AppResult<Catalogue> {
-        let provider: std::sync::Arc<dyn cs_provider::Provider> = match (kind, account) {
-            (ProviderKind::Linode, Some(a)) => self.linode_provider(a)?,
-            _ => self.provider(kind)?,
+        let provider: std::sync::Arc<dyn cs_provider::Provider> = match account {
+            Some(a) => self.account_provider(kind, a)?,
+            None => self.provider(kind)?,
         };
         let fetched = async {
             let regions = provider.regions().await?;
@@ -377,14 +412,21 @@ impl App {
         })
     }
 
-    /// Refreshes every connected Linode account's catalogue that is older
-    /// than `MAX_AGE` (or was never imported). Returns how many were
-    /// refreshed; one account failing does not stop the others.
+    /// Refreshes every connected Linode and DigitalOcean account's catalogue
+    /// that is older than `MAX_AGE` (or was never imported). Returns how many
+    /// were refreshed; one account failing does not stop the others.
     pub async fn refresh_stale_catalogues(&self) -> AppResult<usize> {
         let mut n = 0;
         let mut first_error = None;
-        for (id, _) in self.linode_accounts_loaded() {
-            let key = catalogue_key(ProviderKind::Linode, Some(&id));
+        let accounts = [ProviderKind::Linode, ProviderKind::DigitalOcean]
+            .into_iter()
+            .flat_map(|k| {
+                self.accounts_loaded(k)
+                    .into_iter()
+                    .map(move |(id, _)| (k, id))
+            });
+        for (kind, id) in accounts.collect::<Vec<_>>() {
+            let key = catalogue_key(kind, Some(&id));
             let attempted = self
                 .store
                 .read(|c| store::refresh_state(c, &key))?
@@ -396,7 +438,7 @@ impl App {
                 Some(a) => self.now() - parse_ts(&a)? >= MAX_AGE,
             };
             if due {
-                match self.import_catalogue(ProviderKind::Linode, Some(&id)).await {
+                match self.import_catalogue(kind, Some(&id)).await {
                     Ok(_) => n += 1,
                     Err(e) => {
                         first_error.get_or_insert(e);

@@ -1,4 +1,4 @@
-//! DTOs of the providers area (re-exported by `crate::dto`): providers: the catalogue (regions, types, images, StackScripts), its cache status, and the Linode accounts.
+//! DTOs of the providers area (re-exported by `crate::dto`): providers: the catalogue (regions, types, images, StackScripts), its cache status, the Linode and DigitalOcean accounts, and what each provider offers (`ProviderCapabilitiesDto`).
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -26,6 +26,8 @@ pub struct InstanceTypeDto {
     pub monthly: MoneyDto,
     pub hourly: RateDto,
     pub region_prices: Vec<RegionPriceDto>,
+    /// The regions where this type can be created; none: every region.
+    pub regions: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -137,4 +139,95 @@ impl std::fmt::Debug for AddLinodeAccountInput {
             .field("base_url", &self.base_url)
             .finish()
     }
+}
+
+/// One connected DigitalOcean account as Settings → Providers shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DigitalOceanAccountDto {
+    pub id: String,
+    /// The reseller's name for it (the team name or the email by default).
+    pub label: String,
+    /// False when its token is missing from the keyring (Replace token).
+    pub connected: bool,
+    pub email: Option<String>,
+    /// The team the token belongs to, for a team token.
+    pub team: Option<String>,
+    /// The account's status at the last check: `active` or `warning`.
+    pub status: Option<String>,
+    /// DigitalOcean's message about that status, if any.
+    pub status_note: Option<String>,
+    /// How many Droplets the account may have.
+    pub droplet_limit: Option<u32>,
+    /// The API root when it is not DigitalOcean's (e.g. the fake DigitalOcean).
+    pub base_url: Option<String>,
+    /// Set, permanently, while the account talks to an API root other than
+    /// DigitalOcean's (its token is sent there).
+    pub api_root_warning: Option<String>,
+    pub connected_at: String,
+    pub token_checked_at: Option<String>,
+    /// Live servers on this account.
+    pub servers: u32,
+    pub catalogue: CatalogueStatusDto,
+    /// What differs from Linode, for the account and its catalogue.
+    pub notes: Vec<String>,
+}
+
+/// "Add DigitalOcean account".
+#[derive(Clone, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AddDigitalOceanAccountInput {
+    /// Kept in the keyring only; never stored or logged.
+    pub token: String,
+    /// The reseller's name for the account; the team name or email when empty.
+    pub label: Option<String>,
+    /// Another API root (the fake DigitalOcean); DigitalOcean's when empty.
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for AddDigitalOceanAccountInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddDigitalOceanAccountInput")
+            .field("token", &"<redacted>")
+            .field("label", &self.label)
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+/// One difference of a provider, where the UI shows it.
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderNoteDto {
+    /// `account`, `catalogue`, `create`, `lifecycle`, `backups`, `network`,
+    /// `firewalls` or `stats`.
+    pub topic: String,
+    pub text: String,
+}
+
+/// What a provider offers of what the app can do (Linode and the Sandbox
+/// offer everything), so the UI hides a control and shows the note instead
+/// of a tab that fails (`cs_provider::Capabilities`).
+#[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderCapabilitiesDto {
+    pub stackscripts: bool,
+    pub rescue: bool,
+    /// A root password the reseller chooses can be set on a running server.
+    pub set_root_password: bool,
+    /// A rebuild takes a new root password and SSH key.
+    pub rebuild_sets_credentials: bool,
+    /// A running server can be resized (false: power it off first).
+    pub resize_running: bool,
+    /// Reverse DNS is set per address (false: it comes from the server's name).
+    pub rdns_per_address: bool,
+    /// The most extra IPv4 addresses one server may have; `None`: no fixed limit.
+    pub extra_ipv4_max: Option<u32>,
+    pub firewall_drop_rules: bool,
+    pub firewall_rule_labels: bool,
+    /// The server's own transfer this month is known.
+    pub transfer: bool,
+    pub disk_io_stats: bool,
+    pub disk_usage_stats: bool,
+    pub notes: Vec<ProviderNoteDto>,
 }

@@ -9,9 +9,8 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use cs_core::{ProviderKind, Server};
+use cs_core::Server;
 use cs_linode::{ApiToken, ClientConfig, LinodeClient, LinodeError, LinodeProvider};
-use cs_provider::Provider;
 use cs_secrets::SecretValue;
 use cs_store::{fmt_ts, parse_ts};
 
@@ -66,8 +65,9 @@ async fn token_expiry(client: &LinodeClient) -> (bool, Option<String>, Option<St
 /// The API root an account with `stored` talks to now (its own, else the
 /// `CS_LINODE_BASE_URL` override, else Linode's), checked.
 fn effective_root(stored: Option<&str>) -> AppResult<Option<String>> {
-    let env = std::env::var(BASE_URL_ENV).ok();
-    api_root::effective(stored, env.as_deref()).map_err(|m| AppError::validation("baseUrl", m))
+    api_root::LINODE
+        .effective_now(stored)
+        .map_err(|m| AppError::validation("baseUrl", m))
 }
 
 async fn connect(
@@ -106,7 +106,8 @@ impl App {
     ) -> AppResult<LinodeAccountDto> {
         let token = trimmed_token(&input.token)?;
         // What the account stores: the root typed, never the environment's.
-        let base_url = api_root::to_store(input.base_url.as_deref())
+        let base_url = api_root::LINODE
+            .stored_root(input.base_url.as_deref())
             .map_err(|m| AppError::validation("baseUrl", m))?;
         let root = effective_root(base_url.as_deref())?;
         let wanted_label = input
@@ -206,7 +207,7 @@ impl App {
     pub fn linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
         let row = self
             .store
-            .read(|c| store::account(c, id.trim()))?
+            .read(|c| store::account_of(c, id.trim(), "linode"))?
             .ok_or_else(|| no_account(id))?;
         self.account_dto(&row)
     }
@@ -216,7 +217,7 @@ impl App {
     pub async fn test_linode_account(&self, id: &str) -> AppResult<LinodeAccountDto> {
         let row = self
             .store
-            .read(|c| store::account(c, id.trim()))?
+            .read(|c| store::account_of(c, id.trim(), "linode"))?
             .ok_or_else(|| no_account(id))?;
         let token = self.secrets.get(&self.secret_keys.linode_token(&row.id))?.ok_or_else(|| {
             AppError::Unavailable(format!("The token of account “{}” is missing from the keyring: use Replace token to paste it again", row.label))
@@ -255,7 +256,7 @@ impl App {
         let token = trimmed_token(token)?;
         let row = self
             .store
-            .read(|c| store::account(c, id.trim()))?
+            .read(|c| store::account_of(c, id.trim(), "linode"))?
             .ok_or_else(|| no_account(id))?;
         let (provider, summary) = connect(effective_root(row.base_url.as_deref())?, token).await?;
         if let Some(user) = &row.username {
@@ -306,7 +307,7 @@ impl App {
     pub fn remove_linode_account(&self, id: &str) -> AppResult<Vec<LinodeAccountDto>> {
         let row = self
             .store
-            .read(|c| store::account(c, id.trim()))?
+            .read(|c| store::account_of(c, id.trim(), "linode"))?
             .ok_or_else(|| no_account(id))?;
         let servers = self
             .store
@@ -441,7 +442,7 @@ impl App {
             scopes: a.scopes.clone(),
             base_url: a.base_url.clone(),
             api_root_warning: match effective_root(a.base_url.as_deref()) {
-                Ok(root) => api_root::warning(root.as_deref()),
+                Ok(root) => api_root::LINODE.warning(root.as_deref()),
                 Err(e) => Some(e.to_string()),
             },
             connected_at: Some(a.connected_at.clone()),
@@ -463,6 +464,7 @@ impl App {
             kind: "linode".into(),
             name: "Linode".into(),
             connected: loaded > 0,
+            capabilities: super::capabilities_dto(&cs_provider::Capabilities::default()),
             detail: match rows.len() {
                 0 => "Not connected".into(),
                 1 => format!("Connected as {}", rows[0].label),
@@ -517,14 +519,6 @@ impl App {
                 "Server {} is not on any Linode account",
                 s.label
             ))),
-        }
-    }
-
-    /// The provider a server lives on: the Sandbox, or its Linode account.
-    pub(crate) fn provider_of(&self, s: &Server) -> AppResult<Arc<dyn Provider>> {
-        match s.provider {
-            ProviderKind::Sandbox => self.provider(ProviderKind::Sandbox),
-            ProviderKind::Linode => Ok(self.linode_of(s)?),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The SQL of the providers area: `provider_accounts` (migration 0009),
 //! `provider_catalogue` and `provider_catalogue_refresh` (0008), and
-//! `provider_event_cursor` (0008). Catalogues and event cursors are keyed by
-//! provider key: `sandbox`, or `linode:<account id>`.
+//! `provider_event_cursor` (0008); migration 0022 let accounts be
+//! DigitalOcean's too. Catalogues and event cursors are keyed by provider
+//! key: `sandbox`, `linode:<account id>` or `digitalocean:<account id>`.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,8 @@ use crate::{AppError, AppResult};
 #[derive(Debug, Clone)]
 pub(crate) struct AccountRow {
     pub id: String,
+    /// `linode` or `digitalocean`.
+    pub provider: String,
     pub label: String,
     pub base_url: Option<String>,
     pub username: Option<String>,
@@ -27,6 +30,24 @@ pub(crate) struct AccountRow {
     pub token_checked_at: Option<String>,
     pub legacy_token: bool,
     pub connected_at: String,
+    /// DigitalOcean: the account's UUID, status (`active`, `warning`), the
+    /// status message and the Droplet limit.
+    pub account_uuid: Option<String>,
+    pub account_status: Option<String>,
+    pub account_status_note: Option<String>,
+    pub droplet_limit: Option<i64>,
+}
+
+/// What a DigitalOcean token check learned about the account.
+#[derive(Debug, Clone)]
+pub(crate) struct DigitalOceanCheck<'a> {
+    pub uuid: &'a str,
+    pub email: &'a str,
+    pub team: Option<&'a str>,
+    pub status: &'a str,
+    pub status_note: Option<&'a str>,
+    pub droplet_limit: u32,
+    pub at: Timestamp,
 }
 
 /// What a token check learned about an account.
@@ -42,7 +63,7 @@ pub(crate) struct TokenCheck<'a> {
     pub at: Timestamp,
 }
 
-const ACCOUNT_COLUMNS: &str = "id, label, base_url, username, email, restricted, scopes, token_expiry, token_expiry_known, token_expiry_note, token_checked_at, legacy_token, connected_at";
+const ACCOUNT_COLUMNS: &str = "id, label, base_url, username, email, restricted, scopes, token_expiry, token_expiry_known, token_expiry_note, token_checked_at, legacy_token, connected_at, provider, account_uuid, account_status, account_status_note, droplet_limit";
 
 fn account_row(r: &Row<'_>) -> cs_store::rusqlite::Result<AccountRow> {
     let scopes: String = r.get(6)?;
@@ -60,19 +81,29 @@ fn account_row(r: &Row<'_>) -> cs_store::rusqlite::Result<AccountRow> {
         token_checked_at: r.get(10)?,
         legacy_token: r.get::<_, i64>(11)? != 0,
         connected_at: r.get(12)?,
+        provider: r.get(13)?,
+        account_uuid: r.get(14)?,
+        account_status: r.get(15)?,
+        account_status_note: r.get(16)?,
+        droplet_limit: r.get(17)?,
     })
 }
 
 /// The live (not removed) Linode accounts, oldest first.
 pub(crate) fn live_accounts(c: &Connection) -> AppResult<Vec<AccountRow>> {
-    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = 'linode' AND removed_at IS NULL ORDER BY connected_at, rowid"))?;
+    live_accounts_of(c, "linode")
+}
+
+/// The live accounts of one provider (`linode`, `digitalocean`), oldest first.
+pub(crate) fn live_accounts_of(c: &Connection, provider: &str) -> AppResult<Vec<AccountRow>> {
+    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM provider_accounts WHERE provider = ?1 AND removed_at IS NULL ORDER BY connected_at, rowid"))?;
     let rows = stmt
-        .query_map([], account_row)?
+        .query_map([provider], account_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
-/// A live account.
+/// A live account of any provider.
 pub(crate) fn account(c: &Connection, id: &str) -> AppResult<Option<AccountRow>> {
     Ok(c.query_row(
         &format!(
@@ -82,6 +113,15 @@ pub(crate) fn account(c: &Connection, id: &str) -> AppResult<Option<AccountRow>>
         account_row,
     )
     .optional()?)
+}
+
+/// A live account of one provider.
+pub(crate) fn account_of(
+    c: &Connection,
+    id: &str,
+    provider: &str,
+) -> AppResult<Option<AccountRow>> {
+    Ok(account(c, id)?.filter(|a| a.provider == provider))
 }
 
 /// An account's label, removed accounts included (their deleted servers
@@ -117,6 +157,35 @@ pub(crate) fn insert_account(
         "INSERT INTO provider_accounts (id, provider, label, base_url, username, email, restricted, scopes, token_expiry, token_expiry_known, token_expiry_note, token_checked_at, connected_at)
          VALUES (?1, 'linode', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
         params![id, label, base_url, check.username, check.email, check.restricted as i64, scopes, check.expiry, check.expiry_known as i64, check.expiry_note, fmt_ts(&check.at)],
+    )?;
+    Ok(())
+}
+
+/// A newly connected DigitalOcean account.
+pub(crate) fn insert_digitalocean_account(
+    c: &Connection,
+    id: &str,
+    label: &str,
+    base_url: Option<&str>,
+    check: &DigitalOceanCheck<'_>,
+) -> AppResult<()> {
+    c.execute(
+        "INSERT INTO provider_accounts (id, provider, label, base_url, username, email, account_uuid, account_status, account_status_note, droplet_limit, token_expiry_known, token_checked_at, connected_at)
+         VALUES (?1, 'digitalocean', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10)",
+        params![id, label, base_url, check.team, check.email, check.uuid, check.status, check.status_note, check.droplet_limit, fmt_ts(&check.at)],
+    )?;
+    Ok(())
+}
+
+/// What the latest DigitalOcean token check learned.
+pub(crate) fn save_digitalocean_check(
+    c: &Connection,
+    id: &str,
+    check: &DigitalOceanCheck<'_>,
+) -> AppResult<()> {
+    c.execute(
+        "UPDATE provider_accounts SET username = ?2, email = ?3, account_status = ?4, account_status_note = ?5, droplet_limit = ?6, token_checked_at = ?7 WHERE id = ?1",
+        params![id, check.team, check.email, check.status, check.status_note, check.droplet_limit, fmt_ts(&check.at)],
     )?;
     Ok(())
 }

@@ -24,7 +24,7 @@ struct Checked {
     organization: OrganizationId,
     organization_name: String,
     plan: Plan,
-    /// The Linode account it goes on (`None` on the Sandbox).
+    /// The Linode or DigitalOcean account it goes on (`None` on the Sandbox).
     account: Option<String>,
     /// What the provider is asked for; the tag naming the server is added
     /// once its id exists.
@@ -54,7 +54,7 @@ impl App {
         let checked = self.check_create(input, options).await?;
         let mut server = self.record_new_server(&checked)?;
         let provider: Arc<dyn Provider> = match &checked.account {
-            Some(a) => self.linode_provider(a)?,
+            Some(a) => self.account_provider(checked.plan.provider, a)?,
             None => self.provider(checked.plan.provider)?,
         };
         let mut request = checked.request;
@@ -202,20 +202,22 @@ impl App {
                 ),
             );
         }
-        // A Linode server goes on the account chosen (or the only one).
+        // A cloud server goes on the account chosen (or the only one).
         let mut account = None;
         let catalogue = match p.provider {
-            ProviderKind::Linode => match self.choose_linode_account(account_id) {
-                Ok(a) => {
-                    let c = self.account_catalogue(&a).await?;
-                    account = Some(a);
-                    c
+            ProviderKind::Linode | ProviderKind::DigitalOcean => {
+                match self.choose_account(p.provider, account_id) {
+                    Ok(a) => {
+                        let c = self.account_catalogue(p.provider, &a).await?;
+                        account = Some(a);
+                        c
+                    }
+                    Err((field, message)) => {
+                        e.add(&field, message);
+                        return Err(AppError::Validation(std::mem::take(e)));
+                    }
                 }
-                Err((field, message)) => {
-                    e.add(&field, message);
-                    return Err(AppError::Validation(std::mem::take(e)));
-                }
-            },
+            }
             ProviderKind::Sandbox => self.catalogue(p.provider).await?,
         };
         let provider_name = p.provider.display_name();
@@ -247,7 +249,7 @@ impl App {
         }
         if let Some(fid) = &r.firewall_id {
             let firewalls = match &account {
-                Some(a) => self.linode_provider(a)?.firewalls().await?,
+                Some(a) => self.account_provider(p.provider, a)?.firewalls().await?,
                 None => self.provider(p.provider)?.firewalls().await?,
             };
             if !firewalls.iter().any(|f| &f.id == fid) {

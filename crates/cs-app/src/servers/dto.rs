@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::dto::{ActivityDto, MoneyDto, RateDto, StackScriptField};
+use crate::dto::{ActivityDto, MoneyDto, ProviderCapabilitiesDto, RateDto, StackScriptField};
 
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -16,7 +16,7 @@ pub struct ServerDto {
     pub plan_name: String,
     pub provider: String,
     pub provider_id: Option<String>,
-    /// The label of the Linode account it lives on; `None` on the Sandbox.
+    /// The label of the Linode or DigitalOcean account it lives on; `None` on the Sandbox.
     pub account_label: Option<String>,
     pub provider_type: String,
     pub region: String,
@@ -81,10 +81,13 @@ pub struct ServerStatsDto {
     pub cpu_percent: Vec<MetricPoint>,
     pub network_in_bits_per_s: Vec<MetricPoint>,
     pub network_out_bits_per_s: Vec<MetricPoint>,
-    /// Disk I/O in blocks per second.
+    /// Disk I/O in blocks per second (empty where the provider measures disk use instead).
     pub disk_io_blocks_per_s: Vec<MetricPoint>,
-    pub transfer_used_gb: String,
-    pub transfer_quota_gb: u32,
+    /// Used space of the root filesystem in percent (DigitalOcean).
+    pub disk_used_percent: Vec<MetricPoint>,
+    /// `None` where the provider has no per-server transfer (DigitalOcean).
+    pub transfer_used_gb: Option<String>,
+    pub transfer_quota_gb: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -92,6 +95,8 @@ pub struct ServerStatsDto {
 pub struct ServerDetail {
     pub server: ServerDto,
     pub activity: Vec<ActivityDto>,
+    /// What the server's provider offers: the tabs hide what it lacks.
+    pub capabilities: ProviderCapabilitiesDto,
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -129,9 +134,10 @@ pub struct IpAddressDto {
 #[serde(rename_all = "camelCase")]
 pub struct ServerNetworkDto {
     pub addresses: Vec<IpAddressDto>,
-    /// This month's transfer, GB with two decimals.
-    pub transfer_used_gb: String,
-    pub transfer_quota_gb: u32,
+    /// This month's transfer, GB with two decimals; `None` where the provider
+    /// has no per-server transfer (DigitalOcean).
+    pub transfer_used_gb: Option<String>,
+    pub transfer_quota_gb: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Type, PartialEq, Eq)]

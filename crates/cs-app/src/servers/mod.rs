@@ -119,6 +119,9 @@ impl App {
         self.store.read(|c| {
             let s = servers::get(c, id)?.ok_or_else(|| gone(id))?;
             Ok(ServerDetail {
+                capabilities: crate::providers::capabilities_dto(&crate::providers::capabilities(
+                    s.provider,
+                )),
                 server: self.server_dto(c, &s)?,
                 activity: cs_store::activity::recent(c, 50, Some(&id.to_string()))?
                     .into_iter()
@@ -222,7 +225,11 @@ impl App {
         }
         let provider = self.provider_of(&server)?;
         let stats = provider.stats(&pid).await?;
-        let transfer = provider.transfer(&pid).await?;
+        let transfer = if crate::providers::capabilities(server.provider).transfer {
+            Some(provider.transfer(&pid).await?)
+        } else {
+            None
+        };
         let points = |v: &[cs_provider::Sample]| {
             v.iter()
                 .map(|s| MetricPoint {
@@ -231,17 +238,22 @@ impl App {
                 })
                 .collect()
         };
-        // Bytes → GB with two decimals, in integers.
-        let centi_gb = transfer.used_bytes / 10_000_000;
         Ok(ServerStatsDto {
             cpu_percent: points(&stats.cpu_percent),
             network_in_bits_per_s: points(&stats.network_in_bits_per_s),
             network_out_bits_per_s: points(&stats.network_out_bits_per_s),
             disk_io_blocks_per_s: points(&stats.disk_io_blocks_per_s),
-            transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100),
-            transfer_quota_gb: transfer.quota_gb,
+            disk_used_percent: points(&stats.disk_used_percent),
+            transfer_used_gb: transfer.map(|t| gb(t.used_bytes)),
+            transfer_quota_gb: transfer.map(|t| t.quota_gb),
         })
     }
+}
+
+/// Bytes as GB with two decimals, in integers.
+pub(crate) fn gb(bytes: u64) -> String {
+    let centi_gb = bytes / 10_000_000;
+    format!("{}.{:02}", centi_gb / 100, centi_gb % 100)
 }
 
 /// The UI's name for a field the provider complained about.

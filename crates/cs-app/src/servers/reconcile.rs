@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cs_core::{ProviderKind, Server, ServerStatus};
-use cs_provider::{Instance, InstanceStatus, Provider, ProviderError};
+use cs_provider::{Instance, InstanceStatus, ProviderError};
 use cs_store::servers;
 
 use crate::providers::store;
@@ -32,8 +32,8 @@ const ORPHAN_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 
 impl App {
     /// One reconciliation pass over transitional servers; with `full`, over
-    /// every live server. Each Linode account is asked only about its own
-    /// servers. Returns how many servers changed.
+    /// every live server. Each Linode or DigitalOcean account is asked only
+    /// about its own servers. Returns how many servers changed.
     pub async fn reconcile_once(&self, full: bool) -> AppResult<usize> {
         let list = self.store.read(|c| {
             Ok::<_, AppError>(if full {
@@ -54,17 +54,19 @@ impl App {
         if !sandbox.is_empty() {
             groups.push((self.provider(ProviderKind::Sandbox)?, sandbox));
         }
-        for (id, provider) in self.linode_accounts_loaded() {
-            let mine: Vec<&Server> = list
-                .iter()
-                .filter(|s| {
-                    s.provider == ProviderKind::Linode
-                        && s.deleted_at.is_none()
-                        && accounts.get(&s.id).map(String::as_str) == Some(id.as_str())
-                })
-                .collect();
-            if !mine.is_empty() {
-                groups.push((provider, mine));
+        for kind in [ProviderKind::Linode, ProviderKind::DigitalOcean] {
+            for (id, provider) in self.accounts_loaded(kind) {
+                let mine: Vec<&Server> = list
+                    .iter()
+                    .filter(|s| {
+                        s.provider == kind
+                            && s.deleted_at.is_none()
+                            && accounts.get(&s.id).map(String::as_str) == Some(id.as_str())
+                    })
+                    .collect();
+                if !mine.is_empty() {
+                    groups.push((provider, mine));
+                }
             }
         }
         let mut changed = 0;
@@ -100,16 +102,17 @@ impl App {
         Ok(changed)
     }
 
-    /// Reads `kind`'s account event feeds (for Linode, every connected
-    /// account's, each after its own cursor). Returns how many servers changed.
+    /// Reads `kind`'s account event feeds (every connected account's, each
+    /// after its own cursor: Linode's events, DigitalOcean's actions).
+    /// Returns how many servers changed.
     pub async fn poll_events(&self, kind: ProviderKind) -> AppResult<usize> {
         match kind {
             ProviderKind::Sandbox => Ok(0),
-            ProviderKind::Linode => {
+            ProviderKind::Linode | ProviderKind::DigitalOcean => {
                 let mut changed = 0;
                 let mut first_error = None;
-                for (id, _) in self.linode_accounts_loaded() {
-                    match self.poll_account_events(&id).await {
+                for (id, _) in self.accounts_loaded(kind) {
+                    match self.poll_account_events(kind, &id).await {
                         Ok(n) => changed += n,
                         Err(e) => {
                             first_error.get_or_insert(e);
@@ -124,13 +127,13 @@ impl App {
         }
     }
 
-    /// Reads one Linode account's event feed after the last event handled,
-    /// and looks at every server of that account an event names (deleted,
-    /// resized, rebuilt … in Linode's own console). The first call only notes
-    /// where the feed is. Returns how many servers changed.
-    pub async fn poll_account_events(&self, account: &str) -> AppResult<usize> {
-        let linode = self.linode_provider(account)?;
-        let p = crate::providers::linode::account_key(account);
+    /// Reads one account's event feed after the last event handled, and
+    /// looks at every server of that account an event names (deleted,
+    /// resized, rebuilt … in the provider's own console). The first call only
+    /// notes where the feed is. Returns how many servers changed.
+    pub async fn poll_account_events(&self, kind: ProviderKind, account: &str) -> AppResult<usize> {
+        let provider = self.account_provider(kind, account)?;
+        let p = crate::providers::account_key(kind, account);
         let cursor = self.store.read(|c| store::event_cursor(c, &p))?;
         let save = |id: u64| {
             let now = self.now();
@@ -141,19 +144,35 @@ impl App {
         let Some(after) = cursor else {
             // Start at the newest event: the past is already in the instance
             // list, which the full pass compares. One page, newest first.
-            let newest = linode
-                .client()
-                .list_events_page(1, None)
-                .await
-                .map_err(cs_linode::map_error)?
-                .data
-                .iter()
-                .map(|e| e.id)
-                .max();
+            let newest = match kind {
+                ProviderKind::DigitalOcean => self
+                    .digitalocean_provider(account)?
+                    .client()
+                    .list_actions_page(1)
+                    .await
+                    .map_err(cs_digitalocean::map_error)?
+                    .items
+                    .iter()
+                    .map(|a| a.id)
+                    .max(),
+                _ => self
+                    .linode_provider(account)?
+                    .client()
+                    .list_events_page(1, None)
+                    .await
+                    .map_err(cs_linode::map_error)?
+                    .data
+                    .iter()
+                    .map(|e| e.id)
+                    .max(),
+            };
             save(newest.unwrap_or(0))?;
             return Ok(0);
         };
-        let events = match linode.events(Some(u64::try_from(after).unwrap_or(0))).await {
+        let events = match provider
+            .events(Some(u64::try_from(after).unwrap_or(0)))
+            .await
+        {
             Ok(e) => e,
             Err(e) if e.is_transient() => return Ok(0),
             Err(e) => return Err(e.into()),
@@ -170,7 +189,7 @@ impl App {
         for e in &events {
             let Some(entity) = &e.entity_id else { continue };
             let Some(s) = live.iter().find(|s| {
-                s.provider == ProviderKind::Linode
+                s.provider == kind
                     && s.deleted_at.is_none()
                     && s.provider_id.as_deref() == Some(entity.as_str())
                     && accounts.get(&s.id).map(String::as_str) == Some(account)
@@ -267,7 +286,12 @@ impl App {
                 next.provider_id = Some(i.id.clone());
                 next.ipv4 = i.ipv4.first().cloned().or(next.ipv4);
                 next.ipv6 = i.ipv6.clone().or(next.ipv6);
-                next.provider_type = i.instance_type.clone();
+                // While a resize runs the instance may still report its old
+                // type (DigitalOcean's size changes when the action ends):
+                // only a settled type tells a resize made elsewhere.
+                if i.status != InstanceStatus::Resizing {
+                    next.provider_type = i.instance_type.clone();
+                }
                 // Our own suspension is an offline server we keep calling suspended.
                 next.status = match (s.status, i.status) {
                     (
@@ -283,7 +307,7 @@ impl App {
                     ServerStatus::Running if s.status != ServerStatus::Running => format!("Server {} is running", s.label),
                     ServerStatus::Offline if s.status != ServerStatus::Offline => format!("Server {} is off", s.label),
                     ServerStatus::Failed if s.status != ServerStatus::Failed => format!("The provider failed to build server {}", s.label),
-                    _ if s.provider_type != i.instance_type => format!("Server {} was resized to {} at the provider", s.label, i.instance_type),
+                    _ if s.provider_type != next.provider_type => format!("Server {} was resized to {} at the provider", s.label, next.provider_type),
                     _ => String::new(),
                 };
             }
@@ -336,12 +360,15 @@ impl App {
                 None => resize_note = format!(": no plan sells {t} in {}, so it is still billed on its old plan; create a plan for {t} or resize it back", s.region),
             }
         }
-        let summary =
-            if resized_to.is_some() && !summary.is_empty() && summary.contains("was resized") {
-                format!("{summary}{resize_note}")
-            } else {
-                summary
-            };
+        // A resize made in the console often changes the status too (it is
+        // left off): the entry says both, and where billing went.
+        let summary = match &resized_to {
+            Some(_) if summary.contains("was resized") => format!("{summary}{resize_note}"),
+            Some(t) if !summary.is_empty() => {
+                format!("{summary}; it was resized to {t} at the provider{resize_note}")
+            }
+            _ => summary,
+        };
         let dto = self.write(|tx| {
             // Re-read inside the transaction: a user action may have won.
             let current = servers::get(tx, s.id)?;
@@ -438,9 +465,9 @@ pub async fn run(app: Arc<App>, interval: Duration) {
             tracing::warn!(error = %e, "reconciliation failed; retrying next round");
         }
         // The account event feed every third round (a paginated GET: Linode
-        // allows 200 a minute), the catalogue once a day.
+        // allows 200 a minute, DigitalOcean 250), the catalogue once a day.
         if round % 3 == 1 {
-            for kind in [ProviderKind::Linode] {
+            for kind in [ProviderKind::Linode, ProviderKind::DigitalOcean] {
                 if let Err(e) = app.poll_events(kind).await {
                     tracing::warn!(error = %e, provider = kind.as_str(), "reading the provider's events failed; retrying next round");
                 }

@@ -406,7 +406,7 @@ async fn backups_network_and_firewalls_on_a_linode_server() {
         .address
         .clone();
     assert!(net.addresses.iter().any(|a| a.kind == "ipv6"));
-    assert!(net.transfer_quota_gb > 0);
+    assert!(net.transfer_quota_gb.is_some_and(|q| q > 0));
     assert_eq!(
         s.t.app.add_server_ipv4(id).await.unwrap_err().code(),
         "conflict"

@@ -3,6 +3,7 @@
 
 mod backup;
 mod billing;
+mod digitalocean;
 mod documents;
 mod lifecycle;
 mod linode;
@@ -161,7 +162,7 @@ fn rusqlite_conn(dir: &tempfile::TempDir) -> cs_store::rusqlite::Connection {
     cs_store::rusqlite::Connection::open(dir.path().join("cs.db")).unwrap()
 }
 
-fn open(
+pub fn open(
     dir: &tempfile::TempDir,
     clock: Arc<FixedClock>,
     events: Arc<Recorder>,

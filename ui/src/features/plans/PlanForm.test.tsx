@@ -56,4 +56,37 @@ describe("PlanForm", () => {
     expect(container.querySelector('[data-field-error="regions"]')).not.toBeNull();
     expect(container.querySelector('[data-field-error="providerType"]')).not.toBeNull();
   });
+
+  it("does not offer regions where the chosen type is not sold", async () => {
+    const limited = { ...catalogue.types[0], id: "g-2vcpu-8gb", label: "General 8 GB", regionPrices: [], regions: ["eu-west"] };
+    const calls: string[] = [];
+    mockIPC((cmd) => {
+      calls.push(cmd);
+      if (cmd === "app_info") return appInfo;
+      if (cmd === "catalogue") return { ...catalogue, types: [...catalogue.types, limited] };
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<PlanForm onDone={() => {}} onCancel={() => {}} />);
+    await waitFor(() => expect(screen.getByLabelText("Instance type")).toBeEnabled());
+    const box = (id: string) => container.querySelector<HTMLInputElement>(`input[name="regions"][value="${id}"]`)!;
+
+    // Ticked while the type sold everywhere was chosen, then the limited type.
+    await user.selectOptions(screen.getByLabelText("Instance type"), "sb-small");
+    await user.click(box("ap-south"));
+    await user.selectOptions(screen.getByLabelText("Instance type"), "g-2vcpu-8gb");
+    expect(box("eu-west")).toBeEnabled();
+    // Still ticked, so it can be unticked, and marked.
+    expect(box("ap-south")).toBeChecked();
+    expect(box("ap-south")).toBeEnabled();
+    expect(screen.getByTestId("region-note-ap-south")).toHaveTextContent("this type is not sold here");
+    await user.click(screen.getByRole("button", { name: "Create plan" }));
+    expect(container.querySelector('[data-field-error="regions"]')).toHaveTextContent("g-2vcpu-8gb is not offered in ap-south");
+    expect(calls).not.toContain("create_plan");
+
+    // Unticked, it cannot be ticked again.
+    await user.click(box("ap-south"));
+    expect(box("ap-south")).not.toBeChecked();
+    expect(box("ap-south")).toBeDisabled();
+    expect(box("sa-east")).toBeDisabled();
+  });
 });

@@ -16,15 +16,23 @@ const FIELDS = ["name", "provider", "providerType", "regions", "monthlyPrice", "
 const FALLBACK_PROVIDERS = [
   { kind: "sandbox", name: "Sandbox", connected: true, detail: "" },
   { kind: "linode", name: "Linode", connected: false, detail: "Not connected" },
+  { kind: "digitalocean", name: "DigitalOcean", connected: false, detail: "Not connected" },
 ];
 
-export function validatePlan(v: PlanInput, currency: string): Record<string, string> {
+/** Whether a server of `t` can be created in `region` (DigitalOcean sells some sizes in some regions only). */
+export function offeredIn(t: InstanceTypeDto | undefined, region: string): boolean {
+  return !t?.regions || t.regions.includes(region);
+}
+
+export function validatePlan(v: PlanInput, currency: string, type?: InstanceTypeDto): Record<string, string> {
   const e: Record<string, string> = {};
   const digits = currencyDigits(currency);
   if (!v.name.trim()) e.name = "Plan name is required";
   if (!v.provider) e.provider = "Choose a provider";
   if (!v.providerType) e.providerType = "Choose the provider's instance type this plan sells";
+  const notOffered = v.regions.filter((r) => !offeredIn(type, r));
   if (v.regions.length === 0) e.regions = "Choose at least one region";
+  else if (type && notOffered.length) e.regions = `${type.id} is not offered in ${notOffered.join(", ")}: untick ${notOffered.length === 1 ? "it" : "them"} or choose another type`;
   if (!v.monthlyPrice.trim()) e.monthlyPrice = "Monthly price is required";
   else if (!isPriceInput(v.monthlyPrice, digits)) e.monthlyPrice = digits ? `Enter an amount like 12.00 (up to ${digits} decimals)` : "Enter a whole amount like 1200";
   else if (/^[0.]+$/.test(v.monthlyPrice.trim())) e.monthlyPrice = "Monthly price must be more than zero";
@@ -73,6 +81,10 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   const toast = useToast();
   const formRef = React.useRef<HTMLFormElement>(null);
   const type = catalogue.data?.types.find((t) => t.id === v.providerType);
+  // Where the chosen cloud differs (DigitalOcean: no StackScripts, one price in every region).
+  const catalogueNotes = (info.data?.providers.find((pr) => pr.kind === v.provider)?.capabilities.notes ?? [])
+    .filter((n) => n.topic === "catalogue")
+    .map((n) => n.text);
   // The backend refuses to change what a plan sells while servers run on it.
   const typeLocked = Boolean(plan && plan.liveServers > 0);
 
@@ -99,7 +111,7 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     const input: PlanInput = { ...v, name: v.name.trim(), monthlyPrice: v.monthlyPrice.trim(), hourlyPrice: v.hourlyPrice.trim() };
-    const local = validatePlan(input, currency);
+    const local = validatePlan(input, currency, type);
     if (Object.keys(local).length) {
       form.setErrors(local);
       focusFirstError(formRef.current);
@@ -150,6 +162,11 @@ export function PlanForm({ plan, onDone, onCancel }: { plan?: PlanDto; onDone: (
       </div>
 
       {catalogue.isError && <p className="text-sm text-destructive">The provider's catalogue could not be loaded. Check Settings → Providers.</p>}
+      {catalogueNotes.length > 0 && (
+        <ul className="grid list-disc gap-1 pl-5 text-sm text-muted-foreground" data-testid="provider-catalogue-notes">
+          {catalogueNotes.map((n) => <li key={n}>{n}</li>)}
+        </ul>
+      )}
       {type && <TypeSpecs type={type} />}
 
       <Field name="name" label="Plan name" error={form.errors.name} hint="What your customers see, e.g. “Starter 2 GB”">
@@ -217,20 +234,26 @@ function RegionChecklist({ catalogue, type, selected, onToggle, invalid }: { cat
   return (
     <div className={cn("grid gap-2 sm:grid-cols-2", invalid && "rounded-lg ring-1 ring-destructive ring-offset-4 ring-offset-card")}>
       {catalogue.regions.map((r) => {
-        const price = type ? priceFor(type, r.id) : null;
+        const offered = offeredIn(type, r.id);
+        const open = r.available && offered;
+        const checked = selected.includes(r.id);
+        const price = type && offered ? priceFor(type, r.id) : null;
         return (
           <label
             key={r.id}
             className={cn(
               "flex items-center gap-3 rounded-md border px-3 py-2 text-sm transition-colors",
-              r.available ? "cursor-pointer hover:bg-accent/60" : "cursor-not-allowed opacity-60",
-              selected.includes(r.id) && "border-primary/60 bg-primary/5",
+              open ? "cursor-pointer hover:bg-accent/60" : "cursor-not-allowed opacity-60",
+              checked && (open ? "border-primary/60 bg-primary/5" : "border-destructive/60 opacity-100"),
             )}
           >
-            <Checkbox name="regions" value={r.id} checked={selected.includes(r.id)} disabled={!r.available && !selected.includes(r.id)} onChange={(e) => onToggle(r.id, e.target.checked)} />
+            {/* A region that cannot be chosen stays untickable while ticked, so it can be removed. */}
+            <Checkbox name="regions" value={r.id} checked={checked} disabled={!open && !checked} onChange={(e) => onToggle(r.id, e.target.checked)} />
             <span className="min-w-0 flex-1">
               <span className="block truncate font-medium">{r.label}</span>
-              <span className="block text-xs text-muted-foreground">{r.id}{r.available ? "" : " · not accepting new servers"}</span>
+              <span className={cn("block text-xs", checked && !offered ? "text-destructive" : "text-muted-foreground")} data-testid={`region-note-${r.id}`}>
+                {r.id}{!r.available ? " · not accepting new servers" : !offered ? " · this type is not sold here" : ""}
+              </span>
             </span>
             {price && <span className="text-xs text-muted-foreground tabular-nums">{formatMoneyDto(price.monthly)}</span>}
           </label>

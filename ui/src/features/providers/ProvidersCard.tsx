@@ -1,4 +1,5 @@
-// Settings → Providers: the built-in Sandbox and the Linode accounts (add one
+// Settings → Providers: the built-in Sandbox, the DigitalOcean accounts
+// (`DigitalOceanAccounts.tsx`) and the Linode accounts (add one
 // with a personal access token; per account its user, scopes, the token's
 // expiry with a warning before it runs out, the cached catalogue, Test,
 // Refresh catalogue, Replace token and Remove).
@@ -17,6 +18,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
+import { DigitalOceanProvider } from "./DigitalOceanAccounts";
 import { useAddLinodeAccount, useLinodeAccounts, useRefreshAccountCatalogue, useRemoveLinodeAccount, useReplaceLinodeToken, useTestLinodeAccount } from "./api";
 
 const FIELDS = ["label", "token", "baseUrl"] as const;
@@ -126,6 +128,7 @@ export function ProvidersCard() {
               </>
             )}
           </li>
+          <DigitalOceanProvider />
         </ul>
       </CardContent>
     </Card>

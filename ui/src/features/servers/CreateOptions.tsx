@@ -1,5 +1,6 @@
 // Optional create settings for the new-server form: a StackScript and its
-// fields, cloud-init user data (only for images that read it) and a firewall.
+// fields (not on DigitalOcean, which has none), cloud-init user data (only
+// for images that read it) and a firewall.
 import { useQuery } from "@tanstack/react-query";
 import type { CatalogueDto, CreateOptionsInput } from "@/bindings";
 import { Button } from "@/components/ui/button";
@@ -29,8 +30,13 @@ export function CreateOptions({ provider, catalogue, image, value, onChange, err
   const img = catalogue?.images.find((i) => i.id === image);
   const scripts = catalogue?.stackscripts ?? [];
   const set = (patch: Partial<CreateOptionsInput>) => onChange({ ...value, ...patch });
+  // DigitalOcean has none: say so rather than show an empty list.
+  const noStackScripts = provider === "digitalocean" || provider.startsWith("digitalocean:");
   return (
     <div className="grid gap-4" data-testid="create-options">
+      {noStackScripts ? (
+        <p className="text-sm text-muted-foreground" data-testid="no-stackscripts">DigitalOcean has no StackScripts: configure the server with cloud-init user data below.</p>
+      ) : (
       <Field name="stackscriptId" label="StackScript" error={errors.stackscriptId} hint={scripts.length ? "Runs once at first boot" : "No StackScript is enabled on this account (Linode: your own StackScripts)"}>
         {(p) => (
           <Select {...p} value={value.stackscriptId ?? ""} disabled={!scripts.length} onChange={(e) => set({ stackscriptId: e.target.value || null, stackscriptData: [] })}>
@@ -39,6 +45,7 @@ export function CreateOptions({ provider, catalogue, image, value, onChange, err
           </Select>
         )}
       </Field>
+      )}
       {value.stackscriptId && (
         <div className="grid gap-2">
           <p className="text-xs text-muted-foreground">StackScript fields (name = value), as the script's UDF tags name them.</p>

@@ -14,18 +14,22 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { cn } from "@/lib/utils";
 import { generatePassword, labelError, looksLikeSshKey, passwordStrength } from "./password";
 import { checkOptions, CreateOptions, NO_OPTIONS, OPTION_FIELDS } from "./CreateOptions";
-import { useLinodeAccounts } from "@/features/providers/api";
+import { useDigitalOceanAccounts, useLinodeAccounts } from "@/features/providers/api";
 
 const FIELDS = ["organizationId", "planId", "accountId", "region", "image", "label", "rootPassword", "sshKey", ...OPTION_FIELDS] as const;
 
 /**
- * Which catalogue and firewalls the form reads: a Linode plan with an
- * account chosen reads that account's (`linode:<id>`), otherwise the provider's.
+ * Which catalogue and firewalls the form reads: a Linode or DigitalOcean plan
+ * with an account chosen reads that account's (`linode:<id>`,
+ * `digitalocean:<id>`), otherwise the provider's.
  */
 export function catalogueSource(provider: string | undefined, accountId: string | null | undefined): string | null {
   if (!provider) return null;
-  return provider === "linode" && accountId ? `linode:${accountId}` : provider;
+  return (provider === "linode" || provider === "digitalocean") && accountId ? `${provider}:${accountId}` : provider;
 }
+
+/** The accounts a plan's server can go on, as the account picker lists them. */
+export interface AccountChoice { id: string; label: string; detail: string | null; connected: boolean }
 
 export function validateServer(v: ServerInput): Record<string, string> {
   const e: Record<string, string> = {};
@@ -67,8 +71,15 @@ export function NewServerPage() {
   const plan = plans.data?.find((p) => p.id === v.planId);
   const [options, setOptions] = React.useState(NO_OPTIONS);
   const linodeAccounts = useLinodeAccounts();
-  // The account picker shows only when a Linode plan meets several accounts.
-  const accounts = plan?.provider === "linode" ? (linodeAccounts.data ?? []) : [];
+  const digitalOceanAccounts = useDigitalOceanAccounts();
+  // The account picker shows only when a cloud plan meets several accounts.
+  const accounts: AccountChoice[] =
+    plan?.provider === "linode"
+      ? (linodeAccounts.data ?? []).map((a) => ({ id: a.id, label: a.label, detail: a.username, connected: a.connected }))
+      : plan?.provider === "digitalocean"
+        ? (digitalOceanAccounts.data ?? []).map((a) => ({ id: a.id, label: a.label, detail: a.email, connected: a.connected }))
+        : [];
+  const cloudName = plan?.provider === "digitalocean" ? "DigitalOcean" : "Linode";
   const source = catalogueSource(plan?.provider, accounts.length > 1 ? options.accountId : null);
   const catalogue = useCatalogue(source);
   const form = useApiForm(FIELDS);
@@ -107,7 +118,7 @@ export function NewServerPage() {
       sshKey: v.sshKey?.trim() ? v.sshKey.trim() : null,
     };
     const local: Record<string, string> = { ...validateServer(input), ...checkOptions(options, catalogue.data, input.image) };
-    if (accounts.length > 1 && !options.accountId) local.accountId = "Choose the Linode account this server goes on";
+    if (accounts.length > 1 && !options.accountId) local.accountId = `Choose the ${cloudName} account this server goes on`;
     if (Object.keys(local).length) {
       form.setErrors(local);
       focusFirstError(formRef.current);
@@ -164,11 +175,11 @@ export function NewServerPage() {
                 </Field>
                 {accounts.length > 1 && (
                   <div className="mt-4">
-                    <Field name="accountId" label="Linode account" error={form.errors.accountId} hint="The server is created on this account and billed from it">
+                    <Field name="accountId" label={`${cloudName} account`} error={form.errors.accountId} hint="The server is created on this account and billed from it">
                       {(p) => (
                         <Select {...p} value={options.accountId ?? ""} onChange={(e) => { setOptions((o) => ({ ...o, accountId: e.target.value || null, firewallId: null, stackscriptId: null, stackscriptData: [] })); form.clear("accountId"); update({ image: "" }); }}>
                           <option value="" disabled>Choose an account…</option>
-                          {accounts.map((a) => <option key={a.id} value={a.id} disabled={!a.connected}>{a.label}{a.username && a.username !== a.label ? ` (${a.username})` : ""}{a.connected ? "" : " — token missing"}</option>)}
+                          {accounts.map((a) => <option key={a.id} value={a.id} disabled={!a.connected}>{a.label}{a.detail && a.detail !== a.label ? ` (${a.detail})` : ""}{a.connected ? "" : " — token missing"}</option>)}
                         </Select>
                       )}
                     </Field>

@@ -2,6 +2,7 @@ import * as React from "react";
 import { Link, useParams } from "react-router";
 import { ArrowLeft, Check, Copy, Play, Power, RotateCw, Trash2 } from "lucide-react";
 import { ApiError, type ActivityDto, type ServerAction, type ServerDto } from "@/api/client";
+import type { ProviderCapabilitiesDto } from "@/bindings";
 import { useCatalogue, useServer, useServerAction, useServerStats } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
@@ -17,7 +18,7 @@ import { ActivityList } from "@/features/activity/ActivityList";
 import { formatBits, formatDateTime } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { allowedActions, statusInfo } from "@/lib/status";
-import { ServerTabs } from "./ServerTabs";
+import { providerName, ServerTabs } from "./ServerTabs";
 
 const ACTION_TEXT: Record<ServerAction | "delete", { done: string; fail: string }> = {
   boot: { done: "Booting", fail: "Could not boot" },
@@ -43,11 +44,11 @@ export function ServerDetailPage() {
       </>
     );
   }
-  const { server: s, activity } = q.data;
-  return <ServerView server={s} activity={activity} back={back} />;
+  const { server: s, activity, capabilities } = q.data;
+  return <ServerView server={s} activity={activity} capabilities={capabilities} back={back} />;
 }
 
-function ServerView({ server: s, activity, back }: { server: ServerDto; activity: ActivityDto[]; back: React.ReactNode }) {
+function ServerView({ server: s, activity, capabilities, back }: { server: ServerDto; activity: ActivityDto[]; capabilities: ProviderCapabilitiesDto; back: React.ReactNode }) {
   // Labels for the region and image ids, when the provider's catalogue is at hand.
   const catalogue = useCatalogue(s.provider);
   const region = catalogue.data?.regions.find((r) => r.id === s.region);
@@ -72,7 +73,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
                 <Row label="Price"><span className="tabular-nums">{formatMoneyDto(s.monthly)}/mo</span><span className="block text-xs text-muted-foreground tabular-nums">{formatMoneyDto(s.hourly)} per hour</span></Row>
                 <Row label="Region">{region ? <>{region.label} <span className="font-mono text-xs text-muted-foreground">{s.region}</span></> : <span className="font-mono text-xs">{s.region}</span>}</Row>
                 <Row label="Image">{image ? image.label : <span className="font-mono text-xs break-all">{s.image}</span>}</Row>
-                <Row label="Provider"><span className="capitalize">{s.provider}</span> <span className="font-mono text-xs text-muted-foreground">{s.providerType}</span></Row>
+                <Row label="Provider"><span>{s.provider === "sandbox" ? "Sandbox" : providerName(s.provider)}</span> <span className="font-mono text-xs text-muted-foreground">{s.providerType}</span></Row>
                 {s.accountLabel && <Row label="Account"><span data-testid="server-account">{s.accountLabel}</span></Row>}
                 <Row label="Provider id">{s.providerId ? <span className="font-mono text-xs">{s.providerId}</span> : <span className="text-muted-foreground">not yet assigned</span>}</Row>
                 <Row label="Created">{formatDateTime(s.createdAt)}</Row>
@@ -93,7 +94,7 @@ function ServerView({ server: s, activity, back }: { server: ServerDto; activity
         </div>
         <div className="grid content-start gap-5 lg:col-span-2">
           <Stats server={s} />
-          <ServerTabs server={s} />
+          <ServerTabs server={s} capabilities={capabilities} />
           <Card>
             <CardHeader><CardTitle>Activity</CardTitle></CardHeader>
             <CardContent className="pb-2"><ActivityList items={activity} empty="No activity for this server yet" /></CardContent>
@@ -189,7 +190,7 @@ function Stats({ server }: { server: ServerDto }) {
       <Card>
         <CardHeader className="flex-row items-baseline justify-between">
           <CardTitle>Network</CardTitle>
-          <CardDescription className="tabular-nums">{d ? `${d.transferUsedGb} of ${d.transferQuotaGb} GB transfer used this month` : "Last 24 hours"}</CardDescription>
+          <CardDescription className="tabular-nums">{d && d.transferUsedGb != null ? `${d.transferUsedGb} of ${d.transferQuotaGb} GB transfer used this month` : "Last 24 hours"}</CardDescription>
         </CardHeader>
         <CardContent>
           {stats.isError ? <p className="text-sm text-muted-foreground">{ApiError.from(stats.error).message}</p> : !d ? <Skeleton className="h-44" /> : (

@@ -1,13 +1,15 @@
 // The server tabs: backups and snapshots, network (addresses,
 // reverse DNS, transfer), firewalls and their rules, disk I/O, and the
 // lifecycle actions beyond power (resize, rebuild, rescue, root password).
-// Every operation works on the Sandbox and on Linode; detaching a firewall
-// is Linode-only (the backend says so elsewhere).
+// Every operation works on the Sandbox, Linode and DigitalOcean; what a
+// provider lacks (its capabilities: DigitalOcean has no rescue, no chosen root
+// password, reverse DNS from the server's name, no per-server transfer, disk
+// use instead of disk I/O) is not offered, and its note says why.
 import * as React from "react";
 import { Archive, Camera, Plus, Shield, Trash2 } from "lucide-react";
 import { ApiError } from "@/api/client";
 import { useCatalogue, usePlans, useServerStats } from "@/api/queries";
-import type { FirewallDto, FirewallRuleDto, FirewallRulesDto, ServerDto } from "@/bindings";
+import type { FirewallDto, FirewallRuleDto, FirewallRulesDto, ProviderCapabilitiesDto, ServerDto } from "@/bindings";
 import { LineChart } from "@/components/line-chart";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
@@ -25,13 +27,35 @@ import { useApiForm } from "@/lib/use-api-form";
 import { tabKeys, tabsApi, useServerBackups, useServerFirewalls, useServerMutation, useServerNetwork } from "./tabs-api";
 import { RdnsForm } from "./RdnsForm";
 
-export function ServerTabs({ server }: { server: ServerDto }) {
+/** A provider's name in a sentence. */
+export function providerName(kind: string): string {
+  return kind === "linode" ? "Linode" : kind === "digitalocean" ? "DigitalOcean" : "the Sandbox";
+}
+
+/** Linode's (and the Sandbox's) offer: everything. */
+export const FULL_CAPABILITIES: ProviderCapabilitiesDto = {
+  stackscripts: true, rescue: true, setRootPassword: true, rebuildSetsCredentials: true, resizeRunning: true, rdnsPerAddress: true,
+  extraIpv4Max: null, firewallDropRules: true, firewallRuleLabels: true, transfer: true, diskIoStats: true, diskUsageStats: false, notes: [],
+};
+
+/** The provider's notes about one part of the product, shown where it applies. */
+export function ProviderNotes({ caps, topic }: { caps: ProviderCapabilitiesDto; topic: string }) {
+  const notes = caps.notes.filter((n) => n.topic === topic);
+  if (notes.length === 0) return null;
+  return (
+    <ul className="grid list-disc gap-1 rounded-md border bg-muted/30 py-2 pl-7 pr-3 text-xs text-muted-foreground" data-testid={`provider-notes-${topic}`}>
+      {notes.map((n) => <li key={n.text}>{n.text}</li>)}
+    </ul>
+  );
+}
+
+export function ServerTabs({ server, capabilities: caps = FULL_CAPABILITIES }: { server: ServerDto; capabilities?: ProviderCapabilitiesDto }) {
   const live = Boolean(server.providerId) && !["provisioning", "failed", "deleting", "deleted"].includes(server.status);
   if (!live) return null;
   return (
     <Card data-testid="server-tabs">
       <CardHeader>
-        <CardTitle>Manage at {server.provider === "linode" ? "Linode" : "the Sandbox"}</CardTitle>
+        <CardTitle>Manage at {providerName(server.provider)}</CardTitle>
       </CardHeader>
       <CardContent>
         <Tabs defaultValue="backups">
@@ -39,14 +63,14 @@ export function ServerTabs({ server }: { server: ServerDto }) {
             <TabsTrigger value="backups" data-testid="tab-backups">Backups</TabsTrigger>
             <TabsTrigger value="network" data-testid="tab-network">Network</TabsTrigger>
             <TabsTrigger value="firewall" data-testid="tab-firewall">Firewall</TabsTrigger>
-            <TabsTrigger value="disk" data-testid="tab-disk">Disk I/O</TabsTrigger>
+            <TabsTrigger value="disk" data-testid="tab-disk">{caps.diskIoStats ? "Disk I/O" : "Disk"}</TabsTrigger>
             <TabsTrigger value="manage" data-testid="tab-manage">Rebuild & resize</TabsTrigger>
           </TabsList>
-          <TabsContent value="backups"><BackupsTab server={server} /></TabsContent>
-          <TabsContent value="network"><NetworkTab server={server} /></TabsContent>
-          <TabsContent value="firewall"><FirewallTab server={server} /></TabsContent>
-          <TabsContent value="disk"><DiskTab server={server} /></TabsContent>
-          <TabsContent value="manage"><ManageTab server={server} /></TabsContent>
+          <TabsContent value="backups"><BackupsTab server={server} caps={caps} /></TabsContent>
+          <TabsContent value="network"><NetworkTab server={server} caps={caps} /></TabsContent>
+          <TabsContent value="firewall"><FirewallTab server={server} caps={caps} /></TabsContent>
+          <TabsContent value="disk"><DiskTab server={server} caps={caps} /></TabsContent>
+          <TabsContent value="manage"><ManageTab server={server} caps={caps} /></TabsContent>
         </Tabs>
       </CardContent>
     </Card>
@@ -60,7 +84,7 @@ function useFail() {
 
 // ---------------------------------------------------------------- backups
 
-function BackupsTab({ server }: { server: ServerDto }) {
+function BackupsTab({ server, caps }: { server: ServerDto; caps: ProviderCapabilitiesDto }) {
   const q = useServerBackups(server.id);
   const key = tabKeys.backups(server.id);
   const enable = useServerMutation(key, () => tabsApi.enableBackups(server.id));
@@ -80,7 +104,7 @@ function BackupsTab({ server }: { server: ServerDto }) {
       <EmptyState
         icon={<Archive />}
         title="Backups are off"
-        description="The provider keeps daily and weekly backups and one snapshot. They are billed to the customer as an add-on from the hour you enable them."
+        description={caps.notes.some((n) => n.topic === "backups") ? `${caps.notes.find((n) => n.topic === "backups")!.text}. They are billed to the customer as an add-on from the hour you enable them.` : "The provider keeps daily and weekly backups and one snapshot. They are billed to the customer as an add-on from the hour you enable them."}
         action={<Button data-testid="enable-backups" disabled={enable.isPending} onClick={() => enable.mutate(undefined, { onSuccess: () => toast.success("Backups enabled"), onError: fail("Could not enable backups") })}>Enable backups</Button>}
       />
     );
@@ -153,7 +177,7 @@ function BackupsTab({ server }: { server: ServerDto }) {
 
 // ---------------------------------------------------------------- network
 
-function NetworkTab({ server }: { server: ServerDto }) {
+function NetworkTab({ server, caps }: { server: ServerDto; caps: ProviderCapabilitiesDto }) {
   const q = useServerNetwork(server.id);
   const add = useServerMutation(tabKeys.network(server.id), () => tabsApi.addIpv4(server.id));
   const [editing, setEditing] = React.useState<string | null>(null);
@@ -164,7 +188,10 @@ function NetworkTab({ server }: { server: ServerDto }) {
   const d = q.data;
   return (
     <div className="grid gap-4">
-      <p className="text-sm text-muted-foreground" data-testid="transfer-used">Transfer this month: <span className="tabular-nums text-foreground">{d.transferUsedGb} GB</span> of {d.transferQuotaGb} GB</p>
+      {d.transferUsedGb != null
+        ? <p className="text-sm text-muted-foreground" data-testid="transfer-used">Transfer this month: <span className="tabular-nums text-foreground">{d.transferUsedGb} GB</span> of {d.transferQuotaGb} GB</p>
+        : <p className="text-sm text-muted-foreground" data-testid="transfer-pooled">No per-server transfer: {providerName(server.provider)} pools transfer across the account.</p>}
+      <ProviderNotes caps={caps} topic="network" />
       {d.addresses.length === 0 ? <p className="text-sm text-muted-foreground">No addresses assigned yet.</p> : (
         <ul className="divide-y rounded-lg border" data-testid="addresses">
           {d.addresses.map((a) => (
@@ -172,8 +199,8 @@ function NetworkTab({ server }: { server: ServerDto }) {
               <div className="flex flex-wrap items-center gap-2 text-sm">
                 <span className="font-mono text-xs break-all">{a.address}</span>
                 <Badge tone="grey">{a.kind === "ipv4" ? "IPv4" : "IPv6"}{a.public ? "" : " private"}</Badge>
-                <span className="flex-1 text-muted-foreground" data-testid="rdns-value">{a.rdns ? <>rDNS {a.rdns}</> : "no reverse DNS"}</span>
-                {editing !== a.address && <Button size="sm" variant="outline" onClick={() => setEditing(a.address)} data-testid="edit-rdns">Edit reverse DNS</Button>}
+                <span className="flex-1 text-muted-foreground" data-testid="rdns-value">{a.rdns ? <>rDNS {a.rdns}</> : caps.rdnsPerAddress ? "no reverse DNS" : `reverse DNS: the server's name (${server.label})`}</span>
+                {caps.rdnsPerAddress && editing !== a.address && <Button size="sm" variant="outline" onClick={() => setEditing(a.address)} data-testid="edit-rdns">Edit reverse DNS</Button>}
               </div>
               {editing === a.address && <RdnsForm serverId={server.id} address={a.address.split("/")[0]} current={a.rdns} onDone={() => setEditing(null)} />}
             </li>
@@ -182,7 +209,7 @@ function NetworkTab({ server }: { server: ServerDto }) {
       )}
       <div>
         <Button variant="outline" disabled={add.isPending} onClick={() => add.mutate(undefined, { onSuccess: () => toast.success("IPv4 address added"), onError: fail("Could not add an IPv4 address") })}><Plus /> Add IPv4 address</Button>
-        <p className="mt-1 text-xs text-muted-foreground">Billed to the customer as an add-on. Providers limit extra addresses and may ask for a reason.</p>
+        <p className="mt-1 text-xs text-muted-foreground">Billed to the customer as an add-on. {caps.extraIpv4Max != null ? `${providerName(server.provider)} allows ${caps.extraIpv4Max} extra address${caps.extraIpv4Max === 1 ? "" : "es"} per server.` : "Providers limit extra addresses and may ask for a reason."}</p>
       </div>
     </div>
   );
@@ -190,7 +217,7 @@ function NetworkTab({ server }: { server: ServerDto }) {
 
 // ---------------------------------------------------------------- firewalls
 
-function FirewallTab({ server }: { server: ServerDto }) {
+function FirewallTab({ server, caps }: { server: ServerDto; caps: ProviderCapabilitiesDto }) {
   const q = useServerFirewalls(server.id);
   const key = tabKeys.firewalls(server.id);
   const attach = useServerMutation(key, (fw: string) => tabsApi.attachFirewall(server.id, fw));
@@ -205,6 +232,7 @@ function FirewallTab({ server }: { server: ServerDto }) {
   const d = q.data;
   return (
     <div className="grid gap-4">
+      <ProviderNotes caps={caps} topic="firewalls" />
       {d.attached.length === 0 ? (
         <EmptyState icon={<Shield />} title="No firewall" description="Every port of this server is open to the internet. Attach a firewall of the account to filter traffic." />
       ) : d.attached.map((f) => (
@@ -372,10 +400,20 @@ function RulesDialog({ server, firewall, onClose }: { server: ServerDto; firewal
 
 // ---------------------------------------------------------------- disk I/O
 
-function DiskTab({ server }: { server: ServerDto }) {
+function DiskTab({ server, caps }: { server: ServerDto; caps: ProviderCapabilitiesDto }) {
   const stats = useServerStats(server.id, true);
   if (stats.isError) return <QueryError what="disk statistics" error={stats.error} retry={() => stats.refetch()} />;
   if (!stats.data) return <Skeleton className="h-44" />;
+  if (!caps.diskIoStats) {
+    if (stats.data.diskUsedPercent.length === 0) return <p className="text-sm text-muted-foreground">No disk samples yet: the provider's monitoring agent reports them every few minutes.</p>;
+    return (
+      <div data-testid="disk-graph" className="grid gap-2">
+        <CardDescription>Disk space used, percent of the root filesystem, last 24 hours</CardDescription>
+        <LineChart ariaLabel="Disk space used in percent" fixedMax={100} formatValue={(v) => `${Math.round(v)} %`} series={[{ label: "Disk used", points: stats.data.diskUsedPercent, className: "stroke-amber-500", fillClassName: "fill-amber-500/10", swatchClassName: "bg-amber-500" }]} />
+        <ProviderNotes caps={caps} topic="stats" />
+      </div>
+    );
+  }
   if (stats.data.diskIoBlocksPerS.length === 0) return <p className="text-sm text-muted-foreground">No disk samples yet: the provider reports them every few minutes.</p>;
   return (
     <div data-testid="disk-graph">
@@ -387,12 +425,12 @@ function DiskTab({ server }: { server: ServerDto }) {
 
 // ---------------------------------------------------------------- lifecycle
 
-function ManageTab({ server }: { server: ServerDto }) {
+function ManageTab({ server, caps }: { server: ServerDto; caps: ProviderCapabilitiesDto }) {
   const plans = usePlans();
   const catalogue = useCatalogue(server.provider);
   const key = ["server", server.id] as const;
   const resize = useServerMutation(key, (planId: string) => tabsApi.resizeServer(server.id, planId));
-  const rebuild = useServerMutation(key, (v: { image: string; rootPassword: string }) => tabsApi.rebuildServer(server.id, { image: v.image, rootPassword: v.rootPassword, sshKey: null }));
+  const rebuild = useServerMutation(key, (v: { image: string; rootPassword: string }) => tabsApi.rebuildServer(server.id, { image: v.image, rootPassword: v.rootPassword || null, sshKey: null }));
   const rescue = useServerMutation(key, () => tabsApi.rescueServer(server.id));
   const reset = useServerMutation(key, (pw: string) => tabsApi.resetRootPassword(server.id, pw));
   const resizeForm = useApiForm(["planId"]);
@@ -412,34 +450,38 @@ function ManageTab({ server }: { server: ServerDto }) {
   return (
     <div className="grid gap-6 text-sm">
       {!settled && <p className="text-muted-foreground">These actions are available while the server is running or off (it is {server.status.replace("_", " ")}).</p>}
+      <ProviderNotes caps={caps} topic="lifecycle" />
       <section className="grid gap-2">
         <h3 className="font-medium">Resize</h3>
+        {!caps.resizeRunning && <p className="text-muted-foreground" data-testid="resize-when-off">{providerName(server.provider)} resizes a server only while it is off: shut it down first.</p>}
         {others.length === 0 ? <p className="text-muted-foreground">No other active plan of this provider is offered in {server.region}.</p> : (
           <div className="flex flex-wrap items-end gap-2">
             <Field name="planId" label="New plan" error={resizeForm.errors.planId} className="min-w-56">
               {(p) => <Select {...p} value={planId} onChange={(e) => { setPlanId(e.target.value); resizeForm.clear("planId"); }}><option value="">Choose a plan…</option>{others.map((o) => <option key={o.id} value={o.id}>{o.name} ({o.providerType}, {o.monthly.amount} {o.monthly.currency}/mo)</option>)}</Select>}
             </Field>
-            <Button disabled={!planId || !settled || resize.isPending} onClick={() => resize.mutate(planId, { onSuccess: () => toast.info("Resizing: the server restarts; billing moves to the new plan from the next hour"), onError: (e) => resizeForm.fail(e, "Could not resize") })}>Resize</Button>
+            <Button disabled={!planId || !settled || (!caps.resizeRunning && server.status !== "offline") || resize.isPending} onClick={() => resize.mutate(planId, { onSuccess: () => toast.info("Resizing: the server restarts; billing moves to the new plan from the next hour"), onError: (e) => resizeForm.fail(e, "Could not resize") })}>Resize</Button>
           </div>
         )}
       </section>
       <section className="grid gap-2">
         <h3 className="font-medium">Rebuild</h3>
-        <div className="grid gap-2 sm:grid-cols-[1fr_1fr_auto] sm:items-end">
+        <div className={`grid gap-2 sm:items-end ${caps.rebuildSetsCredentials ? "sm:grid-cols-[1fr_1fr_auto]" : "sm:grid-cols-[1fr_auto]"}`}>
           <Field name="image" label="Image" error={rebuildForm.errors.image}>
             {(p) => <Select {...p} value={image} onChange={(e) => setImage(e.target.value)}>{catalogue.data.images.map((i) => <option key={i.id} value={i.id}>{i.label}</option>)}</Select>}
           </Field>
-          <Field name="rootPassword" label="New root password" error={rebuildForm.errors.rootPassword}>
-            {(p) => <Input {...p} type="password" autoComplete="new-password" value={pw} onChange={(e) => { setPw(e.target.value); rebuildForm.clear("rootPassword"); }} />}
-          </Field>
+          {caps.rebuildSetsCredentials && (
+            <Field name="rootPassword" label="New root password" error={rebuildForm.errors.rootPassword}>
+              {(p) => <Input {...p} type="password" autoComplete="new-password" value={pw} onChange={(e) => { setPw(e.target.value); rebuildForm.clear("rootPassword"); }} />}
+            </Field>
+          )}
           <Button variant="destructive" disabled={!settled || rebuild.isPending} onClick={() => setConfirmRebuild(true)}>Rebuild…</Button>
         </div>
       </section>
-      <section className="flex flex-wrap items-center gap-3">
+      {caps.rescue && <section className="flex flex-wrap items-center gap-3">
         <div className="flex-1"><h3 className="font-medium">Rescue mode</h3><p className="text-muted-foreground">Reboots into the provider's rescue system to repair the disks.</p></div>
         <Button variant="outline" disabled={!settled || rescue.isPending} onClick={() => rescue.mutate(undefined, { onSuccess: () => toast.info("Rebooting into rescue mode"), onError: fail("Could not boot into rescue mode") })}>Boot into rescue</Button>
-      </section>
-      <section className="grid gap-2">
+      </section>}
+      {caps.setRootPassword && <section className="grid gap-2">
         <h3 className="font-medium">Reset root password</h3>
         <p className="text-muted-foreground">The server must be off. The password goes to the provider and is never stored.</p>
         <div className="flex flex-wrap items-end gap-2">
@@ -448,7 +490,7 @@ function ManageTab({ server }: { server: ServerDto }) {
           </Field>
           <Button variant="outline" disabled={server.status !== "offline" || !newPw || reset.isPending} onClick={() => reset.mutate(newPw, { onSuccess: () => { setNewPw(""); toast.success("Root password reset"); }, onError: (e) => resetForm.fail(e, "Could not reset the password") })}>Reset password</Button>
         </div>
-      </section>
+      </section>}
       <AlertDialog open={confirmRebuild} onOpenChange={setConfirmRebuild}>
         <AlertDialogContent>
           <AlertDialogTitle>Rebuild {server.label}?</AlertDialogTitle>

@@ -148,7 +148,7 @@ impl App {
         Ok(ServerFirewallsDto {
             attached: attached.into_iter().map(firewall_dto).collect(),
             available: available.into_iter().map(firewall_dto).collect(),
-            can_detach: s.provider == ProviderKind::Linode,
+            can_detach: s.provider != ProviderKind::Sandbox,
         })
     }
 
@@ -167,12 +167,12 @@ impl App {
         self.server_firewalls(id).await
     }
 
-    /// The account's firewalls, for the new-server form (`linode:<account
-    /// id>` for one Linode account).
+    /// The account's firewalls, for the new-server form (`<kind>:<account
+    /// id>` for one account).
     pub async fn provider_firewalls(&self, provider: &str) -> AppResult<Vec<FirewallDto>> {
         let (kind, account) = crate::providers::catalogue::split_provider(provider)?;
         let p: Arc<dyn Provider> = match &account {
-            Some(a) => self.linode_provider(a)?,
+            Some(a) => self.account_provider(kind, a)?,
             None => self.provider(kind)?,
         };
         Ok(p.firewalls().await?.iter().map(firewall_dto).collect())
@@ -261,17 +261,59 @@ impl App {
         self.server_firewalls(id).await
     }
 
-    /// Linode only: the provider trait has no detach (the Sandbox cannot).
+    /// Linode and DigitalOcean: the provider trait has no detach (the Sandbox
+    /// cannot), so each cloud's client is used directly.
     pub async fn detach_server_firewall(
         &self,
         id: &str,
         firewall_id: &str,
     ) -> AppResult<ServerFirewallsDto> {
         let (s, _, pid) = self.instance_of(id).await?;
-        if s.provider != ProviderKind::Linode {
-            return Err(AppError::Conflict(
-                "Detaching a firewall is not available on the Sandbox".into(),
-            ));
+        match s.provider {
+            ProviderKind::Sandbox => {
+                return Err(AppError::Conflict(
+                    "Detaching a firewall is not available on the Sandbox".into(),
+                ))
+            }
+            ProviderKind::DigitalOcean => {
+                let account = self
+                    .store
+                    .read(|c| Ok::<_, AppError>(cs_store::servers::account_of(c, s.id)?))?
+                    .ok_or_else(|| {
+                        AppError::Unavailable(format!(
+                            "Server {} is not on any DigitalOcean account",
+                            s.label
+                        ))
+                    })?;
+                let droplet: u64 = pid.parse().map_err(|_| {
+                    AppError::Internal(format!("Droplet id {pid:?} is not a number"))
+                })?;
+                let provider = self.digitalocean_provider(&account)?;
+                let client = provider.client();
+                // DigitalOcean answers removing a Droplet that is not in the
+                // firewall with success: check first, as for Linode.
+                let fw = client
+                    .get_firewall(firewall_id.trim())
+                    .await
+                    .map_err(cs_digitalocean::map_error)?;
+                if !fw.droplet_ids.contains(&droplet) {
+                    return Err(AppError::Conflict(format!(
+                        "Firewall {} is not attached to server {}",
+                        fw.name, s.label
+                    )));
+                }
+                client
+                    .remove_droplets_from_firewall(firewall_id.trim(), &[droplet])
+                    .await
+                    .map_err(cs_digitalocean::map_error)?;
+                self.log_server(
+                    &s,
+                    "server.firewall_detached",
+                    format!("Detached firewall {firewall_id} from server {}", s.label),
+                )?;
+                return self.server_firewalls(id).await;
+            }
+            ProviderKind::Linode => {}
         }
         let linode = self.linode_of(&s)?;
         let client = linode.client();

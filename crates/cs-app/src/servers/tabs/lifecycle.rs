@@ -63,6 +63,16 @@ impl App {
                 Err(e) => Err(e.into()),
             }
         })?;
+        if plan.provider_type != s.provider_type
+            && !crate::providers::capabilities(s.provider).resize_running
+            && s.status != ServerStatus::Offline
+        {
+            return Err(AppError::Conflict(format!(
+                "{} resizes a server only while it is off: shut server {} down, then resize it",
+                s.provider.display_name(),
+                s.label
+            )));
+        }
         if plan.provider_type != s.provider_type {
             p.resize(&pid, &plan.provider_type)
                 .await
@@ -121,7 +131,16 @@ impl App {
             .map(str::trim)
             .filter(|x| !x.is_empty())
             .map(str::to_string);
+        let sets_credentials = crate::providers::capabilities(s.provider).rebuild_sets_credentials;
         match (&password, &key) {
+            (Some(_), _) | (_, Some(_)) if !sets_credentials => e.add(
+                if password.is_some() { "rootPassword" } else { "sshKey" },
+                format!(
+                    "{} keeps the server's SSH keys on a rebuild and takes no new root password: leave both empty",
+                    s.provider.display_name()
+                ),
+            ),
+            (None, None) if !sets_credentials => {}
             (None, None) => e.add(
                 "rootPassword",
                 "Set a root password or paste an SSH key, or both",
@@ -137,7 +156,7 @@ impl App {
         }
         let mut e = crate::customers::camel_fields(e);
         let image = input.image.trim().to_string();
-        let images = self.catalogue(s.provider).await?.images;
+        let images = self.server_catalogue(&s).await?.images;
         if !images.iter().any(|i| i.id == image && !i.deprecated) {
             e.add(
                 "image",

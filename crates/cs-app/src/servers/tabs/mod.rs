@@ -3,10 +3,11 @@
 //! and `lifecycle.rs` (resize / rebuild / rescue / root-password reset).
 //!
 //! Every operation goes through the `cs_provider::Provider` trait, which
-//! both the Sandbox and Linode implement, so the tabs work on either. The one
-//! exception is detaching a firewall, which the trait does not have: it uses
-//! `cs-linode` directly for Linode servers and says "not available on the
-//! Sandbox" elsewhere (see ARCHITECTURE.md). Billing follows the add-ons
+//! the Sandbox, Linode and DigitalOcean implement, so the tabs work on each;
+//! what a provider lacks its capabilities say (`ServerDetail::capabilities`),
+//! and the UI hides it. The one exception is detaching a firewall, which the
+//! trait does not have: it uses `cs-linode` or `cs-digitalocean` directly and
+//! says "not available on the Sandbox" there (see ARCHITECTURE.md). Billing follows the add-ons
 //! (backups, extra IPv4) and resizes through `cs_billing::meters`.
 
 use std::sync::Arc;

@@ -22,14 +22,17 @@ fn ip_dto(ip: cs_provider::IpAddress) -> IpAddressDto {
 
 impl App {
     pub async fn server_network(&self, id: &str) -> AppResult<ServerNetworkDto> {
-        let (_, p, pid) = self.instance_of(id).await?;
+        let (s, p, pid) = self.instance_of(id).await?;
         let addresses = p.ips(&pid).await?.into_iter().map(ip_dto).collect();
-        let t = p.transfer(&pid).await?;
-        let centi_gb = t.used_bytes / 10_000_000;
+        let t = if crate::providers::capabilities(s.provider).transfer {
+            Some(p.transfer(&pid).await?)
+        } else {
+            None
+        };
         Ok(ServerNetworkDto {
             addresses,
-            transfer_used_gb: format!("{}.{:02}", centi_gb / 100, centi_gb % 100),
-            transfer_quota_gb: t.quota_gb,
+            transfer_used_gb: t.map(|t| crate::servers::gb(t.used_bytes)),
+            transfer_quota_gb: t.map(|t| t.quota_gb),
         })
     }
 
