@@ -428,7 +428,18 @@ async fn a_servers_life_through_the_trait() {
     until(&p, &id, InstanceStatus::Running).await;
     p.cancel_backups(&id).await.unwrap();
     backups_become(&p, &id, false).await;
-    p.enable_backups(&id).await.unwrap();
+    // The server takes one action at a time: the switch back waits for the
+    // first to finish.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match p.enable_backups(&id).await {
+            Ok(_) => break,
+            Err(ProviderError::Busy) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("enabling backups: {e:?}"),
+        }
+    }
     backups_become(&p, &id, true).await;
 
     // Firewall rules replaced, membership kept.
