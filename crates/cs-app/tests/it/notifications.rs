@@ -123,6 +123,33 @@ async fn a_failed_server_notifies_once_with_its_label_and_customer() {
 }
 
 #[tokio::test]
+async fn a_server_the_provider_fails_to_build_notifies_once() {
+    let t = TestApp::new();
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    let plan = t.plan("Starter").await;
+    t.app
+        .sandbox()
+        .inject(cs_provider::sandbox::Fault::FailProvisioning);
+    let s = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        t.tick().await;
+    }
+    assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "failed");
+    assert_eq!(
+        *t.events.notifications.lock().unwrap(),
+        vec![NotificationDto {
+            kind: "server_failed".into(),
+            title: "Server failed".into(),
+            body: "Server web-1 of Acme Hosting failed: open it in Servers to see why".into(),
+        }]
+    );
+}
+
+#[tokio::test]
 async fn a_suspension_for_an_unpaid_balance_notifies_once_and_a_payment_too() {
     let t = TestApp::new();
     let (org, _s) = running_server(&t).await;
