@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "list_activity",
     "get_settings",
     "update_settings",
+    "get_notification_settings",
+    "update_notification_settings",
     "get_email_settings",
     "update_email_settings",
     "send_test_mail",

@@ -1,10 +1,13 @@
 //! Backend events pushed to the UI, typed for the generated bindings.
 
-use cs_app::dto::{ActivityDto, BillingProgressDto, ExportProgressDto, LoopHealthDto, ServerDto};
+use cs_app::dto::{
+    ActivityDto, BillingProgressDto, ExportProgressDto, LoopHealthDto, NotificationDto, ServerDto,
+};
 use cs_app::EventSink;
 use serde::Serialize;
 use specta::Type;
 use tauri::AppHandle;
+use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
 /// A server changed (status, addresses, deletion).
@@ -78,6 +81,21 @@ impl EventSink for TauriEvents {
         .emit(&self.0)
         {
             tracing::warn!(error = %e, "could not push a background loop's health to the UI");
+        }
+    }
+
+    /// Shows what the reseller must act on as a desktop notification (the
+    /// façade decided it deserves one and that it is switched on).
+    fn notify(&self, notification: &NotificationDto) {
+        if let Err(e) = self
+            .0
+            .notification()
+            .builder()
+            .title(&notification.title)
+            .body(&notification.body)
+            .show()
+        {
+            tracing::warn!(error = %e, kind = %notification.kind, "could not show a desktop notification");
         }
     }
 }

@@ -55,6 +55,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app::list_activity,
             commands::app::get_settings,
             commands::app::update_settings,
+            commands::app::get_notification_settings,
+            commands::app::update_notification_settings,
             commands::portal::get_portal_status,
             commands::portal::pair_portal,
             commands::portal::unpair_portal,
@@ -316,6 +318,9 @@ pub fn run_desktop() -> anyhow::Result<()> {
         // The folder chooser of "Export period…", called from the pick_folder
         // command (Rust side): the webview gets no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // Desktop notifications, sent from Rust (`events::TauriEvents`); the
+        // webview does not call the plugin, so no capability grants it.
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);

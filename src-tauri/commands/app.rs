@@ -1,4 +1,5 @@
-//! The app-wide commands: about, the dashboard, the activity log, Settings → General.
+//! The app-wide commands: about, the dashboard, the activity log, Settings → General and
+//! Notifications.
 
 use cs_app::dto::*;
 use tauri::State;
@@ -48,4 +49,22 @@ pub async fn update_settings(
     input: SettingsInput,
 ) -> CmdResult<SettingsDto> {
     app.update_settings(input).map_err(fail)
+}
+
+/// Settings → Notifications: which desktop notifications are on.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_notification_settings(
+    app: State<'_, Shared>,
+) -> CmdResult<NotificationSettingsDto> {
+    app.notification_settings().map_err(fail)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_notification_settings(
+    app: State<'_, Shared>,
+    input: NotificationSettingsDto,
+) -> CmdResult<NotificationSettingsDto> {
+    app.update_notification_settings(input).map_err(fail)
 }

@@ -159,6 +159,25 @@ async updateSettings(input: SettingsInput) : Promise<Result<SettingsDto, ErrorDt
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Settings → Notifications: which desktop notifications are on.
+ */
+async getNotificationSettings() : Promise<Result<NotificationSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_notification_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateNotificationSettings(input: NotificationSettingsDto) : Promise<Result<NotificationSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_notification_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getPortalStatus() : Promise<Result<PortalStatusDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_portal_status") };
@@ -1580,6 +1599,10 @@ amount: string }
  * account and, with `attach`, attached to the server at once.
  */
 export type NewFirewallInput = { label: string; rules: FirewallRulesDto; attach: boolean }
+/**
+ * Which notifications are on (Settings → Notifications); all on by default.
+ */
+export type NotificationSettingsDto = { serverFailed: boolean; customerSuspended: boolean; paymentReceived: boolean; mailRelayDown: boolean; backupFailed: boolean }
 export type OrganizationDetail = { organization: OrganizationDto; servers: ServerDto[]; activity: ActivityDto[]; 
 /**
  * What this customer's data lacks for valid e-invoices (Peppol BIS 3.0),

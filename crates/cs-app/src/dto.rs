@@ -20,6 +20,7 @@ pub use crate::customers::dto::*;
 pub use crate::documents::dto::*;
 pub use crate::health::LoopHealthDto;
 pub use crate::mail::dto::*;
+pub use crate::notify::{NotificationDto, NotificationSettingsDto};
 pub use crate::payments::dto::*;
 pub use crate::plans::dto::*;
 pub use crate::portal::dto::*;

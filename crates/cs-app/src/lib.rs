@@ -25,6 +25,7 @@ mod error;
 mod health;
 mod mail;
 mod map;
+mod notify;
 mod payments;
 mod plans;
 mod portal;
@@ -72,6 +73,10 @@ pub trait EventSink: Send + Sync {
     fn loop_health_changed(&self, _health: &dto::LoopHealthDto) {}
     /// A backup failed (scheduled or not); `message` says why and what to do.
     fn backup_failed(&self, _message: &str) {}
+    /// Something the reseller must act on, to show as a desktop
+    /// notification (`notify.rs` decides what and filters by the settings;
+    /// the default ignores it).
+    fn notify(&self, _notification: &dto::NotificationDto) {}
 }
 
 /// An [`EventSink`] that drops everything (the daemon has no UI to tell).
@@ -156,10 +161,14 @@ impl App {
         let store = Arc::new(Store::open(&config.database_path)?);
         let sandbox = Sandbox::new(config.clock.clone(), config.sandbox_timing);
         let secret_keys = SecretKeys::new(secrets::database_id(&store)?);
+        let events: Arc<dyn EventSink> = Arc::new(notify::Notifier {
+            inner: config.events,
+            store: store.clone(),
+        });
         let app = App {
             store,
             clock: config.clock,
-            events: config.events,
+            events,
             secrets: config.secrets,
             secret_keys,
             sandbox,

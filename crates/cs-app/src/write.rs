@@ -107,6 +107,8 @@ pub(crate) struct Effects {
     events: Vec<AppEvent>,
     mail_queued: bool,
     portal_published: bool,
+    /// The desktop notifications of the entries written (`notify.rs`).
+    notifications: Vec<crate::dto::NotificationDto>,
 }
 
 /// One unit of work: the open transaction and what it records, publishes
@@ -216,11 +218,14 @@ impl App {
                 effects: &mut effects,
             };
             let mark = sync_outbox::last_seq(tx)?;
+            let activity_mark = crate::notify::activity_mark(tx).map_err(StoreError::from)?;
             let value = f(&mut w)?;
             self.mail_for_events(&mut w, mark).map_err(&map)?;
             if self.publish_portal_records(&mut w, mark).map_err(&map)? {
                 w.portal_published();
             }
+            w.effects.notifications =
+                crate::notify::for_new_activity(tx, activity_mark).map_err(StoreError::from)?;
             Ok(value)
         });
         if result.is_ok() {
@@ -243,6 +248,9 @@ impl App {
             match e {
                 AppEvent::ServerChanged(dto) => self.events.server_changed(&dto),
             }
+        }
+        for n in effects.notifications {
+            self.events.notify(&n);
         }
     }
 }

@@ -46,6 +46,10 @@ pub(crate) struct MailRuntime {
     extra_root_pem: RwLock<Option<String>>,
     /// When sent mail's attachments were last pruned (at most hourly).
     pruned_at: std::sync::Mutex<Option<cs_core::Timestamp>>,
+    /// Whether the last round that tried to send found the relay not
+    /// accepting mail (`mail.relay_down` was recorded; `mail.relay_up` is
+    /// recorded when mail goes out again).
+    pub(super) relay_down: std::sync::atomic::AtomicBool,
 }
 
 impl Default for MailRuntime {
@@ -58,6 +62,7 @@ impl Default for MailRuntime {
             }),
             extra_root_pem: RwLock::new(None),
             pruned_at: std::sync::Mutex::new(None),
+            relay_down: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }

@@ -234,7 +234,42 @@ impl App {
             .clone();
         let worker = OutboxWorker::new(Arc::new(outbox), mailer, policy);
         let report = worker.run_once(self.now()).await.map_err(store_err)?;
+        self.note_relay_state(&s.host, &report)?;
         Ok(Some(report))
+    }
+
+    /// Records when the relay stops accepting mail (a round that sent
+    /// nothing and has mail to retry) and when mail goes out again: one
+    /// entry per change, so a relay down for hours is reported once.
+    fn note_relay_state(&self, host: &str, r: &cs_mail::RoundReport) -> AppResult<()> {
+        use std::sync::atomic::Ordering;
+        let down = r.sent == 0 && r.retried > 0;
+        let up = r.sent > 0;
+        if !(down || up) || self.mail.relay_down.load(Ordering::SeqCst) == down {
+            return Ok(());
+        }
+        let now = self.now();
+        self.write(|tx| {
+            if down {
+                tx.record_as(
+                    "system:mail",
+                    now,
+                    "mail.relay_down",
+                    Subject::settings(Some("email")),
+                    format!("The mail relay {host} is not accepting mail: {} mail(s) wait in the outbox and are retried", r.retried),
+                )
+            } else {
+                tx.record_as(
+                    "system:mail",
+                    now,
+                    "mail.relay_up",
+                    Subject::settings(Some("email")),
+                    format!("The mail relay {host} accepts mail again"),
+                )
+            }
+        })?;
+        self.mail.relay_down.store(down, Ordering::SeqCst);
+        Ok(())
     }
 
     pub(super) async fn wait_for_mail_work(&self) {

@@ -15,11 +15,11 @@ use cs_sync::record::{Kind, Record};
 
 use crate::TestApp;
 
-fn backups_dir(t: &TestApp) -> PathBuf {
+pub fn backups_dir(t: &TestApp) -> PathBuf {
     t.dir.path().join("backups")
 }
 
-fn turn_on(t: &TestApp, every_hours: u32) {
+pub fn turn_on(t: &TestApp, every_hours: u32) {
     t.app
         .update_backup_settings(BackupSettingsInput {
             folder: Some(backups_dir(t).display().to_string()),

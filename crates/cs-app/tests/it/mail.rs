@@ -35,7 +35,7 @@ fn quick_retries() -> OutboxPolicy {
     }
 }
 
-async fn configured(t: &TestApp, sink: &SmtpSink) {
+pub async fn configured(t: &TestApp, sink: &SmtpSink) {
     t.app
         .trust_smtp_certificate(Some(sink.cert_pem().to_string()));
     t.app.set_mail_policy(quick_retries());

@@ -10,6 +10,7 @@ mod linode;
 mod linode_accounts;
 mod linode_screens;
 mod mail;
+mod notifications;
 mod payments;
 mod portal;
 mod pricing;
@@ -34,6 +35,7 @@ pub struct Recorder {
     pub activity: Mutex<Vec<ActivityDto>>,
     pub progress: Mutex<Vec<BillingProgressDto>>,
     pub health: Mutex<Vec<LoopHealthDto>>,
+    pub notifications: Mutex<Vec<NotificationDto>>,
 }
 
 impl EventSink for Recorder {
@@ -48,6 +50,12 @@ impl EventSink for Recorder {
     }
     fn loop_health_changed(&self, health: &LoopHealthDto) {
         self.health.lock().unwrap().push(health.clone());
+    }
+    fn notify(&self, notification: &NotificationDto) {
+        self.notifications
+            .lock()
+            .unwrap()
+            .push(notification.clone());
     }
 }
 

@@ -1066,3 +1066,24 @@ async fn a_currency_paypal_does_not_support_is_named_and_links_are_refused() {
     assert!(s.currency_supported);
     assert!(s.currency_note.unwrap().contains("Brazil"));
 }
+
+#[tokio::test]
+async fn a_paypal_payment_notifies_once_though_it_is_checked_twice() {
+    let fake = FakePayPal::start().await.unwrap();
+    let p = PayApp::new();
+    p.connect(&fake);
+    let org = p.t.customer("Acme Hosting", "ops@acme.example");
+    let link = p.link(&org, "20.00").await;
+    approve(&link).await;
+    p.app().check_payment(&link.payment.id).await.unwrap();
+    p.app().check_payment(&link.payment.id).await.unwrap();
+    assert_eq!(p.balance(&org), "20.00");
+    let shown: Vec<NotificationDto> = p.t.events.notifications.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(shown[0].kind, "payment_received");
+    assert_eq!(shown[0].title, "Payment received");
+    assert!(
+        shown[0].body.starts_with("Acme Hosting paid ") && shown[0].body.contains("20.00"),
+        "{shown:?}"
+    );
+}

@@ -18,6 +18,7 @@ import { BrandingSection } from "@/features/documents/BrandingCard";
 import { ProvidersCard } from "@/features/providers/ProvidersCard";
 import { PortalSection } from "@/features/portal/PortalCard";
 import { BackupsSection } from "@/features/backup/BackupsCard";
+import { NotificationsSection } from "@/features/notifications/NotificationsCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -35,6 +36,7 @@ export function SettingsPage() {
         <BrandingSection />
         <PortalSection />
         <BackupsSection />
+        <NotificationsSection />
         <ProvidersCard />
         <AboutCard />
       </div>
