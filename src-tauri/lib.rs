@@ -292,10 +292,10 @@ fn focus_main_window(app: &tauri::AppHandle) {
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
-    let _guard = logging::init(&paths::log_dir())?;
+    let log_guard = logging::init(&paths::log_dir())?;
     tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
     let builder = specta_builder();
-    tauri::Builder::default()
+    let result = tauri::Builder::default()
         // First of all: a second start of the window (on this desktop
         // session) hands over to this process and exits before it touches
         // the database, and this window comes to the front.
@@ -344,8 +344,42 @@ pub fn run_desktop() -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
+        .run(tauri::generate_context!());
+    match result {
+        // Another start of the app holds the single-instance name but left
+        // the bus without answering: it was on its way out (closed a moment
+        // ago). Once it has gone, this start is the instance.
+        Err(tauri::Error::PluginInitialization(plugin, message)) if plugin == "single-instance" => {
+            drop(log_guard);
+            start_again(&message)
+        }
+        other => other.map_err(|e| anyhow::anyhow!("the window failed: {e}")),
+    }
+}
+
+/// Runs the program again in this process (the same process id, as the
+/// launcher or WebDriver knows it), after a moment, at most a few times.
+fn start_again(message: &str) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    const ATTEMPT: &str = "CS_START_ATTEMPT";
+    let attempt: u32 = std::env::var(ATTEMPT)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if attempt >= 5 {
+        anyhow::bail!(
+            "the window failed: another ContainerStacks window holds this desktop session but does not answer ({message}); close it and start again"
+        );
+    }
+    eprintln!(
+        "containerstacks: the running window left without answering ({message}): starting again"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let err = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(ATTEMPT, (attempt + 1).to_string())
+        .exec();
+    Err(anyhow::anyhow!("the window could not start again: {err}"))
 }
 
 #[cfg(test)]
