@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use cs_store::rusqlite::{params, Connection, OptionalExtension};
+use cs_store::rusqlite::Connection;
 use cs_store::{settings, Store};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -108,13 +108,17 @@ fn read_settings(c: &Connection) -> cs_store::rusqlite::Result<NotificationSetti
 }
 
 /// The activity actions that notify.
-const ACTIONS: &str = "'server.failed', 'server.create_failed', 'dunning.servers_suspended', 'payment.recorded', 'mail.relay_down'";
+const ACTIONS: &[&str] = &[
+    "server.failed",
+    "server.create_failed",
+    "dunning.servers_suspended",
+    "payment.recorded",
+    "mail.relay_down",
+];
 
 /// The last activity sequence number, noted before a unit of work.
-pub(crate) fn activity_mark(c: &Connection) -> cs_store::rusqlite::Result<i64> {
-    c.query_row("SELECT COALESCE(MAX(seq), 0) FROM activity", [], |r| {
-        r.get(0)
-    })
+pub(crate) fn activity_mark(c: &Connection) -> cs_store::Result<i64> {
+    cs_store::activity::last_seq(c)
 }
 
 /// The notifications of the activity entries written after `mark` in this
@@ -122,24 +126,12 @@ pub(crate) fn activity_mark(c: &Connection) -> cs_store::rusqlite::Result<i64> {
 pub(crate) fn for_new_activity(
     c: &Connection,
     mark: i64,
-) -> cs_store::rusqlite::Result<Vec<NotificationDto>> {
-    let mut stmt = c.prepare(&format!(
-        "SELECT action, subject_id, organization_id, summary FROM activity
-         WHERE seq > ?1 AND action IN ({ACTIONS}) ORDER BY seq"
-    ))?;
-    let rows = stmt
-        .query_map([mark], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?
-        .collect::<cs_store::rusqlite::Result<Vec<_>>>()?;
+) -> cs_store::Result<Vec<NotificationDto>> {
     let mut out = vec![];
-    for (action, subject, org, summary) in rows {
-        let Some((kind, title, body)) = describe(c, &action, subject, org, &summary)? else {
+    for a in cs_store::activity::since(c, mark, ACTIONS)? {
+        let Some((kind, title, body)) =
+            describe(c, &a.action, a.subject_id, a.organization_id, &a.summary)?
+        else {
             continue;
         };
         if enabled(c, kind)? {
@@ -153,14 +145,12 @@ pub(crate) fn for_new_activity(
     Ok(out)
 }
 
-fn org_name(c: &Connection, id: Option<&str>) -> cs_store::rusqlite::Result<String> {
-    Ok(c.query_row(
-        "SELECT name FROM organizations WHERE id = ?1",
-        params![id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .unwrap_or_else(|| "A customer".into()))
+fn org_name(c: &Connection, id: Option<&str>) -> cs_store::Result<String> {
+    let org = match id.and_then(|id| id.parse().ok()) {
+        Some(id) => cs_store::orgs::get(c, id)?,
+        None => None,
+    };
+    Ok(org.map_or_else(|| "A customer".into(), |o| o.organization.name))
 }
 
 /// The kind, title and body of one activity entry's notification.
@@ -170,16 +160,21 @@ fn describe(
     subject: Option<String>,
     org: Option<String>,
     summary: &str,
-) -> cs_store::rusqlite::Result<Option<(NotificationKind, &'static str, String)>> {
+) -> cs_store::Result<Option<(NotificationKind, &'static str, String)>> {
     Ok(Some(match action {
         "server.failed" | "server.create_failed" => {
-            let server: Option<(String, String)> = c
-                .query_row(
-                    "SELECT s.label, o.name FROM servers s JOIN organizations o ON o.id = s.organization_id WHERE s.id = ?1",
-                    params![subject],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+            let server = match subject.as_deref().and_then(|id| id.parse().ok()) {
+                Some(id) => cs_store::servers::get(c, id)?,
+                None => None,
+            };
+            let server = match server {
+                Some(s) => {
+                    let customer = cs_store::orgs::get(c, s.organization_id)?
+                        .map_or_else(|| "a customer".into(), |o| o.organization.name);
+                    Some((s.label, customer))
+                }
+                None => None,
+            };
             let body = match server {
                 Some((label, customer)) => format!(
                     "Server {label} of {customer} failed: open it in Servers to see why"

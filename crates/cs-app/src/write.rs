@@ -218,14 +218,13 @@ impl App {
                 effects: &mut effects,
             };
             let mark = sync_outbox::last_seq(tx)?;
-            let activity_mark = crate::notify::activity_mark(tx).map_err(StoreError::from)?;
+            let activity_mark = crate::notify::activity_mark(tx)?;
             let value = f(&mut w)?;
             self.mail_for_events(&mut w, mark).map_err(&map)?;
             if self.publish_portal_records(&mut w, mark).map_err(&map)? {
                 w.portal_published();
             }
-            w.effects.notifications =
-                crate::notify::for_new_activity(tx, activity_mark).map_err(StoreError::from)?;
+            w.effects.notifications = crate::notify::for_new_activity(tx, activity_mark)?;
             Ok(value)
         });
         if result.is_ok() {

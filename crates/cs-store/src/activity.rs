@@ -91,6 +91,54 @@ pub fn recent(
         .collect()
 }
 
+/// The newest entry's sequence number (0 for an empty log).
+pub fn last_seq(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM activity", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// The entries after `seq` whose action is one of `actions`, oldest first.
+pub fn since(conn: &Connection, seq: i64, actions: &[&str]) -> Result<Vec<Activity>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, action, subject_kind, subject_id, organization_id, summary FROM activity
+         WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map(params![seq], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get::<_, String>(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .filter(|row| actions.contains(&row.3.as_str()))
+        .map(
+            |(seq, at, actor, action, subject_kind, subject_id, organization_id, summary)| {
+                Ok(Activity {
+                    seq,
+                    at: parse_ts(&at)?,
+                    actor,
+                    action,
+                    subject_kind,
+                    subject_id,
+                    organization_id,
+                    summary,
+                })
+            },
+        )
+        .collect()
+}
+
 /// How many entries the log holds (the benchmark's size report).
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))?)
