@@ -100,20 +100,7 @@ impl App {
             .stored_root(input.base_url.as_deref())
             .map_err(|m| AppError::validation("baseUrl", m))?;
         let root = effective_root(base_url.as_deref())?;
-        let wanted_label = input
-            .label
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string);
-        if let Some(l) = &wanted_label {
-            if l.chars().count() > 64 {
-                return Err(AppError::validation(
-                    "label",
-                    "Keep the account label to 64 characters",
-                ));
-            }
-        }
+        let wanted_label = super::account_label(input.label.as_deref())?;
         let (provider, summary) = connect(root, token).await?;
         let now = self.now();
         let existing = self.store.read(|c| store::live_accounts_of(c, PROVIDER))?;

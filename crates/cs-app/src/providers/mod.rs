@@ -162,3 +162,16 @@ impl App {
         }
     }
 }
+
+/// The label typed for a provider account: trimmed, none when empty, at most
+/// 64 characters.
+pub(crate) fn account_label(label: Option<&str>) -> crate::AppResult<Option<String>> {
+    let label = label.map(str::trim).filter(|l| !l.is_empty());
+    if label.is_some_and(|l| l.chars().count() > 64) {
+        return Err(crate::AppError::validation(
+            "label",
+            "Keep the account label to 64 characters",
+        ));
+    }
+    Ok(label.map(str::to_string))
+}
