@@ -114,6 +114,11 @@ const COMMANDS: &[&str] = &[
     "back_up_now",
     "preview_restore",
     "restore_backup",
+    "about",
+    "save_update_settings",
+    "pending_update",
+    "check_for_update",
+    "install_update",
 ];
 
 fn main() {

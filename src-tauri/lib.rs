@@ -146,13 +146,20 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::backup::back_up_now,
             commands::backup::preview_restore,
             commands::backup::restore_backup,
+            commands::updates::about,
+            commands::updates::save_update_settings,
+            commands::updates::pending_update,
+            commands::updates::check_for_update,
+            commands::updates::install_update,
         ])
         .events(tauri_specta::collect_events![
             events::ServerChanged,
             events::ActivityRecorded,
             events::ExportProgress,
             events::BillingProgress,
-            events::LoopHealthChanged
+            events::LoopHealthChanged,
+            commands::updates::UpdateProgress,
+            commands::updates::UpdateAvailable
         ])
 }
 
@@ -293,7 +300,8 @@ fn focus_main_window(app: &tauri::AppHandle) {
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
     let log_guard = logging::init(&paths::log_dir())?;
-    tracing::info!(data_dir = %paths::data_dir().display(), version = env!("CARGO_PKG_VERSION"), "starting ContainerStacks");
+    let context = tauri::generate_context!();
+    tracing::info!(data_dir = %paths::data_dir().display(), version = %context.package_info().version, "starting ContainerStacks");
     let builder = specta_builder();
     let result = tauri::Builder::default()
         // First of all: a second start of the window (on this desktop
@@ -321,6 +329,11 @@ pub fn run_desktop() -> anyhow::Result<()> {
         // Desktop notifications, sent from Rust (`events::TauriEvents`); the
         // webview does not call the plugin, so no capability grants it.
         .plugin(tauri_plugin_notification::init())
+        // Updates (Settings → About): the release key and the built-in
+        // address are in tauri.conf.json; the commands drive the plugin
+        // from Rust, so the webview gets no updater permission.
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(commands::updates::PendingUpdate::default())
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);
@@ -339,12 +352,17 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 }
             };
             tauri_app.manage(app.clone());
+            tracing::info!(
+                version = %commands::updates::running_version(tauri_app.handle()),
+                "the window is up"
+            );
+            commands::updates::check_at_start(tauri_app.handle().clone());
             for task in start_background_loops(app, RECONCILE_EVERY) {
                 tauri::async_runtime::spawn(task);
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(context);
     match result {
         // Another start of the app holds the single-instance name but left
         // the bus without answering: it was on its way out (closed a moment

@@ -9,8 +9,11 @@ use crate::Shared;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn app_info(app: State<'_, Shared>) -> CmdResult<AppInfo> {
-    app.info().map_err(fail)
+pub async fn app_info(app: State<'_, Shared>, handle: tauri::AppHandle) -> CmdResult<AppInfo> {
+    let mut info = app.info().map_err(fail)?;
+    // The shell's version is the one the updater compares with.
+    info.version = super::updates::running_version(&handle);
+    Ok(info)
 }
 
 /// The health of the background loops (the banner shows the failing ones).

@@ -18,6 +18,7 @@ pub mod plans;
 pub mod portal;
 pub mod providers;
 pub mod servers;
+pub mod updates;
 
 type CmdResult<T> = Result<T, ErrorDto>;
 

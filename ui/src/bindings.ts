@@ -963,6 +963,55 @@ async restoreBackup(file: string) : Promise<Result<RestoredDto, ErrorDto>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async about() : Promise<Result<AboutDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("about") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async saveUpdateSettings(input: UpdateSettingsDto) : Promise<Result<UpdateSettingsDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_update_settings", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The update found by the check at start, if any (the window may have
+ * missed its event while it loaded).
+ */
+async pendingUpdate() : Promise<Result<AvailableUpdateDto | null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("pending_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async checkForUpdate() : Promise<Result<AvailableUpdateDto | null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_for_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the update found by the last check, checks its signature,
+ * installs it and restarts into it. Returns only when that fails (the
+ * running version is then untouched).
+ */
+async installUpdate() : Promise<Result<null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("install_update") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -974,13 +1023,17 @@ activityRecorded: ActivityRecorded,
 billingProgress: BillingProgress,
 exportProgress: ExportProgress,
 loopHealthChanged: LoopHealthChanged,
-serverChanged: ServerChanged
+serverChanged: ServerChanged,
+updateAvailable: UpdateAvailable,
+updateProgress: UpdateProgress
 }>({
 activityRecorded: "activity-recorded",
 billingProgress: "billing-progress",
 exportProgress: "export-progress",
 loopHealthChanged: "loop-health-changed",
-serverChanged: "server-changed"
+serverChanged: "server-changed",
+updateAvailable: "update-available",
+updateProgress: "update-progress"
 })
 
 /** user-defined constants **/
@@ -989,6 +1042,18 @@ serverChanged: "server-changed"
 
 /** user-defined types **/
 
+/**
+ * What Settings → About shows.
+ */
+export type AboutDto = { version: string; databasePath: string; 
+/**
+ * The address built into this version, used when none is set.
+ */
+builtInEndpoint: string; settings: UpdateSettingsDto; 
+/**
+ * Copies of the database kept before updates migrated it, newest first.
+ */
+copiesBeforeUpdate: CopyBeforeUpdateDto[] }
 export type ActivityDto = { seq: string; at: string; actor: string; action: string; subjectKind: string; subjectId: string | null; organizationId: string | null; summary: string }
 /**
  * An activity-log entry was recorded.
@@ -1041,6 +1106,18 @@ export type AppliedPriceChangesDto = { servers: number; changes: number;
  * When the new prices start (the next hour).
  */
 from: string }
+/**
+ * A newer version found at the update address.
+ */
+export type AvailableUpdateDto = { version: string; currentVersion: string; 
+/**
+ * The release notes, as plain text.
+ */
+notes: string; 
+/**
+ * When it was published (RFC 3339), when the manifest says.
+ */
+date: string | null }
 export type BackupDto = { id: string; label: string | null; 
 /**
  * `auto` or `snapshot`.
@@ -1167,6 +1244,18 @@ refreshedAt: string | null; attemptedAt: string | null;
  * Why the last attempt failed (the previous catalogue stays in use).
  */
 lastError: string | null; regions: number; types: number; images: number; stackscripts: number }
+/**
+ * A copy of the database kept before an update migrated it.
+ */
+export type CopyBeforeUpdateDto = { path: string; 
+/**
+ * The migrations the database had then (what the earlier version knows).
+ */
+schema: number; 
+/**
+ * When it was taken (UTC, RFC 3339).
+ */
+takenAt: string; size: string }
 /**
  * Create options beyond the plan, region, image and credentials.
  */
@@ -2106,6 +2195,25 @@ export type TestMailResult = { to: string; relayAnswer: string }
  */
 export type UnitPriceDto = { hourly: RateDto; monthly: MoneyDto }
 export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
+/**
+ * A check at start found a newer version.
+ */
+export type UpdateAvailable = { update: AvailableUpdateDto }
+export type UpdatePhase = "downloading" | "installing" | "restarting"
+/**
+ * The download of an update: `downloaded` of `total` bytes (when the
+ * server says), then `verifying`, `installing`, `restarting`.
+ */
+export type UpdateProgress = { phase: UpdatePhase; downloaded: number; total: number | null }
+/**
+ * Settings → About: where updates come from, and whether to look at start.
+ */
+export type UpdateSettingsDto = { 
+/**
+ * The update manifest's address; empty for the one built into the app.
+ * `{{current_version}}`, `{{target}}` and `{{arch}}` are filled in.
+ */
+endpoint: string; checkAtStart: boolean }
 export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
 /**

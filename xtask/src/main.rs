@@ -13,7 +13,11 @@
 //! - `portal-e2e`: only the customer portal's browser test (builds the
 //!   portal's UI and binary first; headless Chromium)
 //! - `bindings`: regenerate ui/src/bindings.ts from the Rust commands
-//! - `deb`: build the .deb package with the Tauri CLI
+//! - `deb`: build the .deb package, its signature and the update manifest
+//!   (deb.rs says how it is signed)
+//! - `update-test`: build the app twice as .deb packages of two versions and
+//!   let the older update itself from a loopback server (tests/update; as
+//!   root: it installs the packages with dpkg, and removes them after)
 //! - `crash-test N`: SIGKILL the billing process N times and check every
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
@@ -22,6 +26,7 @@
 //!   latency from a commit to the portal holding it
 
 mod billing;
+mod deb;
 
 use std::io::{IsTerminal, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -62,6 +67,8 @@ const APT_PACKAGES: &[&str] = &[
     // Hebrew, Devanagari, …); also the .deb's dependencies (tauri.conf.json).
     "fonts-noto-core",
     "fonts-noto-cjk",
+    // The update test installs .deb packages as the updater does: dpkg through sudo.
+    "sudo",
     // The portal's browser test drives Debian's Chromium (playwright-core, no download).
     "chromium",
     // The portal's storage tests run on a throwaway PostgreSQL cluster as well as SQLite.
@@ -97,15 +104,11 @@ fn main() -> Result<()> {
             // The UI is built here: the CLI guesses the frontend folder from
             // the first package.json it meets, which is not ui/.
             build_ui(&root)?;
-            run(Command::new("npx").current_dir(&root).args([
-                "--yes",
-                "@tauri-apps/cli@2.12",
-                "build",
-                "--bundles",
-                "deb",
-                "--config",
-                r#"{"build":{"beforeBuildCommand":""}}"#,
-            ]))
+            deb::deb(&root, &args[1..])
+        }
+        Some("update-test") => {
+            build_ui(&root)?;
+            update_test(&root)
         }
         Some("crash-test") => {
             let n = args
@@ -124,7 +127,7 @@ fn main() -> Result<()> {
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal|sync>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb [--debug] [--version V] | update-test | crash-test N | bench billing|portal|sync>");
             bail!("unknown or missing task")
         }
     }
@@ -424,7 +427,67 @@ fn test_all(root: &Path) -> Result<()> {
         .unwrap_or(20);
     billing::crash_test(crashes)?;
     portal_e2e(root)?;
-    e2e(root)
+    e2e(root)?;
+    update_test(root)
+}
+
+/// tests/update: two .deb packages of the app (debug builds, signed with
+/// the development key) and the older one updating itself to the newer one
+/// from a loopback server; tampered, truncated and unsigned packages are
+/// refused. It installs packages system-wide, so it runs only as root (CI)
+/// and removes them after.
+fn update_test(root: &Path) -> Result<()> {
+    if !is_root() {
+        eprintln!("skipping the update test: it installs .deb packages with dpkg, so it runs as root only (CI)");
+        return Ok(());
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let work = target.join("update-test");
+    let _ = std::fs::remove_dir_all(&work);
+    let (old, new) = ("1.0.0", "1.1.0");
+    for (version, notes) in [
+        (old, "The version installed first."),
+        (
+            new,
+            "Faster lists.\nThe update test's release notes: <b>not HTML</b>.",
+        ),
+    ] {
+        deb::deb(
+            root,
+            &[
+                "--debug".into(),
+                "--version".into(),
+                version.into(),
+                "--notes".into(),
+                notes.into(),
+                "--base-url".into(),
+                "http://127.0.0.1:0".into(),
+                "--updates-over-http".into(),
+                "--out".into(),
+                work.join(version).display().to_string(),
+            ],
+        )?;
+    }
+    run_limited(
+        Command::new("xvfb-run")
+            .args([
+                "--auto-servernum",
+                "--server-args=-screen 0 1440x900x24",
+                "node",
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=900000",
+                "tests/update/",
+            ])
+            .env("CS_UPDATE_OLD", work.join(old))
+            .env("CS_UPDATE_NEW", work.join(new))
+            .env("CS_UPDATE_OLD_VERSION", old)
+            .env("CS_UPDATE_NEW_VERSION", new)
+            .current_dir(root),
+        Some(Duration::from_secs(15 * 60)),
+    )
 }
 
 /// The lint gates, first because they fail in seconds: rustfmt, clippy with

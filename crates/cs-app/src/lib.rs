@@ -34,6 +34,7 @@ mod remote_url;
 pub mod secrets;
 mod servers;
 mod startup;
+mod updates;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,7 @@ pub use providers::linode::EXPIRY_WARNING as LINODE_TOKEN_EXPIRY_WARNING;
 pub use secrets::SecretKeys;
 pub use servers::reconcile::run as run_reconciler;
 pub use startup::{startup_failure_message, STARTUP_FAILURE_TITLE};
+pub use updates::{CopyBeforeUpdateDto, UpdateSettingsDto};
 pub(crate) use write::{AppEvent, Subject, Write};
 
 /// How the shells learn about changes they did not ask for (a server that

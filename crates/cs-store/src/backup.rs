@@ -12,7 +12,7 @@
 //! Where copies go, what they are named and when they are made is the
 //! façade's business (`cs_app`'s `backup` area).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -116,6 +116,90 @@ fn classify(e: rusqlite::Error) -> CheckError {
         Some(rusqlite::ErrorCode::DatabaseCorrupt) => CheckError::Damaged(e.to_string()),
         _ => CheckError::Unreadable(e.to_string()),
     }
+}
+
+/// The folder, beside the database, of the copies taken before migrations
+/// changed it ([`keep_before_migrating`]).
+pub fn before_update_dir(db: &Path) -> PathBuf {
+    db.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("before-update")
+}
+
+/// Before this binary's migrations change a database that an earlier
+/// ContainerStacks wrote (it has migrations, and this binary has more),
+/// keeps a copy of it as it was: an earlier version refuses a database a
+/// newer one migrated, so this copy is the way back after an update. It is
+/// written with `VACUUM INTO` to a partial name and renamed when complete,
+/// into [`before_update_dir`] as `<file stem>-schema-<n>-<time>.sqlite`
+/// (`n` the migrations it has). A new database, or one already up to date,
+/// gets no copy; one this binary refuses is left to [`crate::migrate`].
+pub(crate) fn keep_before_migrating(conn: &Connection, db: &Path) -> Result<(), StoreError> {
+    let applied = match crate::migrate::check(conn) {
+        Ok(a) if a.applied > 0 && a.pending > 0 => a.applied,
+        _ => return Ok(()),
+    };
+    let dir = before_update_dir(db);
+    crate::create_private_dir_all(&dir).map_err(|source| StoreError::Open {
+        path: dir.clone(),
+        source,
+    })?;
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "containerstacks".into());
+    let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = format!("{stem}-schema-{applied}-{at}.sqlite");
+    let dest = dir.join(&name);
+    let partial = dir.join(format!("{name}.partial"));
+    let _ = std::fs::remove_file(&partial);
+    conn.execute("VACUUM INTO ?1", [partial.to_string_lossy()])?;
+    std::fs::rename(&partial, &dest).map_err(|source| StoreError::Open {
+        path: dest.clone(),
+        source,
+    })?;
+    tracing::info!(copy = %dest.display(), schema = applied, "kept a copy of the database before migrating it");
+    Ok(())
+}
+
+/// A copy taken before an update's migrations, as listed by
+/// [`copies_before_update`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyBeforeUpdate {
+    pub path: PathBuf,
+    /// The migrations the database had then.
+    pub schema: u32,
+    /// When it was taken, as in its name (UTC, `YYYYMMDDTHHMMSSZ`).
+    pub taken: String,
+    pub bytes: u64,
+}
+
+/// The copies of `db` taken before updates migrated it, newest first.
+pub fn copies_before_update(db: &Path) -> Vec<CopyBeforeUpdate> {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "containerstacks".into());
+    let prefix = format!("{stem}-schema-");
+    let Ok(entries) = std::fs::read_dir(before_update_dir(db)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<CopyBeforeUpdate> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rest = name.strip_prefix(&prefix)?.strip_suffix(".sqlite")?;
+            let (schema, taken) = rest.split_once('-')?;
+            Some(CopyBeforeUpdate {
+                schema: schema.parse().ok()?,
+                taken: taken.to_string(),
+                bytes: e.metadata().ok()?.len(),
+                path: e.path(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.taken.cmp(&a.taken));
+    found
 }
 
 #[cfg(test)]
@@ -237,5 +321,42 @@ mod tests {
         let aside2 = dir.path().join("cs.db.before-restore-2");
         assert!(store.replace_with(&bad, &aside2).is_err());
         assert_eq!(store.read(|c| Ok::<_, StoreError>(count(c))).unwrap(), 2000);
+    }
+
+    #[test]
+    fn a_copy_is_kept_before_an_update_migrates_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("cs.db");
+        let all = migrate::embedded();
+        {
+            let mut conn = Connection::open(&db).unwrap();
+            migrate::apply_list(&mut conn, &all[..1]).unwrap();
+            conn.execute_batch("CREATE TABLE kept (x TEXT); INSERT INTO kept VALUES ('before');")
+                .unwrap();
+        }
+        drop(Store::open(&db).unwrap());
+        let copies = copies_before_update(&db);
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        assert_eq!(copies[0].schema, 1);
+        let copy = Connection::open(&copies[0].path).unwrap();
+        let n: i64 = copy
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "the copy is the database as it was");
+        let x: String = copy
+            .query_row("SELECT x FROM kept", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(x, "before");
+        assert!(!before_update_dir(&db).read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".partial")));
+
+        // Up to date now, and a new database: no more copies.
+        drop(Store::open(&db).unwrap());
+        drop(Store::open(&dir.path().join("new.db")).unwrap());
+        assert_eq!(copies_before_update(&db).len(), 1);
+        assert!(copies_before_update(&dir.path().join("new.db")).is_empty());
     }
 }

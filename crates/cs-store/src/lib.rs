@@ -230,6 +230,7 @@ fn connect(path: &Path) -> Result<Connection> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    backup::keep_before_migrating(&conn, path)?;
     migrate::apply(&mut conn)?;
     Ok(conn)
 }

@@ -1,6 +1,7 @@
 import { NavLink, Outlet, useLocation } from "react-router";
 import { CatchUpBanner } from "@/features/plans/pricing/catch-up";
 import { LoopHealthBanner } from "@/components/loop-health-banner";
+import { UpdateBanner } from "@/features/updates/UpdateBanner";
 import { Activity, Boxes, CreditCard, FileText, LayoutDashboard, Mail, Server, Settings, Tags, Users, Wallet } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { ThemeToggle } from "@/components/theme-toggle";
@@ -75,6 +76,7 @@ export function AppShell() {
         <div className="mx-auto max-w-6xl px-6 py-6 lg:px-8 lg:py-7">
           <LoopHealthBanner />
           <CatchUpBanner />
+          <UpdateBanner />
           <RouteErrorBoundary key={location.pathname}>
             <Outlet />
           </RouteErrorBoundary>

@@ -24,6 +24,7 @@
 
 pub(crate) mod dto;
 mod files;
+pub(crate) use files::human_size;
 pub(crate) mod store;
 
 use std::path::{Path, PathBuf};

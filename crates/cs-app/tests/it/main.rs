@@ -17,6 +17,7 @@ mod pricing;
 mod secrets;
 mod startup;
 mod supervision;
+mod updates;
 mod validation;
 
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 import * as React from "react";
 import { Lock } from "lucide-react";
 import type { SettingsInput } from "@/api/client";
-import { useAppInfo, useSettings, useUpdateSettings } from "@/api/queries";
+import { useSettings, useUpdateSettings } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Button } from "@/components/ui/button";
@@ -19,6 +19,7 @@ import { ProvidersCard } from "@/features/providers/ProvidersCard";
 import { PortalSection } from "@/features/portal/PortalCard";
 import { BackupsSection } from "@/features/backup/BackupsCard";
 import { NotificationsSection } from "@/features/notifications/NotificationsCard";
+import { AboutSection } from "@/features/updates/AboutCard";
 
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "JPY", "SGD", "INR", "BRL"];
 const FIELDS = ["resellerName", "currency"] as const;
@@ -38,7 +39,7 @@ export function SettingsPage() {
         <BackupsSection />
         <NotificationsSection />
         <ProvidersCard />
-        <AboutCard />
+        <AboutSection />
       </div>
     </>
   );
@@ -106,26 +107,6 @@ function BusinessCard() {
             <Button type="submit" disabled={!dirty || save.isPending}>Save settings</Button>
           </div>
         </form>
-      </CardContent>
-    </Card>
-  );
-}
-
-function AboutCard() {
-  const info = useAppInfo();
-  return (
-    <Card>
-      <CardHeader>
-        <CardTitle>About</CardTitle>
-      </CardHeader>
-      <CardContent>
-        {info.isError ? <QueryError error={info.error} /> : !info.data ? <Skeleton className="h-20" /> : (
-          <dl className="grid gap-3 text-sm">
-            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Version</dt><dd className="tabular-nums" data-testid="app-version">{info.data.version}</dd></div>
-            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Database</dt><dd className="font-mono text-xs break-all select-all">{info.data.databasePath}</dd></div>
-            <div className="grid grid-cols-[8rem_1fr] gap-2"><dt className="text-muted-foreground">Log folder</dt><dd className="font-mono text-xs break-all select-all">{info.data.logDir}</dd></div>
-          </dl>
-        )}
       </CardContent>
     </Card>
   );
