@@ -7,13 +7,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Session, startDriver } from "./webdriver.mjs";
+import { Session, startDriver, watchNotifications } from "./webdriver.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const app = process.env.CS_APP_BINARY;
@@ -143,7 +143,10 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
     await rowWith("activity-table", line);
   }
   await s.screenshot("11-activity");
-  // --- Money: a bank transfer into the customer's wallet, with its receipt.
+  // --- Money: a bank transfer into the customer's wallet, with its receipt,
+  // and a desktop notification that it came in.
+  const pid = Number((await readFile(path.join(dataDir, "containerstacks.db.lock"), "utf8")).trim());
+  const notifications = await watchNotifications(pid);
   await s.go("#/customers");
   await s.click('[data-testid="customers-table"] a', { text: "Ødegård Hosting AS" });
   await s.find('[data-testid="wallet-card"]');
@@ -154,6 +157,10 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
   await s.click('dialog[open] button[type="submit"]');
   await s.waitFor(async () => /2[45]\.\d\d/.test(await s.text(await s.find('[data-testid="wallet-balance"]'))), { what: "the wallet balance after the payment" });
   await s.screenshot("12-customer-wallet");
+  const shown = await s.waitFor(async () => notifications.seen().find((n) => n.title === "Payment received"), { what: "the payment's desktop notification" });
+  notifications.stop();
+  assert.match(shown.body, /Ødegård Hosting AS/, JSON.stringify(shown));
+  assert.match(shown.body, /25[.,]00/, JSON.stringify(shown));
   await s.go("#/invoices");
   await rowWith("documents-table", "RCT-");
   await s.screenshot("13-documents");

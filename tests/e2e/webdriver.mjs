@@ -4,7 +4,7 @@
 // ContainerStacks window.
 
 import { spawn } from "node:child_process";
-import { writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -247,4 +247,46 @@ export class Session {
     await writeFile(file, Buffer.from(b64, "base64"));
     return file;
   }
+}
+
+/**
+ * The desktop notifications an app process sends, as they cross its D-Bus
+ * session (org.freedesktop.Notifications.Notify, seen with dbus-monitor; the
+ * test's private bus allows eavesdropping). Nothing serves the name on that
+ * bus, so nothing pops up; what counts is that the app asked for it, with
+ * this title and body. `seen()` lists `{ title, body }` so far; `stop()` ends
+ * the monitor.
+ */
+export async function watchNotifications(pid) {
+  const environ = await readFile(`/proc/${pid}/environ`, "utf8");
+  const address = environ.split("\0").find((kv) => kv.startsWith("DBUS_SESSION_BUS_ADDRESS="))?.slice("DBUS_SESSION_BUS_ADDRESS=".length);
+  if (!address) throw new Error(`the app (pid ${pid}) has no D-Bus session`);
+  const monitor = spawn("dbus-monitor", ["--address", address, "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], { stdio: ["ignore", "pipe", "inherit"] });
+  const seen = [];
+  let strings = null;
+  let rest = "";
+  monitor.stdout.on("data", (chunk) => {
+    rest += chunk;
+    const lines = rest.split("\n");
+    rest = lines.pop();
+    for (const line of lines) {
+      if (/^method call .*member=Notify/.test(line)) {
+        strings = [];
+      } else if (strings) {
+        const m = line.match(/^\s+string "(.*)"$/);
+        if (m) strings.push(m[1]);
+        // app name, icon, title, body: then the actions array
+        if (strings.length === 4 || /^\s+array/.test(line)) {
+          if (strings.length >= 4) seen.push({ title: strings[2], body: strings[3] });
+          strings = null;
+        }
+      }
+    }
+  });
+  // dbus-monitor prints its own subscription first: wait until it is on the bus.
+  await sleep(500);
+  return {
+    seen: () => [...seen],
+    stop: () => monitor.kill("SIGTERM"),
+  };
 }
