@@ -273,9 +273,9 @@ fn available(u: &Update) -> AvailableUpdateDto {
 
 fn error(code: ErrorCode, message: String) -> ErrorDto {
     if code == ErrorCode::Internal {
-        tracing::error!(%message, "update failed");
+        tracing::error!(%message, "updating failed");
     } else {
-        tracing::warn!(%message, "update refused");
+        tracing::warn!(%message, "updating failed");
     }
     ErrorDto {
         code,

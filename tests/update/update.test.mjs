@@ -28,6 +28,8 @@ const OLD = process.env.CS_UPDATE_OLD;
 const NEW = process.env.CS_UPDATE_NEW;
 const OLD_VERSION = process.env.CS_UPDATE_OLD_VERSION;
 const NEW_VERSION = process.env.CS_UPDATE_NEW_VERSION;
+/** The new package's signature by a key the app does not trust. */
+const STRANGER_SIG = process.env.CS_UPDATE_STRANGER_SIG;
 const INSTALLED = "/usr/bin/containerstacks";
 const PACKAGE = "container-stacks";
 
@@ -36,7 +38,7 @@ let driver;
 let s;
 let server;
 let port;
-/** What the server hands out: "good", "unsigned", "tampered" or "truncated". */
+/** What the server hands out: "good", "unsigned", "stranger" (signed by another key), "tampered" or "truncated". */
 let mode = "good";
 const served = [];
 
@@ -100,7 +102,7 @@ async function logText() {
 }
 
 before(async () => {
-  assert.ok(OLD && NEW && OLD_VERSION && NEW_VERSION, "run through `cargo xtask update-test`: it builds the two packages");
+  assert.ok(OLD && NEW && OLD_VERSION && NEW_VERSION && STRANGER_SIG, "run through `cargo xtask update-test`: it builds the two packages");
   assert.equal(process.getuid(), 0, "the update test installs packages with dpkg: run it as root");
   const present = installedVersion();
   if (present && present !== OLD_VERSION && present !== NEW_VERSION) {
@@ -118,6 +120,7 @@ before(async () => {
     if (req.url === "/latest.json") {
       const platform = { ...manifest.platforms["linux-x86_64-deb"], url: `http://127.0.0.1:${port}/package.deb` };
       if (mode === "unsigned") delete platform.signature;
+      if (mode === "stranger") platform.signature = readFileSync(STRANGER_SIG, "utf8").trim();
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ ...manifest, platforms: { "linux-x86_64-deb": platform, "linux-x86_64": platform } }));
     } else if (req.url === "/package.deb") {
@@ -182,8 +185,9 @@ test("the app refuses bad updates and installs the signed one, restarting into i
   const unsigned = await s.find('[data-testid="update-error"]', { timeout: 20_000 });
   assert.match(await s.text(unsigned), /not signed/);
 
-  // A package changed after it was signed, and one cut short: refused, and nothing installed.
-  for (const bad of ["tampered", "truncated"]) {
+  // A package signed by someone else, one changed after it was signed, and
+  // one cut short: refused, and nothing installed.
+  for (const bad of ["stranger", "tampered", "truncated"]) {
     mode = bad;
     await checkAndFind();
     const notes = await s.text(await s.find('[data-testid="release-notes"]'));
@@ -195,7 +199,7 @@ test("the app refuses bad updates and installs the signed one, restarting into i
     assert.equal(installedVersion(), OLD_VERSION, `${bad}: the installed package is still the old one`);
     assert.equal((await s.text(await s.find('[data-testid="app-version"]'))).trim(), OLD_VERSION, `${bad}: the running version keeps working`);
   }
-  assert.ok(served.some((r) => r === "tampered /package.deb") && served.some((r) => r === "truncated /package.deb"), served.join(", "));
+  for (const bad of ["stranger", "tampered", "truncated"]) assert.ok(served.includes(`${bad} /package.deb`), `${bad}: ${served.join(", ")}`);
 
   // The good one: downloaded, checked, installed, and the app restarts into it.
   mode = "good";

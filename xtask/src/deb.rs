@@ -204,3 +204,141 @@ fn workspace_version(root: &Path) -> Result<String> {
         })
         .context("[workspace.package] has no version")
 }
+
+/// `cargo xtask deb-check [PACKAGE.deb]`: installs the package (by default
+/// the newest one `cargo xtask deb` wrote) with apt on a clean Debian 12 —
+/// a minimal bookworm made with debootstrap, copied fresh for each check —
+/// so that its declared dependencies alone must bring in what it needs,
+/// then starts it under Xvfb and waits until its window is up. As root,
+/// with the Debian mirror reachable; not part of `cargo xtask test`.
+pub fn clean_install_check(root: &Path, args: &[String]) -> Result<()> {
+    if !crate::is_root() {
+        bail!("the clean-install check makes a Debian chroot: run it as root");
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let deb = match args.first() {
+        Some(p) => PathBuf::from(p),
+        None => newest_deb(&target)?,
+    };
+    let base = target.join("clean-debian-12");
+    if !base.join("etc/debian_version").exists() {
+        if !crate::have("debootstrap") {
+            run(Command::new("apt-get").args(["install", "-y", "-qq", "debootstrap"]))?;
+        }
+        let partial = target.join("clean-debian-12.partial");
+        let _ = std::fs::remove_dir_all(&partial);
+        run(Command::new("debootstrap")
+            .args(["--variant=minbase", "bookworm"])
+            .arg(&partial)
+            .arg("http://deb.debian.org/debian"))?;
+        std::fs::rename(&partial, &base)?;
+    }
+    let work = target.join("clean-debian-12.check");
+    release_chroot(&work)?;
+    run(Command::new("cp").arg("-a").arg(&base).arg(&work))?;
+    let result = (|| -> Result<()> {
+        // A /proc of its own and a /dev on a tmpfs of its own with just the
+        // devices the app and Xvfb use: nothing of this machine's is
+        // reachable from inside, whatever happens to the folder later.
+        run(Command::new("mount")
+            .args(["-t", "proc", "proc"])
+            .arg(work.join("proc")))?;
+        run(Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "mode=755", "tmpfs"])
+            .arg(work.join("dev")))?;
+        run(Command::new("sh").arg("-c").arg(format!(
+            "cd {} && mknod -m 666 null c 1 3 && mknod -m 666 zero c 1 5 && mknod -m 666 full c 1 7 \
+             && mknod -m 666 random c 1 8 && mknod -m 666 urandom c 1 9 && mknod -m 666 tty c 5 0 \
+             && ln -s /proc/self/fd fd && mkdir -m 1777 shm",
+            work.join("dev").display()
+        )))?;
+        std::fs::copy("/etc/resolv.conf", work.join("etc/resolv.conf"))?;
+        std::fs::copy(&deb, work.join("tmp/package.deb"))?;
+        let chroot = |script: &str| -> Result<()> {
+            run(Command::new("chroot")
+                .arg(&work)
+                .args(["sh", "-c", script])
+                .env("DEBIAN_FRONTEND", "noninteractive"))
+        };
+        chroot("apt-get update -qq && apt-get install -y -qq /tmp/package.deb xvfb xauth >/tmp/apt.log 2>&1 || { tail -30 /tmp/apt.log; exit 1; }")?;
+        chroot("dpkg-query -W -f='installed ${Package} ${Version}\\n' container-stacks")?;
+        // Up to a minute for the window; whatever runs is killed after.
+        chroot(
+            "mkdir -p /tmp/data && CS_DATA_DIR=/tmp/data timeout 60 xvfb-run -a containerstacks >/tmp/app.log 2>&1 & \
+             for i in $(seq 60); do grep -qs '\"the window is up\"' /tmp/data/logs/* && break; sleep 1; done; \
+             if grep -qs '\"the window is up\"' /tmp/data/logs/*; then echo 'the app started: its window is up'; else tail -30 /tmp/app.log; exit 1; fi",
+        )
+    })();
+    let released = release_chroot(&work);
+    result.with_context(|| {
+        format!(
+            "{} did not install and start on a clean Debian 12",
+            deb.display()
+        )
+    })?;
+    released?;
+    println!("{} installs and starts on a clean Debian 12", deb.display());
+    Ok(())
+}
+
+/// Kills what runs inside the chroot at `work`, unmounts what is mounted
+/// under it, and only when nothing is left mounted there removes it
+/// (without crossing into another file system either way).
+fn release_chroot(work: &Path) -> Result<()> {
+    if !work.exists() {
+        return Ok(());
+    }
+    let work_str = work.display().to_string();
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+            continue;
+        };
+        if std::fs::read_link(entry.path().join("root")).is_ok_and(|r| r == work) {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mounted = || -> Result<Vec<String>> {
+        Ok(std::fs::read_to_string("/proc/mounts")?
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .filter(|m| *m == work_str || m.starts_with(&format!("{work_str}/")))
+            .map(str::to_string)
+            .collect())
+    };
+    for m in mounted()?.iter().rev() {
+        let _ = Command::new("umount").args(["-l", m]).status();
+    }
+    let left = mounted()?;
+    if !left.is_empty() {
+        bail!(
+            "{} still has mounts ({}): unmount them, then remove it",
+            work.display(),
+            left.join(", ")
+        );
+    }
+    run(Command::new("rm")
+        .args(["-rf", "--one-file-system"])
+        .arg(work))
+}
+
+fn newest_deb(target: &Path) -> Result<PathBuf> {
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for profile in ["release", "debug"] {
+        let dir = target.join(profile).join("bundle").join("deb");
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "deb") {
+                found.push((e.metadata()?.modified()?, p));
+            }
+        }
+    }
+    found.sort();
+    found
+        .pop()
+        .map(|(_, p)| p)
+        .context("no .deb found: run `cargo xtask deb` first, or name the package")
+}

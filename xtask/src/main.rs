@@ -15,6 +15,8 @@
 //! - `bindings`: regenerate ui/src/bindings.ts from the Rust commands
 //! - `deb`: build the .deb package, its signature and the update manifest
 //!   (deb.rs says how it is signed)
+//! - `deb-check [DEB]`: install the package on a clean Debian 12 (a fresh
+//!   debootstrap chroot) with apt and start it under Xvfb (root, network)
 //! - `update-test`: build the app twice as .deb packages of two versions and
 //!   let the older update itself from a loopback server (tests/update; as
 //!   root: it installs the packages with dpkg, and removes them after)
@@ -106,6 +108,7 @@ fn main() -> Result<()> {
             build_ui(&root)?;
             deb::deb(&root, &args[1..])
         }
+        Some("deb-check") => deb::clean_install_check(&root, &args[1..]),
         Some("update-test") => {
             build_ui(&root)?;
             update_test(&root)
@@ -127,7 +130,7 @@ fn main() -> Result<()> {
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb [--debug] [--version V] | update-test | crash-test N | bench billing|portal|sync>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb [--debug] [--version V] | deb-check [DEB] | update-test | crash-test N | bench billing|portal|sync>");
             bail!("unknown or missing task")
         }
     }
@@ -293,14 +296,14 @@ fn spawn_relay(
     });
 }
 
-fn have(program: &str) -> bool {
+pub(crate) fn have(program: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
         .status()
         .is_ok_and(|s| s.success())
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -470,6 +473,32 @@ fn update_test(root: &Path) -> Result<()> {
             ],
         )?;
     }
+    // The new package signed by a key the app does not trust.
+    let stranger = work.join("stranger");
+    std::fs::create_dir_all(&stranger)?;
+    let deb = std::fs::read_dir(work.join(new))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .context("the new package is missing")?;
+    std::fs::copy(&deb, stranger.join("package.deb"))?;
+    let key = stranger.join("stranger.key");
+    run(Command::new("npx")
+        .args([
+            "--yes",
+            deb::TAURI_CLI,
+            "signer",
+            "generate",
+            "--ci",
+            "--force",
+        ])
+        .args(["--password", "", "--write-keys"])
+        .arg(&key))?;
+    run(Command::new("npx")
+        .args(["--yes", deb::TAURI_CLI, "signer", "sign", "--password", ""])
+        .args(["--app-version", new, "--private-key-path"])
+        .arg(&key)
+        .arg(stranger.join("package.deb")))?;
     run_limited(
         Command::new("xvfb-run")
             .args([
@@ -481,6 +510,7 @@ fn update_test(root: &Path) -> Result<()> {
                 "--test-timeout=900000",
                 "tests/update/",
             ])
+            .env("CS_UPDATE_STRANGER_SIG", stranger.join("package.deb.sig"))
             .env("CS_UPDATE_OLD", work.join(old))
             .env("CS_UPDATE_NEW", work.join(new))
             .env("CS_UPDATE_OLD_VERSION", old)
