@@ -293,7 +293,10 @@ fn release_chroot(work: &Path) -> Result<()> {
     let work_str = work.display().to_string();
     for entry in std::fs::read_dir("/proc")?.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
         if std::fs::read_link(entry.path().join("root")).is_ok_and(|r| r == work) {
