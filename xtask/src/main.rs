@@ -14,6 +14,10 @@
 //!   portal's UI and binary first; headless Chromium)
 //! - `bindings`: regenerate ui/src/bindings.ts from the Rust commands
 //! - `deb`: build the .deb package with the Tauri CLI
+//! - `gen-store --out FILE`: write a store the size of an established
+//!   reseller (10,000 customers, 30,000 running Sandbox servers, 100,000
+//!   documents, a year of ledger entries) for benchmarks and large-store
+//!   tests (`gen_store.rs`; `--customers N` etc. change the sizes)
 //! - `crash-test N`: SIGKILL the billing process N times and check every
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
@@ -22,6 +26,7 @@
 //!   latency from a commit to the portal holding it
 
 mod billing;
+mod gen_store;
 
 use std::io::{IsTerminal, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -116,6 +121,7 @@ fn main() -> Result<()> {
                 .unwrap_or(50);
             billing::crash_test(n)
         }
+        Some("gen-store") => gen_store::main(&args[1..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("billing") => {
             billing::bench(&args[2..])
         }
@@ -124,7 +130,7 @@ fn main() -> Result<()> {
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | bench billing|portal|sync>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | gen-store --out FILE | bench billing|portal|sync>");
             bail!("unknown or missing task")
         }
     }
