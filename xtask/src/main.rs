@@ -22,9 +22,13 @@
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
 //! - `bench portal`: the portal's "my servers" under load against its floor
+//! - `bench desktop [--quick]`: first paint, memory and list latency of the
+//!   release app on an empty and a large store against a hello-world Tauri
+//!   app (`bench_desktop.rs`; not part of `test`)
 //! - `bench sync`: the desktop's first full sync with the portal, and the
 //!   latency from a commit to the portal holding it
 
+mod bench_desktop;
 mod billing;
 mod gen_store;
 
@@ -129,8 +133,11 @@ fn main() -> Result<()> {
             bench_portal(&args[2..])
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("desktop") => {
+            bench_desktop::bench(&root, &args[2..])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | gen-store --out FILE | bench billing|portal|sync>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb | crash-test N | gen-store --out FILE | bench billing|portal|sync|desktop>");
             bail!("unknown or missing task")
         }
     }
