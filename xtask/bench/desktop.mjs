@@ -100,6 +100,10 @@ function argv0(pid) {
 
 async function firstPaint(s, t0) {
   const deadline = Date.now() + 120_000;
+  // WebKit may add its paint entry a moment after the frame: the fallback
+  // counts only when none came within FALLBACK_GRACE_MS of it.
+  const FALLBACK_GRACE_MS = 3_000;
+  let fallbackSince = null;
   while (Date.now() < deadline) {
     const v = await s.exec(`
       const p = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")
@@ -110,9 +114,13 @@ async function firstPaint(s, t0) {
         window.__benchFrame = -1;
         requestAnimationFrame(() => { window.__benchFrame = performance.timeOrigin + performance.now(); });
       }
-      return window.__benchFrame > 0 ? { at: window.__benchFrame, how: "first frame after load (no paint entries)" } : null;
+      return window.__benchFrame > 0 ? { at: window.__benchFrame, how: "fallback" } : null;
     `).catch(() => null);
-    if (v) return { ms: v.at - t0, how: v.how };
+    if (v && v.how !== "fallback") return { ms: v.at - t0, how: v.how };
+    if (v) {
+      fallbackSince ??= Date.now();
+      if (Date.now() - fallbackSince >= FALLBACK_GRACE_MS) return { ms: v.at - t0, how: "first frame after load (no paint entries)" };
+    }
     await sleep(20);
   }
   throw new Error("no first paint within 120 s");
@@ -209,12 +217,12 @@ const sizes = { appMb: size(app), floorMb: size(floor) };
 
 const ok = (b) => (b ? "ok  " : "MISS");
 console.log("\nContainerStacks desktop benchmark (issue 16)");
-console.log(`binaries (stripped release): app ${sizes.appMb} MB, floor ${sizes.floorMb} MB   ${ok(sizes.appMb <= 20)} goal app ≤ 20 MB`);
+console.log(`binaries (stripped release): app ${sizes.appMb} MiB, floor ${sizes.floorMb} MiB   ${ok(sizes.appMb <= 20)} goal app ≤ 20 MiB`);
 for (const r of results) {
-  console.log(`${r.label.padEnd(18)} first paint ${String(r.firstPaintMs).padStart(6)} ms (${r.paintHow})   PSS ${String(r.pssMb).padStart(6)} MB over ${r.processes} processes`);
+  console.log(`${r.label.padEnd(18)} first paint ${String(r.firstPaintMs).padStart(6)} ms (${r.paintHow})   PSS ${String(r.pssMb).padStart(6)} MiB over ${r.processes} processes`);
 }
 console.log(`${ok(large.firstPaintMs <= 1.5 * f.firstPaintMs)} first paint, large store: ${large.firstPaintMs} ms, goal ≤ 1.5 × floor = ${Math.round(1.5 * f.firstPaintMs)} ms`);
-console.log(`${ok(large.pssMb <= f.pssMb + 60)} PSS, large store: ${large.pssMb} MB, goal ≤ floor + 60 = ${(f.pssMb + 60).toFixed(1)} MB`);
+console.log(`${ok(large.pssMb <= f.pssMb + 60)} PSS, large store: ${large.pssMb} MiB, goal ≤ floor + 60 = ${(f.pssMb + 60).toFixed(1)} MiB`);
 for (const l of large.lists || []) {
   console.log(`${ok(l.openMs !== null && l.openMs <= 300)} ${l.list.padEnd(10)} click → first page ${l.openMs ?? "—"} ms   ${ok(l.searchMs !== null && l.searchMs <= 300)} search "${LISTS.find((x) => x.name === l.list).query}" → first page ${l.searchMs ?? "—"} ms (goal ≤ 300 ms)${l.error ? `   (${l.error})` : ""}`);
 }
