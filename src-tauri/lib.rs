@@ -284,6 +284,13 @@ fn show_startup_failure(app: &mut tauri::App, message: String) {
         .show(|_| std::process::exit(2));
 }
 
+/// Told when the main window's page has loaded (the first paint is due),
+/// which starts the background loops.
+struct FirstPaint(Arc<tokio::sync::Notify>);
+
+/// When the background loops start even if the page never said it loaded.
+const START_LOOPS_AT_LATEST: Duration = Duration::from_secs(10);
+
 /// The window-state plugin's file in the data folder.
 pub const WINDOW_STATE_FILE: &str = "window-state.json";
 
@@ -352,15 +359,37 @@ pub fn run_desktop() -> anyhow::Result<()> {
                 }
             };
             tauri_app.manage(app.clone());
+            // Nothing proportional to the store runs before the first paint:
+            // the loops (the Sandbox adoption, the billing catch-up with its
+            // banner, the first full reconciliation) start once the window's
+            // page has loaded, or after a while if it never says so.
             tracing::info!(
                 version = %commands::updates::running_version(tauri_app.handle()),
                 "the window is up"
             );
             commands::updates::check_at_start(tauri_app.handle().clone());
-            for task in start_background_loops(app, RECONCILE_EVERY) {
-                tauri::async_runtime::spawn(task);
-            }
+            let painted = Arc::new(tokio::sync::Notify::new());
+            tauri_app.manage(FirstPaint(painted.clone()));
+            tauri::async_runtime::spawn(async move {
+                let waited = tokio::time::timeout(START_LOOPS_AT_LATEST, painted.notified()).await;
+                tracing::info!(
+                    page_loaded = waited.is_ok(),
+                    "starting the background loops"
+                );
+                for task in start_background_loops(app, RECONCILE_EVERY) {
+                    tauri::async_runtime::spawn(task);
+                }
+            });
             Ok(())
+        })
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                if let Some(p) = webview.try_state::<FirstPaint>() {
+                    // A permit is kept when nobody waits yet; later loads
+                    // (a reload) add nothing once the loops run.
+                    p.0.notify_one();
+                }
+            }
         })
         .run(context);
     match result {

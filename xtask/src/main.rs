@@ -20,15 +20,24 @@
 //! - `update-test`: build the app twice as .deb packages of two versions and
 //!   let the older update itself from a loopback server (tests/update; as
 //!   root: it installs the packages with dpkg, and removes them after)
+//! - `gen-store --out FILE`: write a store the size of an established
+//!   reseller (10,000 customers, 30,000 running Sandbox servers, 100,000
+//!   documents, a year of ledger entries) for benchmarks and large-store
+//!   tests (`gen_store.rs`; `--customers N` etc. change the sizes)
 //! - `crash-test N`: SIGKILL the billing process N times and check every
 //!   invariant
 //! - `bench billing`: print the billing benchmark figures
 //! - `bench portal`: the portal's "my servers" under load against its floor
+//! - `bench desktop [--quick]`: first paint, memory and list latency of the
+//!   release app on an empty and a large store against a hello-world Tauri
+//!   app (`bench_desktop.rs`; not part of `test`)
 //! - `bench sync`: the desktop's first full sync with the portal, and the
 //!   latency from a commit to the portal holding it
 
+mod bench_desktop;
 mod billing;
 mod deb;
+mod gen_store;
 
 use std::io::{IsTerminal, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -122,6 +131,7 @@ fn main() -> Result<()> {
                 .unwrap_or(50);
             billing::crash_test(n)
         }
+        Some("gen-store") => gen_store::main(&args[1..]),
         Some("bench") if args.get(1).map(String::as_str) == Some("billing") => {
             billing::bench(&args[2..])
         }
@@ -129,8 +139,11 @@ fn main() -> Result<()> {
             bench_portal(&args[2..])
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("sync") => bench_sync(&args[2..]),
+        Some("bench") if args.get(1).map(String::as_str) == Some("desktop") => {
+            bench_desktop::bench(&root, &args[2..])
+        }
         _ => {
-            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb [--debug] [--version V] | deb-check [DEB] | update-test | crash-test N | bench billing|portal|sync>");
+            eprintln!("usage: cargo xtask <setup | run | test | e2e | portal-e2e | bindings | deb [--debug] [--version V] | deb-check [DEB] | update-test | crash-test N | gen-store --out FILE | bench billing|portal|sync|desktop>");
             bail!("unknown or missing task")
         }
     }

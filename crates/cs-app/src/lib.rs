@@ -123,6 +123,10 @@ pub struct App {
     /// The keyring keys of this database's secrets.
     secret_keys: SecretKeys,
     sandbox: Sandbox,
+    /// Whether the Sandbox holds the servers of the store yet (see
+    /// `App::adopt_sandbox_servers`); the lock is held while adopting, so a
+    /// use of the Sandbox waits for an adoption under way.
+    sandbox_adopted: std::sync::Mutex<bool>,
     /// The connected Linode accounts by account id (their tokens live in the
     /// keyring, under `SecretKeys::linode_token`).
     linode: std::sync::RwLock<std::collections::BTreeMap<String, Arc<cs_linode::LinodeProvider>>>,
@@ -157,8 +161,11 @@ impl std::fmt::Debug for App {
 const RESELLER_NAME_KEY: &str = "reseller.name";
 
 impl App {
-    /// Opens the store (applying migrations) and re-adopts the Sandbox servers
-    /// of an earlier run.
+    /// Opens the store (applying migrations) and loads the accounts. It does
+    /// nothing proportional to the size of the store, so the window paints
+    /// at once: the Sandbox servers of an earlier run are adopted by
+    /// [`App::adopt_sandbox_servers`], which the shell runs in the background
+    /// and which every use of the Sandbox runs first if it has not yet.
     pub fn open(config: AppConfig) -> AppResult<App> {
         let store = Arc::new(Store::open(&config.database_path)?);
         let sandbox = Sandbox::new(config.clock.clone(), config.sandbox_timing);
@@ -174,6 +181,7 @@ impl App {
             secrets: config.secrets,
             secret_keys,
             sandbox,
+            sandbox_adopted: std::sync::Mutex::new(false),
             linode: std::sync::RwLock::new(std::collections::BTreeMap::new()),
             digitalocean: std::sync::RwLock::new(std::collections::BTreeMap::new()),
             paypal: std::sync::RwLock::new(None),
@@ -185,7 +193,6 @@ impl App {
             loops: health::LoopHealth::default(),
             backup: backup::BackupRuntime::default(),
         };
-        app.adopt_sandbox_servers()?;
         app.move_legacy_secrets()?;
         app.load_linode()?;
         app.load_digitalocean()?;
@@ -246,14 +253,65 @@ impl App {
         Ok(())
     }
 
-    /// The Sandbox provider, for tests that inject faults.
+    /// The Sandbox provider, for tests that inject faults. A fault
+    /// injected before the adoption fires at the first call after it.
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
     }
 
+    /// Re-creates in the Sandbox, once, the live servers of an earlier run
+    /// (the Sandbox forgets them when the process ends): reads every server
+    /// of the store, so the shells run it in the background after the
+    /// window is shown. Any use of the Sandbox calls it first, and waits
+    /// while it runs on another thread, so nothing asks the Sandbox about a
+    /// server it has not adopted yet. Cheap once done.
+    pub fn adopt_sandbox_servers(&self) -> AppResult<()> {
+        let mut adopted = self
+            .sandbox_adopted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !*adopted {
+            let started = std::time::Instant::now();
+            let n = self.adopt_sandbox_servers_now()?;
+            tracing::info!(
+                servers = n,
+                ms = started.elapsed().as_millis() as u64,
+                "adopted the Sandbox servers of the store"
+            );
+            *adopted = true;
+        }
+        Ok(())
+    }
+
+    /// The Sandbox for its catalogue (regions, types, images), which needs
+    /// no adopted server: the plans screen does not wait for the adoption.
+    fn sandbox_catalogue(&self) -> Arc<dyn Provider> {
+        Arc::new(self.sandbox.clone())
+    }
+
+    /// Whether the Sandbox servers of the store have been adopted yet.
+    pub fn sandbox_servers_adopted(&self) -> bool {
+        *self
+            .sandbox_adopted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// After a restore: the store's servers are another set, adopted again
+    /// at the next use of the Sandbox (or by the caller).
+    fn forget_sandbox_adoption(&self) {
+        *self
+            .sandbox_adopted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = false;
+    }
+
     fn provider(&self, kind: ProviderKind) -> AppResult<Arc<dyn Provider>> {
         match kind {
-            ProviderKind::Sandbox => Ok(Arc::new(self.sandbox.clone())),
+            ProviderKind::Sandbox => {
+                self.adopt_sandbox_servers()?;
+                Ok(Arc::new(self.sandbox.clone()))
+            }
             // Where no server says which account: the oldest connected one.
             // Anything about a server goes through `provider_of`.
             ProviderKind::Linode => Ok(self.linode_provider(&self.default_linode_account()?)?),

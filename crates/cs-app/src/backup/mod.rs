@@ -567,7 +567,10 @@ impl App {
         self.load_linode()?;
         *self.paypal.write().unwrap_or_else(|e| e.into_inner()) = None;
         self.load_paypal()?;
-        self.adopt_sandbox_servers()?;
+        // The restored servers are adopted at the next use of the Sandbox
+        // (the reconciler's next round at the latest), not here: the restore
+        // answers without reading every server.
+        self.forget_sandbox_adoption();
         self.wake_portal_worker();
         self.backup.wake.notify_one();
         Ok(())

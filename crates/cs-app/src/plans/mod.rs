@@ -40,7 +40,7 @@ impl App {
         // The sandbox catalogue is always at hand; a provider that is not
         // connected simply shows no provider price.
         let sandbox_types = self
-            .provider(ProviderKind::Sandbox)?
+            .sandbox_catalogue()
             .instance_types()
             .await
             .unwrap_or_default();

@@ -170,8 +170,10 @@ impl App {
         Ok(n)
     }
 
-    /// Fills an empty outbox from the store (databases from before the portal).
-    pub(crate) fn portal_backfill(&self) -> AppResult<()> {
+    /// Fills an empty outbox from the store (databases from before the portal,
+    /// and stores written without the façade, as `cargo xtask gen-store`'s,
+    /// which calls it so the app's first start does not).
+    pub fn portal_backfill(&self) -> AppResult<()> {
         let needed = self.store.read(|c| {
             Ok::<_, AppError>(store::newest_seq(c)? == 0 && cs_store::orgs::count(c)? > 0)
         })?;

@@ -113,7 +113,7 @@ impl App {
     /// built on it.
     pub(crate) async fn catalogue(&self, kind: ProviderKind) -> AppResult<Catalogue> {
         if kind == ProviderKind::Sandbox {
-            let p = self.provider(kind)?;
+            let p = self.sandbox_catalogue();
             return Ok(Catalogue {
                 regions: p.regions().await?,
                 types: p.instance_types().await?,

@@ -405,7 +405,9 @@ impl App {
 
     /// The Sandbox forgets its instances when the process ends; re-create the
     /// live ones the store knows so they keep working after a restart.
-    pub(crate) fn adopt_sandbox_servers(&self) -> AppResult<()> {
+    /// Returns how many were adopted. Only `App::adopt_sandbox_servers`
+    /// calls it (once).
+    pub(crate) fn adopt_sandbox_servers_now(&self) -> AppResult<usize> {
         let (list, highest) = self.store.read(|c| {
             Ok::<_, AppError>((
                 servers::list(c)?,
@@ -415,6 +417,7 @@ impl App {
         if let Some(h) = highest {
             self.sandbox.skip_ids_through(h);
         }
+        let mut adopted = 0;
         for s in list
             .iter()
             .filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none())
@@ -444,9 +447,10 @@ impl App {
                     tags: vec![],
                     created: s.created_at,
                 });
+                adopted += 1;
             }
         }
-        Ok(())
+        Ok(adopted)
     }
 }
 
@@ -454,6 +458,17 @@ impl App {
 /// forever; the shell spawns it on its runtime. Errors are logged and the
 /// pass is retried next round.
 pub async fn run(app: Arc<App>, interval: Duration) {
+    // First the Sandbox servers of an earlier run (it reads every server:
+    // off the async workers, which answer the window meanwhile).
+    let a = app.clone();
+    match tokio::task::spawn_blocking(move || a.adopt_sandbox_servers()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "adopting the Sandbox servers failed; the first use of the Sandbox tries again")
+        }
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => return,
+    }
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut round: u64 = 0;

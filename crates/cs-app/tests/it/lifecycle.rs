@@ -377,3 +377,106 @@ async fn a_create_whose_provider_id_cannot_be_recorded_leaves_nothing_half_made(
         .await
         .expect("the label is free again");
 }
+
+/// Three running Sandbox servers, then a restart: what `App::open` finds.
+async fn running_servers_then_restart() -> (
+    TestApp,
+    Vec<cs_app::dto::ServerDto>,
+    cs_app::dto::OrganizationDto,
+    cs_app::dto::PlanDto,
+) {
+    let t = TestApp::new();
+    let org = t.customer("Acme Hosting", "ops@acme.example");
+    let plan = t.plan("Starter").await;
+    let mut servers = vec![];
+    for label in ["web-1", "web-2", "db-1"] {
+        servers.push(
+            t.app
+                .create_server(t.server_input(&org, &plan, label), Default::default())
+                .await
+                .unwrap(),
+        );
+    }
+    t.tick().await;
+    t.tick().await;
+    for s in &servers {
+        assert_eq!(t.app.get_server(&s.id).unwrap().server.status, "running");
+    }
+    (t.restart(), servers, org, plan)
+}
+
+#[tokio::test]
+async fn opening_the_store_leaves_the_sandbox_adoption_to_the_background() {
+    use cs_provider::Provider;
+    let (t, servers, _, _) = running_servers_then_restart().await;
+    // App::open read no server: the window paints before any work that
+    // grows with the store.
+    assert!(!t.app.sandbox_servers_adopted());
+    let pid = servers[0].provider_id.clone().unwrap();
+    assert!(
+        t.app.sandbox().get_instance(&pid).await.is_err(),
+        "the Sandbox does not know the server before the adoption"
+    );
+    // The reconciler loop, which the shells start once the window has
+    // painted, adopts them first, off the async workers.
+    let crate::TestApp {
+        app, clock, dir, ..
+    } = t;
+    let app = std::sync::Arc::new(app);
+    let reconciler = tokio::spawn(cs_app::run_reconciler(
+        app.clone(),
+        std::time::Duration::from_millis(20),
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !app.sandbox_servers_adopted() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background adoption never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    for s in &servers {
+        let i = app
+            .sandbox()
+            .get_instance(s.provider_id.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(i.label, s.label);
+        assert_eq!(i.status, cs_provider::InstanceStatus::Running);
+    }
+    // Reconciliation after the adoption leaves the servers running.
+    clock.advance(crate::step());
+    app.reconcile_once(true).await.unwrap();
+    for s in &servers {
+        assert_eq!(app.get_server(&s.id).unwrap().server.status, "running");
+    }
+    reconciler.abort();
+    drop(dir);
+}
+
+#[tokio::test]
+async fn an_action_before_the_background_adoption_adopts_first() {
+    let (t, servers, org, plan) = running_servers_then_restart().await;
+    assert!(!t.app.sandbox_servers_adopted());
+    // The user reboots a server before the background adoption ran: the
+    // Sandbox is given its servers first, so the reboot finds it.
+    let r = t
+        .app
+        .server_action(&servers[1].id, ServerAction::Reboot)
+        .await
+        .unwrap();
+    assert_eq!(r.status, "rebooting");
+    assert!(t.app.sandbox_servers_adopted());
+    t.tick().await;
+    assert_eq!(
+        t.app.get_server(&servers[1].id).unwrap().server.status,
+        "running"
+    );
+    // A new server gets an id past every recorded one.
+    let fresh = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-3"), Default::default())
+        .await
+        .unwrap();
+    assert!(servers.iter().all(|s| s.provider_id != fresh.provider_id));
+}

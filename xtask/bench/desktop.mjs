@@ -1,0 +1,229 @@
+// `cargo xtask bench desktop`, the measuring half: run under Xvfb by the
+// xtask (which builds both binaries and generates the large store), it starts
+// the floor (a hello-world Tauri app, xtask/floor-app) and ContainerStacks on
+// an empty and on a large store, each the same way, and prints the figures
+// against the goals of issue 16 as text and as one JSON line.
+//
+// Definitions (the same for the floor and the app):
+// - first paint: from the WebDriver new-session request (which starts the
+//   process) to the page's first contentful paint, as the Paint Timing API
+//   reports it (performance.timeOrigin + the entry's startTime), both as wall
+//   clock; where the webview has no paint entries, the first animation frame
+//   after the page's load event is used instead (said in the output).
+// - PSS: the sum of Pss in /proc/<pid>/smaps_rollup over the app's process
+//   and every descendant (WebKitWebProcess, WebKitNetworkProcess, …), read
+//   SETTLE_MS after the first paint.
+// - list and search: timestamps taken inside the page (performance.now()),
+//   so WebDriver's latency does not count: from the click on the sidebar link
+//   (a capturing click listener) to the animation frame after the first
+//   table row of the new screen is in the DOM (a MutationObserver); for a
+//   search, from the input event that sets the whole query at once to the
+//   frame after the first row matching it is shown.
+//
+// Environment: CS_BENCH_APP, CS_BENCH_FLOOR (binaries), CS_BENCH_EMPTY_DIR,
+// CS_BENCH_LARGE_DIR (data folders: CS_DATA_DIR of the app).
+
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { Session, startDriver, sleep } from "../../tests/e2e/webdriver.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SETTLE_MS = Number(process.env.CS_BENCH_SETTLE_MS || 10_000);
+// How long a list or a search may take before it counts as not shown.
+const LIST_TIMEOUT_MS = Number(process.env.CS_BENCH_LIST_TIMEOUT_MS || 180_000);
+const app = process.env.CS_BENCH_APP;
+const floor = process.env.CS_BENCH_FLOOR;
+const emptyDir = process.env.CS_BENCH_EMPTY_DIR;
+const largeDir = process.env.CS_BENCH_LARGE_DIR;
+for (const [k, v] of Object.entries({ app, floor, emptyDir, largeDir })) {
+  if (!v) throw new Error(`${k} is not set: run through \`cargo xtask bench desktop\``);
+}
+
+// Stable selectors of the list screens (ui/src/components/ui/data-table.tsx
+// and the sidebar in ui/src/components/app-shell.tsx).
+const LISTS = [
+  { name: "Customers", href: "#/customers", query: "Falcon" },
+  { name: "Servers", href: "#/servers", query: "db-0001" },
+  { name: "Documents", href: "#/invoices", query: "Falcon" },
+];
+const ROW = "tbody tr[data-row-id]";
+const SEARCH = 'input[aria-label="Search table"]';
+
+/** Every process whose ancestors include `pid`, and `pid`. */
+function tree(pid) {
+  const parent = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parent.set(Number(d), ppid);
+    } catch { /* gone */ }
+  }
+  const out = [pid];
+  for (const [p] of parent) {
+    for (let q = parent.get(p); q && q > 1; q = parent.get(q)) {
+      if (q === pid) { out.push(p); break; }
+    }
+  }
+  return out;
+}
+
+function pssKb(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The newest process running `binary`. */
+function findPid(binary) {
+  const want = path.resolve(binary);
+  let best = null;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const exe = path.resolve(argv0(d));
+      if (exe === want && (best === null || Number(d) > best)) best = Number(d);
+    } catch { /* not ours or gone */ }
+  }
+  return best;
+}
+
+function argv0(pid) {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0];
+}
+
+async function firstPaint(s, t0) {
+  const deadline = Date.now() + 120_000;
+  // WebKit may add its paint entry a moment after the frame: the fallback
+  // counts only when none came within FALLBACK_GRACE_MS of it.
+  const FALLBACK_GRACE_MS = 3_000;
+  let fallbackSince = null;
+  while (Date.now() < deadline) {
+    const v = await s.exec(`
+      const p = performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")
+        || performance.getEntriesByType("paint")[0];
+      if (p) return { at: performance.timeOrigin + p.startTime, how: p.name };
+      if (document.readyState !== "complete") return null;
+      if (!window.__benchFrame) {
+        window.__benchFrame = -1;
+        requestAnimationFrame(() => { window.__benchFrame = performance.timeOrigin + performance.now(); });
+      }
+      return window.__benchFrame > 0 ? { at: window.__benchFrame, how: "fallback" } : null;
+    `).catch(() => null);
+    if (v && v.how !== "fallback") return { ms: v.at - t0, how: v.how };
+    if (v) {
+      fallbackSince ??= Date.now();
+      if (Date.now() - fallbackSince >= FALLBACK_GRACE_MS) return { ms: v.at - t0, how: "first frame after load (no paint entries)" };
+    }
+    await sleep(20);
+  }
+  throw new Error("no first paint within 120 s");
+}
+
+/** Starts `binary` with `env`, measures first paint and PSS; `then` runs on the session. */
+async function measure(label, binary, env, then) {
+  const driver = await startDriver({ ...env, CS_LOG: "info" });
+  let s;
+  try {
+    const t0 = Date.now();
+    s = await Session.start(driver.url, binary, path.join(here, "screenshots"));
+    const paint = await firstPaint(s, t0);
+    await sleep(SETTLE_MS);
+    const pid = findPid(binary);
+    const pids = pid ? tree(pid) : [];
+    const pss = pids.reduce((sum, p) => sum + pssKb(p), 0);
+    const result = { label, firstPaintMs: Math.round(paint.ms), paintHow: paint.how, pssMb: +(pss / 1024).toFixed(1), processes: pids.length };
+    if (then) result.lists = await then(s);
+    return result;
+  } finally {
+    await s?.quit();
+    await driver.stop();
+  }
+}
+
+/** Click → first row of the new screen, then search → first matching row, in page time. */
+async function lists(s) {
+  const out = [];
+  for (const l of LISTS) {
+    await s.exec(`
+      window.__bench = {};
+      const old = new Set(document.querySelectorAll(${JSON.stringify(ROW)}));
+      document.addEventListener("click", (e) => {
+        if (e.target.closest('a[href=${JSON.stringify(l.href)}]')) window.__bench.click = performance.now();
+      }, { capture: true, once: true });
+      const obs = new MutationObserver(() => {
+        const b = window.__bench;
+        if (!b.click || b.row) return;
+        const r = [...document.querySelectorAll(${JSON.stringify(ROW)})].find((x) => !old.has(x));
+        if (r) { b.row = -1; obs.disconnect(); requestAnimationFrame(() => { b.row = performance.now(); }); }
+      });
+      obs.observe(document.body, { childList: true, subtree: true });
+    `);
+    await s.click(`a[href="${l.href}"]`);
+    const open = await waitPage(s, "click", LIST_TIMEOUT_MS).catch((e) => ({ error: e.message }));
+    if (open.error) { out.push({ list: l.name, openMs: null, searchMs: null, error: open.error }); continue; }
+    // The search: the whole query set at once, as a paste would.
+    await s.find(SEARCH, { timeout: 60_000 });
+    await s.exec(`
+      window.__bench = {};
+      const q = ${JSON.stringify(l.query.toLowerCase())};
+      const input = document.querySelector(${JSON.stringify(SEARCH)});
+      const obs = new MutationObserver(() => {
+        const b = window.__bench;
+        if (!b.input || b.row) return;
+        const r = document.querySelector(${JSON.stringify(ROW)});
+        if (r && r.innerText.toLowerCase().includes(q)) { b.row = -1; obs.disconnect(); requestAnimationFrame(() => { b.row = performance.now(); }); }
+      });
+      obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+      const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+      window.__bench.input = performance.now();
+      set.call(input, ${JSON.stringify(l.query)});
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    `);
+    const search = await waitPage(s, "input", LIST_TIMEOUT_MS).catch((e) => ({ error: e.message }));
+    out.push({ list: l.name, openMs: open.ms ?? null, searchMs: search.ms ?? null, error: open.error || search.error });
+    // Clear the search so the next screen starts as a user finds it.
+    await s.exec(`const i = document.querySelector(${JSON.stringify(SEARCH)}); if (i) { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(i, ""); i.dispatchEvent(new Event("input", { bubbles: true })); }`).catch(() => {});
+  }
+  return out;
+}
+
+async function waitPage(s, start, timeout) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const b = await s.exec("return window.__bench");
+    if (b && b.row > 0) return { ms: Math.round(b.row - b[start]) };
+    await sleep(25);
+  }
+  throw new Error(`no row after ${timeout / 1000} s`);
+}
+
+function size(file) {
+  return +(statSync(file).size / 1_048_576).toFixed(1);
+}
+
+const results = [];
+results.push(await measure("floor", floor, {}));
+results.push(await measure("app, empty store", app, { CS_DATA_DIR: emptyDir }));
+results.push(await measure("app, large store", app, { CS_DATA_DIR: largeDir }, lists));
+const [f, , large] = results;
+const sizes = { appMb: size(app), floorMb: size(floor) };
+
+const ok = (b) => (b ? "ok  " : "MISS");
+console.log("\nContainerStacks desktop benchmark (issue 16)");
+console.log(`binaries (stripped release): app ${sizes.appMb} MiB, floor ${sizes.floorMb} MiB   ${ok(sizes.appMb <= 20)} goal app ≤ 20 MiB`);
+for (const r of results) {
+  console.log(`${r.label.padEnd(18)} first paint ${String(r.firstPaintMs).padStart(6)} ms (${r.paintHow})   PSS ${String(r.pssMb).padStart(6)} MiB over ${r.processes} processes`);
+}
+console.log(`${ok(large.firstPaintMs <= 1.5 * f.firstPaintMs)} first paint, large store: ${large.firstPaintMs} ms, goal ≤ 1.5 × floor = ${Math.round(1.5 * f.firstPaintMs)} ms`);
+console.log(`${ok(large.pssMb <= f.pssMb + 60)} PSS, large store: ${large.pssMb} MiB, goal ≤ floor + 60 = ${(f.pssMb + 60).toFixed(1)} MiB`);
+for (const l of large.lists || []) {
+  console.log(`${ok(l.openMs !== null && l.openMs <= 300)} ${l.list.padEnd(10)} click → first page ${l.openMs ?? "—"} ms   ${ok(l.searchMs !== null && l.searchMs <= 300)} search "${LISTS.find((x) => x.name === l.list).query}" → first page ${l.searchMs ?? "—"} ms (goal ≤ 300 ms)${l.error ? `   (${l.error})` : ""}`);
+}
+console.log(`JSON ${JSON.stringify({ sizes, results })}`);
