@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "app_info",
     "dashboard",
     "list_organizations",
+    "list_organizations_page",
     "get_organization",
     "create_organization",
     "update_organization",

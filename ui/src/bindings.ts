@@ -23,9 +23,23 @@ async dashboard() : Promise<Result<Dashboard, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Every customer, for the select boxes that choose one.
+ */
 async listOrganizations() : Promise<Result<OrganizationDto[], ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_organizations") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of the customers list.
+ */
+async listOrganizationsPage(input: OrganizationListInput) : Promise<Result<OrganizationPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_organizations_page", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -87,9 +101,9 @@ async catalogue(provider: string) : Promise<Result<CatalogueDto, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
-async listServers() : Promise<Result<ServerDto[], ErrorDto>> {
+async listServers(input: ServerListInput) : Promise<Result<ServerPage, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_servers") };
+    return { status: "ok", data: await TAURI_INVOKE("list_servers", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -369,9 +383,9 @@ async recordAdjustment(input: AdjustmentInput) : Promise<Result<WalletDetail, Er
     else return { status: "error", error: e  as any };
 }
 },
-async listDocuments(filter: DocumentFilterInput) : Promise<Result<DocumentSummaryDto[], ErrorDto>> {
+async listDocuments(input: DocumentListInput) : Promise<Result<DocumentPage, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_documents", { filter }) };
+    return { status: "ok", data: await TAURI_INVOKE("list_documents", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -1275,16 +1289,48 @@ servers: number; catalogue: CatalogueStatusDto;
  */
 notes: string[] }
 export type DocumentDetail = { summary: DocumentSummaryDto; customerName: string; customerCountry: string; customerTaxId: string | null; taxNote: string | null; reference: string | null; reason: string | null; lines: DocumentLineDto[]; taxTotals: TaxTotalDto[] }
-export type DocumentFilterInput = { organizationId: string | null; 
+export type DocumentLineDto = { description: string; hours: string | null; rate: RateDto | null; amount: MoneyDto; capped: boolean; taxName: string }
+/**
+ * A page of the documents list.
+ */
+export type DocumentListInput = { organizationId?: string | null; 
 /**
  * `invoice`, `receipt` or `credit_note`.
  */
-kind: string | null; 
+kind?: string | null; 
 /**
  * `YYYY-MM`.
  */
-period: string | null }
-export type DocumentLineDto = { description: string; hours: string | null; rate: RateDto | null; amount: MoneyDto; capped: boolean; taxName: string }
+period?: string | null; 
+/**
+ * The `next` of the previous page; absent for the first.
+ */
+after?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: DocumentSortKey; 
+/**
+ * Newest or largest first when true.
+ */
+desc?: boolean; 
+/**
+ * A prefix of the number or of the customer's name.
+ */
+search?: string | null }
+export type DocumentPage = { rows: DocumentSummaryDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * How many documents match the filters and search.
+ */
+total: number }
+/**
+ * The orders the documents list offers.
+ */
+export type DocumentSortKey = "created" | "total" | "customer"
 export type DocumentSummaryDto = { id: string; 
 /**
  * `invoice`, `receipt` or `credit_note`.
@@ -1627,6 +1673,35 @@ addressLines?: string | null; postalCode?: string | null; city?: string | null;
  * Peppol participant identifier written `scheme:id`, e.g. "0088:5790000435968".
  */
 peppolId?: string | null }
+/**
+ * A page of the customers list.
+ */
+export type OrganizationListInput = { 
+/**
+ * The `next` of the previous page; absent for the first.
+ */
+after?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: OrganizationSortKey; desc?: boolean; 
+/**
+ * A prefix of the name or of the contact's email.
+ */
+search?: string | null }
+export type OrganizationPage = { rows: OrganizationDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * How many customers match the search.
+ */
+total: number }
+/**
+ * The orders the customers list offers.
+ */
+export type OrganizationSortKey = "name" | "created" | "country"
 /**
  * One mail on the Outbox screen.
  */
@@ -2039,12 +2114,45 @@ export type ServerInput = { organizationId: string; planId: string; label: strin
  * Handed to the provider and forgotten: never stored or logged.
  */
 rootPassword: string | null; sshKey: string | null }
+/**
+ * A page of the servers list: where it starts, its size, filters, search, order.
+ */
+export type ServerListInput = { 
+/**
+ * The `next` of the previous page; absent for the first.
+ */
+after?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: ServerSortKey; desc?: boolean; 
+/**
+ * A prefix of the label or of the IPv4 address.
+ */
+search?: string | null; state?: ServerStateFilter; status?: string | null; organizationId?: string | null; planId?: string | null }
 export type ServerNetworkDto = { addresses: IpAddressDto[]; 
 /**
  * This month's transfer, GB with two decimals; `None` where the provider
  * has no per-server transfer (DigitalOcean).
  */
 transferUsedGb: string | null; transferQuotaGb: number | null }
+export type ServerPage = { rows: ServerDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * How many servers match the filters and search.
+ */
+total: number }
+/**
+ * The orders the servers list offers.
+ */
+export type ServerSortKey = "created" | "label" | "status" | "region"
+/**
+ * Which servers by their life.
+ */
+export type ServerStateFilter = "live" | "deleted" | "all"
 export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: MetricPoint[]; networkOutBitsPerS: MetricPoint[]; 
 /**
  * Disk I/O in blocks per second (empty where the provider measures disk use instead).

@@ -23,6 +23,7 @@ mod documents;
 pub mod dto;
 mod error;
 mod health;
+mod list;
 mod mail;
 mod map;
 mod notify;

@@ -151,40 +151,76 @@ pub(crate) fn customer_gaps(
     )
 }
 
+/// The documents filter the UI sent, checked.
+fn document_filter(filter: &DocumentFilterInput) -> AppResult<DocumentFilter> {
+    let org = filter
+        .organization_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(parse_org_id)
+        .transpose()?;
+    let kind = match filter.kind.as_deref().filter(|s| !s.is_empty()) {
+        Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| {
+            AppError::validation("kind", format!("{k:?} is not a document kind"))
+        })?),
+        None => None,
+    };
+    let month = match filter.period.as_deref().filter(|s| !s.is_empty()) {
+        Some(p) => Some(parse_month(p).ok_or_else(|| {
+            AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM"))
+        })?),
+        None => None,
+    };
+    Ok(DocumentFilter {
+        organization_id: org,
+        kind,
+        month,
+    })
+}
+
 impl App {
     pub fn list_documents(
         &self,
         filter: DocumentFilterInput,
     ) -> AppResult<Vec<DocumentSummaryDto>> {
-        let org = filter
-            .organization_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(parse_org_id)
-            .transpose()?;
-        let kind = match filter.kind.as_deref().filter(|s| !s.is_empty()) {
-            Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| {
-                AppError::validation("kind", format!("{k:?} is not a document kind"))
-            })?),
-            None => None,
-        };
-        let month = match filter.period.as_deref().filter(|s| !s.is_empty()) {
-            Some(p) => Some(parse_month(p).ok_or_else(|| {
-                AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM"))
-            })?),
-            None => None,
+        let filter = document_filter(&filter)?;
+        self.store.read(|c| {
+            let docs = documents::list_documents(c, &filter, 1000)?;
+            self.document_dtos(c, docs)
+        })
+    }
+
+    /// One page of the documents list (filtered, searched and ordered in SQLite).
+    pub fn list_documents_page(&self, input: DocumentListInput) -> AppResult<DocumentPage> {
+        let after = crate::list::cursor(input.after.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        let filter = document_filter(&DocumentFilterInput {
+            organization_id: input.organization_id,
+            kind: input.kind,
+            period: input.period,
+        })?;
+        let q = documents::DocumentQuery {
+            filter,
+            sort: match input.sort {
+                DocumentSortKey::Created => documents::DocumentSort::Created,
+                DocumentSortKey::Total => documents::DocumentSort::Total,
+                DocumentSortKey::Customer => documents::DocumentSort::Customer,
+            },
+            desc: input.desc,
+            search: crate::list::search(input.search),
         };
         self.store.read(|c| {
-            let docs = documents::list_documents(
-                c,
-                &DocumentFilter {
-                    organization_id: org,
-                    kind,
-                    month,
-                },
-                1000,
-            )?;
-            self.document_dtos(c, docs)
+            let page = documents::page_documents(c, &q, after.as_ref(), limit)?;
+            let mut rows = Vec::with_capacity(page.rows.len());
+            for (d, name) in page.rows {
+                let voided_by = documents::credited_by(c, &d.id)?;
+                rows.push(summary_dto(d, name, voided_by));
+            }
+            Ok(DocumentPage {
+                rows,
+                next: page.next.map(|n| n.encode()),
+                total: crate::map::count(page.total),
+            })
         })
     }
 
