@@ -1303,9 +1303,13 @@ kind?: string | null;
  */
 period?: string | null; 
 /**
- * The `next` of the previous page; absent for the first.
+ * The `next` of the page above; absent for the first.
  */
 after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
 /**
  * 1 to 100 rows (50 when absent).
  */
@@ -1323,6 +1327,10 @@ export type DocumentPage = { rows: DocumentSummaryDto[];
  * The `after` of the next page; `None` at the end.
  */
 next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
 /**
  * How many documents match the filters and search.
  */
@@ -1678,9 +1686,13 @@ peppolId?: string | null }
  */
 export type OrganizationListInput = { 
 /**
- * The `next` of the previous page; absent for the first.
+ * The `next` of the page above; absent for the first.
  */
 after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
 /**
  * 1 to 100 rows (50 when absent).
  */
@@ -1694,6 +1706,10 @@ export type OrganizationPage = { rows: OrganizationDto[];
  * The `after` of the next page; `None` at the end.
  */
 next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
 /**
  * How many customers match the search.
  */
@@ -2119,9 +2135,13 @@ rootPassword: string | null; sshKey: string | null }
  */
 export type ServerListInput = { 
 /**
- * The `next` of the previous page; absent for the first.
+ * The `next` of the page above; absent for the first.
  */
 after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
 /**
  * 1 to 100 rows (50 when absent).
  */
@@ -2141,6 +2161,10 @@ export type ServerPage = { rows: ServerDto[];
  * The `after` of the next page; `None` at the end.
  */
 next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
 /**
  * How many servers match the filters and search.
  */

@@ -2,23 +2,35 @@
 //! command takes, checked once here. The pagination itself is
 //! `cs_store::page` (keyset on an indexed order).
 
-use cs_store::page::{Cursor, MAX_LIMIT};
+use cs_store::page::{Cursor, From, MAX_LIMIT};
 
 use crate::{AppError, AppResult};
 
 /// Rows per page when the UI does not say.
 pub const DEFAULT_LIMIT: u32 = 50;
 
-/// The cursor a previous page returned, decoded.
-pub(crate) fn cursor(after: Option<&str>) -> AppResult<Option<Cursor>> {
-    match after.filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => Cursor::decode(s).map(Some).ok_or_else(|| {
+/// Where a page starts: the `next` (as `after`) or `prev` (as `before`) of
+/// a page read before, or the start.
+pub(crate) fn from(after: Option<&str>, before: Option<&str>) -> AppResult<From> {
+    let decode = |field: &str, s: &str| {
+        Cursor::decode(s).ok_or_else(|| {
             AppError::validation(
-                "after",
+                field,
                 "This list position is not one the app wrote: reload the list from the start",
             )
-        }),
+        })
+    };
+    match (
+        after.filter(|s| !s.is_empty()),
+        before.filter(|s| !s.is_empty()),
+    ) {
+        (None, None) => Ok(From::Start),
+        (Some(a), None) => Ok(From::After(decode("after", a)?)),
+        (None, Some(b)) => Ok(From::Before(decode("before", b)?)),
+        (Some(_), Some(_)) => Err(AppError::validation(
+            "before",
+            "A page starts after one position or before another, not both: send one",
+        )),
     }
 }
 

@@ -26,7 +26,7 @@ use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
 use cs_core::{Currency, DocumentKind, Money, OrganizationId, Rate, Timestamp};
 use cs_store::activity::{append, NewActivity};
-use cs_store::page::{Cursor, Keyset, Page};
+use cs_store::page::{From as PageFrom, Keyset, Page};
 use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
 use rusqlite::types::Value;
@@ -901,7 +901,7 @@ pub struct DocumentQuery {
 pub fn page_documents(
     conn: &Connection,
     q: &DocumentQuery,
-    after: Option<&Cursor>,
+    from: &PageFrom,
     limit: u32,
 ) -> Result<Page<(DocumentSummary, String)>> {
     let columns = SUMMARY
@@ -939,7 +939,7 @@ pub fn page_documents(
             [lo.clone(), hi.clone(), lo, hi],
         );
     }
-    let page = k.read(conn, after, limit, |r| {
+    let page = k.read(conn, from, limit, |r| {
         Ok((summary_row(r)?, r.get::<_, String>(11)?))
     })?;
     let rows = page
@@ -950,6 +950,7 @@ pub fn page_documents(
     Ok(Page {
         rows,
         next: page.next,
+        prev: page.prev,
         total: page.total,
     })
 }

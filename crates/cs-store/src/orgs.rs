@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use cs_core::{Organization, OrganizationId, Role, User, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::page::{Cursor, Keyset, Page};
+use crate::page::{From as PageFrom, Keyset, Page};
 use crate::{fmt_ts, parse_ts, Result, StoreError};
 
 /// An organization with its contact (first admin) and how many live servers it has.
@@ -103,16 +103,16 @@ pub struct OrganizationQuery {
 pub fn page(
     conn: &Connection,
     q: &OrganizationQuery,
-    after: Option<&Cursor>,
+    from: &PageFrom,
     limit: u32,
 ) -> Result<Page<OrganizationRecord>> {
-    let (columns, from) = SELECT
+    let (columns, rows_from) = SELECT
         .trim()
         .trim_start_matches("SELECT")
         .split_once("FROM")
         .expect("SELECT has a FROM");
     let mut k = Keyset {
-        from,
+        from: rows_from,
         count_from: "organizations o",
         columns,
         id: "o.id",
@@ -133,7 +133,7 @@ pub fn page(
             [lo, hi, elo, ehi],
         );
     }
-    let page = k.read(conn, after, limit, |r| Ok(raw_row(r)?))?;
+    let page = k.read(conn, from, limit, |r| Ok(raw_row(r)?))?;
     let mut live = HashMap::new();
     for r in &page.rows {
         let id: OrganizationId =
@@ -149,6 +149,7 @@ pub fn page(
     Ok(Page {
         rows,
         next: page.next,
+        prev: page.prev,
         total: page.total,
     })
 }

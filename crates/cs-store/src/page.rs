@@ -46,12 +46,25 @@ impl Cursor {
     }
 }
 
-/// One page of rows, the cursor of the next (`None` at the end) and how many
-/// rows match the filter in all.
+/// Which way a page is read from its cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum From {
+    /// The first page.
+    Start,
+    /// The rows after this cursor (scrolling down).
+    After(Cursor),
+    /// The rows before this cursor (scrolling back up, once the rows above
+    /// were let go).
+    Before(Cursor),
+}
+
+/// One page of rows, the cursors of the next and the previous (`None` at
+/// either end) and how many rows match the filter in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub next: Option<Cursor>,
+    pub prev: Option<Cursor>,
     pub total: i64,
 }
 
@@ -60,6 +73,7 @@ impl<T> Page<T> {
         Page {
             rows: self.rows.into_iter().map(f).collect(),
             next: self.next,
+            prev: self.prev,
             total: self.total,
         }
     }
@@ -115,11 +129,11 @@ impl Keyset<'_> {
         }
     }
 
-    /// Reads up to `limit` rows (at most [`MAX_LIMIT`]) after `after`.
+    /// Reads up to `limit` rows (at most [`MAX_LIMIT`]) from `from`.
     pub fn read<T>(
         &self,
         conn: &Connection,
-        after: Option<&Cursor>,
+        from: &From,
         limit: u32,
         mut map: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Page<T>> {
@@ -131,14 +145,16 @@ impl Keyset<'_> {
                 Self::where_clause(&self.filters)
             ))?
             .query_row(rusqlite::params_from_iter(self.params.iter()), |r| r.get(0))?;
-        let (dir, cmp) = if self.desc {
+        // Reading backwards reads the other way and turns the rows round.
+        let back = matches!(from, From::Before(_));
+        let (dir, cmp) = if self.desc != back {
             ("DESC", "<")
         } else {
             ("ASC", ">")
         };
         let mut filters = self.filters.clone();
         let mut params = self.params.clone();
-        if let Some(c) = after {
+        if let From::After(c) | From::Before(c) = from {
             // The first condition is implied by the second; it lets SQLite
             // seek the index when the sort has a collation (a row value
             // with one is not used as a range).
@@ -163,7 +179,7 @@ impl Keyset<'_> {
         let n = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut out = Vec::new();
-        let mut last = None;
+        let mut keys = Vec::new();
         let mut more = false;
         while let Some(r) = rows.next()? {
             if out.len() == limit as usize {
@@ -171,14 +187,27 @@ impl Keyset<'_> {
                 break;
             }
             out.push(map(r)?);
-            last = Some(Cursor {
+            keys.push(Cursor {
                 key: r.get(n - 2)?,
                 id: r.get(n - 1)?,
             });
         }
+        if back {
+            out.reverse();
+            keys.reverse();
+        }
+        let (first, last) = (keys.first().cloned(), keys.last().cloned());
+        // Rows lie beyond the page's far end when more were found, and
+        // beyond its near end when it was read from a cursor.
+        let (next, prev) = match from {
+            From::Start => (last.filter(|_| more), None),
+            From::After(_) => (last.filter(|_| more), first),
+            From::Before(_) => (last, first.filter(|_| more)),
+        };
         Ok(Page {
             rows: out,
-            next: if more { last } else { None },
+            next,
+            prev,
             total,
         })
     }
@@ -199,5 +228,50 @@ mod tests {
         }
         assert_eq!(Cursor::decode("not a cursor"), None);
         assert_eq!(Cursor::decode("[null, \"x\"]"), None);
+    }
+
+    #[test]
+    fn pages_read_forward_then_back_give_the_same_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id TEXT PRIMARY KEY, k INTEGER NOT NULL);
+             INSERT INTO t VALUES ('a', 1), ('b', 1), ('c', 2), ('d', 2), ('e', 2), ('f', 3), ('g', 4);",
+        )
+        .unwrap();
+        for desc in [false, true] {
+            let k = Keyset {
+                from: "t",
+                count_from: "t",
+                columns: "id",
+                id: "id",
+                sort: "k",
+                desc,
+                filters: Vec::new(),
+                params: Vec::new(),
+            };
+            let read = |from: &From| {
+                k.read(&conn, from, 3, |r| Ok(r.get::<_, String>(0)?))
+                    .unwrap()
+            };
+            let p1 = read(&From::Start);
+            let p2 = read(&From::After(p1.next.clone().unwrap()));
+            let p3 = read(&From::After(p2.next.clone().unwrap()));
+            assert_eq!(p3.next, None);
+            assert_eq!(p1.total, 7);
+            let all: Vec<String> = [&p1, &p2, &p3]
+                .iter()
+                .flat_map(|p| p.rows.clone())
+                .collect();
+            let mut want = vec!["a", "b", "c", "d", "e", "f", "g"];
+            if desc {
+                want.reverse();
+            }
+            assert_eq!(all, want);
+            let back = read(&From::Before(p3.prev.clone().unwrap()));
+            assert_eq!(back.rows, p2.rows);
+            let back = read(&From::Before(back.prev.clone().unwrap()));
+            assert_eq!(back.rows, p1.rows);
+            assert_eq!(back.prev, None, "nothing lies before the first page");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use cs_core::{OrganizationId, PlanId, ProviderKind, Server, ServerId, ServerStatus, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::page::{Cursor, Keyset, Page};
+use crate::page::{From as PageFrom, Keyset, Page};
 use crate::{fmt_ts, parse_ts, Result, StoreError};
 use rusqlite::types::Value;
 
@@ -255,7 +255,7 @@ pub struct ServerQuery {
 pub fn page(
     conn: &Connection,
     q: &ServerQuery,
-    after: Option<&Cursor>,
+    from: &PageFrom,
     limit: u32,
 ) -> Result<Page<Server>> {
     let columns = SELECT
@@ -292,7 +292,7 @@ pub fn page(
             [lo.clone(), hi.clone(), lo, hi],
         );
     }
-    k.read(conn, after, limit, |r| decode(raw_row(r)?))
+    k.read(conn, from, limit, |r| decode(raw_row(r)?))
 }
 
 /// Servers the provider is still moving between states

@@ -1,16 +1,23 @@
 // TanStack Query keys and hooks over the API client. Live events (live.ts)
 // write into the same keys, so screens update without refetching.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentFilterInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type CreateOptionsInput, type SettingsInput } from "./client";
+import { patchRow, usePagedList } from "./paged";
+import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentListInput, type OrganizationListInput, type ServerListInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type CreateOptionsInput, type SettingsInput } from "./client";
 
 export const keys = {
   appInfo: ["appInfo"] as const,
   dashboard: ["dashboard"] as const,
+  /** Every customer, for the select boxes that choose one. */
   organizations: ["organizations"] as const,
+  /** Pages of the Customers list. */
+  customerPagesAll: ["customerPages"] as const,
+  customerPages: (input: OrganizationListInput) => ["customerPages", input] as const,
   organization: (id: string) => ["organization", id] as const,
   plans: ["plans"] as const,
   catalogue: (provider: string) => ["catalogue", provider] as const,
+  /** Every paged servers list (the Servers screen, a plan's servers). */
   servers: ["servers"] as const,
+  serverPages: (input: ServerListInput) => ["servers", input] as const,
   server: (id: string) => ["server", id] as const,
   serverStats: (id: string) => ["serverStats", id] as const,
   activityAll: ["activity"] as const,
@@ -20,7 +27,7 @@ export const keys = {
   wallets: ["wallets"] as const,
   wallet: (organizationId: string) => ["wallet", organizationId] as const,
   documentsAll: ["documents"] as const,
-  documents: (f: DocumentFilterInput) => ["documents", f.organizationId, f.kind, f.period] as const,
+  documents: (input: DocumentListInput) => ["documents", input] as const,
   document: (id: string) => ["document", id] as const,
   billingSettings: ["billingSettings"] as const,
 };
@@ -34,7 +41,10 @@ export const useOrganization = (id: string) => useQuery({ queryKey: keys.organiz
 export const usePlans = () => useQuery({ queryKey: keys.plans, queryFn: api.listPlans });
 export const useCatalogue = (provider: string | null) =>
   useQuery({ queryKey: keys.catalogue(provider ?? ""), queryFn: () => api.catalogue(provider!), enabled: Boolean(provider), staleTime: 5 * 60_000 });
-export const useServers = () => useQuery({ queryKey: keys.servers, queryFn: api.listServers });
+/** The Servers list, a page at a time. */
+export const useServerPages = (input: ServerListInput) => usePagedList(keys.serverPages(input), (p) => api.listServers({ ...input, ...p }));
+/** The Customers list, a page at a time. */
+export const useCustomerPages = (input: OrganizationListInput) => usePagedList(keys.customerPages(input), (p) => api.listOrganizationsPage({ ...input, ...p }));
 export const useServer = (id: string) => useQuery({ queryKey: keys.server(id), queryFn: () => api.getServer(id) });
 export const useServerStats = (id: string, enabled: boolean) =>
   useQuery({ queryKey: keys.serverStats(id), queryFn: () => api.serverStats(id), enabled, refetchInterval: 30_000 });
@@ -45,7 +55,8 @@ export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: ap
 export const useBillingOverview = () => useQuery({ queryKey: keys.billingOverview, queryFn: api.billingOverview });
 export const useWallets = () => useQuery({ queryKey: keys.wallets, queryFn: api.listWallets });
 export const useWallet = (organizationId: string) => useQuery({ queryKey: keys.wallet(organizationId), queryFn: () => api.getWallet(organizationId) });
-export const useDocuments = (f: DocumentFilterInput) => useQuery({ queryKey: keys.documents(f), queryFn: () => api.listDocuments(f) });
+/** The Documents list, a page at a time. */
+export const useDocumentPages = (input: DocumentListInput) => usePagedList(keys.documents(input), (p) => api.listDocuments({ ...input, ...p }));
 export const useDocument = (id: string) => useQuery({ queryKey: keys.document(id), queryFn: () => api.getDocument(id) });
 export const useBillingSettings = () => useQuery({ queryKey: keys.billingSettings, queryFn: api.getBillingSettings });
 
@@ -111,6 +122,7 @@ export function useCreateOrganization() {
     mutationFn: (input: OrganizationInput) => api.createOrganization(input),
     onSuccess: () => {
       qc.invalidateQueries({ queryKey: keys.organizations });
+      qc.invalidateQueries({ queryKey: keys.customerPagesAll });
       qc.invalidateQueries({ queryKey: keys.dashboard });
     },
   });
@@ -122,6 +134,7 @@ export function useUpdateOrganization() {
     mutationFn: ({ id, input }: { id: string; input: OrganizationInput }) => api.updateOrganization(id, input),
     onSuccess: (org) => {
       qc.invalidateQueries({ queryKey: keys.organizations });
+      qc.invalidateQueries({ queryKey: keys.customerPagesAll });
       qc.invalidateQueries({ queryKey: keys.organization(org.id) });
       qc.invalidateQueries({ queryKey: keys.servers });
     },
@@ -147,8 +160,10 @@ export function useCreateServer() {
     mutationFn: (v: { input: ServerInput; options: CreateOptionsInput }) => api.createServer(v.input, v.options),
     onSuccess: (server) => {
       upsertServer(qc, server);
+      // A new row: the lists read their pages again (once, on the user's action).
+      qc.invalidateQueries({ queryKey: keys.servers });
       qc.invalidateQueries({ queryKey: keys.dashboard });
-      qc.invalidateQueries({ queryKey: keys.organizations });
+      qc.invalidateQueries({ queryKey: keys.customerPagesAll });
     },
   });
 }
@@ -174,16 +189,13 @@ export function useUpdateSettings() {
   });
 }
 
-/** Puts a server's new state everywhere it is shown: the list, its detail page, its customer's page. */
+/**
+ * Puts a server's new state everywhere it is shown: the rows of the loaded
+ * list pages (patched in place, never refetched), its detail page, its
+ * customer's page.
+ */
 export function upsertServer(qc: QueryClient, server: ServerDto) {
-  qc.setQueryData<ServerDto[]>(keys.servers, (list) => {
-    if (!list) return list;
-    const i = list.findIndex((s) => s.id === server.id);
-    if (i === -1) return [server, ...list];
-    const next = list.slice();
-    next[i] = server;
-    return next;
-  });
+  patchRow(qc, keys.servers, server);
   qc.setQueryData(keys.server(server.id), (d: { server: ServerDto; activity: ActivityDto[] } | undefined) => (d ? { ...d, server } : d));
   qc.setQueryData(keys.organization(server.organizationId), (d: { servers: ServerDto[] } | undefined) => {
     if (!d) return d;

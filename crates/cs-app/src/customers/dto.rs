@@ -39,9 +39,12 @@ pub enum OrganizationSortKey {
 #[derive(Debug, Clone, Default, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationListInput {
-    /// The `next` of the previous page; absent for the first.
+    /// The `next` of the page above; absent for the first.
     #[serde(default)]
     pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
     /// 1 to 100 rows (50 when absent).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -60,6 +63,8 @@ pub struct OrganizationPage {
     pub rows: Vec<OrganizationDto>,
     /// The `after` of the next page; `None` at the end.
     pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
     /// How many customers match the search.
     pub total: u32,
 }

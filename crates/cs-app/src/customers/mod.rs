@@ -149,7 +149,7 @@ impl App {
         &self,
         input: OrganizationListInput,
     ) -> AppResult<OrganizationPage> {
-        let after = crate::list::cursor(input.after.as_deref())?;
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
         let limit = crate::list::limit(input.limit)?;
         let q = orgs::OrganizationQuery {
             sort: match input.sort {
@@ -161,7 +161,7 @@ impl App {
             search: crate::list::search(input.search),
         };
         self.store.read(|c| {
-            let page = orgs::page(c, &q, after.as_ref(), limit)?;
+            let page = orgs::page(c, &q, &from, limit)?;
             let mut rows = Vec::with_capacity(page.rows.len());
             for r in &page.rows {
                 let d = orgs::e_invoice_data(c, r.organization.id)?;
@@ -175,6 +175,7 @@ impl App {
             Ok(OrganizationPage {
                 rows,
                 next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
                 total: map::count(page.total),
             })
         })

@@ -93,9 +93,12 @@ pub struct DocumentListInput {
     /// `YYYY-MM`.
     #[serde(default)]
     pub period: Option<String>,
-    /// The `next` of the previous page; absent for the first.
+    /// The `next` of the page above; absent for the first.
     #[serde(default)]
     pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
     /// 1 to 100 rows (50 when absent).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -115,6 +118,8 @@ pub struct DocumentPage {
     pub rows: Vec<DocumentSummaryDto>,
     /// The `after` of the next page; `None` at the end.
     pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
     /// How many documents match the filters and search.
     pub total: u32,
 }

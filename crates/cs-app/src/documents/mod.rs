@@ -192,7 +192,7 @@ impl App {
 
     /// One page of the documents list (filtered, searched and ordered in SQLite).
     pub fn list_documents_page(&self, input: DocumentListInput) -> AppResult<DocumentPage> {
-        let after = crate::list::cursor(input.after.as_deref())?;
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
         let limit = crate::list::limit(input.limit)?;
         let filter = document_filter(&DocumentFilterInput {
             organization_id: input.organization_id,
@@ -210,7 +210,7 @@ impl App {
             search: crate::list::search(input.search),
         };
         self.store.read(|c| {
-            let page = documents::page_documents(c, &q, after.as_ref(), limit)?;
+            let page = documents::page_documents(c, &q, &from, limit)?;
             let mut rows = Vec::with_capacity(page.rows.len());
             for (d, name) in page.rows {
                 let voided_by = documents::credited_by(c, &d.id)?;
@@ -219,6 +219,7 @@ impl App {
             Ok(DocumentPage {
                 rows,
                 next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
                 total: crate::map::count(page.total),
             })
         })

@@ -56,9 +56,12 @@ pub enum ServerStateFilter {
 #[derive(Debug, Clone, Default, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerListInput {
-    /// The `next` of the previous page; absent for the first.
+    /// The `next` of the page above; absent for the first.
     #[serde(default)]
     pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
     /// 1 to 100 rows (50 when absent).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -85,6 +88,8 @@ pub struct ServerPage {
     pub rows: Vec<ServerDto>,
     /// The `after` of the next page; `None` at the end.
     pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
     /// How many servers match the filters and search.
     pub total: u32,
 }

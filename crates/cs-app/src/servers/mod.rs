@@ -91,7 +91,7 @@ impl App {
 
     /// One page of the servers list (filtered, searched and ordered in SQLite).
     pub fn list_servers_page(&self, input: ServerListInput) -> AppResult<ServerPage> {
-        let after = crate::list::cursor(input.after.as_deref())?;
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
         let limit = crate::list::limit(input.limit)?;
         let status = match input.status.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => Some(ServerStatus::parse(s).ok_or_else(|| {
@@ -130,11 +130,12 @@ impl App {
             plan,
         };
         self.store.read(|c| {
-            let page = servers::page(c, &q, after.as_ref(), limit)?;
+            let page = servers::page(c, &q, &from, limit)?;
             let rows = self.server_dtos(c, &page.rows)?;
             Ok(ServerPage {
                 rows,
                 next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
                 total: map::count(page.total),
             })
         })
