@@ -1013,20 +1013,6 @@ pub fn list_tax_rates(conn: &Connection) -> Result<Vec<(String, String, String, 
     Ok(rows)
 }
 
-/// The credit note that voids each credited document: credited id → credit
-/// note id.
-pub fn credit_notes_by_credited(
-    conn: &Connection,
-) -> Result<std::collections::HashMap<String, String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT credits_document_id, id FROM documents WHERE credits_document_id IS NOT NULL",
-    )?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
-}
-
 /// A credit note that credits document `id`, if any.
 pub fn credited_by(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn

@@ -230,21 +230,24 @@ impl App {
         c: &cs_store::rusqlite::Connection,
         docs: Vec<documents::DocumentSummary>,
     ) -> AppResult<Vec<DocumentSummaryDto>> {
-        let names = cs_store::orgs::names(c)?;
-        let credit_notes = documents::credit_notes_by_credited(c)?;
-        Ok(docs
-            .into_iter()
-            .map(|d| {
-                let name = d
-                    .organization_id
-                    .parse()
-                    .ok()
-                    .and_then(|o| names.get(&o).cloned())
-                    .unwrap_or_default();
-                let voided_by = credit_notes.get(&d.id).cloned();
-                summary_dto(d, name, voided_by)
-            })
-            .collect())
+        // What these documents need only: their customers' names and
+        // credit notes, each read by index.
+        let names = cs_store::orgs::names_of(
+            c,
+            docs.iter().filter_map(|d| d.organization_id.parse().ok()),
+        )?;
+        let mut out = Vec::with_capacity(docs.len());
+        for d in docs {
+            let name = d
+                .organization_id
+                .parse()
+                .ok()
+                .and_then(|o| names.get(&o).cloned())
+                .unwrap_or_default();
+            let voided_by = documents::credited_by(c, &d.id)?;
+            out.push(summary_dto(d, name, voided_by));
+        }
+        Ok(out)
     }
 
     pub fn get_document(&self, id: &str) -> AppResult<DocumentDetail> {

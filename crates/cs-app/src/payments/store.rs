@@ -141,7 +141,11 @@ fn select(c: &Connection, filter: &str, args: &[&dyn ToSql]) -> AppResult<Vec<Pa
     let mut rows = stmt
         .query_map(args, payment_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    let names: HashMap<OrganizationId, String> = cs_store::orgs::names(c)?;
+    // The names of these rows' customers only, not of every customer.
+    let names: HashMap<OrganizationId, String> = cs_store::orgs::names_of(
+        c,
+        rows.iter().filter_map(|p| p.organization_id.parse().ok()),
+    )?;
     for p in &mut rows {
         p.organization_name = p
             .organization_id
