@@ -138,7 +138,7 @@ export function PagedTable<T>({
       <div
         ref={scrollRef}
         data-virtual-scroll=""
-        className="max-h-[calc(100dvh-15rem)] min-h-48 overflow-auto rounded-lg border bg-card shadow-xs"
+        className="max-h-[calc(100dvh-15rem)] overflow-auto rounded-lg border bg-card shadow-xs"
       >
         <table data-testid={testId} aria-rowcount={total + 1} className="w-full caption-bottom border-collapse text-sm">
           <thead className="sticky top-0 z-10 bg-muted">

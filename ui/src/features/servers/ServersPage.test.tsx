@@ -46,4 +46,23 @@ describe("ServersPage", () => {
     // Patched in place: the list was not read again.
     expect(inputs.length).toBe(reads);
   });
+
+  it("shows one plan's servers when opened from the Plans screen, until the filter is cleared", async () => {
+    const inputs: { planId?: string | null }[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_plans") return [{ id: "plan_1", name: "Starter" }];
+      if (cmd !== "list_servers") return null;
+      const input = (args as { input: { planId?: string | null } }).input;
+      inputs.push(input);
+      const rows = [server("running", { id: "srv_1", label: "web-01" })];
+      return { rows, next: null, prev: null, total: rows.length };
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<ServersPage />, { route: "/servers?plan=plan_1" });
+    await waitFor(() => expect(inputs[0]).toMatchObject({ planId: "plan_1" }));
+    expect(await screen.findByTestId("plan-filter")).toHaveTextContent("Plan: Starter");
+    await user.click(screen.getByRole("button", { name: "Show every plan's servers" }));
+    await waitFor(() => expect(inputs.at(-1)).toMatchObject({ planId: null }));
+    expect(screen.queryByTestId("plan-filter")).toBeNull();
+  });
 });

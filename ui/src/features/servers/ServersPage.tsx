@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useNavigate } from "react-router";
 import { Plus, Server } from "lucide-react";
 import type { ServerDto, ServerListInput } from "@/api/client";
-import { useServerPages } from "@/api/queries";
+import { usePlans, useServerPages } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { StatusBadge } from "@/components/status-badge";
@@ -106,11 +106,16 @@ const COLUMN_OF_SORT: Record<ServerSort, string> = { created: "createdAt", label
 export function ServersPage() {
   const p = useListParams(SERVER_SORTS, { sort: "created", desc: true });
   const showDeleted = p.get("deleted") === "1";
+  // A plan's servers: the Plans screen links here with ?plan=<id>.
+  const planId = p.get("plan");
+  const plans = usePlans();
+  const plan = planId ? plans.data?.find((x) => x.id === planId) : undefined;
   const input: ServerListInput = {
     sort: p.sort,
     desc: p.desc,
     search: p.q || null,
     state: showDeleted ? "all" : "live",
+    planId,
   };
   const q = useServerPages(input);
   const navigate = useNavigate();
@@ -121,7 +126,7 @@ export function ServersPage() {
       <Plus /> New server
     </Button>
   );
-  const empty = q.isSuccess && q.data.pages[0]?.total === 0 && !p.q && !showDeleted;
+  const empty = q.isSuccess && q.data.pages[0]?.total === 0 && !p.q && !showDeleted && !planId;
   return (
     <>
       <PageHeader title="Servers" description="Every server you run for your customers, live" actions={opener} />
@@ -153,10 +158,20 @@ export function ServersPage() {
           rowClassName={(s) => (isLive(s) ? undefined : "text-muted-foreground")}
           noMatches={p.q ? "No server's label or address starts with that" : "No servers"}
           toolbar={
-            <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-muted-foreground select-none">
-              <Checkbox name="showDeleted" checked={showDeleted} onChange={(e) => p.update({ deleted: e.target.checked ? "1" : null })} data-testid="show-deleted" />
-              Show deleted
-            </label>
+            <>
+              <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-muted-foreground select-none">
+                <Checkbox name="showDeleted" checked={showDeleted} onChange={(e) => p.update({ deleted: e.target.checked ? "1" : null })} data-testid="show-deleted" />
+                Show deleted
+              </label>
+              {planId && (
+                <span className="inline-flex items-center gap-1.5 rounded-md border bg-muted/50 px-2 py-1 text-xs" data-testid="plan-filter">
+                  Plan: {plan?.name ?? "…"}
+                  <button type="button" className="rounded px-1 text-muted-foreground hover:bg-accent hover:text-foreground" aria-label="Show every plan's servers" onClick={() => p.update({ plan: null })}>
+                    ×
+                  </button>
+                </span>
+              )}
+            </>
           }
         />
       )}
