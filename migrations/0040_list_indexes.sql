@@ -25,3 +25,6 @@ CREATE INDEX documents_by_created ON documents(created_at, id);
 CREATE INDEX documents_by_total ON documents(total_minor, id);
 CREATE INDEX documents_by_customer ON documents(customer_name COLLATE NOCASE, id);
 CREATE INDEX documents_by_number_nocase ON documents(number COLLATE NOCASE) WHERE number IS NOT NULL;
+
+-- Payments: newest first.
+CREATE INDEX payments_by_created ON payments(created_at, id);

@@ -611,7 +611,7 @@ async createPaymentLink(input: PaymentLinkInput) : Promise<Result<PaymentDetail,
     else return { status: "error", error: e  as any };
 }
 },
-async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentDto[], ErrorDto>> {
+async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentPage, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_payments", { filter }) };
 } catch (e) {
@@ -1819,7 +1819,19 @@ refundable: MoneyDto; orderId: string | null; captureId: string | null;
  */
 approveUrl: string | null; receiptId: string | null; failure: string | null; environment: string; createdAt: string; updatedAt: string; completedAt: string | null }
 export type PaymentEventDto = { at: string; kind: string; detail: string }
-export type PaymentFilterInput = { status: string | null; organizationId: string | null }
+export type PaymentFilterInput = { status?: string | null; organizationId?: string | null; 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null }
 export type PaymentInput = { organizationId: string; 
 /**
  * Decimal in major units, e.g. "50.00".
@@ -1842,6 +1854,22 @@ amount: string;
  * Also queue the link to the customer's contact by email.
  */
 sendEmail: boolean }
+/**
+ * A page of the payments list, newest first.
+ */
+export type PaymentPage = { rows: PaymentDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many payments match the filters.
+ */
+total: number }
 export type PaymentRefundDto = { id: string; amount: MoneyDto; reason: string; 
 /**
  * pending, completed, failed.

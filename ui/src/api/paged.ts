@@ -16,7 +16,11 @@ export const MAX_PAGES = 4;
 
 const START: PageParam = { after: null, before: null };
 
-export function usePagedList<T>(queryKey: QueryKey, fetchPage: (p: PageParam & { limit: number }) => Promise<PageOf<T>>) {
+export function usePagedList<T>(
+  queryKey: QueryKey,
+  fetchPage: (p: PageParam & { limit: number }) => Promise<PageOf<T>>,
+  opts: { refetchInterval?: (rows: T[]) => number | false } = {},
+) {
   return useInfiniteQuery<PageOf<T>, Error, PagedData<T>, QueryKey, PageParam>({
     queryKey,
     queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: PAGE_SIZE }),
@@ -24,6 +28,7 @@ export function usePagedList<T>(queryKey: QueryKey, fetchPage: (p: PageParam & {
     getNextPageParam: (last: PageOf<T>): PageParam | undefined => (last.next ? { after: last.next, before: null } : undefined),
     getPreviousPageParam: (first: PageOf<T>): PageParam | undefined => (first.prev ? { after: null, before: first.prev } : undefined),
     maxPages: MAX_PAGES,
+    refetchInterval: opts.refetchInterval ? (q) => opts.refetchInterval!((q.state.data?.pages ?? []).flatMap((p) => p.rows)) : undefined,
   });
 }
 

@@ -23,8 +23,9 @@ type PagedTableProps<T> = {
   sort: { id: string; desc: boolean };
   onSort: (s: { id: string; desc: boolean }) => void;
   getRowId: (row: T) => string;
-  search: string;
-  onSearch: (s: string) => void;
+  /** The search box's text and where it goes; no search box without `onSearch`. */
+  search?: string;
+  onSearch?: (s: string) => void;
   searchPlaceholder?: string;
   /** Says what the search matches (prefix search on the backend). */
   searchHint?: string;
@@ -51,7 +52,7 @@ export function PagedTable<T>({
   sort,
   onSort,
   getRowId,
-  search,
+  search = "",
   onSearch,
   searchPlaceholder = "Search…",
   searchHint,
@@ -109,7 +110,7 @@ export function PagedTable<T>({
     else if (hasPreviousPage && first < offset + PREFETCH_ROWS) void fetchPreviousPage();
   }, [first, last, count, offset, hasNextPage, hasPreviousPage, isFetchingNextPage, isFetchingPreviousPage, fetchNextPage, fetchPreviousPage]);
 
-  const [text, setText] = useDebouncedSearch(search, onSearch);
+  const [text, setText] = useDebouncedSearch(search, onSearch ?? noop);
   const padTop = items[0]?.start ?? 0;
   const padBottom = items.length ? virtualizer.getTotalSize() - items[items.length - 1].end : 0;
   const colSpan = cols.length;
@@ -117,6 +118,7 @@ export function PagedTable<T>({
   return (
     <div className="grid gap-3">
       <div className="flex flex-wrap items-center gap-3">
+        {onSearch && (
         <div className="relative w-full max-w-xs">
           <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" />
           <Input
@@ -129,6 +131,7 @@ export function PagedTable<T>({
             className="pl-8"
           />
         </div>
+        )}
         {toolbar}
         <span className="ml-auto text-xs text-muted-foreground tabular-nums" aria-live="polite" data-testid={`${testId}-total`}>
           {query.isFetching && !query.isFetchingNextPage && !query.isFetchingPreviousPage ? "Loading… " : ""}
@@ -275,6 +278,8 @@ function useDroppedRows<T>(data: PagedData<T> | undefined): number {
   }
   return state.current.offset;
 }
+
+const noop = () => {};
 
 /** The search box's own text, handed on after a pause in typing. */
 function useDebouncedSearch(value: string, onChange: (s: string) => void): [string, (s: string) => void] {
