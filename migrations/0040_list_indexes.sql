@@ -28,3 +28,6 @@ CREATE INDEX documents_by_number_nocase ON documents(number COLLATE NOCASE) WHER
 
 -- Payments: newest first.
 CREATE INDEX payments_by_created ON payments(created_at, id);
+
+-- Activity: newest first by kind of subject (the sequence is the order).
+CREATE INDEX activity_by_kind ON activity(subject_kind, seq);

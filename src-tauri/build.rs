@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "delete_server",
     "server_stats",
     "list_activity",
+    "list_activity_page",
     "get_settings",
     "update_settings",
     "get_notification_settings",

@@ -54,6 +54,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::delete_server,
             commands::servers::server_stats,
             commands::app::list_activity,
+            commands::app::list_activity_page,
             commands::app::get_settings,
             commands::app::update_settings,
             commands::app::get_notification_settings,

@@ -157,6 +157,17 @@ async listActivity(limit: number, subject: string | null) : Promise<Result<Activ
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * One page of the Activity screen.
+ */
+async listActivityPage(input: ActivityListInput) : Promise<Result<ActivityPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_activity_page", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getSettings() : Promise<Result<SettingsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_settings") };
@@ -1004,6 +1015,39 @@ serverChanged: "server-changed"
 /** user-defined types **/
 
 export type ActivityDto = { seq: string; at: string; actor: string; action: string; subjectKind: string; subjectId: string | null; organizationId: string | null; summary: string }
+/**
+ * What the Activity screen's entries are about.
+ */
+export type ActivityKindFilter = "all" | "server" | "organization" | "plan" | "other"
+/**
+ * A page of the Activity screen, newest first.
+ */
+export type ActivityListInput = { 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; kind?: ActivityKindFilter }
+export type ActivityPage = { rows: ActivityDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many entries are of this kind.
+ */
+total: number }
 /**
  * An activity-log entry was recorded.
  */

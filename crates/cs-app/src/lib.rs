@@ -340,6 +340,32 @@ impl App {
         })
     }
 
+    /// One page of the Activity screen, newest first.
+    pub fn list_activity_page(
+        &self,
+        input: dto::ActivityListInput,
+    ) -> AppResult<dto::ActivityPage> {
+        use cs_store::activity::ActivityKind;
+        let from = list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = list::limit(input.limit)?;
+        let kind = match input.kind {
+            dto::ActivityKindFilter::All => ActivityKind::All,
+            dto::ActivityKindFilter::Server => ActivityKind::Server,
+            dto::ActivityKindFilter::Organization => ActivityKind::Organization,
+            dto::ActivityKindFilter::Plan => ActivityKind::Plan,
+            dto::ActivityKindFilter::Other => ActivityKind::Other,
+        };
+        self.store.read(|c| {
+            let page = activity::page(c, kind, &from, limit)?;
+            Ok(dto::ActivityPage {
+                rows: page.rows.into_iter().map(map::activity).collect(),
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
+            })
+        })
+    }
+
     pub fn settings(&self) -> AppResult<dto::SettingsDto> {
         let currency = self.currency()?;
         self.store.read(|c| {

@@ -448,3 +448,72 @@ fn a_page_size_above_100_or_a_made_up_cursor_is_refused_naming_the_field() {
         .unwrap_err();
     assert_eq!(field(e), vec!["after"]);
 }
+
+#[test]
+fn activity_pages_newest_first_by_kind_and_back_up_again() {
+    let t = TestApp::new();
+    for i in 0..12 {
+        t.customer(
+            &format!("Customer {i:02}"),
+            &format!("c{i:02}@example.test"),
+        );
+    }
+    let list = |input: ActivityListInput| t.app.list_activity_page(input).unwrap();
+    let all = list(ActivityListInput {
+        kind: ActivityKindFilter::Organization,
+        limit: Some(100),
+        ..Default::default()
+    });
+    assert_eq!(all.total, 12);
+    assert!(
+        all.rows[0].summary.contains("Customer 11"),
+        "{:?}",
+        all.rows[0]
+    );
+    let mut pages = vec![list(ActivityListInput {
+        kind: ActivityKindFilter::Organization,
+        limit: Some(5),
+        ..Default::default()
+    })];
+    while let Some(next) = pages.last().unwrap().next.clone() {
+        // A new entry between two reads comes before the reader: not shown.
+        t.customer(
+            &format!("Late {}", pages.len()),
+            &format!("late{}@example.test", pages.len()),
+        );
+        pages.push(list(ActivityListInput {
+            kind: ActivityKindFilter::Organization,
+            limit: Some(5),
+            after: Some(next),
+            ..Default::default()
+        }));
+    }
+    let seqs: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.rows.iter().map(|a| a.seq.as_str()))
+        .collect();
+    assert_eq!(
+        seqs,
+        all.rows.iter().map(|a| a.seq.as_str()).collect::<Vec<_>>()
+    );
+    // Back up from the last page: the page before it again.
+    let back = list(ActivityListInput {
+        kind: ActivityKindFilter::Organization,
+        limit: Some(5),
+        before: pages.last().unwrap().prev.clone(),
+        ..Default::default()
+    });
+    assert_eq!(
+        back.rows.iter().map(|a| &a.seq).collect::<Vec<_>>(),
+        pages[pages.len() - 2]
+            .rows
+            .iter()
+            .map(|a| &a.seq)
+            .collect::<Vec<_>>()
+    );
+    let servers = list(ActivityListInput {
+        kind: ActivityKindFilter::Server,
+        ..Default::default()
+    });
+    assert_eq!(servers.total, 0);
+}
