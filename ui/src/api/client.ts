@@ -88,6 +88,7 @@ export const api = {
   deleteServer: (id: string) => unwrap(commands.deleteServer(id)),
   serverStats: (id: string) => unwrap(commands.serverStats(id)),
   listActivity: (limit: number, subject: string | null) => unwrap(commands.listActivity(limit, subject)),
+  listActivityPage: (input: T.ActivityListInput) => unwrap(commands.listActivityPage(input)),
   getSettings: () => unwrap(commands.getSettings()),
   updateSettings: (input: T.SettingsInput) => unwrap(commands.updateSettings(input)),
   billingOverview: () => unwrap(commands.billingOverview()),
@@ -107,6 +108,7 @@ export const api = {
 export { events };
 export type {
   ActivityDto,
+  ActivityKindFilter,
   ActivityRecorded,
   AdjustmentInput,
   AppInfo,

@@ -3,7 +3,7 @@ import { renderHook, waitFor } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import * as React from "react";
-import { events, type ServerDto } from "./client";
+import { events, type ActivityDto, type ServerDto } from "./client";
 import { useLiveUpdates } from "./live";
 import { keys } from "./queries";
 import type { PagedData } from "./paged";
@@ -42,5 +42,23 @@ describe("live updates", () => {
 
     await events.activityRecorded.emit({ activity: { seq: "7", at: "2026-01-01T00:00:00Z", actor: "owner", action: "server.booted", subjectKind: "server", subjectId: "srv_1", organizationId: "org_1", summary: "Booted web-01" } });
     await waitFor(() => expect(qc.getQueryData<{ activity: unknown[] }>(keys.server("srv_1"))?.activity).toHaveLength(1));
+  });
+
+  it("puts a new activity entry on top of the Activity screen's pages of its kind, and counts it", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const qc = new QueryClient();
+    const old: ActivityDto = { seq: "6", at: "2026-01-01T00:00:00Z", actor: "owner", action: "server.created", subjectKind: "server", subjectId: "srv_1", organizationId: "org_1", summary: "Created web-01" };
+    const page = { pages: [{ rows: [old], next: null, prev: null, total: 1 }], pageParams: [{ after: null, before: null }] };
+    for (const kind of ["all", "server", "organization"] as const) qc.setQueryData<PagedData<ActivityDto>>(keys.activityPages(kind), page);
+    const wrapper = ({ children }: { children: React.ReactNode }) => <QueryClientProvider client={qc}>{children}</QueryClientProvider>;
+    renderHook(() => useLiveUpdates(), { wrapper });
+    await new Promise((r) => setTimeout(r, 10));
+    await events.activityRecorded.emit({ activity: { ...old, seq: "7", action: "server.booted", summary: "Booted web-01" } });
+    const seqs = (kind: "all" | "server" | "organization") => qc.getQueryData<PagedData<ActivityDto>>(keys.activityPages(kind))?.pages[0];
+    await waitFor(() => expect(seqs("server")?.rows.map((a) => a.seq)).toEqual(["7", "6"]));
+    expect(seqs("server")?.total).toBe(2);
+    expect(seqs("all")?.rows.map((a) => a.seq)).toEqual(["7", "6"]);
+    expect(seqs("organization")?.rows.map((a) => a.seq)).toEqual(["6"]);
+    expect(seqs("organization")?.total).toBe(1);
   });
 });

@@ -1,8 +1,8 @@
 // TanStack Query keys and hooks over the API client. Live events (live.ts)
 // write into the same keys, so screens update without refetching.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { patchRow, usePagedList } from "./paged";
-import { api, type ActivityDto, type AdjustmentInput, type BillingSettingsDto, type DocumentListInput, type OrganizationListInput, type ServerListInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type CreateOptionsInput, type SettingsInput } from "./client";
+import { patchRow, usePagedList, type PagedData } from "./paged";
+import { api, type ActivityDto, type ActivityKindFilter, type AdjustmentInput, type BillingSettingsDto, type DocumentListInput, type OrganizationListInput, type ServerListInput, type PaymentInput, type WalletDetail, type OrganizationInput, type PlanInput, type ServerAction, type ServerDto, type ServerInput, type CreateOptionsInput, type SettingsInput } from "./client";
 
 export const keys = {
   appInfo: ["appInfo"] as const,
@@ -22,6 +22,8 @@ export const keys = {
   serverStats: (id: string) => ["serverStats", id] as const,
   activityAll: ["activity"] as const,
   activity: (limit: number, subject: string | null) => ["activity", limit, subject] as const,
+  /** The Activity screen, a page at a time. */
+  activityPages: (kind: ActivityKindFilter) => ["activity", "pages", kind] as const,
   settings: ["settings"] as const,
   billingOverview: ["billingOverview"] as const,
   wallets: ["wallets"] as const,
@@ -31,8 +33,6 @@ export const keys = {
   document: (id: string) => ["document", id] as const,
   billingSettings: ["billingSettings"] as const,
 };
-
-export const ACTIVITY_PAGE = 500;
 
 export const useAppInfo = () => useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
 export const useDashboard = () => useQuery({ queryKey: keys.dashboard, queryFn: api.dashboard });
@@ -48,8 +48,6 @@ export const useCustomerPages = (input: OrganizationListInput) => usePagedList(k
 export const useServer = (id: string) => useQuery({ queryKey: keys.server(id), queryFn: () => api.getServer(id) });
 export const useServerStats = (id: string, enabled: boolean) =>
   useQuery({ queryKey: keys.serverStats(id), queryFn: () => api.serverStats(id), enabled, refetchInterval: 30_000 });
-export const useActivity = (limit: number = ACTIVITY_PAGE, subject: string | null = null) =>
-  useQuery({ queryKey: keys.activity(limit, subject), queryFn: () => api.listActivity(limit, subject) });
 export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: api.getSettings });
 
 export const useBillingOverview = () => useQuery({ queryKey: keys.billingOverview, queryFn: api.billingOverview });
@@ -205,6 +203,17 @@ export function upsertServer(qc: QueryClient, server: ServerDto) {
   });
 }
 
+/** Whether an entry is of a kind the Activity screen filters on (as the backend decides). */
+export function activityOfKind(a: ActivityDto, kind: ActivityKindFilter): boolean {
+  if (kind === "all") return true;
+  if (kind === "other") return !["server", "organization", "plan"].includes(a.subjectKind);
+  return a.subjectKind === kind;
+}
+
+/** The Activity screen, newest first, a page at a time. */
+export const useActivityPages = (kind: ActivityKindFilter) =>
+  usePagedList(keys.activityPages(kind), (p) => api.listActivityPage({ ...p, kind }));
+
 /** Prepends a new activity entry to every cached list it belongs to. */
 export function prependActivity(qc: QueryClient, entry: ActivityDto) {
   const add = (list: ActivityDto[] | undefined, limit?: number) => {
@@ -212,7 +221,19 @@ export function prependActivity(qc: QueryClient, entry: ActivityDto) {
     const next = [entry, ...list];
     return limit ? next.slice(0, limit) : next;
   };
+  // The Activity screen: a new entry goes on top when the top is on screen.
+  for (const [key] of qc.getQueriesData<PagedData<ActivityDto>>({ queryKey: ["activity", "pages"] })) {
+    if (!activityOfKind(entry, key[2] as ActivityKindFilter)) continue;
+    qc.setQueryData<PagedData<ActivityDto>>(key, (d) => {
+      if (!d?.pages.length || d.pages.some((p) => p.rows.some((a) => a.seq === entry.seq))) return d;
+      const [first, ...rest] = d.pages;
+      const atTop = first.prev === null;
+      const pages = [{ ...first, rows: atTop ? [entry, ...first.rows] : first.rows, total: first.total + 1 }, ...rest];
+      return { ...d, pages };
+    });
+  }
   for (const [key] of qc.getQueriesData<ActivityDto[]>({ queryKey: keys.activityAll })) {
+    if (key[1] === "pages") continue;
     const [, limit, subject] = key as [string, number, string | null];
     if (subject === null || subject === entry.subjectId) qc.setQueryData<ActivityDto[]>(key, (l) => add(l, limit));
   }
