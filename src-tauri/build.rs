@@ -46,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "run_billing_now",
     "list_wallets",
     "get_wallet",
+    "list_wallet_entries",
     "record_payment",
     "record_adjustment",
     "list_documents",

@@ -78,6 +78,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::billing::run_billing_now,
             commands::billing::list_wallets,
             commands::billing::get_wallet,
+            commands::billing::list_wallet_entries,
             commands::billing::record_payment,
             commands::billing::record_adjustment,
             commands::documents::list_documents,

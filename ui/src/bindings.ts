@@ -378,6 +378,17 @@ async getWallet(organizationId: string) : Promise<Result<WalletDetail, ErrorDto>
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * One page of a customer's wallet transactions.
+ */
+async listWalletEntries(input: WalletEntryListInput) : Promise<Result<WalletEntryPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_wallet_entries", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async recordPayment(input: PaymentInput) : Promise<Result<WalletDetail, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("record_payment", { input }) };
@@ -2310,7 +2321,7 @@ export type TestMailResult = { to: string; relayAnswer: string }
  */
 export type UnitPriceDto = { hourly: RateDto; monthly: MoneyDto }
 export type UpcomingSuspension = { wallet: WalletDto; suspendAt: string }
-export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
+export type WalletDetail = { wallet: WalletDto; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
 /**
  * `good`, `grace`, `suspended` or `terminated`.
@@ -2321,6 +2332,35 @@ export type WalletEntryDto = { txnId: string; at: string; kind: string; memo: st
  * Positive credits the wallet, negative debits it.
  */
 amount: MoneyDto; documentId: string | null }
+/**
+ * A page of a wallet's transactions, newest first.
+ */
+export type WalletEntryListInput = { organizationId: string; 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null }
+export type WalletEntryPage = { rows: WalletEntryDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many transactions moved this wallet.
+ */
+total: number }
 
 /** tauri-specta globals **/
 

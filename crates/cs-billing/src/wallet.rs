@@ -517,6 +517,78 @@ pub struct WalletEntry {
     pub document_id: Option<String>,
 }
 
+/// One page of the wallet's movements, newest first ([`cs_store::page`];
+/// a transaction moves a wallet once, so its id is both order and
+/// tie-breaker, served by `ledger_entries_by_account`).
+pub fn wallet_entries_page(
+    conn: &Connection,
+    org: OrganizationId,
+    currency: Currency,
+    from: &cs_store::page::From,
+    limit: u32,
+) -> Result<cs_store::page::Page<WalletEntry>> {
+    let account: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
+            params![org.to_string(), currency.code()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(account) = account else {
+        return Ok(cs_store::page::Page {
+            rows: Vec::new(),
+            next: None,
+            prev: None,
+            total: 0,
+        });
+    };
+    let mut k = cs_store::page::Keyset {
+        from: "ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id",
+        count_from: "ledger_entries e",
+        columns: "t.id, t.at, t.kind, t.memo, e.amount_micros, t.document_id",
+        // Text, as cursors carry ids; zero-padded, so it orders as the id does.
+        id: "printf('%020d', e.txn_id)",
+        sort: "e.txn_id",
+        desc: true,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    k.filter(
+        "e.account_id = ?",
+        [rusqlite::types::Value::Integer(account)],
+    );
+    let page = k.read(conn, from, limit, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|(txn_id, at, kind, memo, amount_micros, document_id)| {
+            Ok(WalletEntry {
+                txn_id,
+                at: parse_ts(&at)?,
+                kind,
+                memo,
+                amount_micros,
+                document_id,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(cs_store::page::Page {
+        rows,
+        next: page.next,
+        prev: page.prev,
+        total: page.total,
+    })
+}
+
 /// The wallet's movements, newest first; pass the last `txn_id` seen as
 /// `before_txn` for the next page.
 pub fn wallet_entries(

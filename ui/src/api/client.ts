@@ -95,6 +95,7 @@ export const api = {
   runBillingNow: () => unwrap(commands.runBillingNow()),
   listWallets: () => unwrap(commands.listWallets()),
   getWallet: (organizationId: string) => unwrap(commands.getWallet(organizationId)),
+  listWalletEntries: (input: T.WalletEntryListInput) => unwrap(commands.listWalletEntries(input)),
   recordPayment: (input: T.PaymentInput) => unwrap(commands.recordPayment(input)),
   recordAdjustment: (input: T.AdjustmentInput) => unwrap(commands.recordAdjustment(input)),
   listDocuments: (input: T.DocumentListInput) => unwrap(commands.listDocuments(input)),

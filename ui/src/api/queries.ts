@@ -28,6 +28,8 @@ export const keys = {
   billingOverview: ["billingOverview"] as const,
   wallets: ["wallets"] as const,
   wallet: (organizationId: string) => ["wallet", organizationId] as const,
+  /** A wallet's transactions, a page at a time. */
+  walletEntries: (organizationId: string) => ["wallet", organizationId, "entries"] as const,
   documentsAll: ["documents"] as const,
   documents: (input: DocumentListInput) => ["documents", input] as const,
   document: (id: string) => ["document", id] as const,
@@ -53,6 +55,9 @@ export const useSettings = () => useQuery({ queryKey: keys.settings, queryFn: ap
 export const useBillingOverview = () => useQuery({ queryKey: keys.billingOverview, queryFn: api.billingOverview });
 export const useWallets = () => useQuery({ queryKey: keys.wallets, queryFn: api.listWallets });
 export const useWallet = (organizationId: string) => useQuery({ queryKey: keys.wallet(organizationId), queryFn: () => api.getWallet(organizationId) });
+/** A wallet's transactions, newest first, a page at a time. */
+export const useWalletEntries = (organizationId: string) =>
+  usePagedList(keys.walletEntries(organizationId), (p) => api.listWalletEntries({ ...p, organizationId }));
 /** The Documents list, a page at a time. */
 export const useDocumentPages = (input: DocumentListInput) => usePagedList(keys.documents(input), (p) => api.listDocuments({ ...input, ...p }));
 export const useDocument = (id: string) => useQuery({ queryKey: keys.document(id), queryFn: () => api.getDocument(id) });
@@ -73,6 +78,7 @@ export function useRunBillingNow() {
 
 function onWalletChanged(qc: QueryClient, d: WalletDetail) {
   qc.setQueryData(keys.wallet(d.wallet.organizationId), d);
+  qc.invalidateQueries({ queryKey: keys.walletEntries(d.wallet.organizationId) });
   qc.invalidateQueries({ queryKey: keys.billingOverview });
   qc.invalidateQueries({ queryKey: keys.wallets });
   qc.invalidateQueries({ queryKey: keys.documentsAll });

@@ -35,7 +35,6 @@ impl App {
         let org = parse_org_id(organization_id)?;
         self.store.read(|c| {
             let w = wallet::wallet(c, org)?;
-            let entries = wallet::wallet_entries(c, org, w.currency, 200, None)?;
             let docs = documents::list_documents(
                 c,
                 &DocumentFilter {
@@ -47,7 +46,22 @@ impl App {
             )?;
             Ok(WalletDetail {
                 wallet: wallet_dto(&w),
-                entries: entries
+                documents: self.document_dtos(c, docs)?,
+            })
+        })
+    }
+
+    /// One page of a customer's wallet transactions, newest first.
+    pub fn list_wallet_entries(&self, input: WalletEntryListInput) -> AppResult<WalletEntryPage> {
+        let org = parse_org_id(&input.organization_id)?;
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        self.store.read(|c| {
+            let w = wallet::wallet(c, org)?;
+            let page = wallet::wallet_entries_page(c, org, w.currency, &from, limit)?;
+            Ok(WalletEntryPage {
+                rows: page
+                    .rows
                     .into_iter()
                     .map(|e| WalletEntryDto {
                         txn_id: e.txn_id.to_string(),
@@ -61,7 +75,9 @@ impl App {
                         document_id: e.document_id,
                     })
                     .collect(),
-                documents: self.document_dtos(c, docs)?,
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
             })
         })
     }

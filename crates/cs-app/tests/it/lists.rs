@@ -517,3 +517,77 @@ fn activity_pages_newest_first_by_kind_and_back_up_again() {
     });
     assert_eq!(servers.total, 0);
 }
+
+#[tokio::test]
+async fn a_wallets_transactions_page_newest_first_and_skip_nothing_while_payments_arrive() {
+    let t = TestApp::new();
+    let acme = t.customer("Acme", "ops@acme.example");
+    let beta = t.customer("Beta", "ops@beta.example");
+    let pay = |org: &OrganizationDto, amount: String, reference: String| {
+        let input = PaymentInput {
+            organization_id: org.id.clone(),
+            amount,
+            method: "bank_transfer".into(),
+            reference,
+            note: None,
+        };
+        let app = &t.app;
+        async move { app.record_payment(input).await.unwrap() }
+    };
+    for i in 0..12 {
+        pay(&acme, format!("{}.00", 10 + i), format!("ACME-{i}")).await;
+    }
+    pay(&beta, "5.00".into(), "BETA-0".into()).await;
+    let list = |after: Option<String>, before: Option<String>, limit: u32| {
+        t.app
+            .list_wallet_entries(WalletEntryListInput {
+                organization_id: acme.id.clone(),
+                after,
+                before,
+                limit: Some(limit),
+            })
+            .unwrap()
+    };
+    let all = list(None, None, 100);
+    assert_eq!(all.total, 12, "Beta's payment is not Acme's");
+    assert_eq!(all.rows[0].amount.amount, "21.00", "newest first");
+    assert_eq!(all.rows[11].amount.amount, "10.00");
+    let mut pages = vec![list(None, None, 5)];
+    let mut late = 0;
+    while let Some(next) = pages.last().unwrap().next.clone() {
+        // A payment between two reads is newer than the reader: not shown.
+        late += 1;
+        pay(&acme, "1.00".into(), format!("LATE-{late}")).await;
+        pages.push(list(Some(next), None, 5));
+    }
+    let ids: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.rows.iter().map(|e| e.txn_id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        all.rows
+            .iter()
+            .map(|e| e.txn_id.as_str())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(pages.last().unwrap().total, 12 + late);
+    let back = list(None, pages.last().unwrap().prev.clone(), 5);
+    assert_eq!(
+        back.rows.iter().map(|e| &e.txn_id).collect::<Vec<_>>(),
+        pages[pages.len() - 2]
+            .rows
+            .iter()
+            .map(|e| &e.txn_id)
+            .collect::<Vec<_>>()
+    );
+    let e = t
+        .app
+        .list_wallet_entries(WalletEntryListInput {
+            organization_id: acme.id.clone(),
+            limit: Some(101),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(e.to_dto().fields[0].field, "limit");
+}
