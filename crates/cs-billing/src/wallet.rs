@@ -496,14 +496,39 @@ pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
         .collect()
 }
 
+/// One organization's wallet, as [`list_wallets`] shows it (reads that
+/// organization's rows only).
 pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {
-    list_wallets(conn)?
-        .into_iter()
-        .find(|w| w.organization_id == org.to_string())
-        .ok_or_else(|| BillingError::NotFound {
-            what: "organization",
-            id: org.to_string(),
-        })
+    let o = cs_store::orgs::get_organization(conn, org)?.ok_or_else(|| BillingError::NotFound {
+        what: "organization",
+        id: org.to_string(),
+    })?;
+    let s = BillingSettings::load(conn)?;
+    let id = org.to_string();
+    let micros: i64 = conn
+        .prepare_cached(
+            "SELECT balance_micros FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
+        )?
+        .query_row(params![id, s.currency.code()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let (threshold, state, since): (Option<i64>, String, Option<String>) = conn
+        .prepare_cached(
+            "SELECT low_balance_threshold_minor, state, state_since FROM billing_customers WHERE organization_id = ?1",
+        )?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .unwrap_or((None, "good".into(), None));
+    Ok(WalletView {
+        organization_id: id,
+        organization_name: o.name,
+        currency: s.currency,
+        balance_micros: micros,
+        balance_minor: micros_to_minor_rounded(micros, s.currency),
+        low_balance_threshold_minor: threshold.unwrap_or(s.low_balance_threshold_minor),
+        state,
+        state_since: since.as_deref().map(parse_ts).transpose()?,
+    })
 }
 
 /// One line of a wallet statement.

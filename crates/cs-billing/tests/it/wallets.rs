@@ -107,6 +107,20 @@ fn adjustments_need_a_reason_and_are_audited() {
         .read(|c| cs_billing::wallet::wallet(c, org))
         .unwrap();
     assert_eq!((w.balance_minor, w.state.as_str()), (375, "good"));
+    // One wallet reads as the list shows it, for a customer with movements
+    // and for one without any.
+    let quiet = env.org("Quiet", "US", None);
+    let all = env.store.read(cs_billing::wallet::list_wallets).unwrap();
+    for id in [org, quiet] {
+        let one = env
+            .store
+            .read(|c| cs_billing::wallet::wallet(c, id))
+            .unwrap();
+        assert_eq!(
+            Some(&one),
+            all.iter().find(|w| w.organization_id == id.to_string())
+        );
+    }
     let entries = env
         .store
         .read(|c| cs_billing::wallet::wallet_entries(c, org, Currency::USD, 10, None))
