@@ -326,12 +326,14 @@ impl App {
         })
     }
 
+    /// The newest entries (at most 100), optionally about one subject or
+    /// organization.
     pub fn list_activity(
         &self,
         limit: u32,
         subject: Option<String>,
     ) -> AppResult<Vec<dto::ActivityDto>> {
-        let limit = i64::from(limit.clamp(1, 1000));
+        let limit = i64::from(limit.clamp(1, cs_store::page::MAX_LIMIT));
         self.store.read(|c| {
             Ok(activity::recent(c, limit, subject.as_deref())?
                 .into_iter()

@@ -591,3 +591,14 @@ async fn a_wallets_transactions_page_newest_first_and_skip_nothing_while_payment
         .unwrap_err();
     assert_eq!(e.to_dto().fields[0].field, "limit");
 }
+
+#[test]
+fn the_recent_activity_feed_returns_at_most_100_entries() {
+    let t = TestApp::new();
+    for i in 0..105 {
+        t.customer(&format!("Feed {i:03}"), &format!("feed{i:03}@example.test"));
+    }
+    let feed = t.app.list_activity(1000, None).unwrap();
+    assert_eq!(feed.len(), 100);
+    assert!(feed[0].summary.contains("Feed 104"), "{:?}", feed[0]);
+}
