@@ -496,6 +496,71 @@ pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
         .collect()
 }
 
+/// The Billing overview's figures over every wallet, as aggregates in SQL
+/// (no wallet is read into memory but those in grace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletSummary {
+    /// The sum of the wallets' balances, each rounded to minor units as
+    /// [`WalletView::balance_minor`] is.
+    pub total_minor: i64,
+    /// Customers in good standing at or below their low-balance threshold.
+    pub low: i64,
+    pub suspended: i64,
+    /// The wallets in grace, by customer name.
+    pub in_grace: Vec<WalletView>,
+}
+
+pub fn wallet_summary(conn: &Connection) -> Result<WalletSummary> {
+    let s = BillingSettings::load(conn)?;
+    // Half away from zero, as `micros_to_minor_rounded`.
+    let (total_minor, low, suspended): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(minor), 0),
+                    COALESCE(sum(state = 'good' AND minor <= COALESCE(threshold, ?3)), 0),
+                    COALESCE(sum(state = 'suspended'), 0)
+             FROM (SELECT CASE WHEN m >= 0 THEN (m + ?2 / 2) / ?2 ELSE -((?2 / 2 - m) / ?2) END AS minor,
+                          state, threshold
+                   FROM (SELECT COALESCE(a.balance_micros, 0) AS m,
+                                COALESCE(bc.state, 'good') AS state,
+                                bc.low_balance_threshold_minor AS threshold
+                         FROM organizations o
+                         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
+                         LEFT JOIN billing_customers bc ON bc.organization_id = o.id))",
+        )?
+        .query_row(
+            params![
+                s.currency.code(),
+                s.currency.micros_per_minor(),
+                s.low_balance_threshold_minor
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+    let grace: Vec<String> = conn
+        .prepare_cached(
+            "SELECT o.id FROM billing_customers bc JOIN organizations o ON o.id = bc.organization_id
+             WHERE bc.state = 'grace' ORDER BY o.name_key, o.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let in_grace = grace
+        .iter()
+        .map(|id| {
+            let org = id.parse::<OrganizationId>().map_err(|_| {
+                BillingError::Store(cs_store::StoreError::Corrupt(format!(
+                    "organization id {id:?}"
+                )))
+            })?;
+            wallet(conn, org)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(WalletSummary {
+        total_minor,
+        low,
+        suspended,
+        in_grace,
+    })
+}
+
 /// One organization's wallet, as [`list_wallets`] shows it (reads that
 /// organization's rows only).
 pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {

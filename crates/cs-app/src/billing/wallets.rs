@@ -204,17 +204,12 @@ impl App {
         let now = self.now();
         self.store.read(|c| {
             let s = BillingSettings::load(c)?;
-            let wallets = wallet::list_wallets(c)?;
+            let summary = wallet::wallet_summary(c)?;
             let month_start = cs_core::metering::month_start(cs_core::metering::month_of(now));
             let revenue_micros = ledger::revenue_since(c, s.currency, month_start)?;
-            let total: i64 = wallets.iter().map(|w| w.balance_minor).sum();
-            let low = wallets
+            let upcoming = summary
+                .in_grace
                 .iter()
-                .filter(|w| w.state == "good" && w.balance_minor <= w.low_balance_threshold_minor)
-                .count();
-            let upcoming = wallets
-                .iter()
-                .filter(|w| w.state == "grace")
                 .map(|w| UpcomingSuspension {
                     wallet: wallet_dto(w),
                     suspend_at: w
@@ -230,11 +225,10 @@ impl App {
                     micros_to_minor_rounded(revenue_micros, s.currency),
                     s.currency,
                 )),
-                wallets_total: map::money(Money::new(total, s.currency)),
-                customers_low: low as u32,
+                wallets_total: map::money(Money::new(summary.total_minor, s.currency)),
+                customers_low: map::count(summary.low),
                 customers_in_grace: upcoming.len() as u32,
-                customers_suspended: wallets.iter().filter(|w| w.state == "suspended").count()
-                    as u32,
+                customers_suspended: map::count(summary.suspended),
                 upcoming_suspensions: upcoming,
                 last_run,
                 failed_runs: failed,
