@@ -39,6 +39,16 @@ pub async fn list_activity(
     app.list_activity(limit, subject).map_err(fail)
 }
 
+/// One page of the Activity screen.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_activity_page(
+    app: State<'_, Shared>,
+    input: ActivityListInput,
+) -> CmdResult<ActivityPage> {
+    app.list_activity_page(input).map_err(fail)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(app: State<'_, Shared>) -> CmdResult<SettingsDto> {

@@ -33,6 +33,16 @@ pub async fn get_wallet(
     app.get_wallet(&organization_id).map_err(fail)
 }
 
+/// One page of a customer's wallet transactions.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_wallet_entries(
+    app: State<'_, Shared>,
+    input: WalletEntryListInput,
+) -> CmdResult<WalletEntryPage> {
+    app.list_wallet_entries(input).map_err(fail)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn record_payment(

@@ -6,6 +6,17 @@ use tauri::State;
 use super::{fail, CmdResult};
 use crate::Shared;
 
+/// One page of the customers list.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_organizations_page(
+    app: State<'_, Shared>,
+    input: OrganizationListInput,
+) -> CmdResult<OrganizationPage> {
+    app.list_organizations_page(input).map_err(fail)
+}
+
+/// Every customer, for the select boxes that choose one.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_organizations(app: State<'_, Shared>) -> CmdResult<Vec<OrganizationDto>> {

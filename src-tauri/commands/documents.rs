@@ -11,9 +11,9 @@ use crate::Shared;
 #[specta::specta]
 pub async fn list_documents(
     app: State<'_, Shared>,
-    filter: DocumentFilterInput,
-) -> CmdResult<Vec<DocumentSummaryDto>> {
-    app.list_documents(filter).map_err(fail)
+    input: DocumentListInput,
+) -> CmdResult<DocumentPage> {
+    app.list_documents_page(input).map_err(fail)
 }
 
 #[tauri::command]

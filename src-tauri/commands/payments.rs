@@ -43,7 +43,7 @@ pub async fn create_payment_link(
 pub async fn list_payments(
     app: State<'_, Shared>,
     filter: PaymentFilterInput,
-) -> CmdResult<Vec<PaymentDto>> {
+) -> CmdResult<PaymentPage> {
     app.list_payments(filter).map_err(fail)
 }
 

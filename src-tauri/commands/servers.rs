@@ -8,8 +8,8 @@ use crate::Shared;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_servers(app: State<'_, Shared>) -> CmdResult<Vec<ServerDto>> {
-    app.list_servers().map_err(fail)
+pub async fn list_servers(app: State<'_, Shared>, input: ServerListInput) -> CmdResult<ServerPage> {
+    app.list_servers_page(input).map_err(fail)
 }
 
 #[tauri::command]

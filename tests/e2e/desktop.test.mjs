@@ -110,6 +110,8 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
   // --- A server from the plan, watched live from provisioning to running.
   await s.go("#/servers");
   await s.clickButton("New server");
+  // The customers of the select box load with the form (no list screen has read them all).
+  await s.waitFor(() => s.exec(`return [...document.querySelectorAll('select[name="organizationId"] option')].some((o) => o.textContent.includes('Ødegård'))`), { what: "Ødegård in the organizationId select box" });
   await s.select("organizationId", await s.exec(`return [...document.querySelectorAll('select[name="organizationId"] option')].find(o => o.textContent.includes('Ødegård')).value`));
   await s.select("planId", await s.exec(`return [...document.querySelectorAll('select[name="planId"] option')].find(o => o.textContent.includes('Starter')).value`));
   await s.select("region", "eu-west");

@@ -23,9 +23,23 @@ async dashboard() : Promise<Result<Dashboard, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Every customer, for the select boxes that choose one.
+ */
 async listOrganizations() : Promise<Result<OrganizationDto[], ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_organizations") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of the customers list.
+ */
+async listOrganizationsPage(input: OrganizationListInput) : Promise<Result<OrganizationPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_organizations_page", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -87,9 +101,9 @@ async catalogue(provider: string) : Promise<Result<CatalogueDto, ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
-async listServers() : Promise<Result<ServerDto[], ErrorDto>> {
+async listServers(input: ServerListInput) : Promise<Result<ServerPage, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_servers") };
+    return { status: "ok", data: await TAURI_INVOKE("list_servers", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -138,6 +152,17 @@ async serverStats(id: string) : Promise<Result<ServerStatsDto, ErrorDto>> {
 async listActivity(limit: number, subject: string | null) : Promise<Result<ActivityDto[], ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_activity", { limit, subject }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of the Activity screen.
+ */
+async listActivityPage(input: ActivityListInput) : Promise<Result<ActivityPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_activity_page", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -353,6 +378,17 @@ async getWallet(organizationId: string) : Promise<Result<WalletDetail, ErrorDto>
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * One page of a customer's wallet transactions.
+ */
+async listWalletEntries(input: WalletEntryListInput) : Promise<Result<WalletEntryPage, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_wallet_entries", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async recordPayment(input: PaymentInput) : Promise<Result<WalletDetail, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("record_payment", { input }) };
@@ -369,9 +405,9 @@ async recordAdjustment(input: AdjustmentInput) : Promise<Result<WalletDetail, Er
     else return { status: "error", error: e  as any };
 }
 },
-async listDocuments(filter: DocumentFilterInput) : Promise<Result<DocumentSummaryDto[], ErrorDto>> {
+async listDocuments(input: DocumentListInput) : Promise<Result<DocumentPage, ErrorDto>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("list_documents", { filter }) };
+    return { status: "ok", data: await TAURI_INVOKE("list_documents", { input }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -597,7 +633,7 @@ async createPaymentLink(input: PaymentLinkInput) : Promise<Result<PaymentDetail,
     else return { status: "error", error: e  as any };
 }
 },
-async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentDto[], ErrorDto>> {
+async listPayments(filter: PaymentFilterInput) : Promise<Result<PaymentPage, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("list_payments", { filter }) };
 } catch (e) {
@@ -1056,6 +1092,39 @@ builtInEndpoint: string; settings: UpdateSettingsDto;
 copiesBeforeUpdate: CopyBeforeUpdateDto[] }
 export type ActivityDto = { seq: string; at: string; actor: string; action: string; subjectKind: string; subjectId: string | null; organizationId: string | null; summary: string }
 /**
+ * What the Activity screen's entries are about.
+ */
+export type ActivityKindFilter = "all" | "server" | "organization" | "plan" | "other"
+/**
+ * A page of the Activity screen, newest first.
+ */
+export type ActivityListInput = { 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; kind?: ActivityKindFilter }
+export type ActivityPage = { rows: ActivityDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many entries are of this kind.
+ */
+total: number }
+/**
  * An activity-log entry was recorded.
  */
 export type ActivityRecorded = { activity: ActivityDto }
@@ -1364,16 +1433,56 @@ servers: number; catalogue: CatalogueStatusDto;
  */
 notes: string[] }
 export type DocumentDetail = { summary: DocumentSummaryDto; customerName: string; customerCountry: string; customerTaxId: string | null; taxNote: string | null; reference: string | null; reason: string | null; lines: DocumentLineDto[]; taxTotals: TaxTotalDto[] }
-export type DocumentFilterInput = { organizationId: string | null; 
+export type DocumentLineDto = { description: string; hours: string | null; rate: RateDto | null; amount: MoneyDto; capped: boolean; taxName: string }
+/**
+ * A page of the documents list.
+ */
+export type DocumentListInput = { organizationId?: string | null; 
 /**
  * `invoice`, `receipt` or `credit_note`.
  */
-kind: string | null; 
+kind?: string | null; 
 /**
  * `YYYY-MM`.
  */
-period: string | null }
-export type DocumentLineDto = { description: string; hours: string | null; rate: RateDto | null; amount: MoneyDto; capped: boolean; taxName: string }
+period?: string | null; 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: DocumentSortKey; 
+/**
+ * Newest or largest first when true.
+ */
+desc?: boolean; 
+/**
+ * A prefix of the number or of the customer's name.
+ */
+search?: string | null }
+export type DocumentPage = { rows: DocumentSummaryDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many documents match the filters and search.
+ */
+total: number }
+/**
+ * The orders the documents list offers.
+ */
+export type DocumentSortKey = "created" | "total" | "customer"
 export type DocumentSummaryDto = { id: string; 
 /**
  * `invoice`, `receipt` or `credit_note`.
@@ -1717,6 +1826,43 @@ addressLines?: string | null; postalCode?: string | null; city?: string | null;
  */
 peppolId?: string | null }
 /**
+ * A page of the customers list.
+ */
+export type OrganizationListInput = { 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: OrganizationSortKey; desc?: boolean; 
+/**
+ * A prefix of the name or of the contact's email.
+ */
+search?: string | null }
+export type OrganizationPage = { rows: OrganizationDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many customers match the search.
+ */
+total: number }
+/**
+ * The orders the customers list offers.
+ */
+export type OrganizationSortKey = "name" | "created" | "country"
+/**
  * One mail on the Outbox screen.
  */
 export type OutboxItemDto = { id: string; 
@@ -1817,7 +1963,19 @@ refundable: MoneyDto; orderId: string | null; captureId: string | null;
  */
 approveUrl: string | null; receiptId: string | null; failure: string | null; environment: string; createdAt: string; updatedAt: string; completedAt: string | null }
 export type PaymentEventDto = { at: string; kind: string; detail: string }
-export type PaymentFilterInput = { status: string | null; organizationId: string | null }
+export type PaymentFilterInput = { status?: string | null; organizationId?: string | null; 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null }
 export type PaymentInput = { organizationId: string; 
 /**
  * Decimal in major units, e.g. "50.00".
@@ -1840,6 +1998,22 @@ amount: string;
  * Also queue the link to the customer's contact by email.
  */
 sendEmail: boolean }
+/**
+ * A page of the payments list, newest first.
+ */
+export type PaymentPage = { rows: PaymentDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many payments match the filters.
+ */
+total: number }
 export type PaymentRefundDto = { id: string; amount: MoneyDto; reason: string; 
 /**
  * pending, completed, failed.
@@ -2128,12 +2302,53 @@ export type ServerInput = { organizationId: string; planId: string; label: strin
  * Handed to the provider and forgotten: never stored or logged.
  */
 rootPassword: string | null; sshKey: string | null }
+/**
+ * A page of the servers list: where it starts, its size, filters, search, order.
+ */
+export type ServerListInput = { 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null; sort?: ServerSortKey; desc?: boolean; 
+/**
+ * A prefix of the label or of the IPv4 address.
+ */
+search?: string | null; state?: ServerStateFilter; status?: string | null; organizationId?: string | null; planId?: string | null }
 export type ServerNetworkDto = { addresses: IpAddressDto[]; 
 /**
  * This month's transfer, GB with two decimals; `None` where the provider
  * has no per-server transfer (DigitalOcean).
  */
 transferUsedGb: string | null; transferQuotaGb: number | null }
+export type ServerPage = { rows: ServerDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many servers match the filters and search.
+ */
+total: number }
+/**
+ * The orders the servers list offers.
+ */
+export type ServerSortKey = "created" | "label" | "status" | "region"
+/**
+ * Which servers by their life.
+ */
+export type ServerStateFilter = "live" | "deleted" | "all"
 export type ServerStatsDto = { cpuPercent: MetricPoint[]; networkInBitsPerS: MetricPoint[]; networkOutBitsPerS: MetricPoint[]; 
 /**
  * Disk I/O in blocks per second (empty where the provider measures disk use instead).
@@ -2214,7 +2429,7 @@ export type UpdateSettingsDto = {
  * `{{current_version}}`, `{{target}}` and `{{arch}}` are filled in.
  */
 endpoint: string; checkAtStart: boolean }
-export type WalletDetail = { wallet: WalletDto; entries: WalletEntryDto[]; documents: DocumentSummaryDto[] }
+export type WalletDetail = { wallet: WalletDto; documents: DocumentSummaryDto[] }
 export type WalletDto = { organizationId: string; organizationName: string; balance: MoneyDto; lowBalanceThreshold: MoneyDto; 
 /**
  * `good`, `grace`, `suspended` or `terminated`.
@@ -2225,6 +2440,35 @@ export type WalletEntryDto = { txnId: string; at: string; kind: string; memo: st
  * Positive credits the wallet, negative debits it.
  */
 amount: MoneyDto; documentId: string | null }
+/**
+ * A page of a wallet's transactions, newest first.
+ */
+export type WalletEntryListInput = { organizationId: string; 
+/**
+ * The `next` of the page above; absent for the first.
+ */
+after?: string | null; 
+/**
+ * The `prev` of the page below, to read back up the list.
+ */
+before?: string | null; 
+/**
+ * 1 to 100 rows (50 when absent).
+ */
+limit?: number | null }
+export type WalletEntryPage = { rows: WalletEntryDto[]; 
+/**
+ * The `after` of the next page; `None` at the end.
+ */
+next: string | null; 
+/**
+ * The `before` of the page above; `None` at the start.
+ */
+prev: string | null; 
+/**
+ * How many transactions moved this wallet.
+ */
+total: number }
 
 /** tauri-specta globals **/
 

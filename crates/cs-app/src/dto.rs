@@ -87,6 +87,47 @@ pub struct Dashboard {
     pub recent_activity: Vec<ActivityDto>,
 }
 
+/// What the Activity screen's entries are about.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKindFilter {
+    #[default]
+    All,
+    Server,
+    Organization,
+    Plan,
+    Other,
+}
+
+/// A page of the Activity screen, newest first.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityListInput {
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub kind: ActivityKindFilter,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPage {
+    pub rows: Vec<ActivityDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many entries are of this kind.
+    pub total: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Type, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityDto {

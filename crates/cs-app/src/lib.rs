@@ -23,6 +23,7 @@ mod documents;
 pub mod dto;
 mod error;
 mod health;
+mod list;
 mod mail;
 mod map;
 mod notify;
@@ -385,17 +386,45 @@ impl App {
         })
     }
 
+    /// The newest entries (at most 100), optionally about one subject or
+    /// organization.
     pub fn list_activity(
         &self,
         limit: u32,
         subject: Option<String>,
     ) -> AppResult<Vec<dto::ActivityDto>> {
-        let limit = i64::from(limit.clamp(1, 1000));
+        let limit = i64::from(limit.clamp(1, cs_store::page::MAX_LIMIT));
         self.store.read(|c| {
             Ok(activity::recent(c, limit, subject.as_deref())?
                 .into_iter()
                 .map(map::activity)
                 .collect())
+        })
+    }
+
+    /// One page of the Activity screen, newest first.
+    pub fn list_activity_page(
+        &self,
+        input: dto::ActivityListInput,
+    ) -> AppResult<dto::ActivityPage> {
+        use cs_store::activity::ActivityKind;
+        let from = list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = list::limit(input.limit)?;
+        let kind = match input.kind {
+            dto::ActivityKindFilter::All => ActivityKind::All,
+            dto::ActivityKindFilter::Server => ActivityKind::Server,
+            dto::ActivityKindFilter::Organization => ActivityKind::Organization,
+            dto::ActivityKindFilter::Plan => ActivityKind::Plan,
+            dto::ActivityKindFilter::Other => ActivityKind::Other,
+        };
+        self.store.read(|c| {
+            let page = activity::page(c, kind, &from, limit)?;
+            Ok(dto::ActivityPage {
+                rows: page.rows.into_iter().map(map::activity).collect(),
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
+            })
         })
     }
 

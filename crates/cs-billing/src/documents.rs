@@ -26,8 +26,10 @@ use cs_core::numbering::NumberFormat;
 use cs_core::tax::{self, TaxParties, TaxRate, TaxTotal, TaxTreatment};
 use cs_core::{Currency, DocumentKind, Money, OrganizationId, Rate, Timestamp};
 use cs_store::activity::{append, NewActivity};
+use cs_store::page::{From as PageFrom, Keyset, Page};
 use cs_store::sync_outbox::{self, SyncKind};
 use cs_store::{fmt_ts, parse_ts};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -875,6 +877,84 @@ pub fn list_documents(
     rows.into_iter().map(decode_summary).collect()
 }
 
+/// The orders the documents list offers, each served by an index on (key, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DocumentSort {
+    #[default]
+    Created,
+    Total,
+    Customer,
+}
+
+/// A documents list: filters, search and order.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery {
+    pub filter: DocumentFilter,
+    pub sort: DocumentSort,
+    pub desc: bool,
+    /// A prefix of the number or of the customer's name (any case).
+    pub search: Option<String>,
+}
+
+/// One page of documents with the customer's name as issued
+/// ([`cs_store::page`]).
+pub fn page_documents(
+    conn: &Connection,
+    q: &DocumentQuery,
+    from: &PageFrom,
+    limit: u32,
+) -> Result<Page<(DocumentSummary, String)>> {
+    let columns = SUMMARY
+        .trim_start_matches("SELECT ")
+        .trim_end_matches(" FROM documents");
+    let columns = format!("{columns}, customer_name");
+    let mut k = Keyset {
+        from: "documents",
+        count_from: "documents",
+        columns: &columns,
+        id: "id",
+        sort: match q.sort {
+            DocumentSort::Created => "created_at",
+            DocumentSort::Total => "total_minor",
+            DocumentSort::Customer => "customer_name COLLATE NOCASE",
+        },
+        desc: q.desc,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    let f = &q.filter;
+    if let Some(o) = f.organization_id {
+        k.filter("organization_id = ?", [Value::Text(o.to_string())]);
+    }
+    if let Some(kind) = f.kind {
+        k.filter("kind = ?", [Value::Text(kind.as_str().into())]);
+    }
+    if let Some(m) = f.month {
+        k.filter("month = ?", [Value::Integer(m)]);
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let [lo, hi] = Keyset::prefix_bounds(s);
+        k.filter(
+            "(number COLLATE NOCASE >= ? AND number COLLATE NOCASE < ?) OR (customer_name COLLATE NOCASE >= ? AND customer_name COLLATE NOCASE < ?)",
+            [lo.clone(), hi.clone(), lo, hi],
+        );
+    }
+    let page = k.read(conn, from, limit, |r| {
+        Ok((summary_row(r)?, r.get::<_, String>(11)?))
+    })?;
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|(raw, name)| Ok((decode_summary(raw)?, name)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        rows,
+        next: page.next,
+        prev: page.prev,
+        total: page.total,
+    })
+}
+
 /// A document with its lines and tax totals.
 pub fn get_document(conn: &Connection, id: &str) -> Result<Document> {
     let summary = get_summary(conn, id)?;
@@ -930,20 +1010,6 @@ pub fn list_tax_rates(conn: &Connection) -> Result<Vec<(String, String, String, 
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
-/// The credit note that voids each credited document: credited id → credit
-/// note id.
-pub fn credit_notes_by_credited(
-    conn: &Connection,
-) -> Result<std::collections::HashMap<String, String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT credits_document_id, id FROM documents WHERE credits_document_id IS NOT NULL",
-    )?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 

@@ -496,14 +496,104 @@ pub fn list_wallets(conn: &Connection) -> Result<Vec<WalletView>> {
         .collect()
 }
 
-pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {
-    list_wallets(conn)?
-        .into_iter()
-        .find(|w| w.organization_id == org.to_string())
-        .ok_or_else(|| BillingError::NotFound {
-            what: "organization",
-            id: org.to_string(),
+/// The Billing overview's figures over every wallet, as aggregates in SQL
+/// (no wallet is read into memory but those in grace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletSummary {
+    /// The sum of the wallets' balances, each rounded to minor units as
+    /// [`WalletView::balance_minor`] is.
+    pub total_minor: i64,
+    /// Customers in good standing at or below their low-balance threshold.
+    pub low: i64,
+    pub suspended: i64,
+    /// The wallets in grace, by customer name.
+    pub in_grace: Vec<WalletView>,
+}
+
+pub fn wallet_summary(conn: &Connection) -> Result<WalletSummary> {
+    let s = BillingSettings::load(conn)?;
+    // Half away from zero, as `micros_to_minor_rounded`.
+    let (total_minor, low, suspended): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(minor), 0),
+                    COALESCE(sum(state = 'good' AND minor <= COALESCE(threshold, ?3)), 0),
+                    COALESCE(sum(state = 'suspended'), 0)
+             FROM (SELECT CASE WHEN m >= 0 THEN (m + ?2 / 2) / ?2 ELSE -((?2 / 2 - m) / ?2) END AS minor,
+                          state, threshold
+                   FROM (SELECT COALESCE(a.balance_micros, 0) AS m,
+                                COALESCE(bc.state, 'good') AS state,
+                                bc.low_balance_threshold_minor AS threshold
+                         FROM organizations o
+                         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
+                         LEFT JOIN billing_customers bc ON bc.organization_id = o.id))",
+        )?
+        .query_row(
+            params![
+                s.currency.code(),
+                s.currency.micros_per_minor(),
+                s.low_balance_threshold_minor
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+    let grace: Vec<String> = conn
+        .prepare_cached(
+            "SELECT o.id FROM billing_customers bc JOIN organizations o ON o.id = bc.organization_id
+             WHERE bc.state = 'grace' ORDER BY o.name_key, o.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let in_grace = grace
+        .iter()
+        .map(|id| {
+            let org = id.parse::<OrganizationId>().map_err(|_| {
+                BillingError::Store(cs_store::StoreError::Corrupt(format!(
+                    "organization id {id:?}"
+                )))
+            })?;
+            wallet(conn, org)
         })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(WalletSummary {
+        total_minor,
+        low,
+        suspended,
+        in_grace,
+    })
+}
+
+/// One organization's wallet, as [`list_wallets`] shows it (reads that
+/// organization's rows only).
+pub fn wallet(conn: &Connection, org: OrganizationId) -> Result<WalletView> {
+    let o = cs_store::orgs::get_organization(conn, org)?.ok_or_else(|| BillingError::NotFound {
+        what: "organization",
+        id: org.to_string(),
+    })?;
+    let s = BillingSettings::load(conn)?;
+    let id = org.to_string();
+    let micros: i64 = conn
+        .prepare_cached(
+            "SELECT balance_micros FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
+        )?
+        .query_row(params![id, s.currency.code()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let (threshold, state, since): (Option<i64>, String, Option<String>) = conn
+        .prepare_cached(
+            "SELECT low_balance_threshold_minor, state, state_since FROM billing_customers WHERE organization_id = ?1",
+        )?
+        .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .unwrap_or((None, "good".into(), None));
+    Ok(WalletView {
+        organization_id: id,
+        organization_name: o.name,
+        currency: s.currency,
+        balance_micros: micros,
+        balance_minor: micros_to_minor_rounded(micros, s.currency),
+        low_balance_threshold_minor: threshold.unwrap_or(s.low_balance_threshold_minor),
+        state,
+        state_since: since.as_deref().map(parse_ts).transpose()?,
+    })
 }
 
 /// One line of a wallet statement.
@@ -515,6 +605,78 @@ pub struct WalletEntry {
     pub memo: String,
     pub amount_micros: i64,
     pub document_id: Option<String>,
+}
+
+/// One page of the wallet's movements, newest first ([`cs_store::page`];
+/// a transaction moves a wallet once, so its id is both order and
+/// tie-breaker, served by `ledger_entries_by_account`).
+pub fn wallet_entries_page(
+    conn: &Connection,
+    org: OrganizationId,
+    currency: Currency,
+    from: &cs_store::page::From,
+    limit: u32,
+) -> Result<cs_store::page::Page<WalletEntry>> {
+    let account: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM ledger_accounts WHERE kind = 'wallet' AND organization_id = ?1 AND currency = ?2",
+            params![org.to_string(), currency.code()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(account) = account else {
+        return Ok(cs_store::page::Page {
+            rows: Vec::new(),
+            next: None,
+            prev: None,
+            total: 0,
+        });
+    };
+    let mut k = cs_store::page::Keyset {
+        from: "ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id",
+        count_from: "ledger_entries e",
+        columns: "t.id, t.at, t.kind, t.memo, e.amount_micros, t.document_id",
+        // Text, as cursors carry ids; zero-padded, so it orders as the id does.
+        id: "printf('%020d', e.txn_id)",
+        sort: "e.txn_id",
+        desc: true,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    k.filter(
+        "e.account_id = ?",
+        [rusqlite::types::Value::Integer(account)],
+    );
+    let page = k.read(conn, from, limit, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, Option<String>>(5)?,
+        ))
+    })?;
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|(txn_id, at, kind, memo, amount_micros, document_id)| {
+            Ok(WalletEntry {
+                txn_id,
+                at: parse_ts(&at)?,
+                kind,
+                memo,
+                amount_micros,
+                document_id,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(cs_store::page::Page {
+        rows,
+        next: page.next,
+        prev: page.prev,
+        total: page.total,
+    })
 }
 
 /// The wallet's movements, newest first; pass the last `txn_id` seen as

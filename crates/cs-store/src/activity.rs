@@ -3,7 +3,9 @@
 use cs_core::Timestamp;
 use rusqlite::{params, Connection};
 
+use crate::page::{From as PageFrom, Keyset, Page};
 use crate::{fmt_ts, parse_ts, Result};
+use rusqlite::types::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
@@ -46,6 +48,85 @@ pub fn append(conn: &Connection, a: &NewActivity<'_>) -> Result<Activity> {
         subject_id: a.subject_id.clone(),
         organization_id: a.organization_id.clone(),
         summary: a.summary.clone(),
+    })
+}
+
+/// Which entries the Activity screen shows, by what they are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ActivityKind {
+    #[default]
+    All,
+    Server,
+    Organization,
+    Plan,
+    /// About anything else (settings, billing, mail …).
+    Other,
+}
+
+/// One page of entries, newest first ([`crate::page`]; the sequence number
+/// is both the order and the tie-breaker).
+pub fn page(
+    conn: &Connection,
+    kind: ActivityKind,
+    from: &PageFrom,
+    limit: u32,
+) -> Result<Page<Activity>> {
+    let mut k = Keyset {
+        from: "activity",
+        count_from: "activity",
+        columns: "seq, at, actor, action, subject_kind, subject_id, organization_id, summary",
+        // Text, as cursors carry ids; zero-padded, so it orders as `seq` does.
+        id: "printf('%020d', seq)",
+        sort: "seq",
+        desc: true,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    let one = |s: &str| [Value::Text(s.into())];
+    match kind {
+        ActivityKind::All => {}
+        ActivityKind::Server => k.filter("subject_kind = ?", one("server")),
+        ActivityKind::Organization => k.filter("subject_kind = ?", one("organization")),
+        ActivityKind::Plan => k.filter("subject_kind = ?", one("plan")),
+        ActivityKind::Other => {
+            k.filter("subject_kind NOT IN ('server', 'organization', 'plan')", [])
+        }
+    }
+    let page = k.read(conn, from, limit, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let rows = page
+        .rows
+        .into_iter()
+        .map(
+            |(seq, at, actor, action, subject_kind, subject_id, organization_id, summary)| {
+                Ok(Activity {
+                    seq,
+                    at: parse_ts(&at)?,
+                    actor,
+                    action,
+                    subject_kind,
+                    subject_id,
+                    organization_id,
+                    summary,
+                })
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        rows,
+        next: page.next,
+        prev: page.prev,
+        total: page.total,
     })
 }
 

@@ -22,6 +22,7 @@ pub mod activity;
 pub mod backup;
 pub mod migrate;
 pub mod orgs;
+pub mod page;
 pub mod plans;
 pub mod servers;
 pub mod settings;

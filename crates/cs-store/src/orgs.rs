@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use cs_core::{Organization, OrganizationId, Role, User, UserId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::page::{From as PageFrom, Keyset, Page};
 use crate::{fmt_ts, parse_ts, Result, StoreError};
 
 /// An organization with its contact (first admin) and how many live servers it has.
@@ -77,6 +78,101 @@ pub fn list(conn: &Connection) -> Result<Vec<OrganizationRecord>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let live = crate::servers::count_live_by_org(conn)?;
     rows.into_iter().map(|r| decode(r, &live)).collect()
+}
+
+/// The orders the customers list offers, each served by an index on (key, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrganizationSort {
+    #[default]
+    Name,
+    Created,
+    Country,
+}
+
+/// A customers list: search and order.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationQuery {
+    pub sort: OrganizationSort,
+    pub desc: bool,
+    /// A prefix of the name or of the contact's email (any case).
+    pub search: Option<String>,
+}
+
+/// One page of organizations with their contact and count of live servers
+/// ([`crate::page`]); the counts are read for the page's rows only.
+pub fn page(
+    conn: &Connection,
+    q: &OrganizationQuery,
+    from: &PageFrom,
+    limit: u32,
+) -> Result<Page<OrganizationRecord>> {
+    let (columns, rows_from) = SELECT
+        .trim()
+        .trim_start_matches("SELECT")
+        .split_once("FROM")
+        .expect("SELECT has a FROM");
+    let mut k = Keyset {
+        from: rows_from,
+        count_from: "organizations o",
+        columns,
+        id: "o.id",
+        sort: match q.sort {
+            OrganizationSort::Name => "o.name_key",
+            OrganizationSort::Created => "o.created_at",
+            OrganizationSort::Country => "o.country",
+        },
+        desc: q.desc,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let [lo, hi] = Keyset::prefix_bounds(&s.to_lowercase());
+        let [elo, ehi] = Keyset::prefix_bounds(s);
+        k.filter(
+            "(o.name_key >= ? AND o.name_key < ?) OR o.id IN (SELECT organization_id FROM users WHERE email COLLATE NOCASE >= ? AND email COLLATE NOCASE < ?)",
+            [lo, hi, elo, ehi],
+        );
+    }
+    let page = k.read(conn, from, limit, |r| Ok(raw_row(r)?))?;
+    let mut live = HashMap::new();
+    for r in &page.rows {
+        let id: OrganizationId =
+            r.0.parse()
+                .map_err(|e| StoreError::Corrupt(format!("organization id: {e}")))?;
+        live.insert(id, crate::servers::count_live_of_org(conn, id)?);
+    }
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|r| decode(r, &live))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        rows,
+        next: page.next,
+        prev: page.prev,
+        total: page.total,
+    })
+}
+
+/// The names of the given organizations (those that exist).
+pub fn names_of(
+    conn: &Connection,
+    ids: impl IntoIterator<Item = OrganizationId>,
+) -> Result<HashMap<OrganizationId, String>> {
+    let mut stmt = conn.prepare_cached("SELECT name FROM organizations WHERE id = ?1")?;
+    let mut out = HashMap::new();
+    for id in ids {
+        if out.contains_key(&id) {
+            continue;
+        }
+        if let Some(name) = stmt
+            .query_row([id.to_string()], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            out.insert(id, name);
+        }
+    }
+    Ok(out)
 }
 
 /// The organization alone (an organization may have no contact yet).

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use cs_core::{OrganizationId, PlanId, ProviderKind, Server, ServerId, ServerStatus, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::page::{From as PageFrom, Keyset, Page};
 use crate::{fmt_ts, parse_ts, Result, StoreError};
+use rusqlite::types::Value;
 
 pub fn insert(conn: &Connection, s: &Server) -> rusqlite::Result<()> {
     conn.prepare_cached(
@@ -204,6 +206,93 @@ pub fn list_for_org(conn: &Connection, org: OrganizationId) -> Result<Vec<Server
         &format!("{SELECT} WHERE organization_id = ?1 ORDER BY created_at DESC, id"),
         &[&org.to_string()],
     )
+}
+
+/// The orders the servers list offers, each served by an index on (key, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerSort {
+    #[default]
+    Created,
+    Label,
+    Status,
+    Region,
+}
+
+impl ServerSort {
+    fn expr(self) -> &'static str {
+        match self {
+            ServerSort::Created => "created_at",
+            ServerSort::Label => "label COLLATE NOCASE",
+            ServerSort::Status => "status",
+            ServerSort::Region => "region",
+        }
+    }
+}
+
+/// Which servers by their life: live (not deleted), deleted, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerState {
+    #[default]
+    Live,
+    Deleted,
+    All,
+}
+
+/// A servers list: filters, search and order.
+#[derive(Debug, Clone, Default)]
+pub struct ServerQuery {
+    pub sort: ServerSort,
+    pub desc: bool,
+    /// A prefix of the label (any case) or of the IPv4 address.
+    pub search: Option<String>,
+    pub state: ServerState,
+    pub status: Option<ServerStatus>,
+    pub organization: Option<OrganizationId>,
+    pub plan: Option<PlanId>,
+}
+
+/// One page of servers ([`crate::page`]).
+pub fn page(
+    conn: &Connection,
+    q: &ServerQuery,
+    from: &PageFrom,
+    limit: u32,
+) -> Result<Page<Server>> {
+    let columns = SELECT
+        .trim_start_matches("SELECT ")
+        .trim_end_matches(" FROM servers");
+    let mut k = Keyset {
+        from: "servers",
+        count_from: "servers",
+        columns,
+        id: "id",
+        sort: q.sort.expr(),
+        desc: q.desc,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    match q.state {
+        ServerState::Live => k.filter("deleted_at IS NULL", []),
+        ServerState::Deleted => k.filter("deleted_at IS NOT NULL", []),
+        ServerState::All => {}
+    }
+    if let Some(s) = q.status {
+        k.filter("status = ?", [Value::Text(s.as_str().into())]);
+    }
+    if let Some(o) = q.organization {
+        k.filter("organization_id = ?", [Value::Text(o.to_string())]);
+    }
+    if let Some(p) = q.plan {
+        k.filter("plan_id = ?", [Value::Text(p.to_string())]);
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let [lo, hi] = Keyset::prefix_bounds(s);
+        k.filter(
+            "(label COLLATE NOCASE >= ? AND label COLLATE NOCASE < ?) OR (ipv4 >= ? AND ipv4 < ?)",
+            [lo.clone(), hi.clone(), lo, hi],
+        );
+    }
+    k.read(conn, from, limit, |r| decode(raw_row(r)?))
 }
 
 /// Servers the provider is still moving between states

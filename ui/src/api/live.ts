@@ -3,6 +3,7 @@ import * as React from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { events } from "./client";
 import { keys, prependActivity, upsertServer } from "./queries";
+import { findRow } from "./paged";
 import type { ServerDto } from "./client";
 
 type Options = { /** Called when a server turns `failed` (it was something else before, as far as the cache knows). */ onServerFailed?: (s: ServerDto) => void };
@@ -22,12 +23,12 @@ export function useLiveUpdates(opts: Options = {}) {
     keep(
       events.serverChanged.listen((e) => {
         const s = e.payload.server;
-        const before = qc.getQueryData<ServerDto[]>(keys.servers)?.find((x) => x.id === s.id) ?? qc.getQueryData<{ server: ServerDto }>(keys.server(s.id))?.server;
+        const before = findRow<ServerDto>(qc, keys.servers, s.id) ?? qc.getQueryData<{ server: ServerDto }>(keys.server(s.id))?.server;
         upsertServer(qc, s);
         if (s.status === "failed" && before && before.status !== "failed") onFailed.current?.(s);
-        // Counts derived from statuses: cheaper to ask again than to recompute here.
+        // Counts derived from statuses: cheaper to ask again than to recompute
+        // here (aggregates in SQL). The lists' rows were patched above.
         qc.invalidateQueries({ queryKey: keys.dashboard });
-        qc.invalidateQueries({ queryKey: keys.organizations });
         qc.invalidateQueries({ queryKey: keys.plans });
       }),
     );

@@ -33,8 +33,35 @@ pub struct WalletEntryDto {
 #[serde(rename_all = "camelCase")]
 pub struct WalletDetail {
     pub wallet: WalletDto,
-    pub entries: Vec<WalletEntryDto>,
     pub documents: Vec<DocumentSummaryDto>,
+}
+
+/// A page of a wallet's transactions, newest first.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletEntryListInput {
+    pub organization_id: String,
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletEntryPage {
+    pub rows: Vec<WalletEntryDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many transactions moved this wallet.
+    pub total: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Type)]

@@ -35,7 +35,6 @@ impl App {
         let org = parse_org_id(organization_id)?;
         self.store.read(|c| {
             let w = wallet::wallet(c, org)?;
-            let entries = wallet::wallet_entries(c, org, w.currency, 200, None)?;
             let docs = documents::list_documents(
                 c,
                 &DocumentFilter {
@@ -47,7 +46,22 @@ impl App {
             )?;
             Ok(WalletDetail {
                 wallet: wallet_dto(&w),
-                entries: entries
+                documents: self.document_dtos(c, docs)?,
+            })
+        })
+    }
+
+    /// One page of a customer's wallet transactions, newest first.
+    pub fn list_wallet_entries(&self, input: WalletEntryListInput) -> AppResult<WalletEntryPage> {
+        let org = parse_org_id(&input.organization_id)?;
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        self.store.read(|c| {
+            let w = wallet::wallet(c, org)?;
+            let page = wallet::wallet_entries_page(c, org, w.currency, &from, limit)?;
+            Ok(WalletEntryPage {
+                rows: page
+                    .rows
                     .into_iter()
                     .map(|e| WalletEntryDto {
                         txn_id: e.txn_id.to_string(),
@@ -61,7 +75,9 @@ impl App {
                         document_id: e.document_id,
                     })
                     .collect(),
-                documents: self.document_dtos(c, docs)?,
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
             })
         })
     }
@@ -188,17 +204,12 @@ impl App {
         let now = self.now();
         self.store.read(|c| {
             let s = BillingSettings::load(c)?;
-            let wallets = wallet::list_wallets(c)?;
+            let summary = wallet::wallet_summary(c)?;
             let month_start = cs_core::metering::month_start(cs_core::metering::month_of(now));
             let revenue_micros = ledger::revenue_since(c, s.currency, month_start)?;
-            let total: i64 = wallets.iter().map(|w| w.balance_minor).sum();
-            let low = wallets
+            let upcoming = summary
+                .in_grace
                 .iter()
-                .filter(|w| w.state == "good" && w.balance_minor <= w.low_balance_threshold_minor)
-                .count();
-            let upcoming = wallets
-                .iter()
-                .filter(|w| w.state == "grace")
                 .map(|w| UpcomingSuspension {
                     wallet: wallet_dto(w),
                     suspend_at: w
@@ -214,11 +225,10 @@ impl App {
                     micros_to_minor_rounded(revenue_micros, s.currency),
                     s.currency,
                 )),
-                wallets_total: map::money(Money::new(total, s.currency)),
-                customers_low: low as u32,
+                wallets_total: map::money(Money::new(summary.total_minor, s.currency)),
+                customers_low: map::count(summary.low),
                 customers_in_grace: upcoming.len() as u32,
-                customers_suspended: wallets.iter().filter(|w| w.state == "suspended").count()
-                    as u32,
+                customers_suspended: map::count(summary.suspended),
                 upcoming_suspensions: upcoming,
                 last_run,
                 failed_runs: failed,

@@ -25,6 +25,50 @@ pub struct OrganizationDto {
     pub peppol_id: String,
 }
 
+/// The orders the customers list offers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationSortKey {
+    #[default]
+    Name,
+    Created,
+    Country,
+}
+
+/// A page of the customers list.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationListInput {
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub sort: OrganizationSortKey,
+    #[serde(default)]
+    pub desc: bool,
+    /// A prefix of the name or of the contact's email.
+    #[serde(default)]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationPage {
+    pub rows: Vec<OrganizationDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many customers match the search.
+    pub total: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationDetail {

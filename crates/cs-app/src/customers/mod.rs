@@ -8,7 +8,10 @@ use cs_store::sync_outbox::SyncKind;
 use cs_store::{activity, orgs, servers};
 use serde_json::json;
 
-use crate::dto::{OrganizationDetail, OrganizationDto, OrganizationInput};
+use crate::dto::{
+    OrganizationDetail, OrganizationDto, OrganizationInput, OrganizationListInput,
+    OrganizationPage, OrganizationSortKey,
+};
 use crate::Subject;
 use crate::{map, new_uuid, App, AppError, AppResult};
 
@@ -141,6 +144,43 @@ impl App {
         })
     }
 
+    /// One page of the customers list (searched and ordered in SQLite).
+    pub fn list_organizations_page(
+        &self,
+        input: OrganizationListInput,
+    ) -> AppResult<OrganizationPage> {
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        let q = orgs::OrganizationQuery {
+            sort: match input.sort {
+                OrganizationSortKey::Name => orgs::OrganizationSort::Name,
+                OrganizationSortKey::Created => orgs::OrganizationSort::Created,
+                OrganizationSortKey::Country => orgs::OrganizationSort::Country,
+            },
+            desc: input.desc,
+            search: crate::list::search(input.search),
+        };
+        self.store.read(|c| {
+            let page = orgs::page(c, &q, &from, limit)?;
+            let mut rows = Vec::with_capacity(page.rows.len());
+            for r in &page.rows {
+                let d = orgs::e_invoice_data(c, r.organization.id)?;
+                rows.push(map::organization(
+                    &r.organization,
+                    &r.contact,
+                    r.live_servers,
+                    &d,
+                ));
+            }
+            Ok(OrganizationPage {
+                rows,
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
+            })
+        })
+    }
+
     pub fn get_organization(&self, id: &str) -> AppResult<OrganizationDetail> {
         let id = parse_org_id(id)?;
         let (record, data, gaps) = self.store.read(|c| {
@@ -149,11 +189,12 @@ impl App {
             let gaps = crate::documents::customer_gaps(c, &record.organization, &data)?;
             Ok::<_, AppError>((record, data, gaps))
         })?;
-        let servers = self
-            .list_servers()?
-            .into_iter()
-            .filter(|s| s.organization_id == id.to_string())
-            .collect();
+        // This customer's servers only (every server of the store made each
+        // customer page cost as much as the whole servers list).
+        let servers = self.store.read(|c| {
+            let list = servers::list_for_org(c, id)?;
+            self.server_dtos(c, &list)
+        })?;
         let activity = self
             .store
             .read(|c| Ok::<_, AppError>(activity::recent(c, 50, Some(&id.to_string()))?))?;

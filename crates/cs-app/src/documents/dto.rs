@@ -71,6 +71,59 @@ pub struct DocumentFilterInput {
     pub period: Option<String>,
 }
 
+/// The orders the documents list offers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentSortKey {
+    #[default]
+    Created,
+    Total,
+    Customer,
+}
+
+/// A page of the documents list.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentListInput {
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// `invoice`, `receipt` or `credit_note`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// `YYYY-MM`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub sort: DocumentSortKey,
+    /// Newest or largest first when true.
+    #[serde(default)]
+    pub desc: bool,
+    /// A prefix of the number or of the customer's name.
+    #[serde(default)]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentPage {
+    pub rows: Vec<DocumentSummaryDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many documents match the filters and search.
+    pub total: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SavedFile {

@@ -151,40 +151,77 @@ pub(crate) fn customer_gaps(
     )
 }
 
+/// The documents filter the UI sent, checked.
+fn document_filter(filter: &DocumentFilterInput) -> AppResult<DocumentFilter> {
+    let org = filter
+        .organization_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(parse_org_id)
+        .transpose()?;
+    let kind = match filter.kind.as_deref().filter(|s| !s.is_empty()) {
+        Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| {
+            AppError::validation("kind", format!("{k:?} is not a document kind"))
+        })?),
+        None => None,
+    };
+    let month = match filter.period.as_deref().filter(|s| !s.is_empty()) {
+        Some(p) => Some(parse_month(p).ok_or_else(|| {
+            AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM"))
+        })?),
+        None => None,
+    };
+    Ok(DocumentFilter {
+        organization_id: org,
+        kind,
+        month,
+    })
+}
+
 impl App {
     pub fn list_documents(
         &self,
         filter: DocumentFilterInput,
     ) -> AppResult<Vec<DocumentSummaryDto>> {
-        let org = filter
-            .organization_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(parse_org_id)
-            .transpose()?;
-        let kind = match filter.kind.as_deref().filter(|s| !s.is_empty()) {
-            Some(k) => Some(DocumentKind::parse(k).ok_or_else(|| {
-                AppError::validation("kind", format!("{k:?} is not a document kind"))
-            })?),
-            None => None,
-        };
-        let month = match filter.period.as_deref().filter(|s| !s.is_empty()) {
-            Some(p) => Some(parse_month(p).ok_or_else(|| {
-                AppError::validation("period", format!("{p:?} is not a month: write YYYY-MM"))
-            })?),
-            None => None,
+        let filter = document_filter(&filter)?;
+        self.store.read(|c| {
+            let docs = documents::list_documents(c, &filter, 1000)?;
+            self.document_dtos(c, docs)
+        })
+    }
+
+    /// One page of the documents list (filtered, searched and ordered in SQLite).
+    pub fn list_documents_page(&self, input: DocumentListInput) -> AppResult<DocumentPage> {
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        let filter = document_filter(&DocumentFilterInput {
+            organization_id: input.organization_id,
+            kind: input.kind,
+            period: input.period,
+        })?;
+        let q = documents::DocumentQuery {
+            filter,
+            sort: match input.sort {
+                DocumentSortKey::Created => documents::DocumentSort::Created,
+                DocumentSortKey::Total => documents::DocumentSort::Total,
+                DocumentSortKey::Customer => documents::DocumentSort::Customer,
+            },
+            desc: input.desc,
+            search: crate::list::search(input.search),
         };
         self.store.read(|c| {
-            let docs = documents::list_documents(
-                c,
-                &DocumentFilter {
-                    organization_id: org,
-                    kind,
-                    month,
-                },
-                1000,
-            )?;
-            self.document_dtos(c, docs)
+            let page = documents::page_documents(c, &q, &from, limit)?;
+            let mut rows = Vec::with_capacity(page.rows.len());
+            for (d, name) in page.rows {
+                let voided_by = documents::credited_by(c, &d.id)?;
+                rows.push(summary_dto(d, name, voided_by));
+            }
+            Ok(DocumentPage {
+                rows,
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: crate::map::count(page.total),
+            })
         })
     }
 
@@ -193,21 +230,24 @@ impl App {
         c: &cs_store::rusqlite::Connection,
         docs: Vec<documents::DocumentSummary>,
     ) -> AppResult<Vec<DocumentSummaryDto>> {
-        let names = cs_store::orgs::names(c)?;
-        let credit_notes = documents::credit_notes_by_credited(c)?;
-        Ok(docs
-            .into_iter()
-            .map(|d| {
-                let name = d
-                    .organization_id
-                    .parse()
-                    .ok()
-                    .and_then(|o| names.get(&o).cloned())
-                    .unwrap_or_default();
-                let voided_by = credit_notes.get(&d.id).cloned();
-                summary_dto(d, name, voided_by)
-            })
-            .collect())
+        // What these documents need only: their customers' names and
+        // credit notes, each read by index.
+        let names = cs_store::orgs::names_of(
+            c,
+            docs.iter().filter_map(|d| d.organization_id.parse().ok()),
+        )?;
+        let mut out = Vec::with_capacity(docs.len());
+        for d in docs {
+            let name = d
+                .organization_id
+                .parse()
+                .ok()
+                .and_then(|o| names.get(&o).cloned())
+                .unwrap_or_default();
+            let voided_by = documents::credited_by(c, &d.id)?;
+            out.push(summary_dto(d, name, voided_by));
+        }
+        Ok(out)
     }
 
     pub fn get_document(&self, id: &str) -> AppResult<DocumentDetail> {

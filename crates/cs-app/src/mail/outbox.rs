@@ -11,7 +11,7 @@ use cs_mail::{
 
 /// Mails per page of the Outbox screen, by default and at most.
 const OUTBOX_PAGE: u32 = 50;
-const OUTBOX_PAGE_MAX: u32 = 200;
+const OUTBOX_PAGE_MAX: u32 = cs_store::page::MAX_LIMIT;
 use cs_store::fmt_ts;
 
 use crate::Subject;
@@ -23,7 +23,7 @@ use super::*;
 impl App {
     /// The Outbox screen, a page at a time, newest first: `all`, `pending`
     /// (queued or sending), `sent` or `failed`; `cursor` is the previous
-    /// page's `nextCursor`, `limit` at most 200 (50 when not given).
+    /// page's `nextCursor`, `limit` at most 100 (50 when not given).
     pub async fn list_outbox(
         &self,
         filter: &str,

@@ -132,8 +132,32 @@ pub struct PaymentDetail {
 #[derive(Debug, Clone, Default, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentFilterInput {
+    #[serde(default)]
     pub status: Option<String>,
+    #[serde(default)]
     pub organization_id: Option<String>,
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A page of the payments list, newest first.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentPage {
+    pub rows: Vec<PaymentDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many payments match the filters.
+    pub total: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Type)]

@@ -231,7 +231,10 @@ impl App {
         }
     }
 
-    pub fn list_payments(&self, filter: PaymentFilterInput) -> AppResult<Vec<PaymentDto>> {
+    /// One page of the payments list, newest first.
+    pub fn list_payments(&self, filter: PaymentFilterInput) -> AppResult<PaymentPage> {
+        let from = crate::list::from(filter.after.as_deref(), filter.before.as_deref())?;
+        let limit = crate::list::limit(filter.limit)?;
         let status = filter
             .status
             .as_deref()
@@ -252,10 +255,13 @@ impl App {
             .transpose()?
             .map(|o| o.to_string());
         self.store.read(|c| {
-            Ok(store::list_payments(c, status, org.as_deref())?
-                .iter()
-                .map(payment_dto)
-                .collect())
+            let page = store::page_payments(c, status, org.as_deref(), &from, limit)?;
+            Ok(PaymentPage {
+                rows: page.rows.iter().map(payment_dto).collect(),
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: crate::map::count(page.total),
+            })
         })
     }
 

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 
 use cs_core::payment::{PaymentEvent, PaymentStatus, RefundEvent, RefundStatus};
 use cs_core::{Currency, OrganizationId, Timestamp};
+use cs_store::page::{From as PageFrom, Keyset, Page};
+use cs_store::rusqlite::types::Value;
 use cs_store::rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use cs_store::{fmt_ts, parse_ts};
 
@@ -141,7 +143,11 @@ fn select(c: &Connection, filter: &str, args: &[&dyn ToSql]) -> AppResult<Vec<Pa
     let mut rows = stmt
         .query_map(args, payment_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    let names: HashMap<OrganizationId, String> = cs_store::orgs::names(c)?;
+    // The names of these rows' customers only, not of every customer.
+    let names: HashMap<OrganizationId, String> = cs_store::orgs::names_of(
+        c,
+        rows.iter().filter_map(|p| p.organization_id.parse().ok()),
+    )?;
     for p in &mut rows {
         p.organization_name = p
             .organization_id
@@ -183,17 +189,48 @@ pub(crate) fn find_by_capture(c: &Connection, capture_id: &str) -> AppResult<Opt
     Ok(select(c, "p.capture_id = ?1", &[&capture_id])?.pop())
 }
 
-/// The newest 1000 payments, optionally in one status or of one organization.
-pub(crate) fn list_payments(
+/// One page of payments, newest first, optionally in one status or of one
+/// organization (`cs_store::page`).
+pub(crate) fn page_payments(
     c: &Connection,
     status: Option<PaymentStatus>,
     organization: Option<&str>,
-) -> AppResult<Vec<PaymentRow>> {
-    select(
+    from: &PageFrom,
+    limit: u32,
+) -> AppResult<Page<PaymentRow>> {
+    let columns = payment_columns();
+    let mut k = Keyset {
+        from: "payments p",
+        count_from: "payments p",
+        columns: &columns,
+        id: "p.id",
+        sort: "p.created_at",
+        desc: true,
+        filters: Vec::new(),
+        params: Vec::new(),
+    };
+    if let Some(s) = status {
+        k.filter("p.status = ?", [Value::Text(s.as_str().into())]);
+    }
+    if let Some(o) = organization {
+        k.filter("p.organization_id = ?", [Value::Text(o.into())]);
+    }
+    let mut page = k.read(c, from, limit, |r| Ok(payment_row(r)?))?;
+    let names: HashMap<OrganizationId, String> = cs_store::orgs::names_of(
         c,
-        "(?1 IS NULL OR p.status = ?1) AND (?2 IS NULL OR p.organization_id = ?2) ORDER BY p.created_at DESC, p.id LIMIT 1000",
-        &[&status.map(PaymentStatus::as_str), &organization],
-    )
+        page.rows
+            .iter()
+            .filter_map(|p| p.organization_id.parse().ok()),
+    )?;
+    for p in &mut page.rows {
+        p.organization_name = p
+            .organization_id
+            .parse()
+            .ok()
+            .and_then(|o| names.get(&o).cloned())
+            .unwrap_or_default();
+    }
+    Ok(page)
 }
 
 /// PayPal made the order: its id and the link the payer approves at.

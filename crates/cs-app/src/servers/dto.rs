@@ -31,6 +31,69 @@ pub struct ServerDto {
     pub deleted_at: Option<String>,
 }
 
+/// The orders the servers list offers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerSortKey {
+    #[default]
+    Created,
+    Label,
+    Status,
+    Region,
+}
+
+/// Which servers by their life.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, Type, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerStateFilter {
+    #[default]
+    Live,
+    Deleted,
+    All,
+}
+
+/// A page of the servers list: where it starts, its size, filters, search, order.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerListInput {
+    /// The `next` of the page above; absent for the first.
+    #[serde(default)]
+    pub after: Option<String>,
+    /// The `prev` of the page below, to read back up the list.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// 1 to 100 rows (50 when absent).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub sort: ServerSortKey,
+    #[serde(default)]
+    pub desc: bool,
+    /// A prefix of the label or of the IPv4 address.
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub state: ServerStateFilter,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    #[serde(default)]
+    pub plan_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerPage {
+    pub rows: Vec<ServerDto>,
+    /// The `after` of the next page; `None` at the end.
+    pub next: Option<String>,
+    /// The `before` of the page above; `None` at the start.
+    pub prev: Option<String>,
+    /// How many servers match the filters and search.
+    pub total: u32,
+}
+
 #[derive(Clone, Default, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerInput {

@@ -89,6 +89,87 @@ impl App {
         })
     }
 
+    /// One page of the servers list (filtered, searched and ordered in SQLite).
+    pub fn list_servers_page(&self, input: ServerListInput) -> AppResult<ServerPage> {
+        let from = crate::list::from(input.after.as_deref(), input.before.as_deref())?;
+        let limit = crate::list::limit(input.limit)?;
+        let status = match input.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(ServerStatus::parse(s).ok_or_else(|| {
+                AppError::validation("status", format!("{s:?} is not a server status"))
+            })?),
+            None => None,
+        };
+        let organization = input
+            .organization_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(crate::customers::parse_org_id)
+            .transpose()?;
+        let plan = input
+            .plan_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(crate::plans::parse_plan_id)
+            .transpose()?;
+        let q = servers::ServerQuery {
+            sort: match input.sort {
+                ServerSortKey::Created => servers::ServerSort::Created,
+                ServerSortKey::Label => servers::ServerSort::Label,
+                ServerSortKey::Status => servers::ServerSort::Status,
+                ServerSortKey::Region => servers::ServerSort::Region,
+            },
+            desc: input.desc,
+            search: crate::list::search(input.search),
+            state: match input.state {
+                ServerStateFilter::Live => servers::ServerState::Live,
+                ServerStateFilter::Deleted => servers::ServerState::Deleted,
+                ServerStateFilter::All => servers::ServerState::All,
+            },
+            status,
+            organization,
+            plan,
+        };
+        self.store.read(|c| {
+            let page = servers::page(c, &q, &from, limit)?;
+            let rows = self.server_dtos(c, &page.rows)?;
+            Ok(ServerPage {
+                rows,
+                next: page.next.map(|n| n.encode()),
+                prev: page.prev.map(|n| n.encode()),
+                total: map::count(page.total),
+            })
+        })
+    }
+
+    /// Servers as the UI shows them, reading only what these rows need.
+    pub(crate) fn server_dtos(
+        &self,
+        c: &cs_store::rusqlite::Connection,
+        list: &[Server],
+    ) -> AppResult<Vec<ServerDto>> {
+        let names = orgs::names_of(c, list.iter().map(|s| s.organization_id))?;
+        let plans = plans::list(c)?;
+        let mut labels = None;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            let Some(name) = names.get(&s.organization_id) else {
+                continue;
+            };
+            let Some(plan) = plans.iter().find(|p| p.id == s.plan_id) else {
+                continue;
+            };
+            let mut dto = map::server(s, name, plan);
+            if let Some(a) = servers::account_of(c, s.id)? {
+                if labels.is_none() {
+                    labels = Some(crate::providers::store::account_labels(c)?);
+                }
+                dto.account_label = labels.as_ref().and_then(|l| l.get(&a)).cloned();
+            }
+            out.push(dto);
+        }
+        Ok(out)
+    }
+
     /// One server as the UI shows it.
     pub(crate) fn server_dto(
         &self,

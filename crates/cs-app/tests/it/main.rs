@@ -9,6 +9,7 @@ mod lifecycle;
 mod linode;
 mod linode_accounts;
 mod linode_screens;
+mod lists;
 mod mail;
 mod notifications;
 mod payments;

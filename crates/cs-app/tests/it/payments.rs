@@ -369,22 +369,25 @@ async fn a_link_approved_by_the_customer_is_captured_and_credited_once_by_the_po
         .list_payments(PaymentFilterInput {
             status: Some("completed".into()),
             organization_id: Some(org.id.clone()),
+            ..Default::default()
         })
         .unwrap();
-    assert_eq!(list.len(), 1);
+    assert_eq!(list.rows.len(), 1);
+    assert_eq!(list.total, 1);
     assert!(p
         .app()
         .list_payments(PaymentFilterInput {
             status: Some("refunded".into()),
-            organization_id: None
+            ..Default::default()
         })
         .unwrap()
+        .rows
         .is_empty());
     assert_eq!(
         p.app()
             .list_payments(PaymentFilterInput {
                 status: Some("bogus".into()),
-                organization_id: None
+                ..Default::default()
             })
             .unwrap_err()
             .code(),
@@ -724,9 +727,10 @@ async fn a_restart_between_capture_and_crediting_still_credits_once() {
         .app()
         .list_payments(PaymentFilterInput {
             status: Some("created".into()),
-            organization_id: None,
+            ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(waiting.len(), 1);
     assert!(waiting[0].approve_url.is_some());
 }

@@ -9,6 +9,38 @@ use cs_store::sync_outbox::{self, SyncKind};
 
 use crate::support::{ts, Env};
 
+/// The Billing overview's SQL aggregates say what adding up every wallet says.
+fn assert_summary_adds_up(env: &Env) {
+    let (all, summary) = env
+        .store
+        .read(|c| {
+            Ok::<_, BillingError>((
+                cs_billing::wallet::list_wallets(c)?,
+                cs_billing::wallet::wallet_summary(c)?,
+            ))
+        })
+        .unwrap();
+    let count = |f: &dyn Fn(&cs_billing::wallet::WalletView) -> bool| {
+        all.iter().filter(|w| f(w)).count() as i64
+    };
+    assert_eq!(
+        summary.total_minor,
+        all.iter().map(|w| w.balance_minor).sum::<i64>()
+    );
+    assert_eq!(
+        summary.low,
+        count(&|w| w.state == "good" && w.balance_minor <= w.low_balance_threshold_minor)
+    );
+    assert_eq!(summary.suspended, count(&|w| w.state == "suspended"));
+    assert_eq!(
+        summary.in_grace,
+        all.iter()
+            .filter(|w| w.state == "grace")
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn a_payment_is_recorded_once_and_a_reused_reference_is_refused() {
     let env = Env::new();
@@ -107,6 +139,21 @@ fn adjustments_need_a_reason_and_are_audited() {
         .read(|c| cs_billing::wallet::wallet(c, org))
         .unwrap();
     assert_eq!((w.balance_minor, w.state.as_str()), (375, "good"));
+    // One wallet reads as the list shows it, for a customer with movements
+    // and for one without any.
+    let quiet = env.org("Quiet", "US", None);
+    let all = env.store.read(cs_billing::wallet::list_wallets).unwrap();
+    for id in [org, quiet] {
+        let one = env
+            .store
+            .read(|c| cs_billing::wallet::wallet(c, id))
+            .unwrap();
+        assert_eq!(
+            Some(&one),
+            all.iter().find(|w| w.organization_id == id.to_string())
+        );
+    }
+    assert_summary_adds_up(&env);
     let entries = env
         .store
         .read(|c| cs_billing::wallet::wallet_entries(c, org, Currency::USD, 10, None))
@@ -130,6 +177,7 @@ fn unpaid_servers_are_terminated_after_warnings() {
     let plan = env.plan("Nano", "g6-nanode-1", "0.0075", "5.00");
     let server = env.server(org, plan, "d", ts(2026, 1, 1, 0, 0));
     let first = env.run(ts(2026, 1, 1, 1, 0));
+    assert_summary_adds_up(&env);
     assert_eq!(first.decisions.len(), 1);
     assert_eq!(first.decisions[0].action, DunningAction::Suspend);
     env.store
@@ -143,6 +191,7 @@ fn unpaid_servers_are_terminated_after_warnings() {
             )
         })
         .unwrap();
+    assert_summary_adds_up(&env);
     let mut t = ts(2026, 1, 1, 2, 0);
     let mut terminate = None;
     while t <= ts(2026, 1, 5, 0, 0) {
@@ -190,6 +239,11 @@ fn unpaid_servers_are_terminated_after_warnings() {
     env.run(ts(2026, 1, 10, 0, 0));
     assert_eq!(env.verify().hours_billed, 3 * 24 + 2);
     assert_eq!(env.balance_micros(org), -74 * 7_500);
+    // -0.555 rounds half away from zero; a customer without movement is low at 0.
+    env.org("Newcomer", "US", None);
+    assert_summary_adds_up(&env);
+    let summary = env.store.read(cs_billing::wallet::wallet_summary).unwrap();
+    assert_eq!((summary.total_minor, summary.low), (-56, 1));
 }
 
 #[test]

@@ -1,18 +1,18 @@
-import * as React from "react";
 import { Link } from "react-router";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Activity } from "lucide-react";
-import type { ActivityDto } from "@/api/client";
-import { ACTIVITY_PAGE, useActivity } from "@/api/queries";
+import type { ActivityDto, ActivityKindFilter } from "@/api/client";
+import { useActivityPages } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
-import { DataTable } from "@/components/ui/data-table";
+import { PagedTable } from "@/components/ui/paged-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { subjectHref } from "./ActivityList";
 import { actorText, parseActor } from "@/lib/actor";
+import { useListParams } from "@/lib/list-params";
 import type { Column } from "@/lib/table";
 
 export const activityColumns: Column<ActivityDto>[] = [
@@ -51,32 +51,37 @@ export const activityColumns: Column<ActivityDto>[] = [
   {
     accessorKey: "summary",
     header: "What",
-    meta: { searchText: (a) => `${a.summary} ${a.subjectKind} ${a.subjectId ?? ""}`, className: "whitespace-normal min-w-64" },
+    // Rows are one line high (the table is virtualized): a long sentence is cut, and whole in its tooltip.
+    meta: { searchText: (a) => `${a.summary} ${a.subjectKind} ${a.subjectId ?? ""}`, className: "w-full max-w-0 truncate" },
     cell: ({ row }) => {
       const href = subjectHref(row.original);
-      return href ? <Link to={href} className="hover:underline">{row.original.summary}</Link> : row.original.summary;
+      return href ? (
+        <Link to={href} className="hover:underline" title={row.original.summary}>{row.original.summary}</Link>
+      ) : (
+        <span title={row.original.summary}>{row.original.summary}</span>
+      );
     },
   },
 ];
 
-const KINDS = [
+const KINDS: { value: ActivityKindFilter; label: string }[] = [
   { value: "all", label: "All" },
   { value: "server", label: "Servers" },
   { value: "organization", label: "Customers" },
   { value: "plan", label: "Plans" },
   { value: "other", label: "Other" },
-] as const;
+];
 
-function matchesKind(a: ActivityDto, kind: string): boolean {
-  if (kind === "all") return true;
-  if (kind === "other") return !["server", "organization", "plan"].includes(a.subjectKind);
-  return a.subjectKind === kind;
+function kindOf(raw: string | null): ActivityKindFilter {
+  return KINDS.find((k) => k.value === raw)?.value ?? "all";
 }
 
 export function ActivityPage() {
-  const q = useActivity(ACTIVITY_PAGE, null);
-  const [kind, setKind] = React.useState<string>("all");
-  const rows = React.useMemo(() => (q.data ?? []).filter((a) => matchesKind(a, kind)), [q.data, kind]);
+  // Newest first, always; the kind is in the URL (?kind=).
+  const p = useListParams(["at"] as const, { sort: "at", desc: true });
+  const kind = kindOf(p.get("kind"));
+  const q = useActivityPages(kind);
+  const empty = q.data?.pages[0]?.total === 0 && kind === "all";
   return (
     <>
       <PageHeader title="Activity" description="Every change made in the app, by whom and when — updated live" />
@@ -84,19 +89,20 @@ export function ActivityPage() {
         <TableSkeleton columns={4} rows={8} />
       ) : q.isError ? (
         <QueryError error={q.error} retry={() => q.refetch()} />
-      ) : q.data.length === 0 ? (
+      ) : empty ? (
         <EmptyState icon={<Activity />} title="No activity yet" description="Changes to customers, plans, servers and settings are recorded here." />
       ) : (
-        <DataTable
+        <PagedTable
           testId="activity-table"
-          data={rows}
+          query={q}
           columns={activityColumns}
+          sortable={[]}
+          sort={{ id: "at", desc: true }}
+          onSort={() => {}}
           getRowId={(a) => a.seq}
-          searchPlaceholder="Search activity…"
-          initialSorting={[{ id: "at", desc: true }]}
-          noMatches={rows.length === 0 ? "Nothing of this kind yet" : undefined}
+          noMatches="Nothing of this kind yet"
           toolbar={
-            <Tabs value={kind} onValueChange={setKind}>
+            <Tabs value={kind} onValueChange={(v) => p.update({ kind: v === "all" ? null : v })}>
               <TabsList aria-label="What changed">
                 {KINDS.map((k) => (
                   <TabsTrigger key={k.value} value={k.value}>{k.label}</TabsTrigger>

@@ -14,13 +14,13 @@ vi.mock("@/features/documents/pdf-view", () => ({
 import { DocumentDetailPage } from "./DocumentDetailPage";
 
 describe("DocumentsPage", () => {
-  it("lists the documents and sends the filters to the backend", async () => {
-    const filters: unknown[] = [];
+  it("lists the documents and sends the filters, sort and search to the backend", async () => {
+    const filters: Record<string, unknown>[] = [];
     mockIPC((cmd, args) => {
       if (cmd === "list_organizations") return [];
       if (cmd === "list_documents") {
-        filters.push((args as { filter: unknown }).filter);
-        return [documentSummary(), documentSummary({ id: "doc_2", number: "INV-2026-0002", voidedBy: "doc_3" })];
+        filters.push((args as { input: Record<string, unknown> }).input);
+        return { rows: [documentSummary(), documentSummary({ id: "doc_2", number: "INV-2026-0002", voidedBy: "doc_3" })], next: null, prev: null, total: 2 };
       }
     });
     const user = userEvent.setup();
@@ -28,7 +28,11 @@ describe("DocumentsPage", () => {
     await waitFor(() => expect(container.querySelector('[data-testid="documents-table"] [data-row-id="doc_1"]')).toHaveTextContent("INV-2026-0001"));
     expect(container.querySelector('[data-row-id="doc_2"] [data-testid="document-voided"]')).not.toBeNull();
     await user.selectOptions(container.querySelector('select[name="kind"]')!, "invoice");
-    await waitFor(() => expect(filters.at(-1)).toEqual({ organizationId: null, kind: "invoice", period: null }));
+    await waitFor(() => expect(filters.at(-1)).toMatchObject({ organizationId: null, kind: "invoice", period: null, sort: "created", desc: true, after: null, limit: 50 }));
+    await user.click(screen.getByRole("button", { name: "Total" }));
+    await waitFor(() => expect(filters.at(-1)).toMatchObject({ kind: "invoice", sort: "total" }));
+    await user.type(screen.getByLabelText("Search table"), "inv-2026");
+    await waitFor(() => expect(filters.at(-1)).toMatchObject({ kind: "invoice", sort: "total", search: "inv-2026" }));
   });
 });
 

@@ -1,19 +1,22 @@
 import * as React from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { FileText, PackageOpen } from "lucide-react";
-import type { DocumentFilterInput, DocumentSummaryDto } from "@/api/client";
-import { useDocuments, useOrganizations } from "@/api/queries";
+import type { DocumentListInput, DocumentSummaryDto } from "@/api/client";
+
+type DocumentFilterInput = Pick<DocumentListInput, "organizationId" | "kind" | "period">;
+import { useDocumentPages, useOrganizations } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
-import { DataTable } from "@/components/ui/data-table";
+import { PagedTable } from "@/components/ui/paged-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Label, Select } from "@/components/ui/input";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
+import { useListParams } from "@/lib/list-params";
 import { DOCUMENT_KINDS, documentKindLabel } from "@/components/wallet-state";
 
 export const documentColumns: Column<DocumentSummaryDto>[] = [
@@ -63,23 +66,23 @@ export const documentColumns: Column<DocumentSummaryDto>[] = [
   },
 ];
 
+const DOCUMENT_SORTS = ["created", "total", "customer"] as const;
+type DocumentSort = (typeof DOCUMENT_SORTS)[number];
+const SORT_OF_COLUMN: Record<string, DocumentSort> = { issuedAt: "created", total: "total", organizationName: "customer" };
+const COLUMN_OF_SORT: Record<DocumentSort, string> = { created: "issuedAt", total: "total", customer: "organizationName" };
+
 export function DocumentsPage() {
-  const [params, setParams] = useSearchParams();
+  const p = useListParams(DOCUMENT_SORTS, { sort: "created", desc: true });
   const filter: DocumentFilterInput = {
-    organizationId: params.get("organizationId") || null,
-    kind: params.get("kind") || null,
-    period: params.get("period") || null,
+    organizationId: p.get("organizationId") || null,
+    kind: p.get("kind") || null,
+    period: p.get("period") || null,
   };
-  const q = useDocuments(filter);
+  const q = useDocumentPages({ ...filter, sort: p.sort, desc: p.desc, search: p.q || null });
   const orgs = useOrganizations();
   const navigate = useNavigate();
-  const setFilter = (k: keyof DocumentFilterInput) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
-    const next = new URLSearchParams(params);
-    if (e.target.value) next.set(k, e.target.value);
-    else next.delete(k);
-    setParams(next, { replace: true });
-  };
-  const filtered = Boolean(filter.organizationId || filter.kind || filter.period);
+  const setFilter = (k: keyof DocumentFilterInput) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => p.update({ [k]: e.target.value || null });
+  const filtered = Boolean(filter.organizationId || filter.kind || filter.period || p.q);
   const filters = (
     <div className="flex flex-wrap items-end gap-3" data-testid="documents-filters">
       <div className="grid gap-1.5">
@@ -115,17 +118,22 @@ export function DocumentsPage() {
           <TableSkeleton columns={7} />
         ) : q.isError ? (
           <QueryError error={q.error} retry={() => q.refetch()} />
-        ) : q.data.length === 0 && !filtered ? (
+        ) : q.data.pages[0]?.total === 0 && !filtered ? (
           <EmptyState icon={<FileText />} title="No documents yet" description="Invoices are issued when billing closes a month; receipts when you record a payment." />
         ) : (
-          <DataTable
+          <PagedTable
             testId="documents-table"
-            data={q.data}
+            query={q}
             columns={documentColumns}
+            sortable={Object.keys(SORT_OF_COLUMN)}
+            sort={{ id: COLUMN_OF_SORT[p.sort], desc: p.desc }}
+            onSort={(s) => p.update({ sort: SORT_OF_COLUMN[s.id] ?? null, desc: s.desc ? "1" : "0" })}
             getRowId={(d) => d.id}
+            search={p.q}
+            onSearch={(text) => p.update({ q: text }, { replace: true })}
             searchPlaceholder="Search documents…"
-            initialSorting={[{ id: "issuedAt", desc: true }]}
-            noMatches={filtered ? "No documents match these filters" : undefined}
+            searchHint="The start of a number or of the customer's name"
+            noMatches={filtered ? "No documents match these filters" : "No documents"}
             onRowClick={(d) => navigate(`/invoices/${d.id}`)}
           />
         )}

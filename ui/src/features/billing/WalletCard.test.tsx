@@ -8,11 +8,14 @@ import { AdjustmentForm, PaymentForm, WalletCard } from "./WalletCard";
 
 const detail = (balance = eur("-12.30", "-1230"), state = "grace") => ({
   wallet: wallet({ balance, state }),
-  entries: [
-    { txnId: "t1", at: "2026-03-01T10:00:00Z", kind: "usage", memo: "web-01, 24 h", amount: eur("-12.30", "-1230"), documentId: null },
-  ],
   documents: [],
 });
+const entries = {
+  rows: [{ txnId: "t1", at: "2026-03-01T10:00:00Z", kind: "usage", memo: "web-01, 24 h", amount: eur("-12.30", "-1230"), documentId: null }],
+  next: null,
+  prev: null,
+  total: 1,
+};
 
 describe("PaymentForm", () => {
   it("checks the amount and the reference before calling the backend", async () => {
@@ -87,14 +90,20 @@ describe("AdjustmentForm", () => {
 
 describe("WalletCard", () => {
   it("shows a negative balance in red, the state and the ledger", async () => {
-    mockIPC((cmd) => {
+    const pages: unknown[] = [];
+    mockIPC((cmd, args) => {
       if (cmd === "get_wallet") return detail();
+      if (cmd === "list_wallet_entries") {
+        pages.push((args as { input: unknown }).input);
+        return entries;
+      }
     });
     const { container } = renderWithProviders(<WalletCard organizationId="org_1" />);
     const balance = await screen.findByTestId("wallet-balance");
     expect(balance).toHaveTextContent("12.30");
     expect(balance).toHaveClass("text-destructive");
     expect(screen.getByTestId("wallet-state")).toHaveAttribute("data-state", "grace");
-    expect(container.querySelector('[data-testid="wallet-entries-table"] [data-row-id="t1"]')).toHaveTextContent("web-01, 24 h");
+    await waitFor(() => expect(container.querySelector('[data-testid="wallet-entries-table"] [data-row-id="t1"]')).toHaveTextContent("web-01, 24 h"));
+    expect(pages[0]).toMatchObject({ organizationId: "org_1", after: null, before: null, limit: 50 });
   });
 });

@@ -2,11 +2,11 @@ import * as React from "react";
 import { Link } from "react-router";
 import { Plus, SlidersHorizontal } from "lucide-react";
 import type { AdjustmentInput, PaymentInput, WalletDetail, WalletEntryDto } from "@/api/client";
-import { useRecordAdjustment, useRecordPayment, useWallet } from "@/api/queries";
+import { useRecordAdjustment, useRecordPayment, useWallet, useWalletEntries } from "@/api/queries";
 import { QueryError } from "@/components/query-state";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { DataTable } from "@/components/ui/data-table";
+import { PagedTable } from "@/components/ui/paged-table";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
@@ -14,7 +14,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { formatDateTime } from "@/lib/format";
 import { currencyDigits, formatMoney, formatMoneyDto } from "@/lib/money";
-import { decimalSort, type Column } from "@/lib/table";
+import type { Column } from "@/lib/table";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { SignedMoney, WalletStateBadge, entryKindLabel } from "@/components/wallet-state";
 
@@ -22,10 +22,9 @@ const entryColumns: Column<WalletEntryDto>[] = [
   {
     accessorKey: "at",
     header: "Date",
-    meta: { searchText: (e) => formatDateTime(e.at) },
     cell: ({ getValue }) => <span className="whitespace-nowrap text-muted-foreground">{formatDateTime(getValue())}</span>,
   },
-  { accessorKey: "kind", header: "Kind", meta: { searchText: (e) => entryKindLabel(e.kind) }, cell: ({ getValue }) => entryKindLabel(getValue()) },
+  { accessorKey: "kind", header: "Kind", cell: ({ getValue }) => entryKindLabel(getValue()) },
   {
     accessorKey: "memo",
     header: "Memo",
@@ -40,8 +39,7 @@ const entryColumns: Column<WalletEntryDto>[] = [
     id: "amount",
     accessorFn: (e) => e.amount.amount,
     header: "Amount",
-    sortingFn: decimalSort,
-    meta: { align: "right", searchText: (e) => formatMoneyDto(e.amount) },
+    meta: { align: "right" },
     cell: ({ row }) => <SignedMoney m={row.original.amount} />,
   },
 ];
@@ -86,18 +84,7 @@ export function WalletCard({ organizationId }: { organizationId: string }) {
                 </div>
               )}
             </div>
-            {q.data.entries.length === 0 ? (
-              <p className="py-4 text-center text-sm text-muted-foreground">No payments or charges yet</p>
-            ) : (
-              <DataTable
-                testId="wallet-entries-table"
-                data={q.data.entries}
-                columns={entryColumns}
-                getRowId={(e) => e.txnId}
-                searchPlaceholder="Search entries…"
-                initialSorting={[{ id: "at", desc: true }]}
-              />
-            )}
+            <WalletEntries organizationId={organizationId} />
           </>
         )}
       </CardContent>
@@ -124,6 +111,25 @@ export function WalletCard({ organizationId }: { organizationId: string }) {
         </>
       )}
     </Card>
+  );
+}
+
+/** The wallet's transactions, newest first, read a page at a time as the table scrolls. */
+function WalletEntries({ organizationId }: { organizationId: string }) {
+  const q = useWalletEntries(organizationId);
+  if (q.isPending) return <Skeleton className="h-24" />;
+  if (q.isError) return <QueryError what="wallet transactions" error={q.error} retry={() => q.refetch()} />;
+  if (q.data.pages[0]?.total === 0) return <p className="py-4 text-center text-sm text-muted-foreground">No payments or charges yet</p>;
+  return (
+    <PagedTable
+      testId="wallet-entries-table"
+      query={q}
+      columns={entryColumns}
+      sortable={[]}
+      sort={{ id: "at", desc: true }}
+      onSort={() => {}}
+      getRowId={(e) => e.txnId}
+    />
   );
 }
 

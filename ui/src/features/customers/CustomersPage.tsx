@@ -2,14 +2,15 @@ import * as React from "react";
 import { Link, useNavigate } from "react-router";
 import { Plus, Users } from "lucide-react";
 import type { OrganizationDto } from "@/api/client";
-import { useOrganizations } from "@/api/queries";
+import { useCustomerPages } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Button } from "@/components/ui/button";
-import { DataTable } from "@/components/ui/data-table";
+import { PagedTable } from "@/components/ui/paged-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { countryName, formatDate } from "@/lib/format";
+import { countryName, formatCount, formatDate } from "@/lib/format";
+import { useListParams } from "@/lib/list-params";
 import { CustomerDialog } from "./CustomerForm";
 import type { Column } from "@/lib/table";
 
@@ -45,7 +46,7 @@ export const customerColumns: Column<OrganizationDto>[] = [
     header: "Email",
     cell: ({ getValue }) => <span className="block max-w-[16rem] truncate text-muted-foreground" title={getValue()}>{getValue()}</span>,
   },
-  { accessorKey: "liveServers", header: "Live servers", meta: { align: "right" } },
+  { accessorKey: "liveServers", header: "Live servers", meta: { align: "right" }, cell: ({ getValue }) => formatCount(getValue()) },
   {
     accessorKey: "createdAt",
     header: "Created",
@@ -54,8 +55,14 @@ export const customerColumns: Column<OrganizationDto>[] = [
   },
 ];
 
+const CUSTOMER_SORTS = ["name", "created", "country"] as const;
+type CustomerSort = (typeof CUSTOMER_SORTS)[number];
+const SORT_OF_COLUMN: Record<string, CustomerSort> = { name: "name", createdAt: "created", country: "country" };
+const COLUMN_OF_SORT: Record<CustomerSort, string> = { name: "name", created: "createdAt", country: "country" };
+
 export function CustomersPage() {
-  const q = useOrganizations();
+  const p = useListParams(CUSTOMER_SORTS, { sort: "name", desc: false });
+  const q = useCustomerPages({ sort: p.sort, desc: p.desc, search: p.q || null });
   const [open, setOpen] = React.useState(false);
   const navigate = useNavigate();
   const opener = (
@@ -63,6 +70,7 @@ export function CustomersPage() {
       <Plus /> New customer
     </Button>
   );
+  const empty = q.isSuccess && q.data.pages[0]?.total === 0 && !p.q;
   return (
     <>
       <PageHeader title="Customers" description="The organizations you sell servers to" actions={opener} />
@@ -70,7 +78,7 @@ export function CustomersPage() {
         <TableSkeleton columns={6} />
       ) : q.isError ? (
         <QueryError error={q.error} retry={() => q.refetch()} />
-      ) : q.data.length === 0 ? (
+      ) : empty ? (
         <EmptyState
           icon={<Users />}
           title="No customers yet"
@@ -78,13 +86,19 @@ export function CustomersPage() {
           action={<Button onClick={() => setOpen(true)}><Plus /> New customer</Button>}
         />
       ) : (
-        <DataTable
+        <PagedTable
           testId="customers-table"
-          data={q.data}
+          query={q}
           columns={customerColumns}
+          sortable={Object.keys(SORT_OF_COLUMN)}
+          sort={{ id: COLUMN_OF_SORT[p.sort], desc: p.desc }}
+          onSort={(s) => p.update({ sort: SORT_OF_COLUMN[s.id] ?? null, desc: s.desc ? "1" : "0" })}
           getRowId={(o) => o.id}
+          search={p.q}
+          onSearch={(text) => p.update({ q: text }, { replace: true })}
           searchPlaceholder="Search customers…"
-          initialSorting={[{ id: "name", desc: false }]}
+          searchHint="The start of a name or of the contact's email"
+          noMatches="No customer's name or email starts with that"
           onRowClick={(o) => navigate(`/customers/${o.id}`)}
         />
       )}

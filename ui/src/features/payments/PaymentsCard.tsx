@@ -17,7 +17,7 @@ export function PaymentsCard({ organizationId, organizationName, contactEmail }:
   const q = usePayments({ organizationId, status: null });
   const settings = usePayPalSettings();
   const info = useAppInfo();
-  useSyncWalletOn(q.data?.map((p) => `${p.id}:${p.status}:${p.refunded.minor}`).join(","));
+  useSyncWalletOn(q.data?.rows.map((p) => `${p.id}:${p.status}:${p.refunded.minor}`).join(","));
   const [open, setOpen] = React.useState(false);
   const [created, setCreated] = React.useState<PaymentDetail | null>(null);
   const configured = settings.data?.configured ?? false;
@@ -48,10 +48,10 @@ export function PaymentsCard({ organizationId, organizationName, contactEmail }:
           <QueryError what="payments" error={q.error} retry={() => q.refetch()} />
         ) : !q.data ? (
           <Skeleton className="h-16" />
-        ) : q.data.length === 0 ? (
+        ) : q.data.rows.length === 0 ? (
           <p className="py-3 text-center text-sm text-muted-foreground">No PayPal payments yet</p>
         ) : (
-          <PaymentsTable data={q.data} hideCustomer />
+          <PaymentsTable data={q.data.rows} hideCustomer />
         )}
       </CardContent>
       <Dialog open={open} onOpenChange={(o) => (o ? setOpen(true) : close())}>

@@ -1,5 +1,5 @@
 import * as React from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { Wallet } from "lucide-react";
 import type { PaymentFilterInput } from "@/bindings";
 import { useOrganizations } from "@/api/queries";
@@ -8,22 +8,20 @@ import { QueryError } from "@/components/query-state";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Label, Select } from "@/components/ui/input";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { usePayments, usePayPalSettings } from "./api";
-import { PaymentsTable } from "./PaymentsTable";
+import { PagedTable } from "@/components/ui/paged-table";
+import { useListParams } from "@/lib/list-params";
+import { usePaymentPages, usePayPalSettings } from "./api";
+import { paymentColumns } from "./PaymentsTable";
 import { PAYMENT_STATUSES, paymentStatusLabel } from "./status";
 
 export function PaymentsPage() {
-  const [params, setParams] = useSearchParams();
-  const filter: PaymentFilterInput = { status: params.get("status") || null, organizationId: params.get("organizationId") || null };
-  const q = usePayments(filter);
+  const p = useListParams(["created"] as const, { sort: "created", desc: true });
+  const filter: PaymentFilterInput = { status: p.get("status") || null, organizationId: p.get("organizationId") || null };
+  const q = usePaymentPages(filter);
   const orgs = useOrganizations();
   const settings = usePayPalSettings();
-  const setFilter = (k: keyof PaymentFilterInput) => (e: React.ChangeEvent<HTMLSelectElement>) => {
-    const next = new URLSearchParams(params);
-    if (e.target.value) next.set(k, e.target.value);
-    else next.delete(k);
-    setParams(next, { replace: true });
-  };
+  const navigate = useNavigate();
+  const setFilter = (k: "status" | "organizationId") => (e: React.ChangeEvent<HTMLSelectElement>) => p.update({ [k]: e.target.value || null });
   const filtered = Boolean(filter.status || filter.organizationId);
   return (
     <>
@@ -49,7 +47,7 @@ export function PaymentsPage() {
           <TableSkeleton columns={7} />
         ) : q.isError ? (
           <QueryError what="payments" error={q.error} retry={() => q.refetch()} />
-        ) : q.data.length === 0 && !filtered ? (
+        ) : q.data.pages[0]?.total === 0 && !filtered ? (
           <EmptyState
             icon={<Wallet />}
             title="No payments yet"
@@ -62,7 +60,17 @@ export function PaymentsPage() {
             }
           />
         ) : (
-          <PaymentsTable data={q.data} noMatches={filtered ? "No payments match these filters" : undefined} />
+          <PagedTable
+            testId="payments-table"
+            query={q}
+            columns={paymentColumns}
+            sortable={[]}
+            sort={{ id: "createdAt", desc: true }}
+            onSort={() => {}}
+            getRowId={(x) => x.id}
+            noMatches={filtered ? "No payments match these filters" : "No payments"}
+            onRowClick={(x) => navigate(`/payments/${x.id}`)}
+          />
         )}
       </div>
     </>

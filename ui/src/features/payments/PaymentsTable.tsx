@@ -6,7 +6,7 @@ import { formatMoneyDto } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
 import { PaymentStatusBadge, paymentStatusLabel } from "./status";
 
-const columns: Column<PaymentDto>[] = [
+export const paymentColumns: Column<PaymentDto>[] = [
   {
     accessorKey: "createdAt",
     header: "Created",
@@ -72,7 +72,7 @@ export function PaymentsTable({ data, noMatches, hideCustomer }: { data: Payment
     <DataTable
       testId="payments-table"
       data={data}
-      columns={hideCustomer ? columns.filter((c) => (c as { accessorKey?: string }).accessorKey !== "organizationName") : columns}
+      columns={hideCustomer ? paymentColumns.filter((c) => (c as { accessorKey?: string }).accessorKey !== "organizationName") : paymentColumns}
       getRowId={(p) => p.id}
       searchPlaceholder="Search payments…"
       initialSorting={[{ id: "createdAt", desc: true }]}

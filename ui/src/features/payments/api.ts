@@ -4,10 +4,14 @@ import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tansta
 import { commands } from "@/bindings";
 import type { PaymentDetail, PaymentFilterInput, PaymentLinkInput, PayPalSettingsInput, RefundInput } from "@/bindings";
 import { unwrap } from "@/api/client";
+import { usePagedList } from "@/api/paged";
 
 export const paymentKeys = {
   all: ["payments"] as const,
-  list: (f: PaymentFilterInput) => ["payments", "list", f] as const,
+  /** A customer's newest payments (their page's card). */
+  list: (f: PaymentFilterInput) => ["payments", "list", "card", f] as const,
+  /** The Payments screen, a page at a time. */
+  pages: (f: PaymentFilterInput) => ["payments", "list", "pages", f] as const,
   detail: (id: string) => ["payments", "detail", id] as const,
   settings: ["paypal-settings"] as const,
 };
@@ -38,11 +42,20 @@ export function useSavePayPalSettings() {
 
 export const useTestPayPal = () => useMutation({ mutationFn: paymentsApi.testConnection });
 
+/** The newest 100 payments of a filter (a customer's card). */
 export function usePayments(filter: PaymentFilterInput) {
+  const input = { ...filter, limit: 100 };
   return useQuery({
-    queryKey: paymentKeys.list(filter),
-    queryFn: () => paymentsApi.list(filter),
-    refetchInterval: (q) => ((q.state.data ?? []).some((p) => isOpen(p.status)) ? 3000 : false),
+    queryKey: paymentKeys.list(input),
+    queryFn: () => paymentsApi.list(input),
+    refetchInterval: (q) => ((q.state.data?.rows ?? []).some((p) => isOpen(p.status)) ? 3000 : false),
+  });
+}
+
+/** The Payments screen, a page at a time; the pages held refresh while a payment on them waits for PayPal. */
+export function usePaymentPages(filter: PaymentFilterInput) {
+  return usePagedList(paymentKeys.pages(filter), (p) => paymentsApi.list({ ...filter, ...p }), {
+    refetchInterval: (rows) => (rows.some((p) => isOpen(p.status)) ? 3000 : false),
   });
 }
 

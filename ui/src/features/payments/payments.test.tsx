@@ -1,3 +1,4 @@
+import { PaymentsPage } from "./PaymentsPage";
 import { describe, expect, it } from "vitest";
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -150,3 +151,25 @@ describe("Refund form", () => {
     expect(sent).toEqual([{ paymentId: "pay-1", amount: null, reason: "Closing the account" }]);
   });
 });
+
+describe("PaymentsPage", () => {
+  it("lists a page of payments and sends the status filter to the backend", async () => {
+    const inputs: Record<string, unknown>[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "list_organizations") return [];
+      if (cmd === "get_paypal_settings") return null;
+      if (cmd === "list_payments") {
+        inputs.push((args as { filter: Record<string, unknown> }).filter);
+        return { rows: [{ ...detail.payment, status: "completed" }], next: null, prev: null, total: 1 };
+      }
+      return null;
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<PaymentsPage />);
+    await waitFor(() => expect(container.querySelector(`[data-testid="payments-table"] [data-row-id="${detail.payment.id}"]`)).not.toBeNull());
+    expect(inputs[0]).toMatchObject({ status: null, organizationId: null, after: null, limit: 50 });
+    await user.selectOptions(container.querySelector('select[name="status"]')!, "refunded");
+    await waitFor(() => expect(inputs.at(-1)).toMatchObject({ status: "refunded" }));
+  });
+});
+

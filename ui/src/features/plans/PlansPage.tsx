@@ -13,6 +13,7 @@ import { TableSkeleton } from "@/components/ui/skeleton";
 import { formatMoney, formatMoneyDto, margin, parseDecimal, compareDecimal } from "@/lib/money";
 import { decimalSort, type Column } from "@/lib/table";
 import { cn } from "@/lib/utils";
+import { formatCount } from "@/lib/format";
 import { PlanDialog } from "./PlanForm";
 
 /** One line per region of the plan: the provider's price there and our margin over it. */
@@ -104,7 +105,16 @@ export function PlansPage() {
           </StackedCell>
         ),
       },
-      { accessorKey: "liveServers", header: "Servers", meta: { align: "right" } },
+      {
+        accessorKey: "liveServers",
+        header: "Servers",
+        meta: { align: "right" },
+        cell: ({ row }) => (
+          <Link to={`/servers?plan=${encodeURIComponent(row.original.id)}`} className="hover:underline" data-testid="plan-servers" title={`The servers on ${row.original.name}`}>
+            {formatCount(row.original.liveServers)}
+          </Link>
+        ),
+      },
       {
         id: "actions",
         header: () => <span className="sr-only">Actions</span>,

@@ -1,13 +1,14 @@
 import * as React from "react";
 import { Link, useNavigate } from "react-router";
 import { Plus, Server } from "lucide-react";
-import type { ServerDto } from "@/api/client";
-import { useServers } from "@/api/queries";
+import type { ServerDto, ServerListInput } from "@/api/client";
+import { usePlans, useServerPages } from "@/api/queries";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { StatusBadge } from "@/components/status-badge";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
+import { PagedTable } from "@/components/ui/paged-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Checkbox } from "@/components/ui/input";
 import { TableSkeleton } from "@/components/ui/skeleton";
@@ -15,6 +16,7 @@ import { formatCount, formatDate } from "@/lib/format";
 import { formatMoneyDto } from "@/lib/money";
 import { STATUS_ORDER, isLive, statusInfo } from "@/lib/status";
 import { decimalSort, type Column } from "@/lib/table";
+import { useListParams } from "@/lib/list-params";
 
 function columns(hideCustomer: boolean): Column<ServerDto>[] {
   const cols: (Column<ServerDto> | false)[] = [
@@ -95,15 +97,36 @@ export function ServerTable({ servers, hideCustomer = false, emptyText }: { serv
   );
 }
 
+const SERVER_SORTS = ["created", "label", "status", "region"] as const;
+type ServerSort = (typeof SERVER_SORTS)[number];
+/** Table column id → the backend's sort key. */
+const SORT_OF_COLUMN: Record<string, ServerSort> = { createdAt: "created", label: "label", status: "status", region: "region" };
+const COLUMN_OF_SORT: Record<ServerSort, string> = { created: "createdAt", label: "label", status: "status", region: "region" };
+
 export function ServersPage() {
-  const q = useServers();
+  const p = useListParams(SERVER_SORTS, { sort: "created", desc: true });
+  const showDeleted = p.get("deleted") === "1";
+  // A plan's servers: the Plans screen links here with ?plan=<id>.
+  const planId = p.get("plan");
+  const plans = usePlans();
+  const plan = planId ? plans.data?.find((x) => x.id === planId) : undefined;
+  const input: ServerListInput = {
+    sort: p.sort,
+    desc: p.desc,
+    search: p.q || null,
+    state: showDeleted ? "all" : "live",
+    planId,
+  };
+  const q = useServerPages(input);
   const navigate = useNavigate();
+  const cols = React.useMemo(() => columns(false), []);
   // A button (not a link) so the opener reads the same as "New customer" and "New plan".
   const opener = (
     <Button onClick={() => navigate("/servers/new")}>
       <Plus /> New server
     </Button>
   );
+  const empty = q.isSuccess && q.data.pages[0]?.total === 0 && !p.q && !showDeleted && !planId;
   return (
     <>
       <PageHeader title="Servers" description="Every server you run for your customers, live" actions={opener} />
@@ -111,7 +134,7 @@ export function ServersPage() {
         <TableSkeleton columns={8} />
       ) : q.isError ? (
         <QueryError error={q.error} retry={() => q.refetch()} />
-      ) : q.data.length === 0 ? (
+      ) : empty ? (
         <EmptyState
           icon={<Server />}
           title="No servers yet"
@@ -119,7 +142,38 @@ export function ServersPage() {
           action={opener}
         />
       ) : (
-        <ServerTable servers={q.data} />
+        <PagedTable
+          testId="servers-table"
+          query={q}
+          columns={cols}
+          sortable={Object.keys(SORT_OF_COLUMN)}
+          sort={{ id: COLUMN_OF_SORT[p.sort], desc: p.desc }}
+          onSort={(s) => p.update({ sort: SORT_OF_COLUMN[s.id] ?? null, desc: s.desc ? "1" : "0" })}
+          getRowId={(s) => s.id}
+          search={p.q}
+          onSearch={(text) => p.update({ q: text }, { replace: true })}
+          searchPlaceholder="Search servers…"
+          searchHint="The start of a label or an IPv4 address"
+          onRowClick={(s) => navigate(`/servers/${s.id}`)}
+          rowClassName={(s) => (isLive(s) ? undefined : "text-muted-foreground")}
+          noMatches={p.q ? "No server's label or address starts with that" : "No servers"}
+          toolbar={
+            <>
+              <label className="inline-flex cursor-pointer items-center gap-2 text-sm text-muted-foreground select-none">
+                <Checkbox name="showDeleted" checked={showDeleted} onChange={(e) => p.update({ deleted: e.target.checked ? "1" : null })} data-testid="show-deleted" />
+                Show deleted
+              </label>
+              {planId && (
+                <span className="inline-flex items-center gap-1.5 rounded-md border bg-muted/50 px-2 py-1 text-xs" data-testid="plan-filter">
+                  Plan: {plan?.name ?? "…"}
+                  <button type="button" className="rounded px-1 text-muted-foreground hover:bg-accent hover:text-foreground" aria-label="Show every plan's servers" onClick={() => p.update({ plan: null })}>
+                    ×
+                  </button>
+                </span>
+              )}
+            </>
+          }
+        />
       )}
     </>
   );

@@ -1,0 +1,67 @@
+// Lists read a page at a time (keyset cursors from the backend), into an
+// infinite query that keeps at most MAX_PAGES pages: the webview never holds
+// a whole table. Live events patch rows in place (patchRow) instead of
+// refetching the lists.
+import { useInfiniteQuery, type InfiniteData, type QueryClient, type QueryKey } from "@tanstack/react-query";
+
+/** What every paginated command returns. */
+export type PageOf<T> = { rows: T[]; next: string | null; prev: string | null; total: number };
+
+/** Where a page starts: after the `next` of the page above, before the `prev` of the page below, or at the start. */
+export type PageParam = { after: string | null; before: string | null };
+
+export const PAGE_SIZE = 50;
+/** Pages kept in memory; scrolling further lets go of the far end (and reads it again when scrolling back). */
+export const MAX_PAGES = 4;
+
+const START: PageParam = { after: null, before: null };
+
+export function usePagedList<T>(
+  queryKey: QueryKey,
+  fetchPage: (p: PageParam & { limit: number }) => Promise<PageOf<T>>,
+  opts: { refetchInterval?: (rows: T[]) => number | false } = {},
+) {
+  return useInfiniteQuery<PageOf<T>, Error, PagedData<T>, QueryKey, PageParam>({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage({ ...pageParam, limit: PAGE_SIZE }),
+    initialPageParam: START,
+    getNextPageParam: (last: PageOf<T>): PageParam | undefined => (last.next ? { after: last.next, before: null } : undefined),
+    getPreviousPageParam: (first: PageOf<T>): PageParam | undefined => (first.prev ? { after: null, before: first.prev } : undefined),
+    maxPages: MAX_PAGES,
+    refetchInterval: opts.refetchInterval ? (q) => opts.refetchInterval!((q.state.data?.pages ?? []).flatMap((p) => p.rows)) : undefined,
+  });
+}
+
+export type PagedData<T> = InfiniteData<PageOf<T>, PageParam>;
+
+/** Replaces the row with `row.id` wherever it is on a loaded page of the lists under `prefix`; rows not loaded are left alone. */
+export function patchRow<T extends { id: string }>(qc: QueryClient, prefix: QueryKey, row: T): boolean {
+  let found = false;
+  qc.setQueriesData<PagedData<T>>({ queryKey: prefix }, (d) => {
+    if (!d?.pages) return d;
+    let changed = false;
+    const pages = d.pages.map((p) => {
+      const i = p.rows.findIndex((r) => r.id === row.id);
+      if (i === -1) return p;
+      changed = true;
+      const rows = p.rows.slice();
+      rows[i] = row;
+      return { ...p, rows };
+    });
+    if (!changed) return d;
+    found = true;
+    return { ...d, pages };
+  });
+  return found;
+}
+
+/** The row with `id` on any loaded page of the lists under `prefix`. */
+export function findRow<T extends { id: string }>(qc: QueryClient, prefix: QueryKey, id: string): T | undefined {
+  for (const [, d] of qc.getQueriesData<PagedData<T>>({ queryKey: prefix })) {
+    for (const p of d?.pages ?? []) {
+      const r = p.rows.find((x) => x.id === id);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
