@@ -209,6 +209,19 @@ export class Session {
     if (value !== "") await call("POST", `${this.base}/element/${el}/value`, { text: value });
   }
 
+  /** Sends keys to the element without clearing it first ("\uE003" is Backspace). */
+  async keys(css, text) {
+    const el = await this.find(css);
+    await call("POST", `${this.base}/element/${el}/value`, { text });
+  }
+
+  /** Empties a text field as a user would, key by key (WebDriver's clear fires no input event, so React would not hear it). */
+  async erase(css) {
+    const el = await this.find(css);
+    const length = await this.exec("arguments[0].focus(); arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length); return arguments[0].value.length", { [ELEMENT]: el });
+    if (length > 0) await call("POST", `${this.base}/element/${el}/value`, { text: "\uE003".repeat(length) });
+  }
+
   /** Chooses an option of a native <select> by its value, as a user would. */
   async select(name, value) {
     const sel = `select[name="${name}"]`;

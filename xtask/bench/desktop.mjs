@@ -44,9 +44,9 @@ for (const [k, v] of Object.entries({ app, floor, emptyDir, largeDir })) {
 // Stable selectors of the list screens (ui/src/components/ui/data-table.tsx
 // and the sidebar in ui/src/components/app-shell.tsx).
 const LISTS = [
-  { name: "Customers", href: "#/customers", query: "Falcon" },
+  { name: "Customers", href: "#/customers", query: "Summit" },
   { name: "Servers", href: "#/servers", query: "db-0001" },
-  { name: "Documents", href: "#/invoices", query: "Falcon" },
+  { name: "Documents", href: "#/invoices", query: "Summit" },
 ];
 const ROW = "tbody tr[data-row-id]";
 const SEARCH = 'input[aria-label="Search table"]';

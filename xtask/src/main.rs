@@ -585,6 +585,19 @@ fn e2e(root: &Path) -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
     let app = target.join("debug").join("containerstacks");
+    // The large-store test's store (10,000 customers, 30,000 servers,
+    // 100,000+ documents), written fresh unless CS_LARGE_STORE names one.
+    let large = match std::env::var_os("CS_LARGE_STORE") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let p = target.join("e2e-large-store.db");
+            for suffix in ["", "-wal", "-shm", ".lock"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+            gen_store::main(&["--out".into(), p.display().to_string()])?;
+            p
+        }
+    };
     // One scenario takes under a minute here; a hung one fails after ten, and
     // the whole run is stopped after thirty instead of eating CI's budget.
     run_limited(
@@ -599,8 +612,9 @@ fn e2e(root: &Path) -> Result<()> {
                 "tests/e2e/",
             ])
             .env("CS_APP_BINARY", &app)
+            .env("CS_LARGE_STORE", &large)
             .current_dir(root),
-        Some(Duration::from_secs(30 * 60)),
+        Some(Duration::from_secs(40 * 60)),
     )
 }
 

@@ -22,3 +22,11 @@ describe("format", () => {
     expect(countryName("de")).toBe("Germany");
   });
 });
+
+describe("numbers in a C/POSIX environment", () => {
+  it("are grouped as in English rather than as the POSIX locale's 30000", () => {
+    expect(new Intl.NumberFormat("en-US-u-va-posix").format(30000)).toBe("30000");
+    expect(formatCount(30000, "en-US-u-va-posix")).toBe("30,000");
+    expect(formatCount(30000, "de")).toBe("30.000");
+  });
+});

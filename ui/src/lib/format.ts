@@ -26,9 +26,24 @@ export function formatRelative(iso: string, now: Date = new Date(), locale?: str
   return formatDate(iso, locale);
 }
 
+/**
+ * The locale numbers are written in: `locale`, else the user's. A "C" or
+ * POSIX environment (LANG=C.UTF-8, common on servers and minimal desktops)
+ * makes WebKit's default en-US-u-va-posix, which writes 30000 without
+ * grouping; people read "30,000", so it is written as plain English then.
+ */
+export function numberLocale(locale?: string): string | undefined {
+  try {
+    const resolved = new Intl.NumberFormat(locale).resolvedOptions().locale;
+    return /posix/i.test(resolved) ? "en" : locale;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A count with the locale's digit grouping: 30000 → "30,000" (en). */
 export function formatCount(n: number, locale?: string): string {
-  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+  return new Intl.NumberFormat(numberLocale(locale), { maximumFractionDigits: 0 }).format(n);
 }
 
 /** A size in bytes for people: "950 B", "3.5 MB" (powers of 1000, as file managers show them). */
@@ -40,7 +55,7 @@ export function formatBytes(bytes: number, locale?: string): string {
     v /= 1000;
     i += 1;
   }
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: i === 0 ? 0 : 1, minimumFractionDigits: i === 0 ? 0 : 1 }).format(v)} ${units[i]}`;
+  return `${new Intl.NumberFormat(numberLocale(locale), { maximumFractionDigits: i === 0 ? 0 : 1, minimumFractionDigits: i === 0 ? 0 : 1 }).format(v)} ${units[i]}`;
 }
 
 export function formatMemory(mb: number): string {

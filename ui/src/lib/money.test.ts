@@ -103,3 +103,9 @@ describe("minor-unit money (the portal's {minor, currency})", () => {
     expect(signOfMinor("99999999999999999999")).toBe(1);
   });
 });
+
+describe("money in a C/POSIX environment", () => {
+  it("is grouped as in English", () => {
+    expect(formatMoney("12345.5", "USD", { locale: "en-US-u-va-posix" })).toBe("$12,345.50");
+  });
+});
