@@ -29,7 +29,13 @@ function Stat({ label, value, icon: Icon, to, testId }: { label: string; value: 
         <CardContent className="flex items-start justify-between gap-3 pt-4">
           <div className="min-w-0">
             <p className="text-sm text-muted-foreground">{label}</p>
-            <p className="mt-1.5 truncate text-2xl font-semibold tracking-tight tabular-nums" data-testid={testId}>{value}</p>
+            <p
+            className={`mt-1.5 truncate font-semibold tracking-tight tabular-nums ${typeof value === "string" && value.length > 9 ? "text-xl leading-8" : "text-2xl"}`}
+            title={typeof value === "string" ? value : undefined}
+            data-testid={testId}
+          >
+            {value}
+          </p>
           </div>
           <div className="flex size-9 shrink-0 items-center justify-center rounded-md bg-primary/10 text-primary">
             <Icon className="size-4" aria-hidden="true" />
