@@ -512,34 +512,55 @@ pub struct WalletSummary {
 
 pub fn wallet_summary(conn: &Connection) -> Result<WalletSummary> {
     let s = BillingSettings::load(conn)?;
-    // Half away from zero, as `micros_to_minor_rounded`.
-    let (total_minor, low, suspended): (i64, i64, i64) = conn
+    let (currency, per_minor, default_threshold) = (
+        s.currency.code(),
+        s.currency.micros_per_minor(),
+        s.low_balance_threshold_minor,
+    );
+    // Customers with a wallet account: its balance in minor units, half away
+    // from zero as `micros_to_minor_rounded`, and their dunning state (good
+    // when they have none yet).
+    let (with_account, total_minor, low_with_account): (i64, i64, i64) = conn
         .prepare_cached(
-            "SELECT COALESCE(sum(minor), 0),
-                    COALESCE(sum(state = 'good' AND minor <= COALESCE(threshold, ?3)), 0),
+            "SELECT count(*), COALESCE(sum(minor), 0),
+                    COALESCE(sum(state = 'good' AND minor <= COALESCE(threshold, ?3)), 0)
+             FROM (SELECT CASE WHEN a.balance_micros >= 0 THEN (a.balance_micros + ?2 / 2) / ?2
+                               ELSE -((?2 / 2 - a.balance_micros) / ?2) END AS minor,
+                          COALESCE(bc.state, 'good') AS state,
+                          bc.low_balance_threshold_minor AS threshold
+                   FROM ledger_accounts a
+                   LEFT JOIN billing_customers bc ON bc.organization_id = a.organization_id
+                   WHERE a.kind = 'wallet' AND a.currency = ?1)",
+        )?
+        .query_row(params![currency, per_minor, default_threshold], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    // Customers with a dunning record but no wallet account yet: balance 0.
+    let (billing_only, low_billing_only, suspended): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT COALESCE(sum(NOT has_account), 0),
+                    COALESCE(sum(NOT has_account AND state = 'good' AND 0 <= COALESCE(threshold, ?2)), 0),
                     COALESCE(sum(state = 'suspended'), 0)
-             FROM (SELECT CASE WHEN m >= 0 THEN (m + ?2 / 2) / ?2 ELSE -((?2 / 2 - m) / ?2) END AS minor,
-                          state, threshold
-                   FROM (SELECT COALESCE(a.balance_micros, 0) AS m,
-                                COALESCE(bc.state, 'good') AS state,
-                                bc.low_balance_threshold_minor AS threshold
-                         FROM organizations o
-                         LEFT JOIN ledger_accounts a ON a.kind = 'wallet' AND a.organization_id = o.id AND a.currency = ?1
-                         LEFT JOIN billing_customers bc ON bc.organization_id = o.id))",
+             FROM (SELECT bc.state, bc.low_balance_threshold_minor AS threshold,
+                          EXISTS (SELECT 1 FROM ledger_accounts a
+                                  WHERE a.kind = 'wallet' AND a.currency = ?1
+                                    AND a.organization_id = bc.organization_id) AS has_account
+                   FROM billing_customers bc)",
         )?
-        .query_row(
-            params![
-                s.currency.code(),
-                s.currency.micros_per_minor(),
-                s.low_balance_threshold_minor
-            ],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        .query_row(params![currency, default_threshold], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    // The others have neither: a balance of 0 and the default threshold.
+    let neither = cs_store::orgs::count(conn)? - with_account - billing_only;
+    let low = low_with_account
+        + low_billing_only
+        + if 0 <= default_threshold {
+            neither.max(0)
+        } else {
+            0
+        };
     let grace: Vec<String> = conn
-        .prepare_cached(
-            "SELECT o.id FROM billing_customers bc JOIN organizations o ON o.id = bc.organization_id
-             WHERE bc.state = 'grace' ORDER BY o.name_key, o.id",
-        )?
+        .prepare_cached("SELECT organization_id FROM billing_customers WHERE state = 'grace'")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let in_grace = grace
@@ -553,6 +574,12 @@ pub fn wallet_summary(conn: &Connection) -> Result<WalletSummary> {
             wallet(conn, org)
         })
         .collect::<Result<Vec<_>>>()?;
+    // By customer name, as the customers list sorts them.
+    let mut in_grace = in_grace;
+    in_grace.sort_by(|a, b| {
+        (a.organization_name.to_lowercase(), &a.organization_id)
+            .cmp(&(b.organization_name.to_lowercase(), &b.organization_id))
+    });
     Ok(WalletSummary {
         total_minor,
         low,
