@@ -37,8 +37,11 @@ export type PagedData<T> = InfiniteData<PageOf<T>, PageParam>;
 /** Replaces the row with `row.id` wherever it is on a loaded page of the lists under `prefix`; rows not loaded are left alone. */
 export function patchRow<T extends { id: string }>(qc: QueryClient, prefix: QueryKey, row: T): boolean {
   let found = false;
-  qc.setQueriesData<PagedData<T>>({ queryKey: prefix }, (d) => {
-    if (!d?.pages) return d;
+  // Only the lists holding the row are written: writing a list makes it fresh
+  // again (and undoes an invalidation), so a list that must read its pages
+  // again (a new server was created) would otherwise keep showing the old ones.
+  for (const [key, d] of qc.getQueriesData<PagedData<T>>({ queryKey: prefix })) {
+    if (!d?.pages) continue;
     let changed = false;
     const pages = d.pages.map((p) => {
       const i = p.rows.findIndex((r) => r.id === row.id);
@@ -48,10 +51,10 @@ export function patchRow<T extends { id: string }>(qc: QueryClient, prefix: Quer
       rows[i] = row;
       return { ...p, rows };
     });
-    if (!changed) return d;
+    if (!changed) continue;
     found = true;
-    return { ...d, pages };
-  });
+    qc.setQueryData<PagedData<T>>(key, { ...d, pages });
+  }
   return found;
 }
 
