@@ -6,6 +6,7 @@ import {
   getSortedRowModel,
   useReactTable,
   type FilterFn,
+  type Header,
   type Row,
   type SortingState,
 } from "@tanstack/react-table";
@@ -128,46 +129,9 @@ export function DataTable<T>({
           <thead className={cn("bg-muted/50", stackOnPhone && "max-sm:sr-only")}>
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id} className="border-b">
-                {hg.headers.map((header) => {
-                  const align = header.column.columnDef.meta?.align ?? "left";
-                  const sorted = header.column.getIsSorted();
-                  const canSort = header.column.getCanSort();
-                  return (
-                    <th
-                      key={header.id}
-                      scope="col"
-                      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
-                      className={cn(
-                        "h-10 px-4 text-xs font-medium whitespace-nowrap text-muted-foreground",
-                        align === "right" ? "text-right" : "text-left",
-                        header.column.columnDef.meta?.className,
-                      )}
-                    >
-                      {header.isPlaceholder ? null : canSort ? (
-                        <button
-                          type="button"
-                          onClick={header.column.getToggleSortingHandler()}
-                          className={cn(
-                            "-mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-1 hover:bg-accent hover:text-foreground",
-                            align === "right" && "flex-row-reverse",
-                            sorted && "text-foreground",
-                          )}
-                        >
-                          {flexRender(header.column.columnDef.header, header.getContext())}
-                          {sorted === "asc" ? (
-                            <ArrowUp className="size-3.5" aria-hidden="true" />
-                          ) : sorted === "desc" ? (
-                            <ArrowDown className="size-3.5" aria-hidden="true" />
-                          ) : (
-                            <ArrowUpDown className="size-3.5 opacity-40" aria-hidden="true" />
-                          )}
-                        </button>
-                      ) : (
-                        flexRender(header.column.columnDef.header, header.getContext())
-                      )}
-                    </th>
-                  );
-                })}
+                {hg.headers.map((header) => (
+                  <HeaderCell key={header.id} header={header} />
+                ))}
               </tr>
             ))}
           </thead>
@@ -225,5 +189,32 @@ export function DataTable<T>({
         </table>
       </div>
     </div>
+  );
+}
+
+/** A column's header cell: its title, and when the column sorts, a button with the order's arrow (`aria-sort` says it). */
+export function HeaderCell<T>({ header }: { header: Header<T, unknown> }) {
+  const align = header.column.columnDef.meta?.align ?? "left";
+  const sorted = header.column.getIsSorted();
+  const title = header.isPlaceholder ? null : flexRender(header.column.columnDef.header, header.getContext());
+  return (
+    <th
+      scope="col"
+      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
+      className={cn("h-10 px-4 text-xs font-medium whitespace-nowrap text-muted-foreground", align === "right" ? "text-right" : "text-left", header.column.columnDef.meta?.className)}
+    >
+      {title !== null && header.column.getCanSort() ? (
+        <button
+          type="button"
+          onClick={header.column.getToggleSortingHandler()}
+          className={cn("-mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-1 hover:bg-accent hover:text-foreground", align === "right" && "flex-row-reverse", sorted && "text-foreground")}
+        >
+          {title}
+          {sorted === "asc" ? <ArrowUp className="size-3.5" aria-hidden="true" /> : sorted === "desc" ? <ArrowDown className="size-3.5" aria-hidden="true" /> : <ArrowUpDown className="size-3.5 opacity-40" aria-hidden="true" />}
+        </button>
+      ) : (
+        title
+      )}
+    </th>
   );
 }

@@ -2,12 +2,13 @@ import * as React from "react";
 import { flexRender, getCoreRowModel, useReactTable, type SortingState, type Updater } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { UseInfiniteQueryResult } from "@tanstack/react-query";
-import { ArrowDown, ArrowUp, ArrowUpDown, Search } from "lucide-react";
+import { Search } from "lucide-react";
 import { cn } from "@/lib/utils";
 import { formatCount } from "@/lib/format";
 import type { Column } from "@/lib/table";
 import type { PagedData } from "@/api/paged";
 import { Input } from "./input";
+import { HeaderCell } from "./data-table";
 
 /** Height of one row (h-12 plus its border): rows never wrap, so the virtualizer need not measure them. */
 const ROW_HEIGHT = 49;
@@ -147,46 +148,9 @@ export function PagedTable<T>({
           <thead className="sticky top-0 z-10 bg-muted">
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id} className="border-b">
-                {hg.headers.map((header) => {
-                  const align = header.column.columnDef.meta?.align ?? "left";
-                  const sorted = header.column.getIsSorted();
-                  const canSort = header.column.getCanSort();
-                  return (
-                    <th
-                      key={header.id}
-                      scope="col"
-                      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
-                      className={cn(
-                        "h-10 px-4 text-xs font-medium whitespace-nowrap text-muted-foreground",
-                        align === "right" ? "text-right" : "text-left",
-                        header.column.columnDef.meta?.className,
-                      )}
-                    >
-                      {header.isPlaceholder ? null : canSort ? (
-                        <button
-                          type="button"
-                          onClick={header.column.getToggleSortingHandler()}
-                          className={cn(
-                            "-mx-1.5 inline-flex items-center gap-1 rounded px-1.5 py-1 hover:bg-accent hover:text-foreground",
-                            align === "right" && "flex-row-reverse",
-                            sorted && "text-foreground",
-                          )}
-                        >
-                          {flexRender(header.column.columnDef.header, header.getContext())}
-                          {sorted === "asc" ? (
-                            <ArrowUp className="size-3.5" aria-hidden="true" />
-                          ) : sorted === "desc" ? (
-                            <ArrowDown className="size-3.5" aria-hidden="true" />
-                          ) : (
-                            <ArrowUpDown className="size-3.5 opacity-40" aria-hidden="true" />
-                          )}
-                        </button>
-                      ) : (
-                        flexRender(header.column.columnDef.header, header.getContext())
-                      )}
-                    </th>
-                  );
-                })}
+                {hg.headers.map((header) => (
+                  <HeaderCell key={header.id} header={header} />
+                ))}
               </tr>
             ))}
           </thead>
