@@ -306,6 +306,15 @@ fn focus_main_window(app: &tauri::AppHandle) {
     }
 }
 
+/// Every HTTPS client in the process (providers, PayPal, the portal, mail,
+/// the updater) uses rustls with ring, the one crypto back-end built in:
+/// reqwest is built without its own (`rustls-no-provider`), so this must run
+/// before any client is made, which `main` does first of all.
+pub fn use_ring_for_tls() {
+    // An error means a provider is already installed: nothing to do.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run_desktop() -> anyhow::Result<()> {
     paths::ensure_data_dir()?;
