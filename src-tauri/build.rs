@@ -6,7 +6,6 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "dashboard",
-    "list_organizations",
     "list_organizations_page",
     "get_organization",
     "create_organization",

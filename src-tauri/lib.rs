@@ -38,7 +38,6 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(tauri_specta::collect_commands![
             commands::app::app_info,
             commands::app::dashboard,
-            commands::customers::list_organizations,
             commands::customers::list_organizations_page,
             commands::customers::get_organization,
             commands::customers::create_organization,

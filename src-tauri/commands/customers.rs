@@ -16,13 +16,6 @@ pub async fn list_organizations_page(
     app.list_organizations_page(input).map_err(fail)
 }
 
-/// Every customer, for the select boxes that choose one.
-#[tauri::command]
-#[specta::specta]
-pub async fn list_organizations(app: State<'_, Shared>) -> CmdResult<Vec<OrganizationDto>> {
-    app.list_organizations().map_err(fail)
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn get_organization(app: State<'_, Shared>, id: String) -> CmdResult<OrganizationDetail> {

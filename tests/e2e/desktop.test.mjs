@@ -110,9 +110,11 @@ test("a reseller creates a customer, a plan and a server, drives it through its 
   // --- A server from the plan, watched live from provisioning to running.
   await s.go("#/servers");
   await s.clickButton("New server");
-  // The customers of the select box load with the form (no list screen has read them all).
-  await s.waitFor(() => s.exec(`return [...document.querySelectorAll('select[name="organizationId"] option')].some((o) => o.textContent.includes('Ødegård'))`), { what: "Ødegård in the organizationId select box" });
-  await s.select("organizationId", await s.exec(`return [...document.querySelectorAll('select[name="organizationId"] option')].find(o => o.textContent.includes('Ødegård')).value`));
+  // The customer is searched for (the picker asks the paged customers command).
+  await s.click('input[name="organizationId-search"]');
+  await s.find('[data-testid="organizationId-options"] [role="option"]', { text: "zoe@odegard.example" });
+  await s.screenshot("07-customer-picker");
+  await s.pick("organizationId", "Ødegård");
   await s.select("planId", await s.exec(`return [...document.querySelectorAll('select[name="planId"] option')].find(o => o.textContent.includes('Starter')).value`));
   await s.select("region", "eu-west");
   await s.select("image", "sandbox/debian12");

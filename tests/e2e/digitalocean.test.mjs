@@ -130,7 +130,7 @@ async function optionValue(name, text) {
 async function newServer(label) {
   await s.go("#/servers");
   await press("New server");
-  await s.select("organizationId", await optionValue("organizationId", "Kestrel"));
+  await s.pick("organizationId", "Kestrel");
   await s.select("planId", await optionValue("planId", "DO Basic"));
   await s.select("region", "fra1");
   await s.select("image", "debian-12-x64");

@@ -132,7 +132,7 @@ async function optionValue(name, text) {
 async function newServer(label, account = "EU resale") {
   await s.go("#/servers");
   await press("New server");
-  await s.select("organizationId", await optionValue("organizationId", "Kestrel"));
+  await s.pick("organizationId", "Kestrel");
   await s.select("planId", await optionValue("planId", "Linode Nano"));
   // Two accounts: the form asks which.
   await s.find('select[name="accountId"]');

@@ -233,6 +233,34 @@ export class Session {
     if (chosen !== value) throw new Error(`${sel} shows ${chosen}, expected ${value}`);
   }
 
+  /**
+   * Chooses in a search box with a list (the customer picker), as a user
+   * would: types `text` into `<name>-search`, waits for an option containing
+   * `match` (default: `text`), clicks it, and checks the field's value.
+   * Returns the chosen id.
+   */
+  async pick(name, text, match = text) {
+    const box = `input[name="${name}-search"]`;
+    await this.click(box);
+    await this.keys(box, text);
+    // The list is read again as the typing settles, so an option found a
+    // moment ago may be gone: find and click again until the choice holds.
+    let value = null;
+    await this.waitFor(async () => {
+      try {
+        if (!(await this.exec(`return Boolean(document.querySelector('[data-testid="${name}-options"]'))`))) await this.click(box);
+        const option = await this.find(`[data-testid="${name}-options"] [role="option"]`, { text: match, timeout: 2_000 });
+        value = await this.attr(option, "data-value");
+        // The option reacts to mousedown (before the box's blur), which a WebDriver click sends.
+        await call("POST", `${this.base}/element/${option}/click`, {});
+        return (await this.exec(`return document.querySelector(arguments[0]).value`, `input[name="${name}"]`)) === value;
+      } catch {
+        return false;
+      }
+    }, { what: `${name} set to ${match}`, timeout: 20_000 });
+    return value;
+  }
+
   async waitFor(fn, { timeout = 10_000, interval = 150, what = "condition" } = {}) {
     const deadline = Date.now() + timeout;
     let last;

@@ -24,17 +24,6 @@ async dashboard() : Promise<Result<Dashboard, ErrorDto>> {
 }
 },
 /**
- * Every customer, for the select boxes that choose one.
- */
-async listOrganizations() : Promise<Result<OrganizationDto[], ErrorDto>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("list_organizations") };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
  * One page of the customers list.
  */
 async listOrganizationsPage(input: OrganizationListInput) : Promise<Result<OrganizationPage, ErrorDto>> {

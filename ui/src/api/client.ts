@@ -72,7 +72,6 @@ export async function unwrap<D>(p: Promise<Result<D, T.ErrorDto>>): Promise<D> {
 export const api = {
   appInfo: () => unwrap(commands.appInfo()),
   dashboard: () => unwrap(commands.dashboard()),
-  listOrganizations: () => unwrap(commands.listOrganizations()),
   listOrganizationsPage: (input: T.OrganizationListInput) => unwrap(commands.listOrganizationsPage(input)),
   getOrganization: (id: string) => unwrap(commands.getOrganization(id)),
   createOrganization: (input: T.OrganizationInput) => unwrap(commands.createOrganization(input)),

@@ -38,8 +38,8 @@ export const keys = {
 
 export const useAppInfo = () => useQuery({ queryKey: keys.appInfo, queryFn: api.appInfo, staleTime: Infinity });
 export const useDashboard = () => useQuery({ queryKey: keys.dashboard, queryFn: api.dashboard });
-export const useOrganizations = () => useQuery({ queryKey: keys.organizations, queryFn: api.listOrganizations });
-export const useOrganization = (id: string) => useQuery({ queryKey: keys.organization(id), queryFn: () => api.getOrganization(id) });
+/** One customer with its servers and recent activity; nothing is asked while `id` is "". */
+export const useOrganization = (id: string) => useQuery({ queryKey: keys.organization(id), queryFn: () => api.getOrganization(id), enabled: Boolean(id) });
 export const usePlans = () => useQuery({ queryKey: keys.plans, queryFn: api.listPlans });
 export const useCatalogue = (provider: string | null) =>
   useQuery({ queryKey: keys.catalogue(provider ?? ""), queryFn: () => api.catalogue(provider!), enabled: Boolean(provider), staleTime: 5 * 60_000 });

@@ -17,7 +17,6 @@ describe("DocumentsPage", () => {
   it("lists the documents and sends the filters, sort and search to the backend", async () => {
     const filters: Record<string, unknown>[] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "list_organizations") return [];
       if (cmd === "list_documents") {
         filters.push((args as { input: Record<string, unknown> }).input);
         return { rows: [documentSummary(), documentSummary({ id: "doc_2", number: "INV-2026-0002", voidedBy: "doc_3" })], next: null, prev: null, total: 2 };

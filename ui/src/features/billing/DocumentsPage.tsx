@@ -4,7 +4,8 @@ import { FileText, PackageOpen } from "lucide-react";
 import type { DocumentListInput, DocumentSummaryDto } from "@/api/client";
 
 type DocumentFilterInput = Pick<DocumentListInput, "organizationId" | "kind" | "period">;
-import { useDocumentPages, useOrganizations } from "@/api/queries";
+import { useDocumentPages } from "@/api/queries";
+import { CustomerPicker } from "@/features/customers/CustomerPicker";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { Badge } from "@/components/ui/badge";
@@ -79,7 +80,6 @@ export function DocumentsPage() {
     period: p.get("period") || null,
   };
   const q = useDocumentPages({ ...filter, sort: p.sort, desc: p.desc, search: p.q || null });
-  const orgs = useOrganizations();
   const navigate = useNavigate();
   const setFilter = (k: keyof DocumentFilterInput) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => p.update({ [k]: e.target.value || null });
   const filtered = Boolean(filter.organizationId || filter.kind || filter.period || p.q);
@@ -94,10 +94,7 @@ export function DocumentsPage() {
       </div>
       <div className="grid gap-1.5">
         <Label htmlFor="doc-customer">Customer</Label>
-        <Select id="doc-customer" name="organizationId" value={filter.organizationId ?? ""} onChange={setFilter("organizationId")} className="w-56">
-          <option value="">All customers</option>
-          {(orgs.data ?? []).slice().sort((a, b) => a.name.localeCompare(b.name)).map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
-        </Select>
+        <CustomerPicker id="doc-customer" name="organizationId" value={filter.organizationId ?? ""} onChange={(id) => p.update({ organizationId: id || null })} clearLabel="All customers" className="w-64" />
       </div>
       <div className="grid gap-1.5">
         <Label htmlFor="doc-period">Period</Label>

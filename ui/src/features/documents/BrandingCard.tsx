@@ -16,6 +16,7 @@ import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { docsApi, useBranding, useUpdateBranding, useUploadLogo, type BrandingDto, type BrandingInput, type LogoDto } from "./api";
 import { BRANDING_FIELDS, brandingErrors, brandingInput, bytesToBase64, logoFileProblem, normalizeAccent } from "./branding-form";
 import { PdfView } from "./pdf-view";
+import { useDebounced } from "@/lib/use-debounced";
 
 /** A chosen file's bytes (FileReader: works in every webview). */
 function readBytes(file: Blob): Promise<Uint8Array> {
@@ -233,16 +234,6 @@ export function BrandingCard({ branding }: { branding: BrandingDto }) {
       </CardContent>
     </Card>
   );
-}
-
-/** Debounces a value. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [d, setD] = React.useState(value);
-  React.useEffect(() => {
-    const t = window.setTimeout(() => setD(value), ms);
-    return () => window.clearTimeout(t);
-  }, [value, ms]);
-  return d;
 }
 
 /** A sample invoice rendered by the backend with the unsaved form. */

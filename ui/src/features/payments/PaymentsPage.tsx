@@ -2,7 +2,7 @@ import * as React from "react";
 import { Link, useNavigate } from "react-router";
 import { Wallet } from "lucide-react";
 import type { PaymentFilterInput } from "@/bindings";
-import { useOrganizations } from "@/api/queries";
+import { CustomerPicker } from "@/features/customers/CustomerPicker";
 import { PageHeader } from "@/components/page-header";
 import { QueryError } from "@/components/query-state";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -18,10 +18,9 @@ export function PaymentsPage() {
   const p = useListParams(["created"] as const, { sort: "created", desc: true });
   const filter: PaymentFilterInput = { status: p.get("status") || null, organizationId: p.get("organizationId") || null };
   const q = usePaymentPages(filter);
-  const orgs = useOrganizations();
   const settings = usePayPalSettings();
   const navigate = useNavigate();
-  const setFilter = (k: "status" | "organizationId") => (e: React.ChangeEvent<HTMLSelectElement>) => p.update({ [k]: e.target.value || null });
+  const setFilter = (k: "status") => (e: React.ChangeEvent<HTMLSelectElement>) => p.update({ [k]: e.target.value || null });
   const filtered = Boolean(filter.status || filter.organizationId);
   return (
     <>
@@ -37,10 +36,7 @@ export function PaymentsPage() {
           </div>
           <div className="grid gap-1.5">
             <Label htmlFor="pay-customer">Customer</Label>
-            <Select id="pay-customer" name="organizationId" value={filter.organizationId ?? ""} onChange={setFilter("organizationId")} className="w-56">
-              <option value="">All customers</option>
-              {(orgs.data ?? []).slice().sort((a, b) => a.name.localeCompare(b.name)).map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
-            </Select>
+            <CustomerPicker id="pay-customer" name="organizationId" value={filter.organizationId ?? ""} onChange={(id) => p.update({ organizationId: id || null })} clearLabel="All customers" className="w-64" />
           </div>
         </div>
         {q.isPending ? (

@@ -156,7 +156,6 @@ describe("PaymentsPage", () => {
   it("lists a page of payments and sends the status filter to the backend", async () => {
     const inputs: Record<string, unknown>[] = [];
     mockIPC((cmd, args) => {
-      if (cmd === "list_organizations") return [];
       if (cmd === "get_paypal_settings") return null;
       if (cmd === "list_payments") {
         inputs.push((args as { filter: Record<string, unknown> }).filter);

@@ -53,7 +53,7 @@ describe("firewallLabelError", () => {
 function renderNewServer(accounts: LinodeAccountDto[], calls: [string, unknown][]) {
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
-    if (cmd === "list_organizations") return [{ id: "org_1", name: "Kestrel", country: "FI", taxId: null, contactName: "A", contactEmail: "a@example.fi", servers: 0, createdAt: "2026-01-01T00:00:00Z" }];
+    if (cmd === "list_organizations_page") return { rows: [], next: null, prev: null, total: 0 };
     if (cmd === "list_plans") return [plan];
     if (cmd === "linode_accounts") return accounts;
     if (cmd === "catalogue") return catalogueWith([(args as { provider: string }).provider === "linode:acc-2" ? "linode/ubuntu24.04" : "linode/debian12"]);

@@ -2,7 +2,8 @@ import * as React from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { ArrowLeft, KeyRound, Sparkles } from "lucide-react";
 import type { ServerInput } from "@/api/client";
-import { useCatalogue, useCreateServer, useOrganizations, usePlans } from "@/api/queries";
+import { useCatalogue, useCreateServer, useOrganization, usePlans } from "@/api/queries";
+import { CustomerPicker } from "@/features/customers/CustomerPicker";
 import { PageHeader } from "@/components/page-header";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
@@ -64,7 +65,6 @@ function Section({ n, title, children, done }: { n: number; title: string; child
 
 export function NewServerPage() {
   const [params] = useSearchParams();
-  const orgs = useOrganizations();
   const plans = usePlans();
   const [v, setV] = React.useState<ServerInput>({ organizationId: params.get("organizationId") ?? "", planId: "", region: "", image: "", label: "", rootPassword: "", sshKey: "" });
   const [showPassword, setShowPassword] = React.useState(false);
@@ -89,7 +89,7 @@ export function NewServerPage() {
   const formRef = React.useRef<HTMLFormElement>(null);
   const activePlans = plans.data?.filter((p) => p.active) ?? [];
   const regions = plan ? plan.regions.map((id) => catalogue.data?.regions.find((r) => r.id === id) ?? { id, label: id, country: "", available: true }) : [];
-  const org = orgs.data?.find((o) => o.id === v.organizationId);
+  const org = useOrganization(v.organizationId).data?.organization;
 
   const update = (patch: Partial<ServerInput>) => {
     setV((x) => ({ ...x, ...patch }));
@@ -152,13 +152,8 @@ export function NewServerPage() {
             <form ref={formRef} onSubmit={submit} noValidate aria-label="New server">
               <Section n={1} title="Customer" done={Boolean(v.organizationId)}>
                 <Field name="organizationId" label="Customer" error={form.errors.organizationId}
-                  hint={orgs.data?.length === 0 ? <>No customers yet: <Link className="text-primary hover:underline" to="/customers">add one first</Link></> : undefined}>
-                  {(p) => (
-                    <Select {...p} value={v.organizationId} onChange={(e) => update({ organizationId: e.target.value })}>
-                      <option value="" disabled>{orgs.isPending ? "Loading…" : "Choose a customer…"}</option>
-                      {orgs.data?.slice().sort((a, b) => a.name.localeCompare(b.name)).map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
-                    </Select>
-                  )}
+                  hint={<>Type the start of the name or the email. A new customer? <Link className="text-primary hover:underline" to="/customers">Add them first</Link></>}>
+                  {(p) => <CustomerPicker {...p} value={v.organizationId} onChange={(id) => update({ organizationId: id })} placeholder="Search customers by name or email…" />}
                 </Field>
               </Section>
               <Section n={2} title="Plan" done={Boolean(v.planId)}>
