@@ -10,6 +10,7 @@ pub mod daemon;
 pub mod events;
 pub mod logging;
 pub mod paths;
+pub mod webview;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,6 +5,7 @@
 //! same backend headless.
 
 fn main() {
+    containerstacks_desktop::webview::choose_painting();
     containerstacks_desktop::use_ring_for_tls();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {

@@ -42,6 +42,22 @@ pub struct Face {
 static REGULAR: OnceLock<Result<Face, String>> = OnceLock::new();
 static BOLD: OnceLock<Result<Face, String>> = OnceLock::new();
 
+/// DejaVu Sans and Sans Bold, deflated by build.rs (half the size in the binary).
+const DEJAVU_REGULAR_DEFLATED: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/DejaVuSans.ttf.deflate"));
+const DEJAVU_BOLD_DEFLATED: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/DejaVuSans-Bold.ttf.deflate"));
+
+/// A DejaVu face's TTF bytes, inflated and kept for the process's life: only
+/// called from [`REGULAR`] and [`BOLD`], so once per face (faces borrow the
+/// bytes for `'static`).
+fn inflate_dejavu(deflated: &[u8]) -> Result<&'static [u8], String> {
+    let mut ttf = Vec::with_capacity(deflated.len() * 2);
+    std::io::Read::read_to_end(&mut flate2::read::DeflateDecoder::new(deflated), &mut ttf)
+        .map_err(|e| format!("the embedded DejaVu font could not be inflated: {e}"))?;
+    Ok(ttf.leak())
+}
+
 /// One fallback family: the characters it is asked for, its files and its package.
 struct Fallback {
     script: &'static str,
@@ -296,16 +312,18 @@ impl Face {
     /// DejaVu Sans, parsed on first use.
     pub fn regular() -> Result<&'static Face, InvoiceError> {
         REGULAR
-            .get_or_init(|| Face::parse("DejaVuSans", dejavu::sans::regular(), 0))
+            .get_or_init(|| Face::parse("DejaVuSans", inflate_dejavu(DEJAVU_REGULAR_DEFLATED)?, 0))
             .as_ref()
             .map_err(|e| InvoiceError::Font(e.clone()))
     }
 
     /// DejaVu Sans Bold, parsed on first use.
     pub fn bold() -> Result<&'static Face, InvoiceError> {
-        BOLD.get_or_init(|| Face::parse("DejaVuSans-Bold", dejavu::sans::bold(), 0))
-            .as_ref()
-            .map_err(|e| InvoiceError::Font(e.clone()))
+        BOLD.get_or_init(|| {
+            Face::parse("DejaVuSans-Bold", inflate_dejavu(DEJAVU_BOLD_DEFLATED)?, 0)
+        })
+        .as_ref()
+        .map_err(|e| InvoiceError::Font(e.clone()))
     }
 
     fn parse(name: &'static str, bytes: &'static [u8], index: u32) -> Result<Face, String> {
