@@ -7,7 +7,6 @@ use cs_app::EventSink;
 use serde::Serialize;
 use specta::Type;
 use tauri::AppHandle;
-use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
 /// A server changed (status, addresses, deletion).
@@ -87,15 +86,6 @@ impl EventSink for TauriEvents {
     /// Shows what the reseller must act on as a desktop notification (the
     /// façade decided it deserves one and that it is switched on).
     fn notify(&self, notification: &NotificationDto) {
-        if let Err(e) = self
-            .0
-            .notification()
-            .builder()
-            .title(&notification.title)
-            .body(&notification.body)
-            .show()
-        {
-            tracing::warn!(error = %e, kind = %notification.kind, "could not show a desktop notification");
-        }
+        crate::notify::show(&notification.title, &notification.body, &notification.kind);
     }
 }

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod daemon;
 pub mod events;
 pub mod logging;
+mod notify;
 pub mod paths;
 pub mod webview;
 
@@ -347,7 +348,6 @@ pub fn run_desktop() -> anyhow::Result<()> {
         .plugin(tauri_plugin_dialog::init())
         // Desktop notifications, sent from Rust (`events::TauriEvents`); the
         // webview does not call the plugin, so no capability grants it.
-        .plugin(tauri_plugin_notification::init())
         // Updates (Settings → About): the release key and the built-in
         // address are in tauri.conf.json; the commands drive the plugin
         // from Rust, so the webview gets no updater permission.
