@@ -11,6 +11,7 @@ pub mod events;
 pub mod logging;
 mod notify;
 pub mod paths;
+mod single_instance;
 pub mod webview;
 
 use std::sync::Arc;
@@ -322,15 +323,19 @@ pub fn run_desktop() -> anyhow::Result<()> {
     let log_guard = logging::init(&paths::log_dir())?;
     let context = tauri::generate_context!();
     tracing::info!(data_dir = %paths::data_dir().display(), version = %context.package_info().version, "starting ContainerStacks");
+    // First of all: a second start of the window with this data folder hands
+    // over to the running one, which comes to the front, and exits before it
+    // touches the database.
+    let instance = match single_instance::claim(&paths::data_dir())? {
+        single_instance::Start::First(instance) => instance,
+        single_instance::Start::HandedOver => {
+            tracing::info!("this data folder's window is open: it was brought to the front");
+            println!("ContainerStacks is already open: its window was brought to the front");
+            return Ok(());
+        }
+    };
     let builder = specta_builder();
     let result = tauri::Builder::default()
-        // First of all: a second start of the window (on this desktop
-        // session) hands over to this process and exits before it touches
-        // the database, and this window comes to the front.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            tracing::info!("the app was started again: showing this window");
-            focus_main_window(app);
-        }))
         // The window's size and place, kept in the data folder (so each
         // data folder, as each test's, has its own).
         .plugin(
@@ -356,6 +361,8 @@ pub fn run_desktop() -> anyhow::Result<()> {
         .invoke_handler(builder.invoke_handler())
         .setup(move |tauri_app| {
             builder.mount_events(tauri_app);
+            let handle = tauri_app.handle().clone();
+            instance.serve(move || focus_main_window(&handle));
             let events = Arc::new(events::TauriEvents(tauri_app.handle().clone()));
             let app = match open_app(events) {
                 Ok(app) => Arc::new(app),
@@ -404,41 +411,8 @@ pub fn run_desktop() -> anyhow::Result<()> {
             }
         })
         .run(context);
-    match result {
-        // Another start of the app holds the single-instance name but left
-        // the bus without answering: it was on its way out (closed a moment
-        // ago). Once it has gone, this start is the instance.
-        Err(tauri::Error::PluginInitialization(plugin, message)) if plugin == "single-instance" => {
-            drop(log_guard);
-            start_again(&message)
-        }
-        other => other.map_err(|e| anyhow::anyhow!("the window failed: {e}")),
-    }
-}
-
-/// Runs the program again in this process (the same process id, as the
-/// launcher or WebDriver knows it), after a moment, at most a few times.
-fn start_again(message: &str) -> anyhow::Result<()> {
-    use std::os::unix::process::CommandExt;
-    const ATTEMPT: &str = "CS_START_ATTEMPT";
-    let attempt: u32 = std::env::var(ATTEMPT)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    if attempt >= 5 {
-        anyhow::bail!(
-            "the window failed: another ContainerStacks window holds this desktop session but does not answer ({message}); close it and start again"
-        );
-    }
-    eprintln!(
-        "containerstacks: the running window left without answering ({message}): starting again"
-    );
-    std::thread::sleep(Duration::from_millis(300));
-    let err = std::process::Command::new(std::env::current_exe()?)
-        .args(std::env::args_os().skip(1))
-        .env(ATTEMPT, (attempt + 1).to_string())
-        .exec();
-    Err(anyhow::anyhow!("the window could not start again: {err}"))
+    drop(log_guard);
+    result.map_err(|e| anyhow::anyhow!("the window failed: {e}"))
 }
 
 #[cfg(test)]

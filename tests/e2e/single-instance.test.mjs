@@ -1,5 +1,6 @@
 // Opening the app a second time: the second start hands over to the running
-// window (tauri-plugin-single-instance) and exits, instead of failing on the
+// window (src-tauri/single_instance.rs: a lock and a socket in the data
+// folder) and exits, instead of failing on the
 // database lock; the first window is still the one, with what the reseller
 // had on screen. Its size and place are written to the data folder
 // (tauri-plugin-window-state) when the app closes.
