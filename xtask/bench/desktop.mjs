@@ -23,7 +23,8 @@
 // Environment: CS_BENCH_APP, CS_BENCH_FLOOR (binaries), CS_BENCH_EMPTY_DIR,
 // CS_BENCH_LARGE_DIR (data folders: CS_DATA_DIR of the app).
 
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -207,6 +208,15 @@ async function waitPage(s, start, timeout) {
 function size(file) {
   return +(statSync(file).size / 1_048_576).toFixed(1);
 }
+
+// Each binary is started once first and that start thrown away, so that
+// neither is measured with a cold disk cache (WebKit's libraries, the
+// binary) and the other with a warm one: the first start of the sitting was
+// seconds slower, whichever it was.
+const warmDir = mkdtempSync(path.join(os.tmpdir(), "cs-bench-warm-"));
+await measure("warm-up floor", floor, {});
+await measure("warm-up app", app, { CS_DATA_DIR: warmDir });
+rmSync(warmDir, { recursive: true, force: true });
 
 const results = [];
 results.push(await measure("floor", floor, {}));

@@ -162,7 +162,8 @@ fn bench_portal(args: &[String]) -> Result<()> {
     run(Command::new(cargo())
         .args([
             "run",
-            "--release",
+            "--profile",
+            "server",
             "--package",
             "cs-portal",
             "--example",
@@ -178,7 +179,8 @@ fn bench_portal(args: &[String]) -> Result<()> {
 fn bench_sync(args: &[String]) -> Result<()> {
     run(Command::new(cargo()).args([
         "build",
-        "--release",
+        "--profile",
+        "server",
         "--package",
         "cs-portal",
         "--bin",
@@ -187,7 +189,8 @@ fn bench_sync(args: &[String]) -> Result<()> {
     run(Command::new(cargo())
         .args([
             "run",
-            "--release",
+            "--profile",
+            "server",
             "--package",
             "cs-app",
             "--example",

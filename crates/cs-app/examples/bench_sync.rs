@@ -150,7 +150,7 @@ fn peak_mib(pid: &str) -> Option<f64> {
 
 fn portal_binary() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/release/examples/bench_sync → target/release/containerstacks-portal
+    // target/server/examples/bench_sync → target/server/containerstacks-portal
     let bin = exe
         .parent()
         .and_then(Path::parent)

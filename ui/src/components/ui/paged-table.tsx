@@ -254,7 +254,9 @@ function useDebouncedSearch(value: string, onChange: (s: string) => void): [stri
   React.useEffect(() => setText(value), [value]);
   React.useEffect(() => {
     if (text === value) return;
-    const t = setTimeout(() => latest.current(text), 200);
+    // Short: each search is one indexed page read, so a query per pause in
+    // typing costs little, and the wait is part of what the user feels.
+    const t = setTimeout(() => latest.current(text), 100);
     return () => clearTimeout(t);
   }, [text, value]);
   return [text, setText];
