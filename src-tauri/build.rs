@@ -110,6 +110,7 @@ const COMMANDS: &[&str] = &[
     "reset_server_root_password",
     "provider_firewalls",
     "loop_health",
+    "first_paint",
     "get_backup_settings",
     "update_backup_settings",
     "list_backups",

@@ -11,7 +11,7 @@ pub mod events;
 pub mod logging;
 mod notify;
 pub mod paths;
-mod single_instance;
+pub mod single_instance;
 pub mod webview;
 
 use std::sync::Arc;
@@ -145,6 +145,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::servers::reset_server_root_password,
             commands::servers::provider_firewalls,
             commands::app::loop_health,
+            commands::app::first_paint,
             commands::backup::get_backup_settings,
             commands::backup::update_backup_settings,
             commands::backup::list_backups,
@@ -289,9 +290,9 @@ fn show_startup_failure(app: &mut tauri::App, message: String) {
         .show(|_| std::process::exit(2));
 }
 
-/// Told when the main window's page has loaded (the first paint is due),
-/// which starts the background loops.
-struct FirstPaint(Arc<tokio::sync::Notify>);
+/// Told by the window's page when it has painted its first frame
+/// (`first_paint`), which starts the background loops.
+pub struct FirstPaint(pub Arc<tokio::sync::Notify>);
 
 /// When the background loops start even if the page never said it loaded.
 const START_LOOPS_AT_LATEST: Duration = Duration::from_secs(10);
@@ -381,7 +382,9 @@ pub fn run_desktop() -> anyhow::Result<()> {
             // Nothing proportional to the store runs before the first paint:
             // the loops (the Sandbox adoption, the billing catch-up with its
             // banner, the first full reconciliation) start once the window's
-            // page has loaded, or after a while if it never says so.
+            // page says it has painted (`first_paint`), or after a while if
+            // it never says so. Starting them at the page's load event made
+            // them take the CPU from that very first paint.
             tracing::info!(
                 version = %commands::updates::running_version(tauri_app.handle()),
                 "the window is up"
@@ -391,26 +394,23 @@ pub fn run_desktop() -> anyhow::Result<()> {
             tauri_app.manage(FirstPaint(painted.clone()));
             tauri::async_runtime::spawn(async move {
                 let waited = tokio::time::timeout(START_LOOPS_AT_LATEST, painted.notified()).await;
-                tracing::info!(
-                    page_loaded = waited.is_ok(),
-                    "starting the background loops"
-                );
+                tracing::info!(painted = waited.is_ok(), "starting the background loops");
                 for task in start_background_loops(app, RECONCILE_EVERY) {
                     tauri::async_runtime::spawn(task);
                 }
             });
             Ok(())
         })
-        .on_page_load(|webview, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Finished {
-                if let Some(p) = webview.try_state::<FirstPaint>() {
-                    // A permit is kept when nobody waits yet; later loads
-                    // (a reload) add nothing once the loops run.
-                    p.0.notify_one();
+        .build(context)
+        .map(|app| {
+            app.run(|_, event| {
+                if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
+                    // A start from now on waits for this one to end rather
+                    // than hand over to it.
+                    single_instance::release();
                 }
-            }
-        })
-        .run(context);
+            })
+        });
     drop(log_guard);
     result.map_err(|e| anyhow::anyhow!("the window failed: {e}"))
 }

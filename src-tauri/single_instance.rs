@@ -8,6 +8,8 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const LOCK: &str = "window.lock";
@@ -15,6 +17,20 @@ const SOCKET: &str = "window.sock";
 /// How long a later start keeps asking a window that holds the lock but does
 /// not answer yet (starting) or any more (closing: then the lock frees).
 const PATIENCE: Duration = Duration::from_secs(15);
+
+/// The held lock, taken out by [`release`].
+static HELD: Mutex<Option<File>> = Mutex::new(None);
+/// Set by [`release`]: later starts are told "closing" instead of "ok".
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// Gives the data folder's window up before this process ends (the window
+/// closes, or the app restarts into an update): a start from now on waits
+/// for the lock instead of handing over to a window on its way out.
+pub fn release() {
+    CLOSING.store(true, Ordering::SeqCst);
+    // Dropping the file unlocks it.
+    drop(HELD.lock().unwrap_or_else(|e| e.into_inner()).take());
+}
 
 /// What a start of the window found.
 pub enum Start {
@@ -26,7 +42,6 @@ pub enum Start {
 
 /// The claim of the first start: the lock and the socket later starts call.
 pub struct Instance {
-    lock: File,
     listener: UnixListener,
     socket: PathBuf,
 }
@@ -48,11 +63,9 @@ pub fn claim(dir: &Path) -> anyhow::Result<Start> {
                 let listener = UnixListener::bind(&socket).map_err(|e| {
                     anyhow::anyhow!("cannot listen on {}: {e}", socket.display())
                 })?;
-                return Ok(Start::First(Instance {
-                    lock,
-                    listener,
-                    socket,
-                }));
+                CLOSING.store(false, Ordering::SeqCst);
+                *HELD.lock().unwrap_or_else(|e| e.into_inner()) = Some(lock);
+                return Ok(Start::First(Instance { listener, socket }));
             }
             Err(TryLockError::WouldBlock) => match ask_to_focus(&socket) {
                 Ok(()) => return Ok(Start::HandedOver),
@@ -87,17 +100,12 @@ fn ask_to_focus(socket: &Path) -> std::io::Result<()> {
 
 impl Instance {
     /// Answers later starts for the life of the process, calling `focus` for
-    /// each (the lock is held as long).
+    /// each until [`release`].
     pub fn serve(self, focus: impl Fn() + Send + 'static) {
-        let Instance {
-            lock,
-            listener,
-            socket,
-        } = self;
+        let Instance { listener, socket } = self;
         let spawned = std::thread::Builder::new()
             .name("single-instance".into())
             .spawn(move || {
-                let _held = lock;
                 for stream in listener.incoming() {
                     match stream {
                         Ok(stream) => {
@@ -122,6 +130,9 @@ fn answer(stream: UnixStream, focus: &impl Fn()) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(2)))?;
     let mut request = String::new();
     BufReader::new(&stream).read_line(&mut request)?;
+    if CLOSING.load(Ordering::SeqCst) {
+        return (&stream).write_all(b"closing\n");
+    }
     if request.trim() != "focus" {
         return Err(std::io::Error::other(format!(
             "unknown request {request:?}"
@@ -135,12 +146,15 @@ fn answer(stream: UnixStream, focus: &impl Fn()) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::Arc;
 
+    /// One test, in order: the claim is process-wide state.
     #[test]
-    fn a_later_start_hands_over_to_the_first() {
+    fn one_window_per_data_folder() {
         let dir = tempfile::tempdir().unwrap();
+        // A socket file left by a crash does not block the first start.
+        std::fs::write(dir.path().join(SOCKET), b"left by a crash").unwrap();
         let Start::First(first) = claim(dir.path()).unwrap() else {
             panic!("the first start must get the window");
         };
@@ -149,16 +163,16 @@ mod tests {
         first.serve(move || {
             seen.fetch_add(1, Ordering::SeqCst);
         });
+        // Later starts hand over: the window is asked to come forward.
         for _ in 0..2 {
             assert!(matches!(claim(dir.path()).unwrap(), Start::HandedOver));
         }
         assert_eq!(focused.load(Ordering::SeqCst), 2);
-    }
-
-    #[test]
-    fn a_stale_socket_does_not_block_the_next_window() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(SOCKET), b"left by a crash").unwrap();
+        // A window on its way out says so, and the next start gets the folder.
+        release();
+        assert!(ask_to_focus(&dir.path().join(SOCKET)).is_err());
         assert!(matches!(claim(dir.path()).unwrap(), Start::First(_)));
+        assert_eq!(focused.load(Ordering::SeqCst), 2);
+        release();
     }
 }

@@ -16,6 +16,18 @@ pub async fn app_info(app: State<'_, Shared>, handle: tauri::AppHandle) -> CmdRe
     Ok(info)
 }
 
+/// The window's page has painted its first frame: the background loops
+/// (the Sandbox adoption, the billing catch-up, the first reconciliation)
+/// may start. Later calls (a reload) change nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn first_paint(painted: State<'_, crate::FirstPaint>) -> CmdResult<()> {
+    // A permit is kept when nobody waits yet; once the loops run, nobody
+    // waits any more.
+    painted.0.notify_one();
+    Ok(())
+}
+
 /// The health of the background loops (the banner shows the failing ones).
 #[tauri::command]
 #[specta::specta]

@@ -153,6 +153,8 @@ pub async fn install_update(pending: State<'_, PendingUpdate>, handle: AppHandle
     pending.installing.store(false, Ordering::SeqCst);
     result?;
     tracing::info!("update installed: restarting into the new version");
+    // The new version's start must become the window, not hand over to this one.
+    crate::single_instance::release();
     progress(&handle, UpdatePhase::Restarting, 0, None);
     handle.restart()
 }

@@ -933,6 +933,19 @@ async loopHealth() : Promise<Result<LoopHealthDto[], ErrorDto>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * The window's page has painted its first frame: the background loops
+ * (the Sandbox adoption, the billing catch-up, the first reconciliation)
+ * may start. Later calls (a reload) change nothing.
+ */
+async firstPaint() : Promise<Result<null, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("first_paint") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getBackupSettings() : Promise<Result<BackupSettingsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_backup_settings") };

@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import "./index.css";
 import { applyTheme, currentTheme } from "./lib/theme";
 import { App } from "./App";
+import { reportFirstPaint } from "./lib/first-paint";
 
 applyTheme(currentTheme());
 
@@ -11,3 +12,4 @@ createRoot(document.getElementById("root")!).render(
     <App />
   </StrictMode>,
 );
+reportFirstPaint();

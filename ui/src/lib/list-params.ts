@@ -1,7 +1,8 @@
 // A list's sort, search and filters live in the URL's search params, so back
 // and forward restore them (a sort or filter pushes an entry; typing in the
 // search box replaces it).
-import { useSearchParams } from "react-router";
+import * as React from "react";
+import { UNSAFE_NavigationContext, useLocation, useSearchParams } from "react-router";
 
 export type ListParams<S extends string> = {
   sort: S;
@@ -15,6 +16,10 @@ export type ListParams<S extends string> = {
 
 export function useListParams<S extends string>(sorts: readonly S[], defaults: { sort: S; desc: boolean }): ListParams<S> {
   const [params, setParams] = useSearchParams();
+  const { pathname } = useLocation();
+  // The router's history: its location is the live one, ahead of what this
+  // (possibly leaving) screen rendered with.
+  const { navigator } = React.useContext(UNSAFE_NavigationContext);
   const raw = params.get("sort");
   const known = raw !== null && (sorts as readonly string[]).includes(raw);
   const sort = known ? (raw as S) : defaults.sort;
@@ -24,7 +29,11 @@ export function useListParams<S extends string>(sorts: readonly S[], defaults: {
     desc,
     q: params.get("q") ?? "",
     get: (name) => params.get(name),
-    update: (patch, opts) =>
+    update: (patch, opts) => {
+      // A late update (the search box's pause in typing ending) after the
+      // user went to another screen would navigate back here: dropped.
+      const live = (navigator as { location?: { pathname: string } }).location?.pathname;
+      if (live !== undefined && live !== pathname) return;
       setParams(
         (prev) => {
           const next = new URLSearchParams(prev);
@@ -35,6 +44,7 @@ export function useListParams<S extends string>(sorts: readonly S[], defaults: {
           return next;
         },
         { replace: opts?.replace ?? false },
-      ),
+      );
+    },
   };
 }
