@@ -4,7 +4,10 @@
 //! beside it (a second ContainerStacks process on the same database is refused
 //! with a clear error, never allowed to interleave), sets WAL and foreign keys,
 //! and applies the embedded migrations of `migrations/` ([`migrate`]).
-//! [`Store::write`] and [`Store::read`] run one transaction each.
+//! [`Store::write`] and [`Store::read`] run one transaction each: writes on
+//! the store's connection, reads on a second, query-only one, so a list the
+//! window asks for never waits behind a background loop's write (WAL lets a
+//! reader and the writer run at once).
 //! [`backup`] makes online copies (`VACUUM INTO` on a connection of its own)
 //! and checks them; [`Store::replace_with`] swaps a checked copy in.
 //!
@@ -78,6 +81,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The open database, with its process lock.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Query-only: [`Store::read`]'s snapshots. Locked after `conn` when
+    /// both are held (only [`Store::replace_with`] holds both).
+    reader: Mutex<Connection>,
     path: PathBuf,
     _lock: File,
 }
@@ -100,9 +106,11 @@ impl Store {
         }
         let lock = take_process_lock(path)?;
         let conn = connect(path)?;
+        let reader = connect_reader(path)?;
         tracing::info!(path = %path.display(), "store opened");
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
             path: path.to_path_buf(),
             _lock: lock,
         })
@@ -118,10 +126,18 @@ impl Store {
     /// error returned: the store is then as it was.
     pub fn replace_with(&self, replacement: &Path, aside: &Path) -> Result<()> {
         let mut conn = self.lock();
+        let mut reader = lock(&self.reader);
+        // The reader goes first, so the writer's close checkpoints everything.
+        let old_reader = std::mem::replace(&mut *reader, Connection::open_in_memory()?);
+        if let Err((old, e)) = old_reader.close() {
+            *reader = old;
+            return Err(e.into());
+        }
         let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
         let old = std::mem::replace(&mut *conn, Connection::open_in_memory()?);
         if let Err((old, e)) = old.close() {
             *conn = old;
+            *reader = connect_reader(&self.path)?;
             return Err(e.into());
         }
         let with = |p: &Path, suffix: &str| PathBuf::from(format!("{}{suffix}", p.display()));
@@ -129,7 +145,7 @@ impl Store {
             let path = path.to_path_buf();
             move |source| StoreError::Open { path, source }
         };
-        let swap = || -> Result<Connection> {
+        let swap = || -> Result<(Connection, Connection)> {
             std::fs::rename(&self.path, aside).map_err(io(aside))?;
             for suffix in ["-wal", "-shm"] {
                 let side = with(&self.path, suffix);
@@ -138,11 +154,13 @@ impl Store {
                 }
             }
             std::fs::rename(replacement, &self.path).map_err(io(&self.path))?;
-            connect(&self.path)
+            let new = connect(&self.path)?;
+            Ok((new, connect_reader(&self.path)?))
         };
         match swap() {
-            Ok(new) => {
+            Ok((new, new_reader)) => {
                 *conn = new;
+                *reader = new_reader;
                 tracing::info!(path = %self.path.display(), aside = %aside.display(), "store replaced; the file of before was kept aside");
                 Ok(())
             }
@@ -162,6 +180,7 @@ impl Store {
                     std::fs::rename(aside, &self.path).map_err(io(&self.path))?;
                 }
                 *conn = connect(&self.path)?;
+                *reader = connect_reader(&self.path)?;
                 Err(e)
             }
         }
@@ -188,7 +207,9 @@ impl Store {
         Ok(value)
     }
 
-    /// Runs read-only queries against a consistent snapshot.
+    /// Runs read-only queries against a consistent snapshot, which holds
+    /// every write committed before it began. It does not wait for a write
+    /// under way, and it cannot write (the connection is query-only).
     pub fn read<T, E>(
         &self,
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
@@ -196,7 +217,7 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.lock();
+        let mut conn = lock(&self.reader);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(StoreError::from)?;
@@ -206,10 +227,24 @@ impl Store {
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the connection leaves no half transaction
-        // behind (it is rolled back on drop), so the guard is safe to reuse.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.conn)
     }
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the connection leaves no half transaction
+    // behind (it is rolled back on drop), so the guard is safe to reuse.
+    conn.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The second connection [`Store::read`] uses, on a database [`connect`]
+/// has opened and migrated.
+fn connect_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    Ok(conn)
 }
 
 /// Opens the database file (created 0600 when missing) with the store's
@@ -365,6 +400,60 @@ mod tests {
                 Ok::<_, StoreError>(())
             })
             .unwrap();
+    }
+
+    /// Reads have a connection of their own: one does not wait for a write
+    /// under way, sees only what was committed before it began, and cannot
+    /// write.
+    #[test]
+    fn reads_do_not_wait_for_a_write_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(Store::open(&dir.path().join("cs.db")).unwrap());
+        store
+            .write(|tx| {
+                tx.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        let count = |s: &Store| {
+            s.read(|c| {
+                Ok::<i64, StoreError>(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)
+            })
+            .unwrap()
+        };
+        let (inside, go_on) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let writer = {
+            let store = store.clone();
+            let (inside, go_on) = (inside.0, go_on.1);
+            std::thread::spawn(move || {
+                store
+                    .write(|tx| {
+                        tx.execute("INSERT INTO t VALUES (2)", [])?;
+                        inside.send(()).unwrap();
+                        go_on.recv().unwrap();
+                        Ok::<_, StoreError>(())
+                    })
+                    .unwrap()
+            })
+        };
+        inside.1.recv().unwrap();
+        assert_eq!(
+            count(&store),
+            1,
+            "a read during the write sees what was committed"
+        );
+        go_on.0.send(()).unwrap();
+        writer.join().unwrap();
+        assert_eq!(count(&store), 2, "a read after the commit sees it");
+
+        let err = store
+            .read(|c| {
+                c.execute("INSERT INTO t VALUES (3)", [])?;
+                Ok::<_, StoreError>(())
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("readonly"), "{err}");
+        assert_eq!(count(&store), 2);
     }
 
     #[cfg(unix)]
