@@ -5,6 +5,7 @@
 //! same backend headless.
 
 fn main() {
+    cs_app::memory::fewer_arenas();
     containerstacks_desktop::webview::choose_painting();
     containerstacks_desktop::use_ring_for_tls();
     let args: Vec<String> = std::env::args().skip(1).collect();

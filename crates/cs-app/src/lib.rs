@@ -26,6 +26,7 @@ mod health;
 mod list;
 mod mail;
 mod map;
+pub mod memory;
 mod notify;
 mod payments;
 mod plans;
@@ -274,6 +275,7 @@ impl App {
         if !*adopted {
             let started = std::time::Instant::now();
             let n = self.adopt_sandbox_servers_now()?;
+            memory::give_back();
             tracing::info!(
                 servers = n,
                 ms = started.elapsed().as_millis() as u64,

@@ -200,6 +200,27 @@ pub fn list(conn: &Connection) -> Result<Vec<Server>> {
     query(conn, &format!("{SELECT} ORDER BY created_at DESC, id"), &[])
 }
 
+/// Up to `limit` live servers of `provider` on `account` (`None`: the
+/// Sandbox's, which have no account) after the server `after`, in id order:
+/// a full reconciliation reads them a page at a time.
+pub fn live_page(
+    conn: &Connection,
+    provider: ProviderKind,
+    account: Option<&str>,
+    after: Option<ServerId>,
+    limit: usize,
+) -> Result<Vec<Server>> {
+    let after = after.map(|id| id.to_string()).unwrap_or_default();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    query(
+        conn,
+        &format!(
+            "{SELECT} WHERE id > ?1 AND provider = ?2 AND account_id IS ?3 AND deleted_at IS NULL ORDER BY id LIMIT ?4"
+        ),
+        &[&after, &provider.as_str(), &account, &limit],
+    )
+}
+
 pub fn list_for_org(conn: &Connection, org: OrganizationId) -> Result<Vec<Server>> {
     query(
         conn,

@@ -12,6 +12,7 @@
 //! backups turned on or off start or stop their add-on meter).
 //! [`run`] runs it forever on the tokio runtime; both shells use it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,18 +31,26 @@ use crate::{App, AppError, AppResult};
 /// after this long.
 const ORPHAN_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 
+/// A connected provider account: its id and its client.
+type Account = (String, Arc<dyn cs_provider::Provider>);
+
+/// Servers read at a time by the full pass.
+const FULL_PASS_PAGE: usize = 500;
+
 impl App {
     /// One reconciliation pass over transitional servers; with `full`, over
     /// every live server. Each Linode or DigitalOcean account is asked only
     /// about its own servers. Returns how many servers changed.
     pub async fn reconcile_once(&self, full: bool) -> AppResult<usize> {
-        let list = self.store.read(|c| {
-            Ok::<_, AppError>(if full {
-                servers::list(c)?
-            } else {
-                servers::list_transitional(c)?
-            })
-        })?;
+        if full {
+            return self.reconcile_all().await;
+        }
+        let list = self
+            .store
+            .read(|c| Ok::<_, AppError>(servers::list_transitional(c)?))?;
+        if list.is_empty() {
+            return Ok(0);
+        }
         let accounts = self
             .store
             .read(|c| Ok::<_, AppError>(servers::accounts(c)?))?;
@@ -71,35 +80,114 @@ impl App {
         }
         let mut changed = 0;
         for (provider, mine) in groups {
-            let instances = if full {
-                Some(provider.list_instances().await?)
-            } else {
-                None
-            };
             for s in mine {
-                let observed = match (&s.provider_id, &instances) {
-                    (Some(pid), Some(all)) => Ok(all.iter().find(|i| &i.id == pid).cloned()),
-                    (Some(pid), None) => match provider.get_instance(pid).await {
+                let observed = match &s.provider_id {
+                    Some(pid) => match provider.get_instance(pid).await {
                         Ok(i) => Ok(Some(i)),
                         Err(ProviderError::NotFound(_)) => Ok(None),
                         Err(e) => Err(e),
                     },
-                    (None, _) if self.now() - s.created_at > ORPHAN_AFTER => {
-                        provider.find_instance_by_label(&s.label).await
-                    }
-                    (None, _) => continue,
+                    None => match self.orphan(&*provider, s).await {
+                        Some(found) => found,
+                        None => continue,
+                    },
                 };
-                let observed = match observed {
-                    Ok(o) => o,
-                    Err(e) if e.is_transient() => continue,
-                    Err(e) => return Err(e.into()),
-                };
-                if self.apply_observation(s, observed)? {
-                    changed += 1;
-                }
+                changed += self.observed(s, observed)?;
             }
         }
         Ok(changed)
+    }
+
+    /// The full pass: each provider's instance list, asked once, against the
+    /// live servers it holds, read [`FULL_PASS_PAGE`] at a time (in id
+    /// order), so neither the pass nor the window's reads meanwhile hold the
+    /// whole table.
+    async fn reconcile_all(&self) -> AppResult<usize> {
+        // The Sandbox, then each connected account (its id and client).
+        let mut sources: Vec<(ProviderKind, Option<Account>)> = vec![(ProviderKind::Sandbox, None)];
+        for kind in [ProviderKind::Linode, ProviderKind::DigitalOcean] {
+            for account in self.accounts_loaded(kind) {
+                sources.push((kind, Some(account)));
+            }
+        }
+        let mut changed = 0;
+        for (kind, account) in sources {
+            let mut after = None;
+            // Asked when the first page shows the provider holds a server.
+            let mut listed: Option<(Arc<dyn cs_provider::Provider>, HashMap<String, Instance>)> =
+                None;
+            loop {
+                let page = self.store.read(|c| {
+                    Ok::<_, AppError>(servers::live_page(
+                        c,
+                        kind,
+                        account.as_ref().map(|(id, _)| id.as_str()),
+                        after,
+                        FULL_PASS_PAGE,
+                    )?)
+                })?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id);
+                if listed.is_none() {
+                    let provider = match &account {
+                        Some((_, p)) => p.clone(),
+                        None => self.provider(kind)?,
+                    };
+                    let all = provider.list_instances().await?;
+                    let by_id = all.into_iter().map(|i| (i.id.clone(), i)).collect();
+                    listed = Some((provider, by_id));
+                }
+                let Some((provider, instances)) = listed.as_mut() else {
+                    break;
+                };
+                for s in &page {
+                    let observed = match &s.provider_id {
+                        // Each instance belongs to one server (the store's
+                        // unique index), so it is taken out, not copied.
+                        Some(pid) => Ok(instances.remove(pid)),
+                        None => match self.orphan(&**provider, s).await {
+                            Some(found) => found,
+                            None => continue,
+                        },
+                    };
+                    changed += self.observed(s, observed)?;
+                }
+                if page.len() < FULL_PASS_PAGE {
+                    break;
+                }
+            }
+        }
+        crate::memory::give_back();
+        Ok(changed)
+    }
+
+    /// A server recorded but never matched with an instance is looked up by
+    /// its label once it is [`ORPHAN_AFTER`] old; before that, `None`.
+    async fn orphan(
+        &self,
+        provider: &dyn cs_provider::Provider,
+        s: &Server,
+    ) -> Option<Result<Option<Instance>, ProviderError>> {
+        if self.now() - s.created_at > ORPHAN_AFTER {
+            Some(provider.find_instance_by_label(&s.label).await)
+        } else {
+            None
+        }
+    }
+
+    /// Records what the provider said of `s`: 1 when the server changed,
+    /// 0 when it did not or the provider could not say for now.
+    fn observed(
+        &self,
+        s: &Server,
+        observed: Result<Option<Instance>, ProviderError>,
+    ) -> AppResult<usize> {
+        let observed = match observed {
+            Ok(o) => o,
+            Err(e) if e.is_transient() => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(usize::from(self.apply_observation(s, observed)?))
     }
 
     /// Reads `kind`'s account event feeds (every connected account's, each
@@ -408,21 +496,28 @@ impl App {
     /// Returns how many were adopted. Only `App::adopt_sandbox_servers`
     /// calls it (once).
     pub(crate) fn adopt_sandbox_servers_now(&self) -> AppResult<usize> {
-        let (list, highest) = self.store.read(|c| {
-            Ok::<_, AppError>((
-                servers::list(c)?,
-                servers::max_numeric_provider_id(c, ProviderKind::Sandbox)?,
-            ))
+        let highest = self.store.read(|c| {
+            Ok::<_, AppError>(servers::max_numeric_provider_id(c, ProviderKind::Sandbox)?)
         })?;
         if let Some(h) = highest {
             self.sandbox.skip_ids_through(h);
         }
         let mut adopted = 0;
-        for s in list
-            .iter()
-            .filter(|s| s.provider == ProviderKind::Sandbox && s.deleted_at.is_none())
-        {
-            if let Some(pid) = &s.provider_id {
+        let mut after = None;
+        loop {
+            let page = self.store.read(|c| {
+                Ok::<_, AppError>(servers::live_page(
+                    c,
+                    ProviderKind::Sandbox,
+                    None,
+                    after,
+                    FULL_PASS_PAGE,
+                )?)
+            })?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for s in &page {
+                let Some(pid) = &s.provider_id else { continue };
                 let status = match s.status {
                     ServerStatus::Provisioning => InstanceStatus::Provisioning,
                     ServerStatus::Booting => InstanceStatus::Booting,
@@ -448,6 +543,9 @@ impl App {
                     created: s.created_at,
                 });
                 adopted += 1;
+            }
+            if page.len() < FULL_PASS_PAGE {
+                break;
             }
         }
         Ok(adopted)
