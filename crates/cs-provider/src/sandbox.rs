@@ -84,13 +84,17 @@ struct SandboxInstance {
     /// The event to finish when the schedule runs out.
     action: Option<&'static str>,
     backups: Vec<Backup>,
-    ips: Vec<IpAddress>,
+    // Its addresses are `instance.ipv4`, each described by `ipv4_record`
+    // (reverse DNS in `State::rdns`): nothing more is kept per address, as
+    // a large Sandbox holds tens of thousands of instances.
     firewall: Option<String>,
 }
 
 #[derive(Default)]
 struct State {
-    instances: BTreeMap<String, SandboxInstance>,
+    /// Boxed: a B-tree node then holds pointers, not half-empty slots of
+    /// whole instances.
+    instances: BTreeMap<String, Box<SandboxInstance>>,
     firewalls: BTreeMap<String, Firewall>,
     events: Vec<ProviderEvent>,
     faults: VecDeque<Fault>,
@@ -172,13 +176,9 @@ impl Sandbox {
         if let Ok(n) = id.parse::<u64>() {
             st.next_id = st.next_id.max(n + 1);
         }
-        let ips = ipv4
-            .as_deref()
-            .map(|a| vec![ipv4_record(a)])
-            .unwrap_or_default();
         st.instances.insert(
             id,
-            SandboxInstance {
+            Box::new(SandboxInstance {
                 instance: Instance {
                     status,
                     ipv4: ipv4.into_iter().collect(),
@@ -190,9 +190,8 @@ impl Sandbox {
                 schedule: VecDeque::new(),
                 action: None,
                 backups: vec![],
-                ips,
                 firewall: None,
-            },
+            }),
         );
     }
 
@@ -529,7 +528,6 @@ impl Provider for Sandbox {
             schedule: VecDeque::new(),
             action: None,
             backups: vec![],
-            ips: vec![ipv4_record(&ipv4)],
             firewall: req.firewall_id.clone(),
         };
         let t = self.timing;
@@ -549,7 +547,7 @@ impl Provider for Sandbox {
                 ],
             );
         }
-        st.instances.insert(id.clone(), si);
+        st.instances.insert(id.clone(), Box::new(si));
         push_event(&mut st, "linode_create", Some(&id), "started", now);
         Ok(instance)
     }
@@ -805,11 +803,15 @@ impl Provider for Sandbox {
     async fn ips(&self, id: &str) -> ProviderResult<Vec<IpAddress>> {
         let st = self.enter("ips")?;
         let si = st.instances.get(id).ok_or_else(|| not_found(id))?;
-        let mut ips = si.ips.clone();
-        for ip in &mut ips {
-            ip.rdns = st.rdns.get(&ip.address).cloned();
-        }
-        Ok(ips)
+        Ok(si
+            .instance
+            .ipv4
+            .iter()
+            .map(|a| IpAddress {
+                rdns: st.rdns.get(a).cloned(),
+                ..ipv4_record(a)
+            })
+            .collect())
     }
 
     async fn allocate_ipv4(&self, id: &str) -> ProviderResult<IpAddress> {
@@ -819,7 +821,6 @@ impl Provider for Sandbox {
         st.next_ip += 1;
         let si = st.instances.get_mut(id).ok_or_else(|| not_found(id))?;
         let ip = ipv4_record(&format!("203.0.113.{}", n % 250 + 2));
-        si.ips.push(ip.clone());
         si.instance.ipv4.push(ip.address.clone());
         push_event(&mut st, "ipaddress_update", Some(id), "finished", now);
         Ok(ip)
@@ -834,9 +835,9 @@ impl Provider for Sandbox {
         let ip = st
             .instances
             .values()
-            .flat_map(|i| i.ips.iter())
-            .find(|i| i.address == address)
-            .cloned()
+            .flat_map(|i| i.instance.ipv4.iter())
+            .find(|a| *a == address)
+            .map(|a| ipv4_record(a))
             .ok_or_else(|| ProviderError::NotFound(format!("address {address}")))?;
         match rdns {
             Some(name) => {
