@@ -144,7 +144,12 @@ export function PagedTable<T>({
         data-virtual-scroll=""
         className="max-h-[calc(100dvh-15rem)] overflow-auto rounded-lg border bg-card shadow-xs"
       >
-        <table data-testid={testId} aria-rowcount={total + 1} className="w-full caption-bottom border-collapse text-sm">
+        <table
+          data-testid={testId}
+          aria-rowcount={total + 1}
+          aria-busy={query.isPlaceholderData}
+          className="w-full caption-bottom border-collapse text-sm"
+        >
           <thead className="sticky top-0 z-10 bg-muted">
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id} className="border-b">
@@ -245,18 +250,40 @@ function useDroppedRows<T>(data: PagedData<T> | undefined): number {
 
 const noop = () => {};
 
-/** The search box's own text, handed on after a pause in typing. */
+/** How long the search box waits for a pause in typing. */
+const SEARCH_PAUSE_MS = 100;
+
+/**
+ * The search box's own text, handed on at once when it changes after a pause
+ * (a paste, the first key typed), then after each pause in typing.
+ */
 function useDebouncedSearch(value: string, onChange: (s: string) => void): [string, (s: string) => void] {
   const [text, setText] = React.useState(value);
   const latest = React.useRef(onChange);
   latest.current = onChange;
+  const handedOn = React.useRef(Number.NEGATIVE_INFINITY);
+  // The text last handed on, until it comes back as `value`: typing goes on
+  // meanwhile, and the box must not go back to it.
+  const sent = React.useRef<string | null>(null);
   // Back and forward change the value from outside.
-  React.useEffect(() => setText(value), [value]);
+  React.useEffect(() => {
+    if (value === sent.current) sent.current = null;
+    else setText(value);
+  }, [value]);
   React.useEffect(() => {
     if (text === value) return;
-    // Short: each search is one indexed page read, so a query per pause in
-    // typing costs little, and the wait is part of what the user feels.
-    const t = setTimeout(() => latest.current(text), 100);
+    const handOn = () => {
+      handedOn.current = performance.now();
+      sent.current = text;
+      latest.current(text);
+    };
+    // Each search is one indexed page read, so a query per pause in typing
+    // costs little, and any wait is part of what the user feels.
+    if (performance.now() - handedOn.current >= SEARCH_PAUSE_MS) {
+      handOn();
+      return;
+    }
+    const t = setTimeout(handOn, SEARCH_PAUSE_MS);
     return () => clearTimeout(t);
   }, [text, value]);
   return [text, setText];

@@ -83,4 +83,28 @@ describe("CustomersPage", () => {
     await waitFor(() => expect(screen.getByTestId("location").textContent).not.toContain("sort=created"));
     await waitFor(() => expect(screen.getByRole("columnheader", { name: /Name/ })).toHaveAttribute("aria-sort", "ascending"));
   });
+  it("searches as soon as the text changes after a pause, and typing goes on in the same box while a search loads", async () => {
+    const inputs = backend();
+    const user = userEvent.setup();
+    renderWithProviders(<CustomersPage />, { route: "/customers" });
+    const box = await screen.findByLabelText("Search table");
+    await waitFor(() => expect(screen.getByTestId("customers-table-total")).toHaveTextContent("230 rows"));
+    // The first key is searched at once; the rest follow after the pause in typing.
+    await user.type(box, "customer 01");
+    await waitFor(() => expect(inputs.at(-1)).toMatchObject({ search: "customer 01" }));
+    expect(inputs.some((i) => i.search === "c")).toBe(true);
+    // Still the same box, with focus and every key typed.
+    expect(screen.getByLabelText("Search table")).toBe(box);
+    expect(box).toHaveFocus();
+    expect(box).toHaveValue("customer 01");
+    await waitFor(() => expect(screen.getByTestId("customers-table-total")).toHaveTextContent("10 rows"));
+
+    // A paste is one change: one search, of the whole text.
+    await user.clear(box);
+    await waitFor(() => expect(inputs.at(-1)?.search ?? null).toBeNull());
+    const before = inputs.length;
+    await user.paste("Customer 1");
+    await waitFor(() => expect(screen.getByTestId("customers-table-total")).toHaveTextContent("100 rows"));
+    expect(inputs.slice(before).map((i) => i.search)).toEqual(["Customer 1"]);
+  });
 });
