@@ -4,24 +4,26 @@ import { ToastProvider } from "@/components/ui/toast";
 import { AppShell } from "@/components/app-shell";
 import { ApiError } from "@/api/client";
 import { DashboardPage } from "@/features/dashboard/DashboardPage";
-import { CustomersPage } from "@/features/customers/CustomersPage";
-import { CustomerDetailPage } from "@/features/customers/CustomerDetailPage";
-import { PlansPage } from "@/features/plans/PlansPage";
-import { ServersPage } from "@/features/servers/ServersPage";
-import { NewServerPage } from "@/features/servers/NewServerPage";
-import { ServerDetailPage } from "@/features/servers/ServerDetailPage";
-import { ActivityPage } from "@/features/activity/ActivityPage";
-import { SettingsPage } from "@/features/settings/SettingsPage";
-import { BillingPage } from "@/features/billing/BillingPage";
-import { DocumentsPage } from "@/features/billing/DocumentsPage";
-import { DocumentDetailPage } from "@/features/billing/DocumentDetailPage";
-import { OutboxPage } from "@/features/mail/OutboxPage";
-import { TemplatesPage } from "@/features/mail/TemplatesPage";
-import { PaymentsPage } from "@/features/payments/PaymentsPage";
-import { PaymentDetailPage } from "@/features/payments/PaymentDetailPage";
-import { ExportPage } from "@/features/documents/ExportPage";
 import { NotFound } from "@/components/query-state";
-import { PlanPricingPage } from "@/features/plans/pricing/PlanPricingPage";
+import {
+  ActivityPage,
+  BillingPage,
+  CustomerDetailPage,
+  CustomersPage,
+  DocumentDetailPage,
+  DocumentsPage,
+  ExportPage,
+  NewServerPage,
+  OutboxPage,
+  PaymentDetailPage,
+  PaymentsPage,
+  PlanPricingPage,
+  PlansPage,
+  ServerDetailPage,
+  ServersPage,
+  SettingsPage,
+  TemplatesPage,
+} from "@/pages";
 
 export function makeQueryClient() {
   return new QueryClient({

@@ -1,3 +1,4 @@
+import * as React from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { CatchUpBanner } from "@/features/plans/pricing/catch-up";
 import { LoopHealthBanner } from "@/components/loop-health-banner";
@@ -78,7 +79,10 @@ export function AppShell() {
           <CatchUpBanner />
           <UpdateBanner />
           <RouteErrorBoundary key={location.pathname}>
-            <Outlet />
+            {/* A screen's code may still be on its way (src/pages.ts). */}
+            <React.Suspense fallback={<p className="text-sm text-muted-foreground">Loading…</p>}>
+              <Outlet />
+            </React.Suspense>
           </RouteErrorBoundary>
         </div>
       </main>

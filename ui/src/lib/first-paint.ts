@@ -1,4 +1,5 @@
 import { commands } from "@/bindings";
+import { preloadPages } from "@/pages";
 
 /**
  * Tells the backend once the window has painted its first frame, so that
@@ -9,5 +10,11 @@ import { commands } from "@/bindings";
 export function reportFirstPaint(): void {
   // The second frame's callback runs once the first frame (the first render)
   // has been painted.
-  requestAnimationFrame(() => requestAnimationFrame(() => void commands.firstPaint().catch(() => {})));
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      void commands.firstPaint().catch(() => {});
+      // Then the other screens' code, while the user looks at this one.
+      void preloadPages();
+    }),
+  );
 }
