@@ -117,17 +117,11 @@ impl App {
             let mut listed: Option<(Arc<dyn cs_provider::Provider>, HashMap<String, Instance>)> =
                 None;
             loop {
-                let page = self.store.read(|c| {
-                    Ok::<_, AppError>(servers::live_page(
-                        c,
-                        kind,
-                        account.as_ref().map(|(id, _)| id.as_str()),
-                        after,
-                        FULL_PASS_PAGE,
-                    )?)
-                })?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id);
+                let account_id = account.as_ref().map(|(id, _)| id.as_str());
+                let page = self.next_live_page(kind, account_id, &mut after)?;
+                if page.is_empty() {
+                    break;
+                }
                 if listed.is_none() {
                     let provider = match &account {
                         Some((_, p)) => p.clone(),
@@ -159,6 +153,29 @@ impl App {
         }
         crate::memory::give_back();
         Ok(changed)
+    }
+
+    /// The next [`FULL_PASS_PAGE`] live servers of `kind` on `account` after
+    /// `after`, which moves to the last of them.
+    fn next_live_page(
+        &self,
+        kind: ProviderKind,
+        account: Option<&str>,
+        after: &mut Option<cs_core::ServerId>,
+    ) -> AppResult<Vec<Server>> {
+        let page = self.store.read(|c| {
+            Ok::<_, AppError>(servers::live_page(
+                c,
+                kind,
+                account,
+                *after,
+                FULL_PASS_PAGE,
+            )?)
+        })?;
+        if let Some(last) = page.last() {
+            *after = Some(last.id);
+        }
+        Ok(page)
     }
 
     /// A server recorded but never matched with an instance is looked up by
@@ -505,17 +522,10 @@ impl App {
         let mut adopted = 0;
         let mut after = None;
         loop {
-            let page = self.store.read(|c| {
-                Ok::<_, AppError>(servers::live_page(
-                    c,
-                    ProviderKind::Sandbox,
-                    None,
-                    after,
-                    FULL_PASS_PAGE,
-                )?)
-            })?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
+            let page = self.next_live_page(ProviderKind::Sandbox, None, &mut after)?;
+            if page.is_empty() {
+                break;
+            }
             for s in &page {
                 let Some(pid) = &s.provider_id else { continue };
                 let status = match s.status {
