@@ -24,7 +24,8 @@
 // - each of the three is started CS_BENCH_STARTS times (3), in turns; first
 //   paint and PSS are medians, PSS is also given per process.
 //
-// Environment: CS_BENCH_APP, CS_BENCH_FLOOR (binaries), CS_BENCH_EMPTY_DIR,
+// Environment: CS_BENCH_APP, CS_BENCH_FLOOR (binaries), CS_BENCH_DEB (the
+// app's package, optional: its size is printed), CS_BENCH_EMPTY_DIR,
 // CS_BENCH_LARGE_DIR (data folders: CS_DATA_DIR of the app).
 
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -283,11 +284,11 @@ const results = runs.map((rs) => {
   };
 });
 const [f, , large] = results;
-const sizes = { appMb: size(app), floorMb: size(floor) };
+const sizes = { appMb: size(app), floorMb: size(floor), debMb: process.env.CS_BENCH_DEB ? size(process.env.CS_BENCH_DEB) : null };
 
 const ok = (b) => (b ? "ok  " : "MISS");
 console.log("\nContainerStacks desktop benchmark (issue 16)");
-console.log(`binaries (stripped release): app ${sizes.appMb} MiB, floor ${sizes.floorMb} MiB   ${ok(sizes.appMb <= 20)} goal app ≤ 20 MiB`);
+console.log(`binaries (stripped release): app ${sizes.appMb} MiB, floor ${sizes.floorMb} MiB   ${ok(sizes.appMb <= 20)} goal app ≤ 20 MiB${sizes.debMb ? `   the app's .deb ${sizes.debMb} MiB` : ""}`);
 for (const r of results) {
   console.log(`${r.label.padEnd(18)} first paint ${String(r.firstPaintMs).padStart(6)} ms (${r.paintHow}; starts ${r.firstPaintAll.join(", ")})   PSS ${String(r.pssMb).padStart(6)} MiB over ${r.processes} processes (${r.each.map((e) => `${e.name} ${e.mb}`).join(", ")}; starts ${r.pssAll.join(", ")})`);
 }

@@ -5,7 +5,8 @@
 //! click to the first page of Customers, Servers and Documents and of a search
 //! on each. `xtask/bench/desktop.mjs` measures and prints; this builds, makes
 //! the stores and starts Xvfb. Not part of `cargo xtask test`: it takes two
-//! release builds. The figures are recorded in crates/cs-app/BENCH.md.
+//! release builds (the app's through `cargo xtask deb`, for the package's
+//! size). The figures are recorded in crates/cs-app/BENCH.md.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +21,15 @@ pub fn bench(root: &Path, args: &[String]) -> Result<()> {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
-    run(Command::new(cargo()).args(["build", "--release", "--package", "containerstacks"]))?;
+    // The release app as it ships: built by the Tauri CLI into its .deb,
+    // whose size the benchmark reports beside the binary's.
+    crate::deb::deb(root, &[])?;
+    let deb = std::fs::read_dir(target.join("release").join("bundle").join("deb"))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .context("the .deb the Tauri CLI built is missing")?;
     run(Command::new(cargo())
         .args([
             "build",
@@ -54,6 +63,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<()> {
             "xtask/bench/desktop.mjs",
         ])
         .env("CS_BENCH_APP", &app)
+        .env("CS_BENCH_DEB", &deb)
         .env("CS_BENCH_FLOOR", &floor)
         .env("CS_BENCH_EMPTY_DIR", &empty)
         .env("CS_BENCH_LARGE_DIR", &large)
