@@ -1,5 +1,6 @@
 import * as React from "react";
 import { cn } from "@/lib/utils";
+import { dateTimeFormat } from "@/lib/format";
 
 /** Colours are full Tailwind class names (stroke for the line, fill for the area and the legend swatch) so the build sees them. */
 export type Series = { label: string; points: { t: number; v: number }[]; className: string; fillClassName?: string; swatchClassName: string };
@@ -41,7 +42,7 @@ export function LineChart({
   const y = (v: number) => PAD.top + (1 - Math.min(v, max) / max) * (H - PAD.top - PAD.bottom);
   const ticks = [0, 0.5, 1].map((f) => f * max);
   // Over a day or so, the same clock time appears at both ends: name the day too.
-  const timeFormat = new Intl.DateTimeFormat(undefined, tMax - tMin > 12 * 3600 ? { weekday: "short", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
+  const timeFormat = dateTimeFormat(undefined, tMax - tMin > 12 * 3600 ? { weekday: "short", hour: "2-digit", minute: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
   const time = (t: number) => timeFormat.format(new Date(t * 1000));
   const base = series[0].points;
 

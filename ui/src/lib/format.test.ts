@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countryName, formatBits, formatCount, formatMemory } from "./format";
+import { countryName, dateTimeFormat, formatBits, formatCount, formatMemory, numberFormat } from "./format";
 
 describe("format", () => {
   it("groups the digits of counts for the locale", () => {
@@ -28,5 +28,12 @@ describe("numbers in a C/POSIX environment", () => {
     expect(new Intl.NumberFormat("en-US-u-va-posix").format(30000)).toBe("30000");
     expect(formatCount(30000, "en-US-u-va-posix")).toBe("30,000");
     expect(formatCount(30000, "de")).toBe("30.000");
+  });
+
+  it("makes each formatter once per locale and options, and still refuses what Intl refuses", () => {
+    expect(numberFormat("en", { maximumFractionDigits: 0 })).toBe(numberFormat("en", { maximumFractionDigits: 0 }));
+    expect(numberFormat("en", { maximumFractionDigits: 1 })).not.toBe(numberFormat("en", { maximumFractionDigits: 0 }));
+    expect(dateTimeFormat("de", { dateStyle: "medium" })).toBe(dateTimeFormat("de", { dateStyle: "medium" }));
+    expect(() => numberFormat("en", { style: "currency", currency: "not a currency" })).toThrow();
   });
 });

@@ -1,15 +1,43 @@
 // Dates, sizes and rates for display. Timestamps arrive as RFC 3339 strings.
 
+// Making an Intl formatter costs far more than using one (a list's page
+// formats hundreds of cells), so each is made once per locale and options.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+
+function memo<F extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(kind: string, locale: string | undefined, options: object, make: () => F): F {
+  const key = `${kind}|${locale ?? ""}|${JSON.stringify(options)}`;
+  let f = formatters.get(key) as F | undefined;
+  if (!f) {
+    f = make();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** `new Intl.NumberFormat(locale, options)`, made once (it throws as that would, e.g. for an unknown currency). */
+export function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  return memo("n", locale, options, () => new Intl.NumberFormat(locale, options));
+}
+
+/** `new Intl.DateTimeFormat(locale, options)`, made once. */
+export function dateTimeFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions = {}): Intl.DateTimeFormat {
+  return memo("d", locale, options, () => new Intl.DateTimeFormat(locale, options));
+}
+
+function relativeTimeFormat(locale: string | undefined, options: Intl.RelativeTimeFormatOptions): Intl.RelativeTimeFormat {
+  return memo("r", locale, options, () => new Intl.RelativeTimeFormat(locale, options));
+}
+
 export function formatDateTime(iso: string, locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+  return dateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
 }
 
 export function formatDate(iso: string, locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(d);
+  return dateTimeFormat(locale, { dateStyle: "medium" }).format(d);
 }
 
 /** "3 min ago", "yesterday", … relative to now. */
@@ -17,7 +45,7 @@ export function formatRelative(iso: string, now: Date = new Date(), locale?: str
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const s = Math.round((d.getTime() - now.getTime()) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const rtf = relativeTimeFormat(locale, { numeric: "auto" });
   const abs = Math.abs(s);
   if (abs < 45) return rtf.format(0, "second") === "now" ? "just now" : rtf.format(s, "second");
   if (abs < 45 * 60) return rtf.format(Math.round(s / 60), "minute");
@@ -34,7 +62,7 @@ export function formatRelative(iso: string, now: Date = new Date(), locale?: str
  */
 export function numberLocale(locale?: string): string | undefined {
   try {
-    const resolved = new Intl.NumberFormat(locale).resolvedOptions().locale;
+    const resolved = numberFormat(locale).resolvedOptions().locale;
     return /posix/i.test(resolved) ? "en" : locale;
   } catch {
     return undefined;
@@ -43,7 +71,7 @@ export function numberLocale(locale?: string): string | undefined {
 
 /** A count with the locale's digit grouping: 30000 → "30,000" (en). */
 export function formatCount(n: number, locale?: string): string {
-  return new Intl.NumberFormat(numberLocale(locale), { maximumFractionDigits: 0 }).format(n);
+  return numberFormat(numberLocale(locale), { maximumFractionDigits: 0 }).format(n);
 }
 
 /** A size in bytes for people: "950 B", "3.5 MB" (powers of 1000, as file managers show them). */
@@ -55,7 +83,7 @@ export function formatBytes(bytes: number, locale?: string): string {
     v /= 1000;
     i += 1;
   }
-  return `${new Intl.NumberFormat(numberLocale(locale), { maximumFractionDigits: i === 0 ? 0 : 1, minimumFractionDigits: i === 0 ? 0 : 1 }).format(v)} ${units[i]}`;
+  return `${numberFormat(numberLocale(locale), { maximumFractionDigits: i === 0 ? 0 : 1, minimumFractionDigits: i === 0 ? 0 : 1 }).format(v)} ${units[i]}`;
 }
 
 export function formatMemory(mb: number): string {

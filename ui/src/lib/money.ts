@@ -2,7 +2,7 @@
 // micro units beside them. It is never turned into a JavaScript number: the
 // arithmetic here is BigInt on scaled integers and formatting splices the
 // digits into the parts Intl gives for the currency and locale.
-import { numberLocale } from "./format";
+import { numberFormat, numberLocale } from "./format";
 
 /** A decimal as a scaled integer: value = units / 10^scale. */
 export type Decimal = { units: bigint; scale: number };
@@ -49,7 +49,7 @@ export function decimalToString(d: Decimal, minFraction = 0): string {
 /** The number of minor-unit digits the currency uses (2 for EUR, 0 for JPY). */
 export function currencyDigits(currency: string): number {
   try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    return numberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
     return 2;
   }
@@ -71,7 +71,7 @@ export function formatMoney(amount: string, currency: string, opts: FormatOption
   const frac = opts.maxFraction !== undefined && fracPart.length > Math.max(opts.maxFraction, minFraction) ? fracPart.slice(0, Math.max(opts.maxFraction, minFraction)) : fracPart;
   let nf: Intl.NumberFormat;
   try {
-    nf = new Intl.NumberFormat(numberLocale(opts.locale), {
+    nf = numberFormat(numberLocale(opts.locale), {
       style: "currency",
       currency,
       minimumFractionDigits: minFraction,
@@ -80,7 +80,7 @@ export function formatMoney(amount: string, currency: string, opts: FormatOption
   } catch {
     return `${text} ${currency}`;
   }
-  const grouped = new Intl.NumberFormat(numberLocale(opts.locale), { useGrouping: true, maximumFractionDigits: 0 }).format(BigInt(intPart));
+  const grouped = numberFormat(numberLocale(opts.locale), { useGrouping: true, maximumFractionDigits: 0 }).format(BigInt(intPart));
   // A template of the currency's pattern (symbol position, separators, sign), then our digits in it.
   const parts = nf.formatToParts(neg ? -1n : 1n);
   let sawFraction = false;
