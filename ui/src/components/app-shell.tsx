@@ -33,6 +33,8 @@ export function AppShell() {
   const settings = useSettings();
   const info = useAppInfo();
 
+  // index.html draws the top of this frame (the sidebar and its brand)
+  // before the script runs: keep the two in step.
   return (
     <div className="flex h-screen min-h-0 overflow-hidden">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:z-50 focus:m-2 focus:rounded focus:bg-card focus:px-3 focus:py-2">
