@@ -275,7 +275,6 @@ impl App {
         if !*adopted {
             let started = std::time::Instant::now();
             let n = self.adopt_sandbox_servers_now()?;
-            memory::give_back();
             tracing::info!(
                 servers = n,
                 ms = started.elapsed().as_millis() as u64,

@@ -112,16 +112,11 @@ impl App {
         }
         let mut changed = 0;
         for (kind, account) in sources {
-            let mut after = None;
             // Asked when the first page shows the provider holds a server.
             let mut listed: Option<(Arc<dyn cs_provider::Provider>, HashMap<String, Instance>)> =
                 None;
-            loop {
-                let account_id = account.as_ref().map(|(id, _)| id.as_str());
-                let page = self.next_live_page(kind, account_id, &mut after)?;
-                if page.is_empty() {
-                    break;
-                }
+            let mut pages = LivePages::new(kind, account.as_ref().map(|(id, _)| id.as_str()));
+            while let Some(page) = pages.next(self)? {
                 if listed.is_none() {
                     let provider = match &account {
                         Some((_, p)) => p.clone(),
@@ -146,36 +141,10 @@ impl App {
                     };
                     changed += self.observed(s, observed)?;
                 }
-                if page.len() < FULL_PASS_PAGE {
-                    break;
-                }
             }
         }
         crate::memory::give_back();
         Ok(changed)
-    }
-
-    /// The next [`FULL_PASS_PAGE`] live servers of `kind` on `account` after
-    /// `after`, which moves to the last of them.
-    fn next_live_page(
-        &self,
-        kind: ProviderKind,
-        account: Option<&str>,
-        after: &mut Option<cs_core::ServerId>,
-    ) -> AppResult<Vec<Server>> {
-        let page = self.store.read(|c| {
-            Ok::<_, AppError>(servers::live_page(
-                c,
-                kind,
-                account,
-                *after,
-                FULL_PASS_PAGE,
-            )?)
-        })?;
-        if let Some(last) = page.last() {
-            *after = Some(last.id);
-        }
-        Ok(page)
     }
 
     /// A server recorded but never matched with an instance is looked up by
@@ -520,12 +489,8 @@ impl App {
             self.sandbox.skip_ids_through(h);
         }
         let mut adopted = 0;
-        let mut after = None;
-        loop {
-            let page = self.next_live_page(ProviderKind::Sandbox, None, &mut after)?;
-            if page.is_empty() {
-                break;
-            }
+        let mut pages = LivePages::new(ProviderKind::Sandbox, None);
+        while let Some(page) = pages.next(self)? {
             for s in &page {
                 let Some(pid) = &s.provider_id else { continue };
                 let status = match s.status {
@@ -554,11 +519,48 @@ impl App {
                 });
                 adopted += 1;
             }
-            if page.len() < FULL_PASS_PAGE {
-                break;
-            }
         }
+        crate::memory::give_back();
         Ok(adopted)
+    }
+}
+
+/// The live servers of one provider account (`None`: the Sandbox's), read
+/// [`FULL_PASS_PAGE`] at a time in id order.
+struct LivePages<'a> {
+    kind: ProviderKind,
+    account: Option<&'a str>,
+    after: Option<cs_core::ServerId>,
+    done: bool,
+}
+
+impl<'a> LivePages<'a> {
+    fn new(kind: ProviderKind, account: Option<&'a str>) -> Self {
+        LivePages {
+            kind,
+            account,
+            after: None,
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` once every server has been read.
+    fn next(&mut self, app: &App) -> AppResult<Option<Vec<Server>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = app.store.read(|c| {
+            Ok::<_, AppError>(servers::live_page(
+                c,
+                self.kind,
+                self.account,
+                self.after,
+                FULL_PASS_PAGE,
+            )?)
+        })?;
+        self.done = page.len() < FULL_PASS_PAGE;
+        self.after = page.last().map(|s| s.id);
+        Ok((!page.is_empty()).then_some(page))
     }
 }
 
