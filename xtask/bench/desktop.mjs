@@ -152,8 +152,9 @@ async function measure(label, binary, env, then) {
     await sleep(SETTLE_MS);
     const pid = findPid(binary);
     const pids = pid ? tree(pid) : [];
-    const each = pids.map((p) => ({ name: comm(p), mb: +(pssKb(p) / 1024).toFixed(1) }));
-    const pss = pids.reduce((sum, p) => sum + pssKb(p), 0);
+    const kb = pids.map((p) => [p, pssKb(p)]);
+    const each = kb.map(([p, k]) => ({ name: comm(p), mb: +(k / 1024).toFixed(1) }));
+    const pss = kb.reduce((sum, [, k]) => sum + k, 0);
     const result = { label, firstPaintMs: Math.round(paint.ms), paintHow: paint.how, pssMb: +(pss / 1024).toFixed(1), processes: pids.length, each };
     if (then) result.lists = await then(s);
     return result;
@@ -272,17 +273,15 @@ for (let i = 0; i < STARTS; i++) {
     runs[k].push(await measure(label, binary, env, last ? lists : undefined));
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const results = runs.map((rs) => {
-  const byPss = [...rs].sort((a, b) => a.pssMb - b.pssMb);
-  return {
-    ...byPss[Math.floor(rs.length / 2)],
-    firstPaintMs: median(rs.map((r) => r.firstPaintMs)),
-    firstPaintAll: rs.map((r) => r.firstPaintMs),
-    pssAll: rs.map((r) => r.pssMb),
-    lists: rs.at(-1).lists,
-  };
-});
+/** The start in the middle by `key`. */
+const middle = (rs, key) => [...rs].sort((a, b) => key(a) - key(b))[Math.floor(rs.length / 2)];
+const results = runs.map((rs) => ({
+  ...middle(rs, (r) => r.pssMb),
+  firstPaintMs: middle(rs, (r) => r.firstPaintMs).firstPaintMs,
+  firstPaintAll: rs.map((r) => r.firstPaintMs),
+  pssAll: rs.map((r) => r.pssMb),
+  lists: rs.at(-1).lists,
+}));
 const [f, , large] = results;
 const sizes = { appMb: size(app), floorMb: size(floor), debMb: process.env.CS_BENCH_DEB ? size(process.env.CS_BENCH_DEB) : null };
 
