@@ -4,7 +4,7 @@ import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SignedMoney } from "@/components/wallet-state";
-import { formatDate, formatDateTime } from "@/lib/format";
+import { dateTimeFormat, formatDate, formatDateTime } from "@/lib/format";
 import { formatMinor, minorToAmount, type MinorMoney } from "@/lib/money";
 import type { Tone } from "@/lib/status";
 import type { Branding, DocumentStatus, Period, Wallet } from "../api/types";
@@ -37,7 +37,7 @@ export function formatPeriod(p: Period | null | undefined): string {
   if (!p) return "";
   if (typeof p === "string") {
     const m = /^(\d{4})-(\d{2})$/.exec(p);
-    if (m) return new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(Date.UTC(+m[1], +m[2] - 1, 1));
+    if (m) return dateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(Date.UTC(+m[1], +m[2] - 1, 1));
     return p;
   }
   const start = new Date(`${p.start}T00:00:00Z`);
@@ -47,7 +47,7 @@ export function formatPeriod(p: Period | null | undefined): string {
     const dayAfter = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
     // A month, whether the end is inclusive (the 31st) or exclusive (the 1st of the next).
     if (end.getTime() === lastOfMonth.getTime() || end.getTime() === dayAfter.getTime()) {
-      return new Intl.DateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(start);
+      return dateTimeFormat(undefined, { month: "long", year: "numeric", timeZone: "UTC" }).format(start);
     }
   }
   return `${formatDay(p.start)} – ${formatDay(p.end)}`;
@@ -57,7 +57,7 @@ export function formatPeriod(p: Period | null | undefined): string {
 export function formatDay(date: string): string {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : new Date(date);
   if (Number.isNaN(d.getTime())) return date;
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: /^\d{4}-\d{2}-\d{2}$/.test(date) ? "UTC" : undefined }).format(d);
+  return dateTimeFormat(undefined, { dateStyle: "medium", timeZone: /^\d{4}-\d{2}-\d{2}$/.test(date) ? "UTC" : undefined }).format(d);
 }
 
 /** What a wallet's state means for the customer, in plain words. */
