@@ -10,6 +10,8 @@
 //!
 //! - [`record`]: one versioned Rust type per record kind ([`record::Record`]),
 //!   and the [`Envelope`] that carries a record with its sequence number.
+//! - [`intent`]: what customers ask for on the portal, for the desktop to
+//!   carry out and answer with a record.
 //! - [`protocol`]: the pairing and push messages, and the two pure decisions
 //!   both sides take: which records of a push the portal applies
 //!   ([`protocol::plan_push`]) and where the desktop continues after an answer
@@ -24,6 +26,7 @@
 //! It does no I/O and knows nothing of SQLite, HTTP or the desktop's domain
 //! types: each side maps its own types to these.
 
+pub mod intent;
 pub mod protocol;
 pub mod record;
 

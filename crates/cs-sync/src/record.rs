@@ -32,10 +32,12 @@ pub enum Kind {
     Wallet,
     WalletTransaction,
     Document,
+    Policy,
+    IntentResult,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Branding,
         Kind::Logo,
         Kind::Organization,
@@ -46,6 +48,8 @@ impl Kind {
         Kind::Wallet,
         Kind::WalletTransaction,
         Kind::Document,
+        Kind::Policy,
+        Kind::IntentResult,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +64,8 @@ impl Kind {
             Kind::Wallet => "wallet",
             Kind::WalletTransaction => "wallet_transaction",
             Kind::Document => "document",
+            Kind::Policy => "policy",
+            Kind::IntentResult => "intent_result",
         }
     }
 
@@ -80,13 +86,15 @@ impl Kind {
             Kind::Wallet => WalletV1::VERSION,
             Kind::WalletTransaction => WalletTransactionV1::VERSION,
             Kind::Document => DocumentV1::VERSION,
+            Kind::Policy => PolicyV1::VERSION,
+            Kind::IntentResult => IntentResultV1::VERSION,
         }
     }
 
     /// Whether records of this kind belong to one customer organization (and
     /// so must carry its id in [`Envelope::org`]).
     pub fn is_scoped(self) -> bool {
-        !matches!(self, Kind::Branding | Kind::Logo | Kind::Plan)
+        !matches!(self, Kind::Branding | Kind::Logo | Kind::Plan | Kind::Policy)
     }
 }
 
@@ -141,6 +149,8 @@ pub enum Record {
     Wallet(WalletV1),
     WalletTransaction(WalletTransactionV1),
     Document(Box<DocumentV1>),
+    Policy(PolicyV1),
+    IntentResult(IntentResultV1),
 }
 
 impl Record {
@@ -156,6 +166,8 @@ impl Record {
             Record::Wallet(_) => Kind::Wallet,
             Record::WalletTransaction(_) => Kind::WalletTransaction,
             Record::Document(_) => Kind::Document,
+            Record::Policy(_) => Kind::Policy,
+            Record::IntentResult(_) => Kind::IntentResult,
         }
     }
 
@@ -180,6 +192,8 @@ impl Record {
             Record::Wallet(b) => enc(b),
             Record::WalletTransaction(b) => enc(b),
             Record::Document(b) => enc(b.as_ref()),
+            Record::Policy(b) => enc(b),
+            Record::IntentResult(b) => enc(b),
         }
     }
 }
@@ -295,6 +309,8 @@ impl Envelope {
             Kind::Wallet => Record::Wallet(self.body_as(kind, body)?),
             Kind::WalletTransaction => Record::WalletTransaction(self.body_as(kind, body)?),
             Kind::Document => Record::Document(Box::new(self.body_as(kind, body)?)),
+            Kind::Policy => Record::Policy(self.body_as(kind, body)?),
+            Kind::IntentResult => Record::IntentResult(self.body_as(kind, body)?),
         };
         Ok(Some(record))
     }
@@ -381,6 +397,29 @@ pub enum ContactRole {
     Member,
     /// Documents and the wallet; no servers.
     Billing,
+}
+
+impl ContactRole {
+    /// Whether this role may do `p`. The portal asks when it accepts a
+    /// request, the desktop again when it carries the request out.
+    pub fn may(self, p: Permission) -> bool {
+        match p {
+            Permission::Servers => matches!(self, ContactRole::Admin | ContactRole::Member),
+            Permission::Billing => matches!(self, ContactRole::Admin | ContactRole::Billing),
+            Permission::Members => self == ContactRole::Admin,
+        }
+    }
+}
+
+/// What a role may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See and act on the organization's servers.
+    Servers,
+    /// See documents and the wallet; pay.
+    Billing,
+    /// Invite and remove members, change their roles.
+    Members,
 }
 
 /// A person of a customer organization. Entity id: the desktop's user id.
@@ -706,4 +745,34 @@ mod base64_bytes {
             .decode(s)
             .map_err(serde::de::Error::custom)
     }
+}
+
+/// How the portal treats customers' requests (intents) for this reseller.
+/// One entity per tenant, id `policy`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyV1 {
+    /// How long a request waits for an offline desktop before it expires
+    /// unapplied; 0: requests are refused while the desktop is offline.
+    pub intent_hold_minutes: u32,
+}
+body!(PolicyV1, Kind::Policy, 1);
+
+/// What the desktop did with an intent ([`crate::intent`]). Entity id: the
+/// intent's id; `org` the organization that asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentResultV1 {
+    pub outcome: IntentOutcomeV1,
+    /// Why it was refused, in words for the customer; `None` when applied.
+    pub reason: Option<String>,
+    pub decided_at: DateTime<Utc>,
+}
+body!(IntentResultV1, Kind::IntentResult, 1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentOutcomeV1 {
+    Applied,
+    Refused,
 }

@@ -547,3 +547,74 @@ fn unknown_fields_and_missing_org_are_malformed() {
     e.org = Some(ORG.into());
     assert_eq!(e.decode(), Ok(None));
 }
+
+#[test]
+fn policy_and_intent_result() {
+    check(
+        Record::Policy(PolicyV1 {
+            intent_hold_minutes: 60,
+        }),
+        "policy",
+        None,
+        expect![[r#"
+            {
+              "seq": 7,
+              "at": "2026-12-07T10:30:00Z",
+              "kind": "policy",
+              "v": 1,
+              "id": "policy",
+              "body": {
+                "intent_hold_minutes": 60
+              }
+            }"#]],
+    );
+    check(
+        Record::IntentResult(IntentResultV1 {
+            outcome: IntentOutcomeV1::Refused,
+            reason: Some("web-1 is suspended".into()),
+            decided_at: at(),
+        }),
+        "0193a0c0-0000-7000-8000-0000000000aa",
+        Some(ORG),
+        expect![[r#"
+            {
+              "seq": 7,
+              "at": "2026-12-07T10:30:00Z",
+              "kind": "intent_result",
+              "v": 1,
+              "id": "0193a0c0-0000-7000-8000-0000000000aa",
+              "org": "0193a0c0-0000-7000-8000-000000000001",
+              "body": {
+                "decided_at": "2026-12-07T10:30:00Z",
+                "outcome": "refused",
+                "reason": "web-1 is suspended"
+              }
+            }"#]],
+    );
+}
+
+#[test]
+fn roles_and_permissions() {
+    let table: Vec<(ContactRole, [bool; 3])> =
+        [ContactRole::Admin, ContactRole::Member, ContactRole::Billing]
+            .into_iter()
+            .map(|r| {
+                (
+                    r,
+                    [
+                        r.may(Permission::Servers),
+                        r.may(Permission::Billing),
+                        r.may(Permission::Members),
+                    ],
+                )
+            })
+            .collect();
+    assert_eq!(
+        table,
+        vec![
+            (ContactRole::Admin, [true, true, true]),
+            (ContactRole::Member, [true, false, false]),
+            (ContactRole::Billing, [false, true, false]),
+        ]
+    );
+}
