@@ -66,6 +66,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::portal::unpair_portal,
             commands::portal::sync_portal_now,
             commands::portal::invite_to_portal,
+            commands::portal::set_portal_intent_hold,
             commands::mail::get_email_settings,
             commands::mail::update_email_settings,
             commands::mail::send_test_mail,

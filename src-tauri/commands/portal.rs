@@ -45,3 +45,14 @@ pub async fn invite_to_portal(
 ) -> CmdResult<PortalInvitationDto> {
     app.invite_to_portal(&organization_id).map_err(fail)
 }
+
+/// How long customers' requests wait at the portal while this desktop is
+/// offline (minutes; 0 refuses them while it is).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_portal_intent_hold(
+    app: State<'_, Shared>,
+    minutes: u32,
+) -> CmdResult<PortalStatusDto> {
+    app.set_portal_intent_hold(minutes).map_err(fail)
+}

@@ -242,6 +242,18 @@ async inviteToPortal(organizationId: string) : Promise<Result<PortalInvitationDt
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * How long customers' requests wait at the portal while this desktop is
+ * offline (minutes; 0 refuses them while it is).
+ */
+async setPortalIntentHold(minutes: number) : Promise<Result<PortalStatusDto, ErrorDto>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_portal_intent_hold", { minutes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async getEmailSettings() : Promise<Result<EmailSettingsDto, ErrorDto>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("get_email_settings") };
@@ -2090,7 +2102,12 @@ waiting: number; lastPushAt: string | null;
 /**
  * How long the oldest waiting record has waited.
  */
-lagSeconds: number | null; lastError: string | null; pairedAt: string | null }
+lagSeconds: number | null; lastError: string | null; pairedAt: string | null; 
+/**
+ * How long customers' requests wait at the portal while this desktop is
+ * offline, in minutes; 0 refuses them while it is.
+ */
+intentHoldMinutes: number }
 /**
  * A reseller price rule: a markup over the provider's price, or fixed.
  */

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 
-use crate::api::{account, branding, customer, session};
+use crate::api::{account, actions, branding, customer, session};
 use crate::storage::tokens::Purpose;
 use crate::{auth, http, sync, web, Portal};
 use cs_sync::record::Kind;
@@ -91,6 +91,7 @@ pub fn routes() -> Vec<(Route, Handler)> {
             post(sync::push).layer(DefaultBodyLimit::max(cs_sync::protocol::MAX_PUSH_BYTES + 1)),
         ),
         (r("GET", "/sync/v1/status", Desktop), get(sync::status)),
+        (r("GET", "/sync/v1/intents", Desktop), get(sync::intents)),
         (r("GET", "/healthz", Public), get(|| async { "ok" })),
         // Before signing in.
         (
@@ -201,6 +202,10 @@ pub fn routes() -> Vec<(Route, Handler)> {
         (
             r("GET", "/api/v1/servers/{id}", servers),
             get(customer::server),
+        ),
+        (
+            r("POST", "/api/v1/servers/{id}/actions", servers),
+            post(actions::request),
         ),
         (
             r("GET", "/api/v1/documents", billing),

@@ -1,5 +1,6 @@
-//! The sync API desktops call: pairing, pushes and status
-//! ([`cs_sync::protocol`] says what they mean).
+//! The sync API desktops call: pairing, pushes, status and the intents
+//! customers asked for ([`cs_sync::protocol`] and [`cs_sync::intent`] say
+//! what they mean).
 //!
 //! Every answer is JSON; every refusal is an [`ErrorBody`] with a status that
 //! tells a client whether to re-send (409), fix something (4xx) or retry
@@ -12,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,7 +21,7 @@ use cs_sync::protocol::{
     ErrorBody, ErrorCode, PairRequest, PairResponse, PushRequest, StatusResponse, MAX_PUSH_BYTES,
 };
 
-use crate::storage::{limits, projection, tenants, StorageError};
+use crate::storage::{intents, limits, projection, tenants, StorageError};
 use crate::Portal;
 
 /// A refusal of the sync API.
@@ -213,4 +214,64 @@ pub async fn status(
         held_through: t.held.map_or(0, |h| h.through),
         stopped: t.stopped,
     }))
+}
+
+/// `?wait=SECS` of `GET /sync/v1/intents`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    #[serde(default)]
+    pub wait: u64,
+}
+
+/// `GET /sync/v1/intents?wait=SECS`: the intents waiting for the desktop,
+/// oldest first; with `wait`, answers as soon as one arrives (from any
+/// portal process) or after that many seconds with none.
+pub async fn intents(
+    State(portal): State<Arc<Portal>>,
+    headers: HeaderMap,
+    Query(q): Query<Wait>,
+) -> Result<Json<cs_sync::intent::IntentsResponse>, SyncError> {
+    let tenant = tenant(&portal, &headers).await?;
+    let wait = std::time::Duration::from_secs(q.wait.min(cs_sync::intent::MAX_WAIT_SECS));
+    let deadline = tokio::time::Instant::now() + wait;
+    // Listen before reading, so an intent committed between the read and the
+    // wait is not missed.
+    let mut notices = portal.db.subscribe();
+    loop {
+        let now = portal.now();
+        let id = tenant.id.clone();
+        let waiting = portal
+            .db
+            .run(true, move |tx| intents::deliver(tx, &id, now))
+            .await?;
+        if !waiting.is_empty() || tokio::time::Instant::now() >= deadline {
+            return Ok(Json(cs_sync::intent::IntentsResponse { intents: waiting }));
+        }
+        // Until an intent of this tenant is recorded, or the wait ends.
+        let arrived = tokio::time::timeout_at(deadline, async {
+            loop {
+                match notices.recv().await {
+                    Ok(n) if n.tenant == tenant.id && n.what == "intent" => return,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        std::future::pending::<()>().await
+                    }
+                }
+            }
+        })
+        .await;
+        if arrived.is_err() {
+            // The wait ended: answer with what there is (nothing, or one
+            // that arrived just now).
+            let now = portal.now();
+            let id = tenant.id.clone();
+            let waiting = portal
+                .db
+                .run(true, move |tx| intents::deliver(tx, &id, now))
+                .await?;
+            return Ok(Json(cs_sync::intent::IntentsResponse { intents: waiting }));
+        }
+    }
 }

@@ -94,7 +94,10 @@ impl Kind {
     /// Whether records of this kind belong to one customer organization (and
     /// so must carry its id in [`Envelope::org`]).
     pub fn is_scoped(self) -> bool {
-        !matches!(self, Kind::Branding | Kind::Logo | Kind::Plan | Kind::Policy)
+        !matches!(
+            self,
+            Kind::Branding | Kind::Logo | Kind::Plan | Kind::Policy
+        )
     }
 }
 

@@ -24,6 +24,9 @@ pub struct PortalStatusDto {
     pub lag_seconds: Option<u32>,
     pub last_error: Option<String>,
     pub paired_at: Option<String>,
+    /// How long customers' requests wait at the portal while this desktop is
+    /// offline, in minutes; 0 refuses them while it is.
+    pub intent_hold_minutes: u32,
 }
 
 /// Pairing: the portal's address and the one-time code its operator printed.

@@ -25,6 +25,7 @@
 //! never in SQLite.
 
 pub(crate) mod dto;
+pub(crate) mod intents;
 pub(crate) mod records;
 pub(crate) mod store;
 
@@ -54,6 +55,8 @@ const IDLE_CHECK: Duration = Duration::from_secs(30);
 #[derive(Default)]
 pub(crate) struct PortalRuntime {
     wake: tokio::sync::Notify,
+    /// Wakes the intents worker (after pairing).
+    intents_wake: tokio::sync::Notify,
     http: std::sync::OnceLock<reqwest::Client>,
 }
 
@@ -152,6 +155,7 @@ impl App {
     pub(crate) fn portal_snapshot(&self, c: &Connection) -> AppResult<usize> {
         let at = self.now();
         let mut n = put_all(c, at, records::branding(c)?)?;
+        n += put_all(c, at, vec![records::policy(c)?])?;
         for o in cs_store::orgs::list_organizations(c)? {
             n += put_all(c, at, records::organization(c, o.id)?)?;
             n += put_all(c, at, records::wallet_movements(c, o.id)?)?;
@@ -182,6 +186,36 @@ impl App {
             tracing::info!(records = n, "portal outbox filled from the store");
         }
         Ok(())
+    }
+
+    /// Settings → Portal: how long customers' requests wait at the portal
+    /// while this desktop is offline (0: refused while it is; at most a week).
+    pub fn set_portal_intent_hold(&self, minutes: u32) -> AppResult<PortalStatusDto> {
+        const WEEK: u32 = 7 * 24 * 60;
+        if minutes > WEEK {
+            return Err(AppError::validation(
+                "intentHoldMinutes",
+                format!("Hold requests for at most a week ({WEEK} minutes), or 0 to refuse them while this desktop is offline"),
+            ));
+        }
+        let now = self.now();
+        self.write(|w| {
+            cs_store::settings::set(w, records::INTENT_HOLD_KEY, &minutes.to_string())?;
+            if put_all(w, now, vec![records::policy(w)?])? > 0 {
+                w.portal_published();
+            }
+            w.record(
+                now,
+                "portal.hold_changed",
+                Subject::new("settings", None, None),
+                if minutes == 0 {
+                    "Customers' requests are refused while this desktop is offline".to_string()
+                } else {
+                    format!("Customers' requests wait up to {minutes} minutes while this desktop is offline")
+                },
+            )
+        })?;
+        self.portal_status()
     }
 
     /// Re-publishes the branding (after Settings → Branding or the reseller
@@ -237,6 +271,7 @@ impl App {
 
     pub(crate) fn wake_portal_worker(&self) {
         self.portal.wake.notify_one();
+        self.portal.intents_wake.notify_one();
     }
 
     /// The portal outbox's records and the bytes of their JSON (diagnostics
@@ -265,6 +300,7 @@ impl App {
                     lag_seconds: None,
                     last_error: None,
                     paired_at: None,
+                    intent_hold_minutes: records::intent_hold_minutes(c)?,
                 },
                 Some(l) => {
                     let waiting = store::count_after(c, l.held_through)?;
@@ -284,6 +320,7 @@ impl App {
                         }),
                         last_error: l.last_error,
                         paired_at: Some(l.paired_at.to_rfc3339()),
+                        intent_hold_minutes: records::intent_hold_minutes(c)?,
                     }
                 }
             })
@@ -638,9 +675,15 @@ enum Round {
     Backoff,
 }
 
-/// The sync worker: pushes whenever a transaction published records and
-/// every 30 s; backs off (up to 5 min) while the portal cannot be reached.
+/// The sync workers: pushes whenever a transaction published records and
+/// every 30 s, backing off (up to 5 min) while the portal cannot be reached;
+/// beside it, the worker that fetches and applies customers' requests
+/// ([`intents::run`]).
 pub async fn run(app: Arc<App>) {
+    tokio::join!(push_loop(app.clone()), intents::run(app));
+}
+
+async fn push_loop(app: Arc<App>) {
     if let Err(e) = app.portal_backfill() {
         tracing::error!(error = %e, "the portal outbox could not be filled");
     }

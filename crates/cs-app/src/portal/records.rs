@@ -54,6 +54,30 @@ pub(crate) fn branding(c: &Connection) -> AppResult<Vec<Item>> {
     Ok(items)
 }
 
+/// The setting of how long customers' requests wait at the portal while the
+/// desktop is offline.
+pub(crate) const INTENT_HOLD_KEY: &str = "portal.intent_hold_minutes";
+/// When the reseller set nothing (the portal's default too).
+pub(crate) const DEFAULT_INTENT_HOLD_MINUTES: u32 = 60;
+
+pub(crate) fn intent_hold_minutes(c: &Connection) -> AppResult<u32> {
+    Ok(settings::get(c, INTENT_HOLD_KEY)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_INTENT_HOLD_MINUTES))
+}
+
+/// How the portal treats customers' requests.
+pub(crate) fn policy(c: &Connection) -> AppResult<Item> {
+    Ok((
+        Kind::Policy,
+        "policy".to_string(),
+        None,
+        Some(Record::Policy(PolicyV1 {
+            intent_hold_minutes: intent_hold_minutes(c)?,
+        })),
+    ))
+}
+
 /// An organization and its contact.
 pub(crate) fn organization(c: &Connection, id: OrganizationId) -> AppResult<Vec<Item>> {
     let org = id.to_string();

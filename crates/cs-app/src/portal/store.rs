@@ -238,3 +238,107 @@ pub(crate) fn failed(c: &Connection, message: &str, stopped: bool) -> AppResult<
     )?;
     Ok(())
 }
+
+/// An intent's state on the desktop (`portal_intents`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntentState {
+    /// Checked and being carried out (or the app stopped while it was).
+    Applying,
+    Applied,
+    Refused,
+}
+
+impl IntentState {
+    fn as_str(self) -> &'static str {
+        match self {
+            IntentState::Applying => "applying",
+            IntentState::Applied => "applied",
+            IntentState::Refused => "refused",
+        }
+    }
+}
+
+/// A received intent, as `portal_intents` keeps it.
+pub(crate) struct IntentRow<'a> {
+    pub id: &'a str,
+    pub organization: &'a str,
+    pub contact: &'a str,
+    pub kind: &'a str,
+    pub server: Option<&'a str>,
+}
+
+/// Whether the intent was received before (applied, refused or being
+/// applied): the desktop then never applies it again.
+pub(crate) fn intent_known(c: &Connection, id: &str) -> AppResult<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM portal_intents WHERE id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
+}
+
+/// Records a received intent in `state` (`reason` for a refusal).
+pub(crate) fn intent_received(
+    c: &Connection,
+    row: &IntentRow<'_>,
+    state: IntentState,
+    reason: Option<&str>,
+    at: Timestamp,
+) -> AppResult<()> {
+    let decided = (state != IntentState::Applying).then(|| fmt_ts(&at));
+    c.prepare_cached(
+        "INSERT INTO portal_intents (id, received_at, organization_id, contact, kind, server_id, state, reason, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        row.id,
+        fmt_ts(&at),
+        row.organization,
+        row.contact,
+        row.kind,
+        row.server,
+        state.as_str(),
+        reason,
+        decided
+    ])?;
+    Ok(())
+}
+
+/// Ends an intent that was being applied.
+pub(crate) fn intent_decided(
+    c: &Connection,
+    id: &str,
+    state: IntentState,
+    reason: Option<&str>,
+    at: Timestamp,
+) -> AppResult<()> {
+    c.prepare_cached(
+        "UPDATE portal_intents SET state = ?2, reason = ?3, decided_at = ?4
+         WHERE id = ?1 AND state = 'applying'",
+    )?
+    .execute(params![id, state.as_str(), reason, fmt_ts(&at)])?;
+    Ok(())
+}
+
+/// The intents left `applying` (the app stopped while carrying them out):
+/// id and organization.
+pub(crate) fn intents_applying(c: &Connection) -> AppResult<Vec<(String, String)>> {
+    let mut st = c.prepare_cached(
+        "SELECT id, organization_id FROM portal_intents WHERE state = 'applying' ORDER BY received_at",
+    )?;
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Every intent's id, state and reason, oldest first (tests).
+pub(crate) fn intents_all(c: &Connection) -> AppResult<Vec<(String, String, Option<String>)>> {
+    let mut st =
+        c.prepare_cached("SELECT id, state, reason FROM portal_intents ORDER BY received_at, id")?;
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

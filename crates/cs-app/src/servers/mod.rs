@@ -225,7 +225,7 @@ impl App {
         self.power(id, PowerAction::Delete).await
     }
 
-    async fn power(&self, id: &str, action: PowerAction) -> AppResult<ServerDto> {
+    pub(crate) async fn power(&self, id: &str, action: PowerAction) -> AppResult<ServerDto> {
         let id = parse_server_id(id)?;
         let server = self
             .store

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use cs_app::dto::*;
 use cs_app::AppError;
-use cs_portal::storage::{projection, tenants, StorageError};
+use cs_portal::storage::{intents, projection, tenants, StorageError};
 use cs_portal::{Config, Database, Portal};
+use cs_sync::intent::{Intent, PowerActionV1, PowerV1};
 use cs_sync::record::{Kind, Record};
 
 use crate::TestApp;
@@ -82,6 +83,55 @@ impl RunningPortal {
         all.iter()
             .map(|e| (e.kind().unwrap(), e.id.clone(), e.decode().unwrap()))
             .collect()
+    }
+
+    /// A customer's request, as the portal records it once it accepted it.
+    pub(crate) async fn request(
+        &self,
+        org: &str,
+        contact: &str,
+        intent: cs_sync::intent::Intent,
+    ) -> cs_sync::intent::IntentEnvelope {
+        let now = self.portal.now();
+        let (t, org, contact) = (self.tenant_id.clone(), org.to_string(), contact.to_string());
+        self.portal
+            .db
+            .run(true, move |tx| {
+                intents::create(
+                    tx,
+                    &intents::Asker {
+                        tenant: &t,
+                        org: &org,
+                        account: "account",
+                        contact: &contact,
+                        name: "Zoë",
+                    },
+                    &intent,
+                    now,
+                )
+            })
+            .await
+            .unwrap()
+            .envelope
+    }
+
+    /// Every intent's id, state and reason, oldest first.
+    pub(crate) async fn intents(&self) -> Vec<(String, intents::State, Option<String>)> {
+        let t = self.tenant_id.clone();
+        self.portal
+            .db
+            .run(false, move |tx| intents::all(tx, &t))
+            .await
+            .unwrap()
+    }
+
+    pub(crate) async fn hold_minutes(&self) -> u32 {
+        let t = self.tenant_id.clone();
+        self.portal
+            .db
+            .run(false, move |tx| intents::hold_minutes(tx, &t))
+            .await
+            .unwrap()
     }
 
     async fn organization_name(&self, id: &str) -> Option<String> {
@@ -279,4 +329,148 @@ async fn a_paired_desktop_sends_everything_then_each_change_and_invitations() {
         "{status:?}"
     );
     assert!(status.waiting > 0);
+}
+
+fn power(server: &str, action: PowerActionV1) -> Intent {
+    Intent::Power(PowerV1 {
+        server: server.to_string(),
+        action,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_requests_are_checked_again_and_applied_once() {
+    let t = TestApp::new();
+    let org = t.customer("Fjord Hosting AS", "ops@fjord.example");
+    let other = t.customer("Other AS", "ops@other.example");
+    let plan = t.plan("Small").await;
+    let web = t
+        .app
+        .create_server(t.server_input(&org, &plan, "web-1"), Default::default())
+        .await
+        .unwrap();
+    let theirs = t
+        .app
+        .create_server(t.server_input(&other, &plan, "their-1"), Default::default())
+        .await
+        .unwrap();
+    t.tick().await;
+    t.tick().await;
+    assert_eq!(t.app.get_server(&web.id).unwrap().server.status, "running");
+    let p = portal().await;
+    t.app
+        .pair_portal(PortalPairInput {
+            url: p.url.clone(),
+            code: p.code().await,
+        })
+        .await
+        .unwrap();
+    t.app.sync_portal_until_idle().await.unwrap();
+    let contact = p
+        .held()
+        .await
+        .into_iter()
+        .find_map(|(k, id, r)| match (k, r) {
+            (Kind::Contact, Some(Record::Contact(c))) if c.email == "ops@fjord.example" => Some(id),
+            _ => None,
+        })
+        .unwrap();
+
+    // A reboot asked on the portal is carried out, once.
+    let reboot = p
+        .request(&org.id, &contact, power(&web.id, PowerActionV1::Reboot))
+        .await;
+    assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(1));
+    assert_eq!(
+        t.app.get_server(&web.id).unwrap().server.status,
+        "rebooting"
+    );
+    let activity = t.app.get_server(&web.id).unwrap().activity;
+    assert!(
+        activity
+            .iter()
+            .any(|a| a.summary.ends_with("asked on the portal to reboot web-1")),
+        "{activity:?}"
+    );
+    // Handed out again until the answer arrives: known, not applied again.
+    assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(0));
+    assert_eq!(
+        t.app
+            .apply_portal_intents(&[reboot.clone(), reboot.clone()])
+            .await
+            .unwrap(),
+        0
+    );
+    t.app.sync_portal_until_idle().await.unwrap();
+    assert_eq!(
+        p.intents().await,
+        vec![(reboot.id.to_string(), intents::State::Applied, None)]
+    );
+    assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(0));
+    t.tick().await;
+    assert_eq!(t.app.get_server(&web.id).unwrap().server.status, "running");
+
+    // Checked again on the desktop: someone else's server, a stranger, an
+    // action the state does not allow. Each is refused with a reason and
+    // changes nothing.
+    let before = t.app.get_server(&theirs.id).unwrap().server.status;
+    p.request(
+        &org.id,
+        &contact,
+        power(&theirs.id, PowerActionV1::Shutdown),
+    )
+    .await;
+    p.request(
+        &org.id,
+        "0193a0c0-0000-7000-8000-00000000dead",
+        power(&web.id, PowerActionV1::Shutdown),
+    )
+    .await;
+    p.request(&org.id, &contact, power(&web.id, PowerActionV1::Boot))
+        .await;
+    assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(3));
+    assert_eq!(t.app.get_server(&theirs.id).unwrap().server.status, before);
+    assert_eq!(t.app.get_server(&web.id).unwrap().server.status, "running");
+    t.app.sync_portal_until_idle().await.unwrap();
+    let reasons: Vec<(intents::State, String)> = p
+        .intents()
+        .await
+        .into_iter()
+        .skip(1)
+        .map(|(_, s, r)| (s, r.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                intents::State::Refused,
+                "This server does not exist (any more).".to_string()
+            ),
+            (
+                intents::State::Refused,
+                "Your account is no longer a contact of this organization.".to_string()
+            ),
+            (
+                intents::State::Refused,
+                "web-1 cannot boot while it is running.".to_string()
+            ),
+        ]
+    );
+    let desktop: Vec<String> = t
+        .app
+        .portal_intents()
+        .unwrap()
+        .into_iter()
+        .map(|(_, s, _)| s)
+        .collect();
+    assert_eq!(desktop, ["applied", "refused", "refused", "refused"]);
+
+    // The reseller's hold time reaches the portal; bad input changes nothing.
+    assert_eq!(p.hold_minutes().await, 60);
+    let e = t.app.set_portal_intent_hold(100_000).unwrap_err();
+    assert!(field_error(e, "intentHoldMinutes").contains("at most a week"));
+    assert_eq!(t.app.portal_status().unwrap().intent_hold_minutes, 60);
+    t.app.set_portal_intent_hold(0).unwrap();
+    t.app.sync_portal_until_idle().await.unwrap();
+    assert_eq!(p.hold_minutes().await, 0);
 }

@@ -20,6 +20,7 @@ use cs_sync::record::{
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
+use super::actions;
 use super::documents::{self, Summary};
 use super::Money;
 use crate::auth::{Caller, Prefetched};
@@ -27,7 +28,7 @@ use crate::db::{Notice, Tx};
 use crate::http::{self, ApiError};
 use crate::routes::Area;
 use crate::storage::projection::{self, Scope};
-use crate::storage::{sessions, StorageError};
+use crate::storage::{intents, sessions, StorageError};
 use crate::Portal;
 
 fn scope(c: &Caller) -> Scope<'_> {
@@ -241,22 +242,45 @@ pub async fn servers(
     Ok(http::json(StatusCode::OK, &list))
 }
 
+/// `ServerDetail` of API.md: the server, its newest actions and whether the
+/// reseller's desktop is there to carry them out.
+#[derive(Debug, Serialize)]
+pub struct ServerDetail {
+    #[serde(flatten)]
+    pub server: ServerBody,
+    pub actions: Vec<actions::ActionBody>,
+    pub desktop: actions::DesktopBody,
+}
+
 /// `GET /api/v1/servers/{id}`.
 pub async fn server(
     State(portal): State<Arc<Portal>>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let now = portal.now();
     let body = portal
         .db
         .run(false, move |tx| {
             let Some(e) = projection::get(tx, scope(&caller), Kind::Server, &id)? else {
                 return Ok(None);
             };
-            Ok::<_, StorageError>(match projection::decode(&e)? {
+            let Some(server) = (match projection::decode(&e)? {
                 Record::Server(s) => server_body(&e.id, s),
                 _ => None,
-            })
+            }) else {
+                return Ok(None);
+            };
+            let s = &caller.session;
+            let recent = intents::of_server(tx, &s.tenant_id, &s.org, &id, 10, now)?;
+            Ok::<_, ApiError>(Some(ServerDetail {
+                server,
+                actions: recent
+                    .into_iter()
+                    .filter_map(actions::action_body)
+                    .collect(),
+                desktop: actions::desktop(tx, &s.tenant_id, now)?,
+            }))
         })
         .await?
         .ok_or_else(|| ApiError::not_found("server"))?;

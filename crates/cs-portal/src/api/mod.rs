@@ -4,6 +4,7 @@
 //! session ([`crate::auth::Caller`]).
 
 pub mod account;
+pub mod actions;
 pub mod branding;
 pub mod customer;
 mod documents;

@@ -17,7 +17,7 @@ use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use cs_sync::record::{ContactRole, Envelope, Kind};
+use cs_sync::record::{ContactRole, Envelope, Kind, Permission};
 
 use crate::http::{self, ApiError, Client};
 use crate::routes::{Access, Area, Route};
@@ -55,8 +55,8 @@ impl Area {
     pub fn admits(self, role: ContactRole) -> bool {
         match self {
             Area::Account => true,
-            Area::Servers => matches!(role, ContactRole::Admin | ContactRole::Member),
-            Area::Billing => matches!(role, ContactRole::Admin | ContactRole::Billing),
+            Area::Servers => role.may(Permission::Servers),
+            Area::Billing => role.may(Permission::Billing),
         }
     }
 }

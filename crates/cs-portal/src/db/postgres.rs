@@ -18,10 +18,16 @@ use super::migrate::{self, Migration};
 use super::pool::Pool;
 use super::{DbError, Dialect, Notice, Row, Tx, Value};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_init.sql",
-    sql: include_str!("../../migrations/postgres/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_intents.sql",
+        sql: include_str!("../../migrations/postgres/0002_intents.sql"),
+    },
+];
 
 const CHANNEL: &str = "cs_portal";
 

@@ -14,10 +14,16 @@ use super::migrate::{self, Migration};
 use super::pool::Pool;
 use super::{DbError, Dialect, Notice, Row, Tx, Value};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_init.sql",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_init.sql",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        name: "0002_intents.sql",
+        sql: include_str!("../../migrations/sqlite/0002_intents.sql"),
+    },
+];
 
 pub struct Sqlite {
     writer: Mutex<Connection>,

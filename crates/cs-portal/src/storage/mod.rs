@@ -6,6 +6,7 @@
 //!   customers see (always by tenant and organization);
 //! - [`accounts`], [`sessions`], [`tokens`]: customers' sign-ins, their
 //!   server-side sessions and the single-use links mailed to them;
+//! - [`intents`]: customers' requests waiting for the desktop;
 //! - [`limits`]: rate-limit counters; [`audit`]: who did what;
 //!   [`mail_queue`]: mail waiting for the relay; [`housekeeping`]: what
 //!   is deleted when.
@@ -17,6 +18,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod housekeeping;
+pub mod intents;
 pub mod limits;
 pub mod mail_queue;
 pub mod projection;

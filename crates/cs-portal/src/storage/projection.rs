@@ -6,12 +6,13 @@
 //! two pushes of one tenant (two portal processes, a retried request) are
 //! applied one after the other and each exactly once. Reads take the tenant
 //! and, for a customer's records, the organization — both from the session.
+//! An `intent_result` record also answers its intent ([`intents::decide`]).
 
 use chrono::{DateTime, Utc};
 use cs_sync::protocol::{decode_batch, plan_push, ErrorBody, Held, PushRequest, PushResponse};
 use cs_sync::record::{Envelope, Kind, Record};
 
-use super::{tenants, Result, StorageError};
+use super::{intents, tenants, Result, StorageError};
 use crate::db::{Dialect, Notice, Row, Tx};
 use crate::params;
 
@@ -46,7 +47,12 @@ pub fn apply_push(
         // decode_batch has read the kind already.
         let kind = envelope.kind().map_err(|e| StorageError::Sync(e.into()))?;
         match &record {
-            Some(record) => put(tx, tenant_id, kind, envelope, record)?,
+            Some(record) => {
+                put(tx, tenant_id, kind, envelope, record)?;
+                if let Record::IntentResult(result) = record {
+                    intents::decide(tx, tenant_id, &envelope.id, result)?;
+                }
+            }
             None => {
                 tx.execute(
                     "DELETE FROM records WHERE tenant_id = $1 AND kind = $2 AND entity = $3",

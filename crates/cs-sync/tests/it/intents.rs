@@ -44,7 +44,8 @@ fn power_is_pinned_and_decodes_back() {
               }
             }
           ]
-        }"#]].assert_eq(&json);
+        }"#]]
+    .assert_eq(&json);
     let back: IntentsResponse = serde_json::from_str(&json).unwrap();
     assert_eq!(back.intents[0], e);
     assert_eq!(back.intents[0].decode().unwrap(), intent);

@@ -595,20 +595,23 @@ fn policy_and_intent_result() {
 
 #[test]
 fn roles_and_permissions() {
-    let table: Vec<(ContactRole, [bool; 3])> =
-        [ContactRole::Admin, ContactRole::Member, ContactRole::Billing]
-            .into_iter()
-            .map(|r| {
-                (
-                    r,
-                    [
-                        r.may(Permission::Servers),
-                        r.may(Permission::Billing),
-                        r.may(Permission::Members),
-                    ],
-                )
-            })
-            .collect();
+    let table: Vec<(ContactRole, [bool; 3])> = [
+        ContactRole::Admin,
+        ContactRole::Member,
+        ContactRole::Billing,
+    ]
+    .into_iter()
+    .map(|r| {
+        (
+            r,
+            [
+                r.may(Permission::Servers),
+                r.may(Permission::Billing),
+                r.may(Permission::Members),
+            ],
+        )
+    })
+    .collect();
     assert_eq!(
         table,
         vec![
