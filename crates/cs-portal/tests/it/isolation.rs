@@ -105,6 +105,7 @@ fn sample(route: &Route, v: &Victim, token: &str) -> Sample {
         // A protocol this portal does not speak: refused before anything is applied.
         "/sync/v1/push" => s(route.path.into(), Some(json!({ "protocol": 999, "stream": "00000000-0000-0000-0000-000000000000", "after": 0, "last": 0, "records": [] }))),
         "/sync/v1/status" | "/healthz" | "/" => s(route.path.into(), None),
+        "/sync/v1/intents" => s(route.path.into(), None),
         "/api/v1/t/{tenant}/branding" => s(format!("/api/v1/t/{slug}/branding"), None),
         "/api/v1/t/{tenant}/logo/{sha256}" => s(format!("/api/v1/t/{slug}/logo/{}", v.logo), None),
         "/api/v1/t/{tenant}/sign-in" => s(format!("/api/v1/t/{slug}/sign-in"), Some(json!({ "email": v.email, "password": "not the victim's password" }))),
@@ -123,6 +124,7 @@ fn sample(route: &Route, v: &Victim, token: &str) -> Sample {
         "/api/v1/account/two-factor/disable" => s(route.path.into(), Some(json!({ "password": "not my password at all", "code": "000000" }))),
         "/api/v1/account/recovery-codes" => s(route.path.into(), Some(json!({ "password": "not my password at all" }))),
         "/api/v1/servers/{id}" => s("/api/v1/servers/s-victim".into(), None),
+        "/api/v1/servers/{id}/actions" => s("/api/v1/servers/s-victim/actions".into(), Some(json!({ "action": "reboot" }))),
         "/api/v1/documents/{id}" => s("/api/v1/documents/d-victim".into(), None),
         "/api/v1/documents/{id}/pdf" => s("/api/v1/documents/d-victim/pdf".into(), None),
         "/api/v1/documents/{id}/ubl" => s("/api/v1/documents/d-victim/ubl".into(), None),
@@ -534,6 +536,26 @@ async fn every_route_refuses_every_intruder_and_never_shows_the_victims_data() {
         );
         let servers = vb.get("/api/v1/servers").await;
         assert_eq!(servers.json[0]["label"], "MARKV-server", "{name}");
+        // Of all the intruders, only the organization's own member could ask
+        // for an action on its server; the other tenant's desktop was handed
+        // nothing of it.
+        let t = m.victim.tenant_id.clone();
+        let asked = m
+            .victim
+            .portal
+            .portal
+            .db
+            .run(false, move |tx| cs_portal::storage::intents::all(tx, &t))
+            .await
+            .unwrap();
+        assert_eq!(asked.len(), 1, "{name}: {asked:?}");
+        let detail = vb.get("/api/v1/servers/s-victim").await;
+        assert_eq!(
+            detail.json["actions"][0]["requestedBy"], "max Person",
+            "{name}: {}",
+            detail.text
+        );
+        assert_eq!(detail.json["actions"][0]["state"], "requested", "{name}");
         assert_eq!(
             vb.get("/api/v1/wallet").await.json["balance"]["minor"],
             "987654321",

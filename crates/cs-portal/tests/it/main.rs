@@ -4,6 +4,7 @@
 //! end-to-end tests of the customer API, against the real server on a
 //! loopback port, with mail going to the project's SMTP sink.
 
+mod actions;
 mod auth;
 mod binary;
 mod customer;
