@@ -5,6 +5,15 @@
 //! back to an older copy. After quiescence the portal's projection must equal
 //! the desktop's.
 //!
+//! Customers' requests (intents) ride the same network: the portal records
+//! them (as if its view of roles and owners were stale, so some are not
+//! allowed any more), the desktop fetches them — fetches and their answers
+//! lost, duplicated and reordered too — checks each against its own state at
+//! that moment, applies it or refuses it, and may die between recording an
+//! intent as being applied and its answer. Every intent must end applied
+//! exactly once or refused with a reason, on both sides alike, and none may
+//! be applied without authorization at the moment of applying.
+//!
 //! The portal side is the real thing: `projection::apply_push` on a real
 //! SQLite file, copied and restored with `VACUUM INTO`. The desktop side
 //! follows the desktop's rules: the outbox keeps the latest record of each
@@ -19,8 +28,10 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 use cs_portal::db::Db;
+use cs_portal::storage::intents::{self, Asker};
 use cs_portal::storage::projection::{self, NoEffects};
 use cs_portal::storage::{tenants, StorageError};
+use cs_sync::intent::{Intent, IntentEnvelope, PowerActionV1, PowerV1};
 use cs_sync::protocol::{batch, next_after, ErrorBody, Next, PushRequest, PushResponse};
 use cs_sync::record::*;
 use rand::rngs::StdRng;
@@ -34,6 +45,16 @@ type Answer = Result<PushResponse, ErrorBody>;
 enum Message {
     Push(PushRequest),
     Answer(PushRequest, Answer),
+    Fetch,
+    Intents(Vec<IntentEnvelope>),
+}
+
+/// The desktop's record of an intent (its `portal_intents` row: durable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Applied {
+    Applying,
+    Applied,
+    Refused(String),
 }
 
 struct Desktop {
@@ -45,6 +66,14 @@ struct Desktop {
     cursor: (Uuid, u64),
     streams: u128,
     batch_size: usize,
+    /// Each organization's contact: (contact id, role), changed by the reseller.
+    contacts: BTreeMap<String, (String, ContactRole)>,
+    intents: BTreeMap<Uuid, Applied>,
+    /// The organization of each intent the portal created (the simulation's
+    /// bookkeeping, for answers after a crash).
+    intent_orgs: BTreeMap<Uuid, String>,
+    /// How often each intent reached the provider.
+    carried_out: BTreeMap<Uuid, u32>,
 }
 
 impl Desktop {
@@ -115,6 +144,117 @@ impl Desktop {
         // The outbox keeps only the latest record of an entity.
         self.outbox
             .insert((envelope.kind.clone(), envelope.id.clone()), envelope);
+    }
+
+    /// The reseller changes a contact's role.
+    fn change_role(&mut self, rng: &mut StdRng) {
+        let org = format!("org-{}", rng.random_range(0..3));
+        let role = [
+            ContactRole::Admin,
+            ContactRole::Member,
+            ContactRole::Billing,
+        ][rng.random_range(0..3)];
+        let contact = format!("c-{org}");
+        self.contacts.insert(org.clone(), (contact.clone(), role));
+        self.newest += 1;
+        let at = start_time() + Duration::seconds(self.newest as i64);
+        let e = Envelope::new(
+            self.newest,
+            at,
+            contact.clone(),
+            Some(org),
+            &Record::Contact(ContactV1 {
+                name: contact,
+                email: "c@example.com".into(),
+                role,
+            }),
+        );
+        self.outbox.insert((e.kind.clone(), e.id.clone()), e);
+    }
+
+    /// Why the intent may not be applied now, if it may not: the contact's
+    /// role in the organization at this moment, the server's owner now.
+    fn refusal(&self, e: &IntentEnvelope) -> Option<String> {
+        let Ok(Intent::Power(p)) = e.decode() else {
+            return Some("unreadable".into());
+        };
+        match self.contacts.get(&e.org) {
+            Some((c, role)) if *c == e.by && role.may(Permission::Servers) => {}
+            _ => return Some("your role does not allow this".into()),
+        }
+        match self.outbox.get(&("server".to_string(), p.server.clone())) {
+            Some(s) if s.body.is_some() && s.org.as_deref() == Some(e.org.as_str()) => None,
+            _ => Some("this server does not exist".into()),
+        }
+    }
+
+    /// Applies fetched intents, each at most once; `die` kills the desktop
+    /// between recording one as being applied and its answer (the provider
+    /// may or may not have been asked).
+    fn apply(&mut self, list: &[IntentEnvelope], rng: &mut StdRng, die: bool) {
+        for e in list {
+            if self.intents.contains_key(&e.id) {
+                continue;
+            }
+            let outcome = match self.refusal(e) {
+                Some(reason) => Applied::Refused(reason),
+                None => {
+                    // Authorized now: the contact's role and the server's
+                    // owner at this moment (checked again here, independently).
+                    let (c, role) = &self.contacts[&e.org];
+                    assert!(c == &e.by && role.may(Permission::Servers));
+                    self.intents.insert(e.id, Applied::Applying);
+                    if die {
+                        if rng.random_ratio(1, 2) {
+                            *self.carried_out.entry(e.id).or_default() += 1;
+                        }
+                        self.settle();
+                        return;
+                    }
+                    *self.carried_out.entry(e.id).or_default() += 1;
+                    Applied::Applied
+                }
+            };
+            self.answer_intent(e.id, &e.org, outcome);
+        }
+    }
+
+    fn answer_intent(&mut self, id: Uuid, org: &str, outcome: Applied) {
+        let (o, reason) = match &outcome {
+            Applied::Applied => (IntentOutcomeV1::Applied, None),
+            Applied::Refused(r) => (IntentOutcomeV1::Refused, Some(r.clone())),
+            Applied::Applying => unreachable!("an answer is final"),
+        };
+        self.intents.insert(id, outcome);
+        self.newest += 1;
+        let at = start_time() + Duration::seconds(self.newest as i64);
+        let e = Envelope::new(
+            self.newest,
+            at,
+            id.to_string(),
+            Some(org.to_string()),
+            &Record::IntentResult(IntentResultV1 {
+                outcome: o,
+                reason,
+                decided_at: at,
+            }),
+        );
+        self.outbox.insert((e.kind.clone(), e.id.clone()), e);
+    }
+
+    /// At start: what was being applied is answered as refused, never
+    /// repeated.
+    fn settle(&mut self) {
+        let stuck: Vec<Uuid> = self
+            .intents
+            .iter()
+            .filter(|(_, a)| **a == Applied::Applying)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stuck {
+            let org = self.intent_orgs[&id].clone();
+            self.answer_intent(id, &org, Applied::Refused("may not have run".into()));
+        }
     }
 
     fn next_push(&self) -> PushRequest {
@@ -188,6 +328,50 @@ impl Portal {
         }
     }
 
+    /// A customer asks for a power action on a server, as someone the
+    /// portal believes may (its view may be stale).
+    fn ask(&self, rng: &mut StdRng, at: chrono::DateTime<chrono::Utc>) -> IntentEnvelope {
+        let org = format!("org-{}", rng.random_range(0..3));
+        let contact = if rng.random_ratio(1, 8) {
+            "c-stranger".to_string()
+        } else {
+            format!("c-{org}")
+        };
+        let server = format!("server-{}", rng.random_range(0..8));
+        self.db()
+            .transaction(true, |tx| {
+                intents::create(
+                    tx,
+                    &Asker {
+                        tenant: &self.tenant,
+                        org: &org,
+                        account: "a",
+                        contact: &contact,
+                        name: "Customer",
+                    },
+                    &Intent::Power(PowerV1 {
+                        server,
+                        action: PowerActionV1::Reboot,
+                    }),
+                    at,
+                )
+            })
+            .unwrap()
+            .envelope
+    }
+
+    fn deliver(&self, at: chrono::DateTime<chrono::Utc>) -> Vec<IntentEnvelope> {
+        self.db()
+            .transaction(true, |tx| intents::deliver(tx, &self.tenant, at))
+            .unwrap()
+    }
+
+    fn intents(&self) -> Vec<(String, intents::State, Option<String>)> {
+        self.db()
+            .transaction(false, |tx| intents::all(tx, &self.tenant))
+            .unwrap()
+    }
+
     fn copy(&mut self) {
         let to = self
             .path
@@ -221,7 +405,8 @@ impl Portal {
     }
 }
 
-fn run(seed: u64, dir: &std::path::Path) {
+/// Runs one seed; returns how many intents ended applied and refused.
+fn run(seed: u64, dir: &std::path::Path) -> (usize, usize) {
     let mut rng = StdRng::seed_from_u64(seed);
     let path = dir.join(format!("portal-{seed}.db"));
     let db = Db::open_sqlite(&path, 2).unwrap();
@@ -245,11 +430,29 @@ fn run(seed: u64, dir: &std::path::Path) {
         cursor: (Uuid::from_u128(1), 0),
         streams: 1,
         batch_size: rng.random_range(1..6),
+        contacts: (0..3)
+            .map(|i| {
+                (
+                    format!("org-{i}"),
+                    (format!("c-org-{i}"), ContactRole::Admin),
+                )
+            })
+            .collect(),
+        intents: BTreeMap::new(),
+        intent_orgs: BTreeMap::new(),
+        carried_out: BTreeMap::new(),
     };
     let mut network: VecDeque<Message> = VecDeque::new();
     let steps = rng.random_range(20..150);
-    for _ in 0..steps {
-        match rng.random_range(0..100) {
+    for step in 0..steps {
+        let now = start_time() + Duration::seconds(step);
+        match rng.random_range(0..110) {
+            100..=102 => desktop.change_role(&mut rng),
+            103..=105 => {
+                let e = portal.ask(&mut rng, now);
+                desktop.intent_orgs.insert(e.id, e.org.clone());
+            }
+            106..=109 => network.push_back(Message::Fetch),
             0..=34 => desktop.write(&mut rng),
             35..=54 => network.push_back(Message::Push(desktop.next_push())),
             55..=84 if !network.is_empty() => {
@@ -277,6 +480,13 @@ fn run(seed: u64, dir: &std::path::Path) {
                                 desktop.save();
                             }
                         }
+                        Message::Fetch => {
+                            network.push_back(Message::Intents(portal.deliver(now)));
+                        }
+                        Message::Intents(list) => {
+                            let die = rng.random_ratio(1, 10);
+                            desktop.apply(list, &mut rng, die);
+                        }
                     }
                 }
             }
@@ -296,6 +506,9 @@ fn run(seed: u64, dir: &std::path::Path) {
     // Quiescence: the network delivers or loses what it holds, then the
     // desktop pushes, without faults, until an answer says it is caught up.
     network.clear();
+    let end = start_time() + Duration::seconds(steps);
+    let waiting = portal.deliver(end);
+    desktop.apply(&waiting, &mut rng, false);
     for _ in 0..10_000 {
         let p = desktop.next_push();
         let a = portal.receive(&p, false).expect("no faults now");
@@ -312,6 +525,37 @@ fn run(seed: u64, dir: &std::path::Path) {
         desktop.projection(),
         "seed {seed}: the portal differs from the desktop"
     );
+    // Every intent the portal holds is answered as the desktop decided it;
+    // none reached the provider twice; one answered as applied reached it
+    // exactly once. (A portal rolled back to an older copy may have lost an
+    // intent its customer made after that copy; the desktop's answer to it
+    // then changes nothing.)
+    let mut counts = (0, 0);
+    for (id, state, reason) in portal.intents() {
+        let id: Uuid = id.parse().unwrap();
+        let times = desktop.carried_out.get(&id).copied().unwrap_or(0);
+        assert!(
+            times <= 1,
+            "seed {seed}: intent {id} was carried out {times} times"
+        );
+        match (desktop.intents.get(&id), state) {
+            (Some(Applied::Applied), intents::State::Applied) => {
+                assert_eq!(
+                    times, 1,
+                    "seed {seed}: {id} answered applied but never carried out"
+                );
+                counts.0 += 1;
+            }
+            (Some(Applied::Refused(r)), intents::State::Refused) => {
+                assert_eq!(reason.as_ref(), Some(r), "seed {seed}: {id}'s reason");
+                counts.1 += 1;
+            }
+            (d, p) => {
+                panic!("seed {seed}: intent {id} is {p:?} on the portal and {d:?} on the desktop")
+            }
+        }
+    }
+    counts
 }
 
 #[test]
@@ -335,8 +579,13 @@ fn the_portal_converges_on_the_desktop_whatever_the_network_does() {
         tempfile::tempdir()
     }
     .unwrap();
+    let (mut applied, mut refused) = (0, 0);
     for seed in &seeds {
         let result = std::panic::catch_unwind(|| run(*seed, dir.path()));
+        if let Ok((a, r)) = &result {
+            applied += a;
+            refused += r;
+        }
         if let Err(e) = result {
             let message = e
                 .downcast_ref::<String>()
@@ -350,5 +599,11 @@ fn the_portal_converges_on_the_desktop_whatever_the_network_does() {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-    eprintln!("simulation: {} seeds converged", seeds.len());
+    eprintln!(
+        "simulation: {} seeds converged; {applied} intents applied once, {refused} refused with a reason",
+        seeds.len()
+    );
+    if seeds.len() >= 100 {
+        assert!(applied > 0 && refused > 0, "the seeds exercised no intents");
+    }
 }
