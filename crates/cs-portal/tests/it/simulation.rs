@@ -51,7 +51,7 @@ enum Message {
 
 /// The desktop's record of an intent (its `portal_intents` row: durable).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Applied {
+enum Decision {
     Applying,
     Applied,
     Refused(String),
@@ -68,7 +68,7 @@ struct Desktop {
     batch_size: usize,
     /// Each organization's contact: (contact id, role), changed by the reseller.
     contacts: BTreeMap<String, (String, ContactRole)>,
-    intents: BTreeMap<Uuid, Applied>,
+    intents: BTreeMap<Uuid, Decision>,
     /// The organization of each intent the portal created (the simulation's
     /// bookkeeping, for answers after a crash).
     intent_orgs: BTreeMap<Uuid, String>,
@@ -197,13 +197,13 @@ impl Desktop {
                 continue;
             }
             let outcome = match self.refusal(e) {
-                Some(reason) => Applied::Refused(reason),
+                Some(reason) => Decision::Refused(reason),
                 None => {
                     // Authorized now: the contact's role and the server's
                     // owner at this moment (checked again here, independently).
                     let (c, role) = &self.contacts[&e.org];
                     assert!(c == &e.by && role.may(Permission::Servers));
-                    self.intents.insert(e.id, Applied::Applying);
+                    self.intents.insert(e.id, Decision::Applying);
                     if die {
                         if rng.random_ratio(1, 2) {
                             *self.carried_out.entry(e.id).or_default() += 1;
@@ -212,18 +212,18 @@ impl Desktop {
                         return;
                     }
                     *self.carried_out.entry(e.id).or_default() += 1;
-                    Applied::Applied
+                    Decision::Applied
                 }
             };
             self.answer_intent(e.id, &e.org, outcome);
         }
     }
 
-    fn answer_intent(&mut self, id: Uuid, org: &str, outcome: Applied) {
+    fn answer_intent(&mut self, id: Uuid, org: &str, outcome: Decision) {
         let (o, reason) = match &outcome {
-            Applied::Applied => (IntentOutcomeV1::Applied, None),
-            Applied::Refused(r) => (IntentOutcomeV1::Refused, Some(r.clone())),
-            Applied::Applying => unreachable!("an answer is final"),
+            Decision::Applied => (IntentOutcomeV1::Applied, None),
+            Decision::Refused(r) => (IntentOutcomeV1::Refused, Some(r.clone())),
+            Decision::Applying => unreachable!("an answer is final"),
         };
         self.intents.insert(id, outcome);
         self.newest += 1;
@@ -248,12 +248,12 @@ impl Desktop {
         let stuck: Vec<Uuid> = self
             .intents
             .iter()
-            .filter(|(_, a)| **a == Applied::Applying)
+            .filter(|(_, a)| **a == Decision::Applying)
             .map(|(id, _)| *id)
             .collect();
         for id in stuck {
             let org = self.intent_orgs[&id].clone();
-            self.answer_intent(id, &org, Applied::Refused("may not have run".into()));
+            self.answer_intent(id, &org, Decision::Refused("may not have run".into()));
         }
     }
 
@@ -539,14 +539,14 @@ fn run(seed: u64, dir: &std::path::Path) -> (usize, usize) {
             "seed {seed}: intent {id} was carried out {times} times"
         );
         match (desktop.intents.get(&id), state) {
-            (Some(Applied::Applied), intents::State::Applied) => {
+            (Some(Decision::Applied), intents::State::Applied) => {
                 assert_eq!(
                     times, 1,
                     "seed {seed}: {id} answered applied but never carried out"
                 );
                 counts.0 += 1;
             }
-            (Some(Applied::Refused(r)), intents::State::Refused) => {
+            (Some(Decision::Refused(r)), intents::State::Refused) => {
                 assert_eq!(reason.as_ref(), Some(r), "seed {seed}: {id}'s reason");
                 counts.1 += 1;
             }
