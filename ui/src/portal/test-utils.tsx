@@ -73,6 +73,15 @@ export function server(patch: Partial<T.Server> = {}): T.Server {
   };
 }
 
+/** `GET /api/v1/servers/{id}`: a server with no actions yet, its reseller's desktop online. */
+export function serverDetail(patch: Partial<T.ServerDetail> = {}): T.ServerDetail {
+  return { ...server(), actions: [], desktop: { online: true, holdMinutes: 60 }, ...patch };
+}
+
+export function serverAction(patch: Partial<T.ServerAction> = {}): T.ServerAction {
+  return { id: "act_1", action: "reboot", state: "requested", requestedAt: "2026-03-02T08:00:00Z", requestedBy: "Ada Lovelace", ...patch };
+}
+
 export function wallet(patch: Partial<T.Wallet> = {}): T.Wallet {
   return { balance: eur("4250"), lowBalanceThreshold: eur("1000"), state: "good", stateSince: null, terminatesAt: null, asOf: "2026-03-01T10:00:00Z", ...patch };
 }

@@ -4,11 +4,17 @@ import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { renderWithProviders } from "@/test/render";
 import type { PortalPairInput, PortalStatusDto } from "@/bindings";
-import { PortalCard, pairInputErrors } from "./PortalCard";
+import { portalKeys } from "./api";
+import { PortalCard, PortalSection, pairInputErrors } from "./PortalCard";
 
 const unpaired: PortalStatusDto = {
   paired: false, url: null, tenant: null, tenantName: null, customerUrl: null, connected: false, stopped: false,
-  waiting: 12, lastPushAt: null, lagSeconds: null, lastError: null, pairedAt: null,
+  waiting: 12, lastPushAt: null, lagSeconds: null, lastError: null, pairedAt: null, intentHoldMinutes: 60,
+};
+
+const paired: PortalStatusDto = {
+  ...unpaired, paired: true, url: "https://portal.example.com", tenant: "acme", tenantName: "Acme Cloud",
+  customerUrl: "https://portal.example.com/acme/", connected: true, waiting: 0, pairedAt: "2025-01-06T09:00:00Z",
 };
 
 describe("PortalCard", () => {
@@ -52,5 +58,72 @@ describe("PortalCard", () => {
     expect(pairInputErrors("", "")).toEqual({ url: expect.any(String), code: expect.any(String) });
     expect(pairInputErrors("portal.example.com", "x").url).toMatch(/https:\/\//);
     expect(pairInputErrors("http://127.0.0.1:8080", "x")).toEqual({});
+  });
+
+  it("shows how long customers' requests wait while this desktop is offline, also for a value that is no choice", () => {
+    const { unmount } = renderWithProviders(<PortalCard status={paired} />);
+    const select = screen.getByLabelText<HTMLSelectElement>("While this desktop is offline");
+    expect(screen.getByText(/can boot, reboot and shut down their servers on the portal/)).toBeTruthy();
+    expect(select.value).toBe("60");
+    expect(select.selectedOptions[0].textContent).toBe("Hold for 1 hour");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Refuse requests", "Hold for 15 minutes", "Hold for 1 hour", "Hold for 4 hours", "Hold for 1 day"]);
+    expect(screen.getByTestId("portal-customer-requests").textContent).toContain("Requests wait up to 1 hour at the portal");
+    expect(screen.getByRole("button", { name: "Save" })).toBeDisabled();
+    unmount();
+
+    renderWithProviders(<PortalCard status={{ ...paired, intentHoldMinutes: 90 }} />);
+    const odd = screen.getByLabelText<HTMLSelectElement>("While this desktop is offline");
+    expect(odd.value).toBe("90");
+    expect(odd.selectedOptions[0].textContent).toBe("Hold for 90 minutes");
+  });
+
+  it("asks nothing about customers' requests before pairing", () => {
+    renderWithProviders(<PortalCard status={unpaired} />);
+    expect(screen.queryByTestId("portal-customer-requests")).toBeNull();
+  });
+
+  it("refuses customers' requests while offline: sends 0 and shows the saved state", async () => {
+    let current = paired;
+    const sent: number[] = [];
+    mockIPC((cmd, args) => {
+      if (cmd === "get_portal_status") return current;
+      if (cmd === "set_portal_intent_hold") {
+        const { minutes } = args as { minutes: number };
+        sent.push(minutes);
+        current = { ...current, intentHoldMinutes: minutes };
+        return current;
+      }
+    });
+    const user = userEvent.setup();
+    const { queryClient } = renderWithProviders(<PortalSection />);
+    const select = await screen.findByLabelText<HTMLSelectElement>("While this desktop is offline");
+    expect(select.value).toBe("60");
+    await user.selectOptions(select, "Refuse requests");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(sent).toEqual([0]));
+    expect(await screen.findByRole("status")).toHaveTextContent("Customers' requests setting saved");
+    expect(queryClient.getQueryData<PortalStatusDto>(portalKeys.status)?.intentHoldMinutes).toBe(0);
+    expect(screen.getByLabelText<HTMLSelectElement>("While this desktop is offline").value).toBe("0");
+    expect(screen.getByTestId("portal-customer-requests").textContent).toContain("turns requests away while this desktop is offline");
+    expect(screen.getByRole("button", { name: "Save" })).toBeDisabled();
+  });
+
+  it("shows the backend's refusal beside the setting", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "set_portal_intent_hold") {
+        throw {
+          code: "validation", message: "Some fields need attention",
+          fields: [{ field: "intentHoldMinutes", message: "Hold requests for at most a week (10080 minutes), or 0 to refuse them while this desktop is offline" }],
+        };
+      }
+    });
+    const user = userEvent.setup();
+    const { container } = renderWithProviders(<PortalCard status={paired} />);
+    const select = screen.getByLabelText<HTMLSelectElement>("While this desktop is offline");
+    await user.selectOptions(select, "Hold for 1 day");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(container.querySelector('[data-field-error="intentHoldMinutes"]')).toHaveTextContent("at most a week (10080 minutes)"));
+    expect(select).toHaveAttribute("aria-invalid", "true");
+    expect(select.value).toBe("1440");
   });
 });

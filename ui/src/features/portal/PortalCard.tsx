@@ -12,6 +12,7 @@ import { useToast } from "@/components/ui/toast";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { focusFirstError, useApiForm } from "@/lib/use-api-form";
 import { usePairPortal, usePortalStatus, useSyncPortalNow, useUnpairPortal } from "./api";
+import { CustomerRequests } from "./CustomerRequests";
 
 const FIELDS = ["url", "code"] as const;
 
@@ -158,6 +159,7 @@ function Paired({ status }: { status: PortalStatusDto }) {
           </>
         )}
       </div>
+      <CustomerRequests minutes={status.intentHoldMinutes} />
     </div>
   );
 }

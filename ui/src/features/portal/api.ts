@@ -12,6 +12,7 @@ export const portalApi = {
   unpair: () => unwrap(commands.unpairPortal()),
   syncNow: () => unwrap(commands.syncPortalNow()),
   invite: (organizationId: string) => unwrap(commands.inviteToPortal(organizationId)),
+  setIntentHold: (minutes: number) => unwrap(commands.setPortalIntentHold(minutes)),
 };
 
 /** The status refreshes every few seconds while records wait or the portal is paired. */
@@ -30,6 +31,8 @@ function useStatusMutation<A>(fn: (a: A) => Promise<PortalStatusDto>) {
 export const usePairPortal = () => useStatusMutation(portalApi.pair);
 export const useUnpairPortal = () => useStatusMutation(() => portalApi.unpair());
 export const useSyncPortalNow = () => useStatusMutation(() => portalApi.syncNow());
+/** How long customers' requests wait at the portal while this desktop is offline (0 refuses them). */
+export const useSetPortalIntentHold = () => useStatusMutation(portalApi.setIntentHold);
 
 export function useInviteToPortal() {
   const qc = useQueryClient();

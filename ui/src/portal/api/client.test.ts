@@ -78,6 +78,20 @@ describe("the portal's API client", () => {
     expect(calls[1].headers["X-CSRF-Token"]).toBe("cookie-token");
   });
 
+  it("reads a server action's 202 answer, and keeps the desktop_offline code", async () => {
+    const action = { id: "act_1", action: "reboot", state: "requested", requestedAt: "2026-03-02T08:00:00Z", requestedBy: "Ada Lovelace" };
+    let offline = false;
+    const { calls } = mockApi({
+      "POST /api/v1/servers/srv_1/actions": () =>
+        offline ? { status: 409, body: { code: "desktop_offline", message: "the system is offline" } } : { status: 202, body: action },
+    });
+    setSessionCsrf("csrf-session");
+    expect(await portalApi.requestServerAction("srv_1", "reboot")).toEqual(action);
+    expect(calls[0]).toMatchObject({ method: "POST", body: { action: "reboot" }, headers: { "X-CSRF-Token": "csrf-session", "Content-Type": "application/json" } });
+    offline = true;
+    await expect(portalApi.requestServerAction("srv_1", "boot")).rejects.toMatchObject({ code: "desktop_offline", status: 409 });
+  });
+
   it("escapes ids and cursors in paths", async () => {
     const { calls } = mockApi({});
     await portalApi.server("a/b?c").catch(() => {});

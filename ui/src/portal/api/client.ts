@@ -20,6 +20,8 @@ export type ErrorCode =
   | "not_found"
   | "expired"
   | "conflict"
+  /** A server action while the reseller's desktop is offline and the reseller holds no requests. */
+  | "desktop_offline"
   | "rate_limited"
   /** The server could not be reached, or answered with something that is not the API's. */
   | "unavailable"
@@ -27,7 +29,7 @@ export type ErrorCode =
 
 const KNOWN: readonly string[] = [
   "invalid", "too_large", "signed_out", "invalid_credentials", "invalid_code", "second_factor",
-  "forbidden", "csrf", "not_found", "expired", "conflict", "rate_limited", "unavailable", "internal",
+  "forbidden", "csrf", "not_found", "expired", "conflict", "desktop_offline", "rate_limited", "unavailable", "internal",
 ];
 
 export class PortalError extends Error {
@@ -126,7 +128,8 @@ export async function request<R>(method: Method, path: string, body?: unknown): 
     throw new PortalError("unavailable", "Cannot reach the portal: check your connection and try again");
   }
   if (!res.ok) throw await errorOf(res);
-  if (res.status === 204 || res.status === 202) return undefined as R;
+  // 202 may carry a body (a server action's `Action`) or none (a mail sent).
+  if (res.status === 204) return undefined as R;
   const text = await res.text();
   if (!text) return undefined as R;
   try {
@@ -198,7 +201,10 @@ export const portalApi = {
   // What the customer sees.
   dashboard: () => request<T.Dashboard>("GET", "/api/v1/dashboard"),
   servers: () => request<T.Server[]>("GET", "/api/v1/servers"),
-  server: (id: string) => request<T.Server>("GET", `/api/v1/servers/${enc(id)}`),
+  server: (id: string) => request<T.ServerDetail>("GET", `/api/v1/servers/${enc(id)}`),
+  /** Asks the reseller's desktop to boot, reboot or shut down a server: answers the request (state `requested`), never its outcome. */
+  requestServerAction: (id: string, action: T.ServerActionKind) =>
+    request<T.ServerAction>("POST", `/api/v1/servers/${enc(id)}/actions`, { action }),
   documents: (before?: string | null) => request<T.Page<T.DocumentSummary>>("GET", withCursor("/api/v1/documents", before)),
   document: (id: string) => request<T.Document>("GET", `/api/v1/documents/${enc(id)}`),
   documentPdfUrl: (id: string) => `/api/v1/documents/${enc(id)}/pdf`,

@@ -1,9 +1,9 @@
 // TanStack Query keys and hooks of the portal. `useLiveUpdates` refetches
 // what the server's event stream says changed.
 import * as React from "react";
-import { QueryCache, QueryClient, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { QueryCache, QueryClient, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { PortalError, portalApi } from "./client";
-import type { ChangeEvent } from "./types";
+import type { ChangeEvent, ServerAction, ServerActionKind, ServerDetail } from "./types";
 
 export const keys = {
   branding: (tenant: string) => ["branding", tenant] as const,
@@ -53,7 +53,48 @@ export const useSession = () => useQuery({ queryKey: keys.session, queryFn: port
 export const useSessions = () => useQuery({ queryKey: keys.sessions, queryFn: portalApi.sessions });
 export const useDashboard = () => useQuery({ queryKey: keys.dashboard, queryFn: portalApi.dashboard });
 export const useServers = () => useQuery({ queryKey: keys.servers, queryFn: portalApi.servers });
-export const useServer = (id: string) => useQuery({ queryKey: keys.server(id), queryFn: () => portalApi.server(id) });
+/**
+ * A server's detail. The event stream tells when the desktop answers a
+ * request, but not when the desktop comes or goes, nor when a held request
+ * runs out of time (the portal finds that out on reading): so while the
+ * desktop is away or a request waits, the page also looks again now and then.
+ */
+export const useServer = (id: string) =>
+  useQuery({
+    queryKey: keys.server(id),
+    queryFn: () => portalApi.server(id),
+    refetchInterval: (q) => (q.state.data && needsWatching(q.state.data) ? 30_000 : false),
+  });
+
+function needsWatching(d: ServerDetail): boolean {
+  return d.desktop?.online === false || d.actions?.[0]?.state === "requested";
+}
+
+/**
+ * Asks for a power action on server `id`. The answer is only the request
+ * (state `requested`): it shows at once in the server's actions, and the
+ * desktop's verdict arrives later through the event stream (`what: server`).
+ * Whatever the answer, the server is refetched: a refusal (409) usually means
+ * the page showed an older state.
+ */
+export function useServerAction(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (action: ServerActionKind) => portalApi.requestServerAction(id, action),
+    onSuccess: (action: ServerAction | undefined) => {
+      if (!action?.id) return;
+      qc.setQueryData<ServerDetail>(keys.server(id), (d) =>
+        d && !(d.actions ?? []).some((a) => a.id === action.id) ? { ...d, actions: [action, ...(d.actions ?? [])].slice(0, 10) } : d,
+      );
+    },
+    onSettled: () =>
+      Promise.all([
+        qc.invalidateQueries({ queryKey: keys.server(id) }),
+        qc.invalidateQueries({ queryKey: keys.servers, exact: true }),
+      ]),
+  });
+}
+
 export const useDocument = (id: string) => useQuery({ queryKey: keys.document(id), queryFn: () => portalApi.document(id) });
 export const useWallet = () => useQuery({ queryKey: keys.wallet, queryFn: portalApi.wallet });
 
@@ -77,6 +118,7 @@ export const useWalletTransactions = () =>
 export function staleKeys(what: string): readonly (readonly string[])[] {
   switch (what) {
     case "server":
+      // ["servers"] covers each server's detail, with its actions.
       return [keys.servers, keys.dashboard];
     case "document":
       return [keys.documents, keys.dashboard, keys.walletTransactions];

@@ -1,6 +1,7 @@
 // The portal's customer API (crates/cs-portal/API.md), as TypeScript types.
 // Money is `{ minor, currency }` with the minor units as a string; times are
 // RFC 3339 UTC strings.
+import type { PowerAction } from "@/lib/status";
 
 export type Money = { minor: string; currency: string };
 
@@ -74,6 +75,38 @@ export type Server = {
   ipv6?: string | null;
   createdAt: string;
 };
+
+/** A power action a customer may ask for (the desktop's `PowerAction`, less what only the reseller does). */
+export type ServerActionKind = PowerAction;
+
+/**
+ * Where a request stands: `requested` (waiting for the reseller's desktop),
+ * `applied`, `refused` (`reason` says why, in words) or `expired` (the desktop
+ * stayed offline longer than the reseller holds requests; nothing was done).
+ */
+export type ServerActionState = "requested" | "applied" | "refused" | "expired";
+
+export type ServerAction = {
+  id: string;
+  action: ServerActionKind;
+  state: ServerActionState;
+  reason?: string | null;
+  requestedAt: string;
+  /** The contact's name. */
+  requestedBy: string;
+  decidedAt?: string | null;
+};
+
+/** Whether the reseller's desktop called the portal in the last 90 s, and how long it holds requests while it is away. */
+export type DesktopPresence = {
+  online: boolean;
+  lastSeenAt?: string | null;
+  /** 0: requests are refused while the desktop is offline. */
+  holdMinutes: number;
+};
+
+/** `GET /api/v1/servers/{id}`: the server, its 10 newest actions (newest first) and the desktop's presence. */
+export type ServerDetail = Server & { actions: ServerAction[]; desktop: DesktopPresence };
 
 export type DocumentKind = "invoice" | "receipt" | "credit_note";
 export type DocumentStatus = "paid" | "unpaid" | "voided";

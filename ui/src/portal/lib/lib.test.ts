@@ -5,6 +5,7 @@ import { canSee } from "./roles";
 import { describeUserAgent } from "./user-agent";
 import { safeNext } from "../layout/PortalShell";
 import { formatPeriod, walletStateText } from "../components/bits";
+import { desktopOfflineText, holdText } from "../components/power";
 import { branding, wallet, eur } from "../test-utils";
 
 describe("password rules (API.md: 12–200 characters, not one character, not the email)", () => {
@@ -105,5 +106,25 @@ describe("words", () => {
     expect(t({ state: "grace", balance: eur("-120") }).title).toBe("Your wallet has run out of money");
     expect(t({ state: "suspended", terminatesAt: "2026-04-01T00:00:00Z" }).body).toMatch(/powered off.*deleted on/);
     expect(t({ state: "terminated" }).tone).toBe("error");
+  });
+});
+
+describe("the reseller's desktop away, in words", () => {
+  it("says how long a request is held, in minutes or whole hours", () => {
+    expect(holdText(1)).toBe("1 minute");
+    expect(holdText(60)).toBe("60 minutes");
+    expect(holdText(90)).toBe("90 minutes");
+    expect(holdText(120)).toBe("2 hours");
+    expect(holdText(1440)).toBe("24 hours");
+    expect(holdText(150)).toBe("150 minutes");
+  });
+
+  it("never suggests a request runs while the desktop is away", () => {
+    expect(desktopOfflineText({ online: false, holdMinutes: 180 }, branding)).toBe(
+      "Acme Cloud's system is offline right now. A request waits up to 3 hours for it and runs when it is back — nothing runs before that.",
+    );
+    expect(desktopOfflineText({ online: false, holdMinutes: 0 }, branding)).toBe(
+      "Acme Cloud's system is offline right now, so actions are not accepted. Try again later.",
+    );
   });
 });

@@ -14,6 +14,7 @@ import { useServer, useServers } from "../api/queries";
 import type { Server } from "../api/types";
 import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { CopyButton, When } from "../components/bits";
+import { PowerCard } from "../components/power";
 
 function serverColumns(tenant: string): Column<Server>[] {
   return [
@@ -134,28 +135,31 @@ export function ServerPage() {
         }
         description={<LiveNote />}
       />
-      <Card>
-        <CardHeader>
-          <CardTitle>Details</CardTitle>
-        </CardHeader>
-        <CardContent>
-          <dl className="grid gap-x-8 gap-y-4 sm:grid-cols-2" data-testid="server-details">
-            <Detail label="Status">{statusInfo(s.status).label}</Detail>
-            <Detail label="Plan">{s.plan}</Detail>
-            <Detail label="Region">{s.region}</Detail>
-            <Detail label="Image">{s.image}</Detail>
-            <Detail label="IPv4 address">
-              {s.ipv4 ? <Address value={s.ipv4} testId="server-ipv4" /> : <span className="text-muted-foreground">Not assigned yet</span>}
-            </Detail>
-            <Detail label="IPv6 address">
-              {s.ipv6 ? <Address value={s.ipv6} testId="server-ipv6" /> : <span className="text-muted-foreground">Not assigned yet</span>}
-            </Detail>
-            <Detail label="Created">
-              <When iso={s.createdAt} />
-            </Detail>
-          </dl>
-        </CardContent>
-      </Card>
+      <div className="grid gap-5">
+        <Card>
+          <CardHeader>
+            <CardTitle>Details</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <dl className="grid gap-x-8 gap-y-4 sm:grid-cols-2" data-testid="server-details">
+              <Detail label="Status">{statusInfo(s.status).label}</Detail>
+              <Detail label="Plan">{s.plan}</Detail>
+              <Detail label="Region">{s.region}</Detail>
+              <Detail label="Image">{s.image}</Detail>
+              <Detail label="IPv4 address">
+                {s.ipv4 ? <Address value={s.ipv4} testId="server-ipv4" /> : <span className="text-muted-foreground">Not assigned yet</span>}
+              </Detail>
+              <Detail label="IPv6 address">
+                {s.ipv6 ? <Address value={s.ipv6} testId="server-ipv6" /> : <span className="text-muted-foreground">Not assigned yet</span>}
+              </Detail>
+              <Detail label="Created">
+                <When iso={s.createdAt} />
+              </Detail>
+            </dl>
+          </CardContent>
+        </Card>
+        <PowerCard server={s} />
+      </div>
     </>
   );
 }

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { setSessionCsrf } from "../api/client";
 import type { ServerStatus } from "../api/types";
-import { FakeEventSource, type Handler, branding, doc, eur, mockApi, renderPortal, server, session, wallet } from "../test-utils";
+import { FakeEventSource, type Handler, branding, doc, eur, mockApi, renderPortal, server, serverAction, serverDetail, session, wallet } from "../test-utils";
 
 const signedOut = { status: 401, body: { code: "signed_out", message: "Sign in again" } };
 
@@ -258,7 +258,7 @@ describe("signed in", () => {
 
   it("a server's status changes when the event stream says servers changed", async () => {
     let status = "provisioning";
-    signedInApi("admin", { "GET /api/v1/servers/srv_1": () => ({ body: server({ status: status as ServerStatus, ipv4: null }) }) });
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": () => ({ body: serverDetail({ status: status as ServerStatus, ipv4: null }) }) });
     renderPortal("/acme/servers/srv_1");
     expect(await screen.findByTestId("server-status")).toHaveAttribute("data-status", "provisioning");
     expect(screen.getByText("Not assigned yet", { selector: "span" })).toBeInTheDocument();
@@ -344,6 +344,180 @@ describe("signed in", () => {
     expired = true;
     await queryClient.invalidateQueries({ queryKey: ["wallet"] });
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+  });
+});
+
+describe("a server's power actions", () => {
+  const power = () => within(screen.getByTestId("power-card"));
+  const button = (name: string) => power().getByRole("button", { name });
+
+  it.each([
+    ["running", { Boot: false, Reboot: true, "Shut down": true }],
+    ["offline", { Boot: true, Reboot: false, "Shut down": false }],
+    ["rebooting", { Boot: false, Reboot: false, "Shut down": false }],
+  ] as const)("a %s server offers what its state allows", async (status, enabled) => {
+    signedInApi("member", { "GET /api/v1/servers/srv_1": { body: serverDetail({ status }) } });
+    renderPortal("/acme/servers/srv_1");
+    await screen.findByTestId("power-card");
+    for (const [name, on] of Object.entries(enabled)) {
+      if (on) expect(button(name)).toBeEnabled();
+      else expect(button(name)).toBeDisabled();
+    }
+    expect(screen.getByTestId("server-actions-empty")).toHaveTextContent("No actions yet.");
+  });
+
+  it.each(["provisioning", "deleting", "deleted", "suspended", "failed"] as const)("a %s server has no power buttons", async (status) => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: serverDetail({ status }) } });
+    renderPortal("/acme/servers/srv_1");
+    await screen.findByTestId("power-card");
+    expect(power().queryAllByRole("button")).toEqual([]);
+    expect(power().getByTestId("power-unavailable")).toBeInTheDocument();
+    if (status === "suspended") {
+      expect(power().getByTestId("power-unavailable")).toHaveTextContent("This server is suspended: top up your wallet or contact Acme Cloud");
+    }
+  });
+
+  it("a reboot is asked for after a confirmation, then waits for the reseller's desktop, then the live status takes over", async () => {
+    const user = userEvent.setup();
+    let detail = serverDetail();
+    const { calls } = signedInApi("member", {
+      "GET /api/v1/servers/srv_1": () => ({ body: detail }),
+      "POST /api/v1/servers/srv_1/actions": ({ body }) => {
+        const act = serverAction({ id: "act_9", action: body.action, state: "requested", requestedBy: "Ada Lovelace" });
+        detail = { ...detail, actions: [act] };
+        return { status: 202, body: act };
+      },
+    });
+    renderPortal("/acme/servers/srv_1");
+    await screen.findByTestId("power-card");
+
+    // "Cancel" sends nothing.
+    await user.click(button("Reboot"));
+    expect(screen.getByRole("alertdialog")).toHaveTextContent("Reboot web-01?");
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    await user.click(button("Reboot"));
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Reboot" }));
+    const waiting = await screen.findByTestId("action-waiting");
+    expect(waiting).toHaveTextContent("Reboot requested — waiting for Acme Cloud to carry it out");
+    const post = calls.find((c) => c.method === "POST")!;
+    expect(post.path).toBe("/api/v1/servers/srv_1/actions");
+    expect(post.body).toEqual({ action: "reboot" });
+    expect(post.headers["X-CSRF-Token"]).toBe("csrf-session");
+    for (const name of ["Boot", "Reboot", "Shut down"]) expect(button(name)).toBeDisabled();
+    const row = within(screen.getByTestId("server-actions")).getByTestId("server-action");
+    expect(row).toHaveAttribute("data-state", "requested");
+    expect(row).toHaveTextContent("Reboot");
+    expect(row).toHaveTextContent("Ada Lovelace");
+    expect(within(row).getByTestId("action-state")).toHaveTextContent("Requested");
+    // Nothing claims the server rebooted: its status is still the desktop's last word.
+    expect(screen.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+
+    // The desktop carries it out; its push arrives through the event stream.
+    await waitFor(() => expect(FakeEventSource.instances.length).toBe(1));
+    detail = { ...detail, status: "rebooting", actions: [{ ...detail.actions[0], state: "applied", decidedAt: "2026-03-02T08:00:30Z" }] };
+    FakeEventSource.instances[0].emit("change", { what: "server" });
+    await waitFor(() => expect(screen.getByTestId("server-status")).toHaveAttribute("data-status", "rebooting"));
+    expect(screen.queryByTestId("action-waiting")).toBeNull();
+    expect(within(screen.getByTestId("server-action")).getByTestId("action-state")).toHaveTextContent("Carried out");
+  });
+
+  it("a shutdown asks first, naming the server", async () => {
+    const user = userEvent.setup();
+    const { calls } = signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": { body: serverDetail({ label: "web-1" }) },
+      "POST /api/v1/servers/srv_1/actions": { status: 202, body: serverAction({ action: "shutdown" }) },
+    });
+    renderPortal("/acme/servers/srv_1");
+    await user.click(await screen.findByRole("button", { name: "Shut down" }));
+    expect(screen.getByRole("heading", { name: "Shut down web-1?" })).toBeInTheDocument();
+    await user.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Shut down" }));
+    await waitFor(() => expect(calls.find((c) => c.method === "POST")?.body).toEqual({ action: "shutdown" }));
+  });
+
+  it("a boot needs no confirmation", async () => {
+    const user = userEvent.setup();
+    let detail = serverDetail({ status: "offline" });
+    const { calls } = signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": () => ({ body: detail }),
+      "POST /api/v1/servers/srv_1/actions": () => {
+        detail = { ...detail, actions: [serverAction({ action: "boot" })] };
+        return { status: 202, body: detail.actions[0] };
+      },
+    });
+    renderPortal("/acme/servers/srv_1");
+    await user.click(await screen.findByRole("button", { name: "Boot" }));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(await screen.findByTestId("action-waiting")).toHaveTextContent("Boot requested — waiting for Acme Cloud to carry it out");
+    expect(calls.find((c) => c.method === "POST")?.body).toEqual({ action: "boot" });
+  });
+
+  it("a refusal's reason shows as text, never as HTML", async () => {
+    const reason = "Not now <script>alert(1)</script> <b>maintenance</b>";
+    signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": {
+        body: serverDetail({
+          actions: [
+            serverAction({ id: "a3", action: "shutdown", state: "refused", reason, decidedAt: "2026-03-02T09:00:00Z" }),
+            serverAction({ id: "a2", action: "boot", state: "expired", requestedBy: "Charles Babbage" }),
+            serverAction({ id: "a1", action: "reboot", state: "applied" }),
+          ],
+        }),
+      },
+    });
+    renderPortal("/acme/servers/srv_1");
+    const rows = await screen.findAllByTestId("server-action");
+    expect(rows.map((r) => r.getAttribute("data-state"))).toEqual(["refused", "expired", "applied"]);
+    expect(within(rows[0]).getByTestId("action-reason").textContent).toBe(reason);
+    expect(within(rows[0]).getByTestId("action-state")).toHaveTextContent("Refused");
+    expect(within(rows[1]).getByTestId("action-state")).toHaveTextContent("Expired");
+    expect(rows[1]).toHaveTextContent("Not carried out: the system was offline.");
+    expect(rows[1]).toHaveTextContent("Charles Babbage");
+    // The newest action was refused: the card says so above its buttons too, with the reason as text.
+    expect(screen.getByTestId("action-refused")).toHaveTextContent("Acme Cloud refused the shutdown");
+    expect(screen.getByTestId("action-refused")).toHaveTextContent(reason);
+    expect(document.querySelector("script")).toBeNull();
+    expect(document.querySelector("[data-testid='power-card'] b")).toBeNull();
+    // A refusal does not block the next request.
+    expect(button("Reboot")).toBeEnabled();
+  });
+
+  it("with the reseller's desktop offline and requests held, says a request waits", async () => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: serverDetail({ desktop: { online: false, holdMinutes: 45, lastSeenAt: "2026-03-02T07:00:00Z" } }) } });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("desktop-offline")).toHaveTextContent(
+      "Acme Cloud's system is offline right now. A request waits up to 45 minutes for it and runs when it is back — nothing runs before that.",
+    );
+    expect(button("Reboot")).toBeEnabled();
+    expect(button("Shut down")).toBeEnabled();
+  });
+
+  it("with the reseller's desktop offline and no requests held, the buttons are off", async () => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: serverDetail({ status: "offline", desktop: { online: false, holdMinutes: 0 } }) } });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("desktop-offline")).toHaveTextContent(
+      "Acme Cloud's system is offline right now, so actions are not accepted. Try again later.",
+    );
+    for (const name of ["Boot", "Reboot", "Shut down"]) expect(button(name)).toBeDisabled();
+  });
+
+  it.each([
+    [{ status: 409, body: { code: "conflict", message: "Another action of this server still waits" } }, "Another action of this server still waits"],
+    [{ status: 409, body: { code: "desktop_offline", message: "Acme Cloud's system is offline: try again later" } }, "Acme Cloud's system is offline: try again later"],
+    [{ status: 429, body: { code: "rate_limited", message: "Too many requests" }, headers: { "Retry-After": "600" } }, "Too many requests (try again in 10 minutes)"],
+  ])("a refused request (%#) shows its message in the card", async (answer, message) => {
+    const user = userEvent.setup();
+    signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": { body: serverDetail({ status: "offline" }) },
+      "POST /api/v1/servers/srv_1/actions": answer,
+    });
+    renderPortal("/acme/servers/srv_1");
+    await user.click(await screen.findByRole("button", { name: "Boot" }));
+    expect(await power().findByTestId("power-error")).toHaveTextContent(message);
+    expect(screen.queryByTestId("action-waiting")).toBeNull();
+    expect(screen.getByTestId("server-actions-empty")).toBeInTheDocument();
   });
 });
 
