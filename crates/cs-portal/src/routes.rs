@@ -208,6 +208,10 @@ pub fn routes() -> Vec<(Route, Handler)> {
             post(actions::request),
         ),
         (
+            r("POST", "/api/v1/servers/{id}/delete", servers),
+            post(actions::delete),
+        ),
+        (
             r("GET", "/api/v1/documents", billing),
             get(customer::documents),
         ),

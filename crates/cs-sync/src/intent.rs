@@ -36,14 +36,17 @@ pub const MAX_WAIT_SECS: u64 = 25;
 pub enum IntentKind {
     /// Boot, reboot or shut down a server.
     Power,
+    /// Delete a server (billing stops with it).
+    Delete,
 }
 
 impl IntentKind {
-    pub const ALL: [IntentKind; 1] = [IntentKind::Power];
+    pub const ALL: [IntentKind; 2] = [IntentKind::Power, IntentKind::Delete];
 
     pub fn as_str(self) -> &'static str {
         match self {
             IntentKind::Power => "power",
+            IntentKind::Delete => "delete",
         }
     }
 
@@ -54,6 +57,7 @@ impl IntentKind {
     pub fn newest_version(self) -> u32 {
         match self {
             IntentKind::Power => PowerV1::VERSION,
+            IntentKind::Delete => DeleteServerV1::VERSION,
         }
     }
 }
@@ -86,12 +90,14 @@ pub struct IntentEnvelope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
     Power(PowerV1),
+    Delete(DeleteServerV1),
 }
 
 impl Intent {
     pub fn kind(&self) -> IntentKind {
         match self {
             Intent::Power(_) => IntentKind::Power,
+            Intent::Delete(_) => IntentKind::Delete,
         }
     }
 
@@ -99,6 +105,7 @@ impl Intent {
     pub fn server(&self) -> Option<&str> {
         match self {
             Intent::Power(p) => Some(&p.server),
+            Intent::Delete(d) => Some(&d.server),
         }
     }
 }
@@ -138,6 +145,7 @@ impl IntentEnvelope {
         }
         let (v, body) = match intent {
             Intent::Power(p) => enc(p),
+            Intent::Delete(d) => enc(d),
         };
         IntentEnvelope {
             id,
@@ -170,6 +178,9 @@ impl IntentEnvelope {
         Ok(match kind {
             IntentKind::Power => {
                 Intent::Power(PowerV1::deserialize(&self.body).map_err(malformed)?)
+            }
+            IntentKind::Delete => {
+                Intent::Delete(DeleteServerV1::deserialize(&self.body).map_err(malformed)?)
             }
         })
     }
@@ -224,5 +235,18 @@ pub struct PowerV1 {
 
 impl IntentBody for PowerV1 {
     const KIND: IntentKind = IntentKind::Power;
+    const VERSION: u32 = 1;
+}
+
+/// Delete one of the organization's servers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteServerV1 {
+    /// The server's entity id.
+    pub server: String,
+}
+
+impl IntentBody for DeleteServerV1 {
+    const KIND: IntentKind = IntentKind::Delete;
     const VERSION: u32 = 1;
 }

@@ -51,11 +51,28 @@ enum Claim {
     },
 }
 
-fn verb(a: PowerActionV1) -> &'static str {
+fn verb(a: PowerAction) -> &'static str {
     match a {
-        PowerActionV1::Boot => "boot",
-        PowerActionV1::Reboot => "reboot",
-        PowerActionV1::Shutdown => "shut down",
+        PowerAction::Boot => "boot",
+        PowerAction::Reboot => "reboot",
+        PowerAction::Shutdown => "shut down",
+        PowerAction::Suspend => "suspend",
+        PowerAction::Delete => "delete",
+    }
+}
+
+/// The server and the reseller's action an intent asks for.
+fn asked(intent: &Intent) -> (&str, PowerAction) {
+    match intent {
+        Intent::Power(p) => (
+            &p.server,
+            match p.action {
+                PowerActionV1::Boot => PowerAction::Boot,
+                PowerActionV1::Reboot => PowerAction::Reboot,
+                PowerActionV1::Shutdown => PowerAction::Shutdown,
+            },
+        ),
+        Intent::Delete(d) => (&d.server, PowerAction::Delete),
     }
 }
 
@@ -118,33 +135,33 @@ impl App {
                 Ok(i) => i,
                 Err(err) => return refuse(w, row, err.to_string()),
             };
-            let Intent::Power(p) = intent;
+            let (server_id, action) = asked(&intent);
             let row = IntentRow {
-                server: Some(&p.server),
+                server: Some(server_id),
                 ..row
             };
-            match check_power(w, e, &p.server, p.action)? {
+            match check(w, e, server_id, action)? {
                 Err(reason) => refuse(w, row, reason),
                 Ok((server, contact_name)) => {
                     store::intent_received(w, &row, IntentState::Applying, None, now)?;
                     w.record_as(
                         &format!("portal:{contact_name}"),
                         now,
-                        "portal.power_requested",
+                        if action == PowerAction::Delete {
+                            "portal.delete_requested"
+                        } else {
+                            "portal.power_requested"
+                        },
                         Subject::server(&server),
                         format!(
                             "{contact_name} asked on the portal to {} {}",
-                            verb(p.action),
+                            verb(action),
                             server.label
                         ),
                     )?;
                     Ok(Claim::Apply {
                         server: server.id.to_string(),
-                        action: match p.action {
-                            PowerActionV1::Boot => PowerAction::Boot,
-                            PowerActionV1::Reboot => PowerAction::Reboot,
-                            PowerActionV1::Shutdown => PowerAction::Shutdown,
-                        },
+                        action,
                         label: server.label,
                     })
                 }
@@ -285,13 +302,13 @@ impl App {
     }
 }
 
-/// Step 1's check of a power action: the server and the contact's name, or
-/// the reason it is refused.
-fn check_power(
+/// Step 1's check of an action on a server: the server and the contact's
+/// name, or the reason it is refused.
+fn check(
     c: &Connection,
     e: &IntentEnvelope,
     server: &str,
-    action: PowerActionV1,
+    action: PowerAction,
 ) -> AppResult<Result<(cs_core::Server, String), String>> {
     let Ok(org) = parse_org_id(&e.org) else {
         return Ok(Err(
@@ -314,18 +331,13 @@ fn check_power(
     let Some(s) = found.filter(|s| s.organization_id == org && s.deleted_at.is_none()) else {
         return Ok(Err("This server does not exist (any more).".into()));
     };
-    let action_core = match action {
-        PowerActionV1::Boot => PowerAction::Boot,
-        PowerActionV1::Reboot => PowerAction::Reboot,
-        PowerActionV1::Shutdown => PowerAction::Shutdown,
-    };
-    if s.status == cs_core::ServerStatus::Suspended {
+    if s.status == cs_core::ServerStatus::Suspended && action != PowerAction::Delete {
         return Ok(Err(format!(
             "{} is suspended because the wallet ran out: top it up to use the server again.",
             s.label
         )));
     }
-    if s.status.begin(action_core).is_err() {
+    if s.status.begin(action).is_err() {
         return Ok(Err(format!(
             "{} cannot {} while it is {}.",
             s.label,
@@ -359,7 +371,8 @@ fn publish_result(
 }
 
 /// The intents worker: a long fetch at a time while paired; backs off (up
-/// to 5 min) while the portal cannot be reached.
+/// to 30 s, so requests waiting there are picked up soon after it is back)
+/// while the portal cannot be reached.
 pub async fn run(app: Arc<App>) {
     if let Err(e) = app.settle_interrupted_intents() {
         tracing::error!(error = %e, "interrupted portal requests could not be answered");
@@ -379,7 +392,7 @@ pub async fn run(app: Arc<App>) {
             Err(e) => {
                 tracing::warn!(error = %e, "fetching customers' requests from the portal failed");
                 tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(300));
+                backoff = (backoff * 2).min(Duration::from_secs(30));
             }
         }
     }

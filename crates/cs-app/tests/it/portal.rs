@@ -8,7 +8,7 @@ use cs_app::dto::*;
 use cs_app::AppError;
 use cs_portal::storage::{intents, projection, tenants, StorageError};
 use cs_portal::{Config, Database, Portal};
-use cs_sync::intent::{Intent, PowerActionV1, PowerV1};
+use cs_sync::intent::{DeleteServerV1, Intent, PowerActionV1, PowerV1};
 use cs_sync::record::{Kind, Record};
 
 use crate::TestApp;
@@ -464,6 +464,25 @@ async fn customers_requests_are_checked_again_and_applied_once() {
         .map(|(_, s, _)| s)
         .collect();
     assert_eq!(desktop, ["applied", "refused", "refused", "refused"]);
+
+    // A customer deletes their server: carried out like the reseller's
+    // Delete (billing follows it).
+    let delete = p
+        .request(
+            &org.id,
+            &contact,
+            Intent::Delete(DeleteServerV1 {
+                server: web.id.clone(),
+            }),
+        )
+        .await;
+    assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(1));
+    assert_eq!(t.app.get_server(&web.id).unwrap().server.status, "deleting");
+    t.app.sync_portal_until_idle().await.unwrap();
+    assert_eq!(
+        p.intents().await.last().unwrap(),
+        &(delete.id.to_string(), intents::State::Applied, None)
+    );
 
     // The reseller's hold time reaches the portal; bad input changes nothing.
     assert_eq!(p.hold_minutes().await, 60);

@@ -1,5 +1,5 @@
-//! Power actions on a customer's server: requests the reseller's desktop
-//! carries out ([`crate::storage::intents`]).
+//! Power actions on a customer's server, and deleting it: requests the
+//! reseller's desktop carries out ([`crate::storage::intents`]).
 //!
 //! The portal checks a request against what it holds (the caller's role,
 //! from the session; the server, in the caller's organization; its state)
@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use cs_sync::intent::{Intent, PowerActionV1, PowerV1};
+use cs_sync::intent::{DeleteServerV1, Intent, PowerActionV1, PowerV1};
 use cs_sync::record::{Kind, Record, ServerStatusV1, ServerV1};
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,8 @@ const WINDOW: chrono::Duration = chrono::Duration::minutes(15);
 #[serde(rename_all = "camelCase")]
 pub struct ActionBody {
     pub id: String,
-    pub action: PowerActionV1,
+    /// `boot`, `reboot`, `shutdown` or `delete`.
+    pub action: &'static str,
     pub state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -45,12 +46,14 @@ pub struct ActionBody {
 }
 
 pub fn action_body(s: Stored) -> Option<ActionBody> {
-    let Ok(Intent::Power(p)) = s.envelope.decode() else {
-        return None;
+    let action = match s.envelope.decode() {
+        Ok(Intent::Power(p)) => p.action.as_str(),
+        Ok(Intent::Delete(_)) => "delete",
+        Err(_) => return None,
     };
     Some(ActionBody {
         id: s.envelope.id.to_string(),
-        action: p.action,
+        action,
         state: s.state.as_str(),
         reason: s.reason,
         requested_at: s.envelope.at,
@@ -121,6 +124,78 @@ pub async fn request(
 ) -> Result<Response, ApiError> {
     let action = PowerActionV1::parse(&body.action)
         .ok_or_else(|| ApiError::field("action", "choose boot, reboot or shutdown"))?;
+    accept(
+        &portal,
+        caller,
+        id,
+        "server_action_requested",
+        move |server, id| {
+            if let Some(why) = refusal(&server.label, server.status, action) {
+                return Err(ApiError::conflict(why));
+            }
+            Ok(Intent::Power(PowerV1 {
+                server: id.to_string(),
+                action,
+            }))
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// The server's label, typed by the customer to confirm.
+    pub label: String,
+}
+
+/// `POST /api/v1/servers/{id}/delete` `{ label }` → 202 `Action`: the label
+/// typed must be the server's.
+pub async fn delete(
+    State(portal): State<Arc<Portal>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<DeleteRequest>,
+) -> Result<Response, ApiError> {
+    accept(
+        &portal,
+        caller,
+        id,
+        "server_delete_requested",
+        move |server, id| {
+            if body.label.trim() != server.label {
+                return Err(ApiError::field(
+                    "label",
+                    format!("type the server's name, {}, to confirm", server.label),
+                ));
+            }
+            if matches!(
+                server.status,
+                ServerStatusV1::Deleting | ServerStatusV1::Deleted
+            ) {
+                return Err(ApiError::conflict(format!(
+                    "{} is being deleted already.",
+                    server.label
+                )));
+            }
+            Ok(Intent::Delete(DeleteServerV1 {
+                server: id.to_string(),
+            }))
+        },
+    )
+    .await
+}
+
+/// Checks a request about the caller's server `id` and records it: the
+/// server in the caller's organization, `make`'s own checks, no other
+/// request of it waiting, a desktop there to carry it out (or a hold).
+async fn accept(
+    portal: &Portal,
+    caller: Caller,
+    id: String,
+    audit_action: &'static str,
+    make: impl FnOnce(&ServerV1, &str) -> Result<Intent, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
     let now = portal.now();
     let stored = portal
         .db
@@ -141,9 +216,7 @@ pub async fn request(
                 },
                 None => return Err(ApiError::not_found("server")),
             };
-            if let Some(why) = refusal(&server.label, server.status, action) {
-                return Err(ApiError::conflict(why));
-            }
+            let intent = make(&server, &id)?;
             if intents::waiting_for_server(tx, &s.tenant_id, &s.org, &id, now)? {
                 return Err(ApiError::conflict(format!(
                     "An action on {} is waiting to be carried out: wait for it to finish.",
@@ -173,10 +246,7 @@ pub async fn request(
                     contact: &s.contact,
                     name: &s.name,
                 },
-                &Intent::Power(PowerV1 {
-                    server: id.clone(),
-                    action,
-                }),
+                &intent,
                 now,
             )?;
             audit::record(
@@ -184,8 +254,8 @@ pub async fn request(
                 audit::Entry {
                     tenant_id: &s.tenant_id,
                     account_id: Some(&s.account_id),
-                    action: "server_action_requested",
-                    detail: &format!("{} {} ({})", action.as_str(), server.label, id),
+                    action: audit_action,
+                    detail: &format!("{} {} ({})", intent.kind().as_str(), server.label, id),
                     ip: &caller.client.ip,
                 },
                 now,

@@ -344,3 +344,46 @@ async fn while_the_desktop_is_away_requests_wait_expire_or_are_refused() {
         assert_eq!(r.status, 202, "{name}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_server_takes_its_name_typed_and_is_a_request_too() {
+    for (name, database, _dir) in databases_async().await {
+        let w = World::new(&database, "acme", true).await;
+        let a = w.customer("org-a", "ada", ContactRole::Admin).await;
+        w.push(vec![server(
+            "org-a",
+            "s-web",
+            "web-1",
+            ServerStatusV1::Suspended,
+        )])
+        .await;
+        let r = a
+            .post("/api/v1/servers/s-web/delete", json!({ "label": "web-2" }))
+            .await;
+        assert_eq!(r.status, 400, "{name}");
+        assert_eq!(
+            r.json["fields"]["label"],
+            "type the server's name, web-1, to confirm"
+        );
+        let r = a.post("/api/v1/servers/s-web/delete", json!({})).await;
+        assert_eq!(r.status, 400, "{name}: the name is required");
+        assert!(fetch(&w, 0).await.intents.is_empty(), "{name}");
+        // A suspended server can be deleted (it stops what it costs).
+        let r = a
+            .post("/api/v1/servers/s-web/delete", json!({ "label": "web-1" }))
+            .await;
+        assert_eq!(r.status, 202, "{name}: {}", r.text);
+        assert_eq!(r.json["action"], "delete", "{name}");
+        let got = fetch(&w, 0).await.intents;
+        assert_eq!(
+            got[0].decode().unwrap(),
+            Intent::Delete(cs_sync::intent::DeleteServerV1 {
+                server: "s-web".into()
+            }),
+            "{name}"
+        );
+        let detail = a.get("/api/v1/servers/s-web").await;
+        assert_eq!(detail.json["actions"][0]["action"], "delete", "{name}");
+        assert_eq!(detail.json["actions"][0]["state"], "requested", "{name}");
+    }
+}

@@ -125,6 +125,7 @@ fn sample(route: &Route, v: &Victim, token: &str) -> Sample {
         "/api/v1/account/recovery-codes" => s(route.path.into(), Some(json!({ "password": "not my password at all" }))),
         "/api/v1/servers/{id}" => s("/api/v1/servers/s-victim".into(), None),
         "/api/v1/servers/{id}/actions" => s("/api/v1/servers/s-victim/actions".into(), Some(json!({ "action": "reboot" }))),
+        "/api/v1/servers/{id}/delete" => s("/api/v1/servers/s-victim/delete".into(), Some(json!({ "label": "MARKV-server" }))),
         "/api/v1/documents/{id}" => s("/api/v1/documents/d-victim".into(), None),
         "/api/v1/documents/{id}/pdf" => s("/api/v1/documents/d-victim/pdf".into(), None),
         "/api/v1/documents/{id}/ubl" => s("/api/v1/documents/d-victim/ubl".into(), None),

@@ -77,3 +77,15 @@ fn what_cannot_be_read_is_refused_with_a_reason() {
         Err(IntentDecodeError::Malformed { .. })
     ));
 }
+
+#[test]
+fn delete_is_pinned_and_decodes_back() {
+    let intent = Intent::Delete(DeleteServerV1 {
+        server: "s1".into(),
+    });
+    let e = envelope(&intent);
+    expect![[r#"{"server":"s1"}"#]].assert_eq(&serde_json::to_string(&e.body).unwrap());
+    assert_eq!(e.kind, "delete");
+    assert_eq!(e.decode().unwrap(), intent);
+    assert_eq!(intent.server(), Some("s1"));
+}
