@@ -6,7 +6,8 @@
 // customer opens the mailed link in headless Chromium, sets a password and
 // sees the server and its live state, pushed by the desktop. Along the way the
 // customer turns on two-factor sign-in, downloads an invoice's PDF and reads
-// it, and watches a payment the reseller records reach their wallet.
+// it, reboots their server from the portal (a request the desktop carries
+// out), and watches a payment the reseller records reach their wallet.
 //
 // Needs `cargo build -p containerstacks -p cs-fakes --bins -p cs-portal --bins`
 // and `npm run build:portal` in ui/ (cargo xtask e2e does it).
@@ -223,6 +224,53 @@ test("the reseller pairs with the portal and invites a customer, who signs in an
   const status = page.getByTestId("server-status");
   await status.and(page.locator('[data-status="running"]')).waitFor({ timeout: 60_000 });
   await page.screenshot({ path: path.join(shots, "portal-05b-customer-server-running.png"), fullPage: true });
+
+  // --- The customer reboots the server from the portal: a request the desktop
+  // fetches (its worker long-polls the portal), checks and carries out; both
+  // sides show it, live. Every status each page shows is noted as it comes,
+  // so a reboot quicker than a poll is not missed.
+  const serverId = new URL(page.url()).pathname.split("/").pop();
+  await s.exec("location.hash = arguments[0]", `#/servers/${serverId}`);
+  await s.find('[data-testid="server-status"][data-status="running"]', { timeout: 20_000 });
+  const recordStatuses = `
+    window.__statuses = [];
+    const note = () => {
+      const st = document.querySelector('[data-testid="server-status"]')?.getAttribute("data-status");
+      if (st && window.__statuses[window.__statuses.length - 1] !== st) window.__statuses.push(st);
+    };
+    note();
+    window.__statusTimer = setInterval(note, 50);`;
+  await s.exec(recordStatuses);
+  await page.evaluate(recordStatuses);
+  const card = page.getByTestId("power-card");
+  assert.equal(await card.getByTestId("desktop-offline").count(), 0, "the desktop is online: it asks the portal for requests all the time");
+  await page.getByTestId("power-reboot").click();
+  const dialog = page.getByRole("alertdialog");
+  await dialog.getByText("Reboot fjord-web-1?").waitFor();
+  await page.screenshot({ path: path.join(shots, "portal-05b2-customer-reboot-confirm.png"), animations: "disabled" });
+  await dialog.getByTestId("power-confirm").click();
+  const newest = card.getByTestId("action-state").first();
+  await newest.and(page.locator('[data-state="applied"]')).waitFor({ timeout: 30_000 });
+  assert.equal(await newest.textContent(), "Carried out");
+  assert.equal(await card.getByTestId("action-waiting").count(), 0);
+  assert.match(await card.getByTestId("server-action").first().textContent(), /Reboot.*Carried out.*Ingrid Fjeld/);
+  await page.screenshot({ path: path.join(shots, "portal-05b3-customer-reboot-carried-out.png"), fullPage: true });
+
+  // The desktop's server page: its activity names who asked, and the server reboots and runs again.
+  const asked = await s.find("li", { text: "Ingrid Fjeld asked on the portal to reboot fjord-web-1", timeout: 30_000 });
+  assert.match(await s.text(asked), /Ingrid Fjeld/);
+  await s.find('[data-testid="server-status"][data-status="running"]', { timeout: 30_000 });
+  // The portal page follows the desktop's pushes, without a reload.
+  await page.getByTestId("server-status").and(page.locator('[data-status="running"]')).waitFor({ timeout: 30_000 });
+  const desktopSaw = await s.exec("clearInterval(window.__statusTimer); return window.__statuses");
+  const customerSaw = await page.evaluate("clearInterval(window.__statusTimer), window.__statuses");
+  assert.deepEqual(desktopSaw, ["running", "rebooting", "running"], "the desktop's server page showed the reboot");
+  assert.deepEqual(customerSaw, ["running", "rebooting", "running"], "the portal's server page showed the reboot live");
+  // The activity card is below the fold: show the entry in the screenshot.
+  await s.exec("[...document.querySelectorAll('li')].find((li) => li.innerText.includes(arguments[0]))?.scrollIntoView({ block: 'center' })", "asked on the portal to reboot fjord-web-1");
+  await sleep(300);
+  await s.screenshot("portal-05b4-desktop-server-rebooted-for-customer");
+  await page.screenshot({ path: path.join(shots, "portal-05b5-customer-server-running-again.png"), fullPage: true });
 
   // --- The reseller records a bank transfer: the customer's wallet shows it, with its receipt.
   await openCustomer("Fjord Hosting ASA");

@@ -64,6 +64,37 @@ function step(name, fn) {
 }
 const screens = (name) => shootAll(page, SHOTS, shootName(name));
 
+/**
+ * The power steps' screenshots, in both themes at desktop width and at a
+ * phone's 390 px: `card` the power card alone, `page` the whole page, `view`
+ * what is in view (a modal dialog: a full-page capture of a scrolled page
+ * draws its backdrop over the viewport's part only). The page is left as it
+ * was found.
+ */
+async function shootPower(name, what = "card") {
+  const file = shootName(name);
+  const before = page.viewportSize();
+  for (const [width, height, size] of [[1280, 860, "desktop"], [390, 844, "phone"]]) {
+    for (const theme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme: theme });
+      await page.setViewportSize({ width, height });
+      await page.waitForTimeout(150);
+      const shot = { path: path.join(SHOTS, `${file}-${size}-${theme}.png`), animations: "disabled" };
+      if (what === "card") await page.getByTestId("power-card").screenshot(shot);
+      else if (what === "view") await page.screenshot(shot);
+      else {
+        // From the top: a full-page capture of a scrolled page draws the sticky header where the view was.
+        const y = await page.evaluate(() => window.scrollY);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ ...shot, fullPage: true });
+        await page.evaluate((top) => window.scrollTo(0, top), y);
+      }
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  if (before) await page.setViewportSize(before);
+}
+
 const mailTo = (address, pred = () => true) => (m) => m.rcpt_to.includes(address) && pred(mailText(m.data));
 
 async function mailsTo(address, what, pred, skip = 0) {
@@ -228,6 +259,176 @@ step("a server's status changes live when the desktop pushes it", async () => {
   await status.and(page.locator('[data-status="running"]')).waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId("server-ipv4").textContent(), "203.0.113.10");
   await screens("server");
+});
+
+/** The desktop's side of an intent: `GET /sync/v1/intents?wait=0` with the sync token. */
+async function fetchIntents() {
+  const r = await fetch(`${portal.url}/sync/v1/intents?wait=0`, { headers: { Authorization: `Bearer ${desktop.token}` } });
+  const body = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  return body.intents;
+}
+
+/** The desktop's answer to intent `id` (an `intent_result` record, cs_sync::record::IntentResultV1). */
+function intentResult(id, outcome, reason = null) {
+  return { kind: "intent_result", id, org: ORG, body: { outcome, reason, decided_at: new Date().toISOString().replace(/\.\d+Z$/, "Z") } };
+}
+
+/** The one intent waiting at the portal: a power action by Ada on `server`, as the desktop reads it. */
+async function theIntent(server, action) {
+  const intents = await fetchIntents();
+  assert.equal(intents.length, 1, `one intent waits: ${JSON.stringify(intents)}`);
+  const [i] = intents;
+  assert.equal(i.kind, "power");
+  assert.equal(i.v, 1);
+  assert.equal(i.org, ORG);
+  assert.equal(i.by, "u-ada", "the intent names the contact who asked (the contact record's id)");
+  assert.deepEqual(i.body, { server, action });
+  assert.match(i.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.ok(Math.abs(Date.parse(i.at) - Date.now()) < 60_000, `the intent was asked just now: ${i.at}`);
+  return i;
+}
+
+/** A server record while it reboots: it keeps its addresses (the `server` helper gives them only to running servers). */
+const rebooting = (id, label) => server(id, label, "rebooting", { ipv4: "203.0.113.10", ipv6: "2001:db8::10" });
+
+/** When the test, as the desktop, last called the sync API (the portal counts it online for 90 s after). */
+let lastSyncCall = 0;
+
+const webStatus = () => page.getByTestId("server-status");
+const statusIs = (status, timeout = 10_000) => webStatus().and(page.locator(`[data-status="${status}"]`)).waitFor({ timeout });
+
+step("power: a reboot is a request the desktop carries out, and the page shows it live", async () => {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Servers" }).click();
+  await page.getByRole("link", { name: "web-01" }).click();
+  await statusIs("running");
+  const card = page.getByTestId("power-card");
+  await card.getByTestId("server-actions-empty").waitFor();
+  assert.equal(await card.getByTestId("desktop-offline").count(), 0, "the desktop pushed moments ago: it is online");
+  // Running: reboot and shut down are offered, boot is not.
+  assert.equal(await page.getByTestId("power-boot").isDisabled(), true);
+  assert.equal(await page.getByTestId("power-shutdown").isEnabled(), true);
+  await shootPower("power-running");
+
+  // Reboot asks first, naming the server.
+  await page.getByTestId("power-reboot").click();
+  const dialog = page.getByRole("alertdialog");
+  await dialog.getByText("Reboot web-01?").waitFor();
+  await dialog.getByText("Acme Cloud's system carries it out in a moment").waitFor();
+  await shootPower("power-reboot-confirm", "view");
+  await dialog.getByTestId("power-confirm").click();
+  await dialog.waitFor({ state: "detached" });
+
+  // Requested, not done: the card says it waits for the provider; nothing is clickable meanwhile.
+  const waiting = card.getByTestId("action-waiting");
+  await waiting.waitFor();
+  assert.equal(await waiting.getAttribute("data-action"), "reboot");
+  assert.match(await waiting.textContent(), /^Reboot requested — waiting for Acme Cloud to carry it out/);
+  const row = card.getByTestId("server-action").first();
+  assert.equal(await row.getAttribute("data-state"), "requested");
+  assert.match(await row.textContent(), /Reboot.*Requested.*Ada Lovelace/);
+  for (const a of ["boot", "reboot", "shutdown"]) assert.equal(await page.getByTestId(`power-${a}`).isDisabled(), true, `${a} waits for the request`);
+  await statusIs("running");
+  await shootPower("power-reboot-waiting");
+
+  // The desktop fetches it: exactly what was asked, by whom, of which server.
+  const intent = await theIntent("srv-web", "reboot");
+  // Handed out again until the answer arrives (the desktop applies each id once).
+  assert.deepEqual((await fetchIntents()).map((i) => i.id), [intent.id]);
+
+  // It answers with the result and the server's new state; the page follows without a reload.
+  await desktop.push([intentResult(intent.id, "applied"), rebooting("srv-web", "web-01")]);
+  lastSyncCall = Date.now();
+  await statusIs("rebooting");
+  assert.equal(await webStatus().textContent(), "Rebooting");
+  assert.equal(await page.getByTestId("server-ipv4").textContent(), "203.0.113.10");
+  await card.getByTestId("action-state").first().and(page.locator('[data-state="applied"]')).waitFor({ timeout: 10_000 });
+  assert.equal(await card.getByTestId("action-state").first().textContent(), "Carried out");
+  await waiting.waitFor({ state: "detached" });
+  assert.equal(await card.getByTestId("action-refused").count(), 0);
+  // Rebooting: no power action until it settles, and the card says why.
+  await card.getByTestId("power-busy").waitFor();
+  assert.deepEqual(await fetchIntents(), [], "an answered intent is not handed out again");
+  await shootPower("power-reboot-applied");
+  await shootPower("power-reboot-applied-page", "page");
+
+  // Back up: running again, the buttons return.
+  await desktop.push([server("srv-web", "web-01", "running")]);
+  lastSyncCall = Date.now();
+  await statusIs("running");
+  await page.getByTestId("power-shutdown").and(page.locator(":enabled")).waitFor();
+});
+
+step("power: a refused shutdown shows the provider's reason, as text", async () => {
+  const card = page.getByTestId("power-card");
+  await page.getByTestId("power-shutdown").click();
+  const dialog = page.getByRole("alertdialog");
+  await dialog.getByText("Shut down web-01?").waitFor();
+  await dialog.getByTestId("power-confirm").click();
+  await card.getByTestId("action-waiting").and(page.locator('[data-action="shutdown"]')).waitFor();
+
+  const intent = await theIntent("srv-web", "shutdown");
+  // A reason with markup in it: the customer sees these characters, never bold text.
+  const reason = "<b>web-1</b> is locked by your provider";
+  await desktop.push([intentResult(intent.id, "refused", reason)]);
+  lastSyncCall = Date.now();
+
+  const refused = card.getByTestId("action-refused");
+  await refused.waitFor({ timeout: 10_000 });
+  assert.match(await refused.textContent(), /Acme Cloud refused the shutdown/);
+  await refused.getByText(reason, { exact: true }).waitFor();
+  assert.equal(await card.getByTestId("action-reason").first().textContent(), reason);
+  assert.equal(await card.locator("b").count(), 0, "the reason's markup is not rendered as HTML");
+  assert.equal(await card.getByTestId("action-state").first().getAttribute("data-state"), "refused");
+  assert.equal(await card.getByTestId("action-state").first().textContent(), "Refused");
+  assert.deepEqual(
+    await card.getByTestId("server-action").evaluateAll((rows) => rows.map((r) => r.dataset.state)),
+    ["refused", "applied"],
+    "newest first: the refused shutdown, then the reboot",
+  );
+  // Nothing changed: still running, and the buttons are back.
+  await statusIs("running");
+  await page.getByTestId("power-reboot").and(page.locator(":enabled")).waitFor();
+  await shootPower("power-shutdown-refused");
+});
+
+step("power: while the desktop is offline a request waits, and runs when it is back", async (t) => {
+  // The portal counts the desktop offline 90 s after its last call to the
+  // sync API, on its real clock: the test waits that out (the binary takes no fake clock).
+  const quiet = lastSyncCall + 92_000 - Date.now();
+  t.diagnostic(`waiting ${Math.ceil(quiet / 1000)} s for the portal to count the desktop offline`);
+  if (quiet > 0) await page.waitForTimeout(quiet);
+
+  // A customer opening the page now is told, before asking, what happens to a request.
+  await page.reload();
+  const card = page.getByTestId("power-card");
+  const offline = card.getByTestId("desktop-offline");
+  await offline.waitFor();
+  assert.equal(await offline.getAttribute("data-hold"), "60", "no policy pushed: the portal's default hold of 60 minutes");
+  assert.equal(
+    await offline.textContent(),
+    "Acme Cloud's system is offline right now. A request waits up to 60 minutes for it and runs when it is back — nothing runs before that.",
+  );
+  await statusIs("running");
+  await shootPower("power-desktop-offline");
+
+  await page.getByTestId("power-reboot").click();
+  const dialog = page.getByRole("alertdialog");
+  await dialog.getByText("Acme Cloud's system is offline right now: the request waits up to 60 minutes for it, and nothing happens before that.").waitFor();
+  await shootPower("power-reboot-confirm-offline", "view");
+  await dialog.getByTestId("power-confirm").click();
+  await card.getByTestId("action-waiting").and(page.locator('[data-action="reboot"]')).waitFor();
+  await offline.waitFor();
+  await shootPower("power-reboot-waiting-offline");
+
+  // The desktop is back: it finds the request waiting, carries it out, and the page says so.
+  const intent = await theIntent("srv-web", "reboot");
+  await desktop.push([intentResult(intent.id, "applied"), rebooting("srv-web", "web-01")]);
+  await statusIs("rebooting");
+  await card.getByTestId("action-state").first().and(page.locator('[data-state="applied"]')).waitFor({ timeout: 10_000 });
+  await offline.waitFor({ state: "detached" });
+  await desktop.push([server("srv-web", "web-01", "running")]);
+  await statusIs("running");
 });
 
 step("documents: the invoice's PDF is a PDF with its number, and its UBL names it too", async () => {

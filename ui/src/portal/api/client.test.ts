@@ -92,6 +92,19 @@ describe("the portal's API client", () => {
     await expect(portalApi.requestServerAction("srv_1", "boot")).rejects.toMatchObject({ code: "desktop_offline", status: 409 });
   });
 
+  it("asks for a delete with the typed label, and reads its 202 answer", async () => {
+    const action = { id: "act_2", action: "delete", state: "requested", requestedAt: "2026-03-02T08:00:00Z", requestedBy: "Ada Lovelace" };
+    const { calls } = mockApi({ "POST /api/v1/servers/srv%2F1/delete": { status: 202, body: action } });
+    setSessionCsrf("csrf-session");
+    expect(await portalApi.requestServerDelete("srv/1", "web-1")).toEqual(action);
+    expect(calls[0]).toMatchObject({
+      method: "POST",
+      path: "/api/v1/servers/srv%2F1/delete",
+      body: { label: "web-1" },
+      headers: { "X-CSRF-Token": "csrf-session", "Content-Type": "application/json" },
+    });
+  });
+
   it("escapes ids and cursors in paths", async () => {
     const { calls } = mockApi({});
     await portalApi.server("a/b?c").catch(() => {});

@@ -205,6 +205,13 @@ export const portalApi = {
   /** Asks the reseller's desktop to boot, reboot or shut down a server: answers the request (state `requested`), never its outcome. */
   requestServerAction: (id: string, action: T.ServerActionKind) =>
     request<T.ServerAction>("POST", `/api/v1/servers/${enc(id)}/actions`, { action }),
+  /**
+   * Asks the reseller's desktop to delete a server, `label` being the server's
+   * label as the customer typed it to confirm (`invalid` on `fields.label` when
+   * it differs): answers the request (action `delete`, state `requested`).
+   */
+  requestServerDelete: (id: string, label: string) =>
+    request<T.ServerAction>("POST", `/api/v1/servers/${enc(id)}/delete`, { label }),
   documents: (before?: string | null) => request<T.Page<T.DocumentSummary>>("GET", withCursor("/api/v1/documents", before)),
   document: (id: string) => request<T.Document>("GET", `/api/v1/documents/${enc(id)}`),
   documentPdfUrl: (id: string) => `/api/v1/documents/${enc(id)}/pdf`,

@@ -78,9 +78,32 @@ function needsWatching(d: ServerDetail): boolean {
  * the page showed an older state.
  */
 export function useServerAction(id: string) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (action: ServerActionKind) => portalApi.requestServerAction(id, action),
+    ...useRequestRecording(id),
+  });
+}
+
+/**
+ * Asks for server `id` to be deleted, with its label as the customer typed it
+ * to confirm. A request like the power actions: recorded and refetched the
+ * same way, carried out (or refused) by the reseller's desktop later.
+ */
+export function useServerDelete(id: string) {
+  return useMutation({
+    mutationFn: (label: string) => portalApi.requestServerDelete(id, label),
+    ...useRequestRecording(id),
+  });
+}
+
+/**
+ * What a request of server `id` does to the cache: the answered `Action` goes
+ * at the head of the server's actions at once, then the server (and the list)
+ * are refetched whatever the answer.
+ */
+function useRequestRecording(id: string) {
+  const qc = useQueryClient();
+  return {
     onSuccess: (action: ServerAction | undefined) => {
       if (!action?.id) return;
       qc.setQueryData<ServerDetail>(keys.server(id), (d) =>
@@ -92,7 +115,7 @@ export function useServerAction(id: string) {
         qc.invalidateQueries({ queryKey: keys.server(id) }),
         qc.invalidateQueries({ queryKey: keys.servers, exact: true }),
       ]),
-  });
+  };
 }
 
 export const useDocument = (id: string) => useQuery({ queryKey: keys.document(id), queryFn: () => portalApi.document(id) });

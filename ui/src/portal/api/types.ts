@@ -80,6 +80,12 @@ export type Server = {
 export type ServerActionKind = PowerAction;
 
 /**
+ * What an `Action` asks for: a power action, or `delete` (asked for through
+ * `POST /api/v1/servers/{id}/delete`, with the server's label typed to confirm).
+ */
+export type ServerActionName = ServerActionKind | "delete";
+
+/**
  * Where a request stands: `requested` (waiting for the reseller's desktop),
  * `applied`, `refused` (`reason` says why, in words) or `expired` (the desktop
  * stayed offline longer than the reseller holds requests; nothing was done).
@@ -88,7 +94,7 @@ export type ServerActionState = "requested" | "applied" | "refused" | "expired";
 
 export type ServerAction = {
   id: string;
-  action: ServerActionKind;
+  action: ServerActionName;
   state: ServerActionState;
   reason?: string | null;
   requestedAt: string;

@@ -19,7 +19,7 @@ export function FormError({ message, testId = "form-error" }: { message: string 
 
 export function SubmitButton({ pending, children, pendingText, ...props }: ButtonProps & { pending: boolean; pendingText?: string }) {
   return (
-    <Button type="submit" disabled={pending || props.disabled} aria-busy={pending || undefined} {...props}>
+    <Button type="submit" {...props} disabled={pending || props.disabled} aria-busy={pending || undefined}>
       {pending ? (pendingText ?? "Working…") : children}
     </Button>
   );

@@ -1,12 +1,14 @@
 // The server page's power card: boot, reboot and shut down, each a *request*
 // that the reseller's desktop checks and carries out (API.md, "Actions are
 // requests"). The card never says an action ran: it says it was asked for,
-// then the server's live status badge shows what the desktop did.
+// then the server's live status badge shows what the desktop did. Its notices
+// and recent actions cover a delete request too (asked for in the delete
+// card, `delete-server.tsx`, which shares `requestGate` with this card).
 //
 // Every text from the portal (a refusal's reason, a contact's name) is put
 // in as a React text node, never as HTML.
 import * as React from "react";
-import { Play, Power, RotateCw } from "lucide-react";
+import { Play, Power, RotateCw, Trash2 } from "lucide-react";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -15,7 +17,7 @@ import { AlertDialog, AlertDialogContent, AlertDialogDescription, AlertDialogTit
 import { allowedActions, type Tone } from "@/lib/status";
 import { PortalError } from "../api/client";
 import { useServerAction } from "../api/queries";
-import type { Branding, DesktopPresence, ServerAction, ServerActionKind, ServerActionState, ServerDetail } from "../api/types";
+import type { Branding, DesktopPresence, ServerAction, ServerActionKind, ServerActionName, ServerActionState, ServerDetail } from "../api/types";
 import { useBrand } from "../branding";
 import { errorText } from "../lib/form";
 import { FormError } from "./forms";
@@ -23,10 +25,16 @@ import { When } from "./bits";
 
 const ACTIONS: readonly ServerActionKind[] = ["boot", "reboot", "shutdown"];
 
-const ACTION: Record<ServerActionKind, { button: string; noun: string; icon: React.ReactNode }> = {
-  boot: { button: "Boot", noun: "Boot", icon: <Play aria-hidden="true" /> },
-  reboot: { button: "Reboot", noun: "Reboot", icon: <RotateCw aria-hidden="true" /> },
-  shutdown: { button: "Shut down", noun: "Shutdown", icon: <Power aria-hidden="true" /> },
+/**
+ * An action in words: `button` names it in buttons and the recent actions,
+ * `requested` opens the waiting notice, `noun` (lower case) fits "refused the …"
+ * and "the last … request".
+ */
+const ACTION: Record<ServerActionName, { button: string; requested: string; noun: string; icon: React.ReactNode }> = {
+  boot: { button: "Boot", requested: "Boot requested", noun: "boot", icon: <Play aria-hidden="true" /> },
+  reboot: { button: "Reboot", requested: "Reboot requested", noun: "reboot", icon: <RotateCw aria-hidden="true" /> },
+  shutdown: { button: "Shut down", requested: "Shutdown requested", noun: "shutdown", icon: <Power aria-hidden="true" /> },
+  delete: { button: "Delete", requested: "Delete requested", noun: "deletion", icon: <Trash2 aria-hidden="true" /> },
 };
 
 /** What a confirmation says: only the actions that interrupt a running server ask. */
@@ -44,11 +52,15 @@ const STATE: Record<ServerActionState, { label: string; tone: Tone | "blue" }> =
 
 /** `action` in words, for an action the UI does not know yet too. */
 function actionLabel(a: string): string {
-  return ACTION[a as ServerActionKind]?.button ?? a.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+  return ACTION[a as ServerActionName]?.button ?? a.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
+
+function actionRequested(a: string): string {
+  return ACTION[a as ServerActionName]?.requested ?? `${actionLabel(a)} requested`;
 }
 
 function actionNoun(a: string): string {
-  return ACTION[a as ServerActionKind]?.noun ?? actionLabel(a);
+  return ACTION[a as ServerActionName]?.noun ?? actionLabel(a).toLowerCase();
 }
 
 /** "45 minutes", "1 minute", "3 hours": how long the reseller holds requests. */
@@ -57,13 +69,45 @@ export function holdText(minutes: number): string {
   return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
-/** Why a status has no power buttons at all, or null when it has them. */
+/**
+ * Whether the server is on its way out: the desktop is deleting it, or has
+ * taken a delete request on and its new status has not come yet. A server
+ * that failed or was deleted since says so itself.
+ */
+export function isBeingDeleted(server: Pick<ServerDetail, "status" | "actions">): boolean {
+  if (server.status === "deleting") return true;
+  const newest = server.actions?.[0];
+  return newest?.action === "delete" && newest.state === "applied" && server.status !== "deleted" && server.status !== "failed";
+}
+
+/**
+ * What stops any new request of a server for now, a power action or a delete
+ * alike: a request of it still waiting for the reseller's desktop, or the
+ * desktop being offline while the reseller holds no requests (the portal
+ * would refuse it with `conflict` / `desktop_offline`).
+ */
+export function requestGate(server: Pick<ServerDetail, "actions" | "desktop">) {
+  const actions = server.actions ?? [];
+  const newest: ServerAction | undefined = actions[0];
+  const waiting = newest?.state === "requested" ? newest : undefined;
+  const desktop: DesktopPresence = server.desktop ?? { online: true, holdMinutes: 0 };
+  const offline = desktop.online === false;
+  const refusesWhileOffline = offline && !(desktop.holdMinutes > 0);
+  return { actions, newest, waiting, desktop, offline, refusesWhileOffline, blocked: Boolean(waiting) || refusesWhileOffline };
+}
+
+/** What happens once a request is sent, said in a confirmation. */
+export function requestTimingText(desktop: DesktopPresence, brand: Branding): string {
+  return desktop.online === false
+    ? `${brand.name}'s system is offline right now: the request waits up to ${holdText(desktop.holdMinutes)} for it, and nothing happens before that.`
+    : `${brand.name}'s system carries it out in a moment; the status shows when it has.`;
+}
+
+/** Why a status has no power buttons at all, or null when it has them (a server being deleted says so apart). */
 function noActionsText(status: string, brand: Branding): string | null {
   switch (status) {
     case "provisioning":
       return `${brand.name} is still setting this server up. Power actions are available once it is running.`;
-    case "deleting":
-      return "This server is being deleted.";
     case "deleted":
       return "This server was deleted.";
     case "suspended":
@@ -87,15 +131,13 @@ export function PowerCard({ server }: { server: ServerDetail }) {
   const mutation = useServerAction(server.id);
   const [confirming, setConfirming] = React.useState<ServerActionKind | null>(null);
 
-  const actions = server.actions ?? [];
-  const newest = actions[0];
-  const waiting = newest?.state === "requested" ? newest : undefined;
-  const desktop: DesktopPresence = server.desktop ?? { online: true, holdMinutes: 0 };
-  const offline = desktop.online === false;
-  const refusesWhileOffline = offline && !(desktop.holdMinutes > 0);
+  const gate = requestGate(server);
+  const { actions, newest, waiting, desktop, offline } = gate;
+  const deleting = isBeingDeleted(server);
+  const gone = server.status === "deleted";
   const none = noActionsText(server.status, brand);
   const allowed = allowedActions(server.status);
-  const blocked = mutation.isPending || Boolean(waiting) || refusesWhileOffline;
+  const blocked = mutation.isPending || gate.blocked;
 
   const send = (a: ServerActionKind) => {
     setConfirming(null);
@@ -111,10 +153,16 @@ export function PowerCard({ server }: { server: ServerDetail }) {
         <CardDescription>Your requests go to {brand.name}, whose system carries them out.</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
-        {none ? (
+        {deleting ? (
+          <Alert tone="info" title="This server is being deleted" data-testid="server-deleting">
+            {brand.name}'s system is deleting it with everything on it. Billing for it stops once it is gone, and it then leaves your list of
+            servers.
+          </Alert>
+        ) : gone ? (
           <p className="text-sm text-muted-foreground" data-testid="power-unavailable">{none}</p>
         ) : (
           <>
+            {none && <p className="text-sm text-muted-foreground" data-testid="power-unavailable">{none}</p>}
             {offline && (
               <Alert tone="warning" data-testid="desktop-offline" data-hold={desktop.holdMinutes}>
                 {desktopOfflineText(desktop, brand)}
@@ -122,41 +170,45 @@ export function PowerCard({ server }: { server: ServerDetail }) {
             )}
             {waiting && (
               <Alert tone="info" data-testid="action-waiting" data-action={waiting.action}>
-                {actionNoun(waiting.action)} requested — waiting for {brand.name} to carry it out
+                {actionRequested(waiting.action)} — waiting for {brand.name} to carry it out
               </Alert>
             )}
             {newest && newest.state === "refused" && (
-              <Alert tone="error" title={`${brand.name} refused the ${actionNoun(newest.action).toLowerCase()}`} data-testid="action-refused">
+              <Alert tone="error" title={`${brand.name} refused the ${actionNoun(newest.action)}`} data-testid="action-refused" data-action={newest.action}>
                 {newest.reason ? newest.reason : "No reason was given."}
               </Alert>
             )}
             {newest && newest.state === "expired" && (
-              <Alert tone="warning" data-testid="action-expired">
-                The last {actionNoun(newest.action).toLowerCase()} request was not carried out: {brand.name}'s system stayed offline, so nothing was done.
+              <Alert tone="warning" data-testid="action-expired" data-action={newest.action}>
+                The last {actionNoun(newest.action)} request was not carried out: {brand.name}'s system stayed offline, so nothing was done.
               </Alert>
             )}
-            <div className="flex flex-wrap gap-2" role="group" aria-label="Power actions">
-              {ACTIONS.map((a) => (
-                <Button
-                  key={a}
-                  variant="outline"
-                  className="flex-1 sm:flex-none"
-                  disabled={blocked || !allowed[a]}
-                  aria-busy={(mutation.isPending && mutation.variables === a) || undefined}
-                  onClick={() => ask(a)}
-                  data-testid={`power-${a}`}
-                >
-                  {ACTION[a].icon}
-                  {mutation.isPending && mutation.variables === a ? "Sending…" : ACTION[a].button}
-                </Button>
-              ))}
-            </div>
-            {!waiting && !allowed.boot && !allowed.reboot && !allowed.shutdown && (
-              <p className="text-sm text-muted-foreground" data-testid="power-busy">
-                The server is changing state: the buttons come back once it is running or offline.
-              </p>
+            {!none && (
+              <>
+                <div className="flex flex-wrap gap-2" role="group" aria-label="Power actions">
+                  {ACTIONS.map((a) => (
+                    <Button
+                      key={a}
+                      variant="outline"
+                      className="flex-1 sm:flex-none"
+                      disabled={blocked || !allowed[a]}
+                      aria-busy={(mutation.isPending && mutation.variables === a) || undefined}
+                      onClick={() => ask(a)}
+                      data-testid={`power-${a}`}
+                    >
+                      {ACTION[a].icon}
+                      {mutation.isPending && mutation.variables === a ? "Sending…" : ACTION[a].button}
+                    </Button>
+                  ))}
+                </div>
+                {!waiting && !allowed.boot && !allowed.reboot && !allowed.shutdown && (
+                  <p className="text-sm text-muted-foreground" data-testid="power-busy">
+                    The server is changing state: the buttons come back once it is running or offline.
+                  </p>
+                )}
+                <FormError message={mutation.isError ? errorText(PortalError.from(mutation.error)) : null} testId="power-error" />
+              </>
             )}
-            <FormError message={mutation.isError ? errorText(PortalError.from(mutation.error)) : null} testId="power-error" />
           </>
         )}
         <RecentActions actions={actions} />
@@ -170,11 +222,7 @@ export function PowerCard({ server }: { server: ServerDetail }) {
             <AlertDialogDescription>
               <div className="grid gap-2">
                 <p>{confirm.body}</p>
-                <p>
-                  {offline
-                    ? `${brand.name}'s system is offline right now: the request waits up to ${holdText(desktop.holdMinutes)} for it, and nothing happens before that.`
-                    : `${brand.name}'s system carries it out in a moment; the status shows when it has.`}
-                </p>
+                <p>{requestTimingText(desktop, brand)}</p>
               </div>
             </AlertDialogDescription>
             <DialogFooter>

@@ -14,6 +14,7 @@ import { useServer, useServers } from "../api/queries";
 import type { Server } from "../api/types";
 import { useBrand, useDocumentTitle, useTenant } from "../branding";
 import { CopyButton, When } from "../components/bits";
+import { DeleteServerCard } from "../components/delete-server";
 import { PowerCard } from "../components/power";
 
 function serverColumns(tenant: string): Column<Server>[] {
@@ -159,6 +160,7 @@ export function ServerPage() {
           </CardContent>
         </Card>
         <PowerCard server={s} />
+        <DeleteServerCard server={s} />
       </div>
     </>
   );

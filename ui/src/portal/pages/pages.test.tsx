@@ -371,7 +371,8 @@ describe("a server's power actions", () => {
     renderPortal("/acme/servers/srv_1");
     await screen.findByTestId("power-card");
     expect(power().queryAllByRole("button")).toEqual([]);
-    expect(power().getByTestId("power-unavailable")).toBeInTheDocument();
+    if (status === "deleting") expect(power().getByTestId("server-deleting")).toHaveTextContent("This server is being deleted");
+    else expect(power().getByTestId("power-unavailable")).toBeInTheDocument();
     if (status === "suspended") {
       expect(power().getByTestId("power-unavailable")).toHaveTextContent("This server is suspended: top up your wallet or contact Acme Cloud");
     }
@@ -518,6 +519,166 @@ describe("a server's power actions", () => {
     expect(await power().findByTestId("power-error")).toHaveTextContent(message);
     expect(screen.queryByTestId("action-waiting")).toBeNull();
     expect(screen.getByTestId("server-actions-empty")).toBeInTheDocument();
+  });
+});
+
+describe("deleting a server", () => {
+  const card = () => within(screen.getByTestId("delete-card"));
+  const dialog = () => within(screen.getByRole("alertdialog"));
+  const open = async (user: ReturnType<typeof userEvent.setup>) => {
+    await user.click(await screen.findByRole("button", { name: "Delete server…" }));
+    expect(screen.getByRole("heading", { name: "Delete web-1?" })).toBeInTheDocument();
+  };
+
+  it("asks for the server's name typed exactly, sends it, and the request then waits for the reseller's desktop", async () => {
+    const user = userEvent.setup();
+    let detail = serverDetail({ label: "web-1" });
+    const { calls } = signedInApi("member", {
+      "GET /api/v1/servers/srv_1": () => ({ body: detail }),
+      "POST /api/v1/servers/srv_1/delete": ({ body }) => {
+        const act = serverAction({ id: "act_del", action: "delete", state: "requested", requestedBy: "Ada Lovelace" });
+        if (body.label === "web-1") detail = { ...detail, actions: [act] };
+        return { status: 202, body: act };
+      },
+    });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("delete-card")).toHaveTextContent(
+      "The server and all its data are deleted for good, and billing for it stops once it is gone.",
+    );
+    await open(user);
+    const input = dialog().getByLabelText("Type web-1 to confirm");
+    const del = dialog().getByRole("button", { name: "Delete" });
+    expect(del).toBeDisabled();
+    for (const wrong of ["web-", "Web-1", "web-1 ", " web-1", "web-12"]) {
+      await user.clear(input);
+      await user.type(input, wrong);
+      expect(del).toBeDisabled();
+    }
+    // Enter with a wrong name sends nothing either.
+    await user.type(input, "{Enter}");
+    expect(calls.some((c) => c.method === "POST")).toBe(false);
+
+    await user.clear(input);
+    await user.type(input, "web-1");
+    expect(del).toBeEnabled();
+    await user.click(del);
+
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).toBeNull());
+    const post = calls.find((c) => c.method === "POST")!;
+    expect(post.path).toBe("/api/v1/servers/srv_1/delete");
+    expect(post.body).toEqual({ label: "web-1" });
+    expect(post.headers["X-CSRF-Token"]).toBe("csrf-session");
+    expect(post.headers["Content-Type"]).toBe("application/json");
+
+    const waiting = await screen.findByTestId("action-waiting");
+    expect(waiting).toHaveTextContent("Delete requested — waiting for Acme Cloud to carry it out");
+    expect(waiting).toHaveAttribute("data-action", "delete");
+    const row = within(screen.getByTestId("server-actions")).getByTestId("server-action");
+    expect(row).toHaveTextContent("Delete");
+    expect(within(row).getByTestId("action-state")).toHaveTextContent("Requested");
+    // Nothing claims the server is gone; while the request waits, nothing else can be asked for.
+    expect(screen.getByTestId("server-status")).toHaveAttribute("data-status", "running");
+    expect(card().getByRole("button", { name: "Delete server…" })).toBeDisabled();
+    expect(card().getByTestId("delete-blocked")).toHaveTextContent("The deletion you asked for is waiting for Acme Cloud to carry it out.");
+    expect(within(screen.getByTestId("power-card")).getByRole("button", { name: "Reboot" })).toBeDisabled();
+  });
+
+  it("shows the portal's refusal of the name under the input", async () => {
+    const user = userEvent.setup();
+    signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": { body: serverDetail({ label: "web-1" }) },
+      "POST /api/v1/servers/srv_1/delete": {
+        status: 400,
+        body: { code: "invalid", message: "check the fields", fields: { label: "type the server's name, web-1, to confirm" } },
+      },
+    });
+    renderPortal("/acme/servers/srv_1");
+    await open(user);
+    const input = dialog().getByLabelText("Type web-1 to confirm");
+    await user.type(input, "web-1");
+    await user.click(dialog().getByRole("button", { name: "Delete" }));
+    const error = await dialog().findByText("Type the server's name, web-1, to confirm");
+    expect(error).toHaveAttribute("data-field-error", "label");
+    expect(input).toHaveAttribute("aria-invalid", "true");
+    expect(input.getAttribute("aria-describedby")).toContain(error.id);
+    expect(dialog().queryByTestId("delete-error")).toBeNull();
+    expect(screen.getByRole("alertdialog")).toBeInTheDocument();
+  });
+
+  it.each([
+    [{ status: 409, body: { code: "conflict", message: "Another action of this server still waits" } }, "Another action of this server still waits"],
+    [{ status: 409, body: { code: "desktop_offline", message: "Acme Cloud's system is offline: try again later" } }, "Acme Cloud's system is offline: try again later"],
+    [{ status: 429, body: { code: "rate_limited", message: "Too many requests" }, headers: { "Retry-After": "600" } }, "Too many requests (try again in 10 minutes)"],
+  ])("a refused request (%#) shows its message in the dialog", async (answer, message) => {
+    const user = userEvent.setup();
+    signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": { body: serverDetail({ label: "web-1" }) },
+      "POST /api/v1/servers/srv_1/delete": answer,
+    });
+    renderPortal("/acme/servers/srv_1");
+    await open(user);
+    await user.type(dialog().getByLabelText("Type web-1 to confirm"), "web-1");
+    await user.click(dialog().getByRole("button", { name: "Delete" }));
+    expect(await dialog().findByTestId("delete-error")).toHaveTextContent(message);
+    expect(screen.queryByTestId("action-waiting")).toBeNull();
+  });
+
+  it("with the desktop offline and requests held, the dialog says the request waits", async () => {
+    const user = userEvent.setup();
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: serverDetail({ label: "web-1", desktop: { online: false, holdMinutes: 45 } }) } });
+    renderPortal("/acme/servers/srv_1");
+    await open(user);
+    expect(screen.getByRole("alertdialog")).toHaveTextContent("Acme Cloud's system is offline right now: the request waits up to 45 minutes for it");
+  });
+
+  it.each([
+    ["another request waits", serverDetail({ actions: [serverAction({ action: "reboot", state: "requested" })] }), "Another request of this server is waiting"],
+    ["the desktop is offline and holds no requests", serverDetail({ desktop: { online: false, holdMinutes: 0 } }), "Acme Cloud's system is offline right now"],
+  ])("is disabled while %s", async (_, detail, why) => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: detail } });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByRole("button", { name: "Delete server…" })).toBeDisabled();
+    expect(card().getByTestId("delete-blocked")).toHaveTextContent(why);
+  });
+
+  it.each([
+    ["a deleting server", serverDetail({ status: "deleting" })],
+    ["a server whose delete was carried out", serverDetail({ status: "running", actions: [serverAction({ action: "delete", state: "applied" })] })],
+  ])("is not offered for %s, and the page says it is being deleted", async (_, detail) => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: detail } });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("server-deleting")).toHaveTextContent("This server is being deleted");
+    expect(screen.getByTestId("server-deleting")).toHaveTextContent("Billing for it stops once it is gone");
+    expect(screen.queryByTestId("delete-card")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Delete server…" })).toBeNull();
+    expect(within(screen.getByTestId("power-card")).queryAllByRole("button")).toEqual([]);
+  });
+
+  it("is not offered for a deleted server", async () => {
+    signedInApi("admin", { "GET /api/v1/servers/srv_1": { body: serverDetail({ status: "deleted" }) } });
+    renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("power-unavailable")).toHaveTextContent("This server was deleted.");
+    expect(screen.queryByTestId("delete-card")).toBeNull();
+  });
+
+  it("a refused or expired delete reads as a deletion", async () => {
+    let newest = serverAction({ id: "d2", action: "delete", state: "refused", reason: "Ask us first" });
+    signedInApi("admin", {
+      "GET /api/v1/servers/srv_1": () => ({ body: serverDetail({ actions: [newest, serverAction({ id: "d1", action: "delete", state: "expired" })] }) }),
+    });
+    const { queryClient } = renderPortal("/acme/servers/srv_1");
+    expect(await screen.findByTestId("action-refused")).toHaveTextContent("Acme Cloud refused the deletion");
+    expect(screen.getByTestId("action-refused")).toHaveTextContent("Ask us first");
+    const rows = screen.getAllByTestId("server-action");
+    expect(rows.map((r) => r.querySelector(".font-medium")?.textContent)).toEqual(["Delete", "Delete"]);
+    // A refused delete leaves the server as it was: it can be asked for again.
+    expect(screen.getByRole("button", { name: "Delete server…" })).toBeEnabled();
+
+    newest = serverAction({ id: "d3", action: "delete", state: "expired" });
+    await queryClient.invalidateQueries({ queryKey: ["servers"] });
+    expect(await screen.findByTestId("action-expired")).toHaveTextContent(
+      "The last deletion request was not carried out: Acme Cloud's system stayed offline, so nothing was done.",
+    );
   });
 });
 
