@@ -31,8 +31,9 @@
 //! - `bench desktop [--quick]`: first paint, memory and list latency of the
 //!   release app on an empty and a large store against a hello-world Tauri
 //!   app (`bench_desktop.rs`; not part of `test`)
-//! - `bench sync`: the desktop's first full sync with the portal, and the
-//!   latency from a commit to the portal holding it
+//! - `bench sync`: the desktop's first full sync with the portal, the
+//!   latency from a commit to the portal holding it, and customers' requests
+//!   from the portal to the provider (click to provider; 1,000 queued)
 
 mod bench_desktop;
 mod billing;
@@ -175,7 +176,8 @@ fn bench_portal(args: &[String]) -> Result<()> {
 
 /// `cargo xtask bench sync [--quick]`: the desktop's first full sync with
 /// the real portal binary, and commit-to-portal latency
-/// (crates/cs-app/examples/bench_sync.rs says how).
+/// (crates/cs-app/examples/bench_sync.rs says how); then customers' requests
+/// from the portal to the provider (examples/bench_intents.rs).
 fn bench_sync(args: &[String]) -> Result<()> {
     run(Command::new(cargo()).args([
         "build",
@@ -197,7 +199,16 @@ fn bench_sync(args: &[String]) -> Result<()> {
             "bench_sync",
             "--",
         ])
-        .args(args))
+        .args(args))?;
+    run(Command::new(cargo()).args([
+        "run",
+        "--profile",
+        "server",
+        "--package",
+        "cs-app",
+        "--example",
+        "bench_intents",
+    ]))
 }
 
 fn project_root() -> PathBuf {
@@ -629,7 +640,7 @@ fn portal_e2e(root: &Path) -> Result<()> {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
-    // Under two minutes here; stopped after ten rather than hanging CI.
+    // About four minutes here (one step waits out the 90 s after which the desktop counts as offline); stopped after ten rather than hanging CI.
     run_limited(
         Command::new("node")
             .args([

@@ -48,6 +48,8 @@ enum Claim {
         server: String,
         action: PowerAction,
         label: String,
+        /// Who the activity log names: the customer's contact.
+        actor: String,
     },
 }
 
@@ -144,8 +146,9 @@ impl App {
                 Err(reason) => refuse(w, row, reason),
                 Ok((server, contact_name)) => {
                     store::intent_received(w, &row, IntentState::Applying, None, now)?;
+                    let actor = format!("portal:{contact_name}");
                     w.record_as(
-                        &format!("portal:{contact_name}"),
+                        &actor,
                         now,
                         if action == PowerAction::Delete {
                             "portal.delete_requested"
@@ -163,6 +166,7 @@ impl App {
                         server: server.id.to_string(),
                         action,
                         label: server.label,
+                        actor,
                     })
                 }
             }
@@ -171,12 +175,13 @@ impl App {
             server,
             action,
             label,
+            actor,
         } = claim
         else {
             return Ok(matches!(claim, Claim::Refused));
         };
         let failure = self
-            .power(&server, action)
+            .power_as(&actor, &server, action)
             .await
             .err()
             .map(|e| e.to_string());

@@ -226,6 +226,19 @@ impl App {
     }
 
     pub(crate) async fn power(&self, id: &str, action: PowerAction) -> AppResult<ServerDto> {
+        let actor = self.actor.clone();
+        self.power_as(&actor, id, action).await
+    }
+
+    /// A power action recorded in the activity log as done by `actor` (a
+    /// customer's request from the portal is the customer's, not the
+    /// reseller's).
+    pub(crate) async fn power_as(
+        &self,
+        actor: &str,
+        id: &str,
+        action: PowerAction,
+    ) -> AppResult<ServerDto> {
         let id = parse_server_id(id)?;
         let server = self
             .store
@@ -275,7 +288,8 @@ impl App {
         let dto = self.write(|tx| {
             servers::update(tx, &updated)?;
             publish_server(tx, now, &updated)?;
-            tx.record(
+            tx.record_as(
+                actor,
                 now,
                 &format!("server.{verb}"),
                 Subject::server(&updated),

@@ -392,6 +392,12 @@ async fn customers_requests_are_checked_again_and_applied_once() {
             .any(|a| a.summary.ends_with("asked on the portal to reboot web-1")),
         "{activity:?}"
     );
+    // The reboot itself is the customer's in the log, not the reseller's.
+    let rebooted = activity
+        .iter()
+        .find(|a| a.action == "server.rebooted")
+        .unwrap();
+    assert!(rebooted.actor.starts_with("portal:"), "{rebooted:?}");
     // Handed out again until the answer arrives: known, not applied again.
     assert_eq!(t.app.fetch_portal_intents(0).await.unwrap(), Some(0));
     assert_eq!(
