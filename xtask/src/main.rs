@@ -188,27 +188,21 @@ fn bench_sync(args: &[String]) -> Result<()> {
         "--bin",
         "containerstacks-portal",
     ]))?;
-    run(Command::new(cargo())
-        .args([
-            "run",
-            "--profile",
-            "server",
-            "--package",
-            "cs-app",
-            "--example",
-            "bench_sync",
-            "--",
-        ])
-        .args(args))?;
-    run(Command::new(cargo()).args([
-        "run",
-        "--profile",
-        "server",
-        "--package",
-        "cs-app",
-        "--example",
-        "bench_intents",
-    ]))
+    for (example, args) in [("bench_sync", args), ("bench_intents", &[][..])] {
+        run(Command::new(cargo())
+            .args([
+                "run",
+                "--profile",
+                "server",
+                "--package",
+                "cs-app",
+                "--example",
+                example,
+                "--",
+            ])
+            .args(args))?;
+    }
+    Ok(())
 }
 
 fn project_root() -> PathBuf {

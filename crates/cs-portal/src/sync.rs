@@ -238,6 +238,9 @@ pub async fn intents(
     // Listen before reading, so an intent committed between the read and the
     // wait is not missed.
     let mut notices = portal.db.subscribe();
+    // After the wait ended: one last read (an intent may have arrived just
+    // then), whatever it finds.
+    let mut last = false;
     loop {
         let now = portal.now();
         let id = tenant.id.clone();
@@ -245,7 +248,7 @@ pub async fn intents(
             .db
             .run(true, move |tx| intents::deliver(tx, &id, now))
             .await?;
-        if !waiting.is_empty() || tokio::time::Instant::now() >= deadline {
+        if !waiting.is_empty() || last || tokio::time::Instant::now() >= deadline {
             return Ok(Json(cs_sync::intent::IntentsResponse { intents: waiting }));
         }
         // Until an intent of this tenant is recorded, or the wait ends.
@@ -262,16 +265,6 @@ pub async fn intents(
             }
         })
         .await;
-        if arrived.is_err() {
-            // The wait ended: answer with what there is (nothing, or one
-            // that arrived just now).
-            let now = portal.now();
-            let id = tenant.id.clone();
-            let waiting = portal
-                .db
-                .run(true, move |tx| intents::deliver(tx, &id, now))
-                .await?;
-            return Ok(Json(cs_sync::intent::IntentsResponse { intents: waiting }));
-        }
+        last = arrived.is_err();
     }
 }
