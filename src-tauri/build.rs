@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "unpair_portal",
     "sync_portal_now",
     "invite_to_portal",
+    "set_portal_intent_hold",
     "retry_mail",
     "list_mail_templates",
     "save_mail_template",

@@ -79,7 +79,11 @@ async fn an_admin_sees_servers_documents_and_the_wallet_of_its_organization() {
         let web = a.get("/api/v1/servers/s-web").await;
         assert_eq!(
             web.json,
-            json!({ "id": "s-web", "label": "web-1", "status": "running", "plan": "Nano 1 GB", "region": "eu-central", "image": "debian-12", "ipv4": "192.0.2.10", "createdAt": "2026-12-07T09:00:00Z" }),
+            json!({
+                "id": "s-web", "label": "web-1", "status": "running", "plan": "Nano 1 GB", "region": "eu-central", "image": "debian-12", "ipv4": "192.0.2.10", "createdAt": "2026-12-07T09:00:00Z",
+                "actions": [],
+                "desktop": { "online": true, "lastSeenAt": "2026-12-07T09:00:00Z", "holdMinutes": 60 },
+            }),
             "{name}"
         );
         assert_eq!(a.get("/api/v1/servers/s-gone").await.status, 404, "{name}");
