@@ -453,13 +453,7 @@ async fn the_portal_is_refilled_after_a_restore() {
     turn_on(&t, 0);
     t.customer("Acme Hosting", "ops@acme.example");
     let p = crate::portal::portal().await;
-    t.app
-        .pair_portal(PortalPairInput {
-            url: p.url.clone(),
-            code: p.code().await,
-        })
-        .await
-        .unwrap();
+    p.pair(&t).await;
     assert_eq!(t.app.sync_portal_until_idle().await.unwrap().waiting, 0);
     let backup = t.app.backup_now().unwrap();
 

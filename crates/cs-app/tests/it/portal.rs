@@ -85,6 +85,17 @@ impl RunningPortal {
             .collect()
     }
 
+    /// Pairs the test's desktop with this portal (nothing pushed yet).
+    pub(crate) async fn pair(&self, t: &TestApp) {
+        t.app
+            .pair_portal(PortalPairInput {
+                url: self.url.clone(),
+                code: self.code().await,
+            })
+            .await
+            .unwrap();
+    }
+
     /// A customer's request, as the portal records it once it accepted it.
     pub(crate) async fn request(
         &self,
@@ -358,13 +369,7 @@ async fn customers_requests_are_checked_again_and_applied_once() {
     t.tick().await;
     assert_eq!(t.app.get_server(&web.id).unwrap().server.status, "running");
     let p = portal().await;
-    t.app
-        .pair_portal(PortalPairInput {
-            url: p.url.clone(),
-            code: p.code().await,
-        })
-        .await
-        .unwrap();
+    p.pair(&t).await;
     t.app.sync_portal_until_idle().await.unwrap();
     let contact = p
         .held()
