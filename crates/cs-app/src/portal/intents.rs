@@ -266,13 +266,7 @@ impl App {
     /// `wait_secs` for one to arrive), applied. `None` when not paired or the
     /// sync is stopped.
     pub async fn fetch_portal_intents(&self, wait_secs: u64) -> AppResult<Option<usize>> {
-        let Some(link) = self.store.read(store::link)? else {
-            return Ok(None);
-        };
-        if link.stopped {
-            return Ok(None);
-        }
-        let Some(token) = self.secrets.get(&self.secret_keys().portal_token())? else {
+        let Some((link, token)) = self.portal_credentials()? else {
             return Ok(None);
         };
         let resp = self

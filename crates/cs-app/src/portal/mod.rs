@@ -535,12 +535,15 @@ impl App {
     }
 
     /// One push, or nothing to do.
-    async fn portal_round(&self) -> AppResult<Round> {
+    /// The paired portal and the sync token to call it with; `None` when not
+    /// paired, the sync is stopped, or the token is missing from the keyring
+    /// (which stops the sync, saying so).
+    pub(crate) fn portal_credentials(&self) -> AppResult<Option<(store::Link, SecretValue)>> {
         let Some(link) = self.store.read(store::link)? else {
-            return Ok(Round::Idle);
+            return Ok(None);
         };
         if link.stopped {
-            return Ok(Round::Idle);
+            return Ok(None);
         }
         let Some(token) = self.secrets.get(&self.secret_keys().portal_token())? else {
             self.store.write(|c| {
@@ -550,6 +553,13 @@ impl App {
                     true,
                 )
             })?;
+            return Ok(None);
+        };
+        Ok(Some((link, token)))
+    }
+
+    async fn portal_round(&self) -> AppResult<Round> {
+        let Some((link, token)) = self.portal_credentials()? else {
             return Ok(Round::Idle);
         };
         // Wallets are read when the portal is nearly caught up, not before
